@@ -1,0 +1,252 @@
+/**
+ * GPT: a GPT-2-style decoder-only transformer in tfjs (pre-LayerNorm blocks, learned positions, causal multi-head
+ * attention, GELU tanh form, tied or untied head). References: Radford et al. 2019 (GPT-2); nanoGPT `model.py`.
+ *
+ * Parameters are held under their Hugging Face `GPT2LMHeadModel` names (Conv1D weights in [in, out] layout), so a
+ * checkpoint maps onto the model one tensor at a time (see checkpoint/gpt2.ts). The forward pass returns
+ * per-position next-token NLL so callers can split the loss by modality with a mask.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { Rng, deriveSeed, normalArray } from './init';
+import { gelu, layerNorm, mm, oneHotF32, transposeLast2 } from './ops';
+import { sampleToken, type SampleOptions } from './sampling';
+
+export interface GPTConfig {
+  /** Number of token ids the model reads and predicts (text + special + image tokens). */
+  vocabSize: number;
+  /** Longest sequence the model accepts; the learned position table has this many rows. */
+  nPositions: number;
+  /** Width of the residual stream (d_model); must be divisible by nHead. */
+  nEmbd: number;
+  /** Number of transformer blocks. */
+  nLayer: number;
+  /** Number of attention heads; head size is nEmbd / nHead. */
+  nHead: number;
+  /** LayerNorm epsilon (GPT-2 uses 1e-5). */
+  layerNormEps: number;
+  /** true: the output head reuses the token embedding (GPT-2); false: a separate `lm_head.weight`. */
+  tieEmbeddings: boolean;
+  /** Std of the normal initialisation of weights and embeddings (GPT-2: 0.02); residual projections get std/√(2·nLayer). */
+  initStd: number;
+}
+
+export const DEFAULT_GPT_CONFIG: GPTConfig = {
+  vocabSize: 2048,
+  nPositions: 128,
+  nEmbd: 128,
+  nLayer: 4,
+  nHead: 4,
+  layerNormEps: 1e-5,
+  tieEmbeddings: true,
+  initStd: 0.02,
+};
+
+/** How token ids become vectors: `gather` (fast, but no gradient on wasm) or one-hot × matrix (gradient everywhere). */
+export type EmbedMode = 'gather' | 'onehot';
+
+export interface ParamSpec {
+  name: string;
+  shape: number[];
+  init: 'normal' | 'normal-residual' | 'zeros' | 'ones';
+}
+
+/** The parameter list of a config, in Hugging Face order and naming. */
+export function gptParamSpecs(c: GPTConfig): ParamSpec[] {
+  const d = c.nEmbd;
+  const specs: ParamSpec[] = [
+    { name: 'transformer.wte.weight', shape: [c.vocabSize, d], init: 'normal' },
+    { name: 'transformer.wpe.weight', shape: [c.nPositions, d], init: 'normal' },
+  ];
+  for (let i = 0; i < c.nLayer; i++) {
+    const p = `transformer.h.${i}.`;
+    specs.push(
+      { name: p + 'ln_1.weight', shape: [d], init: 'ones' },
+      { name: p + 'ln_1.bias', shape: [d], init: 'zeros' },
+      { name: p + 'attn.c_attn.weight', shape: [d, 3 * d], init: 'normal' },
+      { name: p + 'attn.c_attn.bias', shape: [3 * d], init: 'zeros' },
+      { name: p + 'attn.c_proj.weight', shape: [d, d], init: 'normal-residual' },
+      { name: p + 'attn.c_proj.bias', shape: [d], init: 'zeros' },
+      { name: p + 'ln_2.weight', shape: [d], init: 'ones' },
+      { name: p + 'ln_2.bias', shape: [d], init: 'zeros' },
+      { name: p + 'mlp.c_fc.weight', shape: [d, 4 * d], init: 'normal' },
+      { name: p + 'mlp.c_fc.bias', shape: [4 * d], init: 'zeros' },
+      { name: p + 'mlp.c_proj.weight', shape: [4 * d, d], init: 'normal-residual' },
+      { name: p + 'mlp.c_proj.bias', shape: [d], init: 'zeros' },
+    );
+  }
+  specs.push({ name: 'transformer.ln_f.weight', shape: [d], init: 'ones' }, { name: 'transformer.ln_f.bias', shape: [d], init: 'zeros' });
+  if (!c.tieEmbeddings) specs.push({ name: 'lm_head.weight', shape: [c.vocabSize, d], init: 'normal' });
+  return specs;
+}
+
+/** Throws with a readable message when a config cannot describe a model. */
+export function validateGPTConfig(c: GPTConfig): void {
+  const ints: (keyof GPTConfig)[] = ['vocabSize', 'nPositions', 'nEmbd', 'nLayer', 'nHead'];
+  for (const k of ints) {
+    const v = c[k];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) throw new Error(`GPT config: ${k} must be a positive integer, got ${String(v)}`);
+  }
+  if (c.nEmbd % c.nHead !== 0) throw new Error(`GPT config: nEmbd (${c.nEmbd}) must be divisible by nHead (${c.nHead})`);
+  if (!(c.layerNormEps > 0)) throw new Error(`GPT config: layerNormEps must be > 0, got ${c.layerNormEps}`);
+  if (!(c.initStd > 0)) throw new Error(`GPT config: initStd must be > 0, got ${c.initStd}`);
+}
+
+let modelCounter = 0;
+
+export class GPT {
+  readonly config: GPTConfig;
+  /** Parameters by Hugging Face name. */
+  readonly params = new Map<string, tf.Variable>();
+  /** Prefix of the global tfjs variable names (tfjs variable names are global). */
+  readonly scope: string;
+
+  constructor(config: GPTConfig, seed = 0, scope?: string) {
+    validateGPTConfig(config);
+    this.config = { ...config };
+    this.scope = scope ?? `gpt${modelCounter++}`;
+    const residualStd = config.initStd / Math.sqrt(2 * config.nLayer);
+    for (const spec of gptParamSpecs(config)) {
+      const size = spec.shape.reduce((a, b) => a * b, 1);
+      let values: Float32Array;
+      if (spec.init === 'zeros') values = new Float32Array(size);
+      else if (spec.init === 'ones') values = new Float32Array(size).fill(1);
+      else {
+        const std = spec.init === 'normal' ? config.initStd : residualStd;
+        values = normalArray(new Rng(deriveSeed(seed, spec.name)), size, std);
+      }
+      this.params.set(spec.name, tf.variable(tf.tensor(values, spec.shape, 'float32'), true, `${this.scope}/${spec.name}`));
+    }
+  }
+
+  private p(name: string): tf.Variable {
+    const v = this.params.get(name);
+    if (!v) throw new Error(`GPT: no parameter ${name}`);
+    return v;
+  }
+
+  /** Total number of parameters. */
+  numParams(): number {
+    let n = 0;
+    for (const v of this.params.values()) n += v.size;
+    return n;
+  }
+
+  /** Model FLOPs per trained token at context T (nanoGPT's estimate: 6·N + 12·L·d·T, N without positions). */
+  flopsPerToken(T: number): number {
+    const c = this.config;
+    const n = this.numParams() - c.nPositions * c.nEmbd;
+    return 6 * n + 12 * c.nLayer * c.nEmbd * T;
+  }
+
+  private embed(ids: tf.Tensor2D, mode: EmbedMode): tf.Tensor3D {
+    const [B, T] = ids.shape;
+    const { nEmbd: d, vocabSize: V, nPositions } = this.config;
+    if (T > nPositions) throw new Error(`GPT: sequence length ${T} exceeds nPositions ${nPositions}`);
+    const flat = tf.reshape(ids, [B * T]) as tf.Tensor1D;
+    const wte = this.p('transformer.wte.weight');
+    const tok = mode === 'gather' ? tf.gather(wte, flat) : mm(oneHotF32(flat, V), wte);
+    const pos = tf.slice(this.p('transformer.wpe.weight'), [0, 0], [T, d]);
+    return tf.add(tf.reshape(tok, [B, T, d]), pos) as tf.Tensor3D;
+  }
+
+  private linear(x2d: tf.Tensor, prefix: string): tf.Tensor {
+    return tf.add(mm(x2d, this.p(prefix + '.weight')), this.p(prefix + '.bias'));
+  }
+
+  private attention(x: tf.Tensor3D, i: number, causalBias: tf.Tensor): tf.Tensor3D {
+    const [B, T, d] = x.shape;
+    const H = this.config.nHead;
+    const hd = d / H;
+    const p = `transformer.h.${i}.attn`;
+    const qkv = this.linear(tf.reshape(x, [B * T, d]), p + '.c_attn'); // (B·T, 3d)
+    const [q, k, v] = tf.split(qkv, 3, 1).map((t) => tf.transpose(tf.reshape(t, [B, T, H, hd]), [0, 2, 1, 3])); // (B, H, T, hd)
+    const scores = tf.add(tf.mul(mm(q, transposeLast2(k)), 1 / Math.sqrt(hd)), causalBias); // (B, H, T, T)
+    const y = mm(tf.softmax(scores, -1), v); // (B, H, T, hd)
+    const merged = tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [B * T, d]);
+    return tf.reshape(this.linear(merged, p + '.c_proj'), [B, T, d]) as tf.Tensor3D;
+  }
+
+  private mlp(x: tf.Tensor3D, i: number): tf.Tensor3D {
+    const [B, T, d] = x.shape;
+    const p = `transformer.h.${i}.mlp`;
+    const h = gelu(this.linear(tf.reshape(x, [B * T, d]), p + '.c_fc'));
+    return tf.reshape(this.linear(h, p + '.c_proj'), [B, T, d]) as tf.Tensor3D;
+  }
+
+  /** Logits (B, T, V) for int32 ids (B, T). */
+  logits(ids: tf.Tensor2D, mode: EmbedMode = 'gather'): tf.Tensor3D {
+    return tf.tidy(() => {
+      const [B, T] = ids.shape;
+      const { nEmbd: d, nLayer, layerNormEps: eps, vocabSize: V } = this.config;
+      // Additive causal mask: 0 on and below the diagonal, −1e9 above.
+      const causalBias = tf.mul(tf.sub(1, tf.linalg.bandPart(tf.ones([T, T]), -1, 0)), -1e9);
+      let x = this.embed(ids, mode);
+      for (let i = 0; i < nLayer; i++) {
+        const h = `transformer.h.${i}.`;
+        x = tf.add(x, this.attention(layerNorm(x, this.p(h + 'ln_1.weight'), this.p(h + 'ln_1.bias'), eps) as tf.Tensor3D, i, causalBias));
+        x = tf.add(x, this.mlp(layerNorm(x, this.p(h + 'ln_2.weight'), this.p(h + 'ln_2.bias'), eps) as tf.Tensor3D, i));
+      }
+      const xf = layerNorm(x, this.p('transformer.ln_f.weight'), this.p('transformer.ln_f.bias'), eps);
+      const head = this.config.tieEmbeddings ? this.p('transformer.wte.weight') : this.p('lm_head.weight');
+      const out = mm(tf.reshape(xf, [B * T, d]), transposeLast2(head));
+      return tf.reshape(out, [B, T, V]) as tf.Tensor3D;
+    });
+  }
+
+  /**
+   * Per-position next-token NLL (natural log), shape (B, T−1): entry t is −log p(ids[t+1] | ids[≤t]).
+   * `mode` 'onehot' keeps the embedding differentiable on wasm (which lacks gather's gradient).
+   */
+  nll(ids: tf.Tensor2D, mode: EmbedMode = 'gather'): tf.Tensor2D {
+    return tf.tidy(() => {
+      const [B, T] = ids.shape;
+      const V = this.config.vocabSize;
+      const logits = tf.slice(this.logits(ids, mode), [0, 0, 0], [B, T - 1, V]);
+      const targets = tf.slice(ids, [0, 1], [B, T - 1]);
+      const logp = tf.logSoftmax(logits, -1);
+      const picked = tf.sum(tf.mul(logp, oneHotF32(targets, V)), -1);
+      return tf.neg(picked) as tf.Tensor2D;
+    });
+  }
+
+  /**
+   * Auto-regressive generation. Each prompt row is extended by `maxNewTokens` ids; all rows must have equal length.
+   * `allowed(pos)` may restrict the ids at absolute position `pos` (e.g. image ids only at image positions).
+   * The context is cropped to the last nPositions ids when it grows longer.
+   */
+  async generate(prompts: number[][], maxNewTokens: number, opts: SampleOptions & { seed?: number; allowed?: (pos: number) => Uint8Array | null }): Promise<number[][]> {
+    if (prompts.length === 0) return [];
+    const L = prompts[0].length;
+    if (L === 0 || prompts.some((p) => p.length !== L)) throw new Error('GPT.generate: prompts must be non-empty and of equal length');
+    const rng = new Rng(opts.seed ?? 0);
+    const seqs = prompts.map((p) => p.slice());
+    const V = this.config.vocabSize;
+    for (let step = 0; step < maxNewTokens; step++) {
+      const start = Math.max(0, seqs[0].length - this.config.nPositions);
+      const window = seqs.map((s) => s.slice(start));
+      const last = tf.tidy(() => {
+        const ids = tf.tensor2d(window, [window.length, window[0].length], 'int32');
+        const lg = this.logits(ids, 'gather');
+        const [B, T] = ids.shape;
+        return tf.reshape(tf.slice(lg, [0, T - 1, 0], [B, 1, V]), [B, V]);
+      });
+      const values = (await last.data()) as Float32Array;
+      last.dispose();
+      const mask = opts.allowed ? opts.allowed(seqs[0].length) : null;
+      for (let b = 0; b < seqs.length; b++) seqs[b].push(sampleToken(values.subarray(b * V, (b + 1) * V), rng, opts, mask));
+    }
+    return seqs;
+  }
+
+  /** Replace parameter values (shapes must match). */
+  assign(name: string, values: Float32Array): void {
+    const v = this.p(name);
+    if (values.length !== v.size) throw new Error(`GPT: ${name} expects ${v.size} values (shape [${v.shape}]), got ${values.length}`);
+    tf.tidy(() => v.assign(tf.tensor(values, v.shape, 'float32')));
+  }
+
+  dispose(): void {
+    for (const v of this.params.values()) v.dispose();
+    this.params.clear();
+  }
+}
