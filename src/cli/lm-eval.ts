@@ -1,0 +1,65 @@
+/**
+ * `npm run lm-eval -- --checkpoint DIR (--ids-file F | --text-file F) [--json] [--backend wasm|cpu|webgpu]`
+ * Loads a GPT-2-layout checkpoint and prints the mean next-token NLL of the given ids (contract, design.md §6):
+ * with --json one line `{"ids":[...],"mean_nll":x}`.
+ */
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { initNodeBackend } from '../core/backend-node';
+import type { BackendName } from '../core/backend';
+import { loadGPT2 } from '../core/checkpoint/gpt2';
+import { meanNll } from '../core/nn/eval';
+import { UsageError, dirSource, parseIds, runCli } from './common';
+
+const USAGE = 'usage: npm run lm-eval -- --checkpoint DIR (--ids-file F | --text-file F) [--json] [--backend wasm|cpu|webgpu]';
+
+async function main(): Promise<void> {
+  let args;
+  try {
+    args = parseArgs({
+      options: {
+        checkpoint: { type: 'string' },
+        'ids-file': { type: 'string' },
+        'text-file': { type: 'string' },
+        json: { type: 'boolean', default: false },
+        backend: { type: 'string', default: 'wasm' },
+      },
+    }).values;
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message}; ${USAGE}`);
+  }
+  if (!args.checkpoint) throw new UsageError(`--checkpoint is required; ${USAGE}`);
+  if (!args['ids-file'] === !args['text-file']) throw new UsageError(`give exactly one of --ids-file and --text-file; ${USAGE}`);
+  if (!['wasm', 'cpu', 'webgpu'].includes(args.backend!)) throw new UsageError(`--backend must be wasm, cpu or webgpu, got ${args.backend}`);
+  const src = await dirSource(args.checkpoint);
+  const inputFile = (args['ids-file'] ?? args['text-file'])!;
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(inputFile);
+  } catch (e) {
+    throw new UsageError(`${inputFile}: cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  await initNodeBackend(args.backend as BackendName);
+  const { model, tokenizerJson } = await loadGPT2(src);
+  let ids: number[];
+  if (args['ids-file']) ids = parseIds(bytes.toString('utf8'), inputFile);
+  else {
+    // Text needs the checkpoint's own tokenizer; the BPE reader lands with the tokenizer issue (#3).
+    throw new UsageError(
+      tokenizerJson === null
+        ? `${src.label}/tokenizer.json: no tokenizer in the checkpoint, so --text-file cannot be encoded; pass --ids-file instead`
+        : `${src.label}/tokenizer.json: no tokenizer reader yet (it arrives with the BPE tokenizer); pass --ids-file instead`,
+    );
+  }
+  let result;
+  try {
+    result = await meanNll(model, ids);
+  } catch (e) {
+    throw new UsageError(`${inputFile}: ${(e as Error).message}`);
+  }
+  if (args.json) process.stdout.write(JSON.stringify({ ids, mean_nll: result.meanNll }) + '\n');
+  else process.stdout.write(`mean NLL ${result.meanNll.toFixed(4)} nats over ${result.predictions} predictions (perplexity ${Math.exp(result.meanNll).toFixed(2)})\n`);
+  model.dispose();
+}
+
+runCli('lm-eval', main);
