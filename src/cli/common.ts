@@ -7,7 +7,7 @@ import type { FileSource } from '../core/checkpoint/source';
 export class UsageError extends Error {}
 
 export async function dirSource(dir: string): Promise<FileSource> {
-  let isDir = false;
+  let isDir: boolean;
   try {
     isDir = (await stat(dir)).isDirectory();
   } catch {

@@ -63,7 +63,7 @@ const SOFTWARE_RENDERER = /swiftshader|llvmpipe|lavapipe|softpipe|software|basic
 
 async function probeAdapter(env: BackendEnv): Promise<AdapterInfo | Refusal> {
   if (!env.gpu) return { backend: 'webgpu', reason: 'api-missing', detail: 'WebGPU unavailable: this browser exposes no navigator.gpu.' };
-  let adapter: Record<string, unknown> | null = null;
+  let adapter: Record<string, unknown> | null;
   try {
     adapter = (await env.gpu.requestAdapter({ powerPreference: 'high-performance' })) as Record<string, unknown> | null;
   } catch (e) {
@@ -150,7 +150,7 @@ export async function selectBackend(request: BackendRequest, env: BackendEnv): P
         refusals.push({
           backend: 'webgpu',
           reason: 'software-adapter',
-          detail: `WebGPU refused: the adapter (${describeAdapter(probe)}) is a software fallback that runs on the CPU, about 20× slower than wasm here. Force it with ?backend=webgpu.`,
+          detail: `WebGPU refused: the adapter (${describeAdapter(probe)}) is a software fallback that runs on the CPU, typically about 20× slower than wasm. Force it with ?backend=webgpu.`,
         });
         continue;
       }

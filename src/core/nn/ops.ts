@@ -16,7 +16,8 @@ export function transposeLast2(x: tf.Tensor): tf.Tensor {
  * instead of matMul's transpose flags: on the wasm backend the flagged matMul is 3–41× slower (design.md §10),
  * and tfjs's built-in matMul gradient uses the flags.
  */
-export const mm = tf.customGrad((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+export const mm = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  const [a, b, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
   save([a, b]);
   return {
     value: tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D),

@@ -1,0 +1,100 @@
+// The first page in the system Chromium: auto mode names its backend and why; forced WebGPU trains the same GPT
+// step as wasm to within 1e-4 relative; no console warnings (WebGPU's only sign of wrong results).
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { launch, openPage, problems, screenshot } from './browser';
+
+let browser: Browser;
+const base = () => inject('baseURL');
+
+async function backendOf(page: Page): Promise<string> {
+  const el = page.getByTestId('backend');
+  await el.waitFor({ timeout: 60_000 });
+  return (await el.getAttribute('data-backend'))!;
+}
+
+async function selfTestLosses(page: Page): Promise<{ losses: number[]; backend: string; before: number; after: number }> {
+  await page.getByTestId('self-test-run').click();
+  const result = page.getByTestId('self-test-result');
+  await result.waitFor({ timeout: 120_000 });
+  const counts = page.getByTestId('tensor-counts');
+  return {
+    losses: JSON.parse((await result.getAttribute('data-losses'))!),
+    backend: (await result.getAttribute('data-backend'))!,
+    before: Number(await counts.getAttribute('data-before')),
+    after: Number(await counts.getAttribute('data-after')),
+  };
+}
+
+describe('backend selection in the browser', () => {
+  beforeAll(async () => {
+    browser = await launch();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('auto mode names the backend it chose and why the better ones were refused', async () => {
+    const l = await openPage(browser, `${base()}/`);
+    const chosen = await backendOf(l.page);
+    const hasGpu = await l.page.evaluate(async () => {
+      const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
+      const a = gpu ? await gpu.requestAdapter() : null;
+      return a ? { fallback: Boolean((a as GPUAdapter & { info?: { isFallbackAdapter?: boolean } }).info?.isFallbackAdapter) } : null;
+    });
+    const banner = l.page.getByTestId('backend-banner');
+    await expect(banner.textContent()).resolves.toMatch(new RegExp(`Running on ${chosen}`));
+    if (hasGpu?.fallback) {
+      // This machine's WebGPU is SwiftShader on the CPU: auto must refuse it and say so.
+      expect(chosen).not.toBe('webgpu');
+      await expect(l.page.getByTestId('refusal-webgpu').getAttribute('data-reason')).resolves.toBe('software-adapter');
+      await expect(l.page.getByTestId('refusal-webgpu').textContent()).resolves.toMatch(/software fallback/);
+    }
+    if (chosen !== 'webgpu') {
+      await expect(l.page.getByTestId('refusal-webgpu').count()).resolves.toBe(1);
+      await expect(l.page.getByTestId('refusal-webgl').count()).resolves.toBe(1);
+    }
+    await screenshot(l.page, 'backend-auto');
+    expect(problems(l)).toEqual([]);
+    await l.page.close();
+  });
+
+  it('?backend=webgpu runs WebGPU, and its GPT train steps match wasm within 1e-4 relative', async () => {
+    const gpu = await openPage(browser, `${base()}/?backend=webgpu`);
+    const hasWebGPU = await gpu.page.evaluate(() => 'gpu' in navigator);
+    if (!hasWebGPU) {
+      console.warn('skipped: this Chromium exposes no navigator.gpu');
+      return;
+    }
+    expect(await backendOf(gpu.page)).toBe('webgpu');
+    const onGpu = await selfTestLosses(gpu.page);
+    await screenshot(gpu.page, 'backend-webgpu-self-test');
+    expect(onGpu.backend).toBe('webgpu');
+    expect(onGpu.after).toBe(onGpu.before);
+
+    const wasm = await openPage(browser, `${base()}/?backend=wasm`);
+    expect(await backendOf(wasm.page)).toBe('wasm');
+    const onWasm = await selfTestLosses(wasm.page);
+    expect(onWasm.losses).toHaveLength(5);
+    let worst = 0;
+    onGpu.losses.forEach((l, i) => (worst = Math.max(worst, Math.abs(l - onWasm.losses[i]) / Math.abs(onWasm.losses[i]))));
+    console.log(`[parity] webgpu vs wasm, 5 train steps: losses ${onGpu.losses.map((x) => x.toFixed(6)).join(' ')}; max rel diff ${worst.toExponential(2)}`);
+    expect(worst).toBeLessThan(1e-4);
+    expect(onWasm.losses[4]).toBeLessThan(onWasm.losses[0]); // it trains
+    expect(problems(gpu)).toEqual([]);
+    expect(problems(wasm)).toEqual([]);
+    await gpu.page.close();
+    await wasm.page.close();
+  });
+
+  it.each(['cpu', 'webgl'])('?backend=%s is honoured', async (name) => {
+    const l = await openPage(browser, `${base()}/?backend=${name}`);
+    const chosen = await backendOf(l.page);
+    if (chosen !== name) {
+      // Only acceptable when the platform cannot start it; the banner must then say why.
+      await expect(l.page.getByTestId(`refusal-${name}`).count()).resolves.toBe(1);
+    }
+    expect(chosen).toBe(name);
+    await l.page.close();
+  });
+});
