@@ -1,0 +1,35 @@
+// WebGPU in Node (npm `webgpu`, Dawn; SwiftShader's Vulkan ICD where there is no GPU): GPT parity with the float64
+// reference, and a 29-tensor global norm (the addN trap of design.md §10). Skipped, with the reason, without an adapter.
+import { describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { initNodeBackend } from '../../src/core/backend-node';
+import { GPT } from '../../src/core/nn/gpt';
+import { globalNorm } from '../../src/core/nn/optim';
+import { referenceNll } from './reference/gpt64';
+import { expectAllclose } from './helpers/tf';
+
+const choice = await initNodeBackend('webgpu').catch((e: Error) => ({ backend: 'none', refusals: [{ detail: e.message }] }));
+const reason = choice.backend === 'webgpu' ? '' : choice.refusals.map((r) => r.detail).join(' ');
+
+describe.skipIf(choice.backend !== 'webgpu')(`GPT on webgpu in Node${reason ? ` (skipped: ${reason})` : ''}`, () => {
+  it('matches the float64 reference within 1e-4 relative, and sums 29 tensors correctly', async () => {
+    await initNodeBackend('webgpu');
+    const config = { vocabSize: 29, nPositions: 8, nEmbd: 16, nLayer: 2, nHead: 4, layerNormEps: 1e-5, tieEmbeddings: true, initStd: 0.2 };
+    const model = new GPT(config, 4);
+    const W = new Map<string, { shape: number[]; data: Float64Array }>();
+    for (const [n, v] of model.params) W.set(n, { shape: v.shape, data: Float64Array.from(await v.data()) });
+    const ids = [[3, 1, 4, 1, 5, 9, 2, 6]];
+    const idsT = tf.tensor2d(ids, [1, 8], 'int32');
+    const nll = model.nll(idsT);
+    const err = expectAllclose(await nll.data(), referenceNll(config, W, ids[0]), 1e-4);
+    console.log(`[parity] webgpu (Node): max rel err nll ${err.toExponential(2)}`);
+    const xs = Array.from({ length: 29 }, (_, i) => tf.fill([4], i + 1));
+    const norm = globalNorm(xs);
+    let expected = 0;
+    for (let i = 1; i <= 29; i++) expected += 4 * i * i;
+    expect((await norm.data())[0]).toBeCloseTo(Math.sqrt(expected), 2);
+    tf.dispose([idsT, nll, norm, ...xs]);
+    model.dispose();
+    await initNodeBackend('cpu');
+  });
+});
