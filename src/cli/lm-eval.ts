@@ -10,6 +10,8 @@ import type { BackendName } from '../core/backend';
 import { loadGPT2 } from '../core/checkpoint/gpt2';
 import { meanNll } from '../core/nn/eval';
 import { UsageError, dirSource, parseIds, runCli } from './common';
+import { decodeUtf8Strict } from '../core/data/utf8';
+import { checkpointTokenizer } from '../core/checkpoint/tokenizer';
 
 const USAGE = 'usage: npm run lm-eval -- --checkpoint DIR (--ids-file F | --text-file F) [--json] [--backend wasm|cpu|webgpu]';
 
@@ -44,12 +46,14 @@ async function main(): Promise<void> {
   let ids: number[];
   if (args['ids-file']) ids = parseIds(bytes.toString('utf8'), inputFile);
   else {
-    // Text needs the checkpoint's own tokenizer; the BPE reader lands with the tokenizer issue (#3).
-    throw new UsageError(
-      tokenizerJson === null
-        ? `${src.label}/tokenizer.json: no tokenizer in the checkpoint, so --text-file cannot be encoded; pass --ids-file instead`
-        : `${src.label}/tokenizer.json: no tokenizer reader yet (it arrives with the BPE tokenizer); pass --ids-file instead`,
-    );
+    let text: string;
+    try {
+      text = decodeUtf8Strict(bytes);
+    } catch (e) {
+      throw new UsageError(`${inputFile}: ${(e as Error).message}; save it as UTF-8`);
+    }
+    const tokenizer = await checkpointTokenizer(src, tokenizerJson);
+    ids = tokenizer.encode(text);
   }
   let result;
   try {

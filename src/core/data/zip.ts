@@ -44,7 +44,7 @@ export function readZip(data: Uint8Array, archive: string, limits: ZipLimits = D
         if (f.name.endsWith('/')) return false;
         if (f.name.startsWith('__MACOSX/') || f.name.split('/').pop() === '.DS_Store') return false;
         if (isUnsafePath(f.name)) {
-          problems.push({ file: `${archive}:${f.name}`, message: 'unsafe path (absolute or containing ..); the entry was skipped — re-create the archive from inside the dataset folder' });
+          problems.push({ file: `${archive}:${f.name}`, message: 'unsafe path (absolute, or containing ..); the entry was skipped' });
           return false;
         }
         if (++count > limits.maxEntries) throw new ZipRefused(`${archive}: more than ${limits.maxEntries} entries; split the dataset`);
