@@ -88,7 +88,7 @@ function readCaptionRows(entry: ZipEntry, label: string, problems: Problem[]): R
     try {
       json = JSON.parse(text);
     } catch (e) {
-      throw new Error(`${label}: not valid JSON (${(e as Error).message}); expected [{"file": "...", "caption": "..."}]`);
+      throw new Error(`${label}: not valid JSON (${(e as Error).message}); expected [{"file": "...", "caption": "..."}]`, { cause: e });
     }
     if (!Array.isArray(json)) throw new Error(`${label}: expected a JSON array of {"file", "caption"} objects`);
     return json.map((r, i) => {
@@ -102,7 +102,7 @@ function readCaptionRows(entry: ZipEntry, label: string, problems: Problem[]): R
   try {
     records = parseCsv(text);
   } catch (e) {
-    if (e instanceof CsvError) throw new Error(`${label}: ${e.message}`);
+    if (e instanceof CsvError) throw new Error(`${label}: ${e.message}`, { cause: e });
     throw e;
   }
   if (records.length === 0) throw new Error(`${label}: the file is empty; expected a header "file,caption" and one row per image`);
