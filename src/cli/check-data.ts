@@ -55,7 +55,12 @@ async function main(): Promise<void> {
   }
   console.log(`check-data: ${path}`);
   if (s.isFile() && /\.txt$/i.test(path)) {
-    const text = decodeUtf8Strict(new Uint8Array(await readFile(path)));
+    let text: string;
+    try {
+      text = decodeUtf8Strict(new Uint8Array(await readFile(path)));
+    } catch (e) {
+      throw new Error(`unusable: ${path}: ${(e as Error).message}; save it as UTF-8`, { cause: e });
+    }
     console.log(`  corpus: ${text.length.toLocaleString('en')} characters, ${text.split(/\s+/).filter(Boolean).length.toLocaleString('en')} words\nverdict: usable`);
     return;
   }

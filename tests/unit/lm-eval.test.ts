@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { saveGPT2 } from '../../src/core/checkpoint/gpt2';
 import { GPT } from '../../src/core/nn/gpt';
 import { parseIds } from '../../src/cli/common';
+import { trainBPE } from '../../src/core/tokenize/train-bpe';
 import { referenceNll } from './reference/gpt64';
 import { useBackend, weights64 } from './helpers/tf';
 
@@ -52,6 +53,24 @@ describe('npm run lm-eval', () => {
     const nll = [...referenceNll(cfg, W, ids.slice(0, 8)), ...referenceNll(cfg, W, ids.slice(7, 12))];
     expect(nll).toHaveLength(11);
     expect(out.mean_nll).toBeCloseTo(nll.reduce((a, b) => a + b, 0) / nll.length, 5);
+  });
+
+  it('encodes --text-file with the checkpoint tokenizer.json, giving the same result as its ids', async () => {
+    const tok = trainBPE('the cat sat on the mat. the dog sat on the log.', { vocabSize: 270 });
+    const withTok = new GPT({ ...cfg, vocabSize: tok.vocabSize }, 4);
+    await mkdir(join(dir, 'with-tok'));
+    for (const [name, bytes] of saveGPT2(withTok, {}, tok.toTokenizerJson())) await writeFile(join(dir, 'with-tok', name), bytes);
+    withTok.dispose();
+    const text = 'the cat sat';
+    await writeFile(join(dir, 'text.txt'), text);
+    const byText = JSON.parse((await lmEval('--checkpoint', join(dir, 'with-tok'), '--text-file', join(dir, 'text.txt'), '--json')).stdout);
+    expect(byText.ids).toEqual(tok.encode(text));
+    await writeFile(join(dir, 'same.json'), JSON.stringify(byText.ids));
+    const byIds = JSON.parse((await lmEval('--checkpoint', join(dir, 'with-tok'), '--ids-file', join(dir, 'same.json'), '--json')).stdout);
+    expect(byIds.mean_nll).toBe(byText.mean_nll);
+    await writeFile(join(dir, 'latin1.txt'), Uint8Array.from([0x63, 0x61, 0x66, 0xe9]));
+    const bad = await lmEval('--checkpoint', join(dir, 'with-tok'), '--text-file', join(dir, 'latin1.txt'));
+    expect(bad.stderr).toMatch(/latin1\.txt: not valid UTF-8 at byte 3 \(line 1\); save it as UTF-8/);
   });
 
   it.each([
