@@ -51,11 +51,13 @@ export function App() {
           <li>A GPT-2-style transformer (checked against an independent float64 implementation) with AdamW, trained here in a Web Worker.</li>
           <li>Automatic backend choice (WebGPU → WebGL → wasm → CPU) that refuses software GPUs and says why.</li>
           <li>GPT-2-compatible checkpoints (safetensors); the command line evaluates them with <code>npm run lm-eval</code>.</li>
+          <li>3,786 emoji images in two styles with five caption levels, Austen and Moby-Dick text, a byte-level BPE tokenizer, and validated bring-your-own datasets (<code>npm run check-data</code>).</li>
         </ul>
-        <p className="muted">Coming next: the emoji dataset and its captions, the VQ-VAE image tokenizer, and the side-by-side experiment with live charts.</p>
+        <p className="muted">Coming next: the VQ-VAE image tokenizer, and the side-by-side experiment with live charts.</p>
       </section>
       <footer className="muted small">
-        MIT licensed. Paper: Zhang, McKinzie, Gan, Shankar, Toshev, <em>Pre-trained Language Models Do Not Help Auto-regressive Text-to-Image Generation</em> (arXiv 2311.16201).
+        MIT licensed. Emoji graphics: Twemoji by Twitter, Inc. and other contributors,{' '}
+        <a href="https://creativecommons.org/licenses/by/4.0/">CC-BY 4.0</a>; Noto Emoji by Google, Apache-2.0. Paper: Zhang, McKinzie, Gan, Shankar, Toshev, <em>Pre-trained Language Models Do Not Help Auto-regressive Text-to-Image Generation</em> (arXiv 2311.16201).
       </footer>
     </div>
   );
