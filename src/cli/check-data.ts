@@ -3,34 +3,13 @@
  * the app will, prints a summary (images, captions, corpora) and every problem with its file and row, and exits
  * non-zero only when the dataset is unusable.
  */
-import { readFile, readdir, stat } from 'node:fs/promises';
-import { basename, join, relative } from 'node:path';
-import { DEFAULT_BYOD_LIMITS, formatProblem, loadByodFiles, loadByodZip, type ByodDataset } from '../core/data/byod';
+import { readFile, stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { formatProblem, loadByodFiles, loadByodZip, type ByodDataset } from '../core/data/byod';
 import { decodeUtf8Strict } from '../core/data/utf8';
-import type { ZipEntry } from '../core/data/zip';
 import { decodeImageNode } from './image-decode';
 import { UsageError, runCli } from './common';
-
-async function readFolder(root: string): Promise<ZipEntry[]> {
-  const out: ZipEntry[] = [];
-  let total = 0;
-  const walk = async (dir: string) => {
-    for (const name of (await readdir(dir)).sort()) {
-      if (name.startsWith('.') || name === '__MACOSX') continue;
-      const full = join(dir, name);
-      const s = await stat(full);
-      if (s.isDirectory()) await walk(full);
-      else if (s.isFile()) {
-        total += s.size;
-        if (total > DEFAULT_BYOD_LIMITS.maxTotalBytes) throw new UsageError(`${root}: more than ${DEFAULT_BYOD_LIMITS.maxTotalBytes / 2 ** 20} MiB of files; use fewer or smaller images`);
-        if (out.length >= DEFAULT_BYOD_LIMITS.maxEntries) throw new UsageError(`${root}: more than ${DEFAULT_BYOD_LIMITS.maxEntries} files; split the dataset`);
-        out.push({ path: relative(root, full).split('\\').join('/'), bytes: new Uint8Array(await readFile(full)) });
-      }
-    }
-  };
-  await walk(root);
-  return out;
-}
+import { readFolder } from './data/folder';
 
 function summary(ds: ByodDataset): string[] {
   const lines: string[] = [];

@@ -114,7 +114,8 @@ export class GPT {
         const std = spec.init === 'normal' ? config.initStd : residualStd;
         values = normalArray(new Rng(deriveSeed(seed, spec.name)), size, std);
       }
-      this.params.set(spec.name, tf.variable(tf.tensor(values, spec.shape, 'float32'), true, `${this.scope}/${spec.name}`));
+      // tf.variable keeps its own reference: the initial tensor is freed by the tidy (it would leak otherwise).
+      this.params.set(spec.name, tf.tidy(() => tf.variable(tf.tensor(values, spec.shape, 'float32'), true, `${this.scope}/${spec.name}`)));
     }
   }
 

@@ -71,8 +71,8 @@ export class AdamW {
     this.config = { ...config };
     this.params = new Map([...params].filter(([name]) => trainable(name)));
     for (const [name, p] of this.params) {
-      this.m.set(name, tf.variable(tf.zerosLike(p), false));
-      this.v.set(name, tf.variable(tf.zerosLike(p), false));
+      this.m.set(name, tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
+      this.v.set(name, tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
     }
   }
 

@@ -1,0 +1,102 @@
+/**
+ * `npm run train-vq -- [--out DIR] [--style twemoji|noto | --dataset PATH] [--steps N] [--batch B] [--codes K] ...`
+ * Trains the VQ-VAE image tokenizer, logging vq/* metrics on the validation split every --eval-every steps (to the
+ * console and DIR/metrics.jsonl), and writes DIR/model.safetensors, DIR/config.json (the exact command, data, steps,
+ * time and final metrics), DIR/usage.json (code-use histogram) and DIR/reconstructions.png (originals above,
+ * reconstructions below). The directory is rewritten at every evaluation, so an interrupted run leaves a usable one.
+ */
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
+import { PNG } from 'pngjs';
+import { initNodeBackend } from '../core/backend-node';
+import type { BackendName } from '../core/backend';
+import { DeviceImages } from '../core/data/images';
+import type { EmojiStyle } from '../core/data/emoji';
+import { DEFAULT_VQ_CONFIG, VQVAE, type VQVAEConfig } from '../core/nn/vqvae';
+import { DEFAULT_VQ_TRAIN, VQTrainer, evaluateVQ, type VQMetrics } from '../core/vq/train';
+import { reconstructionGrid } from '../core/vq/grid';
+import { saveVQ } from '../core/checkpoint/vq';
+import { METRICS } from '../core/metrics';
+import { emojiSplits, loadByod, splitByod } from './data/datasets';
+import { UsageError, runCli } from './common';
+
+const int = (v: string | undefined, name: string, lo: number, hi: number): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < lo || n > hi) throw new UsageError(`--${name} must be an integer in [${lo}, ${hi}], got ${v}`);
+  return n;
+};
+
+async function main(): Promise<void> {
+  const { values: a } = parseArgs({
+    options: {
+      out: { type: 'string', default: 'public/models/vq-twemoji32' },
+      style: { type: 'string', default: 'twemoji' },
+      dataset: { type: 'string' },
+      steps: { type: 'string', default: String(DEFAULT_VQ_TRAIN.steps) },
+      batch: { type: 'string', default: String(DEFAULT_VQ_TRAIN.batchSize) },
+      lr: { type: 'string', default: String(DEFAULT_VQ_TRAIN.lr) },
+      codes: { type: 'string', default: String(DEFAULT_VQ_CONFIG.codebookSize) },
+      'code-dim': { type: 'string', default: String(DEFAULT_VQ_CONFIG.codeDim) },
+      channels: { type: 'string', default: String(DEFAULT_VQ_CONFIG.channels) },
+      'no-ema': { type: 'boolean', default: false },
+      seed: { type: 'string', default: '0' },
+      'eval-every': { type: 'string', default: '250' },
+      backend: { type: 'string', default: 'wasm' },
+    },
+  });
+  if (!['twemoji', 'noto'].includes(a.style!)) throw new UsageError(`--style must be twemoji or noto, got ${a.style}`);
+  const config: VQVAEConfig = { ...DEFAULT_VQ_CONFIG, codebookSize: int(a.codes, 'codes', 64, 2048), codeDim: int(a['code-dim'], 'code-dim', 8, 256), channels: int(a.channels, 'channels', 4, 256), ema: !a['no-ema'] };
+  const steps = int(a.steps, 'steps', 1, 1_000_000);
+  const evalEvery = int(a['eval-every'], 'eval-every', 1, 1_000_000);
+  const lr = Number(a.lr);
+  if (!(lr > 0 && lr < 1)) throw new UsageError(`--lr must be in (0, 1), got ${a.lr}`);
+  const choice = await initNodeBackend(a.backend as BackendName);
+  const data = a.dataset ? splitByod(await loadByod(a.dataset)) : await emojiSplits(a.style as EmojiStyle);
+  if (data.size !== config.imageSize) throw new UsageError(`images are ${data.size}×${data.size}; this VQ-VAE expects ${config.imageSize}×${config.imageSize}`);
+  const train = new DeviceImages(data.train, data.trainCount, data.size);
+  const val = new DeviceImages(data.val, data.valCount, data.size);
+  const model = new VQVAE(config, Number(a.seed));
+  const trainer = new VQTrainer(model, train, { ...DEFAULT_VQ_TRAIN, steps, batchSize: int(a.batch, 'batch', 1, 4096), lr, seed: Number(a.seed) });
+  const command = `npm run train-vq -- ${process.argv.slice(2).join(' ')}`.trim();
+  console.log(`train-vq: ${data.name}, ${data.trainCount} train / ${data.valCount} val images, K=${config.codebookSize} D=${config.codeDim} C=${config.channels}${config.ema ? ' EMA' : ''}, ${steps} steps on ${choice.backend}`);
+  mkdirSync(a.out!, { recursive: true });
+  const log = join(a.out!, 'metrics.jsonl');
+  writeFileSync(log, '');
+  const t0 = performance.now();
+  await trainer.initCodebook();
+  let last: VQMetrics | null = null;
+  const save = (m: VQMetrics) => {
+    const seconds = (performance.now() - t0) / 1000;
+    const metrics = { [METRICS.vqReconMse]: m.recon_mse, [METRICS.vqPsnr]: m.psnr, [METRICS.vqCodeUsage]: m.code_usage, [METRICS.vqPerplexity]: m.perplexity };
+    for (const [name, bytes] of saveVQ(model, { metrics, provenance: { command, data: data.name, trainImages: data.trainCount, valImages: data.valCount, steps: trainer.step, batchSize: trainer.cfg.batchSize, lr, seconds: Math.round(seconds), backend: choice.backend, restartedCodes: trainer.restarted } }))
+      writeFileSync(join(a.out!, name), bytes);
+    writeFileSync(join(a.out!, 'usage.json'), JSON.stringify({ split: 'val', images: m.images, histogram: m.histogram }) + '\n');
+    const n = Math.min(32, val.count);
+    const [orig, rec] = tf.tidy(() => {
+      const x = val.batch([...Array(n).keys()]);
+      return [x, model.decode(model.encode(x))];
+    });
+    const grid = reconstructionGrid(orig.dataSync() as Float32Array, rec.dataSync() as Float32Array, n, data.size, 16, 2);
+    tf.dispose([orig, rec]);
+    const png = new PNG({ width: grid.width, height: grid.height });
+    png.data.set(grid.data);
+    writeFileSync(join(a.out!, 'reconstructions.png'), PNG.sync.write(png, { deflateLevel: 9 }));
+  };
+  while (trainer.step < steps) {
+    const losses = await trainer.trainStep(trainer.step % 50 === 49);
+    if (losses) console.log(`  step ${trainer.step}: loss ${losses.total.toFixed(4)} (recon ${losses.recon.toFixed(4)}), ${((performance.now() - t0) / trainer.step).toFixed(0)} ms/step`);
+    if (trainer.step % evalEvery === 0 || trainer.step === steps) {
+      last = await evaluateVQ(model, val);
+      appendFileSync(log, JSON.stringify({ step: trainer.step, seconds: Math.round((performance.now() - t0) / 1000), [METRICS.vqReconMse]: last.recon_mse, [METRICS.vqPsnr]: last.psnr, [METRICS.vqCodeUsage]: last.code_usage, [METRICS.vqPerplexity]: last.perplexity }) + '\n');
+      console.log(`  eval @${trainer.step}: PSNR ${last.psnr.toFixed(2)} dB, MSE ${last.recon_mse.toFixed(5)}, usage ${(100 * last.code_usage).toFixed(1)}%, perplexity ${last.perplexity.toFixed(1)}, restarted ${trainer.restarted}`);
+      save(last);
+    }
+  }
+  console.log(`train-vq: done in ${((performance.now() - t0) / 60000).toFixed(1)} min → ${a.out}`);
+  trainer.dispose();
+  model.dispose();
+}
+
+runCli('train-vq', main);
