@@ -66,7 +66,6 @@ async function main(): Promise<void> {
   writeFileSync(log, '');
   const t0 = performance.now();
   await trainer.initCodebook();
-  let last: VQMetrics | null = null;
   const save = (m: VQMetrics) => {
     const seconds = (performance.now() - t0) / 1000;
     const metrics = { [METRICS.vqReconMse]: m.recon_mse, [METRICS.vqPsnr]: m.psnr, [METRICS.vqCodeUsage]: m.code_usage, [METRICS.vqPerplexity]: m.perplexity };
@@ -88,7 +87,7 @@ async function main(): Promise<void> {
     const losses = await trainer.trainStep(trainer.step % 50 === 49);
     if (losses) console.log(`  step ${trainer.step}: loss ${losses.total.toFixed(4)} (recon ${losses.recon.toFixed(4)}), ${((performance.now() - t0) / trainer.step).toFixed(0)} ms/step`);
     if (trainer.step % evalEvery === 0 || trainer.step === steps) {
-      last = await evaluateVQ(model, val);
+      const last = await evaluateVQ(model, val);
       appendFileSync(log, JSON.stringify({ step: trainer.step, seconds: Math.round((performance.now() - t0) / 1000), [METRICS.vqReconMse]: last.recon_mse, [METRICS.vqPsnr]: last.psnr, [METRICS.vqCodeUsage]: last.code_usage, [METRICS.vqPerplexity]: last.perplexity }) + '\n');
       console.log(`  eval @${trainer.step}: PSNR ${last.psnr.toFixed(2)} dB, MSE ${last.recon_mse.toFixed(5)}, usage ${(100 * last.code_usage).toFixed(1)}%, perplexity ${last.perplexity.toFixed(1)}, restarted ${trainer.restarted}`);
       save(last);
