@@ -88,6 +88,17 @@ describe('GPT gradients', () => {
 });
 
 describe('GPT init and generation', () => {
+  it('frees every tensor it makes: creating and disposing a model and its optimizer leaves the count unchanged', async () => {
+    await useBackend('cpu');
+    const before = tf.memory().numTensors;
+    const model = new GPT(tiny, 1);
+    const opt = new AdamW(model.params, DEFAULT_ADAMW);
+    expect(tf.memory().numTensors).toBe(before + 3 * model.params.size); // weights + two moments each
+    opt.dispose();
+    model.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('is deterministic from the seed', async () => {
     await useBackend('cpu');
     const a = new GPT(tiny, 42);
