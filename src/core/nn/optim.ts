@@ -125,6 +125,20 @@ export class AdamW {
     return { t: this.t, m: read(this.m), v: read(this.v) };
   }
 
+  /** Restore moments and step count saved by getState (resuming a run). */
+  setState(state: { t: number; m: Map<string, Float32Array>; v: Map<string, Float32Array> }): void {
+    for (const [name, p] of this.params) {
+      const m = state.m.get(name);
+      const v = state.v.get(name);
+      if (!m || !v || m.length !== p.size || v.length !== p.size) throw new Error(`AdamW.setState: no saved moments of the right size for ${name}`);
+      tf.tidy(() => {
+        this.m.get(name)!.assign(tf.tensor(m, p.shape, 'float32'));
+        this.v.get(name)!.assign(tf.tensor(v, p.shape, 'float32'));
+      });
+    }
+    this.t = state.t;
+  }
+
   dispose(): void {
     for (const t of [...this.m.values(), ...this.v.values()]) t.dispose();
     this.m.clear();

@@ -1,0 +1,92 @@
+/**
+ * The experiment's configuration: arms, seeds, the sequence layout and the optimisation, with the presets of
+ * `npm run replicate` (smoke for CI, cpu for this 2-core machine, classroom and replication for a laptop GPU).
+ */
+import type { CaptionLevel } from '../data/captions';
+import type { RowInit } from './extend';
+
+export const ARMS = ['pretrained', 'scratch', 'pretrained-frozen', 'scratch-frozen', 'image-only-pretrained', 'image-only-scratch', 'pretrained-mix'] as const;
+export type ArmName = (typeof ARMS)[number];
+
+export interface ArmSpec {
+  name: ArmName;
+  /** Body and text rows from the pre-trained LM, or random. */
+  init: 'pretrained' | 'scratch';
+  /** Only embeddings, head and LayerNorms train. */
+  frozen: boolean;
+  /** Captions dropped (unconditional image modelling). */
+  imageOnly: boolean;
+  /** Share of each batch replaced by ordinary English windows (0 for all but pretrained-mix). */
+  mix: number;
+}
+
+export function armSpec(name: ArmName, mixShare: number): ArmSpec {
+  return {
+    name,
+    init: name.includes('scratch') ? 'scratch' : 'pretrained',
+    frozen: name.endsWith('-frozen'),
+    imageOnly: name.startsWith('image-only'),
+    mix: name === 'pretrained-mix' ? mixShare : 0,
+  };
+}
+
+/** Parameters a frozen arm trains: embeddings, positions, the head and every LayerNorm. */
+export function trainableInFrozenArm(param: string): boolean {
+  return /(^|\.)(wte|wpe|ln_1|ln_2|ln_f)\./.test(param) || param === 'lm_head.weight';
+}
+
+export interface ExperimentConfig {
+  preset: string;
+  arms: ArmName[];
+  seeds: number;
+  captionLevel: CaptionLevel;
+  captionBudget: number;
+  steps: number;
+  batchSize: number;
+  lr: number;
+  warmupSteps: number;
+  weightDecay: number;
+  /** Evaluate every N steps (and at step 0 and the last step). */
+  evalEvery: number;
+  /** Validation images used for held-out losses (0: all). */
+  evalImages: number;
+  /** Tokens of each held-out English text used for val/english_* (0: all). */
+  englishTokens: number;
+  rowInit: RowInit;
+  /** Share of each pretrained-mix batch that is Austen text. */
+  mixShare: number;
+  /** Save a resumable checkpoint every N steps (0: only at the end). */
+  checkpointEvery: number;
+  /** Validation captions sampled into images per arm at the end. */
+  samples: number;
+}
+
+const base: Omit<ExperimentConfig, 'preset'> = {
+  arms: ['pretrained', 'scratch'],
+  seeds: 1,
+  captionLevel: 'L2',
+  captionBudget: 28,
+  steps: 200,
+  batchSize: 16,
+  lr: 1e-3,
+  warmupSteps: 20,
+  weightDecay: 0.1,
+  evalEvery: 20,
+  evalImages: 128,
+  englishTokens: 4000,
+  rowInit: 'random',
+  mixShare: 0.25,
+  checkpointEvery: 0,
+  samples: 8,
+};
+
+export const PRESETS: Record<string, ExperimentConfig> = {
+  /** Seconds: a few steps of both arms, for CI and quick checks. */
+  smoke: { ...base, preset: 'smoke', steps: 6, batchSize: 4, evalEvery: 3, evalImages: 8, englishTokens: 400, warmupSteps: 2, samples: 2, checkpointEvery: 3 },
+  /** A real if small replication on a 2-core CPU with wasm (≤ 30 min): 3 seeds, pretrained and scratch. */
+  cpu: { ...base, preset: 'cpu', seeds: 3, steps: 150, batchSize: 16, evalEvery: 15, evalImages: 96, englishTokens: 3000, warmupSteps: 15, lr: 2e-3 },
+  /** ≤ 5 min on a laptop GPU, 1 seed. */
+  classroom: { ...base, preset: 'classroom', seeds: 1, steps: 600, batchSize: 32, evalEvery: 30, evalImages: 256, englishTokens: 8000, warmupSteps: 40 },
+  /** ≤ 60 min on a laptop GPU, 3 seeds, all arms. */
+  replication: { ...base, preset: 'replication', arms: [...ARMS], seeds: 3, steps: 1500, batchSize: 32, evalEvery: 50, evalImages: 421, englishTokens: 20000, warmupSteps: 100 },
+};

@@ -1,0 +1,51 @@
+/**
+ * The experiment's data, prepared once and shared by every arm: image codes from the VQ tokenizer, captions as
+ * text ids at the chosen level, the sequence layouts, and the English token streams (Austen for pretrained-mix,
+ * Persuasion and Moby-Dick for measuring forgetting).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { DeviceImages } from '../data/images';
+import type { VQVAE } from '../nn/vqvae';
+import type { SequenceSpec } from '../data/sequences';
+import type { VocabPlan } from './extend';
+
+export interface Split {
+  /** [n × imageTokens] VQ codes. */
+  codes: Int32Array;
+  /** Caption text ids per image. */
+  captions: number[][];
+  /** Caption text per image (for samples and reports). */
+  text: string[];
+  count: number;
+}
+
+export interface ExperimentData {
+  plan: VocabPlan;
+  imageTokens: number;
+  train: Split;
+  val: Split;
+  /** Ordinary English: pre-training text (for the mix arm), held-out in-domain and out-of-domain. */
+  english: { train: Int32Array; heldout: number[]; ood: number[] };
+}
+
+/** All images' VQ codes, [n × g²] int32, encoded in batches on the device. */
+export async function encodeImages(vq: VQVAE, images: DeviceImages, batch = 256): Promise<Int32Array> {
+  const g = vq.grid;
+  const out = new Int32Array(images.count * g * g);
+  for (let start = 0; start < images.count; start += batch) {
+    const pos = [...Array(Math.min(batch, images.count - start)).keys()].map((i) => i + start);
+    const ids = tf.tidy(() => vq.encode(images.batch(pos)));
+    out.set((await ids.data()) as Int32Array, start * g * g);
+    ids.dispose();
+  }
+  return out;
+}
+
+export function sequenceSpec(data: ExperimentData, captionBudget: number, imageOnly: boolean): SequenceSpec {
+  const { plan } = data;
+  return { captionBudget, imageTokens: data.imageTokens, imageOffset: plan.imageOffset, imageCodes: plan.imageCodes, special: plan.special, imageOnly };
+}
+
+export function codesOf(split: Split, index: number, imageTokens: number): number[] {
+  return Array.from(split.codes.subarray(index * imageTokens, (index + 1) * imageTokens));
+}

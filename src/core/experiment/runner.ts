@@ -1,0 +1,182 @@
+/**
+ * The step loop of the experiment: every arm × seed is an independent run, stepped in lockstep. All arms of a seed
+ * share the new-row initialisation and the exact batch order. Each step logs train/loss, train/text_loss and
+ * train/image_loss from one forward pass (plus optimiser, speed and memory figures); every evalEvery steps each run
+ * is evaluated on held-out captions, images and English. A NaN/Inf loss stops that run, naming its step, and keeps
+ * its last good checkpoint. Runs save and restore resumable state (weights, AdamW moments, step).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { GPT } from '../nn/gpt';
+import { AdamW, DEFAULT_ADAMW } from '../nn/optim';
+import { deriveSeed } from '../nn/init';
+import { batchOrder, WindowSampler } from '../data/corpus';
+import { buildBatch, sequenceLength, type SequenceSpec } from '../data/sequences';
+import { METRICS } from '../metrics';
+import { armSpec, trainableInFrozenArm, type ArmSpec, type ExperimentConfig } from './config';
+import { codesOf, sequenceSpec, type ExperimentData } from './data';
+import { extendPretrained, newRows, scratchModel } from './extend';
+import { evaluateArm, type EvalResult } from './evals';
+
+export interface MetricRecord {
+  arm: string;
+  seed: number;
+  step: number;
+  tokens: number;
+  metric: string;
+  value: number;
+}
+
+export interface Run {
+  arm: ArmSpec;
+  seed: number;
+  spec: SequenceSpec;
+  model: GPT;
+  opt: AdamW;
+  step: number;
+  tokens: number;
+  /** Why the run stopped early (NaN/Inf), or null. */
+  stopped: string | null;
+  order: Generator<number[]>;
+  english: WindowSampler | null;
+  lastEval: EvalResult | null;
+}
+
+export interface RunnerHooks {
+  onMetrics?: (records: MetricRecord[]) => void;
+  onEval?: (run: Run, result: EvalResult) => void;
+  log?: (line: string) => void;
+}
+
+/** Masked sums from one forward pass: [loss, text, image] means and the token count trained on. */
+function stepLosses(model: GPT, ids: tf.Tensor2D, masks: { loss: tf.Tensor; text: tf.Tensor; image: tf.Tensor }, mode: 'gather' | 'onehot') {
+  const nll = model.nll(ids, mode);
+  const mean = (m: tf.Tensor) => tf.div(tf.sum(tf.mul(nll, m)), tf.maximum(tf.sum(m), 1));
+  return { loss: mean(masks.loss) as tf.Scalar, text: mean(masks.text) as tf.Scalar, image: mean(masks.image) as tf.Scalar };
+}
+
+export class ExperimentRunner {
+  readonly runs: Run[] = [];
+  private readonly mode: 'gather' | 'onehot';
+
+  constructor(
+    readonly cfg: ExperimentConfig,
+    readonly data: ExperimentData,
+    readonly lm: GPT,
+    readonly hooks: RunnerHooks = {},
+  ) {
+    const backend = tf.getBackend();
+    this.mode = backend === 'wasm' || backend === 'cpu' ? 'onehot' : 'gather';
+    const T = sequenceLength(sequenceSpec(data, cfg.captionBudget, false));
+    if (T > lm.config.nPositions) throw new Error(`sequences of ${T} ids (caption budget ${cfg.captionBudget} + ${data.imageTokens} image tokens + 3) exceed the LM's context of ${lm.config.nPositions}; lower the caption budget`);
+    const d = lm.config.nEmbd;
+    const added = data.plan.vocabSize - data.plan.textVocab;
+    const wte = lm.params.get('transformer.wte.weight')!.dataSync() as Float32Array;
+    for (let seed = 0; seed < cfg.seeds; seed++) {
+      if (cfg.rowInit === 'aligned') throw new Error('rowInit "aligned" needs the alignment rows, which this runner does not compute yet; use random or mean');
+      const rows = newRows(wte, data.plan.textVocab, d, added, cfg.rowInit, seed);
+      for (const name of cfg.arms) {
+        const arm = armSpec(name, cfg.mixShare);
+        const scope = `${name}-s${seed}-${Math.random().toString(36).slice(2, 8)}`;
+        const model = arm.init === 'pretrained' ? extendPretrained(lm, data.plan, rows, scope) : scratchModel(lm.config, data.plan, rows, deriveSeed(seed, 'scratch'), scope);
+        const opt = new AdamW(model.params, { ...DEFAULT_ADAMW, lr: cfg.lr, warmupSteps: cfg.warmupSteps, totalSteps: cfg.steps, weightDecay: cfg.weightDecay, beta2: 0.99 }, arm.frozen ? trainableInFrozenArm : () => true);
+        const spec = sequenceSpec(data, cfg.captionBudget, arm.imageOnly);
+        const trainIdx = [...Array(data.train.count).keys()];
+        const english = arm.mix > 0 ? new WindowSampler(data.english.train, sequenceLength(spec), deriveSeed(seed, 'mix')) : null;
+        this.runs.push({ arm, seed, spec, model, opt, step: 0, tokens: 0, stopped: null, order: batchOrder(trainIdx, Math.min(cfg.batchSize, data.train.count), deriveSeed(seed, 'batches')), english, lastEval: null });
+      }
+    }
+  }
+
+  /** The batch (ids and masks) a run sees at its next step; arms of a seed get the same images and captions. */
+  nextBatch(run: Run) {
+    const idx = run.order.next().value as number[];
+    const P = this.data.imageTokens;
+    const b = buildBatch(run.spec, idx.map((i) => this.data.train.captions[i]), idx.map((i) => codesOf(this.data.train, i, P)));
+    if (run.english) {
+      const nMix = Math.round(run.arm.mix * b.B);
+      const windows = run.english.next(nMix);
+      windows.forEach((w, k) => {
+        const row = b.B - nMix + k;
+        b.ids.set(w, row * b.T);
+        b.text.fill(0, row * (b.T - 1), (row + 1) * (b.T - 1));
+        b.image.fill(0, row * (b.T - 1), (row + 1) * (b.T - 1));
+        b.loss.fill(1, row * (b.T - 1), (row + 1) * (b.T - 1));
+      });
+    }
+    return { idx, batch: b };
+  }
+
+  /** One training step of one run. Reads its numbers back when `read`. */
+  async stepRun(run: Run, read = true): Promise<MetricRecord[]> {
+    if (run.stopped) return [];
+    const t0 = performance.now();
+    const { batch: b } = this.nextBatch(run);
+    const lr = run.opt.currentLr();
+    const ids = tf.tensor2d(b.ids, [b.B, b.T], 'int32');
+    const masks = { loss: tf.tensor2d(b.loss, [b.B, b.T - 1]), text: tf.tensor2d(b.text, [b.B, b.T - 1]), image: tf.tensor2d(b.image, [b.B, b.T - 1]) };
+    let side: tf.Scalar[] = [];
+    const { value, grads } = tf.variableGrads(() => {
+      const l = stepLosses(run.model, ids, masks, this.mode);
+      side = [tf.keep(l.text), tf.keep(l.image)];
+      return l.loss;
+    }, run.opt.variables());
+    const gradNorm = run.opt.apply(grads);
+    tf.dispose([ids, masks.loss, masks.text, masks.image, ...Object.values(grads)]);
+    run.step += 1;
+    run.tokens += b.loss.reduce((a, v) => a + v, 0);
+    const tensors = [value, gradNorm, ...side];
+    if (!read) {
+      tf.dispose(tensors);
+      return [];
+    }
+    const [loss, norm, text, image] = (await Promise.all(tensors.map((t) => t.data()))).map((d) => d[0]);
+    tf.dispose(tensors);
+    if (!Number.isFinite(loss) || !Number.isFinite(norm)) {
+      run.stopped = `arm ${run.arm.name}, seed ${run.seed}: the loss became ${loss} at step ${run.step}; the run stopped and keeps its last good checkpoint`;
+      this.hooks.log?.(run.stopped);
+      return [];
+    }
+    const ms = performance.now() - t0;
+    const mem = tf.memory();
+    const rec = (metric: string, v: number): MetricRecord => ({ arm: run.arm.name, seed: run.seed, step: run.step, tokens: run.tokens, metric, value: v });
+    const out = [rec(METRICS.trainLoss, loss), rec(METRICS.lr, lr), rec(METRICS.gradNorm, norm), rec(METRICS.stepMs, ms), rec(METRICS.tokensPerSecond, (b.B * b.T) / (ms / 1000)), rec(METRICS.numTensors, mem.numTensors), rec(METRICS.numBytes, mem.numBytes)];
+    if (!run.arm.imageOnly) out.push(rec(METRICS.trainTextLoss, text));
+    out.push(rec(METRICS.trainImageLoss, image));
+    return out;
+  }
+
+  async evalRun(run: Run): Promise<MetricRecord[]> {
+    const r = await evaluateArm(run.model, this.data, run.spec, this.cfg.evalImages, this.cfg.englishTokens);
+    run.lastEval = r;
+    this.hooks.onEval?.(run, r);
+    const rec = (metric: string, v: number): MetricRecord => ({ arm: run.arm.name, seed: run.seed, step: run.step, tokens: run.tokens, metric, value: v });
+    const out = [rec(METRICS.valImageLoss, r.imageLoss), rec(METRICS.valEnglishLoss, r.englishLoss), rec(METRICS.valEnglishOodLoss, r.englishOodLoss)];
+    if (r.textLoss !== null) out.push(rec(METRICS.valTextLoss, r.textLoss));
+    return out;
+  }
+
+  /** Run every arm × seed to cfg.steps (from wherever they are), evaluating on schedule. */
+  async runAll(): Promise<MetricRecord[]> {
+    const all: MetricRecord[] = [];
+    const emit = (r: MetricRecord[]) => {
+      all.push(...r);
+      if (r.length) this.hooks.onMetrics?.(r);
+    };
+    for (const run of this.runs) if (run.step === 0) emit(await this.evalRun(run));
+    while (this.runs.some((r) => !r.stopped && r.step < this.cfg.steps)) {
+      for (const run of this.runs) {
+        if (run.stopped || run.step >= this.cfg.steps) continue;
+        emit(await this.stepRun(run));
+        if (run.step % this.cfg.evalEvery === 0 || run.step === this.cfg.steps) emit(await this.evalRun(run));
+      }
+    }
+    return all;
+  }
+
+  dispose(): void {
+    for (const r of this.runs) {
+      r.opt.dispose();
+      r.model.dispose();
+    }
+  }
+}
