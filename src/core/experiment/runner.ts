@@ -44,6 +44,8 @@ export interface Run {
 export interface RunnerHooks {
   onMetrics?: (records: MetricRecord[]) => void;
   onEval?: (run: Run, result: EvalResult) => void;
+  /** Called every cfg.checkpointEvery steps (and at the end) with a run whose state can be saved. */
+  onCheckpoint?: (run: Run) => void | Promise<void>;
   log?: (line: string) => void;
 }
 
@@ -167,7 +169,9 @@ export class ExperimentRunner {
       for (const run of this.runs) {
         if (run.stopped || run.step >= this.cfg.steps) continue;
         emit(await this.stepRun(run));
+        if (run.stopped) continue;
         if (run.step % this.cfg.evalEvery === 0 || run.step === this.cfg.steps) emit(await this.evalRun(run));
+        if ((this.cfg.checkpointEvery > 0 && run.step % this.cfg.checkpointEvery === 0) || run.step === this.cfg.steps) await this.hooks.onCheckpoint?.(run);
       }
     }
     return all;

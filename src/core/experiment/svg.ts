@@ -1,0 +1,60 @@
+// Line charts as self-contained SVG strings for report.html: one colour per arm, seeds as mean ± min–max band.
+import type { MetricRecord } from './runner';
+
+export const ARM_COLOURS: Record<string, string> = {
+  pretrained: '#c2410c',
+  scratch: '#1d4ed8',
+  'pretrained-frozen': '#ea580c',
+  'scratch-frozen': '#3b82f6',
+  'image-only-pretrained': '#a16207',
+  'image-only-scratch': '#0891b2',
+  'pretrained-mix': '#7c3aed',
+};
+
+const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** Mean and range across seeds at each step, per arm. */
+export function seedBands(records: MetricRecord[], metric: string, transform: (v: number) => number = (v) => v) {
+  const byArm = new Map<string, Map<number, number[]>>();
+  for (const r of records) {
+    if (r.metric !== metric) continue;
+    const steps = byArm.get(r.arm) ?? new Map<number, number[]>();
+    byArm.set(r.arm, steps);
+    steps.set(r.step, [...(steps.get(r.step) ?? []), transform(r.value)]);
+  }
+  return [...byArm].map(([arm, steps]) => ({
+    arm,
+    points: [...steps].sort((a, b) => a[0] - b[0]).map(([step, vs]) => ({ step, mean: vs.reduce((a, b) => a + b, 0) / vs.length, lo: Math.min(...vs), hi: Math.max(...vs) })),
+  }));
+}
+
+export function lineChart(title: string, yLabel: string, bands: ReturnType<typeof seedBands>, width = 560, height = 300): string {
+  const pad = { l: 56, r: 16, t: 28, b: 40 };
+  const pts = bands.flatMap((b) => b.points);
+  if (pts.length === 0) return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="60"><text x="8" y="30">${esc(title)}: no data</text></svg>`;
+  const xMax = Math.max(1, ...pts.map((p) => p.step));
+  let yMin = Math.min(...pts.map((p) => p.lo));
+  let yMax = Math.max(...pts.map((p) => p.hi));
+  if (yMax - yMin < 1e-9) [yMin, yMax] = [yMin - 1, yMax + 1];
+  const X = (s: number) => pad.l + (s / xMax) * (width - pad.l - pad.r);
+  const Y = (v: number) => pad.t + (1 - (v - yMin) / (yMax - yMin)) * (height - pad.t - pad.b);
+  const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => yMin + f * (yMax - yMin));
+  const parts = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="11">`,
+    `<text x="${pad.l}" y="16" font-size="13" font-weight="600">${esc(title)}</text>`,
+    ...ticks.map((t) => `<line x1="${pad.l}" x2="${width - pad.r}" y1="${Y(t).toFixed(1)}" y2="${Y(t).toFixed(1)}" stroke="#e5e7eb"/><text x="${pad.l - 6}" y="${(Y(t) + 4).toFixed(1)}" text-anchor="end" fill="#555">${t.toPrecision(3)}</text>`),
+    `<text x="${(width + pad.l) / 2}" y="${height - 6}" text-anchor="middle" fill="#555">step</text>`,
+    `<text x="${width - pad.r}" y="${height - pad.b + 14}" text-anchor="end" fill="#555">${xMax}</text><text x="${pad.l}" y="${height - pad.b + 14}" fill="#555">0</text>`,
+    `<text transform="translate(14 ${(height - pad.b + pad.t) / 2}) rotate(-90)" text-anchor="middle" fill="#555">${esc(yLabel)}</text>`,
+  ];
+  bands.forEach((b, i) => {
+    const c = ARM_COLOURS[b.arm] ?? '#444';
+    const upper = b.points.map((p) => `${X(p.step).toFixed(1)},${Y(p.hi).toFixed(1)}`);
+    const lower = b.points.map((p) => `${X(p.step).toFixed(1)},${Y(p.lo).toFixed(1)}`).reverse();
+    parts.push(`<polygon points="${[...upper, ...lower].join(' ')}" fill="${c}" fill-opacity="0.15" stroke="none"/>`);
+    parts.push(`<polyline points="${b.points.map((p) => `${X(p.step).toFixed(1)},${Y(p.mean).toFixed(1)}`).join(' ')}" fill="none" stroke="${c}" stroke-width="2"/>`);
+    parts.push(`<rect x="${width - pad.r - 150}" y="${pad.t + 4 + 16 * i}" width="10" height="10" fill="${c}"/><text x="${width - pad.r - 136}" y="${pad.t + 13 + 16 * i}">${esc(b.arm)}</text>`);
+  });
+  parts.push('</svg>');
+  return parts.join('');
+}
