@@ -25,10 +25,23 @@ import { saveRun } from '../core/experiment/resume';
 import { buildReport, metricsCsv } from '../core/experiment/report';
 import { reportHtml } from '../core/experiment/html';
 import { METRICS } from '../core/metrics';
+import { sampleImages } from '../core/experiment/samples';
+import { textSimplicity, tokenStats } from '../core/experiment/analysis';
+import { PNG } from 'pngjs';
 import { loadByod, splitByod } from './data/datasets';
 import { readPublicData } from './data/public-data';
 import { decodePngNode } from './image-decode';
 import { UsageError, dirSource, runCli } from './common';
+
+/** An [S, S, 3] image in [0, 1] as a PNG data URL (for report.html). */
+function pngDataUrl(pixels: Float32Array, size: number): string {
+  const png = new PNG({ width: size, height: size });
+  for (let p = 0; p < size * size; p++) {
+    for (let c = 0; c < 3; c++) png.data[4 * p + c] = Math.round(255 * Math.min(1, Math.max(0, pixels[3 * p + c])));
+    png.data[4 * p + 3] = 255;
+  }
+  return `data:image/png;base64,${PNG.sync.write(png).toString('base64')}`;
+}
 
 async function main(): Promise<void> {
   const { values: a } = parseArgs({
@@ -101,7 +114,6 @@ async function main(): Promise<void> {
       ood: Array.from(english.get('moby-dick')!),
     },
   };
-  vq.dispose();
   const meanCaption = data.train.captions.reduce((s, c) => s + Math.min(c.length, cfg.captionBudget), 0) / data.train.count;
   log(`replicate: preset ${cfg.preset}, ${cfg.seeds} seed(s) × arms ${cfg.arms.join(', ')}, ${cfg.steps} steps of ${cfg.batchSize} on ${choice.backend}; ${data.train.count} train / ${data.val.count} val images; captions ${cfg.captionLevel}, ${meanCaption.toFixed(1)} tokens on average (image:text ${(data.imageTokens / meanCaption).toFixed(1)}:1)`);
 
@@ -123,12 +135,54 @@ async function main(): Promise<void> {
     },
   });
   const records = await runner.runAll();
+
+  // Samples: the same validation captions for every arm, decoded by the VQ tokenizer.
+  const sampleSections: string[] = [];
+  const nSamples = Math.min(cfg.samples, data.val.count);
+  if (nSamples > 0) {
+    const cells: string[] = [];
+    for (const run of runner.runs.filter((r) => r.seed === 0 && !r.arm.imageOnly)) {
+      const { pixels } = await sampleImages(run.model, vq, run.spec, data.val.captions.slice(0, nSamples), { temperature: 1, topK: 0, seed: 0 });
+      cells.push(`<tr><th>${run.arm.name}</th>${Array.from({ length: nSamples }, (_, i) => `<td><img alt="" width="64" height="64" style="image-rendering:pixelated" src="${pngDataUrl(pixels.subarray(i * size * size * 3, (i + 1) * size * size * 3), size)}"></td>`).join('')}</tr>`);
+    }
+    const real = `<tr><th>real</th>${Array.from({ length: nSamples }, (_, i) => `<td><img alt="" width="64" height="64" style="image-rendering:pixelated" src="${pngDataUrl(valPixels.subarray(i * size * size * 3, (i + 1) * size * size * 3), size)}"></td>`).join('')}</tr>`;
+    const head = `<tr><th></th>${data.val.text.slice(0, nSamples).map((t) => `<td style="font-size:11px;max-width:80px">${t.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</td>`).join('')}</tr>`;
+    sampleSections.push(`<h2>Samples (seed 0, temperature 1)</h2><table style="width:auto">${head}${real}${cells.join('')}</table>`);
+  }
+  vq.dispose();
+
+  // Analysis: image tokens vs text tokens, captions vs the pre-training corpus.
+  const P = data.imageTokens;
+  const imageSeqs = Array.from({ length: data.train.count }, (_, i) => data.train.codes.subarray(i * P, (i + 1) * P));
+  const englishWindows: number[][] = [];
+  for (let s = 0; s + P <= data.english.train.length && englishWindows.length < data.train.count; s += 997) englishWindows.push(Array.from(data.english.train.subarray(s, s + P)));
+  const sentences = (await Promise.all(AUSTEN_BOOKS.filter((b) => b.role === 'train').map(async (b) => dec.decode(await readPublicData(b.file)))))
+    .join(' ')
+    .split(/(?<=[.!?])\s+/)
+    .filter((x) => /\p{L}/u.test(x));
+  const analysis = {
+    imageTokens: tokenStats(imageSeqs),
+    captionTokens: tokenStats(data.train.captions),
+    englishTokens: tokenStats(englishWindows),
+    captions: textSimplicity(data.train.text),
+    corpusSentences: textSimplicity(sentences),
+  };
+  const a2 = (x: number) => x.toFixed(2);
+  sampleSections.push(`<h2>Analysis</h2><table><tr><th></th><th>tokens</th><th>types</th><th>unigram entropy (bits)</th><th>H(next | previous) (bits)</th><th>share of entropy the previous token explains</th></tr>${(
+    [['image tokens', analysis.imageTokens], ['caption tokens', analysis.captionTokens], ['English (Austen) tokens', analysis.englishTokens]] as const
+  )
+    .map(([n, t]) => `<tr><th>${n}</th><td>${t.tokens}</td><td>${t.types}</td><td>${a2(t.unigramEntropy)}</td><td>${a2(t.bigramConditionalEntropy)}</td><td>${a2(1 - t.bigramConditionalEntropy / t.unigramEntropy)}</td></tr>`)
+    .join('')}</table><p class="what">Conditional entropies are plug-in estimates from bigram counts; they read low when the types are many and the tokens few.</p><table><tr><th></th><th>texts</th><th>vocabulary</th><th>mean words</th><th>type-token ratio</th><th>word entropy (bits)</th></tr>${(
+    [['captions', analysis.captions], ['Austen sentences', analysis.corpusSentences]] as const
+  )
+    .map(([n, t]) => `<tr><th>${n}</th><td>${t.texts}</td><td>${t.vocabulary}</td><td>${a2(t.meanWords)}</td><td>${a2(t.typeTokenRatio)}</td><td>${a2(t.wordEntropy)}</td></tr>`)
+    .join('')}</table>`);
   const seconds = (performance.now() - t0) / 1000;
   const stopped = runner.runs.filter((r) => r.stopped).map((r) => r.stopped);
-  const report = buildReport(cfg, records, { seconds: Math.round(seconds), backend: choice.backend, lm: a.lm, vq: a.vq, dataset: a.dataset ?? 'emoji-twemoji', trainImages: data.train.count, valImages: data.val.count, meanCaptionTokens: meanCaption, imageTokens: data.imageTokens, stopped, command: `npm run replicate -- ${process.argv.slice(2).join(' ')}` });
+  const report = buildReport(cfg, records, { analysis, seconds: Math.round(seconds), backend: choice.backend, lm: a.lm, vq: a.vq, dataset: a.dataset ?? 'emoji-twemoji', trainImages: data.train.count, valImages: data.val.count, meanCaptionTokens: meanCaption, imageTokens: data.imageTokens, stopped, command: `npm run replicate -- ${process.argv.slice(2).join(' ')}` });
   writeFileSync(join(a.out, 'report.json'), JSON.stringify(report, null, 2) + '\n');
   writeFileSync(join(a.out, 'metrics.csv'), metricsCsv(records));
-  writeFileSync(join(a.out, 'report.html'), reportHtml(report, records));
+  writeFileSync(join(a.out, 'report.html'), reportHtml(report, records, sampleSections));
   for (const eff of [report.effects.image_loss, report.effects.caption_gap, report.effects.forgetting]) log(`  ${eff.sentence}`);
   log(`replicate: done in ${(seconds / 60).toFixed(1)} min → ${a.out}/report.html`);
   runner.dispose();

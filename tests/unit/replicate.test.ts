@@ -1,0 +1,51 @@
+// `npm run replicate -- --preset smoke` end to end on wasm with the shipped LM and VQ tokenizer: all three files,
+// both arms, finite numbers, the CSV header of the contract, and the report's required fields.
+import { afterAll, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+let dir = '';
+
+describe('npm run replicate -- --preset smoke', () => {
+  afterAll(() => (dir ? rm(dir, { recursive: true, force: true }) : undefined));
+
+  it('writes report.json, metrics.csv and report.html with both arms and finite numbers', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'replicate-'));
+    const out = join(dir, 'smoke');
+    const r = await run('node', ['--import', 'tsx', 'src/cli/replicate.ts', '--preset', 'smoke', '--out', out, '--backend', 'wasm'], { maxBuffer: 16 * 2 ** 20 });
+    expect(r.stdout).toMatch(/replicate: done in/);
+    const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8'));
+    expect(report.preset).toBe('smoke');
+    expect(report.arms).toEqual(['pretrained', 'scratch']);
+    expect(report.seeds).toBe(1);
+    for (const key of ['image_loss', 'caption_gap', 'forgetting']) {
+      const e = report.effects[key];
+      expect(Number.isFinite(e.diff.mean), key).toBe(true);
+      expect(typeof e.what).toBe('string');
+      expect(['reproduced', 'not reproduced', 'inconclusive']).toContain(e.verdict);
+      expect(e.perArm.pretrained.every(Number.isFinite)).toBe(true);
+    }
+    const csv = (await readFile(join(out, 'metrics.csv'), 'utf8')).trim().split('\n');
+    expect(csv[0]).toBe('arm,seed,step,tokens,metric,value');
+    const rows = csv.slice(1).map((l) => l.split(','));
+    expect(new Set(rows.map((c) => c[0]))).toEqual(new Set(['pretrained', 'scratch']));
+    expect(rows.every((c) => Number.isFinite(Number(c[5])))).toBe(true);
+    for (const m of ['train/loss', 'train/text_loss', 'train/image_loss', 'val/text_loss', 'val/image_loss', 'val/english_loss', 'val/english_ood_loss', 'optim/lr', 'optim/grad_norm'])
+      expect(rows.some((c) => c[4] === m), m).toBe(true);
+    const html = await readFile(join(out, 'report.html'), 'utf8');
+    expect(html).toMatch(/<svg/);
+    expect(html).not.toMatch(/<script/);
+    for (const arm of ['pretrained-s0', 'scratch-s0']) expect(existsSync(join(out, 'checkpoints', arm, 'optimizer.safetensors')), arm).toBe(true);
+  });
+
+  it('refuses an unknown preset in one line', async () => {
+    const r = await run('node', ['--import', 'tsx', 'src/cli/replicate.ts', '--preset', 'huge', '--out', '/tmp/x']).catch((e) => e as { code: number; stderr: string });
+    expect((r as { code: number }).code).toBe(2);
+    expect((r as { stderr: string }).stderr.trim()).toMatch(/^replicate: --preset must be one of smoke, cpu, classroom, replication/);
+  });
+});
