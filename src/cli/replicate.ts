@@ -27,6 +27,7 @@ import { reportHtml } from '../core/experiment/html';
 import { METRICS } from '../core/metrics';
 import { sampleImages } from '../core/experiment/samples';
 import { textSimplicity, tokenStats } from '../core/experiment/analysis';
+import { CategoryClassifier, frechetDistance } from '../core/experiment/quality';
 import { PNG } from 'pngjs';
 import { loadByod, splitByod } from './data/datasets';
 import { readPublicData } from './data/public-data';
@@ -80,6 +81,7 @@ async function main(): Promise<void> {
   const log = (s: string) => console.log(s);
 
   // Images → codes; captions → ids.
+  let categories: { train: string[]; val: string[] } | null = null;
   let trainPixels: Float32Array, valPixels: Float32Array, trainText: string[], valText: string[], nTrain: number, nVal: number;
   if (a.dataset) {
     const s = splitByod(await loadByod(a.dataset));
@@ -87,11 +89,13 @@ async function main(): Promise<void> {
   } else {
     const ds = await loadEmojiDataset(readPublicData, decodePngNode, 'twemoji');
     let tr = splitIndices(ds.captions.items, 'train');
-    if (cfg.trainImages > 0) tr = tr.slice(0, cfg.trainImages);
+    if (cfg.trainImages > 0 && cfg.trainImages < tr.length) tr = tr.filter((_, k) => k % Math.ceil(tr.length / cfg.trainImages) === 0); // evenly spread
     const va = splitIndices(ds.captions.items, 'val').slice(0, cfg.evalImages > 0 ? cfg.evalImages : undefined);
     [trainPixels, valPixels, nTrain, nVal] = [ds.pixels(tr), ds.pixels(va), tr.length, va.length];
     trainText = tr.map((i) => captionOf(ds.captions.items[i], cfg.captionLevel));
     valText = va.map((i) => captionOf(ds.captions.items[i], cfg.captionLevel));
+    const category = (i: number) => captionOf(ds.captions.items[i], 'L0').split(',')[0];
+    categories = { train: tr.map(category), val: va.map(category) };
   }
   const size = vq.config.imageSize;
   const encode = async (pixels: Float32Array, n: number) => {
@@ -136,18 +140,41 @@ async function main(): Promise<void> {
   });
   const records = await runner.runAll();
 
-  // Samples: the same validation captions for every arm, decoded by the VQ tokenizer.
+  // Samples and the quality figure: the same validation captions for every arm (seed 0), decoded by the VQ tokenizer,
+  // judged by a category classifier trained on the real images (emoji only: bring-your-own data has no categories).
   const sampleSections: string[] = [];
-  const nSamples = Math.min(cfg.samples, data.val.count);
-  if (nSamples > 0) {
-    const cells: string[] = [];
-    for (const run of runner.runs.filter((r) => r.seed === 0 && !r.arm.imageOnly)) {
-      const { pixels } = await sampleImages(run.model, vq, run.spec, data.val.captions.slice(0, nSamples), { temperature: 1, topK: 0, seed: 0 });
-      cells.push(`<tr><th>${run.arm.name}</th>${Array.from({ length: nSamples }, (_, i) => `<td><img alt="" width="64" height="64" style="image-rendering:pixelated" src="${pngDataUrl(pixels.subarray(i * size * size * 3, (i + 1) * size * size * 3), size)}"></td>`).join('')}</tr>`);
+  const nGen = Math.min(Math.max(cfg.samples, cfg.qualitySamples), data.val.count);
+  const cell = (px: Float32Array, i: number) => `<td><img alt="" width="64" height="64" style="image-rendering:pixelated" src="${pngDataUrl(px.subarray(i * size * size * 3, (i + 1) * size * size * 3), size)}"></td>`;
+  const generated = new Map<string, Float32Array>();
+  for (const run of runner.runs.filter((r) => r.seed === 0 && !r.arm.imageOnly && !r.stopped))
+    generated.set(run.arm.name, (await sampleImages(run.model, vq, run.spec, data.val.captions.slice(0, nGen), { temperature: 1, topK: 0, seed: 0 })).pixels);
+  const nShow = Math.min(cfg.samples, nGen);
+  if (nShow > 0) {
+    const head = `<tr><th></th>${data.val.text.slice(0, nShow).map((t) => `<td style="font-size:11px;max-width:80px">${t.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</td>`).join('')}</tr>`;
+    const rows = [['real', valPixels] as const, ...generated].map(([name, px]) => `<tr><th>${name}</th>${Array.from({ length: nShow }, (_, i) => cell(px, i)).join('')}</tr>`);
+    sampleSections.push(`<h2>Samples (seed 0, temperature 1)</h2><table style="width:auto">${head}${rows.join('')}</table>`);
+  }
+  let quality: Record<string, unknown> | null = null;
+  const classes = categories ? [...new Set(categories.train)].sort() : [];
+  if (categories && nGen > 0 && classes.length >= 2) {
+    const label = (c: string) => classes.indexOf(c);
+    const trainImgs = new DeviceImages(trainPixels, nTrain, size);
+    const valImgs = new DeviceImages(valPixels, nVal, size);
+    const cls = new CategoryClassifier(classes.length, 0);
+    await cls.train(trainImgs, categories.train.map(label), cfg.classifierSteps);
+    const real = await cls.predict(valImgs);
+    const acc = (pred: number[], n: number) => pred.slice(0, n).filter((c, i) => c === label(categories!.val[i])).length / n;
+    const perArm: Record<string, { accuracy: number; frechet: number }> = {};
+    for (const [arm, px] of generated) {
+      const g = new DeviceImages(px, nGen, size);
+      const p = await cls.predict(g);
+      perArm[arm] = { accuracy: acc(p.classes, nGen), frechet: frechetDistance(real.features, nVal, p.features, nGen, 32) };
+      g.dispose();
     }
-    const real = `<tr><th>real</th>${Array.from({ length: nSamples }, (_, i) => `<td><img alt="" width="64" height="64" style="image-rendering:pixelated" src="${pngDataUrl(valPixels.subarray(i * size * size * 3, (i + 1) * size * size * 3), size)}"></td>`).join('')}</tr>`;
-    const head = `<tr><th></th>${data.val.text.slice(0, nSamples).map((t) => `<td style="font-size:11px;max-width:80px">${t.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</td>`).join('')}</tr>`;
-    sampleSections.push(`<h2>Samples (seed 0, temperature 1)</h2><table style="width:auto">${head}${real}${cells.join('')}</table>`);
+    quality = { classes, classifierValAccuracy: acc(real.classes, nVal), samples: nGen, perArm };
+    sampleSections.push(`<h2>Quality of generated images</h2><p>A category classifier (${classes.length} classes) trained on the real training images reaches ${(100 * (quality.classifierValAccuracy as number)).toFixed(1)}% on real validation images. Generated images for ${nGen} validation captions:</p><table style="width:auto"><tr><th>arm</th><th>category accuracy</th><th>Fréchet distance (classifier features)</th></tr>${Object.entries(perArm).map(([a, q]) => `<tr><th>${a}</th><td>${(100 * q.accuracy).toFixed(1)}%</td><td>${q.frechet.toFixed(3)}</td></tr>`).join('')}</table>`);
+    [trainImgs, valImgs].forEach((d) => d.dispose());
+    cls.dispose();
   }
   vq.dispose();
 
@@ -179,7 +206,7 @@ async function main(): Promise<void> {
     .join('')}</table>`);
   const seconds = (performance.now() - t0) / 1000;
   const stopped = runner.runs.filter((r) => r.stopped).map((r) => r.stopped);
-  const report = buildReport(cfg, records, { analysis, seconds: Math.round(seconds), backend: choice.backend, lm: a.lm, vq: a.vq, dataset: a.dataset ?? 'emoji-twemoji', trainImages: data.train.count, valImages: data.val.count, meanCaptionTokens: meanCaption, imageTokens: data.imageTokens, stopped, command: `npm run replicate -- ${process.argv.slice(2).join(' ')}` });
+  const report = buildReport(cfg, records, { analysis, quality, seconds: Math.round(seconds), backend: choice.backend, lm: a.lm, vq: a.vq, dataset: a.dataset ?? 'emoji-twemoji', trainImages: data.train.count, valImages: data.val.count, meanCaptionTokens: meanCaption, imageTokens: data.imageTokens, stopped, command: `npm run replicate -- ${process.argv.slice(2).join(' ')}` });
   writeFileSync(join(a.out, 'report.json'), JSON.stringify(report, null, 2) + '\n');
   writeFileSync(join(a.out, 'metrics.csv'), metricsCsv(records));
   writeFileSync(join(a.out, 'report.html'), reportHtml(report, records, sampleSections));

@@ -61,6 +61,10 @@ export interface ExperimentConfig {
   samples: number;
   /** Use only the first N training images (0: all); keeps the smoke preset to seconds. */
   trainImages: number;
+  /** Validation captions each arm (seed 0) turns into images for the quality figure (classifier accuracy, FD). */
+  qualitySamples: number;
+  /** Training steps of the category classifier behind the quality figure. */
+  classifierSteps: number;
 }
 
 const base: Omit<ExperimentConfig, 'preset'> = {
@@ -81,11 +85,13 @@ const base: Omit<ExperimentConfig, 'preset'> = {
   checkpointEvery: 0,
   samples: 8,
   trainImages: 0,
+  qualitySamples: 64,
+  classifierSteps: 150,
 };
 
 export const PRESETS: Record<string, ExperimentConfig> = {
   /** Seconds: a few steps of both arms, for CI and quick checks. */
-  smoke: { ...base, preset: 'smoke', steps: 6, batchSize: 4, evalEvery: 3, evalImages: 8, englishTokens: 400, warmupSteps: 2, samples: 2, checkpointEvery: 3, trainImages: 64 },
+  smoke: { ...base, preset: 'smoke', steps: 6, batchSize: 4, evalEvery: 3, evalImages: 8, englishTokens: 400, warmupSteps: 2, samples: 2, checkpointEvery: 3, trainImages: 64, qualitySamples: 4, classifierSteps: 5 },
   /** A real if small replication on a 2-core CPU with wasm (≤ 30 min): 3 seeds, pretrained and scratch. */
   cpu: { ...base, preset: 'cpu', seeds: 3, steps: 150, batchSize: 16, evalEvery: 15, evalImages: 96, englishTokens: 3000, warmupSteps: 15, lr: 2e-3 },
   /** ≤ 5 min on a laptop GPU, 1 seed. */
