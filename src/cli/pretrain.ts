@@ -21,7 +21,9 @@ import { BigramLM } from '../core/experiment/bigram';
 import { saveGPT2 } from '../core/checkpoint/gpt2';
 import { SPECIAL_TOKENS } from '../core/tokenize/bpe';
 import { readPublicData } from './data/public-data';
-import { UsageError, runCli } from './common';
+import { UsageError, dirSource, runCli } from './common';
+import { loadGPT2 } from '../core/checkpoint/gpt2';
+import { checkpointTokenizer } from '../core/checkpoint/tokenizer';
 
 const int = (v: string | undefined, name: string, lo: number, hi: number): number => {
   const n = Number(v);
@@ -44,6 +46,7 @@ async function main(): Promise<void> {
       seed: { type: 'string', default: '0' },
       'eval-tokens': { type: 'string', default: '20000' },
       backend: { type: 'string', default: 'wasm' },
+      init: { type: 'string' },
     },
   });
   const steps = int(a.steps, 'steps', 1, 1e7);
@@ -55,12 +58,16 @@ async function main(): Promise<void> {
   const texts = new Map(await Promise.all(ENGLISH_TEXTS.map(async (s) => [s.id, dec.decode(await readPublicData(s.file))] as const)));
   const trainTexts = AUSTEN_BOOKS.filter((b) => b.role === 'train').map((b) => texts.get(b.id)!);
   const t0 = performance.now();
-  const tok = trainBPE(trainTexts, { vocabSize: int(a.vocab, 'vocab', 512, 8192) });
-  console.log(`pretrain: BPE with ${tok.vocabSize} ids trained in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  // --init continues training a checkpoint (its tokenizer and weights); otherwise a tokenizer is trained first.
+  const init = a.init ? await dirSource(a.init) : null;
+  const prior = init ? await loadGPT2(init, 'lm-init') : null;
+  const tok = init ? await checkpointTokenizer(init) : trainBPE(trainTexts, { vocabSize: int(a.vocab, 'vocab', 512, 8192) });
+  if (!init) console.log(`pretrain: BPE with ${tok.vocabSize} ids trained in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   const trainIds = Int32Array.from(trainTexts.flatMap((t) => Array.from(tokenStream(tok, t))));
   const heldout = ENGLISH_TEXTS.filter((s) => s.role !== 'train').map((s) => ({ ...s, ids: Array.from(tokenStream(tok, texts.get(s.id)!)) }));
-  const config: GPTConfig = { vocabSize: tok.vocabSize, nPositions: T, nEmbd: int(a.width, 'width', 16, 4096), nLayer: int(a.layers, 'layers', 1, 48), nHead: int(a.heads, 'heads', 1, 64), layerNormEps: 1e-5, tieEmbeddings: true, initStd: 0.02 };
-  const model = new GPT(config, seed, 'lm');
+  const config: GPTConfig = prior ? prior.config : { vocabSize: tok.vocabSize, nPositions: T, nEmbd: int(a.width, 'width', 16, 4096), nLayer: int(a.layers, 'layers', 1, 48), nHead: int(a.heads, 'heads', 1, 64), layerNormEps: 1e-5, tieEmbeddings: true, initStd: 0.02 };
+  if (config.nPositions < T) throw new UsageError(`--context ${T} exceeds the checkpoint's ${config.nPositions} positions`);
+  const model = prior ? prior.model : new GPT(config, seed, 'lm');
   const opt = new AdamW(model.params, { ...DEFAULT_ADAMW, lr: Number(a.lr), warmupSteps: Math.min(200, Math.floor(steps / 10)), totalSteps: steps, weightDecay: 0.1, beta2: 0.99 });
   const sampler = new WindowSampler(trainIds, T, seed);
   const mode = choice.backend === 'wasm' || choice.backend === 'cpu' ? 'onehot' : 'gather';
@@ -88,8 +95,11 @@ async function main(): Promise<void> {
     console.log(`  ${h.title} (${h.role}, ${h.ids.length.toLocaleString('en')} tokens): LM perplexity ${evals[h.id].ppl.toFixed(1)}, smoothed bigram ${evals[h.id].bigram_ppl.toFixed(1)}`);
   }
   const specialTokens = Object.fromEntries(SPECIAL_TOKENS.map((s) => [s, tok.specialId(s)]));
+  const before = (prior?.tabula?.provenance ?? null) as { tokensSeen?: number } | null;
   const provenance = {
     command: `npm run pretrain -- ${process.argv.slice(2).join(' ')}`.trim(),
+    continuedFrom: before,
+    totalTokensSeen: (before?.tokensSeen ?? 0) + steps * B * T,
     data: AUSTEN_BOOKS.filter((b) => b.role === 'train').map((b) => b.title),
     steps,
     batch: B,
