@@ -19,7 +19,10 @@ import { AUSTEN_BOOKS, ENGLISH_TEXTS, tokenStream } from '../core/data/corpus';
 import { DeviceImages } from '../core/data/images';
 import { PRESETS, type ExperimentConfig } from '../core/experiment/config';
 import { encodeImages, type ExperimentData, type Split } from '../core/experiment/data';
-import { planVocab } from '../core/experiment/extend';
+import { newRows, planVocab } from '../core/experiment/extend';
+import { alignImageRows, DEFAULT_ALIGN } from '../core/experiment/alignment';
+import { VQVAE } from '../core/nn/vqvae';
+import { DEFAULT_VQ_TRAIN, VQTrainer, evaluateVQ } from '../core/vq/train';
 import { ExperimentRunner } from '../core/experiment/runner';
 import { saveRun } from '../core/experiment/resume';
 import { buildReport, metricsCsv } from '../core/experiment/report';
@@ -55,6 +58,8 @@ async function main(): Promise<void> {
       backend: { type: 'string', default: 'wasm' },
       lm: { type: 'string', default: 'public/models/lm-austen' },
       vq: { type: 'string', default: 'public/models/vq-twemoji32' },
+      'row-init': { type: 'string' },
+      'train-vq': { type: 'boolean', default: false },
     },
   });
   const usage = 'usage: npm run replicate -- --preset smoke|cpu|classroom|replication --out DIR [--seeds N] [--dataset PATH] [--caption-level L0…L4] [--backend B]';
@@ -70,6 +75,11 @@ async function main(): Promise<void> {
     if (!(LEVELS as readonly string[]).includes(a['caption-level'])) throw new UsageError(`--caption-level must be one of ${LEVELS.join(', ')}, got ${a['caption-level']}`);
     cfg.captionLevel = a['caption-level'] as CaptionLevel;
   }
+  if (a['row-init'] !== undefined) {
+    if (!['random', 'mean', 'aligned'].includes(a['row-init'])) throw new UsageError(`--row-init must be random, mean or aligned, got ${a['row-init']}`);
+    cfg.rowInit = a['row-init'] as ExperimentConfig['rowInit'];
+  }
+  if (a['train-vq'] && !a.dataset) throw new UsageError('--train-vq trains a tokenizer on a bring-your-own --dataset; the emoji use the shipped one');
   const t0 = performance.now();
   const choice = await initNodeBackend(a.backend as BackendName);
   const lmSrc = await dirSource(a.lm!).catch(() => {
@@ -77,7 +87,7 @@ async function main(): Promise<void> {
   });
   const { model: lm } = await loadGPT2(lmSrc, 'replicate-lm');
   const tokenizer = await checkpointTokenizer(lmSrc);
-  const { model: vq } = await loadVQ(await dirSource(a.vq!));
+  let { model: vq } = await loadVQ(await dirSource(a.vq!));
   const log = (s: string) => console.log(s);
 
   // Images → codes; captions → ids.
@@ -86,6 +96,20 @@ async function main(): Promise<void> {
   if (a.dataset) {
     const s = splitByod(await loadByod(a.dataset));
     [trainPixels, valPixels, nTrain, nVal, trainText, valText] = [s.train, s.val, s.trainCount, s.valCount, s.trainCaptions!, s.valCaptions!];
+    if (a['train-vq']) {
+      // A tokenizer of the shipped architecture, trained on these images (the train-vq defaults, fewer steps).
+      const config = { ...vq.config };
+      vq.dispose();
+      vq = new VQVAE(config, 0);
+      const imgs = new DeviceImages(trainPixels, nTrain, config.imageSize);
+      const trainer = new VQTrainer(vq, imgs, { ...DEFAULT_VQ_TRAIN, steps: Math.min(DEFAULT_VQ_TRAIN.steps, 50 * Math.ceil(nTrain / DEFAULT_VQ_TRAIN.batchSize) + 100) });
+      await trainer.initCodebook();
+      while (trainer.step < trainer.cfg.steps) await trainer.trainStep(false);
+      const m = await evaluateVQ(vq, imgs);
+      log(`replicate: trained a VQ tokenizer on ${nTrain} images for ${trainer.step} steps: PSNR ${m.psnr.toFixed(2)} dB, code usage ${(100 * m.code_usage).toFixed(1)}%`);
+      trainer.dispose();
+      imgs.dispose();
+    }
   } else {
     const ds = await loadEmojiDataset(readPublicData, decodePngNode, 'twemoji');
     let tr = splitIndices(ds.captions.items, 'train');
@@ -119,8 +143,23 @@ async function main(): Promise<void> {
     },
   };
   const meanCaption = data.train.captions.reduce((s, c) => s + Math.min(c.length, cfg.captionBudget), 0) / data.train.count;
-  log(`replicate: preset ${cfg.preset}, ${cfg.seeds} seed(s) × arms ${cfg.arms.join(', ')}, ${cfg.steps} steps of ${cfg.batchSize} on ${choice.backend}; ${data.train.count} train / ${data.val.count} val images; captions ${cfg.captionLevel}, ${meanCaption.toFixed(1)} tokens on average (image:text ${(data.imageTokens / meanCaption).toFixed(1)}:1)`);
+  log(`replicate: preset ${cfg.preset}, ${cfg.seeds} seed(s) × arms ${cfg.arms.join(', ')}, ${cfg.steps} steps of ${cfg.batchSize} on ${choice.backend}; ${data.train.count} train / ${data.val.count} val images; captions ${a.dataset ? 'from the dataset' : cfg.captionLevel}, ${meanCaption.toFixed(1)} tokens on average (image:text ${(data.imageTokens / meanCaption).toFixed(1)}:1)`);
 
+  // Aligned new rows, per seed: random rows for any appended special token, then the contrastive image rows.
+  const alignedRows: Float32Array[] = [];
+  if (cfg.rowInit === 'aligned') {
+    const d = lm.config.nEmbd;
+    const wte = (await lm.params.get('transformer.wte.weight')!.data()) as Float32Array;
+    for (let seed = 0; seed < cfg.seeds; seed++) {
+      const specials = newRows(wte, data.plan.textVocab, d, data.plan.appendedSpecials.length, 'random', seed);
+      const { rows, loss } = await alignImageRows(wte, d, data.train.captions, data.train.codes, data.imageTokens, data.plan.imageCodes, { ...DEFAULT_ALIGN, seed });
+      log(`replicate: aligned image rows for seed ${seed} (contrastive loss ${loss.toFixed(3)})`);
+      const all = new Float32Array(specials.length + rows.length);
+      all.set(specials);
+      all.set(rows, specials.length);
+      alignedRows.push(all);
+    }
+  }
   mkdirSync(join(a.out, 'checkpoints'), { recursive: true });
   const runner = new ExperimentRunner(cfg, data, lm, {
     log,
@@ -137,7 +176,7 @@ async function main(): Promise<void> {
       mkdirSync(dir, { recursive: true });
       for (const [name, bytes] of saveRun(run, data.plan)) writeFileSync(join(dir, name), bytes);
     },
-  });
+  }, alignedRows);
   const records = await runner.runAll();
 
   // Samples and the quality figure: the same validation captions for every arm (seed 0), decoded by the VQ tokenizer,

@@ -65,6 +65,8 @@ export class ExperimentRunner {
     readonly data: ExperimentData,
     readonly lm: GPT,
     readonly hooks: RunnerHooks = {},
+    /** New rows per seed for rowInit 'aligned' (from alignment.ts), covering every id after the text vocabulary. */
+    alignedRows: Float32Array[] = [],
   ) {
     const backend = tf.getBackend();
     this.mode = backend === 'wasm' || backend === 'cpu' ? 'onehot' : 'gather';
@@ -74,8 +76,8 @@ export class ExperimentRunner {
     const added = data.plan.vocabSize - data.plan.textVocab;
     const wte = lm.params.get('transformer.wte.weight')!.dataSync() as Float32Array;
     for (let seed = 0; seed < cfg.seeds; seed++) {
-      if (cfg.rowInit === 'aligned') throw new Error('rowInit "aligned" needs the alignment rows, which this runner does not compute yet; use random or mean');
-      const rows = newRows(wte, data.plan.textVocab, d, added, cfg.rowInit, seed);
+      if (cfg.rowInit === 'aligned' && alignedRows[seed]?.length !== added * d) throw new Error(`rowInit "aligned" needs ${added}×${d} aligned rows for seed ${seed} (compute them with alignImageRows)`);
+      const rows = cfg.rowInit === 'aligned' ? alignedRows[seed] : newRows(wte, data.plan.textVocab, d, added, cfg.rowInit, seed);
       for (const name of cfg.arms) {
         const arm = armSpec(name, cfg.mixShare);
         const scope = `${name}-s${seed}-${Math.random().toString(36).slice(2, 8)}`;
