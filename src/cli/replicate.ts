@@ -1,11 +1,14 @@
 /**
  * `npm run replicate -- --preset smoke|cpu|classroom|replication --out DIR [--seeds N] [--dataset PATH]
- *   [--caption-level L0…L4] [--backend wasm|cpu|webgpu] [--lm DIR] [--vq DIR]` (contract, design.md §6)
+ *   [--caption-level L0…L4] [--backend wasm|cpu|webgpu] [--lm DIR] [--vq DIR] [--row-init R] [--train-vq]
+ *   [--stop-at STEP] [--resume]`
+ *   (contract, design.md §6)
  * Fine-tunes the pre-trained LM and the same GPT from random weights, side by side, on [caption][image tokens],
  * and writes DIR/report.json, DIR/metrics.csv (arm,seed,step,tokens,metric,value), DIR/report.html and
- * DIR/checkpoints/<arm>-s<seed>/ (resumable).
+ * DIR/checkpoints/<arm>-s<seed>/ (resumable: --resume continues each run from its last checkpoint, keeping the
+ * metrics logged up to it in DIR/metrics.partial.jsonl).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { initNodeBackend } from '../core/backend-node';
@@ -23,8 +26,8 @@ import { newRows, planVocab } from '../core/experiment/extend';
 import { alignImageRows, DEFAULT_ALIGN } from '../core/experiment/alignment';
 import { VQVAE } from '../core/nn/vqvae';
 import { DEFAULT_VQ_TRAIN, VQTrainer, evaluateVQ } from '../core/vq/train';
-import { ExperimentRunner } from '../core/experiment/runner';
-import { saveRun } from '../core/experiment/resume';
+import { ExperimentRunner, type MetricRecord } from '../core/experiment/runner';
+import { restoreRun, saveRun } from '../core/experiment/resume';
 import { buildReport, metricsCsv } from '../core/experiment/report';
 import { reportHtml } from '../core/experiment/html';
 import { METRICS } from '../core/metrics';
@@ -60,6 +63,8 @@ async function main(): Promise<void> {
       vq: { type: 'string', default: 'public/models/vq-twemoji32' },
       'row-init': { type: 'string' },
       'train-vq': { type: 'boolean', default: false },
+      resume: { type: 'boolean', default: false },
+      'stop-at': { type: 'string' },
     },
   });
   const usage = 'usage: npm run replicate -- --preset smoke|cpu|classroom|replication --out DIR [--seeds N] [--dataset PATH] [--caption-level L0…L4] [--backend B]';
@@ -161,9 +166,11 @@ async function main(): Promise<void> {
     }
   }
   mkdirSync(join(a.out, 'checkpoints'), { recursive: true });
+  const partial = join(a.out, 'metrics.partial.jsonl');
   const runner = new ExperimentRunner(cfg, data, lm, {
     log,
     onMetrics: (recs) => {
+      appendFileSync(partial, recs.map((r) => JSON.stringify(r)).join('\n') + '\n');
       const r = recs.find((m) => m.metric === METRICS.valImageLoss);
       if (r) {
         const txt = recs.find((m) => m.metric === METRICS.valTextLoss);
@@ -177,7 +184,31 @@ async function main(): Promise<void> {
       for (const [name, bytes] of saveRun(run, data.plan)) writeFileSync(join(dir, name), bytes);
     },
   }, alignedRows);
-  const records = await runner.runAll();
+  // --resume: put each run's last checkpoint back and keep the metrics logged up to it.
+  let earlier: MetricRecord[] = [];
+  if (a.resume && existsSync(partial)) {
+    const saved = readFileSync(partial, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as MetricRecord);
+    for (const run of runner.runs) {
+      const dir = join(a.out, 'checkpoints', `${run.arm.name}-s${run.seed}`);
+      if (!existsSync(join(dir, 'run.json'))) continue;
+      const files = new Map(readdirSync(dir).map((f) => [f, new Uint8Array(readFileSync(join(dir, f)))]));
+      await restoreRun(runner, files, dir);
+      log(`replicate: resumed ${run.arm.name} seed ${run.seed} at step ${run.step}`);
+    }
+    const stepOf = new Map(runner.runs.map((r) => [`${r.arm.name}/${r.seed}`, r.step]));
+    earlier = saved.filter((r) => r.step <= (stepOf.get(`${r.arm}/${r.seed}`) ?? 0) && (stepOf.get(`${r.arm}/${r.seed}`) ?? 0) > 0);
+  }
+  writeFileSync(partial, earlier.map((r) => JSON.stringify(r)).join('\n') + (earlier.length ? '\n' : ''));
+  const stopAt = a['stop-at'] === undefined ? cfg.steps : Number(a['stop-at']);
+  if (!Number.isInteger(stopAt) || stopAt < 1) throw new UsageError(`--stop-at must be a positive integer, got ${a['stop-at']}`);
+  const records = [...earlier, ...(await runner.runAll(stopAt))];
+  if (stopAt < cfg.steps) {
+    log(`replicate: stopped at step ${stopAt} of ${cfg.steps} as asked; continue with --resume`);
+    runner.dispose();
+    lm.dispose();
+    vq.dispose();
+    return;
+  }
 
   // Samples and the quality figure: the same validation captions for every arm (seed 0), decoded by the VQ tokenizer,
   // judged by a category classifier trained on the real images (emoji only: bring-your-own data has no categories).

@@ -43,6 +43,18 @@ describe('npm run replicate -- --preset smoke', () => {
     for (const arm of ['pretrained-s0', 'scratch-s0']) expect(existsSync(join(out, 'checkpoints', arm, 'optimizer.safetensors')), arm).toBe(true);
   });
 
+  it('stops at a step and resumes to the same numbers as the uninterrupted run', async () => {
+    const out = join(dir, 'parts');
+    const cli = (...extra: string[]) => run('node', ['--import', 'tsx', 'src/cli/replicate.ts', '--preset', 'smoke', '--out', out, ...extra], { maxBuffer: 16 * 2 ** 20 });
+    expect((await cli('--stop-at', '3')).stdout).toMatch(/stopped at step 3 of 6/);
+    expect(existsSync(join(out, 'report.json'))).toBe(false);
+    expect((await cli('--resume')).stdout).toMatch(/resumed pretrained seed 0 at step 3/);
+    const pick = async (d: string) => (await readFile(join(d, 'metrics.csv'), 'utf8')).split('\n').filter((l) => /,(train\/loss|train\/image_loss|val\/[a-z_]+),/.test(l));
+    const whole = await pick(join(dir, 'smoke'));
+    expect(whole.length).toBeGreaterThan(10);
+    expect(await pick(out)).toEqual(whole);
+  });
+
   it('refuses an unknown preset in one line', async () => {
     const r = await run('node', ['--import', 'tsx', 'src/cli/replicate.ts', '--preset', 'huge', '--out', '/tmp/x']).catch((e) => e as { code: number; stderr: string });
     expect((r as { code: number }).code).toBe(2);

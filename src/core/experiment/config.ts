@@ -93,9 +93,9 @@ export const PRESETS: Record<string, ExperimentConfig> = {
   /** Seconds: a few steps of both arms, for CI and quick checks. */
   smoke: { ...base, preset: 'smoke', steps: 6, batchSize: 4, evalEvery: 3, evalImages: 8, englishTokens: 400, warmupSteps: 2, samples: 2, checkpointEvery: 3, trainImages: 64, qualitySamples: 4, classifierSteps: 5 },
   /** A real if small replication on a 2-core CPU with wasm (≤ 30 min): 3 seeds, pretrained and scratch. */
-  cpu: { ...base, preset: 'cpu', seeds: 3, steps: 150, batchSize: 16, evalEvery: 15, evalImages: 96, englishTokens: 3000, warmupSteps: 15, lr: 2e-3 },
+  cpu: { ...base, preset: 'cpu', seeds: 3, steps: 150, checkpointEvery: 50, batchSize: 16, evalEvery: 15, evalImages: 96, englishTokens: 3000, warmupSteps: 15, lr: 2e-3 },
   /** ≤ 5 min on a laptop GPU, 1 seed. */
-  classroom: { ...base, preset: 'classroom', seeds: 1, steps: 600, batchSize: 32, evalEvery: 30, evalImages: 256, englishTokens: 8000, warmupSteps: 40 },
+  classroom: { ...base, preset: 'classroom', seeds: 1, steps: 600, checkpointEvery: 100, batchSize: 32, evalEvery: 30, evalImages: 256, englishTokens: 8000, warmupSteps: 40 },
   /** ≤ 60 min on a laptop GPU, 3 seeds, all arms. */
-  replication: { ...base, preset: 'replication', arms: [...ARMS], seeds: 3, steps: 1500, batchSize: 32, evalEvery: 50, evalImages: 421, englishTokens: 20000, warmupSteps: 100 },
+  replication: { ...base, preset: 'replication', arms: [...ARMS], seeds: 3, steps: 1500, checkpointEvery: 250, batchSize: 32, evalEvery: 50, evalImages: 421, englishTokens: 20000, warmupSteps: 100 },
 };

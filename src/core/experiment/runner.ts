@@ -159,21 +159,22 @@ export class ExperimentRunner {
     return out;
   }
 
-  /** Run every arm × seed to cfg.steps (from wherever they are), evaluating on schedule. */
-  async runAll(): Promise<MetricRecord[]> {
+  /** Run every arm × seed to cfg.steps, or to `until` (from wherever they are), evaluating on schedule. */
+  async runAll(until = this.cfg.steps): Promise<MetricRecord[]> {
+    const end = Math.min(until, this.cfg.steps);
     const all: MetricRecord[] = [];
     const emit = (r: MetricRecord[]) => {
       all.push(...r);
       if (r.length) this.hooks.onMetrics?.(r);
     };
     for (const run of this.runs) if (run.step === 0) emit(await this.evalRun(run));
-    while (this.runs.some((r) => !r.stopped && r.step < this.cfg.steps)) {
+    while (this.runs.some((r) => !r.stopped && r.step < end)) {
       for (const run of this.runs) {
-        if (run.stopped || run.step >= this.cfg.steps) continue;
+        if (run.stopped || run.step >= end) continue;
         emit(await this.stepRun(run));
         if (run.stopped) continue;
         if (run.step % this.cfg.evalEvery === 0 || run.step === this.cfg.steps) emit(await this.evalRun(run));
-        if ((this.cfg.checkpointEvery > 0 && run.step % this.cfg.checkpointEvery === 0) || run.step === this.cfg.steps) await this.hooks.onCheckpoint?.(run);
+        if ((this.cfg.checkpointEvery > 0 && run.step % this.cfg.checkpointEvery === 0) || run.step === end) await this.hooks.onCheckpoint?.(run);
       }
     }
     return all;
