@@ -27,6 +27,13 @@ export async function dirSource(dir: string): Promise<FileSource> {
   };
 }
 
+/** An integer flag within [lo, hi], or a UsageError naming the flag. */
+export function intArg(v: string | undefined, name: string, lo: number, hi: number): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < lo || n > hi) throw new UsageError(`--${name} must be an integer in [${lo}, ${hi}], got ${v}`);
+  return n;
+}
+
 /** Run `main`, turning any error into one line on stderr and exit code 1 (2 for usage errors). */
 export function runCli(name: string, main: () => Promise<void>): void {
   main().then(

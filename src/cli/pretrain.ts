@@ -21,15 +21,9 @@ import { BigramLM } from '../core/experiment/bigram';
 import { saveGPT2 } from '../core/checkpoint/gpt2';
 import { SPECIAL_TOKENS } from '../core/tokenize/bpe';
 import { readPublicData } from './data/public-data';
-import { UsageError, dirSource, runCli } from './common';
+import { UsageError, dirSource, intArg as int, runCli } from './common';
 import { loadGPT2 } from '../core/checkpoint/gpt2';
 import { checkpointTokenizer } from '../core/checkpoint/tokenizer';
-
-const int = (v: string | undefined, name: string, lo: number, hi: number): number => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < lo || n > hi) throw new UsageError(`--${name} must be an integer in [${lo}, ${hi}], got ${v}`);
-  return n;
-};
 
 async function main(): Promise<void> {
   const { values: a } = parseArgs({

@@ -20,13 +20,7 @@ import { reconstructionGrid } from '../core/vq/grid';
 import { saveVQ } from '../core/checkpoint/vq';
 import { METRICS } from '../core/metrics';
 import { emojiSplits, loadByod, splitByod } from './data/datasets';
-import { UsageError, runCli } from './common';
-
-const int = (v: string | undefined, name: string, lo: number, hi: number): number => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < lo || n > hi) throw new UsageError(`--${name} must be an integer in [${lo}, ${hi}], got ${v}`);
-  return n;
-};
+import { UsageError, intArg as int, runCli } from './common';
 
 async function main(): Promise<void> {
   const { values: a } = parseArgs({
