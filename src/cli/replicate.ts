@@ -29,11 +29,10 @@ import { DEFAULT_VQ_TRAIN, VQTrainer, evaluateVQ } from '../core/vq/train';
 import { ExperimentRunner, type MetricRecord } from '../core/experiment/runner';
 import { restoreRun, saveRun } from '../core/experiment/resume';
 import { buildReport, metricsCsv } from '../core/experiment/report';
-import { reportHtml } from '../core/experiment/html';
+import { analysisSection, qualitySection, reportHtml, samplesSection } from '../core/experiment/html';
 import { METRICS } from '../core/metrics';
 import { sampleImages } from '../core/experiment/samples';
-import { textSimplicity, tokenStats } from '../core/experiment/analysis';
-import { CategoryClassifier, frechetDistance } from '../core/experiment/quality';
+import { analyse, qualityFigure } from '../core/experiment/extras';
 import { PNG } from 'pngjs';
 import { loadByod, splitByod } from './data/datasets';
 import { readPublicData } from './data/public-data';
@@ -212,74 +211,26 @@ async function main(): Promise<void> {
 
   // Samples and the quality figure: the same validation captions for every arm (seed 0), decoded by the VQ tokenizer,
   // judged by a category classifier trained on the real images (emoji only: bring-your-own data has no categories).
-  const sampleSections: string[] = [];
+  const sections: string[] = [];
   const nGen = Math.min(Math.max(cfg.samples, cfg.qualitySamples), data.val.count);
-  const cell = (px: Float32Array, i: number) => `<td><img alt="" width="64" height="64" style="image-rendering:pixelated" src="${pngDataUrl(px.subarray(i * size * size * 3, (i + 1) * size * size * 3), size)}"></td>`;
   const generated = new Map<string, Float32Array>();
   for (const run of runner.runs.filter((r) => r.seed === 0 && !r.arm.imageOnly && !r.stopped))
     generated.set(run.arm.name, (await sampleImages(run.model, vq, run.spec, data.val.captions.slice(0, nGen), { temperature: 1, topK: 0, seed: 0 })).pixels);
-  const nShow = Math.min(cfg.samples, nGen);
-  if (nShow > 0) {
-    const head = `<tr><th></th>${data.val.text.slice(0, nShow).map((t) => `<td style="font-size:11px;max-width:80px">${t.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</td>`).join('')}</tr>`;
-    const rows = [['real', valPixels] as const, ...generated].map(([name, px]) => `<tr><th>${name}</th>${Array.from({ length: nShow }, (_, i) => cell(px, i)).join('')}</tr>`);
-    sampleSections.push(`<h2>Samples (seed 0, temperature 1)</h2><table style="width:auto">${head}${rows.join('')}</table>`);
-  }
-  let quality: Record<string, unknown> | null = null;
-  const classes = categories ? [...new Set(categories.train)].sort() : [];
-  if (categories && nGen > 0 && classes.length >= 2) {
-    const label = (c: string) => classes.indexOf(c);
-    const trainImgs = new DeviceImages(trainPixels, nTrain, size);
-    const valImgs = new DeviceImages(valPixels, nVal, size);
-    const cls = new CategoryClassifier(classes.length, 0);
-    await cls.train(trainImgs, categories.train.map(label), cfg.classifierSteps);
-    const real = await cls.predict(valImgs);
-    const acc = (pred: number[], n: number) => pred.slice(0, n).filter((c, i) => c === label(categories!.val[i])).length / n;
-    const perArm: Record<string, { accuracy: number; frechet: number }> = {};
-    for (const [arm, px] of generated) {
-      const g = new DeviceImages(px, nGen, size);
-      const p = await cls.predict(g);
-      perArm[arm] = { accuracy: acc(p.classes, nGen), frechet: frechetDistance(real.features, nVal, p.features, nGen, 32) };
-      g.dispose();
-    }
-    quality = { classes, classifierValAccuracy: acc(real.classes, nVal), samples: nGen, perArm };
-    sampleSections.push(`<h2>Quality of generated images</h2><p>A category classifier (${classes.length} classes) trained on the real training images reaches ${(100 * (quality.classifierValAccuracy as number)).toFixed(1)}% on real validation images. Generated images for ${nGen} validation captions:</p><table style="width:auto"><tr><th>arm</th><th>category accuracy</th><th>Fréchet distance (classifier features)</th></tr>${Object.entries(perArm).map(([a, q]) => `<tr><th>${a}</th><td>${(100 * q.accuracy).toFixed(1)}%</td><td>${q.frechet.toFixed(3)}</td></tr>`).join('')}</table>`);
-    [trainImgs, valImgs].forEach((d) => d.dispose());
-    cls.dispose();
-  }
   vq.dispose();
-
-  // Analysis: image tokens vs text tokens, captions vs the pre-training corpus.
-  const P = data.imageTokens;
-  const imageSeqs = Array.from({ length: data.train.count }, (_, i) => data.train.codes.subarray(i * P, (i + 1) * P));
-  const englishWindows: number[][] = [];
-  for (let s = 0; s + P <= data.english.train.length && englishWindows.length < data.train.count; s += 997) englishWindows.push(Array.from(data.english.train.subarray(s, s + P)));
-  const sentences = (await Promise.all(AUSTEN_BOOKS.filter((b) => b.role === 'train').map(async (b) => dec.decode(await readPublicData(b.file)))))
-    .join(' ')
-    .split(/(?<=[.!?])\s+/)
-    .filter((x) => /\p{L}/u.test(x));
-  const analysis = {
-    imageTokens: tokenStats(imageSeqs),
-    captionTokens: tokenStats(data.train.captions),
-    englishTokens: tokenStats(englishWindows),
-    captions: textSimplicity(data.train.text),
-    corpusSentences: textSimplicity(sentences),
-  };
-  const a2 = (x: number) => x.toFixed(2);
-  sampleSections.push(`<h2>Analysis</h2><table><tr><th></th><th>tokens</th><th>types</th><th>unigram entropy (bits)</th><th>H(next | previous) (bits)</th><th>share of entropy the previous token explains</th></tr>${(
-    [['image tokens', analysis.imageTokens], ['caption tokens', analysis.captionTokens], ['English (Austen) tokens', analysis.englishTokens]] as const
-  )
-    .map(([n, t]) => `<tr><th>${n}</th><td>${t.tokens}</td><td>${t.types}</td><td>${a2(t.unigramEntropy)}</td><td>${a2(t.bigramConditionalEntropy)}</td><td>${a2(1 - t.bigramConditionalEntropy / t.unigramEntropy)}</td></tr>`)
-    .join('')}</table><p class="what">Conditional entropies are plug-in estimates from bigram counts; they read low when the types are many and the tokens few.</p><table><tr><th></th><th>texts</th><th>vocabulary</th><th>mean words</th><th>type-token ratio</th><th>word entropy (bits)</th></tr>${(
-    [['captions', analysis.captions], ['Austen sentences', analysis.corpusSentences]] as const
-  )
-    .map(([n, t]) => `<tr><th>${n}</th><td>${t.texts}</td><td>${t.vocabulary}</td><td>${a2(t.meanWords)}</td><td>${a2(t.typeTokenRatio)}</td><td>${a2(t.wordEntropy)}</td></tr>`)
-    .join('')}</table>`);
+  const nShow = Math.min(cfg.samples, nGen);
+  const urls = (px: Float32Array) => Array.from({ length: nShow }, (_, i) => pngDataUrl(px.subarray(i * size * size * 3, (i + 1) * size * size * 3), size));
+  if (nShow > 0) sections.push(samplesSection(data.val.text.slice(0, nShow), [['real', urls(valPixels)], ...[...generated].map(([arm, px]) => [arm, urls(px)] as [string, string[]])]));
+  const quality = categories ? await qualityFigure({ train: trainPixels, trainCount: nTrain, val: valPixels, valCount: nVal, size }, categories, generated, nGen, cfg.classifierSteps) : null;
+  if (quality) sections.push(qualitySection(quality));
+  const corpus = (await Promise.all(AUSTEN_BOOKS.filter((b) => b.role === 'train').map(async (b) => dec.decode(await readPublicData(b.file))))).join('\n');
+  const analysis = await analyse(cfg, data, lm, corpus);
+  sections.push(analysisSection(analysis));
   const seconds = (performance.now() - t0) / 1000;
   const stopped = runner.runs.filter((r) => r.stopped).map((r) => r.stopped);
   const report = buildReport(cfg, records, { analysis, quality, seconds: Math.round(seconds), backend: choice.backend, lm: a.lm, vq: a.vq, dataset: a.dataset ?? 'emoji-twemoji', trainImages: data.train.count, valImages: data.val.count, meanCaptionTokens: meanCaption, imageTokens: data.imageTokens, stopped, command: `npm run replicate -- ${process.argv.slice(2).join(' ')}` });
   writeFileSync(join(a.out, 'report.json'), JSON.stringify(report, null, 2) + '\n');
   writeFileSync(join(a.out, 'metrics.csv'), metricsCsv(records));
-  writeFileSync(join(a.out, 'report.html'), reportHtml(report, records, sampleSections));
+  writeFileSync(join(a.out, 'report.html'), reportHtml(report, records, sections));
   for (const eff of [report.effects.image_loss, report.effects.caption_gap, report.effects.forgetting]) log(`  ${eff.sentence}`);
   log(`replicate: done in ${(seconds / 60).toFixed(1)} min → ${a.out}/report.html`);
   runner.dispose();

@@ -63,6 +63,8 @@ export interface ExperimentConfig {
   trainImages: number;
   /** Validation captions each arm (seed 0) turns into images for the quality figure (classifier accuracy, FD). */
   qualitySamples: number;
+  /** Training steps of the caption-only scratch LM (caption simplicity). */
+  captionLmSteps: number;
   /** Training steps of the category classifier behind the quality figure. */
   classifierSteps: number;
 }
@@ -87,11 +89,12 @@ const base: Omit<ExperimentConfig, 'preset'> = {
   trainImages: 0,
   qualitySamples: 64,
   classifierSteps: 150,
+  captionLmSteps: 300,
 };
 
 export const PRESETS: Record<string, ExperimentConfig> = {
   /** Seconds: a few steps of both arms, for CI and quick checks. */
-  smoke: { ...base, preset: 'smoke', steps: 6, batchSize: 4, evalEvery: 3, evalImages: 8, englishTokens: 400, warmupSteps: 2, samples: 2, checkpointEvery: 3, trainImages: 64, qualitySamples: 4, classifierSteps: 5 },
+  smoke: { ...base, preset: 'smoke', steps: 6, batchSize: 4, evalEvery: 3, evalImages: 8, englishTokens: 400, warmupSteps: 2, samples: 2, checkpointEvery: 3, trainImages: 64, qualitySamples: 4, classifierSteps: 5, captionLmSteps: 5 },
   /** A real if small replication on a 2-core CPU with wasm (≤ 30 min): 3 seeds, pretrained and scratch. */
   cpu: { ...base, preset: 'cpu', seeds: 3, steps: 150, checkpointEvery: 50, batchSize: 16, evalEvery: 15, evalImages: 96, englishTokens: 3000, warmupSteps: 15, lr: 2e-3 },
   /** ≤ 5 min on a laptop GPU, 1 seed. */

@@ -1,0 +1,86 @@
+/**
+ * What the report adds to the curves: the quality of each arm's generated images (category-classifier accuracy
+ * and Fréchet distance) and the analysis of tokens and captions (token statistics, caption simplicity, caption
+ * perplexity of a caption-only scratch LM vs the pre-trained LM).
+ */
+import { DeviceImages } from '../data/images';
+import type { GPT } from '../nn/gpt';
+import { textSimplicity, tokenStats, type TextSimplicity, type TokenStats } from './analysis';
+import { captionNll, trainCaptionLM } from './caption-lm';
+import type { ExperimentConfig } from './config';
+import type { ExperimentData } from './data';
+import { CategoryClassifier, frechetDistance } from './quality';
+
+export interface Quality {
+  classes: string[];
+  classifierValAccuracy: number;
+  samples: number;
+  perArm: Record<string, { accuracy: number; frechet: number }>;
+}
+
+/** Train the classifier on the real training images, then judge each arm's generated images ([nGen, S, S, 3]). */
+export async function qualityFigure(
+  real: { train: Float32Array; trainCount: number; val: Float32Array; valCount: number; size: number },
+  categories: { train: string[]; val: string[] },
+  generated: Map<string, Float32Array>,
+  nGen: number,
+  steps: number,
+): Promise<Quality | null> {
+  const classes = [...new Set(categories.train)].sort();
+  if (classes.length < 2 || nGen === 0) return null;
+  const label = (c: string) => classes.indexOf(c);
+  const trainImgs = new DeviceImages(real.train, real.trainCount, real.size);
+  const valImgs = new DeviceImages(real.val, real.valCount, real.size);
+  const cls = new CategoryClassifier(classes.length, 0);
+  await cls.train(trainImgs, categories.train.map(label), steps);
+  const onReal = await cls.predict(valImgs);
+  const acc = (pred: number[], n: number) => pred.slice(0, n).filter((c, i) => c === label(categories.val[i])).length / n;
+  const perArm: Quality['perArm'] = {};
+  for (const [arm, px] of generated) {
+    const g = new DeviceImages(px, nGen, real.size);
+    const p = await cls.predict(g);
+    perArm[arm] = { accuracy: acc(p.classes, nGen), frechet: frechetDistance(onReal.features, real.valCount, p.features, nGen, 32) };
+    g.dispose();
+  }
+  [trainImgs, valImgs].forEach((d) => d.dispose());
+  cls.dispose();
+  return { classes, classifierValAccuracy: acc(onReal.classes, real.valCount), samples: nGen, perArm };
+}
+
+export interface Analysis {
+  captionPerplexity: { scratchCaptionLM: number; pretrainedLM: number; scratchCaptionLMParams: number; pretrainedLMParams: number } | null;
+  imageTokens: TokenStats;
+  captionTokens: TokenStats;
+  englishTokens: TokenStats;
+  captions: TextSimplicity;
+  corpusSentences: TextSimplicity;
+}
+
+/** `corpusText` is the pre-training text (split into sentences here). */
+export async function analyse(cfg: ExperimentConfig, data: ExperimentData, lm: GPT, corpusText: string): Promise<Analysis> {
+  const P = data.imageTokens;
+  const imageSeqs = Array.from({ length: data.train.count }, (_, i) => data.train.codes.subarray(i * P, (i + 1) * P));
+  const englishWindows: number[][] = [];
+  for (let s = 0; s + P <= data.english.train.length && englishWindows.length < data.train.count; s += 997) englishWindows.push(Array.from(data.english.train.subarray(s, s + P)));
+  const sentences = corpusText.split(/(?<=[.!?])\s+/).filter((x) => /\p{L}/u.test(x));
+  const { bos, pad } = data.plan.special;
+  let captionPerplexity: Analysis['captionPerplexity'] = null;
+  if (bos < lm.config.vocabSize && pad < lm.config.vocabSize) {
+    const capLM = await trainCaptionLM(data.train.captions, lm.config.vocabSize, cfg.captionBudget, bos, pad, cfg.captionLmSteps);
+    captionPerplexity = {
+      scratchCaptionLM: Math.exp(await captionNll(capLM, data.val.captions, cfg.captionBudget, bos, pad)),
+      pretrainedLM: Math.exp(await captionNll(lm, data.val.captions, cfg.captionBudget, bos, pad)),
+      scratchCaptionLMParams: capLM.numParams(),
+      pretrainedLMParams: lm.numParams(),
+    };
+    capLM.dispose();
+  }
+  return {
+    captionPerplexity,
+    imageTokens: tokenStats(imageSeqs),
+    captionTokens: tokenStats(data.train.captions),
+    englishTokens: tokenStats(englishWindows),
+    captions: textSimplicity(data.train.text),
+    corpusSentences: textSimplicity(sentences),
+  };
+}
