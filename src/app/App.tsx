@@ -52,8 +52,9 @@ export function App() {
           <li>Automatic backend choice (WebGPU → WebGL → wasm → CPU) that refuses software GPUs and says why.</li>
           <li>GPT-2-compatible checkpoints (safetensors); the command line evaluates them with <code>npm run lm-eval</code>.</li>
           <li>3,786 emoji images in two styles with five caption levels, Austen and Moby-Dick text, a byte-level BPE tokenizer, and validated bring-your-own datasets (<code>npm run check-data</code>).</li>
+          <li>A VQ-VAE image tokenizer (32×32 image → 8×8 codes) and the whole experiment from the command line: <code>npm run replicate</code> fine-tunes the pre-trained LM and a blank slate side by side and writes a report with a verdict per effect.</li>
         </ul>
-        <p className="muted">Coming next: the VQ-VAE image tokenizer, and the side-by-side experiment with live charts.</p>
+        <p className="muted">Coming next: the experiment here in the page, with live charts.</p>
       </section>
       <footer className="muted small">
         MIT licensed. Emoji graphics: Twemoji by Twitter, Inc. and other contributors,{' '}
