@@ -22,6 +22,9 @@ describe('verdicts', () => {
     expect(imageLossEffect([-0.2, -0.25, -0.22]).verdict).toBe('not reproduced');
     const wide = imageLossEffect([0.1, -0.12, 0.02]);
     expect(wide.verdict).toBe('inconclusive');
+    const hurt = imageLossEffect([0.45, 0.5, 0.48]);
+    expect(hurt.verdict).toBe('reproduced');
+    expect(hurt.sentence).toMatch(/^Reproduced, and more: pre-training did not help on image tokens — it hurt/);
     expect(imageLossEffect([0.0]).verdict).toBe('inconclusive'); // one seed
     expect(imageLossEffect([0.001, -0.003, 0.002]).sentence).toMatch(/^Reproduced: pre-training did not help on image tokens — the final image-token loss differs by 0\.000 \(95% CI -0\.007 to 0\.007, 3 seeds\)/);
   });
