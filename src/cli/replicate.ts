@@ -230,6 +230,7 @@ async function main(): Promise<void> {
   const report = buildReport(cfg, records, { analysis, quality, seconds: Math.round(seconds), backend: choice.backend, lm: a.lm, vq: a.vq, dataset: a.dataset ?? 'emoji-twemoji', trainImages: data.train.count, valImages: data.val.count, meanCaptionTokens: meanCaption, imageTokens: data.imageTokens, stopped, command: `npm run replicate -- ${process.argv.slice(2).join(' ')}` });
   writeFileSync(join(a.out, 'report.json'), JSON.stringify(report, null, 2) + '\n');
   writeFileSync(join(a.out, 'metrics.csv'), metricsCsv(records));
+  writeFileSync(join(a.out, 'sections.html'), sections.join('\n'));
   writeFileSync(join(a.out, 'report.html'), reportHtml(report, records, sections));
   for (const eff of [report.effects.image_loss, report.effects.caption_gap, report.effects.forgetting]) log(`  ${eff.sentence}`);
   log(`replicate: done in ${(seconds / 60).toFixed(1)} min → ${a.out}/report.html`);

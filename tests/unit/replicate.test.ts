@@ -41,6 +41,11 @@ describe('npm run replicate -- --preset smoke', () => {
     expect(html).toMatch(/<svg/);
     expect(html).not.toMatch(/<script/);
     for (const arm of ['pretrained-s0', 'scratch-s0']) expect(existsSync(join(out, 'checkpoints', arm, 'optimizer.safetensors')), arm).toBe(true);
+    // npm run report rebuilds the same report from metrics.csv.
+    await run('node', ['--import', 'tsx', 'src/cli/report.ts', out]);
+    const rebuilt = JSON.parse(await readFile(join(out, 'report.json'), 'utf8'));
+    expect(rebuilt.effects).toEqual(report.effects);
+    expect(await readFile(join(out, 'report.html'), 'utf8')).toEqual(html);
   });
 
   it('stops at a step and resumes to the same numbers as the uninterrupted run', async () => {
