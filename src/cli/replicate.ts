@@ -29,7 +29,7 @@ import { DEFAULT_VQ_TRAIN, VQTrainer, evaluateVQ } from '../core/vq/train';
 import { ExperimentRunner, type MetricRecord } from '../core/experiment/runner';
 import { restoreRun, saveRun } from '../core/experiment/resume';
 import { buildReport, metricsCsv } from '../core/experiment/report';
-import { analysisSection, qualitySection, reportHtml, samplesSection } from '../core/experiment/html';
+import { analysisSection, heatmapSection, qualitySection, reportHtml, samplesSection } from '../core/experiment/html';
 import { METRICS } from '../core/metrics';
 import { sampleImages } from '../core/experiment/samples';
 import { analyse, qualityFigure } from '../core/experiment/extras';
@@ -212,6 +212,12 @@ async function main(): Promise<void> {
   // Samples and the quality figure: the same validation captions for every arm (seed 0), decoded by the VQ tokenizer,
   // judged by a category classifier trained on the real images (emoji only: bring-your-own data has no categories).
   const sections: string[] = [];
+  const imageLossByPosition: Record<string, number[]> = {};
+  for (const name of cfg.arms) {
+    const evals = runner.runs.filter((r) => r.arm.name === name && r.lastEval).map((r) => r.lastEval!.imageLossByPosition);
+    if (evals.length) imageLossByPosition[name] = evals[0].map((_, p) => evals.reduce((s, e) => s + e[p], 0) / evals.length);
+  }
+  sections.push(heatmapSection(imageLossByPosition));
   const nGen = Math.min(Math.max(cfg.samples, cfg.qualitySamples), data.val.count);
   const generated = new Map<string, Float32Array>();
   for (const run of runner.runs.filter((r) => r.seed === 0 && !r.arm.imageOnly && !r.stopped))
@@ -227,7 +233,7 @@ async function main(): Promise<void> {
   sections.push(analysisSection(analysis));
   const seconds = (performance.now() - t0) / 1000;
   const stopped = runner.runs.filter((r) => r.stopped).map((r) => r.stopped);
-  const report = buildReport(cfg, records, { analysis, quality, seconds: Math.round(seconds), backend: choice.backend, lm: a.lm, vq: a.vq, dataset: a.dataset ?? 'emoji-twemoji', trainImages: data.train.count, valImages: data.val.count, meanCaptionTokens: meanCaption, imageTokens: data.imageTokens, stopped, command: `npm run replicate -- ${process.argv.slice(2).join(' ')}` });
+  const report = buildReport(cfg, records, { analysis, quality, imageLossByPosition, seconds: Math.round(seconds), backend: choice.backend, lm: a.lm, vq: a.vq, dataset: a.dataset ?? 'emoji-twemoji', trainImages: data.train.count, valImages: data.val.count, meanCaptionTokens: meanCaption, imageTokens: data.imageTokens, stopped, command: `npm run replicate -- ${process.argv.slice(2).join(' ')}` });
   writeFileSync(join(a.out, 'report.json'), JSON.stringify(report, null, 2) + '\n');
   writeFileSync(join(a.out, 'metrics.csv'), metricsCsv(records));
   writeFileSync(join(a.out, 'sections.html'), sections.join('\n'));

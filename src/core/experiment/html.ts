@@ -3,7 +3,7 @@
 import { METRICS } from '../metrics';
 import type { MetricRecord } from './runner';
 import type { Report } from './report';
-import { lineChart, seedBands } from './svg';
+import { heatmap, lineChart, seedBands } from './svg';
 import type { Analysis, Quality } from './extras';
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -46,6 +46,16 @@ export function samplesSection(captions: string[], rows: [string, string[]][]): 
   const img = (url: string) => `<td><img alt="" width="64" height="64" style="image-rendering:pixelated" src="${url}"></td>`;
   const head = `<tr><th></th>${captions.map((t) => `<td style="font-size:11px;max-width:80px">${esc(t)}</td>`).join('')}</tr>`;
   return `<h2>Samples (seed 0, temperature 1)</h2><table style="width:auto">${head}${rows.map(([name, urls]) => `<tr><th>${esc(name)}</th>${urls.map(img).join('')}</tr>`).join('')}</table>`;
+}
+
+/** The final per-position image-token loss of each arm (mean over seeds) as 8×8 heatmaps on one shared scale. */
+export function heatmapSection(byArm: Record<string, number[]>): string {
+  const all = Object.values(byArm).flat();
+  if (all.length === 0) return '';
+  const [lo, hi] = [Math.min(...all), Math.max(...all)];
+  return `<h2>Image-token loss by position</h2><p>Final held-out loss at each of the 64 image positions (row-major, first token top-left), mean over seeds; one scale for all arms.</p><div class="charts">${Object.entries(byArm)
+    .map(([arm, v]) => heatmap(arm, v, lo, hi))
+    .join('')}</div>`;
 }
 
 export function qualitySection(q: Quality): string {

@@ -58,3 +58,16 @@ export function lineChart(title: string, yLabel: string, bands: ReturnType<typeo
   parts.push('</svg>');
   return parts.join('');
 }
+
+/** An 8×8 (g×g) heatmap of per-position image-token loss, darker = higher, with the range in the caption. */
+export function heatmap(title: string, values: number[], lo: number, hi: number, cell = 14): string {
+  const g = Math.round(Math.sqrt(values.length));
+  const size = g * cell;
+  const shade = (v: number) => {
+    const t = hi > lo ? (v - lo) / (hi - lo) : 0.5;
+    const c = Math.round(245 - 200 * Math.min(1, Math.max(0, t)));
+    return `rgb(${c},${c},${Math.min(255, c + 20)})`;
+  };
+  const rects = values.map((v, i) => `<rect x="${(i % g) * cell}" y="${Math.floor(i / g) * cell + 18}" width="${cell}" height="${cell}" fill="${shade(v)}"><title>${v.toFixed(3)}</title></rect>`);
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${size + 34}" font-family="system-ui, sans-serif" font-size="11"><text x="0" y="12" font-weight="600">${esc(title)}</text>${rects.join('')}<text x="0" y="${size + 31}" fill="#555">${lo.toFixed(2)}–${hi.toFixed(2)} nats</text></svg>`;
+}
