@@ -34,7 +34,8 @@ describe('verdicts', () => {
     expect(captionGapEffect([-0.1, -0.11, -0.12], [0.1, 0.2, 0.3]).verdict).toBe('not reproduced');
     const persists = captionGapEffect([1.0, 1.1, 0.9], [0.1, 0.2, 0.15]);
     expect(persists.verdict).toBe('not reproduced');
-    expect(persists.sentence).toMatch(/persists/);
+    expect(persists.sentence).toMatch(/persists — only/);
+    expect(captionGapEffect([1.4, 1.38, 1.42], [-0.97, -0.99, -0.96]).sentence).toMatch(/persists and grows/);
   });
 
   it('C: a ≥ 2× perplexity rise is reproduced, a small one is not', () => {

@@ -57,7 +57,9 @@ export function captionGapEffect(initialGap: number[], shareClosed: number[]): E
       : verdict === 'not reproduced'
         ? g.ci95 && g.ci95[1] <= 0
           ? `Not reproduced: the pre-trained model had no head start on caption tokens (initial gap ${ci(g)} nats).`
-          : `Not reproduced: the caption head start persists — only ${ci(s)} of the ${ci(g)}-nat gap closed by 20% of the steps.`
+          : s.mean < 0
+            ? `Not reproduced: the caption head start persists and grows — the pre-trained model starts ${ci(g)} nats lower, and by 20% of the steps the gap has widened (share closed ${ci(s)}).`
+            : `Not reproduced: the caption head start persists — only ${ci(s)} of the ${ci(g)}-nat gap closed by 20% of the steps.`
         : `Inconclusive: initial caption gap ${ci(g)} nats, share closed by 20% of the steps ${ci(s)}.`;
   return { what, diff: s, verdict, sentence, initialGap: g };
 }
