@@ -16,11 +16,11 @@ export async function meanNll(model: GPT, ids: number[]): Promise<{ meanNll: num
   let total = 0;
   let count = 0;
   for (let start = 0; start < ids.length - 1; start += n - 1) {
-    const window = ids.slice(start, start + n);
-    const sum = tf.tidy(() => tf.sum(model.nll(tf.tensor2d([window], [1, window.length], 'int32'))));
+    const chunk = ids.slice(start, start + n);
+    const sum = tf.tidy(() => tf.sum(model.nll(tf.tensor2d([chunk], [1, chunk.length], 'int32'))));
     total += (await sum.data())[0];
     sum.dispose();
-    count += window.length - 1;
+    count += chunk.length - 1;
   }
   return { meanNll: total / count, predictions: count };
 }

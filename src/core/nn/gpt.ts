@@ -224,9 +224,9 @@ export class GPT {
     const V = this.config.vocabSize;
     for (let step = 0; step < maxNewTokens; step++) {
       const start = Math.max(0, seqs[0].length - this.config.nPositions);
-      const window = seqs.map((s) => s.slice(start));
+      const context = seqs.map((s) => s.slice(start));
       const last = tf.tidy(() => {
-        const ids = tf.tensor2d(window, [window.length, window[0].length], 'int32');
+        const ids = tf.tensor2d(context, [context.length, context[0].length], 'int32');
         const lg = this.logits(ids, 'gather');
         const [B, T] = ids.shape;
         return tf.reshape(tf.slice(lg, [0, T - 1, 0], [B, 1, V]), [B, V]);
