@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { initNodeBackend } from '../core/backend-node';
 import type { BackendName } from '../core/backend';
-import { GPT, type GPTConfig } from '../core/nn/gpt';
+import { GPT, trainingEmbedMode, type GPTConfig } from '../core/nn/gpt';
 import { AdamW, DEFAULT_ADAMW } from '../core/nn/optim';
 import { trainStep } from '../core/nn/train';
 import { Rng } from '../core/nn/init';
@@ -82,7 +82,7 @@ async function main(): Promise<void> {
     for (const size of SIZES) {
       const config: GPTConfig = { vocabSize: VOCAB, nPositions: T, layerNormEps: 1e-5, tieEmbeddings: true, initStd: 0.02, nEmbd: 64, nLayer: 2, nHead: 4, ...size.config };
       const steps = values.quick || name === 'cpu' ? 2 : 5;
-      const mode = name === 'wasm' || name === 'cpu' ? 'onehot' : 'gather';
+      const mode = trainingEmbedMode(name);
       const { ms, model } = await stepMs(config, steps, mode);
       const tps = (B * T) / (ms / 1000);
       const flops = model.flopsPerToken(T) * tps;

@@ -1,6 +1,6 @@
 // A seeded GPT training probe that runs identically on every backend, so the page can compare backends and time steps.
 import * as tf from '@tensorflow/tfjs';
-import { GPT, type GPTConfig } from '../core/nn/gpt';
+import { GPT, trainingEmbedMode, type GPTConfig } from '../core/nn/gpt';
 import { AdamW, DEFAULT_ADAMW } from '../core/nn/optim';
 import { readStep, trainStep } from '../core/nn/train';
 import { Rng } from '../core/nn/init';
@@ -16,7 +16,7 @@ export async function runSelfTest(steps: number, seed: number): Promise<SelfTest
   const opt = new AdamW(model.params, { ...DEFAULT_ADAMW, lr: 3e-3, warmupSteps: 0, totalSteps: steps });
   const rng = new Rng(seed + 1);
   const ids = tf.tensor2d(Array.from({ length: BATCH }, () => Array.from({ length: c.nPositions }, () => rng.int(c.vocabSize))), [BATCH, c.nPositions], 'int32');
-  const mode = backend === 'wasm' || backend === 'cpu' ? 'onehot' : 'gather';
+  const mode = trainingEmbedMode(backend);
   const result: SelfTestResult = { backend, losses: [], gradNorms: [], stepMs: [], tokensPerStep: BATCH * c.nPositions, numTensorsBefore: 0, numTensorsAfter: 0, numBytes: 0 };
   try {
     result.numTensorsBefore = tf.memory().numTensors;

@@ -4,7 +4,7 @@
  * `<|bos|> caption <|pad|>…`; only caption tokens are scored.
  */
 import * as tf from '@tensorflow/tfjs';
-import { GPT, type GPTConfig } from '../nn/gpt';
+import { GPT, trainingEmbedMode, type GPTConfig } from '../nn/gpt';
 import { AdamW, DEFAULT_ADAMW } from '../nn/optim';
 import { trainStep } from '../nn/train';
 import { batchOrder } from '../data/corpus';
@@ -43,7 +43,7 @@ export async function trainCaptionLM(captions: number[][], vocab: number, budget
   const model = new GPT(config, seed, `caption-lm-${Math.random().toString(36).slice(2, 8)}`);
   const opt = new AdamW(model.params, { ...DEFAULT_ADAMW, lr: 3e-3, warmupSteps: Math.min(20, steps), totalSteps: steps });
   const order = batchOrder([...captions.keys()], Math.min(32, captions.length), seed);
-  const mode = tf.getBackend() === 'wasm' || tf.getBackend() === 'cpu' ? 'onehot' : 'gather';
+  const mode = trainingEmbedMode(tf.getBackend());
   for (let s = 0; s < steps; s++) {
     const { ids, mask, T } = pack((order.next().value as number[]).map((i) => captions[i]), budget, bos, pad);
     const B = ids.length / T;

@@ -6,7 +6,7 @@
  * its last good checkpoint. Runs save and restore resumable state (weights, AdamW moments, step).
  */
 import * as tf from '@tensorflow/tfjs';
-import { GPT } from '../nn/gpt';
+import { GPT, trainingEmbedMode, type EmbedMode } from '../nn/gpt';
 import { AdamW, DEFAULT_ADAMW } from '../nn/optim';
 import { deriveSeed } from '../nn/init';
 import { batchOrder, WindowSampler } from '../data/corpus';
@@ -50,7 +50,7 @@ export interface RunnerHooks {
 }
 
 /** Masked sums from one forward pass: [loss, text, image] means and the token count trained on. */
-function stepLosses(model: GPT, ids: tf.Tensor2D, masks: { loss: tf.Tensor; text: tf.Tensor; image: tf.Tensor }, mode: 'gather' | 'onehot') {
+function stepLosses(model: GPT, ids: tf.Tensor2D, masks: { loss: tf.Tensor; text: tf.Tensor; image: tf.Tensor }, mode: EmbedMode) {
   const nll = model.nll(ids, mode);
   const mean = (m: tf.Tensor) => tf.div(tf.sum(tf.mul(nll, m)), tf.maximum(tf.sum(m), 1));
   return { loss: mean(masks.loss) as tf.Scalar, text: mean(masks.text) as tf.Scalar, image: mean(masks.image) as tf.Scalar };
@@ -58,7 +58,7 @@ function stepLosses(model: GPT, ids: tf.Tensor2D, masks: { loss: tf.Tensor; text
 
 export class ExperimentRunner {
   readonly runs: Run[] = [];
-  private readonly mode: 'gather' | 'onehot';
+  private readonly mode: EmbedMode;
 
   constructor(
     readonly cfg: ExperimentConfig,
@@ -68,8 +68,7 @@ export class ExperimentRunner {
     /** New rows per seed for rowInit 'aligned' (from alignment.ts), covering every id after the text vocabulary. */
     alignedRows: Float32Array[] = [],
   ) {
-    const backend = tf.getBackend();
-    this.mode = backend === 'wasm' || backend === 'cpu' ? 'onehot' : 'gather';
+    this.mode = trainingEmbedMode(tf.getBackend());
     const T = sequenceLength(sequenceSpec(data, cfg.captionBudget, false));
     if (T > lm.config.nPositions) throw new Error(`sequences of ${T} ids (caption budget ${cfg.captionBudget} + ${data.imageTokens} image tokens + 3) exceed the LM's context of ${lm.config.nPositions}; lower the caption budget`);
     const d = lm.config.nEmbd;

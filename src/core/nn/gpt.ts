@@ -44,6 +44,11 @@ export const DEFAULT_GPT_CONFIG: GPTConfig = {
 /** How token ids become vectors: `gather` (fast, but no gradient on wasm) or one-hot × matrix (gradient everywhere). */
 export type EmbedMode = 'gather' | 'onehot';
 
+/** The embedding mode to train with on a backend: one-hot where gather has no (fast) gradient — wasm and cpu. */
+export function trainingEmbedMode(backend: string): EmbedMode {
+  return backend === 'wasm' || backend === 'cpu' ? 'onehot' : 'gather';
+}
+
 export interface ParamSpec {
   name: string;
   shape: number[];
