@@ -31,10 +31,7 @@ function webp() {
 
 export const decodeImageNode: ImageDecoder = async (bytes) => {
   const kind = sniffImage(bytes);
-  if (kind === 'png') {
-    const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-    return { width: png.width, height: png.height, data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.length) };
-  }
+  if (kind === 'png') return decodePngNode(bytes);
   if (kind === 'jpeg') {
     const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: 100, maxMemoryUsageInMB: 512 });
     return { width: img.width, height: img.height, data: img.data } as RGBAImage;

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { GPT, trainingEmbedMode, type GPTConfig } from '../nn/gpt';
 import { AdamW, DEFAULT_ADAMW } from '../nn/optim';
 import { trainStep } from '../nn/train';
+import { maskedMean } from '../nn/ops';
 import { batchOrder } from '../data/corpus';
 
 function pack(captions: number[][], budget: number, bos: number, pad: number) {
@@ -49,7 +50,7 @@ export async function trainCaptionLM(captions: number[][], vocab: number, budget
     const B = ids.length / T;
     const x = tf.tensor2d(ids, [B, T], 'int32');
     const m = tf.tensor2d(mask, [B, T - 1]);
-    const r = trainStep(opt, () => tf.div(tf.sum(tf.mul(model.nll(x, mode), m)), tf.maximum(tf.sum(m), 1)) as tf.Scalar);
+    const r = trainStep(opt, () => maskedMean(model.nll(x, mode), m));
     tf.dispose([x, m, r.loss, r.gradNorm]);
   }
   opt.dispose();

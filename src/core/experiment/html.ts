@@ -3,10 +3,9 @@
 import { METRICS } from '../metrics';
 import type { MetricRecord } from './runner';
 import type { Report } from './report';
-import { heatmap, lineChart, seedBands } from './svg';
+import { esc, heatmap, lineChart, seedBands } from './svg';
 import type { Analysis, Quality } from './extras';
 
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /** The run's facts without what the sections above already show (analysis, quality, heatmaps). */
 function shownMeta(meta: Record<string, unknown>): Record<string, unknown> {

@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { GPT, trainingEmbedMode, type EmbedMode } from '../nn/gpt';
 import { AdamW, DEFAULT_ADAMW } from '../nn/optim';
+import { maskedMean } from '../nn/ops';
 import { deriveSeed } from '../nn/init';
 import { batchOrder, WindowSampler } from '../data/corpus';
 import { buildBatch, sequenceLength, type SequenceSpec } from '../data/sequences';
@@ -52,8 +53,7 @@ export interface RunnerHooks {
 /** Masked sums from one forward pass: [loss, text, image] means and the token count trained on. */
 function stepLosses(model: GPT, ids: tf.Tensor2D, masks: { loss: tf.Tensor; text: tf.Tensor; image: tf.Tensor }, mode: EmbedMode) {
   const nll = model.nll(ids, mode);
-  const mean = (m: tf.Tensor) => tf.div(tf.sum(tf.mul(nll, m)), tf.maximum(tf.sum(m), 1));
-  return { loss: mean(masks.loss) as tf.Scalar, text: mean(masks.text) as tf.Scalar, image: mean(masks.image) as tf.Scalar };
+  return { loss: maskedMean(nll, masks.loss), text: maskedMean(nll, masks.text), image: maskedMean(nll, masks.image) };
 }
 
 export class ExperimentRunner {

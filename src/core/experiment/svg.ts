@@ -11,7 +11,7 @@ export const ARM_COLOURS: Record<string, string> = {
   'pretrained-mix': '#7c3aed',
 };
 
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+export const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /** Mean and range across seeds at each step, per arm. */
 export function seedBands(records: MetricRecord[], metric: string, transform: (v: number) => number = (v) => v) {
