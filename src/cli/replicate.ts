@@ -16,23 +16,19 @@ import type { BackendName } from '../core/backend';
 import { loadGPT2 } from '../core/checkpoint/gpt2';
 import { checkpointTokenizer } from '../core/checkpoint/tokenizer';
 import { loadVQ } from '../core/checkpoint/vq';
-import { captionOf, LEVELS, splitIndices, type CaptionLevel } from '../core/data/captions';
+import { LEVELS, type CaptionLevel } from '../core/data/captions';
 import { loadEmojiDataset } from '../core/data/emoji';
-import { AUSTEN_BOOKS, ENGLISH_TEXTS, tokenStream } from '../core/data/corpus';
 import { DeviceImages } from '../core/data/images';
 import { PRESETS, type ExperimentConfig } from '../core/experiment/config';
-import { encodeImages, type ExperimentData, type Split } from '../core/experiment/data';
-import { newRows, planVocab } from '../core/experiment/extend';
-import { alignImageRows, DEFAULT_ALIGN } from '../core/experiment/alignment';
+import { emojiSplits, prepareExperiment, pretrainingCorpus, type ImageSplits } from '../core/experiment/prepare';
+import { finishExperiment } from '../core/experiment/finish';
 import { VQVAE } from '../core/nn/vqvae';
 import { DEFAULT_VQ_TRAIN, VQTrainer, evaluateVQ } from '../core/vq/train';
 import { ExperimentRunner, type MetricRecord } from '../core/experiment/runner';
 import { restoreRun, saveRun } from '../core/experiment/resume';
-import { buildReport, metricsCsv } from '../core/experiment/report';
-import { analysisSection, heatmapSection, qualitySection, reportHtml, samplesSection } from '../core/experiment/html';
+import { metricsCsv } from '../core/experiment/report';
+import { reportHtml } from '../core/experiment/html';
 import { METRICS } from '../core/metrics';
-import { sampleImages } from '../core/experiment/samples';
-import { analyse, qualityFigure } from '../core/experiment/extras';
 import { PNG } from 'pngjs';
 import { loadByod, splitByod } from './data/datasets';
 import { readPublicData } from './data/public-data';
@@ -94,76 +90,30 @@ async function main(): Promise<void> {
   let { model: vq } = await loadVQ(await dirSource(a.vq!));
   const log = (s: string) => console.log(s);
 
-  // Images → codes; captions → ids.
-  let categories: { train: string[]; val: string[] } | null = null;
-  let trainPixels: Float32Array, valPixels: Float32Array, trainText: string[], valText: string[], nTrain: number, nVal: number;
+  // Images → codes; captions → ids (the core's preparation, shared with the playground).
+  let images: ImageSplits;
   if (a.dataset) {
-    const s = splitByod(await loadByod(a.dataset));
-    [trainPixels, valPixels, nTrain, nVal, trainText, valText] = [s.train, s.val, s.trainCount, s.valCount, s.trainCaptions!, s.valCaptions!];
+    images = splitByod(await loadByod(a.dataset));
     if (a['train-vq']) {
       // A tokenizer of the shipped architecture, trained on these images (the train-vq defaults, fewer steps).
       const config = { ...vq.config };
       vq.dispose();
       vq = new VQVAE(config, 0);
-      const imgs = new DeviceImages(trainPixels, nTrain, config.imageSize);
-      const trainer = new VQTrainer(vq, imgs, { ...DEFAULT_VQ_TRAIN, steps: Math.min(DEFAULT_VQ_TRAIN.steps, 50 * Math.ceil(nTrain / DEFAULT_VQ_TRAIN.batchSize) + 100) });
+      const imgs = new DeviceImages(images.train, images.trainCount, config.imageSize);
+      const trainer = new VQTrainer(vq, imgs, { ...DEFAULT_VQ_TRAIN, steps: Math.min(DEFAULT_VQ_TRAIN.steps, 50 * Math.ceil(images.trainCount / DEFAULT_VQ_TRAIN.batchSize) + 100) });
       await trainer.initCodebook();
       while (trainer.step < trainer.cfg.steps) await trainer.trainStep(false);
       const m = await evaluateVQ(vq, imgs);
-      log(`replicate: trained a VQ tokenizer on ${nTrain} images for ${trainer.step} steps: PSNR ${m.psnr.toFixed(2)} dB, code usage ${(100 * m.code_usage).toFixed(1)}%`);
+      log(`replicate: trained a VQ tokenizer on ${images.trainCount} images for ${trainer.step} steps: PSNR ${m.psnr.toFixed(2)} dB, code usage ${(100 * m.code_usage).toFixed(1)}%`);
       trainer.dispose();
       imgs.dispose();
     }
   } else {
-    const ds = await loadEmojiDataset(readPublicData, decodePngNode, 'twemoji');
-    let tr = splitIndices(ds.captions.items, 'train');
-    if (cfg.trainImages > 0 && cfg.trainImages < tr.length) tr = tr.filter((_, k) => k % Math.ceil(tr.length / cfg.trainImages) === 0); // evenly spread
-    const va = splitIndices(ds.captions.items, 'val').slice(0, cfg.evalImages > 0 ? cfg.evalImages : undefined);
-    [trainPixels, valPixels, nTrain, nVal] = [ds.pixels(tr), ds.pixels(va), tr.length, va.length];
-    trainText = tr.map((i) => captionOf(ds.captions.items[i], cfg.captionLevel));
-    valText = va.map((i) => captionOf(ds.captions.items[i], cfg.captionLevel));
-    const category = (i: number) => captionOf(ds.captions.items[i], 'L0').split(',')[0];
-    categories = { train: tr.map(category), val: va.map(category) };
+    images = emojiSplits(await loadEmojiDataset(readPublicData, decodePngNode, 'twemoji'), cfg);
   }
-  const size = vq.config.imageSize;
-  const encode = async (pixels: Float32Array, n: number) => {
-    const imgs = new DeviceImages(pixels, n, size);
-    const codes = await encodeImages(vq, imgs);
-    imgs.dispose();
-    return codes;
-  };
-  const split = async (pixels: Float32Array, n: number, text: string[]): Promise<Split> => ({ codes: await encode(pixels, n), captions: text.map((t) => tokenizer.encode(t)), text, count: n });
-  const dec = new TextDecoder();
-  const english = new Map(await Promise.all(ENGLISH_TEXTS.map(async (s) => [s.id, tokenStream(tokenizer, dec.decode(await readPublicData(s.file)))] as const)));
-  const data: ExperimentData = {
-    plan: planVocab(lm.config.vocabSize, tokenizer.special, vq.config.codebookSize),
-    imageTokens: vq.grid * vq.grid,
-    train: await split(trainPixels, nTrain, trainText),
-    val: await split(valPixels, nVal, valText),
-    english: {
-      train: Int32Array.from(AUSTEN_BOOKS.filter((b) => b.role === 'train').flatMap((b) => Array.from(english.get(b.id)!))),
-      heldout: Array.from(english.get('persuasion')!),
-      ood: Array.from(english.get('moby-dick')!),
-    },
-  };
-  const meanCaption = data.train.captions.reduce((s, c) => s + Math.min(c.length, cfg.captionBudget), 0) / data.train.count;
+  const { data, meanCaption, alignedRows } = await prepareExperiment(cfg, images, lm, tokenizer, vq, readPublicData, (s) => log(`replicate: ${s}`));
   log(`replicate: preset ${cfg.preset}, ${cfg.seeds} seed(s) × arms ${cfg.arms.join(', ')}, ${cfg.steps} steps of ${cfg.batchSize} on ${choice.backend}; ${data.train.count} train / ${data.val.count} val images; captions ${a.dataset ? 'from the dataset' : cfg.captionLevel}, ${meanCaption.toFixed(1)} tokens on average (image:text ${(data.imageTokens / meanCaption).toFixed(1)}:1)`);
 
-  // Aligned new rows, per seed: random rows for any appended special token, then the contrastive image rows.
-  const alignedRows: Float32Array[] = [];
-  if (cfg.rowInit === 'aligned') {
-    const d = lm.config.nEmbd;
-    const wte = (await lm.params.get('transformer.wte.weight')!.data()) as Float32Array;
-    for (let seed = 0; seed < cfg.seeds; seed++) {
-      const specials = newRows(wte, data.plan.textVocab, d, data.plan.appendedSpecials.length, 'random', seed);
-      const { rows, loss } = await alignImageRows(wte, d, data.train.captions, data.train.codes, data.imageTokens, data.plan.imageCodes, { ...DEFAULT_ALIGN, seed });
-      log(`replicate: aligned image rows for seed ${seed} (contrastive loss ${loss.toFixed(3)})`);
-      const all = new Float32Array(specials.length + rows.length);
-      all.set(specials);
-      all.set(rows, specials.length);
-      alignedRows.push(all);
-    }
-  }
   mkdirSync(join(a.out, 'checkpoints'), { recursive: true });
   const partial = join(a.out, 'metrics.partial.jsonl');
   const runner = new ExperimentRunner(cfg, data, lm, {
@@ -209,37 +159,18 @@ async function main(): Promise<void> {
     return;
   }
 
-  // Samples and the quality figure: the same validation captions for every arm (seed 0), decoded by the VQ tokenizer,
-  // judged by a category classifier trained on the real images (emoji only: bring-your-own data has no categories).
-  const sections: string[] = [];
-  const imageLossByPosition: Record<string, number[]> = {};
-  for (const name of cfg.arms) {
-    const evals = runner.runs.filter((r) => r.arm.name === name && r.lastEval).map((r) => r.lastEval!.imageLossByPosition);
-    if (evals.length) imageLossByPosition[name] = evals[0].map((_, p) => evals.reduce((s, e) => s + e[p], 0) / evals.length);
-  }
-  sections.push(heatmapSection(imageLossByPosition));
-  const nGen = Math.min(Math.max(cfg.samples, cfg.qualitySamples), data.val.count);
-  const generated = new Map<string, Float32Array>();
-  for (const run of runner.runs.filter((r) => r.seed === 0 && !r.arm.imageOnly && !r.stopped))
-    generated.set(run.arm.name, (await sampleImages(run.model, vq, run.spec, data.val.captions.slice(0, nGen), { temperature: 1, topK: 0, seed: 0 })).pixels);
+  // Samples, quality figure, analysis and the report with its verdict (the core's, shared with the playground).
+  const corpus = await pretrainingCorpus(readPublicData);
+  const seconds = () => Math.round((performance.now() - t0) / 1000);
+  const fin = await finishExperiment(runner, { cfg, data, images, lm, vq, corpus, encodePng: pngDataUrl, log: (s) => log(`replicate: ${s}`) }, records, { backend: choice.backend, lm: a.lm, vq: a.vq, dataset: a.dataset ?? 'emoji-twemoji', trainImages: data.train.count, valImages: data.val.count, meanCaptionTokens: meanCaption, imageTokens: data.imageTokens, command: `npm run replicate -- ${process.argv.slice(2).join(' ')}` });
   vq.dispose();
-  const nShow = Math.min(cfg.samples, nGen);
-  const urls = (px: Float32Array) => Array.from({ length: nShow }, (_, i) => pngDataUrl(px.subarray(i * size * size * 3, (i + 1) * size * size * 3), size));
-  if (nShow > 0) sections.push(samplesSection(data.val.text.slice(0, nShow), [['real', urls(valPixels)], ...[...generated].map(([arm, px]) => [arm, urls(px)] as [string, string[]])]));
-  const quality = categories ? await qualityFigure({ train: trainPixels, trainCount: nTrain, val: valPixels, valCount: nVal, size }, categories, generated, nGen, cfg.classifierSteps) : null;
-  if (quality) sections.push(qualitySection(quality));
-  const corpus = (await Promise.all(AUSTEN_BOOKS.filter((b) => b.role === 'train').map(async (b) => dec.decode(await readPublicData(b.file))))).join('\n');
-  const analysis = await analyse(cfg, data, lm, corpus);
-  sections.push(analysisSection(analysis));
-  const seconds = (performance.now() - t0) / 1000;
-  const stopped = runner.runs.filter((r) => r.stopped).map((r) => r.stopped);
-  const report = buildReport(cfg, records, { analysis, quality, imageLossByPosition, seconds: Math.round(seconds), backend: choice.backend, lm: a.lm, vq: a.vq, dataset: a.dataset ?? 'emoji-twemoji', trainImages: data.train.count, valImages: data.val.count, meanCaptionTokens: meanCaption, imageTokens: data.imageTokens, stopped, command: `npm run replicate -- ${process.argv.slice(2).join(' ')}` });
+  const report = { ...fin.report, meta: { ...fin.report.meta, seconds: seconds() } };
   writeFileSync(join(a.out, 'report.json'), JSON.stringify(report, null, 2) + '\n');
   writeFileSync(join(a.out, 'metrics.csv'), metricsCsv(records));
-  writeFileSync(join(a.out, 'sections.html'), sections.join('\n'));
-  writeFileSync(join(a.out, 'report.html'), reportHtml(report, records, sections));
+  writeFileSync(join(a.out, 'sections.html'), fin.sections.join('\n'));
+  writeFileSync(join(a.out, 'report.html'), reportHtml(report, records, fin.sections));
   for (const eff of [report.effects.image_loss, report.effects.caption_gap, report.effects.forgetting]) log(`  ${eff.sentence}`);
-  log(`replicate: done in ${(seconds / 60).toFixed(1)} min → ${a.out}/report.html`);
+  log(`replicate: done in ${(seconds() / 60).toFixed(1)} min → ${a.out}/report.html`);
   runner.dispose();
   lm.dispose();
 }

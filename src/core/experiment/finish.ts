@@ -1,0 +1,73 @@
+/**
+ * After the last step: the per-position heatmaps, caption → image samples of each arm (seed 0), the quality figure
+ * (emoji only), the token and caption analysis, and the report with its verdict — shared by `npm run replicate`
+ * and the playground's worker. PNG encoding is passed in (pngjs in Node, OffscreenCanvas in the worker).
+ */
+import type { VQVAE } from '../nn/vqvae';
+import type { GPT } from '../nn/gpt';
+import type { ExperimentConfig } from './config';
+import type { ExperimentData } from './data';
+import { analyse, qualityFigure, type Analysis, type Quality } from './extras';
+import { analysisSection, heatmapSection, qualitySection, reportHtml, samplesSection } from './html';
+import type { ImageSplits } from './prepare';
+import { buildReport, type Report } from './report';
+import type { ExperimentRunner, MetricRecord } from './runner';
+import { sampleImages } from './samples';
+
+/** An [S, S, 3] image in [0, 1] → a PNG data URL. */
+export type PngEncoder = (pixels: Float32Array, size: number) => Promise<string> | string;
+
+export interface Finished {
+  report: Report;
+  /** The report's extra HTML sections (heatmaps, samples, quality, analysis). */
+  sections: string[];
+  html: string;
+  imageLossByPosition: Record<string, number[]>;
+  samples: { captions: string[]; rows: [string, string[]][] };
+  quality: Quality | null;
+  analysis: Analysis;
+}
+
+/** Mean over seeds of each arm's last per-position image loss. */
+export function lossByPosition(runner: ExperimentRunner): Record<string, number[]> {
+  const out: Record<string, number[]> = {};
+  for (const name of runner.cfg.arms) {
+    const evals = runner.runs.filter((r) => r.arm.name === name && r.lastEval).map((r) => r.lastEval!.imageLossByPosition);
+    if (evals.length) out[name] = evals[0].map((_, p) => evals.reduce((s, e) => s + e[p], 0) / evals.length);
+  }
+  return out;
+}
+
+export async function finishExperiment(
+  runner: ExperimentRunner,
+  ctx: { cfg: ExperimentConfig; data: ExperimentData; images: ImageSplits; lm: GPT; vq: VQVAE; corpus: string; encodePng: PngEncoder; log?: (s: string) => void },
+  records: MetricRecord[],
+  meta: Record<string, unknown>,
+): Promise<Finished> {
+  const { cfg, data, images, vq } = ctx;
+  const size = images.size;
+  const sections: string[] = [];
+  const imageLossByPosition = lossByPosition(runner);
+  sections.push(heatmapSection(imageLossByPosition));
+  const nGen = Math.min(Math.max(cfg.samples, cfg.qualitySamples), data.val.count);
+  const generated = new Map<string, Float32Array>();
+  for (const run of runner.runs.filter((r) => r.seed === 0 && !r.arm.imageOnly && !r.stopped)) {
+    ctx.log?.(`sampling ${nGen} images from ${run.arm.name}`);
+    generated.set(run.arm.name, (await sampleImages(run.model, vq, run.spec, data.val.captions.slice(0, nGen), { temperature: 1, topK: 0, seed: 0 })).pixels);
+  }
+  const nShow = Math.min(cfg.samples, nGen);
+  const urls = async (px: Float32Array) => Promise.all(Array.from({ length: nShow }, (_, i) => ctx.encodePng(px.subarray(i * size * size * 3, (i + 1) * size * size * 3), size)));
+  const rows: [string, string[]][] = [['real', await urls(images.val)]];
+  for (const [arm, px] of generated) rows.push([arm, await urls(px)]);
+  const samples = { captions: data.val.text.slice(0, nShow), rows };
+  if (nShow > 0) sections.push(samplesSection(samples.captions, rows));
+  ctx.log?.('judging image quality');
+  const quality = images.categories ? await qualityFigure({ train: images.train, trainCount: images.trainCount, val: images.val, valCount: images.valCount, size }, images.categories, generated, nGen, cfg.classifierSteps) : null;
+  if (quality) sections.push(qualitySection(quality));
+  ctx.log?.('analysing tokens and captions');
+  const analysis = await analyse(cfg, data, ctx.lm, ctx.corpus);
+  sections.push(analysisSection(analysis));
+  const stopped = runner.runs.filter((r) => r.stopped).map((r) => r.stopped);
+  const report = buildReport(cfg, records, { analysis, quality, imageLossByPosition, stopped, ...meta });
+  return { report, sections, html: reportHtml(report, records, sections), imageLossByPosition, samples, quality, analysis };
+}
