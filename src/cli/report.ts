@@ -5,8 +5,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseCsv } from '../core/data/csv';
-import { buildReport, type Report } from '../core/experiment/report';
+import { buildReport, parseMetricsCsv, type Report } from '../core/experiment/report';
 import { reportHtml } from '../core/experiment/html';
 import type { MetricRecord } from '../core/experiment/runner';
 import { UsageError, runCli } from './common';
@@ -16,13 +15,12 @@ async function main(): Promise<void> {
   if (!dir) throw new UsageError('usage: npm run report -- DIR (a replicate output folder)');
   for (const f of ['report.json', 'metrics.csv']) if (!existsSync(join(dir, f))) throw new UsageError(`${join(dir, f)}: missing; run npm run replicate first`);
   const old = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as Report;
-  const rows = parseCsv(readFileSync(join(dir, 'metrics.csv'), 'utf8'));
-  const header = rows[0].fields.join(',');
-  if (header !== 'arm,seed,step,tokens,metric,value') throw new UsageError(`${join(dir, 'metrics.csv')}: header is "${header}", expected arm,seed,step,tokens,metric,value`);
-  const records: MetricRecord[] = rows.slice(1).map((r) => {
-    const [arm, seed, step, tokens, metric, value] = r.fields;
-    return { arm, seed: Number(seed), step: Number(step), tokens: Number(tokens), metric, value: Number(value) };
-  });
+  let records: MetricRecord[];
+  try {
+    records = parseMetricsCsv(readFileSync(join(dir, 'metrics.csv'), 'utf8'), join(dir, 'metrics.csv'));
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
   const report = buildReport(old.config, records, old.meta);
   const sections = existsSync(join(dir, 'sections.html')) ? [readFileSync(join(dir, 'sections.html'), 'utf8')] : [];
   writeFileSync(join(dir, 'report.json'), JSON.stringify(report, null, 2) + '\n');

@@ -1,16 +1,59 @@
 /**
- * The page ⇄ worker protocol: type-only tagged unions, imported by both sides. Commands carry an `id`; the events
- * that answer them carry the same `id`. Nothing here is a value, so the app bundle pulls in no tfjs.
+ * The page ⇄ worker protocol: type-only tagged unions, imported by both sides. Commands carry an `id`; the event
+ * that answers a command carries the same `id` (`ack` when there is nothing else to say). Long work (an experiment,
+ * tokenizer training) answers at once and then streams events with `id: null`: batched `metrics`, `status`,
+ * `checkpoint`, `samples`, `report`. Nothing here is a value, so the app bundle pulls in no tfjs.
  */
 import type { BackendChoice } from '../core/backend';
+import type { ExperimentConfig } from '../core/experiment/config';
+import type { MetricRecord } from '../core/experiment/runner';
+import type { Report } from '../core/experiment/report';
+import type { Analysis, Quality } from '../core/experiment/extras';
+import type { Problem } from '../core/data/byod';
+import type { CaptionLevel } from '../core/data/captions';
 
 export type { BackendChoice, BackendName, Refusal, RefusalReason, AdapterInfo } from '../core/backend';
+export type { ExperimentConfig, MetricRecord, Report, Analysis, Quality, Problem, CaptionLevel };
+
+/** Which images the experiment and the tokenizer use. */
+export type DatasetSpec = { kind: 'emoji'; style: 'twemoji' | 'noto' } | { kind: 'byod'; name: string; zip: Uint8Array };
+
+/** The pre-trained LM: the shipped one, or a GPT-2-layout folder the user picked (its files by name). */
+export type LmSpec = { kind: 'shipped' } | { kind: 'files'; name: string; files: [string, Uint8Array][] };
+
+/** A run's resumable state (resume.ts files) as saved by the page. */
+export interface SavedCheckpoint {
+  arm: string;
+  seed: number;
+  step: number;
+  files: [string, Uint8Array][];
+}
 
 export type WorkerCommand =
   /** Pick and start a backend. `backend` is the raw `?backend=` value (null or unknown: auto). */
   | { type: 'init'; id: number; backend: string | null }
   /** Train a small seeded GPT for `steps` steps on a fixed batch and report every loss: a correctness and speed probe. */
-  | { type: 'self-test'; id: number; steps: number; seed: number };
+  | { type: 'self-test'; id: number; steps: number; seed: number }
+  /** Load a dataset and answer with its summary, problems and a preview grid at a caption level. */
+  | { type: 'load-data'; id: number; dataset: DatasetSpec; level: CaptionLevel; preview: number }
+  /** Train a VQ tokenizer in the page on the loaded dataset (streams `vq-progress`), or stop one. */
+  | { type: 'vq-train'; id: number; dataset: DatasetSpec; steps: number }
+  | { type: 'vq-stop'; id: number }
+  /** Prepare an experiment and start stepping it (or leave it paused); `resume` restores runs from checkpoints. */
+  | { type: 'start'; id: number; config: ExperimentConfig; dataset: DatasetSpec; lm: LmSpec; paused: boolean; resume: SavedCheckpoint[]; records: MetricRecord[]; logEvery: number }
+  | { type: 'pause'; id: number }
+  | { type: 'resume'; id: number }
+  /** One round (every run one step) while paused. */
+  | { type: 'step'; id: number }
+  /** Stop and free the experiment. */
+  | { type: 'reset'; id: number }
+  /** Change what can change mid-run (the logging interval; the rest needs a reset). */
+  | { type: 'set-config'; id: number; logEvery: number }
+  /** Caption → image for each arm (seed 0) of the current experiment. */
+  | { type: 'sample'; id: number; caption: string; count: number; temperature: number }
+  /** The finished report as HTML, or one run's weights as a GPT-2-layout checkpoint. */
+  | { type: 'export'; id: number; what: 'report-html' }
+  | { type: 'export'; id: number; what: 'checkpoint'; arm: string; seed: number };
 
 export interface SelfTestResult {
   backend: string;
@@ -27,7 +70,69 @@ export interface SelfTestResult {
   numBytes: number;
 }
 
+/** An image as 8-bit RGBA, ready for ImageData. */
+export interface Picture {
+  size: number;
+  rgba: Uint8ClampedArray<ArrayBuffer>;
+}
+
+export interface DataSummary {
+  name: string;
+  images: number;
+  trainImages: number;
+  valImages: number;
+  problems: Problem[];
+  refused: string | null;
+  preview: { caption: string; picture: Picture }[];
+}
+
+export type RunPhase = 'idle' | 'preparing' | 'running' | 'paused' | 'finishing' | 'done' | 'failed';
+
+export interface RunStatus {
+  phase: RunPhase;
+  /** What is happening, in words. */
+  message: string;
+  /** Rounds done (every run steps once per round) and the total. */
+  step: number;
+  steps: number;
+  runs: number;
+  /** Mean wall time of a round over the recent ones, for the ETA. */
+  roundMs: number | null;
+  tokensPerSecond: number | null;
+  numTensors: number;
+  numBytes: number;
+  /** Mean caption length in ids and image tokens per image (image:text ratio). */
+  meanCaption: number | null;
+  imageTokens: number | null;
+}
+
+export interface SampleSet {
+  step: number;
+  captions: string[];
+  /** 'real' first (when known), then one row per arm. */
+  rows: { name: string; pictures: Picture[] }[];
+  custom: boolean;
+}
+
+export interface Finished {
+  report: Report;
+  analysis: Analysis;
+  quality: Quality | null;
+  imageLossByPosition: Record<string, number[]>;
+}
+
 export type WorkerEvent =
   | { type: 'ready'; id: number; choice: BackendChoice; initMs: number }
   | { type: 'self-test'; id: number; result: SelfTestResult }
+  | { type: 'ack'; id: number }
+  | { type: 'data'; id: number; summary: DataSummary }
+  | { type: 'vq-progress'; id: null; step: number; steps: number; psnr: number; usage: number; perplexity: number; loss: number; originals: Picture[]; reconstructions: Picture[]; done: boolean }
+  | { type: 'status'; id: null; status: RunStatus }
+  | { type: 'metrics'; id: null; records: MetricRecord[] }
+  | { type: 'heatmap'; id: null; step: number; byArm: Record<string, number[]> }
+  | { type: 'checkpoint'; id: null; checkpoint: SavedCheckpoint }
+  | { type: 'samples'; id: number | null; samples: SampleSet }
+  | { type: 'finished'; id: null; finished: Finished }
+  | { type: 'export'; id: number; name: string; files: [string, Uint8Array][] }
+  | { type: 'device-lost'; id: null; message: string }
   | { type: 'error'; id: number | null; message: string };

@@ -1,15 +1,21 @@
 /**
- * The Web Worker that owns the core: it picks the backend, runs the work the page asks for one job at a time
- * (a promise queue), and answers with events. The page never touches tfjs.
+ * The Web Worker that owns the core: it picks the backend, loads data, trains the tokenizer and runs the experiment,
+ * answering the page with events. Quick commands (pause, step, sample …) are handled as they arrive; long ones
+ * (start, vq-train) answer with `ack` once accepted and then stream. The page never touches tfjs.
  */
+import * as tf from '@tensorflow/tfjs';
 import { parseBackendRequest, selectBackend, type BackendEnv } from '../core/backend';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { runSelfTest } from './self-test';
+import { summarise } from './datasets';
+import { ExperimentSession } from './experiment-session';
+import { VQSession } from './vq-session';
 import type { WorkerCommand, WorkerEvent } from './protocol';
 
-const post = (e: WorkerEvent) => (self as unknown as Worker).postMessage(e);
+const post = (e: WorkerEvent, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(e, transfer);
+const fail = (id: number | null, e: unknown) => post({ type: 'error', id, message: e instanceof Error ? e.message : String(e) });
 
 function webglRenderer(): string | null {
   if (typeof OffscreenCanvas === 'undefined') return null;
@@ -32,6 +38,18 @@ const env: BackendEnv = {
 };
 
 let initialised = false;
+const experiment = new ExperimentSession(post);
+const vq = new VQSession(post);
+
+/** Tell the page when a WebGPU device goes away, so it can restart on another backend from the last checkpoint. */
+function watchDevice(): void {
+  const device = (tf.backend() as unknown as { device?: GPUDevice }).device;
+  device?.lost.then((info) => post({ type: 'device-lost', id: null, message: `the WebGPU device was lost (${info.reason}: ${info.message || 'no detail'})` }));
+}
+
+function needInit(): void {
+  if (!initialised) throw new Error('the backend is not started yet (send init first)');
+}
 
 async function handle(cmd: WorkerCommand): Promise<void> {
   switch (cmd.type) {
@@ -39,21 +57,56 @@ async function handle(cmd: WorkerCommand): Promise<void> {
       const t0 = performance.now();
       const choice = await selectBackend(parseBackendRequest(cmd.backend), env);
       initialised = true;
+      if (choice.backend === 'webgpu') watchDevice();
       post({ type: 'ready', id: cmd.id, choice, initMs: performance.now() - t0 });
       return;
     }
-    case 'self-test': {
-      if (!initialised) throw new Error('self-test before init: the backend is not started yet');
+    case 'self-test':
+      needInit();
       post({ type: 'self-test', id: cmd.id, result: await runSelfTest(cmd.steps, cmd.seed) });
       return;
-    }
+    case 'load-data':
+      post({ type: 'data', id: cmd.id, summary: await summarise(cmd.dataset, cmd.level, cmd.preview) });
+      return;
+    case 'vq-train':
+      needInit();
+      post({ type: 'ack', id: cmd.id });
+      vq.train(cmd.dataset, cmd.steps).catch((e) => fail(null, e));
+      return;
+    case 'vq-stop':
+      vq.stop();
+      break;
+    case 'start':
+      needInit();
+      post({ type: 'ack', id: cmd.id });
+      experiment.start(cmd).catch((e) => fail(null, e));
+      return;
+    case 'pause':
+      await experiment.pause();
+      break;
+    case 'resume':
+      experiment.play();
+      break;
+    case 'step':
+      await experiment.stepOnce();
+      break;
+    case 'reset':
+      await experiment.reset();
+      break;
+    case 'set-config':
+      experiment.setLogEvery(cmd.logEvery);
+      break;
+    case 'sample':
+      await experiment.sample(cmd.id, cmd.caption, cmd.count, cmd.temperature);
+      return;
+    case 'export':
+      await experiment.export(cmd);
+      return;
   }
+  post({ type: 'ack', id: cmd.id });
 }
 
-let queue: Promise<void> = Promise.resolve();
 self.onmessage = (ev: MessageEvent<WorkerCommand>) => {
   const cmd = ev.data;
-  queue = queue.then(() =>
-    handle(cmd).catch((e: unknown) => post({ type: 'error', id: cmd.id ?? null, message: e instanceof Error ? e.message : String(e) })),
-  );
+  handle(cmd).catch((e: unknown) => fail(cmd.id ?? null, e));
 };

@@ -1,4 +1,5 @@
-// Device slice: which backend runs, why the others were refused, and the latest self-test figures.
+// Device slice: which backend runs, why the others were refused, the latest self-test figures, device-loss notices
+// and the wake lock.
 import type { StateCreator } from 'zustand';
 import type { BackendChoice, SelfTestResult } from '../../worker/protocol';
 
@@ -14,20 +15,28 @@ export interface DeviceSlice {
     error: string | null;
     selfTest: SelfTestResult | null;
     selfTestRunning: boolean;
+    /** Set when the device was lost or the backend fell back mid-session: what happened and what the page did. */
+    notice: string | null;
+    /** Whether a screen wake lock is held (training). */
+    wakeLock: boolean;
   };
   deviceStarting: (requested: string | null) => void;
   deviceReady: (choice: BackendChoice, initMs: number) => void;
   deviceFailed: (message: string) => void;
   selfTestStarted: () => void;
   selfTestDone: (result: SelfTestResult | null, error?: string) => void;
+  deviceNotice: (message: string | null) => void;
+  setWakeLock: (held: boolean) => void;
 }
 
 export const createDeviceSlice: StateCreator<DeviceSlice, [], [], DeviceSlice> = (set) => ({
-  device: { status: 'starting', requested: null, choice: null, initMs: null, error: null, selfTest: null, selfTestRunning: false },
+  device: { status: 'starting', requested: null, choice: null, initMs: null, error: null, selfTest: null, selfTestRunning: false, notice: null, wakeLock: false },
   deviceStarting: (requested) => set((s) => ({ device: { ...s.device, status: 'starting', requested, error: null } })),
   deviceReady: (choice, initMs) => set((s) => ({ device: { ...s.device, status: 'ready', choice, initMs, error: null } })),
   deviceFailed: (message) => set((s) => ({ device: { ...s.device, status: 'error', error: message, selfTestRunning: false } })),
   selfTestStarted: () => set((s) => ({ device: { ...s.device, selfTestRunning: true, error: null } })),
   selfTestDone: (result, error) =>
     set((s) => ({ device: { ...s.device, selfTestRunning: false, selfTest: result ?? s.device.selfTest, error: error ?? null } })),
+  deviceNotice: (notice) => set((s) => ({ device: { ...s.device, notice } })),
+  setWakeLock: (wakeLock) => set((s) => ({ device: { ...s.device, wakeLock } })),
 });

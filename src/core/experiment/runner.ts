@@ -158,6 +158,37 @@ export class ExperimentRunner {
     return out;
   }
 
+  /** Step 0: evaluate every run that has not stepped yet (the curves' first point). */
+  async evalFresh(): Promise<MetricRecord[]> {
+    const out: MetricRecord[] = [];
+    for (const run of this.runs) if (run.step === 0 && !run.lastEval) out.push(...(await this.evalRun(run)));
+    return out;
+  }
+
+  /**
+   * One step of every run still short of `end`, with its evaluations and checkpoints on schedule. `read(step)` says
+   * whether to read a run's training numbers back at that step (a read-back waits for the device; the playground
+   * reads only on logging steps). Returns the records of this round.
+   */
+  async stepRound(end = this.cfg.steps, read: (step: number) => boolean = () => true): Promise<MetricRecord[]> {
+    const out: MetricRecord[] = [];
+    for (const run of this.runs) {
+      if (run.stopped || run.step >= end) continue;
+      const next = run.step + 1;
+      const isEval = next % this.cfg.evalEvery === 0 || next === this.cfg.steps;
+      out.push(...(await this.stepRun(run, isEval || read(next))));
+      if (run.stopped) continue;
+      if (isEval) out.push(...(await this.evalRun(run)));
+      if ((this.cfg.checkpointEvery > 0 && run.step % this.cfg.checkpointEvery === 0) || run.step === end) await this.hooks.onCheckpoint?.(run);
+    }
+    return out;
+  }
+
+  /** True while some run can still step before `end`. */
+  active(end = this.cfg.steps): boolean {
+    return this.runs.some((r) => !r.stopped && r.step < Math.min(end, this.cfg.steps));
+  }
+
   /** Run every arm × seed to cfg.steps, or to `until` (from wherever they are), evaluating on schedule. */
   async runAll(until = this.cfg.steps): Promise<MetricRecord[]> {
     const end = Math.min(until, this.cfg.steps);
@@ -167,15 +198,7 @@ export class ExperimentRunner {
       if (r.length) this.hooks.onMetrics?.(r);
     };
     for (const run of this.runs) if (run.step === 0) emit(await this.evalRun(run));
-    while (this.runs.some((r) => !r.stopped && r.step < end)) {
-      for (const run of this.runs) {
-        if (run.stopped || run.step >= end) continue;
-        emit(await this.stepRun(run));
-        if (run.stopped) continue;
-        if (run.step % this.cfg.evalEvery === 0 || run.step === this.cfg.steps) emit(await this.evalRun(run));
-        if ((this.cfg.checkpointEvery > 0 && run.step % this.cfg.checkpointEvery === 0) || run.step === end) await this.hooks.onCheckpoint?.(run);
-      }
-    }
+    while (this.active(end)) emit(await this.stepRound(end));
     return all;
   }
 

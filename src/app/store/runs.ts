@@ -1,0 +1,75 @@
+// Runs slice: the experiment the page is showing — its status, every metric record, samples, heatmaps, the finished
+// report — and the recorded run drawn behind the live curves.
+import type { StateCreator } from 'zustand';
+import type { ExperimentConfig } from '../../core/experiment/config';
+import type { Finished, MetricRecord, RunStatus, SampleSet } from '../../worker/protocol';
+
+export interface RunMeta {
+  id: string;
+  config: ExperimentConfig;
+  datasetLabel: string;
+  lmLabel: string;
+  backend: string;
+  createdAt: number;
+}
+
+export interface RecordedRun {
+  label: string;
+  records: MetricRecord[];
+  finished: Pick<Finished, 'report' | 'analysis' | 'quality' | 'imageLossByPosition'> | null;
+}
+
+export interface RunsSlice {
+  run: {
+    meta: RunMeta | null;
+    status: RunStatus | null;
+    records: MetricRecord[];
+    /** Bumped on every change to `records`, so charts can memoise cheaply. */
+    version: number;
+    live: SampleSet | null;
+    custom: SampleSet | null;
+    heatmap: { step: number; byArm: Record<string, number[]> } | null;
+    finished: Finished | null;
+    /** Checkpointed step per run key ("arm/seed"). */
+    checkpoints: Record<string, number>;
+    /** Restored from IndexedDB after a reload (and not yet resumed). */
+    restored: boolean;
+    error: string | null;
+  };
+  recorded: RecordedRun | null;
+  runStarted: (meta: RunMeta) => void;
+  runStatus: (status: RunStatus) => void;
+  runMetrics: (records: MetricRecord[]) => void;
+  runSamples: (s: SampleSet) => void;
+  runHeatmap: (step: number, byArm: Record<string, number[]>) => void;
+  runCheckpoint: (arm: string, seed: number, step: number) => void;
+  runFinished: (f: Finished) => void;
+  runError: (message: string | null) => void;
+  runRestored: (meta: RunMeta, records: MetricRecord[], checkpoints: Record<string, number>, finished: Finished | null) => void;
+  runCleared: () => void;
+  setRecorded: (r: RecordedRun) => void;
+}
+
+const empty: RunsSlice['run'] = { meta: null, status: null, records: [], version: 0, live: null, custom: null, heatmap: null, finished: null, checkpoints: {}, restored: false, error: null };
+
+export const createRunsSlice: StateCreator<RunsSlice, [], [], RunsSlice> = (set) => ({
+  run: empty,
+  recorded: null,
+  runStarted: (meta) => set({ run: { ...empty, meta } }),
+  runStatus: (status) => set((s) => ({ run: { ...s.run, status, error: status.phase === 'failed' ? status.message : s.run.error } })),
+  runMetrics: (records) => set((s) => (records.length ? { run: { ...s.run, records: s.run.records.concat(records), version: s.run.version + 1 } } : s)),
+  runSamples: (x) => set((s) => ({ run: { ...s.run, [x.custom ? 'custom' : 'live']: x } })),
+  runHeatmap: (step, byArm) => set((s) => ({ run: { ...s.run, heatmap: { step, byArm } } })),
+  runCheckpoint: (arm, seed, step) => set((s) => ({ run: { ...s.run, checkpoints: { ...s.run.checkpoints, [`${arm}/${seed}`]: step } } })),
+  runFinished: (finished) => set((s) => ({ run: { ...s.run, finished, heatmap: { step: s.run.status?.step ?? 0, byArm: finished.imageLossByPosition } } })),
+  runError: (error) => set((s) => ({ run: { ...s.run, error } })),
+  runRestored: (meta, records, checkpoints, finished) =>
+    set({ run: { ...empty, meta, records, version: 1, checkpoints, finished, restored: true, heatmap: finished ? { step: 0, byArm: finished.imageLossByPosition } : null } }),
+  runCleared: () => set({ run: empty }),
+  setRecorded: (recorded) => set({ recorded }),
+});
+
+/** Records a resumed run keeps: each run's records up to its checkpointed step (later ones are redone). */
+export function recordsToResume(records: MetricRecord[], checkpoints: Record<string, number>): MetricRecord[] {
+  return records.filter((r) => r.step <= (checkpoints[`${r.arm}/${r.seed}`] ?? -1));
+}
