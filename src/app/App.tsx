@@ -1,65 +1,102 @@
-// The app shell: header, backend banner and self-test; it starts the trainer worker and feeds the store.
-import { useCallback, useEffect, useRef } from 'react';
+// The app shell: header, backend banner and device strip, the six panels as tabs, the tour and the self-test. It
+// gets the Controller (which owns the worker), restores the last run from IndexedDB, loads the recorded cpu run,
+// and keeps the setup in the URL.
+import { useEffect } from 'react';
+import { parseMetricsCsv } from '../core/experiment/report';
+import type { Analysis, Quality, Report } from '../worker/protocol';
 import { BackendBanner } from './components/BackendBanner';
+import { DeviceStrip } from './components/DeviceStrip';
 import { SelfTest } from './components/SelfTest';
-import { WorkerClient } from './worker-client';
+import { Tour } from './components/Tour';
+import type { Controller } from './controller';
+import { ControllerContext } from './controller-context';
+import { AnalysisPanel } from './panels/AnalysisPanel';
+import { DataPanel } from './panels/DataPanel';
+import { ExperimentPanel } from './panels/ExperimentPanel';
+import { ReportPanel } from './panels/ReportPanel';
+import { SamplesPanel } from './panels/SamplesPanel';
+import { TokenizerPanel } from './panels/TokenizerPanel';
 import { useAppStore } from './store';
+import { setupFromQuery, setupQuery } from './store/config';
+import { PANELS, type Panel } from './store/ui';
 
-export function App() {
-  const client = useRef<WorkerClient | null>(null);
+const RECORDED = `${import.meta.env.BASE_URL}runs/cpu/`;
+
+const TITLES: Record<Panel, string> = { data: 'Data', tokenizer: 'Tokenizer', experiment: 'Experiment', samples: 'Samples', analysis: 'Analysis', report: 'Report' };
+
+async function loadRecorded(): Promise<void> {
+  const [csv, report] = await Promise.all([fetch(`${RECORDED}metrics.csv`).then((r) => r.text()), fetch(`${RECORDED}report.json`).then((r) => r.json() as Promise<Report>)]);
+  const meta = report.meta as { analysis: Analysis; quality: Quality | null };
+  useAppStore.getState().setRecorded({ label: 'cpu run (3 seeds × 150 steps, wasm)', records: parseMetricsCsv(csv, 'runs/cpu/metrics.csv'), finished: { report, analysis: meta.analysis, quality: meta.quality, imageLossByPosition: {} } });
+}
+
+/** The setup and open panel from the URL at load; afterwards every change is written back (replaceState). */
+function useUrlState(): void {
+  useEffect(() => {
+    const s = useAppStore.getState();
+    const { config, basePreset, ignored } = setupFromQuery(window.location.search);
+    s.loadConfig(config, basePreset, ignored);
+    const hash = window.location.hash.slice(1) as Panel;
+    if (PANELS.includes(hash)) s.setPanel(hash);
+    return useAppStore.subscribe((st, prev) => {
+      if (st.config === prev.config && st.ui.panel === prev.ui.panel && st.basePreset === prev.basePreset) return;
+      const backend = new URLSearchParams(window.location.search).get('backend');
+      const q = setupQuery(st.config, st.basePreset) + (backend ? `&backend=${encodeURIComponent(backend)}` : '');
+      window.history.replaceState(null, '', `${window.location.pathname}?${q}#${st.ui.panel}`);
+    });
+  }, []);
+}
+
+export function App({ controller }: { controller: Controller }) {
+  const panel = useAppStore((s) => s.ui.panel);
+  const { setPanel, setTour } = useAppStore.getState();
+  useUrlState();
 
   useEffect(() => {
-    const requested = new URLSearchParams(window.location.search).get('backend');
-    const store = useAppStore.getState();
-    store.deviceStarting(requested);
-    const c = new WorkerClient();
-    client.current = c;
-    c.send<'ready'>({ type: 'init', backend: requested }).then(
-      (e) => useAppStore.getState().deviceReady(e.choice, e.initMs),
-      (err: Error) => useAppStore.getState().deviceFailed(err.message),
-    );
-    return () => {
-      c.terminate();
-      client.current = null;
-    };
-  }, []);
-
-  const runSelfTest = useCallback(() => {
-    const c = client.current;
-    if (!c) return;
-    useAppStore.getState().selfTestStarted();
-    c.send<'self-test'>({ type: 'self-test', steps: 5, seed: 0 }).then(
-      (e) => useAppStore.getState().selfTestDone(e.result),
-      (err: Error) => useAppStore.getState().selfTestDone(null, err.message),
-    );
-  }, []);
+    void controller.restore();
+    loadRecorded().catch((e: Error) => useAppStore.getState().runError(`could not load the recorded run: ${e.message}`));
+  }, [controller]);
 
   return (
-    <div className="page">
-      <header>
-        <h1>Tabula Rasa</h1>
-        <p className="tagline">
-          Does a language model pre-trained on ordinary English help a transformer learn to draw from captions — or is
-          it no better than a blank slate? A small, live replication of Zhang et al. (2023), running in your browser.
-        </p>
-      </header>
-      <BackendBanner />
-      <SelfTest onRun={runSelfTest} />
-      <section className="card">
-        <h2>What works today</h2>
-        <ul>
-          <li>A GPT-2-style transformer (checked against an independent float64 implementation) with AdamW, trained here in a Web Worker.</li>
-          <li>Automatic backend choice (WebGPU → WebGL → wasm → CPU) that refuses software GPUs and says why.</li>
-          <li>GPT-2-compatible checkpoints (safetensors); the command line evaluates them with <code>npm run lm-eval</code>.</li>
-          <li>3,786 emoji images in two styles with five caption levels, Austen and Moby-Dick text, a byte-level BPE tokenizer, and validated bring-your-own datasets (<code>npm run check-data</code>).</li>
-          <li>A VQ-VAE image tokenizer (32×32 image → 8×8 codes) and the whole experiment from the command line: <code>npm run replicate</code> fine-tunes the pre-trained LM and a blank slate side by side and writes a report with a verdict per effect.</li>
-        </ul>
-        <p className="muted">Coming next: the experiment here in the page, with live charts.</p>
-      </section>
-      <footer className="muted small">
-        MIT licensed. Emoji graphics: Twemoji by Twitter, Inc. and other contributors,{' '}
-        <a href="https://creativecommons.org/licenses/by/4.0/">CC-BY 4.0</a>; Noto Emoji by Google, Apache-2.0. Paper: Zhang, McKinzie, Gan, Shankar, Toshev, <em>Pre-trained Language Models Do Not Help Auto-regressive Text-to-Image Generation</em> (arXiv 2311.16201).
-      </footer>
-    </div>
+    <ControllerContext.Provider value={controller}>
+      <div className="page">
+        <header>
+          <div className="title-row">
+            <h1>Tabula Rasa</h1>
+            <button type="button" className="secondary" onClick={() => setTour(0)} data-testid="tour-start">
+              Take the tour
+            </button>
+          </div>
+          <p className="tagline">
+            Does a language model pre-trained on ordinary English help a transformer learn to draw from captions — or is it no better than a blank slate? A small, live replication of Zhang
+            et al. (2023), running in your browser.
+          </p>
+        </header>
+        <BackendBanner />
+        <DeviceStrip />
+        <nav className="tabs" role="tablist" aria-label="Panels">
+          {PANELS.map((p) => (
+            <button key={p} type="button" role="tab" aria-selected={panel === p} className={panel === p ? 'tab active' : 'tab'} onClick={() => setPanel(p)} data-testid={`tab-${p}`}>
+              {TITLES[p]}
+            </button>
+          ))}
+        </nav>
+        <main>
+          {panel === 'data' && <DataPanel />}
+          {panel === 'tokenizer' && <TokenizerPanel />}
+          {panel === 'experiment' && <ExperimentPanel />}
+          {panel === 'samples' && <SamplesPanel />}
+          {panel === 'analysis' && <AnalysisPanel />}
+          {panel === 'report' && <ReportPanel />}
+        </main>
+        <SelfTest onRun={() => void controller.selfTest()} />
+        <Tour />
+        <footer className="muted small">
+          MIT licensed. Emoji graphics: Twemoji by Twitter, Inc. and other contributors, <a href="https://creativecommons.org/licenses/by/4.0/">CC-BY 4.0</a>; Noto Emoji by Google, Apache-2.0.
+          Text: Jane Austen and Herman Melville (public domain). Paper: Zhang, McKinzie, Gan, Shankar, Toshev, <em>Pre-trained Language Models Do Not Help Auto-regressive Text-to-Image Generation</em>{' '}
+          (arXiv 2311.16201).
+        </footer>
+      </div>
+    </ControllerContext.Provider>
   );
 }

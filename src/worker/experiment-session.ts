@@ -44,7 +44,6 @@ export class ExperimentSession {
   private roundMs: number | null = null;
   private tokensPerSecond: number | null = null;
   private logEvery = 1;
-  private reportHtml: string | null = null;
   private lock: Promise<unknown> = Promise.resolve();
   private loop: Promise<void> | null = null;
   private t0 = 0;
@@ -104,6 +103,7 @@ export class ExperimentSession {
         }
         const stepOf = new Map(this.runner.runs.map((r) => [`${r.arm.name}/${r.seed}`, r.step]));
         this.records = cmd.records.filter((r) => r.step <= (stepOf.get(`${r.arm}/${r.seed}`) ?? -1));
+        this.status('preparing', 'evaluating every arm at step 0 and drawing its first samples');
         const fresh = await this.runner.evalFresh();
         this.records.push(...fresh);
         this.pending.push(...fresh);
@@ -124,7 +124,7 @@ export class ExperimentSession {
   private checkpoint(run: Run): void {
     const files = saveRun(run, this.data!.plan);
     const list = [...files];
-    this.post({ type: 'checkpoint', id: null, checkpoint: { arm: run.arm.name, seed: run.seed, step: run.step, files: list } }, list.map(([, b]) => b.buffer as ArrayBuffer));
+    this.post({ type: 'checkpoint', id: null, checkpoint: { arm: run.arm.name, seed: run.seed, step: run.step, files: list } }, [...new Set(list.map(([, b]) => b.buffer as ArrayBuffer))]);
   }
 
   private postHeatmap(): void {
@@ -201,8 +201,7 @@ export class ExperimentSession {
     await this.exclusive(async () => {
       const corpus = await pretrainingCorpus(readPublicData);
       const fin = await finishExperiment(runner, { cfg: this.cfg!, data: this.data!, images: this.images!, lm: this.lm!, vq: this.vq!, corpus, encodePng: pngDataUrlBrowser, log: (s) => this.status('finishing', s) }, this.records, { backend: tf.getBackend(), dataset: this.images!.name, trainImages: this.data!.train.count, valImages: this.data!.val.count, meanCaptionTokens: this.meanCaption, imageTokens: this.data!.imageTokens, seconds: Math.round((performance.now() - this.t0) / 1000), generator: 'the Tabula Rasa playground' });
-      this.reportHtml = fin.html;
-      this.post({ type: 'finished', id: null, finished: { report: fin.report, analysis: fin.analysis, quality: fin.quality, imageLossByPosition: fin.imageLossByPosition } });
+      this.post({ type: 'finished', id: null, finished: { report: fin.report, html: fin.html, analysis: fin.analysis, quality: fin.quality, imageLossByPosition: fin.imageLossByPosition } });
     });
     this.status('done', 'finished: the report is ready');
   }
@@ -237,11 +236,6 @@ export class ExperimentSession {
   }
 
   async export(cmd: Extract<WorkerCommand, { type: 'export' }>): Promise<void> {
-    if (cmd.what === 'report-html') {
-      if (!this.reportHtml) throw new Error('the report is written when the run finishes');
-      this.post({ type: 'export', id: cmd.id, name: 'report.html', files: [['report.html', new TextEncoder().encode(this.reportHtml)]] });
-      return;
-    }
     const run = this.runner?.runs.find((r) => r.arm.name === cmd.arm && r.seed === cmd.seed);
     if (!run) throw new Error(`no run ${cmd.arm} seed ${cmd.seed} in this experiment`);
     const files = await this.exclusive(async () => saveGPT2(run.model, { provenance: { arm: run.arm.name, seed: run.seed, step: run.step, vocab: this.data!.plan } }));
@@ -263,7 +257,6 @@ export class ExperimentSession {
     this.records = [];
     this.pending = [];
     this.roundMs = this.tokensPerSecond = this.meanCaption = null;
-    this.reportHtml = null;
     this.loop = null;
     this.status('idle', '');
   }

@@ -51,9 +51,8 @@ export type WorkerCommand =
   | { type: 'set-config'; id: number; logEvery: number }
   /** Caption → image for each arm (seed 0) of the current experiment. */
   | { type: 'sample'; id: number; caption: string; count: number; temperature: number }
-  /** The finished report as HTML, or one run's weights as a GPT-2-layout checkpoint. */
-  | { type: 'export'; id: number; what: 'report-html' }
-  | { type: 'export'; id: number; what: 'checkpoint'; arm: string; seed: number };
+  /** One run's current weights as a GPT-2-layout checkpoint (safetensors + config + tokenizer ids' plan). */
+  | { type: 'export'; id: number; arm: string; seed: number };
 
 export interface SelfTestResult {
   backend: string;
@@ -116,6 +115,8 @@ export interface SampleSet {
 
 export interface Finished {
   report: Report;
+  /** The self-contained report.html. */
+  html: string;
   analysis: Analysis;
   quality: Quality | null;
   imageLossByPosition: Record<string, number[]>;

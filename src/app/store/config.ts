@@ -1,12 +1,15 @@
 // Config slice: the experiment setup (preset or custom), the dataset and the pre-trained LM to fine-tune.
 import type { StateCreator } from 'zustand';
 import { PRESETS, type ArmName, type ExperimentConfig } from '../../core/experiment/config';
+import { configFromQuery, configToQuery } from './url-config';
 
 export type DatasetChoice = { kind: 'emoji'; style: 'twemoji' | 'noto' } | { kind: 'byod'; name: string };
 export type LmChoice = { kind: 'shipped' } | { kind: 'files'; name: string };
 
 export interface ConfigSlice {
   config: ExperimentConfig;
+  /** The preset a custom config was changed from (what a shared link's missing fields default to). */
+  basePreset: string;
   dataset: DatasetChoice;
   lm: LmChoice;
   /** URL parameters that were ignored, with why. */
@@ -17,25 +20,37 @@ export interface ConfigSlice {
   toggleArm: (arm: ArmName) => void;
   setDataset: (d: DatasetChoice) => void;
   setLm: (lm: LmChoice) => void;
-  loadConfig: (config: ExperimentConfig, ignored?: string[]) => void;
+  loadConfig: (config: ExperimentConfig, basePreset: string, ignored?: string[]) => void;
 }
 
 export const DEFAULT_PRESET = 'classroom';
 
-/** The preset a config started from (custom configs start from the classroom one). */
-export function presetBase(cfg: ExperimentConfig): ExperimentConfig {
-  return PRESETS[cfg.preset] ?? PRESETS[DEFAULT_PRESET];
+/** The setup as a query string: the preset, then only the fields that differ from it (`from` names a custom setup's base). */
+export function setupQuery(cfg: ExperimentConfig, basePreset: string): string {
+  const base = PRESETS[basePreset] ?? PRESETS[DEFAULT_PRESET];
+  const q = configToQuery(cfg, base);
+  return cfg.preset === 'custom' ? `${q}&from=${encodeURIComponent(basePreset)}` : q;
+}
+
+/** The setup a query string describes (missing fields from its preset, or from `from` for a custom one). */
+export function setupFromQuery(query: string): { config: ExperimentConfig; basePreset: string; ignored: string[] } {
+  const q = new URLSearchParams(query);
+  const named = q.get('preset');
+  const basePreset = [named, q.get('from')].find((p) => p && PRESETS[p]) ?? DEFAULT_PRESET;
+  const r = configFromQuery(query, { ...PRESETS[basePreset] });
+  return { config: r.config, basePreset, ignored: r.ignored };
 }
 
 export const createConfigSlice: StateCreator<ConfigSlice, [], [], ConfigSlice> = (set) => ({
   config: { ...PRESETS[DEFAULT_PRESET] },
+  basePreset: DEFAULT_PRESET,
   dataset: { kind: 'emoji', style: 'twemoji' },
   lm: { kind: 'shipped' },
   ignoredParams: [],
   setPreset: (preset) => {
     const p = PRESETS[preset];
     if (!p) throw new Error(`unknown preset ${preset} (use ${Object.keys(PRESETS).join(', ')})`);
-    set({ config: { ...p, arms: [...p.arms] } });
+    set({ config: { ...p, arms: [...p.arms] }, basePreset: preset });
   },
   setField: (field, value) =>
     set((s) => {
@@ -51,5 +66,5 @@ export const createConfigSlice: StateCreator<ConfigSlice, [], [], ConfigSlice> =
     }),
   setDataset: (dataset) => set({ dataset }),
   setLm: (lm) => set({ lm }),
-  loadConfig: (config, ignored = []) => set({ config: { ...config, arms: [...config.arms] }, ignoredParams: ignored }),
+  loadConfig: (config, basePreset, ignored = []) => set({ config: { ...config, arms: [...config.arms] }, basePreset, ignoredParams: ignored }),
 });

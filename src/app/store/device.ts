@@ -19,6 +19,8 @@ export interface DeviceSlice {
     notice: string | null;
     /** Whether a screen wake lock is held (training). */
     wakeLock: boolean;
+    /** Training tokens per second last measured on this backend (the ETA before a run), and where it came from. */
+    speed: { tokensPerSecond: number; source: string } | null;
   };
   deviceStarting: (requested: string | null) => void;
   deviceReady: (choice: BackendChoice, initMs: number) => void;
@@ -27,10 +29,11 @@ export interface DeviceSlice {
   selfTestDone: (result: SelfTestResult | null, error?: string) => void;
   deviceNotice: (message: string | null) => void;
   setWakeLock: (held: boolean) => void;
+  setSpeed: (speed: { tokensPerSecond: number; source: string } | null) => void;
 }
 
 export const createDeviceSlice: StateCreator<DeviceSlice, [], [], DeviceSlice> = (set) => ({
-  device: { status: 'starting', requested: null, choice: null, initMs: null, error: null, selfTest: null, selfTestRunning: false, notice: null, wakeLock: false },
+  device: { status: 'starting', requested: null, choice: null, initMs: null, error: null, selfTest: null, selfTestRunning: false, notice: null, wakeLock: false, speed: null },
   deviceStarting: (requested) => set((s) => ({ device: { ...s.device, status: 'starting', requested, error: null } })),
   deviceReady: (choice, initMs) => set((s) => ({ device: { ...s.device, status: 'ready', choice, initMs, error: null } })),
   deviceFailed: (message) => set((s) => ({ device: { ...s.device, status: 'error', error: message, selfTestRunning: false } })),
@@ -39,4 +42,5 @@ export const createDeviceSlice: StateCreator<DeviceSlice, [], [], DeviceSlice> =
     set((s) => ({ device: { ...s.device, selfTestRunning: false, selfTest: result ?? s.device.selfTest, error: error ?? null } })),
   deviceNotice: (notice) => set((s) => ({ device: { ...s.device, notice } })),
   setWakeLock: (wakeLock) => set((s) => ({ device: { ...s.device, wakeLock } })),
+  setSpeed: (speed) => set((s) => ({ device: { ...s.device, speed } })),
 });

@@ -2,7 +2,7 @@
 // report — and the recorded run drawn behind the live curves.
 import type { StateCreator } from 'zustand';
 import type { ExperimentConfig } from '../../core/experiment/config';
-import type { Finished, MetricRecord, RunStatus, SampleSet } from '../../worker/protocol';
+import type { Finished, MetricRecord, Picture, RunStatus, SampleSet, WorkerEvent } from '../../worker/protocol';
 
 export interface RunMeta {
   id: string;
@@ -17,6 +17,16 @@ export interface RecordedRun {
   label: string;
   records: MetricRecord[];
   finished: Pick<Finished, 'report' | 'analysis' | 'quality' | 'imageLossByPosition'> | null;
+}
+
+/** A tokenizer trained in the page: its curve and the latest reconstructions. */
+export interface VqRun {
+  running: boolean;
+  steps: number;
+  history: { step: number; psnr: number; usage: number; perplexity: number; loss: number }[];
+  originals: Picture[];
+  reconstructions: Picture[];
+  error: string | null;
 }
 
 export interface RunsSlice {
@@ -37,6 +47,7 @@ export interface RunsSlice {
     error: string | null;
   };
   recorded: RecordedRun | null;
+  vq: VqRun | null;
   runStarted: (meta: RunMeta) => void;
   runStatus: (status: RunStatus) => void;
   runMetrics: (records: MetricRecord[]) => void;
@@ -48,6 +59,11 @@ export interface RunsSlice {
   runRestored: (meta: RunMeta, records: MetricRecord[], checkpoints: Record<string, number>, finished: Finished | null) => void;
   runCleared: () => void;
   setRecorded: (r: RecordedRun) => void;
+  /** A restored run starts again from its checkpoints, keeping the records up to them. */
+  runResumed: () => void;
+  vqStarted: (steps: number) => void;
+  vqProgress: (e: Extract<WorkerEvent, { type: 'vq-progress' }>) => void;
+  vqFailed: (message: string) => void;
 }
 
 const empty: RunsSlice['run'] = { meta: null, status: null, records: [], version: 0, live: null, custom: null, heatmap: null, finished: null, checkpoints: {}, restored: false, error: null };
@@ -55,6 +71,7 @@ const empty: RunsSlice['run'] = { meta: null, status: null, records: [], version
 export const createRunsSlice: StateCreator<RunsSlice, [], [], RunsSlice> = (set) => ({
   run: empty,
   recorded: null,
+  vq: null,
   runStarted: (meta) => set({ run: { ...empty, meta } }),
   runStatus: (status) => set((s) => ({ run: { ...s.run, status, error: status.phase === 'failed' ? status.message : s.run.error } })),
   runMetrics: (records) => set((s) => (records.length ? { run: { ...s.run, records: s.run.records.concat(records), version: s.run.version + 1 } } : s)),
@@ -67,6 +84,20 @@ export const createRunsSlice: StateCreator<RunsSlice, [], [], RunsSlice> = (set)
     set({ run: { ...empty, meta, records, version: 1, checkpoints, finished, restored: true, heatmap: finished ? { step: 0, byArm: finished.imageLossByPosition } : null } }),
   runCleared: () => set({ run: empty }),
   setRecorded: (recorded) => set({ recorded }),
+  runResumed: () => set((s) => ({ run: { ...s.run, records: recordsToResume(s.run.records, s.run.checkpoints), version: s.run.version + 1, restored: false, finished: null, error: null, live: null, custom: null } })),
+  vqStarted: (steps) => set({ vq: { running: true, steps, history: [], originals: [], reconstructions: [], error: null } }),
+  vqProgress: (e) =>
+    set((s) => ({
+      vq: {
+        running: !e.done,
+        steps: e.steps,
+        history: [...(s.vq?.history ?? []), { step: e.step, psnr: e.psnr, usage: e.usage, perplexity: e.perplexity, loss: e.loss }],
+        originals: e.originals,
+        reconstructions: e.reconstructions,
+        error: null,
+      },
+    })),
+  vqFailed: (error) => set((s) => ({ vq: { ...(s.vq ?? { steps: 0, history: [], originals: [], reconstructions: [] }), running: false, error } })),
 });
 
 /** Records a resumed run keeps: each run's records up to its checkpointed step (later ones are redone). */

@@ -1,0 +1,74 @@
+// One live chart: per arm a faint raw mean, the smoothed mean with its seed band, and the recorded run's curve
+// dashed behind; axes follow the UI settings (x as step/tokens/seconds, log x/y). Renders at most once a second.
+import { memo, useMemo } from 'react';
+import { Area, CartesianGrid, ComposedChart, Legend, Line, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import type { MetricRecord } from '../../worker/protocol';
+import { useAppStore } from '../store';
+import { armColour, armSeries } from './build';
+
+interface Props {
+  title: string;
+  metric: string;
+  unit: string;
+  records: MetricRecord[];
+  recorded: MetricRecord[] | null;
+  transform?: (v: number) => number;
+  testId?: string;
+  /** One sentence on what to look for. */
+  hint?: string;
+}
+
+/** Short tick labels: 0, 0.002, 3.5, 42, 1.2k, 3.4M. */
+export function fmt(v: number): string {
+  const a = Math.abs(v);
+  if (a === 0) return '0';
+  if (a >= 1e6) return `${(v / 1e6).toFixed(1)}M`;
+  if (a >= 1e3) return `${(v / 1e3).toFixed(a >= 1e4 ? 0 : 1)}k`;
+  if (a >= 10) return v.toFixed(0);
+  if (a >= 0.01) return v.toFixed(2);
+  return v.toExponential(0);
+}
+
+export const MetricChart = memo(function MetricChart({ title, metric, unit, records, recorded, transform, testId, hint }: Props) {
+  const ui = useAppStore((s) => s.ui);
+  const opts = useMemo(() => ({ x: ui.xAxis, smoothing: ui.smoothing, logX: ui.logX, logY: ui.logY, budget: 1500, transform }), [ui.xAxis, ui.smoothing, ui.logX, ui.logY, transform]);
+  const live = useMemo(() => armSeries(records, metric, opts), [records, metric, opts]);
+  const behind = useMemo(() => (recorded && ui.showRecorded ? armSeries(recorded, metric, { ...opts, smoothing: 0 }) : []), [recorded, ui.showRecorded, metric, opts]);
+  const points = live.reduce((s, a) => s + a.raw.length, 0);
+  const xLabel = ui.xAxis === 'step' ? 'step' : ui.xAxis === 'tokens' ? 'tokens trained on' : 'seconds';
+  return (
+    <figure className="chart" data-testid={testId} data-points={points} data-arms={live.map((a) => a.arm).join(',')}>
+      <figcaption>
+        <strong>{title}</strong> <span className="muted small">{unit}</span>
+        {hint && <div className="muted small">{hint}</div>}
+      </figcaption>
+      <div className="chart-body">
+        {points === 0 && behind.length === 0 ? (
+          <p className="muted small empty">No points yet.</p>
+        ) : (
+          <ResponsiveContainer width="100%" height={220}>
+            <ComposedChart margin={{ top: 6, right: 12, bottom: 4, left: 0 }}>
+              <CartesianGrid stroke="#eee" />
+              <XAxis dataKey="x" type="number" scale={ui.logX ? 'log' : 'linear'} domain={['dataMin', 'dataMax']} allowDataOverflow tickFormatter={fmt} fontSize={11} label={{ value: xLabel, position: 'insideBottomRight', offset: -2, fontSize: 10 }} />
+              <YAxis type="number" scale={ui.logY ? 'log' : 'linear'} domain={['auto', 'auto']} allowDataOverflow tickFormatter={fmt} fontSize={11} width={48} />
+              <Tooltip formatter={(v) => (typeof v === 'number' ? v.toFixed(4) : Array.isArray(v) ? v.map((x) => Number(x).toFixed(3)).join(' – ') : String(v))} labelFormatter={(x) => `${xLabel} ${fmt(Number(x))}`} />
+              <Legend wrapperStyle={{ fontSize: 11 }} />
+              {behind.map((a) => (
+                <Line key={`rec-${a.arm}`} data={a.raw} dataKey="y" name={`${a.arm} (recorded cpu run)`} stroke={armColour(a.arm)} strokeOpacity={0.35} strokeDasharray="4 3" dot={false} isAnimationActive={false} />
+              ))}
+              {live.map((a) => (
+                <Area key={`band-${a.arm}`} data={a.smooth} dataKey={(p: { lo: number; hi: number }) => [p.lo, p.hi]} name={`${a.arm} seed range`} stroke="none" fill={armColour(a.arm)} fillOpacity={0.15} isAnimationActive={false} legendType="none" />
+              ))}
+              {live.map((a) => (
+                <Line key={`raw-${a.arm}`} data={a.raw} dataKey="y" name={`${a.arm} raw`} stroke={armColour(a.arm)} strokeOpacity={0.25} dot={false} isAnimationActive={false} legendType="none" />
+              ))}
+              {live.map((a) => (
+                <Line key={`ema-${a.arm}`} data={a.smooth} dataKey="mean" name={a.arm} stroke={armColour(a.arm)} strokeWidth={2} dot={a.smooth.length < 12} isAnimationActive={false} />
+              ))}
+            </ComposedChart>
+          </ResponsiveContainer>
+        )}
+      </div>
+    </figure>
+  );
+});

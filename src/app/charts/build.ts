@@ -1,0 +1,89 @@
+/**
+ * From metric records to what a chart draws, per arm: the raw mean across seeds (faint), the debiased-EMA mean with
+ * its min–max band across seeds (each seed smoothed first), downsampled to the point budget and cleaned for log
+ * axes; x as step, tokens or seconds (seconds add up each run's logged step times). Pure and tested. Arm colours
+ * are the report's, so the page and report.html agree.
+ */
+import { METRICS } from '../../core/metrics';
+import { ARM_COLOURS } from '../../core/experiment/svg';
+import type { MetricRecord } from '../../worker/protocol';
+import { debiasedEma, forLogAxes, minMaxDownsample, seedBand, type BandPoint, type Point, type XAxis } from './series';
+
+export interface ChartOptions {
+  x: XAxis;
+  smoothing: number;
+  logX: boolean;
+  logY: boolean;
+  budget: number;
+  /** Applied to each value before anything else (e.g. Math.exp for perplexity). */
+  transform?: (v: number) => number;
+}
+
+export interface ArmSeries {
+  arm: string;
+  raw: Point[];
+  smooth: BandPoint[];
+}
+
+export const armColour = (arm: string) => ARM_COLOURS[arm] ?? '#374151';
+
+/** Seconds since the start of each run at each of its steps, from its logged speed/step_ms (steps between logs take the next logged time). */
+export function secondsByStep(records: MetricRecord[]): Map<string, Map<number, number>> {
+  const byRun = new Map<string, { step: number; ms: number }[]>();
+  for (const r of records) if (r.metric === METRICS.stepMs) byRun.set(`${r.arm}/${r.seed}`, [...(byRun.get(`${r.arm}/${r.seed}`) ?? []), { step: r.step, ms: r.value }]);
+  const out = new Map<string, Map<number, number>>();
+  for (const [key, list] of byRun) {
+    list.sort((a, b) => a.step - b.step);
+    const m = new Map<number, number>([[0, 0]]);
+    let t = 0;
+    let prev = 0;
+    for (const { step, ms } of list) {
+      t += ((step - prev) * ms) / 1000;
+      prev = step;
+      m.set(step, t);
+    }
+    out.set(key, m);
+  }
+  return out;
+}
+
+/** The x value of a record; null when seconds are asked for and the run has no timing at that step. */
+function xOf(r: MetricRecord, x: XAxis, seconds: Map<string, Map<number, number>>): number | null {
+  if (x === 'step') return r.step;
+  if (x === 'tokens') return r.tokens;
+  const m = seconds.get(`${r.arm}/${r.seed}`);
+  if (!m) return null;
+  if (m.has(r.step)) return m.get(r.step)!;
+  let best: number | null = null;
+  for (const s of m.keys()) if (s <= r.step && (best === null || s > best)) best = s;
+  return best === null ? null : m.get(best)!;
+}
+
+export function armSeries(records: MetricRecord[], metric: string, o: ChartOptions): ArmSeries[] {
+  const f = o.transform ?? ((v: number) => v);
+  const seconds = o.x === 'seconds' ? secondsByStep(records) : new Map<string, Map<number, number>>();
+  const runs = new Map<string, Map<number, Point[]>>();
+  for (const r of records) {
+    if (r.metric !== metric) continue;
+    const x = xOf(r, o.x, seconds);
+    if (x === null) continue;
+    const bySeed = runs.get(r.arm) ?? new Map<number, Point[]>();
+    bySeed.set(r.seed, [...(bySeed.get(r.seed) ?? []), { x, y: f(r.value) }]);
+    runs.set(r.arm, bySeed);
+  }
+  const out: ArmSeries[] = [];
+  for (const [arm, bySeed] of runs) {
+    const seeds = [...bySeed.values()].map((s) => forLogAxes([...s].sort((a, b) => a.x - b.x), o.logX, o.logY));
+    const raw = seedBand(seeds).map((p) => ({ x: p.x, y: p.mean }));
+    const smooth = seedBand(seeds.map((s) => debiasedEma(s, o.smoothing)));
+    out.push({ arm, raw: minMaxDownsample(raw, o.budget), smooth: downsampleBand(smooth, o.budget) });
+  }
+  return out.sort((a, b) => a.arm.localeCompare(b.arm));
+}
+
+/** Band points thinned to the budget by their mean (min–max buckets keep the extremes of the mean line). */
+export function downsampleBand(band: BandPoint[], budget: number): BandPoint[] {
+  if (band.length <= budget) return band;
+  const keep = new Set(minMaxDownsample(band.map((p, i) => ({ x: i, y: p.mean })), budget).map((p) => p.x));
+  return band.filter((_, i) => keep.has(i));
+}

@@ -1,0 +1,271 @@
+/**
+ * The page's controller: it owns the worker, turns user actions into commands, feeds worker events into the store,
+ * persists runs to IndexedDB, holds a wake lock while training, and falls back to wasm (resuming from the last
+ * checkpoint) when the WebGPU device is lost. Components call it; they never talk to the worker themselves.
+ */
+import { metricsCsv } from '../core/experiment/report';
+import type { CaptionLevel, DatasetSpec, LmSpec, SavedCheckpoint, WorkerEvent } from '../worker/protocol';
+import { appendMetrics, deleteRun, getSpeed, loadCurrent, saveCheckpoint, saveFinished, saveNewRun, setSpeed } from './persist';
+import { download, zipFiles } from './download';
+import { useAppStore } from './store';
+import type { RunMeta } from './store/runs';
+import { WorkerClient } from './worker-client';
+
+/** Measured on this project's 2-core CPU (npm run bench, 4L d128): a first guess before this device has a figure. */
+const BENCH_SPEED: Record<string, number> = { wasm: 1127, cpu: 51 };
+
+const store = () => useAppStore.getState();
+
+export class Controller {
+  private client: WorkerClient;
+  private requested: string | null;
+  private datasetZip: Uint8Array | null = null;
+  private lmFiles: [string, Uint8Array][] | null = null;
+  private checkpoints = new Map<string, SavedCheckpoint>();
+  private wakeLock: WakeLockSentinel | null = null;
+  private ready: Promise<void>;
+  private restoring = false;
+
+  constructor(requested: string | null) {
+    this.requested = requested;
+    this.client = new WorkerClient((e) => this.onEvent(e));
+    this.ready = this.init();
+  }
+
+  private async init(): Promise<void> {
+    store().deviceStarting(this.requested);
+    try {
+      const e = await this.client.send<'ready'>({ type: 'init', backend: this.requested });
+      store().deviceReady(e.choice, e.initMs);
+      const measured = await getSpeed(e.choice.backend).catch(() => null);
+      if (measured) store().setSpeed({ tokensPerSecond: measured, source: `measured here on ${e.choice.backend}` });
+      else if (BENCH_SPEED[e.choice.backend]) store().setSpeed({ tokensPerSecond: BENCH_SPEED[e.choice.backend], source: `npm run bench on a 2-core CPU (${e.choice.backend})` });
+      else store().setSpeed(null);
+    } catch (err) {
+      store().deviceFailed((err as Error).message);
+      throw err;
+    }
+  }
+
+  /** Put back the run saved in IndexedDB (after a reload). */
+  async restore(): Promise<void> {
+    if (this.restoring) return;
+    this.restoring = true;
+    const saved = await loadCurrent().catch(() => null);
+    if (!saved) return;
+    this.datasetZip = saved.run.datasetZip;
+    this.lmFiles = saved.run.lmFiles;
+    this.checkpoints = new Map(saved.checkpoints.map((c) => [`${c.arm}/${c.seed}`, c]));
+    const steps = Object.fromEntries(saved.checkpoints.map((c) => [`${c.arm}/${c.seed}`, c.step]));
+    store().runRestored(saved.run.meta, saved.records, steps, saved.run.finished);
+    if (saved.run.meta.datasetLabel.startsWith('zip:') && this.datasetZip) store().setDataset({ kind: 'byod', name: saved.run.meta.datasetLabel.slice(4) });
+  }
+
+  private onEvent(e: WorkerEvent): void {
+    const s = store();
+    const runId = s.run.meta?.id;
+    switch (e.type) {
+      case 'status':
+        s.runStatus(e.status);
+        this.holdWakeLock(e.status.phase === 'running' || e.status.phase === 'preparing');
+        if (e.status.phase === 'running' && e.status.tokensPerSecond && s.device.choice) {
+          const backend = s.device.choice.backend;
+          void setSpeed(backend, e.status.tokensPerSecond).catch(() => undefined);
+          s.setSpeed({ tokensPerSecond: e.status.tokensPerSecond, source: `measured here on ${backend}` });
+        }
+        return;
+      case 'metrics':
+        s.runMetrics(e.records);
+        if (runId) void appendMetrics(runId, e.records).catch((err) => s.runError(`could not save metrics: ${err.message}`));
+        return;
+      case 'heatmap':
+        s.runHeatmap(e.step, e.byArm);
+        return;
+      case 'checkpoint':
+        this.checkpoints.set(`${e.checkpoint.arm}/${e.checkpoint.seed}`, e.checkpoint);
+        s.runCheckpoint(e.checkpoint.arm, e.checkpoint.seed, e.checkpoint.step);
+        if (runId) void saveCheckpoint(runId, e.checkpoint).catch((err) => s.runError(`could not save a checkpoint: ${err.message}`));
+        return;
+      case 'samples':
+        s.runSamples(e.samples);
+        return;
+      case 'finished':
+        s.runFinished(e.finished);
+        if (runId) void saveFinished(runId, e.finished).catch(() => undefined);
+        return;
+      case 'vq-progress':
+        s.vqProgress(e);
+        return;
+      case 'device-lost':
+        void this.fallback(e.message);
+        return;
+      case 'error':
+        if (s.vq?.running) s.vqFailed(e.message);
+        else s.runError(e.message);
+        return;
+    }
+  }
+
+  /** The WebGPU device went away: restart the worker on wasm and continue the run from its last checkpoints. */
+  private async fallback(message: string): Promise<void> {
+    const wasRunning = ['running', 'preparing'].includes(store().run.status?.phase ?? '');
+    store().deviceNotice(`${message}. Switched to wasm${wasRunning ? ' and resumed the run from its last checkpoint' : ''}.`);
+    this.client.terminate();
+    this.requested = 'wasm';
+    this.client = new WorkerClient((e) => this.onEvent(e));
+    this.ready = this.init();
+    await this.ready;
+    if (wasRunning && store().run.meta) {
+      store().runRestored(store().run.meta!, store().run.records, store().run.checkpoints, null);
+      await this.resumeRun();
+    }
+  }
+
+  private holdWakeLock(want: boolean): void {
+    const wl = (navigator as Navigator & { wakeLock?: WakeLock }).wakeLock;
+    if (!wl) return;
+    if (want && !this.wakeLock) {
+      wl.request('screen').then(
+        (lock) => {
+          this.wakeLock = lock;
+          store().setWakeLock(true);
+          lock.addEventListener('release', () => {
+            this.wakeLock = null;
+            store().setWakeLock(false);
+          });
+        },
+        () => store().setWakeLock(false),
+      );
+    } else if (!want && this.wakeLock) {
+      void this.wakeLock.release();
+      this.wakeLock = null;
+    }
+  }
+
+  async selfTest(): Promise<void> {
+    await this.ready;
+    store().selfTestStarted();
+    try {
+      store().selfTestDone((await this.client.send<'self-test'>({ type: 'self-test', steps: 5, seed: 0 })).result);
+    } catch (err) {
+      store().selfTestDone(null, (err as Error).message);
+    }
+  }
+
+  private datasetSpec(): DatasetSpec {
+    const d = store().dataset;
+    if (d.kind === 'emoji') return d;
+    if (!this.datasetZip) throw new Error('drop your dataset (a .zip or a folder) on the Data panel again: it is not in memory');
+    return { kind: 'byod', name: d.name, zip: this.datasetZip };
+  }
+
+  private lmSpec(): LmSpec {
+    const lm = store().lm;
+    if (lm.kind === 'shipped') return lm;
+    if (!this.lmFiles) throw new Error('pick your LM folder again: its files are not in memory');
+    return { kind: 'files', name: lm.name, files: this.lmFiles };
+  }
+
+  async loadData(level: CaptionLevel) {
+    return (await this.client.send<'data'>({ type: 'load-data', dataset: this.datasetSpec(), level, preview: 48 })).summary;
+  }
+
+  /** A dropped zip (or a picked folder, zipped in the page) becomes the dataset. */
+  async loadByod(name: string, zip: Uint8Array, level: CaptionLevel) {
+    this.datasetZip = zip;
+    store().setDataset({ kind: 'byod', name });
+    return this.loadData(level);
+  }
+
+  setLmFolder(name: string, files: [string, Uint8Array][]): void {
+    const names = new Set(files.map(([n]) => n));
+    const missing = ['config.json', 'model.safetensors'].filter((f) => !names.has(f));
+    if (missing.length) throw new Error(`${name}: missing ${missing.join(' and ')}; pick a GPT-2-layout folder (config.json, model.safetensors, and tokenizer.json or vocab.json + merges.txt)`);
+    this.lmFiles = files;
+    store().setLm({ kind: 'files', name });
+  }
+
+  async start(): Promise<void> {
+    await this.ready;
+    const s = store();
+    const d = s.dataset;
+    const meta: RunMeta = { id: crypto.randomUUID(), config: s.config, datasetLabel: d.kind === 'emoji' ? `emoji:${d.style}` : `zip:${d.name}`, lmLabel: s.lm.kind === 'shipped' ? 'lm-austen (shipped)' : s.lm.name, backend: s.device.choice?.backend ?? '?', createdAt: Date.now() };
+    const dataset = this.datasetSpec();
+    const lm = this.lmSpec();
+    this.checkpoints.clear();
+    s.runStarted(meta);
+    await saveNewRun(meta, dataset.kind === 'byod' ? dataset.zip : null, lm.kind === 'files' ? lm.files : null).catch((err) => s.runError(`the run will not survive a reload: ${err.message}`));
+    await this.client.send<'ack'>({ type: 'start', config: meta.config, dataset, lm, paused: false, resume: [], records: [], logEvery: logEvery(meta.config.steps) });
+  }
+
+  /** Continue a restored run from its checkpoints (or from the start when it has none). */
+  async resumeRun(): Promise<void> {
+    await this.ready;
+    const s = store();
+    const meta = s.run.meta;
+    if (!meta) throw new Error('no run to resume');
+    const dataset: DatasetSpec = meta.datasetLabel.startsWith('emoji:') ? { kind: 'emoji', style: meta.datasetLabel.slice(6) as 'twemoji' | 'noto' } : this.datasetSpec();
+    const lm: LmSpec = meta.lmLabel.endsWith('(shipped)') ? { kind: 'shipped' } : this.lmSpec();
+    const records = s.run.records;
+    s.runResumed();
+    await this.client.send<'ack'>({ type: 'start', config: meta.config, dataset, lm, paused: false, resume: [...this.checkpoints.values()], records, logEvery: logEvery(meta.config.steps) });
+  }
+
+  pause = () => this.client.send<'ack'>({ type: 'pause' });
+  play = () => this.client.send<'ack'>({ type: 'resume' });
+  step = () => this.client.send<'ack'>({ type: 'step' });
+
+  async reset(): Promise<void> {
+    await this.client.send<'ack'>({ type: 'reset' });
+    const id = store().run.meta?.id;
+    if (id) await deleteRun(id).catch(() => undefined);
+    this.checkpoints.clear();
+    store().runCleared();
+  }
+
+  async sample(caption: string, count: number, temperature: number): Promise<void> {
+    const e = await this.client.send<'samples'>({ type: 'sample', caption, count, temperature });
+    store().runSamples(e.samples);
+  }
+
+  async trainTokenizer(steps: number): Promise<void> {
+    await this.ready;
+    store().vqStarted(steps);
+    await this.client.send<'ack'>({ type: 'vq-train', dataset: this.datasetSpec(), steps });
+  }
+
+  stopTokenizer = () => this.client.send<'ack'>({ type: 'vq-stop' });
+
+  exportCsv(): void {
+    download('metrics.csv', new TextEncoder().encode(metricsCsv(store().run.records)), 'text/csv');
+  }
+
+  exportReport(): void {
+    const f = store().run.finished;
+    if (!f) throw new Error('the report is written when the run finishes');
+    download('report.html', new TextEncoder().encode(f.html), 'text/html');
+  }
+
+  /** One run's weights: current ones from the worker while the run is live, else its last saved checkpoint. */
+  async exportCheckpoint(arm: string, seed: number): Promise<void> {
+    const live = ['running', 'paused', 'done'].includes(store().run.status?.phase ?? '');
+    if (live) {
+      const e = await this.client.send<'export'>({ type: 'export', arm, seed });
+      download(`${e.name}.zip`, zipFiles(e.files), 'application/zip');
+      return;
+    }
+    const c = this.checkpoints.get(`${arm}/${seed}`);
+    if (!c) throw new Error(`no checkpoint of ${arm} seed ${seed} yet`);
+    download(`${arm}-s${seed}-step${c.step}.zip`, zipFiles(c.files), 'application/zip');
+  }
+
+  terminate(): void {
+    this.holdWakeLock(false);
+    this.client.terminate();
+  }
+}
+
+/** Read training numbers back every N steps: every step for short runs, ~400 points per curve for long ones. */
+export function logEvery(steps: number): number {
+  return Math.max(1, Math.floor(steps / 400));
+}

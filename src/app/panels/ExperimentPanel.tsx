@@ -1,0 +1,115 @@
+// Experiment panel: setup, play / pause / single step / reset, and the live charts — image- and caption-token loss
+// per arm (seeds as mean ± band, the recorded cpu run dashed behind), English perplexity, the per-position heatmap,
+// learning rate and gradient norm.
+import { useState } from 'react';
+import { METRICS } from '../../core/metrics';
+import { MetricChart } from '../charts/MetricChart';
+import { Heatmaps } from '../components/Heatmap';
+import { Setup } from '../components/Setup';
+import { useController } from '../controller-context';
+import { useAppStore } from '../store';
+import { useThrottled } from '../use-throttled';
+import type { XAxis } from '../charts/series';
+
+const exp = Math.exp;
+
+export function Controls() {
+  const c = useController();
+  const run = useAppStore((s) => s.run);
+  const ready = useAppStore((s) => s.device.status === 'ready');
+  const [error, setError] = useState<string | null>(null);
+  const phase = run.status?.phase ?? (run.restored ? 'restored' : 'idle');
+  const act = (f: () => Promise<unknown>) => () => {
+    setError(null);
+    f().catch((e: Error) => setError(e.message));
+  };
+  const canPlay = ready && (phase === 'idle' || phase === 'paused' || phase === 'restored' || phase === 'failed');
+  const play = run.restored && !run.finished ? c.resumeRun.bind(c) : phase === 'paused' ? c.play : c.start.bind(c);
+  return (
+    <div className="controls" data-testid="controls" data-phase={phase}>
+      <button type="button" onClick={act(play)} disabled={!canPlay || (run.restored && Boolean(run.finished))} data-testid="play" title="Start, or continue">
+        ▶ {phase === 'paused' || (run.restored && !run.finished) ? 'Resume' : 'Play'}
+      </button>
+      <button type="button" onClick={act(c.pause)} disabled={phase !== 'running'} data-testid="pause">
+        ❚❚ Pause
+      </button>
+      <button type="button" onClick={act(c.step)} disabled={phase !== 'paused'} data-testid="step" title="One step of every run">
+        Step
+      </button>
+      <button type="button" className="secondary" onClick={act(c.reset.bind(c))} disabled={phase === 'idle' || phase === 'preparing'} data-testid="reset">
+        Reset
+      </button>
+      <span className="status" data-testid="run-status">
+        {phase === 'restored' && (run.finished ? 'Restored a finished run from this browser.' : `Restored from this browser: ${Object.keys(run.checkpoints).length ? `checkpoints at step ${Math.min(...Object.values(run.checkpoints))}` : 'no checkpoint yet (resume starts over)'}.`)}
+        {run.status && phase !== 'restored' && (
+          <>
+            <strong>{phase}</strong> {run.status.message && `— ${run.status.message}`} · step {run.status.step} / {run.status.steps}
+          </>
+        )}
+      </span>
+      {(error || run.error) && (
+        <p className="error" role="alert" data-testid="run-error">
+          {error ?? run.error}
+        </p>
+      )}
+    </div>
+  );
+}
+
+function ChartSettings() {
+  const ui = useAppStore((s) => s.ui);
+  const { setSmoothing, setChart } = useAppStore.getState();
+  return (
+    <div className="row chart-settings small">
+      <label>
+        Smoothing <input type="range" min={0} max={0.999} step={0.001} value={ui.smoothing} onChange={(e) => setSmoothing(Number(e.target.value))} aria-label="EMA smoothing" /> {ui.smoothing.toFixed(3)}
+      </label>
+      <label>
+        x axis{' '}
+        <select value={ui.xAxis} onChange={(e) => setChart({ xAxis: e.target.value as XAxis })}>
+          <option value="step">step</option>
+          <option value="tokens">tokens</option>
+          <option value="seconds">seconds</option>
+        </select>
+      </label>
+      <label>
+        <input type="checkbox" checked={ui.logX} onChange={(e) => setChart({ logX: e.target.checked })} /> log x
+      </label>
+      <label>
+        <input type="checkbox" checked={ui.logY} onChange={(e) => setChart({ logY: e.target.checked })} /> log y
+      </label>
+      <label>
+        <input type="checkbox" checked={ui.showRecorded} onChange={(e) => setChart({ showRecorded: e.target.checked })} /> recorded cpu run behind
+      </label>
+    </div>
+  );
+}
+
+export function ExperimentPanel() {
+  const run = useAppStore((s) => s.run);
+  const recorded = useAppStore((s) => s.recorded?.records ?? null);
+  const records = useThrottled(run.records, 1000);
+  const locked = Boolean(run.status && !['idle', 'failed'].includes(run.status.phase));
+  return (
+    <section className="panel" data-testid="panel-experiment">
+      <Setup locked={locked || run.restored} />
+      <div className="card">
+        <Controls />
+        <ChartSettings />
+        <div className="charts">
+          <MetricChart testId="chart-image-loss" title="Image-token loss" unit="nats per token, training batches" metric={METRICS.trainImageLoss} records={records} recorded={recorded} hint="The paper's claim: the two arms end level — pre-training does not help here." />
+          <MetricChart testId="chart-caption-loss" title="Caption-token loss" unit="nats per token, training batches" metric={METRICS.trainTextLoss} records={records} recorded={recorded} hint="The pre-trained arm starts far lower on words; watch the gap close." />
+          <MetricChart testId="chart-val-image" title="Held-out image-token loss" unit="nats per token" metric={METRICS.valImageLoss} records={records} recorded={recorded} />
+          <MetricChart testId="chart-val-caption" title="Held-out caption-token loss" unit="nats per token" metric={METRICS.valTextLoss} records={records} recorded={recorded} />
+          <MetricChart testId="chart-english" title="Ordinary English perplexity" unit="held-out Persuasion" metric={METRICS.valEnglishLoss} transform={exp} records={records} recorded={recorded} hint="Forgetting: the pre-trained arm's English gets worse as it learns images." />
+          <MetricChart testId="chart-english-ood" title="Out-of-domain English perplexity" unit="Moby-Dick" metric={METRICS.valEnglishOodLoss} transform={exp} records={records} recorded={recorded} />
+          <MetricChart testId="chart-lr" title="Learning rate" unit="AdamW, warmup + cosine" metric={METRICS.lr} records={records} recorded={null} />
+          <MetricChart testId="chart-grad-norm" title="Gradient norm" unit="before clipping at 1" metric={METRICS.gradNorm} records={records} recorded={null} />
+        </div>
+        <h3>Image-token loss by position</h3>
+        <p className="muted small">Held-out loss at each of the 8×8 image-token positions (mean over seeds), from the latest evaluation.</p>
+        {run.heatmap ? <Heatmaps byArm={run.heatmap.byArm} step={run.heatmap.step} /> : <p className="muted small">Appears at the first evaluation.</p>}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,147 @@
+// Report panel: the verdict on each of the paper's three effects with its numbers (this run when finished, else the
+// recorded cpu run), the quality of generated images, and exports — report HTML, metrics CSV, charts PNG and each
+// run's weights as a GPT-2-layout safetensors checkpoint.
+import { useState } from 'react';
+import { reportCharts } from '../../core/experiment/html';
+import type { Report } from '../../worker/protocol';
+import { useController } from '../controller-context';
+import { download } from '../download';
+import { useAppStore } from '../store';
+
+/** The report's SVG charts drawn onto one canvas, two per row, as a PNG. */
+async function chartsPng(svgs: string[]): Promise<Uint8Array> {
+  const images = await Promise.all(
+    svgs.map(
+      (svg) =>
+        new Promise<HTMLImageElement>((res, rej) => {
+          const img = new Image();
+          img.onload = () => res(img);
+          img.onerror = () => rej(new Error('a chart could not be drawn'));
+          img.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`;
+        }),
+    ),
+  );
+  const w = Math.max(...images.map((i) => i.width));
+  const h = Math.max(...images.map((i) => i.height));
+  const canvas = document.createElement('canvas');
+  canvas.width = 2 * w;
+  canvas.height = Math.ceil(images.length / 2) * h;
+  const ctx = canvas.getContext('2d')!;
+  ctx.fillStyle = '#fff';
+  ctx.fillRect(0, 0, canvas.width, canvas.height);
+  images.forEach((img, i) => ctx.drawImage(img, (i % 2) * w, Math.floor(i / 2) * h));
+  const blob = await new Promise<Blob>((res, rej) => canvas.toBlob((b) => (b ? res(b) : rej(new Error('PNG encoding failed'))), 'image/png'));
+  return new Uint8Array(await blob.arrayBuffer());
+}
+
+function Verdict({ report }: { report: Report }) {
+  const e = report.effects;
+  const rows = [
+    ['A. Image tokens', 'Does pre-training lower the image-token loss?', e.image_loss],
+    ['B. Caption head start', 'Does the pre-trained arm start lower on captions, and does that vanish?', e.caption_gap],
+    ['C. Forgetting', 'Does the pre-trained arm lose ordinary English?', e.forgetting],
+  ] as const;
+  return (
+    <table className="verdict" data-testid="verdict">
+      <tbody>
+        {rows.map(([name, q, eff]) => (
+          <tr key={name}>
+            <th>
+              {name}
+              <div className="muted small">{q}</div>
+            </th>
+            <td className={`v ${eff.verdict.replace(' ', '-')}`}>{eff.verdict}</td>
+            <td>
+              {eff.sentence}
+              <div className="muted small">{eff.what}</div>
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export function ReportPanel() {
+  const c = useController();
+  const run = useAppStore((s) => s.run);
+  const recorded = useAppStore((s) => s.recorded);
+  const [error, setError] = useState<string | null>(null);
+  const [target, setTarget] = useState('');
+  const report = run.finished?.report ?? recorded?.finished?.report ?? null;
+  const quality = run.finished?.quality ?? (run.finished ? null : recorded?.finished?.quality) ?? null;
+  const runKeys = run.meta ? run.meta.config.arms.flatMap((a) => Array.from({ length: run.meta!.config.seeds }, (_, s) => `${a}/${s}`)) : [];
+  const chosen = target || runKeys[0] || '';
+  const guard = (f: () => unknown) => async () => {
+    setError(null);
+    try {
+      await f();
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
+  const records = run.records.length ? run.records : (recorded?.records ?? []);
+  return (
+    <section className="panel" data-testid="panel-report">
+      <div className="card">
+        <h2>Verdict</h2>
+        {report ? (
+          <>
+            <p className="muted">
+              {run.finished ? 'This run' : `The recorded ${recorded?.label} (finish a run here to replace it)`}: preset {report.preset}, {report.seeds} seed{report.seeds === 1 ? '' : 's'}, arms {report.arms.join(', ')}.
+              Intervals are 95% t-intervals across seeds; one seed gives no interval, so its verdicts read “inconclusive”.
+            </p>
+            <Verdict report={report} />
+          </>
+        ) : (
+          <p className="muted">Loading…</p>
+        )}
+        {quality && (
+          <p className="small" data-testid="quality">
+            Image quality ({quality.samples} generated images per arm, judged by a category classifier that gets {(100 * quality.classifierValAccuracy).toFixed(1)}% of real held-out images right):{' '}
+            {Object.entries(quality.perArm)
+              .map(([arm, q]) => `${arm} ${(100 * q.accuracy).toFixed(1)}% recognised, Fréchet distance ${q.frechet.toFixed(2)}`)
+              .join('; ')}
+            .
+          </p>
+        )}
+      </div>
+      <div className="card">
+        <h2>Export</h2>
+        <div className="row">
+          <button type="button" data-testid="export-csv" disabled={!run.records.length} onClick={guard(() => c.exportCsv())}>
+            Metrics CSV
+          </button>
+          <button type="button" data-testid="export-html" disabled={!run.finished} onClick={guard(() => c.exportReport())}>
+            Report HTML
+          </button>
+          <button type="button" data-testid="export-png" disabled={!records.length} onClick={guard(async () => download('charts.png', await chartsPng(reportCharts(records)), 'image/png'))}>
+            Charts PNG
+          </button>
+          <span className="row">
+            <select value={chosen} onChange={(e) => setTarget(e.target.value)} aria-label="Run to export" disabled={!runKeys.length}>
+              {runKeys.map((k) => (
+                <option key={k} value={k}>
+                  {k.replace('/', ', seed ')}
+                  {run.checkpoints[k] !== undefined ? ` (checkpoint at step ${run.checkpoints[k]})` : ''}
+                </option>
+              ))}
+            </select>
+            <button type="button" data-testid="export-checkpoint" disabled={!chosen} onClick={guard(() => c.exportCheckpoint(chosen.split('/')[0], Number(chosen.split('/')[1])))}>
+              Weights (safetensors, zip)
+            </button>
+          </span>
+        </div>
+        <p className="muted small">
+          {run.records.length ? '' : 'Exports of this run appear once it has metrics. '}The recorded run's files: <a href={`${import.meta.env.BASE_URL}runs/cpu/report.html`}>report.html</a> ·{' '}
+          <a href={`${import.meta.env.BASE_URL}runs/cpu/metrics.csv`}>metrics.csv</a>. Weights load with <code>npm run lm-eval</code> or Hugging Face's GPT-2 classes.
+        </p>
+        {error && (
+          <p className="error" role="alert">
+            {error}
+          </p>
+        )}
+      </div>
+    </section>
+  );
+}

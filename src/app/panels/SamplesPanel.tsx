@@ -1,0 +1,89 @@
+// Samples panel: at every evaluation each arm (seed 0) draws the first held-out captions as images next to the real
+// ones; type your own caption to see what each arm makes of it.
+import { useState } from 'react';
+import type { SampleSet } from '../../worker/protocol';
+import { useController } from '../controller-context';
+import { PictureView } from '../components/PictureView';
+import { useAppStore } from '../store';
+
+function SampleGrid({ set, testId }: { set: SampleSet; testId: string }) {
+  return (
+    <table className="samples" data-testid={testId} data-step={set.step}>
+      <thead>
+        <tr>
+          <th />
+          {set.captions.map((c, i) => (
+            <th key={i} className="small">
+              {set.custom ? `#${i + 1}` : c}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {set.rows.map((r) => (
+          <tr key={r.name}>
+            <th className="small">{r.name}</th>
+            {r.pictures.map((p, i) => (
+              <td key={i}>
+                <PictureView picture={p} scale={3} title={`${r.name}: ${set.captions[i]}`} />
+              </td>
+            ))}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export function SamplesPanel() {
+  const c = useController();
+  const run = useAppStore((s) => s.run);
+  const [caption, setCaption] = useState('red heart');
+  const [temperature, setTemperature] = useState(1);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const live = run.status && ['running', 'paused', 'done'].includes(run.status.phase);
+  return (
+    <section className="panel" data-testid="panel-samples">
+      <div className="card">
+        <h2>Caption → image, during training</h2>
+        <p className="muted">
+          Each arm continues <code>caption &lt;|boi|&gt;</code> with 64 image tokens (sampled at temperature 1, image tokens only) and the tokenizer's decoder draws them. Refreshed at every
+          evaluation.
+        </p>
+        {run.live ? <SampleGrid set={run.live} testId="samples-live" /> : <p className="muted">Start the experiment: samples appear at its first evaluation.</p>}
+        {run.live && <p className="muted small">From step {run.live.step}. Early on both arms draw colour noise; shapes and colours that match the caption come later.</p>}
+      </div>
+      <div className="card">
+        <h2>Your own caption</h2>
+        <form
+          className="row"
+          onSubmit={(e) => {
+            e.preventDefault();
+            setBusy(true);
+            setError(null);
+            c.sample(caption, 4, temperature)
+              .catch((err: Error) => setError(err.message))
+              .finally(() => setBusy(false));
+          }}
+        >
+          <input type="text" value={caption} onChange={(e) => setCaption(e.target.value)} maxLength={200} aria-label="Caption" data-testid="custom-caption" style={{ minWidth: 260 }} />
+          <label className="small">
+            temperature <input type="number" min={0.1} max={2} step={0.1} value={temperature} onChange={(e) => setTemperature(Number(e.target.value) || 1)} style={{ width: 60 }} />
+          </label>
+          <button type="submit" disabled={!live || busy} data-testid="custom-sample">
+            {busy ? 'Drawing…' : 'Draw 4 per arm'}
+          </button>
+        </form>
+        {!live && <p className="muted small">Needs a run in this session (running, paused or finished).</p>}
+        {error && <p className="error">{error}</p>}
+        {run.custom && (
+          <>
+            <p className="small">“{run.custom.captions[0]}” at step {run.custom.step}:</p>
+            <SampleGrid set={run.custom} testId="samples-custom" />
+          </>
+        )}
+      </div>
+    </section>
+  );
+}
