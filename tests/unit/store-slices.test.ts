@@ -1,0 +1,120 @@
+// The config, runs and ui slices of the app store, and the setup as a shareable query string.
+import { describe, expect, it } from 'vitest';
+import { PRESETS } from '../../src/core/experiment/config';
+import { createAppStore } from '../../src/app/store';
+import { setupFromQuery, setupQuery } from '../../src/app/store/config';
+import { recordsToResume, type RunMeta } from '../../src/app/store/runs';
+import type { Finished, MetricRecord, RunStatus } from '../../src/worker/protocol';
+
+const rec = (arm: string, seed: number, step: number): MetricRecord => ({ arm, seed, step, tokens: step * 10, metric: 'train/loss', value: 1 / (step + 1) });
+const status = (phase: RunStatus['phase'], step = 0, message = ''): RunStatus => ({ phase, message, step, steps: 10, runs: 2, roundMs: 100, tokensPerSecond: 1000, numTensors: 5, numBytes: 1024, meanCaption: 12, imageTokens: 64 });
+const meta: RunMeta = { id: 'r1', config: PRESETS.smoke, datasetLabel: 'emoji:twemoji', lmLabel: 'lm-austen (shipped)', backend: 'wasm', createdAt: 0 };
+
+describe('config slice', () => {
+  it('starts on the classroom preset; a changed field makes it custom; a preset resets every field', () => {
+    const s = createAppStore();
+    expect(s.getState().config).toEqual(PRESETS.classroom);
+    s.getState().setField('steps', 123);
+    expect(s.getState().config).toMatchObject({ steps: 123, preset: 'custom' });
+    s.getState().setField('steps', 123); // unchanged: same object
+    s.getState().setPreset('cpu');
+    expect(s.getState().config).toEqual(PRESETS.cpu);
+    expect(s.getState().basePreset).toBe('cpu');
+    expect(() => s.getState().setPreset('nope')).toThrow(/unknown preset nope/);
+  });
+  it('toggles arms but never removes the last one', () => {
+    const s = createAppStore();
+    s.getState().toggleArm('pretrained-mix');
+    expect(s.getState().config.arms).toEqual(['pretrained', 'scratch', 'pretrained-mix']);
+    s.getState().toggleArm('pretrained');
+    s.getState().toggleArm('scratch');
+    s.getState().toggleArm('pretrained-mix');
+    expect(s.getState().config.arms).toEqual(['pretrained-mix']);
+  });
+  it('a custom setup round-trips through the URL with the preset it came from', () => {
+    const s = createAppStore();
+    s.getState().setPreset('cpu');
+    s.getState().setField('steps', 40);
+    const q = setupQuery(s.getState().config, s.getState().basePreset);
+    expect(q).toBe('preset=custom&steps=40&from=cpu');
+    const back = setupFromQuery(`?${q}`);
+    expect(back).toEqual({ config: { ...PRESETS.cpu, preset: 'custom', steps: 40 }, basePreset: 'cpu', ignored: [] });
+    expect(setupFromQuery('?preset=smoke&steps=40&eval=10').config).toMatchObject({ preset: 'smoke', steps: 40, evalEvery: 10, batchSize: 4 });
+    expect(setupFromQuery('?preset=huge').ignored[0]).toMatch(/^preset=huge/);
+  });
+});
+
+describe('runs slice', () => {
+  it('follows a run: start, status, batched metrics, checkpoints, failure message', () => {
+    const s = createAppStore();
+    s.getState().runStarted(meta);
+    s.getState().runStatus(status('running', 1));
+    s.getState().runMetrics([rec('pretrained', 0, 1)]);
+    s.getState().runMetrics([]);
+    s.getState().runMetrics([rec('scratch', 0, 1), rec('pretrained', 0, 2)]);
+    s.getState().runCheckpoint('pretrained', 0, 3);
+    const r = s.getState().run;
+    expect(r.records).toHaveLength(3);
+    expect(r.version).toBe(2); // the empty batch changed nothing
+    expect(r.checkpoints).toEqual({ 'pretrained/0': 3 });
+    s.getState().runStatus(status('failed', 2, 'the loss became NaN'));
+    expect(s.getState().run.error).toBe('the loss became NaN');
+  });
+  it('a restored run keeps only the records up to each run’s checkpoint when resumed', () => {
+    const s = createAppStore();
+    const records = [rec('pretrained', 0, 2), rec('pretrained', 0, 3), rec('pretrained', 0, 4), rec('scratch', 0, 3), rec('scratch', 0, 5)];
+    s.getState().runRestored(meta, records, { 'pretrained/0': 3, 'scratch/0': 3 }, null);
+    expect(s.getState().run).toMatchObject({ restored: true, meta });
+    s.getState().runResumed();
+    expect(s.getState().run.restored).toBe(false);
+    expect(s.getState().run.records.map((r) => `${r.arm}@${r.step}`)).toEqual(['pretrained@2', 'pretrained@3', 'scratch@3']);
+    expect(recordsToResume(records, {})).toEqual([]);
+  });
+  it('samples go to live or custom; the finished report brings the heatmap; clearing empties the run', () => {
+    const s = createAppStore();
+    s.getState().runStarted(meta);
+    s.getState().runSamples({ step: 3, captions: ['a'], rows: [], custom: false });
+    s.getState().runSamples({ step: 4, captions: ['b'], rows: [], custom: true });
+    expect(s.getState().run.live?.step).toBe(3);
+    expect(s.getState().run.custom?.step).toBe(4);
+    s.getState().runFinished({ imageLossByPosition: { scratch: [1, 2, 3, 4] } } as unknown as Finished);
+    expect(s.getState().run.heatmap?.byArm.scratch).toEqual([1, 2, 3, 4]);
+    s.getState().runCleared();
+    expect(s.getState().run).toMatchObject({ meta: null, records: [], finished: null });
+  });
+  it('records a tokenizer training run from its progress events', () => {
+    const s = createAppStore();
+    s.getState().vqStarted(100);
+    s.getState().vqProgress({ type: 'vq-progress', id: null, step: 50, steps: 100, psnr: 18, usage: 0.5, perplexity: 200, loss: 0.1, originals: [], reconstructions: [], done: false });
+    s.getState().vqProgress({ type: 'vq-progress', id: null, step: 100, steps: 100, psnr: 20, usage: 0.9, perplexity: 300, loss: 0.05, originals: [], reconstructions: [], done: true });
+    expect(s.getState().vq).toMatchObject({ running: false, steps: 100, error: null });
+    expect(s.getState().vq!.history.map((h) => h.psnr)).toEqual([18, 20]);
+    s.getState().vqFailed('out of memory');
+    expect(s.getState().vq).toMatchObject({ running: false, error: 'out of memory' });
+  });
+});
+
+describe('ui slice', () => {
+  it('opens panels, clamps smoothing to [0, 0.999], sets chart options and the tour', () => {
+    const s = createAppStore();
+    expect(s.getState().ui.panel).toBe('experiment');
+    s.getState().setPanel('report');
+    s.getState().setSmoothing(2);
+    expect(s.getState().ui.smoothing).toBe(0.999);
+    s.getState().setSmoothing(Number.NaN);
+    expect(s.getState().ui.smoothing).toBe(0);
+    s.getState().setChart({ logY: true, xAxis: 'tokens' });
+    s.getState().setTour(2);
+    expect(s.getState().ui).toMatchObject({ panel: 'report', logY: true, logX: false, xAxis: 'tokens', tour: 2, showRecorded: true });
+  });
+});
+
+describe('device slice additions', () => {
+  it('keeps the notice, wake lock and measured speed', () => {
+    const s = createAppStore();
+    s.getState().deviceNotice('the WebGPU device was lost. Switched to wasm.');
+    s.getState().setWakeLock(true);
+    s.getState().setSpeed({ tokensPerSecond: 1200, source: 'measured here on wasm' });
+    expect(s.getState().device).toMatchObject({ notice: 'the WebGPU device was lost. Switched to wasm.', wakeLock: true, speed: { tokensPerSecond: 1200 } });
+  });
+});
