@@ -1,14 +1,14 @@
 /**
  * The page's controller: it owns the worker, turns user actions into commands, feeds worker events into the store,
- * persists runs to IndexedDB, holds a wake lock while training, and falls back to wasm (resuming from the last
- * checkpoint) when the WebGPU device is lost. Components call it; they never talk to the worker themselves.
+ * creates runs in IndexedDB and reads them back after a reload (the worker writes their metrics and checkpoints),
+ * holds a wake lock while training, and falls back to wasm (resuming from the last checkpoints) when the WebGPU
+ * device is lost. Components call it; they never talk to the worker themselves.
  */
 import { metricsCsv } from '../core/experiment/report';
-import type { CaptionLevel, DatasetSpec, LmSpec, SavedCheckpoint, WorkerEvent } from '../worker/protocol';
-import { appendMetrics, deleteRun, getSpeed, loadCurrent, saveCheckpoint, saveFinished, saveNewRun, setSpeed } from './persist';
+import type { CaptionLevel, DatasetSpec, LmSpec, WorkerEvent } from '../worker/protocol';
+import { deleteRun, getSpeed, loadCheckpoint, loadCurrent, saveNewRun, setSpeed, type RunMeta } from '../worker/persist';
 import { download, zipFiles } from './download';
 import { useAppStore } from './store';
-import type { RunMeta } from './store/runs';
 import { WorkerClient } from './worker-client';
 
 /** Measured on this project's 2-core CPU (npm run bench, 4L d128): a first guess before this device has a figure. */
@@ -21,7 +21,6 @@ export class Controller {
   private requested: string | null;
   private datasetZip: Uint8Array | null = null;
   private lmFiles: [string, Uint8Array][] | null = null;
-  private checkpoints = new Map<string, SavedCheckpoint>();
   private wakeLock: WakeLockSentinel | null = null;
   private ready: Promise<void>;
   private restoring = false;
@@ -55,15 +54,12 @@ export class Controller {
     if (!saved) return;
     this.datasetZip = saved.run.datasetZip;
     this.lmFiles = saved.run.lmFiles;
-    this.checkpoints = new Map(saved.checkpoints.map((c) => [`${c.arm}/${c.seed}`, c]));
-    const steps = Object.fromEntries(saved.checkpoints.map((c) => [`${c.arm}/${c.seed}`, c.step]));
-    store().runRestored(saved.run.meta, saved.records, steps, saved.run.finished);
+    store().runRestored(saved.run.meta, saved.records, saved.run.checkpoints, saved.run.finished);
     if (saved.run.meta.datasetLabel.startsWith('zip:') && this.datasetZip) store().setDataset({ kind: 'byod', name: saved.run.meta.datasetLabel.slice(4) });
   }
 
   private onEvent(e: WorkerEvent): void {
     const s = store();
-    const runId = s.run.meta?.id;
     switch (e.type) {
       case 'status':
         s.runStatus(e.status);
@@ -76,22 +72,21 @@ export class Controller {
         return;
       case 'metrics':
         s.runMetrics(e.records);
-        if (runId) void appendMetrics(runId, e.records).catch((err) => s.runError(`could not save metrics: ${err.message}`));
+        return;
+      case 'records':
+        s.runRecords(e.records);
         return;
       case 'heatmap':
         s.runHeatmap(e.step, e.byArm);
         return;
       case 'checkpoint':
-        this.checkpoints.set(`${e.checkpoint.arm}/${e.checkpoint.seed}`, e.checkpoint);
-        s.runCheckpoint(e.checkpoint.arm, e.checkpoint.seed, e.checkpoint.step);
-        if (runId) void saveCheckpoint(runId, e.checkpoint).catch((err) => s.runError(`could not save a checkpoint: ${err.message}`));
+        s.runCheckpoint(e.arm, e.seed, e.step);
         return;
       case 'samples':
         s.runSamples(e.samples);
         return;
       case 'finished':
         s.runFinished(e.finished);
-        if (runId) void saveFinished(runId, e.finished).catch(() => undefined);
         return;
       case 'vq-progress':
         s.vqProgress(e);
@@ -192,10 +187,9 @@ export class Controller {
     const meta: RunMeta = { id: crypto.randomUUID(), config: s.config, datasetLabel: d.kind === 'emoji' ? `emoji:${d.style}` : `zip:${d.name}`, lmLabel: s.lm.kind === 'shipped' ? 'lm-austen (shipped)' : s.lm.name, backend: s.device.choice?.backend ?? '?', createdAt: Date.now() };
     const dataset = this.datasetSpec();
     const lm = this.lmSpec();
-    this.checkpoints.clear();
     s.runStarted(meta);
     await saveNewRun(meta, dataset.kind === 'byod' ? dataset.zip : null, lm.kind === 'files' ? lm.files : null).catch((err) => s.runError(`the run will not survive a reload: ${err.message}`));
-    await this.client.send<'ack'>({ type: 'start', config: meta.config, dataset, lm, paused: false, resume: [], records: [], logEvery: logEvery(meta.config.steps) });
+    await this.client.send<'ack'>({ type: 'start', runId: meta.id, config: meta.config, dataset, lm, paused: false, resume: false, logEvery: logEvery(meta.config.steps) });
   }
 
   /** Continue a restored run from its checkpoints (or from the start when it has none). */
@@ -206,9 +200,8 @@ export class Controller {
     if (!meta) throw new Error('no run to resume');
     const dataset: DatasetSpec = meta.datasetLabel.startsWith('emoji:') ? { kind: 'emoji', style: meta.datasetLabel.slice(6) as 'twemoji' | 'noto' } : this.datasetSpec();
     const lm: LmSpec = meta.lmLabel.endsWith('(shipped)') ? { kind: 'shipped' } : this.lmSpec();
-    const records = s.run.records;
     s.runResumed();
-    await this.client.send<'ack'>({ type: 'start', config: meta.config, dataset, lm, paused: false, resume: [...this.checkpoints.values()], records, logEvery: logEvery(meta.config.steps) });
+    await this.client.send<'ack'>({ type: 'start', runId: meta.id, config: meta.config, dataset, lm, paused: false, resume: true, logEvery: logEvery(meta.config.steps) });
   }
 
   pause = () => this.client.send<'ack'>({ type: 'pause' });
@@ -219,7 +212,6 @@ export class Controller {
     await this.client.send<'ack'>({ type: 'reset' });
     const id = store().run.meta?.id;
     if (id) await deleteRun(id).catch(() => undefined);
-    this.checkpoints.clear();
     store().runCleared();
   }
 
@@ -254,7 +246,8 @@ export class Controller {
       download(`${e.name}.zip`, zipFiles(e.files), 'application/zip');
       return;
     }
-    const c = this.checkpoints.get(`${arm}/${seed}`);
+    const runId = store().run.meta?.id;
+    const c = runId ? await loadCheckpoint(runId, arm, seed) : null;
     if (!c) throw new Error(`no checkpoint of ${arm} seed ${seed} yet`);
     download(`${arm}-s${seed}-step${c.step}.zip`, zipFiles(c.files), 'application/zip');
   }

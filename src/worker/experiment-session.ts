@@ -21,6 +21,7 @@ import type { VQVAE } from '../core/nn/vqvae';
 import type { BPETokenizer } from '../core/tokenize/bpe';
 import { pngDataUrlBrowser, readPublicData, shippedModel, toPictures } from './browser-io';
 import { splitsFor } from './datasets';
+import { appendMetrics, loadCheckpoint, loadMetrics, replaceMetrics, saveCheckpoint, saveFinished } from './persist';
 import type { LmSpec, RunPhase, RunStatus, SampleSet, WorkerCommand, WorkerEvent } from './protocol';
 
 type Start = Extract<WorkerCommand, { type: 'start' }>;
@@ -47,8 +48,11 @@ export class ExperimentSession {
   private lock: Promise<unknown> = Promise.resolve();
   private loop: Promise<void> | null = null;
   private t0 = 0;
+  private runId = '';
+  /** IndexedDB writes, in order; a failure is reported and training goes on. */
+  private saving: Promise<void> = Promise.resolve();
 
-  constructor(private readonly post: (e: WorkerEvent, transfer?: Transferable[]) => void) {}
+  constructor(private readonly post: (e: WorkerEvent) => void) {}
 
   /** Run device work after whatever holds the lock. */
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
@@ -66,9 +70,16 @@ export class ExperimentSession {
     this.post({ type: 'status', id: null, status: s });
   }
 
+  private save(what: string, write: () => Promise<void>): Promise<void> {
+    this.saving = this.saving.then(write).catch((e: Error) => this.post({ type: 'error', id: null, message: `could not save ${what} in this browser (${e.message}); training goes on, but a reload will not restore it` }));
+    return this.saving;
+  }
+
   private flush(force = false): void {
     if (!this.pending.length || (!force && performance.now() - this.lastFlush < FLUSH_MS)) return;
-    this.post({ type: 'metrics', id: null, records: this.pending });
+    const batch = this.pending;
+    void this.save('metrics', () => appendMetrics(this.runId, batch));
+    this.post({ type: 'metrics', id: null, records: batch });
     this.pending = [];
     this.lastFlush = performance.now();
   }
@@ -82,6 +93,7 @@ export class ExperimentSession {
     const cfg = cmd.config;
     this.cfg = cfg;
     this.logEvery = Math.max(1, cmd.logEvery);
+    this.runId = cmd.runId;
     this.t0 = performance.now();
     this.status('preparing', 'loading the pre-trained LM and the VQ tokenizer');
     try {
@@ -97,12 +109,19 @@ export class ExperimentSession {
         this.meanCaption = prep.meanCaption;
         this.status('preparing', 'building the arms');
         this.runner = new ExperimentRunner(cfg, prep.data, this.lm, { onCheckpoint: (run) => this.checkpoint(run) }, prep.alignedRows);
-        for (const saved of cmd.resume) {
-          const run = await restoreRun(this.runner, new Map(saved.files), `${saved.arm}-s${saved.seed}`);
-          this.status('preparing', `resumed ${run.arm.name} seed ${run.seed} at step ${run.step}`);
+        if (cmd.resume) {
+          for (const run of this.runner.runs) {
+            const saved = await loadCheckpoint(this.runId, run.arm.name, run.seed);
+            if (!saved) continue;
+            await restoreRun(this.runner, new Map(saved.files), `${saved.arm}-s${saved.seed}`);
+            this.status('preparing', `resumed ${run.arm.name} seed ${run.seed} at step ${run.step}`);
+          }
+          // Keep each run's records up to its checkpoint; what came after is redone.
+          const stepOf = new Map(this.runner.runs.map((r) => [`${r.arm.name}/${r.seed}`, r.step > 0 ? r.step : -1]));
+          this.records = (await loadMetrics(this.runId)).filter((r) => r.step <= (stepOf.get(`${r.arm}/${r.seed}`) ?? -1));
+          await replaceMetrics(this.runId, this.records);
+          this.post({ type: 'records', id: null, records: this.records });
         }
-        const stepOf = new Map(this.runner.runs.map((r) => [`${r.arm.name}/${r.seed}`, r.step]));
-        this.records = cmd.records.filter((r) => r.step <= (stepOf.get(`${r.arm}/${r.seed}`) ?? -1));
         this.status('preparing', 'evaluating every arm at step 0 and drawing its first samples');
         const fresh = await this.runner.evalFresh();
         this.records.push(...fresh);
@@ -121,10 +140,12 @@ export class ExperimentSession {
     else this.play();
   }
 
-  private checkpoint(run: Run): void {
-    const files = saveRun(run, this.data!.plan);
-    const list = [...files];
-    this.post({ type: 'checkpoint', id: null, checkpoint: { arm: run.arm.name, seed: run.seed, step: run.step, files: list } }, [...new Set(list.map(([, b]) => b.buffer as ArrayBuffer))]);
+  private checkpoint(run: Run): Promise<void> {
+    const c = { arm: run.arm.name, seed: run.seed, step: run.step, files: [...saveRun(run, this.data!.plan)] };
+    return this.save(`the checkpoint of ${c.arm} seed ${c.seed}`, async () => {
+      await saveCheckpoint(this.runId, c);
+      this.post({ type: 'checkpoint', id: null, arm: c.arm, seed: c.seed, step: c.step });
+    });
   }
 
   private postHeatmap(): void {
@@ -201,7 +222,9 @@ export class ExperimentSession {
     await this.exclusive(async () => {
       const corpus = await pretrainingCorpus(readPublicData);
       const fin = await finishExperiment(runner, { cfg: this.cfg!, data: this.data!, images: this.images!, lm: this.lm!, vq: this.vq!, corpus, encodePng: pngDataUrlBrowser, log: (s) => this.status('finishing', s) }, this.records, { backend: tf.getBackend(), dataset: this.images!.name, trainImages: this.data!.train.count, valImages: this.data!.val.count, meanCaptionTokens: this.meanCaption, imageTokens: this.data!.imageTokens, seconds: Math.round((performance.now() - this.t0) / 1000), generator: 'the Tabula Rasa playground' });
-      this.post({ type: 'finished', id: null, finished: { report: fin.report, html: fin.html, analysis: fin.analysis, quality: fin.quality, imageLossByPosition: fin.imageLossByPosition } });
+      const finished = { report: fin.report, html: fin.html, analysis: fin.analysis, quality: fin.quality, imageLossByPosition: fin.imageLossByPosition };
+      await this.save('the report', () => saveFinished(this.runId, finished));
+      this.post({ type: 'finished', id: null, finished });
     });
     this.status('done', 'finished: the report is ready');
   }
@@ -250,6 +273,7 @@ export class ExperimentSession {
     if (this.phase === 'running') this.phase = 'paused';
     await this.loop;
     await this.lock;
+    await this.saving;
     this.runner?.dispose();
     this.lm?.dispose();
     this.vq?.dispose();

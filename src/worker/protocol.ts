@@ -21,7 +21,7 @@ export type DatasetSpec = { kind: 'emoji'; style: 'twemoji' | 'noto' } | { kind:
 /** The pre-trained LM: the shipped one, or a GPT-2-layout folder the user picked (its files by name). */
 export type LmSpec = { kind: 'shipped' } | { kind: 'files'; name: string; files: [string, Uint8Array][] };
 
-/** A run's resumable state (resume.ts files) as saved by the page. */
+/** A run's resumable state (resume.ts files), as the worker saves it in IndexedDB. */
 export interface SavedCheckpoint {
   arm: string;
   seed: number;
@@ -39,8 +39,11 @@ export type WorkerCommand =
   /** Train a VQ tokenizer in the page on the loaded dataset (streams `vq-progress`), or stop one. */
   | { type: 'vq-train'; id: number; dataset: DatasetSpec; steps: number }
   | { type: 'vq-stop'; id: number }
-  /** Prepare an experiment and start stepping it (or leave it paused); `resume` restores runs from checkpoints. */
-  | { type: 'start'; id: number; config: ExperimentConfig; dataset: DatasetSpec; lm: LmSpec; paused: boolean; resume: SavedCheckpoint[]; records: MetricRecord[]; logEvery: number }
+  /**
+   * Prepare an experiment and start stepping it (or leave it paused). The worker saves its metrics, checkpoints and
+   * report under `runId` in IndexedDB; with `resume` it first restores each run from its saved checkpoint.
+   */
+  | { type: 'start'; id: number; runId: string; config: ExperimentConfig; dataset: DatasetSpec; lm: LmSpec; paused: boolean; resume: boolean; logEvery: number }
   | { type: 'pause'; id: number }
   | { type: 'resume'; id: number }
   /** One round (every run one step) while paused. */
@@ -131,7 +134,10 @@ export type WorkerEvent =
   | { type: 'status'; id: null; status: RunStatus }
   | { type: 'metrics'; id: null; records: MetricRecord[] }
   | { type: 'heatmap'; id: null; step: number; byArm: Record<string, number[]> }
-  | { type: 'checkpoint'; id: null; checkpoint: SavedCheckpoint }
+  /** A run's checkpoint was saved (in IndexedDB) at this step. */
+  | { type: 'checkpoint'; id: null; arm: string; seed: number; step: number }
+  /** A resumed run kept these records (those up to its checkpoints); the page replaces its own with them. */
+  | { type: 'records'; id: null; records: MetricRecord[] }
   | { type: 'samples'; id: number | null; samples: SampleSet }
   | { type: 'finished'; id: null; finished: Finished }
   | { type: 'export'; id: number; name: string; files: [string, Uint8Array][] }

@@ -1,7 +1,9 @@
 // One live chart: per arm a faint raw mean, the smoothed mean with its seed band, and the recorded run's curve
-// dashed behind; axes follow the UI settings (x as step/tokens/seconds, log x/y). Renders at most once a second.
-import { memo, useMemo } from 'react';
-import { Area, CartesianGrid, ComposedChart, Legend, Line, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+// dashed behind; axes follow the UI settings (x as step/tokens/seconds, log x/y). One legend serves all charts
+// (ChartLegend), which keeps each chart's render small.
+import { memo, useMemo, useRef } from 'react';
+import { useThrottled, useVisible } from '../use-throttled';
+import { Area, CartesianGrid, ComposedChart, Line, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { MetricRecord } from '../../worker/protocol';
 import { useAppStore } from '../store';
 import { armColour, armSeries } from './build';
@@ -16,6 +18,8 @@ interface Props {
   testId?: string;
   /** One sentence on what to look for. */
   hint?: string;
+  /** Position among the charts on the page: staggers their updates. */
+  index?: number;
 }
 
 /** Short tick labels: 0, 0.002, 3.5, 42, 1.2k, 3.4M. */
@@ -29,7 +33,19 @@ export function fmt(v: number): string {
   return v.toExponential(0);
 }
 
-export const MetricChart = memo(function MetricChart({ title, metric, unit, records, recorded, transform, testId, hint }: Props) {
+/** Follows the live records once a second (staggered by position, paused while off screen) and draws them. */
+export function MetricChart(props: Props) {
+  const ref = useRef<HTMLDivElement>(null);
+  const visible = useVisible(ref);
+  const records = useThrottled(props.records, 1000, 110 * (props.index ?? 0), visible);
+  return (
+    <div ref={ref} className="chart-slot">
+      <ChartBody {...props} records={records} />
+    </div>
+  );
+}
+
+const ChartBody = memo(function ChartBody({ title, metric, unit, records, recorded, transform, testId, hint }: Props) {
   const ui = useAppStore((s) => s.ui);
   const opts = useMemo(() => ({ x: ui.xAxis, smoothing: ui.smoothing, logX: ui.logX, logY: ui.logY, budget: 1500, transform }), [ui.xAxis, ui.smoothing, ui.logX, ui.logY, transform]);
   const live = useMemo(() => armSeries(records, metric, opts), [records, metric, opts]);
@@ -52,7 +68,6 @@ export const MetricChart = memo(function MetricChart({ title, metric, unit, reco
               <XAxis dataKey="x" type="number" scale={ui.logX ? 'log' : 'linear'} domain={['dataMin', 'dataMax']} allowDataOverflow tickFormatter={fmt} fontSize={11} label={{ value: xLabel, position: 'insideBottomRight', offset: -2, fontSize: 10 }} />
               <YAxis type="number" scale={ui.logY ? 'log' : 'linear'} domain={['auto', 'auto']} allowDataOverflow tickFormatter={fmt} fontSize={11} width={48} />
               <Tooltip formatter={(v) => (typeof v === 'number' ? v.toFixed(4) : Array.isArray(v) ? v.map((x) => Number(x).toFixed(3)).join(' – ') : String(v))} labelFormatter={(x) => `${xLabel} ${fmt(Number(x))}`} />
-              <Legend wrapperStyle={{ fontSize: 11 }} />
               {behind.map((a) => (
                 <Line key={`rec-${a.arm}`} data={a.raw} dataKey="y" name={`${a.arm} (recorded cpu run)`} stroke={armColour(a.arm)} strokeOpacity={0.35} strokeDasharray="4 3" dot={false} isAnimationActive={false} />
               ))}
@@ -72,3 +87,17 @@ export const MetricChart = memo(function MetricChart({ title, metric, unit, reco
     </figure>
   );
 });
+
+/** The legend shared by the charts: one colour per arm, and what the line styles mean. */
+export function ChartLegend({ arms }: { arms: string[] }) {
+  return (
+    <p className="legend small" data-testid="chart-legend">
+      {arms.map((a) => (
+        <span key={a}>
+          <i style={{ background: armColour(a) }} /> {a}
+        </span>
+      ))}
+      <span className="muted">thick: smoothed mean over seeds · shaded: seed range · faint: raw · dashed: the recorded cpu run</span>
+    </p>
+  );
+}

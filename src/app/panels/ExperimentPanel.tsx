@@ -3,12 +3,11 @@
 // learning rate and gradient norm.
 import { useState } from 'react';
 import { METRICS } from '../../core/metrics';
-import { MetricChart } from '../charts/MetricChart';
+import { ChartLegend, MetricChart } from '../charts/MetricChart';
 import { Heatmaps } from '../components/Heatmap';
 import { Setup } from '../components/Setup';
 import { useController } from '../controller-context';
 import { useAppStore } from '../store';
-import { useThrottled } from '../use-throttled';
 import type { XAxis } from '../charts/series';
 
 const exp = Math.exp;
@@ -86,29 +85,32 @@ function ChartSettings() {
 }
 
 export function ExperimentPanel() {
-  const run = useAppStore((s) => s.run);
+  const records = useAppStore((s) => s.run.records);
+  const heatmap = useAppStore((s) => s.run.heatmap);
+  const arms = useAppStore((s) => s.run.meta?.config.arms);
+  const restored = useAppStore((s) => s.run.restored);
+  const locked = useAppStore((s) => Boolean(s.run.status && !['idle', 'failed'].includes(s.run.status.phase)));
   const recorded = useAppStore((s) => s.recorded?.records ?? null);
-  const records = useThrottled(run.records, 1000);
-  const locked = Boolean(run.status && !['idle', 'failed'].includes(run.status.phase));
   return (
     <section className="panel" data-testid="panel-experiment">
-      <Setup locked={locked || run.restored} />
+      <Setup locked={locked || restored} />
       <div className="card">
         <Controls />
         <ChartSettings />
+        <ChartLegend arms={arms ?? ['pretrained', 'scratch']} />
         <div className="charts">
-          <MetricChart testId="chart-image-loss" title="Image-token loss" unit="nats per token, training batches" metric={METRICS.trainImageLoss} records={records} recorded={recorded} hint="The paper's claim: the two arms end level — pre-training does not help here." />
-          <MetricChart testId="chart-caption-loss" title="Caption-token loss" unit="nats per token, training batches" metric={METRICS.trainTextLoss} records={records} recorded={recorded} hint="The pre-trained arm starts far lower on words; watch the gap close." />
-          <MetricChart testId="chart-val-image" title="Held-out image-token loss" unit="nats per token" metric={METRICS.valImageLoss} records={records} recorded={recorded} />
-          <MetricChart testId="chart-val-caption" title="Held-out caption-token loss" unit="nats per token" metric={METRICS.valTextLoss} records={records} recorded={recorded} />
-          <MetricChart testId="chart-english" title="Ordinary English perplexity" unit="held-out Persuasion" metric={METRICS.valEnglishLoss} transform={exp} records={records} recorded={recorded} hint="Forgetting: the pre-trained arm's English gets worse as it learns images." />
-          <MetricChart testId="chart-english-ood" title="Out-of-domain English perplexity" unit="Moby-Dick" metric={METRICS.valEnglishOodLoss} transform={exp} records={records} recorded={recorded} />
-          <MetricChart testId="chart-lr" title="Learning rate" unit="AdamW, warmup + cosine" metric={METRICS.lr} records={records} recorded={null} />
-          <MetricChart testId="chart-grad-norm" title="Gradient norm" unit="before clipping at 1" metric={METRICS.gradNorm} records={records} recorded={null} />
+          <MetricChart testId="chart-image-loss" index={0} title="Image-token loss" unit="nats per token, training batches" metric={METRICS.trainImageLoss} records={records} recorded={recorded} hint="The paper's claim: the two arms end level — pre-training does not help here." />
+          <MetricChart testId="chart-caption-loss" index={1} title="Caption-token loss" unit="nats per token, training batches" metric={METRICS.trainTextLoss} records={records} recorded={recorded} hint="The pre-trained arm starts far lower on words; watch the gap close." />
+          <MetricChart testId="chart-val-image" index={2} title="Held-out image-token loss" unit="nats per token" metric={METRICS.valImageLoss} records={records} recorded={recorded} />
+          <MetricChart testId="chart-val-caption" index={3} title="Held-out caption-token loss" unit="nats per token" metric={METRICS.valTextLoss} records={records} recorded={recorded} />
+          <MetricChart testId="chart-english" index={4} title="Ordinary English perplexity" unit="held-out Persuasion" metric={METRICS.valEnglishLoss} transform={exp} records={records} recorded={recorded} hint="Forgetting: the pre-trained arm's English gets worse as it learns images." />
+          <MetricChart testId="chart-english-ood" index={5} title="Out-of-domain English perplexity" unit="Moby-Dick" metric={METRICS.valEnglishOodLoss} transform={exp} records={records} recorded={recorded} />
+          <MetricChart testId="chart-lr" index={6} title="Learning rate" unit="AdamW, warmup + cosine" metric={METRICS.lr} records={records} recorded={null} />
+          <MetricChart testId="chart-grad-norm" index={7} title="Gradient norm" unit="before clipping at 1" metric={METRICS.gradNorm} records={records} recorded={null} />
         </div>
-        <h3>Image-token loss by position</h3>
+        <h3 data-testid="heatmap-section">Image-token loss by position</h3>
         <p className="muted small">Held-out loss at each of the 8×8 image-token positions (mean over seeds), from the latest evaluation.</p>
-        {run.heatmap ? <Heatmaps byArm={run.heatmap.byArm} step={run.heatmap.step} /> : <p className="muted small">Appears at the first evaluation.</p>}
+        {heatmap ? <Heatmaps byArm={heatmap.byArm} step={heatmap.step} /> : <p className="muted small">Appears at the first evaluation.</p>}
       </div>
     </section>
   );

@@ -1,17 +1,10 @@
 // Runs slice: the experiment the page is showing — its status, every metric record, samples, heatmaps, the finished
 // report — and the recorded run drawn behind the live curves.
 import type { StateCreator } from 'zustand';
-import type { ExperimentConfig } from '../../core/experiment/config';
+import type { RunMeta } from '../../worker/persist';
 import type { Finished, MetricRecord, Picture, RunStatus, SampleSet, WorkerEvent } from '../../worker/protocol';
 
-export interface RunMeta {
-  id: string;
-  config: ExperimentConfig;
-  datasetLabel: string;
-  lmLabel: string;
-  backend: string;
-  createdAt: number;
-}
+export type { RunMeta };
 
 export interface RecordedRun {
   label: string;
@@ -61,6 +54,8 @@ export interface RunsSlice {
   setRecorded: (r: RecordedRun) => void;
   /** A restored run starts again from its checkpoints, keeping the records up to them. */
   runResumed: () => void;
+  /** The records the worker kept when resuming (replace the page's). */
+  runRecords: (records: MetricRecord[]) => void;
   vqStarted: (steps: number) => void;
   vqProgress: (e: Extract<WorkerEvent, { type: 'vq-progress' }>) => void;
   vqFailed: (message: string) => void;
@@ -85,6 +80,7 @@ export const createRunsSlice: StateCreator<RunsSlice, [], [], RunsSlice> = (set)
   runCleared: () => set({ run: empty }),
   setRecorded: (recorded) => set({ recorded }),
   runResumed: () => set((s) => ({ run: { ...s.run, records: recordsToResume(s.run.records, s.run.checkpoints), version: s.run.version + 1, restored: false, finished: null, error: null, live: null, custom: null } })),
+  runRecords: (records) => set((s) => ({ run: { ...s.run, records, version: s.run.version + 1 } })),
   vqStarted: (steps) => set({ vq: { running: true, steps, history: [], originals: [], reconstructions: [], error: null } }),
   vqProgress: (e) =>
     set((s) => ({
