@@ -132,6 +132,11 @@ describe('the playground', () => {
     await expect.poll(() => points(page, 'chart-image-loss'), { timeout: 10_000 }).toBe(2 * 24);
     await page.getByTestId('heatmap').waitFor();
     await experimentShot(page, 'panel-experiment-done');
+    // The README's picture: the controls and the first charts, as a visitor sees them.
+    await page.getByTestId('controls').evaluate((el) => el.scrollIntoView({ block: 'start' }));
+    await page.evaluate(() => window.scrollBy(0, -70));
+    await page.waitForTimeout(1500);
+    await page.screenshot({ path: join(ARTIFACTS, 'readme-experiment.png') });
 
     // Export the CSV: the contract's header and rows for every step of both arms.
     await page.getByTestId('tab-report').click();

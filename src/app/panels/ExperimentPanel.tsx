@@ -22,12 +22,13 @@ export function Controls() {
     setError(null);
     f().catch((e: Error) => setError(e.message));
   };
-  const canPlay = ready && (phase === 'idle' || phase === 'paused' || phase === 'restored' || phase === 'failed');
+  const canPlay = ready && ['idle', 'paused', 'restored', 'failed', 'done'].includes(phase);
   const play = run.restored && !run.finished ? c.resumeRun.bind(c) : phase === 'paused' ? c.play : c.start.bind(c);
+  const label = phase === 'paused' || (run.restored && !run.finished) ? 'Resume' : phase === 'done' || (run.restored && run.finished) ? 'New run' : 'Play';
   return (
     <div className="controls" data-testid="controls" data-phase={phase}>
-      <button type="button" onClick={act(play)} disabled={!canPlay || (run.restored && Boolean(run.finished))} data-testid="play" title="Start, or continue">
-        ▶ {phase === 'paused' || (run.restored && !run.finished) ? 'Resume' : 'Play'}
+      <button type="button" onClick={act(play)} disabled={!canPlay} data-testid="play" title="Start, continue, or start again with the setup above">
+        ▶ {label}
       </button>
       <button type="button" onClick={act(c.pause)} disabled={phase !== 'running'} data-testid="pause">
         ❚❚ Pause
@@ -88,19 +89,18 @@ export function ExperimentPanel() {
   const records = useAppStore((s) => s.run.records);
   const heatmap = useAppStore((s) => s.run.heatmap);
   const arms = useAppStore((s) => s.run.meta?.config.arms);
-  const restored = useAppStore((s) => s.run.restored);
-  const locked = useAppStore((s) => Boolean(s.run.status && !['idle', 'failed'].includes(s.run.status.phase)));
+  const locked = useAppStore((s) => (s.run.restored && !s.run.finished) || Boolean(s.run.status && ['preparing', 'running', 'paused', 'finishing'].includes(s.run.status.phase)));
   const recorded = useAppStore((s) => s.recorded?.records ?? null);
   return (
     <section className="panel" data-testid="panel-experiment">
-      <Setup locked={locked || restored} />
+      <Setup locked={locked} />
       <div className="card">
         <Controls />
         <ChartSettings />
         <ChartLegend arms={arms ?? ['pretrained', 'scratch']} />
         <div className="charts">
-          <MetricChart testId="chart-image-loss" index={0} title="Image-token loss" unit="nats per token, training batches" metric={METRICS.trainImageLoss} records={records} recorded={recorded} hint="The paper's claim: the two arms end level — pre-training does not help here." />
-          <MetricChart testId="chart-caption-loss" index={1} title="Caption-token loss" unit="nats per token, training batches" metric={METRICS.trainTextLoss} records={records} recorded={recorded} hint="The pre-trained arm starts far lower on words; watch the gap close." />
+          <MetricChart testId="chart-image-loss" index={0} title="Image-token loss" unit="nats per token, training batches" metric={METRICS.trainImageLoss} records={records} recorded={recorded} hint="The paper: the two arms end level — pre-training does not help on image tokens." />
+          <MetricChart testId="chart-caption-loss" index={1} title="Caption-token loss" unit="nats per token, training batches" metric={METRICS.trainTextLoss} records={records} recorded={recorded} hint="The pre-trained arm knows words, so it starts lower. Does the head start vanish (the paper) or last?" />
           <MetricChart testId="chart-val-image" index={2} title="Held-out image-token loss" unit="nats per token" metric={METRICS.valImageLoss} records={records} recorded={recorded} />
           <MetricChart testId="chart-val-caption" index={3} title="Held-out caption-token loss" unit="nats per token" metric={METRICS.valTextLoss} records={records} recorded={recorded} />
           <MetricChart testId="chart-english" index={4} title="Ordinary English perplexity" unit="held-out Persuasion" metric={METRICS.valEnglishLoss} transform={exp} records={records} recorded={recorded} hint="Forgetting: the pre-trained arm's English gets worse as it learns images." />
