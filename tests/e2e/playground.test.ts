@@ -22,8 +22,16 @@ const observeLongTasks = () => {
   new PerformanceObserver((list) => list.getEntries().forEach((e) => w.__long.push({ start: e.startTime, duration: e.duration }))).observe({ type: 'longtask', buffered: true });
 };
 
-async function longTasksSince(page: Page, since: number): Promise<number[]> {
-  return page.evaluate((t) => (window as unknown as { __long: { start: number; duration: number }[] }).__long.filter((e) => e.start >= t).map((e) => e.duration), since);
+async function longTasksSince(page: Page, since: number): Promise<{ start: number; duration: number }[]> {
+  return page.evaluate((t) => (window as unknown as { __long: { start: number; duration: number }[] }).__long.filter((e) => e.start >= t), since);
+}
+
+/** What the test did when (page time, ms), to place each long task. */
+const marks: { what: string; at: number }[] = [];
+async function mark(page: Page, what: string): Promise<number> {
+  const at = await page.evaluate(() => performance.now());
+  marks.push({ what, at });
+  return at;
 }
 
 const phase = (page: Page) => page.getByTestId('controls').getAttribute('data-phase');
@@ -88,7 +96,7 @@ describe('the playground', () => {
     await expect(page.getByTestId('eta-before').textContent()).resolves.not.toBe('—');
 
     // Play: both arms' curves get points.
-    const t0 = await page.evaluate(() => performance.now());
+    const t0 = await mark(page, 'play');
     await page.getByTestId('play').click();
     await waitPhase(page, ['running']);
     await expect.poll(() => points(page, 'chart-image-loss'), { timeout: 120_000, interval: 500 }).toBeGreaterThanOrEqual(4);
@@ -97,19 +105,24 @@ describe('the playground', () => {
     expect(await page.getByTestId('tokens-per-second').textContent()).toMatch(/\d tokens\/s/);
 
     // Pause: the step stops moving. Step: exactly one more. Play: it moves on.
+    await mark(page, 'pause');
     await page.getByTestId('pause').click();
     await waitPhase(page, ['paused']);
     const paused = await stepOf(page);
     await page.waitForTimeout(1500);
     expect(await stepOf(page)).toBe(paused);
+    await mark(page, 'step');
     await page.getByTestId('step').click();
     await expect.poll(() => stepOf(page), { timeout: 60_000 }).toBe(paused + 1);
     expect(await phase(page)).toBe('paused');
+    await mark(page, 'screenshot');
     await experimentShot(page, 'panel-experiment-paused');
+    await mark(page, 'resume');
     await page.getByTestId('play').click();
     await waitPhase(page, ['running']);
     // Wait for a checkpoint beyond the first evaluation, then reload in the middle of the run.
     await expect.poll(() => stepOf(page), { timeout: 120_000, interval: 250 }).toBeGreaterThanOrEqual(10);
+    await mark(page, 'reload');
     const beforeReload = await longTasksSince(page, t0);
     const pointsBefore = await points(page, 'chart-image-loss');
     await page.reload();
@@ -123,11 +136,13 @@ describe('the playground', () => {
     await experimentShot(page, 'panel-experiment-restored');
 
     // Resume from the checkpoints and run to the end: the report appears.
-    const t1 = await page.evaluate(() => performance.now());
+    const marksBefore = marks.splice(0);
+    const t1 = await mark(page, 'resume after reload');
     await page.getByTestId('play').click();
     await waitPhase(page, ['running', 'finishing', 'done']);
     expect(await stepOf(page)).toBeGreaterThanOrEqual(ckpt);
     await waitPhase(page, ['done'], 240_000);
+    await mark(page, 'done');
     const afterReload = await longTasksSince(page, t1);
     await expect.poll(() => points(page, 'chart-image-loss'), { timeout: 10_000 }).toBe(2 * 24);
     await page.getByTestId('heatmap').waitFor();
@@ -157,10 +172,15 @@ describe('the playground', () => {
     await panelShot(page, 'analysis', 'panel-analysis');
 
     // Long tasks while training: the goal is none over 50 ms; none may exceed 200 ms.
-    const all = [...beforeReload, ...afterReload];
+    const all = [...beforeReload, ...afterReload].map((t) => t.duration);
     const dist = distribution(all);
     mkdirSync(ARTIFACTS, { recursive: true });
-    writeFileSync(join(ARTIFACTS, 'long-tasks.json'), JSON.stringify({ durationsMs: all, ...dist }, null, 2) + '\n');
+    const place = (ts: { start: number; duration: number }[], ms: { what: string; at: number }[]) =>
+      ts.map((t) => {
+        const m = ms.filter((x) => x.at <= t.start).pop();
+        return { duration: Math.round(t.duration), after: m?.what ?? '', msAfter: m ? Math.round(t.start - m.at) : null };
+      });
+    writeFileSync(join(ARTIFACTS, 'long-tasks.json'), JSON.stringify({ ...dist, beforeReload: place(beforeReload, marksBefore), afterReload: place(afterReload, marks) }, null, 2) + '\n');
     console.log(`[long tasks while training] ${JSON.stringify(dist)}`);
     expect(dist.max).toBeLessThanOrEqual(200);
     expect(problems(l)).toEqual([]);

@@ -33,14 +33,17 @@ export function fmt(v: number): string {
   return v.toExponential(0);
 }
 
-/** Follows the live records once a second (staggered by position, paused while off screen) and draws them. */
+const NOTHING: { records: MetricRecord[]; recorded: MetricRecord[] | null } = { records: [], recorded: null };
+
+/** Follows the live and recorded records once a second (staggered by position, paused while off screen) and draws them. */
 export function MetricChart(props: Props) {
   const ref = useRef<HTMLDivElement>(null);
   const visible = useVisible(ref);
-  const records = useThrottled(props.records, 1000, 110 * (props.index ?? 0), visible);
+  const input = useMemo(() => ({ records: props.records, recorded: props.recorded }), [props.records, props.recorded]);
+  const data = useThrottled(input, 1000, 110 * (props.index ?? 0), visible, NOTHING);
   return (
     <div ref={ref} className="chart-slot">
-      <ChartBody {...props} records={records} />
+      <ChartBody {...props} records={data.records} recorded={data.recorded} />
     </div>
   );
 }
@@ -51,6 +54,8 @@ const ChartBody = memo(function ChartBody({ title, metric, unit, records, record
   const live = useMemo(() => armSeries(records, metric, opts), [records, metric, opts]);
   const behind = useMemo(() => (recorded && ui.showRecorded ? armSeries(recorded, metric, { ...opts, smoothing: 0 }) : []), [recorded, ui.showRecorded, metric, opts]);
   const points = live.reduce((s, a) => s + a.raw.length, 0);
+  // Fewer SVG series means a cheaper render: no band with one seed, no separate raw line when nothing is smoothed.
+  const banded = live.some((a) => a.smooth.some((p) => p.n > 1));
   const xLabel = ui.xAxis === 'step' ? 'step' : ui.xAxis === 'tokens' ? 'tokens trained on' : 'seconds';
   return (
     <figure className="chart" data-testid={testId} data-points={points} data-arms={live.map((a) => a.arm).join(',')}>
@@ -71,14 +76,14 @@ const ChartBody = memo(function ChartBody({ title, metric, unit, records, record
               {behind.map((a) => (
                 <Line key={`rec-${a.arm}`} data={a.raw} dataKey="y" name={`${a.arm} (recorded cpu run)`} stroke={armColour(a.arm)} strokeOpacity={0.35} strokeDasharray="4 3" dot={false} isAnimationActive={false} />
               ))}
-              {live.map((a) => (
+              {banded && live.map((a) => (
                 <Area key={`band-${a.arm}`} data={a.smooth} dataKey={(p: { lo: number; hi: number }) => [p.lo, p.hi]} name={`${a.arm} seed range`} stroke="none" fill={armColour(a.arm)} fillOpacity={0.15} isAnimationActive={false} legendType="none" />
               ))}
-              {live.map((a) => (
+              {ui.smoothing > 0 && live.map((a) => (
                 <Line key={`raw-${a.arm}`} data={a.raw} dataKey="y" name={`${a.arm} raw`} stroke={armColour(a.arm)} strokeOpacity={0.25} dot={false} isAnimationActive={false} legendType="none" />
               ))}
               {live.map((a) => (
-                <Line key={`ema-${a.arm}`} data={a.smooth} dataKey="mean" name={a.arm} stroke={armColour(a.arm)} strokeWidth={2} dot={a.smooth.length < 12} isAnimationActive={false} />
+                <Line key={`ema-${a.arm}`} data={a.smooth} dataKey="mean" name={a.arm} stroke={armColour(a.arm)} strokeWidth={2} dot={false} isAnimationActive={false} />
               ))}
             </ComposedChart>
           </ResponsiveContainer>
