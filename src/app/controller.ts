@@ -103,7 +103,7 @@ export class Controller {
 
   /** The WebGPU device went away: restart the worker on wasm and continue the run from its last checkpoints. */
   private async fallback(message: string): Promise<void> {
-    const wasRunning = ['running', 'preparing'].includes(store().run.status?.phase ?? '');
+    const wasRunning = ['running', 'preparing', 'paused'].includes(store().run.status?.phase ?? '');
     store().deviceNotice(`${message}. Switched to wasm${wasRunning ? ' and resumed the run from its last checkpoint' : ''}.`);
     this.client.terminate();
     this.requested = 'wasm';
@@ -189,7 +189,7 @@ export class Controller {
     const lm = this.lmSpec();
     s.runStarted(meta);
     await saveNewRun(meta, dataset.kind === 'byod' ? dataset.zip : null, lm.kind === 'files' ? lm.files : null).catch((err) => s.runError(`the run will not survive a reload: ${err.message}`));
-    await this.client.send<'ack'>({ type: 'start', runId: meta.id, config: meta.config, dataset, lm, paused: false, resume: false, logEvery: logEvery(meta.config.steps) });
+    await this.client.send<'ack'>({ type: 'start', runId: meta.id, config: meta.config, dataset, lm, paused: false, resume: false, logEvery: store().ui.readEvery ?? logEvery(meta.config.steps) });
   }
 
   /** Continue a restored run from its checkpoints (or from the start when it has none). */
@@ -201,7 +201,14 @@ export class Controller {
     const dataset: DatasetSpec = meta.datasetLabel.startsWith('emoji:') ? { kind: 'emoji', style: meta.datasetLabel.slice(6) as 'twemoji' | 'noto' } : this.datasetSpec();
     const lm: LmSpec = meta.lmLabel.endsWith('(shipped)') ? { kind: 'shipped' } : this.lmSpec();
     s.runResumed();
-    await this.client.send<'ack'>({ type: 'start', runId: meta.id, config: meta.config, dataset, lm, paused: false, resume: true, logEvery: logEvery(meta.config.steps) });
+    await this.client.send<'ack'>({ type: 'start', runId: meta.id, config: meta.config, dataset, lm, paused: false, resume: true, logEvery: store().ui.readEvery ?? logEvery(meta.config.steps) });
+  }
+
+  /** How often the worker reads training numbers back (a read-back waits for the device; fewer are faster on a GPU). */
+  setReadEvery(n: number | null): void {
+    store().setReadEvery(n);
+    const cfg = store().run.meta?.config;
+    if (cfg && store().run.status && ['running', 'paused'].includes(store().run.status!.phase)) void this.client.send<'ack'>({ type: 'set-config', logEvery: n ?? logEvery(cfg.steps) });
   }
 
   pause = () => this.client.send<'ack'>({ type: 'pause' });
@@ -225,6 +232,9 @@ export class Controller {
     store().vqStarted(steps);
     await this.client.send<'ack'>({ type: 'vq-train', dataset: this.datasetSpec(), steps });
   }
+
+  /** Destroy the WebGPU device in the worker, to see the fallback happen. */
+  loseDevice = () => this.client.send<'ack'>({ type: 'lose-device' });
 
   stopTokenizer = () => this.client.send<'ack'>({ type: 'vq-stop' });
 

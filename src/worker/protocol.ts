@@ -52,6 +52,8 @@ export type WorkerCommand =
   | { type: 'reset'; id: number }
   /** Change what can change mid-run (the logging interval; the rest needs a reset). */
   | { type: 'set-config'; id: number; logEvery: number }
+  /** Destroy the WebGPU device, as a driver reset would: shows the page's fallback (the Self-test card's button). */
+  | { type: 'lose-device'; id: number }
   /** Caption → image for each arm (seed 0) of the current experiment. */
   | { type: 'sample'; id: number; caption: string; count: number; temperature: number }
   /** One run's current weights as a GPT-2-layout checkpoint (safetensors + config + tokenizer ids' plan). */

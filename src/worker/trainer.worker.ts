@@ -96,6 +96,12 @@ async function handle(cmd: WorkerCommand): Promise<void> {
     case 'set-config':
       experiment.setLogEvery(cmd.logEvery);
       break;
+    case 'lose-device': {
+      const device = (tf.backend() as unknown as { device?: GPUDevice }).device;
+      if (!device) throw new Error(`there is no WebGPU device to lose: the backend is ${tf.getBackend()}`);
+      device.destroy();
+      break;
+    }
     case 'sample':
       await experiment.sample(cmd.id, cmd.caption, cmd.count, cmd.temperature);
       return;

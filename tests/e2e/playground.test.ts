@@ -229,7 +229,28 @@ describe('the playground', () => {
     await expect(l.page.getByTestId('tour').getAttribute('data-step')).resolves.toBe('4');
     await expect(l.page.getByTestId('panel-experiment').count()).resolves.toBe(1);
     await screenshot(l.page, 'tour-what-to-watch');
+    await l.page.getByTestId('tour').getByText('Close').click();
+    // A tablet: one column of charts, nothing cut off.
+    await l.page.setViewportSize({ width: 820, height: 1180 });
+    await l.page.waitForTimeout(800);
+    expect(await l.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(820);
+    await screenshot(l.page, 'tablet-experiment');
     expect(problems(l)).toEqual([]);
+    await l.page.close();
+  });
+
+  it('when the WebGPU device is lost, says so and carries on with wasm', async () => {
+    const l = await openPage(browser, `${base()}/?backend=webgpu#experiment`);
+    if (!(await l.page.evaluate(() => 'gpu' in navigator))) {
+      console.warn('skipped: this Chromium exposes no navigator.gpu');
+      return;
+    }
+    const backend = l.page.getByTestId('backend');
+    await expect.poll(() => backend.getAttribute('data-backend'), { timeout: 60_000 }).toBe('webgpu');
+    await l.page.getByTestId('lose-device').click();
+    await expect.poll(() => l.page.getByTestId('device-notice').textContent().catch(() => ''), { timeout: 60_000 }).toMatch(/WebGPU device was lost \(destroyed.*Switched to wasm/);
+    await expect.poll(() => backend.getAttribute('data-backend'), { timeout: 60_000 }).toBe('wasm');
+    await screenshot(l.page, 'device-lost-fallback');
     await l.page.close();
   });
 });

@@ -105,7 +105,10 @@ describe('ui slice', () => {
     expect(s.getState().ui.smoothing).toBe(0);
     s.getState().setChart({ logY: true, xAxis: 'tokens' });
     s.getState().setTour(2);
-    expect(s.getState().ui).toMatchObject({ panel: 'report', logY: true, logX: false, xAxis: 'tokens', tour: 2, showRecorded: true });
+    s.getState().setReadEvery(2.7);
+    expect(s.getState().ui).toMatchObject({ panel: 'report', logY: true, logX: false, xAxis: 'tokens', tour: 2, showRecorded: true, readEvery: 2 });
+    s.getState().setReadEvery(0);
+    expect(s.getState().ui.readEvery).toBe(1);
   });
 });
 

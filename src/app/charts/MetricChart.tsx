@@ -33,17 +33,19 @@ export function fmt(v: number): string {
   return v.toExponential(0);
 }
 
-const NOTHING: { records: MetricRecord[]; recorded: MetricRecord[] | null } = { records: [], recorded: null };
+const NO_RECORDS: MetricRecord[] = [];
 
 /** Follows the live and recorded records once a second (staggered by position, paused while off screen) and draws them. */
 export function MetricChart(props: Props) {
   const ref = useRef<HTMLDivElement>(null);
   const visible = useVisible(ref);
-  const input = useMemo(() => ({ records: props.records, recorded: props.recorded }), [props.records, props.recorded]);
-  const data = useThrottled(input, 1000, 110 * (props.index ?? 0), visible, NOTHING);
+  const offset = 110 * (props.index ?? 0);
+  // Live records follow while on screen; the recorded run (loaded once) always comes through, staggered.
+  const records = useThrottled(props.records, 1000, offset, visible, NO_RECORDS);
+  const recorded = useThrottled(props.recorded, 0, offset, true, null);
   return (
     <div ref={ref} className="chart-slot">
-      <ChartBody {...props} records={data.records} recorded={data.recorded} />
+      <ChartBody {...props} records={records} recorded={recorded} />
     </div>
   );
 }

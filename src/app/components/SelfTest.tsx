@@ -3,9 +3,11 @@ import { useAppStore } from '../store';
 
 interface Props {
   onRun: () => void;
+  /** Destroy the WebGPU device (shown only on WebGPU). */
+  onLoseDevice: () => void;
 }
 
-export function SelfTest({ onRun }: Props) {
+export function SelfTest({ onRun, onLoseDevice }: Props) {
   const device = useAppStore((s) => s.device);
   const r = device.selfTest;
   const median = r ? [...r.stepMs].sort((a, b) => a - b)[Math.floor(r.stepMs.length / 2)] : null;
@@ -18,7 +20,12 @@ export function SelfTest({ onRun }: Props) {
       </p>
       <button type="button" onClick={onRun} disabled={device.status !== 'ready' || device.selfTestRunning} data-testid="self-test-run">
         {device.selfTestRunning ? 'Training…' : 'Run 5 training steps'}
-      </button>
+      </button>{' '}
+      {device.choice?.backend === 'webgpu' && (
+        <button type="button" className="secondary" onClick={onLoseDevice} data-testid="lose-device" title="Destroy the GPU device as a driver reset would; the page moves to wasm and resumes a run from its checkpoints">
+          Simulate losing the GPU
+        </button>
+      )}
       {device.error && device.status === 'ready' && (
         <p className="error" role="alert">
           {device.error}

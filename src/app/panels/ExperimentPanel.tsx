@@ -57,10 +57,22 @@ export function Controls() {
 }
 
 function ChartSettings() {
+  const c = useController();
   const ui = useAppStore((s) => s.ui);
   const { setSmoothing, setChart } = useAppStore.getState();
   return (
     <div className="row chart-settings small">
+      <label title="Each read-back waits for the device; on a GPU, reading less often trains faster">
+        Read back every{' '}
+        <select value={ui.readEvery ?? 'auto'} onChange={(e) => c.setReadEvery(e.target.value === 'auto' ? null : Number(e.target.value))} data-testid="read-every">
+          <option value="auto">auto</option>
+          {[1, 2, 5, 10, 25].map((n) => (
+            <option key={n} value={n}>
+              {n} step{n === 1 ? '' : 's'}
+            </option>
+          ))}
+        </select>
+      </label>
       <label>
         Smoothing <input type="range" min={0} max={0.999} step={0.001} value={ui.smoothing} onChange={(e) => setSmoothing(Number(e.target.value))} aria-label="EMA smoothing" /> {ui.smoothing.toFixed(3)}
       </label>
