@@ -17,7 +17,7 @@ export function DeviceStrip() {
       </span>
       <span data-testid="tokens-per-second">{status?.tokensPerSecond ? `${Math.round(status.tokensPerSecond).toLocaleString()} tokens/s` : 'tokens/s —'}</span>
       <span>step {stepMs ? `${stepMs.toFixed(0)} ms` : '—'}</span>
-      <span data-testid="tensor-count">{status ? `${status.numTensors.toLocaleString()} tensors` : 'tensors —'}</span>
+      <span data-testid="tensor-count" data-tensors={status?.numTensors ?? ''}>{status ? `${status.numTensors.toLocaleString()} tensors` : 'tensors —'}</span>
       <span>{status ? mb(status.numBytes) : 'memory —'}</span>
       <span data-testid="eta">ETA {formatDuration(eta)}</span>
       {device.wakeLock && <span title="The screen stays on while training">screen kept awake</span>}
