@@ -36,14 +36,22 @@ function useUrlState(): void {
     const s = useAppStore.getState();
     const { config, basePreset, ignored } = setupFromQuery(window.location.search);
     s.loadConfig(config, basePreset, ignored);
-    const hash = window.location.hash.slice(1) as Panel;
-    if (PANELS.includes(hash)) s.setPanel(hash);
-    return useAppStore.subscribe((st, prev) => {
+    const fromHash = () => {
+      const hash = window.location.hash.slice(1) as Panel;
+      if (PANELS.includes(hash) && useAppStore.getState().ui.panel !== hash) useAppStore.getState().setPanel(hash);
+    };
+    fromHash();
+    window.addEventListener('hashchange', fromHash);
+    const unsubscribe = useAppStore.subscribe((st, prev) => {
       if (st.config === prev.config && st.ui.panel === prev.ui.panel && st.basePreset === prev.basePreset) return;
       const backend = new URLSearchParams(window.location.search).get('backend');
       const q = setupQuery(st.config, st.basePreset) + (backend ? `&backend=${encodeURIComponent(backend)}` : '');
       window.history.replaceState(null, '', `${window.location.pathname}?${q}#${st.ui.panel}`);
     });
+    return () => {
+      window.removeEventListener('hashchange', fromHash);
+      unsubscribe();
+    };
   }, []);
 }
 
