@@ -28,6 +28,11 @@ describe.each(['cpu', 'wasm'] as const)('GPT on %s', (backend) => {
     const logits = model.logits(idsT);
     const expLogits = ids.flatMap((row) => referenceLogits(config, W, row).flatMap((r) => Array.from(r)));
     const logitErr = expectAllclose(await logits.data(), expLogits, 1e-4, 1e-5);
+    // Only the last position (what generation uses) gives that position's reference logits.
+    const last = model.logits(idsT, 'gather', true);
+    expect(last.shape).toEqual([2, 1, config.vocabSize]);
+    expectAllclose(await last.data(), ids.flatMap((row) => Array.from(referenceLogits(config, W, row)[10])), 1e-4, 1e-5);
+    last.dispose();
     for (const mode of ['gather', 'onehot'] as const) {
       const nll = model.nll(idsT, mode);
       expect(nll.shape).toEqual([2, 10]);
@@ -126,6 +131,14 @@ describe('GPT init and generation', () => {
     expect(top1).toEqual(greedy);
     const again = await model.generate([[1, 2, 3, 4]], 8, { temperature: 1.5, topK: 0, seed: 1, allowed });
     expect(again).toEqual(out);
+    // Greedy decoding equals the argmax of the float64 reference at every step.
+    const W = weights64(model);
+    const ref = [5, 6];
+    for (let k = 0; k < 5; k++) {
+      const row = referenceLogits(tiny, W, ref)[ref.length - 1];
+      ref.push(row.indexOf(Math.max(...row)));
+    }
+    expect(greedy[0]).toEqual(ref);
     model.dispose();
   });
 });

@@ -180,7 +180,8 @@ export class GPT {
   }
 
   /** Logits (B, T, V) for int32 ids (B, T). */
-  logits(ids: tf.Tensor2D, mode: EmbedMode = 'gather'): tf.Tensor3D {
+  /** Next-token logits (B, T, V); with `lastOnly`, only the last position's (B, 1, V) — generation needs no more. */
+  logits(ids: tf.Tensor2D, mode: EmbedMode = 'gather', lastOnly = false): tf.Tensor3D {
     return tf.tidy(() => {
       const [B, T] = ids.shape;
       const { nEmbd: d, nLayer, layerNormEps: eps, vocabSize: V } = this.config;
@@ -192,10 +193,12 @@ export class GPT {
         x = tf.add(x, this.attention(layerNorm(x, this.p(h + 'ln_1.weight'), this.p(h + 'ln_1.bias'), eps) as tf.Tensor3D, i, causalBias));
         x = tf.add(x, this.mlp(layerNorm(x, this.p(h + 'ln_2.weight'), this.p(h + 'ln_2.bias'), eps) as tf.Tensor3D, i));
       }
+      if (lastOnly) x = tf.slice(x, [0, T - 1, 0], [B, 1, d]);
+      const n = lastOnly ? 1 : T;
       const xf = layerNorm(x, this.p('transformer.ln_f.weight'), this.p('transformer.ln_f.bias'), eps);
       const head = this.config.tieEmbeddings ? this.p('transformer.wte.weight') : this.p('lm_head.weight');
-      const out = mm(tf.reshape(xf, [B * T, d]), transposeLast2(head));
-      return tf.reshape(out, [B, T, V]) as tf.Tensor3D;
+      const out = mm(tf.reshape(xf, [B * n, d]), transposeLast2(head));
+      return tf.reshape(out, [B, n, V]) as tf.Tensor3D;
     });
   }
 
@@ -232,9 +235,7 @@ export class GPT {
       const context = seqs.map((s) => s.slice(start));
       const last = tf.tidy(() => {
         const ids = tf.tensor2d(context, [context.length, context[0].length], 'int32');
-        const lg = this.logits(ids, 'gather');
-        const [B, T] = ids.shape;
-        return tf.reshape(tf.slice(lg, [0, T - 1, 0], [B, 1, V]), [B, V]);
+        return tf.reshape(this.logits(ids, 'gather', true), [context.length, V]);
       });
       const values = (await last.data()) as Float32Array;
       last.dispose();
