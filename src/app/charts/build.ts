@@ -7,7 +7,8 @@
 import { METRICS } from '../../core/metrics';
 import { ARM_COLOURS } from '../../core/experiment/svg';
 import type { MetricRecord } from '../../worker/protocol';
-import { debiasedEma, forLogAxes, minMaxDownsample, seedBand, type BandPoint, type Point, type XAxis } from './series';
+import type { XAxis } from './series';
+import { debiasedEma, forLogAxes, minMaxDownsample, seedBand, toPoints, type BandPoint, type Logged, type Point } from './series';
 
 export interface ChartOptions {
   x: XAxis;
@@ -30,7 +31,7 @@ export const armColour = (arm: string) => ARM_COLOURS[arm] ?? '#374151';
 /** Seconds since the start of each run at each of its steps, from its logged speed/step_ms (steps between logs take the next logged time). */
 export function secondsByStep(records: MetricRecord[]): Map<string, Map<number, number>> {
   const byRun = new Map<string, { step: number; ms: number }[]>();
-  for (const r of records) if (r.metric === METRICS.stepMs) byRun.set(`${r.arm}/${r.seed}`, [...(byRun.get(`${r.arm}/${r.seed}`) ?? []), { step: r.step, ms: r.value }]);
+  for (const r of records) if (r.metric === METRICS.stepMs) groupInto(byRun, `${r.arm}/${r.seed}`).push({ step: r.step, ms: r.value });
   const out = new Map<string, Map<number, number>>();
   for (const [key, list] of byRun) {
     list.sort((a, b) => a.step - b.step);
@@ -47,33 +48,37 @@ export function secondsByStep(records: MetricRecord[]): Map<string, Map<number, 
   return out;
 }
 
-/** The x value of a record; null when seconds are asked for and the run has no timing at that step. */
-function xOf(r: MetricRecord, x: XAxis, seconds: Map<string, Map<number, number>>): number | null {
-  if (x === 'step') return r.step;
-  if (x === 'tokens') return r.tokens;
+/** The list under `key`, created empty on first use (appending stays linear in the number of records). */
+function groupInto<K, V>(m: Map<K, V[]>, key: K): V[] {
+  let list = m.get(key);
+  if (!list) m.set(key, (list = []));
+  return list;
+}
+
+/** Seconds at a record's step: its run's logged time there, else at the last logged step before it; NaN when unknown. */
+function secondsAt(r: MetricRecord, seconds: Map<string, Map<number, number>>): number {
   const m = seconds.get(`${r.arm}/${r.seed}`);
-  if (!m) return null;
+  if (!m) return NaN;
   if (m.has(r.step)) return m.get(r.step)!;
   let best: number | null = null;
   for (const s of m.keys()) if (s <= r.step && (best === null || s > best)) best = s;
-  return best === null ? null : m.get(best)!;
+  return best === null ? NaN : m.get(best)!;
 }
 
 export function armSeries(records: MetricRecord[], metric: string, o: ChartOptions): ArmSeries[] {
   const f = o.transform ?? ((v: number) => v);
-  const seconds = o.x === 'seconds' ? secondsByStep(records) : new Map<string, Map<number, number>>();
-  const runs = new Map<string, Map<number, Point[]>>();
+  // Seconds are worked out only when they are the x axis (otherwise NaN, never drawn).
+  const seconds = o.x === 'seconds' ? secondsByStep(records) : null;
+  const runs = new Map<string, Map<number, Logged[]>>();
   for (const r of records) {
     if (r.metric !== metric) continue;
-    const x = xOf(r, o.x, seconds);
-    if (x === null) continue;
-    const bySeed = runs.get(r.arm) ?? new Map<number, Point[]>();
-    bySeed.set(r.seed, [...(bySeed.get(r.seed) ?? []), { x, y: f(r.value) }]);
+    const bySeed = runs.get(r.arm) ?? new Map<number, Logged[]>();
     runs.set(r.arm, bySeed);
+    groupInto(bySeed, r.seed).push({ step: r.step, tokens: r.tokens, seconds: seconds ? secondsAt(r, seconds) : NaN, value: f(r.value) });
   }
   const out: ArmSeries[] = [];
   for (const [arm, bySeed] of runs) {
-    const seeds = [...bySeed.values()].map((s) => forLogAxes([...s].sort((a, b) => a.x - b.x), o.logX, o.logY));
+    const seeds = [...bySeed.values()].map((log) => forLogAxes(toPoints(log, o.x).filter((p) => Number.isFinite(p.x)).sort((a, b) => a.x - b.x), o.logX, o.logY));
     const raw = seedBand(seeds).map((p) => ({ x: p.x, y: p.mean }));
     const smooth = seedBand(seeds.map((s) => debiasedEma(s, o.smoothing)));
     out.push({ arm, raw: minMaxDownsample(raw, o.budget), smooth: downsampleBand(smooth, o.budget) });
