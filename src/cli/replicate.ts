@@ -26,6 +26,7 @@ import { VQVAE } from '../core/nn/vqvae';
 import { DEFAULT_VQ_TRAIN, VQTrainer, evaluateVQ } from '../core/vq/train';
 import { ExperimentRunner, type MetricRecord } from '../core/experiment/runner';
 import { restoreRun, saveRun } from '../core/experiment/resume';
+import { recordsToResume, restoredSteps } from '../core/experiment/resume-records';
 import { metricsCsv } from '../core/experiment/report';
 import { reportHtml } from '../core/experiment/html';
 import { METRICS } from '../core/metrics';
@@ -144,8 +145,7 @@ async function main(): Promise<void> {
       await restoreRun(runner, files, dir);
       log(`replicate: resumed ${run.arm.name} seed ${run.seed} at step ${run.step}`);
     }
-    const stepOf = new Map(runner.runs.map((r) => [`${r.arm.name}/${r.seed}`, r.step]));
-    earlier = saved.filter((r) => r.step <= (stepOf.get(`${r.arm}/${r.seed}`) ?? 0) && (stepOf.get(`${r.arm}/${r.seed}`) ?? 0) > 0);
+    earlier = recordsToResume(saved, restoredSteps(runner));
   }
   writeFileSync(partial, earlier.map((r) => JSON.stringify(r)).join('\n') + (earlier.length ? '\n' : ''));
   const stopAt = a['stop-at'] === undefined ? cfg.steps : Number(a['stop-at']);

@@ -5,14 +5,15 @@
  * export asked for mid-run waits for the round in flight. Pause stops after the current round.
  */
 import * as tf from '@tensorflow/tfjs';
-import { loadGPT2, saveGPT2 } from '../core/checkpoint/gpt2';
+import { loadGPT2 } from '../core/checkpoint/gpt2';
 import { checkpointTokenizer } from '../core/checkpoint/tokenizer';
 import { memorySource, type FileSource } from '../core/checkpoint/source';
 import { loadVQ } from '../core/checkpoint/vq';
 import type { ExperimentConfig } from '../core/experiment/config';
 import { finishExperiment, lossByPosition } from '../core/experiment/finish';
 import { prepareExperiment, pretrainingCorpus, type ImageSplits } from '../core/experiment/prepare';
-import { restoreRun, saveRun } from '../core/experiment/resume';
+import { restoreRun, saveRun, saveRunWeights } from '../core/experiment/resume';
+import { recordsToResume, restoredSteps } from '../core/experiment/resume-records';
 import { ExperimentRunner, type MetricRecord, type Run } from '../core/experiment/runner';
 import { sampleImages } from '../core/experiment/samples';
 import type { ExperimentData } from '../core/experiment/data';
@@ -117,8 +118,7 @@ export class ExperimentSession {
             this.status('preparing', `resumed ${run.arm.name} seed ${run.seed} at step ${run.step}`);
           }
           // Keep each run's records up to its checkpoint; what came after is redone.
-          const stepOf = new Map(this.runner.runs.map((r) => [`${r.arm.name}/${r.seed}`, r.step > 0 ? r.step : -1]));
-          this.records = (await loadMetrics(this.runId)).filter((r) => r.step <= (stepOf.get(`${r.arm}/${r.seed}`) ?? -1));
+          this.records = recordsToResume(await loadMetrics(this.runId), restoredSteps(this.runner));
           await replaceMetrics(this.runId, this.records);
           this.post({ type: 'records', id: null, records: this.records });
         }
@@ -261,7 +261,7 @@ export class ExperimentSession {
   async export(cmd: Extract<WorkerCommand, { type: 'export' }>): Promise<void> {
     const run = this.runner?.runs.find((r) => r.arm.name === cmd.arm && r.seed === cmd.seed);
     if (!run) throw new Error(`no run ${cmd.arm} seed ${cmd.seed} in this experiment`);
-    const files = await this.exclusive(async () => saveGPT2(run.model, { provenance: { arm: run.arm.name, seed: run.seed, step: run.step, vocab: this.data!.plan } }));
+    const files = await this.exclusive(async () => saveRunWeights(run, this.data!.plan));
     this.post({ type: 'export', id: cmd.id, name: `${run.arm.name}-s${run.seed}-step${run.step}`, files: [...files] });
   }
 

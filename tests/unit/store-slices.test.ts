@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { PRESETS } from '../../src/core/experiment/config';
 import { createAppStore } from '../../src/app/store';
 import { setupFromQuery, setupQuery } from '../../src/app/store/config';
-import { recordsToResume, type RunMeta } from '../../src/app/store/runs';
+import { type RunMeta } from '../../src/app/store/runs';
+import { recordsToResume } from '../../src/core/experiment/resume-records';
 import type { Finished, MetricRecord, RunStatus } from '../../src/worker/protocol';
 
 const rec = (arm: string, seed: number, step: number): MetricRecord => ({ arm, seed, step, tokens: step * 10, metric: 'train/loss', value: 1 / (step + 1) });

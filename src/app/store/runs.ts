@@ -1,6 +1,7 @@
 // Runs slice: the experiment the page is showing — its status, every metric record, samples, heatmaps, the finished
 // report — and the recorded run drawn behind the live curves.
 import type { StateCreator } from 'zustand';
+import { recordsToResume } from '../../core/experiment/resume-records';
 import type { RunMeta } from '../../worker/persist';
 import type { Finished, MetricRecord, Picture, RunStatus, SampleSet, WorkerEvent } from '../../worker/protocol';
 
@@ -95,8 +96,3 @@ export const createRunsSlice: StateCreator<RunsSlice, [], [], RunsSlice> = (set)
     })),
   vqFailed: (error) => set((s) => ({ vq: { ...(s.vq ?? { steps: 0, history: [], originals: [], reconstructions: [] }), running: false, error } })),
 });
-
-/** Records a resumed run keeps: each run's records up to its checkpointed step (later ones are redone). */
-export function recordsToResume(records: MetricRecord[], checkpoints: Record<string, number>): MetricRecord[] {
-  return records.filter((r) => r.step <= (checkpoints[`${r.arm}/${r.seed}`] ?? -1));
-}

@@ -8,8 +8,13 @@ import { parseSafetensors, writeSafetensors } from '../checkpoint/safetensors';
 import { memorySource } from '../checkpoint/source';
 import type { ExperimentRunner, Run } from './runner';
 
+/** The run's weights alone, as a GPT-2-layout checkpoint whose provenance names arm, seed, step and vocabulary. */
+export function saveRunWeights(run: Run, plan: unknown): Map<string, Uint8Array> {
+  return saveGPT2(run.model, { provenance: { arm: run.arm.name, seed: run.seed, step: run.step, vocab: plan } });
+}
+
 export function saveRun(run: Run, plan: unknown): Map<string, Uint8Array> {
-  const files = saveGPT2(run.model, { provenance: { arm: run.arm.name, seed: run.seed, step: run.step, vocab: plan } });
+  const files = saveRunWeights(run, plan);
   const state = run.opt.getState();
   const tensors = [...state.m].flatMap(([name, m]) => {
     const shape = run.model.params.get(name)!.shape;
