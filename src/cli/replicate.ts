@@ -28,7 +28,6 @@ import { ExperimentRunner, type MetricRecord } from '../core/experiment/runner';
 import { restoreRun, saveRun } from '../core/experiment/resume';
 import { recordsToResume, restoredSteps } from '../core/experiment/resume-records';
 import { metricsCsv } from '../core/experiment/report';
-import { reportHtml } from '../core/experiment/html';
 import { METRICS } from '../core/metrics';
 import { PNG } from 'pngjs';
 import { loadByod, splitByod } from './data/datasets';
@@ -161,16 +160,15 @@ async function main(): Promise<void> {
 
   // Samples, quality figure, analysis and the report with its verdict (the core's, shared with the playground).
   const corpus = await pretrainingCorpus(readPublicData);
-  const seconds = () => Math.round((performance.now() - t0) / 1000);
-  const fin = await finishExperiment(runner, { cfg, data, images, lm, vq, corpus, encodePng: pngDataUrl, log: (s) => log(`replicate: ${s}`) }, records, { backend: choice.backend, lm: a.lm, vq: a.vq, dataset: a.dataset ?? 'emoji-twemoji', trainImages: data.train.count, valImages: data.val.count, meanCaptionTokens: meanCaption, imageTokens: data.imageTokens, command: `npm run replicate -- ${process.argv.slice(2).join(' ')}` });
+  const fin = await finishExperiment(runner, { cfg, data, images, lm, vq, corpus, encodePng: pngDataUrl, log: (s) => log(`replicate: ${s}`), startedAt: t0 }, records, { backend: choice.backend, lm: a.lm, vq: a.vq, dataset: a.dataset ?? images.name, meanCaptionTokens: meanCaption, command: `npm run replicate -- ${process.argv.slice(2).join(' ')}` });
   vq.dispose();
-  const report = { ...fin.report, meta: { ...fin.report.meta, seconds: seconds() } };
+  const { report } = fin;
   writeFileSync(join(a.out, 'report.json'), JSON.stringify(report, null, 2) + '\n');
   writeFileSync(join(a.out, 'metrics.csv'), metricsCsv(records));
   writeFileSync(join(a.out, 'sections.html'), fin.sections.join('\n'));
-  writeFileSync(join(a.out, 'report.html'), reportHtml(report, records, fin.sections));
+  writeFileSync(join(a.out, 'report.html'), fin.html);
   for (const eff of [report.effects.image_loss, report.effects.caption_gap, report.effects.forgetting]) log(`  ${eff.sentence}`);
-  log(`replicate: done in ${(seconds() / 60).toFixed(1)} min → ${a.out}/report.html`);
+  log(`replicate: done in ${((performance.now() - t0) / 60_000).toFixed(1)} min → ${a.out}/report.html`);
   runner.dispose();
   lm.dispose();
 }

@@ -221,7 +221,7 @@ export class ExperimentSession {
     this.status('finishing', 'sampling images, judging quality and writing the report');
     await this.exclusive(async () => {
       const corpus = await pretrainingCorpus(readPublicData);
-      const fin = await finishExperiment(runner, { cfg: this.cfg!, data: this.data!, images: this.images!, lm: this.lm!, vq: this.vq!, corpus, encodePng: pngDataUrlBrowser, log: (s) => this.status('finishing', s) }, this.records, { backend: tf.getBackend(), dataset: this.images!.name, trainImages: this.data!.train.count, valImages: this.data!.val.count, meanCaptionTokens: this.meanCaption, imageTokens: this.data!.imageTokens, seconds: Math.round((performance.now() - this.t0) / 1000), generator: 'the Tabula Rasa playground' });
+      const fin = await finishExperiment(runner, { cfg: this.cfg!, data: this.data!, images: this.images!, lm: this.lm!, vq: this.vq!, corpus, encodePng: pngDataUrlBrowser, log: (s) => this.status('finishing', s), startedAt: this.t0 }, this.records, { backend: tf.getBackend(), meanCaptionTokens: this.meanCaption, generator: 'the Tabula Rasa playground' });
       const finished = { report: fin.report, html: fin.html, analysis: fin.analysis, quality: fin.quality, imageLossByPosition: fin.imageLossByPosition };
       await this.save('the report', () => saveFinished(this.runId, finished));
       this.post({ type: 'finished', id: null, finished });

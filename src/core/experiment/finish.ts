@@ -1,7 +1,8 @@
 /**
  * After the last step: the per-position heatmaps, caption → image samples of each arm (seed 0), the quality figure
  * (emoji only), the token and caption analysis, and the report with its verdict — shared by `npm run replicate`
- * and the playground's worker. PNG encoding is passed in (pngjs in Node, OffscreenCanvas in the worker).
+ * and the playground's worker. PNG encoding is passed in (pngjs in Node, OffscreenCanvas in the worker). The report's
+ * meta gets the data sizes and the seconds since `startedAt` (performance.now() when the experiment began).
  */
 import type { VQVAE } from '../nn/vqvae';
 import type { GPT } from '../nn/gpt';
@@ -40,8 +41,9 @@ export function lossByPosition(runner: ExperimentRunner): Record<string, number[
 
 export async function finishExperiment(
   runner: ExperimentRunner,
-  ctx: { cfg: ExperimentConfig; data: ExperimentData; images: ImageSplits; lm: GPT; vq: VQVAE; corpus: string; encodePng: PngEncoder; log?: (s: string) => void },
+  ctx: { cfg: ExperimentConfig; data: ExperimentData; images: ImageSplits; lm: GPT; vq: VQVAE; corpus: string; encodePng: PngEncoder; log?: (s: string) => void; startedAt: number },
   records: MetricRecord[],
+  /** Facts only the caller knows (backend, command …); they override the ones derived here. */
   meta: Record<string, unknown>,
 ): Promise<Finished> {
   const { cfg, data, images, vq } = ctx;
@@ -68,6 +70,7 @@ export async function finishExperiment(
   const analysis = await analyse(cfg, data, ctx.lm, ctx.corpus);
   sections.push(analysisSection(analysis));
   const stopped = runner.runs.filter((r) => r.stopped).map((r) => r.stopped);
-  const report = buildReport(cfg, records, { analysis, quality, imageLossByPosition, stopped, ...meta });
+  const derived = { dataset: images.name, trainImages: data.train.count, valImages: data.val.count, imageTokens: data.imageTokens, seconds: Math.round((performance.now() - ctx.startedAt) / 1000) };
+  const report = buildReport(cfg, records, { analysis, quality, imageLossByPosition, stopped, ...derived, ...meta });
   return { report, sections, html: reportHtml(report, records, sections), imageLossByPosition, samples, quality, analysis };
 }
