@@ -5,7 +5,8 @@
  * device is lost. Components call it; they never talk to the worker themselves.
  */
 import { metricsCsv } from '../core/experiment/report';
-import type { CaptionLevel, DatasetSpec, LmSpec, WorkerEvent } from '../worker/protocol';
+import type { ExperimentConfig } from '../core/experiment/config';
+import type { CaptionLevel, DatasetChoice, DatasetSpec, LmChoice, LmSpec, WorkerEvent } from '../worker/protocol';
 import { deleteRun, getSpeed, loadCheckpoint, loadCurrent, saveNewRun, setSpeed, type RunMeta } from '../worker/persist';
 import { download, zipFiles } from './download';
 import { useAppStore } from './store';
@@ -55,7 +56,7 @@ export class Controller {
     this.datasetZip = saved.run.datasetZip;
     this.lmFiles = saved.run.lmFiles;
     store().runRestored(saved.run.meta, saved.records, saved.run.checkpoints, saved.run.finished);
-    if (saved.run.meta.datasetLabel.startsWith('zip:') && this.datasetZip) store().setDataset({ kind: 'byod', name: saved.run.meta.datasetLabel.slice(4) });
+    if (saved.run.meta.dataset.kind === 'byod' && this.datasetZip) store().setDataset(saved.run.meta.dataset);
   }
 
   private onEvent(e: WorkerEvent): void {
@@ -147,18 +148,21 @@ export class Controller {
     }
   }
 
-  private datasetSpec(): DatasetSpec {
-    const d = store().dataset;
+  private datasetSpec(d: DatasetChoice = store().dataset): DatasetSpec {
     if (d.kind === 'emoji') return d;
     if (!this.datasetZip) throw new Error('drop your dataset (a .zip or a folder) on the Data panel again: it is not in memory');
-    return { kind: 'byod', name: d.name, zip: this.datasetZip };
+    return { ...d, zip: this.datasetZip };
   }
 
-  private lmSpec(): LmSpec {
-    const lm = store().lm;
+  private lmSpec(lm: LmChoice = store().lm): LmSpec {
     if (lm.kind === 'shipped') return lm;
     if (!this.lmFiles) throw new Error('pick your LM folder again: its files are not in memory');
-    return { kind: 'files', name: lm.name, files: this.lmFiles };
+    return { ...lm, files: this.lmFiles };
+  }
+
+  /** Have the worker prepare and run `meta`'s experiment, fresh or from its saved checkpoints. */
+  private launch(meta: RunMeta, resume: boolean, dataset: DatasetSpec, lm: LmSpec) {
+    return this.client.send<'ack'>({ type: 'start', runId: meta.id, config: meta.config, dataset, lm, paused: false, resume, logEvery: readEvery(meta.config) });
   }
 
   async loadData(level: CaptionLevel) {
@@ -183,13 +187,12 @@ export class Controller {
   async start(): Promise<void> {
     await this.ready;
     const s = store();
-    const d = s.dataset;
-    const meta: RunMeta = { id: crypto.randomUUID(), config: s.config, datasetLabel: d.kind === 'emoji' ? `emoji:${d.style}` : `zip:${d.name}`, lmLabel: s.lm.kind === 'shipped' ? 'lm-austen (shipped)' : s.lm.name, backend: s.device.choice?.backend ?? '?', createdAt: Date.now() };
-    const dataset = this.datasetSpec();
-    const lm = this.lmSpec();
+    const meta: RunMeta = { id: crypto.randomUUID(), config: s.config, dataset: s.dataset, lm: s.lm, backend: s.device.choice?.backend ?? '?', createdAt: Date.now() };
+    const dataset = this.datasetSpec(meta.dataset);
+    const lm = this.lmSpec(meta.lm);
     s.runStarted(meta);
     await saveNewRun(meta, dataset.kind === 'byod' ? dataset.zip : null, lm.kind === 'files' ? lm.files : null).catch((err) => s.runError(`the run will not survive a reload: ${err.message}`));
-    await this.client.send<'ack'>({ type: 'start', runId: meta.id, config: meta.config, dataset, lm, paused: false, resume: false, logEvery: store().ui.readEvery ?? logEvery(meta.config.steps) });
+    await this.launch(meta, false, dataset, lm);
   }
 
   /** Continue a restored run from its checkpoints (or from the start when it has none). */
@@ -198,17 +201,17 @@ export class Controller {
     const s = store();
     const meta = s.run.meta;
     if (!meta) throw new Error('no run to resume');
-    const dataset: DatasetSpec = meta.datasetLabel.startsWith('emoji:') ? { kind: 'emoji', style: meta.datasetLabel.slice(6) as 'twemoji' | 'noto' } : this.datasetSpec();
-    const lm: LmSpec = meta.lmLabel.endsWith('(shipped)') ? { kind: 'shipped' } : this.lmSpec();
+    const dataset = this.datasetSpec(meta.dataset);
+    const lm = this.lmSpec(meta.lm);
     s.runResumed();
-    await this.client.send<'ack'>({ type: 'start', runId: meta.id, config: meta.config, dataset, lm, paused: false, resume: true, logEvery: store().ui.readEvery ?? logEvery(meta.config.steps) });
+    await this.launch(meta, true, dataset, lm);
   }
 
   /** How often the worker reads training numbers back (a read-back waits for the device; fewer are faster on a GPU). */
   setReadEvery(n: number | null): void {
     store().setReadEvery(n);
     const cfg = store().run.meta?.config;
-    if (cfg && store().run.status && ['running', 'paused'].includes(store().run.status!.phase)) void this.client.send<'ack'>({ type: 'set-config', logEvery: n ?? logEvery(cfg.steps) });
+    if (cfg && store().run.status && ['running', 'paused'].includes(store().run.status!.phase)) void this.client.send<'ack'>({ type: 'set-config', logEvery: readEvery(cfg) });
   }
 
   pause = () => this.client.send<'ack'>({ type: 'pause' });
@@ -268,7 +271,5 @@ export class Controller {
   }
 }
 
-/** Read training numbers back every N steps: every step for short runs, ~400 points per curve for long ones. */
-export function logEvery(steps: number): number {
-  return Math.max(1, Math.floor(steps / 400));
-}
+/** The read-back interval for a run: the page's choice, else automatic (every step for short runs, ~400 points per curve for long ones). */
+const readEvery = (cfg: ExperimentConfig) => store().ui.readEvery ?? Math.max(1, Math.floor(cfg.steps / 400));

@@ -6,13 +6,13 @@
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { ExperimentConfig } from '../core/experiment/config';
-import type { Finished, MetricRecord, SavedCheckpoint } from './protocol';
+import type { DatasetChoice, Finished, LmChoice, MetricRecord, SavedCheckpoint } from './protocol';
 
 export interface RunMeta {
   id: string;
   config: ExperimentConfig;
-  datasetLabel: string;
-  lmLabel: string;
+  dataset: DatasetChoice;
+  lm: LmChoice;
   backend: string;
   createdAt: number;
 }

@@ -15,11 +15,15 @@ import type { CaptionLevel } from '../core/data/captions';
 export type { BackendChoice, BackendName, Refusal, RefusalReason, AdapterInfo } from '../core/backend';
 export type { ExperimentConfig, MetricRecord, Report, Analysis, Quality, Problem, CaptionLevel };
 
-/** Which images the experiment and the tokenizer use. */
-export type DatasetSpec = { kind: 'emoji'; style: 'twemoji' | 'noto' } | { kind: 'byod'; name: string; zip: Uint8Array };
+/** Which images a run uses, by name (what the page keeps in its store and with a saved run). */
+export type DatasetChoice = { kind: 'emoji'; style: 'twemoji' | 'noto' } | { kind: 'byod'; name: string };
+/** Which pre-trained LM, by name: the shipped one, or a GPT-2-layout folder the user picked. */
+export type LmChoice = { kind: 'shipped' } | { kind: 'files'; name: string };
 
-/** The pre-trained LM: the shipped one, or a GPT-2-layout folder the user picked (its files by name). */
-export type LmSpec = { kind: 'shipped' } | { kind: 'files'; name: string; files: [string, Uint8Array][] };
+/** A dataset choice with its bytes, as the worker needs it. */
+export type DatasetSpec = Extract<DatasetChoice, { kind: 'emoji' }> | (Extract<DatasetChoice, { kind: 'byod' }> & { zip: Uint8Array });
+/** An LM choice with its files (by name), as the worker needs it. */
+export type LmSpec = Extract<LmChoice, { kind: 'shipped' }> | (Extract<LmChoice, { kind: 'files' }> & { files: [string, Uint8Array][] });
 
 /** A run's resumable state (resume.ts files), as the worker saves it in IndexedDB. */
 export interface SavedCheckpoint {

@@ -9,7 +9,7 @@ import type { Finished, MetricRecord, RunStatus } from '../../src/worker/protoco
 
 const rec = (arm: string, seed: number, step: number): MetricRecord => ({ arm, seed, step, tokens: step * 10, metric: 'train/loss', value: 1 / (step + 1) });
 const status = (phase: RunStatus['phase'], step = 0, message = ''): RunStatus => ({ phase, message, step, steps: 10, runs: 2, roundMs: 100, tokensPerSecond: 1000, numTensors: 5, numBytes: 1024, meanCaption: 12, imageTokens: 64 });
-const meta: RunMeta = { id: 'r1', config: PRESETS.smoke, datasetLabel: 'emoji:twemoji', lmLabel: 'lm-austen (shipped)', backend: 'wasm', createdAt: 0 };
+const meta: RunMeta = { id: 'r1', config: PRESETS.smoke, dataset: { kind: 'emoji', style: 'twemoji' }, lm: { kind: 'shipped' }, backend: 'wasm', createdAt: 0 };
 
 describe('config slice', () => {
   it('starts on the classroom preset; a changed field makes it custom; a preset resets every field', () => {

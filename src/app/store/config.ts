@@ -3,8 +3,9 @@ import type { StateCreator } from 'zustand';
 import { PRESETS, type ArmName, type ExperimentConfig } from '../../core/experiment/config';
 import { configFromQuery, configToQuery } from './url-config';
 
-export type DatasetChoice = { kind: 'emoji'; style: 'twemoji' | 'noto' } | { kind: 'byod'; name: string };
-export type LmChoice = { kind: 'shipped' } | { kind: 'files'; name: string };
+import type { DatasetChoice, LmChoice } from '../../worker/protocol';
+
+export type { DatasetChoice, LmChoice };
 
 export interface ConfigSlice {
   config: ExperimentConfig;
