@@ -67,7 +67,7 @@ export class ExperimentSession {
     this.message = message;
     const mem = tf.memory();
     const step = this.runner ? Math.max(0, ...this.runner.runs.map((r) => r.step)) : 0;
-    const s: RunStatus = { phase, message, step, steps: this.cfg?.steps ?? 0, runs: this.runner?.runs.length ?? 0, roundMs: this.roundMs, tokensPerSecond: this.tokensPerSecond, numTensors: mem.numTensors, numBytes: mem.numBytes, meanCaption: this.meanCaption, imageTokens: this.data?.imageTokens ?? null };
+    const s: RunStatus = { phase, message, step, steps: this.cfg?.steps ?? 0, runs: this.runner?.runs.length ?? 0, roundMs: this.roundMs, tokensPerSecond: this.tokensPerSecond, numTensors: mem.numTensors, numBytes: mem.numBytes };
     this.post({ type: 'status', id: null, status: s });
   }
 

@@ -6,7 +6,16 @@
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { ExperimentConfig } from '../core/experiment/config';
-import type { DatasetChoice, Finished, LmChoice, MetricRecord, SavedCheckpoint } from './protocol';
+import type { DatasetChoice, Finished, LmChoice, MetricRecord } from './protocol';
+
+/** A run's resumable state (resume.ts files), as the worker saves it in IndexedDB. */
+export interface SavedCheckpoint {
+  arm: string;
+  seed: number;
+  step: number;
+  files: [string, Uint8Array][];
+}
+
 
 export interface RunMeta {
   id: string;

@@ -25,14 +25,6 @@ export type DatasetSpec = Extract<DatasetChoice, { kind: 'emoji' }> | (Extract<D
 /** An LM choice with its files (by name), as the worker needs it. */
 export type LmSpec = Extract<LmChoice, { kind: 'shipped' }> | (Extract<LmChoice, { kind: 'files' }> & { files: [string, Uint8Array][] });
 
-/** A run's resumable state (resume.ts files), as the worker saves it in IndexedDB. */
-export interface SavedCheckpoint {
-  arm: string;
-  seed: number;
-  step: number;
-  files: [string, Uint8Array][];
-}
-
 export type WorkerCommand =
   /** Pick and start a backend. `backend` is the raw `?backend=` value (null or unknown: auto). */
   | { type: 'init'; id: number; backend: string | null }
@@ -109,9 +101,6 @@ export interface RunStatus {
   tokensPerSecond: number | null;
   numTensors: number;
   numBytes: number;
-  /** Mean caption length in ids and image tokens per image (image:text ratio). */
-  meanCaption: number | null;
-  imageTokens: number | null;
 }
 
 export interface SampleSet {

@@ -28,8 +28,6 @@ export interface RunsSlice {
     meta: RunMeta | null;
     status: RunStatus | null;
     records: MetricRecord[];
-    /** Bumped on every change to `records`, so charts can memoise cheaply. */
-    version: number;
     live: SampleSet | null;
     custom: SampleSet | null;
     heatmap: { step: number; byArm: Record<string, number[]> } | null;
@@ -62,7 +60,7 @@ export interface RunsSlice {
   vqFailed: (message: string) => void;
 }
 
-const empty: RunsSlice['run'] = { meta: null, status: null, records: [], version: 0, live: null, custom: null, heatmap: null, finished: null, checkpoints: {}, restored: false, error: null };
+const empty: RunsSlice['run'] = { meta: null, status: null, records: [], live: null, custom: null, heatmap: null, finished: null, checkpoints: {}, restored: false, error: null };
 
 export const createRunsSlice: StateCreator<RunsSlice, [], [], RunsSlice> = (set) => ({
   run: empty,
@@ -70,18 +68,18 @@ export const createRunsSlice: StateCreator<RunsSlice, [], [], RunsSlice> = (set)
   vq: null,
   runStarted: (meta) => set({ run: { ...empty, meta } }),
   runStatus: (status) => set((s) => ({ run: { ...s.run, status, error: status.phase === 'failed' ? status.message : s.run.error } })),
-  runMetrics: (records) => set((s) => (records.length ? { run: { ...s.run, records: s.run.records.concat(records), version: s.run.version + 1 } } : s)),
+  runMetrics: (records) => set((s) => (records.length ? { run: { ...s.run, records: s.run.records.concat(records) } } : s)),
   runSamples: (x) => set((s) => ({ run: { ...s.run, [x.custom ? 'custom' : 'live']: x } })),
   runHeatmap: (step, byArm) => set((s) => ({ run: { ...s.run, heatmap: { step, byArm } } })),
   runCheckpoint: (arm, seed, step) => set((s) => ({ run: { ...s.run, checkpoints: { ...s.run.checkpoints, [`${arm}/${seed}`]: step } } })),
   runFinished: (finished) => set((s) => ({ run: { ...s.run, finished, heatmap: { step: s.run.status?.step ?? 0, byArm: finished.imageLossByPosition } } })),
   runError: (error) => set((s) => ({ run: { ...s.run, error } })),
   runRestored: (meta, records, checkpoints, finished) =>
-    set({ run: { ...empty, meta, records, version: 1, checkpoints, finished, restored: true, heatmap: finished ? { step: 0, byArm: finished.imageLossByPosition } : null } }),
+    set({ run: { ...empty, meta, records, checkpoints, finished, restored: true, heatmap: finished ? { step: 0, byArm: finished.imageLossByPosition } : null } }),
   runCleared: () => set({ run: empty }),
   setRecorded: (recorded) => set({ recorded }),
-  runResumed: () => set((s) => ({ run: { ...s.run, records: recordsToResume(s.run.records, s.run.checkpoints), version: s.run.version + 1, restored: false, finished: null, error: null, live: null, custom: null } })),
-  runRecords: (records) => set((s) => ({ run: { ...s.run, records, version: s.run.version + 1 } })),
+  runResumed: () => set((s) => ({ run: { ...s.run, records: recordsToResume(s.run.records, s.run.checkpoints), restored: false, finished: null, error: null, live: null, custom: null } })),
+  runRecords: (records) => set((s) => ({ run: { ...s.run, records } })),
   vqStarted: (steps) => set({ vq: { running: true, steps, history: [], originals: [], reconstructions: [], error: null } }),
   vqProgress: (e) =>
     set((s) => ({
