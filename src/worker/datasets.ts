@@ -4,7 +4,7 @@ import { captionOf, splitIndices, type CaptionLevel } from '../core/data/caption
 import { loadByodZip, type ByodDataset } from '../core/data/byod';
 import { loadEmojiDataset, type EmojiDataset } from '../core/data/emoji';
 import { byodSplits, emojiSplits, type ImageSplits } from '../core/experiment/prepare';
-import { decodeImageBrowser, readPublicData, toPicture } from './browser-io';
+import { decodeImageBrowser, readPublicData, toPictures } from './browser-io';
 import type { DataSummary, DatasetSpec } from './protocol';
 
 const emoji = new Map<string, Promise<EmojiDataset>>();
@@ -40,8 +40,7 @@ export async function summarise(spec: DatasetSpec, level: CaptionLevel, preview:
     const val = splitIndices(items, 'val');
     // An even spread over the whole set, so the grid shows faces, animals, food, flags …
     const pick = Array.from({ length: Math.min(preview, items.length) }, (_, k) => Math.floor((k * items.length) / Math.min(preview, items.length)));
-    const px = ds.pixels(pick);
-    const size = ds.meta.cell;
+    const pictures = toPictures(ds.pixels(pick), ds.meta.cell, pick.length);
     return {
       name: `${ds.meta.title} (${ds.meta.licence})`,
       images: items.length - ds.meta.missing.length,
@@ -49,7 +48,7 @@ export async function summarise(spec: DatasetSpec, level: CaptionLevel, preview:
       valImages: val.length,
       problems: [],
       refused: null,
-      preview: pick.map((i, k) => ({ caption: captionOf(items[i], level), picture: toPicture(px, size, k * size * size * 3) })),
+      preview: pick.map((i, k) => ({ caption: captionOf(items[i], level), picture: pictures[k] })),
     };
   }
   const ds = await byodDataset(spec.name, spec.zip);
@@ -57,8 +56,7 @@ export async function summarise(spec: DatasetSpec, level: CaptionLevel, preview:
   if (ds.refused || !ds.images.length) return summary;
   const s = byodSplits(ds);
   summary.trainImages = s.trainCount;
-  summary.valImages = s.valCount === s.trainCount && ds.images.length < 10 ? 0 : s.valCount;
-  const n = Math.min(preview, s.trainCount);
-  summary.preview = Array.from({ length: n }, (_, k) => ({ caption: s.trainCaptions[k], picture: toPicture(s.train, s.size, k * s.size * s.size * 3) }));
+  summary.valImages = ds.images.length - s.trainCount; // 0 when a tiny set validates on its training images
+  summary.preview = toPictures(s.train, s.size, Math.min(preview, s.trainCount)).map((picture, k) => ({ caption: s.trainCaptions[k], picture }));
   return summary;
 }

@@ -62,12 +62,16 @@ export class ExperimentSession {
     return next;
   }
 
+  /** The furthest step any run has reached (0 before the runner exists). */
+  private step(): number {
+    return this.runner ? Math.max(0, ...this.runner.runs.map((r) => r.step)) : 0;
+  }
+
   private status(phase: RunPhase = this.phase, message = this.message): void {
     this.phase = phase;
     this.message = message;
     const mem = tf.memory();
-    const step = this.runner ? Math.max(0, ...this.runner.runs.map((r) => r.step)) : 0;
-    const s: RunStatus = { phase, message, step, steps: this.cfg?.steps ?? 0, runs: this.runner?.runs.length ?? 0, roundMs: this.roundMs, tokensPerSecond: this.tokensPerSecond, numTensors: mem.numTensors, numBytes: mem.numBytes };
+    const s: RunStatus = { phase, message, step: this.step(), steps: this.cfg?.steps ?? 0, runs: this.runner?.runs.length ?? 0, roundMs: this.roundMs, tokensPerSecond: this.tokensPerSecond, numTensors: mem.numTensors, numBytes: mem.numBytes };
     this.post({ type: 'status', id: null, status: s });
   }
 
@@ -85,7 +89,7 @@ export class ExperimentSession {
     this.lastFlush = performance.now();
   }
 
-  private async loadLm(spec: LmSpec): Promise<FileSource> {
+  private lmSource(spec: LmSpec): FileSource {
     return spec.kind === 'shipped' ? shippedModel('lm-austen') : memorySource(spec.name, new Map(spec.files));
   }
 
@@ -99,7 +103,7 @@ export class ExperimentSession {
     this.status('preparing', 'loading the pre-trained LM and the VQ tokenizer');
     try {
       await this.exclusive(async () => {
-        const src = await this.loadLm(cmd.lm);
+        const src = this.lmSource(cmd.lm);
         this.lm = (await loadGPT2(src, 'playground-lm')).model;
         this.tokenizer = await checkpointTokenizer(src);
         this.vq = (await loadVQ(shippedModel('vq-twemoji32'), 'playground-vq')).model;
@@ -149,9 +153,7 @@ export class ExperimentSession {
   }
 
   private postHeatmap(): void {
-    if (!this.runner) return;
-    const step = Math.max(...this.runner.runs.map((r) => r.step));
-    this.post({ type: 'heatmap', id: null, step, byArm: lossByPosition(this.runner) });
+    if (this.runner) this.post({ type: 'heatmap', id: null, step: this.step(), byArm: lossByPosition(this.runner) });
   }
 
   /** One round of every run; returns false when there is nothing left to do. */
@@ -238,7 +240,7 @@ export class ExperimentSession {
       const { pixels } = await sampleImages(run.model, this.vq!, run.spec, ids, { temperature, topK: 0, seed });
       rows.push({ name: run.arm.name, pictures: toPictures(pixels, size, ids.length) });
     }
-    return { step: Math.max(...this.runner!.runs.map((r) => r.step)), captions, rows, custom };
+    return { step: this.step(), captions, rows, custom };
   }
 
   private async liveSamples(): Promise<void> {

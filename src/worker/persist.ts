@@ -16,7 +16,6 @@ export interface SavedCheckpoint {
   files: [string, Uint8Array][];
 }
 
-
 export interface RunMeta {
   id: string;
   config: ExperimentConfig;

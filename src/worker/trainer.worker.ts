@@ -41,10 +41,12 @@ let initialised = false;
 const experiment = new ExperimentSession(post);
 const vq = new VQSession(post);
 
+/** The WebGPU backend's device, when WebGPU is the backend. */
+const webgpuDevice = () => (tf.backend() as unknown as { device?: GPUDevice }).device;
+
 /** Tell the page when a WebGPU device goes away, so it can restart on another backend from the last checkpoint. */
 function watchDevice(): void {
-  const device = (tf.backend() as unknown as { device?: GPUDevice }).device;
-  device?.lost.then((info) => post({ type: 'device-lost', id: null, message: `the WebGPU device was lost (${info.reason}: ${info.message || 'no detail'})` }));
+  webgpuDevice()?.lost.then((info) => post({ type: 'device-lost', id: null, message: `the WebGPU device was lost (${info.reason}: ${info.message || 'no detail'})` }));
 }
 
 function needInit(): void {
@@ -97,7 +99,7 @@ async function handle(cmd: WorkerCommand): Promise<void> {
       experiment.setLogEvery(cmd.logEvery);
       break;
     case 'lose-device': {
-      const device = (tf.backend() as unknown as { device?: GPUDevice }).device;
+      const device = webgpuDevice();
       if (!device) throw new Error(`there is no WebGPU device to lose: the backend is ${tf.getBackend()}`);
       device.destroy();
       break;
