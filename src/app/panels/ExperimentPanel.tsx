@@ -1,7 +1,7 @@
 // Experiment panel: setup, play / pause / single step / reset, and the live charts — image- and caption-token loss
 // per arm (seeds as mean ± band, the recorded cpu run dashed behind), English perplexity, the per-position heatmap,
 // learning rate and gradient norm.
-import { useState } from 'react';
+import { useGuarded } from '../use-guarded';
 import { METRICS } from '../../core/metrics';
 import { ChartLegend, MetricChart } from '../charts/MetricChart';
 import { Heatmaps } from '../components/Heatmap';
@@ -16,12 +16,8 @@ export function Controls() {
   const c = useController();
   const run = useAppStore((s) => s.run);
   const ready = useAppStore((s) => s.device.status === 'ready');
-  const [error, setError] = useState<string | null>(null);
+  const { error, guard: act } = useGuarded();
   const phase = run.status?.phase ?? (run.restored ? 'restored' : 'idle');
-  const act = (f: () => Promise<unknown>) => () => {
-    setError(null);
-    f().catch((e: Error) => setError(e.message));
-  };
   const canPlay = ready && ['idle', 'paused', 'restored', 'failed', 'done'].includes(phase);
   const play = run.restored && !run.finished ? c.resumeRun.bind(c) : phase === 'paused' ? c.play : c.start.bind(c);
   const label = phase === 'paused' || (run.restored && !run.finished) ? 'Resume' : phase === 'done' || (run.restored && run.finished) ? 'New run' : 'Play';

@@ -5,6 +5,7 @@ import { useState } from 'react';
 import { reportCharts } from '../../core/experiment/html';
 import type { Report } from '../../worker/protocol';
 import { useController } from '../controller-context';
+import { useGuarded } from '../use-guarded';
 import { download } from '../download';
 import { useAppStore } from '../store';
 
@@ -66,20 +67,12 @@ export function ReportPanel() {
   const c = useController();
   const run = useAppStore((s) => s.run);
   const recorded = useAppStore((s) => s.recorded);
-  const [error, setError] = useState<string | null>(null);
+  const { error, guard } = useGuarded();
   const [target, setTarget] = useState('');
   const report = run.finished?.report ?? recorded?.finished?.report ?? null;
   const quality = run.finished?.quality ?? (run.finished ? null : recorded?.finished?.quality) ?? null;
   const runKeys = run.meta ? run.meta.config.arms.flatMap((a) => Array.from({ length: run.meta!.config.seeds }, (_, s) => `${a}/${s}`)) : [];
   const chosen = target || runKeys[0] || '';
-  const guard = (f: () => unknown) => async () => {
-    setError(null);
-    try {
-      await f();
-    } catch (e) {
-      setError((e as Error).message);
-    }
-  };
   const records = run.records.length ? run.records : (recorded?.records ?? []);
   return (
     <section className="panel" data-testid="panel-report">
