@@ -20,7 +20,7 @@ import { LEVELS, type CaptionLevel } from '../core/data/captions';
 import { loadEmojiDataset } from '../core/data/emoji';
 import { DeviceImages } from '../core/data/images';
 import { PRESETS, type ExperimentConfig } from '../core/experiment/config';
-import { emojiSplits, prepareExperiment, pretrainingCorpus, type ImageSplits } from '../core/experiment/prepare';
+import { byodSplits, emojiSplits, prepareExperiment, pretrainingCorpus, type ImageSplits } from '../core/experiment/prepare';
 import { finishExperiment } from '../core/experiment/finish';
 import { VQVAE } from '../core/nn/vqvae';
 import { DEFAULT_VQ_TRAIN, VQTrainer, evaluateVQ } from '../core/vq/train';
@@ -30,7 +30,7 @@ import { recordsToResume, restoredSteps } from '../core/experiment/resume-record
 import { metricsCsv } from '../core/experiment/report';
 import { METRICS } from '../core/metrics';
 import { PNG } from 'pngjs';
-import { loadByod, splitByod } from './data/datasets';
+import { loadByod } from './data/datasets';
 import { readPublicData } from './data/public-data';
 import { decodePngNode } from './image-decode';
 import { UsageError, dirSource, runCli } from './common';
@@ -93,7 +93,7 @@ async function main(): Promise<void> {
   // Images → codes; captions → ids (the core's preparation, shared with the playground).
   let images: ImageSplits;
   if (a.dataset) {
-    images = splitByod(await loadByod(a.dataset));
+    images = byodSplits(await loadByod(a.dataset));
     if (a['train-vq']) {
       // A tokenizer of the shipped architecture, trained on these images (the train-vq defaults, fewer steps).
       const config = { ...vq.config };

@@ -19,7 +19,8 @@ import { DEFAULT_VQ_TRAIN, VQTrainer, evaluateVQ, type VQMetrics } from '../core
 import { reconstructionGrid } from '../core/vq/grid';
 import { saveVQ } from '../core/checkpoint/vq';
 import { METRICS } from '../core/metrics';
-import { emojiSplits, loadByod, splitByod } from './data/datasets';
+import { emojiSplits, loadByod } from './data/datasets';
+import { byodSplits } from '../core/experiment/prepare';
 import { UsageError, intArg as int, runCli } from './common';
 
 async function main(): Promise<void> {
@@ -47,7 +48,7 @@ async function main(): Promise<void> {
   const lr = Number(a.lr);
   if (!(lr > 0 && lr < 1)) throw new UsageError(`--lr must be in (0, 1), got ${a.lr}`);
   const choice = await initNodeBackend(a.backend as BackendName);
-  const data = a.dataset ? splitByod(await loadByod(a.dataset)) : await emojiSplits(a.style as EmojiStyle);
+  const data = a.dataset ? byodSplits(await loadByod(a.dataset)) : await emojiSplits(a.style as EmojiStyle);
   if (data.size !== config.imageSize) throw new UsageError(`images are ${data.size}×${data.size}; this VQ-VAE expects ${config.imageSize}×${config.imageSize}`);
   const train = new DeviceImages(data.train, data.trainCount, data.size);
   const val = new DeviceImages(data.val, data.valCount, data.size);

@@ -97,7 +97,10 @@ export function Setup({ locked }: { locked: boolean }) {
           {FIELDS.map((f) => (
             <label key={f.field} className="field">
               <span>{f.label}</span>
-              <input type="number" min={f.min} max={f.max} step={f.step} value={cfg[f.field]} onChange={(e) => num(e.target.value, f) !== null && setField(f.field, num(e.target.value, f)! as ExperimentConfig[NumField])} />
+              <input type="number" min={f.min} max={f.max} step={f.step} value={cfg[f.field]} onChange={(e) => {
+                const v = num(e.target.value, f);
+                if (v !== null) setField(f.field, v as ExperimentConfig[NumField]);
+              }} />
               <small className="muted">{f.help}</small>
             </label>
           ))}

@@ -4,7 +4,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { loadEmojiDataset, type EmojiStyle } from '../../core/data/emoji';
 import { loadByodFiles, loadByodZip, formatProblem, type ByodDataset } from '../../core/data/byod';
-import { byodSplits, emojiSplits as coreEmojiSplits, type ImageSplits } from '../../core/experiment/prepare';
+import { emojiSplits as coreEmojiSplits, type ImageSplits } from '../../core/experiment/prepare';
 import { decodeImageNode, decodePngNode } from '../image-decode';
 import { readPublicData } from './public-data';
 import { readFolder } from './folder';
@@ -24,9 +24,6 @@ export async function loadByod(path: string): Promise<ByodDataset> {
   for (const p of ds.problems) console.error(`  skipped: ${formatProblem(p)}`);
   return ds;
 }
-
-/** Bring-your-own images split 90/10 with a fixed seed; every image in a split is composited on white. */
-export const splitByod = (ds: ByodDataset, seed = 1): ImageSplits => byodSplits(ds, seed);
 
 /** Every train and validation image of an emoji style. */
 export async function emojiSplits(style: EmojiStyle): Promise<ImageSplits> {
