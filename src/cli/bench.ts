@@ -1,97 +1,93 @@
 /**
- * `npm run bench`: throughput figures for the Node backends (wasm, cpu). Per backend: the backend's own large-matmul
- * GFLOP/s, then for two GPT sizes the train-step tokens/s and model FLOPs/s as a fraction of that matmul rate
- * (MFU-style; FLOPs/token ≈ 6·N + 12·L·d·T). Prints a table; asserts nothing. `--quick` runs fewer steps.
+ * `npm run -s bench -- --json --backend wasm|cpu|webgpu --layers L --embd D --heads H --vocab V --context T --batch N`
+ * (the bench contract): prints one JSON line (src/core/bench.ts: tokens_per_s, ms_per_step, mfu, matmul_gflops,
+ * params, tensors_before, tensors_after, …) for one config in this fresh process. `--profile` adds `profile_top`, the
+ * per-kernel time of one extra step. Without `--json`: a table of the two sizes the project compares with the npm tfjs
+ * GPT peer (2L×d64 and 4L×d128, vocab 1024, context 96, batch 16), each measured in its own fresh process.
+ * Prints figures; asserts nothing.
  */
 import { parseArgs } from 'node:util';
-import * as tf from '@tensorflow/tfjs';
+import { spawnSync } from 'node:child_process';
+import { cpus, loadavg } from 'node:os';
 import { initNodeBackend } from '../core/backend-node';
-import type { BackendName } from '../core/backend';
-import { GPT, trainingEmbedMode, type GPTConfig } from '../core/nn/gpt';
-import { AdamW, DEFAULT_ADAMW } from '../core/nn/optim';
-import { trainStep } from '../core/nn/train';
-import { Rng } from '../core/nn/init';
-import { runCli } from './common';
+import { BACKENDS, type BackendName } from '../core/backend';
+import { DEFAULT_BENCH, benchTrainStep, profileTrainStep, type BenchConfig, type BenchResult } from '../core/bench';
+import { UsageError, intArg, runCli } from './common';
 
-const SIZES: { label: string; config: Partial<GPTConfig> }[] = [
-  { label: '2L d64', config: { nLayer: 2, nEmbd: 64, nHead: 4 } },
-  { label: '4L d128', config: { nLayer: 4, nEmbd: 128, nHead: 4 } },
+const TABLE_SIZES = [
+  { layers: 2, embd: 64, heads: 4 },
+  { layers: 4, embd: 128, heads: 4 },
 ];
-const T = 96;
-const B = 16;
-const VOCAB = 2624; // ~2k text BPE + 512 image codes + specials, the experiment's shape
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
+function configFrom(v: Record<string, string | boolean | undefined>): BenchConfig {
+  const n = (k: keyof BenchConfig, lo: number, hi: number) => (v[k] === undefined ? DEFAULT_BENCH[k] : intArg(v[k] as string, k, lo, hi));
+  const c: BenchConfig = {
+    layers: n('layers', 1, 64),
+    embd: n('embd', 8, 4096),
+    heads: n('heads', 1, 64),
+    vocab: n('vocab', 2, 65536),
+    context: n('context', 2, 4096),
+    batch: n('batch', 1, 4096),
+    warmup: n('warmup', 1, 100),
+    steps: n('steps', 1, 1000),
+    seed: n('seed', 0, 2 ** 31 - 1),
+  };
+  if (c.embd % c.heads !== 0) throw new UsageError(`--embd (${c.embd}) must be divisible by --heads (${c.heads})`);
+  return c;
 }
 
-async function matmulGflops(n: number, reps: number): Promise<number> {
-  const a = tf.randomNormal([n, n]);
-  const b = tf.randomNormal([n, n]);
-  const once = async () => {
-    const c = tf.matMul(a, b);
-    await c.data();
-    c.dispose();
-  };
-  await once();
-  const times: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    const t0 = performance.now();
-    await once();
-    times.push(performance.now() - t0);
-  }
-  tf.dispose([a, b]);
-  return (2 * n ** 3) / (median(times) / 1000) / 1e9;
+async function one(backend: BackendName, c: BenchConfig, profile: boolean): Promise<BenchResult & { profile_top?: unknown; env?: unknown }> {
+  const choice = await initNodeBackend(backend);
+  if (choice.backend !== backend) throw new Error(`${backend} is unavailable here: ${choice.refusals.map((r) => r.detail).join(' ')}`);
+  const result: BenchResult & { profile_top?: unknown; env?: unknown } = await benchTrainStep(c);
+  if (profile) result.profile_top = await profileTrainStep(c);
+  result.env = { node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, loadavg_1m: loadavg()[0], threads: 1 };
+  return result;
 }
 
-async function stepMs(config: GPTConfig, steps: number, mode: 'onehot' | 'gather'): Promise<{ ms: number; model: GPT }> {
-  const model = new GPT(config, 0, `bench-${Math.random().toString(36).slice(2)}`);
-  const opt = new AdamW(model.params, DEFAULT_ADAMW);
-  const rng = new Rng(1);
-  const ids = tf.tensor2d(Array.from({ length: B }, () => Array.from({ length: T }, () => rng.int(VOCAB))), [B, T], 'int32');
-  const run = async () => {
-    const r = trainStep(opt, () => tf.mean(model.nll(ids, mode)) as tf.Scalar);
-    await r.loss.data();
-    tf.dispose([r.loss, r.gradNorm]);
-  };
-  await run(); // warm-up: kernel compilation and first allocations
-  const times: number[] = [];
-  for (let i = 0; i < steps; i++) {
-    const t0 = performance.now();
-    await run();
-    times.push(performance.now() - t0);
+function table(backend: string, rest: string[]): void {
+  const rows = [['model', 'params', 'ms/step', 'tokens/s', 'model GFLOP/s', 'matmul GFLOP/s', 'MFU', 'tensors']];
+  for (const s of TABLE_SIZES) {
+    const args = ['--import', 'tsx', process.argv[1], '--json', '--backend', backend, '--layers', String(s.layers), '--embd', String(s.embd), '--heads', String(s.heads), ...rest];
+    const p = spawnSync(process.execPath, args, { encoding: 'utf8' });
+    if (p.status !== 0) {
+      rows.push([`${s.layers}L d${s.embd}`, p.stderr.trim().split('\n').pop() ?? 'failed', '', '', '', '', '', '']);
+      continue;
+    }
+    const r = JSON.parse(p.stdout.trim().split('\n').pop()!) as BenchResult;
+    rows.push([`${s.layers}L d${s.embd}`, (r.params / 1e6).toFixed(2) + 'M', r.ms_per_step.toFixed(0), r.tokens_per_s.toFixed(0), r.model_gflops.toFixed(2), r.matmul_gflops.toFixed(1), r.mfu.toFixed(3), `${r.tensors_before}→${r.tensors_after}`]);
   }
-  ids.dispose();
-  opt.dispose();
-  return { ms: median(times), model };
+  const w = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  console.log(`GPT train step on ${backend}: vocab ${DEFAULT_BENCH.vocab}, context ${DEFAULT_BENCH.context}, batch ${DEFAULT_BENCH.batch} (unless overridden); median of timed steps, each size in a fresh process.`);
+  for (const r of rows) console.log(r.map((c, i) => c.padStart(w[i])).join('  '));
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { backends: { type: 'string', default: 'wasm,cpu' }, quick: { type: 'boolean', default: false } } });
-  const backends = values.backends!.split(',') as BackendName[];
-  console.log(`GPT train step, context ${T}, batch ${B} (${T * B} tokens), vocab ${VOCAB}; median of timed steps after one warm-up.`);
-  const rows: string[][] = [['backend', 'matmul GFLOP/s', 'model', 'params', 'step ms', 'tokens/s', 'model GFLOP/s', 'MFU vs matmul']];
-  for (const name of backends) {
-    const choice = await initNodeBackend(name);
-    if (choice.backend !== name) {
-      console.log(`${name}: unavailable (${choice.refusals.map((r) => r.detail).join(' ')})`);
-      continue;
-    }
-    const peak = await matmulGflops(512, values.quick ? 2 : 5);
-    for (const size of SIZES) {
-      const config: GPTConfig = { vocabSize: VOCAB, nPositions: T, layerNormEps: 1e-5, tieEmbeddings: true, initStd: 0.02, nEmbd: 64, nLayer: 2, nHead: 4, ...size.config };
-      const steps = values.quick || name === 'cpu' ? 2 : 5;
-      const mode = trainingEmbedMode(name);
-      const { ms, model } = await stepMs(config, steps, mode);
-      const tps = (B * T) / (ms / 1000);
-      const flops = model.flopsPerToken(T) * tps;
-      rows.push([name, peak.toFixed(1), size.label, (model.numParams() / 1e6).toFixed(2) + 'M', ms.toFixed(0), tps.toFixed(0), (flops / 1e9).toFixed(2), ((100 * flops) / (peak * 1e9)).toFixed(1) + '%']);
-      model.dispose();
-    }
+  const { values } = parseArgs({
+    options: {
+      json: { type: 'boolean', default: false },
+      profile: { type: 'boolean', default: false },
+      backend: { type: 'string', default: 'wasm' },
+      layers: { type: 'string' },
+      embd: { type: 'string' },
+      heads: { type: 'string' },
+      vocab: { type: 'string' },
+      context: { type: 'string' },
+      batch: { type: 'string' },
+      warmup: { type: 'string' },
+      steps: { type: 'string' },
+      seed: { type: 'string' },
+    },
+  });
+  const backend = values.backend as BackendName;
+  if (!BACKENDS.includes(backend) || backend === 'webgl') throw new UsageError(`--backend must be wasm, cpu or webgpu in Node, got ${values.backend}`);
+  const c = configFrom(values);
+  if (!values.json) {
+    const pass = ['vocab', 'context', 'batch', 'warmup', 'steps', 'seed'].flatMap((k) => (values[k as keyof typeof values] === undefined ? [] : [`--${k}`, String(values[k as keyof typeof values])]));
+    table(backend, pass);
+    return;
   }
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  for (const r of rows) console.log(r.map((c, i) => c.padStart(widths[i])).join('  '));
+  console.log(JSON.stringify(await one(backend, c, values.profile!)));
 }
 
 runCli('bench', main);
