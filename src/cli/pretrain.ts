@@ -13,7 +13,7 @@ import { initNodeBackend } from '../core/backend-node';
 import type { BackendName } from '../core/backend';
 import { AUSTEN_BOOKS, ENGLISH_TEXTS, WindowSampler, tokenStream } from '../core/data/corpus';
 import { trainBPE } from '../core/tokenize/train-bpe';
-import { GPT, trainingEmbedMode, type GPTConfig } from '../core/nn/gpt';
+import { GPT, type GPTConfig } from '../core/nn/gpt';
 import { AdamW, DEFAULT_ADAMW } from '../core/nn/optim';
 import { readStep, trainStep } from '../core/nn/train';
 import { meanNll } from '../core/nn/eval';
@@ -64,7 +64,6 @@ async function main(): Promise<void> {
   const model = prior ? prior.model : new GPT(config, seed, 'lm');
   const opt = new AdamW(model.params, { ...DEFAULT_ADAMW, lr: Number(a.lr), warmupSteps: Math.min(200, Math.floor(steps / 10)), totalSteps: steps, weightDecay: 0.1, beta2: 0.99 });
   const sampler = new WindowSampler(trainIds, T, seed);
-  const mode = trainingEmbedMode(choice.backend);
   const evalTokens = int(a['eval-tokens'], 'eval-tokens', 100, 1e8);
   const quickEval = async () => (await meanNll(model, heldout[0].ids.slice(0, evalTokens))).meanNll;
   console.log(`pretrain: ${(model.numParams() / 1e6).toFixed(2)}M parameters, ${trainIds.length.toLocaleString('en')} training tokens, ${steps} steps of ${B}×${T} on ${choice.backend}`);
@@ -72,7 +71,7 @@ async function main(): Promise<void> {
   for (let step = 0; step < steps; step++) {
     const batch = sampler.next(B);
     const ids = tf.tensor2d(batch, [B, T], 'int32');
-    const r = trainStep(opt, () => tf.mean(model.nll(ids, mode)) as tf.Scalar);
+    const r = trainStep(opt, () => tf.mean(model.nll(ids)) as tf.Scalar);
     ids.dispose();
     if (step % 50 === 49 || step === steps - 1) {
       const { loss, gradNorm } = await readStep(r);

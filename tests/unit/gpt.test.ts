@@ -29,25 +29,23 @@ describe.each(['cpu', 'wasm'] as const)('GPT on %s', (backend) => {
     const expLogits = ids.flatMap((row) => referenceLogits(config, W, row).flatMap((r) => Array.from(r)));
     const logitErr = expectAllclose(await logits.data(), expLogits, 1e-4, 1e-5);
     // Only the last position (what generation uses) gives that position's reference logits.
-    const last = model.logits(idsT, 'gather', true);
+    const last = model.logits(idsT, true);
     expect(last.shape).toEqual([2, 1, config.vocabSize]);
     expectAllclose(await last.data(), ids.flatMap((row) => Array.from(referenceLogits(config, W, row)[10])), 1e-4, 1e-5);
     last.dispose();
-    for (const mode of ['gather', 'onehot'] as const) {
-      const nll = model.nll(idsT, mode);
-      expect(nll.shape).toEqual([2, 10]);
-      const nllErr = expectAllclose(await nll.data(), ids.flatMap((row) => referenceNll(config, W, row)), 1e-4);
-      console.log(`[parity] ${backend} tied=${tied} ${mode}: max rel err logits ${logitErr.toExponential(2)}, nll ${nllErr.toExponential(2)}`);
-      nll.dispose();
-    }
+    const nll = model.nll(idsT);
+    expect(nll.shape).toEqual([2, 10]);
+    const nllErr = expectAllclose(await nll.data(), ids.flatMap((row) => referenceNll(config, W, row)), 1e-4);
+    console.log(`[parity] ${backend} tied=${tied}: max rel err logits ${logitErr.toExponential(2)}, nll ${nllErr.toExponential(2)}`);
+    nll.dispose();
     tf.dispose([idsT, logits]);
     model.dispose();
   });
 });
 
-describe('GPT gradients', () => {
+describe.each(['cpu', 'wasm'] as const)('GPT gradients on %s', (backend) => {
   it('match central finite differences of the float64 reference loss', async () => {
-    await useBackend('cpu');
+    await useBackend(backend);
     const config = { ...tiny, nLayer: 1, vocabSize: 11, nEmbd: 8, nHead: 2 };
     const model = new GPT(config, 1);
     const ids = randomIds(5, 2, 6, config.vocabSize);
@@ -55,7 +53,7 @@ describe('GPT gradients', () => {
     const idsT = tf.tensor2d(ids, [2, 6], 'int32');
     const maskT = tf.tensor2d(mask);
     const vars = [...model.params.values()];
-    const { grads, value } = tf.variableGrads(() => maskedMean(model.nll(idsT, 'onehot'), maskT), vars);
+    const { grads, value } = tf.variableGrads(() => maskedMean(model.nll(idsT), maskT), vars);
     const W = weights64(model);
     const refLoss = () => {
       let s = 0;
@@ -88,6 +86,28 @@ describe('GPT gradients', () => {
     }
     expect(checked).toBe(4 * model.params.size);
     tf.dispose([idsT, maskT, value, ...Object.values(grads)]);
+    model.dispose();
+  });
+});
+
+describe.each(['cpu', 'wasm'] as const)('GPT generation with a key/value cache on %s', (backend) => {
+  it('gives the uncached path\'s greedy ids and logits (float32 noise), also past nPositions, and frees its cache', async () => {
+    await useBackend(backend);
+    const model = new GPT({ ...tiny, tieEmbeddings: true }, 11);
+    const prompts = randomIds(4, 3, 5, tiny.vocabSize);
+    const run = async (cache: boolean) => {
+      const logits: number[][] = [];
+      const ids = await model.generate(prompts, 14, { temperature: 0, topK: 0, cache, onLogits: (_, l) => logits.push(Array.from(l)) }); // 5 + 14 > nPositions 16
+      return { ids, logits };
+    };
+    await run(true); // first call sets up kernels and caches
+    const before = tf.memory().numTensors;
+    const cached = await run(true);
+    expect(tf.memory().numTensors).toBe(before);
+    const plain = await run(false);
+    expect(cached.ids).toEqual(plain.ids);
+    expect(cached.logits.length).toBe(14);
+    cached.logits.forEach((l, i) => expectAllclose(l, plain.logits[i], 1e-4, 1e-5));
     model.dispose();
   });
 });
@@ -150,7 +170,7 @@ describe('GPT training on wasm', () => {
     const model = new GPT(config, 0);
     const opt = new AdamW(model.params, { ...DEFAULT_ADAMW, lr: 3e-3, warmupSteps: 10, totalSteps: 400, weightDecay: 0 });
     const ids = tf.tensor2d(randomIds(11, 4, 16, config.vocabSize), [4, 16], 'int32');
-    const loss = () => tf.mean(model.nll(ids, 'onehot')) as tf.Scalar;
+    const loss = () => tf.mean(model.nll(ids)) as tf.Scalar;
     const first = await readStep(trainStep(opt, loss));
     const before = tf.memory().numTensors;
     for (let i = 0; i < 20; i++) {

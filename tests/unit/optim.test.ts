@@ -6,8 +6,8 @@ import { useBackend } from './helpers/tf';
 
 const flat: AdamWConfig = { ...DEFAULT_ADAMW, lr: 0.1, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.1, clipNorm: 0, warmupSteps: 0, totalSteps: 1, minLrRatio: 1 };
 
-describe('AdamW', () => {
-  beforeAll(() => useBackend('cpu'));
+describe.each(['cpu', 'wasm'] as const)('AdamW on %s', (backend) => {
+  beforeAll(() => useBackend(backend));
 
   it('matches hand-computed updates with decoupled decay, and skips decay for biases', () => {
     const params = new Map([

@@ -4,7 +4,7 @@
  * `<|bos|> caption <|pad|>…`; only caption tokens are scored.
  */
 import * as tf from '@tensorflow/tfjs';
-import { GPT, trainingEmbedMode, type GPTConfig } from '../nn/gpt';
+import { GPT, type GPTConfig } from '../nn/gpt';
 import { AdamW, DEFAULT_ADAMW } from '../nn/optim';
 import { trainStep } from '../nn/train';
 import { maskedMean } from '../nn/ops';
@@ -44,13 +44,12 @@ export async function trainCaptionLM(captions: number[][], vocab: number, budget
   const model = new GPT(config, seed, `caption-lm-${Math.random().toString(36).slice(2, 8)}`);
   const opt = new AdamW(model.params, { ...DEFAULT_ADAMW, lr: 3e-3, warmupSteps: Math.min(20, steps), totalSteps: steps });
   const order = batchOrder([...captions.keys()], Math.min(32, captions.length), seed);
-  const mode = trainingEmbedMode(tf.getBackend());
   for (let s = 0; s < steps; s++) {
     const { ids, mask, T } = pack((order.next().value as number[]).map((i) => captions[i]), budget, bos, pad);
     const B = ids.length / T;
     const x = tf.tensor2d(ids, [B, T], 'int32');
     const m = tf.tensor2d(mask, [B, T - 1]);
-    const r = trainStep(opt, () => maskedMean(model.nll(x, mode), m));
+    const r = trainStep(opt, () => maskedMean(model.nll(x), m));
     tf.dispose([x, m, r.loss, r.gradNorm]);
   }
   opt.dispose();

@@ -6,7 +6,7 @@
  * its last good checkpoint. Runs save and restore resumable state (weights, AdamW moments, step).
  */
 import * as tf from '@tensorflow/tfjs';
-import { GPT, trainingEmbedMode, type EmbedMode } from '../nn/gpt';
+import type { GPT } from '../nn/gpt';
 import { AdamW, DEFAULT_ADAMW } from '../nn/optim';
 import { maskedMean } from '../nn/ops';
 import { deriveSeed } from '../nn/init';
@@ -51,14 +51,13 @@ export interface RunnerHooks {
 }
 
 /** Masked sums from one forward pass: [loss, text, image] means and the token count trained on. */
-function stepLosses(model: GPT, ids: tf.Tensor2D, masks: { loss: tf.Tensor; text: tf.Tensor; image: tf.Tensor }, mode: EmbedMode) {
-  const nll = model.nll(ids, mode);
+function stepLosses(model: GPT, ids: tf.Tensor2D, masks: { loss: tf.Tensor; text: tf.Tensor; image: tf.Tensor }) {
+  const nll = model.nll(ids);
   return { loss: maskedMean(nll, masks.loss), text: maskedMean(nll, masks.text), image: maskedMean(nll, masks.image) };
 }
 
 export class ExperimentRunner {
   readonly runs: Run[] = [];
-  private readonly mode: EmbedMode;
 
   constructor(
     readonly cfg: ExperimentConfig,
@@ -68,7 +67,6 @@ export class ExperimentRunner {
     /** New rows per seed for rowInit 'aligned' (from alignment.ts), covering every id after the text vocabulary. */
     alignedRows: Float32Array[] = [],
   ) {
-    this.mode = trainingEmbedMode(tf.getBackend());
     const T = sequenceLength(sequenceSpec(data, cfg.captionBudget, false));
     if (T > lm.config.nPositions) throw new Error(`sequences of ${T} ids (caption budget ${cfg.captionBudget} + ${data.imageTokens} image tokens + 3) exceed the LM's context of ${lm.config.nPositions}; lower the caption budget`);
     const d = lm.config.nEmbd;
@@ -119,7 +117,7 @@ export class ExperimentRunner {
     const masks = { loss: tf.tensor2d(b.loss, [b.B, b.T - 1]), text: tf.tensor2d(b.text, [b.B, b.T - 1]), image: tf.tensor2d(b.image, [b.B, b.T - 1]) };
     let side: tf.Scalar[] = [];
     const { value, grads } = tf.variableGrads(() => {
-      const l = stepLosses(run.model, ids, masks, this.mode);
+      const l = stepLosses(run.model, ids, masks);
       side = [tf.keep(l.text), tf.keep(l.image)];
       return l.loss;
     }, run.opt.variables());

@@ -8,7 +8,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Rng, deriveSeed, normalArray } from './init';
-import { gelu, layerNorm, mm, oneHotF32, transposeLast2 } from './ops';
+import { crossEntropy, embedding, gelu, layerNorm, linear, matMulBT } from './ops';
+import { cachedAttention, causalMask, causalSelfAttention, type LayerKV } from './attention';
 import { sampleToken, type SampleOptions } from './sampling';
 
 export interface GPTConfig {
@@ -40,14 +41,6 @@ export const DEFAULT_GPT_CONFIG: GPTConfig = {
   tieEmbeddings: true,
   initStd: 0.02,
 };
-
-/** How token ids become vectors: `gather` (fast, but no gradient on wasm) or one-hot × matrix (gradient everywhere). */
-export type EmbedMode = 'gather' | 'onehot';
-
-/** The embedding mode to train with on a backend: one-hot where gather has no (fast) gradient — wasm and cpu. */
-export function trainingEmbedMode(backend: string): EmbedMode {
-  return backend === 'wasm' || backend === 'cpu' ? 'onehot' : 'gather';
-}
 
 export interface ParamSpec {
   name: string;
@@ -94,6 +87,12 @@ export function validateGPTConfig(c: GPTConfig): void {
   if (c.nEmbd % c.nHead !== 0) throw new Error(`GPT config: nEmbd (${c.nEmbd}) must be divisible by nHead (${c.nHead})`);
   if (!(c.layerNormEps > 0)) throw new Error(`GPT config: layerNormEps must be > 0, got ${c.layerNormEps}`);
   if (!(c.initStd > 0)) throw new Error(`GPT config: initStd must be > 0, got ${c.initStd}`);
+}
+
+/** Per-layer keys and values of the ids generated so far, and how many ids that is. */
+export interface KVCache {
+  layers: LayerKV[];
+  length: number;
 }
 
 let modelCounter = 0;
@@ -144,32 +143,35 @@ export class GPT {
     return 6 * n + 12 * c.nLayer * c.nEmbd * T;
   }
 
-  private embed(ids: tf.Tensor2D, mode: EmbedMode): tf.Tensor3D {
-    const [B, T] = ids.shape;
-    const { nEmbd: d, vocabSize: V, nPositions } = this.config;
-    if (T > nPositions) throw new Error(`GPT: sequence length ${T} exceeds nPositions ${nPositions}`);
-    const flat = tf.reshape(ids, [B * T]) as tf.Tensor1D;
-    const wte = this.p('transformer.wte.weight');
-    const tok = mode === 'gather' ? tf.gather(wte, flat) : mm(oneHotF32(flat, V), wte);
-    const pos = tf.slice(this.p('transformer.wpe.weight'), [0, 0], [T, d]);
-    return tf.add(tf.reshape(tok, [B, T, d]), pos) as tf.Tensor3D;
+  /** Token + position embeddings of ids (B, T) placed at positions start … start+T−1. */
+  private embed(ids: tf.Tensor2D, start = 0): tf.Tensor3D {
+    const T = ids.shape[1];
+    const { nEmbd: d, nPositions } = this.config;
+    if (start + T > nPositions) throw new Error(`GPT: sequence length ${start + T} exceeds nPositions ${nPositions}`);
+    const pos = T === nPositions ? this.p('transformer.wpe.weight') : tf.slice(this.p('transformer.wpe.weight'), [start, 0], [T, d]);
+    return embedding(this.p('transformer.wte.weight') as tf.Tensor2D, pos as tf.Tensor2D, ids);
   }
 
   private linear(x2d: tf.Tensor, prefix: string): tf.Tensor {
-    return tf.add(mm(x2d, this.p(prefix + '.weight')), this.p(prefix + '.bias'));
+    return linear(x2d, this.p(prefix + '.weight'), this.p(prefix + '.bias'));
   }
 
-  private attention(x: tf.Tensor3D, i: number, causalBias: tf.Tensor): tf.Tensor3D {
+  /** Block i's attention. With a cache (generation), x's positions attend to the cached ones too and cache[i] grows. */
+  private attention(x: tf.Tensor3D, i: number, mask: tf.Tensor2D | null, cache?: KVCache): tf.Tensor3D {
     const [B, T, d] = x.shape;
     const H = this.config.nHead;
-    const hd = d / H;
     const p = `transformer.h.${i}.attn`;
-    const qkv = this.linear(tf.reshape(x, [B * T, d]), p + '.c_attn'); // (B·T, 3d)
-    const [q, k, v] = tf.split(qkv, 3, 1).map((t) => tf.transpose(tf.reshape(t, [B, T, H, hd]), [0, 2, 1, 3])); // (B, H, T, hd)
-    const scores = tf.add(tf.mul(mm(q, transposeLast2(k)), 1 / Math.sqrt(hd)), causalBias); // (B, H, T, T)
-    const y = mm(tf.softmax(scores, -1), v); // (B, H, T, hd)
-    const merged = tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [B * T, d]);
-    return tf.reshape(this.linear(merged, p + '.c_proj'), [B, T, d]) as tf.Tensor3D;
+    const qkv = this.linear(tf.reshape(x, [B * T, d]), p + '.c_attn') as tf.Tensor2D; // (B·T, 3d)
+    const scale = 1 / Math.sqrt(d / H);
+    let y: tf.Tensor2D; // (B·T, d)
+    if (cache) {
+      const past = cache.layers[i] ?? null;
+      const r = cachedAttention(qkv, B, T, H, scale, past, mask);
+      if (past) tf.dispose([past.k, past.v]);
+      cache.layers[i] = { k: tf.keep(r.kv.k), v: tf.keep(r.kv.v) };
+      y = r.y;
+    } else y = causalSelfAttention(qkv, B, T, H, scale, mask!);
+    return tf.reshape(this.linear(y, p + '.c_proj'), [B, T, d]) as tf.Tensor3D;
   }
 
   private mlp(x: tf.Tensor3D, i: number): tf.Tensor3D {
@@ -179,68 +181,92 @@ export class GPT {
     return tf.reshape(this.linear(h, p + '.c_proj'), [B, T, d]) as tf.Tensor3D;
   }
 
-  /** Logits (B, T, V) for int32 ids (B, T). */
-  /** Next-token logits (B, T, V); with `lastOnly`, only the last position's (B, 1, V) — generation needs no more. */
-  logits(ids: tf.Tensor2D, mode: EmbedMode = 'gather', lastOnly = false): tf.Tensor3D {
+  /**
+   * The final LayerNorm's output (B·n, d) for ids (B, T): n = T, or 1 (the last position) with `lastOnly`. With a
+   * cache, ids continue the cached sequence (positions cache.length …) and the cache takes their keys and values.
+   */
+  private hidden(ids: tf.Tensor2D, lastOnly: boolean, cache?: KVCache): tf.Tensor2D {
+    const [B, T] = ids.shape;
+    const { nEmbd: d, nLayer, layerNormEps: eps } = this.config;
+    const mask = T > 1 ? causalMask(T) : null;
+    let x = this.embed(ids, cache?.length ?? 0);
+    for (let i = 0; i < nLayer; i++) {
+      const h = `transformer.h.${i}.`;
+      x = tf.add(x, this.attention(layerNorm(x, this.p(h + 'ln_1.weight'), this.p(h + 'ln_1.bias'), eps) as tf.Tensor3D, i, mask, cache));
+      x = tf.add(x, this.mlp(layerNorm(x, this.p(h + 'ln_2.weight'), this.p(h + 'ln_2.bias'), eps) as tf.Tensor3D, i));
+    }
+    if (cache) cache.length += T;
+    if (lastOnly) x = tf.slice(x, [0, T - 1, 0], [B, 1, d]);
+    const xf = layerNorm(x, this.p('transformer.ln_f.weight'), this.p('transformer.ln_f.bias'), eps);
+    return tf.reshape(xf, [-1, d]) as tf.Tensor2D;
+  }
+
+  private head(): tf.Variable {
+    return this.config.tieEmbeddings ? this.p('transformer.wte.weight') : this.p('lm_head.weight');
+  }
+
+  /** Next-token logits (B, T, V) for int32 ids (B, T); with `lastOnly`, only the last position's (B, 1, V) — generation needs no more. */
+  logits(ids: tf.Tensor2D, lastOnly = false): tf.Tensor3D {
     return tf.tidy(() => {
       const [B, T] = ids.shape;
-      const { nEmbd: d, nLayer, layerNormEps: eps, vocabSize: V } = this.config;
-      // Additive causal mask: 0 on and below the diagonal, −1e9 above.
-      const causalBias = tf.mul(tf.sub(1, tf.linalg.bandPart(tf.ones([T, T]), -1, 0)), -1e9);
-      let x = this.embed(ids, mode);
-      for (let i = 0; i < nLayer; i++) {
-        const h = `transformer.h.${i}.`;
-        x = tf.add(x, this.attention(layerNorm(x, this.p(h + 'ln_1.weight'), this.p(h + 'ln_1.bias'), eps) as tf.Tensor3D, i, causalBias));
-        x = tf.add(x, this.mlp(layerNorm(x, this.p(h + 'ln_2.weight'), this.p(h + 'ln_2.bias'), eps) as tf.Tensor3D, i));
-      }
-      if (lastOnly) x = tf.slice(x, [0, T - 1, 0], [B, 1, d]);
-      const n = lastOnly ? 1 : T;
-      const xf = layerNorm(x, this.p('transformer.ln_f.weight'), this.p('transformer.ln_f.bias'), eps);
-      const head = this.config.tieEmbeddings ? this.p('transformer.wte.weight') : this.p('lm_head.weight');
-      const out = mm(tf.reshape(xf, [B * n, d]), transposeLast2(head));
-      return tf.reshape(out, [B, n, V]) as tf.Tensor3D;
+      return tf.reshape(matMulBT(this.hidden(ids, lastOnly), this.head()), [B, lastOnly ? 1 : T, this.config.vocabSize]) as tf.Tensor3D;
     });
   }
 
   /**
    * Per-position next-token NLL (natural log), shape (B, T−1): entry t is −log p(ids[t+1] | ids[≤t]).
-   * `mode` 'onehot' keeps the embedding differentiable on wasm (which lacks gather's gradient).
+   * The head and the loss run on all T positions (the last one with a dummy target, then dropped): slicing the
+   * (B, T, V) logits instead would copy them, and on wasm a slice copies its whole input first.
    */
-  nll(ids: tf.Tensor2D, mode: EmbedMode = 'gather'): tf.Tensor2D {
+  nll(ids: tf.Tensor2D): tf.Tensor2D {
     return tf.tidy(() => {
       const [B, T] = ids.shape;
-      const V = this.config.vocabSize;
-      const logits = tf.slice(this.logits(ids, mode), [0, 0, 0], [B, T - 1, V]);
-      const targets = tf.slice(ids, [0, 1], [B, T - 1]);
-      const logp = tf.logSoftmax(logits, -1);
-      const picked = tf.sum(tf.mul(logp, oneHotF32(targets, V)), -1);
-      return tf.neg(picked) as tf.Tensor2D;
+      const targets = tf.concat([tf.slice(ids, [0, 1], [B, T - 1]), tf.zeros([B, 1], 'int32')], 1);
+      const nll = crossEntropy(matMulBT(this.hidden(ids, false), this.head()), tf.reshape(targets, [B * T]) as tf.Tensor1D);
+      return tf.slice(tf.reshape(nll, [B, T]), [0, 0], [B, T - 1]) as tf.Tensor2D;
     });
   }
 
   /**
    * Auto-regressive generation. Each prompt row is extended by `maxNewTokens` ids; all rows must have equal length.
    * `allowed(pos)` may restrict the ids at absolute position `pos` (e.g. image ids only at image positions).
-   * The context is cropped to the last nPositions ids when it grows longer.
+   * With `cache` (default) each new id runs through the model alone against the cached keys and values of the
+   * ids before it (O(t) per id instead of O(t²)); without, the whole context is recomputed at every step. The context
+   * is cropped to the last nPositions ids when it grows longer (the cache is then rebuilt from the cropped window,
+   * which is what the uncached path computes). `onLogits` sees each step's logits [B·V] (tests, diagnostics).
    */
-  async generate(prompts: number[][], maxNewTokens: number, opts: SampleOptions & { seed?: number; allowed?: (pos: number) => Uint8Array | null }): Promise<number[][]> {
+  async generate(prompts: number[][], maxNewTokens: number, opts: SampleOptions & { seed?: number; allowed?: (pos: number) => Uint8Array | null; cache?: boolean; onLogits?: (step: number, logits: Float32Array) => void }): Promise<number[][]> {
     if (prompts.length === 0) return [];
     const L = prompts[0].length;
     if (L === 0 || prompts.some((p) => p.length !== L)) throw new Error('GPT.generate: prompts must be non-empty and of equal length');
     const rng = new Rng(opts.seed ?? 0);
     const seqs = prompts.map((p) => p.slice());
-    const V = this.config.vocabSize;
-    for (let step = 0; step < maxNewTokens; step++) {
-      const start = Math.max(0, seqs[0].length - this.config.nPositions);
-      const context = seqs.map((s) => s.slice(start));
-      const last = tf.tidy(() => {
-        const ids = tf.tensor2d(context, [context.length, context[0].length], 'int32');
-        return tf.reshape(this.logits(ids, 'gather', true), [context.length, V]);
-      });
-      const values = (await last.data()) as Float32Array;
-      last.dispose();
-      const mask = opts.allowed ? opts.allowed(seqs[0].length) : null;
-      for (let b = 0; b < seqs.length; b++) seqs[b].push(sampleToken(values.subarray(b * V, (b + 1) * V), rng, opts, mask));
+    const { vocabSize: V, nPositions } = this.config;
+    const useCache = opts.cache ?? true;
+    let cache: KVCache | null = null;
+    const drop = () => {
+      if (cache) for (const l of cache.layers) tf.dispose([l.k, l.v]);
+      cache = null;
+    };
+    try {
+      for (let step = 0; step < maxNewTokens; step++) {
+        const start = Math.max(0, seqs[0].length - nPositions);
+        if (cache && start > 0) drop(); // the window slid: positions changed, rebuild
+        const fresh: KVCache | null = useCache && !cache ? { layers: [], length: 0 } : null;
+        const feed = !useCache || fresh ? seqs.map((s) => s.slice(start)) : seqs.map((s) => s.slice(-1));
+        const last = tf.tidy(() => {
+          const ids = tf.tensor2d(feed, [feed.length, feed[0].length], 'int32');
+          return tf.reshape(matMulBT(this.hidden(ids, true, (fresh ?? cache) ?? undefined), this.head()), [feed.length, V]);
+        });
+        if (fresh) cache = fresh;
+        const values = (await last.data()) as Float32Array;
+        last.dispose();
+        opts.onLogits?.(step, values);
+        const mask = opts.allowed ? opts.allowed(seqs[0].length) : null;
+        for (let b = 0; b < seqs.length; b++) seqs[b].push(sampleToken(values.subarray(b * V, (b + 1) * V), rng, opts, mask));
+      }
+    } finally {
+      drop();
     }
     return seqs;
   }

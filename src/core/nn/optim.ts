@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { sumPairwise } from './ops';
+import { adamwWasm, sumSquaresWasm, wasmKernelsWork } from './wasm-kernels';
 
 export interface AdamWConfig {
   /** Peak learning rate, reached at the end of warmup. */
@@ -103,8 +104,23 @@ export class AdamW {
         if (g) entries.push([name, p, g]);
       }
       if (entries.length === 0) throw new Error('AdamW.apply: no gradient for any trainable parameter');
-      const norm = globalNorm(entries.map((e) => e[2]));
+      const fused = wasmKernelsWork();
+      const norm = fused ? (tf.sqrt(sumSquaresWasm(entries.map((e) => e[2]))) as tf.Scalar) : globalNorm(entries.map((e) => e[2]));
       const scale = c.clipNorm > 0 ? tf.minimum(1, tf.div(c.clipNorm, tf.add(norm, 1e-6))) : null;
+      if (fused) {
+        // One pass per parameter on wasm (wasm-kernels.ts), the same arithmetic as below.
+        const clip = (scale ?? tf.scalar(1)) as tf.Scalar;
+        for (const [name, p, g] of entries) {
+          const m = this.m.get(name)!;
+          const v = this.v.get(name)!;
+          const wd = c.weightDecay > 0 && !isNoDecay(name) ? c.weightDecay : 0;
+          const [np, nm, nv] = adamwWasm(p, g, m, v, clip, { lr, beta1: c.beta1, beta2: c.beta2, eps: c.eps, wd, bc1, bc2 });
+          p.assign(np);
+          m.assign(nm);
+          v.assign(nv);
+        }
+        return tf.keep(norm);
+      }
       for (const [name, p, g0] of entries) {
         const g = scale ? tf.mul(g0, scale) : g0;
         const m = this.m.get(name)!;
