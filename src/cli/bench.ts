@@ -2,7 +2,8 @@
  * `npm run -s bench -- --json --backend wasm|cpu|webgpu --layers L --embd D --heads H --vocab V --context T --batch N`
  * (the bench contract): prints one JSON line (src/core/bench.ts: tokens_per_s, ms_per_step, mfu, matmul_gflops,
  * params, tensors_before, tensors_after, …) for one config in this fresh process. `--profile` adds `profile_top`, the
- * per-kernel time of one extra step. Without `--json`: a table of the two sizes the project compares with the npm tfjs
+ * per-kernel time of one extra step; `--sample` adds the live-sample time (4 prompts of 31 ids + 64 new ids) with and
+ * without the key/value cache (`sample_ms_cached`, `sample_ms_uncached`). Without `--json`: a table of the two sizes the project compares with the npm tfjs
  * GPT peer (2L×d64 and 4L×d128, vocab 1024, context 96, batch 16), each measured in its own fresh process.
  * Prints figures; asserts nothing.
  */
@@ -11,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { initNodeBackend } from '../core/backend-node';
 import { BACKENDS, type BackendName } from '../core/backend';
-import { DEFAULT_BENCH, benchTrainStep, profileTrainStep, type BenchConfig, type BenchResult } from '../core/bench';
+import { DEFAULT_BENCH, benchSampling, benchTrainStep, profileTrainStep, type BenchConfig, type BenchResult } from '../core/bench';
 import { UsageError, intArg, runCli } from './common';
 
 const TABLE_SIZES = [
@@ -36,11 +37,12 @@ function configFrom(v: Record<string, string | boolean | undefined>): BenchConfi
   return c;
 }
 
-async function one(backend: BackendName, c: BenchConfig, profile: boolean): Promise<BenchResult & { profile_top?: unknown; env?: unknown }> {
+async function one(backend: BackendName, c: BenchConfig, profile: boolean, sample: boolean): Promise<BenchResult & { profile_top?: unknown; env?: unknown }> {
   const choice = await initNodeBackend(backend);
   if (choice.backend !== backend) throw new Error(`${backend} is unavailable here: ${choice.refusals.map((r) => r.detail).join(' ')}`);
   const result: BenchResult & { profile_top?: unknown; env?: unknown } = await benchTrainStep(c);
   if (profile) result.profile_top = await profileTrainStep(c);
+  if (sample) Object.assign(result, await benchSampling(c));
   result.env = { node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, loadavg_1m: loadavg()[0], threads: 1 };
   return result;
 }
@@ -67,6 +69,7 @@ async function main(): Promise<void> {
     options: {
       json: { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
+      sample: { type: 'boolean', default: false },
       backend: { type: 'string', default: 'wasm' },
       layers: { type: 'string' },
       embd: { type: 'string' },
@@ -87,7 +90,7 @@ async function main(): Promise<void> {
     table(backend, pass);
     return;
   }
-  console.log(JSON.stringify(await one(backend, c, values.profile!)));
+  console.log(JSON.stringify(await one(backend, c, values.profile!, values.sample!)));
 }
 
 runCli('bench', main);

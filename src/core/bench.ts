@@ -11,7 +11,7 @@
  * process just before: a fraction of what this backend can do, not of a datasheet peak.
  */
 import * as tf from '@tensorflow/tfjs';
-import { GPT, trainingEmbedMode, type GPTConfig } from './nn/gpt';
+import { GPT, type GPTConfig } from './nn/gpt';
 import { AdamW, DEFAULT_ADAMW } from './nn/optim';
 import { trainStep } from './nn/train';
 import { Rng } from './nn/init';
@@ -112,10 +112,9 @@ export async function benchTrainStep(c: BenchConfig, matmulSizes = [512, 1024]):
   const model = new GPT(benchGptConfig(c), c.seed, `bench-${Math.random().toString(36).slice(2, 8)}`);
   const opt = new AdamW(model.params, { ...DEFAULT_ADAMW, warmupSteps: 0 });
   const ids = tf.tensor2d(benchIds(c), [c.batch, c.context], 'int32');
-  const mode = trainingEmbedMode(tf.getBackend());
   const step = async () => {
     const t0 = performance.now();
-    const r = trainStep(opt, () => tf.mean(model.nll(ids, mode)) as tf.Scalar);
+    const r = trainStep(opt, () => tf.mean(model.nll(ids)) as tf.Scalar);
     const loss = (await r.loss.data())[0];
     const ms = performance.now() - t0;
     tf.dispose([r.loss, r.gradNorm]);
@@ -171,9 +170,8 @@ export async function profileTrainStep(c: BenchConfig, top = 25): Promise<{ kern
   const model = new GPT(benchGptConfig(c), c.seed, `bench-prof-${Math.random().toString(36).slice(2, 8)}`);
   const opt = new AdamW(model.params, { ...DEFAULT_ADAMW, warmupSteps: 0 });
   const ids = tf.tensor2d(benchIds(c), [c.batch, c.context], 'int32');
-  const mode = trainingEmbedMode(tf.getBackend());
   const step = async () => {
-    const r = trainStep(opt, () => tf.mean(model.nll(ids, mode)) as tf.Scalar);
+    const r = trainStep(opt, () => tf.mean(model.nll(ids)) as tf.Scalar);
     await r.loss.data();
     tf.dispose([r.loss, r.gradNorm]);
   };
@@ -192,6 +190,30 @@ export async function profileTrainStep(c: BenchConfig, top = 25): Promise<{ kern
   } finally {
     ids.dispose();
     opt.dispose();
+    model.dispose();
+  }
+}
+
+/**
+ * Sampling time of `prompts` rows of `promptLength` ids each extended by `newIds` ids (the experiment's live samples:
+ * a caption prompt, then the image tokens), with and without the key/value cache; median of `reps`, ms.
+ */
+export async function benchSampling(c: BenchConfig, prompts = 4, promptLength = 31, newIds = 64, reps = 3): Promise<{ sample_ms_cached: number; sample_ms_uncached: number; sample_ids: number }> {
+  const model = new GPT(benchGptConfig({ ...c, context: Math.max(c.context, promptLength + newIds) }), c.seed, `bench-sample-${Math.random().toString(36).slice(2, 8)}`);
+  const ids = Array.from(benchIds({ ...c, batch: prompts, context: promptLength }));
+  const rows = Array.from({ length: prompts }, (_, b) => ids.slice(b * promptLength, (b + 1) * promptLength));
+  const time = async (cache: boolean) => {
+    const ts: number[] = [];
+    for (let r = 0; r <= reps; r++) {
+      const t0 = performance.now();
+      await model.generate(rows, newIds, { temperature: 1, topK: 0, seed: r, cache });
+      if (r > 0) ts.push(performance.now() - t0); // the first run warms up
+    }
+    return median(ts);
+  };
+  try {
+    return { sample_ms_cached: await time(true), sample_ms_uncached: await time(false), sample_ids: prompts * newIds };
+  } finally {
     model.dispose();
   }
 }
