@@ -1,8 +1,8 @@
 /**
- * `npm run replicate -- --preset smoke|cpu|classroom|replication --out DIR [--seeds N] [--dataset PATH]
- *   [--caption-level L0…L4] [--backend wasm|cpu|webgpu] [--lm DIR] [--vq DIR] [--row-init R] [--train-vq]
- *   [--stop-at STEP] [--resume]`
- *   (contract, design.md §6)
+ * `npm run replicate -- --preset smoke|cpu|classroom|replication --out DIR [setup flags, setup-flags.ts]
+ *   [--dataset PATH] [--backend wasm|cpu|webgpu] [--lm DIR] [--vq DIR] [--train-vq] [--stop-at STEP] [--resume]`
+ *   (contract, design.md §6). With --lr-sweep, each arm is first trained at every rate for a short budget and the
+ *   main run uses each arm's best (DIR/sweep.json records the sweep).
  * Fine-tunes the pre-trained LM and the same GPT from random weights, side by side, on [caption][image tokens],
  * and writes DIR/report.json, DIR/metrics.csv (arm,seed,step,tokens,metric,value), DIR/report.html and
  * DIR/checkpoints/<arm>-s<seed>/ (resumable: --resume continues each run from its last checkpoint, keeping the
@@ -16,10 +16,13 @@ import type { BackendName } from '../core/backend';
 import { loadGPT2 } from '../core/checkpoint/gpt2';
 import { checkpointTokenizer } from '../core/checkpoint/tokenizer';
 import { loadVQ } from '../core/checkpoint/vq';
-import { LEVELS, type CaptionLevel } from '../core/data/captions';
 import { loadEmojiDataset } from '../core/data/emoji';
 import { DeviceImages } from '../core/data/images';
-import { PRESETS, type ExperimentConfig } from '../core/experiment/config';
+import type { ExperimentConfig } from '../core/experiment/config';
+import { experimentTrainAt, sweepLearningRates } from '../core/experiment/sweep';
+import { buildSequence } from '../core/data/sequences';
+import { sequenceSpec } from '../core/experiment/data';
+import { SETUP_OPTIONS, SETUP_USAGE, parseSetup } from './setup-flags';
 import { byodSplits, emojiSplits, prepareExperiment, pretrainingCorpus, type ImageSplits } from '../core/experiment/prepare';
 import { finishExperiment } from '../core/experiment/finish';
 import { VQVAE } from '../core/nn/vqvae';
@@ -48,37 +51,22 @@ function pngDataUrl(pixels: Float32Array, size: number): string {
 async function main(): Promise<void> {
   const { values: a } = parseArgs({
     options: {
-      preset: { type: 'string' },
+      ...SETUP_OPTIONS,
       out: { type: 'string' },
-      seeds: { type: 'string' },
       dataset: { type: 'string' },
-      'caption-level': { type: 'string' },
       backend: { type: 'string', default: 'wasm' },
       lm: { type: 'string', default: 'public/models/lm-austen' },
       vq: { type: 'string', default: 'public/models/vq-twemoji32' },
-      'row-init': { type: 'string' },
       'train-vq': { type: 'boolean', default: false },
       resume: { type: 'boolean', default: false },
       'stop-at': { type: 'string' },
     },
   });
-  const usage = 'usage: npm run replicate -- --preset smoke|cpu|classroom|replication --out DIR [--seeds N] [--dataset PATH] [--caption-level L0…L4] [--backend B]';
-  if (!a.preset || !PRESETS[a.preset]) throw new UsageError(`--preset must be one of ${Object.keys(PRESETS).join(', ')}; ${usage}`);
+  const usage = `usage: npm run replicate -- ${SETUP_USAGE} --out DIR [--dataset PATH] [--backend B]`;
+  if (!a.preset) throw new UsageError(`--preset is required; ${usage}`);
+  const setup = parseSetup(a);
+  const { cfg } = setup;
   if (!a.out) throw new UsageError(`--out is required; ${usage}`);
-  const cfg: ExperimentConfig = { ...PRESETS[a.preset] };
-  if (a.seeds !== undefined) {
-    const n = Number(a.seeds);
-    if (!Number.isInteger(n) || n < 1 || n > 20) throw new UsageError(`--seeds must be an integer in [1, 20], got ${a.seeds}`);
-    cfg.seeds = n;
-  }
-  if (a['caption-level'] !== undefined) {
-    if (!(LEVELS as readonly string[]).includes(a['caption-level'])) throw new UsageError(`--caption-level must be one of ${LEVELS.join(', ')}, got ${a['caption-level']}`);
-    cfg.captionLevel = a['caption-level'] as CaptionLevel;
-  }
-  if (a['row-init'] !== undefined) {
-    if (!['random', 'mean', 'aligned'].includes(a['row-init'])) throw new UsageError(`--row-init must be random, mean or aligned, got ${a['row-init']}`);
-    cfg.rowInit = a['row-init'] as ExperimentConfig['rowInit'];
-  }
   if (a['train-vq'] && !a.dataset) throw new UsageError('--train-vq trains a tokenizer on a bring-your-own --dataset; the emoji use the shipped one');
   const t0 = performance.now();
   const choice = await initNodeBackend(a.backend as BackendName);
@@ -112,7 +100,26 @@ async function main(): Promise<void> {
     images = emojiSplits(await loadEmojiDataset(readPublicData, decodePngNode, 'twemoji'), cfg);
   }
   const { data, meanCaption, alignedRows } = await prepareExperiment(cfg, images, lm, tokenizer, vq, readPublicData, (s) => log(`replicate: ${s}`));
-  log(`replicate: preset ${cfg.preset}, ${cfg.seeds} seed(s) × arms ${cfg.arms.join(', ')}, ${cfg.steps} steps of ${cfg.batchSize} on ${choice.backend}; ${data.train.count} train / ${data.val.count} val images; captions ${a.dataset ? 'from the dataset' : cfg.captionLevel}, ${meanCaption.toFixed(1)} tokens on average (image:text ${(data.imageTokens / meanCaption).toFixed(1)}:1)`);
+  if (setup.tokens !== null) {
+    // --tokens: steps = budget ÷ (batch × trained tokens per sequence, averaged over the training captions).
+    const spec = sequenceSpec(data, cfg.captionBudget, false);
+    const perSeq = data.train.captions.reduce((s, c, i) => s + buildSequence(spec, c, Array.from(data.train.codes.subarray(i * data.imageTokens, (i + 1) * data.imageTokens))).loss.reduce((x, y) => x + y, 0), 0) / data.train.count;
+    cfg.steps = Math.max(1, Math.round(setup.tokens / (cfg.batchSize * perSeq)));
+    log(`replicate: --tokens ${setup.tokens} = ${cfg.steps} steps of ${cfg.batchSize} sequences (${perSeq.toFixed(1)} trained tokens each)`);
+  }
+  if (setup.sweep && a.resume && existsSync(join(a.out, 'sweep.json'))) {
+    cfg.lrByArm = { ...(JSON.parse(readFileSync(join(a.out, 'sweep.json'), 'utf8')) as { best: ExperimentConfig['lrByArm'] }).best };
+    log(`replicate: --resume keeps the recorded sweep's rates (${a.out}/sweep.json)`);
+  } else if (setup.sweep) {
+    const { lrs, steps, seeds } = setup.sweep;
+    log(`replicate: LR sweep — arms ${cfg.arms.join(', ')} at ${lrs.join(', ')} for ${steps} steps × ${seeds} seed(s) each`);
+    const sweep = await sweepLearningRates(lrs, experimentTrainAt(cfg, { steps, seeds }, (c) => new ExperimentRunner(c, data, lm, {}, alignedRows)), { steps, seeds, schedule: cfg.schedule }, (s) => log(`  sweep ${s}`));
+    cfg.lrByArm = { ...sweep.best };
+    mkdirSync(a.out, { recursive: true });
+    writeFileSync(join(a.out, 'sweep.json'), JSON.stringify(sweep, null, 2) + '\n');
+    log(`replicate: sweep chose ${Object.entries(sweep.best).map(([arm, lr]) => `${arm} ${lr}`).join(', ')} (→ ${a.out}/sweep.json)`);
+  }
+  log(`replicate: preset ${cfg.preset}, ${cfg.seeds} seed(s) × arms ${cfg.arms.map((arm) => `${arm} (LR ${cfg.lrByArm[arm] ?? cfg.lr})`).join(', ')}, ${cfg.steps} steps of ${cfg.batchSize} (${cfg.schedule}) on ${choice.backend}; ${data.train.count} train / ${data.val.count} val images; captions ${a.dataset ? 'from the dataset' : cfg.captionLevel}, ${meanCaption.toFixed(1)} tokens on average (image:text ${(data.imageTokens / meanCaption).toFixed(1)}:1)`);
 
   mkdirSync(join(a.out, 'checkpoints'), { recursive: true });
   const partial = join(a.out, 'metrics.partial.jsonl');
@@ -120,10 +127,10 @@ async function main(): Promise<void> {
     log,
     onMetrics: (recs) => {
       appendFileSync(partial, recs.map((r) => JSON.stringify(r)).join('\n') + '\n');
-      const r = recs.find((m) => m.metric === METRICS.valImageLoss);
-      if (r) {
-        const txt = recs.find((m) => m.metric === METRICS.valTextLoss);
-        const en = recs.find((m) => m.metric === METRICS.valEnglishLoss)!;
+      for (const r of recs.filter((m) => m.metric === METRICS.valImageLoss)) {
+        const same = (metric: string) => recs.find((m) => m.metric === metric && m.arm === r.arm && m.seed === r.seed && m.step === r.step);
+        const txt = same(METRICS.valTextLoss);
+        const en = same(METRICS.valEnglishLoss)!;
         log(`  ${r.arm} s${r.seed} @${r.step}: val image ${r.value.toFixed(3)}${txt ? `, caption ${txt.value.toFixed(3)}` : ''}, English ppl ${Math.exp(en.value).toFixed(1)}`);
       }
     },

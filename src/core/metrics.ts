@@ -7,6 +7,16 @@ export const METRICS = {
   valImageLoss: 'val/image_loss',
   valEnglishLoss: 'val/english_loss',
   valEnglishOodLoss: 'val/english_ood_loss',
+  /** Held-out NLL over every position trained on (caption + image + <|boi|>/<|eoi|>): the LR sweep's criterion. */
+  valLoss: 'val/loss',
+  /** Held-out image loss split: −log P(any image id) at image positions … */
+  diagImageLeak: 'diag/image_leak_loss',
+  /** … and −log P(right code | image id) = val/image_loss − the leak. */
+  diagImageWithin: 'diag/image_within_loss',
+  /** ‖θ − θ₀‖ / ‖θ₀‖ over the transformer blocks (attention, MLP, their LayerNorms). */
+  diagBodyChange: 'diag/body_change',
+  /** ‖θ − θ₀‖ / ‖θ₀‖ over the token and position embeddings (and an untied head). */
+  diagEmbeddingChange: 'diag/embedding_change',
   lr: 'optim/lr',
   gradNorm: 'optim/grad_norm',
   tokensPerSecond: 'speed/tokens_per_second',

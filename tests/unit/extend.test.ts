@@ -1,8 +1,8 @@
-// Vocabulary extension: ids after the text vocabulary, every copied row bit-identical, new rows by their rule,
-// and the scratch arm sharing the pre-trained arm's new rows.
+// Vocabulary extension: ids after the text vocabulary, every copied row bit-identical, new rows by their rule, and
+// each arm's new rows at its own table's scale with the same seeded noise.
 import { describe, expect, it } from 'vitest';
 import { GPT, type GPTConfig } from '../../src/core/nn/gpt';
-import { extendPretrained, newRows, planVocab, scratchModel } from '../../src/core/experiment/extend';
+import { extendPretrained, newRows, planVocab, scratchModel, scratchTextRows } from '../../src/core/experiment/extend';
 import { useBackend } from './helpers/tf';
 
 const cfg: GPTConfig = { vocabSize: 20, nPositions: 8, nEmbd: 4, nLayer: 1, nHead: 2, layerNormEps: 1e-5, tieEmbeddings: false, initStd: 0.5 };
@@ -32,9 +32,12 @@ describe('vocabulary extension', () => {
         expect(Array.from(b.slice(a.length))).toEqual(Array.from(rows));
       } else expect(b.length).toBe(a.length);
     }
-    const scratch = scratchModel(cfg, plan, rows, 7, 'ext-scratch');
+    let seen: Float32Array | null = null;
+    const scratch = scratchModel(cfg, plan, (own) => ((seen = Float32Array.from(own)), newRows(own, 20, 4, 6, 'random', 1)), 7, 'ext-scratch');
     const sw = scratch.params.get('transformer.wte.weight')!.dataSync();
-    expect(Array.from(sw.slice(80))).toEqual(Array.from(rows)); // same new rows as the pre-trained arm
+    expect(Array.from(seen!)).toEqual(Array.from(sw.slice(0, 80))); // rowsFor saw the arm's own text rows
+    expect(Array.from(scratchTextRows(cfg, plan, 7))).toEqual(Array.from(sw.slice(0, 80)));
+    expect(Array.from(sw.slice(80))).toEqual(Array.from(newRows(seen!, 20, 4, 6, 'random', 1)));
     expect(Array.from(sw.slice(0, 80))).not.toEqual(Array.from(lm.params.get('transformer.wte.weight')!.dataSync()));
     expect(Array.from(scratch.params.get('transformer.h.0.mlp.c_fc.weight')!.dataSync())).not.toEqual(Array.from(lm.params.get('transformer.h.0.mlp.c_fc.weight')!.dataSync()));
     [lm, ft, scratch].forEach((m) => m.dispose());
@@ -52,5 +55,13 @@ describe('vocabulary extension', () => {
     const colMean = [0, 1].map((j) => Array.from(mean).filter((_, i) => i % 2 === j).reduce((a, b) => a + b, 0) / 1000);
     expect(colMean[0]).toBeCloseTo(3, 0);
     expect(colMean[1]).toBeCloseTo(20, 0);
+  });
+
+  it('gives each arm random rows at its own scale from the same noise: a table 4× wider gets rows 4× larger', () => {
+    const narrow = Float32Array.from({ length: 40 }, (_, i) => Math.sin(i * 1.3) * 0.02);
+    const wide = narrow.map((v) => v * 4);
+    const a = newRows(narrow, 10, 4, 50, 'random', 3);
+    const b = newRows(wide, 10, 4, 50, 'random', 3);
+    Array.from(a).forEach((v, i) => expect(b[i]).toBeCloseTo(4 * v, 6));
   });
 });

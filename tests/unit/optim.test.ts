@@ -86,6 +86,16 @@ describe('learning-rate schedule', () => {
     expect(lrAt(110, c)).toBeCloseTo(0.1, 12);
     expect(lrAt(500, c)).toBeCloseTo(0.1, 12);
   });
+  it('warmup-stable-decay: holds the peak, then falls in a straight line over the last 20% to the floor', () => {
+    const w: AdamWConfig = { ...c, schedule: 'wsd', decayFraction: 0.2 }; // 110 steps: decay over the last 22, from step 88
+    expect(lrAt(4, w)).toBeCloseTo(0.5, 12);
+    expect(lrAt(10, w)).toBe(1);
+    expect(lrAt(87, w)).toBe(1);
+    expect(lrAt(88, w)).toBeCloseTo(1, 12);
+    expect(lrAt(99, w)).toBeCloseTo(1 - 0.9 * (11 / 22), 12); // halfway down: 0.55
+    expect(lrAt(110, w)).toBeCloseTo(0.1, 12);
+    expect(lrAt(400, w)).toBeCloseTo(0.1, 12);
+  });
 });
 
 describe('decay groups and global norm', () => {

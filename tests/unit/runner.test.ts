@@ -33,6 +33,7 @@ describe('experiment runner', () => {
   it('feeds the arms of a seed identical batches, different seeds different ones', async () => {
     await useBackend('cpu');
     const lm = new GPT(lmConfig, 5, 'r-lm1');
+    lm.assign('transformer.wte.weight', Float32Array.from(lm.params.get('transformer.wte.weight')!.dataSync(), (v) => 3 * v)); // a "pre-trained" table 3× wider than the scratch arm's
     const runner = new ExperimentRunner({ ...cfg, seeds: 2, arms: ['pretrained', 'scratch'] }, syntheticData(), lm);
     const [p0, s0, p1] = runner.runs;
     for (let k = 0; k < 3; k++) {
@@ -42,9 +43,17 @@ describe('experiment runner', () => {
       expect(Array.from(b.batch.ids)).toEqual(Array.from(a.batch.ids));
       expect(c.idx).not.toEqual(a.idx);
     }
-    // Both arms start from the same new image rows.
-    const wte = (i: number) => Array.from(runner.runs[i].model.params.get('transformer.wte.weight')!.dataSync().slice(20 * 8));
-    expect(wte(1)).toEqual(wte(0));
+    // Both arms' new rows are the same seeded noise, each at its own text table's scale (std around the mean).
+    const wte = (i: number) => Array.from(runner.runs[i].model.params.get('transformer.wte.weight')!.dataSync());
+    const std = (xs: number[]) => {
+      const m = xs.reduce((a, b) => a + b, 0) / xs.length;
+      return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / xs.length);
+    };
+    const [pre, scr] = [wte(0), wte(1)];
+    const ratio = std(scr.slice(0, 20 * 8)) / std(pre.slice(0, 20 * 8));
+    expect(ratio).toBeGreaterThan(0.25);
+    expect(ratio).toBeLessThan(0.45); // ≈ 1/3
+    pre.slice(20 * 8).forEach((v, k) => expect(scr[20 * 8 + k]).toBeCloseTo(v * ratio, 5));
     runner.dispose();
     lm.dispose();
   });
@@ -95,8 +104,17 @@ describe('experiment runner', () => {
     await runner.stepRun(run);
     run.model.assign('transformer.ln_f.weight', new Float32Array(8).fill(NaN));
     await runner.stepRun(run);
-    expect(run.stopped).toBe('arm scratch, seed 0: the loss became NaN at step 2; the run stopped and keeps its last good checkpoint');
+    expect(run.stopped).toBe('arm scratch, seed 0: the loss or gradient became NaN/Inf at step 2; the run stopped and keeps its last good checkpoint');
     expect(await runner.stepRun(run)).toEqual([]);
+    // A NaN at a step that is not read back is found at the next read-back and named by its own step.
+    const other = runner.runs[0];
+    await runner.stepRun(other);
+    other.model.assign('transformer.ln_f.weight', new Float32Array(8).fill(NaN));
+    expect(await runner.stepRun(other, false)).toEqual([]);
+    expect(other.stopped).toBeNull();
+    await runner.stepRun(other, false);
+    await runner.stepRun(other, true);
+    expect(other.stopped).toBe('arm pretrained, seed 0: the loss or gradient became NaN/Inf at step 2 (found at step 4); the run stopped and keeps its last good checkpoint');
     runner.dispose();
     lm.dispose();
   });

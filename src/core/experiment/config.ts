@@ -3,6 +3,7 @@
  * `npm run replicate` (smoke for CI, cpu for this 2-core machine, classroom and replication for a laptop GPU).
  */
 import type { CaptionLevel } from '../data/captions';
+import type { Schedule } from '../nn/optim';
 import type { RowInit } from './extend';
 
 export const ARMS = ['pretrained', 'scratch', 'pretrained-frozen', 'scratch-frozen', 'image-only-pretrained', 'image-only-scratch', 'pretrained-mix'] as const;
@@ -30,6 +31,21 @@ export function armSpec(name: ArmName, mixShare: number): ArmSpec {
   };
 }
 
+/** The pre-trained arm and its from-scratch twin: the comparisons the report makes (A, A'' frozen, A' image-only). */
+export const ARM_PAIRS: readonly (readonly [ArmName, ArmName])[] = [
+  ['pretrained', 'scratch'],
+  ['pretrained-frozen', 'scratch-frozen'],
+  ['image-only-pretrained', 'image-only-scratch'],
+];
+
+/** Why a set of arms cannot make a report (null when it can): it needs a twin pair; pretrained-mix needs pretrained. */
+export function armsProblem(arms: readonly ArmName[]): string | null {
+  if (arms.length === 0) return 'no arms chosen';
+  if (!ARM_PAIRS.some(([a, b]) => arms.includes(a) && arms.includes(b))) return `no arm has its twin: choose a pre-trained arm together with its from-scratch twin (${ARM_PAIRS.map((p) => p.join(' + ')).join(', or ')})`;
+  if (arms.includes('pretrained-mix') && !arms.includes('pretrained')) return 'pretrained-mix is compared with pretrained (does mixing in English stop the forgetting?): add pretrained';
+  return null;
+}
+
 /** Parameters a frozen arm trains: embeddings, positions, the head and every LayerNorm. */
 export function trainableInFrozenArm(param: string): boolean {
   return /(^|\.)(wte|wpe|ln_1|ln_2|ln_f)\./.test(param) || param === 'lm_head.weight';
@@ -43,7 +59,12 @@ export interface ExperimentConfig {
   captionBudget: number;
   steps: number;
   batchSize: number;
+  /** Peak learning rate of every arm without its own entry in lrByArm. */
   lr: number;
+  /** Peak learning rate per arm (from a recorded sweep: each arm at its own best); absent arms use lr. */
+  lrByArm: Partial<Record<ArmName, number>>;
+  /** Learning-rate schedule after warmup: cosine decay, or warmup-stable-decay (optim.ts). */
+  schedule: Schedule;
   warmupSteps: number;
   weightDecay: number;
   /** Evaluate every N steps (and at step 0 and the last step). */
@@ -77,6 +98,8 @@ const base: Omit<ExperimentConfig, 'preset'> = {
   steps: 200,
   batchSize: 16,
   lr: 1e-3,
+  lrByArm: {},
+  schedule: 'cosine',
   warmupSteps: 20,
   weightDecay: 0.1,
   evalEvery: 20,
@@ -91,6 +114,11 @@ const base: Omit<ExperimentConfig, 'preset'> = {
   classifierSteps: 150,
   captionLmSteps: 300,
 };
+
+/** The peak learning rate an arm trains with. */
+export function lrFor(cfg: Pick<ExperimentConfig, 'lr' | 'lrByArm'>, arm: ArmName): number {
+  return cfg.lrByArm?.[arm] ?? cfg.lr; // lrByArm is absent in runs saved before it existed
+}
 
 export const PRESETS: Record<string, ExperimentConfig> = {
   /** Seconds: a few steps of both arms, for CI and quick checks. */

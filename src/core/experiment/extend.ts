@@ -83,14 +83,35 @@ export function extendPretrained(lm: GPT, plan: VocabPlan, rows: Float32Array, s
   return model;
 }
 
-/** The scratch arm: the same architecture from random weights (seeded), with the same new rows as the pre-trained arm. */
-export function scratchModel(lmConfig: GPTConfig, plan: VocabPlan, rows: Float32Array, seed: number, scope: string): GPT {
+/** The seed of the scratch arm's random weights for an experiment seed. */
+export function scratchSeed(seed: number): number {
+  return deriveSeed(seed, 'scratch');
+}
+
+/**
+ * The scratch arm: the same architecture from random weights (seeded by scratchSeed), its new rows from
+ * `rowsFor(ownTextRows)` — the arm's own random text rows [textVocab, d], so they match its own scale.
+ */
+export function scratchModel(lmConfig: GPTConfig, plan: VocabPlan, rowsFor: (ownTextRows: Float32Array) => Float32Array, seed: number, scope: string): GPT {
   const c: GPTConfig = { ...lmConfig, vocabSize: plan.vocabSize };
-  const model = new GPT(c, seed, scope);
+  const model = new GPT(c, scratchSeed(seed), scope);
+  const wte = Float32Array.from(model.params.get('transformer.wte.weight')!.dataSync());
+  const rows = rowsFor(wte.subarray(0, plan.textVocab * c.nEmbd));
+  if (rows.length !== (plan.vocabSize - plan.textVocab) * c.nEmbd) throw new Error(`scratchModel: ${rows.length} new-row values for ${plan.vocabSize - plan.textVocab} rows of width ${c.nEmbd}`);
   for (const name of ['transformer.wte.weight', ...(c.tieEmbeddings ? [] : ['lm_head.weight'])]) {
-    const data = Float32Array.from(model.params.get(name)!.dataSync());
+    const data = name === 'transformer.wte.weight' ? wte : Float32Array.from(model.params.get(name)!.dataSync());
     data.set(rows, plan.textVocab * c.nEmbd);
     model.assign(name, data);
   }
   return model;
+}
+
+/** The scratch arm's random text rows [textVocab, d] for a seed (what scratchModel's rowsFor receives). */
+export function scratchTextRows(lmConfig: GPTConfig, plan: VocabPlan, seed: number): Float32Array {
+  const model = new GPT({ ...lmConfig, vocabSize: plan.vocabSize }, scratchSeed(seed), `scratch-rows-${Math.random().toString(36).slice(2, 8)}`);
+  try {
+    return Float32Array.from(model.params.get('transformer.wte.weight')!.dataSync().subarray(0, plan.textVocab * lmConfig.nEmbd));
+  } finally {
+    model.dispose();
+  }
 }

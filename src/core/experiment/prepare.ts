@@ -1,7 +1,7 @@
 /**
  * Everything the experiment needs before its first step, shared by `npm run replicate` and the playground's worker:
  * the images as train/validation pixel splits (shipped emoji or bring-your-own), their VQ codes, captions as text
- * ids, the English token streams, and (rowInit 'aligned') the contrastively aligned new rows per seed.
+ * ids, the English token streams, and (rowInit 'aligned') the contrastively aligned new rows per seed and init.
  */
 import { captionOf, splitIndices } from '../data/captions';
 import { AUSTEN_BOOKS, ENGLISH_TEXTS, tokenStream } from '../data/corpus';
@@ -15,7 +15,7 @@ import type { BPETokenizer } from '../tokenize/bpe';
 import { alignImageRows, DEFAULT_ALIGN } from './alignment';
 import type { ExperimentConfig } from './config';
 import { encodeImages, type ExperimentData, type Split } from './data';
-import { newRows, planVocab } from './extend';
+import { newRows, planVocab, scratchTextRows } from './extend';
 
 /** Images as [n, S, S, 3] pixels in [0, 1] with captions, split into train and validation. */
 export interface ImageSplits {
@@ -67,12 +67,18 @@ export function byodSplits(ds: ByodDataset, seed = 1): ImageSplits {
   return { name: ds.name, size, train: pick(train), trainCount: train.length, val: pick(val), valCount: val.length, trainCaptions: train.map((i) => ds.images[i].caption), valCaptions: val.map((i) => ds.images[i].caption), categories: null };
 }
 
+/** Contrastively aligned new rows per seed for each initialisation, aligned to that arm's own text table. */
+export interface AlignedRows {
+  pretrained: Float32Array[];
+  scratch: Float32Array[];
+}
+
 export interface Prepared {
   data: ExperimentData;
   /** Mean caption length in ids, capped at the budget. */
   meanCaption: number;
-  /** New rows per seed when cfg.rowInit is 'aligned' (else empty). */
-  alignedRows: Float32Array[];
+  /** New rows per seed and init when cfg.rowInit is 'aligned' (else empty lists). */
+  alignedRows: AlignedRows;
 }
 
 /** Encode the images with the VQ tokenizer, the captions and English texts with the LM's tokenizer. */
@@ -101,18 +107,22 @@ export async function prepareExperiment(cfg: ExperimentConfig, images: ImageSpli
     },
   };
   const meanCaption = data.train.captions.reduce((s, c) => s + Math.min(c.length, cfg.captionBudget), 0) / data.train.count;
-  const alignedRows: Float32Array[] = [];
+  const alignedRows: AlignedRows = { pretrained: [], scratch: [] };
   if (cfg.rowInit === 'aligned') {
     const d = lm.config.nEmbd;
-    const wte = (await lm.params.get('transformer.wte.weight')!.data()) as Float32Array;
+    const lmText = (await lm.params.get('transformer.wte.weight')!.data()) as Float32Array;
     for (let seed = 0; seed < cfg.seeds; seed++) {
-      const specials = newRows(wte, data.plan.textVocab, d, data.plan.appendedSpecials.length, 'random', seed);
-      const { rows, loss } = await alignImageRows(wte, d, data.train.captions, data.train.codes, data.imageTokens, data.plan.imageCodes, { ...DEFAULT_ALIGN, seed });
-      log(`aligned image rows for seed ${seed} (contrastive loss ${loss.toFixed(3)})`);
-      const all = new Float32Array(specials.length + rows.length);
-      all.set(specials);
-      all.set(rows, specials.length);
-      alignedRows.push(all);
+      for (const init of ['pretrained', 'scratch'] as const) {
+        if (!cfg.arms.some((a) => a.includes(init === 'scratch' ? 'scratch' : 'pretrained'))) continue;
+        const table = init === 'pretrained' ? lmText : scratchTextRows(lm.config, data.plan, seed);
+        const specials = newRows(table, data.plan.textVocab, d, data.plan.appendedSpecials.length, 'random', seed);
+        const { rows, loss } = await alignImageRows(table, d, data.train.captions, data.train.codes, data.imageTokens, data.plan.imageCodes, { ...DEFAULT_ALIGN, seed });
+        log(`aligned image rows for the ${init} arms, seed ${seed} (contrastive loss ${loss.toFixed(3)})`);
+        const all = new Float32Array(specials.length + rows.length);
+        all.set(specials);
+        all.set(rows, specials.length);
+        alignedRows[init].push(all);
+      }
     }
   }
   return { data, meanCaption, alignedRows };

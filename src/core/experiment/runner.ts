@@ -13,9 +13,10 @@ import { deriveSeed } from '../nn/init';
 import { batchOrder, WindowSampler } from '../data/corpus';
 import { buildBatch, sequenceLength, type SequenceSpec } from '../data/sequences';
 import { METRICS } from '../metrics';
-import { armSpec, trainableInFrozenArm, type ArmSpec, type ExperimentConfig } from './config';
+import { armSpec, lrFor, trainableInFrozenArm, type ArmSpec, type ExperimentConfig } from './config';
 import { codesOf, sequenceSpec, type ExperimentData } from './data';
 import { extendPretrained, newRows, scratchModel } from './extend';
+import type { AlignedRows } from './prepare';
 import { evaluateArm, type EvalResult } from './evals';
 
 export interface MetricRecord {
@@ -40,6 +41,31 @@ export interface Run {
   order: Generator<number[]>;
   english: WindowSampler | null;
   lastEval: EvalResult | null;
+  /** The weights at step 0, by name (for the relative weight change diagnostics). */
+  initial: Map<string, Float32Array>;
+  /** Device scalar: the first step whose loss or gradient norm was not finite (0: none yet), checked on read-back. */
+  nonFinite: tf.Scalar | null;
+}
+
+/** A copy of every weight. */
+function snapshot(model: GPT): Map<string, Float32Array> {
+  return new Map([...model.params].map(([name, v]) => [name, Float32Array.from(v.dataSync())]));
+}
+
+/** ‖θ − θ₀‖ / ‖θ₀‖ over the transformer blocks ('body') and over the embeddings and head ('embedding'). */
+export function weightChange(model: GPT, initial: Map<string, Float32Array>): { body: number; embedding: number } {
+  const acc = { body: [0, 0], embedding: [0, 0] };
+  for (const [name, v] of model.params) {
+    const now = v.dataSync();
+    const then = initial.get(name)!;
+    const group = name.startsWith('transformer.h.') ? acc.body : /(wte|wpe)\.|lm_head/.test(name) ? acc.embedding : null;
+    if (!group) continue;
+    for (let i = 0; i < now.length; i++) {
+      group[0] += (now[i] - then[i]) ** 2;
+      group[1] += then[i] ** 2;
+    }
+  }
+  return { body: Math.sqrt(acc.body[0] / acc.body[1]), embedding: Math.sqrt(acc.embedding[0] / acc.embedding[1]) };
 }
 
 export interface RunnerHooks {
@@ -64,26 +90,31 @@ export class ExperimentRunner {
     readonly data: ExperimentData,
     readonly lm: GPT,
     readonly hooks: RunnerHooks = {},
-    /** New rows per seed for rowInit 'aligned' (from alignment.ts), covering every id after the text vocabulary. */
-    alignedRows: Float32Array[] = [],
+    /** New rows per seed and init for rowInit 'aligned' (prepare.ts), covering every id after the text vocabulary. */
+    alignedRows: AlignedRows = { pretrained: [], scratch: [] },
   ) {
     const T = sequenceLength(sequenceSpec(data, cfg.captionBudget, false));
     if (T > lm.config.nPositions) throw new Error(`sequences of ${T} ids (caption budget ${cfg.captionBudget} + ${data.imageTokens} image tokens + 3) exceed the LM's context of ${lm.config.nPositions}; lower the caption budget`);
     const d = lm.config.nEmbd;
     const added = data.plan.vocabSize - data.plan.textVocab;
-    const wte = lm.params.get('transformer.wte.weight')!.dataSync() as Float32Array;
+    const lmText = lm.params.get('transformer.wte.weight')!.dataSync() as Float32Array;
     for (let seed = 0; seed < cfg.seeds; seed++) {
-      if (cfg.rowInit === 'aligned' && alignedRows[seed]?.length !== added * d) throw new Error(`rowInit "aligned" needs ${added}×${d} aligned rows for seed ${seed} (compute them with alignImageRows)`);
-      const rows = cfg.rowInit === 'aligned' ? alignedRows[seed] : newRows(wte, data.plan.textVocab, d, added, cfg.rowInit, seed);
+      // New rows from each arm's own text table, with the same seeded noise for every arm of this seed (extend.ts).
+      const rowsFor = (init: 'pretrained' | 'scratch', ownText: Float32Array) => {
+        if (cfg.rowInit !== 'aligned') return newRows(ownText, data.plan.textVocab, d, added, cfg.rowInit, seed);
+        const rows = alignedRows[init][seed];
+        if (rows?.length !== added * d) throw new Error(`rowInit "aligned" needs ${added}×${d} aligned rows for the ${init} arms, seed ${seed} (prepareExperiment computes them)`);
+        return rows;
+      };
       for (const name of cfg.arms) {
         const arm = armSpec(name, cfg.mixShare);
         const scope = `${name}-s${seed}-${Math.random().toString(36).slice(2, 8)}`;
-        const model = arm.init === 'pretrained' ? extendPretrained(lm, data.plan, rows, scope) : scratchModel(lm.config, data.plan, rows, deriveSeed(seed, 'scratch'), scope);
-        const opt = new AdamW(model.params, { ...DEFAULT_ADAMW, lr: cfg.lr, warmupSteps: cfg.warmupSteps, totalSteps: cfg.steps, weightDecay: cfg.weightDecay, beta2: 0.99 }, arm.frozen ? trainableInFrozenArm : () => true);
+        const model = arm.init === 'pretrained' ? extendPretrained(lm, data.plan, rowsFor('pretrained', lmText), scope) : scratchModel(lm.config, data.plan, (own) => rowsFor('scratch', own), seed, scope);
+        const opt = new AdamW(model.params, { ...DEFAULT_ADAMW, lr: lrFor(cfg, name), schedule: cfg.schedule, warmupSteps: cfg.warmupSteps, totalSteps: cfg.steps, weightDecay: cfg.weightDecay, beta2: 0.99 }, arm.frozen ? trainableInFrozenArm : () => true);
         const spec = sequenceSpec(data, cfg.captionBudget, arm.imageOnly);
         const trainIdx = [...Array(data.train.count).keys()];
         const english = arm.mix > 0 ? new WindowSampler(data.english.train, sequenceLength(spec), deriveSeed(seed, 'mix')) : null;
-        this.runs.push({ arm, seed, spec, model, opt, step: 0, tokens: 0, stopped: null, order: batchOrder(trainIdx, Math.min(cfg.batchSize, data.train.count), deriveSeed(seed, 'batches')), english, lastEval: null });
+        this.runs.push({ arm, seed, spec, model, opt, step: 0, tokens: 0, stopped: null, order: batchOrder(trainIdx, Math.min(cfg.batchSize, data.train.count), deriveSeed(seed, 'batches')), english, lastEval: null, initial: snapshot(model), nonFinite: null });
       }
     }
   }
@@ -125,15 +156,23 @@ export class ExperimentRunner {
     tf.dispose([ids, masks.loss, masks.text, masks.image, ...Object.values(grads)]);
     run.step += 1;
     run.tokens += b.loss.reduce((a, v) => a + v, 0);
+    // Remember on the device the first step whose numbers were not finite, so a step that is not read back is
+    // still caught (and named) at the next read-back, before any checkpoint is written.
+    const prev = run.nonFinite;
+    run.nonFinite = tf.tidy(() => {
+      const bad = tf.cast(tf.logicalNot(tf.isFinite(tf.add(value, gradNorm))), 'float32');
+      return tf.keep(prev ? tf.where(tf.greater(prev, 0), prev, tf.mul(bad, run.step)) : tf.mul(bad, run.step)) as tf.Scalar;
+    });
+    prev?.dispose();
     const tensors = [value, gradNorm, ...side];
     if (!read) {
       tf.dispose(tensors);
       return [];
     }
-    const [loss, norm, text, image] = (await Promise.all(tensors.map((t) => t.data()))).map((d) => d[0]);
+    const [loss, norm, text, image, firstBad] = (await Promise.all([...tensors, run.nonFinite].map((t) => t.data()))).map((d) => d[0]);
     tf.dispose(tensors);
-    if (!Number.isFinite(loss) || !Number.isFinite(norm)) {
-      run.stopped = `arm ${run.arm.name}, seed ${run.seed}: the loss became ${loss} at step ${run.step}; the run stopped and keeps its last good checkpoint`;
+    if (firstBad > 0) {
+      run.stopped = `arm ${run.arm.name}, seed ${run.seed}: the loss or gradient became NaN/Inf at step ${firstBad}${firstBad < run.step ? ` (found at step ${run.step})` : ''}; the run stopped and keeps its last good checkpoint`;
       this.hooks.log?.(run.stopped);
       return [];
     }
@@ -151,7 +190,17 @@ export class ExperimentRunner {
     run.lastEval = r;
     this.hooks.onEval?.(run, r);
     const rec = (metric: string, v: number): MetricRecord => ({ arm: run.arm.name, seed: run.seed, step: run.step, tokens: run.tokens, metric, value: v });
-    const out = [rec(METRICS.valImageLoss, r.imageLoss), rec(METRICS.valEnglishLoss, r.englishLoss), rec(METRICS.valEnglishOodLoss, r.englishOodLoss)];
+    const change = weightChange(run.model, run.initial);
+    const out = [
+      rec(METRICS.valImageLoss, r.imageLoss),
+      rec(METRICS.valLoss, r.loss),
+      rec(METRICS.diagImageLeak, r.imageLeak),
+      rec(METRICS.diagImageWithin, r.imageLoss - r.imageLeak),
+      rec(METRICS.valEnglishLoss, r.englishLoss),
+      rec(METRICS.valEnglishOodLoss, r.englishOodLoss),
+      rec(METRICS.diagBodyChange, change.body),
+      rec(METRICS.diagEmbeddingChange, change.embedding),
+    ];
     if (r.textLoss !== null) out.push(rec(METRICS.valTextLoss, r.textLoss));
     return out;
   }
@@ -174,10 +223,12 @@ export class ExperimentRunner {
       if (run.stopped || run.step >= end) continue;
       const next = run.step + 1;
       const isEval = next % this.cfg.evalEvery === 0 || next === this.cfg.steps;
-      out.push(...(await this.stepRun(run, isEval || read(next))));
+      const isCheckpoint = (this.cfg.checkpointEvery > 0 && next % this.cfg.checkpointEvery === 0) || next === end;
+      // A checkpoint step always reads back, so a NaN model is never saved as the last good one.
+      out.push(...(await this.stepRun(run, isEval || isCheckpoint || read(next))));
       if (run.stopped) continue;
       if (isEval) out.push(...(await this.evalRun(run)));
-      if ((this.cfg.checkpointEvery > 0 && run.step % this.cfg.checkpointEvery === 0) || run.step === end) await this.hooks.onCheckpoint?.(run);
+      if (isCheckpoint) await this.hooks.onCheckpoint?.(run);
     }
     return out;
   }
@@ -204,6 +255,7 @@ export class ExperimentRunner {
     for (const r of this.runs) {
       r.opt.dispose();
       r.model.dispose();
+      r.nonFinite?.dispose();
     }
   }
 }

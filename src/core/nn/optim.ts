@@ -1,7 +1,9 @@
 /**
  * AdamW (Loshchilov & Hutter 2019) with decoupled weight decay exactly as PyTorch's `torch.optim.AdamW`, no-decay
- * groups (biases, LayerNorms, embeddings), linear warmup + cosine decay, and global-norm gradient clipping that
- * reports the pre-clip norm (as `torch.nn.utils.clip_grad_norm_`).
+ * groups (biases, LayerNorms, embeddings), two learning-rate schedules — linear warmup then cosine decay, or
+ * warmup-stable-decay (WSD: warmup, a constant peak, then a linear decay over the last steps; Hägele et al. 2024,
+ * "Scaling Laws and Compute-Optimal Training Beyond Fixed Training Durations") — and global-norm gradient clipping
+ * that reports the pre-clip norm (as `torch.nn.utils.clip_grad_norm_`).
  */
 import * as tf from '@tensorflow/tfjs';
 import { sumPairwise } from './ops';
@@ -26,7 +28,14 @@ export interface AdamWConfig {
   totalSteps: number;
   /** Final learning rate as a fraction of the peak. */
   minLrRatio: number;
+  /** 'cosine' (default): cosine from the peak after warmup; 'wsd': the peak held, then a linear decay at the end. */
+  schedule?: Schedule;
+  /** WSD only: the share of totalSteps spent decaying (default 0.2). */
+  decayFraction?: number;
 }
+
+export type Schedule = 'cosine' | 'wsd';
+export const SCHEDULES: readonly Schedule[] = ['cosine', 'wsd'];
 
 export const DEFAULT_ADAMW: AdamWConfig = {
   lr: 1e-3,
@@ -40,10 +49,20 @@ export const DEFAULT_ADAMW: AdamWConfig = {
   minLrRatio: 0.1,
 };
 
-/** Learning rate at a 0-based step: linear warmup to the peak, then cosine to minLrRatio·lr, then flat. */
+/**
+ * Learning rate at a 0-based step: linear warmup to the peak, then (cosine) cosine to minLrRatio·lr, or (wsd) the
+ * peak until the last decayFraction·totalSteps steps and a straight line to minLrRatio·lr at totalSteps; flat after.
+ */
 export function lrAt(step: number, c: AdamWConfig): number {
   if (c.warmupSteps > 0 && step < c.warmupSteps) return (c.lr * (step + 1)) / c.warmupSteps;
   const minLr = c.lr * c.minLrRatio;
+  if (c.schedule === 'wsd') {
+    const decay = Math.max(1, Math.round((c.decayFraction ?? 0.2) * c.totalSteps));
+    const start = Math.max(c.warmupSteps, c.totalSteps - decay);
+    if (step < start) return c.lr;
+    const progress = Math.min(1, (step - start) / Math.max(1, c.totalSteps - start));
+    return c.lr + (minLr - c.lr) * progress;
+  }
   const span = Math.max(1, c.totalSteps - c.warmupSteps);
   const progress = Math.min(1, Math.max(0, (step - c.warmupSteps) / span));
   return minLr + 0.5 * (c.lr - minLr) * (1 + Math.cos(Math.PI * progress));

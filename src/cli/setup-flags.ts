@@ -1,0 +1,134 @@
+/**
+ * The experiment-setup flags shared by the command lines that run or export an experiment (`npm run replicate`):
+ * a preset and what overrides it. Each bad value is refused with the flag named and what it accepts.
+ *   --preset P  --seeds N  --arms a,b,…  --steps N | --tokens N  --batch N  --lr X | --lr arm=X,arm=Y
+ *   --lr-sweep X,Y,… [--sweep-steps N] [--sweep-seeds N]  --lr-from sweep.json  --schedule cosine|wsd
+ *   --warmup N  --eval-every N  --caption-level L0…L4  --row-init random|mean|aligned
+ */
+import { readFileSync } from 'node:fs';
+import { LEVELS, type CaptionLevel } from '../core/data/captions';
+import { ARMS, PRESETS, armsProblem, type ArmName, type ExperimentConfig } from '../core/experiment/config';
+import { SCHEDULES, type Schedule } from '../core/nn/optim';
+import { UsageError, intArg } from './common';
+
+export const SETUP_OPTIONS = {
+  preset: { type: 'string' },
+  seeds: { type: 'string' },
+  arms: { type: 'string' },
+  steps: { type: 'string' },
+  tokens: { type: 'string' },
+  batch: { type: 'string' },
+  lr: { type: 'string' },
+  'lr-sweep': { type: 'string' },
+  'sweep-steps': { type: 'string' },
+  'sweep-seeds': { type: 'string' },
+  'lr-from': { type: 'string' },
+  schedule: { type: 'string' },
+  warmup: { type: 'string' },
+  'eval-every': { type: 'string' },
+  'caption-level': { type: 'string' },
+  'row-init': { type: 'string' },
+} as const;
+
+type Values = Partial<Record<keyof typeof SETUP_OPTIONS, string>>;
+
+export interface Setup {
+  cfg: ExperimentConfig;
+  /** --tokens: the training budget in trained tokens per run, turned into steps once the data is known. */
+  tokens: number | null;
+  /** --lr-sweep: the rates to sweep and its budget, or null. */
+  sweep: { lrs: number[]; steps: number; seeds: number } | null;
+}
+
+function positiveNumber(v: string, flag: string): number {
+  const n = Number(v);
+  if (!(n > 0) || !Number.isFinite(n)) throw new UsageError(`--${flag} must be a positive number, got ${v}`);
+  return n;
+}
+
+function armName(v: string, flag: string): ArmName {
+  if (!(ARMS as readonly string[]).includes(v)) throw new UsageError(`--${flag}: unknown arm "${v}"; arms are ${ARMS.join(', ')}`);
+  return v as ArmName;
+}
+
+/** Per-arm rates from --lr: one number for every arm, or arm=rate pairs separated by commas. */
+export function parseLr(v: string): { lr?: number; byArm: Partial<Record<ArmName, number>> } {
+  if (!v.includes('=')) return { lr: positiveNumber(v, 'lr'), byArm: {} };
+  const byArm: Partial<Record<ArmName, number>> = {};
+  for (const part of v.split(',')) {
+    const [arm, rate] = part.split('=');
+    if (rate === undefined) throw new UsageError(`--lr: "${part}" is not arm=rate (e.g. --lr pretrained=0.003,scratch=0.001)`);
+    byArm[armName(arm.trim(), 'lr')] = positiveNumber(rate.trim(), 'lr');
+  }
+  return { byArm };
+}
+
+/** The best rates of a recorded sweep (sweep.json written by `replicate --lr-sweep`). */
+export function ratesFromSweep(file: string): Partial<Record<ArmName, number>> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new UsageError(`--lr-from ${file}: cannot read a sweep there (${(e as Error).message.split('\n')[0]})`);
+  }
+  const best = (parsed as { best?: Record<string, unknown> })?.best;
+  if (!best || typeof best !== 'object') throw new UsageError(`--lr-from ${file}: no "best" rates in it; pass the sweep.json that replicate --lr-sweep wrote`);
+  const out: Partial<Record<ArmName, number>> = {};
+  for (const [arm, rate] of Object.entries(best)) out[armName(arm, 'lr-from')] = positiveNumber(String(rate), 'lr-from');
+  return out;
+}
+
+/** The config a preset and its overriding flags describe (flags win; --lr after --lr-from). */
+export function parseSetup(a: Values): Setup {
+  const presets = Object.keys(PRESETS).join(', ');
+  if (!a.preset || !PRESETS[a.preset]) throw new UsageError(`--preset must be one of ${presets}${a.preset ? `, got ${a.preset}` : ''}`);
+  const cfg: ExperimentConfig = { ...PRESETS[a.preset], lrByArm: { ...PRESETS[a.preset].lrByArm } };
+  if (a.seeds !== undefined) cfg.seeds = intArg(a.seeds, 'seeds', 1, 20);
+  if (a.arms !== undefined) {
+    cfg.arms = [...new Set(a.arms.split(',').map((s) => armName(s.trim(), 'arms')))];
+    const problem = armsProblem(cfg.arms);
+    if (problem) throw new UsageError(`--arms: ${problem}`);
+  }
+  if (a.steps !== undefined && a.tokens !== undefined) throw new UsageError('give --steps or --tokens, not both');
+  if (a.steps !== undefined) cfg.steps = intArg(a.steps, 'steps', 1, 1_000_000);
+  const tokens = a.tokens === undefined ? null : intArg(a.tokens, 'tokens', 1, 1e12);
+  if (a.batch !== undefined) cfg.batchSize = intArg(a.batch, 'batch', 1, 4096);
+  if (a.warmup !== undefined) cfg.warmupSteps = intArg(a.warmup, 'warmup', 0, 1_000_000);
+  if (a['eval-every'] !== undefined) cfg.evalEvery = intArg(a['eval-every'], 'eval-every', 1, 1_000_000);
+  if (a.schedule !== undefined) {
+    if (!(SCHEDULES as readonly string[]).includes(a.schedule)) throw new UsageError(`--schedule must be ${SCHEDULES.join(' or ')}, got ${a.schedule}`);
+    cfg.schedule = a.schedule as Schedule;
+  }
+  if (a['caption-level'] !== undefined) {
+    if (!(LEVELS as readonly string[]).includes(a['caption-level'])) throw new UsageError(`--caption-level must be one of ${LEVELS.join(', ')}, got ${a['caption-level']}`);
+    cfg.captionLevel = a['caption-level'] as CaptionLevel;
+  }
+  if (a['row-init'] !== undefined) {
+    if (!['random', 'mean', 'aligned'].includes(a['row-init'])) throw new UsageError(`--row-init must be random, mean or aligned, got ${a['row-init']}`);
+    cfg.rowInit = a['row-init'] as ExperimentConfig['rowInit'];
+  }
+  if (a['lr-from'] !== undefined) cfg.lrByArm = { ...cfg.lrByArm, ...ratesFromSweep(a['lr-from']) };
+  if (a.lr !== undefined) {
+    const { lr, byArm } = parseLr(a.lr);
+    if (lr !== undefined) {
+      cfg.lr = lr;
+      cfg.lrByArm = {};
+    }
+    cfg.lrByArm = { ...cfg.lrByArm, ...byArm };
+  }
+  let sweep: Setup['sweep'] = null;
+  if (a['lr-sweep'] !== undefined) {
+    if (a.lr !== undefined || a['lr-from'] !== undefined) throw new UsageError('--lr-sweep chooses each arm\'s rate: drop --lr / --lr-from');
+    const lrs = a['lr-sweep'].split(',').map((s) => positiveNumber(s.trim(), 'lr-sweep'));
+    if (lrs.length < 2) throw new UsageError(`--lr-sweep needs two or more rates, got ${a['lr-sweep']}`);
+    sweep = {
+      lrs,
+      steps: a['sweep-steps'] === undefined ? Math.max(1, Math.round(cfg.steps / 4)) : intArg(a['sweep-steps'], 'sweep-steps', 1, 1_000_000),
+      seeds: a['sweep-seeds'] === undefined ? Math.min(2, cfg.seeds) : intArg(a['sweep-seeds'], 'sweep-seeds', 1, 20),
+    };
+  } else if (a['sweep-steps'] !== undefined || a['sweep-seeds'] !== undefined) throw new UsageError('--sweep-steps and --sweep-seeds go with --lr-sweep');
+  return { cfg, tokens, sweep };
+}
+
+/** The flags' one-line summary for --help and usage errors. */
+export const SETUP_USAGE = '--preset smoke|cpu|classroom|replication [--seeds N] [--arms a,b] [--steps N | --tokens N] [--batch N] [--lr X | arm=X,…] [--lr-sweep X,Y,… [--sweep-steps N] [--sweep-seeds N]] [--lr-from sweep.json] [--schedule cosine|wsd] [--warmup N] [--eval-every N] [--caption-level L0…L4] [--row-init random|mean|aligned]';
