@@ -3,7 +3,7 @@
  * config's size — training tokens plus evaluation forward passes (a forward pass costs about a third of a training
  * step per token); during a run, from the measured time of recent rounds.
  */
-import type { ExperimentConfig } from '../core/experiment/config';
+import { evalCount, type ExperimentConfig } from '../core/experiment/config';
 
 /** Ids in one training sequence: <|bos|> caption-budget <|boi|> 64 image tokens <|eoi|>. */
 export const sequenceIds = (cfg: Pick<ExperimentConfig, 'captionBudget'>, imageTokens = 64) => cfg.captionBudget + imageTokens + 3;
@@ -12,7 +12,7 @@ export function etaBefore(cfg: ExperimentConfig, tokensPerSecond: number, imageT
   const runs = cfg.arms.length * cfg.seeds;
   const T = sequenceIds(cfg, imageTokens);
   const train = cfg.steps * cfg.batchSize * T;
-  const evals = Math.floor(cfg.steps / cfg.evalEvery) + 1;
+  const evals = evalCount(cfg);
   const evalTokens = evals * ((cfg.evalImages || 421) * T + 2 * (cfg.englishTokens || 20000)) / 3;
   return (runs * (train + evalTokens)) / tokensPerSecond;
 }

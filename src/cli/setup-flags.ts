@@ -3,7 +3,7 @@
  * a preset and what overrides it. Each bad value is refused with the flag named and what it accepts.
  *   --preset P  --seeds N  --arms a,b,…  --steps N | --tokens N  --batch N  --lr X | --lr arm=X,arm=Y
  *   --lr-sweep X,Y,… [--sweep-steps N] [--sweep-seeds N]  --lr-from sweep.json  --schedule cosine|wsd
- *   --warmup N  --eval-every N  --caption-level L0…L4  --row-init random|mean|aligned
+ *   --warmup N  --eval-every N  --eval-images N (0: all)  --caption-level L0…L4  --row-init random|mean|aligned
  */
 import { readFileSync } from 'node:fs';
 import { LEVELS, type CaptionLevel } from '../core/data/captions';
@@ -26,6 +26,7 @@ export const SETUP_OPTIONS = {
   schedule: { type: 'string' },
   warmup: { type: 'string' },
   'eval-every': { type: 'string' },
+  'eval-images': { type: 'string' },
   'caption-level': { type: 'string' },
   'row-init': { type: 'string' },
 } as const;
@@ -95,6 +96,7 @@ export function parseSetup(a: Values): Setup {
   if (a.batch !== undefined) cfg.batchSize = intArg(a.batch, 'batch', 1, 4096);
   if (a.warmup !== undefined) cfg.warmupSteps = intArg(a.warmup, 'warmup', 0, 1_000_000);
   if (a['eval-every'] !== undefined) cfg.evalEvery = intArg(a['eval-every'], 'eval-every', 1, 1_000_000);
+  if (a['eval-images'] !== undefined) cfg.evalImages = intArg(a['eval-images'], 'eval-images', 0, 1_000_000);
   if (a.schedule !== undefined) {
     if (!(SCHEDULES as readonly string[]).includes(a.schedule)) throw new UsageError(`--schedule must be ${SCHEDULES.join(' or ')}, got ${a.schedule}`);
     cfg.schedule = a.schedule as Schedule;
@@ -131,4 +133,4 @@ export function parseSetup(a: Values): Setup {
 }
 
 /** The flags' one-line summary for --help and usage errors. */
-export const SETUP_USAGE = '--preset smoke|cpu|classroom|replication [--seeds N] [--arms a,b] [--steps N | --tokens N] [--batch N] [--lr X | arm=X,…] [--lr-sweep X,Y,… [--sweep-steps N] [--sweep-seeds N]] [--lr-from sweep.json] [--schedule cosine|wsd] [--warmup N] [--eval-every N] [--caption-level L0…L4] [--row-init random|mean|aligned]';
+export const SETUP_USAGE = '--preset smoke|cpu|classroom|replication [--seeds N] [--arms a,b] [--steps N | --tokens N] [--batch N] [--lr X | arm=X,…] [--lr-sweep X,Y,… [--sweep-steps N] [--sweep-seeds N]] [--lr-from sweep.json] [--schedule cosine|wsd] [--warmup N] [--eval-every N] [--eval-images N] [--caption-level L0…L4] [--row-init random|mean|aligned]';

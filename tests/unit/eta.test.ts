@@ -9,7 +9,7 @@ describe('eta', () => {
     const T = 28 + 64 + 3;
     expect(sequenceIds(cfg)).toBe(T);
     const train = 6 * 4 * T;
-    const evals = 3 * ((8 * T + 2 * 400) / 3); // steps 0, 3, 6
+    const evals = 4 * ((8 * T + 2 * 400) / 3); // steps 0, 2 (the early power of two), 3, 6
     expect(etaBefore(cfg, 100)).toBeCloseTo((2 * (train + evals)) / 100, 9);
   });
   it('during a run: remaining rounds × recent round time; nothing without a measurement or when done', () => {

@@ -52,3 +52,12 @@ describe('setup flags', () => {
     expect(armsProblem([])).toMatch(/no arms/);
   });
 });
+
+describe('evaluation schedule', () => {
+  it('evaluates every evalEvery steps, at the last step, and at the powers of two below evalEvery', async () => {
+    const { isEvalStep, evalCount } = await import('../../src/core/experiment/config');
+    const cfg = { evalEvery: 50, steps: 120 };
+    expect([...Array(121).keys()].filter((s) => s > 0 && isEvalStep(s, cfg))).toEqual([2, 4, 8, 16, 32, 50, 100, 120]);
+    expect(evalCount(cfg)).toBe(9); // with step 0
+  });
+});

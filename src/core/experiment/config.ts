@@ -67,7 +67,7 @@ export interface ExperimentConfig {
   schedule: Schedule;
   warmupSteps: number;
   weightDecay: number;
-  /** Evaluate every N steps (and at step 0 and the last step). */
+  /** Evaluate every N steps, at step 0 and the last step, and at steps 2, 4, 8, … below N (isEvalStep). */
   evalEvery: number;
   /** Validation images used for held-out losses (0: all). */
   evalImages: number;
@@ -114,6 +114,21 @@ const base: Omit<ExperimentConfig, 'preset'> = {
   classifierSteps: 150,
   captionLmSteps: 300,
 };
+
+/**
+ * Whether a run is evaluated after `step` steps: every evalEvery steps and at the last step, plus the powers of two
+ * below evalEvery — the caption head start changes fastest in the first steps, and effect B is read off that curve.
+ */
+export function isEvalStep(step: number, cfg: Pick<ExperimentConfig, 'evalEvery' | 'steps'>): boolean {
+  return step % cfg.evalEvery === 0 || step === cfg.steps || (step < cfg.evalEvery && step >= 2 && (step & (step - 1)) === 0);
+}
+
+/** How many evaluations a run makes, step 0 included. */
+export function evalCount(cfg: Pick<ExperimentConfig, 'evalEvery' | 'steps'>): number {
+  let n = 1;
+  for (let s = 1; s <= cfg.steps; s++) if (isEvalStep(s, cfg)) n++;
+  return n;
+}
 
 /** The peak learning rate an arm trains with. */
 export function lrFor(cfg: Pick<ExperimentConfig, 'lr' | 'lrByArm'>, arm: ArmName): number {

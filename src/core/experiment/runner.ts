@@ -1,7 +1,7 @@
 /**
  * The step loop of the experiment: every arm × seed is an independent run, stepped in lockstep. All arms of a seed
  * share the new-row initialisation and the exact batch order. Each step logs train/loss, train/text_loss and
- * train/image_loss from one forward pass (plus optimiser, speed and memory figures); every evalEvery steps each run
+ * train/image_loss from one forward pass (plus optimiser, speed and memory figures); on isEvalStep's schedule each run
  * is evaluated on held-out captions, images and English. A NaN/Inf loss stops that run, naming its step, and keeps
  * its last good checkpoint. Runs save and restore resumable state (weights, AdamW moments, step).
  */
@@ -13,7 +13,7 @@ import { deriveSeed } from '../nn/init';
 import { batchOrder, WindowSampler } from '../data/corpus';
 import { buildBatch, sequenceLength, type SequenceSpec } from '../data/sequences';
 import { METRICS } from '../metrics';
-import { armSpec, lrFor, trainableInFrozenArm, type ArmSpec, type ExperimentConfig } from './config';
+import { armSpec, isEvalStep, lrFor, trainableInFrozenArm, type ArmSpec, type ExperimentConfig } from './config';
 import { codesOf, sequenceSpec, type ExperimentData } from './data';
 import { extendPretrained, newRows, scratchModel } from './extend';
 import type { AlignedRows } from './prepare';
@@ -222,7 +222,7 @@ export class ExperimentRunner {
     for (const run of this.runs) {
       if (run.stopped || run.step >= end) continue;
       const next = run.step + 1;
-      const isEval = next % this.cfg.evalEvery === 0 || next === this.cfg.steps;
+      const isEval = isEvalStep(next, this.cfg);
       const isCheckpoint = (this.cfg.checkpointEvery > 0 && next % this.cfg.checkpointEvery === 0) || next === end;
       // A checkpoint step always reads back, so a NaN model is never saved as the last good one.
       out.push(...(await this.stepRun(run, isEval || isCheckpoint || read(next))));
