@@ -20,8 +20,7 @@ import { loadEmojiDataset } from '../core/data/emoji';
 import { DeviceImages } from '../core/data/images';
 import type { ExperimentConfig } from '../core/experiment/config';
 import { experimentTrainAt, sweepLearningRates } from '../core/experiment/sweep';
-import { buildSequence } from '../core/data/sequences';
-import { sequenceSpec } from '../core/experiment/data';
+import { stepsForTokens } from '../core/experiment/data';
 import { SETUP_OPTIONS, SETUP_USAGE, parseSetup } from './setup-flags';
 import { byodSplits, emojiSplits, prepareExperiment, pretrainingCorpus, type ImageSplits } from '../core/experiment/prepare';
 import { finishExperiment } from '../core/experiment/finish';
@@ -101,11 +100,9 @@ async function main(): Promise<void> {
   }
   const { data, meanCaption, alignedRows } = await prepareExperiment(cfg, images, lm, tokenizer, vq, readPublicData, (s) => log(`replicate: ${s}`));
   if (setup.tokens !== null) {
-    // --tokens: steps = budget ÷ (batch × trained tokens per sequence, averaged over the training captions).
-    const spec = sequenceSpec(data, cfg.captionBudget, false);
-    const perSeq = data.train.captions.reduce((s, c, i) => s + buildSequence(spec, c, Array.from(data.train.codes.subarray(i * data.imageTokens, (i + 1) * data.imageTokens))).loss.reduce((x, y) => x + y, 0), 0) / data.train.count;
-    cfg.steps = Math.max(1, Math.round(setup.tokens / (cfg.batchSize * perSeq)));
-    log(`replicate: --tokens ${setup.tokens} = ${cfg.steps} steps of ${cfg.batchSize} sequences (${perSeq.toFixed(1)} trained tokens each)`);
+    const { steps, perSequence } = stepsForTokens(data, cfg, setup.tokens);
+    cfg.steps = steps;
+    log(`replicate: --tokens ${setup.tokens} = ${cfg.steps} steps of ${cfg.batchSize} sequences (${perSequence.toFixed(1)} trained tokens each)`);
   }
   if (setup.sweep && a.resume && existsSync(join(a.out, 'sweep.json'))) {
     cfg.lrByArm = { ...(JSON.parse(readFileSync(join(a.out, 'sweep.json'), 'utf8')) as { best: ExperimentConfig['lrByArm'] }).best };

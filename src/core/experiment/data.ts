@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { DeviceImages } from '../data/images';
 import type { VQVAE } from '../nn/vqvae';
-import type { SequenceSpec } from '../data/sequences';
+import { buildSequence, type SequenceSpec } from '../data/sequences';
 import type { VocabPlan } from './extend';
 
 export interface Split {
@@ -48,4 +48,14 @@ export function sequenceSpec(data: ExperimentData, captionBudget: number, imageO
 
 export function codesOf(split: Split, index: number, imageTokens: number): number[] {
   return Array.from(split.codes.subarray(index * imageTokens, (index + 1) * imageTokens));
+}
+
+/**
+ * --tokens as steps: the budget ÷ (batch × trained tokens per sequence, i.e. the loss mask's sum averaged over the
+ * training captions), at least 1. Shared by `npm run replicate` and `npm run export`.
+ */
+export function stepsForTokens(data: ExperimentData, cfg: { captionBudget: number; batchSize: number }, tokens: number): { steps: number; perSequence: number } {
+  const spec = sequenceSpec(data, cfg.captionBudget, false);
+  const perSequence = data.train.captions.reduce((s, c, i) => s + buildSequence(spec, c, codesOf(data.train, i, data.imageTokens)).loss.reduce((x, y) => x + y, 0), 0) / data.train.count;
+  return { steps: Math.max(1, Math.round(tokens / (cfg.batchSize * perSequence))), perSequence };
 }

@@ -1,0 +1,325 @@
+"""Train the arms of an exported Tabula Rasa experiment with Hugging Face `transformers` and `accelerate`.
+
+    npm run export -- --out EXPORT --preset replication [setup flags]      # on the machine with the browser's data
+    accelerate launch scale/train.py --export EXPORT --out RUN              # one GPU, many, or many machines
+    npm run report -- RUN                                                  # the same report, verdicts and charts
+
+Each arm x seed starts from its exported initial checkpoint (the browser run's exact weights) and trains
+`GPT2LMHeadModel` on the exported batch order with the browser's optimiser: AdamW (PyTorch's, which optim.ts
+matches), no decay on biases/LayerNorms/embeddings, global-norm clipping at 1, warmup then cosine or WSD (optim.ts
+lrAt). Data parallel: each process takes every `world`-th row of each step's batch and the loss is normalised by the
+whole batch's token count, so any number of processes computes the single-device step. Evaluations follow
+config.ts isEvalStep. Writes RUN/metrics.csv (arm,seed,step,tokens,metric,value; the keys of src/core/metrics.ts),
+RUN/report.json (config and meta for `npm run report`), RUN/checkpoints/<arm>-s<seed>/ (GPT-2 layout + tabula.json,
+loadable by the page and `npm run lm-eval`), RUN/sweep.json with a sweep, and RUN/parity.json: this run's step-0
+losses against the browser implementation's (reference.csv).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import shutil
+import sys
+import time
+
+import torch
+from accelerate import Accelerator
+from transformers import GPT2LMHeadModel
+from transformers.utils import logging as hf_logging
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from evaluate import evaluate_arm, weight_change  # noqa: E402
+from export_reader import Arm, Export, ExportError  # noqa: E402
+from records import MetricsWriter, format_parity, parity_table, summarise_sweep  # noqa: E402
+
+# Metric keys this trainer writes, by their name in src/core/metrics.ts (the export lists the keys themselves).
+TRAIN_KEYS = ("trainLoss", "trainTextLoss", "trainImageLoss", "lr", "gradNorm", "stepMs", "tokensPerSecond", "numBytes")
+EVAL_KEYS = ("valTextLoss", "valImageLoss", "valLoss", "valEnglishLoss", "valEnglishOodLoss", "diagImageLeak", "diagImageWithin", "diagBodyChange", "diagEmbeddingChange")
+
+
+def lr_at(step: int, peak: float, warmup: int, total: int, schedule: str, min_ratio: float = 0.1, decay_fraction: float = 0.2) -> float:
+    """Learning rate at a 0-based step (optim.ts lrAt): linear warmup, then cosine or warmup-stable-decay."""
+    if warmup > 0 and step < warmup:
+        return peak * (step + 1) / warmup
+    min_lr = peak * min_ratio
+    if schedule == "wsd":
+        decay = max(1, round(decay_fraction * total))
+        start = max(warmup, total - decay)
+        if step < start:
+            return peak
+        return peak + (min_lr - peak) * min(1.0, (step - start) / max(1, total - start))
+    progress = min(1.0, max(0.0, (step - warmup) / max(1, total - warmup)))
+    return min_lr + 0.5 * (peak - min_lr) * (1 + math.cos(math.pi * progress))
+
+
+def is_eval_step(step: int, every: int, steps: int) -> bool:
+    """config.ts isEvalStep: every `every` steps, the last step, and the powers of two below `every`."""
+    return step % every == 0 or step == steps or (2 <= step < every and step & (step - 1) == 0)
+
+
+def no_decay(name: str) -> bool:
+    """optim.ts isNoDecay: biases, LayerNorms and embeddings get no weight decay."""
+    return name.endswith(".bias") or ".ln_" in f".{name}" or ".wte." in f".{name}" or ".wpe." in f".{name}" or "norm" in name
+
+
+def trainable_in_frozen_arm(name: str) -> bool:
+    """config.ts trainableInFrozenArm: embeddings, positions, the head and every LayerNorm."""
+    return any(f".{k}." in f".{name}" for k in ("wte", "wpe", "ln_1", "ln_2", "ln_f")) or name == "lm_head.weight"
+
+
+class Trainer:
+    def __init__(self, ex: Export, out: str, acc: Accelerator, log_every: int, writer: MetricsWriter | None):
+        self.ex, self.out, self.acc, self.log_every = ex, out, acc, log_every
+        self.writer = writer  # the main process's; None on the others
+        self.rank, self.world = acc.process_index, acc.num_processes
+        self.keys = ex.experiment["metrics"]
+        self.reduce = (lambda t: acc.reduce(t, reduction="sum")) if self.world > 1 else (lambda t: t)
+        self.last_eval: dict[tuple[str, int], dict] = {}
+        self.stopped: list[str] = []
+
+    def model_for(self, arm: Arm, seed: int) -> GPT2LMHeadModel:
+        return GPT2LMHeadModel.from_pretrained(self.ex.init_dir(arm, seed)).float().to(self.acc.device)
+
+    def run(self, arm: Arm, seed: int, lr: float, steps: int, warmup: int, every: int, record: bool, ckpt_every: int, stop: int | None = None) -> float:
+        """
+        Train one arm x seed for `steps` steps (the schedule's length), or up to `stop`; returns its last held-out
+        val/loss (inf if it diverged). With `record` (the main run) it writes metrics, evaluates on schedule from step
+        0 and saves checkpoints; without (the sweep) it evaluates once, at the end.
+        """
+        stop = steps if stop is None else min(stop, steps)
+        cfg, acc, ex = self.ex.config, self.acc, self.ex
+        model = self.model_for(arm, seed)
+        named = [(n, p) for n, p in model.named_parameters()]
+        for n, p in named:
+            p.requires_grad_(not arm.frozen or trainable_in_frozen_arm(n))
+        initial = {n: p.detach().clone() for n, p in named}
+        groups = [
+            {"params": [p for n, p in named if p.requires_grad and not no_decay(n)], "weight_decay": cfg["weightDecay"]},
+            {"params": [p for n, p in named if p.requires_grad and no_decay(n)], "weight_decay": 0.0},
+        ]
+        o = ex.experiment["optimizer"]
+        opt = torch.optim.AdamW([g for g in groups if g["params"]], lr=lr, betas=(o["beta1"], o["beta2"]), eps=o["eps"])
+        ddp, opt = acc.prepare(model, opt)
+        trained = [p for _, p in named if p.requires_grad]
+        tokens, last_loss = 0, math.inf
+        first_bad = torch.zeros((), device=acc.device)  # the first step whose loss or norm was not finite (0: none)
+
+        def rec(metric: str, step: int, value: float) -> None:
+            if record and self.writer is not None:
+                self.writer.add(arm.name, seed, step, tokens, self.keys[metric], value)
+
+        def evaluate(step: int) -> float:
+            model.eval()
+            r = evaluate_arm(acc.unwrap_model(ddp), ex, arm, acc.device, self.rank, self.world, self.reduce)
+            model.train()
+            body, emb = weight_change(acc.unwrap_model(ddp), initial)
+            for key, v in (("valImageLoss", r["image"]), ("valLoss", r["loss"]), ("diagImageLeak", r["leak"]), ("diagImageWithin", r["image"] - r["leak"]),
+                           ("valEnglishLoss", r["english"]), ("valEnglishOodLoss", r["english_ood"]), ("diagBodyChange", body), ("diagEmbeddingChange", emb)):
+                rec(key, step, v)
+            if r["text"] is not None:
+                rec("valTextLoss", step, r["text"])
+            self.last_eval[(arm.name, seed)] = r
+            return r["loss"]
+
+        if record:
+            last_loss = evaluate(0)
+        model.train()
+        for step in range(1, stop + 1):
+            t0 = time.perf_counter()
+            b = ex.batch(arm, seed, step)
+            rows = slice(self.rank, None, self.world)
+            ids = torch.from_numpy(b.ids[rows]).to(acc.device)
+            masks = [torch.from_numpy(m[rows]).to(acc.device) for m in (b.loss, b.text, b.image)]
+            counts = [float(m.sum()) for m in (b.loss, b.text, b.image)]  # the whole batch's, on every process
+            lr_now = lr_at(step - 1, lr, warmup, steps, cfg["schedule"], o["minLrRatio"], o["wsdDecayFraction"])
+            for g in opt.param_groups:
+                g["lr"] = lr_now
+            logits = ddp(input_ids=ids, use_cache=False).logits[:, :-1].float()
+            nll = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), ids[:, 1:].reshape(-1), reduction="none").view(ids.shape[0], -1)
+            sums = torch.stack([(nll * m).sum() for m in masks])
+            acc.backward(sums[0] / max(counts[0], 1.0) * self.world)  # DDP averages: the whole batch's masked mean
+            norm = acc.clip_grad_norm_(trained, o["clipNorm"])
+            opt.step()
+            opt.zero_grad(set_to_none=True)
+            tokens += int(counts[0])
+            bad = ~torch.isfinite(sums[0].detach() + norm.detach())
+            first_bad = torch.where((first_bad == 0) & bad, torch.full_like(first_bad, step), first_bad)
+            evals = (is_eval_step(step, every, steps) and record) or step == stop
+            saves = record and ((ckpt_every > 0 and step % ckpt_every == 0) or step == stop)
+            if not (step % self.log_every == 0 or evals or saves):
+                continue
+            # A read-back step: NaN is caught (and named) here, before any evaluation or checkpoint.
+            loss, text, image = (self.reduce(sums.detach().double()) / torch.tensor([max(c, 1.0) for c in counts], dtype=torch.float64, device=acc.device)).tolist()
+            norm = float(norm)
+            found = int(self.reduce(first_bad.clone()).item()) if self.world > 1 else int(first_bad.item())
+            if found > 0:
+                msg = f"arm {arm.name}, seed {seed}: the loss or gradient became NaN/Inf at step {found}; the run stopped and keeps its last good checkpoint"
+                self.stopped.append(msg)
+                acc.print(msg)
+                last_loss = math.inf
+                break
+            ms = 1000 * (time.perf_counter() - t0)
+            for key, v in (("trainLoss", loss), ("lr", lr_now), ("gradNorm", norm), ("stepMs", ms), ("tokensPerSecond", b.ids.size / (ms / 1000))):
+                rec(key, step, v)
+            if torch.cuda.is_available():
+                rec("numBytes", step, float(torch.cuda.memory_allocated()))
+            if not arm.image_only:
+                rec("trainTextLoss", step, text)
+            rec("trainImageLoss", step, image)
+            if evals:
+                last_loss = evaluate(step)
+                r = self.last_eval[(arm.name, seed)]
+                if record:
+                    acc.print(f"  {arm.name} s{seed} @{step}: val image {r['image']:.3f}" + (f", caption {r['text']:.3f}" if r["text"] is not None else "") + f", English ppl {math.exp(r['english']):.1f}")
+            if saves:
+                self.save(acc.unwrap_model(ddp), arm, seed, step)
+        acc.free_memory()
+        return last_loss if math.isfinite(last_loss) else math.inf
+
+    def save(self, model: GPT2LMHeadModel, arm: Arm, seed: int, step: int) -> None:
+        """The run's weights in the GPT-2 layout the page loads, with tabula.json and the tokenizer of its init."""
+        self.acc.wait_for_everyone()
+        if not self.acc.is_main_process:
+            return
+        d = os.path.join(self.out, "checkpoints", f"{arm.name}-s{seed}")
+        os.makedirs(d, exist_ok=True)
+        model.save_pretrained(d, safe_serialization=True)
+        init = self.ex.init_dir(arm, seed)
+        with open(os.path.join(init, "tabula.json"), encoding="utf-8") as f:
+            tabula = json.load(f)
+        tabula["provenance"] = {**tabula.get("provenance", {}), "step": step, "trainer": "scale/train.py", "export": os.path.abspath(self.ex.path)}
+        with open(os.path.join(d, "tabula.json"), "w", encoding="utf-8") as f:
+            json.dump(tabula, f, indent=2)
+        for name in ("tokenizer.json", "vocab.json", "merges.txt"):
+            if os.path.exists(os.path.join(init, name)):
+                shutil.copyfile(os.path.join(init, name), os.path.join(d, name))
+
+
+def finite_or_none(x):
+    """JSON has no Infinity: a diverged run's loss is written as null (as JSON.stringify does)."""
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    if isinstance(x, dict):
+        return {k: finite_or_none(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [finite_or_none(v) for v in x]
+    return x
+
+
+def sweep(tr: Trainer, plan: dict) -> dict:
+    """replicate --lr-sweep: every arm at every rate for the sweep's budget and seeds; each arm keeps its best."""
+    cfg = tr.ex.config
+    cells = []
+    for lr in plan["lrs"]:
+        for seed in range(plan["seeds"]):
+            for arm in tr.ex.arms:
+                v = tr.run(arm, seed, lr, plan["steps"], plan["warmupSteps"], plan["steps"], False, 0)
+                cells.append({"arm": arm.name, "lr": lr, "seed": seed, "valLoss": v})
+        tr.acc.print(f"  sweep LR {lr}: " + ", ".join(f"{c['arm']} s{c['seed']} {c['valLoss']:.3f}" for c in cells if c["lr"] == lr))
+    table, best = summarise_sweep(cells)
+    lost = [a.name for a in tr.ex.arms if a.name not in best]
+    if lost:
+        raise ExportError(f"the LR sweep found no learning rate at which {', '.join(lost)} trained without diverging; export again with smaller --lr-sweep rates")
+    return {"lrs": plan["lrs"], "steps": plan["steps"], "seeds": plan["seeds"], "schedule": cfg["schedule"], "cells": cells, "table": table, "best": best}
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description="Train an exported Tabula Rasa experiment (npm run export) with transformers + accelerate.")
+    p.add_argument("--export", required=True, help="the folder written by npm run export -- --out DIR")
+    p.add_argument("--out", required=True, help="the run folder: metrics.csv, report.json, checkpoints/ (npm run report -- OUT)")
+    p.add_argument("--steps", type=int, default=None, help="stop every run after this many steps (a smoke test; the schedule keeps the exported length)")
+    p.add_argument("--log-every", type=int, default=1, help="read training losses back every N steps (default 1, as the CLI; evaluation and checkpoint steps always read)")
+    p.add_argument("--no-verify", action="store_true", help="skip the SHA-256 check of the export's files")
+    p.add_argument("--parity-tol", type=float, default=1e-3, help="largest |difference| in nats from the browser's step-0 losses before a warning (default 1e-3)")
+    p.add_argument("--strict-parity", action="store_true", help="exit with status 3 when parity fails the tolerance")
+    a = p.parse_args(argv)
+    acc = Accelerator()
+    hf_logging.disable_progress_bar()
+    try:
+        ex = Export(a.export, verify=not a.no_verify)
+    except ExportError as e:
+        print(f"train.py: {e}", file=sys.stderr)
+        return 2
+    missing = [k for k in ex.experiment["metrics"] if k.startswith(("val", "diag")) and k not in EVAL_KEYS]
+    if missing:
+        print(f"train.py: the export names metrics this trainer does not compute ({', '.join(missing)}); update scale/ to this version of the project", file=sys.stderr)
+        return 2
+    cfg = dict(ex.config)
+    if acc.is_main_process:
+        os.makedirs(a.out, exist_ok=True)
+    acc.wait_for_everyone()
+    t0 = time.time()
+    writer = MetricsWriter(os.path.join(a.out, "metrics.csv")) if acc.is_main_process else None
+    tr = Trainer(ex, a.out, acc, max(1, a.log_every), writer)
+    acc.print(f"train.py: {len(ex.arms)} arm(s) x {cfg['seeds']} seed(s), {cfg['steps']} steps of {cfg['batchSize']} ({cfg['schedule']}) on {acc.num_processes} x {acc.device}, torch {torch.__version__}")
+    lrs = {arm.name: arm.lr for arm in ex.arms}
+    plan = ex.experiment.get("sweep")
+    if plan:
+        acc.print(f"train.py: LR sweep over {', '.join(map(str, plan['lrs']))}, {plan['steps']} steps x {plan['seeds']} seed(s)")
+        result = sweep(tr, plan)
+        lrs.update(result["best"])
+        cfg["lrByArm"] = {**cfg.get("lrByArm", {}), **result["best"]}
+        if acc.is_main_process:
+            with open(os.path.join(a.out, "sweep.json"), "w", encoding="utf-8") as f:
+                json.dump(finite_or_none(result), f, indent=2)
+        acc.print("train.py: sweep chose " + ", ".join(f"{k} {v}" for k, v in result["best"].items()))
+    for seed in range(cfg["seeds"]):
+        for arm in ex.arms:
+            # --steps stops early; the schedule keeps the exported length (as replicate's --stop-at).
+            tr.run(arm, seed, lrs[arm.name], cfg["steps"], cfg["warmupSteps"], cfg["evalEvery"], True, cfg["checkpointEvery"], a.steps)
+            if writer is not None:
+                writer.flush()
+    return finish(tr, a, cfg, t0)
+
+
+def finish(tr: Trainer, a: argparse.Namespace, cfg: dict, t0: float) -> int:
+    """parity.json (this run's step-0/1 losses against the browser's) and the report.json stub for npm run report."""
+    acc, ex = tr.acc, tr.ex
+    acc.wait_for_everyone()
+    if tr.writer is None:
+        return 0
+    tr.writer.close()
+    rows = parity_table(ex.reference(), tr.writer.records)
+    worst = max((r["abs_diff"] for r in rows), default=0.0)
+    ok = worst <= a.parity_tol
+    with open(os.path.join(a.out, "parity.json"), "w", encoding="utf-8") as f:
+        json.dump(finite_or_none({"tolerance": a.parity_tol, "max_abs_diff": worst, "ok": ok, "rows": rows}), f, indent=2)
+    print(format_parity(rows))
+    print(f"train.py: parity with the browser implementation at step 0 (evaluation) and step 1 (training losses): max |diff| {worst:.2e} nats ({'within' if ok else 'BEYOND'} {a.parity_tol:g})")
+    by_pos: dict[str, list[float]] = {}
+    for arm in ex.arms:
+        evals = [tr.last_eval[(arm.name, s)]["by_position"] for s in range(cfg["seeds"]) if (arm.name, s) in tr.last_eval]
+        if evals:
+            by_pos[arm.name] = [sum(e[p] for e in evals) / len(evals) for p in range(len(evals[0]))]
+    import accelerate
+    import transformers
+
+    meta = {
+        "backend": f"pytorch {acc.device.type} x {acc.num_processes} ({acc.mixed_precision} precision)",
+        "command": "accelerate launch scale/train.py " + " ".join(sys.argv[1:]),
+        "export": {"path": os.path.abspath(ex.path), "command": ex.meta["command"]},
+        "dataset": ex.meta["dataset"]["name"],
+        "lm": ex.meta["lm"]["path"],
+        "vq": ex.meta["vq"]["path"],
+        "trainImages": int(ex.train_ids.shape[0]),
+        "valImages": int(min(cfg["evalImages"], ex.val_ids.shape[0]) if cfg["evalImages"] > 0 else ex.val_ids.shape[0]),
+        "imageTokens": ex.image_tokens,
+        "seconds": round(time.time() - t0),
+        "stopped": tr.stopped,
+        "imageLossByPosition": by_pos,
+        "parity": {"max_abs_diff": worst, "tolerance": a.parity_tol, "ok": ok},
+        "versions": {"torch": torch.__version__, "transformers": transformers.__version__, "accelerate": accelerate.__version__},
+    }
+    if a.steps and a.steps < cfg["steps"]:
+        meta["stoppedAt"] = a.steps
+    stub = {"preset": cfg["preset"], "config": cfg, "seeds": cfg["seeds"], "arms": cfg["arms"], "effects": None, "meta": meta}
+    with open(os.path.join(a.out, "report.json"), "w", encoding="utf-8") as f:
+        json.dump(finite_or_none(stub), f, indent=2)
+    print(f"train.py: done in {(time.time() - t0) / 60:.1f} min -> {a.out}/metrics.csv; next: npm run report -- {a.out}")
+    return 3 if (a.strict_parity and not ok) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

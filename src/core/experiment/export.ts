@@ -1,0 +1,242 @@
+/**
+ * The experiment as files for a PyTorch / Hugging Face run on a GPU cluster (`npm run export`, read by
+ * `scale/train.py`): the tokenized sequences and their loss masks in nanoGPT's layout, the held-out English streams,
+ * the exact batch order, every arm's initial weights in the GPT-2 layout, the configuration, and the step-0
+ * reference losses this implementation computes, so the cluster run can check it starts where the browser starts.
+ *
+ * Files (all little-endian, row-major):
+ *   train.bin, val.bin            uint16 [n, T]      ids of `<|bos|> caption <|pad|>… <|boi|> image <|eoi|>` (sequences.ts)
+ *   train.mask.bin, val.mask.bin  uint8  [n, T−1]    per prediction (entry t concerns ids[t+1]): bit 1 text, 2 image, 4 loss
+ *   english_train.bin, english_heldout.bin, english_ood.bin   uint16 streams (Austen pre-training text, Persuasion, Moby-Dick)
+ *   order.bin                     uint32 [seeds, steps, B]        training-image indices of each step's batch (every arm of a seed)
+ *   mix.bin                       uint16 [seeds, steps, nMix, T]  the English windows that replace the last nMix rows of each
+ *                                                                 pretrained-mix batch (only with that arm)
+ *   init/<arm>-s<seed>/           GPT-2 layout checkpoints (config.json, model.safetensors, tabula.json, tokenizer)
+ *   reference.csv                 this implementation's step-0 evaluation and step-1 training losses of every run
+ *   experiment.json, meta.json, captions.json
+ * The image-only arms read the same files: their sequence is the captioned one without the caption (ids[0] then
+ * ids[1 + captionBudget:], masks[captionBudget:] with the text bit cleared).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { saveGPT2 } from '../checkpoint/gpt2';
+import { buildBatch, firstImagePosition, sequenceLength, type SequenceBatch, type SequenceSpec } from '../data/sequences';
+import type { GPT } from '../nn/gpt';
+import { maskedMean } from '../nn/ops';
+import { METRICS } from '../metrics';
+import { isEvalStep, lrFor, type ExperimentConfig } from './config';
+import { codesOf, sequenceSpec, type ExperimentData, type Split } from './data';
+import type { AlignedRows } from './prepare';
+import { ExperimentRunner, type MetricRecord, type Run } from './runner';
+
+export const EXPORT_FORMAT = 'tabula-scale-export';
+export const EXPORT_VERSION = 1;
+/** Bits of the mask files. */
+export const MASK_BITS = { text: 1, image: 2, loss: 4 } as const;
+
+/** The largest id a uint16 file holds; a larger vocabulary cannot be exported in nanoGPT's layout. */
+const UINT16_MAX = 65535;
+
+/** What the exporter knows only from outside the core (paths, hashes, the command). */
+export interface ExportSources {
+  command: string;
+  /** Dataset name and a SHA-256 of each file it was read from. */
+  dataset: { name: string; files: Record<string, string> };
+  lm: { path: string; files: Record<string, string> };
+  vq: { path: string; files: Record<string, string> };
+  /** English text files (path → SHA-256). */
+  english: Record<string, string>;
+  /** Tokenizer files copied into every initial checkpoint (name → bytes). */
+  tokenizerFiles: Map<string, Uint8Array>;
+}
+
+/** The sweep of `replicate --lr-sweep`, if the setup asks for one (setup-flags.ts). */
+export interface SweepPlan {
+  lrs: number[];
+  steps: number;
+  seeds: number;
+}
+
+function uint16(values: ArrayLike<number>, what: string): Uint8Array {
+  const out = new Uint8Array(values.length * 2);
+  const view = new DataView(out.buffer);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!Number.isInteger(v) || v < 0 || v > UINT16_MAX) throw new Error(`${what}: id ${v} at ${i} does not fit a uint16 file (vocabularies up to ${UINT16_MAX + 1} ids can be exported)`);
+    view.setUint16(2 * i, v, true);
+  }
+  return out;
+}
+
+function uint32(values: ArrayLike<number>): Uint8Array {
+  const out = new Uint8Array(values.length * 4);
+  const view = new DataView(out.buffer);
+  for (let i = 0; i < values.length; i++) view.setUint32(4 * i, values[i], true);
+  return out;
+}
+
+/** A batch's three masks as one byte per prediction (MASK_BITS). */
+export function packMasks(b: Pick<SequenceBatch, 'text' | 'image' | 'loss'>): Uint8Array {
+  const out = new Uint8Array(b.loss.length);
+  for (let i = 0; i < out.length; i++) out[i] = (b.text[i] ? MASK_BITS.text : 0) | (b.image[i] ? MASK_BITS.image : 0) | (b.loss[i] ? MASK_BITS.loss : 0);
+  return out;
+}
+
+/** Every sequence of a split: ids [n·T] as uint16 bytes and masks [n·(T−1)] as packed bytes. */
+export function splitFiles(spec: SequenceSpec, split: Split, imageTokens: number): { ids: Uint8Array; mask: Uint8Array } {
+  const b = buildBatch(spec, split.captions, [...Array(split.count).keys()].map((i) => codesOf(split, i, imageTokens)));
+  return { ids: uint16(b.ids, 'sequences'), mask: packMasks(b) };
+}
+
+/** Step-1 training losses of a run: its first batch through its initial weights (what the runner logs at step 1). */
+function firstStepRecords(run: Run, b: SequenceBatch): MetricRecord[] {
+  const [loss, text, image] = tf.tidy(() => {
+    const nll = run.model.nll(tf.tensor2d(b.ids, [b.B, b.T], 'int32'));
+    const m = (x: Float32Array) => maskedMean(nll, tf.tensor2d(x, [b.B, b.T - 1]));
+    return [m(b.loss), m(b.text), m(b.image)].map((t) => t.dataSync()[0]);
+  });
+  const tokens = b.loss.reduce((a, v) => a + v, 0);
+  const rec = (metric: string, value: number): MetricRecord => ({ arm: run.arm.name, seed: run.seed, step: 1, tokens, metric, value });
+  return [rec(METRICS.trainLoss, loss), ...(run.arm.imageOnly ? [] : [rec(METRICS.trainTextLoss, text)]), rec(METRICS.trainImageLoss, image)];
+}
+
+/** The steps at which a run of `cfg` is evaluated, 0 included (config.ts isEvalStep). */
+export function evalSteps(cfg: Pick<ExperimentConfig, 'evalEvery' | 'steps'>): number[] {
+  const out = [0];
+  for (let s = 1; s <= cfg.steps; s++) if (isEvalStep(s, cfg)) out.push(s);
+  return out;
+}
+
+export interface BuiltExport {
+  /** Path inside the export folder → bytes. */
+  files: Map<string, Uint8Array>;
+  /** The reference records also written as reference.csv. */
+  reference: MetricRecord[];
+}
+
+/**
+ * Build the export of `cfg` on prepared data. The initial weights, the batch order and the reference losses come
+ * from an ExperimentRunner built exactly as `npm run replicate` builds it (for as many seeds and steps as the main
+ * run and the sweep need). `log` hears progress. Throws when a vocabulary exceeds uint16.
+ */
+export async function buildExport(
+  cfg: ExperimentConfig,
+  data: ExperimentData,
+  lm: GPT,
+  alignedRows: AlignedRows,
+  sweep: SweepPlan | null,
+  tokens: number | null,
+  src: ExportSources,
+  metricsCsv: (records: MetricRecord[]) => string,
+  log: (s: string) => void = () => {},
+): Promise<BuiltExport> {
+  const { plan } = data;
+  if (plan.vocabSize - 1 > UINT16_MAX) throw new Error(`the extended vocabulary has ${plan.vocabSize} ids; nanoGPT's uint16 files hold at most ${UINT16_MAX + 1}`);
+  const enc = new TextEncoder();
+  const json = (v: unknown) => enc.encode(JSON.stringify(v, null, 2) + '\n');
+  const files = new Map<string, Uint8Array>();
+  const spec = sequenceSpec(data, cfg.captionBudget, false);
+  const T = sequenceLength(spec);
+
+  log(`sequences: ${data.train.count} train, ${data.val.count} held out, ${T} ids each`);
+  for (const [name, split] of [['train', data.train], ['val', data.val]] as const) {
+    const f = splitFiles(spec, split, data.imageTokens);
+    files.set(`${name}.bin`, f.ids);
+    files.set(`${name}.mask.bin`, f.mask);
+  }
+  files.set('english_train.bin', uint16(data.english.train, 'english_train'));
+  files.set('english_heldout.bin', uint16(data.english.heldout, 'english_heldout'));
+  files.set('english_ood.bin', uint16(data.english.ood, 'english_ood'));
+  files.set('captions.json', json({ train: data.train.text, val: data.val.text }));
+
+  // The runner replicate would build, for every seed and step the main run and the sweep use.
+  const seeds = Math.max(cfg.seeds, sweep?.seeds ?? 0);
+  const steps = Math.max(cfg.steps, sweep?.steps ?? 0);
+  const runner = new ExperimentRunner({ ...cfg, seeds }, data, lm, {}, alignedRows);
+  try {
+    log(`reference: evaluating ${runner.runs.length} run(s) at step 0`);
+    const reference = await runner.evalFresh();
+    const B = Math.min(cfg.batchSize, data.train.count);
+    const mixRun = runner.runs.find((r) => r.arm.mix > 0);
+    const nMix = mixRun ? Math.round(mixRun.arm.mix * B) : 0;
+    const order = new Uint32Array(seeds * steps * B);
+    const mix = new Uint16Array(seeds * steps * nMix * T);
+    for (let seed = 0; seed < seeds; seed++) {
+      const runs = runner.runs.filter((r) => r.seed === seed);
+      const lead = runs[0];
+      const mixer = runs.find((r) => r.arm.mix > 0);
+      for (let step = 0; step < steps; step++) {
+        // Step 1: every run's first batch (its training losses at the initial weights); later: the order alone.
+        const stepRuns = step === 0 ? runs : [lead, ...(mixer && mixer !== lead ? [mixer] : [])];
+        for (const run of stepRuns) {
+          const { idx, batch } = runner.nextBatch(run);
+          if (step === 0 && seed < cfg.seeds) reference.push(...firstStepRecords(run, batch));
+          if (run === lead) order.set(idx, (seed * steps + step) * B);
+          if (run === mixer) mix.set(batch.ids.subarray((B - nMix) * T), ((seed * steps + step) * nMix) * T);
+        }
+      }
+    }
+    files.set('order.bin', uint32(order));
+    if (nMix > 0) files.set('mix.bin', uint16(mix, 'mix'));
+    const kept = reference.filter((r) => r.seed < cfg.seeds);
+    files.set('reference.csv', enc.encode(metricsCsv(kept)));
+
+    log(`initial weights: ${runner.runs.length} checkpoint(s)`);
+    const special = { '<|bos|>': plan.special.bos, '<|boi|>': plan.special.boi, '<|eoi|>': plan.special.eoi, '<|pad|>': plan.special.pad };
+    for (const run of runner.runs) {
+      const dir = `init/${run.arm.name}-s${run.seed}`;
+      const ckpt = saveGPT2(run.model, { specialTokens: special, imageTokens: { offset: plan.imageOffset, count: plan.imageCodes }, provenance: { arm: run.arm.name, seed: run.seed, step: 0, vocab: plan, command: src.command } });
+      // GPT2Config's own token-id fields too (transformers otherwise assumes GPT-2's 50256): <|bos|>, <|eoi|> ends an image, <|pad|>.
+      const hf = JSON.parse(new TextDecoder().decode(ckpt.get('config.json'))) as Record<string, unknown>;
+      ckpt.set('config.json', json({ ...hf, bos_token_id: plan.special.bos, eos_token_id: plan.special.eoi, pad_token_id: plan.special.pad }));
+      for (const [name, bytes] of ckpt) files.set(`${dir}/${name}`, bytes);
+      for (const [name, bytes] of src.tokenizerFiles) files.set(`${dir}/${name}`, bytes);
+    }
+
+    files.set('experiment.json', json({
+      format: EXPORT_FORMAT,
+      version: EXPORT_VERSION,
+      /** Every field of the configuration, as replicate would run it. */
+      config: cfg,
+      arms: cfg.arms.map((name) => {
+        const run = runner.runs.find((r) => r.arm.name === name)!;
+        return { ...run.arm, lr: lrFor(cfg, name), checkpoints: [...Array(seeds).keys()].map((s) => `init/${name}-s${s}`) };
+      }),
+      evalSteps: evalSteps(cfg),
+      optimizer: { name: 'AdamW', beta1: 0.9, beta2: 0.99, eps: 1e-8, clipNorm: 1, minLrRatio: 0.1, wsdDecayFraction: 0.2, noDecay: 'biases, LayerNorms, token and position embeddings (optim.ts isNoDecay)', frozenTrains: 'wte, wpe, ln_1, ln_2, ln_f, lm_head (config.ts trainableInFrozenArm)' },
+      sweep: sweep && { ...sweep, warmupSteps: Math.min(cfg.warmupSteps, Math.floor(sweep.steps / 5)), criterion: METRICS.valLoss },
+      tokens,
+      /** The metric keys of src/core/metrics.ts by name: the trainer writes these, and refuses keys it cannot compute. */
+      metrics: METRICS,
+      batchSeeds: seeds,
+      batchSteps: steps,
+    }));
+    files.set('meta.json', json({
+      format: EXPORT_FORMAT,
+      version: EXPORT_VERSION,
+      command: src.command,
+      vocabSize: plan.vocabSize,
+      textVocab: plan.textVocab,
+      special: plan.special,
+      appendedSpecials: plan.appendedSpecials,
+      image: { offset: plan.imageOffset, count: plan.imageCodes, tokens: data.imageTokens, firstPosition: firstImagePosition(spec) },
+      sequence: { length: T, captionBudget: cfg.captionBudget, captionLevel: cfg.captionLevel, imageOnlyLength: sequenceLength({ ...spec, imageOnly: true }) },
+      maskBits: MASK_BITS,
+      dtype: { ids: 'uint16', mask: 'uint8', order: 'uint32', endianness: 'little' },
+      train: { file: 'train.bin', mask: 'train.mask.bin', sequences: data.train.count },
+      val: { file: 'val.bin', mask: 'val.mask.bin', sequences: data.val.count },
+      english: {
+        train: { file: 'english_train.bin', tokens: data.english.train.length, text: 'Austen, the five pre-training novels' },
+        heldout: { file: 'english_heldout.bin', tokens: data.english.heldout.length, text: 'Persuasion (held out, in-domain)' },
+        ood: { file: 'english_ood.bin', tokens: data.english.ood.length, text: 'Moby-Dick (held out, out-of-domain)' },
+        sources: src.english,
+      },
+      batches: { order: 'order.bin', shape: [seeds, steps, B], mix: nMix > 0 ? { file: 'mix.bin', shape: [seeds, steps, nMix, T] } : null },
+      dataset: src.dataset,
+      lm: { ...src.lm, config: lm.config },
+      vq: src.vq,
+    }));
+    return { files, reference: kept };
+  } finally {
+    runner.dispose();
+  }
+}
