@@ -16,7 +16,7 @@ import { METRICS } from '../metrics';
 import { armSpec, trainableInFrozenArm, type ArmSpec, type ExperimentConfig } from './config';
 import { codesOf, sequenceSpec, type ExperimentData } from './data';
 import { extendPretrained, newRows, scratchModel } from './extend';
-import { evaluateArm, type EvalResult } from './evals';
+import { evalMetrics, evaluateArm, type EvalResult } from './evals';
 
 export interface MetricRecord {
   arm: string;
@@ -153,9 +153,7 @@ export class ExperimentRunner {
     run.lastEval = r;
     this.hooks.onEval?.(run, r);
     const rec = (metric: string, v: number): MetricRecord => ({ arm: run.arm.name, seed: run.seed, step: run.step, tokens: run.tokens, metric, value: v });
-    const out = [rec(METRICS.valImageLoss, r.imageLoss), rec(METRICS.valEnglishLoss, r.englishLoss), rec(METRICS.valEnglishOodLoss, r.englishOodLoss)];
-    if (r.textLoss !== null) out.push(rec(METRICS.valTextLoss, r.textLoss));
-    return out;
+    return evalMetrics(r).map(([metric, v]) => rec(metric, v));
   }
 
   /** Step 0: evaluate every run that has not stepped yet (the curves' first point). */
