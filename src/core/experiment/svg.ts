@@ -56,7 +56,7 @@ export function lineChart(title: string, yLabel: string, bands: ReturnType<typeo
     ...ticks.map((t) => `<line x1="${pad.l}" x2="${width - pad.r}" y1="${Y(t).toFixed(1)}" y2="${Y(t).toFixed(1)}" stroke="#e5e7eb"/><text x="${pad.l - 6}" y="${(Y(t) + 4).toFixed(1)}" text-anchor="end" fill="#555">${t.toPrecision(3)}</text>`),
     ...refLines.map((r) => `<line x1="${pad.l}" x2="${width - pad.r}" y1="${Y(r.y).toFixed(1)}" y2="${Y(r.y).toFixed(1)}" stroke="#6b7280" stroke-dasharray="4 3"/><text x="${pad.l + 4}" y="${(Y(r.y) - 3).toFixed(1)}" fill="#6b7280">${esc(r.label)}</text>`),
     `<text x="${(width + pad.l) / 2}" y="${height - 6}" text-anchor="middle" fill="#555">${esc(xLabel)}</text>`,
-    `<text x="${width - pad.r}" y="${height - pad.b + 14}" text-anchor="end" fill="#555">${xMax}</text><text x="${pad.l}" y="${height - pad.b + 14}" fill="#555">0</text>`,
+    `<text x="${width - pad.r}" y="${height - pad.b + 14}" text-anchor="end" fill="#555">${xMax >= 1e4 ? `${(xMax / 1e3).toFixed(0)}k` : Math.round(xMax)}</text><text x="${pad.l}" y="${height - pad.b + 14}" fill="#555">0</text>`,
     `<text transform="translate(14 ${(height - pad.b + pad.t) / 2}) rotate(-90)" text-anchor="middle" fill="#555">${esc(yLabel)}</text>`,
   ];
   bands.forEach((b, i) => {

@@ -32,7 +32,7 @@ function gapDetails(r: Report): string {
   const m = r.margin;
   const chart = lineChart('Caption-token loss gap, scratch − pretrained (90% CI band)', 'nats per caption token', [{ arm: 'gap', points: e.gapCurve.filter((g) => g.n > 0).map((g) => ({ step: g.tokens, mean: g.mean, lo: g.ci90?.[0] ?? g.mean, hi: g.ci90?.[1] ?? g.mean })) }], {
     xLabel: 'training tokens',
-    refLines: [{ y: m, label: `+margin ${m}` }, { y: 0, label: '0' }],
+    refLines: [{ y: m, label: `+margin ${m}` }, { y: 0, label: '' }],
   });
   const facts = [
     e.peak ? `peak ${f3(e.peak.mean)} nats at ${kTok(e.peak.tokens)} tokens` : 'no peak',

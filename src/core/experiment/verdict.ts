@@ -35,7 +35,7 @@
  * even with a mean difference of 0 (0.052 at 5 seeds); the recorded run's paired sd was 0.034, and the earlier
  * 0.02 needed ~0.008, which no run here has shown. The same m, in nats per caption or English token, bounds B and C.
  */
-import { marginTest, ratioFromLogs, tInterval, type Interval, type MarginTest, type Ratio } from './stats';
+import { marginTest, ratioFromLogs, type Interval, type MarginTest, type Ratio } from './stats';
 
 /** The equivalence margin, nats per token (see the module comment for why 0.05). */
 export const DEFAULT_MARGIN = 0.05;
@@ -122,10 +122,10 @@ export interface ForgettingEffect extends Effect {
 const fmt = (x: number) => (!Number.isFinite(x) ? 'n/a' : Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 1 ? x.toFixed(2) : x.toFixed(3));
 const seedsOf = (n: number) => `${n} seed${n === 1 ? '' : 's'}`;
 /** "0.330 (95% CI 0.242 to 0.411, 3 seeds)", or the 90% interval the tests use. */
-export function ci(i: Interval | MarginTest, which: 'ci95' | 'ci90' = 'ci95'): string {
+export function ci(i: Interval | MarginTest, which: 'ci95' | 'ci90' = 'ci95', unit = ' nats'): string {
   const b = which === 'ci90' ? (i as MarginTest).ci90 : i.ci95;
   if (i.n === 0) return 'n/a (no seed reached this budget)';
-  return b ? `${fmt(i.mean)} (${which === 'ci90' ? 90 : 95}% CI ${fmt(b[0])} to ${fmt(b[1])}, ${seedsOf(i.n)})` : `${fmt(i.mean)} (${seedsOf(i.n)}, no interval)`;
+  return b ? `${fmt(i.mean)}${unit} (${which === 'ci90' ? 90 : 95}% CI ${fmt(b[0])} to ${fmt(b[1])}, ${seedsOf(i.n)})` : `${fmt(i.mean)}${unit} (${seedsOf(i.n)}, no interval)`;
 }
 const ratioText = (r: Ratio) => (r.ci95 ? `×${fmt(r.mean)} (95% CI ×${fmt(r.ci95[0])} to ×${fmt(r.ci95[1])} on the log scale, ${seedsOf(r.n)})` : `×${fmt(r.mean)} (${seedsOf(r.n)}, no interval)`);
 const tokensText = (t: number) => (t >= 1e6 ? `${(t / 1e6).toFixed(2)}M` : t >= 1e3 ? `${(t / 1e3).toFixed(0)}k` : t.toFixed(0));
@@ -208,8 +208,8 @@ export function captionGapEffect(gaps: (PairedInput & { fraction: number })[], m
   else if (headStart && lo(end) > margin) [verdict, detail] = ['not reproduced', 'persists'];
   else if (hi(peak) < margin) [verdict, detail] = ['not reproduced', 'absent'];
   const shareOfPeakLeft = peak && end && peak.mean > margin ? end.mean / peak.mean : null;
-  const peakText = peak ? `${ci(peak, 'ci90')} nats after ${tokensText(peak.tokens)} tokens` : 'n/a';
-  const left = end ? `${ci(end, 'ci90')} nats are left at the end (${tokensText(end.tokens)} tokens${shareOfPeakLeft !== null ? `, ${(100 * shareOfPeakLeft).toFixed(0)}% of the peak` : ''})` : 'the run has no evaluation at its end';
+  const peakText = peak ? `${ci(peak, 'ci90')} after ${tokensText(peak.tokens)} tokens` : 'n/a';
+  const left = end ? `${ci(end, 'ci90')} are left at the end (${tokensText(end.tokens)} tokens${shareOfPeakLeft !== null ? `, ${(100 * shareOfPeakLeft).toFixed(0)}% of the peak` : ''})` : 'the run has no evaluation at its end';
   const closed = closedAt ? `it falls inside +${margin} nats from ${tokensText(closedAt.tokens)} tokens (${(100 * closedAt.fraction).toFixed(0)}% of the run) on` : `it never falls inside +${margin} nats for good`;
   const sentence =
     verdict === 'reproduced'
@@ -291,9 +291,4 @@ export function forgettingEffect(
     outOfDomain: beside.outOfDomain,
     englishLoss: english,
   };
-}
-
-/** Summary of per-seed values (one arm's quality figure, say) as a t-interval; null with none. */
-export function intervalOrNull(values: number[]): Interval | null {
-  return values.length ? tInterval(values) : null;
 }
