@@ -1,6 +1,7 @@
 // The report from metric records alone: curves read at equal token budgets (interpolation and the area between the
 // curves against hand values), the three verdicts on synthetic runs whose truth is known, a run stopped by NaN left
-// out of the budgets it did not reach, the fallback for metrics recorded before the text-ids English figure, and
+// out of the budgets it did not reach, the fallback for metrics recorded before the text-ids English figure, the
+// quality figures with intervals against hand values, and
 // `npm run report` rebuilding report.json and report.html from a metrics.csv with nothing beside it.
 import { describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
@@ -124,6 +125,31 @@ describe('verdicts on synthetic runs whose truth is known', () => {
   it('refuses records without the scratch arm, naming what is missing', () => {
     const recs = syntheticRecords(run()).filter((q) => q.arm !== 'scratch');
     expect(() => buildReport(cfg, recs)).toThrow(/no val\/image_loss for the scratch arm/);
+  });
+});
+
+describe('quality of generated images', () => {
+  it('gives every arm an interval over seeds and pretrained − scratch paired by seed', () => {
+    const perSeed = {
+      pretrained: [{ seed: 0, accuracy: 0.5, frechet: 6 }, { seed: 1, accuracy: 0.6, frechet: 7 }, { seed: 2, accuracy: 0.7, frechet: 8 }],
+      scratch: [{ seed: 0, accuracy: 0.6, frechet: 4 }, { seed: 1, accuracy: 0.6, frechet: 5 }, { seed: 2, accuracy: 0.6, frechet: 6 }],
+    };
+    const quality = { classes: ['a', 'b'], classifierValAccuracy: 0.9, samples: 64, perArm: {}, perSeed };
+    const q = buildReport(cfg, syntheticRecords(run()), { quality }).quality!;
+    // accuracy 0.5, 0.6, 0.7: mean 0.6, sd 0.1, half-width t(0.975, 2)·0.1/√3
+    expect(q.byArm.pretrained.accuracy.mean).toBeCloseTo(0.6, 12);
+    expect(q.byArm.pretrained.accuracy.ci95![1]).toBeCloseTo(0.6 + (4.302652729749462 * 0.1) / Math.sqrt(3), 10);
+    // Fréchet differences 2, 2, 2: mean 2 with no spread
+    expect(q.pretrainedMinusScratch!.frechet.mean).toBeCloseTo(2, 12);
+    expect(q.pretrainedMinusScratch!.accuracy.ci95![0]).toBeCloseTo(-(4.302652729749462 * 0.1) / Math.sqrt(3), 10);
+    expect(q.sentence).toMatch(/pretrained recognised 60\.0% \(95% CI 35\.2 to 84\.8\)/);
+  });
+
+  it('reads a figure recorded for seed 0 only, saying it has no interval', () => {
+    const quality = { classes: ['a', 'b'], classifierValAccuracy: 0.9, samples: 64, perArm: { pretrained: { accuracy: 0.625, frechet: 6.8 }, scratch: { accuracy: 0.625, frechet: 4.3 } } };
+    const r = buildReport(cfg, syntheticRecords(run()), { quality });
+    expect(r.quality!.byArm.scratch.frechet).toEqual({ mean: 4.3, ci95: null, n: 1, sd: null });
+    expect(r.notes).toContain('The quality figure was recorded for seed 0 only (before every seed was judged): it has no interval.');
   });
 });
 

@@ -24,8 +24,9 @@ const signedPct = (i: Interval) => `${i.mean >= 0 ? '+' : ''}${(100 * i.mean).to
  * seed 0's, and a line saying so is pushed to `notes`. Null when the run has no quality figure.
  */
 export function qualitySummary(q: Quality | (Omit<Quality, 'perSeed'> & { perSeed?: Quality['perSeed'] }) | null | undefined, notes: string[]): QualitySummary | null {
-  if (!q || !q.perArm || Object.keys(q.perArm).length === 0) return null;
-  let perSeed = q.perSeed;
+  if (!q) return null;
+  let perSeed = q.perSeed && Object.keys(q.perSeed).length ? q.perSeed : undefined;
+  if (!perSeed && Object.keys(q.perArm ?? {}).length === 0) return null;
   if (!perSeed) {
     perSeed = Object.fromEntries(Object.entries(q.perArm).map(([arm, v]) => [arm, [{ seed: 0, ...v }]]));
     notes.push('The quality figure was recorded for seed 0 only (before every seed was judged): it has no interval.');
@@ -46,7 +47,7 @@ export function qualitySummary(q: Quality | (Omit<Quality, 'perSeed'> & { perSee
       frechet: tInterval(seeds.map((seed) => pick(p, seed).frechet - pick(s, seed).frechet)),
     };
   }
-  const arms = Object.entries(byArm).map(([arm, v]) => `${arm} ${pct(v.accuracy)} recognised, Fréchet distance ${num(v.frechet)}, ${v.seeds.length} seed${v.seeds.length === 1 ? '' : 's'}`);
+  const arms = Object.entries(byArm).map(([arm, v]) => `${arm} recognised ${pct(v.accuracy)}, Fréchet distance ${num(v.frechet)}, ${v.seeds.length} seed${v.seeds.length === 1 ? '' : 's'}`);
   const diff = pretrainedMinusScratch ? ` Pretrained − scratch: accuracy ${signedPct(pretrainedMinusScratch.accuracy)}, Fréchet distance ${num(pretrainedMinusScratch.frechet)}.` : '';
   const sentence = `Generated images (${q.samples} validation captions per arm and seed; the classifier recognises ${(100 * q.classifierValAccuracy).toFixed(1)}% of real ones): ${arms.join('; ')}.${diff}`;
   return { samples: q.samples, classifierValAccuracy: q.classifierValAccuracy, byArm, pretrainedMinusScratch, sentence };
