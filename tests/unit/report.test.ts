@@ -122,6 +122,17 @@ describe('verdicts on synthetic runs whose truth is known', () => {
     expect(r.notes.some((n) => n.includes('val/english_loss_text_ids'))).toBe(true);
   });
 
+  it('judges the other arms under the same rules: A per pre-trained/scratch pair of a kind, C per other pre-trained arm', () => {
+    const arms = run().arms;
+    const r = buildReport(cfg, syntheticRecords(run({ arms: { ...arms, 'pretrained-frozen': { ...arms.pretrained, image: (x) => baseImage(x) + 0.5 }, 'scratch-frozen': arms.scratch, 'pretrained-mix': { ...arms.pretrained, english: (x) => 4.2 + 2 * x } } })));
+    expect(Object.keys(r.otherArms.image_loss)).toEqual(['pretrained-frozen vs scratch-frozen']);
+    expect(r.otherArms.image_loss['pretrained-frozen vs scratch-frozen'].detail).toBe('hurt');
+    expect(Object.keys(r.otherArms.forgetting).sort()).toEqual(['pretrained-frozen', 'pretrained-mix']);
+    expect(r.otherArms.forgetting['pretrained-mix'].verdict).toBe('reproduced'); // +2 nats: ×7.4
+    expect(r.otherArms.forgetting['pretrained-frozen'].detail).toBe('kept');
+    expect(r.effects.image_loss.verdict).toBe('reproduced'); // the main pair is unaffected
+  });
+
   it('refuses records without the scratch arm, naming what is missing', () => {
     const recs = syntheticRecords(run()).filter((q) => q.arm !== 'scratch');
     expect(() => buildReport(cfg, recs)).toThrow(/no val\/image_loss for the scratch arm/);
