@@ -44,7 +44,10 @@ async function main(): Promise<void> {
     return;
   }
   let ds: ByodDataset;
-  if (s.isDirectory()) ds = await loadByodFiles(basename(path), await readFolder(path), decodeImageNode);
+  if (s.isDirectory()) {
+    const folder = await readFolder(path);
+    ds = await loadByodFiles(basename(path), folder.entries, decodeImageNode, undefined, folder.problems);
+  }
   else if (/\.zip$/i.test(path)) ds = await loadByodZip(basename(path), new Uint8Array(await readFile(path)), decodeImageNode);
   else throw new UsageError(`${path}: not a folder, .zip or .txt; give a dataset folder or archive`);
   for (const l of summary(ds)) console.log(l);
