@@ -92,7 +92,7 @@ class FileIndex {
       const path = normalisePath(f.path);
       const seen = this.byPath.get(path);
       if (seen) {
-        problems.push({ file: where(f.path), message: `has the same name as ${seen.path} once Unicode is normalised (NFC); it was skipped`, fix: 'rename one of the two files' });
+        problems.push({ file: where(f.path), message: `looks the same as ${seen.path} but its letters are encoded differently (Unicode NFC vs NFD, as macOS may store names); it was skipped`, fix: 'remove or rename one of the two files' });
         continue;
       }
       this.byPath.set(path, f.path === path ? f : { ...f, path });

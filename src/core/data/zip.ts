@@ -5,7 +5,7 @@
  * macOS tools are in a legacy code page: CP437 by the standard, other OEM code pages in practice), and the
  * compression method. Declared sizes are checked against a total limit and a compression-ratio limit *before*
  * anything is inflated (zip bombs), and each entry is inflated by fflate into a buffer of its declared size, so an
- * entry that lies about its size cannot grow past it. Entries with `..`, absolute or drive paths are refused; macOS
+ * entry that lies about its size cannot grow past it (its CRC-32 then fails, and it is skipped as damaged). Entries with `..`, absolute or drive paths are refused; macOS
  * metadata (`__MACOSX/`, `._*` AppleDouble files, `.DS_Store`) is skipped. Names are NFC-normalised, `\` → `/`.
  */
 import { inflateSync } from 'fflate';
@@ -60,6 +60,7 @@ interface CdEntry {
   aliases: string[];
   flags: number;
   method: number;
+  crc: number;
   csize: number;
   usize: number;
   offset: number;
@@ -124,7 +125,7 @@ function centralDirectory(d: Uint8Array, archive: string): CdEntry[] {
       }
     }
     const names = unicode !== null ? { name: unicode, aliases: [] } : flags & 0x800 ? { name: new TextDecoder().decode(raw), aliases: [] } : decodeLegacyName(raw);
-    out.push({ name: normalisePath(names.name), aliases: names.aliases.map(normalisePath), flags, method: u16(o + 10), csize, usize, offset });
+    out.push({ name: normalisePath(names.name), aliases: names.aliases.map(normalisePath), flags, method: u16(o + 10), crc: u32(o + 16), csize, usize, offset });
     o += 46 + nameLen + extraLen + u16(o + 32);
   }
   return out;
@@ -173,6 +174,10 @@ export function readZip(data: Uint8Array, archive: string, limits: ZipLimits = D
     }
     if (bytes.length !== f.usize) {
       problems.push({ file: `${archive}:${f.name}`, message: `holds ${bytes.length} bytes but its header says ${f.usize}; the entry was skipped`, fix: 'the archive is damaged: zip the folder again' });
+      continue;
+    }
+    if (crc32(bytes) !== f.crc) {
+      problems.push({ file: `${archive}:${f.name}`, message: 'its contents do not match the archive\'s checksum (CRC-32), or its declared size is wrong; the entry was skipped', fix: 'the archive is damaged: zip the folder again' });
       continue;
     }
     entries.push(f.aliases.length ? { path: f.name, bytes, aliases: f.aliases } : { path: f.name, bytes });

@@ -87,8 +87,8 @@ export function pngClaiming(w: number, h: number): Uint8Array {
 }
 
 /**
- * An animated PNG of same-size frames. `defaultIsFrame` false puts the IDAT (the image non-APNG readers show)
- * outside the animation: `still` is then the IDAT image and the animation starts at frames[0].
+ * An animated PNG of same-size frames. With `still`, the IDAT (the image non-APNG readers show) is that image and
+ * lies outside the animation, which starts at frames[0] (an fdAT frame).
  */
 export function apng(frames: Raw[], still?: Raw): Uint8Array {
   const { width: w, height: h } = frames[0];
@@ -190,4 +190,50 @@ export function webpClaiming(webp: Uint8Array, w: number, h: number): Uint8Array
 /** An extended WebP whose VP8X canvas claims w×h (up to 2^24 each). */
 export function webpCanvasClaiming(webp: Uint8Array, w: number, h: number): Uint8Array {
   return riff([vp8x(0x10, w, h), imageChunk(webp)]);
+}
+
+// ---- zip ----
+
+export interface RawZipEntry {
+  /** Name bytes exactly as stored. */
+  name: Uint8Array | string;
+  data: Uint8Array;
+  /** General-purpose flags (bit 0 encrypted, bit 11 UTF-8). */
+  flags?: number;
+  /** 0 stored (the default here), 8 deflate, other numbers for unsupported methods. */
+  method?: number;
+  /** Extra field bytes in the central directory. */
+  extra?: Uint8Array;
+  /** Uncompressed size to declare, when lying about it. */
+  declaredSize?: number;
+  /** The uncompressed bytes, for the CRC-32 (defaults to data: right for stored entries). */
+  crcOf?: Uint8Array;
+}
+
+const u16le = (n: number) => Uint8Array.from([n & 255, n >>> 8]);
+/** A zip written field by field (APPNOTE.TXT 4.3), for names, flags and methods that zip tools would not write. */
+export function rawZip(entries: RawZipEntry[]): Uint8Array {
+  const locals: Uint8Array[] = [];
+  const central: Uint8Array[] = [];
+  let offset = 0;
+  for (const e of entries) {
+    const name = typeof e.name === 'string' ? new TextEncoder().encode(e.name) : e.name;
+    const method = e.method ?? 0;
+    const crc = crc32(e.crcOf ?? e.data);
+    const usize = e.declaredSize ?? e.data.length;
+    const common = concat(u16le(20), u16le(e.flags ?? 0), u16le(method), u16le(0), u16le(0x21), u32le(crc), u32le(e.data.length), u32le(usize), u16le(name.length));
+    const local = concat(u32le(0x04034b50), common, u16le(0), name, e.data);
+    const extra = e.extra ?? new Uint8Array(0);
+    central.push(concat(u32le(0x02014b50), u16le(20), common, u16le(extra.length), u16le(0), u16le(0), u16le(0), u32le(0), u32le(offset), name, extra));
+    locals.push(local);
+    offset += local.length;
+  }
+  const cd = concat(...central);
+  return concat(...locals, cd, u32le(0x06054b50), u16le(0), u16le(0), u16le(entries.length), u16le(entries.length), u32le(cd.length), u32le(offset), u16le(0));
+}
+
+/** The Info-ZIP Unicode Path extra field (0x7075) for a name stored as `raw`. */
+export function unicodePathExtra(raw: Uint8Array, name: string): Uint8Array {
+  const utf8 = new TextEncoder().encode(name);
+  return concat(u16le(0x7075), u16le(5 + utf8.length), Uint8Array.of(1), u32le(crc32(raw)), utf8);
 }
