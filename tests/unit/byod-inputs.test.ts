@@ -226,3 +226,122 @@ describe('encrypted and unsupported zips (kind 7)', () => {
     expect(messages(ds)[0]).toBe('mixed.zip:b.png: compressed with LZMA, which cannot be read here; the entry was skipped — re-zip with the standard Deflate method (the default of zip, Finder and Explorer)');
   });
 });
+
+describe('Hugging Face imagefolder and COCO captions (kind 9)', () => {
+  const png = (seed: number) => F.encodePng(F.pattern(4, 4, seed));
+
+  it('reads metadata.csv (file_name + text, extra columns kept out) with the same row-level messages as captions.csv', async () => {
+    const ds = await loadByodZip(
+      'hf.zip',
+      zipSync({
+        'metadata.csv': strToU8('file_name,text,license\na.png,a red square,cc0\ngone.png,missing,cc0\nb.png,,cc0\nimages/c.png,in a sub-folder,cc0\n'),
+        'a.png': png(1),
+        'b.png': png(2),
+        'images/c.png': png(3),
+        'extra.png': png(4),
+      }),
+      decodeImageNode,
+    );
+    expect(ds.images.map((i) => [i.file, i.caption])).toEqual([
+      ['a.png', 'a red square'],
+      ['images/c.png', 'in a sub-folder'],
+    ]);
+    expect(messages(ds)).toEqual([
+      'hf.zip:metadata.csv, row 3: gone.png is not in the dataset — add the image or fix its name (names are case-sensitive)',
+      'hf.zip:metadata.csv, row 4: the caption of b.png is empty — write a caption or remove the row',
+      'hf.zip:extra.png: image not listed in the caption file; it was ignored — add a row with file_name "extra.png" to metadata.csv to use it',
+    ]);
+  });
+
+  it('reads metadata.jsonl in split folders (train/, test/), with a list of captions, and names bad lines', async () => {
+    const ds = await loadByodFiles(
+      'hf',
+      [
+        { path: 'train/metadata.jsonl', bytes: strToU8('{"file_name": "a.png", "caption": "a square"}\n{"file_name": "b.png", "caption": ["first", "second"]}\nnot json\n') },
+        { path: 'train/a.png', bytes: png(1) },
+        { path: 'train/b.png', bytes: png(2) },
+        { path: 'test/metadata.jsonl', bytes: strToU8('{"file_name": "c.png", "caption": "held out"}\n{"file_name": 3, "caption": "x"}\n') },
+        { path: 'test/c.png', bytes: png(3) },
+      ],
+      decodeImageNode,
+    );
+    expect(ds.images.map((i) => [i.file, i.captions])).toEqual([
+      ['a.png', ['a square']],
+      ['b.png', ['first', 'second']],
+      ['c.png', ['held out']],
+    ]);
+    expect(messages(ds)).toEqual([
+      expect.stringMatching(/^hf\/train\/metadata\.jsonl, row 3: not valid JSON \(.+\); this line was skipped — write one JSON object per line/),
+      'hf/test/metadata.jsonl, row 2: "file_name" must be a string and "caption" a string or a list of strings; this line was skipped — give each line a "file_name" and a "caption"',
+    ]);
+  });
+
+  it.each([
+    ['no file_name column', { 'metadata.csv': strToU8('file,text\na.png,x\n') }, /^m\.zip:metadata\.csv: the header must name the columns "file_name" and "text" \(found: file, text\)/],
+    ['no caption column among several', { 'metadata.jsonl': strToU8('{"file_name": "a.png", "label": 1, "source": "web"}\n') }, /^m\.zip:metadata\.jsonl: no caption column \(found: file_name, label, source\); name the column holding the captions "text" or "caption"/],
+    ['two kinds of caption file', { 'metadata.csv': strToU8('file_name,text\n'), 'captions.csv': strToU8('file,caption\n') }, /^m\.zip: caption files of 2 kinds found \(captions\.csv, metadata\.csv\); keep one kind/],
+    ['not COCO', { 'captions_train.json': strToU8('[1, 2]') }, /^m\.zip:captions_train\.json: not COCO captions: expected \{"images"/],
+  ] as [string, Record<string, Uint8Array>, RegExp][])('refuses %s, naming the file and the fix', async (_label, files, reason) => {
+    expect((await loadByodZip('m.zip', zipSync(files), decodeImageNode)).refused).toMatch(reason);
+  });
+
+  const coco = {
+    images: [
+      { id: 1, file_name: 'a.png' },
+      { id: 2, file_name: 'b.png' },
+      { id: 3, file_name: 'c.png' },
+      { id: 4, file_name: 'gone.png' },
+    ],
+    annotations: [
+      { image_id: 1, caption: 'a square' },
+      { image_id: 2, caption: 'another square' },
+      { image_id: 1, caption: 'the same square, said again' },
+      { image_id: 9, caption: 'an orphan' },
+      { image_id: 4, caption: 'missing file' },
+    ],
+  };
+
+  it('reads COCO captions_*.json with images in another folder and several captions per image; each caption is an example, split by image', async () => {
+    const ds = await loadByodZip(
+      'coco.zip',
+      zipSync({ 'annotations/captions_train2017.json': strToU8(JSON.stringify(coco)), 'train2017/a.png': png(1), 'train2017/b.png': png(2), 'train2017/c.png': png(3), 'train2017/d.png': png(4) }),
+      decodeImageNode,
+    );
+    expect(ds.images.map((i) => [i.file, i.captions])).toEqual([
+      ['a.png', ['a square', 'the same square, said again']],
+      ['b.png', ['another square']],
+    ]);
+    expect(messages(ds)).toEqual([
+      'coco.zip:annotations/captions_train2017.json: annotations[3]: image_id 9 is not in images; the caption was skipped — add the image to images[] or fix the image_id',
+      'coco.zip:annotations/captions_train2017.json: images[2]: the caption of c.png is empty — write a caption or remove the row',
+      'coco.zip:annotations/captions_train2017.json: images[3]: gone.png is not in the dataset — add the image or fix its name (names are case-sensitive)',
+      'coco.zip:train2017/d.png: image not listed in the caption file; it was ignored — add it to images[] and its captions to annotations[] of annotations/captions_train2017.json to use it',
+    ]);
+    const s = byodSplits(ds);
+    expect(s.trainCount).toBe(3); // under 10 images: both images train (and validate), one example per caption
+    expect([...s.trainCaptions].sort()).toEqual(['a square', 'another square', 'the same square, said again']);
+  });
+
+  it('loads both layouts from folders and zips through the command line: check-data and the --dataset loader of replicate, train-vq and vq-eval', async () => {
+    const { execFile } = await import('node:child_process');
+    const { promisify } = await import('node:util');
+    const { loadByod } = await import('../../src/cli/data/datasets');
+    const dir = await mkdtemp(join(tmpdir(), 'byod-layouts-'));
+    try {
+      await mkdir(join(dir, 'hf', 'train'), { recursive: true });
+      await writeFile(join(dir, 'hf', 'train', 'metadata.csv'), 'file_name,text\na.png,a square\nb.png,\n');
+      await writeFile(join(dir, 'hf', 'train', 'a.png'), png(1));
+      await writeFile(join(dir, 'coco.zip'), zipSync({ 'captions_val.json': strToU8(JSON.stringify(coco)), 'val/a.png': png(1), 'val/b.png': png(2) }));
+      const r = await promisify(execFile)('node', ['--import', 'tsx', 'src/cli/check-data.ts', join(dir, 'hf')]);
+      expect(r.stdout).toMatch(/images: 1 usable/);
+      expect(r.stdout).toMatch(/hf\/train\/metadata\.csv, row 3: the caption of b\.png is empty — write a caption or remove the row/);
+      const z = await promisify(execFile)('node', ['--import', 'tsx', 'src/cli/check-data.ts', join(dir, 'coco.zip')]);
+      expect(z.stdout).toMatch(/images: 2 usable \(3 captions/);
+      expect(z.stdout).toMatch(/coco\.zip:captions_val\.json: images\[3\]: gone\.png is not in the dataset/);
+      expect((await loadByod(join(dir, 'coco.zip'))).images.map((i) => i.captions.length)).toEqual([2, 1]);
+      expect((await loadByod(join(dir, 'hf'))).images.map((i) => i.file)).toEqual(['a.png']);
+    } finally {
+      await rm(dir, { recursive: true });
+    }
+  });
+});
