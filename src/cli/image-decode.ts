@@ -27,22 +27,37 @@ function imageDataShim(): void {
   };
 }
 
-function wasmCodec(module: string, wasm: string): () => Promise<Decode> {
+/** A wasm codec, loaded once. Its messages (libjpeg's warnings and errors) are kept for the error, not printed. */
+function wasmCodec(module: string, wasm: string): { decoder: () => Promise<Decode>; messages: string[] } {
   let ready: Promise<Decode> | null = null;
-  return () => {
+  const messages: string[] = [];
+  const keep = (s: string) => messages.push(s);
+  const decoder = () => {
     imageDataShim();
     ready ??= (async () => {
-      const mod = (await import(module)) as { init: (m: WebAssembly.Module) => Promise<void>; default: Decode };
-      await mod.init(await WebAssembly.compile(readFileSync(require.resolve(wasm))));
+      const mod = (await import(module)) as { init: (m: WebAssembly.Module, o: object) => Promise<void>; default: Decode };
+      await mod.init(await WebAssembly.compile(readFileSync(require.resolve(wasm))), { print: keep, printErr: keep });
       return mod.default;
     })();
     return ready;
   };
+  return { decoder, messages };
 }
 const webp = wasmCodec('@jsquash/webp/decode.js', '@jsquash/webp/codec/dec/webp_dec.wasm');
 const mozjpeg = wasmCodec('@jsquash/jpeg/decode.js', '@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm');
 
-const own = (b: Uint8Array) => b.slice().buffer;
+/** Run a codec; a failure (libjpeg exits on damaged data) becomes an Error with the codec's last message. */
+async function run(codec: typeof webp, bytes: Uint8Array, options?: { preserveOrientation: boolean }): Promise<RGBAImage> {
+  const decode = await codec.decoder();
+  codec.messages.length = 0;
+  try {
+    const img = await decode(bytes.slice().buffer, options);
+    return { width: img.width, height: img.height, data: img.data };
+  } catch (e) {
+    const said = codec.messages.filter((m) => m.trim()).pop();
+    throw new Error(said ? `${said.trim()}; the file is damaged or truncated` : (e as Error).message, { cause: e });
+  }
+}
 
 /** Components in a JPEG's frame header (1 grey, 3 YCbCr/RGB, 4 CMYK/YCCK), or 0 if none is found. */
 function jpegComponents(b: Uint8Array): number {
@@ -62,15 +77,13 @@ async function decodeJpeg(bytes: Uint8Array): Promise<RGBAImage> {
     const o = await exifr.orientation(bytes).catch(() => undefined);
     return applyOrientation({ width: img.width, height: img.height, data: img.data }, o ?? 1);
   }
-  const img = await (await mozjpeg())(own(bytes), { preserveOrientation: true });
-  return { width: img.width, height: img.height, data: img.data };
+  return run(mozjpeg, bytes, { preserveOrientation: true });
 }
 
 async function decodeWebp(bytes: Uint8Array): Promise<RGBAImage> {
   const frame = webpFirstFrame(bytes);
-  const img = await (await webp())(own(frame ? frame.file : bytes));
-  const out = { width: img.width, height: img.height, data: img.data };
-  return frame ? placeFrame(out, frame) : out;
+  const img = await run(webp, frame ? frame.file : bytes);
+  return frame ? placeFrame(img, frame) : img;
 }
 
 async function decodePng(bytes: Uint8Array): Promise<RGBAImage> {

@@ -48,6 +48,13 @@ describe('Node decodes as the browser shows (kind 4)', () => {
     }
   });
 
+  it("reports a damaged JPEG with libjpeg's reason and decodes the next one (the wasm build exits on errors)", async () => {
+    const good = await F.encodeJpeg(F.photo(16, 16));
+    await expect(decodeImageNode(good.slice(0, 200), 'cut.jpg')).rejects.toThrow(/^Bogus Huffman table definition; the file is damaged or truncated$/);
+    await expect(decodeImageNode(Uint8Array.from([0xff, 0xd8, 0xff, 0xd9]), 'empty.jpg')).rejects.toThrow(/the file is damaged or truncated$/);
+    expect((await decodeImageNode(good, 'good.jpg')).width).toBe(16);
+  });
+
   it("ignores a WebP's EXIF orientation, as Chromium does", async () => {
     const src = F.pattern(6, 4);
     const img = await decodeImageNode(F.webpWithOrientation(await F.encodeWebp(src), 6, 4, 6), 'r6.webp');

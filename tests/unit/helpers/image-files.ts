@@ -110,7 +110,7 @@ export function apng(frames: Raw[], still?: Raw): Uint8Array {
 // ---- JPEG ----
 
 let jpegEnc: Promise<(img: ImageData, o: Record<string, unknown>) => Promise<ArrayBuffer>> | null = null;
-/** Baseline JPEG through mozjpeg; `subsample` 2 is 4:2:0 (what cameras write), 0 is 4:4:4. */
+/** Baseline JPEG through mozjpeg; `subsample` is the luma sampling factor: 2 is 4:2:0 (what cameras write), 1 is 4:4:4. */
 export async function encodeJpeg(img: Raw, quality = 85, subsample = 2): Promise<Uint8Array> {
   jpegEnc ??= (async () => {
     const mod = await import('@jsquash/jpeg/encode.js');
