@@ -2,7 +2,8 @@
 // (tests/e2e/decode-parity.test.ts compares them): PNG by pngjs (first animation frame, eXIf orientation read by
 // exifr), JPEG by libjpeg-turbo (mozjpeg in wasm, @jsquash/jpeg: the same upsampling and IDCT as Chromium, EXIF
 // orientation applied), WebP by libwebp in wasm (@jsquash/webp; first animation frame). The caller has already
-// checked the header's dimensions against the pixel limit (byod.ts), so no decoder sees a size bomb.
+// checked the header's dimensions against the pixel limit (byod.ts), so no decoder sees a size bomb; an interlaced
+// PNG's data is inflated with a cap first (pngjs has none there).
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import exifr from 'exifr';
@@ -10,7 +11,7 @@ import { PNG } from 'pngjs';
 import jpeg from 'jpeg-js';
 import { sniffImage, type ImageDecoder } from '../core/data/byod';
 import type { RGBAImage } from '../core/data/images';
-import { applyOrientation, apngFirstFrame, placeFrame, pngExif, webpFirstFrame } from './image-frames';
+import { applyOrientation, apngFirstFrame, checkPngInflation, placeFrame, pngExif, webpFirstFrame } from './image-frames';
 
 const require = createRequire(import.meta.url);
 type Decode = (b: ArrayBuffer, o?: { preserveOrientation: boolean }) => Promise<{ width: number; height: number; data: Uint8ClampedArray }>;
@@ -87,6 +88,7 @@ async function decodeWebp(bytes: Uint8Array): Promise<RGBAImage> {
 }
 
 async function decodePng(bytes: Uint8Array): Promise<RGBAImage> {
+  checkPngInflation(bytes);
   const frame = apngFirstFrame(bytes);
   let img = decodePngNode(frame ? frame.file : bytes);
   if (frame) img = placeFrame(img, frame);

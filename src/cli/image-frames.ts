@@ -1,6 +1,8 @@
 // What a browser shows of a file beyond its plain pixels, done the same way in Node: the first frame of an animated
 // PNG (APNG spec: fcTL/fdAT) or WebP (RIFF ANMF), drawn at its offset on a transparent canvas, and the EXIF
-// orientation of a PNG's eXIf chunk (Chromium applies it; it ignores a WebP's EXIF chunk, and so do we).
+// orientation of a PNG's eXIf chunk (Chromium applies it; it ignores a WebP's EXIF chunk, and so do we). Also the
+// one size claim pngjs does not enforce: an interlaced PNG's image data is inflated with no bound there.
+import { inflateSync } from 'node:zlib';
 import type { RGBAImage } from '../core/data/images';
 
 interface Chunk {
@@ -176,4 +178,40 @@ export function applyOrientation(img: RGBAImage, o: number): RGBAImage {
       out.set(img.data.subarray(s, s + 4), (y * W + x) * 4);
     }
   return { width: W, height: H, data: out };
+}
+
+const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+const ADAM7 = [
+  [0, 0, 8, 8],
+  [4, 0, 8, 8],
+  [0, 4, 4, 8],
+  [2, 0, 4, 4],
+  [0, 2, 2, 4],
+  [1, 0, 2, 2],
+  [0, 1, 1, 2],
+];
+
+/**
+ * For an interlaced PNG, inflate its image data with a cap at the size its header implies (the seven Adam7 passes'
+ * filtered rows): data that inflates to more is a decompression bomb and throws here, before pngjs, which inflates
+ * interlaced data without a limit. Non-interlaced PNGs are capped by pngjs itself.
+ */
+export function checkPngInflation(b: Uint8Array): void {
+  const chunks = pngChunks(b);
+  const ihdr = chunks[0]?.type === 'IHDR' ? chunks[0].data : null;
+  if (!ihdr || ihdr[12] !== 1) return;
+  const [w, h, depth, colour] = [be32(ihdr, 0), be32(ihdr, 4), ihdr[8], ihdr[9]];
+  const bits = depth * (CHANNELS[colour] ?? 4);
+  let expected = 0;
+  for (const [x0, y0, dx, dy] of ADAM7) {
+    const pw = Math.ceil((w - x0) / dx);
+    const ph = Math.ceil((h - y0) / dy);
+    if (pw > 0 && ph > 0) expected += ph * (1 + Math.ceil((pw * bits) / 8));
+  }
+  const idat = concat(chunks.filter((c) => c.type === 'IDAT').map((c) => c.data));
+  try {
+    inflateSync(idat, { maxOutputLength: Math.max(1, expected) });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new Error(`its image data inflates to more than the ${w}×${h} its header states (a decompression bomb)`, { cause: e });
+  }
 }

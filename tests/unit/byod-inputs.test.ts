@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { deflateSync, strToU8, zipSync } from 'fflate';
+import { deflateSync, strToU8, zipSync, zlibSync } from 'fflate';
 import { DEFAULT_BYOD_LIMITS, formatProblem, loadByodFiles, loadByodZip, type ByodDataset, type ImageDecoder } from '../../src/core/data/byod';
 import { byodSplits } from '../../src/core/experiment/prepare';
 import { decodeImageNode, decodePngNode } from '../../src/cli/image-decode';
@@ -109,6 +109,16 @@ describe('size bombs are refused from the header, before decoding (kind 5)', () 
       'bombs.zip:captions.csv, row 4: big.webp is 16000×16000 by its header, over the 40 megapixel limit; it was not decoded — scale it down first',
       'bombs.zip:captions.csv, row 5: canvas.webp is 100000×100000 by its header, over the 40 megapixel limit; it was not decoded — scale it down first',
     ]);
+  });
+
+  it('refuses an interlaced PNG whose data inflates past its header (pngjs has no cap there) and decodes a genuine one', async () => {
+    const src = F.pattern(11, 7);
+    expect(Array.from((await decodeImageNode(F.interlacedPng(src), 'ok.png')).data)).toEqual(Array.from(src.data));
+    const bomb = F.interlacedPng(F.pattern(4, 4), zlibSync(new Uint8Array(50_000_000), { level: 9 }));
+    expect(bomb.length).toBeLessThan(100_000);
+    const ds = await loadByodZip('inflate.zip', zipSync({ 'captions.csv': strToU8('file,caption\nbomb.png,zeros\nok.png,fine\n'), 'bomb.png': bomb, 'ok.png': F.interlacedPng(src) }), decodeImageNode);
+    expect(ds.images.map((i) => i.file)).toEqual(['ok.png']);
+    expect(messages(ds)).toEqual(['inflate.zip:captions.csv, row 2: bomb.png cannot be decoded (its image data inflates to more than the 4×4 its header states (a decompression bomb)) — re-save the image; it may be truncated or corrupt']);
   });
 
   it('reports an unreadable header by file, and skips zip entries whose size or checksum is wrong (inflated no further than declared)', async () => {

@@ -3,7 +3,7 @@
 // encoders are pngjs, mozjpeg (@jsquash/jpeg) and libwebp (@jsquash/webp) in wasm.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { crc32 } from 'node:zlib';
+import { crc32, deflateSync } from 'node:zlib';
 import { PNG } from 'pngjs';
 
 const require = createRequire(import.meta.url);
@@ -75,6 +75,21 @@ export function pngWith(img: Raw, before: Uint8Array[]): Uint8Array {
   const chunks = pngChunks(encodePng(img));
   const i = chunks.findIndex((c) => c.type === 'IDAT');
   return concat(ascii('\x89PNG\r\n\x1a\n'), ...chunks.slice(0, i).map((c) => pngChunk(c.type, c.data)), ...before, ...chunks.slice(i).map((c) => pngChunk(c.type, c.data)));
+}
+
+/** An Adam7-interlaced 8-bit RGBA PNG (pngjs writes none), filter type 0 on every row; `idat` replaces its data. */
+export function interlacedPng(img: Raw, idat?: Uint8Array): Uint8Array {
+  const { width: w, height: h } = img;
+  const rows: number[] = [];
+  for (const [x0, y0, dx, dy] of [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]]) {
+    if (x0 >= w || y0 >= h) continue;
+    for (let y = y0; y < h; y += dy) {
+      rows.push(0);
+      for (let x = x0; x < w; x += dx) rows.push(...img.data.subarray((y * w + x) * 4, (y * w + x) * 4 + 4));
+    }
+  }
+  const ihdr = concat(u32be(w), u32be(h), Uint8Array.of(8, 6, 0, 0, 1));
+  return concat(ascii('\x89PNG\r\n\x1a\n'), pngChunk('IHDR', ihdr), pngChunk('IDAT', idat ?? new Uint8Array(deflateSync(Uint8Array.from(rows)))), pngChunk('IEND', new Uint8Array(0)));
 }
 
 /** A PNG whose IHDR claims w×h but holds the IDAT of a 1×1 image (the "header bomb"). */
