@@ -73,7 +73,11 @@ function textColumn(columns: string[], fileCol: string, label: string): string {
 
 const captionsOf = (v: unknown): string[] | null => (typeof v === 'string' ? [v] : Array.isArray(v) && v.every((s) => typeof s === 'string') ? (v as string[]) : v === undefined || v === null ? [] : null);
 
-function readCsvTable(text: string, label: string, fileNames: string[], example: string): { rows: CaptionRow[] } {
+/**
+ * A CSV caption table. Our captions.csv names its columns `file` and `caption`; an imagefolder metadata.csv names
+ * `file_name` and a text column (textColumn). Header names are matched trimmed and case-insensitively.
+ */
+function readCsvTable(text: string, label: string, layout: 'captions' | 'imagefolder'): CaptionRow[] {
   let records;
   try {
     records = parseCsv(text);
@@ -81,15 +85,14 @@ function readCsvTable(text: string, label: string, fileNames: string[], example:
     if (e instanceof CsvError) throw new Error(`${label}: ${e.message}`, { cause: e });
     throw e;
   }
-  if (records.length === 0) throw new Error(`${label}: the file is empty; expected a header "${example}" and one row per image`);
+  const [fileCol, textCol] = layout === 'captions' ? ['file', 'caption'] : ['file_name', 'text'];
+  if (records.length === 0) throw new Error(`${label}: the file is empty; expected a header "${fileCol},${textCol}" and one row per image`);
   const header = records[0].fields.map((h) => h.trim());
-  const fi = header.findIndex((h) => fileNames.includes(h.toLowerCase()));
-  if (fi < 0) throw new Error(`${label}: the header must name the columns "${example.split(',')[0]}" and "${example.split(',')[1]}" (found: ${records[0].fields.join(', ')})`);
-  let ci: number;
-  if (fileNames.includes('file_name')) ci = header.indexOf(textColumn(header, header[fi], label));
-  else ci = header.findIndex((h) => h.toLowerCase() === 'caption');
-  if (ci < 0) throw new Error(`${label}: the header must name the columns "file" and "caption" (found: ${records[0].fields.join(', ')})`);
-  return { rows: records.slice(1).map((r) => ({ row: r.line, file: r.fields[fi] ?? '', captions: [r.fields[ci] ?? ''] })) };
+  const lower = header.map((h) => h.toLowerCase());
+  const fi = lower.indexOf(fileCol);
+  const ci = layout === 'captions' ? lower.indexOf('caption') : fi < 0 ? -1 : header.indexOf(textColumn(header, header[fi], label));
+  if (fi < 0 || ci < 0) throw new Error(`${label}: the header must name the columns "${fileCol}" and "${textCol}" (found: ${records[0].fields.join(', ')})`);
+  return records.slice(1).map((r) => ({ row: r.line, file: r.fields[fi] ?? '', captions: [r.fields[ci] ?? ''] }));
 }
 
 function parseJson(text: string, label: string, expected: string): unknown {
@@ -176,7 +179,7 @@ function readCoco(text: string, label: string, problems: RowProblem[]): CaptionR
 export function readCaptionRows(src: CaptionSource, label: string, problems: RowProblem[]): CaptionRow[] {
   const text = decodeUtf8Strict(src.entry.bytes); // a Utf8Error is handled by the caller: an unreadable caption file is fatal
   const json = src.entry.path.toLowerCase().endsWith('.json');
-  if (src.layout === 'captions') return json ? readCaptionsJson(text, label, problems) : readCsvTable(text, label, ['file'], 'file,caption').rows;
+  if (src.layout === 'captions') return json ? readCaptionsJson(text, label, problems) : readCsvTable(text, label, 'captions');
   if (src.layout === 'coco') return readCoco(text, label, problems);
-  return src.entry.path.toLowerCase().endsWith('.jsonl') ? readJsonl(text, label, problems) : readCsvTable(text, label, ['file_name'], 'file_name,text').rows;
+  return src.entry.path.toLowerCase().endsWith('.jsonl') ? readJsonl(text, label, problems) : readCsvTable(text, label, 'imagefolder');
 }
