@@ -2,7 +2,7 @@
 // gets the Controller (which owns the worker), restores the last run from IndexedDB, loads the recorded cpu run,
 // and keeps the setup in the URL.
 import { useEffect } from 'react';
-import { parseMetricsCsv } from '../core/experiment/report';
+import { parseMetricsCsv } from '../core/experiment/metrics-csv';
 import type { Analysis, Quality, Report } from '../worker/protocol';
 import { BackendBanner } from './components/BackendBanner';
 import { DeviceStrip } from './components/DeviceStrip';

@@ -4,7 +4,7 @@
  * holds a wake lock while training, and falls back to wasm (resuming from the last checkpoints) when the WebGPU
  * device is lost. Components call it; they never talk to the worker themselves.
  */
-import { metricsCsv } from '../core/experiment/report';
+import { metricsCsv } from '../core/experiment/metrics-csv';
 import type { ExperimentConfig } from '../core/experiment/config';
 import type { CaptionLevel, DatasetChoice, DatasetSpec, LmChoice, LmSpec, WorkerEvent } from '../worker/protocol';
 import { deleteRun, getSpeed, loadCheckpoint, loadCurrent, saveNewRun, setSpeed, type RunMeta } from '../worker/persist';

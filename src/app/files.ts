@@ -2,16 +2,22 @@
 // zipped in the page so the worker's one bring-your-own loader sees the same thing either way.
 import { zipSync } from 'fflate';
 
-async function entryFiles(entry: FileSystemEntry, prefix: string, out: [string, File][]): Promise<void> {
+/** Deepest folder nesting and most files read from a drop: a link loop in a dropped folder ends here, named. */
+const MAX_DEPTH = 32;
+const MAX_FILES = 50_000;
+
+async function entryFiles(entry: FileSystemEntry, prefix: string, out: [string, File][], depth = 0): Promise<void> {
   if (entry.isFile) {
+    if (out.length >= MAX_FILES) throw new Error(`${prefix}${entry.name}: more than ${MAX_FILES} files in the dropped folder (a link loop?); split the dataset or zip it`);
     const file = await new Promise<File>((res, rej) => (entry as FileSystemFileEntry).file(res, rej));
     out.push([prefix + entry.name, file]);
   } else if (entry.isDirectory) {
+    if (depth > MAX_DEPTH) throw new Error(`${prefix}${entry.name}: folders nested more than ${MAX_DEPTH} deep (a symbolic link loop?); remove the link or zip the dataset`);
     const reader = (entry as FileSystemDirectoryEntry).createReader();
     for (;;) {
       const batch = await new Promise<FileSystemEntry[]>((res, rej) => reader.readEntries(res, rej));
       if (!batch.length) break;
-      for (const e of batch) await entryFiles(e, `${prefix}${entry.name}/`, out);
+      for (const e of batch) await entryFiles(e, `${prefix}${entry.name}/`, out, depth + 1);
     }
   }
 }

@@ -13,9 +13,10 @@ import { readFolder } from './data/folder';
 
 function summary(ds: ByodDataset): string[] {
   const lines: string[] = [];
-  const words = ds.images.map((i) => i.caption.split(' ').length);
+  const words = ds.images.flatMap((i) => i.captions.map((c) => c.split(' ').length));
   const mean = words.length ? words.reduce((a, b) => a + b, 0) / words.length : 0;
-  lines.push(`  images: ${ds.images.length} usable${words.length ? ` (captions: mean ${mean.toFixed(1)} words, longest ${Math.max(...words)})` : ''}`);
+  const several = words.length > ds.images.length ? `${words.length} ` : '';
+  lines.push(`  images: ${ds.images.length} usable${words.length ? ` (${several}captions: mean ${mean.toFixed(1)} words, longest ${Math.max(...words)})` : ''}`);
   for (const c of ds.corpora) lines.push(`  corpus: ${c.file} (${c.text.length.toLocaleString('en')} characters)`);
   if (ds.images.length) lines.push(`  example: ${ds.images[0].file} — "${ds.images[0].caption}"`);
   lines.push(ds.problems.length ? `  problems (${ds.problems.length}):` : '  problems: none');
@@ -44,7 +45,10 @@ async function main(): Promise<void> {
     return;
   }
   let ds: ByodDataset;
-  if (s.isDirectory()) ds = await loadByodFiles(basename(path), await readFolder(path), decodeImageNode);
+  if (s.isDirectory()) {
+    const folder = await readFolder(path);
+    ds = await loadByodFiles(basename(path), folder.entries, decodeImageNode, undefined, folder.problems);
+  }
   else if (/\.zip$/i.test(path)) ds = await loadByodZip(basename(path), new Uint8Array(await readFile(path)), decodeImageNode);
   else throw new UsageError(`${path}: not a folder, .zip or .txt; give a dataset folder or archive`);
   for (const l of summary(ds)) console.log(l);

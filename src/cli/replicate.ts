@@ -29,7 +29,7 @@ import { DEFAULT_VQ_TRAIN, VQTrainer, evaluateVQ } from '../core/vq/train';
 import { ExperimentRunner, type MetricRecord } from '../core/experiment/runner';
 import { restoreRun, saveRun } from '../core/experiment/resume';
 import { recordsToResume, restoredSteps } from '../core/experiment/resume-records';
-import { metricsCsv } from '../core/experiment/report';
+import { metricsCsv } from '../core/experiment/metrics-csv';
 import { METRICS } from '../core/metrics';
 import { PNG } from 'pngjs';
 import { loadByod } from './data/datasets';

@@ -1,31 +1,52 @@
 /**
- * `npm run report -- DIR`: rebuilds DIR/report.json and DIR/report.html of a replication from DIR/metrics.csv
- * (and the config and meta in the existing report.json, and the sample/quality/analysis sections in
- * DIR/sections.html), e.g. after the verdict rules change. Training is not repeated.
+ * `npm run report -- DIR`: rebuilds DIR/report.json and DIR/report.html of a replication from DIR/metrics.csv under
+ * the current verdict rules, e.g. after they change; training is not repeated. The configuration (the margin) and
+ * the run's facts (timing, quality figure, analysis) come from the existing DIR/report.json when there is one, and
+ * the sample/quality/analysis sections from DIR/sections.html; without report.json the report is built from
+ * metrics.csv alone (default margin, arms and seeds as recorded) and says so.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildReport, parseMetricsCsv, type Report } from '../core/experiment/report';
+import type { ExperimentConfig } from '../core/experiment/config';
 import { reportHtml } from '../core/experiment/html';
+import { parseMetricsCsv } from '../core/experiment/metrics-csv';
+import { buildReport } from '../core/experiment/report';
 import type { MetricRecord } from '../core/experiment/runner';
 import { UsageError, runCli } from './common';
 
 async function main(): Promise<void> {
   const dir = process.argv.slice(2).find((a) => !a.startsWith('--'));
-  if (!dir) throw new UsageError('usage: npm run report -- DIR (a replicate output folder)');
-  for (const f of ['report.json', 'metrics.csv']) if (!existsSync(join(dir, f))) throw new UsageError(`${join(dir, f)}: missing; run npm run replicate first`);
-  const old = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as Report;
+  if (!dir) throw new UsageError('usage: npm run report -- DIR (a replicate output folder with metrics.csv)');
+  const csvPath = join(dir, 'metrics.csv');
+  if (!existsSync(csvPath)) throw new UsageError(`${csvPath}: missing; run npm run replicate first (or export the metrics CSV from the playground into DIR)`);
+  let old: { config?: ExperimentConfig | null; meta?: Record<string, unknown> } = {};
+  const jsonPath = join(dir, 'report.json');
+  if (existsSync(jsonPath)) {
+    try {
+      old = JSON.parse(readFileSync(jsonPath, 'utf8'));
+    } catch (e) {
+      throw new UsageError(`${jsonPath}: not valid JSON (${(e as Error).message}); remove it to rebuild from metrics.csv alone`);
+    }
+  }
   let records: MetricRecord[];
   try {
-    records = parseMetricsCsv(readFileSync(join(dir, 'metrics.csv'), 'utf8'), join(dir, 'metrics.csv'));
+    records = parseMetricsCsv(readFileSync(csvPath, 'utf8'), csvPath);
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  const report = buildReport(old.config, records, old.meta);
+  let report;
+  try {
+    report = buildReport(old.config ?? null, records, old.meta ?? {});
+  } catch (e) {
+    throw new UsageError(`${csvPath}: ${(e as Error).message}`);
+  }
   const sections = existsSync(join(dir, 'sections.html')) ? [readFileSync(join(dir, 'sections.html'), 'utf8')] : [];
-  writeFileSync(join(dir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+  writeFileSync(jsonPath, JSON.stringify(report, null, 2) + '\n');
   writeFileSync(join(dir, 'report.html'), reportHtml(report, records, sections));
-  for (const e of [report.effects.image_loss, report.effects.caption_gap, report.effects.forgetting]) console.log(e.sentence);
+  const e = report.effects;
+  for (const [name, eff] of [['A', e.image_loss], ['B', e.caption_gap], ['C', e.forgetting]] as const) console.log(`${name}. ${eff.verdict}${eff.detail ? ` — ${eff.detail}` : ''}: ${eff.sentence}`);
+  if (report.quality) console.log(report.quality.sentence);
+  for (const n of report.notes) console.log(`note: ${n}`);
 }
 
 runCli('report', main);

@@ -3,7 +3,7 @@
  * a preset and what overrides it. Each bad value is refused with the flag named and what it accepts.
  *   --preset P  --seeds N  --arms a,b,…  --steps N | --tokens N  --batch N  --lr X | --lr arm=X,arm=Y
  *   --lr-sweep X,Y,… [--sweep-steps N] [--sweep-seeds N]  --lr-from sweep.json  --schedule cosine|wsd
- *   --warmup N  --eval-every N  --eval-images N (0: all)  --caption-level L0…L4  --row-init random|mean|aligned
+ *   --margin M (nats per token, the equivalence margin of the verdicts)  --warmup N  --eval-every N  --eval-images N (0: all)  --caption-level L0…L4  --row-init random|mean|aligned
  */
 import { readFileSync } from 'node:fs';
 import { LEVELS, type CaptionLevel } from '../core/data/captions';
@@ -24,6 +24,7 @@ export const SETUP_OPTIONS = {
   'sweep-seeds': { type: 'string' },
   'lr-from': { type: 'string' },
   schedule: { type: 'string' },
+  margin: { type: 'string' },
   warmup: { type: 'string' },
   'eval-every': { type: 'string' },
   'eval-images': { type: 'string' },
@@ -101,6 +102,7 @@ export function parseSetup(a: Values): Setup {
     if (!(SCHEDULES as readonly string[]).includes(a.schedule)) throw new UsageError(`--schedule must be ${SCHEDULES.join(' or ')}, got ${a.schedule}`);
     cfg.schedule = a.schedule as Schedule;
   }
+  if (a.margin !== undefined) cfg.margin = positiveNumber(a.margin, 'margin');
   if (a['caption-level'] !== undefined) {
     if (!(LEVELS as readonly string[]).includes(a['caption-level'])) throw new UsageError(`--caption-level must be one of ${LEVELS.join(', ')}, got ${a['caption-level']}`);
     cfg.captionLevel = a['caption-level'] as CaptionLevel;
@@ -133,4 +135,4 @@ export function parseSetup(a: Values): Setup {
 }
 
 /** The flags' one-line summary for --help and usage errors. */
-export const SETUP_USAGE = '--preset smoke|cpu|classroom|replication [--seeds N] [--arms a,b] [--steps N | --tokens N] [--batch N] [--lr X | arm=X,…] [--lr-sweep X,Y,… [--sweep-steps N] [--sweep-seeds N]] [--lr-from sweep.json] [--schedule cosine|wsd] [--warmup N] [--eval-every N] [--eval-images N] [--caption-level L0…L4] [--row-init random|mean|aligned]';
+export const SETUP_USAGE = '--preset smoke|cpu|classroom|replication [--seeds N] [--arms a,b] [--steps N | --tokens N] [--batch N] [--lr X | arm=X,…] [--lr-sweep X,Y,… [--sweep-steps N] [--sweep-seeds N]] [--lr-from sweep.json] [--schedule cosine|wsd] [--margin M] [--warmup N] [--eval-every N] [--eval-images N] [--caption-level L0…L4] [--row-init random|mean|aligned]';

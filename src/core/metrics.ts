@@ -1,4 +1,6 @@
-// Metric keys (design.md §5, contract): namespaced strings, defined once and used everywhere.
+// Metric keys (design.md §5, contract): namespaced strings, defined once and used everywhere. `val/english_loss` and
+// `val/english_ood_loss` are over the full softmax (so recorded runs stay readable); the `_text_ids` pair is the
+// forgetting verdict's figure.
 export const METRICS = {
   trainLoss: 'train/loss',
   trainTextLoss: 'train/text_loss',
@@ -17,6 +19,9 @@ export const METRICS = {
   diagBodyChange: 'diag/body_change',
   /** ‖θ − θ₀‖ / ‖θ₀‖ over the token and position embeddings (and an untied head). */
   diagEmbeddingChange: 'diag/embedding_change',
+  /** Held-out English loss with the softmax restricted to the LM's own text ids (image ids masked out). */
+  valEnglishLossTextIds: 'val/english_loss_text_ids',
+  valEnglishOodLossTextIds: 'val/english_ood_loss_text_ids',
   lr: 'optim/lr',
   gradNorm: 'optim/grad_norm',
   tokensPerSecond: 'speed/tokens_per_second',

@@ -29,11 +29,15 @@ export function shippedModel(dir: string): FileSource {
   return { label: `models/${dir}`, read: (f) => fetchBytes(`${BASE}models/${dir}/${f}`) };
 }
 
-/** Decode an image with the browser's own decoder, exactly (no premultiplication, no colour management). */
+/**
+ * Decode an image with the browser's own decoder, exactly (no premultiplication, no colour management), upright by
+ * its EXIF orientation and, for an animated file, its first frame — what the page shows, and what Node's decoder
+ * (src/cli/image-decode.ts) reproduces; tests/e2e/decode-parity.test.ts compares the two.
+ */
 export async function decodeImageBrowser(bytes: Uint8Array, file: string): Promise<RGBAImage> {
   let bmp: ImageBitmap;
   try {
-    bmp = await createImageBitmap(new Blob([bytes as BlobPart]), { premultiplyAlpha: 'none', colorSpaceConversion: 'none' });
+    bmp = await createImageBitmap(new Blob([bytes as BlobPart]), { premultiplyAlpha: 'none', colorSpaceConversion: 'none', imageOrientation: 'from-image' });
   } catch {
     throw new Error(`${file}: the browser cannot decode this image (is it a PNG, JPEG or WebP?)`);
   }

@@ -3,7 +3,7 @@
 import { captionOf, splitIndices, type CaptionLevel } from '../core/data/captions';
 import { loadByodZip, type ByodDataset } from '../core/data/byod';
 import { loadEmojiDataset, type EmojiDataset } from '../core/data/emoji';
-import { byodSplits, emojiSplits, type ImageSplits } from '../core/experiment/prepare';
+import { byodSplitImages, byodSplits, emojiSplits, type ImageSplits } from '../core/experiment/prepare';
 import { decodeImageBrowser, readPublicData, toPictures } from './browser-io';
 import type { DataSummary, DatasetSpec } from './protocol';
 
@@ -55,8 +55,9 @@ export async function summarise(spec: DatasetSpec, level: CaptionLevel, preview:
   const summary: DataSummary = { name: ds.name, images: ds.images.length, trainImages: 0, valImages: 0, problems: ds.problems, refused: ds.refused, preview: [] };
   if (ds.refused || !ds.images.length) return summary;
   const s = byodSplits(ds);
-  summary.trainImages = s.trainCount;
-  summary.valImages = ds.images.length - s.trainCount; // 0 when a tiny set validates on its training images
+  const split = byodSplitImages(ds);
+  summary.trainImages = split.train.length;
+  summary.valImages = ds.images.length - split.train.length; // 0 when a tiny set validates on its training images
   summary.preview = toPictures(s.train, s.size, Math.min(preview, s.trainCount)).map((picture, k) => ({ caption: s.trainCaptions[k], picture }));
   return summary;
 }

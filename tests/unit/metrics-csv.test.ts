@@ -1,7 +1,7 @@
 // The metrics CSV contract (arm,seed,step,tokens,metric,value): written and read back exactly; bad files refused
 // naming the file and line.
 import { describe, expect, it } from 'vitest';
-import { metricsCsv, parseMetricsCsv } from '../../src/core/experiment/report';
+import { metricsCsv, parseMetricsCsv } from '../../src/core/experiment/metrics-csv';
 import { readFileSync } from 'node:fs';
 
 describe('metrics CSV', () => {

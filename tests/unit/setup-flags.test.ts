@@ -9,8 +9,9 @@ import { armsProblem, lrFor } from '../../src/core/experiment/config';
 
 describe('setup flags', () => {
   it('override the preset: arms, steps, batch, schedule, per-arm rates', () => {
-    const { cfg, tokens, sweep } = parseSetup({ preset: 'cpu', arms: 'pretrained,scratch,pretrained-mix', steps: '900', batch: '8', schedule: 'wsd', lr: 'pretrained=0.004,scratch=0.002', seeds: '5' });
+    const { cfg, tokens, sweep } = parseSetup({ preset: 'cpu', arms: 'pretrained,scratch,pretrained-mix', steps: '900', batch: '8', schedule: 'wsd', lr: 'pretrained=0.004,scratch=0.002', seeds: '5', margin: '0.03' });
     expect(cfg.arms).toEqual(['pretrained', 'scratch', 'pretrained-mix']);
+    expect(cfg.margin).toBe(0.03);
     expect([cfg.steps, cfg.batchSize, cfg.schedule, cfg.seeds]).toEqual([900, 8, 'wsd', 5]);
     expect(lrFor(cfg, 'pretrained')).toBe(0.004);
     expect(lrFor(cfg, 'pretrained-mix')).toBe(cfg.lr); // no entry: the common rate
@@ -37,6 +38,7 @@ describe('setup flags', () => {
     [{ preset: 'cpu', lr: 'pretrained:0.1' }, /--lr must be a positive number|is not arm=rate/],
     [{ preset: 'cpu', lr: 'pretrained=-1' }, /--lr must be a positive number, got -1/],
     [{ preset: 'cpu', schedule: 'linear' }, /--schedule must be cosine or wsd/],
+    [{ preset: 'cpu', margin: '0' }, /--margin must be a positive number, got 0/],
     [{ preset: 'cpu', 'lr-sweep': '0.001' }, /two or more rates/],
     [{ preset: 'cpu', 'lr-sweep': '0.001,0.01', lr: '0.1' }, /drop --lr/],
     [{ preset: 'cpu', 'sweep-steps': '10' }, /go with --lr-sweep/],

@@ -1,46 +1,165 @@
-// The verdict on synthetic per-seed numbers with known answers, and the t-interval against hand-computed values.
+// The statistics behind the verdicts against hand-computed values (Student's t has closed forms at 1 and 2 degrees of
+// freedom: F(t) = ½ + atan(t)/π and F(t) = ½ + t / (2√(2 + t²))), and each rule of verdict.ts on per-seed inputs
+// whose answer is known.
 import { describe, expect, it } from 'vitest';
-import { tInterval, tQuantile975 } from '../../src/core/experiment/stats';
-import { captionGapEffect, forgettingEffect, imageLossEffect } from '../../src/core/experiment/verdict';
+import { marginTest, ratioFromLogs, tCdf, tInterval, tQuantile } from '../../src/core/experiment/stats';
+import { captionGapEffect, forgettingEffect, imageLossEffect, logRatio, type PairedInput } from '../../src/core/experiment/verdict';
 
-describe('t-interval', () => {
-  it('matches a hand computation', () => {
-    // values 1, 2, 3: mean 2, sd 1, half-width t(2)·1/√3 = 4.303/1.732 = 2.484
-    const i = tInterval([1, 2, 3]);
-    expect(i.mean).toBe(2);
-    expect(i.sd).toBeCloseTo(1, 12);
-    expect(i.ci95![0]).toBeCloseTo(2 - 4.303 / Math.sqrt(3), 10);
-    expect(i.ci95![1]).toBeCloseTo(2 + 4.303 / Math.sqrt(3), 10);
-    expect(tInterval([5]).ci95).toBeNull();
-    expect(tQuantile975(1000)).toBeCloseTo(1.962, 2);
+const cdf1 = (t: number) => 0.5 + Math.atan(t) / Math.PI;
+const cdf2 = (t: number) => 0.5 + t / (2 * Math.sqrt(2 + t * t));
+const q2 = (p: number) => (2 * p - 1) / Math.sqrt(2 * p * (1 - p));
+
+describe('Student t from the library', () => {
+  it('matches the closed forms at df 1 and 2 and a table value at df 10', () => {
+    for (const p of [0.9, 0.95, 0.975, 0.99, 0.995]) {
+      expect(tQuantile(p, 1)).toBeCloseTo(Math.tan(Math.PI * (p - 0.5)), 8);
+      expect(tQuantile(p, 2)).toBeCloseTo(q2(p), 10);
+    }
+    for (const t of [-3, -0.5, 0, 1.2, 16.1658]) {
+      expect(tCdf(t, 1)).toBeCloseTo(cdf1(t), 12);
+      expect(tCdf(t, 2)).toBeCloseTo(cdf2(t), 12);
+    }
+    expect(tQuantile(0.975, 10)).toBeCloseTo(2.228139, 6); // standard tables
+    expect(tQuantile(0.95, 4)).toBeCloseTo(2.131847, 6);
+    expect(() => tQuantile(1, 3)).toThrow(/probability in \(0, 1\)/);
   });
 });
 
-describe('verdicts', () => {
-  it('A: overlap within the margin is reproduced; a clear pre-training win is not; a wide interval is inconclusive', () => {
-    expect(imageLossEffect([0.001, -0.003, 0.002]).verdict).toBe('reproduced');
-    expect(imageLossEffect([-0.2, -0.25, -0.22]).verdict).toBe('not reproduced');
-    const wide = imageLossEffect([0.1, -0.12, 0.02]);
-    expect(wide.verdict).toBe('inconclusive');
-    const hurt = imageLossEffect([0.45, 0.5, 0.48]);
-    expect(hurt.verdict).toBe('reproduced');
-    expect(hurt.sentence).toMatch(/^Reproduced, and more: pre-training did not help on image tokens — it hurt/);
-    expect(imageLossEffect([0.0]).verdict).toBe('inconclusive'); // one seed
-    expect(imageLossEffect([0.001, -0.003, 0.002]).sentence).toMatch(/^Reproduced: pre-training did not help on image tokens — the final image-token loss differs by 0\.000 \(95% CI -0\.007 to 0\.007, 3 seeds\)/);
+describe('intervals and margin tests', () => {
+  it('t-interval of 1, 2, 3: mean 2, sd 1, half-width t(0.975, 2)/√3', () => {
+    const i = tInterval([1, 2, 3]);
+    expect(i.mean).toBe(2);
+    expect(i.sd).toBeCloseTo(1, 12);
+    expect(i.ci95![0]).toBeCloseTo(2 - 4.302652729749462 / Math.sqrt(3), 10);
+    expect(i.ci95![1]).toBeCloseTo(2 + 4.302652729749462 / Math.sqrt(3), 10);
+    expect(tInterval([5]).ci95).toBeNull();
   });
 
-  it('B: a head start that mostly closes is reproduced; none, or one that persists, is not', () => {
-    expect(captionGapEffect([1.2, 1.0, 1.1], [0.9, 0.85, 0.95]).verdict).toBe('reproduced');
-    expect(captionGapEffect([-0.1, -0.11, -0.12], [0.1, 0.2, 0.3]).verdict).toBe('not reproduced');
-    const persists = captionGapEffect([1.0, 1.1, 0.9], [0.1, 0.2, 0.15]);
-    expect(persists.verdict).toBe('not reproduced');
-    expect(persists.sentence).toMatch(/persists — only/);
-    expect(captionGapEffect([1.4, 1.38, 1.42], [-0.97, -0.99, -0.96]).sentence).toMatch(/persists and grows/);
+  it('TOST on 0.01, −0.01, 0 against ±0.05: se = 0.01/√3, p = 1 − F₂(5√3) = 0.0065362', () => {
+    const t = marginTest([0.01, -0.01, 0], 0.05);
+    expect(t.pEquivalent).toBeCloseTo(1 - cdf2(5 * Math.sqrt(3)), 12);
+    expect(t.pEquivalent).toBeCloseTo(0.006536228780173237, 9);
+    expect(t.ci90![1]).toBeCloseTo((q2(0.95) * 0.01) / Math.sqrt(3), 12);
+    expect(t.pAbove).toBeCloseTo(cdf2(5 * Math.sqrt(3)), 12); // p of μ > +m, with the mean at 0: 1 − F(−5√3)
   });
 
-  it('C: a ≥ 2× perplexity rise is reproduced, a small one is not', () => {
-    expect(forgettingEffect([3.1, 2.8, 3.4]).verdict).toBe('reproduced');
-    expect(forgettingEffect([1.2, 1.3, 1.25]).verdict).toBe('not reproduced');
-    expect(forgettingEffect([1.5, 3.5, 2.5]).verdict).toBe('inconclusive');
+  it('0.30, 0.36, 0.33 against ±0.05: 90% CI 0.2794 to 0.3806, p(above +m) = 1 − F₂(16.1658) = 0.0019024', () => {
+    const t = marginTest([0.3, 0.36, 0.33], 0.05);
+    expect(t.mean).toBeCloseTo(0.33, 14);
+    expect(t.ci90![0]).toBeCloseTo(0.27942436617458855, 10);
+    expect(t.ci90![1]).toBeCloseTo(0.3805756338254115, 10);
+    expect(t.pAbove).toBeCloseTo(0.001902353124625944, 9);
+    expect(t.pEquivalent!).toBeGreaterThan(0.99);
+    expect(t.pBelow).toBeCloseTo(cdf2((0.33 + 0.05) / (0.03 / Math.sqrt(3))), 12);
+  });
+
+  it('a ratio on the log scale: ratios 4, 6, 9 → geometric mean 6, interval 6 ÷× 1.5^(t/√3)', () => {
+    const r = ratioFromLogs([Math.log(4), Math.log(6), Math.log(9)]);
+    const k = 1.5 ** (4.302652729749462 / Math.sqrt(3));
+    expect(r.mean).toBeCloseTo(6, 12);
+    expect(r.ci95![0]).toBeCloseTo(6 / k, 10);
+    expect(r.ci95![1]).toBeCloseTo(6 * k, 10);
+    expect(r.ci95![0]).toBeGreaterThan(0); // never negative, unlike a ratio-scale interval
+  });
+});
+
+const paired = (diffs: number[], tokens = 1000): PairedInput => ({ diffs, seeds: diffs.map((_, i) => i), excluded: [], tokens });
+const allBudgets = (diffs: number[]) => [0.25, 0.5, 0.75, 1].map((f) => paired(diffs, 1000 * f));
+
+describe('A: image-token loss', () => {
+  it('equal within the margin at every budget and on the area → reproduced', () => {
+    const e = imageLossEffect(allBudgets([0.004, -0.006, 0.001]), paired([0.002, -0.003, 0.001]), 0.05);
+    expect(e.verdict).toBe('reproduced');
+    expect(e.detail).toBeNull();
+    expect(e.tests.map((t) => t.outcome)).toEqual(['equal', 'equal', 'equal', 'equal', 'equal']);
+    expect(e.sentence).toMatch(/^Reproduced: pre-training did not help on image tokens/);
+  });
+
+  it('0.5 nats worse → not reproduced, hurt; 0.5 better → not reproduced, helped', () => {
+    const hurt = imageLossEffect(allBudgets([0.48, 0.52, 0.5]), paired([0.5, 0.49, 0.51]), 0.05);
+    expect([hurt.verdict, hurt.detail]).toEqual(['not reproduced', 'hurt']);
+    expect(hurt.sentence).toMatch(/^Not reproduced — pre-training hurt/);
+    const helped = imageLossEffect(allBudgets([-0.48, -0.52, -0.5]), paired([-0.5, -0.49, -0.51]), 0.05);
+    expect([helped.verdict, helped.detail]).toEqual(['not reproduced', 'helped']);
+  });
+
+  it('equal at the end but worse early is not "no help": hurt, naming the budget', () => {
+    const e = imageLossEffect([paired([0.4, 0.45, 0.5]), ...[0.5, 0.75, 1].map(() => paired([0.004, -0.006, 0.001]))], paired([0.1, 0.11, 0.12]), 0.05);
+    expect([e.verdict, e.detail]).toEqual(['not reproduced', 'hurt']);
+    expect(e.sentence).toMatch(/at 25% of the tokens and on the area/);
+  });
+
+  it('an interval with only its lower bound inside the margin is not "within" it: inconclusive', () => {
+    const e = imageLossEffect(allBudgets([0.01, 0.3, 0.6]), paired([0.01, 0.3, 0.6]), 0.05);
+    expect(e.verdict).toBe('inconclusive');
+    expect(e.tests.every((t) => t.outcome === 'unclear')).toBe(true);
+    expect(e.sentence).toMatch(/^Inconclusive: the image-token loss difference is neither within ±0\.05 nats at every budget nor beyond it at any/);
+  });
+
+  it('one seed, or noise far wider than the margin → inconclusive', () => {
+    expect(imageLossEffect(allBudgets([0]), paired([0]), 0.05).verdict).toBe('inconclusive');
+    expect(imageLossEffect(allBudgets([0.3, -0.3, 0.05]), paired([0.2, -0.2, 0]), 0.05).verdict).toBe('inconclusive');
+  });
+
+  it('a difference just beyond the margin needs the Bonferroni-corrected p < 0.01, not 0.05', () => {
+    // 0.12 ± sd 0.03 over 3 seeds: p(above 0.05) = 1 − F₂(0.07/(0.03/√3)) ≈ 0.0151 — significant alone, not after ÷5.
+    const d = [0.09, 0.12, 0.15];
+    const e = imageLossEffect(allBudgets(d), paired(d), 0.05);
+    expect(e.tests[3].pAbove).toBeCloseTo(1 - cdf2(0.07 / (0.03 / Math.sqrt(3))), 10);
+    expect(e.tests[3].pAbove!).toBeGreaterThan(0.01);
+    expect(e.verdict).toBe('inconclusive');
+  });
+});
+
+const gapCurve = (gaps: number[][]) => gaps.map((d, i) => ({ ...paired(d, 1000 * (i / (gaps.length - 1))), fraction: i / (gaps.length - 1) }));
+
+describe('B: caption head start', () => {
+  it('a gap that closes early → reproduced, with the budget where it fell inside the margin', () => {
+    const e = captionGapEffect(gapCurve([[1.4, 1.38, 1.42], [2.0, 2.1, 1.9], [0.3, 0.35, 0.25], [0.01, 0.0, -0.01], [0.0, 0.01, -0.01]]), 0.05);
+    expect(e.verdict).toBe('reproduced');
+    expect(e.peak!.mean).toBeCloseTo(2.0, 12);
+    expect(e.closedAt).toEqual({ fraction: 0.75, tokens: 750 });
+    expect(e.diff.mean).toBeCloseTo(0, 12);
+    expect(e.sentence).toMatch(/^Reproduced: .* vanishes — it falls inside \+0\.05 nats from 750 tokens \(75% of the run\)/);
+  });
+
+  it('a gap that lasts → not reproduced, persists, with the share of the peak left', () => {
+    const e = captionGapEffect(gapCurve([[1.4, 1.38, 1.42], [3.5, 3.55, 3.52], [2.0, 2.1, 1.9], [1.1, 1.15, 1.12]]), 0.05);
+    expect([e.verdict, e.detail]).toEqual(['not reproduced', 'persists']);
+    expect(e.closedAt).toBeNull();
+    expect(e.shareOfPeakLeft).toBeCloseTo(1.1233333 / 3.5233333, 6);
+  });
+
+  it('no head start at all → not reproduced, absent; one seed → inconclusive', () => {
+    const none = captionGapEffect(gapCurve([[0.0, 0.01, -0.01], [0.01, 0.0, 0.0], [0.0, -0.01, 0.01]]), 0.05);
+    expect([none.verdict, none.detail]).toEqual(['not reproduced', 'absent']);
+    expect(captionGapEffect(gapCurve([[1.4], [2], [0]]), 0.05).verdict).toBe('inconclusive');
+  });
+});
+
+describe('C: forgetting', () => {
+  const english = (before: number[], after: number[]) => ({ seeds: before.map((_, i) => i), before, after });
+  const none = { fullSoftmax: null, outOfDomain: null };
+  it('×5 on every seed → reproduced, ratio and interval on the log scale', () => {
+    const after = [4.2 + Math.log(4.5), 4.2 + Math.log(5), 4.2 + Math.log(5.5)];
+    const e = forgettingEffect(english([4.2, 4.2, 4.2], after), 'text ids', none, 0.05);
+    expect(e.verdict).toBe('reproduced');
+    expect(e.ratio.mean).toBeCloseTo(Math.cbrt(4.5 * 5 * 5.5), 10);
+    expect(e.diff.mean).toBeCloseTo(Math.log(Math.cbrt(4.5 * 5 * 5.5)), 10);
+  });
+
+  it('no forgetting → not reproduced, kept; a clear rise short of 2× → not reproduced, milder; straddling 2× → inconclusive', () => {
+    const kept = forgettingEffect(english([4.2, 4.21, 4.19], [4.21, 4.2, 4.2]), 'text ids', none, 0.05);
+    expect([kept.verdict, kept.detail]).toEqual(['not reproduced', 'kept']);
+    const milder = forgettingEffect(english([4.2, 4.2, 4.2], [4.5, 4.52, 4.48]), 'text ids', none, 0.05);
+    expect([milder.verdict, milder.detail]).toEqual(['not reproduced', 'milder']);
+    expect(forgettingEffect(english([4.2, 4.2, 4.2], [4.6, 5.3, 4.9]), 'text ids', none, 0.05).verdict).toBe('inconclusive');
+  });
+
+  it('shows the full-softmax figure beside the text-ids headline', () => {
+    const full = logRatio([4.3, 4.3, 4.3], [6.9, 7.0, 7.1], 0.05)!;
+    const e = forgettingEffect(english([4.2, 4.2, 4.2], [5.9, 6.0, 6.1]), 'text ids', { fullSoftmax: full, outOfDomain: null }, 0.05);
+    expect(e.fullSoftmax!.ratio.mean).toBeCloseTo(Math.exp(2.7), 10);
+    expect(e.sentence).toMatch(/Over the full softmax, which also counts probability moved to the image ids: ×14\.88/);
   });
 });

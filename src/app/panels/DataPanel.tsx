@@ -89,8 +89,9 @@ export function DataPanel() {
           }}
         >
           <p>
-            <strong>Bring your own:</strong> drop a <code>.zip</code> or a folder of PNG/JPEG/WebP images with <code>captions.csv</code> (<code>file,caption</code>) or{' '}
-            <code>captions.json</code>. Images are centre-cropped and resized to 32×32; bad rows are listed and skipped.
+            <strong>Bring your own:</strong> drop a <code>.zip</code> or a folder of PNG/JPEG/WebP images with <code>captions.csv</code> (<code>file,caption</code>),{' '}
+            <code>captions.json</code>, a Hugging Face <code>metadata.csv</code>/<code>metadata.jsonl</code> (<code>file_name,text</code>) or COCO <code>captions_*.json</code>. Images
+            are centre-cropped and resized to 32×32; bad rows are listed and skipped.
           </p>
           <label className="small">
             or pick a zip <input type="file" accept=".zip" data-testid="byod-zip" onChange={(e) => e.target.files?.length && void loadOwn(() => datasetFromFiles([...e.target.files!]))} />

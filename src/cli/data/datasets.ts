@@ -19,7 +19,8 @@ export async function loadByod(path: string): Promise<ByodDataset> {
   } catch {
     throw new UsageError(`${path}: no such dataset folder or .zip`);
   }
-  const ds = s.isDirectory() ? await loadByodFiles(basename(path), await readFolder(path), decodeImageNode) : await loadByodZip(basename(path), new Uint8Array(await readFile(path)), decodeImageNode);
+  const folder = s.isDirectory() ? await readFolder(path) : null;
+  const ds = folder ? await loadByodFiles(basename(path), folder.entries, decodeImageNode, undefined, folder.problems) : await loadByodZip(basename(path), new Uint8Array(await readFile(path)), decodeImageNode);
   if (ds.refused) throw new UsageError(`${path}: unusable dataset: ${ds.refused}`);
   for (const p of ds.problems) console.error(`  skipped: ${formatProblem(p)}`);
   return ds;

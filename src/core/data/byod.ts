@@ -1,15 +1,18 @@
 /**
- * Bring your own data: a folder or .zip of images (PNG, JPEG, WebP) with `captions.csv` (`file,caption`, RFC 4180)
- * or `captions.json` (`[{"file", "caption"}]`), and optional `.txt` corpora. Every problem is reported with its
- * file and row and a fix; bad rows are skipped and the good ones load; a dataset with nothing usable is refused
- * with the reason. Images are centre-cropped to a square and resized to the model's resolution (area average when
- * shrinking, bilinear when enlarging; see images.ts), then composited on white by the loader.
- * Decoding is passed in (pngjs/jpeg-js/WebP wasm in Node, the browser's decoder in the worker).
+ * Bring your own data: a folder or .zip of images (PNG, JPEG, WebP) with captions in one of the layouts of
+ * caption-files.ts (our captions.csv/captions.json, a Hugging Face imagefolder's metadata.csv/jsonl, COCO
+ * captions_*.json), and optional `.txt` corpora. Every problem is reported with its file and row and a fix; bad rows
+ * are skipped and the good ones load; a dataset with nothing usable is refused with the reason. Names are compared
+ * after NFC normalisation with `/` separators (and a zip's legacy-code-page aliases). Each image's header is read
+ * first and one over the pixel limit is refused without decoding. Images are centre-cropped to a square and resized
+ * to the model's resolution (area average when shrinking, bilinear when enlarging; see images.ts), then composited
+ * on white by the loader. Decoding is passed in (image-decode.ts in Node, the browser's decoder in the worker).
  */
-import { parseCsv, CsvError } from './csv';
+import { findCaptionSources, readCaptionRows, type CaptionRow, type RowProblem } from './caption-files';
+import { readImageHeader, type ImageHeader } from './image-header';
 import { resizeRGBA, type RGBAImage } from './images';
 import { decodeUtf8Strict, Utf8Error } from './utf8';
-import { readZip, ZipRefused, DEFAULT_ZIP_LIMITS, type ZipEntry, type ZipLimits } from './zip';
+import { normalisePath, readZip, ZipRefused, DEFAULT_ZIP_LIMITS, type ZipEntry, type ZipLimits } from './zip';
 
 export interface ByodLimits extends ZipLimits {
   maxImages: number;
@@ -38,7 +41,10 @@ export interface Problem {
 
 export interface ByodImage {
   file: string;
+  /** The first of `captions`. */
   caption: string;
+  /** Every caption of the image (COCO gives several); at least one. */
+  captions: string[];
   image: RGBAImage;
 }
 
@@ -75,42 +81,46 @@ export function squareResize(img: RGBAImage, size: number): RGBAImage {
   return resizeRGBA(sq, size, size);
 }
 
-interface Row {
-  row: number;
-  file: string;
-  caption: string;
-}
+/** Where a row's file may be: beside the caption file first; for COCO also from the top, then by unique path suffix. */
+class FileIndex {
+  private byPath = new Map<string, ZipEntry>();
+  private byAlias = new Map<string, ZipEntry | null>();
+  private lower = new Map<string, string>();
 
-function readCaptionRows(entry: ZipEntry, label: string, problems: Problem[]): Row[] {
-  const text = decodeUtf8Strict(entry.bytes); // Utf8Error handled by the caller: an unreadable captions file is fatal
-  if (entry.path.toLowerCase().endsWith('.json')) {
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (e) {
-      throw new Error(`${label}: not valid JSON (${(e as Error).message}); expected [{"file": "...", "caption": "..."}]`, { cause: e });
+  constructor(files: ZipEntry[], problems: Problem[], where: (p: string) => string) {
+    for (const f of files) {
+      const path = normalisePath(f.path);
+      const seen = this.byPath.get(path);
+      if (seen) {
+        problems.push({ file: where(f.path), message: `looks the same as ${seen.path} but its letters are encoded differently (Unicode NFC vs NFD, as macOS may store names); it was skipped`, fix: 'remove or rename one of the two files' });
+        continue;
+      }
+      this.byPath.set(path, f.path === path ? f : { ...f, path });
+      this.lower.set(path.toLowerCase(), path);
+      for (const a of f.aliases ?? []) this.byAlias.set(a, this.byAlias.has(a) ? null : f);
     }
-    if (!Array.isArray(json)) throw new Error(`${label}: expected a JSON array of {"file", "caption"} objects`);
-    return json.map((r, i) => {
-      const o = (r ?? {}) as Record<string, unknown>;
-      const ok = typeof o.file === 'string' && (typeof o.caption === 'string' || o.caption === undefined || o.caption === null);
-      if (!ok) problems.push({ file: label, row: i + 1, message: 'entry is not {"file": string, "caption": string}', fix: 'give each entry a "file" and a "caption" string' });
-      return { row: i + 1, file: ok ? (o.file as string) : '', caption: ok ? String(o.caption ?? '') : '' };
-    });
   }
-  let records;
-  try {
-    records = parseCsv(text);
-  } catch (e) {
-    if (e instanceof CsvError) throw new Error(`${label}: ${e.message}`, { cause: e });
-    throw e;
+
+  entries(): [string, ZipEntry][] {
+    return [...this.byPath];
   }
-  if (records.length === 0) throw new Error(`${label}: the file is empty; expected a header "file,caption" and one row per image`);
-  const header = records[0].fields.map((h) => h.trim().toLowerCase());
-  const fi = header.indexOf('file');
-  const ci = header.indexOf('caption');
-  if (fi < 0 || ci < 0) throw new Error(`${label}: the header must name the columns "file" and "caption" (found: ${records[0].fields.join(', ')})`);
-  return records.slice(1).map((r) => ({ row: r.line, file: r.fields[fi] ?? '', caption: r.fields[ci] ?? '' }));
+
+  private exact(p: string): [string, ZipEntry] | null {
+    const e = this.byPath.get(p) ?? this.byAlias.get(p);
+    return e ? [e.path, e] : null;
+  }
+
+  /** The entry a row names, with its path in the dataset; or null and a near miss (same name, other case). */
+  find(file: string, base: string, anywhere: boolean): { path: string; entry: ZipEntry } | { nearMiss: string | null } {
+    const hit = this.exact(base + file) ?? (anywhere ? this.exact(file) : null);
+    if (hit) return { path: hit[0], entry: hit[1] };
+    if (anywhere) {
+      const tails = [...this.byPath.keys()].filter((k) => k.endsWith('/' + file));
+      if (tails.length === 1) return { path: tails[0], entry: this.byPath.get(tails[0])! };
+    }
+    const near = this.lower.get((base + file).toLowerCase());
+    return { nearMiss: near ? near.slice(base.length) : null };
+  }
 }
 
 /** Validate and load a dataset given as a list of files (a folder's contents or an archive's entries). */
@@ -118,81 +128,106 @@ export async function loadByodFiles(name: string, files: ZipEntry[], decode: Ima
   const ds: ByodDataset = { name, images: [], corpora: [], problems, refused: null };
   const refuse = (reason: string) => ((ds.refused = reason), ds);
   const where = (p: string) => (name.toLowerCase().endsWith('.zip') ? `${name}:${p}` : `${name}/${p}`);
-  const captionFiles = files.filter((f) => /(^|\/)captions\.(csv|json)$/i.test(f.path));
-  if (captionFiles.length === 0) return refuse(`${name}: no captions.csv or captions.json found; add one listing each image as "file,caption"`);
-  if (captionFiles.length > 1) return refuse(`${name}: ${captionFiles.length} caption files found (${captionFiles.map((f) => f.path).join(', ')}); keep exactly one`);
-  const capFile = captionFiles[0];
-  const base = capFile.path.includes('/') ? capFile.path.slice(0, capFile.path.lastIndexOf('/') + 1) : '';
-  const byPath = new Map(files.filter((f) => f.path.startsWith(base)).map((f) => [f.path.slice(base.length), f]));
+  const index = new FileIndex(files, problems, where);
+  const sources = findCaptionSources(name, index.entries().map(([, entry]) => entry));
+  if (typeof sources === 'string') return refuse(sources);
 
-  let rows: Row[];
-  try {
-    rows = readCaptionRows(capFile, where(capFile.path), problems);
-  } catch (e) {
-    if (e instanceof Utf8Error) return refuse(`${where(capFile.path)}: ${e.message}; save the file as UTF-8`);
-    return refuse((e as Error).message);
-  }
-  if (rows.length > limits.maxImages) {
-    problems.push({ file: where(capFile.path), row: rows[limits.maxImages].row, message: `${rows.length} rows is more than the limit of ${limits.maxImages} images; rows from here on were skipped`, fix: 'split the dataset or remove rows' });
-    rows = rows.slice(0, limits.maxImages);
-  }
-  const firstRow = new Map<string, number>();
-  const capLabel = where(capFile.path);
-  for (const r of rows) {
-    const p = (message: string, fix: string) => problems.push({ file: capLabel, row: r.row, message, fix });
-    const file = r.file.trim().replace(/^\.\//, '');
-    const caption = r.caption.trim().replace(/\s+/g, ' ');
-    if (file === '') {
-      p('the file column is empty', 'give the image file name, relative to the caption file');
-      continue;
-    }
-    if (firstRow.has(file)) {
-      p(`${file} is listed twice (first at row ${firstRow.get(file)}); this row was skipped`, 'keep one row per image');
-      continue;
-    }
-    firstRow.set(file, r.row);
-    if (caption === '') {
-      p(`the caption of ${file} is empty`, 'write a caption or remove the row');
-      continue;
-    }
-    if (caption.length > limits.maxCaptionChars) {
-      p(`the caption of ${file} has ${caption.length} characters, over the limit of ${limits.maxCaptionChars}`, 'shorten the caption');
-      continue;
-    }
-    const entry = byPath.get(file);
-    if (!entry) {
-      p(`${file} is not in the dataset`, 'add the image or fix its name (names are case-sensitive)');
-      continue;
-    }
-    if (entry.bytes.length > limits.maxImageBytes) {
-      p(`${file} is ${(entry.bytes.length / 2 ** 20).toFixed(1)} MiB, over the ${limits.maxImageBytes / 2 ** 20} MiB limit`, 'use a smaller image');
-      continue;
-    }
-    if (!sniffImage(entry.bytes)) {
-      p(`${file} is not a PNG, JPEG or WebP image`, 'convert it to PNG, JPEG or WebP');
-      continue;
-    }
-    let img: RGBAImage;
+  const used = new Map<string, { label: string; row: number | string }>();
+  let total = 0;
+  for (const src of sources) {
+    const label = where(src.entry.path);
+    const rowProblems: RowProblem[] = [];
+    let rows: CaptionRow[];
     try {
-      img = await decode(entry.bytes, file);
+      rows = readCaptionRows(src, label, rowProblems);
     } catch (e) {
-      p(`${file} cannot be decoded (${(e as Error).message})`, 're-save the image; it may be truncated or corrupt');
-      continue;
+      if (e instanceof Utf8Error) return refuse(`${label}: ${e.message}; save the file as UTF-8`);
+      return refuse((e as Error).message);
     }
-    if (img.width * img.height > limits.maxImagePixels) {
-      p(`${file} is ${img.width}×${img.height}, over the ${limits.maxImagePixels / 1e6} megapixel limit`, 'scale it down first');
-      continue;
+    problems.push(...rowProblems.map((p) => ({ file: label, ...p })));
+    if (total + rows.length > limits.maxImages) {
+      const cut = Math.max(0, limits.maxImages - total);
+      problems.push({ file: label, row: rows[cut].row, message: `${total + rows.length} rows is more than the limit of ${limits.maxImages} images; rows from here on were skipped`, fix: 'split the dataset or remove rows' });
+      rows = rows.slice(0, cut);
     }
-    ds.images.push({ file, caption, image: squareResize(img, limits.size) });
-  }
-  for (const [path, f] of byPath) {
-    if (f === capFile) continue;
-    if (IMAGE_EXT.test(path) && !firstRow.has(path)) problems.push({ file: where(base + path), message: 'image not listed in the caption file; it was ignored', fix: `add a row "${path},<caption>" to use it` });
-    else if (/\.txt$/i.test(path)) {
+    total += rows.length;
+    for (const r of rows) {
+      const p = (message: string, fix: string) => problems.push({ file: label, row: r.row, message: r.entry ? `${r.entry}: ${message}` : message, fix });
+      const file = normalisePath(r.file.trim());
+      if (file === '') {
+        p('the file column is empty', 'give the image file name, relative to the caption file');
+        continue;
+      }
+      const found = index.find(file, src.base, src.layout === 'coco');
+      const key = 'entry' in found ? found.path : src.base + file;
+      const first = used.get(key);
+      if (first) {
+        p(`${file} is listed twice (first at ${first.label === label ? '' : `${first.label} `}${typeof first.row === 'number' ? `row ${first.row}` : first.row}); this row was skipped`, 'keep one row per image');
+        continue;
+      }
+      used.set(key, { label, row: r.row ?? r.entry ?? '?' });
+      const captions: string[] = [];
+      for (const c of r.captions.map((c) => c.trim().replace(/\s+/g, ' ')).filter(Boolean)) {
+        if (c.length > limits.maxCaptionChars) p(`the caption of ${file} has ${c.length} characters, over the limit of ${limits.maxCaptionChars}`, 'shorten the caption');
+        else captions.push(c);
+      }
+      if (!captions.length) {
+        if (!r.captions.some((c) => c.trim().length > limits.maxCaptionChars)) p(`the caption of ${file} is empty`, 'write a caption or remove the row');
+        continue;
+      }
+      if (!('entry' in found)) {
+        p(`${file} is not in the dataset`, found.nearMiss ? `the dataset has ${found.nearMiss}: names are case-sensitive` : 'add the image or fix its name (names are case-sensitive)');
+        continue;
+      }
+      const entry = found.entry;
+      if (entry.bytes.length > limits.maxImageBytes) {
+        p(`${file} is ${(entry.bytes.length / 2 ** 20).toFixed(1)} MiB, over the ${limits.maxImageBytes / 2 ** 20} MiB limit`, 'use a smaller image');
+        continue;
+      }
+      if (!sniffImage(entry.bytes)) {
+        p(`${file} is not a PNG, JPEG or WebP image`, 'convert it to PNG, JPEG or WebP');
+        continue;
+      }
+      let head: ImageHeader;
       try {
-        ds.corpora.push({ file: path, text: decodeUtf8Strict(f.bytes) });
+        head = readImageHeader(entry.bytes);
       } catch (e) {
-        problems.push({ file: where(base + path), message: `${(e as Error).message}; the corpus was skipped`, fix: 'save the text as UTF-8' });
+        p(`${file} cannot be decoded (${(e as Error).message})`, 're-save the image; it may be truncated or corrupt');
+        continue;
+      }
+      if (head.width * head.height > limits.maxImagePixels) {
+        p(`${file} is ${head.width}×${head.height} by its header, over the ${limits.maxImagePixels / 1e6} megapixel limit; it was not decoded`, 'scale it down first');
+        continue;
+      }
+      let img: RGBAImage;
+      try {
+        img = await decode(entry.bytes, file);
+      } catch (e) {
+        p(`${file} cannot be decoded (${(e as Error).message})`, 're-save the image; it may be truncated or corrupt');
+        continue;
+      }
+      if (img.width * img.height > limits.maxImagePixels) {
+        p(`${file} is ${img.width}×${img.height}, over the ${limits.maxImagePixels / 1e6} megapixel limit`, 'scale it down first');
+        continue;
+      }
+      ds.images.push({ file, caption: captions[0], captions, image: squareResize(img, limits.size) });
+    }
+  }
+  const sourceFiles = new Set(sources.map((s) => s.entry));
+  // An image belongs to the caption file in the deepest folder above it (COCO files name images anywhere).
+  const owner = (path: string) => sources.filter((s) => path.startsWith(s.base)).sort((a, b) => b.base.length - a.base.length)[0] ?? (sources[0].layout === 'coco' ? sources[0] : undefined);
+  for (const [path, f] of index.entries()) {
+    if (sourceFiles.has(f)) continue;
+    const src = owner(path);
+    if (IMAGE_EXT.test(path) && !used.has(path) && src) {
+      const rel = path.startsWith(src.base) ? path.slice(src.base.length) : path;
+      const fix = src.layout === 'captions' ? `add a row "${rel},<caption>" to use it` : src.layout === 'imagefolder' ? `add a row with file_name "${rel}" to ${src.entry.path} to use it` : `add it to images[] and its captions to annotations[] of ${src.entry.path} to use it`;
+      problems.push({ file: where(path), message: 'image not listed in the caption file; it was ignored', fix });
+    } else if (/\.txt$/i.test(path)) {
+      try {
+        ds.corpora.push({ file: src && path.startsWith(src.base) ? path.slice(src.base.length) : path, text: decodeUtf8Strict(f.bytes) });
+      } catch (e) {
+        problems.push({ file: where(path), message: `${(e as Error).message}; the corpus was skipped`, fix: 'save the text as UTF-8' });
       }
     }
   }
@@ -209,7 +244,7 @@ export async function loadByodZip(name: string, bytes: Uint8Array, decode: Image
     if (e instanceof ZipRefused) return { name, images: [], corpora: [], problems: [], refused: e.message };
     throw e;
   }
-  const problems: Problem[] = read.problems.map((p) => ({ file: p.file, message: p.message, fix: 'rebuild the archive with relative paths inside the dataset folder' }));
+  const problems: Problem[] = read.problems.map((p) => ({ ...p }));
   return loadByodFiles(name, read.entries, decode, limits, problems);
 }
 

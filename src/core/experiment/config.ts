@@ -5,6 +5,7 @@
 import type { CaptionLevel } from '../data/captions';
 import type { Schedule } from '../nn/optim';
 import type { RowInit } from './extend';
+import { DEFAULT_MARGIN } from './verdict';
 
 export const ARMS = ['pretrained', 'scratch', 'pretrained-frozen', 'scratch-frozen', 'image-only-pretrained', 'image-only-scratch', 'pretrained-mix'] as const;
 export type ArmName = (typeof ARMS)[number];
@@ -88,6 +89,11 @@ export interface ExperimentConfig {
   captionLmSteps: number;
   /** Training steps of the category classifier behind the quality figure. */
   classifierSteps: number;
+  /**
+   * Equivalence margin of the verdicts, nats per token: differences within ±margin count as no effect. Declared
+   * before the run, never tuned to its outcome; verdict.ts says why the default is 0.05.
+   */
+  margin: number;
 }
 
 const base: Omit<ExperimentConfig, 'preset'> = {
@@ -113,6 +119,7 @@ const base: Omit<ExperimentConfig, 'preset'> = {
   qualitySamples: 64,
   classifierSteps: 150,
   captionLmSteps: 300,
+  margin: DEFAULT_MARGIN,
 };
 
 /**

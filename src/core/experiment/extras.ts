@@ -14,20 +14,31 @@ import { CategoryClassifier, frechetDistance } from './quality';
 export interface Quality {
   classes: string[];
   classifierValAccuracy: number;
+  /** Generated images per arm and seed. */
   samples: number;
+  /** Each arm's figures, the mean over its seeds. */
   perArm: Record<string, { accuracy: number; frechet: number }>;
+  /** Each arm's figures for every seed (the report's intervals come from these). */
+  perSeed: Record<string, { seed: number; accuracy: number; frechet: number }[]>;
 }
 
-/** Train the classifier on the real training images, then judge each arm's generated images ([nGen, S, S, 3]). */
+/** Images one run (arm × seed) generated for the first nGen validation captions, [nGen, S, S, 3] in [0, 1]. */
+export interface GeneratedImages {
+  arm: string;
+  seed: number;
+  pixels: Float32Array;
+}
+
+/** Train the classifier on the real training images, then judge every run's generated images. */
 export async function qualityFigure(
   real: { train: Float32Array; trainCount: number; val: Float32Array; valCount: number; size: number },
   categories: { train: string[]; val: string[] },
-  generated: Map<string, Float32Array>,
+  generated: GeneratedImages[],
   nGen: number,
   steps: number,
 ): Promise<Quality | null> {
   const classes = [...new Set(categories.train)].sort();
-  if (classes.length < 2 || nGen === 0) return null;
+  if (classes.length < 2 || nGen === 0 || generated.length === 0) return null;
   const label = (c: string) => classes.indexOf(c);
   const trainImgs = new DeviceImages(real.train, real.trainCount, real.size);
   const valImgs = new DeviceImages(real.val, real.valCount, real.size);
@@ -35,16 +46,18 @@ export async function qualityFigure(
   await cls.train(trainImgs, categories.train.map(label), steps);
   const onReal = await cls.predict(valImgs);
   const acc = (pred: number[], n: number) => pred.slice(0, n).filter((c, i) => c === label(categories.val[i])).length / n;
-  const perArm: Quality['perArm'] = {};
-  for (const [arm, px] of generated) {
-    const g = new DeviceImages(px, nGen, real.size);
+  const perSeed: Quality['perSeed'] = {};
+  for (const { arm, seed, pixels } of generated) {
+    const g = new DeviceImages(pixels, nGen, real.size);
     const p = await cls.predict(g);
-    perArm[arm] = { accuracy: acc(p.classes, nGen), frechet: frechetDistance(onReal.features, real.valCount, p.features, nGen, 32) };
+    (perSeed[arm] ??= []).push({ seed, accuracy: acc(p.classes, nGen), frechet: frechetDistance(onReal.features, real.valCount, p.features, nGen, 32) });
     g.dispose();
   }
   [trainImgs, valImgs].forEach((d) => d.dispose());
   cls.dispose();
-  return { classes, classifierValAccuracy: acc(onReal.classes, real.valCount), samples: nGen, perArm };
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const perArm = Object.fromEntries(Object.entries(perSeed).map(([arm, v]) => [arm, { accuracy: mean(v.map((x) => x.accuracy)), frechet: mean(v.map((x) => x.frechet)) }]));
+  return { classes, classifierValAccuracy: acc(onReal.classes, real.valCount), samples: nGen, perArm, perSeed };
 }
 
 export interface Analysis {

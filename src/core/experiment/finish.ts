@@ -1,14 +1,14 @@
 /**
- * After the last step: the per-position heatmaps, caption → image samples of each arm (seed 0), the quality figure
- * (emoji only), the token and caption analysis, and the report with its verdict — shared by `npm run replicate`
- * and the playground's worker. PNG encoding is passed in (pngjs in Node, OffscreenCanvas in the worker). The report's
+ * After the last step: the per-position heatmaps, caption → image samples of each arm (seed 0 shown), the quality
+ * figure of every seed (emoji only), the token and caption analysis, and the report with its verdict — shared by
+ * `npm run replicate` and the playground's worker. PNG encoding is passed in (pngjs in Node, OffscreenCanvas in the worker). The report's
  * meta gets the data sizes and the seconds since `startedAt` (performance.now() when the experiment began).
  */
 import type { VQVAE } from '../nn/vqvae';
 import type { GPT } from '../nn/gpt';
 import type { ExperimentConfig } from './config';
 import type { ExperimentData } from './data';
-import { analyse, qualityFigure, type Analysis, type Quality } from './extras';
+import { analyse, qualityFigure, type Analysis, type GeneratedImages, type Quality } from './extras';
 import { analysisSection, heatmapSection, qualitySection, reportHtml, samplesSection } from './html';
 import type { ImageSplits } from './prepare';
 import { buildReport, type Report } from './report';
@@ -52,15 +52,16 @@ export async function finishExperiment(
   const imageLossByPosition = lossByPosition(runner);
   sections.push(heatmapSection(imageLossByPosition));
   const nGen = Math.min(Math.max(cfg.samples, cfg.qualitySamples), data.val.count);
-  const generated = new Map<string, Float32Array>();
-  for (const run of runner.runs.filter((r) => r.seed === 0 && !r.arm.imageOnly && !r.stopped)) {
-    ctx.log?.(`sampling ${nGen} images from ${run.arm.name}`);
-    generated.set(run.arm.name, (await sampleImages(run.model, vq, run.spec, data.val.captions.slice(0, nGen), { temperature: 1, topK: 0, seed: 0 })).pixels);
+  // Every seed's images feed the quality figure (so it gets an interval); seed 0's are shown.
+  const generated: GeneratedImages[] = [];
+  for (const run of runner.runs.filter((r) => !r.arm.imageOnly && !r.stopped)) {
+    ctx.log?.(`sampling ${nGen} images from ${run.arm.name}, seed ${run.seed}`);
+    generated.push({ arm: run.arm.name, seed: run.seed, pixels: (await sampleImages(run.model, vq, run.spec, data.val.captions.slice(0, nGen), { temperature: 1, topK: 0, seed: run.seed })).pixels });
   }
   const nShow = Math.min(cfg.samples, nGen);
   const urls = async (px: Float32Array) => Promise.all(Array.from({ length: nShow }, (_, i) => ctx.encodePng(px.subarray(i * size * size * 3, (i + 1) * size * size * 3), size)));
   const rows: [string, string[]][] = [['real', await urls(images.val)]];
-  for (const [arm, px] of generated) rows.push([arm, await urls(px)]);
+  for (const g of generated.filter((x) => x.seed === 0)) rows.push([g.arm, await urls(g.pixels)]);
   const samples = { captions: data.val.text.slice(0, nShow), rows };
   if (nShow > 0) sections.push(samplesSection(samples.captions, rows));
   ctx.log?.('judging image quality');

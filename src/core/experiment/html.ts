@@ -4,6 +4,7 @@ import { METRICS } from '../metrics';
 import type { MetricRecord } from './runner';
 import type { Report } from './report';
 import { esc, heatmap, lineChart, seedBands } from './svg';
+import { verdictSection } from './verdict-html';
 import type { Analysis, Quality } from './extras';
 
 
@@ -19,30 +20,33 @@ export function reportCharts(records: MetricRecord[]): string[] {
   return [
     lineChart('Image-token loss (held out)', 'nats per token', seedBands(records, METRICS.valImageLoss)),
     lineChart('Caption-token loss (held out)', 'nats per token', seedBands(records, METRICS.valTextLoss)),
-    lineChart('Ordinary English perplexity (Persuasion)', 'perplexity', seedBands(records, METRICS.valEnglishLoss, Math.exp)),
-    lineChart('Out-of-domain English perplexity (Moby-Dick)', 'perplexity', seedBands(records, METRICS.valEnglishOodLoss, Math.exp)),
+    ...(records.some((r) => r.metric === METRICS.valEnglishLossTextIds)
+      ? [
+          lineChart('English perplexity (Persuasion), text ids only', 'perplexity', seedBands(records, METRICS.valEnglishLossTextIds, Math.exp)),
+          lineChart('Out-of-domain English perplexity (Moby-Dick), text ids only', 'perplexity', seedBands(records, METRICS.valEnglishOodLossTextIds, Math.exp)),
+        ]
+      : []),
+    lineChart('English perplexity (Persuasion), full softmax', 'perplexity', seedBands(records, METRICS.valEnglishLoss, Math.exp)),
+    lineChart('Out-of-domain English perplexity (Moby-Dick), full softmax', 'perplexity', seedBands(records, METRICS.valEnglishOodLoss, Math.exp)),
     lineChart('Image-token loss (training batches)', 'nats per token', seedBands(records, METRICS.trainImageLoss)),
     lineChart('Caption-token loss (training batches)', 'nats per token', seedBands(records, METRICS.trainTextLoss)),
   ];
 }
 
 export function reportHtml(report: Report, records: MetricRecord[], extraSections: string[] = []): string {
-  const e = report.effects;
-  const row = (label: string, eff: { what: string; verdict: string; sentence: string }) =>
-    `<tr><th>${label}</th><td class="v ${eff.verdict.replace(' ', '-')}">${eff.verdict}</td><td>${esc(eff.sentence)}<div class="what">${esc(eff.what)}</div></td></tr>`;
   const charts = reportCharts(records);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Tabula Rasa — ${esc(report.preset)} replication</title>
 <style>
 body{font-family:system-ui,sans-serif;color:#1f2a44;max-width:1180px;margin:24px auto;padding:0 16px;line-height:1.45}
 table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #e5e7eb;padding:8px;text-align:left;vertical-align:top}
+table.num td,table.num th{padding:4px 8px;font-size:13px}
 .v{font-weight:600;white-space:nowrap}.reproduced{color:#166534}.not-reproduced{color:#b91c1c}.inconclusive{color:#a16207}
 .what{color:#6b7280;font-size:12px;margin-top:4px}.charts{display:flex;flex-wrap:wrap;gap:12px}pre{background:#f6f6f4;padding:12px;overflow:auto;font-size:12px}
 </style></head><body>
 <h1>Do pre-trained language models help auto-regressive text-to-image generation?</h1>
-<p>A small replication of Zhang et al. (2023) by Tabula Rasa: preset <b>${esc(report.preset)}</b>, ${report.seeds} seed${report.seeds === 1 ? '' : 's'}, arms ${report.arms.map(esc).join(', ')}. Each number is measured here; intervals are 95% t-intervals across seeds.</p>
-<h2>Verdict</h2>
-<table>${row('A. image-token loss', e.image_loss)}${row('B. caption head start', e.caption_gap)}${row('C. forgetting English', e.forgetting)}</table>
+<p>A small replication of Zhang et al. (2023) by Tabula Rasa: preset <b>${esc(report.preset)}</b>, ${report.seeds} seed${report.seeds === 1 ? '' : 's'}, arms ${report.arms.map(esc).join(', ')}. Each number is measured here.</p>
+${verdictSection(report)}
 <h2>Curves</h2><p>Mean across seeds; the band spans the lowest and highest seed.</p>
 <div class="charts">${charts.join('\n')}</div>
 ${extraSections.join('\n')}

@@ -51,20 +51,28 @@ export function emojiSplits(ds: EmojiDataset, cfg: Pick<ExperimentConfig, 'train
   };
 }
 
-/** Bring-your-own images split 90/10 with a fixed seed, each composited on white. Under 10 images validate on the training images. */
+/** Bring-your-own images split 90/10 by image with a fixed seed (indices into ds.images). Under 10 images validate on the training images. */
+export function byodSplitImages(ds: ByodDataset, seed = 1): { train: number[]; val: number[] } {
+  const order = new Rng(seed).shuffle([...ds.images.keys()]);
+  const nVal = ds.images.length >= 10 ? Math.max(1, Math.round(0.1 * ds.images.length)) : 0;
+  const train = order.slice(nVal);
+  return { train, val: nVal ? order.slice(0, nVal) : train };
+}
+
+/** Bring-your-own images as examples, each composited on white: an image with several captions (COCO) gives one example per caption, on the same side of the split. */
 export function byodSplits(ds: ByodDataset, seed = 1): ImageSplits {
   if (!ds.images.length) throw new Error(`${ds.name}: no usable image${ds.refused ? `: ${ds.refused}` : ''}`);
   const size = ds.images[0].image.width;
-  const order = new Rng(seed).shuffle([...ds.images.keys()]);
-  const nVal = ds.images.length >= 10 ? Math.max(1, Math.round(0.1 * ds.images.length)) : 0;
-  const pick = (idx: number[]) => {
-    const out = new Float32Array(idx.length * size * size * 3);
-    idx.forEach((i, k) => compositeOnWhite(ds.images[i].image, out, k * size * size * 3));
+  const split = byodSplitImages(ds, seed);
+  const examples = (idx: number[]) => idx.flatMap((i) => ds.images[i].captions.map((c) => [i, c] as const));
+  const pick = (ex: (readonly [number, string])[]) => {
+    const out = new Float32Array(ex.length * size * size * 3);
+    ex.forEach(([i], k) => compositeOnWhite(ds.images[i].image, out, k * size * size * 3));
     return out;
   };
-  const train = order.slice(nVal);
-  const val = nVal ? order.slice(0, nVal) : train;
-  return { name: ds.name, size, train: pick(train), trainCount: train.length, val: pick(val), valCount: val.length, trainCaptions: train.map((i) => ds.images[i].caption), valCaptions: val.map((i) => ds.images[i].caption), categories: null };
+  const train = examples(split.train);
+  const val = examples(split.val);
+  return { name: ds.name, size, train: pick(train), trainCount: train.length, val: pick(val), valCount: val.length, trainCaptions: train.map(([, c]) => c), valCaptions: val.map(([, c]) => c), categories: null };
 }
 
 /** Contrastively aligned new rows per seed for each initialisation, aligned to that arm's own text table. */

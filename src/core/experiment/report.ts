@@ -1,91 +1,138 @@
 /**
- * The replication report: the three effects of paper.md computed from the metric records (per seed, then mean and
- * 95% t-interval with a verdict), the long-format metrics CSV (`arm,seed,step,tokens,metric,value`, contract) and
- * the report object written as report.json.
+ * The replication report (report.json): the three effects of paper.md judged by verdict.ts's rules from the metric
+ * records alone — curves read at equal token budgets (curves.ts) — the same rules on the other arms the run has, the
+ * quality of generated images with intervals, and plain notes on what the report had to work around (runs stopped
+ * early, files recorded before a metric existed). Reading and writing metrics.csv is metrics-csv.ts's job.
  */
 import { METRICS } from '../metrics';
-import { parseCsv } from '../data/csv';
 import type { ExperimentConfig } from './config';
+import { curveOf, evaluatedFractions, lastStep, pairedArea, pairedAt, seedPairs, type Point } from './curves';
+import type { Quality } from './extras';
+import { qualitySummary, type QualitySummary } from './quality-summary';
 import type { MetricRecord } from './runner';
-import { captionGapEffect, forgettingEffect, imageLossEffect, type Effect } from './verdict';
+import { A_FRACTIONS, DEFAULT_MARGIN, captionGapEffect, forgettingEffect, imageLossEffect, logRatio, type CaptionGapEffect, type ForgettingEffect, type ImageLossEffect } from './verdict';
+
+/** One value of each seed of an arm. */
+export type PerSeed = { seed: number; value: number }[];
 
 export interface Report {
   preset: string;
-  config: ExperimentConfig;
+  /** The run's configuration; null when the report was rebuilt from a metrics.csv alone. */
+  config: ExperimentConfig | null;
+  /** Seeds in the records. */
   seeds: number;
   arms: string[];
+  /** The equivalence margin the rules used, nats per token (the config's, else DEFAULT_MARGIN). */
+  margin: number;
   effects: {
-    image_loss: Effect & { perArm: Record<string, number[]> };
-    caption_gap: Effect & { perArm: Record<string, number[]>; initialGap: unknown };
-    forgetting: Effect & { perArm: Record<string, number[]> };
+    image_loss: ImageLossEffect & { finalLossByArm: Record<string, PerSeed> };
+    caption_gap: CaptionGapEffect & { initialLossByArm: Record<string, PerSeed> };
+    forgetting: ForgettingEffect;
   };
-  /** Extra facts: timing, data sizes, the LM, the tokenizer. */
+  /** The same rules on the run's other arms: A for each pre-trained/scratch pair of a kind, C for each other pre-trained arm. */
+  otherArms: { image_loss: Record<string, ImageLossEffect>; forgetting: Record<string, ForgettingEffect> };
+  quality: QualitySummary | null;
+  /** What the report worked around, in plain words. */
+  notes: string[];
+  /** Extra facts: timing, data sizes, the LM, the tokenizer, the quality figure, the analysis. */
   meta: Record<string, unknown>;
 }
 
-/** Values of one metric for an arm and seed, in step order. */
-export function series(records: MetricRecord[], arm: string, seed: number, metric: string): { step: number; value: number }[] {
-  return records.filter((r) => r.arm === arm && r.seed === seed && r.metric === metric).map((r) => ({ step: r.step, value: r.value })).sort((a, b) => a.step - b.step);
+/** The other pre-trained/scratch pairs A is also judged on (when the run has both arms). */
+const OTHER_PAIRS: [string, string][] = [
+  ['pretrained-frozen', 'scratch-frozen'],
+  ['image-only-pretrained', 'image-only-scratch'],
+];
+
+const has = (records: MetricRecord[], metric: string) => records.some((r) => r.metric === metric);
+
+function imageLoss(records: MetricRecord[], a: string, b: string, seeds: number[], margin: number, notes: string[]): ImageLossEffect {
+  const pairs = seedPairs(records, a, b, METRICS.valImageLoss, seeds);
+  for (const p of pairs) for (const s of p.short) notes.push(`${s} (NaN/Inf): image-token loss compared only at the budgets it reached.`);
+  return imageLossEffect(A_FRACTIONS.map((f) => pairedAt(pairs, f)), pairedArea(pairs), margin);
 }
 
-const last = (s: { value: number }[]) => (s.length ? s[s.length - 1].value : NaN);
-const first = (s: { value: number }[]) => (s.length ? s[0].value : NaN);
-function at(s: { step: number; value: number }[], step: number): number {
-  let best = s[0];
-  for (const p of s) if (Math.abs(p.step - step) < Math.abs(best.step - step)) best = p;
-  return best ? best.value : NaN;
-}
-
-export function buildReport(cfg: ExperimentConfig, records: MetricRecord[], meta: Record<string, unknown> = {}): Report {
-  const seeds = [...Array(cfg.seeds).keys()];
-  const perArm = (metric: string, pick: (s: { step: number; value: number }[]) => number) =>
-    Object.fromEntries(cfg.arms.map((arm) => [arm, seeds.map((seed) => pick(series(records, arm, seed, metric)))]));
-  const imageFinal = perArm(METRICS.valImageLoss, last);
-  const has = (a: string) => cfg.arms.includes(a as never);
-  const imageDiff = has('pretrained') && has('scratch') ? seeds.map((s) => imageFinal.pretrained[s] - imageFinal.scratch[s]) : [];
-  const step20 = Math.round(0.2 * cfg.steps);
-  const textStart = perArm(METRICS.valTextLoss, first);
-  const text20 = perArm(METRICS.valTextLoss, (s) => at(s, step20));
-  const gap0 = has('pretrained') && has('scratch') ? seeds.map((s) => textStart.scratch[s] - textStart.pretrained[s]) : [];
-  const gap20 = has('pretrained') && has('scratch') ? seeds.map((s) => text20.scratch[s] - text20.pretrained[s]) : [];
-  const share = gap0.map((g, i) => 1 - gap20[i] / g);
-  const pplRatio = perArm(METRICS.valEnglishLoss, (s) => Math.exp(last(s) - first(s)));
-  const forgetting = has('pretrained') ? pplRatio.pretrained : [];
-  const need = (xs: number[], what: string) => {
-    if (xs.length === 0) throw new Error(`the report needs the pretrained${what.includes('scratch') ? ' and scratch' : ''} arm${what.includes('scratch') ? 's' : ''} (${what})`);
-    return xs;
+/** C on one pre-trained arm: English loss at step 0 and at the last step, per seed; a run stopped early is left out. */
+function forgetting(records: MetricRecord[], arm: string, seeds: number[], margin: number, notes: string[]): ForgettingEffect {
+  const textIds = has(records, METRICS.valEnglishLossTextIds);
+  const [inKey, oodKey] = textIds ? [METRICS.valEnglishLossTextIds, METRICS.valEnglishOodLossTextIds] : [METRICS.valEnglishLoss, METRICS.valEnglishOodLoss];
+  const beforeAfter = (metric: string) => {
+    const end = lastStep(records, metric);
+    const out = { seeds: [] as number[], before: [] as number[], after: [] as number[] };
+    for (const seed of seeds) {
+      const c: Point[] = curveOf(records, arm, seed, metric);
+      if (c.length < 2 || c[0].step !== 0) continue;
+      if (c[c.length - 1].step !== end) {
+        if (metric === inKey) notes.push(`${arm} seed ${seed} stopped at step ${c[c.length - 1].step} (NaN/Inf): left out of the forgetting figure.`);
+        continue;
+      }
+      out.seeds.push(seed);
+      out.before.push(c[0].value);
+      out.after.push(c[c.length - 1].value);
+    }
+    return out;
   };
+  const english = beforeAfter(inKey);
+  const full = textIds ? beforeAfter(METRICS.valEnglishLoss) : null;
+  const ood = beforeAfter(oodKey);
+  return forgettingEffect(english, textIds ? 'text ids' : 'full softmax', { fullSoftmax: full ? logRatio(full.before, full.after, margin) : null, outOfDomain: logRatio(ood.before, ood.after, margin) }, margin);
+}
+
+/** Each arm's value of `metric` at its first (`first`) or last evaluation, per seed; runs stopped early are left out of `last`. */
+function byArm(records: MetricRecord[], arms: string[], seeds: number[], metric: string, which: 'first' | 'last'): Record<string, PerSeed> {
+  const end = lastStep(records, metric);
+  const out: Record<string, PerSeed> = {};
+  for (const arm of arms) {
+    const v: PerSeed = [];
+    for (const seed of seeds) {
+      const c = curveOf(records, arm, seed, metric);
+      if (!c.length) continue;
+      const p = which === 'first' ? c[0] : c[c.length - 1];
+      if (which === 'first' ? p.step === 0 : p.step === end) v.push({ seed, value: p.value });
+    }
+    if (v.length) out[arm] = v;
+  }
+  return out;
+}
+
+/**
+ * Judge a run from its metric records. `cfg` gives the margin, the preset and the arm order; without it (a
+ * metrics.csv alone) the margin is DEFAULT_MARGIN and the arms are those recorded. Throws, naming what is missing,
+ * when the records lack the pretrained and scratch arms' held-out losses.
+ */
+export function buildReport(cfg: ExperimentConfig | null, records: MetricRecord[], meta: Record<string, unknown> = {}): Report {
+  const notes: string[] = [];
+  const recorded = [...new Set(records.map((r) => r.arm))];
+  const arms = cfg ? [...cfg.arms.filter((a) => recorded.includes(a)), ...recorded.filter((a) => !(cfg.arms as string[]).includes(a))] : recorded;
+  const seeds = [...new Set(records.map((r) => r.seed))].sort((a, b) => a - b);
+  const margin = cfg?.margin ?? DEFAULT_MARGIN;
+  if (!cfg) notes.push(`Rebuilt from metrics.csv alone: no configuration, so the default margin of ${DEFAULT_MARGIN} nats per token.`);
+  else if (cfg.margin === undefined) notes.push(`The configuration predates the margin field: the default margin of ${DEFAULT_MARGIN} nats per token.`);
+  for (const [arm, metric] of [['pretrained', METRICS.valImageLoss], ['scratch', METRICS.valImageLoss], ['pretrained', METRICS.valTextLoss], ['scratch', METRICS.valTextLoss], ['pretrained', METRICS.valEnglishLoss]])
+    if (!records.some((r) => r.arm === arm && r.metric === metric)) throw new Error(`the report needs the pretrained and scratch arms' held-out losses; the records have no ${metric} for the ${arm} arm`);
+  if (!has(records, METRICS.valEnglishLossTextIds)) notes.push(`The records have no ${METRICS.valEnglishLossTextIds} (recorded before it existed): forgetting is judged over the full softmax, which also counts probability moved to the image ids as forgetting.`);
+
+  const image = imageLoss(records, 'pretrained', 'scratch', seeds, margin, notes);
+  const gapPairs = seedPairs(records, 'scratch', 'pretrained', METRICS.valTextLoss, seeds);
+  const gap = captionGapEffect(evaluatedFractions(gapPairs).map((f) => ({ ...pairedAt(gapPairs, f), fraction: f })), margin);
+  const otherArms: Report['otherArms'] = { image_loss: {}, forgetting: {} };
+  for (const [a, b] of OTHER_PAIRS) if (recorded.includes(a) && recorded.includes(b)) otherArms.image_loss[`${a} vs ${b}`] = imageLoss(records, a, b, seeds, margin, notes);
+  for (const arm of recorded.filter((a) => a !== 'pretrained' && !a.includes('scratch') && has(records.filter((r) => r.arm === a), METRICS.valEnglishLoss))) otherArms.forgetting[arm] = forgetting(records, arm, seeds, margin, notes);
+  const quality = qualitySummary(meta.quality as Quality | null | undefined, notes);
   return {
-    preset: cfg.preset,
+    preset: cfg?.preset ?? String(meta.preset ?? 'unknown'),
     config: cfg,
-    seeds: cfg.seeds,
-    arms: cfg.arms,
+    seeds: seeds.length,
+    arms,
+    margin,
     effects: {
-      image_loss: { ...imageLossEffect(need(imageDiff, 'pretrained and scratch for image loss')), perArm: imageFinal },
-      caption_gap: { ...captionGapEffect(need(gap0, 'pretrained and scratch for the caption gap'), share), perArm: Object.fromEntries(cfg.arms.map((a) => [a, textStart[a]])) },
-      forgetting: { ...forgettingEffect(need(forgetting, 'pretrained for forgetting')), perArm: pplRatio },
+      image_loss: { ...image, finalLossByArm: byArm(records, arms, seeds, METRICS.valImageLoss, 'last') },
+      caption_gap: { ...gap, initialLossByArm: byArm(records, arms, seeds, METRICS.valTextLoss, 'first') },
+      forgetting: forgetting(records, 'pretrained', seeds, margin, notes),
     },
+    otherArms,
+    quality,
+    notes: [...new Set(notes)],
     meta,
   };
-}
-
-/** The long-format CSV of the contract: arm,seed,step,tokens,metric,value. */
-export function metricsCsv(records: MetricRecord[]): string {
-  const q = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
-  return ['arm,seed,step,tokens,metric,value', ...records.map((r) => [q(r.arm), r.seed, r.step, r.tokens, q(r.metric), r.value].join(','))].join('\n') + '\n';
-}
-
-export const METRICS_CSV_HEADER = 'arm,seed,step,tokens,metric,value';
-
-/** metricsCsv's inverse; refuses a wrong header or a malformed row, naming the file and line. */
-export function parseMetricsCsv(text: string, file = 'metrics.csv'): MetricRecord[] {
-  const rows = parseCsv(text);
-  const header = rows[0]?.fields.join(',');
-  if (header !== METRICS_CSV_HEADER) throw new Error(`${file}: header is "${header ?? ''}", expected ${METRICS_CSV_HEADER}`);
-  return rows.slice(1).map((r) => {
-    const [arm, seed, step, tokens, metric, value] = r.fields;
-    const rec = { arm, seed: Number(seed), step: Number(step), tokens: Number(tokens), metric, value: Number(value) };
-    if (r.fields.length !== 6 || !arm || !metric || [rec.seed, rec.step, rec.tokens].some((n) => !Number.isInteger(n)) || value === '') throw new Error(`${file}, line ${r.line}: expected ${METRICS_CSV_HEADER} with integer seed, step and tokens, got "${r.fields.join(',')}"`);
-    return rec;
-  });
 }

@@ -17,7 +17,7 @@ import { armSpec, isEvalStep, lrFor, trainableInFrozenArm, type ArmSpec, type Ex
 import { codesOf, sequenceSpec, type ExperimentData } from './data';
 import { extendPretrained, newRows, scratchModel } from './extend';
 import type { AlignedRows } from './prepare';
-import { evaluateArm, type EvalResult } from './evals';
+import { evalMetrics, evaluateArm, type EvalResult } from './evals';
 
 export interface MetricRecord {
   arm: string;
@@ -191,18 +191,7 @@ export class ExperimentRunner {
     this.hooks.onEval?.(run, r);
     const rec = (metric: string, v: number): MetricRecord => ({ arm: run.arm.name, seed: run.seed, step: run.step, tokens: run.tokens, metric, value: v });
     const change = weightChange(run.model, run.initial);
-    const out = [
-      rec(METRICS.valImageLoss, r.imageLoss),
-      rec(METRICS.valLoss, r.loss),
-      rec(METRICS.diagImageLeak, r.imageLeak),
-      rec(METRICS.diagImageWithin, r.imageLoss - r.imageLeak),
-      rec(METRICS.valEnglishLoss, r.englishLoss),
-      rec(METRICS.valEnglishOodLoss, r.englishOodLoss),
-      rec(METRICS.diagBodyChange, change.body),
-      rec(METRICS.diagEmbeddingChange, change.embedding),
-    ];
-    if (r.textLoss !== null) out.push(rec(METRICS.valTextLoss, r.textLoss));
-    return out;
+    return [...evalMetrics(r), [METRICS.diagBodyChange, change.body], [METRICS.diagEmbeddingChange, change.embedding]].map(([metric, v]) => rec(metric as string, v as number));
   }
 
   /** Step 0: evaluate every run that has not stepped yet (the curves' first point). */

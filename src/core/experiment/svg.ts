@@ -28,13 +28,24 @@ export function seedBands(records: MetricRecord[], metric: string, transform: (v
   }));
 }
 
-export function lineChart(title: string, yLabel: string, bands: ReturnType<typeof seedBands>, width = 560, height = 300): string {
+export interface ChartOptions {
+  width?: number;
+  height?: number;
+  /** What the x values are (default: step). */
+  xLabel?: string;
+  /** Dashed horizontal lines, e.g. an equivalence margin. */
+  refLines?: { y: number; label: string }[];
+}
+
+/** Mean lines with a band per series (`step` is the x value, whatever `xLabel` names it). */
+export function lineChart(title: string, yLabel: string, bands: ReturnType<typeof seedBands>, opts: ChartOptions = {}): string {
+  const { width = 560, height = 300, xLabel = 'step', refLines = [] } = opts;
   const pad = { l: 56, r: 16, t: 28, b: 40 };
   const pts = bands.flatMap((b) => b.points);
   if (pts.length === 0) return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="60"><text x="8" y="30">${esc(title)}: no data</text></svg>`;
   const xMax = Math.max(1, ...pts.map((p) => p.step));
-  let yMin = Math.min(...pts.map((p) => p.lo));
-  let yMax = Math.max(...pts.map((p) => p.hi));
+  let yMin = Math.min(...pts.map((p) => p.lo), ...refLines.map((r) => r.y));
+  let yMax = Math.max(...pts.map((p) => p.hi), ...refLines.map((r) => r.y));
   if (yMax - yMin < 1e-9) [yMin, yMax] = [yMin - 1, yMax + 1];
   const X = (s: number) => pad.l + (s / xMax) * (width - pad.l - pad.r);
   const Y = (v: number) => pad.t + (1 - (v - yMin) / (yMax - yMin)) * (height - pad.t - pad.b);
@@ -43,8 +54,9 @@ export function lineChart(title: string, yLabel: string, bands: ReturnType<typeo
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="11">`,
     `<text x="${pad.l}" y="16" font-size="13" font-weight="600">${esc(title)}</text>`,
     ...ticks.map((t) => `<line x1="${pad.l}" x2="${width - pad.r}" y1="${Y(t).toFixed(1)}" y2="${Y(t).toFixed(1)}" stroke="#e5e7eb"/><text x="${pad.l - 6}" y="${(Y(t) + 4).toFixed(1)}" text-anchor="end" fill="#555">${t.toPrecision(3)}</text>`),
-    `<text x="${(width + pad.l) / 2}" y="${height - 6}" text-anchor="middle" fill="#555">step</text>`,
-    `<text x="${width - pad.r}" y="${height - pad.b + 14}" text-anchor="end" fill="#555">${xMax}</text><text x="${pad.l}" y="${height - pad.b + 14}" fill="#555">0</text>`,
+    ...refLines.map((r) => `<line x1="${pad.l}" x2="${width - pad.r}" y1="${Y(r.y).toFixed(1)}" y2="${Y(r.y).toFixed(1)}" stroke="#6b7280" stroke-dasharray="4 3"/><text x="${pad.l + 4}" y="${(Y(r.y) - 3).toFixed(1)}" fill="#6b7280">${esc(r.label)}</text>`),
+    `<text x="${(width + pad.l) / 2}" y="${height - 6}" text-anchor="middle" fill="#555">${esc(xLabel)}</text>`,
+    `<text x="${width - pad.r}" y="${height - pad.b + 14}" text-anchor="end" fill="#555">${xMax >= 1e4 ? `${(xMax / 1e3).toFixed(0)}k` : Math.round(xMax)}</text><text x="${pad.l}" y="${height - pad.b + 14}" fill="#555">0</text>`,
     `<text transform="translate(14 ${(height - pad.b + pad.t) / 2}) rotate(-90)" text-anchor="middle" fill="#555">${esc(yLabel)}</text>`,
   ];
   bands.forEach((b, i) => {

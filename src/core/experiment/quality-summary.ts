@@ -1,0 +1,54 @@
+// The quality of generated images in the report: each arm's category-classifier accuracy and Fréchet distance
+// (extras.ts, quality.ts) with 95% t-intervals over seeds, and pretrained − scratch paired by seed.
+import type { Quality } from './extras';
+import { tInterval, type Interval } from './stats';
+
+export interface QualitySummary {
+  /** Generated images per arm and seed. */
+  samples: number;
+  /** The classifier's accuracy on real validation images (its ceiling). */
+  classifierValAccuracy: number;
+  /** Share of generated images the classifier puts in their caption's category, and the Fréchet distance. */
+  byArm: Record<string, { seeds: number[]; accuracy: Interval; frechet: Interval }>;
+  /** Paired over the seeds both arms have; null without both arms. */
+  pretrainedMinusScratch: { seeds: number[]; accuracy: Interval; frechet: Interval } | null;
+  sentence: string;
+}
+
+const pct = (i: Interval) => `${(100 * i.mean).toFixed(1)}%${i.ci95 ? ` (95% CI ${(100 * i.ci95[0]).toFixed(1)} to ${(100 * i.ci95[1]).toFixed(1)})` : ''}`;
+const num = (i: Interval) => `${i.mean.toFixed(2)}${i.ci95 ? ` (95% CI ${i.ci95[0].toFixed(2)} to ${i.ci95[1].toFixed(2)})` : ''}`;
+const signedPct = (i: Interval) => `${i.mean >= 0 ? '+' : ''}${(100 * i.mean).toFixed(1)} points${i.ci95 ? ` (95% CI ${(100 * i.ci95[0]).toFixed(1)} to ${(100 * i.ci95[1]).toFixed(1)})` : ''}`;
+
+/**
+ * Summarise the run's quality figure. A figure recorded before per-seed quality existed (no `perSeed`) is read as
+ * seed 0's, and a line saying so is pushed to `notes`. Null when the run has no quality figure.
+ */
+export function qualitySummary(q: Quality | (Omit<Quality, 'perSeed'> & { perSeed?: Quality['perSeed'] }) | null | undefined, notes: string[]): QualitySummary | null {
+  if (!q) return null;
+  let perSeed = q.perSeed && Object.keys(q.perSeed).length ? q.perSeed : undefined;
+  if (!perSeed && Object.keys(q.perArm ?? {}).length === 0) return null;
+  if (!perSeed) {
+    perSeed = Object.fromEntries(Object.entries(q.perArm).map(([arm, v]) => [arm, [{ seed: 0, ...v }]]));
+    notes.push('The quality figure was recorded for seed 0 only (before every seed was judged): it has no interval.');
+  }
+  const byArm: QualitySummary['byArm'] = {};
+  for (const [arm, v] of Object.entries(perSeed)) {
+    if (!v.length) continue;
+    byArm[arm] = { seeds: v.map((x) => x.seed), accuracy: tInterval(v.map((x) => x.accuracy)), frechet: tInterval(v.map((x) => x.frechet)) };
+  }
+  let pretrainedMinusScratch: QualitySummary['pretrainedMinusScratch'] = null;
+  const [p, s] = [perSeed.pretrained ?? [], perSeed.scratch ?? []];
+  const seeds = p.map((x) => x.seed).filter((seed) => s.some((y) => y.seed === seed));
+  if (seeds.length) {
+    const pick = (xs: typeof p, seed: number) => xs.find((x) => x.seed === seed)!;
+    pretrainedMinusScratch = {
+      seeds,
+      accuracy: tInterval(seeds.map((seed) => pick(p, seed).accuracy - pick(s, seed).accuracy)),
+      frechet: tInterval(seeds.map((seed) => pick(p, seed).frechet - pick(s, seed).frechet)),
+    };
+  }
+  const arms = Object.entries(byArm).map(([arm, v]) => `${arm} recognised ${pct(v.accuracy)}, Fréchet distance ${num(v.frechet)}, ${v.seeds.length} seed${v.seeds.length === 1 ? '' : 's'}`);
+  const diff = pretrainedMinusScratch ? ` Pretrained − scratch: accuracy ${signedPct(pretrainedMinusScratch.accuracy)}, Fréchet distance ${num(pretrainedMinusScratch.frechet)}.` : '';
+  const sentence = `Generated images (${q.samples} validation captions per arm and seed; the classifier recognises ${(100 * q.classifierValAccuracy).toFixed(1)}% of real ones): ${arms.join('; ')}.${diff}`;
+  return { samples: q.samples, classifierValAccuracy: q.classifierValAccuracy, byArm, pretrainedMinusScratch, sentence };
+}
