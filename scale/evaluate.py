@@ -4,7 +4,8 @@
   leak                  mean -log P(any image id) at image positions; within = image - leak (diag/*);
   by position           mean image NLL at each of the image positions (the 8x8 heatmap);
   english, english_ood  mean next-token NLL over Persuasion / Moby-Dick, cut into windows of the model's context
-                        that overlap by one id, so each id after the first is predicted once (eval.ts meanNll).
+                        that overlap by one id, so each id after the first is predicted once (evals.ts englishLoss),
+                        over the full softmax and with the softmax restricted to the text ids [0, textVocab).
 Work is split across data-parallel processes (every `world`-th batch) and the sums are added with `reduce`.
 """
 from __future__ import annotations
@@ -53,37 +54,46 @@ def evaluate_arm(model: torch.nn.Module, ex: Export, arm: Arm, device: torch.dev
     by_pos = reduce(by_pos)
     t, tn, i, iN, l, ln, lk = sums.tolist()
     cut = cfg["englishTokens"]
-    english = {k: mean_nll(model, v[:cut] if cut > 0 else v, device, rank, world, reduce) for k, v in ex.english.items()}
+    english = {k: english_loss(model, v[:cut] if cut > 0 else v, ex.text_vocab, device, rank, world, reduce) for k, v in ex.english.items()}
     return {
         "text": t / tn if tn > 0 else None,
         "image": i / iN,
         "loss": l / ln,
         "leak": lk / iN,
         "by_position": (by_pos / n).tolist(),
-        "english": english["heldout"],
-        "english_ood": english["ood"],
+        "english": english["heldout"][0],
+        "english_ood": english["ood"][0],
+        "english_text_ids": english["heldout"][1],
+        "english_ood_text_ids": english["ood"][1],
     }
 
 
 @torch.no_grad()
-def mean_nll(model: torch.nn.Module, ids: np.ndarray, device: torch.device, rank: int, world: int, reduce: Reduce, batch: int = 32) -> float:
-    """Mean next-token NLL of a long id stream in context-sized windows overlapping by one id (eval.ts meanNll)."""
+def english_loss(model: torch.nn.Module, ids: np.ndarray, text_vocab: int, device: torch.device, rank: int, world: int, reduce: Reduce, batch: int = 32) -> tuple[float, float]:
+    """
+    Mean next-token NLL of a long id stream in context-sized windows overlapping by one id, over the full softmax and
+    over the text ids [0, text_vocab) only (evals.ts englishLoss).
+    """
     if len(ids) < 2:
         raise ValueError(f"need at least 2 ids to predict one, got {len(ids)}")
+    if int(np.max(ids)) >= text_vocab:
+        raise ValueError(f"English id {int(np.max(ids))} is outside the text vocabulary [0, {text_vocab})")
     n_pos = model.config.n_positions
     starts = list(range(0, len(ids) - 1, n_pos - 1))
     full = [s for s in starts if s + n_pos <= len(ids)]
     tail = [s for s in starts if s + n_pos > len(ids)]
-    sums = torch.zeros(2, dtype=torch.float64, device=device)
+    sums = torch.zeros(3, dtype=torch.float64, device=device)
     groups = [full[i : i + batch] for i in range(0, len(full), batch)] + [[s] for s in tail]
     for k, group in enumerate(groups):
         if k % world != rank:
             continue
         x = torch.from_numpy(np.stack([np.asarray(ids[s : s + n_pos], dtype=np.int64) for s in group])).to(device)
-        nll, _ = _nll(model, x)
-        sums += torch.stack([nll.sum().double(), torch.tensor(float(nll.numel()), dtype=torch.float64, device=device)])
-    total, count = reduce(sums).tolist()
-    return total / count
+        nll, logits = _nll(model, x)
+        text = logits[..., :text_vocab]
+        nll_text = torch.logsumexp(text, dim=-1) - text.gather(-1, x[:, 1:, None]).squeeze(-1)
+        sums += torch.stack([nll.sum().double(), nll_text.sum().double(), torch.tensor(float(nll.numel()), dtype=torch.float64, device=device)])
+    full, text_ids, count = reduce(sums).tolist()
+    return full / count, text_ids / count
 
 
 def weight_change(model: torch.nn.Module, initial: dict[str, torch.Tensor]) -> tuple[float, float]:

@@ -73,6 +73,7 @@ class Export:
         m = self.meta
         self.config: dict = self.experiment["config"]
         self.vocab_size: int = m["vocabSize"]
+        self.text_vocab: int = m["textVocab"]
         self.image_offset: int = m["image"]["offset"]
         self.image_codes: int = m["image"]["count"]
         self.image_tokens: int = m["image"]["tokens"]

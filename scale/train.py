@@ -36,7 +36,7 @@ from records import MetricsWriter, format_parity, parity_table, summarise_sweep 
 
 # Metric keys this trainer writes, by their name in src/core/metrics.ts (the export lists the keys themselves).
 TRAIN_KEYS = ("trainLoss", "trainTextLoss", "trainImageLoss", "lr", "gradNorm", "stepMs", "tokensPerSecond", "numBytes")
-EVAL_KEYS = ("valTextLoss", "valImageLoss", "valLoss", "valEnglishLoss", "valEnglishOodLoss", "diagImageLeak", "diagImageWithin", "diagBodyChange", "diagEmbeddingChange")
+EVAL_KEYS = ("valTextLoss", "valImageLoss", "valLoss", "valEnglishLoss", "valEnglishOodLoss", "valEnglishLossTextIds", "valEnglishOodLossTextIds", "diagImageLeak", "diagImageWithin", "diagBodyChange", "diagEmbeddingChange")
 
 
 def lr_at(step: int, peak: float, warmup: int, total: int, schedule: str, min_ratio: float = 0.1, decay_fraction: float = 0.2) -> float:
@@ -116,7 +116,8 @@ class Trainer:
             model.train()
             body, emb = weight_change(acc.unwrap_model(ddp), initial)
             for key, v in (("valImageLoss", r["image"]), ("valLoss", r["loss"]), ("diagImageLeak", r["leak"]), ("diagImageWithin", r["image"] - r["leak"]),
-                           ("valEnglishLoss", r["english"]), ("valEnglishOodLoss", r["english_ood"]), ("diagBodyChange", body), ("diagEmbeddingChange", emb)):
+                           ("valEnglishLoss", r["english"]), ("valEnglishOodLoss", r["english_ood"]), ("valEnglishLossTextIds", r["english_text_ids"]),
+                           ("valEnglishOodLossTextIds", r["english_ood_text_ids"]), ("diagBodyChange", body), ("diagEmbeddingChange", emb)):
                 rec(key, step, v)
             if r["text"] is not None:
                 rec("valTextLoss", step, r["text"])
@@ -242,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
     except ExportError as e:
         print(f"train.py: {e}", file=sys.stderr)
         return 2
-    missing = [k for k in ex.experiment["metrics"] if k.startswith(("val", "diag")) and k not in EVAL_KEYS]
+    missing = [k for k in ex.experiment["metrics"] if (k.startswith(("val", "diag")) and k not in EVAL_KEYS) or (k.startswith("train") and k not in TRAIN_KEYS)]
     if missing:
         print(f"train.py: the export names metrics this trainer does not compute ({', '.join(missing)}); update scale/ to this version of the project", file=sys.stderr)
         return 2

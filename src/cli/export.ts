@@ -19,7 +19,7 @@ import { loadEmojiDataset } from '../core/data/emoji';
 import { stepsForTokens } from '../core/experiment/data';
 import { buildExport } from '../core/experiment/export';
 import { byodSplits, emojiSplits, prepareExperiment, type ImageSplits } from '../core/experiment/prepare';
-import { metricsCsv } from '../core/experiment/report';
+import { metricsCsv } from '../core/experiment/metrics-csv';
 import { loadByod } from './data/datasets';
 import { readFolder } from './data/folder';
 import { readPublicData } from './data/public-data';
@@ -76,7 +76,7 @@ async function main(): Promise<void> {
   let datasetFiles: Record<string, string>;
   if (a.dataset) {
     images = byodSplits(await loadByod(a.dataset));
-    datasetFiles = statSync(a.dataset).isDirectory() ? Object.fromEntries((await readFolder(a.dataset)).map((e) => [e.path, sha256(e.bytes)])) : { [a.dataset]: sha256(readFileSync(a.dataset)) };
+    datasetFiles = statSync(a.dataset).isDirectory() ? Object.fromEntries((await readFolder(a.dataset)).entries.map((e) => [e.path, sha256(e.bytes)])) : { [a.dataset]: sha256(readFileSync(a.dataset)) };
   } else {
     images = emojiSplits(await loadEmojiDataset(reader, decodePngNode, 'twemoji'), cfg);
     datasetFiles = Object.fromEntries([...read].map(([p, h]) => [`public/data/${p}`, h]));

@@ -201,6 +201,8 @@ export async function buildExport(
         const run = runner.runs.find((r) => r.arm.name === name)!;
         return { ...run.arm, lr: lrFor(cfg, name), checkpoints: [...Array(seeds).keys()].map((s) => `init/${name}-s${s}`) };
       }),
+      /** The verdicts' equivalence margin, nats per token, declared before the run (config.margin). */
+      margin: cfg.margin,
       evalSteps: evalSteps(cfg),
       optimizer: { name: 'AdamW', beta1: 0.9, beta2: 0.99, eps: 1e-8, clipNorm: 1, minLrRatio: 0.1, wsdDecayFraction: 0.2, noDecay: 'biases, LayerNorms, token and position embeddings (optim.ts isNoDecay)', frozenTrains: 'wte, wpe, ln_1, ln_2, ln_f, lm_head (config.ts trainableInFrozenArm)' },
       sweep: sweep && { ...sweep, warmupSteps: Math.min(cfg.warmupSteps, Math.floor(sweep.steps / 5)), criterion: METRICS.valLoss },
