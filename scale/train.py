@@ -107,7 +107,8 @@ class Trainer:
         first_bad = torch.zeros((), device=acc.device)  # the first step whose loss or norm was not finite (0: none)
 
         def rec(metric: str, step: int, value: float) -> None:
-            if record and self.writer is not None:
+            # An export made before a metric existed does not list it: that metric is left out, as the browser did.
+            if record and self.writer is not None and metric in self.keys:
                 self.writer.add(arm.name, seed, step, tokens, self.keys[metric], value)
 
         def evaluate(step: int) -> float:

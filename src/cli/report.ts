@@ -8,7 +8,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExperimentConfig } from '../core/experiment/config';
-import { reportHtml } from '../core/experiment/html';
+import { heatmapSection, reportHtml } from '../core/experiment/html';
 import { parseMetricsCsv } from '../core/experiment/metrics-csv';
 import { buildReport } from '../core/experiment/report';
 import type { MetricRecord } from '../core/experiment/runner';
@@ -40,7 +40,9 @@ async function main(): Promise<void> {
   } catch (e) {
     throw new UsageError(`${csvPath}: ${(e as Error).message}`);
   }
-  const sections = existsSync(join(dir, 'sections.html')) ? [readFileSync(join(dir, 'sections.html'), 'utf8')] : [];
+  // A run without sections.html (e.g. one trained by scale/train.py) still gets its per-position heatmap from meta.
+  const byPosition = (old.meta ?? {}).imageLossByPosition as Record<string, number[]> | undefined;
+  const sections = existsSync(join(dir, 'sections.html')) ? [readFileSync(join(dir, 'sections.html'), 'utf8')] : byPosition ? [heatmapSection(byPosition)] : [];
   writeFileSync(jsonPath, JSON.stringify(report, null, 2) + '\n');
   writeFileSync(join(dir, 'report.html'), reportHtml(report, records, sections));
   const e = report.effects;
