@@ -18,8 +18,8 @@ import { checkpointTokenizer } from '../core/checkpoint/tokenizer';
 import { loadVQ } from '../core/checkpoint/vq';
 import { loadEmojiDataset } from '../core/data/emoji';
 import { DeviceImages } from '../core/data/images';
-import type { ExperimentConfig } from '../core/experiment/config';
-import { experimentTrainAt, sweepLearningRates } from '../core/experiment/sweep';
+import { experimentTrainAt, sweepLearningRates, type SweepResult } from '../core/experiment/sweep';
+import { sweepSection } from '../core/experiment/html';
 import { buildSequence } from '../core/data/sequences';
 import { sequenceSpec } from '../core/experiment/data';
 import { SETUP_OPTIONS, SETUP_USAGE, parseSetup } from './setup-flags';
@@ -107,13 +107,15 @@ async function main(): Promise<void> {
     cfg.steps = Math.max(1, Math.round(setup.tokens / (cfg.batchSize * perSeq)));
     log(`replicate: --tokens ${setup.tokens} = ${cfg.steps} steps of ${cfg.batchSize} sequences (${perSeq.toFixed(1)} trained tokens each)`);
   }
+  let sweep: SweepResult | null = setup.recordedSweep;
   if (setup.sweep && a.resume && existsSync(join(a.out, 'sweep.json'))) {
-    cfg.lrByArm = { ...(JSON.parse(readFileSync(join(a.out, 'sweep.json'), 'utf8')) as { best: ExperimentConfig['lrByArm'] }).best };
+    sweep = JSON.parse(readFileSync(join(a.out, 'sweep.json'), 'utf8')) as SweepResult;
+    cfg.lrByArm = { ...sweep.best };
     log(`replicate: --resume keeps the recorded sweep's rates (${a.out}/sweep.json)`);
   } else if (setup.sweep) {
     const { lrs, steps, seeds } = setup.sweep;
     log(`replicate: LR sweep — arms ${cfg.arms.join(', ')} at ${lrs.join(', ')} for ${steps} steps × ${seeds} seed(s) each`);
-    const sweep = await sweepLearningRates(lrs, experimentTrainAt(cfg, { steps, seeds }, (c) => new ExperimentRunner(c, data, lm, {}, alignedRows)), { steps, seeds, schedule: cfg.schedule }, (s) => log(`  sweep ${s}`));
+    sweep = await sweepLearningRates(lrs, experimentTrainAt(cfg, { steps, seeds }, (c) => new ExperimentRunner(c, data, lm, {}, alignedRows)), { steps, seeds, schedule: cfg.schedule }, (s) => log(`  sweep ${s}`));
     cfg.lrByArm = { ...sweep.best };
     mkdirSync(a.out, { recursive: true });
     writeFileSync(join(a.out, 'sweep.json'), JSON.stringify(sweep, null, 2) + '\n');
@@ -167,7 +169,7 @@ async function main(): Promise<void> {
 
   // Samples, quality figure, analysis and the report with its verdict (the core's, shared with the playground).
   const corpus = await pretrainingCorpus(readPublicData);
-  const fin = await finishExperiment(runner, { cfg, data, images, lm, vq, corpus, encodePng: pngDataUrl, log: (s) => log(`replicate: ${s}`), startedAt: t0 }, records, { backend: choice.backend, lm: a.lm, vq: a.vq, dataset: a.dataset ?? images.name, meanCaptionTokens: meanCaption, command: `npm run replicate -- ${process.argv.slice(2).join(' ')}` });
+  const fin = await finishExperiment(runner, { cfg, data, images, lm, vq, corpus, encodePng: pngDataUrl, log: (s) => log(`replicate: ${s}`), startedAt: t0, sections: sweep ? [sweepSection(sweep)] : [] }, records, { ...(sweep ? { sweep: { lrs: sweep.lrs, steps: sweep.steps, seeds: sweep.seeds, schedule: sweep.schedule, table: sweep.table, best: sweep.best } } : {}), backend: choice.backend, lm: a.lm, vq: a.vq, dataset: a.dataset ?? images.name, meanCaptionTokens: meanCaption, command: `npm run replicate -- ${process.argv.slice(2).join(' ')}` });
   vq.dispose();
   const { report } = fin;
   writeFileSync(join(a.out, 'report.json'), JSON.stringify(report, null, 2) + '\n');
