@@ -53,7 +53,7 @@ async function main(): Promise<void> {
       throw new UsageError(`${inputFile}: ${(e as Error).message}; save it as UTF-8`);
     }
     const tokenizer = await checkpointTokenizer(src, tokenizerJson);
-    ids = tokenizer.encode(text);
+    ids = tokenizer.encode(text, { addSpecialTokens: true }); // as transformers' tokenizer(text): the post-processor's template applies
   }
   let result;
   try {

@@ -19,7 +19,7 @@ import { readStep, trainStep } from '../core/nn/train';
 import { meanNll } from '../core/nn/eval';
 import { BigramLM } from '../core/experiment/bigram';
 import { saveGPT2 } from '../core/checkpoint/gpt2';
-import { SPECIAL_TOKENS } from '../core/tokenize/bpe';
+import { HFTokenizer, type TextTokenizer } from '../core/tokenize/hf';
 import { readPublicData } from './data/public-data';
 import { UsageError, dirSource, intArg as int, runCli } from './common';
 import { loadGPT2 } from '../core/checkpoint/gpt2';
@@ -55,7 +55,8 @@ async function main(): Promise<void> {
   // --init continues training a checkpoint (its tokenizer and weights); otherwise a tokenizer is trained first.
   const init = a.init ? await dirSource(a.init) : null;
   const prior = init ? await loadGPT2(init, 'lm-init') : null;
-  const tok = init ? await checkpointTokenizer(init) : trainBPE(trainTexts, { vocabSize: int(a.vocab, 'vocab', 512, 8192) });
+  // Text is encoded through @huggingface/tokenizers in both cases, as every checkpoint's tokenizer.json is.
+  const tok: TextTokenizer = init ? await checkpointTokenizer(init) : HFTokenizer.fromTokenizerJson(trainBPE(trainTexts, { vocabSize: int(a.vocab, 'vocab', 512, 8192) }).toTokenizerJson(), 'the trained tokenizer');
   if (!init) console.log(`pretrain: BPE with ${tok.vocabSize} ids trained in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   const trainIds = Int32Array.from(trainTexts.flatMap((t) => Array.from(tokenStream(tok, t))));
   const heldout = ENGLISH_TEXTS.filter((s) => s.role !== 'train').map((s) => ({ ...s, ids: Array.from(tokenStream(tok, texts.get(s.id)!)) }));
@@ -88,7 +89,7 @@ async function main(): Promise<void> {
     evals[h.id] = { tokens: h.ids.length, ppl: Math.exp(lm.meanNll), bigram_ppl: Math.exp(bigram.meanNll(h.ids)) };
     console.log(`  ${h.title} (${h.role}, ${h.ids.length.toLocaleString('en')} tokens): LM perplexity ${evals[h.id].ppl.toFixed(1)}, smoothed bigram ${evals[h.id].bigram_ppl.toFixed(1)}`);
   }
-  const specialTokens = Object.fromEntries(SPECIAL_TOKENS.map((s) => [s, tok.specialId(s)]));
+  const specialTokens = Object.fromEntries(tok.special);
   const before = (prior?.tabula?.provenance ?? null) as { tokensSeen?: number } | null;
   const provenance = {
     command: `npm run pretrain -- ${process.argv.slice(2).join(' ')}`.trim(),

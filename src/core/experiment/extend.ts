@@ -26,7 +26,7 @@ export interface VocabPlan {
 }
 
 /** Place the image codes (and missing specials) after a text vocabulary. `specials` maps token text → id. */
-export function planVocab(textVocab: number, specials: Map<string, number>, imageCodes: number): VocabPlan {
+export function planVocab(textVocab: number, specials: ReadonlyMap<string, number>, imageCodes: number): VocabPlan {
   const appended: string[] = [];
   const id = (name: string): number => {
     const have = specials.get(name);
