@@ -70,6 +70,11 @@ export class BPETokenizer implements TextTokenizer {
     this.specialSplit = specials.length ? new RegExp(`(${specials.join('|')})`) : null;
   }
 
+  /** Whether a vocabulary has a token for each of the 256 bytes (then every text encodes). */
+  static coversAllBytes(vocab: ReadonlyMap<string, number>): boolean {
+    return BYTE_TO_CHAR.every((c) => vocab.has(c));
+  }
+
   /** Number of ids (largest id + 1). */
   get vocabSize(): number {
     return this.idToToken.length;
