@@ -3,7 +3,6 @@
  * GFLOP/s, then for two GPT sizes the train-step tokens/s and model FLOPs/s as a fraction of that matmul rate
  * (MFU-style; FLOPs/token ≈ 6·N + 12·L·d·T). Prints a table; asserts nothing. `--quick` runs fewer steps.
  */
-import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { initNodeBackend } from '../core/backend-node';
 import type { BackendName } from '../core/backend';
@@ -11,7 +10,7 @@ import { GPT, trainingEmbedMode, type GPTConfig } from '../core/nn/gpt';
 import { AdamW, DEFAULT_ADAMW } from '../core/nn/optim';
 import { trainStep } from '../core/nn/train';
 import { Rng } from '../core/nn/init';
-import { runCli } from './common';
+import { backendArg, parseFlags, runCli } from './common';
 
 const SIZES: { label: string; config: Partial<GPTConfig> }[] = [
   { label: '2L d64', config: { nLayer: 2, nEmbd: 64, nHead: 4 } },
@@ -68,8 +67,8 @@ async function stepMs(config: GPTConfig, steps: number, mode: 'onehot' | 'gather
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { backends: { type: 'string', default: 'wasm,cpu' }, quick: { type: 'boolean', default: false } } });
-  const backends = values.backends!.split(',') as BackendName[];
+  const { values } = parseFlags({ backends: { type: 'string', default: 'wasm,cpu' }, quick: { type: 'boolean', default: false } }, 'usage: npm run bench -- [--backends wasm,cpu,webgpu] [--quick]');
+  const backends: BackendName[] = values.backends!.split(',').map((b) => backendArg(b.trim(), 'backends'));
   console.log(`GPT train step, context ${T}, batch ${B} (${T * B} tokens), vocab ${VOCAB}; median of timed steps after one warm-up.`);
   const rows: string[][] = [['backend', 'matmul GFLOP/s', 'model', 'params', 'step ms', 'tokens/s', 'model GFLOP/s', 'MFU vs matmul']];
   for (const name of backends) {
