@@ -1,4 +1,4 @@
-// Metric keys (design.md §5, contract): namespaced strings, defined once and used everywhere.
+// Metric keys (docs/architecture.md §5, contract): namespaced strings, defined once and used everywhere.
 export const METRICS = {
   trainLoss: 'train/loss',
   trainTextLoss: 'train/text_loss',

@@ -1,9 +1,10 @@
 /**
- * The Hugging Face GPT-2 directory layout (design.md §4, contract): `config.json` (GPT2Config), `model.safetensors`
- * (GPT2LMHeadModel tensor names, Conv1D weights [in, out]), `tokenizer.json`, and `tabula.json` for what GPT-2 has
- * no field for. Loads both key styles found in the wild — the original `gpt2` upload (`h.0.ln_1.weight`, with
- * `attn.bias` / `attn.masked_bias` buffers, skipped) and `save_pretrained` output (`transformer.h.0...`, plus
- * `lm_head.weight` when untied) — and checks every tensor's name, dtype, shape and byte range before using any.
+ * The Hugging Face GPT-2 directory layout (docs/architecture.md §4, contract): `config.json` (GPT2Config),
+ * `model.safetensors` or its shards (GPT2LMHeadModel tensor names, Conv1D weights [in, out]; weights.ts),
+ * `tokenizer.json`, and `tabula.json` for what GPT-2 has no field for. Loads both key styles found in the wild — the
+ * original `gpt2` upload (`h.0.ln_1.weight`, with `attn.bias` / `attn.masked_bias` buffers, skipped) and
+ * `save_pretrained` output (`transformer.h.0...`, plus `lm_head.weight` when untied) — and checks every tensor's name,
+ * dtype, shape, byte range and values (finite) before using any.
  */
 import { ACTIVATIONS, isActivation } from '../nn/activations';
 import { GPT, gptParamSpecs, validateGPTConfig, type GPTConfig } from '../nn/gpt';

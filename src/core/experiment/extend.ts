@@ -1,5 +1,5 @@
 /**
- * Vocabulary extension (design.md §4): the image codes — and any of <|bos|> <|boi|> <|eoi|> <|pad|> the text
+ * Vocabulary extension (docs/architecture.md §4): the image codes — and any of <|bos|> <|boi|> <|eoi|> <|pad|> the text
  * tokenizer lacks — are appended after the text vocabulary. Every existing row, the transformer body and the
  * positions are copied bit for bit; new rows are initialised by a config choice:
  *   random  — N(0, σ²) with σ the std of the existing embedding rows;

@@ -1,5 +1,5 @@
 /**
- * The replication report: the three effects of paper.md computed from the metric records (per seed, then mean and
+ * The replication report: the three effects of docs/paper.md computed from the metric records (per seed, then mean and
  * 95% t-interval with a verdict), the long-format metrics CSV (`arm,seed,step,tokens,metric,value`, contract) and
  * the report object written as report.json.
  */

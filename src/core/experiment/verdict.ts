@@ -1,5 +1,5 @@
 /**
- * The verdict on each effect of paper.md's table, from per-seed numbers: the mean, a 95% t-interval across seeds
+ * The verdict on each effect of docs/paper.md's table, from per-seed numbers: the mean, a 95% t-interval across seeds
  * and one plain sentence — reproduced, not reproduced or inconclusive — stating what was measured.
  *   A. image_loss:  final held-out image-token loss, pretrained − scratch. Reproduced ("no help") when the interval
  *      lies at or above −margin — within ±margin of zero, or wholly above it (pre-training hurt, said so); not
