@@ -219,7 +219,8 @@ describe('tokenizer.json refusals', () => {
     ['{"model": {"type": "BPE", "dropout": 0.1, "vocab": {"a": 0}, "merges": []}}', /^ck\/tokenizer\.json: field "model\.dropout" is 0\.1: BPE dropout makes encoding random/],
     ['{"pre_tokenizer": {"type": "Sequence", "pretokenizers": [{"type": "Split", "pattern": {"String": " "}, "behavior": "MergedWithPrevious", "invert": false}]}, "model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}}', /^ck\/tokenizer\.json: field "pre_tokenizer\.pretokenizers\[0\]\.behavior" is "MergedWithPrevious"; supported: Isolated, Removed/],
     ['{"added_tokens": [{"id": 1, "content": "a", "single_word": true}], "model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}}', /^ck\/tokenizer\.json: field "added_tokens\[0\]\.single_word" is true for "a"/],
-    ['{"added_tokens": [{"id": 1, "content": "a"}], "model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}}', /^ck\/tokenizer\.json: field "added_tokens\[0\]\.id" is 1 for "a", but model\.vocab gives it 0/],
+    ['{"added_tokens": [{"id": 1, "content": "a"}], "model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}}', /^ck\/tokenizer\.json: field "added_tokens\[0\]\.id" is 1 for "a", but Hugging Face tokenizers gives it 0/],
+    ['{"added_tokens": [{"id": 5, "content": "<x>"}], "model": {"type": "BPE", "vocab": {"a": 0, "b": 1}, "merges": []}}', /field "added_tokens\[0\]\.id" is 5 for "<x>", but Hugging Face tokenizers gives it 2/],
     ['{"added_tokens": [{"content": 3}], "model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}}', /^ck\/tokenizer\.json: added_tokens\[0\] needs a string "content"/],
   ])('%s', (text, message) => {
     expect(() => HFTokenizer.fromTokenizerJson(text, 'ck/tokenizer.json')).toThrow(message);

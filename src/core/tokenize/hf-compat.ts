@@ -6,7 +6,7 @@
  * `Digits` splits on every numeric character (Rust's `char::is_numeric`: Unicode Nd, Nl, No) where JavaScript's `\d`
  * knows ASCII digits only. What cannot is refused before loading, naming the field: model types and options the
  * library does not implement (WordLevel, BPE dropout, a BPE continuing_subword_prefix), Split behaviours it treats as
- * "Isolated", added tokens with single_word, and added tokens whose id disagrees with the vocabulary's.
+ * "Isolated", added tokens with single_word, and added tokens whose declared id is not the one Rust gives them.
  */
 import { DigitsPreTokenizer, LowercaseNormalizer, type Tokenizer } from '@huggingface/tokenizers';
 
@@ -41,14 +41,23 @@ export function findUnsupported(j: Record<string, unknown>): Unsupported | null 
     const [field, message] = splits[0].split(/ (.*)/s);
     return { field, message };
   }
+  // Hugging Face tokenizers gives added tokens their ids itself, in order: a token of the model's vocabulary keeps its
+  // id there; any other takes the next id after the vocabulary and the added tokens before it. A file whose ids
+  // say otherwise is encoded with Rust's ids by transformers (with a warning), so it is refused here.
   const vocab = Array.isArray(model.vocab) ? null : (model.vocab as Record<string, number>);
+  const vocabSize = Array.isArray(model.vocab) ? model.vocab.length : Object.keys(model.vocab as object).length;
   const added = (j.added_tokens ?? []) as { id: number; content: string; single_word?: unknown }[];
+  const assigned = new Map<string, number>();
   for (let i = 0; i < added.length; i++) {
     const t = added[i];
     if (t.single_word === true) return { field: `added_tokens[${i}].single_word`, message: `is true for ${JSON.stringify(t.content)}; single-word added tokens are not supported` };
-    const inVocab = vocab && Object.hasOwn(vocab, t.content) ? vocab[t.content] : undefined;
-    if (inVocab !== undefined && inVocab !== t.id)
-      return { field: `added_tokens[${i}].id`, message: `is ${t.id} for ${JSON.stringify(t.content)}, but model.vocab gives it ${inVocab} (which Hugging Face tokenizers uses); make the two agree` };
+    let id = assigned.get(t.content) ?? (vocab && Object.hasOwn(vocab, t.content) ? vocab[t.content] : undefined);
+    if (id === undefined) {
+      const max = assigned.size ? Math.max(...assigned.values()) : undefined;
+      id = max === undefined ? vocabSize : max >= vocabSize || vocabSize === 0 ? max + 1 : vocabSize;
+    }
+    assigned.set(t.content, id);
+    if (id !== t.id) return { field: `added_tokens[${i}].id`, message: `is ${t.id} for ${JSON.stringify(t.content)}, but Hugging Face tokenizers gives it ${id} (a token of model.vocab keeps its id there; others follow the vocabulary in order); make the ids agree` };
   }
   return null;
 }
