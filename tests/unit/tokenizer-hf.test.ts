@@ -231,6 +231,22 @@ describe('tokenizer.json refusals', () => {
     expect(HFTokenizer.fromTokenizerJson(JSON.stringify(wp)).encode('the cats dog')).toEqual([1, 2, 3, 0]);
   });
 
+  it('a Unigram tokenizer.json (SentencePiece style, added tokens inside the vocab array) gives HF\'s ids', async () => {
+    const pieces: [string, number][] = [['<unk>', 0], ['<s>', 0], ['▁the', -1], ['▁cat', -2], ['▁', -3], ...[...'thecasdog'].map((c): [string, number] => [c, -5])];
+    const uni = {
+      added_tokens: [{ id: 0, content: '<unk>', special: true }, { id: 1, content: '<s>', special: true }].map((t) => ({ ...t, single_word: false, lstrip: false, rstrip: false, normalized: false })),
+      normalizer: null,
+      pre_tokenizer: { type: 'Metaspace', replacement: '▁', prepend_scheme: 'always', split: true },
+      post_processor: null,
+      decoder: { type: 'Metaspace', replacement: '▁', prepend_scheme: 'always', split: true },
+      model: { type: 'Unigram', unk_id: 0, vocab: pieces, byte_fallback: false },
+    };
+    const json = JSON.stringify(uni);
+    const rust = RustTokenizer.fromString(json);
+    const ours = HFTokenizer.fromTokenizerJson(json);
+    for (const text of ['the cat', 'the dog sat', '<s>the cat', 'xyz']) expect(ours.encode(text)).toEqual((await rust.encode(text, null, { addSpecialTokens: false })).getIds());
+  });
+
   it('decode refuses ids outside the vocabulary', () => {
     const t = HFTokenizer.fromTokenizerJson(trainBPE('abc abc', { vocabSize: 262 }).toTokenizerJson());
     expect(() => t.decode([5, 262])).toThrow(/id 262 is outside the vocabulary \[0, 262\)/);

@@ -44,14 +44,14 @@ export function findUnsupported(j: Record<string, unknown>): Unsupported | null 
   // Hugging Face tokenizers gives added tokens their ids itself, in order: a token of the model's vocabulary keeps its
   // id there; any other takes the next id after the vocabulary and the added tokens before it. A file whose ids
   // say otherwise is encoded with Rust's ids by transformers (with a warning), so it is refused here.
-  const vocab = Array.isArray(model.vocab) ? null : (model.vocab as Record<string, number>);
-  const vocabSize = Array.isArray(model.vocab) ? model.vocab.length : Object.keys(model.vocab as object).length;
+  const vocab = new Map<string, number>(Array.isArray(model.vocab) ? (model.vocab as [string, number][]).map(([piece], i) => [piece, i]) : Object.entries(model.vocab as Record<string, number>));
+  const vocabSize = Array.isArray(model.vocab) ? model.vocab.length : vocab.size;
   const added = (j.added_tokens ?? []) as { id: number; content: string; single_word?: unknown }[];
   const assigned = new Map<string, number>();
   for (let i = 0; i < added.length; i++) {
     const t = added[i];
     if (t.single_word === true) return { field: `added_tokens[${i}].single_word`, message: `is true for ${JSON.stringify(t.content)}; single-word added tokens are not supported` };
-    let id = assigned.get(t.content) ?? (vocab && Object.hasOwn(vocab, t.content) ? vocab[t.content] : undefined);
+    let id = assigned.get(t.content) ?? vocab.get(t.content);
     if (id === undefined) {
       const max = assigned.size ? Math.max(...assigned.values()) : undefined;
       id = max === undefined ? vocabSize : max >= vocabSize || vocabSize === 0 ? max + 1 : vocabSize;
