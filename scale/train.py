@@ -78,6 +78,7 @@ class Trainer:
         self.reduce = (lambda t: acc.reduce(t, reduction="sum")) if self.world > 1 else (lambda t: t)
         self.last_eval: dict[tuple[str, int], dict] = {}
         self.stopped: list[str] = []
+        self.sweep: dict | None = None
 
     def model_for(self, arm: Arm, seed: int) -> GPT2LMHeadModel:
         return GPT2LMHeadModel.from_pretrained(self.ex.init_dir(arm, seed)).float().to(self.acc.device)
@@ -258,10 +259,13 @@ def main(argv: list[str] | None = None) -> int:
     acc.print(f"train.py: {len(ex.arms)} arm(s) x {cfg['seeds']} seed(s), {cfg['steps']} steps of {cfg['batchSize']} ({cfg['schedule']}) on {acc.num_processes} x {acc.device}, torch {torch.__version__}")
     lrs = {arm.name: arm.lr for arm in ex.arms}
     plan = ex.experiment.get("sweep")
+    recorded = ex.experiment.get("recordedSweep")  # --lr-from: the sweep the rates came from, shown in the report
+    tr.sweep = {k: recorded[k] for k in ("lrs", "steps", "seeds", "schedule", "table", "best")} if recorded else None
     if plan:
         acc.print(f"train.py: LR sweep over {', '.join(map(str, plan['lrs']))}, {plan['steps']} steps x {plan['seeds']} seed(s)")
         result = sweep(tr, plan)
         lrs.update(result["best"])
+        tr.sweep = {k: result[k] for k in ("lrs", "steps", "seeds", "schedule", "table", "best")}
         cfg["lrByArm"] = {**cfg.get("lrByArm", {}), **result["best"]}
         if acc.is_main_process:
             with open(os.path.join(a.out, "sweep.json"), "w", encoding="utf-8") as f:
@@ -314,6 +318,8 @@ def finish(tr: Trainer, a: argparse.Namespace, cfg: dict, t0: float) -> int:
         "parity": {"max_abs_diff": worst, "tolerance": a.parity_tol, "ok": ok},
         "versions": {"torch": torch.__version__, "transformers": transformers.__version__, "accelerate": accelerate.__version__},
     }
+    if tr.sweep:
+        meta["sweep"] = tr.sweep  # as replicate records it (report.json meta.sweep)
     if a.steps and a.steps < cfg["steps"]:
         meta["stoppedAt"] = a.steps
     stub = {"preset": cfg["preset"], "config": cfg, "seeds": cfg["seeds"], "arms": cfg["arms"], "effects": None, "meta": meta}

@@ -7,13 +7,12 @@
  * GPT peer (2L×d64 and 4L×d128, vocab 1024, context 96, batch 16), each measured in its own fresh process.
  * Prints figures; asserts nothing.
  */
-import { parseArgs } from 'node:util';
 import { spawnSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { initNodeBackend } from '../core/backend-node';
-import { BACKENDS, type BackendName } from '../core/backend';
+import type { BackendName } from '../core/backend';
 import { DEFAULT_BENCH, benchSampling, benchTrainStep, profileTrainStep, type BenchConfig, type BenchResult } from '../core/bench';
-import { UsageError, intArg, runCli } from './common';
+import { UsageError, backendArg, intArg, parseFlags, runCli } from './common';
 
 const TABLE_SIZES = [
   { layers: 2, embd: 64, heads: 4 },
@@ -65,8 +64,8 @@ function table(backend: string, rest: string[]): void {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
+  const { values } = parseFlags(
+    {
       json: { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
       sample: { type: 'boolean', default: false },
@@ -81,9 +80,9 @@ async function main(): Promise<void> {
       steps: { type: 'string' },
       seed: { type: 'string' },
     },
-  });
-  const backend = values.backend as BackendName;
-  if (!BACKENDS.includes(backend) || backend === 'webgl') throw new UsageError(`--backend must be wasm, cpu or webgpu in Node, got ${values.backend}`);
+    'usage: npm run -s bench -- [--json] [--backend wasm|cpu|webgpu] [--layers L --embd D --heads H --vocab V --context T --batch N] [--warmup N] [--steps N] [--seed S] [--profile] [--sample]',
+  );
+  const backend = backendArg(values.backend);
   const c = configFrom(values);
   if (!values.json) {
     const pass = ['vocab', 'context', 'batch', 'warmup', 'steps', 'seed'].flatMap((k) => (values[k as keyof typeof values] === undefined ? [] : [`--${k}`, String(values[k as keyof typeof values])]));

@@ -7,13 +7,12 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
-import { parseArgs } from 'node:util';
 import { CAPTION_LEVEL_NAMES } from './data/captions';
 import { ATLAS_COLS, CELL, STYLES, buildAtlas, loadEmojiSources, type StyleName } from './data/emoji';
 import { AUSTEN_DIR } from './data/austen';
 import { AUSTEN_BOOKS } from '../core/data/corpus';
 import type { CaptionsFile } from '../core/data/captions';
-import { runCli } from './common';
+import { parseFlags, runCli } from './common';
 
 const require = createRequire(import.meta.url);
 const SPLIT_SEED = 20231127;
@@ -25,7 +24,7 @@ function pkg(name: string): { version: string; license: string } {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { out: { type: 'string', default: 'public/data' } } });
+  const { values } = parseFlags({ out: { type: 'string', default: 'public/data' } }, 'usage: npm run build-data -- [--out DIR]');
   const out = values.out!;
   const files = new Map<string, Buffer>();
   const put = (path: string, data: Buffer | string) => files.set(path, Buffer.isBuffer(data) ? data : Buffer.from(data, 'utf8'));

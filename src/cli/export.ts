@@ -8,9 +8,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { initNodeBackend } from '../core/backend-node';
-import type { BackendName } from '../core/backend';
 import { loadGPT2 } from '../core/checkpoint/gpt2';
 import { checkpointTokenizer } from '../core/checkpoint/tokenizer';
 import { loadVQ } from '../core/checkpoint/vq';
@@ -25,7 +23,7 @@ import { readFolder } from './data/folder';
 import { readPublicData } from './data/public-data';
 import { decodePngNode } from './image-decode';
 import { SETUP_OPTIONS, SETUP_USAGE, parseSetup } from './setup-flags';
-import { UsageError, dirSource, runCli } from './common';
+import { UsageError, backendArg, dirSource, parseFlags, runCli } from './common';
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
@@ -37,8 +35,9 @@ function hashDir(dir: string): Record<string, string> {
 }
 
 async function main(): Promise<void> {
-  const { values: a } = parseArgs({
-    options: {
+  const usage = `usage: npm run export -- --out DIR ${SETUP_USAGE} [--dataset PATH] [--lm DIR] [--vq DIR] [--backend wasm|cpu|webgpu]`;
+  const { values: a } = parseFlags(
+    {
       ...SETUP_OPTIONS,
       out: { type: 'string' },
       dataset: { type: 'string' },
@@ -47,17 +46,18 @@ async function main(): Promise<void> {
       vq: { type: 'string', default: 'public/models/vq-twemoji32' },
       'train-vq': { type: 'boolean', default: false },
     },
-  });
-  const usage = `usage: npm run export -- --out DIR ${SETUP_USAGE} [--dataset PATH] [--lm DIR] [--vq DIR]`;
+    usage,
+  );
   if (!a.out) throw new UsageError(`--out is required; ${usage}`);
   if (!a.preset) throw new UsageError(`--preset is required; ${usage}`);
   if (a['train-vq']) throw new UsageError('--train-vq is not exported: train the tokenizer first (npm run train-vq -- --dataset PATH --out DIR) and pass --vq DIR');
   if (existsSync(join(a.out, 'meta.json'))) throw new UsageError(`${a.out}: already holds an export (meta.json); choose another --out or delete it`);
   const setup = parseSetup(a);
   const { cfg } = setup;
+  const backend = backendArg(a.backend);
   const log = (s: string) => console.log(`export: ${s}`);
   const t0 = performance.now();
-  await initNodeBackend(a.backend as BackendName);
+  await initNodeBackend(backend);
   const lmSrc = await dirSource(a.lm!).catch(() => {
     throw new UsageError(`${a.lm}: no pre-trained LM there; run npm run pretrain (or pass --lm DIR with a GPT-2-layout checkpoint)`);
   });
@@ -99,6 +99,7 @@ async function main(): Promise<void> {
     lm,
     alignedRows,
     setup.sweep,
+    setup.recordedSweep,
     setup.tokens,
     {
       command,

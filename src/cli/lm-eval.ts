@@ -1,38 +1,33 @@
 /**
  * `npm run lm-eval -- --checkpoint DIR (--ids-file F | --text-file F) [--json] [--backend wasm|cpu|webgpu]`
- * Loads a GPT-2-layout checkpoint and prints the mean next-token NLL of the given ids (contract, design.md §6):
- * with --json one line `{"ids":[...],"mean_nll":x}`.
+ * Loads a GPT-2-layout checkpoint and prints the mean next-token NLL of the given ids (contract,
+ * docs/architecture.md §6): with --json one line `{"ids":[...],"mean_nll":x}`. --text-file is encoded with the
+ * checkpoint's tokenizer as transformers' `tokenizer(text)` does (post-processor template included).
  */
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { initNodeBackend } from '../core/backend-node';
-import type { BackendName } from '../core/backend';
 import { loadGPT2 } from '../core/checkpoint/gpt2';
 import { meanNll } from '../core/nn/eval';
-import { UsageError, dirSource, parseIds, runCli } from './common';
+import { UsageError, backendArg, dirSource, parseFlags, parseIds, runCli } from './common';
 import { decodeUtf8Strict } from '../core/data/utf8';
 import { checkpointTokenizer } from '../core/checkpoint/tokenizer';
 
 const USAGE = 'usage: npm run lm-eval -- --checkpoint DIR (--ids-file F | --text-file F) [--json] [--backend wasm|cpu|webgpu]';
 
 async function main(): Promise<void> {
-  let args;
-  try {
-    args = parseArgs({
-      options: {
-        checkpoint: { type: 'string' },
-        'ids-file': { type: 'string' },
-        'text-file': { type: 'string' },
-        json: { type: 'boolean', default: false },
-        backend: { type: 'string', default: 'wasm' },
-      },
-    }).values;
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}; ${USAGE}`);
-  }
+  const args = parseFlags(
+    {
+      checkpoint: { type: 'string' },
+      'ids-file': { type: 'string' },
+      'text-file': { type: 'string' },
+      json: { type: 'boolean', default: false },
+      backend: { type: 'string', default: 'wasm' },
+    },
+    USAGE,
+  ).values;
   if (!args.checkpoint) throw new UsageError(`--checkpoint is required; ${USAGE}`);
   if (!args['ids-file'] === !args['text-file']) throw new UsageError(`give exactly one of --ids-file and --text-file; ${USAGE}`);
-  if (!['wasm', 'cpu', 'webgpu'].includes(args.backend!)) throw new UsageError(`--backend must be wasm, cpu or webgpu, got ${args.backend}`);
+  const backend = backendArg(args.backend);
   const src = await dirSource(args.checkpoint);
   const inputFile = (args['ids-file'] ?? args['text-file'])!;
   let bytes: Buffer;
@@ -41,7 +36,7 @@ async function main(): Promise<void> {
   } catch (e) {
     throw new UsageError(`${inputFile}: cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
-  await initNodeBackend(args.backend as BackendName);
+  await initNodeBackend(backend);
   const { model, tokenizerJson } = await loadGPT2(src);
   let ids: number[];
   if (args['ids-file']) ids = parseIds(bytes.toString('utf8'), inputFile);
@@ -53,7 +48,7 @@ async function main(): Promise<void> {
       throw new UsageError(`${inputFile}: ${(e as Error).message}; save it as UTF-8`);
     }
     const tokenizer = await checkpointTokenizer(src, tokenizerJson);
-    ids = tokenizer.encode(text);
+    ids = tokenizer.encode(text, { addSpecialTokens: true }); // as transformers' tokenizer(text): the post-processor's template applies
   }
   let result;
   try {

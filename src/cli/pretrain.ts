@@ -5,12 +5,9 @@
  * the same tokens, and writes a GPT-2-layout checkpoint (config.json, model.safetensors, tokenizer.json,
  * tabula.json with the command, steps, tokens seen and the perplexities).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { initNodeBackend } from '../core/backend-node';
-import type { BackendName } from '../core/backend';
 import { AUSTEN_BOOKS, ENGLISH_TEXTS, WindowSampler, tokenStream } from '../core/data/corpus';
 import { trainBPE } from '../core/tokenize/train-bpe';
 import { GPT, type GPTConfig } from '../core/nn/gpt';
@@ -19,15 +16,16 @@ import { readStep, trainStep } from '../core/nn/train';
 import { meanNll } from '../core/nn/eval';
 import { BigramLM } from '../core/experiment/bigram';
 import { saveGPT2 } from '../core/checkpoint/gpt2';
-import { SPECIAL_TOKENS } from '../core/tokenize/bpe';
+import { HFTokenizer, type TextTokenizer } from '../core/tokenize/hf';
 import { readPublicData } from './data/public-data';
-import { UsageError, dirSource, intArg as int, runCli } from './common';
+import { UsageError, backendArg, dirSource, intArg as int, numberArg, parseFlags, runCli, seedArg, writeFileAtomic } from './common';
 import { loadGPT2 } from '../core/checkpoint/gpt2';
 import { checkpointTokenizer } from '../core/checkpoint/tokenizer';
 
 async function main(): Promise<void> {
-  const { values: a } = parseArgs({
-    options: {
+  const usage = 'usage: npm run pretrain -- [--out DIR] [--steps N] [--layers L] [--width D] [--heads H] [--context T] [--batch B] [--vocab V] [--lr LR] [--seed S] [--eval-tokens N] [--backend wasm|cpu|webgpu] [--init DIR]';
+  const { values: a } = parseFlags(
+    {
       out: { type: 'string', default: 'public/models/lm-austen' },
       steps: { type: 'string', default: '1200' },
       layers: { type: 'string', default: '4' },
@@ -42,12 +40,16 @@ async function main(): Promise<void> {
       backend: { type: 'string', default: 'wasm' },
       init: { type: 'string' },
     },
-  });
+    usage,
+  );
   const steps = int(a.steps, 'steps', 1, 1e7);
   const T = int(a.context, 'context', 8, 2048);
   const B = int(a.batch, 'batch', 1, 1024);
-  const seed = Number(a.seed);
-  const choice = await initNodeBackend(a.backend as BackendName);
+  const seed = seedArg(a.seed);
+  const lr = numberArg(a.lr, 'lr', 0, 1);
+  const evalTokens = int(a['eval-tokens'], 'eval-tokens', 100, 1e8);
+  const vocab = a.init ? null : int(a.vocab, 'vocab', 512, 8192);
+  const choice = await initNodeBackend(backendArg(a.backend));
   const dec = new TextDecoder();
   const texts = new Map(await Promise.all(ENGLISH_TEXTS.map(async (s) => [s.id, dec.decode(await readPublicData(s.file))] as const)));
   const trainTexts = AUSTEN_BOOKS.filter((b) => b.role === 'train').map((b) => texts.get(b.id)!);
@@ -55,16 +57,16 @@ async function main(): Promise<void> {
   // --init continues training a checkpoint (its tokenizer and weights); otherwise a tokenizer is trained first.
   const init = a.init ? await dirSource(a.init) : null;
   const prior = init ? await loadGPT2(init, 'lm-init') : null;
-  const tok = init ? await checkpointTokenizer(init) : trainBPE(trainTexts, { vocabSize: int(a.vocab, 'vocab', 512, 8192) });
+  // Text is encoded through @huggingface/tokenizers in both cases, as every checkpoint's tokenizer.json is.
+  const tok: TextTokenizer = init ? await checkpointTokenizer(init) : HFTokenizer.fromTokenizerJson(trainBPE(trainTexts, { vocabSize: vocab! }).toTokenizerJson(), 'the trained tokenizer');
   if (!init) console.log(`pretrain: BPE with ${tok.vocabSize} ids trained in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   const trainIds = Int32Array.from(trainTexts.flatMap((t) => Array.from(tokenStream(tok, t))));
   const heldout = ENGLISH_TEXTS.filter((s) => s.role !== 'train').map((s) => ({ ...s, ids: Array.from(tokenStream(tok, texts.get(s.id)!)) }));
   const config: GPTConfig = prior ? prior.config : { vocabSize: tok.vocabSize, nPositions: T, nEmbd: int(a.width, 'width', 16, 4096), nLayer: int(a.layers, 'layers', 1, 48), nHead: int(a.heads, 'heads', 1, 64), layerNormEps: 1e-5, tieEmbeddings: true, initStd: 0.02 };
   if (config.nPositions < T) throw new UsageError(`--context ${T} exceeds the checkpoint's ${config.nPositions} positions`);
   const model = prior ? prior.model : new GPT(config, seed, 'lm');
-  const opt = new AdamW(model.params, { ...DEFAULT_ADAMW, lr: Number(a.lr), warmupSteps: Math.min(200, Math.floor(steps / 10)), totalSteps: steps, weightDecay: 0.1, beta2: 0.99 });
+  const opt = new AdamW(model.params, { ...DEFAULT_ADAMW, lr, warmupSteps: Math.min(200, Math.floor(steps / 10)), totalSteps: steps, weightDecay: 0.1, beta2: 0.99 });
   const sampler = new WindowSampler(trainIds, T, seed);
-  const evalTokens = int(a['eval-tokens'], 'eval-tokens', 100, 1e8);
   const quickEval = async () => (await meanNll(model, heldout[0].ids.slice(0, evalTokens))).meanNll;
   console.log(`pretrain: ${(model.numParams() / 1e6).toFixed(2)}M parameters, ${trainIds.length.toLocaleString('en')} training tokens, ${steps} steps of ${B}×${T} on ${choice.backend}`);
   const tTrain = performance.now();
@@ -87,7 +89,7 @@ async function main(): Promise<void> {
     evals[h.id] = { tokens: h.ids.length, ppl: Math.exp(lm.meanNll), bigram_ppl: Math.exp(bigram.meanNll(h.ids)) };
     console.log(`  ${h.title} (${h.role}, ${h.ids.length.toLocaleString('en')} tokens): LM perplexity ${evals[h.id].ppl.toFixed(1)}, smoothed bigram ${evals[h.id].bigram_ppl.toFixed(1)}`);
   }
-  const specialTokens = Object.fromEntries(SPECIAL_TOKENS.map((s) => [s, tok.specialId(s)]));
+  const specialTokens = Object.fromEntries(tok.special);
   const before = (prior?.tabula?.provenance ?? null) as { tokensSeen?: number } | null;
   const provenance = {
     command: `npm run pretrain -- ${process.argv.slice(2).join(' ')}`.trim(),
@@ -103,8 +105,9 @@ async function main(): Promise<void> {
     backend: choice.backend,
     heldout: evals,
   };
-  mkdirSync(a.out!, { recursive: true });
-  for (const [name, bytes] of saveGPT2(model, { specialTokens, provenance }, tok.toTokenizerJson())) writeFileSync(join(a.out!, name), bytes);
+  // Each file is replaced whole (temporary file + rename); config.json last, so a reader never pairs new weights with an old config's sizes.
+  const files = saveGPT2(model, { specialTokens, provenance }, tok.toTokenizerJson());
+  for (const name of [...files.keys()].sort((x, y) => Number(x === 'config.json') - Number(y === 'config.json'))) writeFileAtomic(join(a.out!, name), files.get(name)!);
   console.log(`pretrain: wrote ${a.out} (${(trainSeconds / 60).toFixed(1)} min of training)`);
   opt.dispose();
   model.dispose();

@@ -1,8 +1,8 @@
 /**
  * `npm run replicate -- --preset smoke|cpu|classroom|replication --out DIR [setup flags, setup-flags.ts]
  *   [--dataset PATH] [--backend wasm|cpu|webgpu] [--lm DIR] [--vq DIR] [--train-vq] [--stop-at STEP] [--resume]`
- *   (contract, design.md §6). With --lr-sweep, each arm is first trained at every rate for a short budget and the
- *   main run uses each arm's best (DIR/sweep.json records the sweep).
+ *   (contract, docs/architecture.md §6). With --lr-sweep, each arm is first trained at every rate for a short budget
+ *   and the main run uses each arm's best (DIR/sweep.json records the sweep).
  * Fine-tunes the pre-trained LM and the same GPT from random weights, side by side, on [caption][image tokens],
  * and writes DIR/report.json, DIR/metrics.csv (arm,seed,step,tokens,metric,value), DIR/report.html and
  * DIR/checkpoints/<arm>-s<seed>/ (resumable: --resume continues each run from its last checkpoint, keeping the
@@ -10,16 +10,14 @@
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { initNodeBackend } from '../core/backend-node';
-import type { BackendName } from '../core/backend';
 import { loadGPT2 } from '../core/checkpoint/gpt2';
 import { checkpointTokenizer } from '../core/checkpoint/tokenizer';
 import { loadVQ } from '../core/checkpoint/vq';
 import { loadEmojiDataset } from '../core/data/emoji';
 import { DeviceImages } from '../core/data/images';
-import type { ExperimentConfig } from '../core/experiment/config';
-import { experimentTrainAt, sweepLearningRates } from '../core/experiment/sweep';
+import { experimentTrainAt, sweepLearningRates, type SweepResult } from '../core/experiment/sweep';
+import { sweepSection } from '../core/experiment/html';
 import { stepsForTokens } from '../core/experiment/data';
 import { SETUP_OPTIONS, SETUP_USAGE, parseSetup } from './setup-flags';
 import { byodSplits, emojiSplits, prepareExperiment, pretrainingCorpus, type ImageSplits } from '../core/experiment/prepare';
@@ -35,7 +33,8 @@ import { PNG } from 'pngjs';
 import { loadByod } from './data/datasets';
 import { readPublicData } from './data/public-data';
 import { decodePngNode } from './image-decode';
-import { UsageError, dirSource, runCli } from './common';
+import { UsageError, backendArg, completeCheckpointDir, dirSource, intArg, parseFlags, replaceDirAtomic, runCli, writeFileAtomic } from './common';
+import { EXPERIMENT_FILE, checkResume, readPartialMetrics, runFlags } from './resume-args';
 
 /** An [S, S, 3] image in [0, 1] as a PNG data URL (for report.html). */
 function pngDataUrl(pixels: Float32Array, size: number): string {
@@ -48,8 +47,9 @@ function pngDataUrl(pixels: Float32Array, size: number): string {
 }
 
 async function main(): Promise<void> {
-  const { values: a } = parseArgs({
-    options: {
+  const usage = `usage: npm run replicate -- ${SETUP_USAGE} --out DIR [--dataset PATH] [--backend wasm|cpu|webgpu] [--lm DIR] [--vq DIR] [--train-vq] [--stop-at STEP] [--resume]`;
+  const { values: a } = parseFlags(
+    {
       ...SETUP_OPTIONS,
       out: { type: 'string' },
       dataset: { type: 'string' },
@@ -60,15 +60,20 @@ async function main(): Promise<void> {
       resume: { type: 'boolean', default: false },
       'stop-at': { type: 'string' },
     },
-  });
-  const usage = `usage: npm run replicate -- ${SETUP_USAGE} --out DIR [--dataset PATH] [--backend B]`;
+    usage,
+  );
   if (!a.preset) throw new UsageError(`--preset is required; ${usage}`);
   const setup = parseSetup(a);
   const { cfg } = setup;
   if (!a.out) throw new UsageError(`--out is required; ${usage}`);
   if (a['train-vq'] && !a.dataset) throw new UsageError('--train-vq trains a tokenizer on a bring-your-own --dataset; the emoji use the shipped one');
+  const backend = backendArg(a.backend);
+  const stopAt = a['stop-at'] === undefined ? cfg.steps : intArg(a['stop-at'], 'stop-at', 1, cfg.steps);
+  // What defines the run: saved beside the checkpoints, and compared on --resume (the backend and --stop-at may change).
+  const flags = runFlags(cfg, { dataset: a.dataset, lm: a.lm!, vq: a.vq!, trainVq: a['train-vq']!, tokens: setup.tokens });
+  checkResume(a.out, flags, a.resume!);
   const t0 = performance.now();
-  const choice = await initNodeBackend(a.backend as BackendName);
+  const choice = await initNodeBackend(backend);
   const lmSrc = await dirSource(a.lm!).catch(() => {
     throw new UsageError(`${a.lm}: no pre-trained LM there; run npm run pretrain (or pass --lm DIR with a GPT-2-layout checkpoint)`);
   });
@@ -104,13 +109,15 @@ async function main(): Promise<void> {
     cfg.steps = steps;
     log(`replicate: --tokens ${setup.tokens} = ${cfg.steps} steps of ${cfg.batchSize} sequences (${perSequence.toFixed(1)} trained tokens each)`);
   }
+  let sweep: SweepResult | null = setup.recordedSweep;
   if (setup.sweep && a.resume && existsSync(join(a.out, 'sweep.json'))) {
-    cfg.lrByArm = { ...(JSON.parse(readFileSync(join(a.out, 'sweep.json'), 'utf8')) as { best: ExperimentConfig['lrByArm'] }).best };
+    sweep = JSON.parse(readFileSync(join(a.out, 'sweep.json'), 'utf8')) as SweepResult;
+    cfg.lrByArm = { ...sweep.best };
     log(`replicate: --resume keeps the recorded sweep's rates (${a.out}/sweep.json)`);
   } else if (setup.sweep) {
     const { lrs, steps, seeds } = setup.sweep;
     log(`replicate: LR sweep — arms ${cfg.arms.join(', ')} at ${lrs.join(', ')} for ${steps} steps × ${seeds} seed(s) each`);
-    const sweep = await sweepLearningRates(lrs, experimentTrainAt(cfg, { steps, seeds }, (c) => new ExperimentRunner(c, data, lm, {}, alignedRows)), { steps, seeds, schedule: cfg.schedule }, (s) => log(`  sweep ${s}`));
+    sweep = await sweepLearningRates(lrs, experimentTrainAt(cfg, { steps, seeds }, (c) => new ExperimentRunner(c, data, lm, {}, alignedRows)), { steps, seeds, schedule: cfg.schedule }, (s) => log(`  sweep ${s}`));
     cfg.lrByArm = { ...sweep.best };
     mkdirSync(a.out, { recursive: true });
     writeFileSync(join(a.out, 'sweep.json'), JSON.stringify(sweep, null, 2) + '\n');
@@ -119,6 +126,7 @@ async function main(): Promise<void> {
   log(`replicate: preset ${cfg.preset}, ${cfg.seeds} seed(s) × arms ${cfg.arms.map((arm) => `${arm} (LR ${cfg.lrByArm[arm] ?? cfg.lr})`).join(', ')}, ${cfg.steps} steps of ${cfg.batchSize} (${cfg.schedule}) on ${choice.backend}; ${data.train.count} train / ${data.val.count} val images; captions ${a.dataset ? 'from the dataset' : cfg.captionLevel}, ${meanCaption.toFixed(1)} tokens on average (image:text ${(data.imageTokens / meanCaption).toFixed(1)}:1)`);
 
   mkdirSync(join(a.out, 'checkpoints'), { recursive: true });
+  writeFileAtomic(join(a.out, 'checkpoints', EXPERIMENT_FILE), JSON.stringify(flags, null, 2) + '\n');
   const partial = join(a.out, 'metrics.partial.jsonl');
   const runner = new ExperimentRunner(cfg, data, lm, {
     log,
@@ -131,28 +139,23 @@ async function main(): Promise<void> {
         log(`  ${r.arm} s${r.seed} @${r.step}: val image ${r.value.toFixed(3)}${txt ? `, caption ${txt.value.toFixed(3)}` : ''}, English ppl ${Math.exp(en.value).toFixed(1)}`);
       }
     },
-    onCheckpoint: (run) => {
-      const dir = join(a.out!, 'checkpoints', `${run.arm.name}-s${run.seed}`);
-      mkdirSync(dir, { recursive: true });
-      for (const [name, bytes] of saveRun(run, data.plan)) writeFileSync(join(dir, name), bytes);
-    },
+    // The run's folder is replaced as a whole, so a kill mid-save never mixes new weights with old moments.
+    onCheckpoint: (run) => replaceDirAtomic(join(a.out!, 'checkpoints', `${run.arm.name}-s${run.seed}`), saveRun(run, data.plan)),
   }, alignedRows);
   // --resume: put each run's last checkpoint back and keep the metrics logged up to it.
   let earlier: MetricRecord[] = [];
   if (a.resume && existsSync(partial)) {
-    const saved = readFileSync(partial, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as MetricRecord);
+    const saved = readPartialMetrics(partial, log);
     for (const run of runner.runs) {
-      const dir = join(a.out, 'checkpoints', `${run.arm.name}-s${run.seed}`);
-      if (!existsSync(join(dir, 'run.json'))) continue;
-      const files = new Map(readdirSync(dir).map((f) => [f, new Uint8Array(readFileSync(join(dir, f)))]));
+      const dir = completeCheckpointDir(join(a.out, 'checkpoints', `${run.arm.name}-s${run.seed}`));
+      if (!dir) continue;
+      const files = new Map(readdirSync(dir, { withFileTypes: true }).filter((f) => f.isFile()).map((f) => [f.name, new Uint8Array(readFileSync(join(dir, f.name)))]));
       await restoreRun(runner, files, dir);
-      log(`replicate: resumed ${run.arm.name} seed ${run.seed} at step ${run.step}`);
+      log(`replicate: resumed ${run.arm.name} seed ${run.seed} at step ${run.step}${dir.endsWith('.old') ? ' (from the previous save: the last one was interrupted)' : ''}`);
     }
     earlier = recordsToResume(saved, restoredSteps(runner));
   }
   writeFileSync(partial, earlier.map((r) => JSON.stringify(r)).join('\n') + (earlier.length ? '\n' : ''));
-  const stopAt = a['stop-at'] === undefined ? cfg.steps : Number(a['stop-at']);
-  if (!Number.isInteger(stopAt) || stopAt < 1) throw new UsageError(`--stop-at must be a positive integer, got ${a['stop-at']}`);
   const records = [...earlier, ...(await runner.runAll(stopAt))];
   if (stopAt < cfg.steps) {
     log(`replicate: stopped at step ${stopAt} of ${cfg.steps} as asked; continue with --resume`);
@@ -164,7 +167,7 @@ async function main(): Promise<void> {
 
   // Samples, quality figure, analysis and the report with its verdict (the core's, shared with the playground).
   const corpus = await pretrainingCorpus(readPublicData);
-  const fin = await finishExperiment(runner, { cfg, data, images, lm, vq, corpus, encodePng: pngDataUrl, log: (s) => log(`replicate: ${s}`), startedAt: t0 }, records, { backend: choice.backend, lm: a.lm, vq: a.vq, dataset: a.dataset ?? images.name, meanCaptionTokens: meanCaption, command: `npm run replicate -- ${process.argv.slice(2).join(' ')}` });
+  const fin = await finishExperiment(runner, { cfg, data, images, lm, vq, corpus, encodePng: pngDataUrl, log: (s) => log(`replicate: ${s}`), startedAt: t0, sections: sweep ? [sweepSection(sweep)] : [] }, records, { ...(sweep ? { sweep: { lrs: sweep.lrs, steps: sweep.steps, seeds: sweep.seeds, schedule: sweep.schedule, table: sweep.table, best: sweep.best } } : {}), backend: choice.backend, lm: a.lm, vq: a.vq, dataset: a.dataset ?? images.name, meanCaptionTokens: meanCaption, command: `npm run replicate -- ${process.argv.slice(2).join(' ')}` });
   vq.dispose();
   const { report } = fin;
   writeFileSync(join(a.out, 'report.json'), JSON.stringify(report, null, 2) + '\n');

@@ -8,7 +8,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExperimentConfig } from '../core/experiment/config';
-import { heatmapSection, reportHtml } from '../core/experiment/html';
+import { heatmapSection, reportHtml, sweepSection } from '../core/experiment/html';
+import type { SweepResult } from '../core/experiment/sweep';
 import { parseMetricsCsv } from '../core/experiment/metrics-csv';
 import { buildReport } from '../core/experiment/report';
 import type { MetricRecord } from '../core/experiment/runner';
@@ -40,9 +41,9 @@ async function main(): Promise<void> {
   } catch (e) {
     throw new UsageError(`${csvPath}: ${(e as Error).message}`);
   }
-  // A run without sections.html (e.g. one trained by scale/train.py) still gets its per-position heatmap from meta.
-  const byPosition = (old.meta ?? {}).imageLossByPosition as Record<string, number[]> | undefined;
-  const sections = existsSync(join(dir, 'sections.html')) ? [readFileSync(join(dir, 'sections.html'), 'utf8')] : byPosition ? [heatmapSection(byPosition)] : [];
+  // A run without sections.html (e.g. one trained by scale/train.py) still gets its LR sweep and heatmap from meta.
+  const { sweep, imageLossByPosition } = (old.meta ?? {}) as { sweep?: SweepResult; imageLossByPosition?: Record<string, number[]> };
+  const sections = existsSync(join(dir, 'sections.html')) ? [readFileSync(join(dir, 'sections.html'), 'utf8')] : [...(sweep ? [sweepSection(sweep)] : []), ...(imageLossByPosition ? [heatmapSection(imageLossByPosition)] : [])];
   writeFileSync(jsonPath, JSON.stringify(report, null, 2) + '\n');
   writeFileSync(join(dir, 'report.html'), reportHtml(report, records, sections));
   const e = report.effects;

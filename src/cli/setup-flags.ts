@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { LEVELS, type CaptionLevel } from '../core/data/captions';
 import { ARMS, PRESETS, armsProblem, type ArmName, type ExperimentConfig } from '../core/experiment/config';
 import { SCHEDULES, type Schedule } from '../core/nn/optim';
+import type { SweepResult } from '../core/experiment/sweep';
 import { UsageError, intArg } from './common';
 
 export const SETUP_OPTIONS = {
@@ -40,6 +41,8 @@ export interface Setup {
   tokens: number | null;
   /** --lr-sweep: the rates to sweep and its budget, or null. */
   sweep: { lrs: number[]; steps: number; seeds: number } | null;
+  /** --lr-from: the recorded sweep the rates came from (shown in the report), or null. */
+  recordedSweep: SweepResult | null;
 }
 
 function positiveNumber(v: string, flag: string): number {
@@ -65,8 +68,8 @@ export function parseLr(v: string): { lr?: number; byArm: Partial<Record<ArmName
   return { byArm };
 }
 
-/** The best rates of a recorded sweep (sweep.json written by `replicate --lr-sweep`). */
-export function ratesFromSweep(file: string): Partial<Record<ArmName, number>> {
+/** A recorded sweep (sweep.json written by `replicate --lr-sweep`) with its best rates checked. */
+export function readSweep(file: string): SweepResult {
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(file, 'utf8'));
@@ -75,9 +78,11 @@ export function ratesFromSweep(file: string): Partial<Record<ArmName, number>> {
   }
   const best = (parsed as { best?: Record<string, unknown> })?.best;
   if (!best || typeof best !== 'object') throw new UsageError(`--lr-from ${file}: no "best" rates in it; pass the sweep.json that replicate --lr-sweep wrote`);
-  const out: Partial<Record<ArmName, number>> = {};
-  for (const [arm, rate] of Object.entries(best)) out[armName(arm, 'lr-from')] = positiveNumber(String(rate), 'lr-from');
-  return out;
+  for (const [arm, rate] of Object.entries(best)) {
+    armName(arm, 'lr-from');
+    positiveNumber(String(rate), 'lr-from');
+  }
+  return parsed as SweepResult;
 }
 
 /** The config a preset and its overriding flags describe (flags win; --lr after --lr-from). */
@@ -111,7 +116,8 @@ export function parseSetup(a: Values): Setup {
     if (!['random', 'mean', 'aligned'].includes(a['row-init'])) throw new UsageError(`--row-init must be random, mean or aligned, got ${a['row-init']}`);
     cfg.rowInit = a['row-init'] as ExperimentConfig['rowInit'];
   }
-  if (a['lr-from'] !== undefined) cfg.lrByArm = { ...cfg.lrByArm, ...ratesFromSweep(a['lr-from']) };
+  const recordedSweep = a['lr-from'] === undefined ? null : readSweep(a['lr-from']);
+  if (recordedSweep) cfg.lrByArm = { ...cfg.lrByArm, ...recordedSweep.best };
   if (a.lr !== undefined) {
     const { lr, byArm } = parseLr(a.lr);
     if (lr !== undefined) {
@@ -131,7 +137,7 @@ export function parseSetup(a: Values): Setup {
       seeds: a['sweep-seeds'] === undefined ? Math.min(2, cfg.seeds) : intArg(a['sweep-seeds'], 'sweep-seeds', 1, 20),
     };
   } else if (a['sweep-steps'] !== undefined || a['sweep-seeds'] !== undefined) throw new UsageError('--sweep-steps and --sweep-seeds go with --lr-sweep');
-  return { cfg, tokens, sweep };
+  return { cfg, tokens, sweep, recordedSweep };
 }
 
 /** The flags' one-line summary for --help and usage errors. */

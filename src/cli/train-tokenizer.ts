@@ -5,16 +5,14 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { parseArgs } from 'node:util';
 import { trainBPE } from '../core/tokenize/train-bpe';
 import { AUSTEN_BOOKS, ENGLISH_TEXTS } from '../core/data/corpus';
 import { readPublicData } from './data/public-data';
-import { UsageError, runCli } from './common';
+import { intArg, parseFlags, runCli } from './common';
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { vocab: { type: 'string', default: '2048' }, out: { type: 'string', default: 'runs/tokenizer/tokenizer.json' } } });
-  const vocab = Number(values.vocab);
-  if (!Number.isInteger(vocab) || vocab < 512 || vocab > 8192) throw new UsageError(`--vocab must be an integer in [512, 8192], got ${values.vocab}`);
+  const { values } = parseFlags({ vocab: { type: 'string', default: '2048' }, out: { type: 'string', default: 'runs/tokenizer/tokenizer.json' } }, 'usage: npm run train-tokenizer -- [--vocab 2048] [--out FILE]');
+  const vocab = intArg(values.vocab, 'vocab', 512, 8192);
   const dec = new TextDecoder();
   const train = await Promise.all(AUSTEN_BOOKS.filter((b) => b.role === 'train').map(async (b) => dec.decode(await readPublicData(b.file))));
   const t0 = performance.now();

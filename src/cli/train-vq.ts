@@ -7,11 +7,9 @@
  */
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { PNG } from 'pngjs';
 import { initNodeBackend } from '../core/backend-node';
-import type { BackendName } from '../core/backend';
 import { DeviceImages } from '../core/data/images';
 import type { EmojiStyle } from '../core/data/emoji';
 import { DEFAULT_VQ_CONFIG, VQVAE, type VQVAEConfig } from '../core/nn/vqvae';
@@ -21,11 +19,12 @@ import { saveVQ } from '../core/checkpoint/vq';
 import { METRICS } from '../core/metrics';
 import { emojiSplits, loadByod } from './data/datasets';
 import { byodSplits } from '../core/experiment/prepare';
-import { UsageError, intArg as int, runCli } from './common';
+import { UsageError, backendArg, intArg as int, numberArg, parseFlags, runCli, seedArg, writeFileAtomic } from './common';
 
 async function main(): Promise<void> {
-  const { values: a } = parseArgs({
-    options: {
+  const usage = 'usage: npm run train-vq -- [--out DIR] [--style twemoji|noto | --dataset PATH] [--steps N] [--batch B] [--lr LR] [--codes K] [--code-dim D] [--channels C] [--no-ema] [--seed S] [--eval-every N] [--backend wasm|cpu|webgpu]';
+  const { values: a } = parseFlags(
+    {
       out: { type: 'string', default: 'public/models/vq-twemoji32' },
       style: { type: 'string', default: 'twemoji' },
       dataset: { type: 'string' },
@@ -40,20 +39,22 @@ async function main(): Promise<void> {
       'eval-every': { type: 'string', default: '250' },
       backend: { type: 'string', default: 'wasm' },
     },
-  });
+    usage,
+  );
   if (!['twemoji', 'noto'].includes(a.style!)) throw new UsageError(`--style must be twemoji or noto, got ${a.style}`);
   const config: VQVAEConfig = { ...DEFAULT_VQ_CONFIG, codebookSize: int(a.codes, 'codes', 64, 2048), codeDim: int(a['code-dim'], 'code-dim', 8, 256), channels: int(a.channels, 'channels', 4, 256), ema: !a['no-ema'] };
   const steps = int(a.steps, 'steps', 1, 1_000_000);
   const evalEvery = int(a['eval-every'], 'eval-every', 1, 1_000_000);
-  const lr = Number(a.lr);
-  if (!(lr > 0 && lr < 1)) throw new UsageError(`--lr must be in (0, 1), got ${a.lr}`);
-  const choice = await initNodeBackend(a.backend as BackendName);
+  const lr = numberArg(a.lr, 'lr', 0, 1);
+  const seed = seedArg(a.seed);
+  const batchSize = int(a.batch, 'batch', 1, 4096);
+  const choice = await initNodeBackend(backendArg(a.backend));
   const data = a.dataset ? byodSplits(await loadByod(a.dataset)) : await emojiSplits(a.style as EmojiStyle);
   if (data.size !== config.imageSize) throw new UsageError(`images are ${data.size}×${data.size}; this VQ-VAE expects ${config.imageSize}×${config.imageSize}`);
   const train = new DeviceImages(data.train, data.trainCount, data.size);
   const val = new DeviceImages(data.val, data.valCount, data.size);
-  const model = new VQVAE(config, Number(a.seed));
-  const trainer = new VQTrainer(model, train, { ...DEFAULT_VQ_TRAIN, steps, batchSize: int(a.batch, 'batch', 1, 4096), lr, seed: Number(a.seed) });
+  const model = new VQVAE(config, seed);
+  const trainer = new VQTrainer(model, train, { ...DEFAULT_VQ_TRAIN, steps, batchSize, lr, seed });
   const command = `npm run train-vq -- ${process.argv.slice(2).join(' ')}`.trim();
   console.log(`train-vq: ${data.name}, ${data.trainCount} train / ${data.valCount} val images, K=${config.codebookSize} D=${config.codeDim} C=${config.channels}${config.ema ? ' EMA' : ''}, ${steps} steps on ${choice.backend}`);
   mkdirSync(a.out!, { recursive: true });
@@ -64,9 +65,10 @@ async function main(): Promise<void> {
   const save = (m: VQMetrics) => {
     const seconds = (performance.now() - t0) / 1000;
     const metrics = { [METRICS.vqReconMse]: m.recon_mse, [METRICS.vqPsnr]: m.psnr, [METRICS.vqCodeUsage]: m.code_usage, [METRICS.vqPerplexity]: m.perplexity };
-    for (const [name, bytes] of saveVQ(model, { metrics, provenance: { command, data: data.name, trainImages: data.trainCount, valImages: data.valCount, steps: trainer.step, batchSize: trainer.cfg.batchSize, lr, seconds: Math.round(seconds), backend: choice.backend, restartedCodes: trainer.restarted } }))
-      writeFileSync(join(a.out!, name), bytes);
-    writeFileSync(join(a.out!, 'usage.json'), JSON.stringify({ split: 'val', images: m.images, histogram: m.histogram }) + '\n');
+    // Each file is replaced whole (temporary file + rename), config.json last: an interrupted run leaves a usable pair.
+    const files = saveVQ(model, { metrics, provenance: { command, data: data.name, trainImages: data.trainCount, valImages: data.valCount, steps: trainer.step, batchSize: trainer.cfg.batchSize, lr, seconds: Math.round(seconds), backend: choice.backend, restartedCodes: trainer.restarted } });
+    for (const name of ['model.safetensors', 'config.json']) writeFileAtomic(join(a.out!, name), files.get(name)!);
+    writeFileAtomic(join(a.out!, 'usage.json'), JSON.stringify({ split: 'val', images: m.images, histogram: m.histogram }) + '\n');
     const n = Math.min(32, val.count);
     const [orig, rec] = tf.tidy(() => {
       const x = val.batch([...Array(n).keys()]);
@@ -76,7 +78,7 @@ async function main(): Promise<void> {
     tf.dispose([orig, rec]);
     const png = new PNG({ width: grid.width, height: grid.height });
     png.data.set(grid.data);
-    writeFileSync(join(a.out!, 'reconstructions.png'), PNG.sync.write(png, { deflateLevel: 9 }));
+    writeFileAtomic(join(a.out!, 'reconstructions.png'), PNG.sync.write(png, { deflateLevel: 9 }));
   };
   while (trainer.step < steps) {
     const losses = await trainer.trainStep(trainer.step % 50 === 49);

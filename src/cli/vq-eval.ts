@@ -3,24 +3,22 @@
  * tokenizer on the emoji validation split, or on every image of a bring-your-own folder or zip, and prints
  * `{"psnr":…,"recon_mse":…,"code_usage":…,"perplexity":…,"images":N}`.
  */
-import { parseArgs } from 'node:util';
 import { initNodeBackend } from '../core/backend-node';
-import type { BackendName } from '../core/backend';
 import { loadVQ } from '../core/checkpoint/vq';
 import { DeviceImages, compositeOnWhite } from '../core/data/images';
 import type { EmojiStyle } from '../core/data/emoji';
 import { evaluateVQ } from '../core/vq/train';
 import { emojiSplits, loadByod } from './data/datasets';
-import { UsageError, dirSource, runCli } from './common';
+import { UsageError, backendArg, dirSource, parseFlags, runCli } from './common';
 
 async function main(): Promise<void> {
-  const { values: a } = parseArgs({
-    options: { checkpoint: { type: 'string' }, dataset: { type: 'string' }, style: { type: 'string', default: 'twemoji' }, json: { type: 'boolean', default: false }, backend: { type: 'string', default: 'wasm' } },
-  });
-  if (!a.checkpoint) throw new UsageError('--checkpoint is required; usage: npm run vq-eval -- --checkpoint DIR [--dataset PATH] [--json]');
+  const usage = 'usage: npm run vq-eval -- --checkpoint DIR [--dataset PATH] [--style twemoji|noto] [--json] [--backend wasm|cpu|webgpu]';
+  const { values: a } = parseFlags({ checkpoint: { type: 'string' }, dataset: { type: 'string' }, style: { type: 'string', default: 'twemoji' }, json: { type: 'boolean', default: false }, backend: { type: 'string', default: 'wasm' } }, usage);
+  if (!a.checkpoint) throw new UsageError(`--checkpoint is required; ${usage}`);
+  const backend = backendArg(a.backend);
   if (!['twemoji', 'noto'].includes(a.style!)) throw new UsageError(`--style must be twemoji or noto, got ${a.style}`);
   const src = await dirSource(a.checkpoint);
-  await initNodeBackend(a.backend as BackendName);
+  await initNodeBackend(backend);
   const { model } = await loadVQ(src);
   let pixels: Float32Array;
   let count: number;

@@ -1,7 +1,7 @@
 /**
  * Backend selection: try webgpu → webgl → wasm → cpu and record, with a typed reason, why each better one was
  * refused. Software GPUs (a WebGPU fallback adapter such as SwiftShader, a software WebGL renderer) are refused in
- * auto mode because they are much slower than wasm on the same CPU (design.md §10); forcing a backend bypasses that.
+ * auto mode because they are much slower than wasm on the same CPU (docs/tfjs-notes.md); forcing a backend bypasses that.
  *
  * The environment (navigator.gpu, a WebGL probe, wasm file locations) is passed in by the caller — the worker or
  * Node (backend-node.ts) — so this module touches no globals of its own and can be tested with fakes.
@@ -112,7 +112,7 @@ async function tryInit(name: BackendName, env: BackendEnv): Promise<string | nul
   try {
     if (name === 'webgpu' && env.gpu) registerWebGPU(env.gpu);
     if (name === 'wasm') {
-      tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false); // threaded wasm hangs in minified bundles (design.md §10)
+      tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false); // threaded wasm hangs in minified bundles (docs/tfjs-notes.md)
       if (env.wasmPaths) setWasmPaths(env.wasmPaths as string);
     }
     const ok = await tf.setBackend(name);

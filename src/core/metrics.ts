@@ -1,4 +1,4 @@
-// Metric keys (design.md §5, contract): namespaced strings, defined once and used everywhere. `val/english_loss` and
+// Metric keys (docs/architecture.md §5, contract): namespaced strings, defined once and used everywhere. `val/english_loss` and
 // `val/english_ood_loss` are over the full softmax (so recorded runs stay readable); the `_text_ids` pair is the
 // forgetting verdict's figure.
 export const METRICS = {

@@ -19,7 +19,7 @@ import { sampleImages } from '../core/experiment/samples';
 import type { ExperimentData } from '../core/experiment/data';
 import type { GPT } from '../core/nn/gpt';
 import type { VQVAE } from '../core/nn/vqvae';
-import type { BPETokenizer } from '../core/tokenize/bpe';
+import type { TextTokenizer } from '../core/tokenize/hf';
 import { pngDataUrlBrowser, readPublicData, shippedModel, toPictures } from './browser-io';
 import { splitsFor } from './datasets';
 import { appendMetrics, loadCheckpoint, loadMetrics, replaceMetrics, saveCheckpoint, saveFinished } from './persist';
@@ -35,7 +35,7 @@ export class ExperimentSession {
   private runner: ExperimentRunner | null = null;
   private lm: GPT | null = null;
   private vq: VQVAE | null = null;
-  private tokenizer: BPETokenizer | null = null;
+  private tokenizer: TextTokenizer | null = null;
   private data: ExperimentData | null = null;
   private images: ImageSplits | null = null;
   private cfg: ExperimentConfig | null = null;

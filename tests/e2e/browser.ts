@@ -1,4 +1,4 @@
-// Launches the system Chromium through playwright-core with the flags WebGPU and WebGL need headless (design.md §10),
+// Launches the system Chromium through playwright-core with the flags WebGPU and WebGL need headless (docs/tfjs-notes.md),
 // and records console messages so tests can fail on warnings (WebGPU reports wrong results only as a warning).
 import { chromium, type Browser, type ConsoleMessage, type Page } from 'playwright-core';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -40,7 +40,7 @@ export async function openPage(browser: Browser, url: string): Promise<Logged> {
   return logged;
 }
 
-/** Console warnings and errors, minus Chromium's own noise about the software adapter it was told to allow. */
+/** Every console warning and error, and every uncaught page error, as text (nothing is filtered out). */
 export function problems(l: Logged): string[] {
   return [
     ...l.pageErrors,

@@ -150,9 +150,9 @@ describe('GPT-2 checkpoint layout', () => {
     const model = new GPT(cfg, 1);
     const extra = rewritten(model, (n) => n, [{ name: 'transformer.h.0.attn.rotary', shape: [1], data: new Float32Array(1) }]);
     await expect(loadGPT2(dir(extra))).rejects.toThrow(/tensor "transformer\.h\.0\.attn\.rotary": is not a GPT2LMHeadModel weight/);
-    const relu = rewritten(model, (n) => n);
-    relu.set('config.json', new TextEncoder().encode(JSON.stringify({ ...configToHF(cfg), activation_function: 'relu' })));
-    await expect(loadGPT2(dir(relu))).rejects.toThrow(/ckpt\/config\.json: activation_function "relu" is not supported/);
+    const xielu = rewritten(model, (n) => n);
+    xielu.set('config.json', new TextEncoder().encode(JSON.stringify({ ...configToHF(cfg), activation_function: 'xielu' })));
+    await expect(loadGPT2(dir(xielu))).rejects.toThrow(/ckpt\/config\.json: field "activation_function" is "xielu", which this GPT does not implement; supported: gelu_new, /);
     const noWeights = new Map([['config.json', new TextEncoder().encode(JSON.stringify(configToHF(cfg)))]]);
     await expect(loadGPT2(dir(noWeights))).rejects.toThrow(/ckpt\/model\.safetensors: not found/);
     await expect(loadGPT2(dir(new Map()))).rejects.toThrow(/ckpt\/config\.json: not found/);

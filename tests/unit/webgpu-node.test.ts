@@ -1,5 +1,6 @@
 // WebGPU in Node (npm `webgpu`, Dawn; SwiftShader's Vulkan ICD where there is no GPU): GPT parity with the float64
-// reference, and a 29-tensor global norm (the addN trap of design.md §10). Skipped, with the reason, without an adapter.
+// reference, and a 29-tensor global norm (the addN trap of docs/tfjs-notes.md). Skipped, with the reason, without an
+// adapter.
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initNodeBackend } from '../../src/core/backend-node';

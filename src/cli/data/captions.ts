@@ -1,6 +1,6 @@
 /**
- * The five caption levels of every emoji image (design.md §2), built from emoji-datasource (category, subcategory,
- * short name) and emojibase-data (CLDR name and keywords):
+ * The five caption levels of every emoji image (docs/architecture.md §2), built from emoji-datasource (category,
+ * subcategory, short name) and emojibase-data (CLDR name and keywords):
  * L0 class · L1 short name · L2 CLDR name · L3 template sentence · L4 name + keywords.
  */
 

@@ -1,12 +1,13 @@
 /**
  * The VQ tokenizer's directory layout: `model.safetensors` (parameter names of vqParamSpecs, F32) and `config.json`
  * `{format: "tabula-vq", version: 1, model: VQVAEConfig, provenance, metrics}`. Loading checks every tensor's name,
- * dtype and shape against config.json and refuses mismatches naming the tensor and file.
+ * dtype and shape against config.json and refuses mismatches, and NaN or infinite weights, naming the tensor and file.
  */
 import { VQVAE, validateVQConfig, vqParamSpecs, type VQVAEConfig } from '../nn/vqvae';
 import { CheckpointError } from './errors';
 import { FLOAT_DTYPES, parseSafetensors, writeSafetensors } from './safetensors';
 import { readText, type FileSource } from './source';
+import { assertFinite } from './weights';
 
 export interface VQCheckpointMeta {
   format: 'tabula-vq';
@@ -55,7 +56,12 @@ export async function loadVQ(src: FileSource, scope?: string): Promise<{ model: 
     if (!(FLOAT_DTYPES as readonly string[]).includes(t.dtype)) throw new CheckpointError(at('model.safetensors'), `dtype ${t.dtype} is not a weight dtype`, s.name);
     if (t.shape.join(',') !== s.shape.join(',')) throw new CheckpointError(at('model.safetensors'), `has shape [${t.shape}] but config.json needs [${s.shape}]`, s.name);
   }
+  const values = specs.map((s) => {
+    const data = file.getFloat32(s.name);
+    assertFinite(data, s.shape, at('model.safetensors'), s.name);
+    return data;
+  });
   const model = new VQVAE(meta.model, 0, scope);
-  for (const s of specs) model.assign(s.name, file.getFloat32(s.name));
+  specs.forEach((s, i) => model.assign(s.name, values[i]));
   return { model, meta };
 }

@@ -1,6 +1,6 @@
 /**
- * Training sequences `<|bos|> caption <|pad|>… <|boi|> image tokens <|eoi|>` (design.md §5) and their loss masks.
- * Captions are truncated or padded to a fixed budget, so image tokens always sit at the same positions (which makes
+ * Training sequences `<|bos|> caption <|pad|>… <|boi|> image tokens <|eoi|>` (docs/architecture.md §5) and their
+ * loss masks. Captions are truncated or padded to a fixed budget, so image tokens always sit at the same positions (which makes
  * the 8×8 per-position loss meaningful). The image-only variant drops the caption: `<|bos|> <|boi|> image <|eoi|>`.
  *
  * Masks are over predictions: entry t concerns the target ids[t+1]. `text` marks caption-token targets, `image` marks

@@ -1,5 +1,5 @@
 /**
- * Why pre-training might not help (paper.md's two explanations), measured: token statistics of image tokens vs
+ * Why pre-training might not help (docs/paper.md's two explanations), measured: token statistics of image tokens vs
  * text tokens (unigram entropy, the Zipf curve, bigram conditional entropy), and how simple the captions are next
  * to the pre-training corpus (vocabulary, mean length, type-token ratio, unigram entropy). All entropies in bits.
  */

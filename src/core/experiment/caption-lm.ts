@@ -1,6 +1,6 @@
 /**
- * Are captions simple? (paper.md, explanation 2.) A small GPT trained from scratch on the training captions alone is
- * compared with the pre-trained LM, zero-shot, on the perplexity of held-out captions. Sequences are
+ * Are captions simple? (docs/paper.md, explanation 2.) A small GPT trained from scratch on the training captions alone
+ * is compared with the pre-trained LM, zero-shot, on the perplexity of held-out captions. Sequences are
  * `<|bos|> caption <|pad|>…`; only caption tokens are scored.
  */
 import * as tf from '@tensorflow/tfjs';

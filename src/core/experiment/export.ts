@@ -18,7 +18,6 @@
  * ids[1 + captionBudget:], masks[captionBudget:] with the text bit cleared).
  */
 import * as tf from '@tensorflow/tfjs';
-import { saveGPT2 } from '../checkpoint/gpt2';
 import { buildBatch, firstImagePosition, sequenceLength, type SequenceBatch, type SequenceSpec } from '../data/sequences';
 import type { GPT } from '../nn/gpt';
 import { maskedMean } from '../nn/ops';
@@ -26,7 +25,9 @@ import { METRICS } from '../metrics';
 import { isEvalStep, lrFor, type ExperimentConfig } from './config';
 import { codesOf, sequenceSpec, type ExperimentData, type Split } from './data';
 import type { AlignedRows } from './prepare';
+import { saveRunWeights } from './resume';
 import { ExperimentRunner, type MetricRecord, type Run } from './runner';
+import type { SweepResult } from './sweep';
 
 export const EXPORT_FORMAT = 'tabula-scale-export';
 export const EXPORT_VERSION = 1;
@@ -124,6 +125,8 @@ export async function buildExport(
   lm: GPT,
   alignedRows: AlignedRows,
   sweep: SweepPlan | null,
+  /** The recorded sweep the rates came from (--lr-from), carried into the cluster run's report. */
+  recordedSweep: SweepResult | null,
   tokens: number | null,
   src: ExportSources,
   metricsCsv: (records: MetricRecord[]) => string,
@@ -181,14 +184,10 @@ export async function buildExport(
     files.set('reference.csv', enc.encode(metricsCsv(kept)));
 
     log(`initial weights: ${runner.runs.length} checkpoint(s)`);
-    const special = { '<|bos|>': plan.special.bos, '<|boi|>': plan.special.boi, '<|eoi|>': plan.special.eoi, '<|pad|>': plan.special.pad };
     for (const run of runner.runs) {
       const dir = `init/${run.arm.name}-s${run.seed}`;
-      const ckpt = saveGPT2(run.model, { specialTokens: special, imageTokens: { offset: plan.imageOffset, count: plan.imageCodes }, provenance: { arm: run.arm.name, seed: run.seed, step: 0, vocab: plan, command: src.command } });
-      // GPT2Config's own token-id fields too (transformers otherwise assumes GPT-2's 50256): <|bos|>, <|eoi|> ends an image, <|pad|>.
-      const hf = JSON.parse(new TextDecoder().decode(ckpt.get('config.json'))) as Record<string, unknown>;
-      ckpt.set('config.json', json({ ...hf, bos_token_id: plan.special.bos, eos_token_id: plan.special.eoi, pad_token_id: plan.special.pad }));
-      for (const [name, bytes] of ckpt) files.set(`${dir}/${name}`, bytes);
+      // The layout of the browser's own run checkpoints (resume.ts), step 0.
+      for (const [name, bytes] of saveRunWeights(run, plan)) files.set(`${dir}/${name}`, bytes);
       for (const [name, bytes] of src.tokenizerFiles) files.set(`${dir}/${name}`, bytes);
     }
 
@@ -206,6 +205,7 @@ export async function buildExport(
       evalSteps: evalSteps(cfg),
       optimizer: { name: 'AdamW', beta1: 0.9, beta2: 0.99, eps: 1e-8, clipNorm: 1, minLrRatio: 0.1, wsdDecayFraction: 0.2, noDecay: 'biases, LayerNorms, token and position embeddings (optim.ts isNoDecay)', frozenTrains: 'wte, wpe, ln_1, ln_2, ln_f, lm_head (config.ts trainableInFrozenArm)' },
       sweep: sweep && { ...sweep, warmupSteps: Math.min(cfg.warmupSteps, Math.floor(sweep.steps / 5)), criterion: METRICS.valLoss },
+      recordedSweep,
       tokens,
       /** The metric keys of src/core/metrics.ts by name: the trainer writes these, and refuses keys it cannot compute. */
       metrics: METRICS,

@@ -1,5 +1,5 @@
 /**
- * Vocabulary extension (design.md §4): the image codes — and any of <|bos|> <|boi|> <|eoi|> <|pad|> the text
+ * Vocabulary extension (docs/architecture.md §4): the image codes — and any of <|bos|> <|boi|> <|eoi|> <|pad|> the text
  * tokenizer lacks — are appended after the text vocabulary. Every existing row, the transformer body and the
  * positions are copied bit for bit; new rows are initialised by a config choice:
  *   random  — N(0, σ²) with σ the std of the existing embedding rows;
@@ -26,7 +26,7 @@ export interface VocabPlan {
 }
 
 /** Place the image codes (and missing specials) after a text vocabulary. `specials` maps token text → id. */
-export function planVocab(textVocab: number, specials: Map<string, number>, imageCodes: number): VocabPlan {
+export function planVocab(textVocab: number, specials: ReadonlyMap<string, number>, imageCodes: number): VocabPlan {
   const appended: string[] = [];
   const id = (name: string): number => {
     const have = specials.get(name);

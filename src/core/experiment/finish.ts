@@ -41,14 +41,14 @@ export function lossByPosition(runner: ExperimentRunner): Record<string, number[
 
 export async function finishExperiment(
   runner: ExperimentRunner,
-  ctx: { cfg: ExperimentConfig; data: ExperimentData; images: ImageSplits; lm: GPT; vq: VQVAE; corpus: string; encodePng: PngEncoder; log?: (s: string) => void; startedAt: number },
+  ctx: { cfg: ExperimentConfig; data: ExperimentData; images: ImageSplits; lm: GPT; vq: VQVAE; corpus: string; encodePng: PngEncoder; log?: (s: string) => void; startedAt: number; /** Sections the caller made (the LR sweep), shown first. */ sections?: string[] },
   records: MetricRecord[],
   /** Facts only the caller knows (backend, command …); they override the ones derived here. */
   meta: Record<string, unknown>,
 ): Promise<Finished> {
   const { cfg, data, images, vq } = ctx;
   const size = images.size;
-  const sections: string[] = [];
+  const sections: string[] = [...(ctx.sections ?? [])];
   const imageLossByPosition = lossByPosition(runner);
   sections.push(heatmapSection(imageLossByPosition));
   const nGen = Math.min(Math.max(cfg.samples, cfg.qualitySamples), data.val.count);

@@ -6,6 +6,7 @@ import type { Report } from './report';
 import { esc, heatmap, lineChart, seedBands } from './svg';
 import { verdictSection } from './verdict-html';
 import type { Analysis, Quality } from './extras';
+import type { SweepResult } from './sweep';
 
 
 /** The run's facts without what the sections above already show (analysis, quality, heatmaps). */
@@ -30,7 +31,36 @@ export function reportCharts(records: MetricRecord[]): string[] {
     lineChart('Out-of-domain English perplexity (Moby-Dick), full softmax', 'perplexity', seedBands(records, METRICS.valEnglishOodLoss, Math.exp)),
     lineChart('Image-token loss (training batches)', 'nats per token', seedBands(records, METRICS.trainImageLoss)),
     lineChart('Caption-token loss (training batches)', 'nats per token', seedBands(records, METRICS.trainTextLoss)),
+    ...(records.some((r) => r.metric === METRICS.diagImageLeak)
+      ? [
+          lineChart('Image loss, leak: −log P(any image id)', 'nats per image token', seedBands(records, METRICS.diagImageLeak)),
+          lineChart('Image loss, within: −log P(right code | image id)', 'nats per image token', seedBands(records, METRICS.diagImageWithin)),
+          lineChart('Relative weight change of the body ‖θ−θ₀‖/‖θ₀‖', 'ratio', seedBands(records, METRICS.diagBodyChange)),
+          lineChart('Relative weight change of the embeddings ‖θ−θ₀‖/‖θ₀‖', 'ratio', seedBands(records, METRICS.diagEmbeddingChange)),
+        ]
+      : []),
   ];
+}
+
+/**
+ * The learning-rate sweep (sweep.ts): held-out loss after the sweep's budget for each arm and rate, mean ± sd over
+ * its seeds, each arm's chosen rate in bold, and the same as a chart over log₂ of the rate.
+ */
+export function sweepSection(sweep: SweepResult): string {
+  const arms = [...new Set(sweep.table.map((r) => r.arm))];
+  const cell = (arm: string, lr: number) => {
+    const r = sweep.table.find((t) => t.arm === arm && t.lr === lr);
+    if (!r) return '<td>—</td>';
+    const text = Number.isFinite(r.mean) ? `${r.mean.toFixed(3)}${r.sd !== null ? ` ± ${r.sd.toFixed(3)}` : ''}` : 'diverged';
+    return `<td>${sweep.best[r.arm] === lr ? `<b>${text}</b>` : text}</td>`;
+  };
+  const x = (lr: number) => Math.log2(lr / Math.min(...sweep.lrs));
+  const bands = arms.map((arm) => ({ arm, points: sweep.table.filter((r) => r.arm === arm && Number.isFinite(r.mean)).map((r) => ({ step: x(r.lr), mean: r.mean, lo: r.mean - (r.sd ?? 0), hi: r.mean + (r.sd ?? 0) })) }));
+  return `<h2>Learning-rate sweep</h2>
+<p>Every arm trained at each peak rate for ${sweep.steps} steps × ${sweep.seeds} seed${sweep.seeds === 1 ? '' : 's'} (${esc(sweep.schedule)} schedule); the held-out loss over every trained position at the end, mean ± sd over seeds. Each arm's main run uses its rate in bold (best against best).</p>
+<table class="num"><tr><th>arm</th>${sweep.lrs.map((lr) => `<th>LR ${lr}</th>`).join('')}</tr>
+${arms.map((arm) => `<tr><td>${esc(arm)}</td>${sweep.lrs.map((lr) => cell(arm, lr)).join('')}</tr>`).join('\n')}</table>
+${lineChart('Held-out loss after the sweep budget vs learning rate', 'nats per token', bands, { xLabel: `log₂(LR ÷ ${Math.min(...sweep.lrs)})` })}`;
 }
 
 export function reportHtml(report: Report, records: MetricRecord[], extraSections: string[] = []): string {

@@ -11,7 +11,7 @@ import { compositeOnWhite, DeviceImages } from '../data/images';
 import type { GPT } from '../nn/gpt';
 import { Rng } from '../nn/init';
 import type { VQVAE } from '../nn/vqvae';
-import type { BPETokenizer } from '../tokenize/bpe';
+import type { TextTokenizer } from '../tokenize/hf';
 import { alignImageRows, DEFAULT_ALIGN } from './alignment';
 import type { ExperimentConfig } from './config';
 import { encodeImages, type ExperimentData, type Split } from './data';
@@ -90,7 +90,7 @@ export interface Prepared {
 }
 
 /** Encode the images with the VQ tokenizer, the captions and English texts with the LM's tokenizer. */
-export async function prepareExperiment(cfg: ExperimentConfig, images: ImageSplits, lm: GPT, tokenizer: BPETokenizer, vq: VQVAE, readData: DataReader, log: (s: string) => void = () => {}): Promise<Prepared> {
+export async function prepareExperiment(cfg: ExperimentConfig, images: ImageSplits, lm: GPT, tokenizer: TextTokenizer, vq: VQVAE, readData: DataReader, log: (s: string) => void = () => {}): Promise<Prepared> {
   if (images.size !== vq.config.imageSize) throw new Error(`${images.name}: images are ${images.size}×${images.size} but the VQ tokenizer takes ${vq.config.imageSize}×${vq.config.imageSize}`);
   const encode = async (pixels: Float32Array, n: number) => {
     const imgs = new DeviceImages(pixels, n, images.size);

@@ -1,5 +1,5 @@
 /**
- * The replication report (report.json): the three effects of paper.md judged by verdict.ts's rules from the metric
+ * The replication report (report.json): the three effects of docs/paper.md judged by verdict.ts's rules from the metric
  * records alone — curves read at equal token budgets (curves.ts) — the same rules on the other arms the run has, the
  * quality of generated images with intervals, and plain notes on what the report had to work around (runs stopped
  * early, files recorded before a metric existed). Reading and writing metrics.csv is metrics-csv.ts's job.

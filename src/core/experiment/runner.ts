@@ -76,7 +76,7 @@ export interface RunnerHooks {
   log?: (line: string) => void;
 }
 
-/** Masked sums from one forward pass: [loss, text, image] means and the token count trained on. */
+/** The masked means of one forward pass's per-position NLL: the training loss, and its text and image parts. */
 function stepLosses(model: GPT, ids: tf.Tensor2D, masks: { loss: tf.Tensor; text: tf.Tensor; image: tf.Tensor }) {
   const nll = model.nll(ids);
   return { loss: maskedMean(nll, masks.loss), text: maskedMean(nll, masks.text), image: maskedMean(nll, masks.image) };

@@ -1,5 +1,5 @@
 /**
- * The verdict on each effect of paper.md's table. The rules are fixed here, before any run, and read only per-seed
+ * The verdict on each effect of docs/paper.md's table. The rules are fixed here, before any run, and read only per-seed
  * numbers paired over seeds (stats.ts) at equal token budgets (curves.ts). m is the equivalence margin declared in
  * the config (`margin`, nats per token; default DEFAULT_MARGIN below); α = 0.05; "90% CI" is the t-interval whose
  * bounds are the two one-sided 95% bounds. Fewer than two seeds give no interval, so every verdict is inconclusive.

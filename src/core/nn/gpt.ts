@@ -1,6 +1,7 @@
 /**
  * GPT: a GPT-2-style decoder-only transformer in tfjs (pre-LayerNorm blocks, learned positions, causal multi-head
- * attention, GELU tanh form, tied or untied head). References: Radford et al. 2019 (GPT-2); nanoGPT `model.py`.
+ * attention, GELU tanh form by default, tied or untied head; the GPT2Config options that change the math — MLP width,
+ * activation, attention scaling — are config fields). References: Radford et al. 2019 (GPT-2); nanoGPT `model.py`.
  *
  * Parameters are held under their Hugging Face `GPT2LMHeadModel` names (Conv1D weights in [in, out] layout), so a
  * checkpoint maps onto the model one tensor at a time (see checkpoint/gpt2.ts). The forward pass returns
@@ -8,7 +9,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Rng, deriveSeed, normalArray } from './init';
-import { crossEntropy, embedding, gelu, layerNorm, linear, matMulBT } from './ops';
+import { activate, isActivation, ACTIVATIONS, type Activation } from './activations';
+import { crossEntropy, embedding, layerNorm, linear, matMulBT } from './ops';
 import { cachedAttention, causalMask, causalSelfAttention, type LayerKV } from './attention';
 import { sampleToken, type SampleOptions } from './sampling';
 
@@ -29,6 +31,26 @@ export interface GPTConfig {
   tieEmbeddings: boolean;
   /** Std of the normal initialisation of weights and embeddings (GPT-2: 0.02); residual projections get std/√(2·nLayer). */
   initStd: number;
+  /** Width of each MLP's hidden layer (GPT2Config `n_inner`); absent: 4·nEmbd. */
+  nInner?: number;
+  /** The MLP's activation (GPT2Config `activation_function`, see activations.ts); absent: 'gelu_new' (GELU, tanh form). */
+  activation?: Activation;
+  /** Divide attention scores by √(head size) (GPT2Config `scale_attn_weights`); absent: true. */
+  scaleAttnWeights?: boolean;
+  /** Also divide layer i's attention scores by i + 1, counting from 0 (GPT2Config `scale_attn_by_inverse_layer_idx`); absent: false. */
+  scaleAttnByInverseLayerIdx?: boolean;
+}
+
+/** The MLP hidden width of a config: `nInner`, else 4·nEmbd (as GPT2Block). */
+export function mlpWidth(c: GPTConfig): number {
+  return c.nInner ?? 4 * c.nEmbd;
+}
+
+/** The factor multiplying layer `layer`'s (0-based) attention scores q·kᵀ: 1/√(head size) unless scaleAttnWeights is false, then ÷ (layer + 1) with scaleAttnByInverseLayerIdx (as GPT2Attention). */
+export function attentionScale(c: GPTConfig, layer: number): number {
+  let s = c.scaleAttnWeights === false ? 1 : 1 / Math.sqrt(c.nEmbd / c.nHead);
+  if (c.scaleAttnByInverseLayerIdx) s /= layer + 1;
+  return s;
 }
 
 export const DEFAULT_GPT_CONFIG: GPTConfig = {
@@ -51,6 +73,7 @@ export interface ParamSpec {
 /** The parameter list of a config, in Hugging Face order and naming. */
 export function gptParamSpecs(c: GPTConfig): ParamSpec[] {
   const d = c.nEmbd;
+  const f = mlpWidth(c);
   const specs: ParamSpec[] = [
     { name: 'transformer.wte.weight', shape: [c.vocabSize, d], init: 'normal' },
     { name: 'transformer.wpe.weight', shape: [c.nPositions, d], init: 'normal' },
@@ -66,9 +89,9 @@ export function gptParamSpecs(c: GPTConfig): ParamSpec[] {
       { name: p + 'attn.c_proj.bias', shape: [d], init: 'zeros' },
       { name: p + 'ln_2.weight', shape: [d], init: 'ones' },
       { name: p + 'ln_2.bias', shape: [d], init: 'zeros' },
-      { name: p + 'mlp.c_fc.weight', shape: [d, 4 * d], init: 'normal' },
-      { name: p + 'mlp.c_fc.bias', shape: [4 * d], init: 'zeros' },
-      { name: p + 'mlp.c_proj.weight', shape: [4 * d, d], init: 'normal-residual' },
+      { name: p + 'mlp.c_fc.weight', shape: [d, f], init: 'normal' },
+      { name: p + 'mlp.c_fc.bias', shape: [f], init: 'zeros' },
+      { name: p + 'mlp.c_proj.weight', shape: [f, d], init: 'normal-residual' },
       { name: p + 'mlp.c_proj.bias', shape: [d], init: 'zeros' },
     );
   }
@@ -87,6 +110,8 @@ export function validateGPTConfig(c: GPTConfig): void {
   if (c.nEmbd % c.nHead !== 0) throw new Error(`GPT config: nEmbd (${c.nEmbd}) must be divisible by nHead (${c.nHead})`);
   if (!(c.layerNormEps > 0)) throw new Error(`GPT config: layerNormEps must be > 0, got ${c.layerNormEps}`);
   if (!(c.initStd > 0)) throw new Error(`GPT config: initStd must be > 0, got ${c.initStd}`);
+  if (c.nInner !== undefined && (!Number.isInteger(c.nInner) || c.nInner <= 0)) throw new Error(`GPT config: nInner must be a positive integer, got ${String(c.nInner)}`);
+  if (c.activation !== undefined && !isActivation(c.activation)) throw new Error(`GPT config: activation ${JSON.stringify(c.activation)} is not one of ${ACTIVATIONS.join(', ')}`);
 }
 
 /** Per-layer keys and values of the ids generated so far, and how many ids that is. */
@@ -162,7 +187,7 @@ export class GPT {
     const H = this.config.nHead;
     const p = `transformer.h.${i}.attn`;
     const qkv = this.linear(tf.reshape(x, [B * T, d]), p + '.c_attn') as tf.Tensor2D; // (B·T, 3d)
-    const scale = 1 / Math.sqrt(d / H);
+    const scale = attentionScale(this.config, i);
     let y: tf.Tensor2D; // (B·T, d)
     if (cache) {
       const past = cache.layers[i] ?? null;
@@ -177,7 +202,7 @@ export class GPT {
   private mlp(x: tf.Tensor3D, i: number): tf.Tensor3D {
     const [B, T, d] = x.shape;
     const p = `transformer.h.${i}.mlp`;
-    const h = gelu(this.linear(tf.reshape(x, [B * T, d]), p + '.c_fc'));
+    const h = activate(this.linear(tf.reshape(x, [B * T, d]), p + '.c_fc'), this.config.activation ?? 'gelu_new');
     return tf.reshape(this.linear(h, p + '.c_proj'), [B, T, d]) as tf.Tensor3D;
   }
 

@@ -31,7 +31,7 @@ function plainMatMul(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
 
 /**
  * Matrix product a·b (rank 2, or batched with equal leading dims) whose gradient uses explicit transposes
- * instead of matMul's transpose flags: on the wasm backend the flagged matMul is 3–41× slower (design.md §10),
+ * instead of matMul's transpose flags: on the wasm backend the flagged matMul is 3–41× slower (docs/tfjs-notes.md),
  * and tfjs's built-in matMul gradient uses the flags.
  */
 export const mm = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
@@ -187,7 +187,7 @@ export function maskedMean(values: tf.Tensor, mask: tf.Tensor): tf.Scalar {
   });
 }
 
-/** Sum a list of tensors pairwise. Never tf.addN: on WebGPU it returns wrong numbers with ≥ 8 inputs (design.md §10). */
+/** Sum a list of tensors pairwise. Never tf.addN: on WebGPU it returns wrong numbers with ≥ 8 inputs (docs/tfjs-notes.md). */
 export function sumPairwise(xs: tf.Tensor[]): tf.Tensor {
   if (xs.length === 0) throw new Error('sumPairwise: empty list');
   let level = xs;

@@ -16,7 +16,7 @@ export interface AdamWConfig {
   beta1: number;
   /** Second-moment decay. */
   beta2: number;
-  /** Added to √v̂. Always explicit: WebGL's tfjs default is 1e-4 (design.md §10). */
+  /** Added to √v̂. Always explicit: WebGL's tfjs default is 1e-4 (docs/tfjs-notes.md). */
   eps: number;
   /** Decoupled weight decay, applied only to the decay group. */
   weightDecay: number;

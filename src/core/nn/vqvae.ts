@@ -7,8 +7,9 @@
  * loss = ‖x̂ − x‖² (mean) + ‖sg(z) − e‖² (mean; codebook) + β·‖z − sg(e)‖² (mean; commitment),
  * with the straight-through estimator z + sg(e − z). Options: EMA codebook updates instead of the codebook term
  * (Razavi et al. 2019), k-means initialisation from the first encoder outputs, and dead-code restart (codes unused
- * for N steps are re-seeded from recent encoder outputs). Convolutions are im2col matmuls (conv.ts), so the model
- * trains on cpu, wasm and webgpu alike.
+ * for N steps are re-seeded from recent encoder outputs). The 3×3 convolutions are tf.conv2d with a gradient made of
+ * two more tf.conv2d calls (conv.ts: wasm has no Conv2DBackpropFilter kernel), so the model trains on cpu, wasm and
+ * webgpu alike.
  */
 import * as tf from '@tensorflow/tfjs';
 import { Rng, deriveSeed, normalArray } from './init';

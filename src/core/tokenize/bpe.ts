@@ -1,12 +1,15 @@
 /**
- * Byte-level BPE (Radford et al. 2019, GPT-2; Sennrich et al. 2016): train on a corpus, encode, decode, and read or
- * write the Hugging Face `tokenizer.json` (model type BPE, ByteLevel pre-tokenizer) — the contract of design.md §3.
- * GPT-2's own files load too (`tokenizer.json`, or `vocab.json` + `merges.txt`).
+ * Byte-level BPE (Radford et al. 2019, GPT-2; Sennrich et al. 2016) as the project trains it (train-bpe.ts): the
+ * vocabulary, merges and special tokens, written as a Hugging Face `tokenizer.json` (model type BPE, ByteLevel
+ * pre-tokenizer) — the contract of docs/architecture.md §3. Checkpoints' tokenizer files are read by hf.ts
+ * (`@huggingface/tokenizers`); this class's own encoder is the trainer's, and tests check it gives the same ids.
  *
  * Text is split with GPT-2's regex, each piece is turned into bytes and each byte into a printable character
  * (GPT-2's bytes_to_unicode), then merges are applied lowest rank first. Ids of our own tokenizers: 0–255 the bytes,
  * then merges in order, then the special tokens.
  */
+
+import type { TextTokenizer } from './hf';
 
 export const SPECIAL_TOKENS = ['<|bos|>', '<|boi|>', '<|eoi|>', '<|pad|>'] as const;
 export type SpecialToken = (typeof SPECIAL_TOKENS)[number];
@@ -43,14 +46,7 @@ export function toByteChars(piece: string): string {
   return s;
 }
 
-export class TokenizerError extends Error {
-  constructor(file: string, message: string) {
-    super(`${file}: ${message}`);
-    this.name = 'TokenizerError';
-  }
-}
-
-export class BPETokenizer {
+export class BPETokenizer implements TextTokenizer {
   /** Token (in byte characters, or a special token's text) → id. */
   readonly vocab: Map<string, number>;
   readonly idToToken: string[];
@@ -72,6 +68,11 @@ export class BPETokenizer {
     merges.forEach(([a, b], i) => this.rank.set(a + ' ' + b, i));
     const specials = [...special.keys()].sort((a, b) => b.length - a.length).map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
     this.specialSplit = specials.length ? new RegExp(`(${specials.join('|')})`) : null;
+  }
+
+  /** Whether a vocabulary has a token for each of the 256 bytes (then every text encodes). */
+  static coversAllBytes(vocab: ReadonlyMap<string, number>): boolean {
+    return BYTE_TO_CHAR.every((c) => vocab.has(c));
   }
 
   /** Number of ids (largest id + 1). */
@@ -175,75 +176,4 @@ export class BPETokenizer {
     };
     return JSON.stringify(json);
   }
-
-  /** Read a Hugging Face tokenizer.json holding a byte-level BPE; refuses anything else with the reason. */
-  static fromTokenizerJson(text: string, file = 'tokenizer.json'): BPETokenizer {
-    let j: Record<string, unknown>;
-    try {
-      j = JSON.parse(text) as Record<string, unknown>;
-    } catch (e) {
-      throw new TokenizerError(file, `is not valid JSON (${(e as Error).message})`);
-    }
-    const model = j?.model as Record<string, unknown> | undefined;
-    if (!model || (model.type !== undefined && model.type !== 'BPE')) throw new TokenizerError(file, `model type ${JSON.stringify(model?.type)} is not supported; only byte-level BPE tokenizers load`);
-    const pre = JSON.stringify(j.pre_tokenizer ?? null);
-    if (!pre.includes('"ByteLevel"')) throw new TokenizerError(file, 'pre_tokenizer is not ByteLevel; only byte-level BPE (GPT-2 style) tokenizers load');
-    const vocab = parseVocab(model.vocab, file);
-    const merges = parseMerges(model.merges, vocab, file);
-    const special = new Map<string, number>();
-    const added = Array.isArray(j.added_tokens) ? (j.added_tokens as { id: unknown; content: unknown }[]) : [];
-    added.forEach((t, i) => {
-      if (typeof t.content !== 'string' || !Number.isInteger(t.id)) throw new TokenizerError(file, `added_tokens[${i}] needs a string "content" and an integer "id"`);
-      special.set(t.content, t.id as number);
-      vocab.delete(t.content);
-    });
-    return new BPETokenizer(vocab, merges, special);
-  }
-
-  /** Read GPT-2's `vocab.json` + `merges.txt` pair. `<|endoftext|>` becomes a special token. */
-  static fromVocabMerges(vocabJson: string, mergesTxt: string, files = { vocab: 'vocab.json', merges: 'merges.txt' }): BPETokenizer {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(vocabJson);
-    } catch (e) {
-      throw new TokenizerError(files.vocab, `is not valid JSON (${(e as Error).message})`);
-    }
-    const vocab = parseVocab(raw, files.vocab);
-    const lines = mergesTxt.split('\n').filter((l, i) => l.trim() !== '' && !(i === 0 && l.startsWith('#version')));
-    const merges = parseMerges(lines, vocab, files.merges);
-    const special = new Map<string, number>();
-    for (const tok of ['<|endoftext|>', ...SPECIAL_TOKENS]) {
-      const id = vocab.get(tok);
-      if (id !== undefined) {
-        special.set(tok, id);
-        vocab.delete(tok);
-      }
-    }
-    return new BPETokenizer(vocab, merges, special);
-  }
-}
-
-function parseVocab(raw: unknown, file: string): Map<string, number> {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new TokenizerError(file, 'vocab must be an object of token → id');
-  const vocab = new Map<string, number>();
-  for (const [tok, id] of Object.entries(raw)) {
-    if (!Number.isInteger(id) || (id as number) < 0) throw new TokenizerError(file, `vocab entry ${JSON.stringify(tok)} has id ${JSON.stringify(id)}; ids must be non-negative integers`);
-    vocab.set(tok, id as number);
-  }
-  return vocab;
-}
-
-function parseMerges(raw: unknown, vocab: Map<string, number>, file: string): [string, string][] {
-  if (!Array.isArray(raw)) throw new TokenizerError(file, 'merges must be a list');
-  return raw.map((m, i) => {
-    let pair: unknown[];
-    if (typeof m === 'string') {
-      const sp = m.indexOf(' ', 1);
-      pair = sp < 0 ? [m] : [m.slice(0, sp), m.slice(sp + 1)];
-    } else pair = Array.isArray(m) ? m : [];
-    if (pair.length !== 2 || typeof pair[0] !== 'string' || typeof pair[1] !== 'string') throw new TokenizerError(file, `merge ${i + 1} (${JSON.stringify(m)}) is not a pair of tokens`);
-    const [a, b] = pair as [string, string];
-    for (const t of [a, b, a + b]) if (!vocab.has(t)) throw new TokenizerError(file, `merge ${i + 1} (${a} ${b}) uses ${JSON.stringify(t)}, which is not in the vocab`);
-    return [a, b];
-  });
 }

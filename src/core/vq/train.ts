@@ -1,6 +1,7 @@
 /**
  * Training and evaluating the VQ-VAE: seeded batches gathered on the device, AdamW, k-means codebook
- * initialisation, dead-code restarts, and the metrics of design.md §3 (recon MSE, PSNR, code usage, perplexity).
+ * initialisation, dead-code restarts, and the metrics of docs/architecture.md §3 (recon MSE, PSNR, code usage,
+ * perplexity).
  */
 import * as tf from '@tensorflow/tfjs';
 import { batchOrder } from '../data/corpus';
