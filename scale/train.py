@@ -156,7 +156,7 @@ class Trainer:
             # A read-back step: NaN is caught (and named) here, before any evaluation or checkpoint.
             loss, text, image = (self.reduce(sums.detach().double()) / torch.tensor([max(c, 1.0) for c in counts], dtype=torch.float64, device=acc.device)).tolist()
             norm = float(norm)
-            found = int(self.reduce(first_bad.clone()).item()) if self.world > 1 else int(first_bad.item())
+            found = int(acc.gather(first_bad[None]).max().item())  # the gradient norm is global: every process agrees
             if found > 0:
                 msg = f"arm {arm.name}, seed {seed}: the loss or gradient became NaN/Inf at step {found}; the run stopped and keeps its last good checkpoint"
                 self.stopped.append(msg)
@@ -250,6 +250,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"train.py: the export names metrics this trainer does not compute ({', '.join(missing)}); update scale/ to this version of the project", file=sys.stderr)
         return 2
     cfg = dict(ex.config)
+    rows = min(cfg["batchSize"], ex.train_ids.shape[0])
+    if rows < acc.num_processes:
+        print(f"train.py: {acc.num_processes} processes for batches of {rows} sequences: each process needs a row; export with --batch {acc.num_processes} or more", file=sys.stderr)
+        return 2
     if acc.is_main_process:
         os.makedirs(a.out, exist_ok=True)
     acc.wait_for_everyone()
