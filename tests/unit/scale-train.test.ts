@@ -130,6 +130,7 @@ describe('scale/train.py against npm run replicate on the same export', () => {
     const html = await readFile(join(out.scale, 'report.html'), 'utf8');
     expect(html).toMatch(/<svg/);
     expect(html).toMatch(/Image-token loss by position/);
+    expect(html).toMatch(/Learning-rate sweep/); // the cluster run's own sweep, from report.json meta.sweep
   });
 
   it('saves checkpoints that load here and sample images', async (ctx) => {
