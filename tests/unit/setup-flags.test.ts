@@ -31,8 +31,8 @@ describe('setup flags', () => {
   it.each([
     [{ preset: 'nope' }, /--preset must be one of smoke, cpu/],
     [{ preset: 'cpu', arms: 'pretrained,scratchy' }, /--arms: unknown arm "scratchy"/],
-    [{ preset: 'cpu', arms: 'pretrained,scratch-frozen' }, /no arm has its twin/],
-    [{ preset: 'cpu', arms: 'pretrained-mix,pretrained-frozen,scratch-frozen' }, /pretrained-mix is compared with pretrained/],
+    [{ preset: 'cpu', arms: 'pretrained,scratch-frozen' }, /the report compares pretrained with scratch: add scratch/],
+    [{ preset: 'cpu', arms: 'pretrained-mix,pretrained-frozen,scratch-frozen' }, /add pretrained and scratch/],
     [{ preset: 'cpu', steps: '10', tokens: '9' }, /--steps or --tokens, not both/],
     [{ preset: 'cpu', lr: 'NaN' }, /--lr must be a positive number, got NaN/],
     [{ preset: 'cpu', lr: 'pretrained:0.1' }, /--lr must be a positive number|is not arm=rate/],
@@ -50,7 +50,8 @@ describe('setup flags', () => {
 
   it('knows which arm sets make a report', () => {
     expect(armsProblem(['pretrained', 'scratch'])).toBeNull();
-    expect(armsProblem(['image-only-pretrained', 'image-only-scratch', 'pretrained-frozen'])).toBeNull();
+    expect(armsProblem(['pretrained', 'scratch', 'image-only-pretrained', 'pretrained-mix'])).toBeNull();
+    expect(armsProblem(['image-only-pretrained', 'image-only-scratch'])).toMatch(/add pretrained and scratch/);
     expect(armsProblem([])).toMatch(/no arms/);
   });
 });

@@ -39,11 +39,14 @@ export const ARM_PAIRS: readonly (readonly [ArmName, ArmName])[] = [
   ['image-only-pretrained', 'image-only-scratch'],
 ];
 
-/** Why a set of arms cannot make a report (null when it can): it needs a twin pair; pretrained-mix needs pretrained. */
+/**
+ * Why a set of arms cannot make a report (null when it can): the three effects compare pretrained with scratch, so
+ * both are required; the other arms are compared in pairs beside them (ARM_PAIRS) and pretrained-mix with pretrained.
+ */
 export function armsProblem(arms: readonly ArmName[]): string | null {
   if (arms.length === 0) return 'no arms chosen';
-  if (!ARM_PAIRS.some(([a, b]) => arms.includes(a) && arms.includes(b))) return `no arm has its twin: choose a pre-trained arm together with its from-scratch twin (${ARM_PAIRS.map((p) => p.join(' + ')).join(', or ')})`;
-  if (arms.includes('pretrained-mix') && !arms.includes('pretrained')) return 'pretrained-mix is compared with pretrained (does mixing in English stop the forgetting?): add pretrained';
+  const missing = (['pretrained', 'scratch'] as const).filter((a) => !arms.includes(a));
+  if (missing.length) return `the report compares pretrained with scratch: add ${missing.join(' and ')} (the other arms are compared beside them)`;
   return null;
 }
 
