@@ -1,10 +1,41 @@
 // Samples panel: at every evaluation each arm (seed 0) draws the first held-out captions as images next to the real
-// ones; type your own caption to see what each arm makes of it.
+// ones; before any run here, the recorded run's samples (from its sections.html); type your own caption to see what
+// each arm makes of it.
 import { useState } from 'react';
 import type { SampleSet } from '../../worker/protocol';
 import { useController } from '../controller-context';
 import { PictureView } from '../components/PictureView';
+import type { RecordedSamples } from '../recorded-samples';
 import { useAppStore } from '../store';
+
+function RecordedGrid({ samples }: { samples: RecordedSamples }) {
+  return (
+    <table className="samples recorded-samples" data-testid="samples-recorded">
+      <thead>
+        <tr>
+          <th />
+          {samples.captions.map((c, i) => (
+            <th key={i} className="small">
+              {c}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {samples.rows.map((r) => (
+          <tr key={r.name}>
+            <th className="small">{r.name}</th>
+            {r.urls.map((u, i) => (
+              <td key={i}>
+                <img src={u} alt={`${r.name}: ${samples.captions[i]}`} title={`${r.name}: ${samples.captions[i]}`} />
+              </td>
+            ))}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
 
 function SampleGrid({ set, testId }: { set: SampleSet; testId: string }) {
   return (
@@ -38,6 +69,7 @@ function SampleGrid({ set, testId }: { set: SampleSet; testId: string }) {
 export function SamplesPanel() {
   const c = useController();
   const run = useAppStore((s) => s.run);
+  const recorded = useAppStore((s) => s.recorded);
   const [caption, setCaption] = useState('red heart');
   const [temperature, setTemperature] = useState(1);
   const [busy, setBusy] = useState(false);
@@ -51,9 +83,18 @@ export function SamplesPanel() {
           Each arm continues <code>caption &lt;|boi|&gt;</code> with 64 image tokens (sampled at temperature 1, image tokens only) and the tokenizer's decoder draws them. Refreshed at every
           evaluation.
         </p>
-        {run.live ? <SampleGrid set={run.live} testId="samples-live" /> : <p className="muted">Start the experiment: samples appear at its first evaluation.</p>}
-        {run.live && <p className="muted small">From step {run.live.step}. Early on both arms draw colour noise; shapes and colours that match the caption come later.</p>}
+        {run.live ? <SampleGrid set={run.live} testId="samples-live" /> : <p className="muted">Your run's samples appear here at its first evaluation.</p>}
+        {run.live && <p className="muted small">Your run, from step {run.live.step}. Early on both arms draw colour noise; shapes and colours that match the caption come later.</p>}
       </div>
+      {recorded?.samples && (
+        <div className="card">
+          <h2>The recorded run's samples</h2>
+          <p className="muted small">
+            The {recorded.label} at its end (seed 0, temperature 1): held-out captions, the real image, then what each arm drew.
+          </p>
+          <RecordedGrid samples={recorded.samples} />
+        </div>
+      )}
       <div className="card">
         <h2>Your own caption</h2>
         <form
