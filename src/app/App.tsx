@@ -119,7 +119,7 @@ export function App({ controller }: { controller: Controller }) {
           {panel === 'analysis' && <AnalysisPanel />}
           {panel === 'report' && <ReportPanel />}
         </main>
-        <SelfTest onRun={() => void controller.selfTest()} onLoseDevice={() => void controller.loseDevice()} />
+        <SelfTest onRun={() => void controller.selfTest()} onLoseDevice={() => void controller.loseDevice()} onInjectNaN={controller.injectNaN} />
         <Tour />
         <footer className="muted small">
           MIT licensed. Emoji graphics: Twemoji by Twitter, Inc. and other contributors, <a href="https://creativecommons.org/licenses/by/4.0/">CC-BY 4.0</a>; Noto Emoji by Google, Apache-2.0.

@@ -203,15 +203,12 @@ export class Controller {
 
   /**
    * A dropped zip (or a picked folder, zipped in the page) becomes the dataset — only when it has usable images:
-   * otherwise the current dataset stays and the refusal is thrown (shown once, where it was dropped).
+   * otherwise the current dataset stays (nothing of the refused drop is kept) and the refusal is thrown.
    */
   async loadByod(name: string, zip: Uint8Array, level: CaptionLevel) {
     const summary = (await this.client.send<'data'>({ type: 'load-data', dataset: { kind: 'byod', name, zip }, level, preview: 48 })).summary;
-    if (summary.refused || summary.images === 0) {
-      const still = store().dataset;
-      const current = still.kind === 'emoji' ? (still.style === 'twemoji' ? 'Twemoji' : 'Noto Emoji') : `your ${still.name}`;
-      throw new Error(`${name}: ${summary.refused ?? 'no usable image'}${summary.problems.length ? ` (${summary.problems.length} problem${summary.problems.length === 1 ? '' : 's'}: ${summary.problems.slice(0, 3).map((p) => `${p.file}${p.row !== undefined ? `, row ${p.row}` : ''}: ${p.message}`).join('; ')})` : ''}. The dataset is still ${current}.`);
-    }
+    if (summary.refused || summary.images === 0)
+      throw new Error(`${name}: ${summary.refused ?? 'no usable image'}${summary.problems.length ? ` (${summary.problems.length} problem${summary.problems.length === 1 ? '' : 's'}: ${summary.problems.slice(0, 3).map((p) => `${p.file}${p.row !== undefined ? `, row ${p.row}` : ''}: ${p.message}`).join('; ')})` : ''}.`);
     this.datasetZip = zip;
     store().setDataset({ kind: 'byod', name });
     return summary;

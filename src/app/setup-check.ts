@@ -29,7 +29,7 @@ export const FIELDS: FieldSpec[] = [
   { field: 'mixShare', label: 'English share (mix arm)', min: 0, max: 0.9, integer: false, help: 'share of each pretrained-mix batch that is Austen text' },
 ];
 
-const show = (x: number) => (Math.abs(x) < 1e-3 && x !== 0 ? x.toExponential() : String(x));
+const show = (x: number) => String(x);
 
 /** A typed value, committed: the number, or why it is refused (the field keeps `current`). */
 export function parseField(raw: string, f: FieldSpec, current: number): { ok: true; value: number } | { ok: false; message: string } {

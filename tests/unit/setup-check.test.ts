@@ -20,7 +20,7 @@ describe('number fields', () => {
   });
   it('refuse the rest with the field, the value, the range and what was kept', () => {
     expect(parseField('12', field('seeds'), 1)).toEqual({ ok: false, message: 'Seeds: 12 is above the largest allowed, 10 (kept 1)' });
-    expect(parseField('', field('lr'), 0.002)).toEqual({ ok: false, message: 'Learning rate is empty: type a number from 1e-6 to 1 (kept 0.002)' });
+    expect(parseField('', field('lr'), 0.002)).toEqual({ ok: false, message: 'Learning rate is empty: type a number from 0.000001 to 1 (kept 0.002)' });
     expect(parseField('2.5', field('batchSize'), 32)).toEqual({ ok: false, message: 'Batch: 2.5 is not a whole number; type an integer from 1 to 512 (kept 32)' });
     expect(parseField('abc', field('steps'), 600)).toEqual({ ok: false, message: 'Steps: “abc” is not a number; type an integer from 1 to 100000 (kept 600)' });
     expect(parseField('0', field('evalEvery'), 30)).toEqual({ ok: false, message: 'Evaluate every: 0 is below the smallest allowed, 1 (kept 30)' });

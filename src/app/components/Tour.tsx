@@ -67,7 +67,7 @@ export function place(target: DOMRect, box: { width: number; height: number }, v
   const left = Math.max(gap, Math.min(target.left, vw - box.width - gap));
   if (vh - target.bottom - gap >= box.height + gap) return { position: 'fixed', top: target.bottom + gap, left };
   if (target.top - topLimit >= box.height + gap) return { position: 'fixed', top: target.top - gap - box.height, left };
-  return { position: 'absolute', top: scrollY + target.top - gap - box.height, left };
+  return { position: 'absolute', top: Math.max(scrollY, scrollY + target.top - gap - box.height), left };
 }
 
 export function Tour() {
@@ -97,6 +97,25 @@ export function Tour() {
       const box = ref.current?.getBoundingClientRect();
       return { width: box?.width ?? 400, height: box?.height ?? 240 };
     };
+    const started = performance.now();
+    /** Scroll the target into place (under the strip; leaving room for the box), then place the box. */
+    const scrollAndPlace = (target: Element) => {
+      const box = measure();
+      const vh = window.innerHeight;
+      const vw = document.documentElement.clientWidth;
+      const limit = stripHeight() + 8;
+      const r0 = target.getBoundingClientRect();
+      const beside = vw - r0.right >= box.width + 24 || r0.left >= box.width + 24;
+      const together = r0.height + box.height + 36 <= vh - limit;
+      // The target under the strip (beside, or with the box under it), else the box above the target at the top.
+      const want = beside ? limit + 4 : together ? Math.max(limit + 4, (vh - limit - r0.height - box.height - 12) / 2 + limit) : limit + box.height + 20;
+      window.scrollTo({ top: Math.max(0, window.scrollY + r0.top - want), behavior: 'instant' as ScrollBehavior });
+      placeNow(target);
+    };
+    const placeNow = (target: Element) => {
+      cancelAnimationFrame(frame);
+      frame = requestAnimationFrame(() => setPos(place(target.getBoundingClientRect(), measure(), document.documentElement.clientWidth, window.innerHeight, stripHeight() + 8, window.scrollY)));
+    };
     const settle = () => {
       el = document.querySelector(t.target);
       if (!el && tries++ < 120) {
@@ -104,25 +123,13 @@ export function Tour() {
         return;
       }
       if (!el) return;
-      el.classList.add('tour-target');
-      const box = measure();
-      const vw = document.documentElement.clientWidth;
-      const vh = window.innerHeight;
-      const limit = stripHeight() + 8;
-      const r0 = el.getBoundingClientRect();
-      const beside = vw - r0.right >= box.width + 24 || r0.left >= box.width + 24;
-      const together = r0.height + box.height + 36 <= vh - limit;
-      // Scroll: the target under the strip (beside, or with the box under it), else the box above the target at the top.
-      const want = beside ? limit + 4 : together ? Math.max(limit + 4, (vh - limit - r0.height - box.height - 12) / 2 + limit) : limit + box.height + 20;
-      window.scrollTo({ top: Math.max(0, window.scrollY + r0.top - want), behavior: 'instant' as ScrollBehavior });
-      const again = () => {
-        cancelAnimationFrame(frame);
-        frame = requestAnimationFrame(() => setPos(place(el!.getBoundingClientRect(), measure(), document.documentElement.clientWidth, window.innerHeight, stripHeight() + 8, window.scrollY)));
-      };
-      again();
-      // What loads late (an image above or in the target, a chart filling in) moves the box again.
-      observer = new ResizeObserver(again);
-      observer.observe(el);
+      const target = el;
+      target.classList.add('tour-target');
+      scrollAndPlace(target);
+      // What loads late (an image above or in the target, a chart filling in) moves things: in the step's first
+      // seconds the target is scrolled into place again; later (the user may be scrolling) only the box follows.
+      observer = new ResizeObserver(() => (performance.now() - started < 3000 ? scrollAndPlace(target) : placeNow(target)));
+      observer.observe(target);
       observer.observe(document.body);
     };
     frame = requestAnimationFrame(settle);
