@@ -315,9 +315,10 @@ export class ExperimentSession {
     await this.saves.idle();
     const lines = stops.map((r) => {
       const saved = this.savedStep.get(key(r));
-      return `${r.stopped}. ${saved ? `Its last good checkpoint (step ${saved}) is kept.` : 'It had no checkpoint yet: resuming starts it over.'}`;
+      // The runner's sentence up to its own note on checkpoints, which this one replaces with the step.
+      return `${(r.stopped ?? '').split(';')[0]}. ${saved ? `Its last good checkpoint (step ${saved}) is kept.` : 'It had no checkpoint yet: resuming starts it over.'}`;
     });
-    this.status('failed', `${lines.join(' ')} Resume continues every run from its last checkpoint.`);
+    this.status('failed', `${lines.join(' ')} Training stopped; Resume continues every run from its last checkpoint.`);
   }
 
   play(): void {
