@@ -31,6 +31,8 @@ export class Controller {
   private lmFiles: [string, Uint8Array][] | null = null;
   private wakeLock: WakeLockSentinel | null = null;
   private ready: Promise<void>;
+  /** The shipped LM's shape, read once the backend is up (other device work — the self-test — waits for it). */
+  private lmRead: Promise<unknown> = Promise.resolve();
   private restoring = false;
 
   constructor(requested: string | null) {
@@ -54,7 +56,7 @@ export class Controller {
       throw err;
     }
     // The shipped LM's shape, for the setup's checks (context, memory).
-    if (store().lm.kind === 'shipped') this.client.send<'lm'>({ type: 'lm-info', lm: { kind: 'shipped' } }).then((r) => store().lm.kind === 'shipped' && store().setLmInfo(r.info), () => undefined);
+    if (store().lm.kind === 'shipped') this.lmRead = this.client.send<'lm'>({ type: 'lm-info', lm: { kind: 'shipped' } }).then((r) => store().lm.kind === 'shipped' && store().setLmInfo(r.info), () => undefined);
   }
 
   /** Put back the run saved in IndexedDB (after a reload); a failure to read it is said, not taken for "no saved run". */
@@ -172,6 +174,7 @@ export class Controller {
 
   async selfTest(): Promise<void> {
     await this.ready;
+    await this.lmRead; // its tensors must be freed before the self-test counts them
     store().selfTestStarted();
     try {
       store().selfTestDone((await this.client.send<'self-test'>({ type: 'self-test', steps: 5, seed: 0 })).result);

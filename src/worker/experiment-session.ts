@@ -87,6 +87,8 @@ export class ExperimentSession {
   private lastCheckpoint = new Map<string, { step: number; at: number }>();
   private savedStep = new Map<string, number>();
   private reportedStops = new Set<string>();
+  /** Runs whose checkpoint step came in this round. */
+  private due = new Set<Run>();
   private readonly saves: SaveQueue;
 
   constructor(
@@ -193,7 +195,8 @@ export class ExperimentSession {
     this.data = prep.data;
     this.meanCaption = prep.meanCaption;
     stage('building the arms');
-    const runner = new ExperimentRunner(cfg, prep.data, this.lm, { onCheckpoint: (run) => this.checkpoint(run) }, prep.alignedRows);
+    // Checkpoints the runner asks for are written after the round, once its metrics are queued before them.
+    const runner = new ExperimentRunner(cfg, prep.data, this.lm, { onCheckpoint: (run) => void this.due.add(run) }, prep.alignedRows);
     this.runner = runner;
     if (cmd.resume) {
       for (const [k, run] of runner.runs.entries()) {
@@ -226,8 +229,11 @@ export class ExperimentSession {
     this.progress = null;
   }
 
-  /** Save a run's resumable state (not awaited by the step: the write is queued). Non-finite weights are never saved. */
-  private checkpoint(run: Run): void {
+  /**
+   * Save a run's resumable state; training waits for the write, so a checkpoint the page is told about is on disk
+   * before the next step (a failed write is reported and training goes on). Non-finite weights are never saved.
+   */
+  private async checkpoint(run: Run): Promise<void> {
     this.lastCheckpoint.set(key(run), { step: run.step, at: performance.now() });
     if (!finiteWeights(run)) {
       run.stopped ??= `arm ${run.arm.name}, seed ${run.seed}: its weights are no longer finite at step ${run.step}`;
@@ -235,7 +241,7 @@ export class ExperimentSession {
     }
     const c = { arm: run.arm.name, seed: run.seed, step: run.step, files: [...saveRun(run, this.data!.plan), ['tokenizer.json', this.tokenizerFile()] as [string, Uint8Array]] };
     const runId = this.runId;
-    void this.saves.write('checkpoint', `the checkpoint of ${c.arm} seed ${c.seed} at step ${c.step}`, async () => {
+    await this.saves.write('checkpoint', `the checkpoint of ${c.arm} seed ${c.seed} at step ${c.step}`, async () => {
       await saveCheckpoint(runId, c);
       if (runId !== this.runId) return;
       this.savedStep.set(`${c.arm}/${c.seed}`, c.step);
@@ -248,14 +254,20 @@ export class ExperimentSession {
     return new TextEncoder().encode(this.tokenizerJson ?? this.tokenizer!.toTokenizerJson());
   }
 
-  /** Checkpoint every run whose last checkpoint is CHECKPOINT_SECONDS old and that has stepped since. */
-  private checkpointByTime(): void {
+  /**
+   * After a round: the checkpoints due by step, and those of runs whose last one is CHECKPOINT_SECONDS old. The
+   * round's metrics are queued first, so a saved checkpoint never runs ahead of the records a resume keeps.
+   */
+  private async checkpointsAfterRound(): Promise<void> {
     const now = performance.now();
-    for (const run of this.runner!.runs) {
+    const runs = this.runner!.runs.filter((run) => {
       const last = this.lastCheckpoint.get(key(run));
-      if (run.stopped || (last && (last.step === run.step || now - last.at < CHECKPOINT_SECONDS * 1000))) continue;
-      this.checkpoint(run);
-    }
+      return !run.stopped && (this.due.has(run) || !last || (last.step !== run.step && now - last.at >= CHECKPOINT_SECONDS * 1000));
+    });
+    this.due.clear();
+    if (!runs.length) return;
+    this.flush(true);
+    for (const run of runs) await this.checkpoint(run);
   }
 
   private postHeatmap(): void {
@@ -295,7 +307,7 @@ export class ExperimentSession {
         this.evalMs = ema(this.evalMs, wall - trainMs + extra);
         if (steps > 0) this.stepMs = ema(this.stepMs, trainMs / steps);
       } else if (steps > 0) this.stepMs = ema(this.stepMs, (wall + extra) / steps);
-      this.checkpointByTime();
+      await this.checkpointsAfterRound();
       this.flush();
       return runner.active();
     });
@@ -310,8 +322,8 @@ export class ExperimentSession {
 
   /** A run's loss became NaN/Inf: save the other runs, keep every last good checkpoint, and say how to resume. */
   private async stopOnNonFinite(stops: Run[]): Promise<void> {
-    for (const run of this.runner!.runs) if (!run.stopped && this.savedStep.get(key(run)) !== run.step) this.checkpoint(run);
     this.flush(true);
+    for (const run of this.runner!.runs) if (!run.stopped && this.savedStep.get(key(run)) !== run.step) await this.checkpoint(run);
     await this.saves.idle();
     const lines = stops.map((r) => {
       const saved = this.savedStep.get(key(r));
@@ -466,5 +478,6 @@ export class ExperimentSession {
     this.lastCheckpoint.clear();
     this.savedStep.clear();
     this.reportedStops.clear();
+    this.due.clear();
   }
 }
