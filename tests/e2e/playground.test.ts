@@ -158,6 +158,31 @@ describe('the playground', () => {
     await ctx.close();
   }, 1_500_000);
 
+  it('checkpoints by time as well as by step: with none due by step, a reload after a minute resumes from one taken by time', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    // ckpt=0: no checkpoint by step before the last of 400 steps, so any earlier one was taken because 45 s had passed.
+    const l = await playgroundPage(ctx, `${base()}/?preset=smoke&steps=400&eval=200&ckpt=0#report`);
+    const { page } = l;
+    await page.getByTestId('play').click();
+    await waitPhase(page, ['running']);
+    const options = () => page.locator('[aria-label="Run to export"] option').allTextContents();
+    await expect.poll(async () => (await options()).join(' | '), { timeout: 300_000, interval: 1000 }).toMatch(/pretrained, seed 0 \(checkpoint at step \d+\).*scratch, seed 0 \(checkpoint at step \d+\)/);
+    const saved = Math.min(...(await options()).map((o) => Number(/checkpoint at step (\d+)/.exec(o)![1])));
+    expect(saved).toBeGreaterThan(0);
+    expect(saved).toBeLessThan(400);
+    await expect.poll(() => stepOf(page), { timeout: 120_000 }).toBeGreaterThan(saved);
+    await page.reload();
+    await page.getByTestId('backend').waitFor({ timeout: 60_000 });
+    await expect.poll(() => phase(page), { timeout: 60_000 }).toBe('restored');
+    const restored = Number(/checkpoints at step (\d+)/.exec(await statusText(page))![1]);
+    expect(restored).toBeGreaterThanOrEqual(saved);
+    await screenshot(page, 'checkpoint-by-time-restored');
+    await page.getByTestId('reset').click();
+    await waitPhase(page, ['idle']);
+    expect(problems(l)).toEqual([]);
+    await ctx.close();
+  }, 900_000);
+
   it('lists the bad row of a dropped bring-your-own zip and loads the rest', async () => {
     const png = (r: number, g: number, b: number) => {
       const p = new PNG({ width: 8, height: 8 });
