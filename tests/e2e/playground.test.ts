@@ -217,7 +217,14 @@ describe('the playground', () => {
     await l.page.getByTestId('vq-shipped').waitFor({ timeout: 60_000 });
     expect(await l.page.getByTestId('vq-shipped').textContent()).toMatch(/PSNR 23\.76 dB/);
     await l.page.getByTestId('backend').waitFor({ timeout: 60_000 });
-    await l.page.locator('[data-testid="panel-tokenizer"] input[type=number]').first().fill('20');
+    const steps = l.page.getByTestId('vq-steps');
+    await steps.fill('5');
+    await steps.press('Enter');
+    await expect(l.page.getByTestId('vq-steps-error').textContent()).resolves.toBe('Steps: 5 is below the smallest allowed, 10 (kept 300)');
+    expect(await l.page.getByTestId('vq-train').isDisabled()).toBe(true);
+    await steps.fill('20');
+    await steps.press('Enter');
+    await expect.poll(() => l.page.getByTestId('vq-steps-error').count()).toBe(0);
     await l.page.getByTestId('vq-train').click();
     await expect.poll(async () => (await l.page.getByTestId('vq-live').textContent().catch(() => '')) ?? '', { timeout: 300_000, interval: 500 }).toMatch(/step 20 \/ 20: PSNR \d+\.\d+ dB.*done/);
     const legend = await l.page.locator('[data-testid="panel-tokenizer"] .recharts-legend-wrapper').allTextContents();

@@ -8,7 +8,8 @@ import { ARMS, PRESETS, type ArmName, type ExperimentConfig } from '../../core/e
 import { useController } from '../controller-context';
 import { formatDuration } from '../eta';
 import { folderFiles } from '../files';
-import { FIELDS, parseField, presetChanges, type FieldSpec } from '../setup-check';
+import { FIELDS, presetChanges, type FieldSpec } from '../setup-check';
+import { CheckedNumber } from './CheckedNumber';
 import { useAppStore } from '../store';
 import { useEtaBefore } from '../use-eta';
 import { TOKENS_PER_SECOND_HELP } from './DeviceStrip';
@@ -30,58 +31,15 @@ const PRESET_TEXT: Record<string, string> = {
   replication: '3 seeds × 1,500 steps × all seven arms, about an hour on a laptop GPU',
 };
 
-/** A number typed freely; checked on Enter or blur; a refused value stays visible with its message (Escape reverts). */
+/** A setup field: its refusal is kept in the store, so Play waits until it is fixed. */
 function NumberField({ f }: { f: FieldSpec }) {
   const value = useAppStore((s) => s.config[f.field]);
   const error = useAppStore((s) => s.fieldErrors[f.field] ?? null);
   const { setField, setFieldError } = useAppStore.getState();
-  const [draft, setDraft] = useState<string | null>(null);
-  // A refused value's message cleared from outside (a preset applied) takes the refused text with it.
-  const [seenError, setSeenError] = useState(error);
-  if (seenError !== error) {
-    setSeenError(error);
-    if (error === null) setDraft(null);
-  }
-  const commit = () => {
-    if (draft === null) return;
-    const r = parseField(draft, f, value);
-    if (r.ok) {
-      setField(f.field, r.value as ExperimentConfig[typeof f.field]);
-      setDraft(null);
-      setFieldError(f.field, null);
-    } else setFieldError(f.field, r.message);
-  };
-  const id = `field-${f.field}`;
   return (
-    <label className="field" htmlFor={id}>
+    <label className="field" htmlFor={`field-${f.field}`}>
       <span>{f.label}</span>
-      <input
-        id={id}
-        type="text"
-        inputMode={f.integer ? 'numeric' : 'decimal'}
-        value={draft ?? String(value)}
-        aria-invalid={error !== null}
-        aria-describedby={`${id}-msg`}
-        data-testid={id}
-        onChange={(e) => setDraft(e.target.value)}
-        onBlur={commit}
-        onKeyDown={(e) => {
-          if (e.key === 'Enter') commit();
-          if (e.key === 'Escape') {
-            setDraft(null);
-            setFieldError(f.field, null);
-          }
-        }}
-      />
-      {error ? (
-        <small id={`${id}-msg`} className="error" role="alert" data-testid={`${id}-error`}>
-          {error}
-        </small>
-      ) : (
-        <small id={`${id}-msg`} className="muted">
-          {f.help} ({f.min}–{f.max})
-        </small>
-      )}
+      <CheckedNumber spec={f} value={value} error={error} onError={(m) => setFieldError(f.field, m)} onCommit={(v) => setField(f.field, v as ExperimentConfig[typeof f.field])} testId={`field-${f.field}`} help={`${f.help} (${f.min}–${f.max})`} />
     </label>
   );
 }

@@ -4,6 +4,7 @@
 import { useState } from 'react';
 import type { SampleSet } from '../../worker/protocol';
 import { useController } from '../controller-context';
+import { CheckedNumber } from '../components/CheckedNumber';
 import { PictureView } from '../components/PictureView';
 import type { RecordedSamples } from '../recorded-samples';
 import { useAppStore } from '../store';
@@ -72,6 +73,7 @@ export function SamplesPanel() {
   const recorded = useAppStore((s) => s.recorded);
   const [caption, setCaption] = useState('red heart');
   const [temperature, setTemperature] = useState(1);
+  const [temperatureError, setTemperatureError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const live = run.status && ['running', 'paused', 'done'].includes(run.status.phase);
@@ -110,9 +112,10 @@ export function SamplesPanel() {
         >
           <input type="text" value={caption} onChange={(e) => setCaption(e.target.value)} maxLength={200} aria-label="Caption" data-testid="custom-caption" style={{ minWidth: 260 }} />
           <label className="small">
-            temperature <input type="number" min={0.1} max={2} step={0.1} value={temperature} onChange={(e) => setTemperature(Number(e.target.value) || 1)} style={{ width: 60 }} />
+            temperature{' '}
+            <CheckedNumber spec={{ field: 'temperature', label: 'Temperature', min: 0.1, max: 2, integer: false, help: '' }} value={temperature} onCommit={setTemperature} error={temperatureError} onError={setTemperatureError} testId="sample-temperature" width={60} />
           </label>
-          <button type="submit" disabled={!live || busy} data-testid="custom-sample">
+          <button type="submit" disabled={!live || busy || temperatureError !== null} data-testid="custom-sample">
             {busy ? 'Drawing…' : 'Draw 4 per arm'}
           </button>
         </form>

@@ -4,6 +4,7 @@ import { useEffect, useState } from 'react';
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { TOOLTIP_PROPS } from '../charts/tooltip';
 import { useController } from '../controller-context';
+import { CheckedNumber } from '../components/CheckedNumber';
 import { PictureView } from '../components/PictureView';
 import { useAppStore } from '../store';
 
@@ -34,6 +35,7 @@ export function TokenizerPanel() {
   const ready = useAppStore((s) => s.device.status === 'ready');
   const [shipped, setShipped] = useState<Shipped | null>(null);
   const [steps, setSteps] = useState(300);
+  const [stepsError, setStepsError] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     loadShipped().then(setShipped, (e: Error) => setError(`could not read the shipped tokenizer: ${e.message}`));
@@ -95,9 +97,9 @@ export function TokenizerPanel() {
         </p>
         <div className="row">
           <label>
-            Steps <input type="number" min={10} max={5000} value={steps} onChange={(e) => setSteps(Math.max(10, Math.min(5000, Number(e.target.value) || 10)))} style={{ width: 80 }} />
+            Steps <CheckedNumber spec={{ field: 'vqSteps', label: 'Steps', min: 10, max: 5000, integer: true, help: '' }} value={steps} onCommit={setSteps} error={stepsError} onError={setStepsError} testId="vq-steps" width={80} />
           </label>
-          <button type="button" disabled={!ready || vq?.running} data-testid="vq-train" onClick={() => c.trainTokenizer(steps).catch((e: Error) => setError(e.message))}>
+          <button type="button" disabled={!ready || vq?.running || stepsError !== null} data-testid="vq-train" onClick={() => c.trainTokenizer(steps).catch((e: Error) => setError(e.message))}>
             Train
           </button>
           <button type="button" className="secondary" disabled={!vq?.running} onClick={() => void c.stopTokenizer()}>
