@@ -157,6 +157,11 @@ describe('the lesson, before any training', () => {
     expect(await l.page.locator('input[name="lm"]').isChecked()).toBe(true); // still the shipped one
     expect(await l.page.evaluate(() => location.search)).not.toContain('lm=');
     await screenshot(l.page, 'lm-folder-refused');
+    // A real GPT-2-layout folder is read and described, and named in the link.
+    await l.page.getByTestId('lm-folder').setInputFiles('public/models/lm-austen');
+    await expect.poll(() => l.page.getByTestId('lm-info').textContent(), { timeout: 60_000 }).toMatch(/^lm-austen: 4 layers, width 128, 4 heads, context 96, 2,048 text ids, \d\.\d\dM parameters \(tokenizer\.json\)\.$/);
+    await expect.poll(() => l.page.evaluate(() => decodeURIComponent(location.search))).toContain('lm=own:lm-austen');
+    expect(await l.page.getByTestId('lm-error').count()).toBe(0);
 
     await l.page.getByTestId('tab-data').click();
     await l.page.getByTestId('data-summary').waitFor({ timeout: 60_000 });
