@@ -5,8 +5,8 @@
  * Device work is serialised through one lock, so a sample or an export asked for mid-run waits for the step in flight.
  * Pause, step and reset act at the next step boundary (one run's step: a round of every run is not waited for).
  * Checkpoints come every cfg.checkpointEvery steps and whenever a run's last one is CHECKPOINT_SECONDS old, so a
- * reload loses at most that much training. A NaN/Inf loss stops the experiment with each run's last good checkpoint
- * kept (weights that are not finite are never saved), ready to resume. Saving never stops training (SaveQueue).
+ * reload loses at most that much training (RunSaver). A NaN/Inf loss stops the experiment with each run's last good
+ * checkpoint kept (weights that are not finite are never saved), ready to resume. Saving never stops training.
  */
 import * as tf from '@tensorflow/tfjs';
 import { loadGPT2 } from '../core/checkpoint/gpt2';
@@ -17,7 +17,7 @@ import type { ExperimentConfig } from '../core/experiment/config';
 import { finishExperiment, lossByPosition } from '../core/experiment/finish';
 import { estimateMemory, memoryRefusal, type MemoryLimit } from '../core/experiment/memory';
 import { prepareExperiment, pretrainingCorpus, type ImageSplits } from '../core/experiment/prepare';
-import { restoreRun, saveRun, saveRunWeights } from '../core/experiment/resume';
+import { restoreRun, saveRunWeights } from '../core/experiment/resume';
 import { recordsToResume, restoredSteps } from '../core/experiment/resume-records';
 import { ExperimentRunner, type MetricRecord, type Run } from '../core/experiment/runner';
 import { sampleImages } from '../core/experiment/samples';
@@ -27,30 +27,20 @@ import type { VQVAE } from '../core/nn/vqvae';
 import type { BPETokenizer } from '../core/tokenize/bpe';
 import { pngDataUrlBrowser, readPublicData, shippedModel, toPictures } from './browser-io';
 import { splitsFor } from './datasets';
-import { appendMetrics, loadCheckpoint, loadMetrics, loadPrepared, replaceMetrics, saveCheckpoint, saveFinished, savePrepared, type SavedPrepared } from './persist';
+import { loadCheckpoint, loadMetrics, loadPrepared, replaceMetrics, saveFinished, savePrepared, type SavedPrepared } from './persist';
 import type { LmSpec, RunPhase, RunStatus, SampleSet, WorkerCommand, WorkerEvent } from './protocol';
-import { SaveQueue } from './save-queue';
+import { RunSaver, runKey as key } from './run-saver';
 
 type Start = Extract<WorkerCommand, { type: 'start' }>;
-const FLUSH_MS = 250;
 const LIVE_SAMPLES = 4;
-/** A reload loses at most this much training: a run whose last checkpoint is older is checkpointed after its step. */
-export const CHECKPOINT_SECONDS = 45;
 /** Weight of the newest measurement in the speed figures' moving averages. */
 const EMA = 0.3;
 
 /** Preparation or finishing was stopped by a reset (not an error to show). */
 class Cancelled extends Error {}
 
-const key = (run: Run) => `${run.arm.name}/${run.seed}`;
 const ema = (old: number | null, x: number) => (old === null ? x : (1 - EMA) * old + EMA * x);
 const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
-
-/** True when every weight of the run is finite (a NaN step must never overwrite the last good checkpoint). */
-function finiteWeights(run: Run): boolean {
-  for (const v of run.model.params.values()) for (const x of v.dataSync()) if (!Number.isFinite(x)) return false;
-  return true;
-}
 
 export class ExperimentSession {
   private phase: RunPhase = 'idle';
@@ -66,10 +56,6 @@ export class ExperimentSession {
   private cfg: ExperimentConfig | null = null;
   private meanCaption: number | null = null;
   private records: MetricRecord[] = [];
-  private pending: MetricRecord[] = [];
-  /** Metric batches whose write failed: written with the next batch. */
-  private unsaved: MetricRecord[] = [];
-  private lastFlush = 0;
   private stepMs: number | null = null;
   private evalMs: number | null = null;
   private tokensPerSecond: number | null = null;
@@ -83,20 +69,15 @@ export class ExperimentSession {
   /** Bumped by every start and reset, so a cancelled start's clean-up cannot touch the next one. */
   private generation = 0;
   private samplesDue = false;
-  /** Per run: the step and time of its last checkpoint attempt, and the last step saved. */
-  private lastCheckpoint = new Map<string, { step: number; at: number }>();
-  private savedStep = new Map<string, number>();
   private reportedStops = new Set<string>();
-  /** Runs whose checkpoint step came in this round. */
-  private due = new Set<Run>();
-  private readonly saves: SaveQueue;
+  private readonly saver: RunSaver;
 
   constructor(
     private readonly post: (e: WorkerEvent) => void,
     /** What this backend can hold (null: unknown), for refusing a setup too big before allocating it. */
     private readonly memoryLimit: () => MemoryLimit | null = () => null,
   ) {
-    this.saves = new SaveQueue((message) => this.post({ type: 'error', id: null, scope: 'storage', message }));
+    this.saver = new RunSaver(post);
   }
 
   /** Run device work after whatever holds the lock. */
@@ -122,22 +103,13 @@ export class ExperimentSession {
   }
 
   private flush(force = false): void {
-    if (!this.pending.length || (!force && performance.now() - this.lastFlush < FLUSH_MS)) return;
-    const batch = this.pending;
-    this.pending = [];
-    this.lastFlush = performance.now();
-    this.post({ type: 'metrics', id: null, records: batch });
-    const runId = this.runId;
-    void this.saves.write('metrics', 'the latest metrics', async () => {
-      const all = this.unsaved.concat(batch);
-      this.unsaved = [];
-      try {
-        await appendMetrics(runId, all);
-      } catch (e) {
-        if (runId === this.runId) this.unsaved = all.concat(this.unsaved);
-        throw e;
-      }
-    });
+    this.saver.flush(force);
+  }
+
+  /** Records of the experiment, kept here and posted and saved with the next flush. */
+  private add(records: MetricRecord[]): void {
+    this.records.push(...records);
+    this.saver.push(records);
   }
 
   private lmSource(spec: LmSpec): FileSource {
@@ -151,6 +123,7 @@ export class ExperimentSession {
     this.cfg = cmd.config;
     this.logEvery = Math.max(1, cmd.logEvery);
     this.runId = cmd.runId;
+    this.saver.begin(cmd.runId, () => this.data!.plan, () => this.tokenizerFile());
     this.t0 = performance.now();
     try {
       await this.exclusive(() => this.prepare(cmd));
@@ -190,21 +163,22 @@ export class ExperimentSession {
       const made = await prepareExperiment(cfg, this.images, this.lm, this.tokenizer, this.vq, readPublicData, (s) => stage(s), (what, done, total) => stage(what, done, total));
       prep = { data: made.data, meanCaption: made.meanCaption, alignedRows: made.alignedRows };
       const keep = prep;
-      void this.saves.write('prepared', 'the prepared data (a resume will prepare again)', () => savePrepared(this.runId, keep));
+      void this.saver.write('prepared', 'the prepared data (a resume will prepare again)', () => savePrepared(this.runId, keep));
     }
     this.data = prep.data;
     this.meanCaption = prep.meanCaption;
     stage('building the arms');
     // Checkpoints the runner asks for are written after the round, once its metrics are queued before them.
-    const runner = new ExperimentRunner(cfg, prep.data, this.lm, { onCheckpoint: (run) => void this.due.add(run) }, prep.alignedRows);
+    const runner = new ExperimentRunner(cfg, prep.data, this.lm, { onCheckpoint: (run) => this.saver.markDue(run) }, prep.alignedRows);
     this.runner = runner;
+    const restored: Run[] = [];
     if (cmd.resume) {
       for (const [k, run] of runner.runs.entries()) {
         stage('restoring the runs from their checkpoints', k, runner.runs.length);
         const saved = await loadCheckpoint(this.runId, run.arm.name, run.seed);
         if (!saved) continue;
         await restoreRun(runner, new Map(saved.files), `${saved.arm}-s${saved.seed}`);
-        this.savedStep.set(key(run), run.step);
+        restored.push(run);
       }
       // Keep each run's records up to its checkpoint; what came after is redone.
       this.records = recordsToResume(await loadMetrics(this.runId), restoredSteps(runner));
@@ -215,59 +189,20 @@ export class ExperimentSession {
     const t = performance.now();
     for (const [k, run] of fresh.entries()) {
       stage('evaluating every run at step 0', k, fresh.length);
-      const recs = await runner.evalRun(run);
-      this.records.push(...recs);
-      this.pending.push(...recs);
+      this.add(await runner.evalRun(run));
     }
     this.flush(true);
     this.postHeatmap();
     stage('drawing the first samples');
     await this.liveSamples();
     if (fresh.length) this.evalMs = performance.now() - t;
-    const now = performance.now();
-    for (const run of runner.runs) this.lastCheckpoint.set(key(run), { step: run.step, at: now });
+    this.saver.started(runner.runs, restored);
     this.progress = null;
-  }
-
-  /**
-   * Save a run's resumable state; training waits for the write, so a checkpoint the page is told about is on disk
-   * before the next step (a failed write is reported and training goes on). Non-finite weights are never saved.
-   */
-  private async checkpoint(run: Run): Promise<void> {
-    this.lastCheckpoint.set(key(run), { step: run.step, at: performance.now() });
-    if (!finiteWeights(run)) {
-      run.stopped ??= `arm ${run.arm.name}, seed ${run.seed}: its weights are no longer finite at step ${run.step}`;
-      return;
-    }
-    const c = { arm: run.arm.name, seed: run.seed, step: run.step, files: [...saveRun(run, this.data!.plan), ['tokenizer.json', this.tokenizerFile()] as [string, Uint8Array]] };
-    const runId = this.runId;
-    await this.saves.write('checkpoint', `the checkpoint of ${c.arm} seed ${c.seed} at step ${c.step}`, async () => {
-      await saveCheckpoint(runId, c);
-      if (runId !== this.runId) return;
-      this.savedStep.set(`${c.arm}/${c.seed}`, c.step);
-      this.post({ type: 'checkpoint', id: null, arm: c.arm, seed: c.seed, step: c.step });
-    });
   }
 
   /** The LM's own tokenizer.json (or one written from its vocab.json + merges.txt), for exported weights. */
   private tokenizerFile(): Uint8Array {
     return new TextEncoder().encode(this.tokenizerJson ?? this.tokenizer!.toTokenizerJson());
-  }
-
-  /**
-   * After a round: the checkpoints due by step, and those of runs whose last one is CHECKPOINT_SECONDS old. The
-   * round's metrics are queued first, so a saved checkpoint never runs ahead of the records a resume keeps.
-   */
-  private async checkpointsAfterRound(): Promise<void> {
-    const now = performance.now();
-    const runs = this.runner!.runs.filter((run) => {
-      const last = this.lastCheckpoint.get(key(run));
-      return !run.stopped && (this.due.has(run) || !last || (last.step !== run.step && now - last.at >= CHECKPOINT_SECONDS * 1000));
-    });
-    this.due.clear();
-    if (!runs.length) return;
-    this.flush(true);
-    for (const run of runs) await this.checkpoint(run);
   }
 
   private postHeatmap(): void {
@@ -297,8 +232,7 @@ export class ExperimentSession {
       const trainMs = after.ms - before.ms;
       const steps = after.steps - before.steps;
       if (steps > 0 && trainMs > 0) this.tokensPerSecond = ema(this.tokensPerSecond, (after.tokens - before.tokens) / (trainMs / 1000));
-      this.records.push(...recs);
-      this.pending.push(...recs);
+      this.add(recs);
       if (recs.some((r) => r.metric.startsWith('val/'))) {
         this.flush(true);
         this.postHeatmap();
@@ -307,7 +241,7 @@ export class ExperimentSession {
         this.evalMs = ema(this.evalMs, wall - trainMs + extra);
         if (steps > 0) this.stepMs = ema(this.stepMs, trainMs / steps);
       } else if (steps > 0) this.stepMs = ema(this.stepMs, (wall + extra) / steps);
-      await this.checkpointsAfterRound();
+      await this.saver.afterRound(runner.runs);
       this.flush();
       return runner.active();
     });
@@ -323,10 +257,10 @@ export class ExperimentSession {
   /** A run's loss became NaN/Inf: save the other runs, keep every last good checkpoint, and say how to resume. */
   private async stopOnNonFinite(stops: Run[]): Promise<void> {
     this.flush(true);
-    for (const run of this.runner!.runs) if (!run.stopped && this.savedStep.get(key(run)) !== run.step) await this.checkpoint(run);
-    await this.saves.idle();
+    for (const run of this.runner!.runs) if (!run.stopped && this.saver.savedStep.get(key(run)) !== run.step) await this.saver.checkpoint(run);
+    await this.saver.idle();
     const lines = stops.map((r) => {
-      const saved = this.savedStep.get(key(r));
+      const saved = this.saver.savedStep.get(key(r));
       // The runner's sentence up to its own note on checkpoints, which this one replaces with the step.
       return `${(r.stopped ?? '').split(';')[0]}. ${saved ? `Its last good checkpoint (step ${saved}) is kept.` : 'It had no checkpoint yet: resuming starts it over.'}`;
     });
@@ -391,7 +325,7 @@ export class ExperimentSession {
       const corpus = await pretrainingCorpus(readPublicData);
       const fin = await finishExperiment(runner, { cfg: this.cfg!, data: this.data!, images: this.images!, lm: this.lm!, vq: this.vq!, corpus, encodePng: pngDataUrlBrowser, log, startedAt: this.t0 }, this.records, { backend: tf.getBackend(), meanCaptionTokens: this.meanCaption, generator: 'the Tabula Rasa playground' });
       const finished = { report: fin.report, html: fin.html, analysis: fin.analysis, quality: fin.quality, imageLossByPosition: fin.imageLossByPosition };
-      void this.saves.write('report', 'the report', () => saveFinished(this.runId, finished));
+      void this.saver.write('report', 'the report', () => saveFinished(this.runId, finished));
       this.post({ type: 'finished', id: null, finished });
     });
     this.status('done', 'the report is ready');
@@ -456,7 +390,7 @@ export class ExperimentSession {
     this.want = 'stop';
     await this.loop;
     await this.lock;
-    await this.saves.idle();
+    await this.saver.idle();
     this.free();
     this.want = null;
     this.status('idle', '');
@@ -469,15 +403,11 @@ export class ExperimentSession {
     this.runner = this.lm = this.vq = this.tokenizer = this.data = this.images = null;
     this.tokenizerJson = null;
     this.records = [];
-    this.pending = [];
-    this.unsaved = [];
+    this.saver.clear();
     this.stepMs = this.evalMs = this.tokensPerSecond = this.meanCaption = null;
     this.progress = null;
     this.loop = null;
     this.samplesDue = false;
-    this.lastCheckpoint.clear();
-    this.savedStep.clear();
     this.reportedStops.clear();
-    this.due.clear();
   }
 }
