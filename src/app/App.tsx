@@ -1,11 +1,14 @@
-// The app shell: header, backend banner and device strip, the six panels as tabs, the tour and the self-test. It
-// gets the Controller (which owns the worker), restores the last run from IndexedDB, loads the recorded cpu run,
-// and keeps the setup in the URL.
+// The app shell. The first screen answers the question: the question itself, the recorded run's verdict on the three
+// effects and the controls to run it yourself; the backend in one line (its details behind "why?") and the device
+// strip; then the six panels as tabs, the tour and the self-test. It gets the Controller (which owns the worker),
+// restores the last run from IndexedDB, loads the recorded cpu run (report, metrics, samples), and keeps the whole
+// setup — dataset and LM included — in the URL.
 import { useEffect } from 'react';
 import { parseMetricsCsv } from '../core/experiment/metrics-csv';
 import type { Analysis, Quality, Report } from '../worker/protocol';
 import { BackendBanner } from './components/BackendBanner';
 import { DeviceStrip } from './components/DeviceStrip';
+import { Lesson } from './components/Lesson';
 import { SelfTest } from './components/SelfTest';
 import { Tour } from './components/Tour';
 import type { Controller } from './controller';
@@ -18,24 +21,42 @@ import { SamplesPanel } from './panels/SamplesPanel';
 import { TokenizerPanel } from './panels/TokenizerPanel';
 import { useAppStore } from './store';
 import { setupFromQuery, setupQuery } from './store/config';
+import { parseRecordedSamples } from './recorded-samples';
 import { PANELS, type Panel } from './store/ui';
 
 const RECORDED = `${import.meta.env.BASE_URL}runs/cpu/`;
 
 const TITLES: Record<Panel, string> = { data: 'Data', tokenizer: 'Tokenizer', experiment: 'Experiment', samples: 'Samples', analysis: 'Analysis', report: 'Report' };
 
+async function fetchOk(url: string): Promise<Response> {
+  const r = await fetch(url);
+  if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
+  return r;
+}
+
 async function loadRecorded(): Promise<void> {
-  const [csv, report] = await Promise.all([fetch(`${RECORDED}metrics.csv`).then((r) => r.text()), fetch(`${RECORDED}report.json`).then((r) => r.json() as Promise<Report>)]);
+  const [csv, report, sections] = await Promise.all([
+    fetchOk(`${RECORDED}metrics.csv`).then((r) => r.text()),
+    fetchOk(`${RECORDED}report.json`).then((r) => r.json() as Promise<Report>),
+    fetchOk(`${RECORDED}sections.html`).then((r) => r.text(), () => ''),
+  ]);
   const meta = report.meta as { analysis: Analysis; quality: Quality | null };
-  useAppStore.getState().setRecorded({ label: 'cpu run (3 seeds × 150 steps, wasm)', records: parseMetricsCsv(csv, 'runs/cpu/metrics.csv'), finished: { report, analysis: meta.analysis, quality: meta.quality, imageLossByPosition: {} } });
+  const steps = report.config?.steps;
+  useAppStore.getState().setRecorded({
+    label: `${report.preset} run (${report.seeds} seeds × ${steps} steps, ${String(report.meta.backend ?? '')})`,
+    records: parseMetricsCsv(csv, 'runs/cpu/metrics.csv'),
+    finished: { report, analysis: meta.analysis, quality: meta.quality, imageLossByPosition: {} },
+    samples: parseRecordedSamples(sections),
+  });
 }
 
 /** The setup and open panel from the URL at load; afterwards every change is written back (replaceState). */
 function useUrlState(): void {
   useEffect(() => {
     const s = useAppStore.getState();
-    const { config, basePreset, ignored } = setupFromQuery(window.location.search);
+    const { config, basePreset, dataset, ignored } = setupFromQuery(window.location.search);
     s.loadConfig(config, basePreset, ignored);
+    s.setDataset(dataset);
     const fromHash = () => {
       const hash = window.location.hash.slice(1) as Panel;
       if (PANELS.includes(hash) && useAppStore.getState().ui.panel !== hash) useAppStore.getState().setPanel(hash);
@@ -43,9 +64,9 @@ function useUrlState(): void {
     fromHash();
     window.addEventListener('hashchange', fromHash);
     const unsubscribe = useAppStore.subscribe((st, prev) => {
-      if (st.config === prev.config && st.ui.panel === prev.ui.panel && st.basePreset === prev.basePreset) return;
+      if (st.config === prev.config && st.ui.panel === prev.ui.panel && st.basePreset === prev.basePreset && st.dataset === prev.dataset && st.lm === prev.lm) return;
       const backend = new URLSearchParams(window.location.search).get('backend');
-      const q = setupQuery(st.config, st.basePreset) + (backend ? `&backend=${encodeURIComponent(backend)}` : '');
+      const q = setupQuery(st.config, st.basePreset, st.dataset, st.lm) + (backend ? `&backend=${encodeURIComponent(backend)}` : '');
       window.history.replaceState(null, '', `${window.location.pathname}?${q}#${st.ui.panel}`);
     });
     return () => {
@@ -75,13 +96,14 @@ export function App({ controller }: { controller: Controller }) {
               Take the tour
             </button>
           </div>
-          <p className="tagline">
-            Does a language model pre-trained on ordinary English help a transformer learn to draw from captions — or is it no better than a blank slate? A small, live replication of Zhang
-            et al. (2023), running in your browser.
+          <p className="question" data-testid="question">
+            Does a language model pre-trained on ordinary English help a transformer learn to draw from captions — or is it no better than a blank slate?
           </p>
+          <p className="tagline">A small, live replication of Zhang et al. (2023), running in your browser.</p>
         </header>
         <BackendBanner />
         <DeviceStrip />
+        <Lesson />
         <nav className="tabs" role="tablist" aria-label="Panels">
           {PANELS.map((p) => (
             <button key={p} type="button" role="tab" aria-selected={panel === p} className={panel === p ? 'tab active' : 'tab'} onClick={() => setPanel(p)} data-testid={`tab-${p}`}>
@@ -97,7 +119,7 @@ export function App({ controller }: { controller: Controller }) {
           {panel === 'analysis' && <AnalysisPanel />}
           {panel === 'report' && <ReportPanel />}
         </main>
-        <SelfTest onRun={() => void controller.selfTest()} onLoseDevice={() => void controller.loseDevice()} />
+        <SelfTest onRun={() => void controller.selfTest()} onLoseDevice={() => void controller.loseDevice()} onInjectNaN={controller.injectNaN} />
         <Tour />
         <footer className="muted small">
           MIT licensed. Emoji graphics: Twemoji by Twitter, Inc. and other contributors, <a href="https://creativecommons.org/licenses/by/4.0/">CC-BY 4.0</a>; Noto Emoji by Google, Apache-2.0.

@@ -1,5 +1,6 @@
 /**
- * The page's controller: it owns the worker, turns user actions into commands, feeds worker events into the store,
+ * The page's controller: it owns the worker, turns user actions into commands (showing at once what was asked —
+ * pausing…, resetting… — until the worker acts at its next step boundary), feeds worker events into the store,
  * creates runs in IndexedDB and reads them back after a reload (the worker writes their metrics and checkpoints),
  * holds a wake lock while training, and falls back to wasm (resuming from the last checkpoints) when the WebGPU
  * device is lost. Components call it; they never talk to the worker themselves.
@@ -9,11 +10,17 @@ import type { ExperimentConfig } from '../core/experiment/config';
 import type { CaptionLevel, DatasetChoice, DatasetSpec, LmChoice, LmSpec, WorkerEvent } from '../worker/protocol';
 import { deleteRun, getSpeed, loadCheckpoint, loadCurrent, saveNewRun, setSpeed, type RunMeta } from '../worker/persist';
 import { download, zipFiles } from './download';
+import { sequenceIds, trainedPerSequence } from './eta';
+import { setupProblems } from './setup-check';
+import type { Intent } from './status-line';
 import { useAppStore } from './store';
 import { WorkerClient } from './worker-client';
 
-/** Measured on this project's 2-core CPU (npm run bench, 4L d128): a first guess before this device has a figure. */
-const BENCH_SPEED: Record<string, number> = { wasm: 1127, cpu: 51 };
+/**
+ * Sequence positions per second of a 4-layer, width-128 training step on this project's 2-core CPU (npm run bench),
+ * turned into trained tokens per second for the setup at hand: a first guess before this device has a figure.
+ */
+const BENCH_POSITIONS: Record<string, number> = { wasm: 1127, cpu: 51 };
 
 const store = () => useAppStore.getState();
 
@@ -24,6 +31,8 @@ export class Controller {
   private lmFiles: [string, Uint8Array][] | null = null;
   private wakeLock: WakeLockSentinel | null = null;
   private ready: Promise<void>;
+  /** The shipped LM's shape, read once the backend is up (other device work — the self-test — waits for it). */
+  private lmRead: Promise<unknown> = Promise.resolve();
   private restoring = false;
 
   constructor(requested: string | null) {
@@ -36,27 +45,40 @@ export class Controller {
     store().deviceStarting(this.requested);
     try {
       const e = await this.client.send<'ready'>({ type: 'init', backend: this.requested });
-      store().deviceReady(e.choice, e.initMs);
+      store().deviceReady(e.choice, e.initMs, e.memory);
       const measured = await getSpeed(e.choice.backend).catch(() => null);
+      const cfg = store().config;
       if (measured) store().setSpeed({ tokensPerSecond: measured, source: `measured here on ${e.choice.backend}` });
-      else if (BENCH_SPEED[e.choice.backend]) store().setSpeed({ tokensPerSecond: BENCH_SPEED[e.choice.backend], source: `npm run bench on a 2-core CPU (${e.choice.backend})` });
+      else if (BENCH_POSITIONS[e.choice.backend]) store().setSpeed({ tokensPerSecond: (BENCH_POSITIONS[e.choice.backend] * trainedPerSequence(cfg)) / sequenceIds(cfg), source: `a first guess from npm run bench on a 2-core CPU (${e.choice.backend})` });
       else store().setSpeed(null);
     } catch (err) {
       store().deviceFailed((err as Error).message);
       throw err;
     }
+    // The shipped LM's shape, for the setup's checks (context, memory).
+    if (store().lm.kind === 'shipped') this.lmRead = this.client.send<'lm'>({ type: 'lm-info', lm: { kind: 'shipped' } }).then((r) => store().lm.kind === 'shipped' && store().setLmInfo(r.info), () => undefined);
   }
 
-  /** Put back the run saved in IndexedDB (after a reload). */
+  /** Put back the run saved in IndexedDB (after a reload); a failure to read it is said, not taken for "no saved run". */
   async restore(): Promise<void> {
     if (this.restoring) return;
     this.restoring = true;
-    const saved = await loadCurrent().catch(() => null);
+    let saved;
+    try {
+      saved = await loadCurrent();
+    } catch (e) {
+      store().runNotice(`Could not read the runs saved in this browser (${(e as Error).message || (e as Error).name}): a run you trained before may still be there; reload to try again. New runs may not be saved either.`);
+      return;
+    }
     if (!saved) return;
     this.datasetZip = saved.run.datasetZip;
     this.lmFiles = saved.run.lmFiles;
     store().runRestored(saved.run.meta, saved.records, saved.run.checkpoints, saved.run.finished);
-    if (saved.run.meta.dataset.kind === 'byod' && this.datasetZip) store().setDataset(saved.run.meta.dataset);
+    const { dataset, lm } = saved.run.meta;
+    if (dataset.kind === 'byod' && this.datasetZip) store().setDataset(dataset);
+    if (lm.kind === 'files' && this.lmFiles) store().setLm(lm);
+    // The link's note about "your own data/LM" no longer applies once the saved run brought them back.
+    store().setIgnored(store().ignoredParams.filter((p) => !(dataset.kind === 'byod' && this.datasetZip && p.startsWith(`data=own:${dataset.name} `)) && !(lm.kind === 'files' && this.lmFiles && p.startsWith(`lm=own:${lm.name} `))));
   }
 
   private onEvent(e: WorkerEvent): void {
@@ -96,7 +118,9 @@ export class Controller {
         void this.fallback(e.message);
         return;
       case 'error':
-        if (s.vq?.running) s.vqFailed(e.message);
+        if (e.id !== null) return; // answered through its command's promise
+        if (e.scope === 'tokenizer') s.vqFailed(e.message);
+        else if (e.scope === 'storage') s.runNotice(e.message);
         else s.runError(e.message);
         return;
     }
@@ -138,8 +162,19 @@ export class Controller {
     }
   }
 
+  /** Show at once what the user asked for, until the command is answered. */
+  private async asking<T>(intent: Intent, fn: () => Promise<T>): Promise<T> {
+    store().setIntent(intent);
+    try {
+      return await fn();
+    } finally {
+      store().setIntent(null);
+    }
+  }
+
   async selfTest(): Promise<void> {
     await this.ready;
+    await this.lmRead; // its tensors must be freed before the self-test counts them
     store().selfTestStarted();
     try {
       store().selfTestDone((await this.client.send<'self-test'>({ type: 'self-test', steps: 5, seed: 0 })).result);
@@ -165,46 +200,76 @@ export class Controller {
     return this.client.send<'ack'>({ type: 'start', runId: meta.id, config: meta.config, dataset, lm, paused: false, resume, logEvery: readEvery(meta.config) });
   }
 
-  async loadData(level: CaptionLevel) {
-    return (await this.client.send<'data'>({ type: 'load-data', dataset: this.datasetSpec(), level, preview: 48 })).summary;
+  async loadData(level: CaptionLevel, dataset: DatasetChoice = store().dataset) {
+    return (await this.client.send<'data'>({ type: 'load-data', dataset: this.datasetSpec(dataset), level, preview: 48 })).summary;
   }
 
-  /** A dropped zip (or a picked folder, zipped in the page) becomes the dataset. */
+  /**
+   * A dropped zip (or a picked folder, zipped in the page) becomes the dataset — only when it has usable images:
+   * otherwise the current dataset stays (nothing of the refused drop is kept) and the refusal is thrown.
+   */
   async loadByod(name: string, zip: Uint8Array, level: CaptionLevel) {
+    const summary = (await this.client.send<'data'>({ type: 'load-data', dataset: { kind: 'byod', name, zip }, level, preview: 48 })).summary;
+    if (summary.refused || summary.images === 0)
+      throw new Error(`${name}: ${summary.refused ?? 'no usable image'}${summary.problems.length ? ` (${summary.problems.length} problem${summary.problems.length === 1 ? '' : 's'}: ${summary.problems.slice(0, 3).map((p) => `${p.file}${p.row !== undefined ? `, row ${p.row}` : ''}: ${p.message}`).join('; ')})` : ''}.`);
     this.datasetZip = zip;
     store().setDataset({ kind: 'byod', name });
-    return this.loadData(level);
+    return summary;
   }
 
-  setLmFolder(name: string, files: [string, Uint8Array][]): void {
+  /** A picked GPT-2-layout folder, read by the worker as a run would read it: refused at once when it cannot load. */
+  async setLmFolder(name: string, files: [string, Uint8Array][]): Promise<void> {
     const names = new Set(files.map(([n]) => n));
     const missing = ['config.json', 'model.safetensors'].filter((f) => !names.has(f));
     if (missing.length) throw new Error(`${name}: missing ${missing.join(' and ')}; pick a GPT-2-layout folder (config.json, model.safetensors, and tokenizer.json or vocab.json + merges.txt)`);
+    await this.ready;
+    const { info } = await this.client.send<'lm'>({ type: 'lm-info', lm: { kind: 'files', name, files } });
     this.lmFiles = files;
-    store().setLm({ kind: 'files', name });
+    store().setLm({ kind: 'files', name }, info);
+  }
+
+  /** Back to the shipped LM. */
+  async useShippedLm(): Promise<void> {
+    store().setLm({ kind: 'shipped' });
+    await this.ready;
+    const { info } = await this.client.send<'lm'>({ type: 'lm-info', lm: { kind: 'shipped' } });
+    if (store().lm.kind === 'shipped') store().setLmInfo(info);
+  }
+
+  /** Problems that stop Play for the current setup (empty when it can run). */
+  setupProblems(): string[] {
+    const s = store();
+    return setupProblems(s.config, { lm: s.lmInfo?.shape, limit: s.device.memory, backend: s.device.choice?.backend, fieldErrors: Object.values(s.fieldErrors) });
   }
 
   async start(): Promise<void> {
-    await this.ready;
-    const s = store();
-    const meta: RunMeta = { id: crypto.randomUUID(), config: s.config, dataset: s.dataset, lm: s.lm, backend: s.device.choice?.backend ?? '?', createdAt: Date.now() };
-    const dataset = this.datasetSpec(meta.dataset);
-    const lm = this.lmSpec(meta.lm);
-    s.runStarted(meta);
-    await saveNewRun(meta, dataset.kind === 'byod' ? dataset.zip : null, lm.kind === 'files' ? lm.files : null).catch((err) => s.runError(`the run will not survive a reload: ${err.message}`));
-    await this.launch(meta, false, dataset, lm);
+    const problems = this.setupProblems();
+    if (problems.length) throw new Error(problems.join(' '));
+    await this.asking('starting', async () => {
+      await this.ready;
+      const s = store();
+      const meta: RunMeta = { id: crypto.randomUUID(), config: s.config, dataset: s.dataset, lm: s.lm, backend: s.device.choice?.backend ?? '?', createdAt: Date.now() };
+      const dataset = this.datasetSpec(meta.dataset);
+      const lm = this.lmSpec(meta.lm);
+      s.runStarted(meta);
+      store().setIntent('starting');
+      await saveNewRun(meta, dataset.kind === 'byod' ? dataset.zip : null, lm.kind === 'files' ? lm.files : null).catch((err) => store().runNotice(`This run will not survive a reload: it could not be saved in this browser (${err.message || err.name}).`));
+      await this.launch(meta, false, dataset, lm);
+    });
   }
 
-  /** Continue a restored run from its checkpoints (or from the start when it has none). */
+  /** Continue a restored (or stopped) run from its checkpoints, or from the start for runs without one. */
   async resumeRun(): Promise<void> {
-    await this.ready;
-    const s = store();
-    const meta = s.run.meta;
-    if (!meta) throw new Error('no run to resume');
-    const dataset = this.datasetSpec(meta.dataset);
-    const lm = this.lmSpec(meta.lm);
-    s.runResumed();
-    await this.launch(meta, true, dataset, lm);
+    await this.asking('resuming', async () => {
+      await this.ready;
+      const s = store();
+      const meta = s.run.meta;
+      if (!meta) throw new Error('no run to resume');
+      const dataset = this.datasetSpec(meta.dataset);
+      const lm = this.lmSpec(meta.lm);
+      s.runResumed();
+      await this.launch(meta, true, dataset, lm);
+    });
   }
 
   /** How often the worker reads training numbers back (a read-back waits for the device; fewer are faster on a GPU). */
@@ -214,16 +279,21 @@ export class Controller {
     if (cfg && store().run.status && ['running', 'paused'].includes(store().run.status!.phase)) void this.client.send<'ack'>({ type: 'set-config', logEvery: readEvery(cfg) });
   }
 
-  pause = () => this.client.send<'ack'>({ type: 'pause' });
+  pause = () => this.asking('pausing', () => this.client.send<'ack'>({ type: 'pause' }));
   play = () => this.client.send<'ack'>({ type: 'resume' });
-  step = () => this.client.send<'ack'>({ type: 'step' });
+  step = () => this.asking('stepping', () => this.client.send<'ack'>({ type: 'step' }));
 
+  /** Stop and forget the run (cancels a preparation); a failed delete of its saved copy is said. */
   async reset(): Promise<void> {
-    await this.client.send<'ack'>({ type: 'reset' });
+    const preparing = store().run.status?.phase === 'preparing';
+    await this.asking(preparing ? 'cancelling' : 'resetting', () => this.client.send<'ack'>({ type: 'reset' }));
     const id = store().run.meta?.id;
-    if (id) await deleteRun(id).catch(() => undefined);
     store().runCleared();
+    if (id) await deleteRun(id).catch((e: Error) => store().runNotice(`The run was reset, but its saved copy could not be deleted from this browser (${e.message || e.name}); it will be replaced by the next run.`));
   }
+
+  /** A fault drill: a NaN in one run's weights (its next step stops the experiment, keeping the checkpoints). */
+  injectNaN = () => this.client.send<'ack'>({ type: 'inject-nan' });
 
   async sample(caption: string, count: number, temperature: number): Promise<void> {
     const e = await this.client.send<'samples'>({ type: 'sample', caption, count, temperature });
@@ -251,7 +321,7 @@ export class Controller {
     download('report.html', new TextEncoder().encode(f.html), 'text/html');
   }
 
-  /** One run's weights: current ones from the worker while the run is live, else its last saved checkpoint. */
+  /** One run's weights (with the LM's tokenizer.json): current ones from the worker while the run is live, else its last saved checkpoint. */
   async exportCheckpoint(arm: string, seed: number): Promise<void> {
     const live = ['running', 'paused', 'done'].includes(store().run.status?.phase ?? '');
     if (live) {
@@ -262,7 +332,8 @@ export class Controller {
     const runId = store().run.meta?.id;
     const c = runId ? await loadCheckpoint(runId, arm, seed) : null;
     if (!c) throw new Error(`no checkpoint of ${arm} seed ${seed} yet`);
-    download(`${arm}-s${seed}-step${c.step}.zip`, zipFiles(c.files), 'application/zip');
+    // The resumable extras (optimizer moments, run.json) stay in the browser; the weights and tokenizer go out.
+    download(`${arm}-s${seed}-step${c.step}.zip`, zipFiles(c.files.filter(([n]) => n !== 'optimizer.safetensors' && n !== 'run.json')), 'application/zip');
   }
 
   terminate(): void {

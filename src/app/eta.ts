@@ -1,25 +1,47 @@
 /**
- * Time estimates: before a run, from a measured (or benchmarked) training speed in tokens per second and the
- * config's size — training tokens plus evaluation forward passes (a forward pass costs about a third of a training
- * step per token); during a run, from the measured time of recent rounds.
+ * Time estimates, in one unit: trained tokens per second of training time (METRICS.tokensPerSecond — loss-masked
+ * tokens, the ones the optimizer learns from; evaluation and sampling are timed on their own and added once).
+ * Before a run: training tokens over the measured (or benchmarked) speed, plus the evaluations' forward passes
+ * (a forward pass costs about a third of a training step per position). During a run: the steps left at the
+ * measured training time per step, plus the evaluations left at the measured time of one evaluation round.
  */
-import { evalCount, type ExperimentConfig } from '../core/experiment/config';
+import { isEvalStep, type ExperimentConfig } from '../core/experiment/config';
+import type { RunStatus } from '../worker/protocol';
 
 /** Ids in one training sequence: <|bos|> caption-budget <|boi|> 64 image tokens <|eoi|>. */
 export const sequenceIds = (cfg: Pick<ExperimentConfig, 'captionBudget'>, imageTokens = 64) => cfg.captionBudget + imageTokens + 3;
 
-export function etaBefore(cfg: ExperimentConfig, tokensPerSecond: number, imageTokens = 64): number {
-  const runs = cfg.arms.length * cfg.seeds;
-  const T = sequenceIds(cfg, imageTokens);
-  const train = cfg.steps * cfg.batchSize * T;
-  const evals = evalCount(cfg);
-  const evalTokens = evals * ((cfg.evalImages || 421) * T + 2 * (cfg.englishTokens || 20000)) / 3;
-  return (runs * (train + evalTokens)) / tokensPerSecond;
+/**
+ * Trained (loss-masked) ids in one sequence: the caption's ids (pad never), <|boi|>, the image tokens and <|eoi|>.
+ * `meanCaption` is the mean caption length in ids when known; else every caption is taken to fill the budget.
+ */
+export const trainedPerSequence = (cfg: Pick<ExperimentConfig, 'captionBudget'>, meanCaption: number | null = null, imageTokens = 64) =>
+  Math.min(meanCaption ?? cfg.captionBudget, cfg.captionBudget) + imageTokens + 2;
+
+/** Evaluations after step `step` up to the end (isEvalStep: every evalEvery steps, the early powers of two, the last step; step 0 counts when step < 0). */
+export function evaluationsAfter(step: number, steps: number, evalEvery: number): number {
+  let n = 0;
+  for (let s = Math.max(0, step + 1); s <= steps; s++) if (isEvalStep(s, { evalEvery, steps })) n++;
+  return n;
 }
 
-export function etaDuring(step: number, steps: number, roundMs: number | null): number | null {
-  if (roundMs === null || step >= steps) return null;
-  return ((steps - step) * roundMs) / 1000;
+/** Seconds for the whole setup at `tokensPerSecond` trained tokens per second (all arms and seeds, one after another). */
+export function etaBefore(cfg: ExperimentConfig, tokensPerSecond: number, meanCaption: number | null = null, imageTokens = 64): number {
+  const runs = cfg.arms.length * cfg.seeds;
+  const T = sequenceIds(cfg, imageTokens);
+  const trained = trainedPerSequence(cfg, meanCaption, imageTokens);
+  const train = (cfg.steps * cfg.batchSize * trained) / tokensPerSecond;
+  // A training step runs over all T positions of a sequence but trains `trained` of them.
+  const secondsPerPosition = trained / (T * tokensPerSecond);
+  const evalPositions = (cfg.evalImages || 421) * T + 2 * (cfg.englishTokens || 20000);
+  const evals = evaluationsAfter(-1, cfg.steps, cfg.evalEvery) * (evalPositions / 3) * secondsPerPosition;
+  return runs * (train + evals);
+}
+
+/** Seconds left: the run-steps left × training time per step + the evaluations left × time per evaluation round. */
+export function etaDuring(s: Pick<RunStatus, 'step' | 'steps' | 'stepsLeft' | 'stepMs' | 'evalMs' | 'evalEvery'>): number | null {
+  if (s.stepMs === null || s.stepsLeft <= 0) return null;
+  return (s.stepsLeft * s.stepMs + evaluationsAfter(s.step, s.steps, s.evalEvery) * (s.evalMs ?? 0)) / 1000;
 }
 
 export function formatDuration(seconds: number | null): string {

@@ -27,7 +27,7 @@ export class WorkerClient {
       const err = new Error(`worker failed: ${ev.message || 'unknown error'}`);
       for (const w of this.pending.values()) w.reject(err);
       this.pending.clear();
-      onEvent({ type: 'error', id: null, message: err.message });
+      onEvent({ type: 'error', id: null, scope: 'worker', message: err.message });
     };
   }
 

@@ -24,6 +24,11 @@ export const METRICS = {
   valEnglishOodLossTextIds: 'val/english_ood_loss_text_ids',
   lr: 'optim/lr',
   gradNorm: 'optim/grad_norm',
+  /**
+   * Trained tokens per second of training time: the loss-masked positions of a step's batch (the tokens the optimizer
+   * learns from; pad never) over the step's wall time (forward, backward, update, read-back). Evaluation and sampling
+   * are not training time and are timed separately. The playground's status and ETA use the same definition.
+   */
   tokensPerSecond: 'speed/tokens_per_second',
   stepMs: 'speed/step_ms',
   numTensors: 'mem/num_tensors',

@@ -2,10 +2,13 @@
  * IndexedDB (idb) persistence of runs, shared by the page and the worker. The page creates a run (its setup, and a
  * dropped dataset zip or picked LM folder so it can be prepared again) and reads it back after a reload; the worker
  * writes everything that streams — metric batches, each run's latest resumable checkpoint, the finished report — so
- * no large copy crosses the page's main thread while training. Measured speeds per backend feed the ETA.
+ * no large copy crosses the page's main thread while training — and the prepared data (image codes, caption and
+ * English ids) of a run, so resuming it does not prepare again. Measured speeds per backend feed the ETA.
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { ExperimentConfig } from '../core/experiment/config';
+import type { ExperimentData } from '../core/experiment/data';
+import type { AlignedRows } from '../core/experiment/prepare';
 import type { DatasetChoice, Finished, LmChoice, MetricRecord } from './protocol';
 
 /** A run's resumable state (resume.ts files), as the worker saves it in IndexedDB. */
@@ -36,11 +39,19 @@ export interface StoredRun {
   lmFiles: [string, Uint8Array][] | null;
 }
 
+/** What a run's preparation produced (kept so that resuming the run skips it). */
+export interface SavedPrepared {
+  data: ExperimentData;
+  meanCaption: number;
+  alignedRows: AlignedRows;
+}
+
 interface Schema extends DBSchema {
   runs: { key: string; value: StoredRun };
   metrics: { key: number; value: { runId: string; records: MetricRecord[] }; indexes: { runId: string } };
   checkpoints: { key: string; value: SavedCheckpoint & { runId: string } };
   kv: { key: string; value: unknown };
+  prepared: { key: string; value: SavedPrepared };
 }
 
 export const DB_NAME = 'tabula-rasa';
@@ -48,14 +59,19 @@ const LM_LIMIT = 256 * 2 ** 20;
 let db: Promise<IDBPDatabase<Schema>> | null = null;
 
 function open(): Promise<IDBPDatabase<Schema>> {
-  db ??= openDB<Schema>(DB_NAME, 1, {
-    upgrade(d) {
-      d.createObjectStore('runs', { keyPath: 'id' });
-      d.createObjectStore('metrics', { autoIncrement: true }).createIndex('runId', 'runId');
-      d.createObjectStore('checkpoints');
-      d.createObjectStore('kv');
+  db ??= openDB<Schema>(DB_NAME, 2, {
+    upgrade(d, oldVersion) {
+      if (oldVersion < 1) {
+        d.createObjectStore('runs', { keyPath: 'id' });
+        d.createObjectStore('metrics', { autoIncrement: true }).createIndex('runId', 'runId');
+        d.createObjectStore('checkpoints');
+        d.createObjectStore('kv');
+      }
+      if (oldVersion < 2) d.createObjectStore('prepared');
     },
   });
+  // A failed open (storage disabled, a blocked upgrade) is not kept: the next call tries again.
+  db.catch(() => (db = null));
   return db;
 }
 
@@ -113,6 +129,14 @@ export async function saveFinished(runId: string, finished: Finished): Promise<v
   await tx.done;
 }
 
+export async function savePrepared(runId: string, p: SavedPrepared): Promise<void> {
+  await (await open()).put('prepared', p, runId);
+}
+
+export async function loadPrepared(runId: string): Promise<SavedPrepared | null> {
+  return (await (await open()).get('prepared', runId)) ?? null;
+}
+
 export async function loadRun(runId: string): Promise<StoredRun | null> {
   return (await (await open()).get('runs', runId)) ?? null;
 }
@@ -128,8 +152,9 @@ export async function loadCurrent(): Promise<{ run: StoredRun; records: MetricRe
 
 export async function deleteRun(id: string): Promise<void> {
   const d = await open();
-  const tx = d.transaction(['runs', 'metrics', 'checkpoints', 'kv'], 'readwrite');
+  const tx = d.transaction(['runs', 'metrics', 'checkpoints', 'kv', 'prepared'], 'readwrite');
   await tx.objectStore('runs').delete(id);
+  await tx.objectStore('prepared').delete(id);
   for (const key of await tx.objectStore('metrics').index('runId').getAllKeys(id)) await tx.objectStore('metrics').delete(key);
   await tx.objectStore('checkpoints').delete(IDBKeyRange.bound(`${id}/`, `${id}/\uffff`));
   if ((await tx.objectStore('kv').get('current')) === id) await tx.objectStore('kv').delete('current');

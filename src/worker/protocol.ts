@@ -11,9 +11,10 @@ import type { Report } from '../core/experiment/report';
 import type { Analysis, Quality } from '../core/experiment/extras';
 import type { Problem } from '../core/data/byod';
 import type { CaptionLevel } from '../core/data/captions';
+import type { LmShape, MemoryLimit } from '../core/experiment/memory';
 
 export type { BackendChoice, BackendName, Refusal, RefusalReason, AdapterInfo } from '../core/backend';
-export type { ExperimentConfig, MetricRecord, Report, Analysis, Quality, Problem, CaptionLevel };
+export type { ExperimentConfig, MetricRecord, Report, Analysis, Quality, Problem, CaptionLevel, LmShape, MemoryLimit };
 
 /** Which images a run uses, by name (what the page keeps in its store and with a saved run). */
 export type DatasetChoice = { kind: 'emoji'; style: 'twemoji' | 'noto' } | { kind: 'byod'; name: string };
@@ -50,6 +51,10 @@ export type WorkerCommand =
   | { type: 'set-config'; id: number; logEvery: number }
   /** Destroy the WebGPU device, as a driver reset would: shows the page's fallback (the Self-test card's button). */
   | { type: 'lose-device'; id: number }
+  /** Read an LM (shipped or picked) as a run would, and answer with its shape: a picked folder is checked at once. */
+  | { type: 'lm-info'; id: number; lm: LmSpec }
+  /** A fault drill: make one running run's weights NaN (its next step stops the experiment, checkpoints kept). */
+  | { type: 'inject-nan'; id: number }
   /** Caption → image for each arm (seed 0) of the current experiment. */
   | { type: 'sample'; id: number; caption: string; count: number; temperature: number }
   /** One run's current weights as a GPT-2-layout checkpoint (safetensors + config + tokenizer ids' plan). */
@@ -90,17 +95,33 @@ export type RunPhase = 'idle' | 'preparing' | 'running' | 'paused' | 'finishing'
 
 export interface RunStatus {
   phase: RunPhase;
-  /** What is happening, in words. */
+  /** What is happening, in words (never the phase's own name again). */
   message: string;
-  /** Rounds done (every run steps once per round) and the total. */
+  /** While preparing: what is being counted, how many are done, of how many (null when nothing is counted). */
+  progress: { what: string; done: number; total: number } | null;
+  /** The furthest step of any run, and the total. */
   step: number;
   steps: number;
   runs: number;
-  /** Mean wall time of a round over the recent ones, for the ETA. */
-  roundMs: number | null;
+  /** Steps left, summed over the runs still training. */
+  stepsLeft: number;
+  /** Training time of one run's step, ms (recent mean; evaluation and sampling excluded). */
+  stepMs: number | null;
+  /** Time of one evaluation round (every run's held-out losses and the live samples), ms (recent mean). */
+  evalMs: number | null;
+  evalEvery: number;
+  /** Trained tokens (loss-masked) per second of training time: METRICS.tokensPerSecond's definition. */
   tokensPerSecond: number | null;
   numTensors: number;
   numBytes: number;
+}
+
+/** An LM as a run would use it: its shape and parameters, and which tokenizer files it has. */
+export interface LmInfo {
+  name: string;
+  shape: LmShape;
+  params: number;
+  tokenizer: string;
 }
 
 export interface SampleSet {
@@ -121,7 +142,9 @@ export interface Finished {
 }
 
 export type WorkerEvent =
-  | { type: 'ready'; id: number; choice: BackendChoice; initMs: number }
+  /** The backend started; `memory` is what it can hold (null: unknown), for refusing setups too big before a run. */
+  | { type: 'ready'; id: number; choice: BackendChoice; initMs: number; memory: MemoryLimit | null }
+  | { type: 'lm'; id: number; info: LmInfo }
   | { type: 'self-test'; id: number; result: SelfTestResult }
   | { type: 'ack'; id: number }
   | { type: 'data'; id: number; summary: DataSummary }
@@ -137,4 +160,11 @@ export type WorkerEvent =
   | { type: 'finished'; id: null; finished: Finished }
   | { type: 'export'; id: number; name: string; files: [string, Uint8Array][] }
   | { type: 'device-lost'; id: null; message: string }
-  | { type: 'error'; id: number | null; message: string };
+  /**
+   * A command's failure carries its id. Streamed failures (id null) say what they concern: the experiment, the
+   * tokenizer being trained, or storage (a write to IndexedDB failed; training goes on).
+   */
+  | { type: 'error'; id: number; message: string }
+  | { type: 'error'; id: null; scope: ErrorScope; message: string };
+
+export type ErrorScope = 'experiment' | 'tokenizer' | 'storage' | 'worker';

@@ -8,14 +8,21 @@ import { parseBackendRequest, selectBackend, type BackendEnv } from '../core/bac
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import { loadGPT2 } from '../core/checkpoint/gpt2';
+import { checkpointTokenizer } from '../core/checkpoint/tokenizer';
+import { memorySource } from '../core/checkpoint/source';
+import { memoryLimit } from '../core/experiment/memory';
+import { shippedModel } from './browser-io';
 import { runSelfTest } from './self-test';
 import { summarise } from './datasets';
 import { ExperimentSession } from './experiment-session';
 import { VQSession } from './vq-session';
-import type { WorkerCommand, WorkerEvent } from './protocol';
+import type { ErrorScope, LmInfo, LmSpec, WorkerCommand, WorkerEvent } from './protocol';
 
 const post = (e: WorkerEvent, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(e, transfer);
-const fail = (id: number | null, e: unknown) => post({ type: 'error', id, message: e instanceof Error ? e.message : String(e) });
+const text = (e: unknown) => (e instanceof Error ? e.message : String(e));
+/** A command's failure goes back under its id; a streamed one says what it concerns. */
+const fail = (id: number | null, e: unknown, scope: ErrorScope = 'worker') => post(id === null ? { type: 'error', id, scope, message: text(e) } : { type: 'error', id, message: text(e) });
 
 function webglRenderer(): string | null {
   if (typeof OffscreenCanvas === 'undefined') return null;
@@ -38,15 +45,31 @@ const env: BackendEnv = {
 };
 
 let initialised = false;
-const experiment = new ExperimentSession(post);
-const vq = new VQSession(post);
-
 /** The WebGPU backend's device, when WebGPU is the backend. */
 const webgpuDevice = () => (tf.backend() as unknown as { device?: GPUDevice }).device;
+/** What the running backend can hold (the device memory the browser reports; wasm's heap; WebGPU's largest buffer). */
+const limit = () => memoryLimit(tf.getBackend(), (self.navigator as Navigator & { deviceMemory?: number }).deviceMemory ?? null, webgpuDevice()?.limits.maxBufferSize ?? null);
+const experiment = new ExperimentSession(post, limit);
+const vq = new VQSession(post);
 
 /** Tell the page when a WebGPU device goes away, so it can restart on another backend from the last checkpoint. */
 function watchDevice(): void {
   webgpuDevice()?.lost.then((info) => post({ type: 'device-lost', id: null, message: `the WebGPU device was lost (${info.reason}: ${info.message || 'no detail'})` }));
+}
+
+/** An LM read as a run would read it (weights, config, tokenizer), then freed: checks a picked folder at once. */
+async function lmInfo(spec: LmSpec): Promise<LmInfo> {
+  const src = spec.kind === 'shipped' ? shippedModel('lm-austen') : memorySource(spec.name, new Map(spec.files));
+  const { model, tokenizerJson } = await loadGPT2(src, `lm-check-${Date.now()}`);
+  try {
+    const tok = await checkpointTokenizer(src, tokenizerJson);
+    const c = model.config;
+    if (tok.vocabSize > c.vocabSize) throw new Error(`${src.label}: the tokenizer has ${tok.vocabSize} ids but the model only ${c.vocabSize} rows (config.json vocab_size); pick the tokenizer that belongs to these weights`);
+    const params = [...model.params.values()].reduce((s, v) => s + v.size, 0);
+    return { name: spec.kind === 'shipped' ? 'lm-austen (shipped)' : spec.name, shape: { vocabSize: c.vocabSize, nPositions: c.nPositions, nEmbd: c.nEmbd, nLayer: c.nLayer, nHead: c.nHead, tieEmbeddings: c.tieEmbeddings }, params, tokenizer: tokenizerJson ? 'tokenizer.json' : 'vocab.json + merges.txt' };
+  } finally {
+    model.dispose();
+  }
 }
 
 function needInit(): void {
@@ -60,7 +83,7 @@ async function handle(cmd: WorkerCommand): Promise<void> {
       const choice = await selectBackend(parseBackendRequest(cmd.backend), env);
       initialised = true;
       if (choice.backend === 'webgpu') watchDevice();
-      post({ type: 'ready', id: cmd.id, choice, initMs: performance.now() - t0 });
+      post({ type: 'ready', id: cmd.id, choice, initMs: performance.now() - t0, memory: limit() });
       return;
     }
     case 'self-test':
@@ -73,7 +96,7 @@ async function handle(cmd: WorkerCommand): Promise<void> {
     case 'vq-train':
       needInit();
       post({ type: 'ack', id: cmd.id });
-      vq.train(cmd.dataset, cmd.steps).catch((e) => fail(null, e));
+      vq.train(cmd.dataset, cmd.steps).catch((e) => fail(null, e, 'tokenizer'));
       return;
     case 'vq-stop':
       vq.stop();
@@ -81,7 +104,7 @@ async function handle(cmd: WorkerCommand): Promise<void> {
     case 'start':
       needInit();
       post({ type: 'ack', id: cmd.id });
-      experiment.start(cmd).catch((e) => fail(null, e));
+      experiment.start(cmd).catch((e) => fail(null, e, 'experiment'));
       return;
     case 'pause':
       await experiment.pause();
@@ -104,6 +127,13 @@ async function handle(cmd: WorkerCommand): Promise<void> {
       device.destroy();
       break;
     }
+    case 'lm-info':
+      needInit();
+      post({ type: 'lm', id: cmd.id, info: await lmInfo(cmd.lm) });
+      return;
+    case 'inject-nan':
+      await experiment.injectNaN();
+      break;
     case 'sample':
       await experiment.sample(cmd.id, cmd.caption, cmd.count, cmd.temperature);
       return;

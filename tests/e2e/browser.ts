@@ -31,8 +31,8 @@ export interface Logged {
   pageErrors: string[];
 }
 
-export async function openPage(browser: Browser, url: string): Promise<Logged> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+export async function openPage(browser: Browser, url: string, viewport = { width: 1280, height: 900 }): Promise<Logged> {
+  const page = await browser.newPage({ viewport });
   const logged: Logged = { page, messages: [], pageErrors: [] };
   page.on('console', (m: ConsoleMessage) => logged.messages.push({ type: m.type(), text: m.text() }));
   page.on('pageerror', (e) => logged.pageErrors.push(e.message));
@@ -40,7 +40,7 @@ export async function openPage(browser: Browser, url: string): Promise<Logged> {
   return logged;
 }
 
-/** Every console warning and error, and every uncaught page error, as text (nothing is filtered out). */
+/** Page errors and console warnings and errors, all of them (WebGPU reports wrong results only as a warning). */
 export function problems(l: Logged): string[] {
   return [
     ...l.pageErrors,

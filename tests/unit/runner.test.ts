@@ -91,6 +91,34 @@ describe('experiment runner', () => {
     lm.dispose();
   });
 
+  it('counts trained tokens (loss-masked, pad never) and tokens/s over the step\'s training time only', async () => {
+    await useBackend('cpu');
+    const lm = new GPT(lmConfig, 5, 'r-lm2b');
+    const data = syntheticData();
+    // A twin runner shows which images the first batch holds (same seed, same order).
+    const twin = new ExperimentRunner(cfg, data, lm);
+    const idx = twin.nextBatch(twin.runs[0]).idx;
+    // Each row trains on its kept caption ids (at most the budget of 4), <|boi|>, the P image ids and <|eoi|>.
+    const expected = idx.reduce((s, i) => s + Math.min(data.train.captions[i].length, 4) + 1 + P + 1, 0);
+    const runner = new ExperimentRunner(cfg, data, lm);
+    const run = runner.runs[0];
+    const rec = await runner.stepRun(run);
+    const m = Object.fromEntries(rec.map((r) => [r.metric, r.value]));
+    expect(run.tokens).toBe(expected);
+    expect(rec[0].tokens).toBe(expected);
+    expect(run.trainMs).toBeCloseTo(m[METRICS.stepMs], 6);
+    expect(m[METRICS.tokensPerSecond]).toBeCloseTo(expected / (m[METRICS.stepMs] / 1000), 6);
+    // An evaluation adds no training time.
+    const before = run.trainMs;
+    await runner.evalRun(run);
+    expect(run.trainMs).toBe(before);
+    // take() leaves runs out of a round: here only the second one steps.
+    await runner.stepRound(cfg.steps, () => true, (r) => r === runner.runs[1]);
+    expect(runner.runs.map((r) => r.step)).toEqual([1, 1]);
+    [twin, runner].forEach((r) => r.dispose());
+    lm.dispose();
+  });
+
   it('leaves a frozen arm\'s body unchanged while its embeddings, head and LayerNorms train', async () => {
     await useBackend('cpu');
     const lm = new GPT(lmConfig, 5, 'r-lm3');

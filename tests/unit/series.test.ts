@@ -48,6 +48,24 @@ describe('seedBand, log axes and x choice', () => {
       { x: 5, mean: 9, lo: 9, hi: 9, n: 1 },
     ]);
   });
+  it('interpolates seeds that do not share an x (tokens, seconds), counting the seeds that cover each x', () => {
+    // Seed A at 0, 100, 200 tokens; seed B at 0, 90, 210. At 90, A lies 90% of the way from 10 to 8: 8.2; at 100,
+    // B lies 10/120 of the way from 7 to 5: 6.8333…; at 200, B is 110/120 of the way: 5.1666…; at 210 only B reaches.
+    const a = [{ x: 0, y: 10 }, { x: 100, y: 8 }, { x: 200, y: 6 }];
+    const b = [{ x: 0, y: 10 }, { x: 90, y: 7 }, { x: 210, y: 5 }];
+    const band = seedBand([a, b]);
+    expect(band.map((p) => p.x)).toEqual([0, 90, 100, 200, 210]);
+    expect(band.map((p) => p.n)).toEqual([2, 2, 2, 2, 1]);
+    const close = (got: number, want: number) => expect(got).toBeCloseTo(want, 12);
+    close(band[1].mean, (8.2 + 7) / 2);
+    close(band[1].lo, 7);
+    close(band[1].hi, 8.2);
+    close(band[2].mean, (8 + 7 - 2 / 12) / 2);
+    close(band[3].lo, 7 - (2 * 110) / 120);
+    expect(band[4]).toEqual({ x: 210, mean: 5, lo: 5, hi: 5, n: 1 });
+    // The band has width where the seeds differ (exact matching gave zero width and a mean zig-zagging between seeds).
+    expect(band.slice(1, 4).every((p) => p.hi > p.lo)).toBe(true);
+  });
   it('drops what a log axis cannot place and maps the chosen x', () => {
     expect(forLogAxes(pts([0, 1, -2, 3]), true, true)).toEqual([{ x: 1, y: 1 }, { x: 3, y: 3 }]);
     expect(forLogAxes(pts([0, 1]), false, false)).toHaveLength(2);

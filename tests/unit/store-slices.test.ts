@@ -8,7 +8,7 @@ import { recordsToResume } from '../../src/core/experiment/resume-records';
 import type { Finished, MetricRecord, RunStatus } from '../../src/worker/protocol';
 
 const rec = (arm: string, seed: number, step: number): MetricRecord => ({ arm, seed, step, tokens: step * 10, metric: 'train/loss', value: 1 / (step + 1) });
-const status = (phase: RunStatus['phase'], step = 0, message = ''): RunStatus => ({ phase, message, step, steps: 10, runs: 2, roundMs: 100, tokensPerSecond: 1000, numTensors: 5, numBytes: 1024 });
+const status = (phase: RunStatus['phase'], step = 0, message = ''): RunStatus => ({ phase, message, progress: null, step, steps: 10, runs: 2, stepsLeft: 2 * (10 - step), stepMs: 50, evalMs: 200, evalEvery: 5, tokensPerSecond: 1000, numTensors: 5, numBytes: 1024 });
 const meta: RunMeta = { id: 'r1', config: PRESETS.smoke, dataset: { kind: 'emoji', style: 'twemoji' }, lm: { kind: 'shipped' }, backend: 'wasm', createdAt: 0 };
 
 describe('config slice', () => {
@@ -17,20 +17,24 @@ describe('config slice', () => {
     expect(s.getState().config).toEqual(PRESETS.classroom);
     s.getState().setField('steps', 123);
     expect(s.getState().config).toMatchObject({ steps: 123, preset: 'custom' });
-    s.getState().setField('steps', 123); // unchanged: same object
+    const before = s.getState().config;
+    s.getState().setField('steps', 123);
+    expect(s.getState().config).toBe(before); // the same value changes nothing (charts and the URL do not redraw)
+    s.getState().setFieldError('seeds', 'Seeds: 12 is above the largest allowed, 10 (kept 1)');
+    expect(s.getState().fieldErrors).toEqual({ seeds: 'Seeds: 12 is above the largest allowed, 10 (kept 1)' });
     s.getState().setPreset('cpu');
+    expect(s.getState().fieldErrors).toEqual({}); // a preset replaces every field, so no refused value is left
     expect(s.getState().config).toEqual(PRESETS.cpu);
     expect(s.getState().basePreset).toBe('cpu');
     expect(() => s.getState().setPreset('nope')).toThrow(/unknown preset nope/);
   });
-  it('toggles arms but never removes the last one', () => {
+  it('toggles arms freely (the setup check, not the store, refuses a setup without pretrained and scratch)', () => {
     const s = createAppStore();
     s.getState().toggleArm('pretrained-mix');
     expect(s.getState().config.arms).toEqual(['pretrained', 'scratch', 'pretrained-mix']);
     s.getState().toggleArm('pretrained');
     s.getState().toggleArm('scratch');
-    s.getState().toggleArm('pretrained-mix');
-    expect(s.getState().config.arms).toEqual(['pretrained-mix']);
+    expect(s.getState().config).toMatchObject({ arms: ['pretrained-mix'], preset: 'custom' });
   });
   it('a custom setup round-trips through the URL with the preset it came from', () => {
     const s = createAppStore();
@@ -39,9 +43,26 @@ describe('config slice', () => {
     const q = setupQuery(s.getState().config, s.getState().basePreset);
     expect(q).toBe('preset=custom&steps=40&from=cpu');
     const back = setupFromQuery(`?${q}`);
-    expect(back).toEqual({ config: { ...PRESETS.cpu, preset: 'custom', steps: 40 }, basePreset: 'cpu', ignored: [] });
+    expect(back).toEqual({ config: { ...PRESETS.cpu, preset: 'custom', steps: 40 }, basePreset: 'cpu', dataset: { kind: 'emoji', style: 'twemoji' }, lm: { kind: 'shipped' }, ignored: [] });
     expect(setupFromQuery('?preset=smoke&steps=40&eval=10').config).toMatchObject({ preset: 'smoke', steps: 40, evalEvery: 10, batchSize: 4 });
     expect(setupFromQuery('?preset=huge').ignored[0]).toMatch(/^preset=huge/);
+  });
+  it('puts the dataset, the caption level and a picked LM in the link; your own files are named, not carried', () => {
+    const s = createAppStore();
+    s.getState().setField('captionLevel', 'L4');
+    s.getState().setDataset({ kind: 'emoji', style: 'noto' });
+    const q = setupQuery(s.getState().config, s.getState().basePreset, s.getState().dataset, s.getState().lm);
+    expect(q).toBe('preset=custom&level=L4&from=classroom&data=noto');
+    expect(setupFromQuery(`?${q}`)).toMatchObject({ config: { captionLevel: 'L4', preset: 'custom' }, dataset: { kind: 'emoji', style: 'noto' }, ignored: [] });
+    const own = setupQuery(PRESETS.classroom, 'classroom', { kind: 'byod', name: 'my pets.zip' }, { kind: 'files', name: 'gpt2' });
+    expect(own).toBe('preset=classroom&data=own%3Amy+pets.zip&lm=own%3Agpt2');
+    const back = setupFromQuery(`?${own}`);
+    expect(back.dataset).toEqual({ kind: 'emoji', style: 'twemoji' });
+    expect(back.ignored).toEqual([
+      'data=own:my pets.zip (your own dataset “my pets.zip” is not in the link: drop it on the Data panel; Twemoji meanwhile)',
+      'lm=own:gpt2 (your own LM “gpt2” is not in the link: pick its folder in the setup; the shipped LM meanwhile)',
+    ]);
+    expect(setupFromQuery('?data=flickr').ignored).toEqual(['data=flickr (expected twemoji, noto or own:<name>)']);
   });
 });
 
@@ -60,7 +81,17 @@ describe('runs slice', () => {
     expect(r.records).toHaveLength(3);
     expect(r.checkpoints).toEqual({ 'pretrained/0': 3 });
     s.getState().runStatus(status('failed', 2, 'the loss became NaN'));
-    expect(s.getState().run.error).toBe('the loss became NaN');
+    // The failure is the status's message, shown once; run.error is for the page's own errors.
+    expect(s.getState().run.status?.message).toBe('the loss became NaN');
+    expect(s.getState().run.error).toBeNull();
+    s.getState().setIntent('pausing');
+    const withIntent = s.getState().run;
+    s.getState().setIntent('pausing');
+    expect(s.getState().run).toBe(withIntent);
+    s.getState().runNotice('Could not save the latest metrics: quota exceeded.');
+    expect(s.getState().run).toMatchObject({ intent: 'pausing', notice: 'Could not save the latest metrics: quota exceeded.' });
+    s.getState().runStarted(meta);
+    expect(s.getState().run).toMatchObject({ intent: null, notice: null, records: [] });
   });
   it('a restored run keeps only the records up to each run’s checkpoint when resumed', () => {
     const s = createAppStore();

@@ -13,6 +13,9 @@ describe('config in the URL', () => {
     expect(q).toBe('preset=classroom&arms=pretrained%2Cscratch%2Cpretrained-mix&seeds=3&level=L4&lr=0.0005&init=aligned');
     expect(configFromQuery(q, base)).toEqual({ config: cfg, ignored: [] });
     expect(configToQuery(base, base)).toBe('preset=classroom');
+    // The checkpoint interval travels too (0: none by step, only by time and at the end).
+    expect(configToQuery({ ...base, checkpointEvery: 0 }, base)).toBe('preset=classroom&ckpt=0');
+    expect(configFromQuery('ckpt=0', base).config.checkpointEvery).toBe(0);
   });
 
   it('ignores bad values with a reason and applies the rest', () => {

@@ -7,6 +7,7 @@ import { Area, CartesianGrid, ComposedChart, Line, ResponsiveContainer, Tooltip,
 import type { MetricRecord } from '../../worker/protocol';
 import { useAppStore } from '../store';
 import { armColour, armSeries } from './build';
+import { TOOLTIP_PROPS } from './tooltip';
 
 interface Props {
   title: string;
@@ -20,6 +21,8 @@ interface Props {
   hint?: string;
   /** Position among the charts on the page: staggers their updates. */
   index?: number;
+  /** A schedule (the learning rate): drawn as logged, never smoothed. */
+  schedule?: boolean;
 }
 
 /** Short tick labels: 0, 0.002, 3.5, 42, 1.2k, 3.4M. */
@@ -50,9 +53,13 @@ export function MetricChart(props: Props) {
   );
 }
 
-const ChartBody = memo(function ChartBody({ title, metric, unit, records, recorded, transform, testId, hint }: Props) {
+/** Tooltip values to three significant figures (a learning rate of 0.0002 stays 0.0002). */
+const tip = (v: unknown) => (typeof v === 'number' ? Number(v.toPrecision(3)).toString() : Array.isArray(v) ? v.map((x) => Number(Number(x).toPrecision(3))).join(' – ') : String(v));
+
+const ChartBody = memo(function ChartBody({ title, metric, unit, records, recorded, transform, testId, hint, schedule }: Props) {
   const ui = useAppStore((s) => s.ui);
-  const opts = useMemo(() => ({ x: ui.xAxis, smoothing: ui.smoothing, logX: ui.logX, logY: ui.logY, budget: 1500, transform }), [ui.xAxis, ui.smoothing, ui.logX, ui.logY, transform]);
+  const smoothing = schedule ? 0 : ui.smoothing;
+  const opts = useMemo(() => ({ x: ui.xAxis, smoothing, logX: ui.logX, logY: ui.logY, budget: 1500, transform }), [ui.xAxis, smoothing, ui.logX, ui.logY, transform]);
   const live = useMemo(() => armSeries(records, metric, opts), [records, metric, opts]);
   const behind = useMemo(() => (recorded && ui.showRecorded ? armSeries(recorded, metric, { ...opts, smoothing: 0 }) : []), [recorded, ui.showRecorded, metric, opts]);
   const points = live.reduce((s, a) => s + a.raw.length, 0);
@@ -60,9 +67,9 @@ const ChartBody = memo(function ChartBody({ title, metric, unit, records, record
   const banded = live.some((a) => a.smooth.some((p) => p.n > 1));
   const xLabel = ui.xAxis === 'step' ? 'step' : ui.xAxis === 'tokens' ? 'tokens trained on' : 'seconds';
   return (
-    <figure className="chart" data-testid={testId} data-points={points} data-arms={live.map((a) => a.arm).join(',')}>
+    <figure className="chart" data-testid={testId} data-points={points} data-arms={live.map((a) => a.arm).join(',')} data-smoothing={smoothing}>
       <figcaption>
-        <strong>{title}</strong> <span className="muted small">{unit}</span>
+        <strong>{title}</strong> <span className="muted small">{unit}{schedule ? ' · as logged, not smoothed' : ''}</span>
         {hint && <div className="muted small">{hint}</div>}
       </figcaption>
       <div className="chart-body">
@@ -74,14 +81,14 @@ const ChartBody = memo(function ChartBody({ title, metric, unit, records, record
               <CartesianGrid stroke="#eee" />
               <XAxis dataKey="x" type="number" scale={ui.logX ? 'log' : 'linear'} domain={['dataMin', 'dataMax']} allowDataOverflow tickFormatter={fmt} fontSize={11} label={{ value: xLabel, position: 'insideBottomRight', offset: -2, fontSize: 10 }} />
               <YAxis type="number" scale={ui.logY ? 'log' : 'linear'} domain={['auto', 'auto']} allowDataOverflow tickFormatter={fmt} fontSize={11} width={48} />
-              <Tooltip formatter={(v) => (typeof v === 'number' ? v.toFixed(4) : Array.isArray(v) ? v.map((x) => Number(x).toFixed(3)).join(' – ') : String(v))} labelFormatter={(x) => `${xLabel} ${fmt(Number(x))}`} />
+              <Tooltip {...TOOLTIP_PROPS} formatter={tip} labelFormatter={(x) => `${xLabel} ${fmt(Number(x))}`} />
               {behind.map((a) => (
                 <Line key={`rec-${a.arm}`} data={a.raw} dataKey="y" name={`${a.arm} (recorded cpu run)`} stroke={armColour(a.arm)} strokeOpacity={0.35} strokeDasharray="4 3" dot={false} isAnimationActive={false} />
               ))}
               {banded && live.map((a) => (
                 <Area key={`band-${a.arm}`} data={a.smooth} dataKey={(p: { lo: number; hi: number }) => [p.lo, p.hi]} name={`${a.arm} seed range`} stroke="none" fill={armColour(a.arm)} fillOpacity={0.15} isAnimationActive={false} legendType="none" />
               ))}
-              {ui.smoothing > 0 && live.map((a) => (
+              {smoothing > 0 && live.map((a) => (
                 <Line key={`raw-${a.arm}`} data={a.raw} dataKey="y" name={`${a.arm} raw`} stroke={armColour(a.arm)} strokeOpacity={0.25} dot={false} isAnimationActive={false} legendType="none" />
               ))}
               {live.map((a) => (

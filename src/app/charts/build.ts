@@ -1,7 +1,8 @@
 /**
  * From metric records to what a chart draws, per arm: the raw mean across seeds (faint), the debiased-EMA mean with
- * its min–max band across seeds (each seed smoothed first), downsampled to the point budget and cleaned for log
- * axes; x as step, tokens or seconds (seconds add up each run's logged step times). Pure and tested. Arm colours
+ * its min–max band across seeds (each seed smoothed first, then interpolated onto the x of every seed — seeds never
+ * share an x in tokens or seconds), downsampled to the point budget and cleaned for log axes; x as step, tokens or
+ * seconds (seconds add up each run's logged step times). Pure and tested. Arm colours
  * are the report's, so the page and report.html agree.
  */
 import { METRICS } from '../../core/metrics';
@@ -55,14 +56,23 @@ function groupInto<K, V>(m: Map<K, V[]>, key: K): V[] {
   return list;
 }
 
-/** Seconds at a record's step: its run's logged time there, else at the last logged step before it; NaN when unknown. */
+/**
+ * Seconds at a record's step: its run's logged time there; between two logged steps, the earlier one's time plus the
+ * steps since at the later one's time per step (the same rule secondsByStep uses); after the last logged step, at the
+ * last one's time per step. NaN when the run logged no time.
+ */
 function secondsAt(r: MetricRecord, seconds: Map<string, Map<number, number>>): number {
   const m = seconds.get(`${r.arm}/${r.seed}`);
   if (!m) return NaN;
   if (m.has(r.step)) return m.get(r.step)!;
-  let best: number | null = null;
-  for (const s of m.keys()) if (s <= r.step && (best === null || s > best)) best = s;
-  return best === null ? NaN : m.get(best)!;
+  const steps = [...m.keys()].sort((a, b) => a - b);
+  let k = 0;
+  while (k < steps.length - 1 && steps[k + 1] < r.step) k++;
+  const a = steps[k];
+  const b = steps[k + 1] ?? steps[k];
+  const prev = steps[steps.indexOf(b) - 1] ?? 0;
+  const perStep = b > prev ? (m.get(b)! - m.get(prev)!) / (b - prev) : 0;
+  return m.get(a)! + (r.step - a) * perStep;
 }
 
 export function armSeries(records: MetricRecord[], metric: string, o: ChartOptions): ArmSeries[] {

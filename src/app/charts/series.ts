@@ -63,13 +63,31 @@ export interface BandPoint {
   n: number;
 }
 
-/** Mean and min–max across seeds at each x present in any seed (x values are matched exactly). */
+/**
+ * Mean and min–max across seeds at each x where any seed has a point. Seeds rarely share an x when x is tokens or
+ * seconds (each seed's batches hold captions of other lengths, each step takes its own time), so every seed is
+ * interpolated linearly at each x within its own first and last point; `n` counts the seeds that cover x (outside its
+ * range a seed contributes nothing). With x = step the seeds share their x and nothing is interpolated.
+ */
 export function seedBand(seeds: Point[][]): BandPoint[] {
-  const byX = new Map<number, number[]>();
-  for (const s of seeds) for (const p of s) if (Number.isFinite(p.y)) byX.set(p.x, [...(byX.get(p.x) ?? []), p.y]);
-  return [...byX]
-    .sort((a, b) => a[0] - b[0])
-    .map(([x, ys]) => ({ x, mean: ys.reduce((a, b) => a + b, 0) / ys.length, lo: Math.min(...ys), hi: Math.max(...ys), n: ys.length }));
+  const clean = seeds.map((s) => s.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y)).sort((a, b) => a.x - b.x)).filter((s) => s.length > 0);
+  const xs = [...new Set(clean.flatMap((s) => s.map((p) => p.x)))].sort((a, b) => a - b);
+  const at = clean.map(() => 0);
+  const out: BandPoint[] = [];
+  for (const x of xs) {
+    const ys: number[] = [];
+    clean.forEach((s, k) => {
+      if (x < s[0].x || x > s[s.length - 1].x) return;
+      let i = at[k];
+      while (i < s.length - 1 && s[i + 1].x <= x) i++;
+      at[k] = i;
+      const a = s[i];
+      const b = s[i + 1];
+      ys.push(a.x === x || !b ? a.y : a.y + ((b.y - a.y) * (x - a.x)) / (b.x - a.x));
+    });
+    if (ys.length) out.push({ x, mean: ys.reduce((p, q) => p + q, 0) / ys.length, lo: Math.min(...ys), hi: Math.max(...ys), n: ys.length });
+  }
+  return out;
 }
 
 /** Points drawable on a log axis: drops x ≤ 0 (log x) and y ≤ 0 (log y), which a log scale cannot place. */

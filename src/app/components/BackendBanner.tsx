@@ -1,41 +1,69 @@
-// The backend banner: what runs, why, and why each better backend was refused — with links to force another.
+// The backend in one line — what runs and, in a few words, why the better ones were refused — with a "why" that opens
+// the details: the reason, each refusal in full, the WebGPU adapter, and links to force another backend.
+import { useState } from 'react';
+import type { RefusalReason } from '../../worker/protocol';
 import { useAppStore } from '../store';
 
 const NAMES = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'] as const;
+
+const SHORT: Record<RefusalReason, string> = {
+  'api-missing': 'not in this browser',
+  'no-adapter': 'no GPU found',
+  'software-adapter': 'software only here',
+  'software-renderer': 'software only here',
+  'init-failed': 'failed to start',
+  'not-in-environment': 'not available',
+};
 
 function forceLink(name: string): string {
   const params = new URLSearchParams(window.location.search);
   if (name === 'auto') params.delete('backend');
   else params.set('backend', name);
   const q = params.toString();
-  return window.location.pathname + (q ? `?${q}` : '');
+  return window.location.pathname + (q ? `?${q}` : '') + window.location.hash;
 }
 
 export function BackendBanner() {
   const device = useAppStore((s) => s.device);
+  const [open, setOpen] = useState(false);
   const { choice } = device;
   return (
-    <section className="card banner" aria-live="polite" data-testid="backend-banner" data-status={device.status}>
-      {device.status === 'starting' && <p>Starting the compute backend in a worker…</p>}
-      {device.status === 'error' && !choice && (
-        <p className="error" role="alert">
-          No backend could start: {device.error}
-        </p>
-      )}
-      {choice && (
-        <>
-          <p className="chosen">
-            Running on <strong data-testid="backend" data-backend={choice.backend}>{choice.backend}</strong>
-            <span className="muted"> — {choice.reason}</span>
-            {device.initMs !== null && <span className="muted"> Started in {Math.round(device.initMs)} ms.</span>}
-          </p>
-          {choice.adapter && (
-            <p className="muted small" data-testid="adapter">
+    <section className="banner" aria-live="polite" data-testid="backend-banner" data-status={device.status}>
+      <p className="banner-line">
+        {device.status === 'starting' && <span>Starting the compute backend in a worker…</span>}
+        {device.status === 'error' && !choice && (
+          <span className="error" role="alert">
+            No backend could start: {device.error}
+          </span>
+        )}
+        {choice && (
+          <>
+            Running on{' '}
+            <strong data-testid="backend" data-backend={choice.backend}>
+              {choice.backend}
+            </strong>
+            {choice.refusals.length > 0 && <span className="muted"> · {choice.refusals.map((r) => `${r.backend}: ${SHORT[r.reason] ?? r.reason}`).join(' · ')}</span>}
+          </>
+        )}{' '}
+        <button type="button" className="link" aria-expanded={open} aria-controls="backend-details" onClick={() => setOpen(!open)} data-testid="backend-why">
+          {open ? 'hide' : 'why?'}
+        </button>
+      </p>
+      {open && (
+        <div id="backend-details" className="card banner-details small" data-testid="backend-details">
+          {choice && (
+            <p className="chosen">
+              {choice.reason}
+              {device.initMs !== null && <span className="muted"> Started in {Math.round(device.initMs)} ms.</span>}
+            </p>
+          )}
+          {choice?.adapter && (
+            <p className="muted" data-testid="adapter">
               WebGPU adapter: {[choice.adapter.vendor, choice.adapter.architecture, choice.adapter.description].filter(Boolean).join(' · ') || 'unnamed'}
               {choice.adapter.isFallbackAdapter ? ' (software fallback)' : ''}
             </p>
           )}
-          {choice.refusals.length > 0 && (
+          {choice && choice.refusals.length > 0 && (
             <ul className="refusals">
               {choice.refusals.map((r) => (
                 <li key={r.backend} data-testid={`refusal-${r.backend}`} data-reason={r.reason}>
@@ -44,19 +72,19 @@ export function BackendBanner() {
               ))}
             </ul>
           )}
-        </>
+          <nav className="force" aria-label="Choose a backend">
+            Backend:{' '}
+            {NAMES.map((n) => {
+              const active = (device.requested ?? 'auto') === n;
+              return (
+                <a key={n} href={forceLink(n)} aria-current={active ? 'page' : undefined} className={active ? 'active' : ''}>
+                  {n}
+                </a>
+              );
+            })}
+          </nav>
+        </div>
       )}
-      <nav className="force small" aria-label="Choose a backend">
-        Backend:{' '}
-        {NAMES.map((n) => {
-          const active = (device.requested ?? 'auto') === n;
-          return (
-            <a key={n} href={forceLink(n)} aria-current={active ? 'page' : undefined} className={active ? 'active' : ''}>
-              {n}
-            </a>
-          );
-        })}
-      </nav>
     </section>
   );
 }

@@ -1,25 +1,32 @@
-// Always visible while the page is open: what runs, how fast (tokens/s, time per step), how much it holds (tensors,
-// memory), how long is left, and whether the screen is kept awake.
+// Always visible while the page is open: what runs, how fast (trained tokens per second of training time, time per
+// training step), how much it holds (tensors, memory), how long is left, and whether the screen is kept awake.
 import { etaDuring, formatDuration } from '../eta';
 import { useAppStore } from '../store';
 
 const mb = (b: number) => `${(b / 2 ** 20).toFixed(b < 10 * 2 ** 20 ? 1 : 0)} MB`;
 
+export const TOKENS_PER_SECOND_HELP = 'Trained tokens per second of training time: the caption and image tokens the optimizer learns from (padding excluded), over the time of the training steps alone — evaluation and sampling are timed separately.';
+
 export function DeviceStrip() {
   const device = useAppStore((s) => s.device);
   const status = useAppStore((s) => s.run.status);
-  const stepMs = status?.roundMs && status.runs ? status.roundMs / status.runs : null;
-  const eta = status && ['running', 'paused'].includes(status.phase) ? etaDuring(status.step, status.steps, status.roundMs) : null;
+  const eta = status && ['running', 'paused'].includes(status.phase) ? etaDuring(status) : null;
   return (
     <div className="strip-bar small" data-testid="device-strip" role="status">
       <span>
         backend <strong>{device.choice?.backend ?? device.status}</strong>
       </span>
-      <span data-testid="tokens-per-second">{status?.tokensPerSecond ? `${Math.round(status.tokensPerSecond).toLocaleString()} tokens/s` : 'tokens/s —'}</span>
-      <span>step {stepMs ? `${stepMs.toFixed(0)} ms` : '—'}</span>
-      <span data-testid="tensor-count" data-tensors={status?.numTensors ?? ''}>{status ? `${status.numTensors.toLocaleString()} tensors` : 'tensors —'}</span>
+      <span data-testid="tokens-per-second" title={TOKENS_PER_SECOND_HELP}>
+        {status?.tokensPerSecond ? `${Math.round(status.tokensPerSecond).toLocaleString('en-US')} trained tokens/s` : 'trained tokens/s —'}
+      </span>
+      <span title="Training time of one run's step (evaluation excluded)">step {status?.stepMs ? `${status.stepMs.toFixed(0)} ms` : '—'}</span>
+      <span data-testid="tensor-count" data-tensors={status?.numTensors ?? ''}>
+        {status ? `${status.numTensors.toLocaleString('en-US')} tensors` : 'tensors —'}
+      </span>
       <span>{status ? mb(status.numBytes) : 'memory —'}</span>
-      <span data-testid="eta">ETA {formatDuration(eta)}</span>
+      <span data-testid="eta" title="Steps left at the measured training time per step, plus the evaluations left at the measured time per evaluation (the finishing report is not included)">
+        ETA {formatDuration(eta)}
+      </span>
       {device.wakeLock && <span title="The screen stays on while training">screen kept awake</span>}
       {device.notice && (
         <span className="error" role="alert" data-testid="device-notice">

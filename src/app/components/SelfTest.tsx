@@ -1,14 +1,20 @@
-// The self-test card: train a small seeded GPT for a few steps on the running backend and show loss, speed and memory.
+// The self-test card: train a small seeded GPT for a few steps on the running backend and show loss, speed and memory;
+// and fault drills that show what the page does when things go wrong (a lost GPU, a NaN in training).
 import { useAppStore } from '../store';
+import { useGuarded } from '../use-guarded';
 
 interface Props {
   onRun: () => void;
   /** Destroy the WebGPU device (shown only on WebGPU). */
   onLoseDevice: () => void;
+  /** Put a NaN into a training run's weights (while one runs or is paused). */
+  onInjectNaN: () => Promise<unknown>;
 }
 
-export function SelfTest({ onRun, onLoseDevice }: Props) {
+export function SelfTest({ onRun, onLoseDevice, onInjectNaN }: Props) {
   const device = useAppStore((s) => s.device);
+  const phase = useAppStore((s) => s.run.status?.phase);
+  const { error, guard } = useGuarded();
   const r = device.selfTest;
   const median = r ? [...r.stepMs].sort((a, b) => a - b)[Math.floor(r.stepMs.length / 2)] : null;
   return (
@@ -25,6 +31,21 @@ export function SelfTest({ onRun, onLoseDevice }: Props) {
         <button type="button" className="secondary" onClick={onLoseDevice} data-testid="lose-device" title="Destroy the GPU device as a driver reset would; the page moves to wasm and resumes a run from its checkpoints">
           Simulate losing the GPU
         </button>
+      )}
+      <button
+        type="button"
+        className="secondary"
+        onClick={guard(onInjectNaN)}
+        disabled={phase !== 'running' && phase !== 'paused'}
+        data-testid="inject-nan"
+        title="Make one run's weights NaN, as a diverging step would: training stops, every run's last good checkpoint is kept and Resume continues from them"
+      >
+        Simulate a NaN in training
+      </button>
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
       )}
       {device.error && device.status === 'ready' && (
         <p className="error" role="alert">

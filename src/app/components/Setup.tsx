@@ -1,11 +1,18 @@
-// The experiment's setup: the pre-trained LM, preset, arms and seeds, and every knob with what it does; the link that
-// reproduces it and an estimate of how long it takes here.
+// The experiment's setup: the pre-trained LM (a picked folder is read at once and refused with the reason), preset
+// (saying what it will overwrite), arms and seeds, and every knob — typed freely, checked when committed (Enter or
+// leaving the field) with the message beside it; the memory it needs here, the link that reproduces it, and an
+// estimate of how long it takes.
 import { useState } from 'react';
+import { estimateMemory, memoryLine } from '../../core/experiment/memory';
 import { ARMS, PRESETS, type ArmName, type ExperimentConfig } from '../../core/experiment/config';
 import { useController } from '../controller-context';
-import { etaBefore, formatDuration } from '../eta';
+import { formatDuration } from '../eta';
 import { folderFiles } from '../files';
+import { FIELDS, presetChanges, type FieldSpec } from '../setup-check';
+import { CheckedNumber } from './CheckedNumber';
 import { useAppStore } from '../store';
+import { useEtaBefore } from '../use-eta';
+import { TOKENS_PER_SECOND_HELP } from './DeviceStrip';
 
 const ARM_TEXT: Record<ArmName, string> = {
   pretrained: 'the Austen-pre-trained GPT, new rows for image tokens',
@@ -24,36 +31,96 @@ const PRESET_TEXT: Record<string, string> = {
   replication: '3 seeds × 1,500 steps × all seven arms, about an hour on a laptop GPU',
 };
 
-type NumField = 'seeds' | 'steps' | 'batchSize' | 'lr' | 'captionBudget' | 'evalEvery' | 'warmupSteps' | 'mixShare';
-const FIELDS: { field: NumField; label: string; min: number; max: number; step: number; help: string }[] = [
-  { field: 'seeds', label: 'Seeds', min: 1, max: 10, step: 1, help: 'independent repeats of every arm; bands and intervals come from them' },
-  { field: 'steps', label: 'Steps', min: 1, max: 100000, step: 1, help: 'training steps per run' },
-  { field: 'batchSize', label: 'Batch', min: 1, max: 512, step: 1, help: 'caption–image sequences per step' },
-  { field: 'lr', label: 'Learning rate', min: 1e-6, max: 1, step: 1e-4, help: 'AdamW peak, after warmup, cosine decay to the end' },
-  { field: 'warmupSteps', label: 'Warmup', min: 0, max: 10000, step: 1, help: 'steps of linear warmup' },
-  { field: 'captionBudget', label: 'Caption budget', min: 4, max: 64, step: 1, help: 'ids kept per caption (longer ones are cut); sets the sequence length' },
-  { field: 'evalEvery', label: 'Evaluate every', min: 1, max: 10000, step: 1, help: 'steps between held-out losses, heatmaps and samples' },
-  { field: 'mixShare', label: 'English share (mix arm)', min: 0, max: 0.9, step: 0.05, help: 'share of each pretrained-mix batch that is Austen text' },
-];
+/** A setup field: its refusal is kept in the store, so Play waits until it is fixed. */
+function NumberField({ f }: { f: FieldSpec }) {
+  const value = useAppStore((s) => s.config[f.field]);
+  const error = useAppStore((s) => s.fieldErrors[f.field] ?? null);
+  const { setField, setFieldError } = useAppStore.getState();
+  return (
+    <label className="field" htmlFor={`field-${f.field}`}>
+      <span>{f.label}</span>
+      <CheckedNumber spec={f} value={value} error={error} onError={(m) => setFieldError(f.field, m)} onCommit={(v) => setField(f.field, v as ExperimentConfig[typeof f.field])} testId={`field-${f.field}`} help={`${f.help} (${f.min}–${f.max})`} />
+    </label>
+  );
+}
+
+function Presets() {
+  const cfg = useAppStore((s) => s.config);
+  const { setPreset } = useAppStore.getState();
+  const [asking, setAsking] = useState<string | null>(null);
+  const [changed, setChanged] = useState<{ preset: string; changes: string[] } | null>(null);
+  const apply = (p: string) => {
+    const changes = presetChanges(cfg, PRESETS[p]);
+    setPreset(p);
+    setAsking(null);
+    setChanged({ preset: p, changes });
+  };
+  const pending = asking ? presetChanges(cfg, PRESETS[asking]) : [];
+  return (
+    <>
+      <div className="row" role="radiogroup" aria-label="Preset">
+        <span className="label">Preset</span>
+        {Object.keys(PRESETS).map((p) => {
+          const changes = presetChanges(cfg, PRESETS[p]);
+          return (
+            <label key={p} className="choice" title={`${PRESET_TEXT[p]}${changes.length ? `. Would set: ${changes.join('; ')}` : ''}`}>
+              <input
+                type="radio"
+                name="preset"
+                checked={cfg.preset === p}
+                onChange={() => (cfg.preset === 'custom' && changes.length ? setAsking(p) : apply(p))}
+                data-testid={`preset-${p}`}
+              />{' '}
+              {p}
+            </label>
+          );
+        })}
+        <label className="choice">
+          <input type="radio" name="preset" checked={cfg.preset === 'custom'} readOnly disabled={cfg.preset !== 'custom'} /> custom
+        </label>
+      </div>
+      {asking && (
+        <div className="confirm small" role="alertdialog" aria-label={`Apply the ${asking} preset?`} data-testid="preset-confirm">
+          <p>
+            <strong>{asking}</strong> will overwrite your setup: {pending.join('; ')}.
+          </p>
+          <button type="button" onClick={() => apply(asking)} data-testid="preset-apply">
+            Apply {asking}
+          </button>{' '}
+          <button type="button" className="secondary" onClick={() => setAsking(null)}>
+            Keep my setup
+          </button>
+        </div>
+      )}
+      <p className="muted small" data-testid="preset-text">
+        {PRESET_TEXT[cfg.preset] ?? 'your own settings (change any field below)'}
+        {changed && changed.preset === cfg.preset && changed.changes.length > 0 && <span data-testid="preset-changed"> — the {changed.preset} preset set {changed.changes.join('; ')}.</span>}
+      </p>
+    </>
+  );
+}
 
 export function Setup({ locked }: { locked: boolean }) {
   const c = useController();
   const cfg = useAppStore((s) => s.config);
   const lm = useAppStore((s) => s.lm);
+  const lmInfo = useAppStore((s) => s.lmInfo);
   const ignored = useAppStore((s) => s.ignoredParams);
-  const speed = useAppStore((s) => s.device.speed);
-  const { setPreset, setField, toggleArm, setLm } = useAppStore.getState();
-  const [lmError, setLmError] = useState<string | null>(null);
+  const device = useAppStore((s) => s.device);
+  const { toggleArm, setField } = useAppStore.getState();
+  const [lmState, setLmState] = useState<{ busy: boolean; error: string | null }>({ busy: false, error: null });
   const [copied, setCopied] = useState(false);
-  const eta = speed ? etaBefore(cfg, speed.tokensPerSecond) : null;
+  const { seconds, speed } = useEtaBefore();
+  const memory = lmInfo && device.choice ? memoryLine(estimateMemory(cfg, lmInfo.shape, { trainImages: 0, valImages: 0, imageSize: 32, imageTokens: 64, imageCodes: 512 }), device.memory, device.choice.backend) : null;
   return (
-    <div className="card setup" data-testid="setup">
+    <div className="card setup" data-testid="setup" id="setup">
       <h2>Set up the experiment</h2>
       <fieldset disabled={locked}>
         <div className="row">
           <span className="label">Pre-trained LM</span>
           <label className="choice">
-            <input type="radio" name="lm" checked={lm.kind === 'shipped'} onChange={() => setLm({ kind: 'shipped' })} /> shipped: 4 layers, width 128, trained on five Austen novels (perplexity 66.8 on held-out <em>Persuasion</em>)
+            <input type="radio" name="lm" checked={lm.kind === 'shipped'} onChange={() => void c.useShippedLm()} /> shipped: 4 layers, width 128, trained on five Austen novels (perplexity 66.8 on held-out{' '}
+            <em>Persuasion</em>)
           </label>
           <label className="choice small">
             or your own GPT-2-layout folder{lm.kind === 'files' ? ` (${lm.name})` : ''}:{' '}
@@ -61,31 +128,35 @@ export function Setup({ locked }: { locked: boolean }) {
               type="file"
               {...{ webkitdirectory: '' }}
               multiple
+              data-testid="lm-folder"
               onChange={async (e) => {
+                const picked = [...(e.target.files ?? [])];
+                e.target.value = '';
+                setLmState({ busy: true, error: null });
                 try {
-                  const { name, files } = await folderFiles([...(e.target.files ?? [])]);
-                  c.setLmFolder(name, files);
-                  setLmError(null);
+                  const { name, files } = await folderFiles(picked);
+                  await c.setLmFolder(name, files);
+                  setLmState({ busy: false, error: null });
                 } catch (err) {
-                  setLmError((err as Error).message);
+                  setLmState({ busy: false, error: (err as Error).message });
                 }
               }}
             />
           </label>
         </div>
-        {lmError && <p className="error">{lmError}</p>}
-        <div className="row" role="radiogroup" aria-label="Preset">
-          <span className="label">Preset</span>
-          {Object.keys(PRESETS).map((p) => (
-            <label key={p} className="choice" title={PRESET_TEXT[p]}>
-              <input type="radio" name="preset" checked={cfg.preset === p} onChange={() => setPreset(p)} data-testid={`preset-${p}`} /> {p}
-            </label>
-          ))}
-          <label className="choice">
-            <input type="radio" name="preset" checked={cfg.preset === 'custom'} readOnly disabled={cfg.preset !== 'custom'} /> custom
-          </label>
-        </div>
-        <p className="muted small">{PRESET_TEXT[cfg.preset] ?? 'your own settings (change any field below)'}</p>
+        {lmState.busy && <p className="muted small">Reading the folder as a run would…</p>}
+        {lmState.error && (
+          <p className="error small" role="alert" data-testid="lm-error">
+            {lmState.error} The LM is still {lm.kind === 'shipped' ? 'the shipped one' : lm.name}.
+          </p>
+        )}
+        {lmInfo && !lmState.error && (
+          <p className="muted small" data-testid="lm-info">
+            {lmInfo.name}: {lmInfo.shape.nLayer} layers, width {lmInfo.shape.nEmbd}, {lmInfo.shape.nHead} heads, context {lmInfo.shape.nPositions}, {lmInfo.shape.vocabSize.toLocaleString('en-US')} text ids,{' '}
+            {(lmInfo.params / 1e6).toFixed(2)}M parameters ({lmInfo.tokenizer}).
+          </p>
+        )}
+        <Presets />
         <div className="arms">
           {ARMS.map((a) => (
             <label key={a} className="choice arm" title={ARM_TEXT[a]}>
@@ -95,14 +166,7 @@ export function Setup({ locked }: { locked: boolean }) {
         </div>
         <div className="fields">
           {FIELDS.map((f) => (
-            <label key={f.field} className="field">
-              <span>{f.label}</span>
-              <input type="number" min={f.min} max={f.max} step={f.step} value={cfg[f.field]} onChange={(e) => {
-                const v = num(e.target.value, f);
-                if (v !== null) setField(f.field, v as ExperimentConfig[NumField]);
-              }} />
-              <small className="muted">{f.help}</small>
-            </label>
+            <NumberField key={f.field} f={f} />
           ))}
           <label className="field">
             <span>New rows</span>
@@ -115,11 +179,23 @@ export function Setup({ locked }: { locked: boolean }) {
           </label>
         </div>
       </fieldset>
-      {ignored.length > 0 && <p className="error small">Ignored in the link: {ignored.join('; ')}.</p>}
+      {ignored.length > 0 && (
+        <p className="error small" data-testid="ignored-params">
+          Ignored in the link: {ignored.join('; ')}.
+        </p>
+      )}
       <p className="small">
-        {cfg.arms.length} arm{cfg.arms.length === 1 ? '' : 's'} × {cfg.seeds} seed{cfg.seeds === 1 ? '' : 's'} = {cfg.arms.length * cfg.seeds} runs of {cfg.steps} steps. Estimated time here:{' '}
-        <strong data-testid="eta-before">{formatDuration(eta)}</strong>
-        {speed ? <span className="muted"> (at {Math.round(speed.tokensPerSecond).toLocaleString()} tokens/s, {speed.source})</span> : <span className="muted"> (after the first steps)</span>}.{' '}
+        {cfg.arms.length} arm{cfg.arms.length === 1 ? '' : 's'} × {cfg.seeds} seed{cfg.seeds === 1 ? '' : 's'} = {cfg.arms.length * cfg.seeds} runs of {cfg.steps.toLocaleString('en-US')} steps. Estimated time here:{' '}
+        <strong data-testid="eta-before">{formatDuration(seconds)}</strong>
+        {speed ? (
+          <span className="muted" title={TOKENS_PER_SECOND_HELP}>
+            {' '}
+            (at {Math.round(speed.tokensPerSecond).toLocaleString('en-US')} trained tokens/s, {speed.source})
+          </span>
+        ) : (
+          <span className="muted"> (after the first steps)</span>
+        )}
+        .{memory && <span data-testid="memory-estimate"> Memory: {memory}.</span>}{' '}
         <button
           type="button"
           className="link"
@@ -132,10 +208,4 @@ export function Setup({ locked }: { locked: boolean }) {
       </p>
     </div>
   );
-}
-
-function num(raw: string, f: { min: number; max: number; field: NumField }): number | null {
-  const v = Number(raw);
-  if (raw === '' || !Number.isFinite(v) || v < f.min || v > f.max) return null;
-  return f.field === 'lr' || f.field === 'mixShare' ? v : Math.round(v);
 }

@@ -1,20 +1,29 @@
 // Analysis panel: why pre-training might not help, as charts — image tokens vs caption and English tokens (entropy,
-// how much the previous token explains, Zipf curves), and how simple captions are next to the pre-training text.
+// how much the previous token explains, Zipf curves), and how simple captions are next to the pre-training text. The
+// recorded run's figures, or your finished run's (labelled, switchable); each sentence follows from its numbers by a
+// stated threshold (analysis-text.ts).
+import { useState } from 'react';
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { Analysis } from '../../worker/protocol';
+import { captionSentence, explainedShare, wordLikeSentence } from '../analysis-text';
+import { TOOLTIP_PROPS } from '../charts/tooltip';
 import { useAppStore } from '../store';
 
 export function AnalysisPanel() {
   const live = useAppStore((s) => s.run.finished?.analysis ?? null);
   const recorded = useAppStore((s) => s.recorded?.finished?.analysis ?? null);
-  const a: Analysis | null = live ?? recorded;
+  const recordedLabel = useAppStore((s) => s.recorded?.label ?? 'recorded run');
+  const [pick, setPick] = useState<'recorded' | 'mine' | null>(null);
+  const source = pick ?? (live ? 'mine' : 'recorded');
+  const a: Analysis | null = source === 'mine' ? (live ?? recorded) : (recorded ?? live);
+  const shown = a === live && live ? 'mine' : 'recorded';
   if (!a) return <section className="panel card" data-testid="panel-analysis">Loading the recorded analysis…</section>;
   const kinds = [
     ['image tokens', a.imageTokens],
     ['caption tokens', a.captionTokens],
     ['English tokens', a.englishTokens],
   ] as const;
-  const entropy = kinds.map(([name, t]) => ({ name, unigram: t.unigramEntropy, conditional: t.bigramConditionalEntropy, explained: 100 * (1 - t.bigramConditionalEntropy / t.unigramEntropy) }));
+  const entropy = kinds.map(([name, t]) => ({ name, unigram: t.unigramEntropy, conditional: t.bigramConditionalEntropy, explained: explainedShare(t) }));
   const zipf = Array.from({ length: Math.max(...kinds.map(([, t]) => t.zipf.length)) }, (_, r) => {
     const row: Record<string, number> = { rank: r + 1 };
     for (const [name, t] of kinds) if (t.zipf[r]) row[name] = t.zipf[r] / t.tokens;
@@ -25,12 +34,18 @@ export function AnalysisPanel() {
     { name: 'Austen sentences', words: a.corpusSentences.meanWords, ttr: a.corpusSentences.typeTokenRatio, entropy: a.corpusSentences.wordEntropy, vocabulary: a.corpusSentences.vocabulary },
   ];
   return (
-    <section className="panel" data-testid="panel-analysis">
+    <section className="panel" data-testid="panel-analysis" data-source={shown}>
       <div className="card">
         <h2>Why might pre-training not help?</h2>
-        <p className="muted">
-          The paper's two reasons, measured on this data {live ? '(this run)' : '(the recorded cpu run — a finished run here replaces it)'}: image tokens behave unlike words, and captions are far
-          simpler than the text the LM learnt from.
+        <p className="muted">The paper's two reasons, measured on this data: image tokens behave unlike words, and captions are far simpler than the text the LM learnt from.</p>
+        <p className="small source-switch" role="radiogroup" aria-label="Whose figures">
+          Figures of:{' '}
+          <label>
+            <input type="radio" name="analysis-source" checked={shown === 'recorded'} onChange={() => setPick('recorded')} /> the {recordedLabel}
+          </label>
+          <label title={live ? '' : 'finish a run here first'}>
+            <input type="radio" name="analysis-source" checked={shown === 'mine'} disabled={!live} onChange={() => setPick('mine')} data-testid="analysis-mine" /> your run{live ? '' : ' (when it finishes)'}
+          </label>
         </p>
         <div className="two">
           <figure className="chart">
@@ -42,14 +57,14 @@ export function AnalysisPanel() {
                 <CartesianGrid stroke="#eee" />
                 <XAxis dataKey="name" fontSize={11} />
                 <YAxis fontSize={11} width={36} />
-                <Tooltip formatter={(v) => Number(v).toFixed(2)} />
+                <Tooltip {...TOOLTIP_PROPS} formatter={(v) => Number(v).toFixed(2)} />
                 <Legend wrapperStyle={{ fontSize: 11 }} />
                 <Bar dataKey="unigram" name="H(token)" fill="#1d4ed8" isAnimationActive={false} />
                 <Bar dataKey="conditional" name="H(token | previous)" fill="#c2410c" isAnimationActive={false} />
               </BarChart>
             </ResponsiveContainer>
-            <p className="small">
-              The previous token explains {entropy.map((e) => `${e.explained.toFixed(0)}% (${e.name})`).join(', ')} of a token's entropy: image tokens are far less word-like.
+            <p className="small" data-testid="word-like">
+              The previous token explains {entropy.map((e) => `${e.explained.toFixed(0)}% (${e.name})`).join(', ')} of a token's entropy. {wordLikeSentence(a)}
             </p>
           </figure>
           <figure className="chart">
@@ -61,7 +76,7 @@ export function AnalysisPanel() {
                 <CartesianGrid stroke="#eee" />
                 <XAxis dataKey="rank" type="number" scale="log" domain={[1, 'dataMax']} fontSize={11} />
                 <YAxis scale="log" domain={['auto', 'auto']} fontSize={11} width={48} tickFormatter={(v) => Number(v).toExponential(0)} />
-                <Tooltip formatter={(v) => Number(v).toExponential(2)} />
+                <Tooltip {...TOOLTIP_PROPS} formatter={(v) => Number(v).toExponential(2)} />
                 <Legend wrapperStyle={{ fontSize: 11 }} />
                 <Line dataKey="image tokens" stroke="#1d4ed8" dot={false} isAnimationActive={false} />
                 <Line dataKey="caption tokens" stroke="#c2410c" dot={false} isAnimationActive={false} />
@@ -83,7 +98,7 @@ export function AnalysisPanel() {
                 <CartesianGrid stroke="#eee" />
                 <XAxis dataKey="name" fontSize={11} />
                 <YAxis fontSize={11} width={36} />
-                <Tooltip formatter={(v) => Number(v).toFixed(2)} />
+                <Tooltip {...TOOLTIP_PROPS} formatter={(v) => Number(v).toFixed(2)} />
                 <Legend wrapperStyle={{ fontSize: 11 }} />
                 <Bar dataKey="words" name="mean words" fill="#6d28d9" isAnimationActive={false} />
                 <Bar dataKey="entropy" name="word entropy (bits)" fill="#0e7490" isAnimationActive={false} />
@@ -105,9 +120,7 @@ export function AnalysisPanel() {
                   <tr>
                     <th>caption perplexity</th>
                     <td>
-                      {a.captionPerplexity.scratchCaptionLM.toFixed(1)} for a small caption-only LM trained from scratch ({(a.captionPerplexity.scratchCaptionLMParams / 1000).toFixed(0)}k parameters) vs{' '}
-                      {a.captionPerplexity.pretrainedLM.toFixed(0)} for the pre-trained LM zero-shot
-                      {a.captionPerplexity.scratchCaptionLM < a.captionPerplexity.pretrainedLM ? ' — captions are easy to learn from nothing.' : ' (too few steps here for the small LM to learn them).'}
+                      {captionSentence(a.captionPerplexity)}
                     </td>
                   </tr>
                 )}

@@ -47,10 +47,20 @@ export function DataPanel() {
       const s = await c.loadByod(name, zip, level);
       setLoaded({ key: `${JSON.stringify({ kind: 'byod', name })}/${level}`, summary: s, error: null });
     } catch (e) {
-      setLoaded((l) => ({ ...l, error: (e as Error).message }));
+      // The drop is refused whole: the dataset and its summary below stay what they were, and the message says so.
+      const d = useAppStore.getState().dataset;
+      const still = d.kind === 'emoji' ? (d.style === 'twemoji' ? 'Twemoji' : 'Noto Emoji') : d.name;
+      setLoaded((l) => ({ ...l, error: `${(e as Error).message.replace(/\.$/, '')}. Nothing was loaded from it: the dataset is still ${still}${l.summary ? ' (below)' : ''}.` }));
     } finally {
       setOwnBusy(false);
     }
+  };
+
+  /** Files from an input, which is then emptied (a refused pick must not stay shown as if it were loaded). */
+  const pick = (input: HTMLInputElement) => {
+    const files = [...(input.files ?? [])];
+    input.value = '';
+    if (files.length) void loadOwn(() => datasetFromFiles(files));
   };
 
   return (
@@ -94,10 +104,10 @@ export function DataPanel() {
             are centre-cropped and resized to 32×32; bad rows are listed and skipped.
           </p>
           <label className="small">
-            or pick a zip <input type="file" accept=".zip" data-testid="byod-zip" onChange={(e) => e.target.files?.length && void loadOwn(() => datasetFromFiles([...e.target.files!]))} />
+            or pick a zip <input type="file" accept=".zip" data-testid="byod-zip" onChange={(e) => pick(e.target)} />
           </label>{' '}
           <label className="small">
-            or a folder <input type="file" {...{ webkitdirectory: '' }} multiple onChange={(e) => e.target.files?.length && void loadOwn(() => datasetFromFiles([...e.target.files!]))} />
+            or a folder <input type="file" {...{ webkitdirectory: '' }} multiple onChange={(e) => pick(e.target)} />
           </label>
         </div>
         {busy && <p className="muted">Loading…</p>}

@@ -1,7 +1,6 @@
-// Experiment panel: setup, play / pause / single step / reset, and the live charts — image- and caption-token loss
-// per arm (seeds as mean ± band, the recorded cpu run dashed behind), English perplexity, the per-position heatmap,
-// learning rate and gradient norm.
-import { useGuarded } from '../use-guarded';
+// Experiment panel: the setup and the live charts — image- and caption-token loss per arm (seeds as mean ± band, the
+// recorded cpu run dashed behind), English perplexity, the per-position heatmap, the learning rate (as logged) and the
+// gradient norm. Play, pause, step and reset sit on the first screen (Controls, in the Lesson card).
 import { METRICS } from '../../core/metrics';
 import { ChartLegend, MetricChart } from '../charts/MetricChart';
 import { Heatmaps } from '../components/Heatmap';
@@ -11,46 +10,6 @@ import { useAppStore } from '../store';
 import type { XAxis } from '../charts/series';
 
 const exp = Math.exp;
-
-export function Controls() {
-  const c = useController();
-  const run = useAppStore((s) => s.run);
-  const ready = useAppStore((s) => s.device.status === 'ready');
-  const { error, guard: act } = useGuarded();
-  const phase = run.status?.phase ?? (run.restored ? 'restored' : 'idle');
-  const canPlay = ready && ['idle', 'paused', 'restored', 'failed', 'done'].includes(phase);
-  const play = run.restored && !run.finished ? c.resumeRun.bind(c) : phase === 'paused' ? c.play : c.start.bind(c);
-  const label = phase === 'paused' || (run.restored && !run.finished) ? 'Resume' : phase === 'done' || (run.restored && run.finished) ? 'New run' : 'Play';
-  return (
-    <div className="controls" data-testid="controls" data-phase={phase}>
-      <button type="button" onClick={act(play)} disabled={!canPlay} data-testid="play" title="Start, continue, or start again with the setup above">
-        ▶ {label}
-      </button>
-      <button type="button" onClick={act(c.pause)} disabled={phase !== 'running'} data-testid="pause">
-        ❚❚ Pause
-      </button>
-      <button type="button" onClick={act(c.step)} disabled={phase !== 'paused'} data-testid="step" title="One step of every run">
-        Step
-      </button>
-      <button type="button" className="secondary" onClick={act(c.reset.bind(c))} disabled={phase === 'idle' || phase === 'preparing'} data-testid="reset">
-        Reset
-      </button>
-      <span className="status" data-testid="run-status">
-        {phase === 'restored' && (run.finished ? 'Restored a finished run from this browser.' : `Restored from this browser: ${Object.keys(run.checkpoints).length ? `checkpoints at step ${Math.min(...Object.values(run.checkpoints))}` : 'no checkpoint yet (resume starts over)'}.`)}
-        {run.status && phase !== 'restored' && (
-          <>
-            <strong>{phase}</strong> {run.status.message && `— ${run.status.message}`} · step {run.status.step} / {run.status.steps}
-          </>
-        )}
-      </span>
-      {(error || run.error) && (
-        <p className="error" role="alert" data-testid="run-error">
-          {error ?? run.error}
-        </p>
-      )}
-    </div>
-  );
-}
 
 function ChartSettings() {
   const c = useController();
@@ -103,7 +62,6 @@ export function ExperimentPanel() {
     <section className="panel" data-testid="panel-experiment">
       <Setup locked={locked} />
       <div className="card">
-        <Controls />
         <ChartSettings />
         <ChartLegend arms={arms ?? ['pretrained', 'scratch']} />
         <div className="charts">
@@ -113,7 +71,7 @@ export function ExperimentPanel() {
           <MetricChart testId="chart-val-caption" index={3} title="Held-out caption-token loss" unit="nats per token" metric={METRICS.valTextLoss} records={records} recorded={recorded} />
           <MetricChart testId="chart-english" index={4} title="Ordinary English perplexity" unit="held-out Persuasion" metric={METRICS.valEnglishLoss} transform={exp} records={records} recorded={recorded} hint="Forgetting: the pre-trained arm's English gets worse as it learns images." />
           <MetricChart testId="chart-english-ood" index={5} title="Out-of-domain English perplexity" unit="Moby-Dick" metric={METRICS.valEnglishOodLoss} transform={exp} records={records} recorded={recorded} />
-          <MetricChart testId="chart-lr" index={6} title="Learning rate" unit="AdamW, warmup + cosine" metric={METRICS.lr} records={records} recorded={null} />
+          <MetricChart testId="chart-lr" index={6} title="Learning rate" unit="AdamW, warmup + cosine" metric={METRICS.lr} records={records} recorded={null} schedule />
           <MetricChart testId="chart-grad-norm" index={7} title="Gradient norm" unit="before clipping at 1" metric={METRICS.gradNorm} records={records} recorded={null} />
         </div>
         <h3 data-testid="heatmap-section">Image-token loss by position</h3>

@@ -1,9 +1,12 @@
-// Report panel: the verdict on each of the paper's three effects with its numbers (this run when finished, else the
-// recorded cpu run), the quality of generated images, and exports — report HTML, metrics CSV, charts PNG and each
-// run's weights as a GPT-2-layout safetensors checkpoint.
+// Report panel: the verdict on each of the paper's three effects with its numbers — the recorded run's always, labelled,
+// and beside it your run's once it finishes (an undecided verdict says why) — the quality of generated images, and
+// exports: report HTML, metrics CSV, charts PNG and each run's weights as a GPT-2-layout checkpoint with its tokenizer.
 import { useState } from 'react';
 import { reportCharts } from '../../core/experiment/html';
-import type { Report } from '../../worker/protocol';
+import type { Quality } from '../../worker/protocol';
+import { qualityCaveat } from '../analysis-text';
+import { VerdictTable } from '../components/VerdictTable';
+import { reportSetup } from '../verdict-view';
 import { useController } from '../controller-context';
 import { useGuarded } from '../use-guarded';
 import { download } from '../download';
@@ -35,31 +38,22 @@ async function chartsPng(svgs: string[]): Promise<Uint8Array> {
   return new Uint8Array(await blob.arrayBuffer());
 }
 
-function Verdict({ report }: { report: Report }) {
-  const e = report.effects;
-  const rows = [
-    ['A. Image tokens', 'Does pre-training lower the image-token loss?', e.image_loss],
-    ['B. Caption head start', 'Does the pre-trained arm start lower on captions, and does that vanish?', e.caption_gap],
-    ['C. Forgetting', 'Does the pre-trained arm lose ordinary English?', e.forgetting],
-  ] as const;
+/** The quality figure of one report, or why it says nothing yet (a classifier no better than twice chance). */
+function QualityLine({ quality, who, id }: { quality: Quality; who: string; id: string }) {
+  const caveat = qualityCaveat(quality);
   return (
-    <table className="verdict" data-testid="verdict">
-      <tbody>
-        {rows.map(([name, q, eff]) => (
-          <tr key={name}>
-            <th>
-              {name}
-              <div className="muted small">{q}</div>
-            </th>
-            <td className={`v ${eff.verdict.replace(' ', '-')}`}>{eff.verdict}</td>
-            <td>
-              {eff.sentence}
-              <div className="muted small">{eff.what}</div>
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <p className="small" data-testid={`quality-${id}`}>
+      <strong>Image quality ({who}):</strong>{' '}
+      {caveat ?? (
+        <>
+          {quality.samples} generated images per arm, judged by a category classifier that gets {(100 * quality.classifierValAccuracy).toFixed(1)}% of real held-out images right:{' '}
+          {Object.entries(quality.perArm)
+            .map(([arm, q]) => `${arm} ${(100 * q.accuracy).toFixed(1)}% recognised, Fréchet distance ${q.frechet.toFixed(2)}`)
+            .join('; ')}
+          .
+        </>
+      )}
+    </p>
   );
 }
 
@@ -69,8 +63,8 @@ export function ReportPanel() {
   const recorded = useAppStore((s) => s.recorded);
   const { error, guard } = useGuarded();
   const [target, setTarget] = useState('');
-  const report = run.finished?.report ?? recorded?.finished?.report ?? null;
-  const quality = run.finished?.quality ?? (run.finished ? null : recorded?.finished?.quality) ?? null;
+  const recordedReport = recorded?.finished?.report ?? null;
+  const mine = run.finished?.report ?? null;
   const runKeys = run.meta ? run.meta.config.arms.flatMap((a) => Array.from({ length: run.meta!.config.seeds }, (_, s) => `${a}/${s}`)) : [];
   const chosen = target || runKeys[0] || '';
   const records = run.records.length ? run.records : (recorded?.records ?? []);
@@ -78,26 +72,23 @@ export function ReportPanel() {
     <section className="panel" data-testid="panel-report">
       <div className="card">
         <h2>Verdict</h2>
-        {report ? (
-          <>
-            <p className="muted">
-              {run.finished ? 'This run' : `The recorded ${recorded?.label} (finish a run here to replace it)`}: preset {report.preset}, {report.seeds} seed{report.seeds === 1 ? '' : 's'}, arms {report.arms.join(', ')}.
-              Intervals are 95% t-intervals across seeds; one seed gives no interval, so its verdicts read “inconclusive”.
-            </p>
-            <Verdict report={report} />
-          </>
-        ) : (
-          <p className="muted">Loading…</p>
-        )}
-        {quality && (
-          <p className="small" data-testid="quality">
-            Image quality ({quality.samples} generated images per arm, judged by a category classifier that gets {(100 * quality.classifierValAccuracy).toFixed(1)}% of real held-out images right):{' '}
-            {Object.entries(quality.perArm)
-              .map(([arm, q]) => `${arm} ${(100 * q.accuracy).toFixed(1)}% recognised, Fréchet distance ${q.frechet.toFixed(2)}`)
-              .join('; ')}
-            .
-          </p>
-        )}
+        <p className="muted small">Intervals are 95% t-intervals across seeds; with one seed there is no interval, so a verdict reads “inconclusive” and says why.</p>
+        <div className="verdicts">
+          <section data-testid="verdict-recorded">
+            <h3>
+              The recorded run <span className="muted small">— {recordedReport ? reportSetup(recordedReport) : 'loading…'}</span>
+            </h3>
+            {recordedReport && <VerdictTable report={recordedReport} testId="verdict" />}
+            {recorded?.finished?.quality && <QualityLine quality={recorded.finished.quality} who="recorded run" id="recorded" />}
+          </section>
+          <section data-testid="verdict-yours">
+            <h3>
+              Your run <span className="muted small">— {mine ? reportSetup(mine) : run.meta ? 'the verdict appears here when it finishes' : 'press Play: its verdict appears here, beside the recorded one'}</span>
+            </h3>
+            {mine && <VerdictTable report={mine} testId="verdict-mine" />}
+            {run.finished?.quality && <QualityLine quality={run.finished.quality} who="your run" id="mine" />}
+          </section>
+        </div>
       </div>
       <div className="card">
         <h2>Export</h2>

@@ -1,8 +1,10 @@
 // Tokenizer panel: the shipped VQ-VAE (32×32 image → 8×8 codes from 512) with its reconstructions, training curve
 // and code usage; and a tokenizer trained here in the page, with live PSNR, usage and reconstructions.
 import { useEffect, useState } from 'react';
-import { Bar, BarChart, CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { TOOLTIP_PROPS } from '../charts/tooltip';
 import { useController } from '../controller-context';
+import { CheckedNumber } from '../components/CheckedNumber';
 import { PictureView } from '../components/PictureView';
 import { useAppStore } from '../store';
 
@@ -33,6 +35,7 @@ export function TokenizerPanel() {
   const ready = useAppStore((s) => s.device.status === 'ready');
   const [shipped, setShipped] = useState<Shipped | null>(null);
   const [steps, setSteps] = useState(300);
+  const [stepsError, setStepsError] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     loadShipped().then(setShipped, (e: Error) => setError(`could not read the shipped tokenizer: ${e.message}`));
@@ -52,8 +55,8 @@ export function TokenizerPanel() {
             {Math.round(Number(shipped.provenance.seconds) / 60)} min ({String(shipped.provenance.backend)}).
           </p>
         )}
-        <img src={`${DIR}reconstructions.png`} alt="32 validation emoji: originals above, reconstructions from their 64 codes below" className="recon" />
-        <p className="muted small">Originals above, reconstructions below: shapes and colours come back; fine strokes soften.</p>
+        <img src={`${DIR}reconstructions.png`} alt="32 validation emoji in four rows: rows 1 and 3 are originals, rows 2 and 4 what the decoder rebuilds from their 64 codes" className="recon" data-testid="vq-reconstructions" />
+        <p className="muted small">Rows 1 and 3: validation originals. Rows 2 and 4, under each: what the decoder rebuilds from their 64 codes — shapes and colours come back; fine strokes soften.</p>
         {shipped && (
           <div className="two">
             <figure className="chart">
@@ -65,7 +68,7 @@ export function TokenizerPanel() {
                   <CartesianGrid stroke="#eee" />
                   <XAxis dataKey="step" type="number" fontSize={11} />
                   <YAxis domain={['auto', 'auto']} fontSize={11} width={40} />
-                  <Tooltip />
+                  <Tooltip {...TOOLTIP_PROPS} />
                   <Line dataKey="psnr" stroke="#c2410c" dot={false} isAnimationActive={false} />
                 </LineChart>
               </ResponsiveContainer>
@@ -78,7 +81,7 @@ export function TokenizerPanel() {
                 <BarChart data={shipped.usage} barCategoryGap={0}>
                   <XAxis dataKey="code" hide />
                   <YAxis fontSize={11} width={40} />
-                  <Tooltip labelFormatter={(code) => `code ${code}`} />
+                  <Tooltip {...TOOLTIP_PROPS} labelFormatter={(code) => `code ${code}`} />
                   <Bar dataKey="uses" fill="#1d4ed8" isAnimationActive={false} />
                 </BarChart>
               </ResponsiveContainer>
@@ -94,9 +97,9 @@ export function TokenizerPanel() {
         </p>
         <div className="row">
           <label>
-            Steps <input type="number" min={10} max={5000} value={steps} onChange={(e) => setSteps(Math.max(10, Math.min(5000, Number(e.target.value) || 10)))} style={{ width: 80 }} />
+            Steps <CheckedNumber spec={{ field: 'vqSteps', label: 'Steps', min: 10, max: 5000, integer: true, help: '' }} value={steps} onCommit={setSteps} error={stepsError} onError={setStepsError} testId="vq-steps" width={80} />
           </label>
-          <button type="button" disabled={!ready || vq?.running} data-testid="vq-train" onClick={() => c.trainTokenizer(steps).catch((e: Error) => setError(e.message))}>
+          <button type="button" disabled={!ready || vq?.running || stepsError !== null} data-testid="vq-train" onClick={() => c.trainTokenizer(steps).catch((e: Error) => setError(e.message))}>
             Train
           </button>
           <button type="button" className="secondary" disabled={!vq?.running} onClick={() => void c.stopTokenizer()}>
@@ -126,9 +129,10 @@ export function TokenizerPanel() {
                   <XAxis dataKey="step" type="number" fontSize={11} />
                   <YAxis yAxisId="l" domain={['auto', 'auto']} fontSize={11} width={40} />
                   <YAxis yAxisId="r" orientation="right" domain={[0, 100]} fontSize={11} width={36} />
-                  <Tooltip />
-                  <Line yAxisId="l" dataKey="psnr" name="PSNR (dB)" stroke="#c2410c" dot={false} isAnimationActive={false} />
-                  <Line yAxisId="r" dataKey="usagePct" name="usage (%)" stroke="#1d4ed8" dot={false} isAnimationActive={false} />
+                  <Tooltip {...TOOLTIP_PROPS} />
+                  <Legend wrapperStyle={{ fontSize: 11 }} verticalAlign="top" height={22} />
+                  <Line yAxisId="l" dataKey="psnr" name="PSNR (dB, left axis)" stroke="#c2410c" dot={false} isAnimationActive={false} />
+                  <Line yAxisId="r" dataKey="usagePct" name="code usage (%, right axis)" stroke="#1d4ed8" dot={false} isAnimationActive={false} />
                 </LineChart>
               </ResponsiveContainer>
             </figure>

@@ -1,9 +1,10 @@
-// Config slice: the experiment setup (preset or custom), the dataset and the pre-trained LM to fine-tune.
+// Config slice: the experiment setup (preset or custom), the dataset and the pre-trained LM to fine-tune, the LM's
+// shape once read, and the number fields whose typed value was refused (Play waits until they are fixed).
 import type { StateCreator } from 'zustand';
 import { PRESETS, type ArmName, type ExperimentConfig } from '../../core/experiment/config';
 import { configFromQuery, configToQuery } from './url-config';
 
-import type { DatasetChoice, LmChoice } from '../../worker/protocol';
+import type { DatasetChoice, LmChoice, LmInfo } from '../../worker/protocol';
 
 export type { DatasetChoice, LmChoice };
 
@@ -13,6 +14,10 @@ export interface ConfigSlice {
   basePreset: string;
   dataset: DatasetChoice;
   lm: LmChoice;
+  /** The chosen LM as the worker read it (null until read). */
+  lmInfo: LmInfo | null;
+  /** Number fields whose typed value was refused, with the message (the config kept its last good value). */
+  fieldErrors: Record<string, string>;
   /** URL parameters that were ignored, with why. */
   ignoredParams: string[];
   setPreset: (preset: string) => void;
@@ -20,38 +25,65 @@ export interface ConfigSlice {
   setField: <K extends keyof ExperimentConfig>(field: K, value: ExperimentConfig[K]) => void;
   toggleArm: (arm: ArmName) => void;
   setDataset: (d: DatasetChoice) => void;
-  setLm: (lm: LmChoice) => void;
+  setLm: (lm: LmChoice, info?: LmInfo | null) => void;
+  setLmInfo: (info: LmInfo | null) => void;
+  setFieldError: (field: string, message: string | null) => void;
   loadConfig: (config: ExperimentConfig, basePreset: string, ignored?: string[]) => void;
+  setIgnored: (ignored: string[]) => void;
 }
 
 export const DEFAULT_PRESET = 'classroom';
 
-/** The setup as a query string: the preset, then only the fields that differ from it (`from` names a custom setup's base). */
-export function setupQuery(cfg: ExperimentConfig, basePreset: string): string {
+export const DEFAULT_DATASET: DatasetChoice = { kind: 'emoji', style: 'twemoji' };
+
+/**
+ * The setup as a query string: the preset, then only the fields that differ from it (`from` names a custom setup's
+ * base), then the dataset (`data=noto`, `data=own:<name>`; Twemoji is the default) and a picked LM (`lm=own:<name>`).
+ */
+export function setupQuery(cfg: ExperimentConfig, basePreset: string, dataset: DatasetChoice = DEFAULT_DATASET, lm: LmChoice = { kind: 'shipped' }): string {
   const base = PRESETS[basePreset] ?? PRESETS[DEFAULT_PRESET];
-  const q = configToQuery(cfg, base);
-  return cfg.preset === 'custom' ? `${q}&from=${encodeURIComponent(basePreset)}` : q;
+  const q = new URLSearchParams(configToQuery(cfg, base));
+  if (cfg.preset === 'custom') q.set('from', basePreset);
+  if (dataset.kind === 'emoji' && dataset.style !== 'twemoji') q.set('data', dataset.style);
+  if (dataset.kind === 'byod') q.set('data', `own:${dataset.name}`);
+  if (lm.kind === 'files') q.set('lm', `own:${lm.name}`);
+  return q.toString();
 }
 
-/** The setup a query string describes (missing fields from its preset, or from `from` for a custom one). */
-export function setupFromQuery(query: string): { config: ExperimentConfig; basePreset: string; ignored: string[] } {
+/**
+ * The setup a query string describes (missing fields from its preset, or from `from` for a custom one), with the
+ * dataset and LM. Your own data or LM cannot travel in a link: they are named, and the page asks for them (they stay
+ * Twemoji / the shipped LM meanwhile, said in `ignored`).
+ */
+export function setupFromQuery(query: string): { config: ExperimentConfig; basePreset: string; dataset: DatasetChoice; lm: LmChoice; ignored: string[] } {
   const q = new URLSearchParams(query);
   const named = q.get('preset');
   const basePreset = [named, q.get('from')].find((p) => p && PRESETS[p]) ?? DEFAULT_PRESET;
   const r = configFromQuery(query, { ...PRESETS[basePreset] });
-  return { config: r.config, basePreset, ignored: r.ignored };
+  const ignored = [...r.ignored];
+  let dataset: DatasetChoice = DEFAULT_DATASET;
+  const data = q.get('data');
+  if (data === 'twemoji' || data === 'noto') dataset = { kind: 'emoji', style: data };
+  else if (data?.startsWith('own:')) ignored.push(`data=${data} (your own dataset “${data.slice(4)}” is not in the link: drop it on the Data panel; Twemoji meanwhile)`);
+  else if (data !== null) ignored.push(`data=${data} (expected twemoji, noto or own:<name>)`);
+  const lmParam = q.get('lm');
+  if (lmParam?.startsWith('own:')) ignored.push(`lm=${lmParam} (your own LM “${lmParam.slice(4)}” is not in the link: pick its folder in the setup; the shipped LM meanwhile)`);
+  else if (lmParam !== null) ignored.push(`lm=${lmParam} (expected own:<name>, or no lm for the shipped one)`);
+  return { config: r.config, basePreset, dataset, lm: { kind: 'shipped' }, ignored };
 }
 
 export const createConfigSlice: StateCreator<ConfigSlice, [], [], ConfigSlice> = (set) => ({
   config: { ...PRESETS[DEFAULT_PRESET] },
   basePreset: DEFAULT_PRESET,
-  dataset: { kind: 'emoji', style: 'twemoji' },
+  dataset: DEFAULT_DATASET,
   lm: { kind: 'shipped' },
+  lmInfo: null,
+  fieldErrors: {},
   ignoredParams: [],
   setPreset: (preset) => {
     const p = PRESETS[preset];
     if (!p) throw new Error(`unknown preset ${preset} (use ${Object.keys(PRESETS).join(', ')})`);
-    set({ config: { ...p, arms: [...p.arms] }, basePreset: preset });
+    set({ config: { ...p, arms: [...p.arms] }, basePreset: preset, fieldErrors: {} });
   },
   setField: (field, value) =>
     set((s) => {
@@ -61,11 +93,20 @@ export const createConfigSlice: StateCreator<ConfigSlice, [], [], ConfigSlice> =
   toggleArm: (arm) =>
     set((s) => {
       const has = s.config.arms.includes(arm);
-      if (has && s.config.arms.length === 1) return s; // at least one arm
       const arms = has ? s.config.arms.filter((a) => a !== arm) : [...s.config.arms, arm];
       return { config: { ...s.config, arms, preset: 'custom' } };
     }),
   setDataset: (dataset) => set({ dataset }),
-  setLm: (lm) => set({ lm }),
+  setLm: (lm, info = null) => set({ lm, lmInfo: info }),
+  setLmInfo: (lmInfo) => set({ lmInfo }),
+  setFieldError: (field, message) =>
+    set((s) => {
+      if ((s.fieldErrors[field] ?? null) === message) return s;
+      const fieldErrors = { ...s.fieldErrors };
+      if (message === null) delete fieldErrors[field];
+      else fieldErrors[field] = message;
+      return { fieldErrors };
+    }),
   loadConfig: (config, basePreset, ignored = []) => set({ config: { ...config, arms: [...config.arms] }, basePreset, ignoredParams: ignored }),
+  setIgnored: (ignoredParams) => set({ ignoredParams }),
 });

@@ -1,7 +1,7 @@
 // Device slice: which backend runs, why the others were refused, the latest self-test figures, device-loss notices
 // and the wake lock.
 import type { StateCreator } from 'zustand';
-import type { BackendChoice, SelfTestResult } from '../../worker/protocol';
+import type { BackendChoice, MemoryLimit, SelfTestResult } from '../../worker/protocol';
 
 export type DeviceStatus = 'starting' | 'ready' | 'error';
 
@@ -12,6 +12,8 @@ export interface DeviceSlice {
     requested: string | null;
     choice: BackendChoice | null;
     initMs: number | null;
+    /** What the backend can hold (null: unknown). */
+    memory: MemoryLimit | null;
     error: string | null;
     selfTest: SelfTestResult | null;
     selfTestRunning: boolean;
@@ -19,11 +21,11 @@ export interface DeviceSlice {
     notice: string | null;
     /** Whether a screen wake lock is held (training). */
     wakeLock: boolean;
-    /** Training tokens per second last measured on this backend (the ETA before a run), and where it came from. */
+    /** Trained (loss-masked) tokens per second of training time last measured on this backend (the ETA before a run), and where it came from. */
     speed: { tokensPerSecond: number; source: string } | null;
   };
   deviceStarting: (requested: string | null) => void;
-  deviceReady: (choice: BackendChoice, initMs: number) => void;
+  deviceReady: (choice: BackendChoice, initMs: number, memory?: MemoryLimit | null) => void;
   deviceFailed: (message: string) => void;
   selfTestStarted: () => void;
   selfTestDone: (result: SelfTestResult | null, error?: string) => void;
@@ -33,9 +35,9 @@ export interface DeviceSlice {
 }
 
 export const createDeviceSlice: StateCreator<DeviceSlice, [], [], DeviceSlice> = (set) => ({
-  device: { status: 'starting', requested: null, choice: null, initMs: null, error: null, selfTest: null, selfTestRunning: false, notice: null, wakeLock: false, speed: null },
+  device: { status: 'starting', requested: null, choice: null, initMs: null, memory: null, error: null, selfTest: null, selfTestRunning: false, notice: null, wakeLock: false, speed: null },
   deviceStarting: (requested) => set((s) => ({ device: { ...s.device, status: 'starting', requested, error: null } })),
-  deviceReady: (choice, initMs) => set((s) => ({ device: { ...s.device, status: 'ready', choice, initMs, error: null } })),
+  deviceReady: (choice, initMs, memory = null) => set((s) => ({ device: { ...s.device, status: 'ready', choice, initMs, memory, error: null } })),
   deviceFailed: (message) => set((s) => ({ device: { ...s.device, status: 'error', error: message, selfTestRunning: false } })),
   selfTestStarted: () => set((s) => ({ device: { ...s.device, selfTestRunning: true, error: null } })),
   selfTestDone: (result, error) =>

@@ -1,9 +1,12 @@
-// Runs slice: the experiment the page is showing — its status, every metric record, samples, heatmaps, the finished
-// report — and the recorded run drawn behind the live curves.
+// Runs slice: the experiment the page is showing — its status, what the user just asked for (shown until the worker
+// acts), every metric record, samples, heatmaps, the finished report, storage notices — and the recorded run drawn
+// behind the live curves, whose verdict and samples stay on screen beside this run's.
 import type { StateCreator } from 'zustand';
 import { recordsToResume } from '../../core/experiment/resume-records';
 import type { RunMeta } from '../../worker/persist';
 import type { Finished, MetricRecord, Picture, RunStatus, SampleSet, WorkerEvent } from '../../worker/protocol';
+import type { RecordedSamples } from '../recorded-samples';
+import type { Intent } from '../status-line';
 
 export type { RunMeta };
 
@@ -11,6 +14,8 @@ export interface RecordedRun {
   label: string;
   records: MetricRecord[];
   finished: Pick<Finished, 'report' | 'analysis' | 'quality' | 'imageLossByPosition'> | null;
+  /** Its caption → image samples (from its sections.html), when it has them. */
+  samples: RecordedSamples | null;
 }
 
 /** A tokenizer trained in the page: its curve and the latest reconstructions. */
@@ -36,7 +41,11 @@ export interface RunsSlice {
     checkpoints: Record<string, number>;
     /** Restored from IndexedDB after a reload (and not yet resumed). */
     restored: boolean;
+    /** What the user asked for that the worker has not done yet (pausing…, resetting…). */
+    intent: Intent | null;
     error: string | null;
+    /** A problem that does not stop the run (a failed save), until dismissed or the next run. */
+    notice: string | null;
   };
   recorded: RecordedRun | null;
   vq: VqRun | null;
@@ -48,6 +57,8 @@ export interface RunsSlice {
   runCheckpoint: (arm: string, seed: number, step: number) => void;
   runFinished: (f: Finished) => void;
   runError: (message: string | null) => void;
+  runNotice: (message: string | null) => void;
+  setIntent: (intent: Intent | null) => void;
   runRestored: (meta: RunMeta, records: MetricRecord[], checkpoints: Record<string, number>, finished: Finished | null) => void;
   runCleared: () => void;
   setRecorded: (r: RecordedRun) => void;
@@ -60,25 +71,27 @@ export interface RunsSlice {
   vqFailed: (message: string) => void;
 }
 
-const empty: RunsSlice['run'] = { meta: null, status: null, records: [], live: null, custom: null, heatmap: null, finished: null, checkpoints: {}, restored: false, error: null };
+const empty: RunsSlice['run'] = { meta: null, status: null, records: [], live: null, custom: null, heatmap: null, finished: null, checkpoints: {}, restored: false, intent: null, error: null, notice: null };
 
 export const createRunsSlice: StateCreator<RunsSlice, [], [], RunsSlice> = (set) => ({
   run: empty,
   recorded: null,
   vq: null,
   runStarted: (meta) => set({ run: { ...empty, meta } }),
-  runStatus: (status) => set((s) => ({ run: { ...s.run, status, error: status.phase === 'failed' ? status.message : s.run.error } })),
+  runStatus: (status) => set((s) => ({ run: { ...s.run, status } })),
   runMetrics: (records) => set((s) => (records.length ? { run: { ...s.run, records: s.run.records.concat(records) } } : s)),
   runSamples: (x) => set((s) => ({ run: { ...s.run, [x.custom ? 'custom' : 'live']: x } })),
   runHeatmap: (step, byArm) => set((s) => ({ run: { ...s.run, heatmap: { step, byArm } } })),
   runCheckpoint: (arm, seed, step) => set((s) => ({ run: { ...s.run, checkpoints: { ...s.run.checkpoints, [`${arm}/${seed}`]: step } } })),
   runFinished: (finished) => set((s) => ({ run: { ...s.run, finished, heatmap: { step: s.run.status?.step ?? 0, byArm: finished.imageLossByPosition } } })),
   runError: (error) => set((s) => ({ run: { ...s.run, error } })),
+  runNotice: (notice) => set((s) => ({ run: { ...s.run, notice } })),
+  setIntent: (intent) => set((s) => (s.run.intent === intent ? s : { run: { ...s.run, intent } })),
   runRestored: (meta, records, checkpoints, finished) =>
     set({ run: { ...empty, meta, records, checkpoints, finished, restored: true, heatmap: finished ? { step: 0, byArm: finished.imageLossByPosition } : null } }),
   runCleared: () => set({ run: empty }),
   setRecorded: (recorded) => set({ recorded }),
-  runResumed: () => set((s) => ({ run: { ...s.run, records: recordsToResume(s.run.records, s.run.checkpoints), restored: false, finished: null, error: null, live: null, custom: null } })),
+  runResumed: () => set((s) => ({ run: { ...s.run, records: recordsToResume(s.run.records, s.run.checkpoints), restored: false, finished: null, error: null, notice: null, live: null, custom: null } })),
   runRecords: (records) => set((s) => ({ run: { ...s.run, records } })),
   vqStarted: (steps) => set({ vq: { running: true, steps, history: [], originals: [], reconstructions: [], error: null } }),
   vqProgress: (e) =>

@@ -19,6 +19,7 @@ export const URL_PARAMS: { key: string; field: keyof ExperimentConfig; kind: Kin
   { key: 'lr', field: 'lr', kind: { type: 'number', min: 1e-6, max: 1 } },
   { key: 'warmup', field: 'warmupSteps', kind: { type: 'int', min: 0, max: 10_000 } },
   { key: 'eval', field: 'evalEvery', kind: { type: 'int', min: 1, max: 10_000 } },
+  { key: 'ckpt', field: 'checkpointEvery', kind: { type: 'int', min: 0, max: 100_000 } },
   { key: 'init', field: 'rowInit', kind: { type: 'enum', values: ['random', 'mean', 'aligned'] } },
   { key: 'mix', field: 'mixShare', kind: { type: 'number', min: 0, max: 0.9 } },
 ];

@@ -28,8 +28,8 @@ export interface ExperimentData {
   english: { train: Int32Array; heldout: number[]; ood: number[] };
 }
 
-/** All images' VQ codes, [n × g²] int32, encoded in batches on the device. */
-export async function encodeImages(vq: VQVAE, images: DeviceImages, batch = 256): Promise<Int32Array> {
+/** All images' VQ codes, [n × g²] int32, encoded in batches on the device; `onBatch(done, total)` after each batch. */
+export async function encodeImages(vq: VQVAE, images: DeviceImages, batch = 256, onBatch?: (done: number, total: number) => void): Promise<Int32Array> {
   const g = vq.grid;
   const out = new Int32Array(images.count * g * g);
   for (let start = 0; start < images.count; start += batch) {
@@ -37,6 +37,7 @@ export async function encodeImages(vq: VQVAE, images: DeviceImages, batch = 256)
     const ids = tf.tidy(() => vq.encode(images.batch(pos)));
     out.set((await ids.data()) as Int32Array, start * g * g);
     ids.dispose();
+    onBatch?.(start + pos.length, images.count);
   }
   return out;
 }

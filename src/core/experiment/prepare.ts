@@ -89,25 +89,29 @@ export interface Prepared {
   alignedRows: AlignedRows;
 }
 
-/** Encode the images with the VQ tokenizer, the captions and English texts with the LM's tokenizer. */
-export async function prepareExperiment(cfg: ExperimentConfig, images: ImageSplits, lm: GPT, tokenizer: TextTokenizer, vq: VQVAE, readData: DataReader, log: (s: string) => void = () => {}): Promise<Prepared> {
+/**
+ * Encode the images with the VQ tokenizer, the captions and English texts with the LM's tokenizer. `progress(what,
+ * done, total)` counts the images turned into codes (it may throw to cancel: nothing is left allocated).
+ */
+export async function prepareExperiment(cfg: ExperimentConfig, images: ImageSplits, lm: GPT, tokenizer: TextTokenizer, vq: VQVAE, readData: DataReader, log: (s: string) => void = () => {}, progress: (what: string, done: number, total: number) => void = () => {}): Promise<Prepared> {
   if (images.size !== vq.config.imageSize) throw new Error(`${images.name}: images are ${images.size}×${images.size} but the VQ tokenizer takes ${vq.config.imageSize}×${vq.config.imageSize}`);
-  const encode = async (pixels: Float32Array, n: number) => {
+  const encode = async (pixels: Float32Array, n: number, what: string) => {
     const imgs = new DeviceImages(pixels, n, images.size);
     try {
-      return await encodeImages(vq, imgs);
+      progress(what, 0, n);
+      return await encodeImages(vq, imgs, 256, (done, total) => progress(what, done, total));
     } finally {
       imgs.dispose();
     }
   };
-  const split = async (pixels: Float32Array, n: number, text: string[]): Promise<Split> => ({ codes: await encode(pixels, n), captions: text.map((t) => tokenizer.encode(t)), text, count: n });
+  const split = async (pixels: Float32Array, n: number, text: string[], what: string): Promise<Split> => ({ codes: await encode(pixels, n, what), captions: text.map((t) => tokenizer.encode(t)), text, count: n });
   const dec = new TextDecoder();
   const english = new Map(await Promise.all(ENGLISH_TEXTS.map(async (s) => [s.id, tokenStream(tokenizer, dec.decode(await readData(s.file)))] as const)));
   const data: ExperimentData = {
     plan: planVocab(lm.config.vocabSize, tokenizer.special, vq.config.codebookSize),
     imageTokens: vq.grid * vq.grid,
-    train: await split(images.train, images.trainCount, images.trainCaptions),
-    val: await split(images.val, images.valCount, images.valCaptions),
+    train: await split(images.train, images.trainCount, images.trainCaptions, 'training images turned into tokens'),
+    val: await split(images.val, images.valCount, images.valCaptions, 'held-out images turned into tokens'),
     english: {
       train: Int32Array.from(AUSTEN_BOOKS.filter((b) => b.role === 'train').flatMap((b) => Array.from(english.get(b.id)!))),
       heldout: Array.from(english.get('persuasion')!),

@@ -35,7 +35,10 @@ export interface Run {
   model: GPT;
   opt: AdamW;
   step: number;
+  /** Trained tokens so far: the loss-masked positions of every batch (pad never counts). */
   tokens: number;
+  /** Milliseconds spent in training steps so far (forward, backward, update and any read-back; never evaluation). */
+  trainMs: number;
   /** Why the run stopped early (NaN/Inf), or null. */
   stopped: string | null;
   order: Generator<number[]>;
@@ -114,7 +117,7 @@ export class ExperimentRunner {
         const spec = sequenceSpec(data, cfg.captionBudget, arm.imageOnly);
         const trainIdx = [...Array(data.train.count).keys()];
         const english = arm.mix > 0 ? new WindowSampler(data.english.train, sequenceLength(spec), deriveSeed(seed, 'mix')) : null;
-        this.runs.push({ arm, seed, spec, model, opt, step: 0, tokens: 0, stopped: null, order: batchOrder(trainIdx, Math.min(cfg.batchSize, data.train.count), deriveSeed(seed, 'batches')), english, lastEval: null, initial: snapshot(model), nonFinite: null });
+        this.runs.push({ arm, seed, spec, model, opt, step: 0, tokens: 0, trainMs: 0, stopped: null, order: batchOrder(trainIdx, Math.min(cfg.batchSize, data.train.count), deriveSeed(seed, 'batches')), english, lastEval: null, initial: snapshot(model), nonFinite: null });
       }
     }
   }
@@ -155,7 +158,8 @@ export class ExperimentRunner {
     const gradNorm = run.opt.apply(grads);
     tf.dispose([ids, masks.loss, masks.text, masks.image, ...Object.values(grads)]);
     run.step += 1;
-    run.tokens += b.loss.reduce((a, v) => a + v, 0);
+    const trained = b.loss.reduce((a, v) => a + v, 0);
+    run.tokens += trained;
     // Remember on the device the first step whose numbers were not finite, so a step that is not read back is
     // still caught (and named) at the next read-back, before any checkpoint is written.
     const prev = run.nonFinite;
@@ -167,19 +171,21 @@ export class ExperimentRunner {
     const tensors = [value, gradNorm, ...side];
     if (!read) {
       tf.dispose(tensors);
+      run.trainMs += performance.now() - t0;
       return [];
     }
     const [loss, norm, text, image, firstBad] = (await Promise.all([...tensors, run.nonFinite].map((t) => t.data()))).map((d) => d[0]);
     tf.dispose(tensors);
+    const ms = performance.now() - t0;
+    run.trainMs += ms;
     if (firstBad > 0) {
       run.stopped = `arm ${run.arm.name}, seed ${run.seed}: the loss or gradient became NaN/Inf at step ${firstBad}${firstBad < run.step ? ` (found at step ${run.step})` : ''}; the run stopped and keeps its last good checkpoint`;
       this.hooks.log?.(run.stopped);
       return [];
     }
-    const ms = performance.now() - t0;
     const mem = tf.memory();
     const rec = (metric: string, v: number): MetricRecord => ({ arm: run.arm.name, seed: run.seed, step: run.step, tokens: run.tokens, metric, value: v });
-    const out = [rec(METRICS.trainLoss, loss), rec(METRICS.lr, lr), rec(METRICS.gradNorm, norm), rec(METRICS.stepMs, ms), rec(METRICS.tokensPerSecond, (b.B * b.T) / (ms / 1000)), rec(METRICS.numTensors, mem.numTensors), rec(METRICS.numBytes, mem.numBytes)];
+    const out = [rec(METRICS.trainLoss, loss), rec(METRICS.lr, lr), rec(METRICS.gradNorm, norm), rec(METRICS.stepMs, ms), rec(METRICS.tokensPerSecond, trained / (ms / 1000)), rec(METRICS.numTensors, mem.numTensors), rec(METRICS.numBytes, mem.numBytes)];
     if (!run.arm.imageOnly) out.push(rec(METRICS.trainTextLoss, text));
     out.push(rec(METRICS.trainImageLoss, image));
     return out;
@@ -204,12 +210,14 @@ export class ExperimentRunner {
   /**
    * One step of every run still short of `end`, with its evaluations and checkpoints on schedule. `read(step)` says
    * whether to read a run's training numbers back at that step (a read-back waits for the device; the playground
-   * reads only on logging steps). Returns the records of this round.
+   * reads only on logging steps). `take(run)`, asked just before each run steps, may leave a run out of this round
+   * (the playground pauses at the next step boundary, and then lets the runs left behind catch up). Returns the
+   * records of this round.
    */
-  async stepRound(end = this.cfg.steps, read: (step: number) => boolean = () => true): Promise<MetricRecord[]> {
+  async stepRound(end = this.cfg.steps, read: (step: number) => boolean = () => true, take: (run: Run) => boolean = () => true): Promise<MetricRecord[]> {
     const out: MetricRecord[] = [];
     for (const run of this.runs) {
-      if (run.stopped || run.step >= end) continue;
+      if (run.stopped || run.step >= end || !take(run)) continue;
       const next = run.step + 1;
       const isEval = isEvalStep(next, this.cfg);
       const isCheckpoint = (this.cfg.checkpointEvery > 0 && next % this.cfg.checkpointEvery === 0) || next === end;

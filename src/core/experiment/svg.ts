@@ -1,4 +1,5 @@
-// Line charts as self-contained SVG strings for report.html: one colour per arm, seeds as mean ± min–max band.
+// Line charts as self-contained SVG strings for report.html and the charts PNG: one colour per arm, seeds as mean ±
+// min–max band, round ticks, axis titles clear of the tick labels and the legend under the plot.
 import type { MetricRecord } from './runner';
 
 export const ARM_COLOURS: Record<string, string> = {
@@ -28,8 +29,35 @@ export function seedBands(records: MetricRecord[], metric: string, transform: (v
   }));
 }
 
+/**
+ * Round tick values covering [lo, hi]: a step of 1, 2 or 5 × 10^k giving at most `count` intervals' width, from the
+ * last multiple at or below lo to the first at or above hi (so the axis starts and ends on a tick).
+ */
+export function niceTicks(lo: number, hi: number, count = 4): number[] {
+  if (!(hi > lo)) return [lo];
+  const raw = (hi - lo) / count;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * mag).find((st) => st >= raw * (1 - 1e-9))!;
+  const first = Math.floor(lo / step + 1e-9) * step;
+  const ticks: number[] = [];
+  for (let t = first; t < hi + step * 0.999; t += step) ticks.push(Number(t.toPrecision(12)));
+  return ticks;
+}
+
+/** A tick label: at most three significant figures, no trailing zeros (5, 4.5, 0.25, 1.2k). */
+export function tickLabel(v: number): string {
+  const a = Math.abs(v);
+  if (a >= 1e4) return `${Number((v / 1e3).toPrecision(3))}k`;
+  return String(Number(v.toPrecision(3)));
+}
+
+/**
+ * A line chart: per arm the mean across seeds with its min–max band; round ticks on both axes; the axis titles
+ * outside the tick labels; the legend under the plot, never over the curves; optional dashed reference lines.
+ */
 export interface ChartOptions {
   width?: number;
+  /** Height of the plot area; the legend's rows are added under it. */
   height?: number;
   /** What the x values are (default: step). */
   xLabel?: string;
@@ -37,27 +65,41 @@ export interface ChartOptions {
   refLines?: { y: number; label: string }[];
 }
 
-/** Mean lines with a band per series (`step` is the x value, whatever `xLabel` names it). */
 export function lineChart(title: string, yLabel: string, bands: ReturnType<typeof seedBands>, opts: ChartOptions = {}): string {
-  const { width = 560, height = 300, xLabel = 'step', refLines = [] } = opts;
-  const pad = { l: 56, r: 16, t: 28, b: 40 };
+  const { width = 560, height: plotHeight = 300, xLabel = 'step', refLines = [] } = opts;
+  // The legend's rows, laid out first: the chart grows by a row when the arms do not fit in one.
+  const legend: { arm: string; x: number; row: number }[] = [];
+  let lx = 70;
+  let row = 0;
+  for (const b of bands) {
+    const w = 26 + 7 * b.arm.length;
+    if (lx + w > width - 16 && lx > 70) [lx, row] = [70, row + 1];
+    legend.push({ arm: b.arm, x: lx, row });
+    lx += w;
+  }
+  const rows = row + 1;
+  const height = plotHeight + 16 * rows;
+  const pad = { l: 70, r: 16, t: 28, b: 46 + 16 * rows };
   const pts = bands.flatMap((b) => b.points);
   if (pts.length === 0) return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="60"><text x="8" y="30">${esc(title)}: no data</text></svg>`;
-  const xMax = Math.max(1, ...pts.map((p) => p.step));
-  let yMin = Math.min(...pts.map((p) => p.lo), ...refLines.map((r) => r.y));
-  let yMax = Math.max(...pts.map((p) => p.hi), ...refLines.map((r) => r.y));
-  if (yMax - yMin < 1e-9) [yMin, yMax] = [yMin - 1, yMax + 1];
-  const X = (s: number) => pad.l + (s / xMax) * (width - pad.l - pad.r);
-  const Y = (v: number) => pad.t + (1 - (v - yMin) / (yMax - yMin)) * (height - pad.t - pad.b);
-  const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => yMin + f * (yMax - yMin));
+  const xTicks = niceTicks(0, Math.max(1, ...pts.map((p) => p.step)), 5);
+  let yTicks = niceTicks(Math.min(...pts.map((p) => p.lo), ...refLines.map((r) => r.y)), Math.max(...pts.map((p) => p.hi), ...refLines.map((r) => r.y)), 4);
+  if (yTicks.length < 2) yTicks = [yTicks[0] - 1, yTicks[0], yTicks[0] + 1];
+  const [xMin, xMax] = [xTicks[0], xTicks[xTicks.length - 1]];
+  const [yMin, yMax] = [yTicks[0], yTicks[yTicks.length - 1]];
+  const plotBottom = height - pad.b;
+  const X = (s: number) => pad.l + ((s - xMin) / (xMax - xMin)) * (width - pad.l - pad.r);
+  const Y = (v: number) => pad.t + (1 - (v - yMin) / (yMax - yMin)) * (plotBottom - pad.t);
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="11">`,
+    `<rect width="${width}" height="${height}" fill="#fff"/>`,
     `<text x="${pad.l}" y="16" font-size="13" font-weight="600">${esc(title)}</text>`,
-    ...ticks.map((t) => `<line x1="${pad.l}" x2="${width - pad.r}" y1="${Y(t).toFixed(1)}" y2="${Y(t).toFixed(1)}" stroke="#e5e7eb"/><text x="${pad.l - 6}" y="${(Y(t) + 4).toFixed(1)}" text-anchor="end" fill="#555">${t.toPrecision(3)}</text>`),
+    ...yTicks.map((t) => `<line x1="${pad.l}" x2="${width - pad.r}" y1="${Y(t).toFixed(1)}" y2="${Y(t).toFixed(1)}" stroke="#e5e7eb"/><text x="${pad.l - 6}" y="${(Y(t) + 4).toFixed(1)}" text-anchor="end" fill="#555">${tickLabel(t)}</text>`),
+    ...xTicks.map((t) => `<line x1="${X(t).toFixed(1)}" x2="${X(t).toFixed(1)}" y1="${plotBottom}" y2="${plotBottom + 4}" stroke="#999"/><text x="${X(t).toFixed(1)}" y="${plotBottom + 16}" text-anchor="middle" fill="#555">${tickLabel(t)}</text>`),
     ...refLines.map((r) => `<line x1="${pad.l}" x2="${width - pad.r}" y1="${Y(r.y).toFixed(1)}" y2="${Y(r.y).toFixed(1)}" stroke="#6b7280" stroke-dasharray="4 3"/><text x="${pad.l + 4}" y="${(Y(r.y) - 3).toFixed(1)}" fill="#6b7280">${esc(r.label)}</text>`),
-    `<text x="${(width + pad.l) / 2}" y="${height - 6}" text-anchor="middle" fill="#555">${esc(xLabel)}</text>`,
-    `<text x="${width - pad.r}" y="${height - pad.b + 14}" text-anchor="end" fill="#555">${xMax >= 1e4 ? `${(xMax / 1e3).toFixed(0)}k` : Math.round(xMax)}</text><text x="${pad.l}" y="${height - pad.b + 14}" fill="#555">0</text>`,
-    `<text transform="translate(14 ${(height - pad.b + pad.t) / 2}) rotate(-90)" text-anchor="middle" fill="#555">${esc(yLabel)}</text>`,
+    `<line x1="${pad.l}" x2="${width - pad.r}" y1="${plotBottom}" y2="${plotBottom}" stroke="#999"/>`,
+    `<text x="${(width + pad.l - pad.r) / 2}" y="${plotBottom + 32}" text-anchor="middle" fill="#555">${esc(xLabel)}</text>`,
+    `<text transform="translate(14 ${(plotBottom + pad.t) / 2}) rotate(-90)" text-anchor="middle" fill="#555">${esc(yLabel)}</text>`,
   ];
   bands.forEach((b, i) => {
     const c = ARM_COLOURS[b.arm] ?? '#444';
@@ -65,7 +107,9 @@ export function lineChart(title: string, yLabel: string, bands: ReturnType<typeo
     const lower = b.points.map((p) => `${X(p.step).toFixed(1)},${Y(p.lo).toFixed(1)}`).reverse();
     parts.push(`<polygon points="${[...upper, ...lower].join(' ')}" fill="${c}" fill-opacity="0.15" stroke="none"/>`);
     parts.push(`<polyline points="${b.points.map((p) => `${X(p.step).toFixed(1)},${Y(p.mean).toFixed(1)}`).join(' ')}" fill="none" stroke="${c}" stroke-width="2"/>`);
-    parts.push(`<rect x="${width - pad.r - 150}" y="${pad.t + 4 + 16 * i}" width="10" height="10" fill="${c}"/><text x="${width - pad.r - 136}" y="${pad.t + 13 + 16 * i}">${esc(b.arm)}</text>`);
+    const at = legend[i];
+    const y = plotBottom + 46 + 16 * at.row;
+    parts.push(`<rect x="${at.x}" y="${y - 6}" width="14" height="4" fill="${c}"/><text x="${at.x + 18}" y="${y}" class="legend">${esc(b.arm)}</text>`);
   });
   parts.push('</svg>');
   return parts.join('');

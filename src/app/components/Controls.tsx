@@ -1,0 +1,84 @@
+// Play / pause / step / reset with the run's status in one line. A click shows at once what it asked for (the worker
+// acts at its next step boundary); preparation shows its counts and can be cancelled; a stopped run with checkpoints
+// offers to resume from them; setup problems keep Play from starting and say why.
+import { useController } from '../controller-context';
+import { setupProblems } from '../setup-check';
+import { statusLine } from '../status-line';
+import { useGuarded } from '../use-guarded';
+import { useAppStore } from '../store';
+
+export function Controls() {
+  const c = useController();
+  const run = useAppStore((s) => s.run);
+  const cfg = useAppStore((s) => s.config);
+  const lmInfo = useAppStore((s) => s.lmInfo);
+  const fieldErrors = useAppStore((s) => s.fieldErrors);
+  const device = useAppStore((s) => s.device);
+  const { error, guard: act } = useGuarded();
+  const status = run.status;
+  const phase = status?.phase ?? (run.restored ? 'restored' : 'idle');
+  const resumable = (run.restored && !run.finished) || (phase === 'failed' && Object.keys(run.checkpoints).length > 0);
+  const busy = run.intent !== null;
+  const canPlay = device.status === 'ready' && !busy && ['idle', 'paused', 'restored', 'failed', 'done'].includes(phase);
+  const play = resumable ? c.resumeRun.bind(c) : phase === 'paused' ? c.play : c.start.bind(c);
+  const label = phase === 'paused' ? 'Resume' : resumable ? 'Resume from checkpoints' : phase === 'done' || (run.restored && run.finished) ? 'New run' : 'Play';
+  const problems = canPlay && !resumable && phase !== 'paused' ? setupProblems(cfg, { lm: lmInfo?.shape, limit: device.memory, backend: device.choice?.backend, fieldErrors: Object.values(fieldErrors) }) : [];
+  const p = status?.phase === 'preparing' ? status.progress : null;
+  const failure = phase === 'failed' && status?.message ? status.message : null;
+  const errors = [...new Set([error, run.error].filter((x): x is string => Boolean(x) && x !== failure))];
+  return (
+    <div className="controls" data-testid="controls" data-phase={phase} data-intent={run.intent ?? ''}>
+      <div className="row buttons">
+        <button type="button" onClick={act(play)} disabled={!canPlay || problems.length > 0} data-testid="play" title={problems[0] ?? 'Start, continue, or start again with the setup below'}>
+          ▶ {label}
+        </button>
+        <button type="button" onClick={act(c.pause)} disabled={phase !== 'running' || busy} data-testid="pause" title="Pauses after the step in progress">
+          ❚❚ Pause
+        </button>
+        <button type="button" onClick={act(c.step)} disabled={phase !== 'paused' || busy} data-testid="step" title="One step of every run">
+          Step
+        </button>
+        <button type="button" className="secondary" onClick={act(c.reset.bind(c))} disabled={phase === 'idle' || (busy && run.intent !== 'starting' && run.intent !== 'resuming')} data-testid="reset" title={phase === 'preparing' ? 'Stop preparing' : 'Stop and forget this run (after the step in progress)'}>
+          {phase === 'preparing' ? 'Cancel' : 'Reset'}
+        </button>
+      </div>
+      <p className="status" data-testid="run-status" aria-live="polite">
+        {phase === 'restored'
+          ? run.finished
+            ? 'Restored a finished run from this browser.'
+            : `Restored from this browser: ${Object.keys(run.checkpoints).length ? `checkpoints at step ${Math.min(...Object.values(run.checkpoints))}` : 'no checkpoint yet (resume starts over)'}.`
+          : statusLine(status, run.intent)}
+      </p>
+      {p && (
+        <progress className="prep" max={p.total} value={p.done} data-testid="prep-progress" aria-label={p.what}>
+          {p.done} / {p.total}
+        </progress>
+      )}
+      {problems.length > 0 && (
+        <ul className="error small problems-list" data-testid="setup-problems">
+          {problems.map((m) => (
+            <li key={m}>{m}</li>
+          ))}
+        </ul>
+      )}
+      {failure && (
+        <p className="error" role="alert" data-testid="run-failure">
+          {failure}
+        </p>
+      )}
+      {errors.map((m) => (
+        <p key={m} className="error" role="alert" data-testid="run-error">
+          {m}
+        </p>
+      ))}
+      {run.notice && (
+        <p className="notice small" role="status" data-testid="run-notice">
+          {run.notice}{' '}
+          <button type="button" className="link" onClick={() => useAppStore.getState().runNotice(null)}>
+            dismiss
+          </button>
+        </p>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,50 @@
+// The first screen's answer: the recorded run's verdict on the paper's three effects (each with its 95% interval and
+// one sentence, read from its report.json) beside the controls that start your own run, with the setup in one line.
+import { formatDuration } from '../eta';
+import { useEtaBefore } from '../use-eta';
+import { useAppStore } from '../store';
+import { Controls } from './Controls';
+import { VerdictTable } from './VerdictTable';
+
+const RECORDED_REPORT = `${import.meta.env.BASE_URL}runs/cpu/report.html`;
+
+export function Lesson() {
+  const recorded = useAppStore((s) => s.recorded);
+  const cfg = useAppStore((s) => s.config);
+  const { setPanel } = useAppStore.getState();
+  const { seconds } = useEtaBefore();
+  const report = recorded?.finished?.report ?? null;
+  const minutes = typeof report?.meta.seconds === 'number' ? ` in ${Math.round(report.meta.seconds / 60)} min` : '';
+  return (
+    <section className="lesson" data-testid="lesson">
+      <div className="card lesson-answer" data-testid="recorded-answer">
+        <h2>
+          The recorded answer{' '}
+          <span className="muted small">
+            {report ? `— a run made earlier on ${String(report.meta.backend ?? 'this machine')}${minutes}: ${report.seeds} seeds × ${report.config?.steps ?? '?'} steps, ${report.arms.join(' vs ')} · ` : ''}
+            <a href={RECORDED_REPORT}>its full report</a>
+          </span>
+        </h2>
+        {report ? <VerdictTable report={report} testId="recorded-verdict" compact /> : <p className="muted">Loading the recorded run…</p>}
+      </div>
+      <div className="card lesson-run" data-testid="your-run">
+        <h2>Check it yourself</h2>
+        <p className="small">
+          <strong>{cfg.preset}</strong> setup: {cfg.arms.length} arm{cfg.arms.length === 1 ? '' : 's'} × {cfg.seeds} seed{cfg.seeds === 1 ? '' : 's'} × {cfg.steps.toLocaleString('en-US')} steps, about{' '}
+          <span data-testid="eta-summary">{formatDuration(seconds)}</span> here.{' '}
+          <a
+            href="#setup"
+            onClick={(e) => {
+              e.preventDefault();
+              setPanel('experiment');
+              requestAnimationFrame(() => document.querySelector('[data-testid="setup"]')?.scrollIntoView({ behavior: 'smooth', block: 'start' }));
+            }}
+          >
+            Change the setup
+          </a>
+        </p>
+        <Controls />
+      </div>
+    </section>
+  );
+}
