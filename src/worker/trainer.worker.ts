@@ -4,10 +4,8 @@
  * (start, vq-train) answer with `ack` once accepted and then stream. The page never touches tfjs.
  */
 import * as tf from '@tensorflow/tfjs';
-import { parseBackendRequest, selectBackend, type BackendEnv } from '../core/backend';
-import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
-import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
-import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import { parseBackendRequest, selectBackend } from '../core/backend';
+import { workerBackendEnv } from './backend-env';
 import { runSelfTest } from './self-test';
 import { summarise } from './datasets';
 import { ExperimentSession } from './experiment-session';
@@ -16,26 +14,6 @@ import type { WorkerCommand, WorkerEvent } from './protocol';
 
 const post = (e: WorkerEvent, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(e, transfer);
 const fail = (id: number | null, e: unknown) => post({ type: 'error', id, message: e instanceof Error ? e.message : String(e) });
-
-function webglRenderer(): string | null {
-  if (typeof OffscreenCanvas === 'undefined') return null;
-  const gl = new OffscreenCanvas(1, 1).getContext('webgl2');
-  if (!gl) return null;
-  const ext = gl.getExtension('WEBGL_debug_renderer_info');
-  const renderer = String(gl.getParameter(ext ? ext.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
-  gl.getExtension('WEBGL_lose_context')?.loseContext();
-  return renderer;
-}
-
-const env: BackendEnv = {
-  gpu: (self.navigator as Navigator & { gpu?: BackendEnv['gpu'] }).gpu ?? null,
-  webglRenderer,
-  wasmPaths: {
-    'tfjs-backend-wasm.wasm': wasmPlain,
-    'tfjs-backend-wasm-simd.wasm': wasmSimd,
-    'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
-  },
-};
 
 let initialised = false;
 const experiment = new ExperimentSession(post);
@@ -57,7 +35,7 @@ async function handle(cmd: WorkerCommand): Promise<void> {
   switch (cmd.type) {
     case 'init': {
       const t0 = performance.now();
-      const choice = await selectBackend(parseBackendRequest(cmd.backend), env);
+      const choice = await selectBackend(parseBackendRequest(cmd.backend), workerBackendEnv());
       initialised = true;
       if (choice.backend === 'webgpu') watchDevice();
       post({ type: 'ready', id: cmd.id, choice, initMs: performance.now() - t0 });

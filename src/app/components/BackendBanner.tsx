@@ -1,4 +1,5 @@
-// The backend banner: what runs, why, and why each better backend was refused — with links to force another.
+// The backend banner: what runs, why (for wasm, how many threads and why), and why each better backend was refused —
+// with links to force another.
 import { useAppStore } from '../store';
 
 const NAMES = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'] as const;
@@ -29,6 +30,11 @@ export function BackendBanner() {
             <span className="muted"> — {choice.reason}</span>
             {device.initMs !== null && <span className="muted"> Started in {Math.round(device.initMs)} ms.</span>}
           </p>
+          {choice.threads && (
+            <p className="muted small" data-testid="wasm-threads" data-threads={choice.threads.count}>
+              wasm on {choice.threads.detail}
+            </p>
+          )}
           {choice.adapter && (
             <p className="muted small" data-testid="adapter">
               WebGPU adapter: {[choice.adapter.vendor, choice.adapter.architecture, choice.adapter.description].filter(Boolean).join(' · ') || 'unnamed'}

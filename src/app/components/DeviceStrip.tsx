@@ -14,6 +14,7 @@ export function DeviceStrip() {
     <div className="strip-bar small" data-testid="device-strip" role="status">
       <span>
         backend <strong>{device.choice?.backend ?? device.status}</strong>
+        {device.choice?.threads && <span title={device.choice.threads.detail}> × {device.choice.threads.count} thread{device.choice.threads.count === 1 ? '' : 's'}</span>}
       </span>
       <span data-testid="tokens-per-second">{status?.tokensPerSecond ? `${Math.round(status.tokensPerSecond).toLocaleString()} tokens/s` : 'tokens/s —'}</span>
       <span>step {stepMs ? `${stepMs.toFixed(0)} ms` : '—'}</span>
