@@ -1,14 +1,16 @@
 /**
- * One experiment in the worker: prepare (LM, tokenizer, VQ, data → codes), then step every arm × seed round by round
- * while the page lets it, streaming batched metrics, status, checkpoints, heatmaps and live samples; at the end the
- * core's finishing (samples, quality, analysis, report). Device work is serialised through one lock, so a sample or an
+ * One experiment in the worker: prepare (LM, tokenizer, VQ, data → codes, shipped or cached: worker/codes.ts), then
+ * step every arm × seed round by round while the page lets it, streaming batched metrics, status, checkpoints,
+ * heatmaps and live samples; at the end the core's finishing (samples, quality, analysis, report). The untrained
+ * models' evaluation (the curves' step-0 point) runs right after the first round, on snapshots taken before it, so
+ * it does not hold the first training point. Device work is serialised through one lock, so a sample or an
  * export asked for mid-run waits for the round in flight. Pause stops after the current round.
  */
 import * as tf from '@tensorflow/tfjs';
 import { loadGPT2 } from '../core/checkpoint/gpt2';
 import { checkpointTokenizer } from '../core/checkpoint/tokenizer';
 import { memorySource, type FileSource } from '../core/checkpoint/source';
-import { loadVQ } from '../core/checkpoint/vq';
+import { loadVQWithKey } from '../core/data/codes';
 import type { ExperimentConfig } from '../core/experiment/config';
 import { finishExperiment, lossByPosition } from '../core/experiment/finish';
 import { prepareExperiment, pretrainingCorpus, type ImageSplits } from '../core/experiment/prepare';
@@ -16,12 +18,14 @@ import { restoreRun, saveRun, saveRunWeights } from '../core/experiment/resume';
 import { recordsToResume, restoredSteps } from '../core/experiment/resume-records';
 import { ExperimentRunner, type MetricRecord, type Run } from '../core/experiment/runner';
 import { sampleImages } from '../core/experiment/samples';
+import { StepZero } from '../core/experiment/step-zero';
 import type { ExperimentData } from '../core/experiment/data';
 import type { GPT } from '../core/nn/gpt';
 import type { VQVAE } from '../core/nn/vqvae';
 import type { BPETokenizer } from '../core/tokenize/bpe';
 import { pngDataUrlBrowser, readPublicData, shippedModel, toPictures } from './browser-io';
 import { splitsFor } from './datasets';
+import { codeTableFor } from './codes';
 import { appendMetrics, loadCheckpoint, loadMetrics, replaceMetrics, saveCheckpoint, saveFinished } from './persist';
 import type { LmSpec, RunPhase, RunStatus, SampleSet, WorkerCommand, WorkerEvent } from './protocol';
 
@@ -33,6 +37,8 @@ export class ExperimentSession {
   private phase: RunPhase = 'idle';
   private message = '';
   private runner: ExperimentRunner | null = null;
+  /** Snapshots of the untrained models, evaluated as step 0 after the first round. */
+  private stepZero: StepZero | null = null;
   private lm: GPT | null = null;
   private vq: VQVAE | null = null;
   private tokenizer: BPETokenizer | null = null;
@@ -106,10 +112,12 @@ export class ExperimentSession {
         const src = this.lmSource(cmd.lm);
         this.lm = (await loadGPT2(src, 'playground-lm')).model;
         this.tokenizer = await checkpointTokenizer(src);
-        this.vq = (await loadVQ(shippedModel('vq-twemoji32'), 'playground-vq')).model;
-        this.status('preparing', 'loading images and turning them into tokens');
+        const vq = await loadVQWithKey(shippedModel('vq-twemoji32'), 'playground-vq');
+        this.vq = vq.model;
+        this.status('preparing', 'loading images and their tokens');
         this.images = await splitsFor(cmd.dataset, cfg);
-        const prep = await prepareExperiment(cfg, this.images, this.lm, this.tokenizer, this.vq, readPublicData, (s) => this.status('preparing', s));
+        const codes = await codeTableFor(cmd.dataset, this.images, this.vq, vq.key, (s) => this.status('preparing', s));
+        const prep = await prepareExperiment(cfg, this.images, this.lm, this.tokenizer, this.vq, readPublicData, (s) => this.status('preparing', s), { codes });
         this.data = prep.data;
         this.meanCaption = prep.meanCaption;
         this.status('preparing', 'building the arms');
@@ -126,13 +134,7 @@ export class ExperimentSession {
           await replaceMetrics(this.runId, this.records);
           this.post({ type: 'records', id: null, records: this.records });
         }
-        this.status('preparing', 'evaluating every arm at step 0 and drawing its first samples');
-        const fresh = await this.runner.evalFresh();
-        this.records.push(...fresh);
-        this.pending.push(...fresh);
-        this.flush(true);
-        this.postHeatmap();
-        await this.liveSamples();
+        this.stepZero = StepZero.take(this.runner);
       });
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
@@ -142,6 +144,26 @@ export class ExperimentSession {
     }
     if (cmd.paused) this.status('paused', 'ready: press play');
     else this.play();
+  }
+
+  /** The first round is out: now the untrained models' evaluation and samples, as step 0. */
+  private async evalStepZero(): Promise<void> {
+    const zero = this.stepZero!;
+    this.stepZero = null;
+    try {
+      if (!zero.pending) return;
+      this.flush(true);
+      this.status(this.phase, 'evaluating the untrained models (step 0)');
+      const fresh = await zero.evaluate(this.runner!);
+      this.records.push(...fresh);
+      this.pending.push(...fresh);
+      this.flush(true);
+      this.postHeatmap();
+      await this.liveSamples(zero.models, 0);
+      this.status(this.phase, this.phase === 'running' ? 'training' : 'paused');
+    } finally {
+      zero.dispose();
+    }
   }
 
   private checkpoint(run: Run): Promise<void> {
@@ -170,6 +192,7 @@ export class ExperimentSession {
       this.tokensPerSecond = tokens / (ms / 1000);
       this.records.push(...recs);
       this.pending.push(...recs);
+      if (this.stepZero) await this.evalStepZero();
       if (recs.some((r) => r.metric.startsWith('val/'))) {
         this.flush(true);
         this.postHeatmap();
@@ -232,21 +255,21 @@ export class ExperimentSession {
   }
 
   /** Caption → image for each arm (seed 0); live samples use the first validation captions. */
-  private async samplesFor(captions: string[], ids: number[][], real: boolean, custom: boolean, temperature: number, seed: number): Promise<SampleSet> {
+  private async samplesFor(captions: string[], ids: number[][], real: boolean, custom: boolean, temperature: number, seed: number, models?: ReadonlyMap<Run, GPT>, step = this.step()): Promise<SampleSet> {
     const size = this.images!.size;
     const rows: SampleSet['rows'] = [];
     if (real) rows.push({ name: 'real', pictures: toPictures(this.images!.val, size, captions.length) });
     for (const run of this.runner!.runs.filter((r) => r.seed === 0 && !r.arm.imageOnly && !r.stopped)) {
-      const { pixels } = await sampleImages(run.model, this.vq!, run.spec, ids, { temperature, topK: 0, seed });
+      const { pixels } = await sampleImages(models?.get(run) ?? run.model, this.vq!, run.spec, ids, { temperature, topK: 0, seed });
       rows.push({ name: run.arm.name, pictures: toPictures(pixels, size, ids.length) });
     }
-    return { step: this.step(), captions, rows, custom };
+    return { step, captions, rows, custom };
   }
 
-  private async liveSamples(): Promise<void> {
+  private async liveSamples(models?: ReadonlyMap<Run, GPT>, step?: number): Promise<void> {
     const n = Math.min(LIVE_SAMPLES, this.data!.val.count);
     if (!n) return;
-    const s = await this.samplesFor(this.data!.val.text.slice(0, n), this.data!.val.captions.slice(0, n), true, false, 1, 0);
+    const s = await this.samplesFor(this.data!.val.text.slice(0, n), this.data!.val.captions.slice(0, n), true, false, 1, 0, models, step);
     this.post({ type: 'samples', id: null, samples: s });
   }
 
@@ -276,6 +299,8 @@ export class ExperimentSession {
     await this.loop;
     await this.lock;
     await this.saving;
+    this.stepZero?.dispose();
+    this.stepZero = null;
     this.runner?.dispose();
     this.lm?.dispose();
     this.vq?.dispose();
