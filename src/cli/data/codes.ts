@@ -1,8 +1,9 @@
 /**
  * The shipped emoji's VQ codes for `npm run build-data`: every image of each style encoded by the shipped tokenizer
  * (public/models/vq-twemoji32) on wasm, written as emoji/<style>-vq-codes.bin with emoji/codes.json naming the
- * tokenizer's key (core/data/codes.ts). Encoding takes minutes here, so files whose tokenizer key and atlas hash
- * match the ones already on disk are kept as they are; a changed tokenizer or atlas rebuilds them.
+ * tokenizer's key (core/data/codes.ts). Encoding takes minutes here, so a table whose tokenizer key and atlas hash
+ * match one already built (in the output folder or in public/data) is copied, not re-encoded: codes are a function of
+ * exactly those two. A changed tokenizer or atlas re-encodes.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -29,29 +30,42 @@ type StoredIndex = CodesIndex & { styles: Record<string, { file: string; count: 
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
+/** A table already built for this tokenizer key and atlas, in one of `dirs`, or null. */
+function earlier(dirs: string[], key: string, a: BuiltAtlas, atlasSha256: string, grid: number): { bytes: Buffer; dir: string } | null {
+  for (const dir of dirs) {
+    const indexPath = join(dir, CODES_INDEX);
+    if (!existsSync(indexPath)) continue;
+    const index = JSON.parse(readFileSync(indexPath, 'utf8')) as StoredIndex;
+    const old = index.styles?.[a.style];
+    if (index.vq?.key !== key || !old || old.atlasSha256 !== atlasSha256 || old.count !== a.count || old.grid !== grid) continue;
+    const path = join(dir, 'emoji', old.file);
+    if (existsSync(path) && readFileSync(path).length === a.count * grid * grid * 2) return { bytes: readFileSync(path), dir };
+  }
+  return null;
+}
+
 /**
- * The files to write under public/data (path → bytes) for the tokenizer in `vqDir`, or null with the reason when there
- * is no tokenizer yet (the first build, before `npm run train-vq`). `out` is where earlier files are looked for.
+ * The files to write under public/data (path → bytes) for the tokenizer in `vqDir`, or the reason there are none when
+ * there is no tokenizer yet (the first build, before `npm run train-vq`). Earlier tables are looked for in `reuse`
+ * (the output folder and public/data); `encode` re-encodes regardless.
  */
-export async function emojiCodeFiles(atlases: BuiltAtlas[], vqDir: string, out: string, log: (s: string) => void): Promise<Map<string, Buffer> | { skipped: string }> {
+export async function emojiCodeFiles(atlases: BuiltAtlas[], vqDir: string, reuse: string[], encode: boolean, log: (s: string) => void): Promise<Map<string, Buffer> | { skipped: string }> {
   if (!existsSync(join(vqDir, 'model.safetensors'))) return { skipped: `${vqDir} has no model.safetensors (train it with npm run train-vq, then run build-data again)` };
   const weights = new Uint8Array(readFileSync(join(vqDir, 'model.safetensors')));
   const choice = await initNodeBackend('wasm');
   const { model: vq, meta } = await loadVQ(await dirSource(vqDir), 'build-data-vq');
   try {
     const key = await vqKey(weights, meta.model);
-    const before = existsSync(join(out, CODES_INDEX)) ? (JSON.parse(readFileSync(join(out, CODES_INDEX), 'utf8')) as StoredIndex) : null;
     const index: StoredIndex = { version: 1, vq: { dir: vqDir.replace(/^public\//, '').replace(/\/+$/, ''), key }, styles: {} };
     const files = new Map<string, Buffer>();
     for (const a of atlases) {
       const file = `${a.style}-vq-codes.bin`;
       const atlasSha256 = sha(a.png);
-      const old = before?.styles?.[a.style];
-      const oldPath = join(out, 'emoji', file);
       const grid = vq.grid;
-      if (before?.vq?.key === key && old?.atlasSha256 === atlasSha256 && old.count === a.count && existsSync(oldPath) && readFileSync(oldPath).length === a.count * grid * grid * 2) {
-        log(`codes: ${a.style} unchanged (tokenizer ${key.slice(0, 12)}…, same atlas): kept`);
-        files.set(`emoji/${file}`, readFileSync(oldPath));
+      const kept = encode ? null : earlier(reuse, key, a, atlasSha256, grid);
+      if (kept) {
+        log(`codes: ${a.style} unchanged (tokenizer ${key.slice(0, 12)}…, same atlas): copied from ${kept.dir}`);
+        files.set(`emoji/${file}`, kept.bytes);
       } else {
         const t0 = performance.now();
         const pixels = imagesFromAtlas(decodePngNode(a.png), [...Array(a.count).keys()], a.cell, a.cols);
