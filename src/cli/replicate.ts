@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { initNodeBackend } from '../core/backend-node';
 import { loadGPT2 } from '../core/checkpoint/gpt2';
 import { checkpointTokenizer } from '../core/checkpoint/tokenizer';
-import { loadVQ } from '../core/checkpoint/vq';
+import { loadVQWithKey, shippedEmojiCodes } from '../core/data/codes';
 import { loadEmojiDataset } from '../core/data/emoji';
 import { DeviceImages } from '../core/data/images';
 import { experimentTrainAt, sweepLearningRates, type SweepResult } from '../core/experiment/sweep';
@@ -22,8 +22,8 @@ import { stepsForTokens } from '../core/experiment/data';
 import { SETUP_OPTIONS, SETUP_USAGE, parseSetup } from './setup-flags';
 import { byodSplits, emojiSplits, prepareExperiment, pretrainingCorpus, type ImageSplits } from '../core/experiment/prepare';
 import { finishExperiment } from '../core/experiment/finish';
-import { VQVAE } from '../core/nn/vqvae';
-import { DEFAULT_VQ_TRAIN, VQTrainer, evaluateVQ } from '../core/vq/train';
+import { evaluateVQ } from '../core/vq/train';
+import { byodTokenizerSteps, trainTokenizer } from '../core/vq/train-tokenizer';
 import { ExperimentRunner, type MetricRecord } from '../core/experiment/runner';
 import { restoreRun, saveRun } from '../core/experiment/resume';
 import { recordsToResume, restoredSteps } from '../core/experiment/resume-records';
@@ -79,31 +79,33 @@ async function main(): Promise<void> {
   });
   const { model: lm } = await loadGPT2(lmSrc, 'replicate-lm');
   const tokenizer = await checkpointTokenizer(lmSrc);
-  let { model: vq } = await loadVQ(await dirSource(a.vq!));
+  const loaded = await loadVQWithKey(await dirSource(a.vq!));
+  let vq = loaded.model;
   const log = (s: string) => console.log(s);
 
-  // Images → codes; captions → ids (the core's preparation, shared with the playground).
+  // Images → codes (the shipped emoji's pre-computed codes when they belong to this tokenizer); captions → ids.
   let images: ImageSplits;
+  let codes: Int32Array | null = null;
   if (a.dataset) {
     images = byodSplits(await loadByod(a.dataset));
     if (a['train-vq']) {
-      // A tokenizer of the shipped architecture, trained on these images (the train-vq defaults, fewer steps).
+      // A tokenizer of the shipped architecture, trained on these images (the train-vq loop, fewer steps).
       const config = { ...vq.config };
       vq.dispose();
-      vq = new VQVAE(config, 0);
       const imgs = new DeviceImages(images.train, images.trainCount, config.imageSize);
-      const trainer = new VQTrainer(vq, imgs, { ...DEFAULT_VQ_TRAIN, steps: Math.min(DEFAULT_VQ_TRAIN.steps, 50 * Math.ceil(images.trainCount / DEFAULT_VQ_TRAIN.batchSize) + 100) });
-      await trainer.initCodebook();
-      while (trainer.step < trainer.cfg.steps) await trainer.trainStep(false);
+      const trained = await trainTokenizer(config, imgs, { train: { steps: byodTokenizerSteps(images.trainCount) }, readEvery: Number.POSITIVE_INFINITY });
+      vq = trained.model;
       const m = await evaluateVQ(vq, imgs);
-      log(`replicate: trained a VQ tokenizer on ${images.trainCount} images for ${trainer.step} steps: PSNR ${m.psnr.toFixed(2)} dB, code usage ${(100 * m.code_usage).toFixed(1)}%`);
-      trainer.dispose();
+      log(`replicate: trained a VQ tokenizer on ${images.trainCount} images for ${trained.steps} steps: PSNR ${m.psnr.toFixed(2)} dB, code usage ${(100 * m.code_usage).toFixed(1)}%`);
       imgs.dispose();
     }
   } else {
     images = emojiSplits(await loadEmojiDataset(readPublicData, decodePngNode, 'twemoji'), cfg);
+    const shipped = await shippedEmojiCodes(readPublicData, 'twemoji', loaded.key, vq.config.codebookSize);
+    if (shipped.codes) codes = shipped.codes;
+    else log(`replicate: encoding every image: ${shipped.why}`);
   }
-  const { data, meanCaption, alignedRows } = await prepareExperiment(cfg, images, lm, tokenizer, vq, readPublicData, (s) => log(`replicate: ${s}`));
+  const { data, meanCaption, alignedRows } = await prepareExperiment(cfg, images, lm, tokenizer, vq, readPublicData, (s) => log(`replicate: ${s}`), { codes });
   if (setup.tokens !== null) {
     const { steps, perSequence } = stepsForTokens(data, cfg, setup.tokens);
     cfg.steps = steps;

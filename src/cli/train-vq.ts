@@ -12,8 +12,9 @@ import { PNG } from 'pngjs';
 import { initNodeBackend } from '../core/backend-node';
 import { DeviceImages } from '../core/data/images';
 import type { EmojiStyle } from '../core/data/emoji';
-import { DEFAULT_VQ_CONFIG, VQVAE, type VQVAEConfig } from '../core/nn/vqvae';
-import { DEFAULT_VQ_TRAIN, VQTrainer, evaluateVQ, type VQMetrics } from '../core/vq/train';
+import { DEFAULT_VQ_CONFIG, type VQVAE, type VQVAEConfig } from '../core/nn/vqvae';
+import { DEFAULT_VQ_TRAIN, evaluateVQ, type VQMetrics } from '../core/vq/train';
+import { trainTokenizer } from '../core/vq/train-tokenizer';
 import { reconstructionGrid } from '../core/vq/grid';
 import { saveVQ } from '../core/checkpoint/vq';
 import { METRICS } from '../core/metrics';
@@ -53,20 +54,17 @@ async function main(): Promise<void> {
   if (data.size !== config.imageSize) throw new UsageError(`images are ${data.size}×${data.size}; this VQ-VAE expects ${config.imageSize}×${config.imageSize}`);
   const train = new DeviceImages(data.train, data.trainCount, data.size);
   const val = new DeviceImages(data.val, data.valCount, data.size);
-  const model = new VQVAE(config, seed);
-  const trainer = new VQTrainer(model, train, { ...DEFAULT_VQ_TRAIN, steps, batchSize, lr, seed });
   const command = `npm run train-vq -- ${process.argv.slice(2).join(' ')}`.trim();
   console.log(`train-vq: ${data.name}, ${data.trainCount} train / ${data.valCount} val images, K=${config.codebookSize} D=${config.codeDim} C=${config.channels}${config.ema ? ' EMA' : ''}, ${steps} steps on ${choice.backend}`);
   mkdirSync(a.out!, { recursive: true });
   const log = join(a.out!, 'metrics.jsonl');
   writeFileSync(log, '');
   const t0 = performance.now();
-  await trainer.initCodebook();
-  const save = (m: VQMetrics) => {
+  const save = (model: VQVAE, m: VQMetrics, step: number, restarted: number) => {
     const seconds = (performance.now() - t0) / 1000;
     const metrics = { [METRICS.vqReconMse]: m.recon_mse, [METRICS.vqPsnr]: m.psnr, [METRICS.vqCodeUsage]: m.code_usage, [METRICS.vqPerplexity]: m.perplexity };
     // Each file is replaced whole (temporary file + rename), config.json last: an interrupted run leaves a usable pair.
-    const files = saveVQ(model, { metrics, provenance: { command, data: data.name, trainImages: data.trainCount, valImages: data.valCount, steps: trainer.step, batchSize: trainer.cfg.batchSize, lr, seconds: Math.round(seconds), backend: choice.backend, restartedCodes: trainer.restarted } });
+    const files = saveVQ(model, { metrics, provenance: { command, data: data.name, trainImages: data.trainCount, valImages: data.valCount, steps: step, batchSize, lr, seconds: Math.round(seconds), backend: choice.backend, restartedCodes: restarted } });
     for (const name of ['model.safetensors', 'config.json']) writeFileAtomic(join(a.out!, name), files.get(name)!);
     writeFileAtomic(join(a.out!, 'usage.json'), JSON.stringify({ split: 'val', images: m.images, histogram: m.histogram }) + '\n');
     const n = Math.min(32, val.count);
@@ -80,19 +78,22 @@ async function main(): Promise<void> {
     png.data.set(grid.data);
     writeFileAtomic(join(a.out!, 'reconstructions.png'), PNG.sync.write(png, { deflateLevel: 9 }));
   };
-  while (trainer.step < steps) {
-    const losses = await trainer.trainStep(trainer.step % 50 === 49);
-    if (losses) console.log(`  step ${trainer.step}: loss ${losses.total.toFixed(4)} (recon ${losses.recon.toFixed(4)}), ${((performance.now() - t0) / trainer.step).toFixed(0)} ms/step`);
-    if (trainer.step % evalEvery === 0 || trainer.step === steps) {
-      const last = await evaluateVQ(model, val);
-      appendFileSync(log, JSON.stringify({ step: trainer.step, seconds: Math.round((performance.now() - t0) / 1000), [METRICS.vqReconMse]: last.recon_mse, [METRICS.vqPsnr]: last.psnr, [METRICS.vqCodeUsage]: last.code_usage, [METRICS.vqPerplexity]: last.perplexity }) + '\n');
-      console.log(`  eval @${trainer.step}: PSNR ${last.psnr.toFixed(2)} dB, MSE ${last.recon_mse.toFixed(5)}, usage ${(100 * last.code_usage).toFixed(1)}%, perplexity ${last.perplexity.toFixed(1)}, restarted ${trainer.restarted}`);
-      save(last);
-    }
-  }
+  const { model } = await trainTokenizer(config, train, {
+    train: { steps, batchSize, lr, seed },
+    readEvery: 50,
+    onStep: async (m, p) => {
+      if (p.losses) console.log(`  step ${p.step}: loss ${p.losses.total.toFixed(4)} (recon ${p.losses.recon.toFixed(4)}), ${((performance.now() - t0) / p.step).toFixed(0)} ms/step`);
+      if (p.step % evalEvery !== 0 && p.step !== p.steps) return;
+      const last = await evaluateVQ(m, val);
+      appendFileSync(log, JSON.stringify({ step: p.step, seconds: Math.round((performance.now() - t0) / 1000), [METRICS.vqReconMse]: last.recon_mse, [METRICS.vqPsnr]: last.psnr, [METRICS.vqCodeUsage]: last.code_usage, [METRICS.vqPerplexity]: last.perplexity }) + '\n');
+      console.log(`  eval @${p.step}: PSNR ${last.psnr.toFixed(2)} dB, MSE ${last.recon_mse.toFixed(5)}, usage ${(100 * last.code_usage).toFixed(1)}%, perplexity ${last.perplexity.toFixed(1)}, restarted ${p.restarted}`);
+      save(m, last, p.step, p.restarted);
+    },
+  });
   console.log(`train-vq: done in ${((performance.now() - t0) / 60000).toFixed(1)} min → ${a.out}`);
-  trainer.dispose();
   model.dispose();
+  train.dispose();
+  val.dispose();
 }
 
 runCli('train-vq', main);

@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 
 export const BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -47,6 +47,14 @@ export interface BackendChoice {
   adapter?: AdapterInfo;
   /** The WebGL renderer string, when probed. */
   webglRenderer?: string;
+  /** wasm only: the threads it runs on (after any fall-back to one) and why that many. */
+  threads?: WasmThreads;
+}
+
+/** How many threads the wasm backend runs, and why that many (one sentence, shown in the banner). */
+export interface WasmThreads {
+  count: number;
+  detail: string;
 }
 
 /** What the caller's platform offers. Leave a field out when the platform lacks it. */
@@ -57,7 +65,18 @@ export interface BackendEnv {
   webglRenderer?: () => string | null;
   /** Where the tfjs wasm binaries live: a folder URL/path ending in '/', or one URL per file name. */
   wasmPaths?: string | Record<string, string>;
+  /**
+   * wasm threads wanted (one per core where the page is cross-origin isolated) or, when one, why. Absent: one thread
+   * (Node, where tfjs has no wasm threads).
+   */
+  wasmThreads?: WasmThreads;
+  /** How long the multi-threaded wasm build may take to start before one thread is used instead (ms). */
+  wasmThreadsTimeoutMs?: number;
 }
+
+/** Registered by @tensorflow/tfjs-backend-wasm (its WASM_PRIORITY). */
+const WASM_PRIORITY = 2;
+const WASM_THREADS_TIMEOUT_MS = 30_000;
 
 const SOFTWARE_RENDERER = /swiftshader|llvmpipe|lavapipe|softpipe|software|basic render/i;
 
@@ -108,19 +127,61 @@ function registerWebGPU(gpu: NonNullable<BackendEnv['gpu']>): void {
   }, 3);
 }
 
-async function tryInit(name: BackendName, env: BackendEnv): Promise<string | null> {
+async function setAndReady(name: BackendName): Promise<void> {
+  const ok = await tf.setBackend(name);
+  if (!ok) throw new Error(`tf.setBackend('${name}') returned false`);
+  await tf.ready();
+}
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * Start the wasm backend on `env.wasmThreads.count` threads (tfjs's threaded SIMD build) or one. When the threaded
+ * build fails or does not start within the timeout (a host whose policy blocks blob workers, say), the backend is
+ * registered afresh and started on one thread; the returned detail says why.
+ */
+async function initWasm(env: BackendEnv): Promise<WasmThreads> {
+  if (env.wasmPaths) setWasmPaths(env.wasmPaths as string);
+  const want = env.wasmThreads && env.wasmThreads.count > 1 ? env.wasmThreads : null;
+  let why = env.wasmThreads?.detail ?? 'one thread: tfjs runs wasm threads only in a cross-origin isolated browser page';
+  if (want) {
+    const factory = tf.findBackendFactory('wasm');
+    setThreadsCount(want.count);
+    const ms = env.wasmThreadsTimeoutMs ?? WASM_THREADS_TIMEOUT_MS;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`it did not start within ${(ms / 1000).toLocaleString('en', { maximumFractionDigits: 1 })} s`)), ms);
+    });
+    try {
+      await Promise.race([setAndReady('wasm'), timeout]);
+      const count = getThreadsCount();
+      // tfjs chose its single-threaded build: the browser offers no shared WebAssembly memory.
+      return count > 1 ? { count, detail: want.detail } : { count, detail: 'one thread: this browser refused wasm threads (no shared memory for WebAssembly)' };
+    } catch (e) {
+      why = `one thread: the multi-threaded wasm build failed (${message(e)})`;
+      // Forget the stuck or failed start and register the backend afresh for the single-threaded build.
+      if (tf.findBackendFactory('wasm')) tf.removeBackend('wasm');
+      if (factory) tf.registerBackend('wasm', factory, WASM_PRIORITY);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  setThreadsCount(1);
+  await setAndReady('wasm');
+  return { count: 1, detail: why };
+}
+
+async function tryInit(name: BackendName, env: BackendEnv): Promise<{ failure: string } | { threads?: WasmThreads }> {
   try {
     if (name === 'webgpu' && env.gpu) registerWebGPU(env.gpu);
-    if (name === 'wasm') {
-      tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false); // threaded wasm hangs in minified bundles (docs/tfjs-notes.md)
-      if (env.wasmPaths) setWasmPaths(env.wasmPaths as string);
-    }
-    const ok = await tf.setBackend(name);
-    if (!ok) return `tf.setBackend('${name}') returned false`;
-    await tf.ready();
-    return null;
+    if (name === 'wasm') return { threads: await initWasm(env) };
+    await setAndReady(name);
+    return {};
   } catch (e) {
-    return e instanceof Error ? e.message : String(e);
+    return { failure: message(e) };
   }
 }
 
@@ -175,11 +236,12 @@ export async function selectBackend(request: BackendRequest, env: BackendEnv): P
         continue;
       }
     }
-    const failure = await tryInit(name, env);
-    if (failure !== null) {
-      refusals.push({ backend: name, reason: 'init-failed', detail: `${name} failed to start: ${failure}` });
+    const started = await tryInit(name, env);
+    if ('failure' in started) {
+      refusals.push({ backend: name, reason: 'init-failed', detail: `${name} failed to start: ${started.failure}` });
       continue;
     }
+    if (started.threads) choice.threads = started.threads;
     const reason = isForced
       ? `${name} was requested.`
       : refusals.length === 0

@@ -1,7 +1,9 @@
 /**
- * One experiment in the worker: prepare (LM, tokenizer, VQ, data → codes; counted, cancellable, kept in IndexedDB so
- * a resume skips it), then step every arm × seed while the page lets it, streaming batched metrics, status,
- * checkpoints, heatmaps and live samples; at the end the core's finishing (samples, quality, analysis, report).
+ * One experiment in the worker: prepare (LM, tokenizer, VQ, data → codes, shipped or cached: worker/codes.ts;
+ * counted, cancellable, kept in IndexedDB so a resume skips it), then step every arm × seed while the page lets it,
+ * streaming batched metrics, status, checkpoints, heatmaps and live samples; at the end the core's finishing (samples,
+ * quality, analysis, report). The untrained models' evaluation (the curves' step-0 point) runs right after the first
+ * round, on snapshots taken before it (StepZero), so it does not hold the first training point.
  * Device work is serialised through one lock, so a sample or an export asked for mid-run waits for the step in flight.
  * Pause, step and reset act at the next step boundary (one run's step: a round of every run is not waited for).
  * Checkpoints come every cfg.checkpointEvery steps and whenever a run's last one is CHECKPOINT_SECONDS old, so a
@@ -12,7 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import { loadGPT2 } from '../core/checkpoint/gpt2';
 import { checkpointTokenizer } from '../core/checkpoint/tokenizer';
 import { memorySource, type FileSource } from '../core/checkpoint/source';
-import { loadVQ } from '../core/checkpoint/vq';
+import { loadVQWithKey } from '../core/data/codes';
 import type { ExperimentConfig } from '../core/experiment/config';
 import { finishExperiment, lossByPosition } from '../core/experiment/finish';
 import { estimateMemory, memoryRefusal, type MemoryLimit } from '../core/experiment/memory';
@@ -21,12 +23,14 @@ import { restoreRun, saveRunWeights } from '../core/experiment/resume';
 import { recordsToResume, restoredSteps } from '../core/experiment/resume-records';
 import { ExperimentRunner, type MetricRecord, type Run } from '../core/experiment/runner';
 import { sampleImages } from '../core/experiment/samples';
+import { StepZero } from '../core/experiment/step-zero';
 import type { ExperimentData } from '../core/experiment/data';
 import type { GPT } from '../core/nn/gpt';
 import type { VQVAE } from '../core/nn/vqvae';
 import type { TextTokenizer } from '../core/tokenize/hf';
 import { pngDataUrlBrowser, readPublicData, shippedModel, toPictures } from './browser-io';
 import { splitsFor } from './datasets';
+import { codeTableFor } from './codes';
 import { loadCheckpoint, loadMetrics, loadPrepared, replaceMetrics, saveFinished, savePrepared, type SavedPrepared } from './persist';
 import type { LmSpec, RunPhase, RunStatus, SampleSet, WorkerCommand, WorkerEvent } from './protocol';
 import { RunSaver, runKey as key } from './run-saver';
@@ -47,6 +51,8 @@ export class ExperimentSession {
   private message = '';
   private progress: RunStatus['progress'] = null;
   private runner: ExperimentRunner | null = null;
+  /** Snapshots of the untrained models, evaluated as step 0 after the first round. */
+  private stepZero: StepZero | null = null;
   private lm: GPT | null = null;
   private vq: VQVAE | null = null;
   private tokenizer: TextTokenizer | null = null;
@@ -150,7 +156,8 @@ export class ExperimentSession {
     this.lm = loaded.model;
     this.tokenizerJson = loaded.tokenizerJson ?? null;
     this.tokenizer = await checkpointTokenizer(src, loaded.tokenizerJson);
-    this.vq = (await loadVQ(shippedModel('vq-twemoji32'), 'playground-vq')).model;
+    const vq = await loadVQWithKey(shippedModel('vq-twemoji32'), 'playground-vq');
+    this.vq = vq.model;
     stage('loading the images');
     this.images = await splitsFor(cmd.dataset, cfg);
     // A setup too big for this device is refused here, before any run is allocated.
@@ -160,7 +167,8 @@ export class ExperimentSession {
     let prep: SavedPrepared | null = cmd.resume ? await loadPrepared(this.runId).catch(() => null) : null;
     if (prep) stage('prepared data read back from this browser: no need to turn the images into tokens again');
     else {
-      const made = await prepareExperiment(cfg, this.images, this.lm, this.tokenizer, this.vq, readPublicData, (s) => stage(s), (what, done, total) => stage(what, done, total));
+      const codes = await codeTableFor(cmd.dataset, this.images, this.vq, vq.key, (s) => stage(s));
+      const made = await prepareExperiment(cfg, this.images, this.lm, this.tokenizer, this.vq, readPublicData, (s) => stage(s), { codes, progress: (what, done, total) => stage(what, done, total) });
       prep = { data: made.data, meanCaption: made.meanCaption, alignedRows: made.alignedRows };
       const keep = prep;
       void this.saver.write('prepared', 'the prepared data (a resume will prepare again)', () => savePrepared(this.runId, keep));
@@ -185,17 +193,7 @@ export class ExperimentSession {
       await replaceMetrics(this.runId, this.records);
       this.post({ type: 'records', id: null, records: this.records });
     }
-    const fresh = runner.runs.filter((r) => r.step === 0 && !r.lastEval);
-    const t = performance.now();
-    for (const [k, run] of fresh.entries()) {
-      stage('evaluating every run at step 0', k, fresh.length);
-      this.add(await runner.evalRun(run));
-    }
-    this.flush(true);
-    this.postHeatmap();
-    stage('drawing the first samples');
-    await this.liveSamples();
-    if (fresh.length) this.evalMs = performance.now() - t;
+    this.stepZero = StepZero.take(runner);
     this.saver.started(runner.runs, restored);
     this.progress = null;
   }
@@ -233,6 +231,7 @@ export class ExperimentSession {
       const steps = after.steps - before.steps;
       if (steps > 0 && trainMs > 0) this.tokensPerSecond = ema(this.tokensPerSecond, (after.tokens - before.tokens) / (trainMs / 1000));
       this.add(recs);
+      if (this.stepZero) await this.evalStepZero();
       if (recs.some((r) => r.metric.startsWith('val/'))) {
         this.flush(true);
         this.postHeatmap();
@@ -245,6 +244,26 @@ export class ExperimentSession {
       this.flush();
       return runner.active();
     });
+  }
+
+  /** The first round is out: now the untrained models' evaluation and samples, as step 0 (timed as an evaluation). */
+  private async evalStepZero(): Promise<void> {
+    const zero = this.stepZero!;
+    this.stepZero = null;
+    try {
+      if (!zero.pending) return;
+      const t = performance.now();
+      this.flush(true);
+      this.status(this.phase, 'evaluating the untrained models (step 0)');
+      this.add(await zero.evaluate(this.runner!));
+      this.flush(true);
+      this.postHeatmap();
+      await this.liveSamples(zero.models, 0);
+      this.evalMs = ema(this.evalMs, performance.now() - t);
+      this.status(this.phase, this.phase === 'running' ? 'training' : 'paused');
+    } finally {
+      zero.dispose();
+    }
   }
 
   /** Runs stopped by a non-finite loss since the last look. */
@@ -332,22 +351,22 @@ export class ExperimentSession {
   }
 
   /** Caption → image for each arm (seed 0); live samples use the first validation captions. */
-  private async samplesFor(captions: string[], ids: number[][], real: boolean, custom: boolean, temperature: number, seed: number): Promise<SampleSet> {
+  private async samplesFor(captions: string[], ids: number[][], real: boolean, custom: boolean, temperature: number, seed: number, models?: ReadonlyMap<Run, GPT>, step = this.step()): Promise<SampleSet> {
     const size = this.images!.size;
     const rows: SampleSet['rows'] = [];
     if (real) rows.push({ name: 'real', pictures: toPictures(this.images!.val, size, captions.length) });
     for (const run of this.runner!.runs.filter((r) => r.seed === 0 && !r.arm.imageOnly && !r.stopped)) {
-      const { pixels } = await sampleImages(run.model, this.vq!, run.spec, ids, { temperature, topK: 0, seed });
+      const { pixels } = await sampleImages(models?.get(run) ?? run.model, this.vq!, run.spec, ids, { temperature, topK: 0, seed });
       rows.push({ name: run.arm.name, pictures: toPictures(pixels, size, ids.length) });
     }
-    return { step: this.step(), captions, rows, custom };
+    return { step, captions, rows, custom };
   }
 
-  private async liveSamples(): Promise<void> {
+  private async liveSamples(models?: ReadonlyMap<Run, GPT>, step?: number): Promise<void> {
     this.samplesDue = false;
     const n = Math.min(LIVE_SAMPLES, this.data!.val.count);
     if (!n) return;
-    const s = await this.samplesFor(this.data!.val.text.slice(0, n), this.data!.val.captions.slice(0, n), true, false, 1, 0);
+    const s = await this.samplesFor(this.data!.val.text.slice(0, n), this.data!.val.captions.slice(0, n), true, false, 1, 0, models, step);
     this.post({ type: 'samples', id: null, samples: s });
   }
 
@@ -397,6 +416,8 @@ export class ExperimentSession {
   }
 
   private free(): void {
+    this.stepZero?.dispose();
+    this.stepZero = null;
     this.runner?.dispose();
     this.lm?.dispose();
     this.vq?.dispose();

@@ -4,14 +4,12 @@
  * (start, vq-train) answer with `ack` once accepted and then stream. The page never touches tfjs.
  */
 import * as tf from '@tensorflow/tfjs';
-import { parseBackendRequest, selectBackend, type BackendEnv } from '../core/backend';
-import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
-import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
-import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import { parseBackendRequest, selectBackend } from '../core/backend';
 import { loadGPT2 } from '../core/checkpoint/gpt2';
 import { checkpointTokenizer } from '../core/checkpoint/tokenizer';
 import { memorySource } from '../core/checkpoint/source';
 import { memoryLimit } from '../core/experiment/memory';
+import { workerBackendEnv } from './backend-env';
 import { shippedModel } from './browser-io';
 import { runSelfTest } from './self-test';
 import { summarise } from './datasets';
@@ -23,26 +21,6 @@ const post = (e: WorkerEvent, transfer: Transferable[] = []) => (self as unknown
 const text = (e: unknown) => (e instanceof Error ? e.message : String(e));
 /** A command's failure goes back under its id; a streamed one says what it concerns. */
 const fail = (id: number | null, e: unknown, scope: ErrorScope = 'worker') => post(id === null ? { type: 'error', id, scope, message: text(e) } : { type: 'error', id, message: text(e) });
-
-function webglRenderer(): string | null {
-  if (typeof OffscreenCanvas === 'undefined') return null;
-  const gl = new OffscreenCanvas(1, 1).getContext('webgl2');
-  if (!gl) return null;
-  const ext = gl.getExtension('WEBGL_debug_renderer_info');
-  const renderer = String(gl.getParameter(ext ? ext.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
-  gl.getExtension('WEBGL_lose_context')?.loseContext();
-  return renderer;
-}
-
-const env: BackendEnv = {
-  gpu: (self.navigator as Navigator & { gpu?: BackendEnv['gpu'] }).gpu ?? null,
-  webglRenderer,
-  wasmPaths: {
-    'tfjs-backend-wasm.wasm': wasmPlain,
-    'tfjs-backend-wasm-simd.wasm': wasmSimd,
-    'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
-  },
-};
 
 let initialised = false;
 /** The WebGPU backend's device, when WebGPU is the backend. */
@@ -80,7 +58,7 @@ async function handle(cmd: WorkerCommand): Promise<void> {
   switch (cmd.type) {
     case 'init': {
       const t0 = performance.now();
-      const choice = await selectBackend(parseBackendRequest(cmd.backend), env);
+      const choice = await selectBackend(parseBackendRequest(cmd.backend), workerBackendEnv());
       initialised = true;
       if (choice.backend === 'webgpu') watchDevice();
       post({ type: 'ready', id: cmd.id, choice, initMs: performance.now() - t0, memory: limit() });

@@ -1,13 +1,15 @@
 /**
  * Training a VQ tokenizer in the page: the shipped architecture from fresh weights on the chosen dataset's training
  * images, k-means initialised, with PSNR, code usage, perplexity and reconstructions of fixed validation images
- * streamed every few steps. One at a time; `stop` ends it after the current step.
+ * streamed every few steps (core/vq/train-tokenizer.ts: the loop `npm run train-vq` runs). One at a time; `stop` ends
+ * it after the current step.
  */
 import * as tf from '@tensorflow/tfjs';
 import { loadVQ } from '../core/checkpoint/vq';
 import { DeviceImages } from '../core/data/images';
-import { VQVAE } from '../core/nn/vqvae';
-import { DEFAULT_VQ_TRAIN, VQTrainer, evaluateVQ } from '../core/vq/train';
+import type { VQVAE } from '../core/nn/vqvae';
+import { evaluateVQ } from '../core/vq/train';
+import { trainTokenizer } from '../core/vq/train-tokenizer';
 import { shippedModel, toPictures } from './browser-io';
 import { splitsFor } from './datasets';
 import type { DatasetSpec, WorkerEvent } from './protocol';
@@ -32,28 +34,33 @@ export class VQSession {
     const config = { ...shipped.config };
     shipped.dispose();
     const splits = await splitsFor(dataset, { trainImages: 0, evalImages: 256, captionLevel: 'L2' });
-    const model = new VQVAE(config, 0, `vq-page-${Date.now()}`);
     const train = new DeviceImages(splits.train, splits.trainCount, splits.size);
     const val = new DeviceImages(splits.val, splits.valCount, splits.size);
     const shown = Math.min(SHOWN, splits.valCount);
-    const trainer = new VQTrainer(model, train, { ...DEFAULT_VQ_TRAIN, steps, warmupSteps: Math.min(DEFAULT_VQ_TRAIN.warmupSteps, Math.floor(steps / 10)), kmeansImages: Math.min(256, splits.trainCount) });
     const every = Math.max(5, Math.round(steps / 40));
+    let loss = NaN;
     try {
-      await trainer.initCodebook();
-      let loss = NaN;
-      while (trainer.step < steps && !this.stopping) {
-        const read = (trainer.step + 1) % every === 0 || trainer.step + 1 === steps;
-        const l = await trainer.trainStep(read);
-        if (l) loss = l.total;
-        if (read || trainer.step === 1) await this.report(model, val, trainer.step, steps, loss, shown, false);
-        await new Promise((r) => setTimeout(r, 0));
+      // The train-vq loop; k-means on at most 256 images keeps the page's start quick.
+      const { model, steps: done } = await trainTokenizer(config, train, {
+        train: { steps, kmeansImages: 256 },
+        initSeed: 0,
+        scope: `vq-page-${Date.now()}`,
+        readEvery: every,
+        stop: () => this.stopping,
+        onStep: async (m, p) => {
+          if (p.losses) loss = p.losses.total;
+          if (p.losses || p.step === 1) await this.report(m, val, p.step, steps, loss, shown, false);
+          await new Promise((r) => setTimeout(r, 0)); // let a stop message in
+        },
+      });
+      try {
+        await this.report(model, val, done, steps, loss, shown, true);
+      } finally {
+        model.dispose();
       }
-      await this.report(model, val, trainer.step, steps, loss, shown, true);
     } finally {
-      trainer.dispose();
       train.dispose();
       val.dispose();
-      model.dispose();
       this.running = false;
     }
   }

@@ -1,28 +1,15 @@
-// Launches the system Chromium through playwright-core with the flags WebGPU and WebGL need headless (docs/tfjs-notes.md),
+// Launches the system Chromium through playwright-core with the flags WebGPU and WebGL need headless (docs/tfjs-notes.md;
+// src/cli/browser/chromium.ts, shared with the benchmark scripts),
 // and records console messages so tests can fail on warnings (WebGPU reports wrong results only as a warning).
-import { chromium, type Browser, type ConsoleMessage, type Page } from 'playwright-core';
-import { existsSync, mkdirSync } from 'node:fs';
+import type { Browser, ConsoleMessage, Page } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import { launchChromium } from '../../src/cli/browser/chromium';
 import { join } from 'node:path';
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const ARTIFACTS = 'test-results/e2e';
 
 export async function launch(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install it (apt-get install -y chromium) or set CHROMIUM_PATH`);
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-quic',
-      '--enable-unsafe-webgpu',
-      '--enable-unsafe-swiftshader',
-    ],
-  });
+  return launchChromium();
 }
 
 export interface Logged {

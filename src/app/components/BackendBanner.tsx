@@ -1,5 +1,6 @@
 // The backend in one line — what runs and, in a few words, why the better ones were refused — with a "why" that opens
-// the details: the reason, each refusal in full, the WebGPU adapter, and links to force another backend.
+// the details: the reason, wasm's threads and why, each refusal in full, the WebGPU adapter, and links to force another
+// backend.
 import { useState } from 'react';
 import type { RefusalReason } from '../../worker/protocol';
 import { useAppStore } from '../store';
@@ -42,6 +43,7 @@ export function BackendBanner() {
             <strong data-testid="backend" data-backend={choice.backend}>
               {choice.backend}
             </strong>
+            {choice.threads && <span className="muted"> × {choice.threads.count === 1 ? 'one thread' : `${choice.threads.count} threads`}</span>}
             {choice.refusals.length > 0 && <span className="muted"> · {choice.refusals.map((r) => `${r.backend}: ${SHORT[r.reason] ?? r.reason}`).join(' · ')}</span>}
           </>
         )}{' '}
@@ -55,6 +57,11 @@ export function BackendBanner() {
             <p className="chosen">
               {choice.reason}
               {device.initMs !== null && <span className="muted"> Started in {Math.round(device.initMs)} ms.</span>}
+            </p>
+          )}
+          {choice?.threads && (
+            <p className="muted" data-testid="wasm-threads" data-threads={choice.threads.count}>
+              wasm on {choice.threads.detail}
             </p>
           )}
           {choice?.adapter && (

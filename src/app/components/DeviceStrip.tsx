@@ -15,6 +15,7 @@ export function DeviceStrip() {
     <div className="strip-bar small" data-testid="device-strip" role="status">
       <span>
         backend <strong>{device.choice?.backend ?? device.status}</strong>
+        {device.choice?.threads && <span title={device.choice.threads.detail}> × {device.choice.threads.count} thread{device.choice.threads.count === 1 ? '' : 's'}</span>}
       </span>
       <span data-testid="tokens-per-second" title={TOKENS_PER_SECOND_HELP}>
         {status?.tokensPerSecond ? `${Math.round(status.tokensPerSecond).toLocaleString('en-US')} trained tokens/s` : 'trained tokens/s —'}

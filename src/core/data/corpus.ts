@@ -31,11 +31,18 @@ export interface Encoder {
   encode(text: string): number[];
 }
 
-/** A text as one token stream. Paragraphs are encoded separately (faster; no merge crosses a blank line). */
-export function tokenStream(encoder: Encoder, text: string): Int32Array {
+/**
+ * A text as one token stream. Paragraphs are encoded separately (faster; no merge crosses a blank line), so with
+ * `maxTokens` only the paragraphs that reach it are encoded, and the result is exactly the first `maxTokens` ids of
+ * the whole text's stream.
+ */
+export function tokenStream(encoder: Encoder, text: string, maxTokens = Infinity): Int32Array {
   const ids: number[] = [];
-  for (const para of text.split(/(\n\s*\n)/)) if (para) for (const id of encoder.encode(para)) ids.push(id);
-  return Int32Array.from(ids);
+  for (const para of text.split(/(\n\s*\n)/)) {
+    if (ids.length >= maxTokens) break;
+    if (para) for (const id of encoder.encode(para)) ids.push(id);
+  }
+  return Int32Array.from(ids.length > maxTokens ? ids.slice(0, maxTokens) : ids);
 }
 
 /**

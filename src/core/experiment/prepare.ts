@@ -1,7 +1,10 @@
 /**
  * Everything the experiment needs before its first step, shared by `npm run replicate` and the playground's worker:
- * the images as train/validation pixel splits (shipped emoji or bring-your-own), their VQ codes, captions as text
- * ids, the English token streams, and (rowInit 'aligned') the contrastively aligned new rows per seed and init.
+ * the images as train/validation pixel splits (shipped emoji or bring-your-own), their VQ codes (picked from a
+ * pre-computed code table when the caller has one for this tokenizer, else encoded), captions as text ids, the
+ * English token streams, and (rowInit 'aligned') the contrastively aligned new rows per seed and init. Only what the first step
+ * needs is done up front: the held-out English is tokenized only as far as the evaluations read it, and the
+ * pre-training stream (the mix arm's batches, the final analysis) on first use.
  */
 import { captionOf, splitIndices } from '../data/captions';
 import { AUSTEN_BOOKS, ENGLISH_TEXTS, tokenStream } from '../data/corpus';
@@ -14,6 +17,7 @@ import type { VQVAE } from '../nn/vqvae';
 import type { TextTokenizer } from '../tokenize/hf';
 import { alignImageRows, DEFAULT_ALIGN } from './alignment';
 import type { ExperimentConfig } from './config';
+import { pickCodes } from '../data/codes';
 import { encodeImages, type ExperimentData, type Split } from './data';
 import { newRows, planVocab, scratchTextRows } from './extend';
 
@@ -29,6 +33,10 @@ export interface ImageSplits {
   valCaptions: string[];
   /** Emoji categories per image (the quality figure's classes); null for bring-your-own data. */
   categories: { train: string[]; val: string[] } | null;
+  /** Where each split's images sit in the dataset's own order (the emoji atlas, the zip's usable images): a code table's rows. */
+  indices: { train: number[]; val: number[] };
+  /** Images in the whole dataset (the code table's length). */
+  datasetSize: number;
 }
 
 /** The shipped emoji at the config's caption level: train images evenly thinned to cfg.trainImages, validation capped at cfg.evalImages. */
@@ -48,6 +56,8 @@ export function emojiSplits(ds: EmojiDataset, cfg: Pick<ExperimentConfig, 'train
     trainCaptions: tr.map((i) => captionOf(items[i], cfg.captionLevel)),
     valCaptions: va.map((i) => captionOf(items[i], cfg.captionLevel)),
     categories: { train: tr.map(category), val: va.map(category) },
+    indices: { train: tr, val: va },
+    datasetSize: items.length,
   };
 }
 
@@ -72,7 +82,7 @@ export function byodSplits(ds: ByodDataset, seed = 1): ImageSplits {
   };
   const train = examples(split.train);
   const val = examples(split.val);
-  return { name: ds.name, size, train: pick(train), trainCount: train.length, val: pick(val), valCount: val.length, trainCaptions: train.map(([, c]) => c), valCaptions: val.map(([, c]) => c), categories: null };
+  return { name: ds.name, size, train: pick(train), trainCount: train.length, val: pick(val), valCount: val.length, trainCaptions: train.map(([, c]) => c), valCaptions: val.map(([, c]) => c), categories: null, indices: { train: train.map(([i]) => i), val: val.map(([i]) => i) }, datasetSize: ds.images.length };
 }
 
 /** Contrastively aligned new rows per seed for each initialisation, aligned to that arm's own text table. */
@@ -90,32 +100,70 @@ export interface Prepared {
 }
 
 /**
- * Encode the images with the VQ tokenizer, the captions and English texts with the LM's tokenizer. `progress(what,
- * done, total)` counts the images turned into codes (it may throw to cancel: nothing is left allocated).
+ * Every image of the dataset behind `images` as VQ codes, [datasetSize × g²] in the dataset's order: the code table
+ * a cache keeps (bring-your-own data in the page). Throws when the splits leave some image out (thinned emoji).
  */
-export async function prepareExperiment(cfg: ExperimentConfig, images: ImageSplits, lm: GPT, tokenizer: TextTokenizer, vq: VQVAE, readData: DataReader, log: (s: string) => void = () => {}, progress: (what: string, done: number, total: number) => void = () => {}): Promise<Prepared> {
+export async function encodeCodeTable(vq: VQVAE, images: ImageSplits): Promise<Int32Array> {
+  const P = vq.grid * vq.grid;
+  const table = new Int32Array(images.datasetSize * P);
+  const seen = new Uint8Array(images.datasetSize);
+  for (const [pixels, n, idx] of [[images.train, images.trainCount, images.indices.train], [images.val, images.valCount, images.indices.val]] as const) {
+    const codes = await encodeDevice(vq, pixels, n, images.size);
+    idx.forEach((i, k) => {
+      table.set(codes.subarray(k * P, (k + 1) * P), i * P);
+      seen[i] = 1;
+    });
+  }
+  const missing = seen.indexOf(0);
+  if (missing >= 0) throw new Error(`${images.name}: image ${missing} is in neither split, so the code table would be incomplete`);
+  return table;
+}
+
+async function encodeDevice(vq: VQVAE, pixels: Float32Array, n: number, size: number, what = 'images turned into tokens', progress: PrepareOptions['progress'] = () => {}): Promise<Int32Array> {
+  const imgs = new DeviceImages(pixels, n, size);
+  try {
+    progress(what, 0, n);
+    return await encodeImages(vq, imgs, 256, (done, total) => progress(what, done, total));
+  } finally {
+    imgs.dispose();
+  }
+}
+
+export interface PrepareOptions {
+  /** Pre-computed codes of every image of the dataset for this VQ tokenizer (core/data/codes.ts), in dataset order; without it the images are encoded. */
+  codes?: Int32Array | null;
+  /** Counts the images turned into codes, (what, done, total); it may throw to cancel (nothing is left allocated). */
+  progress?: (what: string, done: number, total: number) => void;
+}
+
+/**
+ * The experiment's data: image codes (from `opts.codes` or encoded with the VQ tokenizer), the captions and English
+ * texts through the LM's tokenizer. `data.english.train` is tokenized on first read.
+ */
+export async function prepareExperiment(cfg: ExperimentConfig, images: ImageSplits, lm: GPT, tokenizer: TextTokenizer, vq: VQVAE, readData: DataReader, log: (s: string) => void = () => {}, opts: PrepareOptions = {}): Promise<Prepared> {
   if (images.size !== vq.config.imageSize) throw new Error(`${images.name}: images are ${images.size}×${images.size} but the VQ tokenizer takes ${vq.config.imageSize}×${vq.config.imageSize}`);
-  const encode = async (pixels: Float32Array, n: number, what: string) => {
-    const imgs = new DeviceImages(pixels, n, images.size);
-    try {
-      progress(what, 0, n);
-      return await encodeImages(vq, imgs, 256, (done, total) => progress(what, done, total));
-    } finally {
-      imgs.dispose();
-    }
-  };
-  const split = async (pixels: Float32Array, n: number, text: string[], what: string): Promise<Split> => ({ codes: await encode(pixels, n, what), captions: text.map((t) => tokenizer.encode(t)), text, count: n });
+  const P = vq.grid * vq.grid;
+  const table = opts.codes ?? null;
+  if (table && table.length !== images.datasetSize * P) throw new Error(`${images.name}: the code table holds ${table.length / P} images but the dataset has ${images.datasetSize}`);
+  const codesOf = (pixels: Float32Array, n: number, idx: number[], what: string) => (table ? Promise.resolve(pickCodes(table, idx, P)) : encodeDevice(vq, pixels, n, images.size, what, opts.progress));
+  const split = async (pixels: Float32Array, n: number, idx: number[], text: string[], what: string): Promise<Split> => ({ codes: await codesOf(pixels, n, idx, what), captions: text.map((t) => tokenizer.encode(t)), text, count: n });
   const dec = new TextDecoder();
-  const english = new Map(await Promise.all(ENGLISH_TEXTS.map(async (s) => [s.id, tokenStream(tokenizer, dec.decode(await readData(s.file)))] as const)));
+  const texts = new Map(await Promise.all(ENGLISH_TEXTS.map(async (s) => [s.id, dec.decode(await readData(s.file))] as const)));
+  const heldoutTokens = cfg.englishTokens > 0 ? cfg.englishTokens : Infinity;
+  let pretraining: Int32Array | null = null;
   const data: ExperimentData = {
     plan: planVocab(lm.config.vocabSize, tokenizer.special, vq.config.codebookSize),
-    imageTokens: vq.grid * vq.grid,
-    train: await split(images.train, images.trainCount, images.trainCaptions, 'training images turned into tokens'),
-    val: await split(images.val, images.valCount, images.valCaptions, 'held-out images turned into tokens'),
+    imageTokens: P,
+    train: await split(images.train, images.trainCount, images.indices.train, images.trainCaptions, 'training images turned into tokens'),
+    val: await split(images.val, images.valCount, images.indices.val, images.valCaptions, 'held-out images turned into tokens'),
     english: {
-      train: Int32Array.from(AUSTEN_BOOKS.filter((b) => b.role === 'train').flatMap((b) => Array.from(english.get(b.id)!))),
-      heldout: Array.from(english.get('persuasion')!),
-      ood: Array.from(english.get('moby-dick')!),
+      // The pre-training books (~1M tokens, seconds of BPE): only the mix arm and the final analysis read them.
+      get train(): Int32Array {
+        pretraining ??= concat(AUSTEN_BOOKS.filter((b) => b.role === 'train').map((b) => tokenStream(tokenizer, texts.get(b.id)!)));
+        return pretraining;
+      },
+      heldout: Array.from(tokenStream(tokenizer, texts.get('persuasion')!, heldoutTokens)),
+      ood: Array.from(tokenStream(tokenizer, texts.get('moby-dick')!, heldoutTokens)),
     },
   };
   const meanCaption = data.train.captions.reduce((s, c) => s + Math.min(c.length, cfg.captionBudget), 0) / data.train.count;
@@ -138,6 +186,16 @@ export async function prepareExperiment(cfg: ExperimentConfig, images: ImageSpli
     }
   }
   return { data, meanCaption, alignedRows };
+}
+
+function concat(parts: Int32Array[]): Int32Array {
+  const out = new Int32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }
 
 /** The pre-training text (the Austen training novels), for the analysis of caption simplicity. */
