@@ -26,8 +26,8 @@ describe('memory estimate', () => {
     expect(e.params).toBe(3040);
     expect(e.sequence).toBe(12);
     expect(e.runs).toBe(2 * 3 * 3 * 3040 * 4);
-    // Per position: 2·(198·8 + 10·2·12) + 18·120 + 24·8 = 2·1,824 + 2,160 + 192 = 6,000 floats; 24 positions.
-    expect(e.step).toBe((3040 + 24 * 6000) * 4);
+    // Per position: 2·(139·8 + 6·2·12) + 4·120 + 129·8 = 2·1,256 + 480 + 1,032 = 4,024 floats; 24 positions.
+    expect(e.step).toBe((3040 + 24 * 4024) * 4);
     expect(e.data).toBe(12 * 4 * 4 * 3 * 4);
     expect(e.lm).toBe(gptParams(100, lm) * 4);
     expect(e.total).toBe(e.runs + e.step + e.data + e.lm);

@@ -115,7 +115,7 @@ describe('preparing an experiment', () => {
       }
       return { width: 32, height: 32, data };
     };
-    const byod = { name: 'twelve', images: picked.map((i, k) => ({ file: `${k}.png`, caption: `image ${k}`, image: cell(i) })), problems: [], corpora: [], refused: null } as unknown as ByodDataset;
+    const byod = { name: 'twelve', images: picked.map((i, k) => ({ file: `${k}.png`, captions: [`image ${k}`], image: cell(i) })), problems: [], corpora: [], refused: null } as unknown as ByodDataset;
     const splits = byodSplits(byod);
     expect(splits.indices.val.length + splits.indices.train.length).toBe(12);
     const table = await encodeDatasetCodes(vq, splits);

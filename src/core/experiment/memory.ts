@@ -7,9 +7,11 @@
  * The model: every run (arm × seed) keeps its weights and AdamW's two moments (3 × parameters, float32); one step at
  * a time adds the parameters' gradients and what tfjs's tape holds at the peak of the backward pass; the images are
  * held as float pixels while being turned into codes; the pre-trained LM stays loaded. The tape's peak per position
- * was measured (tf.profile's peakBytes for one training step, tfjs 4.22, wasm and cpu alike) over six shapes of the
- * GPT (vocabulary 2,564 and 5,128, width 64 and 128, 2 and 4 layers, 4 and 8 heads, 47 and 95 ids):
- * L·(198·d + 10·H·T) + 18·V + 24·d floats, within 5% of every measurement.
+ * was measured (tf.profile's peakBytes for one training step, tfjs 4.22, cpu and wasm alike, with the project's fused
+ * attention, GELU, LayerNorm and cross-entropy) over seven shapes of the GPT (vocabulary 1,000, 2,564 and 5,128, width
+ * 64 and 128, 2 and 4 layers, 4 and 8 heads, 47 to 95 ids) and fitted by least squares:
+ * L·(139·d + 6·H·T) + 4·V + 129·d floats, from 7% under to 12% over each measurement (tests/unit/memory.test.ts
+ * compares the estimate with tfjs's own peak for one more shape).
  */
 import type { ExperimentConfig } from './config';
 
@@ -34,13 +36,13 @@ export interface DataShape {
 
 export const BYTES_PER_FLOAT = 4;
 /** Peak floats per position (measured, see above): per layer and unit of width d. */
-export const LAYER_FLOATS = 198;
+export const LAYER_FLOATS = 139;
 /** … per layer, head and attended position (the attention scores and their gradients). */
-export const ATTENTION_FLOATS = 10;
-/** … per vocabulary id (the one-hot embedding input, the logits, their log-softmax and gradients). */
-export const VOCAB_FLOATS = 18;
+export const ATTENTION_FLOATS = 6;
+/** … per vocabulary id (the logits, their softmax and gradients; the embedding is gathered, not one-hot). */
+export const VOCAB_FLOATS = 4;
 /** … per unit of width outside the layers (embeddings, final LayerNorm). */
-export const EMBED_FLOATS = 24;
+export const EMBED_FLOATS = 129;
 /** Ids the experiment appends after the text vocabulary besides the image codes (at most <|bos|>, <|boi|>, <|eoi|>, <|pad|>). */
 export const MAX_APPENDED_SPECIALS = 4;
 
