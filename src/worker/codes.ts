@@ -6,7 +6,7 @@
  */
 import { openDB, type DBSchema } from 'idb';
 import { sha256Hex, shippedEmojiCodes } from '../core/data/codes';
-import { encodeCodeTable, type ImageSplits } from '../core/experiment/prepare';
+import { encodeCodeTable, type ImageSplits, type PrepareOptions } from '../core/experiment/prepare';
 import type { VQVAE } from '../core/nn/vqvae';
 import { readPublicData } from './browser-io';
 import type { DatasetSpec } from './protocol';
@@ -19,9 +19,10 @@ const db = () => openDB<CodesSchema>('tabula-codes', 1, { upgrade: (d) => d.crea
 
 /**
  * The code table (every image of the dataset, in its order) for `vq` with key `key`, or null when the images must be
- * encoded by the preparation (emoji without shipped codes for this tokenizer). `say` reports what happened.
+ * encoded by the preparation (emoji without shipped codes for this tokenizer). `say` reports what happened; `progress`
+ * counts the images encoded (it may throw to cancel).
  */
-export async function codeTableFor(spec: DatasetSpec, images: ImageSplits, vq: VQVAE, key: string, say: (s: string) => void): Promise<Int32Array | null> {
+export async function codeTableFor(spec: DatasetSpec, images: ImageSplits, vq: VQVAE, key: string, say: (s: string) => void, progress?: PrepareOptions['progress']): Promise<Int32Array | null> {
   if (spec.kind === 'emoji') {
     const shipped = await shippedEmojiCodes(readPublicData, spec.style, key, vq.config.codebookSize);
     if (shipped.codes) return shipped.codes;
@@ -37,7 +38,7 @@ export async function codeTableFor(spec: DatasetSpec, images: ImageSplits, vq: V
     return cached.codes;
   }
   say(`turning ${images.datasetSize} images into tokens (saved in this browser for next time)`);
-  const codes = await encodeCodeTable(vq, images);
+  const codes = await encodeCodeTable(vq, images, progress);
   await db()
     .then((d) => d.put('codes', { codes, images: images.datasetSize, name: spec.name, savedAt: Date.now() }, id))
     .catch(() => undefined);

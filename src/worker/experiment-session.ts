@@ -167,7 +167,7 @@ export class ExperimentSession {
     let prep: SavedPrepared | null = cmd.resume ? await loadPrepared(this.runId).catch(() => null) : null;
     if (prep) stage('prepared data read back from this browser: no need to turn the images into tokens again');
     else {
-      const codes = await codeTableFor(cmd.dataset, this.images, this.vq, vq.key, (s) => stage(s));
+      const codes = await codeTableFor(cmd.dataset, this.images, this.vq, vq.key, (s) => stage(s), (what, done, total) => stage(what, done, total));
       const made = await prepareExperiment(cfg, this.images, this.lm, this.tokenizer, this.vq, readPublicData, (s) => stage(s), { codes, progress: (what, done, total) => stage(what, done, total) });
       prep = { data: made.data, meanCaption: made.meanCaption, alignedRows: made.alignedRows };
       const keep = prep;

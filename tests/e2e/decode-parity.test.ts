@@ -118,9 +118,15 @@ describe('the Data panel shows what check-data prints', () => {
 
   it('an encrypted zip is refused with what to do', async () => {
     const garbage = Uint8Array.from({ length: 64 }, (_, i) => (i * 37) & 255);
-    const r = await dropZip('secret.zip', F.rawZip([{ name: 'captions.csv', data: garbage, flags: 1, method: 8 }, { name: 'a.png', data: garbage, flags: 1, method: 8 }]));
-    expect(r.text).toMatch(/secret\.zip: the archive is password-protected \(every entry encrypted, e\.g\. captions\.csv\); encrypted zips are not supported — extract it with its password and zip the folder again without one/);
-    await r.close();
+    // Nothing in it is usable, so the dataset stays as it was and the refusal is said beside the drop.
+    const l = await openPage(browser, `${base()}/#data`);
+    await l.page.getByTestId('data-summary').waitFor({ timeout: 60_000 });
+    await l.page.getByTestId('byod-zip').setInputFiles({ name: 'secret.zip', mimeType: 'application/zip', buffer: Buffer.from(F.rawZip([{ name: 'captions.csv', data: garbage, flags: 1, method: 8 }, { name: 'a.png', data: garbage, flags: 1, method: 8 }])) });
+    const err = l.page.getByTestId('data-error');
+    await err.waitFor({ timeout: 60_000 });
+    expect(await err.textContent()).toMatch(/secret\.zip: the archive is password-protected \(every entry encrypted, e\.g\. captions\.csv\); encrypted zips are not supported — extract it with its password and zip the folder again without one.*the dataset is still Twemoji/);
+    expect(problems(l)).toEqual([]);
+    await l.page.close();
   });
 
   it('NFD and CP437 names match their captions, and a COCO captions file with several captions per image loads', async () => {

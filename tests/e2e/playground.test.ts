@@ -1,4 +1,4 @@
-// The playground in the system Chromium at 1440×900: preparation counted and cancelled; a short run of both arms with
+// The playground in the system Chromium at 1440×900: a dropped dataset's encoding counted and cancelled; a short run of both arms with
 // live curves; pause and a single step acting at the next step boundary and saying so at once; a reload mid-run that
 // keeps the curves and resumes from the checkpoints without preparing again; the run's verdict beside the recorded
 // one (why it cannot decide, the analysis sentence by its thresholds); the CSV, weights (with tokenizer.json) and
@@ -27,22 +27,41 @@ describe('the playground', () => {
     await browser?.close();
   });
 
-  it('counts and cancels preparation; runs both arms live; pauses and steps at the next step boundary; survives a reload with its curves; finishes beside the recorded verdict; exports', async () => {
-    const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
-    const l = await playgroundPage(ctx, `${base()}${RUN}`);
+  it('counts the images a dropped dataset turns into tokens, and Cancel stops the preparation', async () => {
+    // The shipped emoji's codes come with the app, so only a dataset of one's own is encoded (and counted) at Play.
+    const files: Record<string, Uint8Array> = {};
+    const rows = ['file,caption'];
+    for (let i = 0; i < 1500; i++) {
+      const p = new PNG({ width: 8, height: 8 });
+      for (let k = 0; k < 64; k++) p.data.set([(i * 37) % 256, (i * 11 + k) % 256, (i * 5) % 256, 255], 4 * k);
+      files[`${i}.png`] = new Uint8Array(PNG.sync.write(p));
+      rows.push(`${i}.png,square number ${i}`);
+    }
+    files['captions.csv'] = strToU8(rows.join('\n') + '\n');
+    const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const l = await playgroundPage(ctx, `${base()}/?preset=smoke#data`);
     const { page } = l;
-    await expect(page.getByTestId('eta-summary').textContent()).resolves.not.toBe('—');
-
-    // Preparation shows what it counts, and Cancel stops it.
+    await page.getByTestId('data-summary').waitFor({ timeout: 60_000 });
+    await page.getByTestId('byod-zip').setInputFiles({ name: 'many.zip', mimeType: 'application/zip', buffer: Buffer.from(zipSync(files)) });
+    await expect.poll(() => page.getByTestId('data-summary').getAttribute('data-images'), { timeout: 120_000 }).toBe('1500');
+    await page.getByTestId('tab-experiment').click();
     await page.getByTestId('play').click();
-    const progress = page.getByTestId('prep-progress');
-    await progress.waitFor({ timeout: 180_000 });
-    expect(await statusText(page)).toMatch(/^Preparing: .* \(\d+ \/ \d+\)$/);
+    await page.getByTestId('prep-progress').waitFor({ timeout: 180_000 });
+    expect(await statusText(page)).toMatch(/^Preparing: training images turned into tokens \([\d,]+ \/ 1,350\)$/);
     expect(await page.getByTestId('reset').textContent()).toBe('Cancel');
     await page.getByTestId('reset').click();
     await waitPhase(page, ['idle'], 180_000);
     expect(await statuses(page)).toContain('Cancelling the preparation…');
     expect(await statusText(page)).toBe('Ready');
+    expect(problems(l)).toEqual([]);
+    await ctx.close();
+  });
+
+  it('runs both arms live; pauses and steps at the next step boundary; survives a reload with its curves; finishes beside the recorded verdict; exports', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
+    const l = await playgroundPage(ctx, `${base()}${RUN}`);
+    const { page } = l;
+    await expect(page.getByTestId('eta-summary').textContent()).resolves.not.toBe('—');
 
     // Play: both arms' curves get points; speed is in trained tokens per second.
     await page.getByTestId('play').click();

@@ -88,7 +88,9 @@ export const createConfigSlice: StateCreator<ConfigSlice, [], [], ConfigSlice> =
   setField: (field, value) =>
     set((s) => {
       if (JSON.stringify(s.config[field]) === JSON.stringify(value)) return s;
-      return { config: { ...s.config, [field]: value, preset: field === 'preset' ? String(value) : 'custom' } };
+      // A typed learning rate applies to every arm: a preset's per-arm rates (from its sweep) give way to it.
+      const lrByArm = field === 'lr' ? {} : s.config.lrByArm;
+      return { config: { ...s.config, [field]: value, lrByArm, preset: field === 'preset' ? String(value) : 'custom' } };
     }),
   toggleArm: (arm) =>
     set((s) => {

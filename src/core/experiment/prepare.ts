@@ -101,14 +101,15 @@ export interface Prepared {
 
 /**
  * Every image of the dataset behind `images` as VQ codes, [datasetSize × g²] in the dataset's order: the code table
- * a cache keeps (bring-your-own data in the page). Throws when the splits leave some image out (thinned emoji).
+ * a cache keeps (bring-your-own data in the page). `progress` counts the images encoded (it may throw to cancel).
+ * Throws when the splits leave some image out (thinned emoji).
  */
-export async function encodeCodeTable(vq: VQVAE, images: ImageSplits): Promise<Int32Array> {
+export async function encodeCodeTable(vq: VQVAE, images: ImageSplits, progress: PrepareOptions['progress'] = () => {}): Promise<Int32Array> {
   const P = vq.grid * vq.grid;
   const table = new Int32Array(images.datasetSize * P);
   const seen = new Uint8Array(images.datasetSize);
-  for (const [pixels, n, idx] of [[images.train, images.trainCount, images.indices.train], [images.val, images.valCount, images.indices.val]] as const) {
-    const codes = await encodeDevice(vq, pixels, n, images.size);
+  for (const [pixels, n, idx, what] of [[images.train, images.trainCount, images.indices.train, 'training images turned into tokens'], [images.val, images.valCount, images.indices.val, 'held-out images turned into tokens']] as const) {
+    const codes = await encodeDevice(vq, pixels, n, images.size, what, progress);
     idx.forEach((i, k) => {
       table.set(codes.subarray(k * P, (k + 1) * P), i * P);
       seen[i] = 1;
