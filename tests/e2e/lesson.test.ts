@@ -63,7 +63,7 @@ describe('the lesson, before any training', () => {
   });
 
   it('takes numbers as typed, checks them on commit with a message beside the field, and never changes one silently', async () => {
-    const l = await openPage(browser, `${base()}/#experiment`, { width: 1440, height: 900 });
+    const l = await openPage(browser, `${base()}/?preset=classroom#experiment`, { width: 1440, height: 900 });
     await recordedReady(l.page);
     const lr = l.page.getByTestId('field-lr');
     await lr.fill('0.0005');
@@ -115,7 +115,7 @@ describe('the lesson, before any training', () => {
     await l.page.getByTestId('preset-cpu').click(); // the radio stays as it is until the change is confirmed
     const ask = l.page.getByTestId('preset-confirm');
     await ask.waitFor();
-    expect(await ask.textContent()).toMatch(/^cpu will overwrite your setup: .*caption level L1 → L2.*steps 600 → 150/);
+    expect(await ask.textContent()).toMatch(/^cpu will overwrite your setup: .*caption level L1 → L2.*steps 600 → 450/);
     await screenshot(l.page, 'preset-confirm');
     await ask.getByText('Keep my setup').click();
     expect(await l.page.evaluate(() => location.search)).toContain('level=L1');

@@ -12,9 +12,9 @@ const status = (phase: RunStatus['phase'], step = 0, message = ''): RunStatus =>
 const meta: RunMeta = { id: 'r1', config: PRESETS.smoke, dataset: { kind: 'emoji', style: 'twemoji' }, lm: { kind: 'shipped' }, backend: 'wasm', createdAt: 0 };
 
 describe('config slice', () => {
-  it('starts on the classroom preset; a changed field makes it custom; a preset resets every field', () => {
+  it('starts on the lesson preset; a changed field makes it custom; a preset resets every field', () => {
     const s = createAppStore();
-    expect(s.getState().config).toEqual(PRESETS.classroom);
+    expect(s.getState().config).toEqual(PRESETS.lesson);
     s.getState().setField('steps', 123);
     expect(s.getState().config).toMatchObject({ steps: 123, preset: 'custom' });
     const before = s.getState().config;
@@ -27,6 +27,14 @@ describe('config slice', () => {
     expect(s.getState().config).toEqual(PRESETS.cpu);
     expect(s.getState().basePreset).toBe('cpu');
     expect(() => s.getState().setPreset('nope')).toThrow(/unknown preset nope/);
+  });
+  it('a typed learning rate is every arm\'s: it replaces the preset\'s per-arm rates from its sweep', () => {
+    const s = createAppStore();
+    expect(s.getState().config.lrByArm).toEqual({ pretrained: 0.015, scratch: 0.006 });
+    s.getState().setField('lr', 0.001);
+    expect(s.getState().config).toMatchObject({ lr: 0.001, lrByArm: {}, preset: 'custom' });
+    s.getState().setField('steps', 20);
+    expect(s.getState().config.lrByArm).toEqual({});
   });
   it('toggles arms freely (the setup check, not the store, refuses a setup without pretrained and scratch)', () => {
     const s = createAppStore();
@@ -52,7 +60,7 @@ describe('config slice', () => {
     s.getState().setField('captionLevel', 'L4');
     s.getState().setDataset({ kind: 'emoji', style: 'noto' });
     const q = setupQuery(s.getState().config, s.getState().basePreset, s.getState().dataset, s.getState().lm);
-    expect(q).toBe('preset=custom&level=L4&from=classroom&data=noto');
+    expect(q).toBe('preset=custom&level=L4&from=lesson&data=noto');
     expect(setupFromQuery(`?${q}`)).toMatchObject({ config: { captionLevel: 'L4', preset: 'custom' }, dataset: { kind: 'emoji', style: 'noto' }, ignored: [] });
     const own = setupQuery(PRESETS.classroom, 'classroom', { kind: 'byod', name: 'my pets.zip' }, { kind: 'files', name: 'gpt2' });
     expect(own).toBe('preset=classroom&data=own%3Amy+pets.zip&lm=own%3Agpt2');

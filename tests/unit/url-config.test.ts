@@ -18,6 +18,11 @@ describe('config in the URL', () => {
     expect(configFromQuery('ckpt=0', base).config.checkpointEvery).toBe(0);
   });
 
+  it('a learning rate in the link is every arm\'s, like a typed one; without it the preset\'s per-arm rates stay', () => {
+    expect(configFromQuery('preset=lesson', PRESETS.lesson).config.lrByArm).toEqual({ pretrained: 0.015, scratch: 0.006 });
+    expect(configFromQuery('preset=custom&lr=0.002', PRESETS.lesson).config).toMatchObject({ lr: 0.002, lrByArm: {} });
+  });
+
   it('ignores bad values with a reason and applies the rest', () => {
     const { config, ignored } = configFromQuery('seeds=0&level=L9&arms=pretrained,dalle&steps=50&lr=abc&batch=8', base);
     expect(config.steps).toBe(50);

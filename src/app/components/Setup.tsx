@@ -26,7 +26,8 @@ const ARM_TEXT: Record<ArmName, string> = {
 
 const PRESET_TEXT: Record<string, string> = {
   smoke: 'seconds: 6 steps, for checking that everything runs',
-  cpu: 'the recorded run: 3 seeds × 150 steps, ~30 min on a 2-core CPU with wasm',
+  cpu: 'the recorded run: 3 seeds × 450 steps, each arm at its own swept learning rate, ~1 h on a 2-core CPU with wasm',
+  lesson: `the lesson: the recorded run cut to ${PRESETS.lesson.steps} steps, where its verdicts already held — 3 seeds, minutes on a CPU`,
   classroom: '1 seed × 600 steps, about 5 min on a laptop GPU',
   replication: '3 seeds × 1,500 steps × all seven arms, about an hour on a laptop GPU',
 };

@@ -32,7 +32,8 @@ export interface ConfigSlice {
   setIgnored: (ignored: string[]) => void;
 }
 
-export const DEFAULT_PRESET = 'classroom';
+/** The lesson on a CPU: the shortest run at which the recorded run's verdicts already held (PRESETS.lesson). */
+export const DEFAULT_PRESET = 'lesson';
 
 export const DEFAULT_DATASET: DatasetChoice = { kind: 'emoji', style: 'twemoji' };
 

@@ -9,7 +9,7 @@ type Kind = { type: 'int'; min: number; max: number } | { type: 'number'; min: n
 
 /** The URL-settable fields: short key, config field, kind. Order fixes the order in the URL. */
 export const URL_PARAMS: { key: string; field: keyof ExperimentConfig; kind: Kind }[] = [
-  { key: 'preset', field: 'preset', kind: { type: 'enum', values: ['smoke', 'cpu', 'classroom', 'replication', 'custom'] } },
+  { key: 'preset', field: 'preset', kind: { type: 'enum', values: ['smoke', 'cpu', 'classroom', 'replication', 'lesson', 'custom'] } },
   { key: 'arms', field: 'arms', kind: { type: 'list', values: ['pretrained', 'scratch', 'pretrained-frozen', 'scratch-frozen', 'image-only-pretrained', 'image-only-scratch', 'pretrained-mix'] } },
   { key: 'seeds', field: 'seeds', kind: { type: 'int', min: 1, max: 10 } },
   { key: 'level', field: 'captionLevel', kind: { type: 'enum', values: ['L0', 'L1', 'L2', 'L3', 'L4'] } },
@@ -59,5 +59,7 @@ export function configFromQuery(query: string, base: ExperimentConfig): { config
       else set(p.field, [...new Set(items)] as ArmName[]);
     }
   }
+  // A learning rate in the link is every arm's, as when typed (the base preset's per-arm rates give way to it).
+  if (config.lr !== base.lr) config.lrByArm = {};
   return { config, ignored };
 }
