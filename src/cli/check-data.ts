@@ -19,7 +19,9 @@ function summary(ds: ByodDataset): string[] {
   lines.push(`  images: ${ds.images.length} usable${words.length ? ` (${several}captions: mean ${mean.toFixed(1)} words, longest ${Math.max(...words)})` : ''}`);
   for (const c of ds.corpora) lines.push(`  corpus: ${c.file} (${c.text.length.toLocaleString('en')} characters)`);
   if (ds.images.length) lines.push(`  example: ${ds.images[0].file} — "${ds.images[0].caption}"`);
-  lines.push(ds.problems.length ? `  problems (${ds.problems.length}):` : '  problems: none');
+  // A refused dataset's reason is its problem (printed as the verdict): 'problems: none' would contradict it.
+  if (ds.problems.length) lines.push(`  problems (${ds.problems.length}):`);
+  else if (!ds.refused) lines.push('  problems: none');
   for (const p of ds.problems) lines.push(`    ${formatProblem(p)}`);
   return lines;
 }

@@ -20,6 +20,7 @@ async function benchLine(url: string, strip = false): Promise<BrowserBenchResult
   await result.waitFor({ timeout: 120_000 });
   const text = (await result.textContent()) ?? '';
   expect(await result.getAttribute('data-state'), text).toBe('done');
+  await page.unrouteAll({ behavior: 'ignoreErrors' });
   await page.close();
   return JSON.parse(text) as BrowserBenchResult;
 }
@@ -63,6 +64,7 @@ describe('wasm threads in the browser', () => {
     const threads = page.getByTestId('wasm-threads');
     expect(await threads.getAttribute('data-threads')).toBe('1');
     await expect(threads.textContent()).resolves.toMatch(/not cross-origin isolated.*Cross-Origin-Opener-Policy: same-origin.*Cross-Origin-Embedder-Policy: require-corp/);
+    await page.unrouteAll({ behavior: 'ignoreErrors' });
     await page.close();
   });
 

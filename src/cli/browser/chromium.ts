@@ -45,14 +45,20 @@ export async function serveBuiltApp(rebuild = true, root = '.'): Promise<Served>
 
 /**
  * Serve this page's responses without the cross-origin isolation headers, as a static host that sends none would:
- * the page then has no SharedArrayBuffer and wasm runs on one thread.
+ * the page then has no SharedArrayBuffer and wasm runs on one thread. Close such a page after
+ * `page.unrouteAll({ behavior: 'ignoreErrors' })`: requests still in flight are then dropped quietly.
  */
 export async function withoutIsolation(page: Page): Promise<void> {
   await page.route('**/*', async (route) => {
-    const response = await route.fetch();
+    let response;
+    try {
+      response = await route.fetch();
+    } catch {
+      return; // the page closed while this request was in flight: nothing left to answer
+    }
     const headers = { ...response.headers() };
     delete headers['cross-origin-opener-policy'];
     delete headers['cross-origin-embedder-policy'];
-    await route.fulfill({ response, headers });
+    await route.fulfill({ response, headers }).catch(() => {});
   });
 }
