@@ -4,6 +4,7 @@
  * quality of generated images with intervals, and plain notes on what the report had to work around (runs stopped
  * early, files recorded before a metric existed). Reading and writing metrics.csv is metrics-csv.ts's job.
  */
+import { lastTenthChanges, settlingNote } from './settling';
 import { METRICS } from '../metrics';
 import type { ExperimentConfig } from './config';
 import { curveOf, evaluatedFractions, lastStep, pairedArea, pairedAt, seedPairs, type Point } from './curves';
@@ -119,6 +120,7 @@ export function buildReport(cfg: ExperimentConfig | null, records: MetricRecord[
   for (const [a, b] of OTHER_PAIRS) if (recorded.includes(a) && recorded.includes(b)) otherArms.image_loss[`${a} vs ${b}`] = imageLoss(records, a, b, seeds, margin, notes);
   for (const arm of recorded.filter((a) => a !== 'pretrained' && !a.includes('scratch') && has(records.filter((r) => r.arm === a), METRICS.valEnglishLoss))) otherArms.forgetting[arm] = forgetting(records, arm, seeds, margin, notes);
   const quality = qualitySummary(meta.quality as Quality | null | undefined, notes);
+  notes.push(settlingNote(lastTenthChanges(records.filter((r) => r.arm === 'pretrained' || r.arm === 'scratch')), margin));
   return {
     preset: cfg?.preset ?? String(meta.preset ?? 'unknown'),
     config: cfg,
