@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { metricsCsv, parseMetricsCsv } from '../../src/core/experiment/metrics-csv';
 import { readFileSync } from 'node:fs';
+import { PRESETS } from '../../src/core/experiment/config';
 
 describe('metrics CSV', () => {
   it('round-trips records, quoting what needs it', () => {
@@ -16,7 +17,7 @@ describe('metrics CSV', () => {
     const r = parseMetricsCsv(readFileSync('public/runs/cpu/metrics.csv', 'utf8'));
     expect(new Set(r.map((x) => x.arm))).toEqual(new Set(['pretrained', 'scratch']));
     expect(new Set(r.map((x) => x.seed))).toEqual(new Set([0, 1, 2]));
-    expect(Math.max(...r.map((x) => x.step))).toBe(150);
+    expect(Math.max(...r.map((x) => x.step))).toBe(PRESETS.cpu.steps); // the recorded run is the cpu preset
   });
   it('refuses a wrong header or a malformed row', () => {
     expect(() => parseMetricsCsv('a,b\n1,2\n', 'm.csv')).toThrow(/m\.csv: header is "a,b"/);
