@@ -1,10 +1,11 @@
 /**
- * `npm run -s bench:play -- [--runs N] [--query '?preset=…'] [--backend B] [--no-isolation] [--no-build] [--root DIR] [--json]`
+ * `npm run -s bench:play -- [--runs N] [--query '?preset=…'] [--backend B] [--until-done] [--no-isolation] [--no-build] [--root DIR] [--json]`
  * Time from pressing Play to the first training point, as a new user meets it: builds and serves the app, opens it
  * in a fresh headless Chromium (empty IndexedDB) on the default setup, waits for the backend, presses Play and
  * watches the page until the training-loss chart draws its first point. Prints each run's figure, the median, and the
  * preparation's stages with the second each began (from the run status line). `--root DIR` measures another checkout
- * (an earlier commit, built there). Prints figures; asserts nothing.
+ * (an earlier commit, built there). `--until-done` also waits for the run to finish and prints Play → the report's
+ * verdict (the lesson's whole length). Prints figures; asserts nothing.
  */
 import { parseArgs } from 'node:util';
 import { loadavg } from 'node:os';
@@ -16,6 +17,8 @@ import { UsageError, intArg, runCli } from './common';
 interface PlayTiming {
   /** Seconds from the Play click to the first point on the training image-loss chart. */
   play_to_first_point_s: number;
+  /** Seconds from the Play click until the run is done and its verdict shown (--until-done), else null. */
+  play_to_done_s: number | null;
   /** Seconds from the Play click until the status line first shows step ≥ 1. */
   play_to_step1_s: number | null;
   /** Status-line changes, seconds after Play. */
@@ -26,7 +29,7 @@ interface PlayTiming {
   loadavg_1m: number;
 }
 
-async function once(page: Page, url: string, timeoutMs: number): Promise<PlayTiming> {
+async function once(page: Page, url: string, timeoutMs: number, untilDone: boolean): Promise<PlayTiming> {
   await page.goto(url);
   const backend = page.getByTestId('backend');
   await backend.waitFor({ timeout: 120_000 });
@@ -38,6 +41,7 @@ async function once(page: Page, url: string, timeoutMs: number): Promise<PlayTim
   await chart.scrollIntoViewIfNeeded();
   const stages: PlayTiming['stages'] = [];
   let step1: number | null = null;
+  let first: number | null = null;
   for (;;) {
     const { status, points, phase } = await page.evaluate(() => ({
       status: document.querySelector('[data-testid="run-status"]')?.textContent ?? '',
@@ -48,13 +52,16 @@ async function once(page: Page, url: string, timeoutMs: number): Promise<PlayTim
     const shown = status.replace(/ · step \d+ \/ \d+$/, '');
     if (shown && stages[stages.length - 1]?.status !== shown) stages.push({ s, status: shown });
     if (step1 === null && /step [1-9]\d* \//.test(status)) step1 = s;
-    if (points >= 1) {
-      const threads = await page.getByTestId('wasm-threads').getAttribute('data-threads', { timeout: 1000 }).catch(() => null);
-      return { play_to_first_point_s: s, play_to_step1_s: step1, stages, backend: (await backend.getAttribute('data-backend')) ?? '?', threads: threads === null ? null : Number(threads), cross_origin_isolated: await page.evaluate(() => self.crossOriginIsolated), loadavg_1m: loadavg()[0] };
+    if (points >= 1 && first === null) first = s;
+    if (first !== null && (!untilDone || phase === 'done')) {
+      // The device strip says "× N threads" for wasm (the banner's details, behind "why?", say why).
+      const strip = (await page.getByTestId('device-strip').textContent()) ?? '';
+      const threads = /× (\d+) threads?/.exec(strip)?.[1] ?? null;
+      return { play_to_first_point_s: first, play_to_done_s: untilDone ? s : null, play_to_step1_s: step1, stages, backend: (await backend.getAttribute('data-backend')) ?? '?', threads: threads === null ? null : Number(threads), cross_origin_isolated: await page.evaluate(() => self.crossOriginIsolated), loadavg_1m: loadavg()[0] };
     }
     if (phase === 'failed') throw new Error(`the run failed: ${status}`);
-    if (Date.now() - t0 > timeoutMs) throw new Error(`no training point after ${timeoutMs / 1000} s; last status: ${status}`);
-    await page.waitForTimeout(100);
+    if (Date.now() - t0 > timeoutMs) throw new Error(`${first === null ? 'no training point' : 'not done'} after ${timeoutMs / 1000} s; last status: ${status}`);
+    await page.waitForTimeout(first === null ? 100 : 1000);
   }
 }
 
@@ -68,6 +75,7 @@ async function main(): Promise<void> {
       'no-isolation': { type: 'boolean', default: false },
       'no-build': { type: 'boolean', default: false },
       timeout: { type: 'string', default: '600' },
+      'until-done': { type: 'boolean', default: false },
       root: { type: 'string', default: '.' },
     },
   });
@@ -86,10 +94,10 @@ async function main(): Promise<void> {
       try {
         const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
         if (a['no-isolation']) await withoutIsolation(page);
-        const r = await once(page, `${served.url}/${q.size ? `?${q}` : ''}#experiment`, timeoutMs);
+        const r = await once(page, `${served.url}/${q.size ? `?${q}` : ''}#experiment`, timeoutMs, a['until-done']!);
         results.push(r);
         if (a.json) console.log(JSON.stringify(r));
-        else console.log(`run ${i + 1}: Play → first training point ${r.play_to_first_point_s.toFixed(1)} s (step 1 shown at ${r.play_to_step1_s?.toFixed(1) ?? '—'} s) on ${r.backend}${r.threads ? ` × ${r.threads} thread(s)` : ''}, isolated ${r.cross_origin_isolated}, load ${r.loadavg_1m.toFixed(1)}`);
+        else console.log(`run ${i + 1}: Play → first training point ${r.play_to_first_point_s.toFixed(1)} s (step 1 shown at ${r.play_to_step1_s?.toFixed(1) ?? '—'} s) on ${r.backend}${r.threads ? ` × ${r.threads} thread(s)` : ''}, isolated ${r.cross_origin_isolated}, load ${r.loadavg_1m.toFixed(1)}${r.play_to_done_s !== null ? `; Play → verdict ${(r.play_to_done_s / 60).toFixed(1)} min` : ''}`);
       } finally {
         await browser.close();
       }
