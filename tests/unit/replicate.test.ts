@@ -74,6 +74,6 @@ describe('npm run replicate -- --preset smoke', () => {
   it('refuses an unknown preset in one line', async () => {
     const r = await run('node', ['--import', 'tsx', 'src/cli/replicate.ts', '--preset', 'huge', '--out', '/tmp/x']).catch((e) => e as { code: number; stderr: string });
     expect((r as { code: number }).code).toBe(2);
-    expect((r as { stderr: string }).stderr.trim()).toMatch(/^replicate: --preset must be one of smoke, cpu, classroom, replication/);
+    expect((r as { stderr: string }).stderr.trim()).toMatch(/^replicate: --preset must be one of smoke, cpu, classroom, lesson, replication, got huge$/);
   });
 });
