@@ -37,7 +37,8 @@ interface Diff {
 /** A number to about three significant figures, with an explicit sign where `signed`. */
 export function num(x: number, signed = false): string {
   const a = Math.abs(x);
-  const s = a >= 100 ? x.toFixed(0) : a >= 10 ? x.toFixed(1) : a >= 1 ? x.toFixed(2) : x.toFixed(3);
+  // Below 1, significant figures rather than decimals: an interval ending at −0.0073 must not read −0.007.
+  const s = a >= 100 ? x.toFixed(0) : a >= 10 ? x.toFixed(1) : a >= 1 ? x.toFixed(2) : a === 0 ? '0' : x.toPrecision(3);
   return signed && x > 0 ? `+${s}` : s.replace('-', '−');
 }
 

@@ -13,6 +13,7 @@ import { PNG } from 'pngjs';
 import { zipSync, strToU8, unzipSync } from 'fflate';
 import { ARTIFACTS, launch, openPage, problems, screenshot } from './browser';
 import { chartsShot, phase, playgroundPage, points, repeatsWord, statuses, statusText, stepOf, waitPhase } from './playground-helpers';
+import { PRESETS } from '../../src/core/experiment/config';
 
 let browser: Browser;
 const base = () => inject('baseURL');
@@ -139,7 +140,7 @@ describe('the playground', () => {
     expect(await page.getByTestId('recorded-verdict').count()).toBe(1);
     await page.getByTestId('tab-report').click();
     await page.getByTestId('verdict-mine').waitFor();
-    expect(await page.getByTestId('verdict-recorded').textContent()).toMatch(/The recorded run — preset cpu, 3 seeds × 150 steps/);
+    expect(await page.getByTestId('verdict-recorded').textContent()).toMatch(new RegExp(`The recorded run — preset cpu, 3 seeds × ${PRESETS.cpu.steps} steps`));
     expect(await page.getByTestId('verdict-yours').textContent()).toMatch(/Your run — preset smoke, 1 seed × 24 steps/);
     const mine = page.locator('[data-testid="verdict-mine"] tr');
     expect(await mine.evaluateAll((rows) => rows.map((r) => r.getAttribute('data-verdict')))).toEqual(['inconclusive', 'inconclusive', 'inconclusive']);

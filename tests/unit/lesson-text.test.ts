@@ -37,7 +37,7 @@ describe('verdict view', () => {
   });
   it('says why an undecided verdict cannot decide: no interval from one seed, or an interval across the threshold', () => {
     expect(whyUndecided({ mean: 0.1, ci95: null, n: 1 }, 24)).toBe('With one seed there is no 95% interval, so no rule can be applied: run at least 2 seeds (3 or more for a useful interval). This run trained 24 steps per arm.');
-    expect(whyUndecided({ mean: 0.01, ci95: [-0.05, 0.07], n: 3 }, null)).toBe('The 95% interval (−0.050 to 0.070, width 0.120) reaches across the rule’s threshold, so the 3 seeds disagree too much to decide: add seeds or steps to narrow it.');
+    expect(whyUndecided({ mean: 0.01, ci95: [-0.05, 0.07], n: 3 }, null)).toBe('The 95% interval (−0.0500 to 0.0700, width 0.120) reaches across the rule’s threshold, so the 3 seeds disagree too much to decide: add seeds or steps to narrow it.');
   });
   it('reads report.json as it is: verdict, an optional detail, and no crash on absent fields', () => {
     const v = effectViews(report({ image_loss: { verdict: 'reproduced', detail: 'hurt', diff: { mean: 0.3, ci95: [0.2, 0.4], n: 3 }, sentence: 'S.' }, forgetting: { verdict: 'inconclusive', diff: { mean: 2, ci95: null, n: 1 }, sentence: 'T.' } }, 1, 24));
