@@ -44,7 +44,7 @@ export function num(x: number, signed = false): string {
 
 const UNIT: Record<EffectKey, (x: number, signed?: boolean) => string> = {
   image_loss: (x, signed = true) => `${num(x, signed)} nats`,
-  caption_gap: (x) => `${num(x)} of the gap closed`,
+  caption_gap: (x) => `${num(x)} nats left`,
   forgetting: (x) => `×${num(x)}`,
 };
 
@@ -69,20 +69,22 @@ export function whyUndecided(d: Diff | undefined, steps: number | null): string 
 }
 
 export function effectViews(report: Report): EffectView[] {
-  const effects = (report.effects ?? {}) as Partial<Record<EffectKey, { verdict?: string; detail?: string; diff?: Diff; sentence?: string }>>;
+  const effects = (report.effects ?? {}) as Partial<Record<EffectKey, { verdict?: string; detail?: string; diff?: Diff; ratio?: Diff; sentence?: string }>>;
   const steps = report.config?.steps ?? null;
   return EFFECTS.map(({ key, name, question }) => {
     const e = effects[key];
     const verdict = e?.verdict ?? 'not measured';
+    // Forgetting's headline diff is the log ratio (nats); the page shows the ratio itself with its log-scale interval.
+    const shown = key === 'forgetting' && e?.ratio ? e.ratio : e?.diff;
     return {
       key,
       name,
       question,
       verdict,
       detail: typeof e?.detail === 'string' ? e.detail : null,
-      interval: intervalText(key, e?.diff),
+      interval: intervalText(key, shown),
       sentence: e?.sentence ?? '',
-      why: verdict === 'inconclusive' ? whyUndecided(e?.diff, steps) : null,
+      why: verdict === 'inconclusive' ? whyUndecided(shown, steps) : null,
     };
   });
 }

@@ -15,7 +15,7 @@ import { rectOf } from './playground-helpers';
 
 let browser: Browser;
 const base = () => inject('baseURL');
-const recorded = JSON.parse(readFileSync('public/runs/cpu/report.json', 'utf8')) as { effects: Record<string, { verdict: string; diff: { mean: number; ci95: [number, number] } }> };
+const recorded = JSON.parse(readFileSync('public/runs/cpu/report.json', 'utf8')) as { effects: Record<string, { verdict: string; diff: { mean: number; ci95: [number, number] }; ratio?: { mean: number; ci95: [number, number] } }> };
 const inView = (r: { top: number; bottom: number; left: number; right: number } | null, w: number, h: number) => r !== null && r.top >= 0 && r.left >= 0 && r.bottom <= h && r.right <= w;
 
 async function recordedReady(page: Page): Promise<void> {
@@ -45,7 +45,8 @@ describe('the lesson, before any training', () => {
       const row = l.page.locator(`[data-testid="recorded-verdict"] tr[data-effect="${key}"]`);
       expect(await row.getAttribute('data-verdict')).toBe(e.verdict);
       const interval = (await l.page.getByTestId(`recorded-verdict-interval-${key}`).textContent())!.replace(/−/g, '-');
-      for (const bound of e.diff.ci95) expect(interval).toContain(Number(bound.toPrecision(3)).toString());
+      // Forgetting is shown as the ratio (its diff is the log ratio); the others as their diff.
+      for (const bound of (key === 'forgetting' ? e.ratio! : e.diff).ci95) expect(interval).toContain(Number(bound.toPrecision(3)).toString());
       expect(interval).toContain('3 seeds');
       expect(((await row.textContent()) ?? '').length).toBeGreaterThan(60);
     }

@@ -30,7 +30,7 @@ const report = (effects: Record<string, unknown>, seeds = 3, steps = 150): Repor
 describe('verdict view', () => {
   it('writes each effect’s number with its interval in that effect’s unit', () => {
     expect(intervalText('image_loss', { mean: 0.32644, ci95: [0.24185, 0.41104], n: 3 })).toBe('+0.326 nats (95% CI 0.242 to 0.411, 3 seeds)');
-    expect(intervalText('caption_gap', { mean: -0.9757, ci95: [-0.9945, -0.9569], n: 3 })).toBe('−0.976 of the gap closed (95% CI −0.995 to −0.957, 3 seeds)');
+    expect(intervalText('caption_gap', { mean: 0.1186, ci95: [0.04883, 0.1884], n: 3 })).toBe('0.119 nats left (95% CI 0.0488 to 0.188, 3 seeds)');
     expect(intervalText('forgetting', { mean: 18.08, ci95: [3.0467, 33.11], n: 3 })).toBe('×18.1 (95% CI 3.05 to 33.1, 3 seeds)');
     expect(intervalText('forgetting', { mean: 1.5, ci95: null, n: 1 })).toBe('×1.50 (one seed: no interval)');
     expect(intervalText('image_loss', undefined)).toBe('—');
@@ -38,6 +38,10 @@ describe('verdict view', () => {
   it('says why an undecided verdict cannot decide: no interval from one seed, or an interval across the threshold', () => {
     expect(whyUndecided({ mean: 0.1, ci95: null, n: 1 }, 24)).toBe('With one seed there is no 95% interval, so no rule can be applied: run at least 2 seeds (3 or more for a useful interval). This run trained 24 steps per arm.');
     expect(whyUndecided({ mean: 0.01, ci95: [-0.05, 0.07], n: 3 }, null)).toBe('The 95% interval (−0.0500 to 0.0700, width 0.120) reaches across the rule’s threshold, so the 3 seeds disagree too much to decide: add seeds or steps to narrow it.');
+  });
+  it('shows forgetting as the ratio (report.json\'s diff is its log), not the log as a ratio', () => {
+    const [, , c] = effectViews(report({ forgetting: { verdict: 'reproduced', diff: { mean: Math.log(60.47), ci95: [Math.log(36.78), Math.log(99.42)], n: 3 }, ratio: { mean: 60.47, ci95: [36.78, 99.42], n: 3 }, sentence: 'S.' } }));
+    expect(c.interval).toBe('×60.5 (95% CI 36.8 to 99.4, 3 seeds)');
   });
   it('reads report.json as it is: verdict, an optional detail, and no crash on absent fields', () => {
     const v = effectViews(report({ image_loss: { verdict: 'reproduced', detail: 'hurt', diff: { mean: 0.3, ci95: [0.2, 0.4], n: 3 }, sentence: 'S.' }, forgetting: { verdict: 'inconclusive', diff: { mean: 2, ci95: null, n: 1 }, sentence: 'T.' } }, 1, 24));
