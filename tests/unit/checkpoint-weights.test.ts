@@ -15,7 +15,7 @@ import { loadVQ, saveVQ } from '../../src/core/checkpoint/vq';
 import { unravelIndex } from '../../src/core/checkpoint/weights';
 import { GPT, gptParamSpecs, type GPTConfig } from '../../src/core/nn/gpt';
 import { DEFAULT_VQ_CONFIG, VQVAE } from '../../src/core/nn/vqvae';
-import { useBackend } from './helpers/tf';
+import { nllOf, useBackend } from './helpers/tf';
 
 const run = promisify(execFile);
 const cfg: GPTConfig = { vocabSize: 19, nPositions: 8, nEmbd: 8, nLayer: 2, nHead: 2, layerNormEps: 1e-5, tieEmbeddings: true, initStd: 0.2 };
@@ -32,14 +32,6 @@ function half(name: string, dtype: 'F16' | 'BF16', shape: number[], values: numb
   new DataView(out.buffer).setBigUint64(0, BigInt(head.length), true);
   out.set(head, 8);
   out.set(new Uint8Array(new Uint16Array(values).buffer), 8 + head.length);
-  return out;
-}
-
-async function nllOf(model: GPT): Promise<number[]> {
-  const ids = tf.tensor2d([[1, 5, 9, 2, 18, 0, 3, 7]], [1, 8], 'int32');
-  const nll = model.nll(ids);
-  const out = Array.from(await nll.data());
-  tf.dispose([ids, nll]);
   return out;
 }
 

@@ -1,11 +1,10 @@
 // safetensors round trips and every malformed case; GPT-2 directory layout in both key styles, and refusals.
 import { beforeAll, describe, expect, it } from 'vitest';
-import * as tf from '@tensorflow/tfjs';
 import { f16ToF32, parseSafetensors, writeSafetensors } from '../../src/core/checkpoint/safetensors';
 import { canonicalName, configToHF, loadGPT2, saveGPT2 } from '../../src/core/checkpoint/gpt2';
 import { memorySource } from '../../src/core/checkpoint/source';
 import { GPT, gptParamSpecs, type GPTConfig } from '../../src/core/nn/gpt';
-import { useBackend } from './helpers/tf';
+import { nllOf, useBackend } from './helpers/tf';
 
 /** Build a safetensors file by hand from a header object and a data section. */
 function raw(header: unknown, data: Uint8Array = new Uint8Array(0), lengthOverride?: number): Uint8Array {
@@ -82,14 +81,6 @@ function rewritten(model: GPT, rename: (n: string) => string | null, extra: { na
     ['config.json', new TextEncoder().encode(JSON.stringify(configToHF(config)))],
     ['model.safetensors', writeSafetensors([...tensors, ...extra])],
   ]);
-}
-
-async function nllOf(model: GPT): Promise<number[]> {
-  const ids = tf.tensor2d([[1, 5, 9, 2, 18, 0, 3, 7]], [1, 8], 'int32');
-  const nll = model.nll(ids);
-  const out = Array.from(await nll.data());
-  tf.dispose([ids, nll]);
-  return out;
 }
 
 describe('GPT-2 checkpoint layout', () => {

@@ -9,7 +9,7 @@ import { ACTIVATIONS } from '../../src/core/nn/activations';
 import { GPT, attentionScale, mlpWidth, type GPTConfig } from '../../src/core/nn/gpt';
 import { Rng } from '../../src/core/nn/init';
 import { activation64, erf64, referenceLogits, referenceNll } from './reference/gpt64';
-import { expectAllclose, useBackend, weights64 } from './helpers/tf';
+import { expectAllclose, expectGradsMatchFiniteDifferences, useBackend, weights64 } from './helpers/tf';
 
 const base: GPTConfig = { vocabSize: 29, nPositions: 12, nEmbd: 16, nLayer: 3, nHead: 4, layerNormEps: 1e-5, tieEmbeddings: true, initStd: 0.3 };
 
@@ -96,26 +96,7 @@ describe('GPTConfig options against the float64 reference', () => {
     const W = weights64(model);
     const refLoss = () => rows.flatMap((r) => referenceNll(config, W, r)).reduce((a, b) => a + b, 0) / 10;
     expect(value.dataSync()[0]).toBeCloseTo(refLoss(), 5);
-    const rng = new Rng(1);
-    const h = 1e-5;
-    for (const [name, v] of model.params) {
-      const g = grads[v.name].dataSync();
-      const data = W.get(name)!.data;
-      const analytic: number[] = [];
-      const numeric: number[] = [];
-      for (let k = 0; k < 3; k++) {
-        const i = rng.int(data.length);
-        const orig = data[i];
-        data[i] = orig + h;
-        const up = refLoss();
-        data[i] = orig - h;
-        const down = refLoss();
-        data[i] = orig;
-        analytic.push(g[i]);
-        numeric.push((up - down) / (2 * h));
-      }
-      expectAllclose(analytic, numeric, 1e-3, 2e-5);
-    }
+    expectGradsMatchFiniteDifferences(model, grads, W, refLoss, new Rng(1), 3);
     tf.dispose([idsT, value, ...Object.values(grads)]);
     model.dispose();
   });

@@ -8,7 +8,7 @@ import { readStep, trainStep } from '../../src/core/nn/train';
 import { maskedMean } from '../../src/core/nn/ops';
 import { Rng } from '../../src/core/nn/init';
 import { referenceLogits, referenceNll } from './reference/gpt64';
-import { expectAllclose, useBackend, weights64 } from './helpers/tf';
+import { expectAllclose, expectGradsMatchFiniteDifferences, useBackend, weights64 } from './helpers/tf';
 
 const tiny: GPTConfig = { vocabSize: 37, nPositions: 16, nEmbd: 16, nLayer: 2, nHead: 4, layerNormEps: 1e-5, tieEmbeddings: false, initStd: 0.2 };
 
@@ -62,28 +62,7 @@ describe.each(['cpu', 'wasm'] as const)('GPT gradients on %s', (backend) => {
       return s / n;
     };
     expect(value.dataSync()[0]).toBeCloseTo(refLoss(), 5);
-    const rng = new Rng(9);
-    const h = 1e-5;
-    let checked = 0;
-    for (const [name, v] of model.params) {
-      const g = grads[v.name].dataSync();
-      const data = W.get(name)!.data;
-      const analytic: number[] = [];
-      const numeric: number[] = [];
-      for (let k = 0; k < 4; k++) {
-        const i = rng.int(data.length);
-        const orig = data[i];
-        data[i] = orig + h;
-        const up = refLoss();
-        data[i] = orig - h;
-        const down = refLoss();
-        data[i] = orig;
-        analytic.push(g[i]);
-        numeric.push((up - down) / (2 * h));
-      }
-      expectAllclose(analytic, numeric, 1e-3, 2e-5);
-      checked += analytic.length;
-    }
+    const checked = expectGradsMatchFiniteDifferences(model, grads, W, refLoss, new Rng(9), 4);
     expect(checked).toBe(4 * model.params.size);
     tf.dispose([idsT, maskT, value, ...Object.values(grads)]);
     model.dispose();
