@@ -2,17 +2,12 @@
 // is worked out by hand, and the sentence the report adds.
 import { describe, expect, it } from 'vitest';
 import { METRICS } from '../../src/core/metrics';
-import { lastTenthChanges, settlingNote, valueAt } from '../../src/core/experiment/settling';
+import { lastTenthChanges, settlingNote } from '../../src/core/experiment/settling';
 import type { MetricRecord } from '../../src/core/experiment/runner';
 
 const rec = (arm: string, seed: number, tokens: number, metric: string, value: number): MetricRecord => ({ arm, seed, step: tokens / 10, tokens, metric, value });
 
 describe('settling', () => {
-  it('interpolates a curve linearly and holds its ends', () => {
-    const c: [number, number][] = [[0, 4], [100, 2], [200, 1]];
-    expect([valueAt(c, -5), valueAt(c, 50), valueAt(c, 150), valueAt(c, 300)]).toEqual([4, 3, 1.5, 1]);
-  });
-
   it('takes the last value minus the value at 90% of the tokens, averaged over seeds', () => {
     // Seed 0: evaluations at 0, 800, 1000 tokens with image loss 5, 3, 2.9 → at 900 tokens 2.95, change −0.05.
     // Seed 1: evaluations at 0, 1000 with 5, 2.8 → at 900 tokens 5 − 0.9 × 2.2 = 3.02, change −0.22. Mean −0.135.

@@ -1,10 +1,11 @@
 /**
  * Has a run settled? For each arm and held-out curve, the change over the last 10% of the run's tokens: the value
- * at the last evaluation minus the value at 90% of the tokens (linear between the evaluations around it), per seed,
- * then the mean over seeds, in nats per token. A curve that still falls by more than the equivalence margin over
+ * at the last evaluation minus the value at 90% of the tokens (curves.ts: linear in tokens between evaluations; a
+ * seed not evaluated that early is left out), per seed, then the mean over seeds, in nats per token. A curve that still falls by more than the equivalence margin over
  * its last tenth has not settled, and the report says so.
  */
 import { METRICS } from '../metrics';
+import { curveOf, valueAt } from './curves';
 import type { MetricRecord } from './runner';
 
 /** One curve's change over its last 10% of tokens, nats per token (negative: still falling), mean over seeds. */
@@ -15,29 +16,21 @@ export interface Settling {
   seeds: number;
 }
 
-/** The value of a curve [tokens, value][] (sorted by tokens) at `x` tokens, linear between points. */
-export function valueAt(curve: [number, number][], x: number): number {
-  if (x <= curve[0][0]) return curve[0][1];
-  for (let i = 1; i < curve.length; i++) {
-    const [x0, y0] = curve[i - 1];
-    const [x1, y1] = curve[i];
-    if (x <= x1) return x1 === x0 ? y1 : y0 + ((x - x0) / (x1 - x0)) * (y1 - y0);
-  }
-  return curve[curve.length - 1][1];
-}
-
 /** The last-10% change of the held-out image- and caption-token losses of every arm (seeds with ≥ 2 evaluations). */
 export function lastTenthChanges(records: MetricRecord[], metrics: string[] = [METRICS.valImageLoss, METRICS.valTextLoss]): Settling[] {
   const out: Settling[] = [];
   const arms = [...new Set(records.map((r) => r.arm))];
   for (const arm of arms)
     for (const metric of metrics) {
-      const bySeed = new Map<number, [number, number][]>();
-      for (const r of records) if (r.arm === arm && r.metric === metric) bySeed.set(r.seed, [...(bySeed.get(r.seed) ?? []), [r.tokens, r.value]]);
-      const changes = [...bySeed.values()]
-        .map((c) => c.sort((a, b) => a[0] - b[0]))
+      const changes = [...new Set(records.map((r) => r.seed))]
+        .map((seed) => curveOf(records, arm, seed, metric))
         .filter((c) => c.length >= 2)
-        .map((c) => c[c.length - 1][1] - valueAt(c, 0.9 * c[c.length - 1][0]));
+        .map((c) => {
+          const last = c[c.length - 1];
+          const at90 = valueAt(c, 0.9 * last.tokens);
+          return at90 === null ? null : last.value - at90;
+        })
+        .filter((x): x is number => x !== null);
       if (changes.length) out.push({ arm, metric, change: changes.reduce((a, b) => a + b, 0) / changes.length, seeds: changes.length });
     }
   return out;
