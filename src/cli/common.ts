@@ -1,14 +1,21 @@
-// Shared pieces of the Node entry points: a directory as a FileSource, flag parsing and checks that name the flag,
+// Shared pieces of the Node entry points: a directory as a FileSource, flag parsing and checks that name the flag, the machine in one line,
 // atomic file and checkpoint-directory writes, and one-line failures without stack traces or control characters.
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import os from 'node:os';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { BackendName } from '../core/backend';
 import type { FileSource } from '../core/checkpoint/source';
 
 /** Thrown for bad user input; the entry point prints its message alone and exits non-zero. */
 export class UsageError extends Error {}
+
+/** The machine a run ran on, in one line for a report's meta: CPU model × logical cores, memory, OS, Node. */
+export function machineFacts(): string {
+  const cpus = os.cpus();
+  return `${cpus[0]?.model.trim() ?? 'unknown CPU'} × ${cpus.length} logical cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.arch()}, Node ${process.version}`;
+}
 
 export async function dirSource(dir: string): Promise<FileSource> {
   let isDir: boolean;
