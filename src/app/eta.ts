@@ -38,10 +38,13 @@ export function etaBefore(cfg: ExperimentConfig, tokensPerSecond: number, meanCa
   return runs * (train + evals);
 }
 
-/** Seconds left: the run-steps left × training time per step + the evaluations left × time per evaluation round. */
-export function etaDuring(s: Pick<RunStatus, 'step' | 'steps' | 'stepsLeft' | 'stepMs' | 'evalMs' | 'evalEvery'>): number | null {
+/**
+ * Seconds left: the run-steps left × (training time per step + checkpoint saving per step so far) + the evaluations
+ * left × time per evaluation round.
+ */
+export function etaDuring(s: Pick<RunStatus, 'step' | 'steps' | 'stepsLeft' | 'stepMs' | 'evalMs' | 'evalEvery' | 'saveMsPerStep'>): number | null {
   if (s.stepMs === null || s.stepsLeft <= 0) return null;
-  return (s.stepsLeft * s.stepMs + evaluationsAfter(s.step, s.steps, s.evalEvery) * (s.evalMs ?? 0)) / 1000;
+  return (s.stepsLeft * (s.stepMs + (s.saveMsPerStep ?? 0)) + evaluationsAfter(s.step, s.steps, s.evalEvery) * (s.evalMs ?? 0)) / 1000;
 }
 
 export function formatDuration(seconds: number | null): string {

@@ -64,6 +64,8 @@ export class ExperimentSession {
   private records: MetricRecord[] = [];
   private stepMs: number | null = null;
   private evalMs: number | null = null;
+  /** Run-steps taken since training started or resumed (the denominator of the checkpoint time per step). */
+  private stepsTaken = 0;
   private tokensPerSecond: number | null = null;
   private logEvery = 1;
   private lock: Promise<unknown> = Promise.resolve();
@@ -104,7 +106,7 @@ export class ExperimentSession {
     const mem = tf.memory();
     const steps = this.cfg?.steps ?? 0;
     const stepsLeft = this.runner ? this.runner.runs.reduce((s, r) => s + (r.stopped ? 0 : steps - r.step), 0) : 0;
-    const s: RunStatus = { phase, message, progress: this.progress, step: this.step(), steps, runs: this.runner?.runs.length ?? 0, stepsLeft, stepMs: this.stepMs, evalMs: this.evalMs, evalEvery: this.cfg?.evalEvery ?? 1, tokensPerSecond: this.tokensPerSecond, numTensors: mem.numTensors, numBytes: mem.numBytes };
+    const s: RunStatus = { phase, message, progress: this.progress, step: this.step(), steps, runs: this.runner?.runs.length ?? 0, stepsLeft, stepMs: this.stepMs, evalMs: this.evalMs, evalEvery: this.cfg?.evalEvery ?? 1, saveMsPerStep: this.stepsTaken ? this.saver.savingMs / this.stepsTaken : null, tokensPerSecond: this.tokensPerSecond, numTensors: mem.numTensors, numBytes: mem.numBytes };
     this.post({ type: 'status', id: null, status: s });
   }
 
@@ -195,6 +197,7 @@ export class ExperimentSession {
     }
     this.stepZero = StepZero.take(runner);
     this.saver.started(runner.runs, restored);
+    this.stepsTaken = 0;
     this.progress = null;
   }
 
@@ -240,7 +243,9 @@ export class ExperimentSession {
         this.evalMs = ema(this.evalMs, wall - trainMs + extra);
         if (steps > 0) this.stepMs = ema(this.stepMs, trainMs / steps);
       } else if (steps > 0) this.stepMs = ema(this.stepMs, (wall + extra) / steps);
-      await this.saver.afterRound(runner.runs);
+      this.stepsTaken += Math.max(0, steps);
+      const message = this.message;
+      await this.saver.afterRound(runner.runs, (what) => this.status(this.phase, what ?? message));
       this.flush();
       return runner.active();
     });

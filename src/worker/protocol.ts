@@ -110,6 +110,8 @@ export interface RunStatus {
   /** Time of one evaluation round (every run's held-out losses and the live samples), ms (recent mean). */
   evalMs: number | null;
   evalEvery: number;
+  /** Time spent saving checkpoints per run-step so far, ms (null before any step): the ETA counts it beside stepMs. */
+  saveMsPerStep: number | null;
   /** Trained tokens (loss-masked) per second of training time: METRICS.tokensPerSecond's definition. */
   tokensPerSecond: number | null;
   numTensors: number;

@@ -1,9 +1,10 @@
 /**
  * What an experiment writes to IndexedDB while it trains, in order, through one SaveQueue (a failed write is
  * reported and training goes on): metric batches (posted to the page at most every FLUSH_MS; a batch whose write
- * failed is written with the next one), checkpoints — those the runner asks for by step and those of runs whose last
- * one is CHECKPOINT_SECONDS old — always queued behind the metrics of their step, and never of weights that are not
- * finite. It remembers the last step saved per run, for the messages that name it.
+ * failed is written with the next one), checkpoints — those the runner asks for by step and,
+ * one per round, the run whose last one is oldest once it is older than timedCheckpointMs — always queued behind the
+ * metrics of their step, and never of weights that are not finite. It remembers the last step saved per run, for the
+ * messages that name it, and the time spent saving, which the page's ETA counts.
  */
 import type { VocabPlan } from '../core/experiment/extend';
 import { saveRun } from '../core/experiment/resume';
@@ -13,8 +14,33 @@ import type { WorkerEvent } from './protocol';
 import { SaveQueue } from './save-queue';
 
 const FLUSH_MS = 250;
-/** A reload loses at most this much training: a run whose last checkpoint is older is checkpointed after its step. */
+/** A reload loses about this much training at most: a run whose last checkpoint is older is checkpointed after its step. */
 export const CHECKPOINT_SECONDS = 45;
+/** Timed checkpoints take at most about this share of the wall time on a slow disk or a loaded machine. */
+export const CHECKPOINT_SHARE = 0.1;
+
+/**
+ * How old a run's last checkpoint may get before a timed one (ms): CHECKPOINT_SECONDS, or longer when saving is slow —
+ * `runs` checkpoints of `saveMs` each per interval stay within CHECKPOINT_SHARE of it.
+ */
+export function timedCheckpointMs(runs: number, saveMs: number): number {
+  return Math.max(CHECKPOINT_SECONDS * 1000, (runs * saveMs) / CHECKPOINT_SHARE);
+}
+
+/**
+ * Which runs to checkpoint after a round: every run the runner asked for (`due`) or never checkpointed, and at most
+ * one more — the run whose last checkpoint is oldest, once it is older than `intervalMs` and the run has moved since —
+ * so a round never stalls for every run's save at once. Stopped runs never. Returns the chosen keys in the order given.
+ */
+export function checkpointsDue(runs: { key: string; step: number; stopped: boolean; due: boolean }[], last: ReadonlyMap<string, { step: number; at: number }>, now: number, intervalMs: number): string[] {
+  const live = runs.filter((r) => !r.stopped);
+  const chosen = new Set(live.filter((r) => r.due || !last.has(r.key)).map((r) => r.key));
+  const stale = live
+    .filter((r) => !chosen.has(r.key) && last.get(r.key)!.step !== r.step && now - last.get(r.key)!.at >= intervalMs)
+    .sort((a, b) => last.get(a.key)!.at - last.get(b.key)!.at)[0];
+  if (stale) chosen.add(stale.key);
+  return live.filter((r) => chosen.has(r.key)).map((r) => r.key);
+}
 
 export const runKey = (run: Run) => `${run.arm.name}/${run.seed}`;
 
@@ -39,6 +65,11 @@ export class RunSaver {
   private runId = '';
   private plan: (() => VocabPlan) | null = null;
   private tokenizerFile: () => Uint8Array = () => new Uint8Array();
+  /** Mean wall time of one checkpoint after a round (ms; 0 before the first) and how many it averages. */
+  private saveMs = 0;
+  private saveCount = 0;
+  /** Milliseconds spent saving checkpoints after rounds since the last begin(). */
+  savingMs = 0;
 
   constructor(private readonly post: (e: WorkerEvent) => void) {
     this.saves = new SaveQueue((message) => this.post({ type: 'error', id: null, scope: 'storage', message }));
@@ -90,6 +121,7 @@ export class RunSaver {
   /** Training starts (or resumes) now: the time rule counts from here; `restored` runs are on disk at their step. */
   started(runs: Run[], restored: Run[] = []): void {
     const now = performance.now();
+    this.savingMs = 0;
     for (const run of runs) this.lastCheckpoint.set(runKey(run), { step: run.step, at: now });
     for (const run of restored) this.savedStep.set(runKey(run), run.step);
   }
@@ -99,17 +131,30 @@ export class RunSaver {
     this.due.add(run);
   }
 
-  /** After a round: the checkpoints due by step, and those of runs whose last one is CHECKPOINT_SECONDS old. */
-  async afterRound(runs: Run[]): Promise<void> {
-    const now = performance.now();
-    const todo = runs.filter((run) => {
-      const last = this.lastCheckpoint.get(runKey(run));
-      return !run.stopped && (this.due.has(run) || !last || (last.step !== run.step && now - last.at >= CHECKPOINT_SECONDS * 1000));
-    });
+  /**
+   * After a round: the checkpoints due by step, and the stalest run's when it is older than timedCheckpointMs;
+   * `say` is told what is being saved (for the page's status line), then null when done.
+   */
+  async afterRound(runs: Run[], say: (what: string | null) => void = () => {}): Promise<void> {
+    const keys = checkpointsDue(
+      runs.map((run) => ({ key: runKey(run), step: run.step, stopped: !!run.stopped, due: this.due.has(run) })),
+      this.lastCheckpoint,
+      performance.now(),
+      timedCheckpointMs(runs.length, this.saveMs),
+    );
     this.due.clear();
-    if (!todo.length) return;
+    if (!keys.length) return;
     this.flush(true);
-    for (const run of todo) await this.checkpoint(run);
+    const t = performance.now();
+    for (const run of runs.filter((r) => keys.includes(runKey(r)))) {
+      say(`saving the checkpoint of ${run.arm.name} seed ${run.seed} at step ${run.step}`);
+      const t1 = performance.now();
+      await this.checkpoint(run);
+      this.saveCount += 1;
+      this.saveMs += (performance.now() - t1 - this.saveMs) / this.saveCount;
+    }
+    this.savingMs += performance.now() - t;
+    say(null);
   }
 
   /**
@@ -134,6 +179,9 @@ export class RunSaver {
   }
 
   clear(): void {
+    this.saveMs = 0;
+    this.saveCount = 0;
+    this.savingMs = 0;
     this.pending = [];
     this.unsaved = [];
     this.lastCheckpoint.clear();

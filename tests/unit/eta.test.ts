@@ -17,13 +17,14 @@ describe('eta', () => {
     // 8 × 95 + 2 × 400 = 1,560 positions: 4.16 s. Per run 18.24 + 4 × 4.16 = 34.88 s; two arms: 69.76 s.
     expect(etaBefore(cfg, 100, 10)).toBeCloseTo(69.76, 9);
   });
-  it('during a run: run-steps left × training time per step + evaluations left × time per evaluation round', () => {
+  it('during a run: run-steps left × (training + saving time per step) + evaluations left × time per evaluation round', () => {
     // 200 run-steps at 250 ms = 50 s; evaluations after step 10 up to 110 every 25: 16 (a power of two below 25),
     // 25, 50, 75, 100 and the last, 110.
-    const s = { step: 10, steps: 110, stepsLeft: 200, stepMs: 250, evalMs: 4000, evalEvery: 25 };
+    const s = { step: 10, steps: 110, stepsLeft: 200, stepMs: 250, evalMs: 4000, evalEvery: 25, saveMsPerStep: null };
     expect(evaluationsAfter(10, 110, 25)).toBe(6);
     expect(etaDuring(s)).toBe(50 + 6 * 4);
     expect(etaDuring({ ...s, evalMs: null })).toBe(50); // no evaluation measured yet: none added
+    expect(etaDuring({ ...s, saveMsPerStep: 50 })).toBe(60 + 6 * 4); // checkpoints have cost 50 ms per run-step so far
     expect(etaDuring({ ...s, stepMs: null })).toBeNull();
     expect(etaDuring({ ...s, step: 110, stepsLeft: 0 })).toBeNull();
     expect(evaluationsAfter(-1, 6, 3)).toBe(4); // steps 0, 2, 3, 6

@@ -8,7 +8,7 @@ import { effectViews, intervalText, whyUndecided } from '../../src/app/verdict-v
 import { captionSentence, explainedShare, qualityCaveat, wordLikeSentence } from '../../src/app/analysis-text';
 import type { Report, RunStatus } from '../../src/worker/protocol';
 
-const status = (phase: RunStatus['phase'], message = '', extra: Partial<RunStatus> = {}): RunStatus => ({ phase, message, progress: null, step: 5, steps: 600, runs: 2, stepsLeft: 1190, stepMs: 100, evalMs: 1000, evalEvery: 30, tokensPerSecond: 900, numTensors: 10, numBytes: 1, ...extra });
+const status = (phase: RunStatus['phase'], message = '', extra: Partial<RunStatus> = {}): RunStatus => ({ phase, message, progress: null, step: 5, steps: 600, runs: 2, stepsLeft: 1190, stepMs: 100, evalMs: 1000, evalEvery: 30, saveMsPerStep: null, tokensPerSecond: 900, numTensors: 10, numBytes: 1, ...extra });
 /** True when some word appears twice in a row, ignoring case and punctuation ("paused — paused"). */
 const repeats = (s: string) => s.toLowerCase().split(/[^a-z]+/).filter(Boolean).some((w, i, ws) => i > 0 && ws[i - 1] === w);
 

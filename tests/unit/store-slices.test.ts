@@ -8,7 +8,7 @@ import { recordsToResume } from '../../src/core/experiment/resume-records';
 import type { Finished, MetricRecord, RunStatus } from '../../src/worker/protocol';
 
 const rec = (arm: string, seed: number, step: number): MetricRecord => ({ arm, seed, step, tokens: step * 10, metric: 'train/loss', value: 1 / (step + 1) });
-const status = (phase: RunStatus['phase'], step = 0, message = ''): RunStatus => ({ phase, message, progress: null, step, steps: 10, runs: 2, stepsLeft: 2 * (10 - step), stepMs: 50, evalMs: 200, evalEvery: 5, tokensPerSecond: 1000, numTensors: 5, numBytes: 1024 });
+const status = (phase: RunStatus['phase'], step = 0, message = ''): RunStatus => ({ phase, message, progress: null, step, steps: 10, runs: 2, stepsLeft: 2 * (10 - step), stepMs: 50, evalMs: 200, evalEvery: 5, saveMsPerStep: null, tokensPerSecond: 1000, numTensors: 5, numBytes: 1024 });
 const meta: RunMeta = { id: 'r1', config: PRESETS.smoke, dataset: { kind: 'emoji', style: 'twemoji' }, lm: { kind: 'shipped' }, backend: 'wasm', createdAt: 0 };
 
 describe('config slice', () => {
