@@ -220,6 +220,8 @@ describe('the lesson, before any training', () => {
           });
         await expect.poll(geometry, { timeout: 10_000 }).toEqual({ overlap: false, boxOn: true, targetTopVisible: true });
         expect(await l.page.evaluate((sel) => document.querySelector(sel)?.classList.contains('tour-target') || [...document.querySelectorAll(sel)].some((e) => e.classList.contains('tour-target')), target)).toBe(true);
+        // A step naming several selectors outlines the first that matches (the data step: the grid, not the card above it).
+        if (target.includes('data-grid')) expect(await l.page.evaluate(() => document.querySelector('.tour-target')?.getAttribute('data-testid'))).toBe('data-grid');
         const text = (await l.page.getByTestId('tour-text').textContent())!;
         if (target.includes('vq-reconstructions')) {
           // The tour and the panel describe the picture's rows alike.

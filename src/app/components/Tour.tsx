@@ -20,7 +20,7 @@ interface Seen {
 
 interface Step {
   panel: Panel;
-  /** CSS selector of what the step names (the first match that exists). */
+  /** CSS selectors, comma-separated, of what the step names: the first selector that matches wins (not document order). */
   target: string;
   title: string;
   text: (s: Seen) => string;
@@ -53,6 +53,15 @@ export const TOUR: Step[] = [
 ];
 
 type Place = { position: 'fixed' | 'absolute'; top: number; left: number; maxHeight?: number };
+
+/** The element of the first selector in `selectors` (comma-separated, in order of preference) that matches. */
+export function firstTarget(selectors: string, root: ParentNode = document): Element | null {
+  for (const s of selectors.split(',')) {
+    const el = root.querySelector(s.trim());
+    if (el) return el;
+  }
+  return null;
+}
 
 /**
  * Where the box goes so that it never covers the target: beside it when there is room; else under or over it when
@@ -117,7 +126,7 @@ export function Tour() {
       frame = requestAnimationFrame(() => setPos(place(target.getBoundingClientRect(), measure(), document.documentElement.clientWidth, window.innerHeight, stripHeight() + 8, window.scrollY)));
     };
     const settle = () => {
-      el = document.querySelector(t.target);
+      el = firstTarget(t.target);
       if (!el && tries++ < 120) {
         frame = requestAnimationFrame(settle);
         return;
