@@ -70,6 +70,8 @@ describe('the playground', () => {
     await expect.poll(() => points(page, 'chart-image-loss'), { timeout: 120_000, interval: 500 }).toBeGreaterThanOrEqual(4);
     expect(await page.getByTestId('chart-image-loss').getAttribute('data-arms')).toBe('pretrained,scratch');
     await expect.poll(() => page.getByTestId('tokens-per-second').textContent(), { timeout: 60_000 }).toMatch(/^[\d,]+ trained tokens\/s$/);
+    // The first screen says what the run shows so far (the charts are below it).
+    await expect.poll(() => page.getByTestId('live-summary').textContent(), { timeout: 60_000 }).toMatch(/^Your run at step \d+ \(\d+ seeds?\): image tokens pre-trained \d+\.\d\d vs scratch \d+\.\d\d nats \([−+]\d+\.\d\d\)/);
 
     // Pause says so at once and acts at the next step boundary.
     await page.getByTestId('pause').click();

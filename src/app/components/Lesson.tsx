@@ -1,6 +1,10 @@
 // The first screen's answer: the recorded run's verdict on the paper's three effects (each with its 95% interval and
-// one sentence, read from its report.json) beside the controls that start your own run, with the setup in one line.
+// one sentence, read from its report.json) beside the controls that start your own run, with the setup in one line
+// and, once it has an evaluation, your run's three quantities so far.
+import { useMemo } from 'react';
 import { formatDuration } from '../eta';
+import { liveSummary, liveSummaryText } from '../live-summary';
+import { useThrottled } from '../use-throttled';
 import { useEtaBefore } from '../use-eta';
 import { useAppStore } from '../store';
 import { Controls } from './Controls';
@@ -13,6 +17,9 @@ export function Lesson() {
   const cfg = useAppStore((s) => s.config);
   const { setPanel } = useAppStore.getState();
   const { seconds } = useEtaBefore();
+  // Your run's three quantities so far, here on the first screen (the charts are below it), once a second at most.
+  const records = useThrottled(useAppStore((s) => s.run.records), 1000);
+  const summary = useMemo(() => liveSummary(records), [records]);
   const report = recorded?.finished?.report ?? null;
   const minutes = typeof report?.meta.seconds === 'number' ? ` in ${Math.round(report.meta.seconds / 60)} min` : '';
   return (
@@ -44,6 +51,20 @@ export function Lesson() {
           </a>
         </p>
         <Controls />
+        {summary && (
+          <p className="small" data-testid="live-summary" data-step={summary.step}>
+            {liveSummaryText(summary)} ·{' '}
+            <a
+              href="#charts"
+              onClick={(e) => {
+                e.preventDefault();
+                document.querySelector('[data-testid="chart-image-loss"]')?.scrollIntoView({ behavior: 'smooth', block: 'start' });
+              }}
+            >
+              the curves ↓
+            </a>
+          </p>
+        )}
       </div>
     </section>
   );
