@@ -6,8 +6,9 @@
  * round, on snapshots taken before it (StepZero), so it does not hold the first training point.
  * Device work is serialised through one lock, so a sample or an export asked for mid-run waits for the step in flight.
  * Pause, step and reset act at the next step boundary (one run's step: a round of every run is not waited for).
- * Checkpoints come every cfg.checkpointEvery steps and whenever a run's last one is CHECKPOINT_SECONDS old, so a
- * reload loses at most that much training (RunSaver). A NaN/Inf loss stops the experiment with each run's last good
+ * Checkpoints come every cfg.checkpointEvery steps and, one run per round, when a run's last one is CHECKPOINT_SECONDS
+ * old (longer when saving is slow), so a reload loses little training (RunSaver); the status line names the
+ * checkpoint being saved and the ETA counts the time saves take. A NaN/Inf loss stops the experiment with each run's last good
  * checkpoint kept (weights that are not finite are never saved), ready to resume. Saving never stops training.
  */
 import * as tf from '@tensorflow/tfjs';
