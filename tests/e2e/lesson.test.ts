@@ -211,6 +211,9 @@ describe('the lesson, before any training', () => {
         const target = (await tour.getAttribute('data-target'))!;
         // Placed: the target outlined, in view under the strip, and the box on screen beside, under or over it.
         await expect.poll(() => l.page.evaluate(() => document.querySelectorAll('.tour-target').length), { timeout: 20_000 }).toBe(1);
+        // A step naming several selectors outlines the first one once it renders (the data step: the grid of images
+        // it talks about, not the card above it, which stands in while the images are read).
+        if (target.includes('data-grid')) await expect.poll(() => l.page.evaluate(() => document.querySelector('.tour-target')?.getAttribute('data-testid')), { timeout: 20_000 }).toBe('data-grid');
         const geometry = async () =>
           l.page.evaluate(() => {
             const box = document.querySelector('[data-testid="tour"]')!.getBoundingClientRect();
@@ -220,8 +223,6 @@ describe('the lesson, before any training', () => {
           });
         await expect.poll(geometry, { timeout: 10_000 }).toEqual({ overlap: false, boxOn: true, targetTopVisible: true });
         expect(await l.page.evaluate((sel) => document.querySelector(sel)?.classList.contains('tour-target') || [...document.querySelectorAll(sel)].some((e) => e.classList.contains('tour-target')), target)).toBe(true);
-        // A step naming several selectors outlines the first that matches (the data step: the grid, not the card above it).
-        if (target.includes('data-grid')) expect(await l.page.evaluate(() => document.querySelector('.tour-target')?.getAttribute('data-testid'))).toBe('data-grid');
         const text = (await l.page.getByTestId('tour-text').textContent())!;
         if (target.includes('vq-reconstructions')) {
           // The tour and the panel describe the picture's rows alike.

@@ -125,14 +125,11 @@ export function Tour() {
       cancelAnimationFrame(frame);
       frame = requestAnimationFrame(() => setPos(place(target.getBoundingClientRect(), measure(), document.documentElement.clientWidth, window.innerHeight, stripHeight() + 8, window.scrollY)));
     };
-    const settle = () => {
-      el = firstTarget(t.target);
-      if (!el && tries++ < 120) {
-        frame = requestAnimationFrame(settle);
-        return;
-      }
-      if (!el) return;
-      const target = el;
+    /** Outline the target, scroll it into place and keep the box beside it. */
+    const attach = (target: Element) => {
+      observer?.disconnect();
+      el?.classList.remove('tour-target');
+      el = target;
       target.classList.add('tour-target');
       scrollAndPlace(target);
       // What loads late (an image above or in the target, a chart filling in) moves things: in the step's first
@@ -141,9 +138,31 @@ export function Tour() {
       observer.observe(target);
       observer.observe(document.body);
     };
+    const preferred = t.target.split(',')[0];
+    let poll = 0;
+    const settle = () => {
+      const found = firstTarget(t.target);
+      if (!found && tries++ < 120) {
+        frame = requestAnimationFrame(settle);
+        return;
+      }
+      if (!found) return;
+      attach(found);
+      // A fallback stands in until the preferred target renders (the data grid, once the images are read): then the
+      // tour moves to it.
+      if (!found.matches(preferred)) {
+        const until = performance.now() + 15_000;
+        poll = window.setInterval(() => {
+          const better = document.querySelector(preferred);
+          if (better) attach(better);
+          if (better || performance.now() > until) clearInterval(poll);
+        }, 250);
+      }
+    };
     frame = requestAnimationFrame(settle);
     return () => {
       cancelAnimationFrame(frame);
+      clearInterval(poll);
       observer?.disconnect();
       el?.classList.remove('tour-target');
     };
