@@ -181,6 +181,20 @@ describe('the lesson, before any training', () => {
     await l.page.close();
   });
 
+  it('links every recorded run’s report from the report panel, and each one opens', async () => {
+    const l = await openPage(browser, `${base()}/#report`, { width: 1440, height: 900 });
+    const more = l.page.getByTestId('more-recorded');
+    await more.waitFor();
+    const hrefs = await more.locator('a').evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).href));
+    expect(hrefs.map((h) => new URL(h).pathname.replace(/^.*\/runs\//, 'runs/'))).toEqual(['runs/arms/report.html', ...['L0', 'L1', 'L2', 'L3', 'L4'].map((L) => `runs/levels/${L}/report.html`)]);
+    for (const href of hrefs) {
+      const res = await l.page.request.get(href);
+      expect(res.status(), href).toBe(200);
+      expect(await res.text(), href).toMatch(/<title>Tabula Rasa — (cpu|lesson) replication<\/title>/);
+    }
+    await l.page.close();
+  });
+
   it('shows the recorded run’s samples before any run, the learning rate as logged, and legends', async () => {
     const l = await openPage(browser, `${base()}/#samples`, { width: 1440, height: 900 });
     await recordedReady(l.page);

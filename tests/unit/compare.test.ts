@@ -45,7 +45,7 @@ describe('compare', () => {
     expect(lines[0]).toBe('| captionLevel | arms | rates | seeds × steps | caption tokens | A image loss, end (95% CI) | B caption gap: peak → left | C English ppl × | minutes |');
     expect(lines[2]).toMatch(/^\| L0 \| pretrained,scratch \| .* \| 3 × 450 \| 2\.5 \| reproduced: /);
     expect(lines[3]).toMatch(/\| not reproduced — hurt: 0\.(49|50)\d \(/);
-    expect(md).toContain('| L4 pretrained,scratch,pretrained-frozen,scratch-frozen ');
+    expect(md).toContain('| runs/c-L4 | A: pretrained-frozen vs scratch-frozen');
     expect(md).toContain('A: pretrained-frozen vs scratch-frozen | not reproduced — hurt |');
   });
 

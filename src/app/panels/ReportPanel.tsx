@@ -120,6 +120,16 @@ export function ReportPanel() {
           {run.records.length ? '' : 'Exports of this run appear once it has metrics. '}The recorded run's files: <a href={`${import.meta.env.BASE_URL}runs/cpu/report.html`}>report.html</a> ·{' '}
           <a href={`${import.meta.env.BASE_URL}runs/cpu/metrics.csv`}>metrics.csv</a>. Weights load with <code>npm run lm-eval</code> or Hugging Face's GPT-2 classes.
         </p>
+        <p className="muted small" data-testid="more-recorded">
+          More recorded runs: <a href={`${import.meta.env.BASE_URL}runs/arms/report.html`}>the other arms</a> (frozen body, image-only, English mix; 3 seeds × 200 steps) · the caption level as an axis, lesson setup at{' '}
+          {['L0', 'L1', 'L2', 'L3', 'L4'].map((level, i) => (
+            <span key={level}>
+              {i ? ' · ' : ''}
+              <a href={`${import.meta.env.BASE_URL}runs/levels/${level}/report.html`}>{level}</a>
+            </span>
+          ))}
+          .
+        </p>
         {error && (
           <p className="error" role="alert">
             {error}

@@ -125,7 +125,7 @@ export function compareMarkdown(rows: CompareRow[]): string {
     lines.push('', '| run | other arms | verdict | estimate (95% CI) |', '|---|---|---|---|');
     for (const r of others)
       for (const [name, o] of Object.entries(r.otherArms))
-        lines.push(`| ${axis.length ? axis.map((f) => r.axis[f]).join(' ') : r.source} | ${o.kind === 'image loss' ? `A: ${name}` : `C: ${name}`} | ${o.verdict} | ${o.kind === 'image loss' ? estimateText(o.estimate) : estimateText(o.estimate, '×')} |`);
+        lines.push(`| ${r.source} | ${o.kind === 'image loss' ? `A: ${name}` : `C: ${name}`} | ${o.verdict} | ${o.kind === 'image loss' ? estimateText(o.estimate) : estimateText(o.estimate, '×')} |`);
   }
   return lines.join('\n') + '\n';
 }
