@@ -26,7 +26,7 @@ export const FIELDS: FieldSpec[] = [
   { field: 'warmupSteps', label: 'Warmup', min: 0, max: 10000, integer: true, help: 'steps of linear warmup' },
   { field: 'captionBudget', label: 'Caption budget', min: 4, max: 64, integer: true, help: 'ids kept per caption (longer ones are cut); sets the sequence length' },
   { field: 'evalEvery', label: 'Evaluate every', min: 1, max: 10000, integer: true, help: 'steps between held-out losses, heatmaps and samples' },
-  { field: 'checkpointEvery', label: 'Checkpoint every', min: 0, max: 100000, integer: true, help: 'steps between saved checkpoints (0: none by step); one is also saved when the last is 45 s old' },
+  { field: 'checkpointEvery', label: 'Checkpoint every', min: 0, max: 100000, integer: true, help: 'steps between saved checkpoints (0: none by step); one is also saved when the last is 45 s old (up to 90 s when saving is slow)' },
   { field: 'mixShare', label: 'English share (mix arm)', min: 0, max: 0.9, integer: false, help: 'share of each pretrained-mix batch that is Austen text' },
 ];
 

@@ -16,15 +16,18 @@ import { SaveQueue } from './save-queue';
 const FLUSH_MS = 250;
 /** A reload loses about this much training at most: a run whose last checkpoint is older is checkpointed after its step. */
 export const CHECKPOINT_SECONDS = 45;
-/** Timed checkpoints take at most about this share of the wall time on a slow disk or a loaded machine. */
+/** Timed checkpoints take at most about this share of the wall time on a slow disk or a loaded machine… */
 export const CHECKPOINT_SHARE = 0.1;
+/** …unless that would leave a run unsaved for longer than this: what a reload may lose stays bounded. */
+export const CHECKPOINT_MAX_SECONDS = 90;
 
 /**
  * How old a run's last checkpoint may get before a timed one (ms): CHECKPOINT_SECONDS, or longer when saving is slow —
- * `runs` checkpoints of `saveMs` each per interval stay within CHECKPOINT_SHARE of it.
+ * `runs` checkpoints of `saveMs` each per interval stay within CHECKPOINT_SHARE of it — but never over
+ * CHECKPOINT_MAX_SECONDS.
  */
 export function timedCheckpointMs(runs: number, saveMs: number): number {
-  return Math.max(CHECKPOINT_SECONDS * 1000, (runs * saveMs) / CHECKPOINT_SHARE);
+  return Math.min(CHECKPOINT_MAX_SECONDS * 1000, Math.max(CHECKPOINT_SECONDS * 1000, (runs * saveMs) / CHECKPOINT_SHARE));
 }
 
 /**
@@ -68,6 +71,7 @@ export class RunSaver {
   /** Mean wall time of one checkpoint after a round (ms; 0 before the first) and how many it averages. */
   private saveMs = 0;
   private saveCount = 0;
+  private firstSaved = false;
   /** Milliseconds spent saving checkpoints after rounds since the last begin(). */
   savingMs = 0;
 
@@ -150,8 +154,13 @@ export class RunSaver {
       say(`saving the checkpoint of ${run.arm.name} seed ${run.seed} at step ${run.step}`);
       const t1 = performance.now();
       await this.checkpoint(run);
-      this.saveCount += 1;
-      this.saveMs += (performance.now() - t1 - this.saveMs) / this.saveCount;
+      // The mean leaves out the first save of an experiment (cold: it also opens the store), which ran 6 s where the
+      // next ones ran well under one on a loaded machine.
+      if (this.firstSaved) {
+        this.saveCount += 1;
+        this.saveMs += (performance.now() - t1 - this.saveMs) / this.saveCount;
+      }
+      this.firstSaved = true;
     }
     this.savingMs += performance.now() - t;
     say(null);
@@ -181,6 +190,7 @@ export class RunSaver {
   clear(): void {
     this.saveMs = 0;
     this.saveCount = 0;
+    this.firstSaved = false;
     this.savingMs = 0;
     this.pending = [];
     this.unsaved = [];

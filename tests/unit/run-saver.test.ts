@@ -2,16 +2,18 @@
 // the stalest run, once older than the interval and moved since — and an interval that grows when saving is slow,
 // so that a loaded machine spends at most about a tenth of its time saving (hand-worked cases).
 import { describe, expect, it } from 'vitest';
-import { CHECKPOINT_SECONDS, CHECKPOINT_SHARE, checkpointsDue, timedCheckpointMs } from '../../src/worker/run-saver';
+import { CHECKPOINT_MAX_SECONDS, CHECKPOINT_SECONDS, CHECKPOINT_SHARE, checkpointsDue, timedCheckpointMs } from '../../src/worker/run-saver';
 
 const run = (key: string, step: number, extra: { stopped?: boolean; due?: boolean } = {}) => ({ key, step, stopped: false, due: false, ...extra });
 
 describe('run-saver schedule', () => {
-  it('the interval is CHECKPOINT_SECONDS unless the runs’ saves would take more than CHECKPOINT_SHARE of it', () => {
+  it('the interval is CHECKPOINT_SECONDS unless the runs’ saves would take more than CHECKPOINT_SHARE of it, never over the cap', () => {
     expect(CHECKPOINT_SHARE).toBe(0.1);
     expect(timedCheckpointMs(6, 0)).toBe(CHECKPOINT_SECONDS * 1000);
     expect(timedCheckpointMs(6, 500)).toBe(CHECKPOINT_SECONDS * 1000); // 6 × 0.5 s = 3 s of 45 s
-    expect(timedCheckpointMs(6, 2000)).toBeCloseTo(120_000, 6); // 6 × 2 s = 12 s → 120 s keeps it to a tenth
+    expect(timedCheckpointMs(6, 1200)).toBeCloseTo(72_000, 6); // 6 × 1.2 s = 7.2 s → 72 s keeps it to a tenth
+    expect(CHECKPOINT_MAX_SECONDS).toBe(90);
+    expect(timedCheckpointMs(6, 6100)).toBe(90_000); // a 6 s save would ask 366 s: a reload may lose at most 90 s
   });
 
   it('saves every due run and one stale run per round, the stalest first, never a stopped or unmoved one', () => {
