@@ -4,7 +4,7 @@
  * between the runs as the first columns (e.g. the caption level). Prints a Markdown table; --out also writes it
  * (FILE.md) and the rows as JSON (FILE.json). Rebuild old reports first with `npm run report -- DIR`.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { compareMarkdown, compareRuns, type CompareInput } from '../core/experiment/compare';
 import { UsageError, parseFlags, runCli, writeFileAtomic } from './common';
@@ -13,21 +13,20 @@ async function main(): Promise<void> {
   const usage = 'usage: npm run compare -- DIR DIR … [--out FILE] (each DIR a replicate output folder with report.json)';
   const { values: a, positionals } = parseFlags({ out: { type: 'string' } }, usage, true);
   if (positionals.length < 2) throw new UsageError(`compare needs two or more run folders; ${usage}`);
+  const twice = positionals.find((d, i) => positionals.indexOf(d) !== i);
+  if (twice) throw new UsageError(`${twice} is given twice; name each run folder once`);
+  // Refusals of the files themselves exit 1 (a bad flag or argument list exits 2), as everywhere in the CLI.
   const inputs: CompareInput[] = positionals.map((dir) => {
+    if (existsSync(dir) && !statSync(dir).isDirectory()) throw new Error(`${dir}: a file; compare takes run folders (the folder that holds report.json, e.g. public/runs/cpu)`);
     const file = join(dir, 'report.json');
-    if (!existsSync(file)) throw new UsageError(`${file}: missing; run npm run replicate -- --out ${dir} (or npm run report -- ${dir} when it has metrics.csv)`);
+    if (!existsSync(file)) throw new Error(`${file}: missing; run npm run replicate -- --out ${dir} (or npm run report -- ${dir} when it has metrics.csv)`);
     try {
       return { source: dir, report: JSON.parse(readFileSync(file, 'utf8')) as CompareInput['report'] };
     } catch (e) {
-      throw new UsageError(`${file}: not valid JSON (${(e as Error).message.split('\n')[0]}); rebuild it with npm run report -- ${dir}`);
+      throw new Error(`${file}: not valid JSON (${(e as Error).message.split("\n")[0]}); rebuild it with npm run report -- ${dir}`, { cause: e });
     }
   });
-  let rows;
-  try {
-    rows = compareRuns(inputs);
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  const rows = compareRuns(inputs);
   const md = compareMarkdown(rows);
   process.stdout.write(md);
   if (a.out) {

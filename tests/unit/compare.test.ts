@@ -56,7 +56,8 @@ describe('compare', () => {
   });
 
   it('refuses a file that is not a replication report, naming it', () => {
-    expect(() => compareRuns([{ source: 'runs/x', report: { ...l0, effects: {} as typeof l0.effects } }])).toThrow(/^runs\/x: not a replication report/);
+    expect(() => compareRuns([{ source: 'runs/x', report: { ...l0, effects: {} as typeof l0.effects } }])).toThrow('runs/x/report.json: not a replication report (no effects.image_loss, effects.caption_gap, effects.forgetting); rebuild it from the run\'s metrics.csv with npm run report -- runs/x');
+    expect(() => compareRuns([{ source: 'runs/y', report: { ...l0, effects: { ...l0.effects, forgetting: {} as typeof l0.effects.forgetting } } }])).toThrow(/^runs\/y\/report\.json: not a replication report \(no effects\.forgetting\)/);
   });
 
   it('npm run compare prints the table and writes .md and .json; a folder without report.json is refused with the fix', async () => {
@@ -72,8 +73,12 @@ describe('compare', () => {
       expect(await readFile(join(dir, 'levels.md'), 'utf8')).toContain('| L4 |');
       expect(JSON.parse(await readFile(join(dir, 'levels.json'), 'utf8')).map((r: { axis: { captionLevel: string } }) => r.axis.captionLevel)).toEqual(['L0', 'L4']);
       const bad = await run('npx', ['tsx', 'src/cli/compare.ts', join(dir, 'L0'), join(dir, 'nope')]).then(() => null, (e: { stderr: string; code: number }) => e);
-      expect(bad?.code).toBe(2); // runCli: a usage error
+      expect(bad?.code).toBe(1); // a refused file exits 1, a bad argument list 2
       expect(bad?.stderr).toContain(`${join(dir, 'nope', 'report.json')}: missing; run npm run replicate`);
+      const file = await run('npx', ['tsx', 'src/cli/compare.ts', join(dir, 'L0', 'report.json'), join(dir, 'L4')]).then(() => null, (e: { stderr: string; code: number }) => e);
+      expect([file?.code, file?.stderr.trim()]).toEqual([1, `compare: ${join(dir, 'L0', 'report.json')}: a file; compare takes run folders (the folder that holds report.json, e.g. public/runs/cpu)`]);
+      const twice = await run('npx', ['tsx', 'src/cli/compare.ts', join(dir, 'L0'), join(dir, 'L0')]).then(() => null, (e: { stderr: string; code: number }) => e);
+      expect([twice?.code, twice?.stderr]).toEqual([2, expect.stringContaining('is given twice')]);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -66,14 +66,15 @@ export function differingFields(inputs: CompareInput[]): string[] {
 }
 
 /**
- * One row per report, in the order given. Throws naming the source when a report lacks the three effects (not a
- * report.json written by `npm run replicate` or `npm run report`).
+ * One row per report, in the order given. Throws naming `source`/report.json and the effects it lacks when a report
+ * is not one written by `npm run replicate` or `npm run report`.
  */
 export function compareRuns(inputs: CompareInput[]): CompareRow[] {
   const axis = differingFields(inputs);
   return inputs.map(({ source, report: r }) => {
     const e = r.effects;
-    if (!e?.image_loss?.diff || !e.caption_gap?.diff || !e.forgetting?.ratio) throw new Error(`${source}: not a replication report (no effects.image_loss/caption_gap/forgetting); rebuild it with npm run report -- DIR`);
+    const missing = [!e?.image_loss?.diff && 'image_loss', !e?.caption_gap?.diff && 'caption_gap', !e?.forgetting?.ratio && 'forgetting'].filter(Boolean);
+    if (missing.length) throw new Error(`${source}/report.json: not a replication report (no effects.${missing.join(', effects.')}); rebuild it from the run's metrics.csv with npm run report -- ${source}`);
     const cfg = axisConfig(r.config);
     const otherArms: CompareRow['otherArms'] = {};
     for (const [pair, eff] of Object.entries(r.otherArms?.image_loss ?? {})) otherArms[pair] = { verdict: verdictOf(eff), estimate: estimate(eff.diff), kind: 'image loss' };
