@@ -11,7 +11,8 @@ import { UsageError, parseFlags, runCli, writeFileAtomic } from './common';
 
 async function main(): Promise<void> {
   const usage = 'usage: npm run compare -- DIR DIR … [--out FILE] (each DIR a replicate output folder with report.json)';
-  const { values: a, positionals } = parseFlags({ out: { type: 'string' } }, usage, true);
+  const { values: a, positionals: given } = parseFlags({ out: { type: 'string' } }, usage, true);
+  const positionals = given as string[];
   if (positionals.length < 2) throw new UsageError(`compare needs two or more run folders; ${usage}`);
   const twice = positionals.find((d, i) => positionals.indexOf(d) !== i);
   if (twice) throw new UsageError(`${twice} is given twice; name each run folder once`);
@@ -23,7 +24,7 @@ async function main(): Promise<void> {
     try {
       return { source: dir, report: JSON.parse(readFileSync(file, 'utf8')) as CompareInput['report'] };
     } catch (e) {
-      throw new Error(`${file}: not valid JSON (${(e as Error).message.split("\n")[0]}); rebuild it with npm run report -- ${dir}`, { cause: e });
+      throw new Error(`${file}: not valid JSON (${(e as Error).message.split('\n')[0]}); rebuild it with npm run report -- ${dir}`, { cause: e });
     }
   });
   const rows = compareRuns(inputs);
