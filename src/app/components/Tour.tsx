@@ -64,7 +64,7 @@ export function firstTarget(selectors: string, root: ParentNode = document): Ele
 }
 
 /**
- * Where the box goes so that it never covers the target: beside it when there is room; else under or over it when
+ * Where the box goes so that it never covers the target: beside it when there is room; else under or over it, at its right end, when
  * target and box fit on the screen together (viewport pixels, fixed); else — a target taller than the screen less the
  * box, as on a phone — in the page just above the target (page pixels), scrolled to the top with the target after it.
  */
@@ -73,7 +73,9 @@ export function place(target: DOMRect, box: { width: number; height: number }, v
   const top = Math.max(topLimit, Math.min(target.top, vh - box.height - gap));
   if (vw - target.right >= box.width + 2 * gap) return { position: 'fixed', top, left: target.right + gap };
   if (target.left >= box.width + 2 * gap) return { position: 'fixed', top, left: target.left - box.width - gap };
-  const left = Math.max(gap, Math.min(target.left, vw - box.width - gap));
+  // Under or over a wide target the box keeps to its right end: the controls a step talks about sit at the left
+  // (the caption levels above the data grid were hidden under a left-aligned box).
+  const left = Math.max(gap, Math.min(target.right - box.width, vw - box.width - gap));
   if (vh - target.bottom - gap >= box.height + gap) return { position: 'fixed', top: target.bottom + gap, left };
   if (target.top - topLimit >= box.height + gap) return { position: 'fixed', top: target.top - gap - box.height, left };
   return { position: 'absolute', top: Math.max(scrollY, scrollY + target.top - gap - box.height), left };
