@@ -55,7 +55,7 @@ async function main(): Promise<void> {
   else throw new UsageError(`${path}: not a folder, .zip or .txt; give a dataset folder or archive`);
   for (const l of summary(ds)) console.log(l);
   if (ds.refused) throw new Error(`unusable: ${ds.refused}`);
-  console.log(`verdict: usable (${ds.images.length} images${ds.problems.length ? `; ${ds.problems.length} problem${ds.problems.length === 1 ? '' : 's'} skipped` : ''})`);
+  console.log(`verdict: usable (${ds.images.length} image${ds.images.length === 1 ? '' : 's'}${ds.problems.length ? `; ${ds.problems.length} problem${ds.problems.length === 1 ? '' : 's'} skipped` : ''})`);
 }
 
 runCli('check-data', main);

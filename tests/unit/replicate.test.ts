@@ -51,6 +51,7 @@ describe('npm run replicate -- --preset smoke', () => {
     const html = await readFile(join(out, 'report.html'), 'utf8');
     expect(html).toMatch(/<svg/);
     expect(html).not.toMatch(/<script/);
+    expect(html).toMatch(/ seeds? × \d+ steps, captions <b>L[0-4]<\/b>, arms pretrained, scratch\./); // the setup in its opening line
     for (const arm of ['pretrained-s0', 'scratch-s0']) expect(existsSync(join(out, 'checkpoints', arm, 'optimizer.safetensors')), arm).toBe(true);
     // npm run report rebuilds the same report from metrics.csv.
     await run('node', ['--import', 'tsx', 'src/cli/report.ts', out]);

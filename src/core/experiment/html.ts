@@ -75,7 +75,7 @@ table.num td,table.num th{padding:4px 8px;font-size:13px}
 .what{color:#6b7280;font-size:12px;margin-top:4px}.charts{display:flex;flex-wrap:wrap;gap:12px}pre{background:#f6f6f4;padding:12px;overflow:auto;font-size:12px}
 </style></head><body>
 <h1>Do pre-trained language models help auto-regressive text-to-image generation?</h1>
-<p>A small replication of Zhang et al. (2023) by Tabula Rasa: preset <b>${esc(report.preset)}</b>, ${report.seeds} seed${report.seeds === 1 ? '' : 's'}, arms ${report.arms.map(esc).join(', ')}. Each number is measured here.</p>
+<p>A small replication of Zhang et al. (2023) by Tabula Rasa: preset <b>${esc(report.preset)}</b>, ${report.seeds} seed${report.seeds === 1 ? '' : 's'}${report.config ? ` × ${report.config.steps} steps, captions <b>${esc(report.config.captionLevel)}</b>` : ''}, arms ${report.arms.map(esc).join(', ')}. Each number is measured here.</p>
 ${verdictSection(report)}
 <h2>Curves</h2><p>Mean across seeds; the band spans the lowest and highest seed.</p>
 <div class="charts">${charts.join('\n')}</div>
