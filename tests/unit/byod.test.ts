@@ -149,7 +149,7 @@ describe('npm run check-data', () => {
     let r = await run('node', ['--import', 'tsx', 'src/cli/check-data.ts', join(dir, 'good')]);
     expect(r.stdout).toMatch(/images: 1 usable/);
     expect(r.stdout).toMatch(/good\/captions\.csv, row 3: the caption of b\.png is empty/);
-    expect(r.stdout).toMatch(/verdict: usable \(1 images; 1 problem skipped\)/);
+    expect(r.stdout).toMatch(/verdict: usable \(1 image; 1 problem skipped\)/);
     await mkdir(join(dir, 'empty'));
     const failed = await run('node', ['--import', 'tsx', 'src/cli/check-data.ts', join(dir, 'empty')]).catch((e) => e as { code: number; stderr: string });
     expect((failed as { code: number }).code).toBe(1);
