@@ -4,6 +4,7 @@
  * (scratch − pretrained) and the pre-trained arm's English perplexity ratio since step 0 — the three effects'
  * quantities, without verdicts (those need the whole run). Pure, no React.
  */
+import { curveOf } from '../core/experiment/curves';
 import { METRICS } from '../core/metrics';
 import type { MetricRecord } from '../worker/protocol';
 
@@ -19,18 +20,6 @@ export interface LiveSummary {
 }
 
 const ARMS = ['pretrained', 'scratch'] as const;
-
-/** Value of `metric` per arm/seed at each evaluated step: arm → seed → step → value. */
-function table(records: MetricRecord[], metric: string): Map<string, Map<number, Map<number, number>>> {
-  const out = new Map<string, Map<number, Map<number, number>>>();
-  for (const r of records) {
-    if (r.metric !== metric || !(ARMS as readonly string[]).includes(r.arm)) continue;
-    const seeds = out.get(r.arm) ?? out.set(r.arm, new Map()).get(r.arm)!;
-    (seeds.get(r.seed) ?? seeds.set(r.seed, new Map()).get(r.seed)!).set(r.step, r.value);
-  }
-  return out;
-}
-
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 /**
@@ -38,22 +27,27 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
  * both arms have one. English uses the text-ids figure when recorded, else the full softmax.
  */
 export function liveSummary(records: MetricRecord[]): LiveSummary | null {
-  const image = table(records, METRICS.valImageLoss);
-  const arms = ARMS.map((a) => image.get(a));
-  if (arms.some((a) => !a)) return null;
-  const seeds = [...new Set(arms.flatMap((a) => [...a!.keys()]))].sort((a, b) => a - b);
-  const common = [...arms[0]!.get(seeds[0])?.keys() ?? []].filter((step) => arms.every((a) => seeds.every((s) => a!.get(s)?.has(step))));
+  const seeds = [...new Set(records.filter((r) => r.metric === METRICS.valImageLoss && (ARMS as readonly string[]).includes(r.arm)).map((r) => r.seed))].sort((a, b) => a - b);
+  if (!seeds.length) return null;
+  /** `metric`'s value of an arm's seed at a step (curves.ts's curve, read once per arm and seed). */
+  const valuesOf = (metric: string) => {
+    const byRun = new Map<string, Map<number, number>>(ARMS.flatMap((arm) => seeds.map((s) => [`${arm}/${s}`, new Map(curveOf(records, arm, s, metric).map((p) => [p.step, p.value]))] as const)));
+    return (arm: string, seed: number, step: number) => byRun.get(`${arm}/${seed}`)!.get(step);
+  };
+  const image = valuesOf(METRICS.valImageLoss);
+  const common = curveOf(records, ARMS[0], seeds[0], METRICS.valImageLoss)
+    .map((p) => p.step)
+    .filter((step) => ARMS.every((arm) => seeds.every((s) => image(arm, s, step) !== undefined)));
   if (!common.length) return null;
   const step = Math.max(...common);
-  const at = (t: Map<string, Map<number, Map<number, number>>>, arm: string, s: number, st: number) => t.get(arm)?.get(s)?.get(st);
-  const text = table(records, METRICS.valTextLoss);
-  const gaps = seeds.map((s) => [at(text, 'scratch', s, step), at(text, 'pretrained', s, step)]);
-  const english = table(records, records.some((r) => r.metric === METRICS.valEnglishLossTextIds) ? METRICS.valEnglishLossTextIds : METRICS.valEnglishLoss);
-  const rises = seeds.map((s) => [at(english, 'pretrained', s, step), at(english, 'pretrained', s, 0)]);
+  const text = valuesOf(METRICS.valTextLoss);
+  const gaps = seeds.map((s) => [text('scratch', s, step), text('pretrained', s, step)]);
+  const english = valuesOf(records.some((r) => r.metric === METRICS.valEnglishLossTextIds) ? METRICS.valEnglishLossTextIds : METRICS.valEnglishLoss);
+  const rises = seeds.map((s) => [english('pretrained', s, step), english('pretrained', s, 0)]);
   return {
     step,
     seeds: seeds.length,
-    image: { pretrained: mean(seeds.map((s) => at(image, 'pretrained', s, step)!)), scratch: mean(seeds.map((s) => at(image, 'scratch', s, step)!)) },
+    image: { pretrained: mean(seeds.map((s) => image('pretrained', s, step)!)), scratch: mean(seeds.map((s) => image('scratch', s, step)!)) },
     captionGap: gaps.every(([a, b]) => a !== undefined && b !== undefined) ? mean(gaps.map(([a, b]) => a! - b!)) : null,
     englishRatio: step > 0 && rises.every(([a, b]) => a !== undefined && b !== undefined) ? Math.exp(mean(rises.map(([a, b]) => a! - b!))) : null,
   };
