@@ -3,6 +3,7 @@
  * headline estimates, the other arms' verdicts, and the setup fields that differ between the runs (the axis, e.g.
  * the caption level L0 → L4). Reads report.json files as written by report.ts; computes nothing new about the runs.
  */
+import { lrFor, type ArmName, type ExperimentConfig } from './config';
 import type { Report } from './report';
 import type { Effect } from './verdict';
 
@@ -49,8 +50,8 @@ const AXIS_FIELDS = ['preset', 'captionLevel', 'arms', 'rates', 'batchSize', 'sc
 /** A config with the derived `rates` field (what each arm trained at), or null. */
 function axisConfig(cfg: unknown): Record<string, unknown> | null {
   if (!cfg || typeof cfg !== 'object') return null;
-  const c = cfg as Record<string, unknown> & { arms?: string[]; lr?: number; lrByArm?: Record<string, number> };
-  return { ...c, rates: (c.arms ?? []).map((arm) => `${arm}=${c.lrByArm?.[arm] ?? c.lr}`).join(',') };
+  const c = cfg as Record<string, unknown> & Pick<ExperimentConfig, 'lr' | 'lrByArm'> & { arms?: ArmName[] };
+  return { ...c, rates: (c.arms ?? []).map((arm) => `${arm}=${lrFor(c, arm)}`).join(',') };
 }
 
 function fieldText(v: unknown): string {
