@@ -2,6 +2,7 @@
 // and beside it your run's once it finishes (an undecided verdict says why) — the quality of generated images, and
 // exports: report HTML, metrics CSV, charts PNG and each run's weights as a GPT-2-layout checkpoint with its tokenizer.
 import { useState } from 'react';
+import { LEVELS } from '../../core/data/captions';
 import { reportCharts } from '../../core/experiment/html';
 import type { Quality } from '../../worker/protocol';
 import { qualityCaveat } from '../analysis-text';
@@ -122,7 +123,7 @@ export function ReportPanel() {
         </p>
         <p className="muted small" data-testid="more-recorded">
           More recorded runs: <a href={`${import.meta.env.BASE_URL}runs/arms/report.html`}>the other arms</a> (frozen body, image-only, English mix; 3 seeds × 200 steps) · the caption level as an axis, lesson setup at{' '}
-          {['L0', 'L1', 'L2', 'L3', 'L4'].map((level, i) => (
+          {LEVELS.map((level, i) => (
             <span key={level}>
               {i ? ' · ' : ''}
               <a href={`${import.meta.env.BASE_URL}runs/levels/${level}/report.html`}>{level}</a>
