@@ -68,10 +68,9 @@ export class RunSaver {
   private runId = '';
   private plan: (() => VocabPlan) | null = null;
   private tokenizerFile: () => Uint8Array = () => new Uint8Array();
-  /** Mean wall time of one checkpoint after a round (ms; 0 before the first) and how many it averages. */
-  private saveMs = 0;
+  /** Checkpoints saved after rounds since begin(), and the mean wall time of those after the first (ms; 0 until then). */
   private saveCount = 0;
-  private firstSaved = false;
+  private saveMs = 0;
   /** Milliseconds spent saving checkpoints after rounds since the last begin(). */
   savingMs = 0;
 
@@ -156,11 +155,7 @@ export class RunSaver {
       await this.checkpoint(run);
       // The mean leaves out the first save of an experiment (cold: it also opens the store), which ran 6 s where the
       // next ones ran well under one on a loaded machine.
-      if (this.firstSaved) {
-        this.saveCount += 1;
-        this.saveMs += (performance.now() - t1 - this.saveMs) / this.saveCount;
-      }
-      this.firstSaved = true;
+      if (this.saveCount++ > 0) this.saveMs += (performance.now() - t1 - this.saveMs) / (this.saveCount - 1);
     }
     this.savingMs += performance.now() - t;
     say(null);
@@ -190,7 +185,6 @@ export class RunSaver {
   clear(): void {
     this.saveMs = 0;
     this.saveCount = 0;
-    this.firstSaved = false;
     this.savingMs = 0;
     this.pending = [];
     this.unsaved = [];
