@@ -1,0 +1,92 @@
+/**
+ * The CLI's ExperimentStore: a run folder on disk, in the layout `npm run replicate` has always written (so existing
+ * folders resume): DIR/checkpoints/<arm>-s<seed>/ (each replaced as a whole, common.ts replaceDirAtomic),
+ * DIR/checkpoints/experiment.json (the run-defining flags, resume-args.ts), DIR/metrics.partial.jsonl (one record a
+ * line, appended as logged), DIR/sweep.json, and at the finish DIR/report.json, metrics.csv, sections.html and
+ * report.html.
+ */
+import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Finished } from '../core/experiment/finish';
+import { metricsCsv } from '../core/experiment/metrics-csv';
+import type { MetricRecord } from '../core/experiment/runner';
+import type { ExperimentStore, RunFlags, StoredCheckpoint } from '../core/experiment/store';
+import type { SweepResult } from '../core/experiment/sweep';
+import { completeCheckpointDir, replaceDirAtomic, writeFileAtomic } from './common';
+import { EXPERIMENT_FILE, readPartialMetrics } from './resume-args';
+
+/** The metric log a stopped run resumes from. */
+export const PARTIAL_METRICS_FILE = 'metrics.partial.jsonl';
+
+const jsonl = (records: MetricRecord[]) => records.map((r) => JSON.stringify(r)).join('\n') + (records.length ? '\n' : '');
+
+export class RunFolder implements ExperimentStore {
+  readonly label: string;
+
+  /** @param log where a note about a cut last line of the metric log goes */
+  constructor(
+    readonly dir: string,
+    private readonly log: (s: string) => void = () => {},
+  ) {
+    this.label = dir;
+  }
+
+  private runDir(arm: string, seed: number): string {
+    return join(this.dir, 'checkpoints', `${arm}-s${seed}`);
+  }
+
+  async putCheckpoint(arm: string, seed: number, _step: number, files: Map<string, Uint8Array>): Promise<void> {
+    replaceDirAtomic(this.runDir(arm, seed), files);
+  }
+
+  async getCheckpoint(arm: string, seed: number): Promise<StoredCheckpoint | null> {
+    const dir = completeCheckpointDir(this.runDir(arm, seed));
+    if (!dir) return null;
+    const files = new Map(
+      readdirSync(dir, { withFileTypes: true })
+        .filter((f) => f.isFile())
+        .map((f) => [f.name, new Uint8Array(readFileSync(join(dir, f.name)))]),
+    );
+    return { files, label: dir, note: dir.endsWith('.old') ? 'from the previous save: the last one was interrupted' : null };
+  }
+
+  async appendRecords(records: MetricRecord[]): Promise<void> {
+    appendFileSync(join(this.dir, PARTIAL_METRICS_FILE), jsonl(records));
+  }
+
+  async readRecords(): Promise<MetricRecord[] | null> {
+    const file = join(this.dir, PARTIAL_METRICS_FILE);
+    return existsSync(file) ? readPartialMetrics(file, this.log) : null;
+  }
+
+  async replaceRecords(records: MetricRecord[]): Promise<void> {
+    mkdirSync(this.dir, { recursive: true });
+    writeFileSync(join(this.dir, PARTIAL_METRICS_FILE), jsonl(records));
+  }
+
+  async putFlags(flags: RunFlags): Promise<void> {
+    writeFileAtomic(join(this.dir, 'checkpoints', EXPERIMENT_FILE), JSON.stringify(flags, null, 2) + '\n');
+  }
+
+  async getFlags(): Promise<RunFlags | null> {
+    const file = join(this.dir, 'checkpoints', EXPERIMENT_FILE);
+    return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as RunFlags) : null;
+  }
+
+  async putSweep(sweep: SweepResult): Promise<void> {
+    mkdirSync(this.dir, { recursive: true });
+    writeFileSync(join(this.dir, 'sweep.json'), JSON.stringify(sweep, null, 2) + '\n');
+  }
+
+  async getSweep(): Promise<SweepResult | null> {
+    const file = join(this.dir, 'sweep.json');
+    return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as SweepResult) : null;
+  }
+
+  async putFinished(fin: Finished, records: MetricRecord[]): Promise<void> {
+    writeFileSync(join(this.dir, 'report.json'), JSON.stringify(fin.report, null, 2) + '\n');
+    writeFileSync(join(this.dir, 'metrics.csv'), metricsCsv(records));
+    writeFileSync(join(this.dir, 'sections.html'), fin.sections.join('\n'));
+    writeFileSync(join(this.dir, 'report.html'), fin.html);
+  }
+}
