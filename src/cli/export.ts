@@ -3,27 +3,22 @@
  *   [--backend wasm|cpu]`: the experiment `npm run replicate` would run with the same flags, written as files for a
  * PyTorch / Hugging Face run on a GPU cluster (`scale/train.py`; the layout is in src/core/experiment/export.ts).
  * Each file's SHA-256 goes into DIR/meta.json beside the hashes of the dataset, LM, VQ tokenizer and English texts
- * it came from. `--lr-sweep` is exported as a plan that scale/train.py carries out before the main run.
+ * it came from. `--lr-sweep` is exported as a plan that scale/train.py carries out before the main run. The inputs
+ * and their preparation are replicate's (experiment-inputs.ts, core/experiment/lifecycle.ts prepareData).
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { initNodeBackend } from '../core/backend-node';
-import { loadGPT2 } from '../core/checkpoint/gpt2';
-import { checkpointTokenizer } from '../core/checkpoint/tokenizer';
-import { loadVQ } from '../core/checkpoint/vq';
 import type { DataReader } from '../core/data/emoji';
-import { loadEmojiDataset } from '../core/data/emoji';
-import { stepsForTokens } from '../core/experiment/data';
 import { buildExport } from '../core/experiment/export';
-import { byodSplits, emojiSplits, prepareExperiment, type ImageSplits } from '../core/experiment/prepare';
+import { prepareData } from '../core/experiment/lifecycle';
 import { metricsCsv } from '../core/experiment/metrics-csv';
-import { loadByod } from './data/datasets';
 import { readFolder } from './data/folder';
 import { readPublicData } from './data/public-data';
-import { decodePngNode } from './image-decode';
+import { EXPERIMENT_OPTIONS, EXPERIMENT_USAGE, loadInputs } from './experiment-inputs';
 import { SETUP_OPTIONS, SETUP_USAGE, parseSetup } from './setup-flags';
-import { UsageError, backendArg, dirSource, parseFlags, runCli } from './common';
+import { UsageError, backendArg, parseFlags, runCli } from './common';
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
@@ -35,19 +30,8 @@ function hashDir(dir: string): Record<string, string> {
 }
 
 async function main(): Promise<void> {
-  const usage = `usage: npm run export -- --out DIR ${SETUP_USAGE} [--dataset PATH] [--lm DIR] [--vq DIR] [--backend wasm|cpu|webgpu]`;
-  const { values: a } = parseFlags(
-    {
-      ...SETUP_OPTIONS,
-      out: { type: 'string' },
-      dataset: { type: 'string' },
-      backend: { type: 'string', default: 'wasm' },
-      lm: { type: 'string', default: 'public/models/lm-austen' },
-      vq: { type: 'string', default: 'public/models/vq-twemoji32' },
-      'train-vq': { type: 'boolean', default: false },
-    },
-    usage,
-  );
+  const usage = `usage: npm run export -- --out DIR ${SETUP_USAGE} ${EXPERIMENT_USAGE}`;
+  const { values: a } = parseFlags({ ...SETUP_OPTIONS, ...EXPERIMENT_OPTIONS }, usage);
   if (!a.out) throw new UsageError(`--out is required; ${usage}`);
   if (!a.preset) throw new UsageError(`--preset is required; ${usage}`);
   if (a['train-vq']) throw new UsageError('--train-vq is not exported: train the tokenizer first (npm run train-vq -- --dataset PATH --out DIR) and pass --vq DIR');
@@ -58,12 +42,6 @@ async function main(): Promise<void> {
   const log = (s: string) => console.log(`export: ${s}`);
   const t0 = performance.now();
   await initNodeBackend(backend);
-  const lmSrc = await dirSource(a.lm!).catch(() => {
-    throw new UsageError(`${a.lm}: no pre-trained LM there; run npm run pretrain (or pass --lm DIR with a GPT-2-layout checkpoint)`);
-  });
-  const { model: lm } = await loadGPT2(lmSrc, 'export-lm');
-  const tokenizer = await checkpointTokenizer(lmSrc);
-  const { model: vq } = await loadVQ(await dirSource(a.vq!));
 
   // Read public data through a recorder, so every file the export depends on is hashed.
   const read = new Map<string, string>();
@@ -72,24 +50,16 @@ async function main(): Promise<void> {
     read.set(path, sha256(bytes));
     return bytes;
   };
-  let images: ImageSplits;
+  const { lm, tokenizer, vq, images } = await loadInputs({ lm: a.lm!, vq: a.vq!, dataset: a.dataset, trainVq: false }, cfg, { name: 'export', read: reader, shippedCodes: false, log });
   let datasetFiles: Record<string, string>;
   if (a.dataset) {
-    images = byodSplits(await loadByod(a.dataset));
     datasetFiles = statSync(a.dataset).isDirectory() ? Object.fromEntries((await readFolder(a.dataset)).entries.map((e) => [e.path, sha256(e.bytes)])) : { [a.dataset]: sha256(readFileSync(a.dataset)) };
   } else {
-    images = emojiSplits(await loadEmojiDataset(reader, decodePngNode, 'twemoji'), cfg);
     datasetFiles = Object.fromEntries([...read].map(([p, h]) => [`public/data/${p}`, h]));
     read.clear();
   }
-  // The sweep and its seeds need their aligned rows too (prepareExperiment makes them per seed).
-  const seeds = Math.max(cfg.seeds, setup.sweep?.seeds ?? 0);
-  const { data, alignedRows } = await prepareExperiment({ ...cfg, seeds }, images, lm, tokenizer, vq, reader, log);
-  if (setup.tokens !== null) {
-    const { steps, perSequence } = stepsForTokens(data, cfg, setup.tokens);
-    cfg.steps = steps;
-    log(`--tokens ${setup.tokens} = ${cfg.steps} steps of ${cfg.batchSize} sequences (${perSequence.toFixed(1)} trained tokens each)`);
-  }
+  // The lifecycle's preparation (core/experiment/lifecycle.ts), with aligned rows for the sweep's seeds too.
+  const { data, alignedRows } = await prepareData({ cfg, images, lm, tokenizer, vq, readData: reader, tokens: setup.tokens, sweep: setup.sweep }, cfg, log);
   const tokenizerFiles = new Map<string, Uint8Array>();
   for (const f of ['tokenizer.json', 'vocab.json', 'merges.txt']) if (existsSync(join(a.lm!, f))) tokenizerFiles.set(f, new Uint8Array(readFileSync(join(a.lm!, f))));
   const command = `npm run export -- ${process.argv.slice(2).join(' ')}`;
