@@ -6,12 +6,12 @@
  */
 import { lastTenthChanges, settlingNote } from './settling';
 import { METRICS } from '../metrics';
-import type { ExperimentConfig } from './config';
 import { curveOf, evaluatedFractions, lastStep, pairedArea, pairedAt, seedPairs, type Point } from './curves';
 import type { Quality } from './extras';
 import { qualitySummary, type QualitySummary } from './quality-summary';
 import type { MetricRecord } from './runner';
-import { A_FRACTIONS, DEFAULT_MARGIN, captionGapEffect, forgettingEffect, imageLossEffect, logRatio, type CaptionGapEffect, type ForgettingEffect, type ImageLossEffect } from './verdict';
+import { DEFAULT_MARGIN, type ExperimentConfig } from './config';
+import { A_FRACTIONS, captionGapEffect, forgettingEffect, imageLossEffect, logRatio, type CaptionGapEffect, type ForgettingEffect, type ImageLossEffect } from './verdict';
 
 /** One value of each seed of an arm. */
 export type PerSeed = { seed: number; value: number }[];

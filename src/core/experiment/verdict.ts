@@ -1,7 +1,7 @@
 /**
  * The verdict on each effect of docs/paper.md's table. The rules are fixed here, before any run, and read only per-seed
  * numbers paired over seeds (stats.ts) at equal token budgets (curves.ts). m is the equivalence margin declared in
- * the config (`margin`, nats per token; default DEFAULT_MARGIN below); α = 0.05; "90% CI" is the t-interval whose
+ * the config (`margin`, nats per token; default DEFAULT_MARGIN, config.ts, which says why 0.05); α = 0.05; "90% CI" is the t-interval whose
  * bounds are the two one-sided 95% bounds. Fewer than two seeds give no interval, so every verdict is inconclusive.
  *
  *   A. image_loss — held-out image-token loss, pretrained − scratch, paired by seed, at 25%, 50%, 75% and 100% of
@@ -25,20 +25,9 @@
  *      not reproduced — milder (forgetting short of 2×) when it lies below ln 2 otherwise; inconclusive when it
  *      straddles ln 2. The full-softmax figure and out-of-domain English (Moby-Dick) are shown beside it. Headline
  *      `diff`: the log ratio (nats per token); `ratio`: exp of it with the interval on the log scale.
- *
- * The margin. DEFAULT_MARGIN = 0.05 nats per token. At this scale the image-token loss ends near 4.7–5.1 nats
- * (uniform over 512 codes is ln 512 = 6.24); 0.05 nats is ~1% of it — a 5% change in per-token perplexity, 3.2 nats
- * (4.6 bits) per 64-token image — and, in the recorded cpu run, about what the scratch arm's last ~15% of training
- * bought (its held-out image loss fell 0.02 nats over the last 10% of its tokens, 0.07 over the last 20%). A smaller
- * difference is what a slightly longer or shorter run would make; calling it an effect of pre-training over-reads.
- * The margin must also be reachable: TOST at 3 seeds needs the paired seed sd below m·√3/t(0.95, 2) = 0.030 nats
- * even with a mean difference of 0 (0.052 at 5 seeds); the recorded run's paired sd was 0.034, and the earlier
- * 0.02 needed ~0.008, which no run here has shown. The same m, in nats per caption or English token, bounds B and C.
  */
+import { DEFAULT_MARGIN } from './config';
 import { marginTest, ratioFromLogs, type Interval, type MarginTest, type Ratio } from './stats';
-
-/** The equivalence margin, nats per token (see the module comment for why 0.05). */
-export const DEFAULT_MARGIN = 0.05;
 /** Level of every test. */
 export const ALPHA = 0.05;
 /** The token budgets A is tested at, as fractions of the run's tokens (plus the area between the curves). */
