@@ -1,45 +1,40 @@
 /**
- * One experiment in the worker: prepare (LM, tokenizer, VQ, data → codes, shipped or cached: worker/codes.ts;
- * counted, cancellable, kept in IndexedDB so a resume skips it), then step every arm × seed while the page lets it,
- * streaming batched metrics, status, checkpoints, heatmaps and live samples; at the end the core's finishing (samples,
- * quality, analysis, report). The untrained models' evaluation (the curves' step-0 point) runs right after the first
- * round, on snapshots taken before it (StepZero), so it does not hold the first training point.
- * Device work is serialised through one lock, so a sample or an export asked for mid-run waits for the step in flight.
- * Pause, step and reset act at the next step boundary (one run's step: a round of every run is not waited for).
- * Checkpoints come every cfg.checkpointEvery steps and, one run per round, when a run's last one is CHECKPOINT_SECONDS
- * old (longer when saving is slow), so a reload loses little training (RunSaver); the status line names the
- * checkpoint being saved and the ETA counts the time saves take. A NaN/Inf loss stops the experiment with each run's last good
- * checkpoint kept (weights that are not finite are never saved), ready to resume. Saving never stops training.
+ * One experiment in the worker: a driver of the core's lifecycle (core/experiment/lifecycle.ts) over IndexedDB
+ * (browser-store.ts). It loads the inputs (session-inputs.ts; codes shipped or cached: codes.ts; the prepared data kept
+ * so a resume skips preparing), then steps the lifecycle a round at a time while the page lets it, posting batched
+ * metrics, status, checkpoints, heatmaps and live samples, and at the end the lifecycle's finish. The step-0
+ * evaluation runs after the first round on snapshots taken before it, so it does not hold the first training point.
+ * Device work is serialised through one lock (a sample or export asked for mid-run waits for the step in flight);
+ * pause, step and reset act at the next step boundary. Checkpoints come by step and, one run per round, by time
+ * (core/experiment/checkpoints.ts); the status line names the one being saved and the ETA counts saving. A NaN/Inf
+ * loss stops the experiment with each run's last good checkpoint kept, ready to resume. Saving never stops training.
  */
 import * as tf from '@tensorflow/tfjs';
-import { loadGPT2 } from '../core/checkpoint/gpt2';
-import { checkpointTokenizer } from '../core/checkpoint/tokenizer';
-import { memorySource, type FileSource } from '../core/checkpoint/source';
-import { loadVQWithKey } from '../core/data/codes';
 import type { ExperimentConfig } from '../core/experiment/config';
-import { finishExperiment, lossByPosition } from '../core/experiment/finish';
-import { estimateMemory, memoryRefusal, type MemoryLimit } from '../core/experiment/memory';
-import { prepareExperiment, pretrainingCorpus, type ImageSplits } from '../core/experiment/prepare';
-import { restoreRun, saveRunWeights } from '../core/experiment/resume';
-import { recordsToResume, restoredSteps } from '../core/experiment/resume-records';
-import { ExperimentRunner, type MetricRecord, type Run } from '../core/experiment/runner';
-import { sampleImages } from '../core/experiment/samples';
-import { StepZero } from '../core/experiment/step-zero';
-import type { ExperimentData } from '../core/experiment/data';
+import { runKey as key } from '../core/experiment/checkpoints';
+import { lossByPosition } from '../core/experiment/finish';
+import { Experiment } from '../core/experiment/lifecycle';
+import type { MemoryLimit } from '../core/experiment/memory';
+import type { ImageSplits, Prepared } from '../core/experiment/prepare';
+import { saveRunWeights } from '../core/experiment/resume';
+import type { MetricRecord, Run } from '../core/experiment/runner';
 import type { GPT } from '../core/nn/gpt';
 import type { VQVAE } from '../core/nn/vqvae';
 import type { TextTokenizer } from '../core/tokenize/hf';
-import { pngDataUrlBrowser, readPublicData, shippedModel, toPictures } from './browser-io';
-import { splitsFor } from './datasets';
+import { BrowserStore } from './browser-store';
+import { pngDataUrlBrowser, readPublicData } from './browser-io';
 import { codeTableFor } from './codes';
-import { loadCheckpoint, loadMetrics, loadPrepared, replaceMetrics, saveFinished, savePrepared, type SavedPrepared } from './persist';
-import type { LmSpec, RunPhase, RunStatus, SampleSet, WorkerCommand, WorkerEvent } from './protocol';
-import { RunSaver, runKey as key } from './run-saver';
+import { armSamples, loadPageInputs } from './session-inputs';
+import { loadPrepared, savePrepared } from './persist';
+import type { RunPhase, RunStatus, SampleSet, WorkerCommand, WorkerEvent } from './protocol';
+import { SaveQueue } from './save-queue';
 
 type Start = Extract<WorkerCommand, { type: 'start' }>;
 const LIVE_SAMPLES = 4;
 /** Weight of the newest measurement in the speed figures' moving averages. */
 const EMA = 0.3;
+/** Metrics are posted to the page at most this often (ms) unless forced. */
+const POST_MS = 250;
 
 /** Preparation or finishing was stopped by a reset (not an error to show). */
 class Cancelled extends Error {}
@@ -51,18 +46,17 @@ export class ExperimentSession {
   private phase: RunPhase = 'idle';
   private message = '';
   private progress: RunStatus['progress'] = null;
-  private runner: ExperimentRunner | null = null;
-  /** Snapshots of the untrained models, evaluated as step 0 after the first round. */
-  private stepZero: StepZero | null = null;
+  private exp: Experiment | null = null;
+  private store: BrowserStore | null = null;
   private lm: GPT | null = null;
   private vq: VQVAE | null = null;
   private tokenizer: TextTokenizer | null = null;
   private tokenizerJson: string | null = null;
-  private data: ExperimentData | null = null;
   private images: ImageSplits | null = null;
   private cfg: ExperimentConfig | null = null;
-  private meanCaption: number | null = null;
-  private records: MetricRecord[] = [];
+  /** Records kept by the lifecycle and not yet posted to the page. */
+  private unposted: MetricRecord[] = [];
+  private lastPost = 0;
   private stepMs: number | null = null;
   private evalMs: number | null = null;
   /** Run-steps taken since training started or resumed (the denominator of the checkpoint time per step). */
@@ -79,14 +73,14 @@ export class ExperimentSession {
   private generation = 0;
   private samplesDue = false;
   private reportedStops = new Set<string>();
-  private readonly saver: RunSaver;
+  private readonly saves: SaveQueue;
 
   constructor(
     private readonly post: (e: WorkerEvent) => void,
     /** What this backend can hold (null: unknown), for refusing a setup too big before allocating it. */
     private readonly memoryLimit: () => MemoryLimit | null = () => null,
   ) {
-    this.saver = new RunSaver(post);
+    this.saves = new SaveQueue((message) => this.post({ type: 'error', id: null, scope: 'storage', message }));
   }
 
   /** Run device work after whatever holds the lock. */
@@ -96,33 +90,29 @@ export class ExperimentSession {
     return next;
   }
 
-  /** The furthest step any run has reached (0 before the runner exists). */
-  private step(): number {
-    return this.runner ? Math.max(0, ...this.runner.runs.map((r) => r.step)) : 0;
+  private get runs(): Run[] {
+    return this.exp?.runner?.runs ?? [];
   }
 
   private status(phase: RunPhase = this.phase, message = this.message): void {
     this.phase = phase;
     this.message = message;
     const mem = tf.memory();
-    const steps = this.cfg?.steps ?? 0;
-    const stepsLeft = this.runner ? this.runner.runs.reduce((s, r) => s + (r.stopped ? 0 : steps - r.step), 0) : 0;
-    const s: RunStatus = { phase, message, progress: this.progress, step: this.step(), steps, runs: this.runner?.runs.length ?? 0, stepsLeft, stepMs: this.stepMs, evalMs: this.evalMs, evalEvery: this.cfg?.evalEvery ?? 1, saveMsPerStep: this.stepsTaken ? this.saver.savingMs / this.stepsTaken : null, tokensPerSecond: this.tokensPerSecond, numTensors: mem.numTensors, numBytes: mem.numBytes };
+    const steps = this.exp?.cfg.steps ?? this.cfg?.steps ?? 0;
+    const stepsLeft = this.runs.reduce((s, r) => s + (r.stopped ? 0 : steps - r.step), 0);
+    const savingMs = this.exp?.checkpoints.savingMs ?? 0;
+    const s: RunStatus = { phase, message, progress: this.progress, step: this.exp?.step ?? 0, steps, runs: this.runs.length, stepsLeft, stepMs: this.stepMs, evalMs: this.evalMs, evalEvery: this.cfg?.evalEvery ?? 1, saveMsPerStep: this.stepsTaken ? savingMs / this.stepsTaken : null, tokensPerSecond: this.tokensPerSecond, numTensors: mem.numTensors, numBytes: mem.numBytes };
     this.post({ type: 'status', id: null, status: s });
   }
 
+  /** Post the records not yet posted to the page (at most every POST_MS unless forced) and queue their write. */
   private flush(force = false): void {
-    this.saver.flush(force);
-  }
-
-  /** Records of the experiment, kept here and posted and saved with the next flush. */
-  private add(records: MetricRecord[]): void {
-    this.records.push(...records);
-    this.saver.push(records);
-  }
-
-  private lmSource(spec: LmSpec): FileSource {
-    return spec.kind === 'shipped' ? shippedModel('lm-austen') : memorySource(spec.name, new Map(spec.files));
+    if (!this.unposted.length || (!force && performance.now() - this.lastPost < POST_MS)) return;
+    const batch = this.unposted;
+    this.unposted = [];
+    this.lastPost = performance.now();
+    this.post({ type: 'metrics', id: null, records: batch });
+    this.store?.flush();
   }
 
   async start(cmd: Start): Promise<void> {
@@ -132,7 +122,6 @@ export class ExperimentSession {
     this.cfg = cmd.config;
     this.logEvery = Math.max(1, cmd.logEvery);
     this.runId = cmd.runId;
-    this.saver.begin(cmd.runId, () => this.data!.plan, () => this.tokenizerFile());
     this.t0 = performance.now();
     try {
       await this.exclusive(() => this.prepare(cmd));
@@ -153,51 +142,37 @@ export class ExperimentSession {
       this.progress = total ? { what, done, total } : null;
       this.status('preparing', what);
     };
-    stage('loading the pre-trained LM and the VQ tokenizer');
-    const src = this.lmSource(cmd.lm);
-    const loaded = await loadGPT2(src, 'playground-lm');
-    this.lm = loaded.model;
-    this.tokenizerJson = loaded.tokenizerJson ?? null;
-    this.tokenizer = await checkpointTokenizer(src, loaded.tokenizerJson);
-    const vq = await loadVQWithKey(shippedModel('vq-twemoji32'), 'playground-vq');
-    this.vq = vq.model;
-    stage('loading the images');
-    this.images = await splitsFor(cmd.dataset, cfg);
-    // A setup too big for this device is refused here, before any run is allocated.
-    const estimate = estimateMemory(cfg, this.lm.config, { trainImages: this.images.trainCount, valImages: this.images.valCount, imageSize: this.images.size, imageTokens: this.vq.grid * this.vq.grid, imageCodes: this.vq.config.codebookSize });
-    const refusal = memoryRefusal(estimate, this.memoryLimit(), tf.getBackend(), cfg);
-    if (refusal) throw new Error(`Refused before allocating anything: ${refusal}.`);
-    let prep: SavedPrepared | null = cmd.resume ? await loadPrepared(this.runId).catch(() => null) : null;
-    if (prep) stage('prepared data read back from this browser: no need to turn the images into tokens again');
-    else {
-      const codes = await codeTableFor(cmd.dataset, this.images, this.vq, vq.key, (s) => stage(s), (what, done, total) => stage(what, done, total));
-      const made = await prepareExperiment(cfg, this.images, this.lm, this.tokenizer, this.vq, readPublicData, (s) => stage(s), { codes, progress: (what, done, total) => stage(what, done, total) });
-      prep = { data: made.data, meanCaption: made.meanCaption, alignedRows: made.alignedRows };
-      const keep = prep;
-      void this.saver.write('prepared', 'the prepared data (a resume will prepare again)', () => savePrepared(this.runId, keep));
+    const loaded = await loadPageInputs(cmd, stage, this.memoryLimit());
+    this.lm = loaded.lm;
+    this.vq = loaded.vq;
+    this.tokenizer = loaded.tokenizer;
+    this.tokenizerJson = loaded.tokenizerJson;
+    this.images = loaded.images;
+    const kept: Prepared | null = cmd.resume ? await loadPrepared(this.runId).catch(() => null) : null;
+    if (kept) stage('prepared data read back from this browser: no need to turn the images into tokens again');
+    const codes = kept ? null : await codeTableFor(cmd.dataset, loaded.images, loaded.vq, loaded.vqKey, (s) => stage(s), (what, done, total) => stage(what, done, total));
+    const runId = this.runId;
+    const store = new BrowserStore(runId, this.saves, () => this.tokenizerFile(), (arm, seed, step) => this.post({ type: 'checkpoint', id: null, arm, seed, step }));
+    this.store = store;
+    const inputs = { cfg, images: loaded.images, lm: loaded.lm, tokenizer: loaded.tokenizer, vq: loaded.vq, readData: readPublicData, codes };
+    const exp = new Experiment(inputs, {
+      store,
+      resume: cmd.resume,
+      prepared: kept,
+      log: (s) => stage(s),
+      progress: (what, done, total) => stage(what, done, total),
+      stepZero: 'after-first-round',
+      timedCheckpoints: true,
+      onRecords: (recs) => this.unposted.push(...recs),
+    });
+    this.exp = exp;
+    await exp.prepare();
+    if (!kept) {
+      const p = exp.prepared!;
+      void this.saves.write('prepared', 'the prepared data (a resume will prepare again)', () => savePrepared(runId, p));
     }
-    this.data = prep.data;
-    this.meanCaption = prep.meanCaption;
-    stage('building the arms');
-    // Checkpoints the runner asks for are written after the round, once its metrics are queued before them.
-    const runner = new ExperimentRunner(cfg, prep.data, this.lm, { onCheckpoint: (run) => this.saver.markDue(run) }, prep.alignedRows);
-    this.runner = runner;
-    const restored: Run[] = [];
-    if (cmd.resume) {
-      for (const [k, run] of runner.runs.entries()) {
-        stage('restoring the runs from their checkpoints', k, runner.runs.length);
-        const saved = await loadCheckpoint(this.runId, run.arm.name, run.seed);
-        if (!saved) continue;
-        await restoreRun(runner, new Map(saved.files), `${saved.arm}-s${saved.seed}`);
-        restored.push(run);
-      }
-      // Keep each run's records up to its checkpoint; what came after is redone.
-      this.records = recordsToResume(await loadMetrics(this.runId), restoredSteps(runner));
-      await replaceMetrics(this.runId, this.records);
-      this.post({ type: 'records', id: null, records: this.records });
-    }
-    this.stepZero = StepZero.take(runner);
-    this.saver.started(runner.runs, restored);
+    // A resumed experiment keeps each run's records up to its checkpoint; what came after is redone.
+    if (cmd.resume) this.post({ type: 'records', id: null, records: [...exp.records] });
     this.stepsTaken = 0;
     this.progress = null;
   }
@@ -208,14 +183,15 @@ export class ExperimentSession {
   }
 
   private postHeatmap(): void {
-    if (this.runner) this.post({ type: 'heatmap', id: null, step: this.step(), byArm: lossByPosition(this.runner) });
+    if (this.exp?.runner) this.post({ type: 'heatmap', id: null, step: this.exp.step, byArm: lossByPosition(this.exp.runner) });
   }
 
   /** One round: each run at the lowest step takes one step (a run left behind by a pause catches up first). */
   private async round(): Promise<boolean> {
     return this.exclusive(async () => {
-      const runner = this.runner;
-      if (!runner || !runner.active()) return false;
+      const exp = this.exp;
+      const runner = exp?.runner;
+      if (!exp || !runner || !runner.active()) return false;
       let extra = 0;
       const timed = async (fn: () => Promise<void>) => {
         const t = performance.now();
@@ -227,16 +203,36 @@ export class ExperimentSession {
       const lo = Math.min(...live.map((r) => r.step));
       const sum = () => runner.runs.reduce((s, r) => ({ ms: s.ms + r.trainMs, tokens: s.tokens + r.tokens, steps: s.steps + r.step }), { ms: 0, tokens: 0, steps: 0 });
       const before = sum();
-      const t = performance.now();
-      const recs = await runner.stepRound(runner.cfg.steps, (step) => step % this.logEvery === 0, (run) => this.want === null && run.step === lo);
-      const wall = performance.now() - t;
+      const message = this.message;
+      let zeroAt = 0;
+      const recs = await exp.round({
+        read: (step) => step % this.logEvery === 0,
+        take: (run) => this.want === null && run.step === lo,
+        // The first round is out: now the untrained models' evaluation and samples, as step 0 (timed as an evaluation).
+        beforeStepZero: () => {
+          zeroAt = performance.now();
+          this.flush(true);
+          this.status(this.phase, 'evaluating the untrained models (step 0)');
+        },
+        onStepZero: async (_zero, models) => {
+          this.flush(true);
+          this.postHeatmap();
+          await this.liveSamples(models, 0);
+          this.evalMs = ema(this.evalMs, performance.now() - zeroAt);
+          this.status(this.phase, this.phase === 'running' ? 'training' : 'paused');
+        },
+        // A checkpoint is saved behind its step's metrics, which the page gets first.
+        say: (what) => {
+          if (what) this.flush(true);
+          this.status(this.phase, what ?? message);
+        },
+      });
+      const wall = exp.lastStepRoundMs;
       const after = sum();
       const trainMs = after.ms - before.ms;
       const steps = after.steps - before.steps;
       if (steps > 0 && trainMs > 0) this.tokensPerSecond = ema(this.tokensPerSecond, (after.tokens - before.tokens) / (trainMs / 1000));
-      this.add(recs);
-      if (this.stepZero) await this.evalStepZero();
-      if (recs.some((r) => r.metric.startsWith('val/'))) {
+      if (recs.some((r) => r.metric.startsWith('val/') && r.step > 0)) {
         this.flush(true);
         this.postHeatmap();
         this.samplesDue = true;
@@ -245,47 +241,26 @@ export class ExperimentSession {
         if (steps > 0) this.stepMs = ema(this.stepMs, trainMs / steps);
       } else if (steps > 0) this.stepMs = ema(this.stepMs, (wall + extra) / steps);
       this.stepsTaken += Math.max(0, steps);
-      const message = this.message;
-      await this.saver.afterRound(runner.runs, (what) => this.status(this.phase, what ?? message));
       this.flush();
       return runner.active();
     });
   }
 
-  /** The first round is out: now the untrained models' evaluation and samples, as step 0 (timed as an evaluation). */
-  private async evalStepZero(): Promise<void> {
-    const zero = this.stepZero!;
-    this.stepZero = null;
-    try {
-      if (!zero.pending) return;
-      const t = performance.now();
-      this.flush(true);
-      this.status(this.phase, 'evaluating the untrained models (step 0)');
-      this.add(await zero.evaluate(this.runner!));
-      this.flush(true);
-      this.postHeatmap();
-      await this.liveSamples(zero.models, 0);
-      this.evalMs = ema(this.evalMs, performance.now() - t);
-      this.status(this.phase, this.phase === 'running' ? 'training' : 'paused');
-    } finally {
-      zero.dispose();
-    }
-  }
-
   /** Runs stopped by a non-finite loss since the last look. */
   private newStops(): Run[] {
-    const stops = this.runner?.runs.filter((r) => r.stopped && !this.reportedStops.has(key(r))) ?? [];
+    const stops = this.runs.filter((r) => r.stopped && !this.reportedStops.has(key(r)));
     for (const r of stops) this.reportedStops.add(key(r));
     return stops;
   }
 
   /** A run's loss became NaN/Inf: save the other runs, keep every last good checkpoint, and say how to resume. */
   private async stopOnNonFinite(stops: Run[]): Promise<void> {
+    const exp = this.exp!;
     this.flush(true);
-    for (const run of this.runner!.runs) if (!run.stopped && this.saver.savedStep.get(key(run)) !== run.step) await this.saver.checkpoint(run);
-    await this.saver.idle();
+    for (const run of this.runs) if (!run.stopped && exp.checkpoints.savedStep.get(key(run)) !== run.step) await exp.checkpoint(run);
+    await this.saves.idle();
     const lines = stops.map((r) => {
-      const saved = this.saver.savedStep.get(key(r));
+      const saved = exp.checkpoints.savedStep.get(key(r));
       // The runner's sentence up to its own note on checkpoints, which this one replaces with the step.
       return `${(r.stopped ?? '').split(';')[0]}. ${saved ? `Its last good checkpoint (step ${saved}) is kept.` : 'It had no checkpoint yet: resuming starts it over.'}`;
     });
@@ -293,7 +268,7 @@ export class ExperimentSession {
   }
 
   play(): void {
-    if (!this.runner || !['preparing', 'paused'].includes(this.phase)) return;
+    if (!this.exp?.runner || !['preparing', 'paused'].includes(this.phase)) return;
     this.want = null;
     this.status('running', '');
     this.loop = this.runLoop();
@@ -329,7 +304,7 @@ export class ExperimentSession {
 
   /** While paused: one step of every run (or of the runs a pause left one step behind). */
   async stepOnce(): Promise<void> {
-    if (this.phase !== 'paused') throw new Error(this.runner ? 'single steps work while paused' : 'start an experiment first');
+    if (this.phase !== 'paused') throw new Error(this.exp?.runner ? 'single steps work while paused' : 'start an experiment first');
     const more = await this.round();
     this.flush(true);
     const stops = this.newStops();
@@ -339,7 +314,7 @@ export class ExperimentSession {
   }
 
   private async finish(): Promise<void> {
-    const runner = this.runner!;
+    const exp = this.exp!;
     this.flush(true);
     this.status('finishing', 'sampling images, judging quality and writing the report');
     await this.exclusive(async () => {
@@ -347,37 +322,29 @@ export class ExperimentSession {
         if (this.want === 'stop') throw new Cancelled('cancelled');
         this.status('finishing', s);
       };
-      const corpus = await pretrainingCorpus(readPublicData);
-      const fin = await finishExperiment(runner, { cfg: this.cfg!, data: this.data!, images: this.images!, lm: this.lm!, vq: this.vq!, corpus, encodePng: pngDataUrlBrowser, log, startedAt: this.t0 }, this.records, { backend: tf.getBackend(), meanCaptionTokens: this.meanCaption, generator: 'the Tabula Rasa playground' });
-      const finished = { report: fin.report, html: fin.html, analysis: fin.analysis, quality: fin.quality, imageLossByPosition: fin.imageLossByPosition };
-      void this.saver.write('report', 'the report', () => saveFinished(this.runId, finished));
-      this.post({ type: 'finished', id: null, finished });
+      const meta = { backend: tf.getBackend(), meanCaptionTokens: exp.prepared!.meanCaption, generator: 'the Tabula Rasa playground' };
+      const fin = await exp.finish({ encodePng: pngDataUrlBrowser, meta, startedAt: this.t0, log });
+      this.post({ type: 'finished', id: null, finished: { report: fin.report, html: fin.html, analysis: fin.analysis, quality: fin.quality, imageLossByPosition: fin.imageLossByPosition } });
     });
     this.status('done', 'the report is ready');
   }
 
-  /** Caption → image for each arm (seed 0); live samples use the first validation captions. */
-  private async samplesFor(captions: string[], ids: number[][], real: boolean, custom: boolean, temperature: number, seed: number, models?: ReadonlyMap<Run, GPT>, step = this.step()): Promise<SampleSet> {
-    const size = this.images!.size;
-    const rows: SampleSet['rows'] = [];
-    if (real) rows.push({ name: 'real', pictures: toPictures(this.images!.val, size, captions.length) });
-    for (const run of this.runner!.runs.filter((r) => r.seed === 0 && !r.arm.imageOnly && !r.stopped)) {
-      const { pixels } = await sampleImages(models?.get(run) ?? run.model, this.vq!, run.spec, ids, { temperature, topK: 0, seed });
-      rows.push({ name: run.arm.name, pictures: toPictures(pixels, size, ids.length) });
-    }
-    return { step, captions, rows, custom };
+  /** Caption → image for each arm (seed 0), with the real images first when `real`. */
+  private samplesFor(captions: string[], ids: number[][], real: boolean, custom: boolean, temperature: number, seed: number, models?: ReadonlyMap<Run, GPT>, step = this.exp?.step ?? 0): Promise<SampleSet> {
+    return armSamples(this.runs, this.vq!, this.images!, { captions, ids, real, custom, temperature, seed, models, step });
   }
 
   private async liveSamples(models?: ReadonlyMap<Run, GPT>, step?: number): Promise<void> {
     this.samplesDue = false;
-    const n = Math.min(LIVE_SAMPLES, this.data!.val.count);
+    const data = this.exp!.prepared!.data;
+    const n = Math.min(LIVE_SAMPLES, data.val.count);
     if (!n) return;
-    const s = await this.samplesFor(this.data!.val.text.slice(0, n), this.data!.val.captions.slice(0, n), true, false, 1, 0, models, step);
+    const s = await this.samplesFor(data.val.text.slice(0, n), data.val.captions.slice(0, n), true, false, 1, 0, models, step);
     this.post({ type: 'samples', id: null, samples: s });
   }
 
   async sample(id: number, caption: string, count: number, temperature: number): Promise<void> {
-    if (!this.runner || !this.tokenizer) throw new Error('start an experiment first: samples come from its arms');
+    if (!this.exp?.runner || !this.tokenizer) throw new Error('start an experiment first: samples come from its arms');
     const text = caption.trim();
     if (!text) throw new Error('type a caption first');
     const ids = this.tokenizer.encode(text);
@@ -388,16 +355,16 @@ export class ExperimentSession {
 
   /** One run's current weights with the LM's tokenizer.json, as a GPT-2-layout checkpoint. */
   async export(cmd: Extract<WorkerCommand, { type: 'export' }>): Promise<void> {
-    const run = this.runner?.runs.find((r) => r.arm.name === cmd.arm && r.seed === cmd.seed);
+    const run = this.runs.find((r) => r.arm.name === cmd.arm && r.seed === cmd.seed);
     if (!run) throw new Error(`no run ${cmd.arm} seed ${cmd.seed} in this experiment`);
-    const files = await this.exclusive(async () => saveRunWeights(run, this.data!.plan));
+    const files = await this.exclusive(async () => saveRunWeights(run, this.exp!.prepared!.data.plan));
     files.set('tokenizer.json', this.tokenizerFile());
     this.post({ type: 'export', id: cmd.id, name: `${run.arm.name}-s${run.seed}-step${run.step}`, files: [...files] });
   }
 
   /** A fault drill: make the first running run's weights NaN, as a diverging step would (its next step stops it). */
   async injectNaN(): Promise<void> {
-    const run = this.runner?.runs.find((r) => !r.stopped);
+    const run = this.runs.find((r) => !r.stopped);
     if (!run || !['running', 'paused'].includes(this.phase)) throw new Error('start an experiment first: the NaN goes into one of its runs');
     await this.exclusive(async () => {
       const w = run.model.params.get('transformer.ln_f.weight')!;
@@ -415,23 +382,21 @@ export class ExperimentSession {
     this.want = 'stop';
     await this.loop;
     await this.lock;
-    await this.saver.idle();
+    await this.saves.idle();
     this.free();
     this.want = null;
     this.status('idle', '');
   }
 
   private free(): void {
-    this.stepZero?.dispose();
-    this.stepZero = null;
-    this.runner?.dispose();
+    this.exp?.dispose();
+    this.store?.close();
     this.lm?.dispose();
     this.vq?.dispose();
-    this.runner = this.lm = this.vq = this.tokenizer = this.data = this.images = null;
+    this.exp = this.store = this.lm = this.vq = this.tokenizer = this.images = null;
     this.tokenizerJson = null;
-    this.records = [];
-    this.saver.clear();
-    this.stepMs = this.evalMs = this.tokensPerSecond = this.meanCaption = null;
+    this.unposted = [];
+    this.stepMs = this.evalMs = this.tokensPerSecond = null;
     this.progress = null;
     this.loop = null;
     this.samplesDue = false;

@@ -3,7 +3,8 @@
  * dropped dataset zip or picked LM folder so it can be prepared again) and reads it back after a reload; the worker
  * writes everything that streams — metric batches, each run's latest resumable checkpoint, the finished report — so
  * no large copy crosses the page's main thread while training — and the prepared data (image codes, caption and
- * English ids) of a run, so resuming it does not prepare again. Measured speeds per backend feed the ETA.
+ * English ids) of a run, so resuming it does not prepare again, and its setup flags and LR sweep (browser-store.ts).
+ * Measured speeds per backend feed the ETA.
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { ExperimentConfig } from '../core/experiment/config';
@@ -137,6 +138,18 @@ export async function loadPrepared(runId: string): Promise<SavedPrepared | null>
   return (await (await open()).get('prepared', runId)) ?? null;
 }
 
+/** What the lifecycle keeps of a run besides records and checkpoints (the flags that define it, its LR sweep). */
+export type RunValue = 'flags' | 'sweep';
+const RUN_VALUES: RunValue[] = ['flags', 'sweep'];
+
+export async function setRunValue(runId: string, name: RunValue, value: unknown): Promise<void> {
+  await (await open()).put('kv', value, `${name}:${runId}`);
+}
+
+export async function getRunValue(runId: string, name: RunValue): Promise<unknown> {
+  return (await (await open()).get('kv', `${name}:${runId}`)) ?? null;
+}
+
 export async function loadRun(runId: string): Promise<StoredRun | null> {
   return (await (await open()).get('runs', runId)) ?? null;
 }
@@ -157,6 +170,7 @@ export async function deleteRun(id: string): Promise<void> {
   await tx.objectStore('prepared').delete(id);
   for (const key of await tx.objectStore('metrics').index('runId').getAllKeys(id)) await tx.objectStore('metrics').delete(key);
   await tx.objectStore('checkpoints').delete(IDBKeyRange.bound(`${id}/`, `${id}/\uffff`));
+  for (const name of RUN_VALUES) await tx.objectStore('kv').delete(`${name}:${id}`);
   if ((await tx.objectStore('kv').get('current')) === id) await tx.objectStore('kv').delete('current');
   await tx.done;
 }

@@ -2,11 +2,11 @@
 // the stalest run, once older than the interval and moved since — and an interval that grows when saving is slow,
 // so that a loaded machine spends at most about a tenth of its time saving (hand-worked cases).
 import { describe, expect, it } from 'vitest';
-import { CHECKPOINT_MAX_SECONDS, CHECKPOINT_SECONDS, CHECKPOINT_SHARE, checkpointsDue, timedCheckpointMs } from '../../src/worker/run-saver';
+import { CHECKPOINT_MAX_SECONDS, CHECKPOINT_SECONDS, CHECKPOINT_SHARE, checkpointsDue, timedCheckpointMs } from '../../src/core/experiment/checkpoints';
 
 const run = (key: string, step: number, extra: { stopped?: boolean; due?: boolean } = {}) => ({ key, step, stopped: false, due: false, ...extra });
 
-describe('run-saver schedule', () => {
+describe('checkpoint schedule', () => {
   it('the interval is CHECKPOINT_SECONDS unless the runs’ saves would take more than CHECKPOINT_SHARE of it, never over the cap', () => {
     expect(CHECKPOINT_SHARE).toBe(0.1);
     expect(timedCheckpointMs(6, 0)).toBe(CHECKPOINT_SECONDS * 1000);
