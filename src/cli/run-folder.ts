@@ -35,8 +35,9 @@ export class RunFolder implements ExperimentStore {
     return join(this.dir, 'checkpoints', `${arm}-s${seed}`);
   }
 
-  async putCheckpoint(arm: string, seed: number, _step: number, files: Map<string, Uint8Array>): Promise<void> {
+  async putCheckpoint(arm: string, seed: number, _step: number, files: Map<string, Uint8Array>): Promise<boolean> {
     replaceDirAtomic(this.runDir(arm, seed), files);
+    return true;
   }
 
   async getCheckpoint(arm: string, seed: number): Promise<StoredCheckpoint | null> {

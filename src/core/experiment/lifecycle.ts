@@ -107,6 +107,8 @@ export interface RoundOptions {
   take?: (run: Run) => boolean;
   /** Told what is being saved (for a status line), then null when done. */
   say?: (what: string | null) => void;
+  /** Called just before the untrained snapshots are evaluated (after the first round, with stepZero 'after-first-round'). */
+  beforeStepZero?: () => void;
   /** Called with the untrained snapshots before they are freed (the page's step-0 samples). */
   onStepZero?: (records: MetricRecord[], models: ReadonlyMap<Run, GPT>) => Promise<void>;
 }
@@ -125,6 +127,8 @@ export class Experiment {
   /** Runs put back from their checkpoints by prepare. */
   restored: Run[] = [];
   readonly checkpoints: CheckpointSchedule;
+  /** Wall time of the last round's training steps and evaluations (ms; step 0 and checkpoints not counted). */
+  lastStepRoundMs = 0;
   private stepZeroSnapshots: StepZero | null = null;
   private stepZeroDone = false;
   private readonly log: (s: string) => void;
@@ -242,7 +246,9 @@ export class Experiment {
         out.push(...recs);
       }
     }
+    const t = performance.now();
     const recs = await runner.stepRound(Math.min(o.end ?? this.cfg.steps, this.cfg.steps), o.read, o.take);
+    this.lastStepRoundMs = performance.now() - t;
     await this.keep(recs);
     out.push(...recs);
     if (this.stepZeroSnapshots) {
@@ -250,6 +256,7 @@ export class Experiment {
       this.stepZeroSnapshots = null;
       try {
         if (zero.pending) {
+          o.beforeStepZero?.();
           const zeroRecs = await zero.evaluate(runner);
           await this.keep(zeroRecs);
           out.push(...zeroRecs);
@@ -279,8 +286,9 @@ export class Experiment {
   }
 
   /**
-   * Save a run's resumable state now (resume.ts files) and wait for the store. Weights that are not finite are never
-   * saved: the run is marked stopped instead, and its last good checkpoint stays.
+   * Save a run's resumable state now (resume.ts files) and wait for the store (`checkpoints.savedStep` counts it once
+   * the store kept it). Weights that are not finite are never saved: the run is marked stopped instead, and its last
+   * good checkpoint stays.
    */
   async checkpoint(run: Run): Promise<void> {
     this.checkpoints.attempted(run);
@@ -289,8 +297,7 @@ export class Experiment {
       return;
     }
     const step = run.step;
-    await this.store.putCheckpoint(run.arm.name, run.seed, step, saveRun(run, this.prepared!.data.plan));
-    this.checkpoints.savedStep.set(runKey(run), step);
+    if (await this.store.putCheckpoint(run.arm.name, run.seed, step, saveRun(run, this.prepared!.data.plan))) this.checkpoints.savedStep.set(runKey(run), step);
   }
 
   /** Rounds until no run can step before `end` (cfg.steps by default): the CLI's run, or its --stop-at. */

@@ -25,8 +25,12 @@ export interface StoredCheckpoint {
 export interface ExperimentStore {
   /** Where the experiment is kept, for messages (a folder, "this browser", "memory"). */
   readonly label: string;
-  /** Replace a run's checkpoint as a whole: after a kill the previous or the new one is complete, never a mix. */
-  putCheckpoint(arm: string, seed: number, step: number, files: Map<string, Uint8Array>): Promise<void>;
+  /**
+   * Replace a run's checkpoint as a whole: after a kill the previous or the new one is complete, never a mix.
+   * Resolves false when the store could not keep it and said so itself (the page's full quota: training goes on
+   * with the previous checkpoint kept); other failures throw.
+   */
+  putCheckpoint(arm: string, seed: number, step: number, files: Map<string, Uint8Array>): Promise<boolean>;
   /** A run's last complete checkpoint, or null when it has none. */
   getCheckpoint(arm: string, seed: number): Promise<StoredCheckpoint | null>;
   /** Append metric records after those already kept. */
@@ -61,8 +65,9 @@ export class MemoryStore implements ExperimentStore {
     this.label = label;
   }
 
-  async putCheckpoint(arm: string, seed: number, step: number, files: Map<string, Uint8Array>): Promise<void> {
+  async putCheckpoint(arm: string, seed: number, step: number, files: Map<string, Uint8Array>): Promise<boolean> {
     this.checkpoints.set(`${arm}-s${seed}`, { step, files: copyFiles(files) });
+    return true;
   }
 
   async getCheckpoint(arm: string, seed: number): Promise<StoredCheckpoint | null> {
