@@ -280,7 +280,7 @@ export class Controller {
   }
 
   pause = () => this.asking('pausing', () => this.client.send<'ack'>({ type: 'pause' }));
-  play = () => this.client.send<'ack'>({ type: 'resume' });
+  play = () => this.client.send<'ack'>({ type: 'play' });
   step = () => this.asking('stepping', () => this.client.send<'ack'>({ type: 'step' }));
 
   /** Stop and forget the run (cancels a preparation); a failed delete of its saved copy is said. */

@@ -42,7 +42,8 @@ export type WorkerCommand =
    */
   | { type: 'start'; id: number; runId: string; config: ExperimentConfig; dataset: DatasetSpec; lm: LmSpec; paused: boolean; resume: boolean; logEvery: number }
   | { type: 'pause'; id: number }
-  | { type: 'resume'; id: number }
+  /** Go on stepping after a pause (or after a start left paused). Resuming a stopped experiment is `start` with `resume`. */
+  | { type: 'play'; id: number }
   /** One round (every run one step) while paused. */
   | { type: 'step'; id: number }
   /** Stop and free the experiment. */

@@ -87,7 +87,7 @@ async function handle(cmd: WorkerCommand): Promise<void> {
     case 'pause':
       await experiment.pause();
       break;
-    case 'resume':
+    case 'play':
       experiment.play();
       break;
     case 'step':
