@@ -7,7 +7,7 @@
  */
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../core/tf';
 import { PNG } from 'pngjs';
 import { initNodeBackend } from '../core/backend-node';
 import { DeviceImages } from '../core/data/images';

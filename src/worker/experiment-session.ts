@@ -11,7 +11,7 @@
  * checkpoint being saved and the ETA counts the time saves take. A NaN/Inf loss stops the experiment with each run's last good
  * checkpoint kept (weights that are not finite are never saved), ready to resume. Saving never stops training.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../core/tf';
 import { loadGPT2 } from '../core/checkpoint/gpt2';
 import { checkpointTokenizer } from '../core/checkpoint/tokenizer';
 import { memorySource, type FileSource } from '../core/checkpoint/source';

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import vm from 'node:vm';
 import { createRequire } from 'node:module';
 import { rolldown } from 'rolldown';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/core/tf';
 import { patchThreadedFactory, tfjsWasmThreads, THREADED_FACTORY } from '../../vite/tfjs-wasm-threads';
 import { selectBackend } from '../../src/core/backend';
 import { nodeWasmDir } from '../../src/core/backend-node';

@@ -1,0 +1,7 @@
+/**
+ * tfjs registrations in Node (the default target of `#tfjs-register`, see tf.ts): gradients, chained tensor methods
+ * and the CPU backend. tfjs-core's Node build (its CommonJS `main`) carries none of them, and its ES-module
+ * registration files cannot be loaded by Node (extension-less imports), so they come from the umbrella package's
+ * Node build, which registers them on the same tfjs-core instance. Never part of a browser bundle.
+ */
+import '@tensorflow/tfjs';
