@@ -4,9 +4,9 @@
  * auto mode because they are much slower than wasm on the same CPU (docs/tfjs-notes.md); forcing a backend bypasses that.
  *
  * The environment (navigator.gpu, a WebGL probe, wasm file locations) is passed in by the caller — the worker or
- * Node (backend-node.ts) — so this module touches no globals of its own and can be tested with fakes. The WebGPU and
- * WebGL backends (their kernels and shaders, the larger part of a bundle) are imported only when chosen; wasm, the
- * fallback on every CPU, and cpu (tf.ts) are always there.
+ * Node (src/cli/backend-node.ts) — so this module touches no globals of its own and can be tested with fakes. The
+ * WebGPU and WebGL backends (their kernels and shaders, the larger part of a bundle) are imported only when chosen;
+ * wasm, the fallback on every CPU, and cpu (tf.ts) are always there.
  */
 import * as tf from './tf';
 import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';

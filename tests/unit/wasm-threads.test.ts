@@ -8,7 +8,7 @@ import { rolldown } from 'rolldown';
 import * as tf from '../../src/core/tf';
 import { patchThreadedFactory, tfjsWasmThreads, THREADED_FACTORY } from '../../vite/tfjs-wasm-threads';
 import { selectBackend } from '../../src/core/backend';
-import { nodeWasmDir } from '../../src/core/backend-node';
+import { nodeWasmDir } from '../../src/cli/backend-node';
 import { wasmThreadsFor } from '../../src/worker/backend-env';
 import { benchConfigFromQuery } from '../../src/worker/bench-config';
 import { DEFAULT_BENCH } from '../../src/core/bench';

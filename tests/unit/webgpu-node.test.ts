@@ -3,7 +3,7 @@
 // adapter.
 import { describe, expect, it } from 'vitest';
 import * as tf from '../../src/core/tf';
-import { initNodeBackend } from '../../src/core/backend-node';
+import { initNodeBackend } from '../../src/cli/backend-node';
 import { GPT } from '../../src/core/nn/gpt';
 import { globalNorm } from '../../src/core/nn/optim';
 import { DEFAULT_VQ_CONFIG, VQVAE } from '../../src/core/nn/vqvae';
