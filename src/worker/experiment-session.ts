@@ -32,7 +32,7 @@ import type { TextTokenizer } from '../core/tokenize/hf';
 import { pngDataUrlBrowser, readPublicData, shippedModel, toPictures } from './browser-io';
 import { splitsFor } from './datasets';
 import { codeTableFor } from './codes';
-import { loadCheckpoint, loadMetrics, loadPrepared, replaceMetrics, saveFinished, savePrepared, type SavedPrepared } from './persist';
+import { loadCheckpoint, loadMetrics, loadPrepared, replaceMetrics, saveFinished, savePrepared, type SavedPrepared } from '../browser/persist';
 import type { LmSpec, RunPhase, RunStatus, SampleSet, WorkerCommand, WorkerEvent } from './protocol';
 import { RunSaver, runKey as key } from './run-saver';
 

@@ -9,7 +9,7 @@
 import type { VocabPlan } from '../core/experiment/extend';
 import { saveRun } from '../core/experiment/resume';
 import type { MetricRecord, Run } from '../core/experiment/runner';
-import { appendMetrics, saveCheckpoint } from './persist';
+import { appendMetrics, saveCheckpoint } from '../browser/persist';
 import type { WorkerEvent } from './protocol';
 import { SaveQueue } from './save-queue';
 

@@ -4,12 +4,14 @@
  * writes everything that streams — metric batches, each run's latest resumable checkpoint, the finished report — so
  * no large copy crosses the page's main thread while training — and the prepared data (image codes, caption and
  * English ids) of a run, so resuming it does not prepare again. Measured speeds per backend feed the ETA.
+ * It lives in src/browser, the layer both the page and the worker may import (docs/architecture.md §1), so the page
+ * reads its runs without importing the worker's internals.
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { ExperimentConfig } from '../core/experiment/config';
 import type { ExperimentData } from '../core/experiment/data';
 import type { AlignedRows } from '../core/experiment/prepare';
-import type { DatasetChoice, Finished, LmChoice, MetricRecord } from './protocol';
+import type { DatasetChoice, Finished, LmChoice, MetricRecord } from '../worker/protocol';
 
 /** A run's resumable state (resume.ts files), as the worker saves it in IndexedDB. */
 export interface SavedCheckpoint {
