@@ -8,7 +8,7 @@
 import { metricsCsv } from '../core/experiment/metrics-csv';
 import type { ExperimentConfig } from '../core/experiment/config';
 import type { CaptionLevel, DatasetChoice, DatasetSpec, LmChoice, LmSpec, WorkerEvent } from '../worker/protocol';
-import { deleteRun, getSpeed, loadCheckpoint, loadCurrent, saveNewRun, setSpeed, type RunMeta } from '../worker/persist';
+import { deleteRun, getSpeed, loadCheckpoint, loadCurrent, saveNewRun, setSpeed, type RunMeta } from '../browser/persist';
 import { download, zipFiles } from './download';
 import { sequenceIds, trainedPerSequence } from './eta';
 import { setupProblems } from './setup-check';

@@ -9,7 +9,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
-import { initNodeBackend } from '../core/backend-node';
+import { initNodeBackend } from './backend-node';
 import type { BackendName } from '../core/backend';
 import { DEFAULT_BENCH, benchSampling, benchTrainStep, profileTrainStep, type BenchConfig, type BenchResult } from '../core/bench';
 import { UsageError, backendArg, intArg, parseFlags, runCli } from './common';

@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { initNodeBackend } from '../core/backend-node';
+import { initNodeBackend } from './backend-node';
 import type { DataReader } from '../core/data/emoji';
 import { buildExport } from '../core/experiment/export';
 import { prepareData } from '../core/experiment/lifecycle';

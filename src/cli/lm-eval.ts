@@ -5,7 +5,7 @@
  * checkpoint's tokenizer as transformers' `tokenizer(text)` does (post-processor template included).
  */
 import { readFile } from 'node:fs/promises';
-import { initNodeBackend } from '../core/backend-node';
+import { initNodeBackend } from './backend-node';
 import { loadGPT2 } from '../core/checkpoint/gpt2';
 import { meanNll } from '../core/nn/eval';
 import { UsageError, backendArg, dirSource, parseFlags, parseIds, runCli } from './common';

@@ -6,8 +6,8 @@
  * tabula.json with the command, steps, tokens seen and the perplexities).
  */
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
-import { initNodeBackend } from '../core/backend-node';
+import * as tf from '../core/tf';
+import { initNodeBackend } from './backend-node';
 import { AUSTEN_BOOKS, ENGLISH_TEXTS, WindowSampler, tokenStream } from '../core/data/corpus';
 import { trainBPE } from '../core/tokenize/train-bpe';
 import { GPT, type GPTConfig } from '../core/nn/gpt';

@@ -10,7 +10,7 @@
  * (core/experiment/lifecycle.ts) over a run folder (run-folder.ts).
  */
 import { PNG } from 'pngjs';
-import { initNodeBackend } from '../core/backend-node';
+import { initNodeBackend } from './backend-node';
 import { Experiment } from '../core/experiment/lifecycle';
 import type { MetricRecord } from '../core/experiment/runner';
 import { METRICS } from '../core/metrics';

@@ -7,9 +7,9 @@
  */
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../core/tf';
 import { PNG } from 'pngjs';
-import { initNodeBackend } from '../core/backend-node';
+import { initNodeBackend } from './backend-node';
 import { DeviceImages } from '../core/data/images';
 import type { EmojiStyle } from '../core/data/emoji';
 import { DEFAULT_VQ_CONFIG, type VQVAE, type VQVAEConfig } from '../core/nn/vqvae';

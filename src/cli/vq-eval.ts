@@ -3,7 +3,7 @@
  * tokenizer on the emoji validation split, or on every image of a bring-your-own folder or zip, and prints
  * `{"psnr":…,"recon_mse":…,"code_usage":…,"perplexity":…,"images":N}`.
  */
-import { initNodeBackend } from '../core/backend-node';
+import { initNodeBackend } from './backend-node';
 import { loadVQ } from '../core/checkpoint/vq';
 import { DeviceImages, compositeOnWhite } from '../core/data/images';
 import type { EmojiStyle } from '../core/data/emoji';

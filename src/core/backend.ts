@@ -4,10 +4,11 @@
  * auto mode because they are much slower than wasm on the same CPU (docs/tfjs-notes.md); forcing a backend bypasses that.
  *
  * The environment (navigator.gpu, a WebGL probe, wasm file locations) is passed in by the caller — the worker or
- * Node (backend-node.ts) — so this module touches no globals of its own and can be tested with fakes.
+ * Node (src/cli/backend-node.ts) — so this module touches no globals of its own and can be tested with fakes. The
+ * WebGPU and WebGL backends (their kernels and shaders, the larger part of a bundle) are imported only when chosen;
+ * wasm, the fallback on every CPU, and cpu (tf.ts) are always there.
  */
-import * as tf from '@tensorflow/tfjs';
-import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
+import * as tf from './tf';
 import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 
 export const BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
@@ -103,7 +104,9 @@ async function probeAdapter(env: BackendEnv): Promise<AdapterInfo | Refusal> {
  * `navigator.gpu` exists at import time, which is never true in Node; its factory is re-created here (same device
  * features and limits as tfjs-backend-webgpu's own `base.ts`).
  */
-function registerWebGPU(gpu: NonNullable<BackendEnv['gpu']>): void {
+async function registerWebGPU(gpu: NonNullable<BackendEnv['gpu']>): Promise<void> {
+  // Importing the package registers its kernels (and, where navigator.gpu exists, its own factory, replaced below).
+  const { WebGPUBackend } = await import('@tensorflow/tfjs-backend-webgpu');
   if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
   tf.registerBackend('webgpu', async () => {
     type Adapter = GPUAdapter & { info?: GPUAdapterInfo };
@@ -176,7 +179,9 @@ async function initWasm(env: BackendEnv): Promise<WasmThreads> {
 
 async function tryInit(name: BackendName, env: BackendEnv): Promise<{ failure: string } | { threads?: WasmThreads }> {
   try {
-    if (name === 'webgpu' && env.gpu) registerWebGPU(env.gpu);
+    if (name === 'webgpu' && env.gpu) await registerWebGPU(env.gpu);
+    // Importing the package registers the backend and its kernels (where tfjs sees a browser or a worker).
+    if (name === 'webgl') await import('@tensorflow/tfjs-backend-webgl');
     if (name === 'wasm') return { threads: await initWasm(env) };
     await setAndReady(name);
     return {};

@@ -10,7 +10,7 @@
  * model FLOP/s ÷ the backend's own square-matmul FLOP/s (max of 512³ and 1024³, median of 5), measured in the same
  * process just before: a fraction of what this backend can do, not of a datasheet peak.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf';
 import { GPT, type GPTConfig } from './nn/gpt';
 import { AdamW, DEFAULT_ADAMW } from './nn/optim';
 import { trainStep } from './nn/train';

@@ -9,7 +9,7 @@ import type { Finished } from '../core/experiment/finish';
 import type { MetricRecord } from '../core/experiment/runner';
 import type { ExperimentStore, RunFlags, StoredCheckpoint } from '../core/experiment/store';
 import type { SweepResult } from '../core/experiment/sweep';
-import { appendMetrics, getRunValue, loadCheckpoint, loadMetrics, replaceMetrics, saveCheckpoint, saveFinished, setRunValue } from './persist';
+import { appendMetrics, getRunValue, loadCheckpoint, loadMetrics, replaceMetrics, saveCheckpoint, saveFinished, setRunValue } from '../browser/persist';
 import type { SaveQueue } from './save-queue';
 
 const WRITE_MS = 250;

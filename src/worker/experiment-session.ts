@@ -9,7 +9,7 @@
  * (core/experiment/checkpoints.ts); the status line names the one being saved and the ETA counts saving. A NaN/Inf
  * loss stops the experiment with each run's last good checkpoint kept, ready to resume. Saving never stops training.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../core/tf';
 import type { ExperimentConfig } from '../core/experiment/config';
 import { runKey as key } from '../core/experiment/checkpoints';
 import { lossByPosition } from '../core/experiment/finish';
@@ -25,7 +25,7 @@ import { BrowserStore } from './browser-store';
 import { pngDataUrlBrowser, readPublicData } from './browser-io';
 import { codeTableFor } from './codes';
 import { armSamples, loadPageInputs } from './session-inputs';
-import { loadPrepared, savePrepared } from './persist';
+import { loadPrepared, savePrepared } from '../browser/persist';
 import type { RunPhase, RunStatus, SampleSet, WorkerCommand, WorkerEvent } from './protocol';
 import { SaveQueue } from './save-queue';
 

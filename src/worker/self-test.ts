@@ -1,5 +1,5 @@
 // A seeded GPT training probe that runs identically on every backend, so the page can compare backends and time steps.
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../core/tf';
 import { GPT, type GPTConfig } from '../core/nn/gpt';
 import { AdamW, DEFAULT_ADAMW } from '../core/nn/optim';
 import { readStep, trainStep } from '../core/nn/train';

@@ -3,7 +3,7 @@
  * the images, with a setup too big for the device refused before anything is allocated for the runs; and caption →
  * image samples of each arm (seed 0) for the page.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../core/tf';
 import { loadGPT2 } from '../core/checkpoint/gpt2';
 import { checkpointTokenizer } from '../core/checkpoint/tokenizer';
 import { memorySource } from '../core/checkpoint/source';

@@ -3,7 +3,7 @@
  * answering the page with events. Quick commands (pause, step, sample …) are handled as they arrive; long ones
  * (start, vq-train) answer with `ack` once accepted and then stream. The page never touches tfjs.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../core/tf';
 import { parseBackendRequest, selectBackend } from '../core/backend';
 import { loadGPT2 } from '../core/checkpoint/gpt2';
 import { checkpointTokenizer } from '../core/checkpoint/tokenizer';

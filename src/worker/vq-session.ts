@@ -4,7 +4,7 @@
  * streamed every few steps (core/vq/train-tokenizer.ts: the loop `npm run train-vq` runs). One at a time; `stop` ends
  * it after the current step.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../core/tf';
 import { loadVQ } from '../core/checkpoint/vq';
 import { DeviceImages } from '../core/data/images';
 import type { VQVAE } from '../core/nn/vqvae';

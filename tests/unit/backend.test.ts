@@ -1,8 +1,8 @@
 // Backend selection with fake platforms: software GPUs are refused in auto mode with typed reasons; forcing wins.
 import { describe, expect, it } from 'vitest';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/core/tf';
 import { parseBackendRequest, selectBackend, type BackendEnv } from '../../src/core/backend';
-import { nodeWasmDir } from '../../src/core/backend-node';
+import { nodeWasmDir } from '../../src/cli/backend-node';
 
 const fallbackGpu: BackendEnv['gpu'] = {
   requestAdapter: async () => ({ info: { vendor: 'google', architecture: 'swiftshader', description: 'SwiftShader', isFallbackAdapter: true } }),

@@ -6,7 +6,7 @@ import { encode as gpt2Encode } from 'gpt-tokenizer/encoding/r50k_base';
 import { BPETokenizer, BYTE_TO_CHAR, SPECIAL_TOKENS } from '../../src/core/tokenize/bpe';
 import { HFTokenizer } from '../../src/core/tokenize/hf';
 import { trainBPE } from '../../src/core/tokenize/train-bpe';
-import { gpt2Tokenizer } from '../../src/core/tokenize/gpt2';
+import { gpt2Tokenizer } from './helpers/gpt2-tokenizer';
 import { Rng } from '../../src/core/nn/init';
 
 const persuasion = readFileSync('public/data/text/austen/persuasion.txt', 'utf8');

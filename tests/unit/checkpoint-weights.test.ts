@@ -7,7 +7,7 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/core/tf';
 import { configToHF, loadGPT2, saveGPT2 } from '../../src/core/checkpoint/gpt2';
 import { writeSafetensors, type NamedArray } from '../../src/core/checkpoint/safetensors';
 import { memorySource } from '../../src/core/checkpoint/source';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createRequire } from 'node:module';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/core/tf';
 import { PNG } from 'pngjs';
 import { loadEmojiDataset, type EmojiDataset } from '../../src/core/data/emoji';
 import { captionOf, LEVELS, splitIndices } from '../../src/core/data/captions';

@@ -2,7 +2,7 @@
 // from the model's own logits, window by window; the text-ids figure ignores the image rows entirely, the full one
 // does not; the full figure is the same as the older meanNll's.
 import { describe, expect, it } from 'vitest';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/core/tf';
 import { GPT } from '../../src/core/nn/gpt';
 import { meanNll } from '../../src/core/nn/eval';
 import { Rng } from '../../src/core/nn/init';

@@ -2,7 +2,7 @@
 // hashed in meta.json, ids in range and laid out as sequences.ts lays them, masks recomputed from the ids alone, the
 // batch order and mix windows as the runner draws them, and every initial checkpoint loading back here and giving
 // the reference losses (step 0 evaluation and step 1 training losses) from the export's own files.
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/core/tf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';

@@ -2,7 +2,7 @@
 // (forward and finite-difference gradients), config.json → config for every GPT2Config field (implemented, or
 // refused naming field and value), and the token ids config.json carries staying inside the vocabulary.
 import { describe, expect, it } from 'vitest';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/core/tf';
 import { configFromHF, configToHF, loadGPT2, saveGPT2, specialTokenIds } from '../../src/core/checkpoint/gpt2';
 import { memorySource } from '../../src/core/checkpoint/source';
 import { ACTIVATIONS } from '../../src/core/nn/activations';

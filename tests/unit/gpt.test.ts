@@ -1,7 +1,7 @@
 // GPT against an independent float64 reference (forward, per-position NLL, finite-difference gradients),
 // plus seeded init, embedding modes, generation masks, overfitting one batch and tensor-count stability.
 import { describe, expect, it } from 'vitest';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/core/tf';
 import { GPT, type GPTConfig } from '../../src/core/nn/gpt';
 import { AdamW, DEFAULT_ADAMW } from '../../src/core/nn/optim';
 import { readStep, trainStep } from '../../src/core/nn/train';

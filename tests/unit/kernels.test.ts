@@ -2,7 +2,7 @@
 // computations: tf.transpose / tf.matMul / plain loops for the kernels, float64 formulas and central finite
 // differences for the ops, and the same GPT step with the fast kernels switched off.
 import { afterEach, describe, expect, it } from 'vitest';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/core/tf';
 import { crossEntropy, embedding, gelu, layerNorm, linear, sumRows } from '../../src/core/nn/ops';
 import { causalMask, causalSelfAttention } from '../../src/core/nn/attention';
 import { batchMatMulWasm, fastTranspose, setFastKernels, simplifyPermutation, splitLeadingWasm, sumRowsWasm, wasmKernelsWork } from '../../src/core/nn/wasm-kernels';

@@ -1,7 +1,7 @@
 // The memory estimate of a setup (by hand for a small shape, and against tfjs's own peak for one training step), the
 // backend limits and the refusal message a setup too big gets before anything is allocated.
 import { describe, expect, it } from 'vitest';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/core/tf';
 import { PRESETS } from '../../src/core/experiment/config';
 import { estimateMemory, gptParams, memoryLimit, memoryRefusal, WASM_HEAP_MAX } from '../../src/core/experiment/memory';
 import { GPT } from '../../src/core/nn/gpt';

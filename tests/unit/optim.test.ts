@@ -1,6 +1,6 @@
 // AdamW against hand-computed updates, the warmup+cosine schedule at known steps, global-norm clipping, decay groups.
 import { beforeAll, describe, expect, it } from 'vitest';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/core/tf';
 import { AdamW, DEFAULT_ADAMW, globalNorm, isNoDecay, lrAt, type AdamWConfig } from '../../src/core/nn/optim';
 import { useBackend } from './helpers/tf';
 

@@ -4,7 +4,7 @@
 // snapshots taken before the first round equals the evaluation before it; trainTokenizer's schedule and stop.
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/core/tf';
 import { loadGPT2 } from '../../src/core/checkpoint/gpt2';
 import { checkpointTokenizer } from '../../src/core/checkpoint/tokenizer';
 import { decodeCodeTable, encodeCodeTable, loadVQWithKey, pickCodes, shippedEmojiCodes, vqKey } from '../../src/core/data/codes';

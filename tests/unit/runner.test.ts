@@ -1,7 +1,7 @@
 // The experiment runner on synthetic data: identical batches across the arms of a seed, the logged losses against
 // an independent computation, frozen weights staying frozen, NaN stopping a run by name, and resume continuing exactly as an uninterrupted run.
 import { describe, expect, it } from 'vitest';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/core/tf';
 import { GPT } from '../../src/core/nn/gpt';
 import { Rng } from '../../src/core/nn/init';
 import { PRESETS, type ExperimentConfig } from '../../src/core/experiment/config';

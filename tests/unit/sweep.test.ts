@@ -49,7 +49,7 @@ describe('learning-rate sweep', () => {
     const data = { plan, imageTokens: 4, train: split(16), val: split(4), english: { train: Int32Array.from(stream(200)), heldout: stream(40), ood: stream(40) } };
     const lm = new GPT({ vocabSize: 20, nPositions: 16, nEmbd: 8, nLayer: 1, nHead: 2, layerNormEps: 1e-5, tieEmbeddings: true, initStd: 0.2 }, 5, 'sw-lm');
     const cfg = { ...PRESETS.smoke, captionBudget: 4, batchSize: 4, evalImages: 4, englishTokens: 30 };
-    const { memory } = await import('@tensorflow/tfjs');
+    const { memory } = await import('../../src/core/tf');
     const before = memory().numTensors;
     const r = await sweepLearningRates([1e-3, 3e-2], experimentTrainAt(cfg, { steps: 3, seeds: 2 }, (c) => new ExperimentRunner(c, data, lm)), { steps: 3, seeds: 2, schedule: cfg.schedule });
     expect(r.cells.length).toBe(2 * 2 * 2); // rates × arms × seeds

@@ -2,7 +2,7 @@
 // k-means on data, dead-code restart, the conv gradient against tfjs's own and finite differences, shapes,
 // determinism, tensor counts, checkpoint round trip, and a short training run that lowers the error on wasm.
 import { describe, expect, it } from 'vitest';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/core/tf';
 import { DEFAULT_VQ_CONFIG, VQVAE, quantize, type VQVAEConfig } from '../../src/core/nn/vqvae';
 import { conv3x3, pixelShuffle, pixelUnshuffle } from '../../src/core/nn/conv';
 import { kmeans, restartCodes, CodeUsage } from '../../src/core/vq/codebook';

@@ -2,8 +2,8 @@
 // reference, and a 29-tensor global norm (the addN trap of docs/tfjs-notes.md). Skipped, with the reason, without an
 // adapter.
 import { describe, expect, it } from 'vitest';
-import * as tf from '@tensorflow/tfjs';
-import { initNodeBackend } from '../../src/core/backend-node';
+import * as tf from '../../src/core/tf';
+import { initNodeBackend } from '../../src/cli/backend-node';
 import { GPT } from '../../src/core/nn/gpt';
 import { globalNorm } from '../../src/core/nn/optim';
 import { DEFAULT_VQ_CONFIG, VQVAE } from '../../src/core/nn/vqvae';

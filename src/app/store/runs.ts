@@ -3,7 +3,7 @@
 // behind the live curves, whose verdict and samples stay on screen beside this run's.
 import type { StateCreator } from 'zustand';
 import { recordsToResume } from '../../core/experiment/resume-records';
-import type { RunMeta } from '../../worker/persist';
+import type { RunMeta } from '../../browser/persist';
 import type { Finished, MetricRecord, Picture, RunStatus, SampleSet, WorkerEvent } from '../../worker/protocol';
 import type { RecordedSamples } from '../recorded-samples';
 import type { Intent } from '../status-line';

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { initNodeBackend } from '../../core/backend-node';
+import { initNodeBackend } from '../backend-node';
 import { loadVQ } from '../../core/checkpoint/vq';
 import { CODES_INDEX, encodeCodeTable, vqKey, type CodesIndex } from '../../core/data/codes';
 import { DeviceImages, imagesFromAtlas } from '../../core/data/images';

@@ -3,7 +3,7 @@
  * decoded RGBA (the caller decodes: pngjs in Node, the browser's decoder in the worker), are cut from an atlas or
  * resized, and are uploaded to the device once; batches are then gathered there (no per-step upload).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf';
 
 export interface RGBAImage {
   width: number;

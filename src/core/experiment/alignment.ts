@@ -4,7 +4,7 @@
  * bag of words (the mean of the LM's frozen text embeddings), with a symmetric InfoNCE loss over each batch
  * (temperature 0.07, as CLIP). The learnt rows are rescaled to the std of the text rows.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf';
 import { Rng, deriveSeed, normalArray } from '../nn/init';
 import { mm } from '../nn/ops';
 import { AdamW, DEFAULT_ADAMW } from '../nn/optim';

@@ -3,7 +3,7 @@
  * is compared with the pre-trained LM, zero-shot, on the perplexity of held-out captions. Sequences are
  * `<|bos|> caption <|pad|>…`; only caption tokens are scored.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf';
 import { GPT, type GPTConfig } from '../nn/gpt';
 import { AdamW, DEFAULT_ADAMW } from '../nn/optim';
 import { trainStep } from '../nn/train';

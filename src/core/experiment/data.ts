@@ -3,7 +3,7 @@
  * text ids at the chosen level, the sequence layouts, and the English token streams (Austen for pretrained-mix,
  * Persuasion and Moby-Dick for measuring forgetting).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf';
 import type { DeviceImages } from '../data/images';
 import type { VQVAE } from '../nn/vqvae';
 import { buildSequence, type SequenceSpec } from '../data/sequences';

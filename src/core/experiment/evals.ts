@@ -4,7 +4,7 @@
 // the metric records each result becomes.
 //   leak   = −log P(any image id) at image positions: probability the model puts on non-image ids;
 //   within = −log P(right code | image id) = image loss − leak: how well it tells the codes apart.
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf';
 import type { GPT } from '../nn/gpt';
 import { METRICS } from '../metrics';
 import { buildBatch, firstImagePosition, type SequenceSpec } from '../data/sequences';

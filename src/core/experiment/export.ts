@@ -17,7 +17,7 @@
  * The image-only arms read the same files: their sequence is the captioned one without the caption (ids[0] then
  * ids[1 + captionBudget:], masks[captionBudget:] with the text bit cleared).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf';
 import { buildBatch, firstImagePosition, sequenceLength, type SequenceBatch, type SequenceSpec } from '../data/sequences';
 import type { GPT } from '../nn/gpt';
 import { maskedMean } from '../nn/ops';

@@ -4,7 +4,7 @@
  * images in its feature space (as FID does with Inception features; Heusel et al. 2017):
  *   FD = ‖μ_r − μ_g‖² + Tr(Σ_r + Σ_g − 2 (Σ_r^{1/2} Σ_g Σ_r^{1/2})^{1/2}).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf';
 import { conv3x3, pixelUnshuffle } from '../nn/conv';
 import { Rng, deriveSeed, normalArray } from '../nn/init';
 import { mm } from '../nn/ops';

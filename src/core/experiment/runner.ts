@@ -5,7 +5,7 @@
  * is evaluated on held-out captions, images and English. A NaN/Inf loss stops that run, naming its step, and keeps
  * its last good checkpoint. Runs save and restore resumable state (weights, AdamW moments, step).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf';
 import type { GPT } from '../nn/gpt';
 import { AdamW, DEFAULT_ADAMW } from '../nn/optim';
 import { maskedMean } from '../nn/ops';

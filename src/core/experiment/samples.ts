@@ -1,6 +1,6 @@
 // Caption → image samples: each arm continues `<|bos|> caption <|pad|>… <|boi|>` with image ids only (the
 // per-position allowed-id mask), and the VQ decoder turns the sampled codes into pixels.
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf';
 import type { GPT } from '../nn/gpt';
 import type { VQVAE } from '../nn/vqvae';
 import { allowedIds, buildSequence, firstImagePosition, type SequenceSpec } from '../data/sequences';

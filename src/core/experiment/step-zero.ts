@@ -3,7 +3,7 @@
  * starts, each fresh run's weights are copied on the device (a few MB); after the first round has been drawn, the snapshots are evaluated by the runner's own evaluation as
  * step 0 with 0 tokens, exactly the records `evalFresh` would have made before the step.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf';
 import { GPT } from '../nn/gpt';
 import type { ExperimentRunner, MetricRecord, Run } from './runner';
 

@@ -3,7 +3,7 @@
  * `transformers` (activations.py, ACT2FN) so a loaded checkpoint computes what it computes there. All are built from
  * tfjs ops that have gradients on every backend, so a loaded model can be fine-tuned whatever its activation.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf';
 import { gelu } from './ops';
 
 /** `activation_function` values this GPT implements (transformers' names). */

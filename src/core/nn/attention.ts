@@ -9,7 +9,7 @@
  *   forward:  S = scale·Q·Kᵀ + M,  P = softmax(S),  Y = P·V
  *   backward: dP = dY·Vᵀ,  dV = Pᵀ·dY,  dS = P ⊙ (dP − rowsum(dP ⊙ P)),  dQ = scale·dS·K,  dK = scale·dSᵀ·Q
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf';
 import { batchMatMulWasm, fastTranspose, splitLeadingWasm, wasmKernelsWork } from './wasm-kernels';
 
 /** Batched a·b, [N, M, K]·[N, K, P] → [N, M, P]. */

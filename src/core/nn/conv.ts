@@ -4,7 +4,7 @@
  * [kh·kw·Cin, Cout], so they equal tf.conv2d's filters reshaped. Down- and up-sampling use pixel
  * (un)shuffle (space-to-depth / depth-to-space by reshape + transpose), whose gradients are reshapes too.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf';
 import { mm } from './ops';
 
 /**

@@ -1,5 +1,5 @@
 // Held-out evaluation of a GPT on one long id sequence: mean next-token NLL over every prediction, in windows.
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf';
 import type { GPT } from './gpt';
 
 /**

@@ -7,7 +7,7 @@
  * checkpoint maps onto the model one tensor at a time (see checkpoint/gpt2.ts). The forward pass returns
  * per-position next-token NLL so callers can split the loss by modality with a mask.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf';
 import { Rng, deriveSeed, normalArray } from './init';
 import { activate, isActivation, ACTIVATIONS, type Activation } from './activations';
 import { crossEntropy, embedding, layerNorm, linear, matMulBT } from './ops';

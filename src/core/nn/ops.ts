@@ -3,7 +3,7 @@
  * so the wasm backend's slow paths are avoided (docs/speed.md): matmuls without transpose flags, a linear layer,
  * GELU, LayerNorm, cross-entropy, the tied head, the embedding lookup, masked means.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf';
 import { batchMatMulWasm, fastTranspose, sumRowsWasm, wasmKernelsWork } from './wasm-kernels';
 
 /** Swap the last two axes of a rank-2+ tensor. */

@@ -5,7 +5,7 @@
  * "Scaling Laws and Compute-Optimal Training Beyond Fixed Training Durations") — and global-norm gradient clipping
  * that reports the pre-clip norm (as `torch.nn.utils.clip_grad_norm_`).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf';
 import { sumPairwise } from './ops';
 import { adamwWasm, sumSquaresWasm, wasmKernelsWork } from './wasm-kernels';
 

@@ -1,5 +1,5 @@
 // One optimisation step: loss and gradients for the optimizer's variables, then the AdamW update.
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf';
 import type { AdamW } from './optim';
 
 export interface StepResult {

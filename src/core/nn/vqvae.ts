@@ -11,7 +11,7 @@
  * two more tf.conv2d calls (conv.ts: wasm has no Conv2DBackpropFilter kernel), so the model trains on cpu, wasm and
  * webgpu alike.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf';
 import { Rng, deriveSeed, normalArray } from './init';
 import { conv1x1, conv3x3, pixelShuffle, pixelUnshuffle, stopGradient } from './conv';
 import { mm, oneHotF32 } from './ops';

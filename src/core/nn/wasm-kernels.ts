@@ -21,7 +21,7 @@
  *   `dispose_data` and `BatchMatMul` exports, which this project pins (tfjs-backend-wasm 4.22.0); `wasmKernelsWork`
  *   checks them at start-up and callers fall back to tf.matMul when they are missing.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf';
 
 export const BATCH_MATMUL_KERNEL = 'TabulaBatchMatMul';
 export const SPLIT_LEADING_KERNEL = 'TabulaSplitLeading';

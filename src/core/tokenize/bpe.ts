@@ -9,7 +9,7 @@
  * then merges in order, then the special tokens.
  */
 
-import type { TextTokenizer } from './hf';
+import type { TextTokenizer } from './text-tokenizer';
 
 export const SPECIAL_TOKENS = ['<|bos|>', '<|boi|>', '<|eoi|>', '<|pad|>'] as const;
 export type SpecialToken = (typeof SPECIAL_TOKENS)[number];

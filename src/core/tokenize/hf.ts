@@ -14,22 +14,9 @@
 import { Tokenizer } from '@huggingface/tokenizers';
 import { BPETokenizer } from './bpe';
 import { findUnsupported, makeRustFaithful } from './hf-compat';
+import type { TextTokenizer } from './text-tokenizer';
 
-/** What the rest of the project needs of a text tokenizer. */
-export interface TextTokenizer {
-  /** Number of ids (largest id + 1), added tokens included. */
-  readonly vocabSize: number;
-  /** Added tokens (text → id), e.g. `<|bos|>`; their text in input becomes their id. */
-  readonly special: ReadonlyMap<string, number>;
-  /** Text → ids. `addSpecialTokens` applies the post-processor's template (e.g. a leading BOS), as transformers' `tokenizer(text)` does. */
-  encode(text: string, opts?: { addSpecialTokens?: boolean }): number[];
-  /** Ids → text (special tokens kept, no clean-up of spaces). Throws on an id outside [0, vocabSize). */
-  decode(ids: number[]): string;
-  /** Id of an added token; throws when this tokenizer lacks it. */
-  specialId(name: string): number;
-  /** The tokenizer as a Hugging Face tokenizer.json. */
-  toTokenizerJson(): string;
-}
+export type { TextTokenizer };
 
 export class TokenizerError extends Error {
   constructor(file: string, message: string) {

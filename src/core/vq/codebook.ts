@@ -2,7 +2,7 @@
  * Codebook maintenance for the VQ-VAE: k-means initialisation from encoder outputs (as karpathy/deep-vector-
  * quantization does once at the start), usage tracking on the device, and dead-code restart from recent outputs.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf';
 import { Rng } from '../nn/init';
 import { mm, oneHotF32 } from '../nn/ops';
 import type { VQVAE } from '../nn/vqvae';

@@ -3,7 +3,7 @@
  * initialisation, dead-code restarts, and the metrics of docs/architecture.md §3 (recon MSE, PSNR, code usage,
  * perplexity).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf';
 import { batchOrder } from '../data/corpus';
 import type { DeviceImages } from '../data/images';
 import { Rng } from '../nn/init';

@@ -1,7 +1,7 @@
 // Test helpers: backend set-up for Node, an allclose assertion with a readable failure, and the finite-difference
 // gradient check against the float64 reference.
-import * as tf from '@tensorflow/tfjs';
-import { initNodeBackend } from '../../../src/core/backend-node';
+import * as tf from '../../../src/core/tf';
+import { initNodeBackend } from '../../../src/cli/backend-node';
 import type { BackendName } from '../../../src/core/backend';
 import type { GPT } from '../../../src/core/nn/gpt';
 import type { Weights } from '../reference/gpt64';

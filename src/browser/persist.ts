@@ -10,7 +10,7 @@ import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { ExperimentConfig } from '../core/experiment/config';
 import type { ExperimentData } from '../core/experiment/data';
 import type { AlignedRows } from '../core/experiment/prepare';
-import type { DatasetChoice, Finished, LmChoice, MetricRecord } from './protocol';
+import type { DatasetChoice, Finished, LmChoice, MetricRecord } from '../worker/protocol';
 
 /** A run's resumable state (resume.ts files), as the worker saves it in IndexedDB. */
 export interface SavedCheckpoint {

@@ -5,8 +5,8 @@
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
-import { selectBackend, type BackendChoice, type BackendEnv, type BackendName } from './backend';
+import * as tf from '../core/tf';
+import { selectBackend, type BackendChoice, type BackendEnv, type BackendName } from '../core/backend';
 
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 

