@@ -10,28 +10,37 @@ import { LEVELS, type CaptionLevel } from '../core/data/captions';
 import { ARMS, PRESETS, armsProblem, type ArmName, type ExperimentConfig } from '../core/experiment/config';
 import { SCHEDULES, type Schedule } from '../core/nn/optim';
 import type { SweepResult } from '../core/experiment/sweep';
-import { UsageError, intArg } from './common';
+import { UsageError, intArg, type FlagTable } from './common';
 
+const PRESET_NAMES = Object.keys(PRESETS).join('|');
+/** A setup field's default for --help: its value in every preset, or the one value they share. */
+function byPreset(get: (c: ExperimentConfig) => unknown): string {
+  const values = Object.entries(PRESETS).map(([name, c]) => [name, String(get(c))]);
+  return new Set(values.map(([, v]) => v)).size === 1 ? `${values[0][1]} in every preset` : values.map(([name, v]) => `${name} ${v}`).join(', ');
+}
+const rates = (c: ExperimentConfig) => [String(c.lr), ...Object.entries(c.lrByArm ?? {}).map(([arm, lr]) => `${arm}=${lr}`)].join(' ');
+
+/** The setup flags with what --help says of each (common.ts's FlagTable); every one overrides the preset's value. */
 export const SETUP_OPTIONS = {
-  preset: { type: 'string' },
-  seeds: { type: 'string' },
-  arms: { type: 'string' },
-  steps: { type: 'string' },
-  tokens: { type: 'string' },
-  batch: { type: 'string' },
-  lr: { type: 'string' },
-  'lr-sweep': { type: 'string' },
-  'sweep-steps': { type: 'string' },
-  'sweep-seeds': { type: 'string' },
-  'lr-from': { type: 'string' },
-  schedule: { type: 'string' },
-  margin: { type: 'string' },
-  warmup: { type: 'string' },
-  'eval-every': { type: 'string' },
-  'eval-images': { type: 'string' },
-  'caption-level': { type: 'string' },
-  'row-init': { type: 'string' },
-} as const;
+  preset: { type: 'string', value: PRESET_NAMES, description: 'the setup the other flags override', required: true },
+  seeds: { type: 'string', value: 'N', description: 'seeds per arm, 1 to 20', defaultText: byPreset((c) => c.seeds) },
+  arms: { type: 'string', value: 'a,b,…', description: `the arms, from ${ARMS.join(', ')}; a pre-trained arm needs its from-scratch twin`, defaultText: byPreset((c) => c.arms.join(',')) },
+  steps: { type: 'string', value: 'N', description: 'training steps per run (or --tokens)', defaultText: byPreset((c) => c.steps) },
+  tokens: { type: 'string', value: 'N', description: 'training budget in trained tokens per run, turned into steps once the data is known (or --steps)', defaultText: 'none' },
+  batch: { type: 'string', value: 'N', description: 'sequences per step', defaultText: byPreset((c) => c.batchSize) },
+  lr: { type: 'string', value: 'X|arm=X,…', description: 'peak learning rate: one for every arm, or per arm (--lr pretrained=0.015,scratch=0.006)', defaultText: byPreset(rates) },
+  'lr-sweep': { type: 'string', value: 'X,Y,…', description: "train every arm at each rate for a short budget first, then each at its best (DIR/sweep.json)", defaultText: 'no sweep' },
+  'sweep-steps': { type: 'string', value: 'N', description: 'steps of each sweep run (with --lr-sweep)', defaultText: 'a quarter of --steps' },
+  'sweep-seeds': { type: 'string', value: 'N', description: 'seeds of each sweep run (with --lr-sweep)', defaultText: '2, at most --seeds' },
+  'lr-from': { type: 'string', value: 'sweep.json', description: 'take each arm\'s rate from a recorded sweep (an --lr given too wins)', defaultText: 'none' },
+  schedule: { type: 'string', value: SCHEDULES.join('|'), description: 'learning-rate schedule after warmup', defaultText: byPreset((c) => c.schedule) },
+  margin: { type: 'string', value: 'M', description: "the verdicts' equivalence margin in nats per token, declared before the run", defaultText: byPreset((c) => c.margin) },
+  warmup: { type: 'string', value: 'N', description: 'learning-rate warmup steps', defaultText: byPreset((c) => c.warmupSteps) },
+  'eval-every': { type: 'string', value: 'N', description: 'steps between held-out evaluations', defaultText: byPreset((c) => c.evalEvery) },
+  'eval-images': { type: 'string', value: 'N', description: 'held-out images per evaluation (0: all)', defaultText: byPreset((c) => c.evalImages) },
+  'caption-level': { type: 'string', value: LEVELS.join('|'), description: 'the captions: L0 category … L4 name + keywords', defaultText: byPreset((c) => c.captionLevel) },
+  'row-init': { type: 'string', value: 'random|mean|aligned', description: "how the pre-trained LM's new rows (image codes, special tokens) start", defaultText: byPreset((c) => c.rowInit) },
+} as const satisfies FlagTable;
 
 type Values = Partial<Record<keyof typeof SETUP_OPTIONS, string>>;
 
@@ -141,4 +150,4 @@ export function parseSetup(a: Values): Setup {
 }
 
 /** The flags' one-line summary for --help and usage errors. */
-export const SETUP_USAGE = '--preset smoke|cpu|classroom|replication [--seeds N] [--arms a,b] [--steps N | --tokens N] [--batch N] [--lr X | arm=X,…] [--lr-sweep X,Y,… [--sweep-steps N] [--sweep-seeds N]] [--lr-from sweep.json] [--schedule cosine|wsd] [--margin M] [--warmup N] [--eval-every N] [--eval-images N] [--caption-level L0…L4] [--row-init random|mean|aligned]';
+export const SETUP_USAGE = `--preset ${PRESET_NAMES} [--seeds N] [--arms a,b] [--steps N | --tokens N] [--batch N] [--lr X | arm=X,…] [--lr-sweep X,Y,… [--sweep-steps N] [--sweep-seeds N]] [--lr-from sweep.json] [--schedule cosine|wsd] [--margin M] [--warmup N] [--eval-every N] [--eval-images N] [--caption-level L0…L4] [--row-init random|mean|aligned]`;
