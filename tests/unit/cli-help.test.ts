@@ -9,9 +9,9 @@ import { FLAG_HELP, HelpRequest, UsageError, formatHelp, parseFlags, type FlagTa
 
 const ROOT = resolve(__dirname, '../..');
 const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
-/** [npm script, its src/cli entry point] for every script that is `tsx src/cli/….ts`. */
+/** [npm script, its entry point] for every script that is `tsx src/cli/….ts` or `tsx scripts/….ts`. */
 const CLIS = Object.entries(scripts).flatMap(([name, cmd]) => {
-  const m = /^tsx (src\/cli\/[\w-]+\.ts)$/.exec(cmd);
+  const m = /^tsx ((?:src\/cli|scripts)\/[\w-]+\.ts)$/.exec(cmd);
   return m ? [[name, m[1]] as const] : [];
 });
 
@@ -86,7 +86,7 @@ describe('formatHelp and parseFlags', () => {
 
 describe('every command line', () => {
   it('is found in package.json', () => {
-    expect(CLIS.map(([name]) => name)).toEqual(expect.arrayContaining(['replicate', 'export', 'report', 'compare', 'pretrain', 'train-vq', 'train-tokenizer', 'build-data', 'check-data', 'lm-eval', 'vq-eval', 'bench', 'bench:browser', 'bench:play']));
+    expect(CLIS.map(([name]) => name)).toEqual(expect.arrayContaining(['replicate', 'export', 'report', 'compare', 'pretrain', 'train-vq', 'train-tokenizer', 'build-data', 'check-data', 'lm-eval', 'vq-eval', 'bench', 'bench:browser', 'bench:play', 'bench:page']));
   });
 
   it.concurrent.each(CLIS)('%s answers --help with every flag, and refuses an unknown flag with one line and exit 2', { timeout: 300_000 }, async (name, file) => {
