@@ -1,6 +1,6 @@
 // Vite config for the single-page app (and the benchmark page, bench.html): React, module Web Workers, the tfjs wasm
 // binaries as assets, and cross-origin isolation (COOP/COEP on every response of `vite` and `vite preview`) so the
-// worker can run tfjs's multi-threaded wasm build; a static host must send the same two headers (README).
+// worker can run tfjs's multi-threaded wasm build; a static host must send the same two headers (docs/hosting.md).
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
 import { tfjsWasmThreads } from './vite/tfjs-wasm-threads.js';

@@ -6,6 +6,7 @@
  */
 import type { ExperimentConfig } from '../core/experiment/config';
 import { estimateMemory, memoryRefusal, type DataShape, type LmShape, type MemoryLimit } from '../core/experiment/memory';
+import { FORM_FIELDS, SETUP_FIELDS } from '../core/experiment/setup-fields';
 
 export type NumField = 'seeds' | 'steps' | 'batchSize' | 'lr' | 'captionBudget' | 'evalEvery' | 'checkpointEvery' | 'warmupSteps' | 'mixShare';
 
@@ -18,17 +19,11 @@ export interface FieldSpec {
   help: string;
 }
 
-export const FIELDS: FieldSpec[] = [
-  { field: 'seeds', label: 'Seeds', min: 1, max: 10, integer: true, help: 'independent repeats of every arm; bands and intervals come from them' },
-  { field: 'steps', label: 'Steps', min: 1, max: 100000, integer: true, help: 'training steps per run' },
-  { field: 'batchSize', label: 'Batch', min: 1, max: 512, integer: true, help: 'caption–image sequences per step' },
-  { field: 'lr', label: 'Learning rate', min: 1e-6, max: 1, integer: false, help: 'AdamW peak, after warmup, cosine decay to the end' },
-  { field: 'warmupSteps', label: 'Warmup', min: 0, max: 10000, integer: true, help: 'steps of linear warmup' },
-  { field: 'captionBudget', label: 'Caption budget', min: 4, max: 64, integer: true, help: 'ids kept per caption (longer ones are cut); sets the sequence length' },
-  { field: 'evalEvery', label: 'Evaluate every', min: 1, max: 10000, integer: true, help: 'steps between held-out losses, heatmaps and samples' },
-  { field: 'checkpointEvery', label: 'Checkpoint every', min: 0, max: 100000, integer: true, help: 'steps between saved checkpoints (0: none by step); one is also saved when the last is 45 s old (up to 90 s when saving is slow)' },
-  { field: 'mixShare', label: 'English share (mix arm)', min: 0, max: 0.9, integer: false, help: 'share of each pretrained-mix batch that is Austen text' },
-];
+/** The form's number fields, from core's SETUP_FIELDS (the table the URL and the CLI flags also come from). */
+export const FIELDS: FieldSpec[] = FORM_FIELDS.map((f) => {
+  if (f.kind.type !== 'int' && f.kind.type !== 'number') throw new Error(`${f.field}: a form number field must be int or number`);
+  return { field: f.field as NumField, label: f.label, min: f.kind.min, max: f.kind.max, integer: f.kind.type === 'int', help: f.help };
+});
 
 const show = (x: number) => String(x);
 
@@ -65,11 +60,7 @@ export function setupProblems(cfg: ExperimentConfig, o: { lm?: LmShape | null; l
 
 /** Names of the config fields, as the setup labels them (for "what a preset changes"). */
 const LABELS: Partial<Record<keyof ExperimentConfig, string>> = {
-  ...Object.fromEntries(FIELDS.map((f) => [f.field, f.label.toLowerCase()])),
-  arms: 'arms',
-  captionLevel: 'caption level',
-  rowInit: 'new rows',
-  evalImages: 'held-out images',
+  ...Object.fromEntries(SETUP_FIELDS.map((f) => [f.field, f.label.toLowerCase()])),
   englishTokens: 'English tokens',
   weightDecay: 'weight decay',
   trainImages: 'training images',

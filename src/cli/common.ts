@@ -1,10 +1,10 @@
-// Shared pieces of the Node entry points: a directory as a FileSource, flag parsing and checks that name the flag, the machine in one line,
+// Shared pieces of the Node entry points: a directory as a FileSource, flag parsing (with --help) and checks that name the flag, the machine in one line,
 // atomic file and checkpoint-directory writes, and one-line failures without stack traces or control characters.
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import os from 'node:os';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseArgs } from 'node:util';
 import type { BackendName } from '../core/backend';
 import type { FileSource } from '../core/checkpoint/source';
 
@@ -45,13 +45,84 @@ export function intArg(v: string | undefined, name: string, lo: number, hi: numb
   return n;
 }
 
-/** `parseArgs` (strict: unknown flags and missing values refused) with its errors as UsageErrors that end with `usage`. */
-export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>>(options: T, usage: string, allowPositionals = false) {
+/**
+ * One flag of a command line: node:util parseArgs's option, plus what `--help` prints about it. A CLI declares all
+ * its flags in one such table; parseFlags parses with it and renders `--help` from it, so no flag goes undocumented.
+ */
+export interface FlagOption {
+  type: 'string' | 'boolean';
+  default?: string | boolean;
+  short?: string;
+  /** One line for --help: what the flag does (FLAG_HELP supplies it for shared flags a table leaves without). */
+  description?: string;
+  /** The value's placeholder in --help (`DIR`, `N`, `wasm|cpu|webgpu`); strings only, `VALUE` when absent. */
+  value?: string;
+  /** --help's default when it is not a literal (`a quarter of --steps`); `default` wins when both are set. */
+  defaultText?: string;
+  /** --help says `(required)` instead of a default; the command itself checks that the flag is given. */
+  required?: boolean;
+}
+
+export type FlagTable = Record<string, FlagOption>;
+
+/**
+ * What --help says of flags several commands share, for a table that gives a flag no description of its own (its
+ * value, default text and `required` then come from here too). replicate.ts and export.ts rely on it for their
+ * run flags (out, dataset, backend, lm, vq, train-vq, resume, stop-at).
+ */
+export const FLAG_HELP: Record<string, Omit<FlagOption, 'type' | 'default' | 'short'>> = {
+  backend: { value: 'wasm|cpu|webgpu', description: 'the tfjs backend to run on' },
+  json: { description: 'print one JSON line instead of text' },
+  seed: { value: 'S', description: 'the random seed, an integer in [0, 2^31 - 1]' },
+  out: { value: 'DIR', description: 'the folder to write into', required: true },
+  dataset: { value: 'PATH', description: 'a bring-your-own dataset (folder or .zip of images with captions) instead of the emoji', defaultText: 'the Twemoji emoji' },
+  lm: { value: 'DIR', description: 'the pre-trained LM: any GPT-2-layout checkpoint folder with its tokenizer' },
+  vq: { value: 'DIR', description: 'the VQ-VAE image tokenizer\'s checkpoint folder' },
+  'train-vq': { description: 'train a VQ tokenizer on the --dataset first (replicate; export refuses it: train with npm run train-vq)' },
+  resume: { description: 'continue each run from its last checkpoint in DIR/checkpoints/' },
+  'stop-at': { value: 'STEP', description: 'stop every run after this step (continue later with --resume)', defaultText: 'the last step' },
+  checkpoint: { value: 'DIR', description: 'the checkpoint folder to evaluate' },
+  profile: { description: 'add per-kernel times (tf.profile of one extra step)' },
+  'no-isolation': { description: 'serve without the COOP/COEP headers, as a static host that sends none would' },
+  'no-build': { description: 'serve the existing dist/ instead of building the app first' },
+  timeout: { value: 'SECONDS', description: 'give up on a measurement after this many seconds' },
+};
+
+/** Asked for with --help or -h: runCli prints `text` on stdout and exits 0. */
+export class HelpRequest extends Error {}
+
+/** The --help text of a command: its usage line, what it does, then one line per flag with its default. */
+export function formatHelp(options: FlagTable, usage: string, about?: string): string {
+  const rows = Object.entries(options).map(([name, o]) => {
+    const f: FlagOption = o.description === undefined ? { ...FLAG_HELP[name], ...o } : o;
+    const flag = `${f.short ? `-${f.short}, ` : ''}--${name}${f.type === 'string' ? ` ${f.value ?? 'VALUE'}` : ''}`;
+    const literal = f.default === undefined || f.default === '' ? undefined : f.default === false ? 'off' : String(f.default);
+    const dflt = f.required ? 'required' : `default: ${literal ?? f.defaultText ?? (f.default === '' ? '""' : f.type === 'boolean' ? 'off' : 'none')}`;
+    return [flag, `${f.description ?? '(no description)'} (${dflt})`];
+  });
+  rows.push(['-h, --help', 'print this help and exit']);
+  const width = Math.min(36, Math.max(...rows.map(([f]) => f.length)));
+  const lines = rows.map(([f, d]) => `  ${f.padEnd(width)}  ${d}`);
+  return [usage.startsWith('usage:') ? usage : `usage: ${usage}`, ...(about ? ['', about] : []), '', 'options:', ...lines, ''].join('\n');
+}
+
+/**
+ * `parseArgs` (strict: unknown flags and missing values refused) with its errors as UsageErrors that end with `usage`.
+ * `--help` or `-h` anywhere among the flags throws a HelpRequest with formatHelp's text instead (runCli prints it
+ * and exits 0) — before anything else the command does, so no CLI can forget it. `about`: one sentence for --help.
+ */
+export function parseFlags<T extends FlagTable>(options: T, usage: string, allowPositionals = false, about?: string) {
+  const parseOptions = Object.fromEntries(
+    Object.entries(options).map(([name, { type, default: d, short }]) => [name, { type, ...(d === undefined ? {} : { default: d }), ...(short === undefined ? {} : { short }) }]),
+  ) as T;
+  let parsed;
   try {
-    return parseArgs({ options, allowPositionals, strict: true });
+    parsed = parseArgs({ options: { ...parseOptions, help: { type: 'boolean', short: 'h' } }, allowPositionals, strict: true });
   } catch (e) {
     throw new UsageError(`${(e as Error).message}; ${usage}`);
   }
+  if ((parsed.values as Record<string, unknown>).help) throw new HelpRequest(formatHelp(options, usage, about));
+  return parsed;
 }
 
 /** The backends a Node entry point can run on. */
@@ -120,6 +191,10 @@ export function runCli(name: string, main: () => Promise<void>): void {
   main().then(
     () => process.exit(0),
     (e: unknown) => {
+      if (e instanceof HelpRequest) {
+        process.stdout.write(e.message);
+        process.exit(0);
+      }
       const msg = e instanceof Error ? e.message : String(e);
       process.stderr.write(`${name}: ${escapeControls(msg.split('\n')[0])}\n`);
       process.exit(e instanceof UsageError ? 2 : 1);

@@ -11,7 +11,12 @@ import { UsageError, parseFlags, runCli, writeFileAtomic } from './common';
 
 async function main(): Promise<void> {
   const usage = 'usage: npm run compare -- DIR DIR … [--out FILE] (each DIR a replicate output folder with report.json)';
-  const { values: a, positionals: given } = parseFlags({ out: { type: 'string' } }, usage, true);
+  const { values: a, positionals: given } = parseFlags(
+    { out: { type: 'string', value: 'FILE', description: 'also write FILE.md and FILE.json', defaultText: 'print only' } },
+    usage,
+    true,
+    'Replications side by side: one row per run with its verdicts and intervals, and the setup fields that differ.',
+  );
   const positionals = given as string[];
   if (positionals.length < 2) throw new UsageError(`compare needs two or more run folders; ${usage}`);
   const twice = positionals.find((d, i) => positionals.indexOf(d) !== i);

@@ -17,13 +17,15 @@ const USAGE = 'usage: npm run lm-eval -- --checkpoint DIR (--ids-file F | --text
 async function main(): Promise<void> {
   const args = parseFlags(
     {
-      checkpoint: { type: 'string' },
-      'ids-file': { type: 'string' },
-      'text-file': { type: 'string' },
-      json: { type: 'boolean', default: false },
+      checkpoint: { type: 'string', value: 'DIR', required: true, description: 'a GPT-2-layout checkpoint folder (config.json, model.safetensors, its tokenizer)' },
+      'ids-file': { type: 'string', value: 'F', description: 'token ids to score: a JSON array or whitespace-separated integers (or --text-file)' },
+      'text-file': { type: 'string', value: 'F', description: "UTF-8 text to score, encoded with the checkpoint's tokenizer (or --ids-file)" },
+      json: { type: 'boolean', default: false, description: 'print {"ids":[...],"mean_nll":x} on one line' },
       backend: { type: 'string', default: 'wasm' },
     },
     USAGE,
+    false,
+    'Mean next-token NLL (nats per token) of the ids or text under a GPT-2-layout checkpoint.',
   ).values;
   if (!args.checkpoint) throw new UsageError(`--checkpoint is required; ${USAGE}`);
   if (!args['ids-file'] === !args['text-file']) throw new UsageError(`give exactly one of --ids-file and --text-file; ${USAGE}`);

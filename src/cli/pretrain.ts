@@ -26,21 +26,23 @@ async function main(): Promise<void> {
   const usage = 'usage: npm run pretrain -- [--out DIR] [--steps N] [--layers L] [--width D] [--heads H] [--context T] [--batch B] [--vocab V] [--lr LR] [--seed S] [--eval-tokens N] [--backend wasm|cpu|webgpu] [--init DIR]';
   const { values: a } = parseFlags(
     {
-      out: { type: 'string', default: 'public/models/lm-austen' },
-      steps: { type: 'string', default: '1200' },
-      layers: { type: 'string', default: '4' },
-      width: { type: 'string', default: '128' },
-      heads: { type: 'string', default: '4' },
-      context: { type: 'string', default: '96' },
-      batch: { type: 'string', default: '16' },
-      vocab: { type: 'string', default: '2048' },
-      lr: { type: 'string', default: '3e-3' },
+      out: { type: 'string', default: 'public/models/lm-austen', value: 'DIR', description: 'where the GPT-2-layout checkpoint goes' },
+      steps: { type: 'string', default: '1200', value: 'N', description: 'training steps' },
+      layers: { type: 'string', default: '4', value: 'L', description: 'transformer blocks' },
+      width: { type: 'string', default: '128', value: 'D', description: 'embedding width' },
+      heads: { type: 'string', default: '4', value: 'H', description: 'attention heads' },
+      context: { type: 'string', default: '96', value: 'T', description: 'context length in tokens, 8 to 2048' },
+      batch: { type: 'string', default: '16', value: 'B', description: 'sequences per step' },
+      vocab: { type: 'string', default: '2048', value: 'V', description: 'BPE vocabulary size, 512 to 8192 (ignored with --init)' },
+      lr: { type: 'string', default: '3e-3', value: 'LR', description: 'peak learning rate, in (0, 1]' },
       seed: { type: 'string', default: '0' },
-      'eval-tokens': { type: 'string', default: '20000' },
+      'eval-tokens': { type: 'string', default: '20000', value: 'N', description: 'held-out tokens of each text for the perplexities' },
       backend: { type: 'string', default: 'wasm' },
-      init: { type: 'string' },
+      init: { type: 'string', value: 'DIR', description: 'continue training this GPT-2-layout checkpoint (its tokenizer and weights)', defaultText: 'a new BPE and random weights' },
     },
     usage,
+    false,
+    'Pre-trains the BPE and the GPT on the five Austen novels; held-out perplexity on Persuasion and Moby-Dick beside a smoothed bigram.',
   );
   const steps = int(a.steps, 'steps', 1, 1e7);
   const T = int(a.context, 'context', 8, 2048);

@@ -13,11 +13,14 @@ import type { SweepResult } from '../core/experiment/sweep';
 import { parseMetricsCsv } from '../core/experiment/metrics-csv';
 import { buildReport } from '../core/experiment/report';
 import type { MetricRecord } from '../core/experiment/runner';
-import { UsageError, runCli } from './common';
+import { UsageError, parseFlags, runCli } from './common';
 
 async function main(): Promise<void> {
-  const dir = process.argv.slice(2).find((a) => !a.startsWith('--'));
-  if (!dir) throw new UsageError('usage: npm run report -- DIR (a replicate output folder with metrics.csv)');
+  const usage = 'usage: npm run report -- DIR (a replicate output folder with metrics.csv)';
+  const { positionals } = parseFlags({}, usage, true, 'Rebuilds DIR/report.json and DIR/report.html from DIR/metrics.csv under the current verdict rules (no training).');
+  if (positionals.length > 1) throw new UsageError(`one DIR at a time, got ${positionals.length}; ${usage}`);
+  const dir = positionals[0];
+  if (!dir) throw new UsageError(usage);
   const csvPath = join(dir, 'metrics.csv');
   if (!existsSync(csvPath)) throw new UsageError(`${csvPath}: missing; run npm run replicate first (or export the metrics CSV from the playground into DIR)`);
   let old: { config?: ExperimentConfig | null; meta?: Record<string, unknown> } = {};

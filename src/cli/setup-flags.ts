@@ -6,32 +6,62 @@
  *   --margin M (nats per token, the equivalence margin of the verdicts)  --warmup N  --eval-every N  --eval-images N (0: all)  --caption-level L0…L4  --row-init random|mean|aligned
  */
 import { readFileSync } from 'node:fs';
-import { LEVELS, type CaptionLevel } from '../core/data/captions';
 import { ARMS, PRESETS, armsProblem, type ArmName, type ExperimentConfig } from '../core/experiment/config';
-import { SCHEDULES, type Schedule } from '../core/nn/optim';
+import { CLI_FIELDS } from '../core/experiment/setup-fields';
 import type { SweepResult } from '../core/experiment/sweep';
-import { UsageError, intArg } from './common';
+import { UsageError, intArg, type FlagTable } from './common';
 
+const PRESET_NAMES = Object.keys(PRESETS).join('|');
+/** A setup field's default for --help: its value in every preset, or the one value they share. */
+function byPreset(get: (c: ExperimentConfig) => unknown): string {
+  const values = Object.entries(PRESETS).map(([name, c]) => [name, String(get(c))]);
+  return new Set(values.map(([, v]) => v)).size === 1 ? `${values[0][1]} in every preset` : values.map(([name, v]) => `${name} ${v}`).join(', ');
+}
+const rates = (c: ExperimentConfig) => [String(c.lr), ...Object.entries(c.lrByArm ?? {}).map(([arm, lr]) => `${arm}=${lr}`)].join(' ');
+const orList = (values: readonly string[]) => (values.length < 2 ? values.join('') : `${values.slice(0, -1).join(', ')} or ${values[values.length - 1]}`);
+
+/** The CLI range of a numeric setup field: the table's, widened where its `cli` says. */
+function cliRange(f: (typeof CLI_FIELDS)[number]): [number, number] {
+  if (f.kind.type !== 'int' && f.kind.type !== 'number') throw new Error(`${f.field} is not numeric`);
+  return [f.cli.min ?? f.kind.min, f.cli.max ?? f.kind.max];
+}
+
+/** A setup flag as core's SETUP_FIELDS describes it: its placeholder, its line in --help, its value per preset. */
+function tableFlag(flag: string) {
+  const f = CLI_FIELDS.find((x) => x.cli.flag === flag);
+  if (!f) throw new Error(`--${flag} is not in SETUP_FIELDS`);
+  const k = f.kind;
+  const value = f.cli.value ?? (k.type === 'enum' ? k.values.join('|') : k.type === 'list' ? 'a,b,…' : 'N');
+  const range = k.type === 'int' ? `, ${cliRange(f).join(' to ')}` : k.type === 'list' ? `: ${k.values.join(', ')}` : '';
+  return { type: 'string', value, description: `${f.help}${range}`, defaultText: byPreset((c) => (f.field === 'lr' ? rates(c) : Array.isArray(c[f.field]) ? (c[f.field] as string[]).join(',') : c[f.field])) } as const;
+}
+
+/**
+ * The setup flags with what --help says of each (common.ts's FlagTable): the config fields come from core's
+ * SETUP_FIELDS (which the page's form and URL also use); --tokens and the sweep's flags are the command line's own.
+ * Every one overrides the preset's value.
+ */
 export const SETUP_OPTIONS = {
-  preset: { type: 'string' },
-  seeds: { type: 'string' },
-  arms: { type: 'string' },
-  steps: { type: 'string' },
-  tokens: { type: 'string' },
-  batch: { type: 'string' },
-  lr: { type: 'string' },
-  'lr-sweep': { type: 'string' },
-  'sweep-steps': { type: 'string' },
-  'sweep-seeds': { type: 'string' },
-  'lr-from': { type: 'string' },
-  schedule: { type: 'string' },
-  margin: { type: 'string' },
-  warmup: { type: 'string' },
-  'eval-every': { type: 'string' },
-  'eval-images': { type: 'string' },
-  'caption-level': { type: 'string' },
-  'row-init': { type: 'string' },
-} as const;
+  preset: { ...tableFlag('preset'), value: PRESET_NAMES, required: true },
+  seeds: tableFlag('seeds'),
+  arms: tableFlag('arms'),
+  steps: tableFlag('steps'),
+  tokens: { type: 'string', value: 'N', description: 'training budget in trained tokens per run, turned into steps once the data is known (or --steps)', defaultText: 'none' },
+  batch: tableFlag('batch'),
+  lr: { ...tableFlag('lr'), description: `${tableFlag('lr').description}: one rate for every arm, or arm=rate pairs` },
+  'lr-sweep': { type: 'string', value: 'X,Y,…', description: 'train every arm at each rate for a short budget first, then each at its best (DIR/sweep.json)', defaultText: 'no sweep' },
+  'sweep-steps': { type: 'string', value: 'N', description: 'steps of each sweep run (with --lr-sweep)', defaultText: 'a quarter of --steps' },
+  'sweep-seeds': { type: 'string', value: 'N', description: 'seeds of each sweep run (with --lr-sweep)', defaultText: '2, at most --seeds' },
+  'lr-from': { type: 'string', value: 'sweep.json', description: "take each arm's rate from a recorded sweep (an --lr given too wins)", defaultText: 'none' },
+  schedule: tableFlag('schedule'),
+  margin: tableFlag('margin'),
+  warmup: tableFlag('warmup'),
+  'eval-every': tableFlag('eval-every'),
+  'eval-images': tableFlag('eval-images'),
+  'caption-level': tableFlag('caption-level'),
+  'row-init': tableFlag('row-init'),
+} as const satisfies FlagTable;
+for (const f of CLI_FIELDS) if (!(f.cli.flag in SETUP_OPTIONS)) throw new Error(`SETUP_FIELDS' --${f.cli.flag} is missing from SETUP_OPTIONS`);
 
 type Values = Partial<Record<keyof typeof SETUP_OPTIONS, string>>;
 
@@ -90,32 +120,24 @@ export function parseSetup(a: Values): Setup {
   const presets = Object.keys(PRESETS).join(', ');
   if (!a.preset || !PRESETS[a.preset]) throw new UsageError(`--preset must be one of ${presets}${a.preset ? `, got ${a.preset}` : ''}`);
   const cfg: ExperimentConfig = { ...PRESETS[a.preset], lrByArm: { ...PRESETS[a.preset].lrByArm } };
-  if (a.seeds !== undefined) cfg.seeds = intArg(a.seeds, 'seeds', 1, 20);
+  if (a.steps !== undefined && a.tokens !== undefined) throw new UsageError('give --steps or --tokens, not both');
+  // The table's integer and enum fields; the preset, arms, rates and margin have their own rules here.
+  for (const f of CLI_FIELDS) {
+    const v = a[f.cli.flag as keyof Values];
+    if (v === undefined || ['preset', 'arms', 'lr', 'margin'].includes(f.field)) continue;
+    if (f.kind.type === 'int') (cfg as unknown as Record<string, unknown>)[f.field] = intArg(v, f.cli.flag, ...cliRange(f));
+    else if (f.kind.type === 'enum') {
+      if (!f.kind.values.includes(v)) throw new UsageError(`--${f.cli.flag} must be ${orList(f.kind.values)}, got ${v}`);
+      (cfg as unknown as Record<string, unknown>)[f.field] = v;
+    } else throw new Error(`--${f.cli.flag}: no rule for a ${f.kind.type} field`);
+  }
   if (a.arms !== undefined) {
     cfg.arms = [...new Set(a.arms.split(',').map((s) => armName(s.trim(), 'arms')))];
     const problem = armsProblem(cfg.arms);
     if (problem) throw new UsageError(`--arms: ${problem}`);
   }
-  if (a.steps !== undefined && a.tokens !== undefined) throw new UsageError('give --steps or --tokens, not both');
-  if (a.steps !== undefined) cfg.steps = intArg(a.steps, 'steps', 1, 1_000_000);
   const tokens = a.tokens === undefined ? null : intArg(a.tokens, 'tokens', 1, 1e12);
-  if (a.batch !== undefined) cfg.batchSize = intArg(a.batch, 'batch', 1, 4096);
-  if (a.warmup !== undefined) cfg.warmupSteps = intArg(a.warmup, 'warmup', 0, 1_000_000);
-  if (a['eval-every'] !== undefined) cfg.evalEvery = intArg(a['eval-every'], 'eval-every', 1, 1_000_000);
-  if (a['eval-images'] !== undefined) cfg.evalImages = intArg(a['eval-images'], 'eval-images', 0, 1_000_000);
-  if (a.schedule !== undefined) {
-    if (!(SCHEDULES as readonly string[]).includes(a.schedule)) throw new UsageError(`--schedule must be ${SCHEDULES.join(' or ')}, got ${a.schedule}`);
-    cfg.schedule = a.schedule as Schedule;
-  }
   if (a.margin !== undefined) cfg.margin = positiveNumber(a.margin, 'margin');
-  if (a['caption-level'] !== undefined) {
-    if (!(LEVELS as readonly string[]).includes(a['caption-level'])) throw new UsageError(`--caption-level must be one of ${LEVELS.join(', ')}, got ${a['caption-level']}`);
-    cfg.captionLevel = a['caption-level'] as CaptionLevel;
-  }
-  if (a['row-init'] !== undefined) {
-    if (!['random', 'mean', 'aligned'].includes(a['row-init'])) throw new UsageError(`--row-init must be random, mean or aligned, got ${a['row-init']}`);
-    cfg.rowInit = a['row-init'] as ExperimentConfig['rowInit'];
-  }
   const recordedSweep = a['lr-from'] === undefined ? null : readSweep(a['lr-from']);
   if (recordedSweep) cfg.lrByArm = { ...cfg.lrByArm, ...recordedSweep.best };
   if (a.lr !== undefined) {
@@ -141,4 +163,4 @@ export function parseSetup(a: Values): Setup {
 }
 
 /** The flags' one-line summary for --help and usage errors. */
-export const SETUP_USAGE = '--preset smoke|cpu|classroom|replication [--seeds N] [--arms a,b] [--steps N | --tokens N] [--batch N] [--lr X | arm=X,…] [--lr-sweep X,Y,… [--sweep-steps N] [--sweep-seeds N]] [--lr-from sweep.json] [--schedule cosine|wsd] [--margin M] [--warmup N] [--eval-every N] [--eval-images N] [--caption-level L0…L4] [--row-init random|mean|aligned]';
+export const SETUP_USAGE = `--preset ${PRESET_NAMES} [--seeds N] [--arms a,b] [--steps N | --tokens N] [--batch N] [--lr X | arm=X,…] [--lr-sweep X,Y,… [--sweep-steps N] [--sweep-seeds N]] [--lr-from sweep.json] [--schedule cosine|wsd] [--margin M] [--warmup N] [--eval-every N] [--eval-images N] [--caption-level L0…L4] [--row-init random|mean|aligned]`;

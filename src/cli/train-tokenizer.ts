@@ -11,7 +11,15 @@ import { readPublicData } from './data/public-data';
 import { intArg, parseFlags, runCli } from './common';
 
 async function main(): Promise<void> {
-  const { values } = parseFlags({ vocab: { type: 'string', default: '2048' }, out: { type: 'string', default: 'runs/tokenizer/tokenizer.json' } }, 'usage: npm run train-tokenizer -- [--vocab 2048] [--out FILE]');
+  const { values } = parseFlags(
+    {
+      vocab: { type: 'string', default: '2048', value: 'V', description: 'vocabulary size, 512 to 8192' },
+      out: { type: 'string', default: 'runs/tokenizer/tokenizer.json', value: 'FILE', description: 'where the Hugging Face tokenizer.json goes' },
+    },
+    'usage: npm run train-tokenizer -- [--vocab 2048] [--out FILE]',
+    false,
+    'Trains the byte-level BPE on the five pre-training novels; prints its time and bytes per token on held-out text.',
+  );
   const vocab = intArg(values.vocab, 'vocab', 512, 8192);
   const dec = new TextDecoder();
   const train = await Promise.all(AUSTEN_BOOKS.filter((b) => b.role === 'train').map(async (b) => dec.decode(await readPublicData(b.file))));

@@ -26,21 +26,23 @@ async function main(): Promise<void> {
   const usage = 'usage: npm run train-vq -- [--out DIR] [--style twemoji|noto | --dataset PATH] [--steps N] [--batch B] [--lr LR] [--codes K] [--code-dim D] [--channels C] [--no-ema] [--seed S] [--eval-every N] [--backend wasm|cpu|webgpu]';
   const { values: a } = parseFlags(
     {
-      out: { type: 'string', default: 'public/models/vq-twemoji32' },
-      style: { type: 'string', default: 'twemoji' },
-      dataset: { type: 'string' },
-      steps: { type: 'string', default: String(DEFAULT_VQ_TRAIN.steps) },
-      batch: { type: 'string', default: String(DEFAULT_VQ_TRAIN.batchSize) },
-      lr: { type: 'string', default: String(DEFAULT_VQ_TRAIN.lr) },
-      codes: { type: 'string', default: String(DEFAULT_VQ_CONFIG.codebookSize) },
-      'code-dim': { type: 'string', default: String(DEFAULT_VQ_CONFIG.codeDim) },
-      channels: { type: 'string', default: String(DEFAULT_VQ_CONFIG.channels) },
-      'no-ema': { type: 'boolean', default: false },
+      out: { type: 'string', default: 'public/models/vq-twemoji32', value: 'DIR', description: 'where the tokenizer, metrics.jsonl, usage.json and reconstructions.png go' },
+      style: { type: 'string', default: 'twemoji', value: 'twemoji|noto', description: 'which emoji images to train on (without --dataset)' },
+      dataset: { type: 'string', value: 'PATH', description: 'train on a bring-your-own folder or .zip of captioned images instead', defaultText: 'the emoji' },
+      steps: { type: 'string', default: String(DEFAULT_VQ_TRAIN.steps), value: 'N', description: 'training steps' },
+      batch: { type: 'string', default: String(DEFAULT_VQ_TRAIN.batchSize), value: 'B', description: 'images per step' },
+      lr: { type: 'string', default: String(DEFAULT_VQ_TRAIN.lr), value: 'LR', description: 'learning rate, in (0, 1]' },
+      codes: { type: 'string', default: String(DEFAULT_VQ_CONFIG.codebookSize), value: 'K', description: 'codebook size, 64 to 2048' },
+      'code-dim': { type: 'string', default: String(DEFAULT_VQ_CONFIG.codeDim), value: 'D', description: 'code vector width, 8 to 256' },
+      channels: { type: 'string', default: String(DEFAULT_VQ_CONFIG.channels), value: 'C', description: 'convolution channels, 4 to 256' },
+      'no-ema': { type: 'boolean', default: false, description: 'learn the codebook by gradient instead of an exponential moving average' },
       seed: { type: 'string', default: '0' },
-      'eval-every': { type: 'string', default: '250' },
+      'eval-every': { type: 'string', default: '250', value: 'N', description: 'steps between validation metrics (the folder is rewritten at each)' },
       backend: { type: 'string', default: 'wasm' },
     },
     usage,
+    false,
+    'Trains the VQ-VAE image tokenizer (32×32 images → 8×8 codes), logging vq/* metrics on the validation split.',
   );
   if (!['twemoji', 'noto'].includes(a.style!)) throw new UsageError(`--style must be twemoji or noto, got ${a.style}`);
   const config: VQVAEConfig = { ...DEFAULT_VQ_CONFIG, codebookSize: int(a.codes, 'codes', 64, 2048), codeDim: int(a['code-dim'], 'code-dim', 8, 256), channels: int(a.channels, 'channels', 4, 256), ema: !a['no-ema'] };

@@ -13,7 +13,18 @@ import { UsageError, backendArg, dirSource, parseFlags, runCli } from './common'
 
 async function main(): Promise<void> {
   const usage = 'usage: npm run vq-eval -- --checkpoint DIR [--dataset PATH] [--style twemoji|noto] [--json] [--backend wasm|cpu|webgpu]';
-  const { values: a } = parseFlags({ checkpoint: { type: 'string' }, dataset: { type: 'string' }, style: { type: 'string', default: 'twemoji' }, json: { type: 'boolean', default: false }, backend: { type: 'string', default: 'wasm' } }, usage);
+  const { values: a } = parseFlags(
+    {
+      checkpoint: { type: 'string', value: 'DIR', required: true, description: 'a VQ-VAE checkpoint folder (config.json, model.safetensors)' },
+      dataset: { type: 'string', value: 'PATH', description: "a bring-your-own folder or .zip to evaluate on, all its images", defaultText: "the emoji's validation split" },
+      style: { type: 'string', default: 'twemoji', value: 'twemoji|noto', description: 'which emoji images (without --dataset)' },
+      json: { type: 'boolean', default: false, description: 'print {"psnr","recon_mse","code_usage","perplexity","images"} on one line' },
+      backend: { type: 'string', default: 'wasm' },
+    },
+    usage,
+    false,
+    'Reconstruction quality of a VQ tokenizer: PSNR, MSE, code usage and code perplexity.',
+  );
   if (!a.checkpoint) throw new UsageError(`--checkpoint is required; ${usage}`);
   const backend = backendArg(a.backend);
   if (!['twemoji', 'noto'].includes(a.style!)) throw new UsageError(`--style must be twemoji or noto, got ${a.style}`);

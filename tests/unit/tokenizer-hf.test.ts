@@ -133,7 +133,7 @@ describe('tokenizer.json: ids equal Hugging Face tokenizers (Rust) on a fuzz cor
     const rust = RustTokenizer.fromString(json);
     const mismatches: string[] = [];
     // StripAccents: Rust strips the marks of its Unicode 9.0 tables, JavaScript those of today's Unicode. The one
-    // known difference (README) is taken out of the corpus: marks the Rust normalizer itself keeps.
+    // known difference (docs/inputs.md) is taken out of the corpus: marks the Rust normalizer itself keeps.
     const corpus = name.includes('StripAccents') ? await withoutMarksRustKeeps(CORPUS) : CORPUS;
     expect(corpus.join('').length).toBeGreaterThan(0.9 * CORPUS.join('').length);
     for (const text of corpus) {

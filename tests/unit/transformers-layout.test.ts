@@ -1,4 +1,4 @@
-// Our checkpoints read the way Hugging Face `transformers` reads them (issue 11, kind 11; the README's claim that
+// Our checkpoints read the way Hugging Face `transformers` reads them (issue 11, kind 11; docs/features.md's claim that
 // they load in GPT2LMHeadModel): config.json as GPT2Config (types, a known activation, token ids inside the vocabulary
 // — transformers warns otherwise), model.safetensors with `format: pt` metadata, F32 tensors, exactly
 // GPT2LMHeadModel's state-dict keys and shapes (none missing, none unexpected), and tokenizer.json through Hugging

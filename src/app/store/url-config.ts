@@ -1,28 +1,14 @@
 /**
- * The experiment setup in the URL, TF-Playground style: one table of properties drives both serialisation and
- * parsing, so a shared link reproduces the setup. Unknown or out-of-range values fall back to the preset's, and
- * each such fallback is reported so the page can say which part of a link was ignored.
+ * The experiment setup in the URL, TF-Playground style: one table of properties (core/experiment/setup-fields.ts,
+ * shared with the form and the CLI) drives both serialisation and parsing, so a shared link reproduces the setup.
+ * Unknown or out-of-range values fall back to the preset's, and each such fallback is reported so the page can say
+ * which part of a link was ignored.
  */
 import type { ArmName, ExperimentConfig } from '../../core/experiment/config';
+import { URL_FIELDS, type FieldKind } from '../../core/experiment/setup-fields';
 
-type Kind = { type: 'int'; min: number; max: number } | { type: 'number'; min: number; max: number } | { type: 'enum'; values: readonly string[] } | { type: 'list'; values: readonly string[] };
-
-/** The URL-settable fields: short key, config field, kind. Order fixes the order in the URL. */
-export const URL_PARAMS: { key: string; field: keyof ExperimentConfig; kind: Kind }[] = [
-  { key: 'preset', field: 'preset', kind: { type: 'enum', values: ['smoke', 'cpu', 'classroom', 'replication', 'lesson', 'custom'] } },
-  { key: 'arms', field: 'arms', kind: { type: 'list', values: ['pretrained', 'scratch', 'pretrained-frozen', 'scratch-frozen', 'image-only-pretrained', 'image-only-scratch', 'pretrained-mix'] } },
-  { key: 'seeds', field: 'seeds', kind: { type: 'int', min: 1, max: 10 } },
-  { key: 'level', field: 'captionLevel', kind: { type: 'enum', values: ['L0', 'L1', 'L2', 'L3', 'L4'] } },
-  { key: 'budget', field: 'captionBudget', kind: { type: 'int', min: 4, max: 64 } },
-  { key: 'steps', field: 'steps', kind: { type: 'int', min: 1, max: 100_000 } },
-  { key: 'batch', field: 'batchSize', kind: { type: 'int', min: 1, max: 512 } },
-  { key: 'lr', field: 'lr', kind: { type: 'number', min: 1e-6, max: 1 } },
-  { key: 'warmup', field: 'warmupSteps', kind: { type: 'int', min: 0, max: 10_000 } },
-  { key: 'eval', field: 'evalEvery', kind: { type: 'int', min: 1, max: 10_000 } },
-  { key: 'ckpt', field: 'checkpointEvery', kind: { type: 'int', min: 0, max: 100_000 } },
-  { key: 'init', field: 'rowInit', kind: { type: 'enum', values: ['random', 'mean', 'aligned'] } },
-  { key: 'mix', field: 'mixShare', kind: { type: 'number', min: 0, max: 0.9 } },
-];
+/** The URL-settable fields: short key, config field, kind — from core's SETUP_FIELDS, whose order is the URL's. */
+export const URL_PARAMS: { key: string; field: keyof ExperimentConfig; kind: FieldKind }[] = URL_FIELDS.map((f) => ({ key: f.url, field: f.field, kind: f.kind }));
 
 /** Query string of the fields that differ from `base` (a shared link stays short). */
 export function configToQuery(cfg: ExperimentConfig, base: ExperimentConfig): string {

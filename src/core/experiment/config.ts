@@ -175,7 +175,7 @@ export const PRESETS: Record<string, ExperimentConfig> = {
    * The lesson on a CPU: the recorded run's setup at a budget where its verdicts already held. Rule: the shortest
    * evaluated budget from which the recorded run's three verdicts, rebuilt from its own curves cut there, equal its
    * final ones at every later budget (60 of 450 steps), doubled because a lesson decays its learning rate over its
-   * own, shorter schedule: 120 steps (README, "What the small replication found").
+   * own, shorter schedule: 120 steps (docs/results.md, "The lesson preset").
    */
   lesson: { ...base, preset: 'lesson', seeds: 3, steps: LESSON_STEPS, checkpointEvery: 25, batchSize: 16, evalEvery: 15, evalImages: 96, englishTokens: 3000, warmupSteps: 10, lr: 6e-3, lrByArm: { pretrained: 0.015, scratch: 0.006 } },
   replication: { ...base, preset: 'replication', arms: [...ARMS], seeds: 3, steps: 1500, checkpointEvery: 250, batchSize: 32, evalEvery: 50, evalImages: 421, englishTokens: 20000, warmupSteps: 100 },
