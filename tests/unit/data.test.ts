@@ -13,7 +13,7 @@ import { PNG } from 'pngjs';
 import { loadEmojiDataset, type EmojiDataset } from '../../src/core/data/emoji';
 import { captionOf, LEVELS, splitIndices } from '../../src/core/data/captions';
 import { compositeOnWhite, DeviceImages, resizeRGBA } from '../../src/core/data/images';
-import { batchOrder, tokenStream, WindowSampler } from '../../src/core/data/corpus';
+import { AUSTEN_BOOKS, BROAD_ENGLISH, MOBY_DICK, PRETRAIN_CORPUS, SOTU_YEARS, batchOrder, tokenStream, WindowSampler } from '../../src/core/data/corpus';
 import { article, captionLevels, toneWords } from '../../src/cli/data/captions';
 import { decodePngNode } from '../../src/cli/image-decode';
 import { readPublicData } from '../../src/cli/data/public-data';
@@ -47,6 +47,37 @@ describe('build-data', () => {
     const manifest = JSON.parse(await readFile(join(a, 'manifest.json'), 'utf8')) as { files: Record<string, { sha256: string }> };
     for (const [path, { sha256 }] of Object.entries(manifest.files)) expect(ha[path], path).toBe(sha256);
     await Promise.all([rm(a, { recursive: true }), rm(b, { recursive: true })]);
+  });
+});
+
+describe('the broader pre-training English', () => {
+  const text = async (id: string) => new TextDecoder().decode(await readPublicData(BROAD_ENGLISH.find((s) => s.id === id)!.file));
+  it('keeps Persuasion and Moby-Dick out of the pre-training corpus', () => {
+    const ids = PRETRAIN_CORPUS.map((s) => s.id);
+    expect(ids).not.toContain('persuasion');
+    expect(ids).not.toContain(MOBY_DICK.id);
+    expect(ids).toEqual([...AUSTEN_BOOKS.filter((b) => b.role === 'train').map((b) => b.id), 'kjv', 'sotu', 'wordnet-glosses']);
+  });
+  it('holds the whole King James Bible, one verse per line without numbers', async () => {
+    const lines = (await text('kjv')).split('\n');
+    expect(lines[0]).toBe('Genesis 1');
+    expect(lines[2]).toBe('In the beginning God created the heaven and the earth.');
+    expect(lines.at(-2)).toBe('The grace of our Lord Jesus Christ be with you all. Amen.');
+    expect(lines.filter((l) => /^\S.* \d+$/.test(l)).length).toBe(1189); // the Bible's 1,189 chapters, one heading each
+    expect(lines.filter((l) => /^\d/.test(l)).length).toBe(0);
+  });
+  it('holds each State of the Union address of the kept years once, oldest first', async () => {
+    const years = [...(await text('sotu')).matchAll(/^State of the Union, (\d{4}), /gm)].map((m) => Number(m[1]));
+    expect(years.length).toBe(100);
+    expect(years[0]).toBe(SOTU_YEARS[0]);
+    expect(years.at(-1)).toBe(SOTU_YEARS[1]);
+    expect(years).toEqual([...years].sort((a, b) => a - b));
+  });
+  it('holds WordNet glosses as "lemmas: gloss" lines of all four parts of speech', async () => {
+    const lines = (await text('wordnet-glosses')).trimEnd().split('\n');
+    expect(lines[0]).toBe('entity: that which is perceived or known or inferred to have its own distinct existence (living or nonliving)');
+    for (const l of lines) expect(l, l).toMatch(/^[^:]+: +\S/); // verbatim: one gloss ('present') starts with a space in WordNet itself
+    expect(lines.length).toBe(7356); // every 16th of 82,115 noun, 13,767 verb, 18,156 adjective and 3,621 adverb synsets
   });
 });
 

@@ -1,7 +1,8 @@
 /**
  * Ordinary English for pre-training and for measuring forgetting: the six Austen novels (five to train, Persuasion
- * held out) and Moby-Dick (held out, out of domain), as files under public/data; plus token streams over them and a
- * seeded sampler of training windows.
+ * held out) and Moby-Dick (held out, out of domain), as files under public/data; the broader pre-training English of
+ * public/models/lm-english (the King James Bible, the State of the Union addresses 1790–1889, WordNet glosses); plus
+ * token streams over them and a seeded sampler of training windows.
  */
 import { Rng } from '../nn/init';
 
@@ -25,6 +26,19 @@ export const AUSTEN_BOOKS: TextSource[] = [
 export const MOBY_DICK: TextSource = { id: 'moby-dick', title: 'Moby-Dick', file: 'text/moby-dick.txt', role: 'ood' };
 
 export const ENGLISH_TEXTS: TextSource[] = [...AUSTEN_BOOKS, MOBY_DICK];
+
+/** First and last year of the State of the Union addresses kept (the 19th century's, within the size budget). */
+export const SOTU_YEARS = [1790, 1889] as const;
+
+/** Pre-training English beyond Austen (public/data/PROVENANCE.md gives each one's source and licence). */
+export const BROAD_ENGLISH: TextSource[] = [
+  { id: 'kjv', title: 'King James Bible', file: 'text/kjv.txt', role: 'train' },
+  { id: 'sotu', title: `State of the Union addresses ${SOTU_YEARS[0]}–${SOTU_YEARS[1]}`, file: `text/sotu-${SOTU_YEARS[0]}-${SOTU_YEARS[1]}.txt`, role: 'train' },
+  { id: 'wordnet-glosses', title: 'WordNet 3.0 glosses (every 16th synset)', file: 'text/wordnet-glosses.txt', role: 'train' },
+];
+
+/** What public/models/lm-english is pre-trained on: the five Austen training novels and BROAD_ENGLISH. */
+export const PRETRAIN_CORPUS: TextSource[] = [...AUSTEN_BOOKS.filter((b) => b.role === 'train'), ...BROAD_ENGLISH];
 
 /** Anything with an encode method (our BPE, or GPT-2's). */
 export interface Encoder {
