@@ -83,6 +83,21 @@ describe('verdicts on synthetic runs whose truth is known', () => {
     expect([better.verdict, better.detail]).toEqual(['not reproduced', 'helped']);
   });
 
+  it('A as compute: a pre-trained curve twice as fast reaches the final image loss of scratch at half the budget', () => {
+    // pretrained(x) = baseImage(2x) meets baseImage(1) at x = 0.5 exactly; noise 0.001 and evaluations every tenth
+    // of the run (linear between them, on a convex curve) move the crossing by well under 0.03.
+    const fast = run({ noise: 0.001, arms: { ...run().arms, pretrained: { ...run().arms.pretrained, image: (x) => baseImage(2 * x) } } });
+    const r = buildReport(cfg, syntheticRecords(fast));
+    const t = r.effects.image_loss.tokensSaved;
+    expect(t.perSeed).toHaveLength(3);
+    for (const s of t.perSeed) expect(Math.abs(s.share! - 0.5)).toBeLessThan(0.03);
+    expect(t.saved!.mean).toBeCloseTo(1 - t.share!.mean, 12);
+    // Equal curves: the pre-trained arm gets there only near the end, or never (noise) — at most a few % saved.
+    const same = buildReport(cfg, syntheticRecords(run({ noise: 0.001 }))).effects.image_loss.tokensSaved;
+    for (const s of same.perSeed) expect(s.share === null || s.share > 0.9).toBe(true);
+    expect(r.effects.caption_gap.tokensSaved.perSeed).toHaveLength(3);
+  });
+
   it('B: a caption gap that lasts → not reproduced (persists)', () => {
     const lasting = run({ arms: { ...run().arms, pretrained: { ...run().arms.pretrained, caption: (x) => baseCaption(x) - 1.0 } } });
     const b = buildReport(cfg, syntheticRecords(lasting)).effects.caption_gap;

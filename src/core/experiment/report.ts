@@ -11,6 +11,7 @@ import { curveOf, evaluatedFractions, lastStep, pairedArea, pairedAt, seedPairs,
 import type { Quality } from './extras';
 import { qualitySummary, type QualitySummary } from './quality-summary';
 import type { MetricRecord } from './runner';
+import { tokensSaved, type TokensSaved } from './tokens-saved';
 import { A_FRACTIONS, DEFAULT_MARGIN, captionGapEffect, forgettingEffect, imageLossEffect, logRatio, type CaptionGapEffect, type ForgettingEffect, type ImageLossEffect } from './verdict';
 
 /** One value of each seed of an arm. */
@@ -26,12 +27,13 @@ export interface Report {
   /** The equivalence margin the rules used, nats per token (the config's, else DEFAULT_MARGIN). */
   margin: number;
   effects: {
-    image_loss: ImageLossEffect & { finalLossByArm: Record<string, PerSeed> };
-    caption_gap: CaptionGapEffect & { initialLossByArm: Record<string, PerSeed> };
+    /** tokensSaved: the share of scratch's tokens the pre-trained arm needed to reach its final image loss (tokens-saved.ts). */
+    image_loss: ImageLossEffect & { finalLossByArm: Record<string, PerSeed>; tokensSaved: TokensSaved };
+    caption_gap: CaptionGapEffect & { initialLossByArm: Record<string, PerSeed>; tokensSaved: TokensSaved };
     forgetting: ForgettingEffect;
   };
   /** The same rules on the run's other arms: A for each pre-trained/scratch pair of a kind, C for each other pre-trained arm. */
-  otherArms: { image_loss: Record<string, ImageLossEffect>; forgetting: Record<string, ForgettingEffect> };
+  otherArms: { image_loss: Record<string, ImageLossEffect & { tokensSaved?: TokensSaved }>; forgetting: Record<string, ForgettingEffect> };
   quality: QualitySummary | null;
   /** What the report worked around, in plain words. */
   notes: string[];
@@ -47,10 +49,10 @@ const OTHER_PAIRS: [string, string][] = [
 
 const has = (records: MetricRecord[], metric: string) => records.some((r) => r.metric === metric);
 
-function imageLoss(records: MetricRecord[], a: string, b: string, seeds: number[], margin: number, notes: string[]): ImageLossEffect {
+function imageLoss(records: MetricRecord[], a: string, b: string, seeds: number[], margin: number, notes: string[]): ImageLossEffect & { tokensSaved: TokensSaved } {
   const pairs = seedPairs(records, a, b, METRICS.valImageLoss, seeds);
   for (const p of pairs) for (const s of p.short) notes.push(`${s} (NaN/Inf): image-token loss compared only at the budgets it reached.`);
-  return imageLossEffect(A_FRACTIONS.map((f) => pairedAt(pairs, f)), pairedArea(pairs), margin);
+  return { ...imageLossEffect(A_FRACTIONS.map((f) => pairedAt(pairs, f)), pairedArea(pairs), margin), tokensSaved: tokensSaved(pairs, `held-out image tokens (${a} against ${b})`) };
 }
 
 /** C on one pre-trained arm: English loss at step 0 and at the last step, per seed; a run stopped early is left out. */
@@ -129,7 +131,7 @@ export function buildReport(cfg: ExperimentConfig | null, records: MetricRecord[
     margin,
     effects: {
       image_loss: { ...image, finalLossByArm: byArm(records, arms, seeds, METRICS.valImageLoss, 'last') },
-      caption_gap: { ...gap, initialLossByArm: byArm(records, arms, seeds, METRICS.valTextLoss, 'first') },
+      caption_gap: { ...gap, initialLossByArm: byArm(records, arms, seeds, METRICS.valTextLoss, 'first'), tokensSaved: tokensSaved(seedPairs(records, 'pretrained', 'scratch', METRICS.valTextLoss, seeds), 'held-out caption tokens (pretrained against scratch)') },
       forgetting: forgetting(records, 'pretrained', seeds, margin, notes),
     },
     otherArms,

@@ -4,6 +4,7 @@
 import type { Report } from './report';
 import type { Interval, MarginTest } from './stats';
 import { esc, lineChart } from './svg';
+import type { TokensSaved } from './tokens-saved';
 import type { Effect, ForgettingEffect, ImageLossEffect } from './verdict';
 
 const f3 = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? '—' : Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(3));
@@ -13,8 +14,9 @@ const kTok = (t: number) => (t >= 1e3 ? `${(t / 1e3).toFixed(1)}k` : t.toFixed(0
 const cls = (e: Effect) => e.verdict.replace(' ', '-');
 const label = (e: Effect) => `${e.verdict}${e.detail ? ` — ${e.detail}` : ''}`;
 
-function verdictRow(name: string, e: Effect): string {
-  return `<tr><th>${name}</th><td class="v ${cls(e)}">${esc(label(e))}</td><td>${esc(e.sentence)}<div class="what">Rule: ${esc(e.rule)}</div><div class="what">Headline: ${esc(e.what)} — ${f3(e.diff.mean)} (95% CI ${iv(e.diff.ci95)}, ${e.diff.n} seeds).</div></td></tr>`;
+function verdictRow(name: string, e: Effect & { tokensSaved?: TokensSaved }): string {
+  const saved = e.tokensSaved ? `<div class="what">As compute: ${esc(e.tokensSaved.sentence)}</div>` : '';
+  return `<tr><th>${name}</th><td class="v ${cls(e)}">${esc(label(e))}</td><td>${esc(e.sentence)}<div class="what">Rule: ${esc(e.rule)}</div><div class="what">Headline: ${esc(e.what)} — ${f3(e.diff.mean)} (95% CI ${iv(e.diff.ci95)}, ${e.diff.n} seeds).</div>${saved}</td></tr>`;
 }
 
 function testRows(tests: (MarginTest & { label: string; tokens: number; outcome?: string; excludedSeeds: number[] })[]): string {
@@ -35,8 +37,9 @@ function gapDetails(r: Report): string {
     refLines: [{ y: m, label: `+margin ${m}` }, { y: 0, label: '' }],
   });
   const facts = [
-    e.peak ? `peak ${f3(e.peak.mean)} nats at ${kTok(e.peak.tokens)} tokens` : 'no peak',
-    `left at the end ${f3(e.diff.mean)} nats${e.shareOfPeakLeft !== null ? ` (${(100 * e.shareOfPeakLeft).toFixed(0)}% of the peak)` : ''}`,
+    e.start ? `${e.start.tokens === 0 ? 'zero-shot gap at step 0' : `first evaluated gap (${kTok(e.start.tokens)} tokens)`} ${f3(e.start.mean)} nats (the rule's reference)` : 'no start',
+    `left at the end ${f3(e.diff.mean)} nats${typeof e.shareOfStartLeft === 'number' ? ` (${(100 * e.shareOfStartLeft).toFixed(0)}% of the start)` : ''}`,
+    ...(e.peak && e.peak.tokens !== e.start?.tokens ? [`largest gap ${f3(e.peak.mean)} nats at ${kTok(e.peak.tokens)} tokens (for information)`] : []),
     e.closedAt ? `inside +${m} from ${kTok(e.closedAt.tokens)} tokens (${(100 * e.closedAt.fraction).toFixed(0)}% of the run) on` : `never inside +${m} for good`,
   ];
   const rows = e.gapCurve.map((g) => ({ ...g, label: `${(100 * g.fraction).toFixed(0)}%` }));

@@ -247,7 +247,7 @@ export function captionGapEffect(gaps: (PairedInput & { fraction: number })[], m
   const startText = start ? `${ci(start, 'ci90')} ${at(start)}` : 'n/a';
   const left = end ? `${ci(end, 'ci90')} are left at the end (${tokensText(end.tokens)} tokens${shareOfStartLeft !== null ? `, ${(100 * shareOfStartLeft).toFixed(0)}% of the start` : ''})` : 'the run has no evaluation at its end';
   const closed = closedAt ? `it falls inside +${margin} nats from ${tokensText(closedAt.tokens)} tokens (${(100 * closedAt.fraction).toFixed(0)}% of the run) on` : `it never falls inside +${margin} nats for good`;
-  const peakNote = peak && start && peak !== start ? ` (The largest mean gap, ${fmt(peak.mean)} nats after ${tokensText(peak.tokens)} tokens, is shown for information; the rule reads the start.)` : '';
+  const peakNote = peak && start && peak.tokens !== start.tokens ? ` (The largest mean gap, ${fmt(peak.mean)} nats after ${tokensText(peak.tokens)} tokens, is shown for information; the rule reads the start.)` : '';
   let sentence =
     verdict === 'reproduced'
       ? `Reproduced: the pre-trained model's caption head start, ${startText}, vanishes — ${closed}; ${left}.`
