@@ -10,7 +10,7 @@ type Kind = { type: 'int'; min: number; max: number } | { type: 'number'; min: n
 /** The URL-settable fields: short key, config field, kind. Order fixes the order in the URL. */
 export const URL_PARAMS: { key: string; field: keyof ExperimentConfig; kind: Kind }[] = [
   { key: 'preset', field: 'preset', kind: { type: 'enum', values: ['smoke', 'cpu', 'classroom', 'replication', 'lesson', 'custom'] } },
-  { key: 'arms', field: 'arms', kind: { type: 'list', values: ['pretrained', 'scratch', 'pretrained-frozen', 'scratch-frozen', 'image-only-pretrained', 'image-only-scratch', 'pretrained-mix'] } },
+  { key: 'arms', field: 'arms', kind: { type: 'list', values: ['pretrained', 'scratch', 'pretrained-frozen', 'scratch-frozen', 'image-only-pretrained', 'image-only-scratch', 'pretrained-mix', 'pretrained-shuffled'] } },
   { key: 'seeds', field: 'seeds', kind: { type: 'int', min: 1, max: 10 } },
   { key: 'level', field: 'captionLevel', kind: { type: 'enum', values: ['L0', 'L1', 'L2', 'L3', 'L4'] } },
   { key: 'budget', field: 'captionBudget', kind: { type: 'int', min: 4, max: 64 } },

@@ -7,7 +7,7 @@ import type { Schedule } from '../nn/optim';
 import type { RowInit } from './extend';
 import { DEFAULT_MARGIN } from './verdict';
 
-export const ARMS = ['pretrained', 'scratch', 'pretrained-frozen', 'scratch-frozen', 'image-only-pretrained', 'image-only-scratch', 'pretrained-mix'] as const;
+export const ARMS = ['pretrained', 'scratch', 'pretrained-frozen', 'scratch-frozen', 'image-only-pretrained', 'image-only-scratch', 'pretrained-mix', 'pretrained-shuffled'] as const;
 export type ArmName = (typeof ARMS)[number];
 
 export interface ArmSpec {
@@ -20,6 +20,8 @@ export interface ArmSpec {
   imageOnly: boolean;
   /** Share of each batch replaced by ordinary English windows (0 for all but pretrained-mix). */
   mix: number;
+  /** The pre-trained weights permuted within each tensor (pretrained-shuffled, the weight-scale control: extend.ts). */
+  shuffled: boolean;
 }
 
 export function armSpec(name: ArmName, mixShare: number): ArmSpec {
@@ -29,14 +31,21 @@ export function armSpec(name: ArmName, mixShare: number): ArmSpec {
     frozen: name.endsWith('-frozen'),
     imageOnly: name.startsWith('image-only'),
     mix: name === 'pretrained-mix' ? mixShare : 0,
+    shuffled: name === 'pretrained-shuffled',
   };
 }
 
-/** The pre-trained arm and its from-scratch twin: the comparisons the report makes (A, A'' frozen, A' image-only). */
+/**
+ * The comparisons the report makes, first arm − second: each pre-trained arm and its from-scratch twin (A, A'' frozen,
+ * A' image-only), and the weight-scale control both ways — pretrained-shuffled against scratch (does the scale alone
+ * help?) and pretrained against pretrained-shuffled (does the knowledge help beyond the scale?).
+ */
 export const ARM_PAIRS: readonly (readonly [ArmName, ArmName])[] = [
   ['pretrained', 'scratch'],
   ['pretrained-frozen', 'scratch-frozen'],
   ['image-only-pretrained', 'image-only-scratch'],
+  ['pretrained-shuffled', 'scratch'],
+  ['pretrained', 'pretrained-shuffled'],
 ];
 
 /**

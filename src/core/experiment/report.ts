@@ -6,7 +6,7 @@
  */
 import { lastTenthChanges, settlingNote } from './settling';
 import { METRICS } from '../metrics';
-import type { ExperimentConfig } from './config';
+import { ARM_PAIRS, type ExperimentConfig } from './config';
 import { curveOf, evaluatedFractions, lastStep, pairedArea, pairedAt, seedPairs, type Point } from './curves';
 import type { Quality } from './extras';
 import { qualitySummary, type QualitySummary } from './quality-summary';
@@ -41,11 +41,8 @@ export interface Report {
   meta: Record<string, unknown>;
 }
 
-/** The other pre-trained/scratch pairs A is also judged on (when the run has both arms). */
-const OTHER_PAIRS: [string, string][] = [
-  ['pretrained-frozen', 'scratch-frozen'],
-  ['image-only-pretrained', 'image-only-scratch'],
-];
+/** The other pairs A is also judged on (when the run has both arms): config.ts's ARM_PAIRS after the main one. */
+const OTHER_PAIRS = ARM_PAIRS.filter(([a, b]) => !(a === 'pretrained' && b === 'scratch'));
 
 const has = (records: MetricRecord[], metric: string) => records.some((r) => r.metric === metric);
 
@@ -120,7 +117,8 @@ export function buildReport(cfg: ExperimentConfig | null, records: MetricRecord[
   const gap = captionGapEffect(evaluatedFractions(gapPairs).map((f) => ({ ...pairedAt(gapPairs, f), fraction: f })), margin);
   const otherArms: Report['otherArms'] = { image_loss: {}, forgetting: {} };
   for (const [a, b] of OTHER_PAIRS) if (recorded.includes(a) && recorded.includes(b)) otherArms.image_loss[`${a} vs ${b}`] = imageLoss(records, a, b, seeds, margin, notes);
-  for (const arm of recorded.filter((a) => a !== 'pretrained' && !a.includes('scratch') && has(records.filter((r) => r.arm === a), METRICS.valEnglishLoss))) otherArms.forgetting[arm] = forgetting(records, arm, seeds, margin, notes);
+  // C on every other arm that starts from the pre-trained LM; the shuffled control knows no English to forget.
+  for (const arm of recorded.filter((a) => a !== 'pretrained' && !a.includes('scratch') && a !== 'pretrained-shuffled' && has(records.filter((r) => r.arm === a), METRICS.valEnglishLoss))) otherArms.forgetting[arm] = forgetting(records, arm, seeds, margin, notes);
   const quality = qualitySummary(meta.quality as Quality | null | undefined, notes);
   notes.push(settlingNote(lastTenthChanges(records.filter((r) => r.arm === 'pretrained' || r.arm === 'scratch')), margin));
   return {

@@ -10,6 +10,7 @@ export const ARM_COLOURS: Record<string, string> = {
   'image-only-pretrained': '#a16207',
   'image-only-scratch': '#0891b2',
   'pretrained-mix': '#7c3aed',
+  'pretrained-shuffled': '#be185d',
 };
 
 export const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
