@@ -6,7 +6,7 @@ import type { Report } from './report';
 import { esc, heatmap, lineChart, seedBands } from './svg';
 import { verdictSection } from './verdict-html';
 import type { Analysis, Quality } from './extras';
-import type { SweepResult } from './sweep';
+import { neighbourA, type SweepResult } from './sweep';
 
 
 /** The run's facts without what the sections above already show (analysis, quality, heatmaps). */
@@ -56,11 +56,25 @@ export function sweepSection(sweep: SweepResult): string {
   };
   const x = (lr: number) => Math.log2(lr / Math.min(...sweep.lrs));
   const bands = arms.map((arm) => ({ arm, points: sweep.table.filter((r) => r.arm === arm && Number.isFinite(r.mean)).map((r) => ({ step: x(r.lr), mean: r.mean, lo: r.mean - (r.sd ?? 0), hi: r.mean + (r.sd ?? 0) })) }));
+  const p = sweep.protocol;
+  const protocol = p
+    ? `<p>Protocol (sweep.ts fairSweep): ${p.points} rates ${p.ratio.toFixed(3)}× apart around ${p.centre}, the main run's full ${p.steps} steps, ${p.seeds} seeds; an arm whose best rate sat at an edge got one more rate beyond it, up to ${p.maxExtensions} per side (— marks a rate an arm was not run at).${Object.keys(sweep.unresolved ?? {}).length ? ` Still at an edge after the bound: ${Object.entries(sweep.unresolved!).map(([arm, e]) => `${esc(arm)} (${e})`).join(', ')}.` : ''}</p>`
+    : `<p>A fixed grid (before issue 20's protocol): its rates, steps and seeds are as shown; no arm's grid was extended.</p>`;
+  const nA = neighbourA(sweep, 'pretrained', 'scratch');
+  const sens = nA.length
+    ? `<p>A at neighbouring rates: pretrained − scratch, final held-out image-token loss in the sweep's runs, paired by seed (nats; the chosen pair in bold).</p><table class="num"><tr><th>pretrained LR</th><th>scratch LR</th><th>mean</th><th>seeds</th></tr>${nA
+        .map((r) => {
+          const chosen = r.lrA === sweep.best.pretrained && r.lrB === sweep.best.scratch;
+          const m = Number.isFinite(r.mean) ? r.mean.toFixed(3) : 'diverged';
+          return `<tr><td>${r.lrA}</td><td>${r.lrB}</td><td>${chosen ? `<b>${m}</b>` : m}</td><td>${r.n}</td></tr>`;
+        })
+        .join('')}</table>`
+    : '';
   return `<h2>Learning-rate sweep</h2>
-<p>Every arm trained at each peak rate for ${sweep.steps} steps × ${sweep.seeds} seed${sweep.seeds === 1 ? '' : 's'} (${esc(sweep.schedule)} schedule); the held-out loss over every trained position at the end, mean ± sd over seeds. Each arm's main run uses its rate in bold (best against best).</p>
+<p>Every arm trained at each peak rate for ${sweep.steps} steps × ${sweep.seeds} seed${sweep.seeds === 1 ? '' : 's'} (${esc(sweep.schedule)} schedule); the held-out loss over every trained position at the end, mean ± sd over seeds. Each arm's main run uses its rate in bold (best against best).</p>${protocol}
 <table class="num"><tr><th>arm</th>${sweep.lrs.map((lr) => `<th>LR ${lr}</th>`).join('')}</tr>
 ${arms.map((arm) => `<tr><td>${esc(arm)}</td>${sweep.lrs.map((lr) => cell(arm, lr)).join('')}</tr>`).join('\n')}</table>
-${lineChart('Held-out loss after the sweep budget vs learning rate', 'nats per token', bands, { xLabel: `log₂(LR ÷ ${Math.min(...sweep.lrs)})` })}`;
+${lineChart('Held-out loss after the sweep budget vs learning rate', 'nats per token', bands, { xLabel: `log₂(LR ÷ ${Math.min(...sweep.lrs)})` })}${sens}`;
 }
 
 export function reportHtml(report: Report, records: MetricRecord[], extraSections: string[] = []): string {
