@@ -16,27 +16,36 @@ function shownMeta(meta: Record<string, unknown>): Record<string, unknown> {
   return rest;
 }
 
-/** The report's charts as standalone SVG (also what the playground exports as PNG). */
+/** The points of each band from half the largest x on: the range where the arms' difference is visible. */
+function secondHalf(bands: ReturnType<typeof seedBands>): ReturnType<typeof seedBands> {
+  const end = Math.max(0, ...bands.flatMap((b) => b.points.map((p) => p.step)));
+  return bands.map((b) => ({ ...b, points: b.points.filter((p) => p.step >= end / 2) }));
+}
+
+/** The report's charts as standalone SVG (also what the playground exports as PNG): training tokens on x, the mean over seeds with its seed min–max band. */
 export function reportCharts(records: MetricRecord[]): string[] {
+  const o = { xLabel: 'training tokens', bandLabel: 'line: mean; band: seed min–max' };
+  const chart = (title: string, unit: string, metric: string, transform?: (v: number) => number) => lineChart(title, unit, seedBands(records, metric, transform, 'tokens'), o);
   return [
-    lineChart('Image-token loss (held out)', 'nats per token', seedBands(records, METRICS.valImageLoss)),
-    lineChart('Caption-token loss (held out)', 'nats per token', seedBands(records, METRICS.valTextLoss)),
+    chart('Image-token loss (held out)', 'nats per token', METRICS.valImageLoss),
+    lineChart('Image-token loss (held out), second half of the run', 'nats per token', secondHalf(seedBands(records, METRICS.valImageLoss, undefined, 'tokens')), { ...o, xFromData: true }),
+    chart('Caption-token loss (held out)', 'nats per token', METRICS.valTextLoss),
     ...(records.some((r) => r.metric === METRICS.valEnglishLossTextIds)
       ? [
-          lineChart('English perplexity (Persuasion), text ids only', 'perplexity', seedBands(records, METRICS.valEnglishLossTextIds, Math.exp)),
-          lineChart('Out-of-domain English perplexity (Moby-Dick), text ids only', 'perplexity', seedBands(records, METRICS.valEnglishOodLossTextIds, Math.exp)),
+          chart('English perplexity (Persuasion), text ids only', 'perplexity', METRICS.valEnglishLossTextIds, Math.exp),
+          chart('Out-of-domain English perplexity (Moby-Dick), text ids only', 'perplexity', METRICS.valEnglishOodLossTextIds, Math.exp),
         ]
       : []),
-    lineChart('English perplexity (Persuasion), full softmax', 'perplexity', seedBands(records, METRICS.valEnglishLoss, Math.exp)),
-    lineChart('Out-of-domain English perplexity (Moby-Dick), full softmax', 'perplexity', seedBands(records, METRICS.valEnglishOodLoss, Math.exp)),
-    lineChart('Image-token loss (training batches)', 'nats per token', seedBands(records, METRICS.trainImageLoss)),
-    lineChart('Caption-token loss (training batches)', 'nats per token', seedBands(records, METRICS.trainTextLoss)),
+    chart('English perplexity (Persuasion), full softmax', 'perplexity', METRICS.valEnglishLoss, Math.exp),
+    chart('Out-of-domain English perplexity (Moby-Dick), full softmax', 'perplexity', METRICS.valEnglishOodLoss, Math.exp),
+    chart('Image-token loss (training batches)', 'nats per token', METRICS.trainImageLoss),
+    chart('Caption-token loss (training batches)', 'nats per token', METRICS.trainTextLoss),
     ...(records.some((r) => r.metric === METRICS.diagImageLeak)
       ? [
-          lineChart('Image loss, leak: −log P(any image id)', 'nats per image token', seedBands(records, METRICS.diagImageLeak)),
-          lineChart('Image loss, within: −log P(right code | image id)', 'nats per image token', seedBands(records, METRICS.diagImageWithin)),
-          lineChart('Relative weight change of the body ‖θ−θ₀‖/‖θ₀‖', 'ratio', seedBands(records, METRICS.diagBodyChange)),
-          lineChart('Relative weight change of the embeddings ‖θ−θ₀‖/‖θ₀‖', 'ratio', seedBands(records, METRICS.diagEmbeddingChange)),
+          chart('Image loss, leak: −log P(any image id)', 'nats per image token', METRICS.diagImageLeak),
+          chart('Image loss, within: −log P(right code | image id)', 'nats per image token', METRICS.diagImageWithin),
+          chart('Relative weight change of the body ‖θ−θ₀‖/‖θ₀‖', 'ratio', METRICS.diagBodyChange),
+          chart('Relative weight change of the embeddings ‖θ−θ₀‖/‖θ₀‖', 'ratio', METRICS.diagEmbeddingChange),
         ]
       : []),
   ];
@@ -91,7 +100,7 @@ table.num td,table.num th{padding:4px 8px;font-size:13px}
 <h1>Do pre-trained language models help auto-regressive text-to-image generation?</h1>
 <p>A small replication of Zhang et al. (2023) by Tabula Rasa: preset <b>${esc(report.preset)}</b>, ${report.seeds} seed${report.seeds === 1 ? '' : 's'}${report.config ? ` × ${report.config.steps} steps, captions <b>${esc(report.config.captionLevel)}</b>` : ''}, arms ${report.arms.map(esc).join(', ')}. Each number is measured here.</p>
 ${verdictSection(report)}
-<h2>Curves</h2><p>Mean across seeds; the band spans the lowest and highest seed.</p>
+<h2>Curves</h2><p>Training tokens on x; the line is the mean across seeds, the band spans the lowest and highest seed (a range, not a confidence interval).</p>
 <div class="charts">${charts.join('\n')}</div>
 ${extraSections.join('\n')}
 <h2>Configuration</h2><pre>${esc(JSON.stringify({ config: report.config, meta: shownMeta(report.meta) }, null, 2))}</pre>
