@@ -40,5 +40,8 @@ describe('tokens saved', () => {
     expect(t.share).toBeNull();
     expect(t.saved).toBeNull();
     expect(t.sentence).toMatch(/none — the pre-trained arm never reached scratch's final loss within the budget in seed 1 \(the other seeds reached it at 50% of the budget\)/);
+    // Another pair names its own arms.
+    const named = tokensSaved(seedPairs(recs, 'pretrained', 'scratch', 'm', [0, 1, 2]), 'x', { a: 'pretrained', b: "pretrained-shuffled's" });
+    expect(named.sentence).toMatch(/none — pretrained never reached pretrained-shuffled's final loss within/);
   });
 });

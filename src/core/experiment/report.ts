@@ -63,7 +63,7 @@ function imageLoss(records: MetricRecord[], a: string, b: string, seeds: number[
     const p = pairedAt(pairs, f);
     return p.diffs.length ? [{ fraction: f, tokens: p.tokens, ...tInterval(p.diffs) }] : [];
   });
-  return { ...imageLossEffect(A_FRACTIONS.map((f) => pairedAt(pairs, f)), pairedArea(pairs), margin), tokensSaved: tokensSaved(pairs, `held-out image tokens (${a} against ${b})`), diffCurve };
+  return { ...imageLossEffect(A_FRACTIONS.map((f) => pairedAt(pairs, f)), pairedArea(pairs), margin), tokensSaved: tokensSaved(pairs, `held-out image tokens (${a} against ${b})`, a === 'pretrained' && b === 'scratch' ? undefined : { a, b: `${b}'s` }), diffCurve };
 }
 
 /** C on one pre-trained arm: English loss at step 0 and at the last step, per seed; a run stopped early is left out. */

@@ -42,9 +42,10 @@ const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
 /**
  * Tokens saved on `what` from pairs (a = pre-trained arm, b = scratch arm) of one metric: for each pair whose runs
  * both reached the budget, b's value at the budget is the target and a's first crossing of it, ÷ the budget, is the
- * share. Shares are fractions of the budget (0 … 1).
+ * share. Shares are fractions of the budget (0 … 1). `names` words the two arms in the sentence (a as a subject, b
+ * as a possessive).
  */
-export function tokensSaved(pairs: SeedPair[], what: string): TokensSaved {
+export function tokensSaved(pairs: SeedPair[], what: string, names: { a: string; b: string } = { a: 'the pre-trained arm', b: "scratch's" }): TokensSaved {
   const perSeed: TokensSaved['perSeed'] = [];
   const excluded: number[] = [];
   for (const p of pairs) {
@@ -63,8 +64,8 @@ export function tokensSaved(pairs: SeedPair[], what: string): TokensSaved {
   const saved: Interval | null = share ? { mean: 1 - share.mean, ci95: share.ci95 ? [1 - share.ci95[1], 1 - share.ci95[0]] : null, n: share.n, sd: share.sd } : null;
   let sentence: string;
   if (perSeed.length === 0) sentence = `Tokens saved on ${what}: no seed has both runs complete.`;
-  else if (notReached.length) sentence = `Tokens saved on ${what}: none — the pre-trained arm never reached scratch's final loss within the budget in seed${notReached.length === 1 ? '' : 's'} ${notReached.join(', ')}${shares.length ? ` (the other seeds reached it at ${shares.map(pct).join(', ')} of the budget)` : ''}.`;
+  else if (notReached.length) sentence = `Tokens saved on ${what}: none — ${names.a} never reached ${names.b} final loss within the budget in seed${notReached.length === 1 ? '' : 's'} ${notReached.join(', ')}${shares.length ? ` (the other seeds reached it at ${shares.map(pct).join(', ')} of the budget)` : ''}.`;
   else
-    sentence = `Tokens saved on ${what}: the pre-trained arm reached scratch's final loss at ${pct(share!.mean)} of the budget${share!.ci95 ? ` (95% CI ${pct(share!.ci95[0])} to ${pct(share!.ci95[1])}, ${share!.n} seeds)` : ` (${share!.n} seed, no interval)`}: it saved ${pct(saved!.mean)} of scratch's tokens.`;
+    sentence = `Tokens saved on ${what}: ${names.a} reached ${names.b} final loss at ${pct(share!.mean)} of the budget${share!.ci95 ? ` (95% CI ${pct(share!.ci95[0])} to ${pct(share!.ci95[1])}, ${share!.n} seeds)` : ` (${share!.n} seed, no interval)`}: it saved ${pct(saved!.mean)} of ${names.b} tokens.`;
   return { what, perSeed, notReached, excluded, share, saved, sentence };
 }
