@@ -46,9 +46,10 @@
  * slightly longer or shorter run would make; calling it an effect of pre-training over-reads. The margin must also
  * be reachable: TOST at 3 seeds can only pass when the paired seed sd is below m·√3/t(0.95, 2) = 0.030 nats even
  * with a mean difference of exactly 0, and passes with 80% power at a true 0 only for sd ≤ 0.019 (0.031 at 5
- * seeds, 0.050 at 10; power.ts). The recorded run's paired sd of A was 0.013–0.026 across its budgets (0.026 at the
- * end). The earlier 0.02 would have needed sd below 0.012 merely to pass at a true 0 (0.0075 for 80% power at 3
- * seeds), which no run here has shown. The same m, in nats per caption or English token, bounds B and C.
+ * seeds, 0.050 at 10; power.ts). The recorded run's paired sd of A was 0.024–0.029 at its 25, 75 and 100% budgets
+ * and on the area (0.005 at 50%). The earlier 0.02 would have needed sd below 0.012 at every budget merely to pass at
+ * a true 0 (0.0075 for 80% power at 3 seeds), which no run here has shown. The same m, in nats per caption or English
+ * token, bounds B and C.
  */
 import { marginTest, ratioFromLogs, type Interval, type MarginTest, type Ratio } from './stats';
 import { boundPower, imageLossPower, type EffectPower } from './verdict-power';
