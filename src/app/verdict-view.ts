@@ -1,6 +1,7 @@
 /**
  * What the page says about a report's three effects: the question each answers, its headline number with the 95%
- * interval in that effect's unit, and — for an undecided verdict — why this run cannot decide. Reads report.json as
+ * interval in that effect's unit, and — for an undecided verdict — why this run cannot decide (with the seeds that would,
+ * when the report carries its power). Reads report.json as
  * it is (verdict, diff {mean, ci95, n}, sentence, and an optional detail such as helped / hurt / persists) and
  * tolerates fields that are absent. Pure, no React.
  */
@@ -60,16 +61,17 @@ export function intervalText(key: EffectKey, d: Diff | undefined): string {
  * Why an inconclusive verdict could not decide: fewer than two seeds give no interval at all; otherwise the interval
  * is wider than the rule allows (it reaches both sides of the threshold that separates the outcomes).
  */
-export function whyUndecided(d: Diff | undefined, steps: number | null): string {
+export function whyUndecided(d: Diff | undefined, steps: number | null, seedsToDecide: number | null = null): string {
   const short = steps !== null ? ` This run trained ${steps.toLocaleString('en-US')} steps per arm.` : '';
   if (!d || !Number.isFinite(d.mean)) return `There is no number to judge: the run did not measure this effect.${short}`;
   if (!d.ci95) return `With ${d.n === 1 ? 'one seed' : `${d.n} seeds`} there is no 95% interval, so no rule can be applied: run at least 2 seeds (3 or more for a useful interval).${short}`;
   const width = d.ci95[1] - d.ci95[0];
-  return `The 95% interval (${num(d.ci95[0])} to ${num(d.ci95[1])}, width ${num(width)}) reaches across the rule’s threshold, so the ${d.n} seeds disagree too much to decide: add seeds or steps to narrow it.${short}`;
+  const seeds = seedsToDecide !== null ? ` At the noise this run showed, about ${seedsToDecide} seeds would decide it (80% power).` : '';
+  return `The 95% interval (${num(d.ci95[0])} to ${num(d.ci95[1])}, width ${num(width)}) reaches across the rule’s threshold, so the ${d.n} seeds disagree too much to decide: add seeds or steps to narrow it.${seeds}${short}`;
 }
 
 export function effectViews(report: Report): EffectView[] {
-  const effects = (report.effects ?? {}) as Partial<Record<EffectKey, { verdict?: string; detail?: string; diff?: Diff; ratio?: Diff; sentence?: string }>>;
+  const effects = (report.effects ?? {}) as Partial<Record<EffectKey, { verdict?: string; detail?: string; diff?: Diff; ratio?: Diff; sentence?: string; power?: { seedsToDecide?: number | null } | null }>>;
   const steps = report.config?.steps ?? null;
   return EFFECTS.map(({ key, name, question }) => {
     const e = effects[key];
@@ -84,7 +86,7 @@ export function effectViews(report: Report): EffectView[] {
       detail: typeof e?.detail === 'string' ? e.detail : null,
       interval: intervalText(key, shown),
       sentence: e?.sentence ?? '',
-      why: verdict === 'inconclusive' ? whyUndecided(shown, steps) : null,
+      why: verdict === 'inconclusive' ? whyUndecided(shown, steps, e?.power?.seedsToDecide ?? null) : null,
     };
   });
 }

@@ -51,6 +51,7 @@ async function main(): Promise<void> {
   writeFileSync(join(dir, 'report.html'), reportHtml(report, records, sections));
   const e = report.effects;
   for (const [name, eff] of [['A', e.image_loss], ['B', e.caption_gap], ['C', e.forgetting]] as const) console.log(`${name}. ${eff.verdict}${eff.detail ? ` — ${eff.detail}` : ''}: ${eff.sentence}`);
+  for (const [name, eff] of [['A', e.image_loss], ['B', e.caption_gap]] as const) console.log(`${name} as compute: ${eff.tokensSaved.sentence}`);
   if (report.quality) console.log(report.quality.sentence);
   for (const n of report.notes) console.log(`note: ${n}`);
 }

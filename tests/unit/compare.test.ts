@@ -34,6 +34,7 @@ describe('compare', () => {
     expect(r4.imageLoss.end.mean).toBeCloseTo(0.5, 1);
     expect(r0.captionGap.left.mean).toBe(l0.effects.caption_gap.diff.mean);
     expect(r0.captionGap.peak!.mean).toBe(l0.effects.caption_gap.peak!.mean);
+    expect(r0.captionGap.start!.mean).toBe(l0.effects.caption_gap.start!.mean); // B's reference: the gap at step 0
     expect(r0.forgetting.ratio).toEqual({ mean: l0.effects.forgetting.ratio.mean, lo: l0.effects.forgetting.ratio.ci95![0], hi: l0.effects.forgetting.ratio.ci95![1] });
     expect([r0.minutes, r4.minutes, r0.captionTokens, r0.steps, r0.seeds]).toEqual([10, 15, 2.5, 450, 3]);
     expect(Object.keys(r0.otherArms)).toEqual([]);
@@ -42,7 +43,7 @@ describe('compare', () => {
 
     const md = compareMarkdown([r0, r4]);
     const lines = md.trim().split('\n');
-    expect(lines[0]).toBe('| captionLevel | arms | rates | seeds × steps | caption tokens | A image loss, end (95% CI) | B caption gap: peak → left | C English ppl × | minutes |');
+    expect(lines[0]).toBe('| captionLevel | arms | rates | seeds × steps | caption tokens | A image loss, end (95% CI) | B caption gap: step 0 → left | C English ppl × | minutes |');
     expect(lines[2]).toMatch(/^\| L0 \| pretrained,scratch \| .* \| 3 × 450 \| 2\.5 \| reproduced: /);
     expect(lines[3]).toMatch(/\| not reproduced — hurt: 0\.(49|50)\d \(/);
     expect(md).toContain('| runs/c-L4 | A: pretrained-frozen vs scratch-frozen');

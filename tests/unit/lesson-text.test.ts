@@ -38,6 +38,7 @@ describe('verdict view', () => {
   it('says why an undecided verdict cannot decide: no interval from one seed, or an interval across the threshold', () => {
     expect(whyUndecided({ mean: 0.1, ci95: null, n: 1 }, 24)).toBe('With one seed there is no 95% interval, so no rule can be applied: run at least 2 seeds (3 or more for a useful interval). This run trained 24 steps per arm.');
     expect(whyUndecided({ mean: 0.01, ci95: [-0.05, 0.07], n: 3 }, null)).toBe('The 95% interval (−0.0500 to 0.0700, width 0.120) reaches across the rule’s threshold, so the 3 seeds disagree too much to decide: add seeds or steps to narrow it.');
+    expect(whyUndecided({ mean: 0.01, ci95: [-0.05, 0.07], n: 3 }, null, 18)).toBe('The 95% interval (−0.0500 to 0.0700, width 0.120) reaches across the rule’s threshold, so the 3 seeds disagree too much to decide: add seeds or steps to narrow it. At the noise this run showed, about 18 seeds would decide it (80% power).');
   });
   it('shows forgetting as the ratio (report.json\'s diff is its log), not the log as a ratio', () => {
     const [, , c] = effectViews(report({ forgetting: { verdict: 'reproduced', diff: { mean: Math.log(60.47), ci95: [Math.log(36.78), Math.log(99.42)], n: 3 }, ratio: { mean: 60.47, ci95: [36.78, 99.42], n: 3 }, sentence: 'S.' } }));

@@ -13,6 +13,7 @@ import { PRESETS } from '../../src/core/experiment/config';
 import { pairedArea, pairedAt, seedPairs, valueAt } from '../../src/core/experiment/curves';
 import { metricsCsv } from '../../src/core/experiment/metrics-csv';
 import { buildReport } from '../../src/core/experiment/report';
+import { reportHtml } from '../../src/core/experiment/html';
 import { METRICS } from '../../src/core/metrics';
 import { baseCaption, baseImage, syntheticRecords, type SyntheticRun } from './helpers/synthetic-run';
 
@@ -81,6 +82,44 @@ describe('verdicts on synthetic runs whose truth is known', () => {
     expect(a.diff.n).toBe(3);
     const better = buildReport(cfg, syntheticRecords(run({ arms: { ...run().arms, pretrained: { ...run().arms.pretrained, image: (x) => baseImage(x) - 0.5 } } }))).effects.image_loss;
     expect([better.verdict, better.detail]).toEqual(['not reproduced', 'helped']);
+  });
+
+  it('A as compute: a pre-trained curve twice as fast reaches the final image loss of scratch at half the budget', () => {
+    // pretrained(x) = baseImage(2x) meets baseImage(1) at x = 0.5 exactly; noise 0.001 and evaluations every tenth
+    // of the run (linear between them, on a convex curve) move the crossing by well under 0.03.
+    const fast = run({ noise: 0.001, arms: { ...run().arms, pretrained: { ...run().arms.pretrained, image: (x) => baseImage(2 * x) } } });
+    const r = buildReport(cfg, syntheticRecords(fast));
+    const t = r.effects.image_loss.tokensSaved;
+    expect(t.perSeed).toHaveLength(3);
+    for (const s of t.perSeed) expect(Math.abs(s.share! - 0.5)).toBeLessThan(0.03);
+    expect(t.saved!.mean).toBeCloseTo(1 - t.share!.mean, 12);
+    // Equal curves: the pre-trained arm gets there only near the end, or never (noise) — at most a few % saved.
+    const same = buildReport(cfg, syntheticRecords(run({ noise: 0.001 }))).effects.image_loss.tokensSaved;
+    for (const s of same.perSeed) expect(s.share === null || s.share > 0.9).toBe(true);
+    expect(r.effects.caption_gap.tokensSaved.perSeed).toHaveLength(3);
+  });
+
+  it('A along the run: the difference curve at every evaluation with its 95% interval; charted with ±margin; caveats in the verdict table', () => {
+    const records = syntheticRecords(run());
+    const r = buildReport(cfg, records, { valImages: 96, lm: 'public/models/lm-austen' });
+    const curve = r.effects.image_loss.diffCurve;
+    expect(curve).toHaveLength(11); // steps 0, 15, …, 150
+    const pairs = seedPairs(records, 'pretrained', 'scratch', METRICS.valImageLoss, [0, 1, 2]);
+    const half = pairedAt(pairs, 0.5);
+    const mid = curve.find((d) => Math.abs(d.fraction - 0.5) < 1e-12)!;
+    expect(mid.mean).toBeCloseTo(half.diffs.reduce((a, b) => a + b, 0) / 3, 12);
+    expect(mid.ci95![1] - mid.mean).toBeCloseTo((4.302652729749462 * mid.sd!) / Math.sqrt(3), 12);
+    const html = reportHtml(r, records);
+    expect(html).toContain('A: image loss, pretrained − scratch, from 25% of tokens');
+    expect(html).toContain('line: mean over seeds; band: 95% CI (paired t)');
+    expect(html).toContain('>+margin 0.05<');
+    expect(html).toContain('>−margin 0.05<');
+    expect(html).toContain('>training tokens<');
+    expect(r.caveats[0]).toMatch(/^Power \(paired t, α 0\.05\): A: at sd 0\.\d{3} over 3 seeds the run tells 0\.\d{3} from zero/);
+    expect(r.caveats[1]).toBe('Evaluation set: held-out losses on the first 96 validation images in the split\'s order — not a sample over every category (96 images evaluated).');
+    expect(r.caveats[2]).toMatch(/^Pre-trained LM: public\/models\/lm-austen; this report holds no measure of its strength/);
+    expect(r.caveats[3]).toBe('Learning rates: no sweep recorded with this report.');
+    expect(html).toMatch(/<tr><th>Caveats<\/th>.*Evaluation set: held-out losses on the first 96/);
   });
 
   it('B: a caption gap that lasts → not reproduced (persists)', () => {

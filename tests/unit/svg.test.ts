@@ -40,3 +40,24 @@ describe('chart axes', () => {
     expect(Math.max(...legendYs)).toBeLessThan(height);
   });
 });
+
+describe('tokens on x and labelled bands (issue 20, item 7)', () => {
+  it('seedBands puts the mean tokens of the seeds at a step on x; a zoomed chart starts its axis at the data', () => {
+    const recs: MetricRecord[] = [0, 1].flatMap((seed) => [0, 10, 20].map((step) => ({ arm: 'a', seed, step, tokens: step * (100 + 10 * seed), metric: 'm', value: seed })));
+    expect(seedBands(recs, 'm', undefined, 'tokens')[0].points).toEqual([{ step: 0, mean: 0.5, lo: 0, hi: 1 }, { step: 1050, mean: 0.5, lo: 0, hi: 1 }, { step: 2100, mean: 0.5, lo: 0, hi: 1 }]);
+    const zoomed = lineChart('L', 'nats', [{ arm: 'a', points: [{ step: 3000, mean: 1, lo: 0.9, hi: 1.1 }, { step: 5000, mean: 0.8, lo: 0.7, hi: 0.9 }] }], { xLabel: 'training tokens', xFromData: true, bandLabel: 'band: 95% CI' });
+    const xTicks = [...zoomed.matchAll(/text-anchor="middle" fill="#555">([^<]+)</g)].map((m) => m[1]);
+    expect(xTicks[0]).toBe('3000');
+    expect(zoomed).toContain('>band: 95% CI</text>');
+  });
+
+  it('a ±margin pair prints one label above its line and one below', () => {
+    const svg = lineChart('D', 'nats', [{ arm: 'd', points: [{ step: 0, mean: 0, lo: -0.1, hi: 0.1 }, { step: 10, mean: 0, lo: -0.1, hi: 0.1 }] }], { refLines: [{ y: 0.05, label: '+m' }, { y: -0.05, label: '−m' }] });
+    const at = (label: string) => {
+      const m = new RegExp(`y1="([\\d.]+)"[^>]*stroke-dasharray="4 3"/><text x="[\\d.]+" y="([\\d.]+)" fill="#6b7280">${label}<`).exec(svg)!;
+      return { line: Number(m[1]), text: Number(m[2]) };
+    };
+    expect(at('\\+m').text).toBeLessThan(at('\\+m').line);
+    expect(at('−m').text).toBeGreaterThan(at('−m').line);
+  });
+});

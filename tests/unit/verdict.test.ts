@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { marginTest, ratioFromLogs, tCdf, tInterval, tQuantile } from '../../src/core/experiment/stats';
 import { captionGapEffect, forgettingEffect, imageLossEffect, logRatio, type PairedInput } from '../../src/core/experiment/verdict';
+import { detectable, seedsToDecideBound, seedsToDecideMargin } from '../../src/core/experiment/power';
 
 const cdf1 = (t: number) => 0.5 + Math.atan(t) / Math.PI;
 const cdf2 = (t: number) => 0.5 + t / (2 * Math.sqrt(2 + t * t));
@@ -108,6 +109,17 @@ describe('A: image-token loss', () => {
     expect(e.tests[3].pAbove).toBeCloseTo(1 - cdf2(0.07 / (0.03 / Math.sqrt(3))), 10);
     expect(e.tests[3].pAbove!).toBeGreaterThan(0.01);
     expect(e.verdict).toBe('inconclusive');
+    // Its power (scipy, tests/unit/reference/power_ref.py): 0.0979 from zero, 0.1552 beyond the margin at α/5; 5 seeds
+    // would put 0.12 beyond +0.05 with 80% power at sd 0.03; TOST could not show equivalence at this noise.
+    expect(e.power!.fromZero).toBeCloseTo(0.09792131, 6);
+    expect(e.power!.fromBound).toBeCloseTo(0.15517513, 6);
+    expect(e.power!.boundAlpha).toBeCloseTo(0.01, 12);
+    expect(e.power!.seedsToDecide).toBe(5);
+    expect(e.power!.seedsToDecide).toBe(seedsToDecideMargin(0.12, 0.03, 0.05, 0.05, 0.01));
+    expect(e.power!.equivalentWithin).toBeNull();
+    expect(e.sentence).toMatch(/could not show equivalence within ±0\.05 even if the arms were identical \(TOST at 3 seeds needs sd ≤ 0\.019\)\. At the observed difference of 0\.120 and noise, about 5 seeds would decide it\.$/);
+    // A decided verdict names no seeds to decide it.
+    expect(imageLossEffect(allBudgets([0.48, 0.52, 0.5]), paired([0.5, 0.49, 0.51]), 0.05).power!.seedsToDecide).toBeNull();
   });
 });
 
@@ -128,6 +140,33 @@ describe('B: caption head start', () => {
     expect([e.verdict, e.detail]).toEqual(['not reproduced', 'persists']);
     expect(e.closedAt).toBeNull();
     expect(e.shareOfPeakLeft).toBeCloseTo(1.1233333 / 3.5233333, 6);
+  });
+
+  it('the reference is the zero-shot gap at step 0, not a transient peak inside the warmup', () => {
+    // No gap at step 0, a 2-nat transient at 25% (the arms warming up at different rates), nothing after: the old
+    // peak rule called this a head start that vanished; read from step 0 there was none.
+    const transient = captionGapEffect(gapCurve([[0.0, 0.01, -0.01], [2.0, 2.1, 1.9], [0.01, 0.0, -0.01], [0.0, 0.01, -0.01], [0.0, -0.01, 0.01]]), 0.05);
+    expect([transient.verdict, transient.detail]).toEqual(['not reproduced', 'absent']);
+    expect(transient.start!.fraction).toBe(0);
+    expect(transient.peak!.mean).toBeCloseTo(2.0, 12);
+    expect(transient.sentence).toMatch(/^Not reproduced — no head start: .* at step 0 \(zero-shot\).*The largest mean gap, 2\.00 nats after 250 tokens, is shown for information/);
+    // A head start of 1.4 nats at step 0 that keeps 1.12 at the end: persists, 80% of the start left.
+    const kept = captionGapEffect(gapCurve([[1.4, 1.38, 1.42], [3.5, 3.55, 3.52], [2.0, 2.1, 1.9], [1.1, 1.15, 1.12]]), 0.05);
+    expect(kept.shareOfStartLeft).toBeCloseTo(1.1233333 / 1.4, 6);
+    expect(kept.rule).toMatch(/at step 0 \(zero-shot\)/);
+  });
+
+  it('carries its power on the end gap, and for an undecided end the seeds that would decide it', () => {
+    // End gap 0.06, 0.05, 0.08: mean 0.0633, sd 0.01528; its 90% CI straddles +0.05, so inconclusive.
+    const e = captionGapEffect(gapCurve([[1.4, 1.38, 1.42], [0.3, 0.35, 0.25], [0.06, 0.05, 0.08]]), 0.05);
+    expect(e.verdict).toBe('inconclusive');
+    const sd = Math.sqrt(((0.06 - 0.19 / 3) ** 2 + (0.05 - 0.19 / 3) ** 2 + (0.08 - 0.19 / 3) ** 2) / 2);
+    expect(e.power!.sd).toBeCloseTo(sd, 12);
+    expect(e.power!.bound).toBe(0.05);
+    expect(e.power!.fromZero).toBeCloseTo(detectable(sd, 3, null, 0.05, 0.05).fromZero, 12);
+    expect(e.power!.seedsToDecide).toBe(seedsToDecideBound(0.19 / 3, sd, 0.05, 0.05));
+    expect(e.power!.seedsToDecide).toBeGreaterThan(3);
+    expect(e.sentence).toMatch(/Power \(the gap at the end of the run; paired t over 3 seeds at the observed sd 0\.015.*about \d+ seeds would decide it\.$/);
   });
 
   it('no head start at all → not reproduced, absent; one seed → inconclusive', () => {

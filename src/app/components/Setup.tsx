@@ -22,6 +22,7 @@ const ARM_TEXT: Record<ArmName, string> = {
   'image-only-pretrained': 'pre-trained, images without captions',
   'image-only-scratch': 'random, images without captions',
   'pretrained-mix': 'pre-trained, a quarter of each batch is English (against forgetting)',
+  'pretrained-shuffled': 'pre-trained weights shuffled within each matrix: their scale without their knowledge (a control)',
 };
 
 const PRESET_TEXT: Record<string, string> = {

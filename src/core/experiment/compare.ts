@@ -32,7 +32,8 @@ export interface CompareRow {
   /** Wall-clock minutes of the whole run, when recorded. */
   minutes: number | null;
   imageLoss: { verdict: string; end: Estimate };
-  captionGap: { verdict: string; peak: Estimate | null; left: Estimate; shareOfPeakLeft: number | null; closedAtTokens: number | null };
+  /** start: the zero-shot gap at step 0, B's reference (null in reports built before it); peak: the largest gap, for information. */
+  captionGap: { verdict: string; start: Estimate | null; peak: Estimate | null; left: Estimate; shareOfStartLeft: number | null; shareOfPeakLeft: number | null; closedAtTokens: number | null };
   forgetting: { verdict: string; ratio: Estimate };
   /** The same rules on the run's other arms: A per pair of a kind, C per other pre-trained arm. */
   otherArms: Record<string, { verdict: string; estimate: Estimate; kind: 'image loss' | 'forgetting ×' }>;
@@ -90,7 +91,15 @@ export function compareRuns(inputs: CompareInput[]): CompareRow[] {
       captionTokens: caption,
       minutes: seconds === null ? null : seconds / 60,
       imageLoss: { verdict: verdictOf(e.image_loss), end: estimate(e.image_loss.diff) },
-      captionGap: { verdict: verdictOf(e.caption_gap), peak: e.caption_gap.peak ? estimate(e.caption_gap.peak) : null, left: estimate(e.caption_gap.diff), shareOfPeakLeft: e.caption_gap.shareOfPeakLeft ?? null, closedAtTokens: e.caption_gap.closedAt?.tokens ?? null },
+      captionGap: {
+        verdict: verdictOf(e.caption_gap),
+        start: e.caption_gap.start ? estimate(e.caption_gap.start) : null,
+        peak: e.caption_gap.peak ? estimate(e.caption_gap.peak) : null,
+        left: estimate(e.caption_gap.diff),
+        shareOfStartLeft: e.caption_gap.shareOfStartLeft ?? null,
+        shareOfPeakLeft: e.caption_gap.shareOfPeakLeft ?? null,
+        closedAtTokens: e.caption_gap.closedAt?.tokens ?? null,
+      },
       forgetting: { verdict: verdictOf(e.forgetting), ratio: estimate(e.forgetting.ratio) },
       otherArms,
     };
@@ -106,7 +115,7 @@ export const estimateText = (x: Estimate, prefix = '') =>
 export function compareMarkdown(rows: CompareRow[]): string {
   const axis = rows.length ? Object.keys(rows[0].axis) : [];
   const first = axis.length ? axis : ['run'];
-  const head = [...first, 'seeds × steps', 'caption tokens', 'A image loss, end (95% CI)', 'B caption gap: peak → left', 'C English ppl ×', 'minutes'];
+  const head = [...first, 'seeds × steps', 'caption tokens', 'A image loss, end (95% CI)', 'B caption gap: step 0 → left', 'C English ppl ×', 'minutes'];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   for (const r of rows) {
     const label = axis.length ? axis.map((f) => r.axis[f]) : [r.source];
@@ -116,7 +125,7 @@ export function compareMarkdown(rows: CompareRow[]): string {
       `${r.seeds} × ${r.steps ?? '?'}`,
       r.captionTokens === null ? '—' : r.captionTokens.toFixed(1),
       `${r.imageLoss.verdict}: ${estimateText(r.imageLoss.end)}`,
-      `${b.verdict}: ${b.peak ? n3(b.peak.mean) : '?'} → ${estimateText(b.left)}${b.closedAtTokens === null ? '' : `, inside the margin from ${Math.round(b.closedAtTokens / 1000)}k tokens`}`,
+      `${b.verdict}: ${b.start ? n3(b.start.mean) : '?'} → ${estimateText(b.left)}${b.closedAtTokens === null ? '' : `, inside the margin from ${Math.round(b.closedAtTokens / 1000)}k tokens`}`,
       `${r.forgetting.verdict}: ${estimateText(r.forgetting.ratio, '×')}`,
       r.minutes === null ? '—' : r.minutes.toFixed(1),
     ];

@@ -7,19 +7,12 @@ import type { Schedule } from '../nn/optim';
 import type { RowInit } from './extend';
 
 /**
- * The equivalence margin of the verdicts (verdict.ts), nats per token; a config's `margin` overrides it. Why 0.05:
- * at this scale the image-token loss ends near 4.7–5.1 nats
- * (uniform over 512 codes is ln 512 = 6.24); 0.05 nats is ~1% of it — a 5% change in per-token perplexity, 3.2 nats
- * (4.6 bits) per 64-token image — and, in the recorded cpu run, about what the scratch arm's last ~15% of training
- * bought (its held-out image loss fell 0.02 nats over the last 10% of its tokens, 0.07 over the last 20%). A smaller
- * difference is what a slightly longer or shorter run would make; calling it an effect of pre-training over-reads.
- * The margin must also be reachable: TOST at 3 seeds needs the paired seed sd below m·√3/t(0.95, 2) = 0.030 nats
- * even with a mean difference of 0 (0.052 at 5 seeds); the recorded run's paired sd was 0.034, and the earlier
- * 0.02 needed ~0.008, which no run here has shown. The same m, in nats per caption or English token, bounds B and C.
+ * The equivalence margin of the verdicts, nats per token; a config's `margin` overrides it. Why 0.05, from the
+ * recorded run's figures, declared before the next runs: verdict.ts's module comment ("The margin").
  */
 export const DEFAULT_MARGIN = 0.05;
 
-export const ARMS = ['pretrained', 'scratch', 'pretrained-frozen', 'scratch-frozen', 'image-only-pretrained', 'image-only-scratch', 'pretrained-mix'] as const;
+export const ARMS = ['pretrained', 'scratch', 'pretrained-frozen', 'scratch-frozen', 'image-only-pretrained', 'image-only-scratch', 'pretrained-mix', 'pretrained-shuffled'] as const;
 export type ArmName = (typeof ARMS)[number];
 
 export interface ArmSpec {
@@ -32,6 +25,8 @@ export interface ArmSpec {
   imageOnly: boolean;
   /** Share of each batch replaced by ordinary English windows (0 for all but pretrained-mix). */
   mix: number;
+  /** The pre-trained weights permuted within each tensor (pretrained-shuffled, the weight-scale control: extend.ts). */
+  shuffled: boolean;
 }
 
 export function armSpec(name: ArmName, mixShare: number): ArmSpec {
@@ -41,14 +36,21 @@ export function armSpec(name: ArmName, mixShare: number): ArmSpec {
     frozen: name.endsWith('-frozen'),
     imageOnly: name.startsWith('image-only'),
     mix: name === 'pretrained-mix' ? mixShare : 0,
+    shuffled: name === 'pretrained-shuffled',
   };
 }
 
-/** The pre-trained arm and its from-scratch twin: the comparisons the report makes (A, A'' frozen, A' image-only). */
+/**
+ * The comparisons the report makes, first arm − second: each pre-trained arm and its from-scratch twin (A, A'' frozen,
+ * A' image-only), and the weight-scale control both ways — pretrained-shuffled against scratch (does the scale alone
+ * help?) and pretrained against pretrained-shuffled (does the knowledge help beyond the scale?).
+ */
 export const ARM_PAIRS: readonly (readonly [ArmName, ArmName])[] = [
   ['pretrained', 'scratch'],
   ['pretrained-frozen', 'scratch-frozen'],
   ['image-only-pretrained', 'image-only-scratch'],
+  ['pretrained-shuffled', 'scratch'],
+  ['pretrained', 'pretrained-shuffled'],
 ];
 
 /**

@@ -6,6 +6,9 @@
  *   mean    — the mean text embedding plus N(0, (σ/10)²) noise;
  *   aligned — rows given by the caller (the contrastive bag-of-words alignment, alignment.ts).
  * The scratch arm gets the same architecture and the same new rows, with everything else freshly initialised.
+ * The weight-scale control (pretrained-shuffled, issue 20) gets the pre-trained arm's model with every one of the
+ * LM's tensors permuted within itself (shuffledPretrained): the same values and so the same norms and spread per
+ * tensor, none of the knowledge.
  */
 import { GPT, type GPTConfig } from '../nn/gpt';
 import { Rng, deriveSeed } from '../nn/init';
@@ -79,6 +82,41 @@ export function extendPretrained(lm: GPT, plan: VocabPlan, rows: Float32Array, s
   for (const [name, v] of lm.params) {
     const data = v.dataSync() as Float32Array;
     model.assign(name, name === 'transformer.wte.weight' || name === 'lm_head.weight' ? withRows(data, rows) : data);
+  }
+  return model;
+}
+
+/** A seeded uniform permutation (Fisher–Yates) of `values`, as a new array: the same multiset, positions scrambled. */
+export function permuted(values: Float32Array, seed: number): Float32Array {
+  const out = Float32Array.from(values);
+  const rng = new Rng(seed);
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    const t = out[i];
+    out[i] = out[j];
+    out[j] = t;
+  }
+  return out;
+}
+
+/** The seed of the permutation of one LM tensor for an experiment seed (each tensor and seed its own). */
+export function shuffleSeed(seed: number, param: string): number {
+  return deriveSeed(seed, `shuffle:${param}`);
+}
+
+/**
+ * The weight-scale control arm (pretrained-shuffled): `lm` with every tensor permuted within itself — each matrix
+ * of the body, the biases and LayerNorm parameters, the position table and the text rows of the token table (as one
+ * matrix: values move across rows and columns, so no text id keeps its embedding) — seeded by shuffleSeed; then
+ * extended like the pre-trained arm with the same new rows `rows`. If it matches the pre-trained arm, the help is
+ * the weights' scale, not what pre-training put in them. The lm is left untouched.
+ */
+export function shuffledPretrained(lm: GPT, plan: VocabPlan, rows: Float32Array, seed: number, scope: string): GPT {
+  const model = extendPretrained(lm, plan, rows, scope);
+  const textValues = plan.textVocab * lm.config.nEmbd;
+  for (const [name, v] of lm.params) {
+    const shuffled = permuted(v.dataSync() as Float32Array, shuffleSeed(seed, name));
+    model.assign(name, name === 'transformer.wte.weight' || name === 'lm_head.weight' ? withRows(shuffled.subarray(0, textValues), rows) : shuffled);
   }
   return model;
 }

@@ -6,7 +6,7 @@ import type { Report } from './report';
 import { esc, heatmap, lineChart, seedBands } from './svg';
 import { verdictSection } from './verdict-html';
 import type { Analysis, Quality } from './extras';
-import type { SweepResult } from './sweep';
+import { neighbourA, type SweepResult } from './sweep';
 
 
 /** The run's facts without what the sections above already show (analysis, quality, heatmaps). */
@@ -16,27 +16,36 @@ function shownMeta(meta: Record<string, unknown>): Record<string, unknown> {
   return rest;
 }
 
-/** The report's charts as standalone SVG (also what the playground exports as PNG). */
+/** The points of each band from half the largest x on: the range where the arms' difference is visible. */
+function secondHalf(bands: ReturnType<typeof seedBands>): ReturnType<typeof seedBands> {
+  const end = Math.max(0, ...bands.flatMap((b) => b.points.map((p) => p.step)));
+  return bands.map((b) => ({ ...b, points: b.points.filter((p) => p.step >= end / 2) }));
+}
+
+/** The report's charts as standalone SVG (also what the playground exports as PNG): training tokens on x, the mean over seeds with its seed min–max band. */
 export function reportCharts(records: MetricRecord[]): string[] {
+  const o = { xLabel: 'training tokens', bandLabel: 'line: mean; band: seed min–max' };
+  const chart = (title: string, unit: string, metric: string, transform?: (v: number) => number) => lineChart(title, unit, seedBands(records, metric, transform, 'tokens'), o);
   return [
-    lineChart('Image-token loss (held out)', 'nats per token', seedBands(records, METRICS.valImageLoss)),
-    lineChart('Caption-token loss (held out)', 'nats per token', seedBands(records, METRICS.valTextLoss)),
+    chart('Image-token loss (held out)', 'nats per token', METRICS.valImageLoss),
+    lineChart('Image-token loss (held out), second half of the run', 'nats per token', secondHalf(seedBands(records, METRICS.valImageLoss, undefined, 'tokens')), { ...o, xFromData: true }),
+    chart('Caption-token loss (held out)', 'nats per token', METRICS.valTextLoss),
     ...(records.some((r) => r.metric === METRICS.valEnglishLossTextIds)
       ? [
-          lineChart('English perplexity (Persuasion), text ids only', 'perplexity', seedBands(records, METRICS.valEnglishLossTextIds, Math.exp)),
-          lineChart('Out-of-domain English perplexity (Moby-Dick), text ids only', 'perplexity', seedBands(records, METRICS.valEnglishOodLossTextIds, Math.exp)),
+          chart('English perplexity (Persuasion), text ids only', 'perplexity', METRICS.valEnglishLossTextIds, Math.exp),
+          chart('Out-of-domain English perplexity (Moby-Dick), text ids only', 'perplexity', METRICS.valEnglishOodLossTextIds, Math.exp),
         ]
       : []),
-    lineChart('English perplexity (Persuasion), full softmax', 'perplexity', seedBands(records, METRICS.valEnglishLoss, Math.exp)),
-    lineChart('Out-of-domain English perplexity (Moby-Dick), full softmax', 'perplexity', seedBands(records, METRICS.valEnglishOodLoss, Math.exp)),
-    lineChart('Image-token loss (training batches)', 'nats per token', seedBands(records, METRICS.trainImageLoss)),
-    lineChart('Caption-token loss (training batches)', 'nats per token', seedBands(records, METRICS.trainTextLoss)),
+    chart('English perplexity (Persuasion), full softmax', 'perplexity', METRICS.valEnglishLoss, Math.exp),
+    chart('Out-of-domain English perplexity (Moby-Dick), full softmax', 'perplexity', METRICS.valEnglishOodLoss, Math.exp),
+    chart('Image-token loss (training batches)', 'nats per token', METRICS.trainImageLoss),
+    chart('Caption-token loss (training batches)', 'nats per token', METRICS.trainTextLoss),
     ...(records.some((r) => r.metric === METRICS.diagImageLeak)
       ? [
-          lineChart('Image loss, leak: −log P(any image id)', 'nats per image token', seedBands(records, METRICS.diagImageLeak)),
-          lineChart('Image loss, within: −log P(right code | image id)', 'nats per image token', seedBands(records, METRICS.diagImageWithin)),
-          lineChart('Relative weight change of the body ‖θ−θ₀‖/‖θ₀‖', 'ratio', seedBands(records, METRICS.diagBodyChange)),
-          lineChart('Relative weight change of the embeddings ‖θ−θ₀‖/‖θ₀‖', 'ratio', seedBands(records, METRICS.diagEmbeddingChange)),
+          chart('Image loss, leak: −log P(any image id)', 'nats per image token', METRICS.diagImageLeak),
+          chart('Image loss, within: −log P(right code | image id)', 'nats per image token', METRICS.diagImageWithin),
+          chart('Relative weight change of the body ‖θ−θ₀‖/‖θ₀‖', 'ratio', METRICS.diagBodyChange),
+          chart('Relative weight change of the embeddings ‖θ−θ₀‖/‖θ₀‖', 'ratio', METRICS.diagEmbeddingChange),
         ]
       : []),
   ];
@@ -56,11 +65,25 @@ export function sweepSection(sweep: SweepResult): string {
   };
   const x = (lr: number) => Math.log2(lr / Math.min(...sweep.lrs));
   const bands = arms.map((arm) => ({ arm, points: sweep.table.filter((r) => r.arm === arm && Number.isFinite(r.mean)).map((r) => ({ step: x(r.lr), mean: r.mean, lo: r.mean - (r.sd ?? 0), hi: r.mean + (r.sd ?? 0) })) }));
+  const p = sweep.protocol;
+  const protocol = p
+    ? `<p>Protocol (sweep.ts fairSweep): ${p.points} rates ${p.ratio.toFixed(3)}× apart around ${p.centre}, the main run's full ${p.steps} steps, ${p.seeds} seeds; an arm whose best rate sat at an edge got one more rate beyond it, up to ${p.maxExtensions} per side (— marks a rate an arm was not run at).${Object.keys(sweep.unresolved ?? {}).length ? ` Still at an edge after the bound: ${Object.entries(sweep.unresolved!).map(([arm, e]) => `${esc(arm)} (${e})`).join(', ')}.` : ''}</p>`
+    : `<p>A fixed grid (before issue 20's protocol): its rates, steps and seeds are as shown; no arm's grid was extended.</p>`;
+  const nA = neighbourA(sweep, 'pretrained', 'scratch');
+  const sens = nA.length
+    ? `<p>A at neighbouring rates: pretrained − scratch, final held-out image-token loss in the sweep's runs, paired by seed (nats; the chosen pair in bold).</p><table class="num"><tr><th>pretrained LR</th><th>scratch LR</th><th>mean</th><th>seeds</th></tr>${nA
+        .map((r) => {
+          const chosen = r.lrA === sweep.best.pretrained && r.lrB === sweep.best.scratch;
+          const m = Number.isFinite(r.mean) ? r.mean.toFixed(3) : 'diverged';
+          return `<tr><td>${r.lrA}</td><td>${r.lrB}</td><td>${chosen ? `<b>${m}</b>` : m}</td><td>${r.n}</td></tr>`;
+        })
+        .join('')}</table>`
+    : '';
   return `<h2>Learning-rate sweep</h2>
-<p>Every arm trained at each peak rate for ${sweep.steps} steps × ${sweep.seeds} seed${sweep.seeds === 1 ? '' : 's'} (${esc(sweep.schedule)} schedule); the held-out loss over every trained position at the end, mean ± sd over seeds. Each arm's main run uses its rate in bold (best against best).</p>
+<p>Every arm trained at each peak rate for ${sweep.steps} steps × ${sweep.seeds} seed${sweep.seeds === 1 ? '' : 's'} (${esc(sweep.schedule)} schedule); the held-out loss over every trained position at the end, mean ± sd over seeds. Each arm's main run uses its rate in bold (best against best).</p>${protocol}
 <table class="num"><tr><th>arm</th>${sweep.lrs.map((lr) => `<th>LR ${lr}</th>`).join('')}</tr>
 ${arms.map((arm) => `<tr><td>${esc(arm)}</td>${sweep.lrs.map((lr) => cell(arm, lr)).join('')}</tr>`).join('\n')}</table>
-${lineChart('Held-out loss after the sweep budget vs learning rate', 'nats per token', bands, { xLabel: `log₂(LR ÷ ${Math.min(...sweep.lrs)})` })}`;
+${lineChart('Held-out loss after the sweep budget vs learning rate', 'nats per token', bands, { xLabel: `log₂(LR ÷ ${Math.min(...sweep.lrs)})` })}${sens}`;
 }
 
 export function reportHtml(report: Report, records: MetricRecord[], extraSections: string[] = []): string {
@@ -77,7 +100,7 @@ table.num td,table.num th{padding:4px 8px;font-size:13px}
 <h1>Do pre-trained language models help auto-regressive text-to-image generation?</h1>
 <p>A small replication of Zhang et al. (2023) by Tabula Rasa: preset <b>${esc(report.preset)}</b>, ${report.seeds} seed${report.seeds === 1 ? '' : 's'}${report.config ? ` × ${report.config.steps} steps, captions <b>${esc(report.config.captionLevel)}</b>` : ''}, arms ${report.arms.map(esc).join(', ')}. Each number is measured here.</p>
 ${verdictSection(report)}
-<h2>Curves</h2><p>Mean across seeds; the band spans the lowest and highest seed.</p>
+<h2>Curves</h2><p>Training tokens on x; the line is the mean across seeds, the band spans the lowest and highest seed (a range, not a confidence interval).</p>
 <div class="charts">${charts.join('\n')}</div>
 ${extraSections.join('\n')}
 <h2>Configuration</h2><pre>${esc(JSON.stringify({ config: report.config, meta: shownMeta(report.meta) }, null, 2))}</pre>

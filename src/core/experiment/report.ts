@@ -10,7 +10,10 @@ import { curveOf, evaluatedFractions, lastStep, pairedArea, pairedAt, seedPairs,
 import type { Quality } from './extras';
 import { qualitySummary, type QualitySummary } from './quality-summary';
 import type { MetricRecord } from './runner';
-import { DEFAULT_MARGIN, type ExperimentConfig } from './config';
+import { ARM_PAIRS, DEFAULT_MARGIN, type ExperimentConfig } from './config';
+import { tokensSaved, type TokensSaved } from './tokens-saved';
+import { caveats } from './caveats';
+import { tInterval, type Interval } from './stats';
 import { A_FRACTIONS, captionGapEffect, forgettingEffect, imageLossEffect, logRatio, type CaptionGapEffect, type ForgettingEffect, type ImageLossEffect } from './verdict';
 
 /** One value of each seed of an arm. */
@@ -26,31 +29,41 @@ export interface Report {
   /** The equivalence margin the rules used, nats per token (the config's, else DEFAULT_MARGIN). */
   margin: number;
   effects: {
-    image_loss: ImageLossEffect & { finalLossByArm: Record<string, PerSeed> };
-    caption_gap: CaptionGapEffect & { initialLossByArm: Record<string, PerSeed> };
+    /** tokensSaved: the share of scratch's tokens the pre-trained arm needed to reach its final image loss (tokens-saved.ts). */
+    image_loss: ImageLossEffect & { finalLossByArm: Record<string, PerSeed>; tokensSaved: TokensSaved; diffCurve: DiffPoint[] };
+    caption_gap: CaptionGapEffect & { initialLossByArm: Record<string, PerSeed>; tokensSaved: TokensSaved };
     forgetting: ForgettingEffect;
   };
   /** The same rules on the run's other arms: A for each pre-trained/scratch pair of a kind, C for each other pre-trained arm. */
-  otherArms: { image_loss: Record<string, ImageLossEffect>; forgetting: Record<string, ForgettingEffect> };
+  otherArms: { image_loss: Record<string, ImageLossEffect & { tokensSaved?: TokensSaved; diffCurve?: DiffPoint[] }>; forgetting: Record<string, ForgettingEffect> };
   quality: QualitySummary | null;
+  /** What limits the verdicts (power, evaluation set, LM, rates), shown in the verdict table (caveats.ts). */
+  caveats: string[];
   /** What the report worked around, in plain words. */
   notes: string[];
   /** Extra facts: timing, data sizes, the LM, the tokenizer, the quality figure, the analysis. */
   meta: Record<string, unknown>;
 }
 
-/** The other pre-trained/scratch pairs A is also judged on (when the run has both arms). */
-const OTHER_PAIRS: [string, string][] = [
-  ['pretrained-frozen', 'scratch-frozen'],
-  ['image-only-pretrained', 'image-only-scratch'],
-];
+/** The paired difference a − b at one evaluated budget: mean and 95% t-interval over seeds (A's difference curve). */
+export interface DiffPoint extends Interval {
+  fraction: number;
+  tokens: number;
+}
+
+/** The other pairs A is also judged on (when the run has both arms): config.ts's ARM_PAIRS after the main one. */
+const OTHER_PAIRS = ARM_PAIRS.filter(([a, b]) => !(a === 'pretrained' && b === 'scratch'));
 
 const has = (records: MetricRecord[], metric: string) => records.some((r) => r.metric === metric);
 
-function imageLoss(records: MetricRecord[], a: string, b: string, seeds: number[], margin: number, notes: string[]): ImageLossEffect {
+function imageLoss(records: MetricRecord[], a: string, b: string, seeds: number[], margin: number, notes: string[]): ImageLossEffect & { tokensSaved: TokensSaved; diffCurve: DiffPoint[] } {
   const pairs = seedPairs(records, a, b, METRICS.valImageLoss, seeds);
   for (const p of pairs) for (const s of p.short) notes.push(`${s} (NaN/Inf): image-token loss compared only at the budgets it reached.`);
-  return imageLossEffect(A_FRACTIONS.map((f) => pairedAt(pairs, f)), pairedArea(pairs), margin);
+  const diffCurve = evaluatedFractions(pairs).flatMap((f) => {
+    const p = pairedAt(pairs, f);
+    return p.diffs.length ? [{ fraction: f, tokens: p.tokens, ...tInterval(p.diffs) }] : [];
+  });
+  return { ...imageLossEffect(A_FRACTIONS.map((f) => pairedAt(pairs, f)), pairedArea(pairs), margin), tokensSaved: tokensSaved(pairs, `held-out image tokens (${a} against ${b})`, a === 'pretrained' && b === 'scratch' ? undefined : { a, b: `${b}'s` }), diffCurve };
 }
 
 /** C on one pre-trained arm: English loss at step 0 and at the last step, per seed; a run stopped early is left out. */
@@ -118,9 +131,13 @@ export function buildReport(cfg: ExperimentConfig | null, records: MetricRecord[
   const gap = captionGapEffect(evaluatedFractions(gapPairs).map((f) => ({ ...pairedAt(gapPairs, f), fraction: f })), margin);
   const otherArms: Report['otherArms'] = { image_loss: {}, forgetting: {} };
   for (const [a, b] of OTHER_PAIRS) if (recorded.includes(a) && recorded.includes(b)) otherArms.image_loss[`${a} vs ${b}`] = imageLoss(records, a, b, seeds, margin, notes);
-  for (const arm of recorded.filter((a) => a !== 'pretrained' && !a.includes('scratch') && has(records.filter((r) => r.arm === a), METRICS.valEnglishLoss))) otherArms.forgetting[arm] = forgetting(records, arm, seeds, margin, notes);
+  // C on every other arm that starts from the pre-trained LM; the shuffled control knows no English to forget.
+  for (const arm of recorded.filter((a) => a !== 'pretrained' && !a.includes('scratch') && a !== 'pretrained-shuffled' && has(records.filter((r) => r.arm === a), METRICS.valEnglishLoss))) otherArms.forgetting[arm] = forgetting(records, arm, seeds, margin, notes);
   const quality = qualitySummary(meta.quality as Quality | null | undefined, notes);
+  const forgettingNotes: string[] = [];
+  const forgettingMain = forgetting(records, 'pretrained', seeds, margin, forgettingNotes);
   notes.push(settlingNote(lastTenthChanges(records.filter((r) => r.arm === 'pretrained' || r.arm === 'scratch')), margin));
+  notes.push(...forgettingNotes); // after the settling note, where they were before the caveats needed C's power first
   return {
     preset: cfg?.preset ?? String(meta.preset ?? 'unknown'),
     config: cfg,
@@ -129,11 +146,12 @@ export function buildReport(cfg: ExperimentConfig | null, records: MetricRecord[
     margin,
     effects: {
       image_loss: { ...image, finalLossByArm: byArm(records, arms, seeds, METRICS.valImageLoss, 'last') },
-      caption_gap: { ...gap, initialLossByArm: byArm(records, arms, seeds, METRICS.valTextLoss, 'first') },
-      forgetting: forgetting(records, 'pretrained', seeds, margin, notes),
+      caption_gap: { ...gap, initialLossByArm: byArm(records, arms, seeds, METRICS.valTextLoss, 'first'), tokensSaved: tokensSaved(seedPairs(records, 'pretrained', 'scratch', METRICS.valTextLoss, seeds), 'held-out caption tokens (pretrained against scratch)') },
+      forgetting: forgettingMain,
     },
     otherArms,
     quality,
+    caveats: caveats({ config: cfg, meta, margin, power: { A: image.power, B: gap.power, C: forgettingMain.power } }),
     notes: [...new Set(notes)],
     meta,
   };

@@ -15,7 +15,7 @@ import { buildBatch, sequenceLength, type SequenceSpec } from '../data/sequences
 import { METRICS } from '../metrics';
 import { armSpec, isEvalStep, lrFor, trainableInFrozenArm, type ArmSpec, type ExperimentConfig } from './config';
 import { codesOf, sequenceSpec, type ExperimentData } from './data';
-import { extendPretrained, newRows, scratchModel } from './extend';
+import { extendPretrained, newRows, scratchModel, shuffledPretrained } from './extend';
 import type { AlignedRows } from './prepare';
 import { evalMetrics, evaluateArm, type EvalResult } from './evals';
 
@@ -112,7 +112,12 @@ export class ExperimentRunner {
       for (const name of cfg.arms) {
         const arm = armSpec(name, cfg.mixShare);
         const scope = `${name}-s${seed}-${Math.random().toString(36).slice(2, 8)}`;
-        const model = arm.init === 'pretrained' ? extendPretrained(lm, data.plan, rowsFor('pretrained', lmText), scope) : scratchModel(lm.config, data.plan, (own) => rowsFor('scratch', own), seed, scope);
+        const model =
+          arm.init === 'scratch'
+            ? scratchModel(lm.config, data.plan, (own) => rowsFor('scratch', own), seed, scope)
+            : arm.shuffled
+              ? shuffledPretrained(lm, data.plan, rowsFor('pretrained', lmText), seed, scope)
+              : extendPretrained(lm, data.plan, rowsFor('pretrained', lmText), scope);
         const opt = new AdamW(model.params, { ...DEFAULT_ADAMW, lr: lrFor(cfg, name), schedule: cfg.schedule, warmupSteps: cfg.warmupSteps, totalSteps: cfg.steps, weightDecay: cfg.weightDecay, beta2: 0.99 }, arm.frozen ? trainableInFrozenArm : () => true);
         const spec = sequenceSpec(data, cfg.captionBudget, arm.imageOnly);
         const trainIdx = [...Array(data.train.count).keys()];

@@ -10,22 +10,30 @@ export const ARM_COLOURS: Record<string, string> = {
   'image-only-pretrained': '#a16207',
   'image-only-scratch': '#0891b2',
   'pretrained-mix': '#7c3aed',
+  'pretrained-shuffled': '#be185d',
 };
 
 export const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-/** Mean and range across seeds at each step, per arm. */
-export function seedBands(records: MetricRecord[], metric: string, transform: (v: number) => number = (v) => v) {
-  const byArm = new Map<string, Map<number, number[]>>();
+/**
+ * Mean and range across seeds at each step, per arm. The points' x (`step`) is the step, or with `x: 'tokens'` the
+ * mean over seeds of the training tokens seen by that step (seeds differ a little in caption lengths).
+ */
+export function seedBands(records: MetricRecord[], metric: string, transform: (v: number) => number = (v) => v, x: 'step' | 'tokens' = 'step') {
+  const byArm = new Map<string, Map<number, { vs: number[]; tokens: number[] }>>();
   for (const r of records) {
     if (r.metric !== metric) continue;
-    const steps = byArm.get(r.arm) ?? new Map<number, number[]>();
+    const steps = byArm.get(r.arm) ?? new Map<number, { vs: number[]; tokens: number[] }>();
     byArm.set(r.arm, steps);
-    steps.set(r.step, [...(steps.get(r.step) ?? []), transform(r.value)]);
+    const at = steps.get(r.step) ?? { vs: [], tokens: [] };
+    at.vs.push(transform(r.value));
+    at.tokens.push(r.tokens);
+    steps.set(r.step, at);
   }
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   return [...byArm].map(([arm, steps]) => ({
     arm,
-    points: [...steps].sort((a, b) => a[0] - b[0]).map(([step, vs]) => ({ step, mean: vs.reduce((a, b) => a + b, 0) / vs.length, lo: Math.min(...vs), hi: Math.max(...vs) })),
+    points: [...steps].sort((a, b) => a[0] - b[0]).map(([step, { vs, tokens }]) => ({ step: x === 'tokens' ? mean(tokens) : step, mean: mean(vs), lo: Math.min(...vs), hi: Math.max(...vs) })),
   }));
 }
 
@@ -63,10 +71,14 @@ export interface ChartOptions {
   xLabel?: string;
   /** Dashed horizontal lines, e.g. an equivalence margin. */
   refLines?: { y: number; label: string }[];
+  /** What the shaded band is (e.g. "band: 95% CI over seeds"), written under the title. */
+  bandLabel?: string;
+  /** Start the x axis at the data's smallest x (a zoomed range) instead of at 0. */
+  xFromData?: boolean;
 }
 
 export function lineChart(title: string, yLabel: string, bands: ReturnType<typeof seedBands>, opts: ChartOptions = {}): string {
-  const { width = 560, height: plotHeight = 300, xLabel = 'step', refLines = [] } = opts;
+  const { width = 560, height: plotHeight = 300, xLabel = 'step', refLines = [], bandLabel, xFromData = false } = opts;
   // The legend's rows, laid out first: the chart grows by a row when the arms do not fit in one.
   const legend: { arm: string; x: number; row: number }[] = [];
   let lx = 70;
@@ -79,10 +91,10 @@ export function lineChart(title: string, yLabel: string, bands: ReturnType<typeo
   }
   const rows = row + 1;
   const height = plotHeight + 16 * rows;
-  const pad = { l: 70, r: 16, t: 28, b: 46 + 16 * rows };
+  const pad = { l: 70, r: 16, t: bandLabel ? 40 : 28, b: 46 + 16 * rows };
   const pts = bands.flatMap((b) => b.points);
   if (pts.length === 0) return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="60"><text x="8" y="30">${esc(title)}: no data</text></svg>`;
-  const xTicks = niceTicks(0, Math.max(1, ...pts.map((p) => p.step)), 5);
+  const xTicks = niceTicks(xFromData ? Math.min(...pts.map((p) => p.step)) : 0, Math.max(1, ...pts.map((p) => p.step)), 5);
   let yTicks = niceTicks(Math.min(...pts.map((p) => p.lo), ...refLines.map((r) => r.y)), Math.max(...pts.map((p) => p.hi), ...refLines.map((r) => r.y)), 4);
   if (yTicks.length < 2) yTicks = [yTicks[0] - 1, yTicks[0], yTicks[0] + 1];
   const [xMin, xMax] = [xTicks[0], xTicks[xTicks.length - 1]];
@@ -94,9 +106,11 @@ export function lineChart(title: string, yLabel: string, bands: ReturnType<typeo
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="11">`,
     `<rect width="${width}" height="${height}" fill="#fff"/>`,
     `<text x="${pad.l}" y="16" font-size="13" font-weight="600">${esc(title)}</text>`,
+    ...(bandLabel ? [`<text x="${pad.l}" y="31" fill="#6b7280">${esc(bandLabel)}</text>`] : []),
     ...yTicks.map((t) => `<line x1="${pad.l}" x2="${width - pad.r}" y1="${Y(t).toFixed(1)}" y2="${Y(t).toFixed(1)}" stroke="#e5e7eb"/><text x="${pad.l - 6}" y="${(Y(t) + 4).toFixed(1)}" text-anchor="end" fill="#555">${tickLabel(t)}</text>`),
     ...xTicks.map((t) => `<line x1="${X(t).toFixed(1)}" x2="${X(t).toFixed(1)}" y1="${plotBottom}" y2="${plotBottom + 4}" stroke="#999"/><text x="${X(t).toFixed(1)}" y="${plotBottom + 16}" text-anchor="middle" fill="#555">${tickLabel(t)}</text>`),
-    ...refLines.map((r) => `<line x1="${pad.l}" x2="${width - pad.r}" y1="${Y(r.y).toFixed(1)}" y2="${Y(r.y).toFixed(1)}" stroke="#6b7280" stroke-dasharray="4 3"/><text x="${pad.l + 4}" y="${(Y(r.y) - 3).toFixed(1)}" fill="#6b7280">${esc(r.label)}</text>`),
+    // A negative reference line's label goes under it, so a ±margin pair does not print its labels on top of each other.
+    ...refLines.map((r) => `<line x1="${pad.l}" x2="${width - pad.r}" y1="${Y(r.y).toFixed(1)}" y2="${Y(r.y).toFixed(1)}" stroke="#6b7280" stroke-dasharray="4 3"/><text x="${pad.l + 4}" y="${(Y(r.y) + (r.y < 0 ? 12 : -3)).toFixed(1)}" fill="#6b7280">${esc(r.label)}</text>`),
     `<line x1="${pad.l}" x2="${width - pad.r}" y1="${plotBottom}" y2="${plotBottom}" stroke="#999"/>`,
     `<text x="${(width + pad.l - pad.r) / 2}" y="${plotBottom + 32}" text-anchor="middle" fill="#555">${esc(xLabel)}</text>`,
     `<text transform="translate(14 ${(plotBottom + pad.t) / 2}) rotate(-90)" text-anchor="middle" fill="#555">${esc(yLabel)}</text>`,

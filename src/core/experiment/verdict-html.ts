@@ -1,10 +1,11 @@
 // report.html's verdict: each effect's outcome, sentence and rule, then the numbers behind it — A's tests at each
 // token budget, B's caption gap along the run in tokens (chart and table), C's log ratios, the quality figures with
 // intervals, the other arms under the same rules, and the report's notes.
-import type { Report } from './report';
+import type { DiffPoint, Report } from './report';
 import type { Interval, MarginTest } from './stats';
 import { esc, lineChart } from './svg';
-import type { Effect, ForgettingEffect, ImageLossEffect } from './verdict';
+import type { TokensSaved } from './tokens-saved';
+import { A_FRACTIONS, type Effect, type ForgettingEffect, type ImageLossEffect } from './verdict';
 
 const f3 = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? '—' : Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(3));
 const p3 = (x: number | null) => (x === null ? '—' : x < 0.001 ? '<0.001' : x.toFixed(3));
@@ -13,8 +14,9 @@ const kTok = (t: number) => (t >= 1e3 ? `${(t / 1e3).toFixed(1)}k` : t.toFixed(0
 const cls = (e: Effect) => e.verdict.replace(' ', '-');
 const label = (e: Effect) => `${e.verdict}${e.detail ? ` — ${e.detail}` : ''}`;
 
-function verdictRow(name: string, e: Effect): string {
-  return `<tr><th>${name}</th><td class="v ${cls(e)}">${esc(label(e))}</td><td>${esc(e.sentence)}<div class="what">Rule: ${esc(e.rule)}</div><div class="what">Headline: ${esc(e.what)} — ${f3(e.diff.mean)} (95% CI ${iv(e.diff.ci95)}, ${e.diff.n} seeds).</div></td></tr>`;
+function verdictRow(name: string, e: Effect & { tokensSaved?: TokensSaved }): string {
+  const saved = e.tokensSaved ? `<div class="what">As compute: ${esc(e.tokensSaved.sentence)}</div>` : '';
+  return `<tr><th>${name}</th><td class="v ${cls(e)}">${esc(label(e))}</td><td>${esc(e.sentence)}<div class="what">Rule: ${esc(e.rule)}</div><div class="what">Headline: ${esc(e.what)} — ${f3(e.diff.mean)} (95% CI ${iv(e.diff.ci95)}, ${e.diff.n} seeds).</div>${saved}</td></tr>`;
 }
 
 function testRows(tests: (MarginTest & { label: string; tokens: number; outcome?: string; excludedSeeds: number[] })[]): string {
@@ -23,8 +25,24 @@ function testRows(tests: (MarginTest & { label: string; tokens: number; outcome?
     .join('')}</table>`;
 }
 
-function imageLossDetails(e: ImageLossEffect, margin: number): string {
-  return `<h3>A. Image-token loss, pretrained − scratch (nats per image token; margin ±${margin})</h3>${testRows(e.tests)}`;
+/**
+ * A's difference curve along the run in tokens: the paired mean with its 95% t-interval band, 0 and ±margin, from
+ * the first budget A is tested at (25% of the tokens) — before it the arms are still leaving their different
+ * initial losses, which would set the scale and hide the margin.
+ */
+export function differenceChart(title: string, curve: DiffPoint[], margin: number, name = 'pretrained − scratch'): string {
+  const points = curve.filter((d) => d.fraction >= A_FRACTIONS[0] - 1e-9).map((d) => ({ step: d.tokens, mean: d.mean, lo: d.ci95?.[0] ?? d.mean, hi: d.ci95?.[1] ?? d.mean }));
+  return lineChart(`${title}, from ${100 * A_FRACTIONS[0]}% of tokens`, 'nats per image token', [{ arm: name, points }], {
+    xLabel: 'training tokens',
+    bandLabel: 'line: mean over seeds; band: 95% CI (paired t)',
+    xFromData: true,
+    refLines: [{ y: margin, label: `+margin ${margin}` }, { y: 0, label: '' }, { y: -margin, label: `−margin ${margin}` }],
+  });
+}
+
+function imageLossDetails(e: ImageLossEffect & { diffCurve?: DiffPoint[] }, margin: number): string {
+  const chart = e.diffCurve?.length ? `<div class="charts">${differenceChart('A: image loss, pretrained − scratch', e.diffCurve, margin)}</div>` : '';
+  return `<h3>A. Image-token loss, pretrained − scratch (nats per image token; margin ±${margin})</h3>${chart}${testRows(e.tests)}`;
 }
 
 function gapDetails(r: Report): string {
@@ -35,8 +53,9 @@ function gapDetails(r: Report): string {
     refLines: [{ y: m, label: `+margin ${m}` }, { y: 0, label: '' }],
   });
   const facts = [
-    e.peak ? `peak ${f3(e.peak.mean)} nats at ${kTok(e.peak.tokens)} tokens` : 'no peak',
-    `left at the end ${f3(e.diff.mean)} nats${e.shareOfPeakLeft !== null ? ` (${(100 * e.shareOfPeakLeft).toFixed(0)}% of the peak)` : ''}`,
+    e.start ? `${e.start.tokens === 0 ? 'zero-shot gap at step 0' : `first evaluated gap (${kTok(e.start.tokens)} tokens)`} ${f3(e.start.mean)} nats (the rule's reference)` : 'no start',
+    `left at the end ${f3(e.diff.mean)} nats${typeof e.shareOfStartLeft === 'number' ? ` (${(100 * e.shareOfStartLeft).toFixed(0)}% of the start)` : ''}`,
+    ...(e.peak && e.peak.tokens !== e.start?.tokens ? [`largest gap ${f3(e.peak.mean)} nats at ${kTok(e.peak.tokens)} tokens (for information)`] : []),
     e.closedAt ? `inside +${m} from ${kTok(e.closedAt.tokens)} tokens (${(100 * e.closedAt.fraction).toFixed(0)}% of the run) on` : `never inside +${m} for good`,
   ];
   const rows = e.gapCurve.map((g) => ({ ...g, label: `${(100 * g.fraction).toFixed(0)}%` }));
@@ -69,7 +88,16 @@ function otherArms(r: Report): string {
     ...Object.entries(r.otherArms.image_loss).map(([k, e]) => verdictRow(`A on ${esc(k)}`, e)),
     ...Object.entries(r.otherArms.forgetting).map(([k, e]) => verdictRow(`C on ${esc(k)}`, e)),
   ];
-  return rows.length ? `<h3>The other arms, same rules</h3><table>${rows.join('')}</table>` : '';
+  const charts = Object.entries(r.otherArms.image_loss)
+    .filter(([, e]) => e.diffCurve?.length)
+    .map(([k, e]) => differenceChart(`A: ${k.replace(' vs ', ' − ')}`, e.diffCurve!, r.margin, k.replace(' vs ', ' − ')));
+  return rows.length ? `<h3>The other arms, same rules</h3><table>${rows.join('')}</table>${charts.length ? `<div class="charts">${charts.join('')}</div>` : ''}` : '';
+}
+
+/** The caveats (caveats.ts) as the verdict table's last row, so they are read with the verdicts. */
+function caveatsRow(r: Report): string {
+  if (!r.caveats?.length) return '';
+  return `<tr><th>Caveats</th><td class="v">read with the verdicts</td><td><ul style="margin:0;padding-left:18px">${r.caveats.map((c) => `<li>${esc(c)}</li>`).join('')}</ul></td></tr>`;
 }
 
 /** The verdict table and everything behind it, as an HTML fragment. */
@@ -77,6 +105,6 @@ export function verdictSection(r: Report): string {
   const e = r.effects;
   const notes = r.notes.length ? `<h3>Notes</h3><ul>${r.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : '';
   return `<h2>Verdict</h2><p>Rules fixed before the run (src/core/experiment/verdict.ts): paired over seeds at equal token budgets, equivalence margin ±${r.margin} nats per token, α = 0.05.</p>
-<table>${verdictRow('A. image-token loss', e.image_loss)}${verdictRow('B. caption head start', e.caption_gap)}${verdictRow('C. forgetting English', e.forgetting)}</table>
+<table>${verdictRow('A. image-token loss', e.image_loss)}${verdictRow('B. caption head start', e.caption_gap)}${verdictRow('C. forgetting English', e.forgetting)}${caveatsRow(r)}</table>
 ${imageLossDetails(e.image_loss, r.margin)}${gapDetails(r)}${forgettingDetails(e.forgetting)}${qualityDetails(r)}${otherArms(r)}${notes}`;
 }
