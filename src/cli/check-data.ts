@@ -6,6 +6,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { formatProblem, loadByodFiles, loadByodZip, type ByodDataset } from '../core/data/byod';
+import { isEmptyText } from '../core/data/text';
 import { decodeUtf8Strict } from '../core/data/utf8';
 import { decodeImageNode } from './image-decode';
 import { UsageError, runCli } from './common';
@@ -43,6 +44,7 @@ async function main(): Promise<void> {
     } catch (e) {
       throw new Error(`unusable: ${path}: ${(e as Error).message}; save it as UTF-8`, { cause: e });
     }
+    if (isEmptyText(text)) throw new Error(`unusable: ${path}: the corpus is empty (nothing but spaces or invisible characters); put English text in it`);
     console.log(`  corpus: ${text.length.toLocaleString('en')} characters, ${text.split(/\s+/).filter(Boolean).length.toLocaleString('en')} words\nverdict: usable`);
     return;
   }

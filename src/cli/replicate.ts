@@ -20,7 +20,7 @@ import { experimentTrainAt, sweepLearningRates, type SweepResult } from '../core
 import { sweepSection } from '../core/experiment/html';
 import { stepsForTokens } from '../core/experiment/data';
 import { SETUP_OPTIONS, SETUP_USAGE, parseSetup } from './setup-flags';
-import { byodSplits, emojiSplits, prepareExperiment, pretrainingCorpus, type ImageSplits } from '../core/experiment/prepare';
+import { byodSplits, emojiSplits, prepareExperiment, pretrainingCorpus, sameImagesNote, type ImageSplits } from '../core/experiment/prepare';
 import { finishExperiment } from '../core/experiment/finish';
 import { evaluateVQ } from '../core/vq/train';
 import { byodTokenizerSteps, trainTokenizer } from '../core/vq/train-tokenizer';
@@ -105,6 +105,8 @@ async function main(): Promise<void> {
     if (shipped.codes) codes = shipped.codes;
     else log(`replicate: encoding every image: ${shipped.why}`);
   }
+  const sameImages = sameImagesNote(images);
+  if (sameImages) log(`replicate: WARNING: ${sameImages}`);
   const { data, meanCaption, alignedRows } = await prepareExperiment(cfg, images, lm, tokenizer, vq, readPublicData, (s) => log(`replicate: ${s}`), { codes });
   if (setup.tokens !== null) {
     const { steps, perSequence } = stepsForTokens(data, cfg, setup.tokens);

@@ -11,6 +11,7 @@
  * checkpoint being saved and the ETA counts the time saves take. A NaN/Inf loss stops the experiment with each run's last good
  * checkpoint kept (weights that are not finite are never saved), ready to resume. Saving never stops training.
  */
+import { cleanText, isEmptyText } from '../core/data/text';
 import * as tf from '@tensorflow/tfjs';
 import { loadGPT2 } from '../core/checkpoint/gpt2';
 import { checkpointTokenizer } from '../core/checkpoint/tokenizer';
@@ -378,8 +379,8 @@ export class ExperimentSession {
 
   async sample(id: number, caption: string, count: number, temperature: number): Promise<void> {
     if (!this.runner || !this.tokenizer) throw new Error('start an experiment first: samples come from its arms');
-    const text = caption.trim();
-    if (!text) throw new Error('type a caption first');
+    const text = cleanText(caption);
+    if (isEmptyText(text)) throw new Error('type a caption first');
     const ids = this.tokenizer.encode(text);
     const n = Math.max(1, Math.min(8, count));
     const s = await this.exclusive(() => this.samplesFor(Array(n).fill(text), Array(n).fill(ids), false, true, temperature, Date.now() % 100000));

@@ -11,6 +11,7 @@
 import { findCaptionSources, readCaptionRows, type CaptionRow, type RowProblem } from './caption-files';
 import { readImageHeader, type ImageHeader } from './image-header';
 import { resizeRGBA, type RGBAImage } from './images';
+import { cleanText, isEmptyText } from './text';
 import { decodeUtf8Strict, Utf8Error } from './utf8';
 import { normalisePath, readZip, ZipRefused, DEFAULT_ZIP_LIMITS, type ZipEntry, type ZipLimits } from './zip';
 
@@ -133,6 +134,8 @@ export async function loadByodFiles(name: string, files: ZipEntry[], decode: Ima
   if (typeof sources === 'string') return refuse(sources);
 
   const used = new Map<string, { label: string; row: number | string }>();
+  /** Images named by rows that were skipped as malformed: listed, so not reported again as unlisted. */
+  const skippedRows = new Set<string>();
   let total = 0;
   for (const src of sources) {
     const label = where(src.entry.path);
@@ -144,7 +147,8 @@ export async function loadByodFiles(name: string, files: ZipEntry[], decode: Ima
       if (e instanceof Utf8Error) return refuse(`${label}: ${e.message}; save the file as UTF-8`);
       return refuse((e as Error).message);
     }
-    problems.push(...rowProblems.map((p) => ({ file: label, ...p })));
+    problems.push(...rowProblems.map(({ names: _names, ...p }) => ({ file: label, ...p })));
+    for (const { names } of rowProblems) if (names?.trim()) skippedRows.add(src.base + normalisePath(names.trim()));
     if (total + rows.length > limits.maxImages) {
       const cut = Math.max(0, limits.maxImages - total);
       problems.push({ file: label, row: rows[cut].row, message: `${total + rows.length} rows is more than the limit of ${limits.maxImages} images; rows from here on were skipped`, fix: 'split the dataset or remove rows' });
@@ -167,12 +171,12 @@ export async function loadByodFiles(name: string, files: ZipEntry[], decode: Ima
       }
       used.set(key, { label, row: r.row ?? r.entry ?? '?' });
       const captions: string[] = [];
-      for (const c of r.captions.map((c) => c.trim().replace(/\s+/g, ' ')).filter(Boolean)) {
+      for (const c of r.captions.map(cleanText).filter((c) => !isEmptyText(c))) {
         if (c.length > limits.maxCaptionChars) p(`the caption of ${file} has ${c.length} characters, over the limit of ${limits.maxCaptionChars}`, 'shorten the caption');
         else captions.push(c);
       }
       if (!captions.length) {
-        if (!r.captions.some((c) => c.trim().length > limits.maxCaptionChars)) p(`the caption of ${file} is empty`, 'write a caption or remove the row');
+        if (!r.captions.some((c) => cleanText(c).length > limits.maxCaptionChars)) p(`the caption of ${file} is empty`, 'write a caption or remove the row');
         continue;
       }
       if (!('entry' in found)) {
@@ -219,13 +223,15 @@ export async function loadByodFiles(name: string, files: ZipEntry[], decode: Ima
   for (const [path, f] of index.entries()) {
     if (sourceFiles.has(f)) continue;
     const src = owner(path);
-    if (IMAGE_EXT.test(path) && !used.has(path) && src) {
+    if (IMAGE_EXT.test(path) && !used.has(path) && !skippedRows.has(path) && src) {
       const rel = path.startsWith(src.base) ? path.slice(src.base.length) : path;
       const fix = src.layout === 'captions' ? `add a row "${rel},<caption>" to use it` : src.layout === 'imagefolder' ? `add a row with file_name "${rel}" to ${src.entry.path} to use it` : `add it to images[] and its captions to annotations[] of ${src.entry.path} to use it`;
       problems.push({ file: where(path), message: 'image not listed in the caption file; it was ignored', fix });
     } else if (/\.txt$/i.test(path)) {
       try {
-        ds.corpora.push({ file: src && path.startsWith(src.base) ? path.slice(src.base.length) : path, text: decodeUtf8Strict(f.bytes) });
+        const text = decodeUtf8Strict(f.bytes);
+        if (isEmptyText(text)) problems.push({ file: where(path), message: 'the corpus is empty (nothing but spaces or invisible characters); it was skipped', fix: 'put English text in it or remove it' });
+        else ds.corpora.push({ file: src && path.startsWith(src.base) ? path.slice(src.base.length) : path, text });
       } catch (e) {
         problems.push({ file: where(path), message: `${(e as Error).message}; the corpus was skipped`, fix: 'save the text as UTF-8' });
       }

@@ -32,6 +32,8 @@ export interface CaptionRow {
 
 export interface RowProblem {
   row?: number;
+  /** The image the skipped row names, when it can be told (so it is not also reported as unlisted). */
+  names?: string;
   message: string;
   fix: string;
 }
@@ -77,7 +79,7 @@ const captionsOf = (v: unknown): string[] | null => (typeof v === 'string' ? [v]
  * A CSV caption table. Our captions.csv names its columns `file` and `caption`; an imagefolder metadata.csv names
  * `file_name` and a text column (textColumn). Header names are matched trimmed and case-insensitively.
  */
-function readCsvTable(text: string, label: string, layout: 'captions' | 'imagefolder'): CaptionRow[] {
+function readCsvTable(text: string, label: string, layout: 'captions' | 'imagefolder', problems: RowProblem[]): CaptionRow[] {
   let records;
   try {
     records = parseCsv(text);
@@ -92,7 +94,23 @@ function readCsvTable(text: string, label: string, layout: 'captions' | 'imagefo
   const fi = lower.indexOf(fileCol);
   const ci = layout === 'captions' ? lower.indexOf('caption') : fi < 0 ? -1 : header.indexOf(textColumn(header, header[fi], label));
   if (fi < 0 || ci < 0) throw new Error(`${label}: the header must name the columns "${fileCol}" and "${textCol}" (found: ${records[0].fields.join(', ')})`);
-  return records.slice(1).map((r) => ({ row: r.line, file: r.fields[fi] ?? '', captions: [r.fields[ci] ?? ''] }));
+  // Every row must have the header's field count: an unquoted comma in a caption makes an extra field, and taking
+  // the first fields would load the caption cut at the comma.
+  const rows: CaptionRow[] = [];
+  for (const r of records.slice(1)) {
+    if (r.fields.length !== header.length) {
+      const more = r.fields.length > header.length;
+      problems.push({
+        row: r.line,
+        names: r.fields[fi],
+        message: `has ${r.fields.length} field${r.fields.length === 1 ? '' : 's'} but the header has ${header.length}; this row was skipped`,
+        fix: more ? 'quote captions that contain commas ("a dog, sitting"), with the quote as the first character after the comma' : `give every row ${header.length} fields (${header.join(',')})`,
+      });
+      continue;
+    }
+    rows.push({ row: r.line, file: r.fields[fi], captions: [r.fields[ci]] });
+  }
+  return rows;
 }
 
 function parseJson(text: string, label: string, expected: string): unknown {
@@ -168,7 +186,11 @@ function readCoco(text: string, label: string, problems: RowProblem[]): CaptionR
   (json.annotations as unknown[]).forEach((a, j) => {
     const o = (a ?? {}) as Record<string, unknown>;
     const row = byId.get(o.image_id);
-    if (!row) problems.push({ message: `annotations[${j}]: image_id ${JSON.stringify(o.image_id)} is not in images; the caption was skipped`, fix: 'add the image to images[] or fix the image_id' });
+    // COCO ids are numbers; a converter that writes one side as strings ("1" vs 1) matches nothing: name it.
+    const other = typeof o.image_id === 'string' && /^\d+$/.test(o.image_id) ? Number(o.image_id) : typeof o.image_id === 'number' ? String(o.image_id) : undefined;
+    if (!row && other !== undefined && byId.has(other))
+      problems.push({ message: `annotations[${j}]: image_id ${JSON.stringify(o.image_id)} is a ${typeof o.image_id} but images[] has the id ${JSON.stringify(other)} as a ${typeof other}; the caption was skipped`, fix: 'write the ids with one type in images[].id and annotations[].image_id (COCO uses numbers)' });
+    else if (!row) problems.push({ message: `annotations[${j}]: image_id ${JSON.stringify(o.image_id)} is not in images; the caption was skipped`, fix: 'add the image to images[] or fix the image_id' });
     else if (typeof o.caption !== 'string') problems.push({ message: `annotations[${j}] has no "caption" string; it was skipped`, fix: 'give each annotation a caption' });
     else row.captions.push(o.caption);
   });
@@ -179,7 +201,7 @@ function readCoco(text: string, label: string, problems: RowProblem[]): CaptionR
 export function readCaptionRows(src: CaptionSource, label: string, problems: RowProblem[]): CaptionRow[] {
   const text = decodeUtf8Strict(src.entry.bytes); // a Utf8Error is handled by the caller: an unreadable caption file is fatal
   const json = src.entry.path.toLowerCase().endsWith('.json');
-  if (src.layout === 'captions') return json ? readCaptionsJson(text, label, problems) : readCsvTable(text, label, 'captions');
+  if (src.layout === 'captions') return json ? readCaptionsJson(text, label, problems) : readCsvTable(text, label, 'captions', problems);
   if (src.layout === 'coco') return readCoco(text, label, problems);
-  return src.entry.path.toLowerCase().endsWith('.jsonl') ? readJsonl(text, label, problems) : readCsvTable(text, label, 'imagefolder');
+  return src.entry.path.toLowerCase().endsWith('.jsonl') ? readJsonl(text, label, problems) : readCsvTable(text, label, 'imagefolder', problems);
 }
