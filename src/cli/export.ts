@@ -62,7 +62,7 @@ async function main(): Promise<void> {
     throw new UsageError(`${a.lm}: no pre-trained LM there; run npm run pretrain (or pass --lm DIR with a GPT-2-layout checkpoint)`);
   });
   const { model: lm } = await loadGPT2(lmSrc, 'export-lm');
-  const tokenizer = await checkpointTokenizer(lmSrc);
+  const tokenizer = await checkpointTokenizer(lmSrc, undefined, lm.config.vocabSize);
   const { model: vq } = await loadVQ(await dirSource(a.vq!));
 
   // Read public data through a recorder, so every file the export depends on is hashed.

@@ -78,7 +78,7 @@ async function main(): Promise<void> {
     throw new UsageError(`${a.lm}: no pre-trained LM there; run npm run pretrain (or pass --lm DIR with a GPT-2-layout checkpoint)`);
   });
   const { model: lm } = await loadGPT2(lmSrc, 'replicate-lm');
-  const tokenizer = await checkpointTokenizer(lmSrc);
+  const tokenizer = await checkpointTokenizer(lmSrc, undefined, lm.config.vocabSize);
   const loaded = await loadVQWithKey(await dirSource(a.vq!));
   let vq = loaded.model;
   const log = (s: string) => console.log(s);

@@ -159,7 +159,7 @@ export class ExperimentSession {
     const loaded = await loadGPT2(src, 'playground-lm');
     this.lm = loaded.model;
     this.tokenizerJson = loaded.tokenizerJson ?? null;
-    this.tokenizer = await checkpointTokenizer(src, loaded.tokenizerJson);
+    this.tokenizer = await checkpointTokenizer(src, loaded.tokenizerJson, loaded.model.config.vocabSize);
     const vq = await loadVQWithKey(shippedModel('vq-twemoji32'), 'playground-vq');
     this.vq = vq.model;
     stage('loading the images');

@@ -10,7 +10,7 @@
  */
 import { parseCsv, CsvError } from './csv';
 import { decodeUtf8Strict } from './utf8';
-import type { ZipEntry } from './zip';
+import { zipEntryNames, type ZipEntry } from './zip';
 
 export type CaptionLayout = 'captions' | 'imagefolder' | 'coco';
 
@@ -52,6 +52,10 @@ export function findCaptionSources(name: string, files: ZipEntry[]): CaptionSour
     const hit = LAYOUT_OF.find(([re]) => re.test(entry.path));
     if (hit) found.push({ entry, layout: hit[1], base: entry.path.slice(0, entry.path.lastIndexOf('/') + 1) });
   }
+  if (!found.length) {
+    const nested = nestedArchiveNote(name, files);
+    if (nested) return nested;
+  }
   if (!found.length)
     return `${name}: no captions.csv or captions.json found; add one listing each image as "file,caption" (or give a Hugging Face imagefolder metadata.csv/metadata.jsonl with file_name and text, or COCO captions_*.json)`;
   const layouts = [...new Set(found.map((s) => s.layout))];
@@ -60,6 +64,18 @@ export function findCaptionSources(name: string, files: ZipEntry[]): CaptionSour
   const twice = found.find((s, i) => found.some((t, j) => j < i && t.base === s.base));
   if (layouts[0] === 'imagefolder' && twice) return `${name}: ${twice.base || 'the top folder'} has two metadata files; keep one (metadata.csv or metadata.jsonl) per folder`;
   return found;
+}
+
+const ARCHIVE = /\.(zip|tar|tgz|tar\.gz|tar\.bz2|tar\.xz|7z|rar)$/i;
+const CAPTION_FILE = (path: string) => LAYOUT_OF.some(([re]) => re.test(path));
+
+/** A dataset whose captions are inside an archive it holds (a zip zipped again): which archive, and to extract it. */
+function nestedArchiveNote(name: string, files: ZipEntry[]): string | null {
+  const archives = files.filter((f) => ARCHIVE.test(f.path));
+  if (!archives.length) return null;
+  const inner = archives.find((a) => /\.zip$/i.test(a.path) && zipEntryNames(a.bytes)?.some(CAPTION_FILE));
+  if (inner) return `${name}: the captions are inside ${inner.path}, an archive within this one: extract ${inner.path} and give its folder (or ${inner.path} itself)`;
+  return `${name}: no caption file here, but it holds ${archives.length === 1 ? 'another archive' : `${archives.length} archives`} (${archives.map((a) => a.path).slice(0, 3).join(', ')}); extract ${archives.length === 1 ? 'it' : 'them'} and give the folder with the images and their captions.csv`;
 }
 
 const TEXT_COLUMNS = ['text', 'caption', 'captions'];
