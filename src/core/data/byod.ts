@@ -9,6 +9,7 @@
  * on white by the loader. Decoding is passed in (image-decode.ts in Node, the browser's decoder in the worker).
  */
 import { findCaptionSources, readCaptionRows, type CaptionRow, type RowProblem } from './caption-files';
+import { checkImageFile } from './image-check';
 import { readImageHeader, type ImageHeader } from './image-header';
 import { resizeRGBA, type RGBAImage } from './images';
 import { cleanText, isEmptyText } from './text';
@@ -188,7 +189,8 @@ export async function loadByodFiles(name: string, files: ZipEntry[], decode: Ima
         p(`${file} is ${(entry.bytes.length / 2 ** 20).toFixed(1)} MiB, over the ${limits.maxImageBytes / 2 ** 20} MiB limit`, 'use a smaller image');
         continue;
       }
-      if (!sniffImage(entry.bytes)) {
+      const kind = sniffImage(entry.bytes);
+      if (!kind) {
         p(`${file} is not a PNG, JPEG or WebP image`, 'convert it to PNG, JPEG or WebP');
         continue;
       }
@@ -196,11 +198,20 @@ export async function loadByodFiles(name: string, files: ZipEntry[], decode: Ima
       try {
         head = readImageHeader(entry.bytes);
       } catch (e) {
-        p(`${file} cannot be decoded (${(e as Error).message})`, 're-save the image; it may be truncated or corrupt');
+        // A JPEG coding the header reader does not know (arithmetic, lossless) is named for what it is.
+        const coding = checkImageFile(entry.bytes, kind);
+        if (coding?.kind === 'coding') p(`${file} ${coding.message}`, coding.fix);
+        else p(`${file} cannot be decoded (${(e as Error).message})`, 're-save the image; it may be truncated or corrupt');
         continue;
       }
       if (head.width * head.height > limits.maxImagePixels) {
         p(`${file} is ${head.width}×${head.height} by its header, over the ${limits.maxImagePixels / 1e6} megapixel limit; it was not decoded`, 'scale it down first');
+        continue;
+      }
+      // Cut or damaged files and JPEG codings one decoder lacks are refused from their structure, the same in Node and the page.
+      const broken = checkImageFile(entry.bytes, kind);
+      if (broken) {
+        p(`${file} ${broken.message}`, broken.fix);
         continue;
       }
       let img: RGBAImage;
