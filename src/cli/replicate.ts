@@ -34,6 +34,7 @@ import { loadByod } from './data/datasets';
 import { readPublicData } from './data/public-data';
 import { decodePngNode } from './image-decode';
 import { UsageError, backendArg, machineFacts, completeCheckpointDir, dirSource, intArg, parseFlags, replaceDirAtomic, runCli, writeFileAtomic } from './common';
+import { acquireRunLock } from './run-lock';
 import { EXPERIMENT_FILE, checkResume, readPartialMetrics, runFlags } from './resume-args';
 
 /** An [S, S, 3] image in [0, 1] as a PNG data URL (for report.html). */
@@ -71,6 +72,7 @@ async function main(): Promise<void> {
   const stopAt = a['stop-at'] === undefined ? cfg.steps : intArg(a['stop-at'], 'stop-at', 1, cfg.steps);
   // What defines the run: saved beside the checkpoints, and compared on --resume (the backend and --stop-at may change).
   const flags = runFlags(cfg, { dataset: a.dataset, lm: a.lm!, vq: a.vq!, trainVq: a['train-vq']!, tokens: setup.tokens });
+  acquireRunLock(a.out, `npm run replicate -- ${process.argv.slice(2).join(' ')}`, (s) => console.log(`replicate: ${s}`)); // one writer per --out
   checkResume(a.out, flags, a.resume!);
   const t0 = performance.now();
   const choice = await initNodeBackend(backend);
