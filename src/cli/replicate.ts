@@ -173,7 +173,7 @@ async function main(): Promise<void> {
 
   // Samples, quality figure, analysis and the report with its verdict (the core's, shared with the playground).
   const corpus = await pretrainingCorpus(readPublicData);
-  const fin = await finishExperiment(runner, { cfg, data, images, lm, vq, corpus, encodePng: pngDataUrl, log: (s) => log(`replicate: ${s}`), startedAt: t0, sections: sweep ? [sweepSection(sweep)] : [] }, records, { ...(sweep ? { sweep: { lrs: sweep.lrs, steps: sweep.steps, seeds: sweep.seeds, schedule: sweep.schedule, table: sweep.table, best: sweep.best } } : {}), backend: choice.backend, lm: a.lm, vq: a.vq, dataset: a.dataset ?? images.name, meanCaptionTokens: meanCaption, command: `npm run replicate -- ${process.argv.slice(2).join(' ')}`, machine: machineFacts() });
+  const fin = await finishExperiment(runner, { cfg, data, images, lm, vq, corpus, encodePng: pngDataUrl, log: (s) => log(`replicate: ${s}`), startedAt: t0, sections: sweep ? [sweepSection(sweep)] : [] }, records, { ...(sweep ? { sweep: { lrs: sweep.lrs, steps: sweep.steps, seeds: sweep.seeds, schedule: sweep.schedule, table: sweep.table, best: sweep.best } } : {}), backend: choice.backend, lm: a.lm, vq: a['train-vq'] ? `trained on the dataset (--train-vq, from ${a.vq})` : a.vq, ...(a['train-vq'] ? {} : { vqKey: loaded.key }), dataset: a.dataset ?? images.name, meanCaptionTokens: meanCaption, command: `npm run replicate -- ${process.argv.slice(2).join(' ')}`, machine: machineFacts() });
   vq.dispose();
   const { report } = fin;
   writeFileSync(join(a.out, 'report.json'), JSON.stringify(report, null, 2) + '\n');
