@@ -5,7 +5,7 @@
  * The metrics log kept for resuming is read with messages naming its file and line.
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { PRESETS, type ExperimentConfig } from '../core/experiment/config';
 import type { MetricRecord } from '../core/experiment/runner';
 import { UsageError } from './common';
@@ -99,6 +99,9 @@ export function readPartialMetrics(file: string, log: (s: string) => void): Metr
   return out;
 }
 
+/** replicate's --lm and --vq defaults (run from the project's root). */
+export const DEFAULT_MODELS = { lm: 'public/models/lm-austen', vq: 'public/models/vq-twemoji32' } as const;
+
 /** Flags whose saved value is passed back as `--flag value` when it differs from the preset (in this order). */
 const VALUE_FLAGS: [keyof RunFlags & string, keyof ExperimentConfig | null][] = [
   ['seeds', 'seeds'], ['arms', 'arms'], ['batch', 'batchSize'], ['schedule', 'schedule'], ['warmup', 'warmupSteps'],
@@ -146,6 +149,15 @@ export function resumeCommand(out: string): string | null {
   }
   if (f.dataset) args.push('--dataset', String(f.dataset));
   if (f['train-vq'] === true) args.push('--train-vq');
-  args.push('--lm', String(f.lm), '--vq', String(f.vq), '--out', out, '--resume');
+  // The models as replicate's defaults when they are those (so the report names them as other runs' do), else relative to here.
+  const model = (flag: 'lm' | 'vq') => {
+    const p = String(f[flag]);
+    if (p === resolve(DEFAULT_MODELS[flag])) return;
+    const rel = relative(process.cwd(), p);
+    args.push(`--${flag}`, rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : p);
+  };
+  model('lm');
+  model('vq');
+  args.push('--out', out, '--resume');
   return `npm run replicate -- ${args.map(word).join(' ')}`;
 }

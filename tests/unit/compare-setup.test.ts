@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { PRESETS } from '../../src/core/experiment/config';
 import { compareMarkdown, compareRuns, differingFields } from '../../src/core/experiment/compare';
 import { buildReport } from '../../src/core/experiment/report';
-import { EXPERIMENT_FILE, checkResume, resumeCommand, runFlags } from '../../src/cli/resume-args';
+import { DEFAULT_MODELS, EXPERIMENT_FILE, checkResume, resumeCommand, runFlags } from '../../src/cli/resume-args';
 import { SETUP_OPTIONS, parseSetup } from '../../src/cli/setup-flags';
 import { parseArgs } from 'node:util';
 import { baseCaption, baseImage, syntheticRecords } from './helpers/synthetic-run';
@@ -61,7 +61,7 @@ describe("compare's advice for a stopped run works (kind 7)", () => {
       const out = mkdtempSync(join(tmpdir(), 'stopped-'));
       dirs.push(out);
       const setup = parseSetup(flags);
-      const saved = runFlags(setup.cfg, { dataset: what === 'a preset alone' ? undefined : '/data/shapes', lm: 'public/models/lm-austen', vq: 'public/models/vq-twemoji32', trainVq: false, tokens: setup.tokens });
+      const saved = runFlags(setup.cfg, { dataset: what === 'a preset alone' ? undefined : '/data/shapes', lm: what === 'a swept run' ? '/models/my-lm' : 'public/models/lm-austen', vq: 'public/models/vq-twemoji32', trainVq: false, tokens: setup.tokens });
       mkdirSync(join(out, 'checkpoints', 'pretrained-s0'), { recursive: true });
       writeFileSync(join(out, 'checkpoints', EXPERIMENT_FILE), JSON.stringify(saved));
       if (sweep) writeFileSync(join(out, 'sweep.json'), JSON.stringify(sweep));
@@ -69,9 +69,12 @@ describe("compare's advice for a stopped run works (kind 7)", () => {
       const v = parseCommand(cmd);
       expect([v.out, v.resume]).toEqual([out, true]);
       const again = parseSetup(v);
-      expect(runFlags(again.cfg, { dataset: v.dataset, lm: v.lm!, vq: v.vq!, trainVq: v['train-vq'] ?? false, tokens: again.tokens })).toEqual(saved);
+      // replicate's defaults fill in what the command leaves out.
+      expect(runFlags(again.cfg, { dataset: v.dataset, lm: v.lm ?? DEFAULT_MODELS.lm, vq: v.vq ?? DEFAULT_MODELS.vq, trainVq: v['train-vq'] ?? false, tokens: again.tokens })).toEqual(saved);
+      if (what === 'a preset alone') expect(cmd).toBe(`npm run replicate -- --preset smoke --out ${out} --resume`);
       expect(() => checkResume(out, saved, true)).not.toThrow();
       if (sweep) expect(again.sweep).toEqual({ lrs: [0.001, 0.003], steps: 2, seeds: 1 });
+      if (sweep) expect(cmd).toContain(' --lm /models/my-lm ');
     });
 
   it('npm run compare gives that command for a stopped run, and report for metrics without a report', async () => {
