@@ -59,6 +59,9 @@ export interface ByodDataset {
   refused: string | null;
 }
 
+/** Fewest images a dataset needs before any is held out for validation (prepare.ts byodSplitImages): under it the validation images are the training images. */
+export const MIN_HELD_OUT_IMAGES = 10;
+
 const IMAGE_EXT = /\.(png|jpe?g|webp)$/i;
 
 /** Image format from the file's first bytes. */

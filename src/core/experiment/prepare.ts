@@ -8,7 +8,7 @@
  */
 import { captionOf, splitIndices } from '../data/captions';
 import { AUSTEN_BOOKS, ENGLISH_TEXTS, tokenStream } from '../data/corpus';
-import type { ByodDataset } from '../data/byod';
+import { MIN_HELD_OUT_IMAGES, type ByodDataset } from '../data/byod';
 import type { DataReader, EmojiDataset } from '../data/emoji';
 import { compositeOnWhite, DeviceImages } from '../data/images';
 import type { GPT } from '../nn/gpt';
@@ -41,8 +41,7 @@ export interface ImageSplits {
   valIsTrain?: boolean;
 }
 
-/** Fewest images a bring-your-own dataset needs before one is held out for validation. */
-export const MIN_HELD_OUT_IMAGES = 10;
+export { MIN_HELD_OUT_IMAGES };
 
 /**
  * What a split without held-out images means, in words for the log and the report; null when the split has them.
