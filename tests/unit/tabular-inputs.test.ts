@@ -32,6 +32,13 @@ describe('caption tables: every row has the header field count (kind 3)', () => 
     ]);
   });
 
+  it('skips a row with text after a closing quote, naming it, and reads the rows after it', async () => {
+    const csv = 'file,caption\na.png,"a dog" sitting\nb.png,"a ""big"" cat"\n';
+    const ds = await loadByodZip('q.zip', zipSync({ 'captions.csv': strToU8(csv), 'a.png': png(1), 'b.png': png(2) }), decodeImageNode);
+    expect(ds.images.map((i) => [i.file, i.caption])).toEqual([['b.png', 'a "big" cat']]);
+    expect(messages(ds)).toEqual(['q.zip:captions.csv, row 2: unexpected character after a closing quote; this row was skipped — quote the whole caption and double any quote inside it ("a ""big"" dog")']);
+  });
+
   it('checks a Hugging Face metadata.csv the same way', async () => {
     const csv = 'file_name,text,license\na.png,a red square,cc0\nb.png,a dog, sitting,cc0\n';
     const ds = await loadByodZip('hf.zip', zipSync({ 'metadata.csv': strToU8(csv), 'a.png': png(1), 'b.png': png(2) }), decodeImageNode);

@@ -98,13 +98,14 @@ const captionsOf = (v: unknown): string[] | null => (typeof v === 'string' ? [v]
 function readCsvTable(text: string, label: string, layout: 'captions' | 'imagefolder', problems: RowProblem[]): CaptionRow[] {
   let records;
   try {
-    records = parseCsv(text);
+    records = parseCsv(text, true);
   } catch (e) {
     if (e instanceof CsvError) throw new Error(`${label}: ${e.message}`, { cause: e });
     throw e;
   }
   const [fileCol, textCol] = layout === 'captions' ? ['file', 'caption'] : ['file_name', 'text'];
   if (records.length === 0) throw new Error(`${label}: the file is empty; expected a header "${fileCol},${textCol}" and one row per image`);
+  if (records[0].error) throw new Error(`${label}: line ${records[0].line} (the header): ${records[0].error}`);
   const header = records[0].fields.map((h) => h.trim());
   const lower = header.map((h) => h.toLowerCase());
   const fi = lower.indexOf(fileCol);
@@ -114,6 +115,10 @@ function readCsvTable(text: string, label: string, layout: 'captions' | 'imagefo
   // the first fields would load the caption cut at the comma.
   const rows: CaptionRow[] = [];
   for (const r of records.slice(1)) {
+    if (r.error) {
+      problems.push({ row: r.line, names: r.fields[fi], message: `${r.error.split(';')[0]}; this row was skipped`, fix: 'quote the whole caption and double any quote inside it ("a ""big"" dog")' });
+      continue;
+    }
     if (r.fields.length !== header.length) {
       const more = r.fields.length > header.length;
       problems.push({
