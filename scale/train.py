@@ -33,6 +33,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from evaluate import evaluate_arm, weight_change  # noqa: E402
 from export_reader import Arm, Export, ExportError  # noqa: E402
 from records import MetricsWriter, format_parity, parity_table, summarise_sweep  # noqa: E402
+import run_lock  # noqa: E402
 
 # Metric keys this trainer writes, by their name in src/core/metrics.ts (the export lists the keys themselves).
 TRAIN_KEYS = ("trainLoss", "trainTextLoss", "trainImageLoss", "lr", "gradNorm", "stepMs", "tokensPerSecond", "numBytes")
@@ -240,6 +241,11 @@ def main(argv: list[str] | None = None) -> int:
     a = p.parse_args(argv)
     acc = Accelerator()
     hf_logging.disable_progress_bar()
+    # Processes launched as a group that accelerate did not join (--multi_gpu without GPUs) would each write --out alone.
+    split = run_lock.group_problem(acc.num_processes)
+    if split:
+        print(f"train.py: {split}", file=sys.stderr)
+        return 2
     try:
         ex = Export(a.export, verify=not a.no_verify)
     except ExportError as e:
@@ -255,7 +261,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"train.py: {acc.num_processes} processes for batches of {rows} sequences: each process needs a row; export with --batch {acc.num_processes} or more", file=sys.stderr)
         return 2
     if acc.is_main_process:
-        os.makedirs(a.out, exist_ok=True)
+        try:
+            run_lock.acquire(a.out, "python " + " ".join(sys.argv), log=lambda s: print(f"train.py: {s}"))  # one writer per --out
+        except run_lock.RunLocked as e:
+            print(f"train.py: {e}", file=sys.stderr)
+            if acc.num_processes > 1:
+                os._exit(1)  # the other processes are waiting for this one: end the group
+            return 1
     acc.wait_for_everyone()
     t0 = time.time()
     writer = MetricsWriter(os.path.join(a.out, "metrics.csv")) if acc.is_main_process else None
@@ -334,4 +346,11 @@ def finish(tr: Trainer, a: argparse.Namespace, cfg: dict, t0: float) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except OSError as e:  # a full or read-only disk mid-run: one line naming the folder, not a traceback
+        said = run_lock.disk_error(e, next((sys.argv[i + 1] for i, x in enumerate(sys.argv[:-1]) if x == "--out"), "the run folder"))
+        if said is None:
+            raise
+        print(f"train.py: {said}", file=sys.stderr)
+        sys.exit(1)

@@ -5,7 +5,8 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { formatProblem, loadByodFiles, loadByodZip, type ByodDataset } from '../core/data/byod';
+import { MIN_HELD_OUT_IMAGES, formatProblem, loadByodFiles, loadByodZip, type ByodDataset } from '../core/data/byod';
+import { isEmptyText } from '../core/data/text';
 import { decodeUtf8Strict } from '../core/data/utf8';
 import { decodeImageNode } from './image-decode';
 import { UsageError, parseFlags, runCli } from './common';
@@ -46,6 +47,7 @@ async function main(): Promise<void> {
     } catch (e) {
       throw new Error(`unusable: ${path}: ${(e as Error).message}; save it as UTF-8`, { cause: e });
     }
+    if (isEmptyText(text)) throw new Error(`unusable: ${path}: the corpus is empty (nothing but spaces or invisible characters); put English text in it`);
     console.log(`  corpus: ${text.length.toLocaleString('en')} characters, ${text.split(/\s+/).filter(Boolean).length.toLocaleString('en')} words\nverdict: usable`);
     return;
   }
@@ -58,6 +60,7 @@ async function main(): Promise<void> {
   else throw new UsageError(`${path}: not a folder, .zip or .txt; give a dataset folder or archive`);
   for (const l of summary(ds)) console.log(l);
   if (ds.refused) throw new Error(`unusable: ${ds.refused}`);
+  if (ds.images.length < MIN_HELD_OUT_IMAGES) console.log(`  note: under ${MIN_HELD_OUT_IMAGES} images nothing is held out — replicate validates on the training images, so its "held-out" losses measure memorisation`);
   console.log(`verdict: usable (${ds.images.length} image${ds.images.length === 1 ? '' : 's'}${ds.problems.length ? `; ${ds.problems.length} problem${ds.problems.length === 1 ? '' : 's'} skipped` : ''})`);
 }
 

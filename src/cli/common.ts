@@ -7,6 +7,7 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import type { BackendName } from '../core/backend';
 import type { FileSource } from '../core/checkpoint/source';
+import { runFolderDiskError } from './run-lock';
 
 /** Thrown for bad user input; the entry point prints its message alone and exits non-zero. */
 export class UsageError extends Error {}
@@ -195,7 +196,8 @@ export function runCli(name: string, main: () => Promise<void>): void {
         process.stdout.write(e.message);
         process.exit(0);
       }
-      const msg = e instanceof Error ? e.message : String(e);
+      // A full or read-only disk while a run writes its folder: the folder and what to do, not a bare ENOSPC.
+      const msg = runFolderDiskError(e) ?? (e instanceof Error ? e.message : String(e));
       process.stderr.write(`${name}: ${escapeControls(msg.split('\n')[0])}\n`);
       process.exit(e instanceof UsageError ? 2 : 1);
     },

@@ -8,6 +8,22 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { compareMarkdown, compareRuns, type CompareInput } from '../core/experiment/compare';
 import { UsageError, parseFlags, runCli, writeFileAtomic } from './common';
+import { EXPERIMENT_FILE, resumeCommand } from './resume-args';
+
+/**
+ * What to run for a folder without report.json, as a command that works there: a stopped run is continued with its
+ * own saved flags and --resume (resumeCommand), finished metrics are turned into a report, an empty folder gets a run.
+ */
+function missingReportAdvice(dir: string): string {
+  if (existsSync(join(dir, 'metrics.csv'))) return `build it from the run's metrics with npm run report -- ${dir}`;
+  if (existsSync(join(dir, 'checkpoints', EXPERIMENT_FILE))) {
+    const cmd = resumeCommand(dir);
+    return cmd
+      ? `the run there stopped before its report; continue it with ${cmd}`
+      : `the run there stopped before its report; continue it with npm run replicate -- --resume --out ${dir} and the flags saved in ${join(dir, 'checkpoints', EXPERIMENT_FILE)}`;
+  }
+  return `run npm run replicate -- --preset cpu --out ${dir} (or give the folder of a finished run)`;
+}
 
 async function main(): Promise<void> {
   const usage = 'usage: npm run compare -- DIR DIR … [--out FILE] (each DIR a replicate output folder with report.json)';
@@ -25,7 +41,7 @@ async function main(): Promise<void> {
   const inputs: CompareInput[] = positionals.map((dir) => {
     if (existsSync(dir) && !statSync(dir).isDirectory()) throw new Error(`${dir}: a file; compare takes run folders (the folder that holds report.json, e.g. public/runs/cpu)`);
     const file = join(dir, 'report.json');
-    if (!existsSync(file)) throw new Error(`${file}: missing; run npm run replicate -- --out ${dir} (or npm run report -- ${dir} when it has metrics.csv)`);
+    if (!existsSync(file)) throw new Error(`${file}: missing; ${missingReportAdvice(dir)}`);
     try {
       return { source: dir, report: JSON.parse(readFileSync(file, 'utf8')) as CompareInput['report'] };
     } catch (e) {

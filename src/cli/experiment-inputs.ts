@@ -39,6 +39,8 @@ export interface LoadedInputs {
   images: ImageSplits;
   /** The shipped emoji's codes for this VQ tokenizer, or null (the images are encoded). */
   codes: Int32Array | null;
+  /** The VQ tokenizer's key (SHA-256 of its weights and architecture), or null when it was trained here (--train-vq). */
+  vqKey: string | null;
 }
 
 /**
@@ -55,7 +57,7 @@ export async function loadInputs(
     throw new UsageError(`${a.lm}: no pre-trained LM there; run npm run pretrain (or pass --lm DIR with a GPT-2-layout checkpoint)`);
   });
   const { model: lm } = await loadGPT2(lmSrc, `${o.name}-lm`);
-  const tokenizer = await checkpointTokenizer(lmSrc);
+  const tokenizer = await checkpointTokenizer(lmSrc, undefined, lm.config.vocabSize);
   const loaded = await loadVQWithKey(await dirSource(a.vq));
   let vq = loaded.model;
   let codes: Int32Array | null = null;
@@ -81,5 +83,5 @@ export async function loadInputs(
       else o.log(`encoding every image: ${shipped.why}`);
     }
   }
-  return { lm, tokenizer, vq, images, codes };
+  return { lm, tokenizer, vq, images, codes, vqKey: a.trainVq ? null : loaded.key };
 }

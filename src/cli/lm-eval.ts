@@ -41,6 +41,8 @@ async function main(): Promise<void> {
   await initNodeBackend(backend);
   const { model, tokenizerJson } = await loadGPT2(src);
   let ids: number[];
+  // A checkpoint's tokenizer is checked against its model when loaded, even when ids are given directly.
+  if (args['ids-file'] && tokenizerJson) await checkpointTokenizer(src, tokenizerJson, model.config.vocabSize);
   if (args['ids-file']) ids = parseIds(bytes.toString('utf8'), inputFile);
   else {
     let text: string;
@@ -49,7 +51,7 @@ async function main(): Promise<void> {
     } catch (e) {
       throw new UsageError(`${inputFile}: ${(e as Error).message}; save it as UTF-8`);
     }
-    const tokenizer = await checkpointTokenizer(src, tokenizerJson);
+    const tokenizer = await checkpointTokenizer(src, tokenizerJson, model.config.vocabSize);
     ids = tokenizer.encode(text, { addSpecialTokens: true }); // as transformers' tokenizer(text): the post-processor's template applies
   }
   let result;

@@ -77,7 +77,7 @@ async function main(): Promise<void> {
   const init = a.init ? await dirSource(a.init) : null;
   const prior = init ? await loadGPT2(init, 'lm-init') : null;
   // Text is encoded through @huggingface/tokenizers in both cases, as every checkpoint's tokenizer.json is.
-  const tok: TextTokenizer = init ? await checkpointTokenizer(init) : HFTokenizer.fromTokenizerJson(trainBPE(trainTexts, { vocabSize: vocab! }).toTokenizerJson(), 'the trained tokenizer');
+  const tok: TextTokenizer = init ? await checkpointTokenizer(init, undefined, prior!.model.config.vocabSize) : HFTokenizer.fromTokenizerJson(trainBPE(trainTexts, { vocabSize: vocab! }).toTokenizerJson(), 'the trained tokenizer');
   if (!init) console.log(`pretrain: BPE with ${tok.vocabSize} ids trained in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   const streams = corpus.map((b, i) => ({ id: b.id, title: b.title, austen: austenIds.has(b.id), ids: tokenStream(tok, trainTexts[i]) }));
   const trainIds = concat(streams.map((s) => s.ids));

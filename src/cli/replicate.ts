@@ -18,7 +18,9 @@ import { UsageError, backendArg, intArg, machineFacts, parseFlags, runCli } from
 import { readPublicData } from './data/public-data';
 import { EXPERIMENT_OPTIONS, EXPERIMENT_USAGE, loadInputs } from './experiment-inputs';
 import { checkResume, runFlags } from './resume-args';
+import { sameImagesNote } from '../core/experiment/prepare';
 import { RunFolder } from './run-folder';
+import { acquireRunLock } from './run-lock';
 import { SETUP_OPTIONS, SETUP_USAGE, parseSetup } from './setup-flags';
 
 /** An [S, S, 3] image in [0, 1] as a PNG data URL (for report.html). */
@@ -54,6 +56,7 @@ async function main(): Promise<void> {
   const stopAt = a['stop-at'] === undefined ? null : intArg(a['stop-at'], 'stop-at', 1, cfg.steps);
   // What defines the run: saved beside the checkpoints, and compared on --resume (the backend and --stop-at may change).
   const flags = runFlags(cfg, { dataset: a.dataset, lm: a.lm!, vq: a.vq!, trainVq: a['train-vq']!, tokens: setup.tokens });
+  acquireRunLock(a.out, `npm run replicate -- ${process.argv.slice(2).join(' ')}`, (s) => console.log(`replicate: ${s}`)); // one writer per --out
   checkResume(a.out, flags, a.resume!);
   const t0 = performance.now();
   const choice = await initNodeBackend(backend);
@@ -69,6 +72,8 @@ async function main(): Promise<void> {
     inputs.lm.dispose();
     inputs.vq.dispose();
   };
+  const sameImages = sameImagesNote(inputs.images);
+  if (sameImages) say(`WARNING: ${sameImages}`);
   await exp.prepare();
   const { data, meanCaption } = exp.prepared!;
   const c = exp.cfg;
@@ -81,7 +86,7 @@ async function main(): Promise<void> {
   }
 
   // Samples, quality figure, analysis and the report with its verdict (the core's, shared with the playground).
-  const meta = { backend: choice.backend, lm: a.lm, vq: a.vq, dataset: a.dataset ?? inputs.images.name, meanCaptionTokens: meanCaption, command: `npm run replicate -- ${process.argv.slice(2).join(' ')}`, machine: machineFacts() };
+  const meta = { backend: choice.backend, lm: a.lm, vq: a['train-vq'] ? `trained on the dataset (--train-vq, from ${a.vq})` : a.vq, ...(inputs.vqKey ? { vqKey: inputs.vqKey } : {}), dataset: a.dataset ?? inputs.images.name, meanCaptionTokens: meanCaption, command: `npm run replicate -- ${process.argv.slice(2).join(' ')}`, machine: machineFacts() };
   const { report } = await exp.finish({ encodePng: pngDataUrl, meta, startedAt: t0 });
   for (const eff of [report.effects.image_loss, report.effects.caption_gap, report.effects.forgetting]) log(`  ${eff.sentence}`);
   log(`replicate: done in ${((performance.now() - t0) / 60_000).toFixed(1)} min → ${a.out}/report.html`);

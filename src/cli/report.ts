@@ -32,18 +32,16 @@ async function main(): Promise<void> {
       throw new UsageError(`${jsonPath}: not valid JSON (${(e as Error).message}); remove it to rebuild from metrics.csv alone`);
     }
   }
-  let records: MetricRecord[];
-  try {
-    records = parseMetricsCsv(readFileSync(csvPath, 'utf8'), csvPath);
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  // A damaged metrics.csv is a bad file (exit 1), its message naming the line and the fix.
+  const readNotes: string[] = [];
+  const records: MetricRecord[] = parseMetricsCsv(readFileSync(csvPath, 'utf8'), csvPath, readNotes);
   let report;
   try {
     report = buildReport(old.config ?? null, records, old.meta ?? {});
   } catch (e) {
     throw new UsageError(`${csvPath}: ${(e as Error).message}`);
   }
+  report.notes.unshift(...readNotes);
   // A run without sections.html (e.g. one trained by scale/train.py) still gets its LR sweep and heatmap from meta.
   const { sweep, imageLossByPosition } = (old.meta ?? {}) as { sweep?: SweepResult; imageLossByPosition?: Record<string, number[]> };
   const sections = existsSync(join(dir, 'sections.html')) ? [readFileSync(join(dir, 'sections.html'), 'utf8')] : [...(sweep ? [sweepSection(sweep)] : []), ...(imageLossByPosition ? [heatmapSection(imageLossByPosition)] : [])];

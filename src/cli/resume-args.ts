@@ -5,8 +5,8 @@
  * The metrics log kept for resuming is read with messages naming its file and line.
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import type { ExperimentConfig } from '../core/experiment/config';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { PRESETS, type ExperimentConfig } from '../core/experiment/config';
 import type { MetricRecord } from '../core/experiment/runner';
 import { UsageError } from './common';
 
@@ -97,4 +97,67 @@ export function readPartialMetrics(file: string, log: (s: string) => void): Metr
     else throw new UsageError(`${file}: line ${i + 1} is not a metric record (${JSON.stringify(line.slice(0, 60))}); delete the line, or the file to recompute every metric`);
   });
   return out;
+}
+
+/** replicate's --lm and --vq defaults (run from the project's root). */
+export const DEFAULT_MODELS = { lm: 'public/models/lm-austen', vq: 'public/models/vq-twemoji32' } as const;
+
+/** Flags whose saved value is passed back as `--flag value` when it differs from the preset (in this order). */
+const VALUE_FLAGS: [keyof RunFlags & string, keyof ExperimentConfig | null][] = [
+  ['seeds', 'seeds'], ['arms', 'arms'], ['batch', 'batchSize'], ['schedule', 'schedule'], ['warmup', 'warmupSteps'],
+  ['eval-every', 'evalEvery'], ['eval-images', 'evalImages'], ['caption-level', 'captionLevel'], ['row-init', 'rowInit'],
+];
+
+/** A path as a shell word (quoted when it has anything but plain path characters). */
+const word = (s: string) => (/^[\w./=,:@+-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`);
+
+/**
+ * The command that continues the stopped run in `out`: `npm run replicate -- <the saved run-defining flags> --out OUT
+ * --resume`, built from `<out>/checkpoints/experiment.json` so that checkResume accepts it (and, when the run swept
+ * its rates, the sweep's flags from `<out>/sweep.json`, whose recorded rates --resume keeps). Null when the folder
+ * has no saved flags, or their rates cannot be written as one --lr (a base rate other than the preset's together with
+ * per-arm rates).
+ */
+export function resumeCommand(out: string): string | null {
+  const file = join(out, 'checkpoints', EXPERIMENT_FILE);
+  let f: RunFlags;
+  try {
+    f = JSON.parse(readFileSync(file, 'utf8')) as RunFlags;
+  } catch {
+    return null;
+  }
+  const preset = typeof f.preset === 'string' ? PRESETS[f.preset] : undefined;
+  if (!preset) return null;
+  const args: string[] = ['--preset', f.preset as string];
+  const presetValue = (k: keyof ExperimentConfig) => (Array.isArray(preset[k]) ? (preset[k] as string[]).join(',') : preset[k]);
+  for (const [flag, key] of VALUE_FLAGS) if (f[flag] !== null && f[flag] !== undefined && (key === null || String(f[flag]) !== String(presetValue(key)))) args.push(`--${flag}`, String(f[flag]));
+  if (f.tokens !== null && f.tokens !== undefined) args.push('--tokens', String(f.tokens));
+  else if (f.steps !== preset.steps) args.push('--steps', String(f.steps));
+  const [base, ...perArm] = String(f.lr).split(',');
+  const presetLr = [preset.lr, ...Object.entries(preset.lrByArm ?? {}).map(([arm, lr]) => `${arm}=${lr}`)].join(',');
+  let sweep: { lrs?: number[]; steps?: number; seeds?: number } | null;
+  try {
+    sweep = JSON.parse(readFileSync(join(out, 'sweep.json'), 'utf8'));
+  } catch {
+    sweep = null;
+  }
+  if (sweep?.lrs && sweep.steps && sweep.seeds) args.push('--lr-sweep', sweep.lrs.join(','), '--sweep-steps', String(sweep.steps), '--sweep-seeds', String(sweep.seeds));
+  else if (String(f.lr) !== presetLr) {
+    if (!perArm.length) args.push('--lr', base);
+    else if (Number(base) === preset.lr) args.push('--lr', perArm.join(','));
+    else return null;
+  }
+  if (f.dataset) args.push('--dataset', String(f.dataset));
+  if (f['train-vq'] === true) args.push('--train-vq');
+  // The models as replicate's defaults when they are those (so the report names them as other runs' do), else relative to here.
+  const model = (flag: 'lm' | 'vq') => {
+    const p = String(f[flag]);
+    if (p === resolve(DEFAULT_MODELS[flag])) return;
+    const rel = relative(process.cwd(), p);
+    args.push(`--${flag}`, rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : p);
+  };
+  model('lm');
+  model('vq');
+  args.push('--out', out, '--resume');
+  return `npm run replicate -- ${args.map(word).join(' ')}`;
 }

@@ -10,6 +10,7 @@
  * loss stops the experiment with each run's last good checkpoint kept, ready to resume. Saving never stops training.
  */
 import * as tf from '../core/tf';
+import { cleanText, isEmptyText } from '../core/data/text';
 import type { ExperimentConfig } from '../core/experiment/config';
 import { runKey as key } from '../core/experiment/checkpoints';
 import { lossByPosition } from '../core/experiment/finish';
@@ -345,8 +346,8 @@ export class ExperimentSession {
 
   async sample(id: number, caption: string, count: number, temperature: number): Promise<void> {
     if (!this.exp?.runner || !this.tokenizer) throw new Error('start an experiment first: samples come from its arms');
-    const text = caption.trim();
-    if (!text) throw new Error('type a caption first');
+    const text = cleanText(caption);
+    if (isEmptyText(text)) throw new Error('type a caption first');
     const ids = this.tokenizer.encode(text);
     const n = Math.max(1, Math.min(8, count));
     const s = await this.exclusive(() => this.samplesFor(Array(n).fill(text), Array(n).fill(ids), false, true, temperature, Date.now() % 100000));

@@ -42,7 +42,7 @@ export async function loadPageInputs(cmd: Extract<WorkerCommand, { type: 'start'
   const lm = loaded.model;
   let vq: VQVAE | null = null;
   try {
-    const tokenizer = await checkpointTokenizer(src, loaded.tokenizerJson);
+    const tokenizer = await checkpointTokenizer(src, loaded.tokenizerJson, lm.config.vocabSize);
     const v = await loadVQWithKey(shippedModel('vq-twemoji32'), 'playground-vq');
     vq = v.model;
     stage('loading the images');

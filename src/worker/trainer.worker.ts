@@ -40,9 +40,8 @@ async function lmInfo(spec: LmSpec): Promise<LmInfo> {
   const src = spec.kind === 'shipped' ? shippedModel('lm-austen') : memorySource(spec.name, new Map(spec.files));
   const { model, tokenizerJson } = await loadGPT2(src, `lm-check-${Date.now()}`);
   try {
-    const tok = await checkpointTokenizer(src, tokenizerJson);
     const c = model.config;
-    if (tok.vocabSize > c.vocabSize) throw new Error(`${src.label}: the tokenizer has ${tok.vocabSize} ids but the model only ${c.vocabSize} rows (config.json vocab_size); pick the tokenizer that belongs to these weights`);
+    await checkpointTokenizer(src, tokenizerJson, c.vocabSize); // refuses a tokenizer with ids beyond the model's rows
     const params = [...model.params.values()].reduce((s, v) => s + v.size, 0);
     return { name: spec.kind === 'shipped' ? 'lm-austen (shipped)' : spec.name, shape: { vocabSize: c.vocabSize, nPositions: c.nPositions, nEmbd: c.nEmbd, nLayer: c.nLayer, nHead: c.nHead, tieEmbeddings: c.tieEmbeddings }, params, tokenizer: tokenizerJson ? 'tokenizer.json' : 'vocab.json + merges.txt' };
   } finally {

@@ -9,6 +9,8 @@ import type { Browser, Page } from 'playwright-core';
 import { createServer, type ViteDevServer } from 'vite';
 import { strToU8, zipSync } from 'fflate';
 import { decodeImageNode } from '../../src/cli/image-decode';
+import { sniffImage } from '../../src/core/data/byod';
+import { checkImageFile } from '../../src/core/data/image-check';
 import * as F from '../unit/helpers/image-files';
 import { launch, openPage, problems, screenshot } from './browser';
 
@@ -43,6 +45,21 @@ describe('Node and the browser decode the same file to the same pixels', () => {
   afterAll(async () => {
     await server?.close();
     await browser?.close();
+  });
+
+  it('files cut short are refused by Chromium as by the shared structural check both loaders run (issue 24, kind 4)', async () => {
+    const cutAt = (b: Uint8Array, f: number) => b.subarray(0, Math.floor(b.length * f));
+    const whole = { jpeg: await F.encodeJpeg(F.photo(64, 48)), progressive: await F.encodeJpeg(F.photo(64, 48), 85, 2, true), png: F.encodePng(F.photo(64, 48)), webp: await F.encodeWebp(F.photo(64, 48)) };
+    const files: Record<string, Uint8Array> = {};
+    for (const [k, b] of Object.entries(whole)) for (const f of [0.55, 0.9]) files[`${k} cut at ${f}`] = cutAt(b, f);
+    const l = await openPage(browser, `${server.resolvedUrls!.local[0]}favicon.svg`);
+    const seen = await browserDecode(l.page, { ...files, ...whole });
+    await l.page.close();
+    for (const [name, b] of Object.entries(files)) {
+      expect(typeof seen[name], `Chromium decoded ${name}`).toBe('string');
+      expect(checkImageFile(b, sniffImage(b)!)?.kind, name).toBe('truncated');
+    }
+    for (const name of Object.keys(whole)) expect(typeof seen[name], `${name}: ${String(seen[name])}`).toBe('object');
   });
 
   it('EXIF orientation, chroma subsampling, PNG eXIf, WebP EXIF, animated PNG and WebP', async () => {

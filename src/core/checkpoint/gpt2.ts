@@ -133,6 +133,9 @@ export function configToHF(c: GPTConfig, extra: Record<string, unknown> = {}): R
   };
 }
 
+const NANOGPT = 'a nanoGPT state dict, not a Hugging Face GPT2LMHeadModel';
+const NANOGPT_FIX = 'convert it with python scale/convert_nanogpt.py ckpt.pt OUT_DIR (strips the prefix, transposes the attn/mlp weights, writes config.json and model.safetensors)';
+
 /** Map a tensor name of either key style to ours; null for buffers that carry no weights. */
 export function canonicalName(name: string): string | null {
   if (/(^|\.)attn\.(bias|masked_bias)$/.test(name)) return null; // causal-mask buffers of the original upload
@@ -167,6 +170,8 @@ export async function loadGPT2(src: FileSource, scope?: string): Promise<LoadedG
   const config = configFromHF(cfgJson, at(CONFIG_FILE));
   const weights = await readWeights(src);
 
+  const compiled = [...weights.tensors.keys()].find((n) => n.startsWith('_orig_mod.'));
+  if (compiled) throw new CheckpointError(weights.source, `${NANOGPT}: its names carry torch.compile's "_orig_mod." prefix and its nn.Linear weights are [out, in]; ${NANOGPT_FIX}`, compiled);
   const byCanonical = new Map<string, string>();
   for (const name of weights.tensors.keys()) {
     const c = canonicalName(name);
@@ -186,6 +191,8 @@ export async function loadGPT2(src: FileSource, scope?: string): Promise<LoadedG
     if (!original) throw new CheckpointError(weights.source, `missing (config.json describes ${config.nLayer} layers, n_embd ${config.nEmbd}, vocab ${config.vocabSize})`, spec.name);
     const info = weights.tensors.get(original)!.info;
     if (!(FLOAT_DTYPES as readonly string[]).includes(info.dtype)) throw new CheckpointError(weights.source, `dtype ${info.dtype} is not a weight dtype (${FLOAT_DTYPES.join(', ')})`, original);
+    if (info.shape.length === 2 && /\.(c_attn|c_proj|c_fc)\.weight$/.test(spec.name) && info.shape.join(',') === [...spec.shape].reverse().join(',') && spec.shape[0] !== spec.shape[1])
+      throw new CheckpointError(weights.source, `has shape [${info.shape}], the transpose of GPT-2's Conv1D [${spec.shape}] (in, out): an nn.Linear [out, in] state dict such as nanoGPT's, not a Hugging Face GPT2LMHeadModel; ${NANOGPT_FIX}`, original);
     if (info.shape.join(',') !== spec.shape.join(','))
       throw new CheckpointError(weights.source, `has shape [${info.shape}] but config.json needs [${spec.shape}]`, original);
   }

@@ -73,6 +73,24 @@ export function f16ToF32(h: number): number {
   return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }
 
+/**
+ * Why a header that fails to parse ends in NUL bytes, when it does: a writer that zero-fills its buffer pads with
+ * 0x00 where the format pads with spaces (0x20). huggingface/safetensors (0.8.0, tried) refuses such a file
+ * ("invalid JSON in header: trailing characters"), so it is refused here too, saying what the bytes are and the fix.
+ */
+function nulPadding(head: Uint8Array): string | null {
+  let k = head.length;
+  while (k > 0 && head[k - 1] === 0) k--;
+  const nuls = head.length - k;
+  if (!nuls) return null;
+  try {
+    JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(head.subarray(0, k)));
+  } catch {
+    return null;
+  }
+  return `the header ends in ${nuls} NUL byte${nuls === 1 ? '' : 's'} (0x00) of padding (bytes ${8 + k}–${8 + head.length - 1} of the file); safetensors pads its header with spaces (0x20) and its reference reader refuses NUL padding, so this one does too: re-save the file with the safetensors library, or replace those ${nuls} bytes with 0x20`;
+}
+
 /** Parse and fully validate a safetensors file. `fileName` is used in every message. */
 export function parseSafetensors(bytes: Uint8Array, fileName: string): SafetensorsFile {
   if (bytes.length === 0) throw new CheckpointError(fileName, 'the file is empty; expected a safetensors file (8-byte header length, JSON header, data)');
@@ -85,7 +103,7 @@ export function parseSafetensors(bytes: Uint8Array, fileName: string): Safetenso
   try {
     header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + n)));
   } catch (e) {
-    throw new CheckpointError(fileName, `the header is not valid UTF-8 JSON (${e instanceof Error ? e.message : String(e)})`);
+    throw new CheckpointError(fileName, nulPadding(bytes.subarray(8, 8 + n)) ?? `the header is not valid UTF-8 JSON (${e instanceof Error ? e.message : String(e)})`);
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) throw new CheckpointError(fileName, 'the header is not a JSON object');
   const dataStart = 8 + n;

@@ -74,6 +74,8 @@ export async function readWeights(src: FileSource): Promise<DirectoryWeights> {
     return { tensors: new Map([...file.tensors].map(([name, info]) => [name, { info, file }])), source: at(WEIGHTS_FILE) };
   }
   const indexText = await readText(src, WEIGHTS_INDEX_FILE);
+  if (indexText === null && (await src.read('ckpt.pt')) !== null)
+    throw new CheckpointError(at('ckpt.pt'), 'a nanoGPT checkpoint (a pickled state dict), not a Hugging Face model.safetensors: convert it with python scale/convert_nanogpt.py ckpt.pt OUT_DIR and give OUT_DIR');
   if (indexText === null)
     throw new CheckpointError(at(WEIGHTS_FILE), `not found, and no ${WEIGHTS_INDEX_FILE} for a sharded checkpoint either; only safetensors weights are read (convert pytorch_model.bin with save_pretrained(safe_serialization=True))`);
   const indexName = at(WEIGHTS_INDEX_FILE);

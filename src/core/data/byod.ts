@@ -9,8 +9,10 @@
  * on white by the loader. Decoding is passed in (image-decode.ts in Node, the browser's decoder in the worker).
  */
 import { findCaptionSources, readCaptionRows, type CaptionRow, type RowProblem } from './caption-files';
+import { checkImageFile } from './image-check';
 import { readImageHeader, type ImageHeader } from './image-header';
 import { resizeRGBA, type RGBAImage } from './images';
+import { cleanText, isEmptyText } from './text';
 import { decodeUtf8Strict, Utf8Error } from './utf8';
 import { normalisePath, readZip, ZipRefused, DEFAULT_ZIP_LIMITS, type ZipEntry, type ZipLimits } from './zip';
 
@@ -56,6 +58,9 @@ export interface ByodDataset {
   /** Set when the dataset cannot be used at all. */
   refused: string | null;
 }
+
+/** Fewest images a dataset needs before any is held out for validation (prepare.ts byodSplitImages): under it the validation images are the training images. */
+export const MIN_HELD_OUT_IMAGES = 10;
 
 const IMAGE_EXT = /\.(png|jpe?g|webp)$/i;
 
@@ -133,6 +138,8 @@ export async function loadByodFiles(name: string, files: ZipEntry[], decode: Ima
   if (typeof sources === 'string') return refuse(sources);
 
   const used = new Map<string, { label: string; row: number | string }>();
+  /** Images named by rows that were skipped as malformed: listed, so not reported again as unlisted. */
+  const skippedRows = new Set<string>();
   let total = 0;
   for (const src of sources) {
     const label = where(src.entry.path);
@@ -144,7 +151,8 @@ export async function loadByodFiles(name: string, files: ZipEntry[], decode: Ima
       if (e instanceof Utf8Error) return refuse(`${label}: ${e.message}; save the file as UTF-8`);
       return refuse((e as Error).message);
     }
-    problems.push(...rowProblems.map((p) => ({ file: label, ...p })));
+    problems.push(...rowProblems.map(({ names: _names, ...p }) => ({ file: label, ...p })));
+    for (const { names } of rowProblems) if (names?.trim()) skippedRows.add(src.base + normalisePath(names.trim()));
     if (total + rows.length > limits.maxImages) {
       const cut = Math.max(0, limits.maxImages - total);
       problems.push({ file: label, row: rows[cut].row, message: `${total + rows.length} rows is more than the limit of ${limits.maxImages} images; rows from here on were skipped`, fix: 'split the dataset or remove rows' });
@@ -167,12 +175,12 @@ export async function loadByodFiles(name: string, files: ZipEntry[], decode: Ima
       }
       used.set(key, { label, row: r.row ?? r.entry ?? '?' });
       const captions: string[] = [];
-      for (const c of r.captions.map((c) => c.trim().replace(/\s+/g, ' ')).filter(Boolean)) {
+      for (const c of r.captions.map(cleanText).filter((c) => !isEmptyText(c))) {
         if (c.length > limits.maxCaptionChars) p(`the caption of ${file} has ${c.length} characters, over the limit of ${limits.maxCaptionChars}`, 'shorten the caption');
         else captions.push(c);
       }
       if (!captions.length) {
-        if (!r.captions.some((c) => c.trim().length > limits.maxCaptionChars)) p(`the caption of ${file} is empty`, 'write a caption or remove the row');
+        if (!r.captions.some((c) => cleanText(c).length > limits.maxCaptionChars)) p(`the caption of ${file} is empty`, 'write a caption or remove the row');
         continue;
       }
       if (!('entry' in found)) {
@@ -184,7 +192,8 @@ export async function loadByodFiles(name: string, files: ZipEntry[], decode: Ima
         p(`${file} is ${(entry.bytes.length / 2 ** 20).toFixed(1)} MiB, over the ${limits.maxImageBytes / 2 ** 20} MiB limit`, 'use a smaller image');
         continue;
       }
-      if (!sniffImage(entry.bytes)) {
+      const kind = sniffImage(entry.bytes);
+      if (!kind) {
         p(`${file} is not a PNG, JPEG or WebP image`, 'convert it to PNG, JPEG or WebP');
         continue;
       }
@@ -192,11 +201,20 @@ export async function loadByodFiles(name: string, files: ZipEntry[], decode: Ima
       try {
         head = readImageHeader(entry.bytes);
       } catch (e) {
-        p(`${file} cannot be decoded (${(e as Error).message})`, 're-save the image; it may be truncated or corrupt');
+        // A JPEG coding the header reader does not know (arithmetic, lossless) is named for what it is.
+        const coding = checkImageFile(entry.bytes, kind);
+        if (coding?.kind === 'coding') p(`${file} ${coding.message}`, coding.fix);
+        else p(`${file} cannot be decoded (${(e as Error).message})`, 're-save the image; it may be truncated or corrupt');
         continue;
       }
       if (head.width * head.height > limits.maxImagePixels) {
         p(`${file} is ${head.width}×${head.height} by its header, over the ${limits.maxImagePixels / 1e6} megapixel limit; it was not decoded`, 'scale it down first');
+        continue;
+      }
+      // Cut or damaged files and JPEG codings one decoder lacks are refused from their structure, the same in Node and the page.
+      const broken = checkImageFile(entry.bytes, kind);
+      if (broken) {
+        p(`${file} ${broken.message}`, broken.fix);
         continue;
       }
       let img: RGBAImage;
@@ -219,13 +237,15 @@ export async function loadByodFiles(name: string, files: ZipEntry[], decode: Ima
   for (const [path, f] of index.entries()) {
     if (sourceFiles.has(f)) continue;
     const src = owner(path);
-    if (IMAGE_EXT.test(path) && !used.has(path) && src) {
+    if (IMAGE_EXT.test(path) && !used.has(path) && !skippedRows.has(path) && src) {
       const rel = path.startsWith(src.base) ? path.slice(src.base.length) : path;
       const fix = src.layout === 'captions' ? `add a row "${rel},<caption>" to use it` : src.layout === 'imagefolder' ? `add a row with file_name "${rel}" to ${src.entry.path} to use it` : `add it to images[] and its captions to annotations[] of ${src.entry.path} to use it`;
       problems.push({ file: where(path), message: 'image not listed in the caption file; it was ignored', fix });
     } else if (/\.txt$/i.test(path)) {
       try {
-        ds.corpora.push({ file: src && path.startsWith(src.base) ? path.slice(src.base.length) : path, text: decodeUtf8Strict(f.bytes) });
+        const text = decodeUtf8Strict(f.bytes);
+        if (isEmptyText(text)) problems.push({ file: where(path), message: 'the corpus is empty (nothing but spaces or invisible characters); it was skipped', fix: 'put English text in it or remove it' });
+        else ds.corpora.push({ file: src && path.startsWith(src.base) ? path.slice(src.base.length) : path, text });
       } catch (e) {
         problems.push({ file: where(path), message: `${(e as Error).message}; the corpus was skipped`, fix: 'save the text as UTF-8' });
       }

@@ -10,7 +10,7 @@
  */
 import { parseCsv, CsvError } from './csv';
 import { decodeUtf8Strict } from './utf8';
-import type { ZipEntry } from './zip';
+import { zipEntryNames, type ZipEntry } from './zip';
 
 export type CaptionLayout = 'captions' | 'imagefolder' | 'coco';
 
@@ -32,6 +32,8 @@ export interface CaptionRow {
 
 export interface RowProblem {
   row?: number;
+  /** The image the skipped row names, when it can be told (so it is not also reported as unlisted). */
+  names?: string;
   message: string;
   fix: string;
 }
@@ -50,6 +52,10 @@ export function findCaptionSources(name: string, files: ZipEntry[]): CaptionSour
     const hit = LAYOUT_OF.find(([re]) => re.test(entry.path));
     if (hit) found.push({ entry, layout: hit[1], base: entry.path.slice(0, entry.path.lastIndexOf('/') + 1) });
   }
+  if (!found.length) {
+    const nested = nestedArchiveNote(name, files);
+    if (nested) return nested;
+  }
   if (!found.length)
     return `${name}: no captions.csv or captions.json found; add one listing each image as "file,caption" (or give a Hugging Face imagefolder metadata.csv/metadata.jsonl with file_name and text, or COCO captions_*.json)`;
   const layouts = [...new Set(found.map((s) => s.layout))];
@@ -58,6 +64,18 @@ export function findCaptionSources(name: string, files: ZipEntry[]): CaptionSour
   const twice = found.find((s, i) => found.some((t, j) => j < i && t.base === s.base));
   if (layouts[0] === 'imagefolder' && twice) return `${name}: ${twice.base || 'the top folder'} has two metadata files; keep one (metadata.csv or metadata.jsonl) per folder`;
   return found;
+}
+
+const ARCHIVE = /\.(zip|tar|tgz|tar\.gz|tar\.bz2|tar\.xz|7z|rar)$/i;
+const CAPTION_FILE = (path: string) => LAYOUT_OF.some(([re]) => re.test(path));
+
+/** A dataset whose captions are inside an archive it holds (a zip zipped again): which archive, and to extract it. */
+function nestedArchiveNote(name: string, files: ZipEntry[]): string | null {
+  const archives = files.filter((f) => ARCHIVE.test(f.path));
+  if (!archives.length) return null;
+  const inner = archives.find((a) => /\.zip$/i.test(a.path) && zipEntryNames(a.bytes)?.some(CAPTION_FILE));
+  if (inner) return `${name}: the captions are inside ${inner.path}, an archive within this one: extract ${inner.path} and give its folder (or ${inner.path} itself)`;
+  return `${name}: no caption file here, but it holds ${archives.length === 1 ? 'another archive' : `${archives.length} archives`} (${archives.map((a) => a.path).slice(0, 3).join(', ')}); extract ${archives.length === 1 ? 'it' : 'them'} and give the folder with the images and their captions.csv`;
 }
 
 const TEXT_COLUMNS = ['text', 'caption', 'captions'];
@@ -77,22 +95,43 @@ const captionsOf = (v: unknown): string[] | null => (typeof v === 'string' ? [v]
  * A CSV caption table. Our captions.csv names its columns `file` and `caption`; an imagefolder metadata.csv names
  * `file_name` and a text column (textColumn). Header names are matched trimmed and case-insensitively.
  */
-function readCsvTable(text: string, label: string, layout: 'captions' | 'imagefolder'): CaptionRow[] {
+function readCsvTable(text: string, label: string, layout: 'captions' | 'imagefolder', problems: RowProblem[]): CaptionRow[] {
   let records;
   try {
-    records = parseCsv(text);
+    records = parseCsv(text, true);
   } catch (e) {
     if (e instanceof CsvError) throw new Error(`${label}: ${e.message}`, { cause: e });
     throw e;
   }
   const [fileCol, textCol] = layout === 'captions' ? ['file', 'caption'] : ['file_name', 'text'];
   if (records.length === 0) throw new Error(`${label}: the file is empty; expected a header "${fileCol},${textCol}" and one row per image`);
+  if (records[0].error) throw new Error(`${label}: line ${records[0].line} (the header): ${records[0].error}`);
   const header = records[0].fields.map((h) => h.trim());
   const lower = header.map((h) => h.toLowerCase());
   const fi = lower.indexOf(fileCol);
   const ci = layout === 'captions' ? lower.indexOf('caption') : fi < 0 ? -1 : header.indexOf(textColumn(header, header[fi], label));
   if (fi < 0 || ci < 0) throw new Error(`${label}: the header must name the columns "${fileCol}" and "${textCol}" (found: ${records[0].fields.join(', ')})`);
-  return records.slice(1).map((r) => ({ row: r.line, file: r.fields[fi] ?? '', captions: [r.fields[ci] ?? ''] }));
+  // Every row must have the header's field count: an unquoted comma in a caption makes an extra field, and taking
+  // the first fields would load the caption cut at the comma.
+  const rows: CaptionRow[] = [];
+  for (const r of records.slice(1)) {
+    if (r.error) {
+      problems.push({ row: r.line, names: r.fields[fi], message: `${r.error.split(';')[0]}; this row was skipped`, fix: 'quote the whole caption and double any quote inside it ("a ""big"" dog")' });
+      continue;
+    }
+    if (r.fields.length !== header.length) {
+      const more = r.fields.length > header.length;
+      problems.push({
+        row: r.line,
+        names: r.fields[fi],
+        message: `has ${r.fields.length} field${r.fields.length === 1 ? '' : 's'} but the header has ${header.length}; this row was skipped`,
+        fix: more ? 'quote captions that contain commas ("a dog, sitting"), with the quote as the first character after the comma' : `give every row ${header.length} fields (${header.join(',')})`,
+      });
+      continue;
+    }
+    rows.push({ row: r.line, file: r.fields[fi], captions: [r.fields[ci]] });
+  }
+  return rows;
 }
 
 function parseJson(text: string, label: string, expected: string): unknown {
@@ -168,7 +207,11 @@ function readCoco(text: string, label: string, problems: RowProblem[]): CaptionR
   (json.annotations as unknown[]).forEach((a, j) => {
     const o = (a ?? {}) as Record<string, unknown>;
     const row = byId.get(o.image_id);
-    if (!row) problems.push({ message: `annotations[${j}]: image_id ${JSON.stringify(o.image_id)} is not in images; the caption was skipped`, fix: 'add the image to images[] or fix the image_id' });
+    // COCO ids are numbers; a converter that writes one side as strings ("1" vs 1) matches nothing: name it.
+    const other = typeof o.image_id === 'string' && /^\d+$/.test(o.image_id) ? Number(o.image_id) : typeof o.image_id === 'number' ? String(o.image_id) : undefined;
+    if (!row && other !== undefined && byId.has(other))
+      problems.push({ message: `annotations[${j}]: image_id ${JSON.stringify(o.image_id)} is a ${typeof o.image_id} but images[] has the id ${JSON.stringify(other)} as a ${typeof other}; the caption was skipped`, fix: 'write the ids with one type in images[].id and annotations[].image_id (COCO uses numbers)' });
+    else if (!row) problems.push({ message: `annotations[${j}]: image_id ${JSON.stringify(o.image_id)} is not in images; the caption was skipped`, fix: 'add the image to images[] or fix the image_id' });
     else if (typeof o.caption !== 'string') problems.push({ message: `annotations[${j}] has no "caption" string; it was skipped`, fix: 'give each annotation a caption' });
     else row.captions.push(o.caption);
   });
@@ -179,7 +222,7 @@ function readCoco(text: string, label: string, problems: RowProblem[]): CaptionR
 export function readCaptionRows(src: CaptionSource, label: string, problems: RowProblem[]): CaptionRow[] {
   const text = decodeUtf8Strict(src.entry.bytes); // a Utf8Error is handled by the caller: an unreadable caption file is fatal
   const json = src.entry.path.toLowerCase().endsWith('.json');
-  if (src.layout === 'captions') return json ? readCaptionsJson(text, label, problems) : readCsvTable(text, label, 'captions');
+  if (src.layout === 'captions') return json ? readCaptionsJson(text, label, problems) : readCsvTable(text, label, 'captions', problems);
   if (src.layout === 'coco') return readCoco(text, label, problems);
-  return src.entry.path.toLowerCase().endsWith('.jsonl') ? readJsonl(text, label, problems) : readCsvTable(text, label, 'imagefolder');
+  return src.entry.path.toLowerCase().endsWith('.jsonl') ? readJsonl(text, label, problems) : readCsvTable(text, label, 'imagefolder', problems);
 }

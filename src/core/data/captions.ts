@@ -1,5 +1,7 @@
 // The emoji dataset's metadata (public/data/emoji/captions.json): items, their five caption levels and split.
 
+import { isEmptyText } from './text';
+
 export const LEVELS = ['L0', 'L1', 'L2', 'L3', 'L4'] as const;
 export type CaptionLevel = (typeof LEVELS)[number];
 
@@ -28,7 +30,7 @@ export function parseCaptionsFile(json: unknown, file = 'captions.json'): Captio
   if (!j || j.version !== 1 || !Array.isArray(j.items)) throw new Error(`${file}: not a version-1 captions file (expected {version: 1, items: [...]})`);
   j.items.forEach((it, i) => {
     if (it.index !== i) throw new Error(`${file}: item ${i} has index ${it.index}; items must be in atlas order`);
-    if (!Array.isArray(it.captions) || it.captions.length !== LEVELS.length || it.captions.some((c) => typeof c !== 'string' || c === ''))
+    if (!Array.isArray(it.captions) || it.captions.length !== LEVELS.length || it.captions.some((c) => typeof c !== 'string' || isEmptyText(c)))
       throw new Error(`${file}: item ${i} (${it.code}) needs ${LEVELS.length} non-empty captions`);
     if (it.split !== 'train' && it.split !== 'val') throw new Error(`${file}: item ${i} has split ${JSON.stringify(it.split)}`);
   });

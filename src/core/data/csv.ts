@@ -4,6 +4,8 @@ export interface CsvRecord {
   /** 1-based line number where the record starts (the header is line 1), for messages. */
   line: number;
   fields: string[];
+  /** Set (in lenient parsing) when the record is malformed: what is wrong with it; its fields are those read before. */
+  error?: string;
 }
 
 export class CsvError extends Error {
@@ -15,7 +17,12 @@ export class CsvError extends Error {
   }
 }
 
-export function parseCsv(text: string): CsvRecord[] {
+/**
+ * The records of a CSV text. A character after a closing quote (`"a dog" sitting`) throws a CsvError naming the
+ * line, or with `lenient` marks that record's `error` and goes on at the next line, so a caller can skip one bad row;
+ * a quote that is never closed always throws (where the record ends cannot be told).
+ */
+export function parseCsv(text: string, lenient = false): CsvRecord[] {
   const records: CsvRecord[] = [];
   let fields: string[] = [];
   let field = '';
@@ -24,9 +31,11 @@ export function parseCsv(text: string): CsvRecord[] {
   let i = 0;
   let quoted = false;
   let atFieldStart = true;
+  let error: string | undefined;
   const endRecord = () => {
     fields.push(field);
-    if (!(fields.length === 1 && fields[0] === '')) records.push({ line: start, fields });
+    if (!(fields.length === 1 && fields[0] === '')) records.push(error ? { line: start, fields, error } : { line: start, fields });
+    error = undefined;
     fields = [];
     field = '';
     atFieldStart = true;
@@ -42,7 +51,12 @@ export function parseCsv(text: string): CsvRecord[] {
         }
         quoted = false;
         i++;
-        if (i < text.length && text[i] !== ',' && text[i] !== '\n' && text[i] !== '\r') throw new CsvError(line, `line ${line}: unexpected character after a closing quote; quote the whole field and double any quote inside it ("")`);
+        if (i < text.length && text[i] !== ',' && text[i] !== '\n' && text[i] !== '\r') {
+          const what = `unexpected character after a closing quote; quote the whole field and double any quote inside it ("")`;
+          if (!lenient) throw new CsvError(line, `line ${line}: ${what}`);
+          error = what;
+          while (i < text.length && text[i] !== '\n' && text[i] !== '\r') field += text[i++];
+        }
         continue;
       }
       if (c === '\n') line++;

@@ -84,9 +84,13 @@ function centralDirectory(d: Uint8Array, archive: string): CdEntry[] {
   const u32 = (o: number) => v.getUint32(o, true);
   const u64 = (o: number) => v.getUint32(o, true) + v.getUint32(o + 4, true) * 2 ** 32;
   const bad = (why: string) => new ZipRefused(`${archive}: not a readable .zip archive (${why})`);
+  // A zip's table of contents is at its end: a download cut short starts like a zip but has none.
+  const startsLikeZip = d.length >= 4 && u32(0) === 0x04034b50;
+  const incomplete = (why: string) => new ZipRefused(`${archive}: the file is incomplete (${why}; ${d.length} bytes): download it again, or zip the folder again`);
+  if (d.length === 0) throw new ZipRefused(`${archive}: the file is empty (0 bytes): download it again, or zip the folder again`);
   let e = d.length - 22;
   while (e >= 0 && d.length - e <= 22 + 65535 && u32(e) !== 0x06054b50) e--;
-  if (e < 0 || u32(e) !== 0x06054b50) throw bad('no end-of-central-directory record');
+  if (e < 0 || u32(e) !== 0x06054b50) throw startsLikeZip ? incomplete('it starts as a zip but its table of contents, kept at the end, is missing') : bad('no end-of-central-directory record');
   let count = u16(e + 10);
   let o = u32(e + 16);
   if (e >= 20 && u32(e - 20) === 0x07064b50) {
@@ -98,7 +102,8 @@ function centralDirectory(d: Uint8Array, archive: string): CdEntry[] {
   }
   const out: CdEntry[] = [];
   for (let i = 0; i < count; i++) {
-    if (o + 46 > d.length || u32(o) !== 0x02014b50) throw bad(`central directory entry ${i + 1} is damaged`);
+    if (o + 46 > d.length) throw incomplete(`central directory entry ${i + 1} runs past the end`);
+    if (u32(o) !== 0x02014b50) throw bad(`central directory entry ${i + 1} is damaged`);
     const flags = u16(o + 8);
     const nameLen = u16(o + 28);
     const extraLen = u16(o + 30);
@@ -134,7 +139,17 @@ function centralDirectory(d: Uint8Array, archive: string): CdEntry[] {
 /** Unzip with the checks above. Unsafe or unsupported entries become problems and are skipped; a bomb or an encrypted archive refuses the whole archive. */
 export function readZip(data: Uint8Array, archive: string, limits: ZipLimits = DEFAULT_ZIP_LIMITS): { entries: ZipEntry[]; problems: ZipProblem[] } {
   const problems: ZipProblem[] = [];
-  const cd = centralDirectory(data, archive).filter((f) => !f.name.endsWith('/') && !isSystemLitter(f.name));
+  const all = centralDirectory(data, archive);
+  const cd = all.filter((f) => !f.name.endsWith('/') && !isSystemLitter(f.name));
+  if (!all.length) throw new ZipRefused(`${archive}: the archive is empty (no entries); zip the dataset folder with its images and caption file`);
+  if (!cd.length) {
+    const dirs = all.filter((f) => f.name.endsWith('/'));
+    throw new ZipRefused(
+      dirs.length === all.length
+        ? `${archive}: no files, only empty folders (${dirs.slice(0, 3).map((f) => f.name).join(', ')}${dirs.length > 3 ? ', …' : ''}); zip the folder with its images and caption file in it`
+        : `${archive}: no files but system metadata (${all[0].name}); zip the dataset folder with its images and caption file`,
+    );
+  }
   const encrypted = cd.filter((f) => f.flags & 1 || f.method === 99);
   if (encrypted.length)
     throw new ZipRefused(
@@ -163,7 +178,7 @@ export function readZip(data: Uint8Array, archive: string, limits: ZipLimits = D
     const local = f.offset;
     if (local + 30 > data.length || data[local] !== 0x50 || data[local + 1] !== 0x4b || data[local + 2] !== 3 || data[local + 3] !== 4) throw new ZipRefused(`${archive}: not a readable .zip archive (the local header of ${f.name} is missing)`);
     const start = local + 30 + (data[local + 26] | (data[local + 27] << 8)) + (data[local + 28] | (data[local + 29] << 8));
-    if (start + f.csize > data.length) throw new ZipRefused(`${archive}: not a readable .zip archive (${f.name} runs past the end of the file; is it truncated?)`);
+    if (start + f.csize > data.length) throw new ZipRefused(`${archive}: the file is incomplete (${f.name} runs past its end): download it again, or zip the folder again`);
     const packed = data.subarray(start, start + f.csize);
     let bytes: Uint8Array;
     try {
@@ -183,4 +198,13 @@ export function readZip(data: Uint8Array, archive: string, limits: ZipLimits = D
     entries.push(f.aliases.length ? { path: f.name, bytes, aliases: f.aliases } : { path: f.name, bytes });
   }
   return { entries: entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)), problems };
+}
+
+/** The file names in a zip's central directory (directories and system litter left out), or null if it is not a readable zip. */
+export function zipEntryNames(data: Uint8Array): string[] | null {
+  try {
+    return centralDirectory(data, '').map((f) => f.name).filter((n) => !n.endsWith('/') && !isSystemLitter(n));
+  } catch {
+    return null;
+  }
 }

@@ -1,7 +1,8 @@
 /**
  * Several replications side by side (`npm run compare`): one row per run with the three effects' verdicts and
  * headline estimates, the other arms' verdicts, and the setup fields that differ between the runs (the axis, e.g.
- * the caption level L0 → L4). Reads report.json files as written by report.ts; computes nothing new about the runs.
+ * the caption level L0 → L4; the dataset, LM and VQ tokenizer whenever they differ, with a note that the rows are
+ * then not like for like). Reads report.json files as written by report.ts; computes nothing new about the runs.
  */
 import { lrFor, type ArmName, type ExperimentConfig } from './config';
 import type { Report } from './report';
@@ -61,11 +62,34 @@ function fieldText(v: unknown): string {
   return String(v);
 }
 
-/** The AXIS_FIELDS whose values are not the same in every run's config (runs without a config are skipped). */
-export function differingFields(inputs: CompareInput[]): string[] {
-  const configs = inputs.map((i) => axisConfig(i.report.config)).filter((c): c is Record<string, unknown> => c !== null);
-  return AXIS_FIELDS.filter((f) => new Set(configs.map((c) => fieldText(c[f]))).size > 1);
+/**
+ * What the runs were trained on, from report.json's meta: the image dataset, the pre-trained LM and the VQ tokenizer
+ * (as given: a path or a name), and their hashes where the report records them. Any of them changes every number,
+ * so each is shown whenever it differs; a run whose report lacks one shows "not recorded".
+ */
+export const SETUP_FIELDS = ['dataset', 'datasetSha256', 'lm', 'lmSha256', 'vq', 'vqKey'] as const;
+const NOT_RECORDED = 'not recorded';
+
+function setupValue(meta: Record<string, unknown> | undefined, f: (typeof SETUP_FIELDS)[number]): string {
+  const v = meta?.[f];
+  return typeof v === 'string' || typeof v === 'number' ? String(v) : NOT_RECORDED;
 }
+
+/**
+ * The fields whose values are not the same in every run: the setup fields of the data and models (SETUP_FIELDS;
+ * left out only when no run records one) first, then the AXIS_FIELDS of the configs (runs without a config skipped).
+ */
+export function differingFields(inputs: CompareInput[]): string[] {
+  const setup = SETUP_FIELDS.filter((f) => {
+    const values = inputs.map((i) => setupValue(i.report.meta, f));
+    return values.some((v) => v !== NOT_RECORDED) && new Set(values).size > 1;
+  });
+  const configs = inputs.map((i) => axisConfig(i.report.config)).filter((c): c is Record<string, unknown> => c !== null);
+  return [...setup, ...AXIS_FIELDS.filter((f) => new Set(configs.map((c) => fieldText(c[f]))).size > 1)];
+}
+
+/** The setup fields among `axis`: when any differs, the runs were trained on different data or models. */
+export const setupDifferences = (axis: string[]): string[] => axis.filter((f) => (SETUP_FIELDS as readonly string[]).includes(f));
 
 /**
  * One row per report, in the order given. Throws naming `source`/report.json and the effects it lacks when a report
@@ -85,7 +109,7 @@ export function compareRuns(inputs: CompareInput[]): CompareRow[] {
     const caption = typeof r.meta?.meanCaptionTokens === 'number' ? r.meta.meanCaptionTokens : null;
     return {
       source,
-      axis: Object.fromEntries(axis.map((f) => [f, cfg ? fieldText(cfg[f]) : '?'])),
+      axis: Object.fromEntries(axis.map((f) => [f, (SETUP_FIELDS as readonly string[]).includes(f) ? setupValue(r.meta, f as (typeof SETUP_FIELDS)[number]) : cfg ? fieldText(cfg[f]) : '?'])),
       seeds: r.seeds,
       steps: typeof cfg?.steps === 'number' ? cfg.steps : null,
       captionTokens: caption,
@@ -131,6 +155,8 @@ export function compareMarkdown(rows: CompareRow[]): string {
     ];
     lines.push(`| ${cells.join(' | ')} |`);
   }
+  const apart = setupDifferences(axis);
+  if (apart.length) lines.push('', `Note: these runs were trained on different ${apart.join(', ')} (the first column${apart.length > 1 ? 's' : ''}): their losses are measured on different data or models, so the rows are not like for like.`);
   const others = rows.filter((r) => Object.keys(r.otherArms).length);
   if (others.length) {
     lines.push('', '| run | other arms | verdict | estimate (95% CI) |', '|---|---|---|---|');

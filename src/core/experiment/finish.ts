@@ -10,7 +10,7 @@ import type { ExperimentConfig } from './config';
 import type { ExperimentData } from './data';
 import { analyse, qualityFigure, type Analysis, type GeneratedImages, type Quality } from './extras';
 import { analysisSection, heatmapSection, qualitySection, reportHtml, samplesSection } from './html';
-import type { ImageSplits } from './prepare';
+import { sameImagesNote, type ImageSplits } from './prepare';
 import { buildReport, type Report } from './report';
 import type { ExperimentRunner, MetricRecord } from './runner';
 import { sampleImages } from './samples';
@@ -71,7 +71,7 @@ export async function finishExperiment(
   const analysis = await analyse(cfg, data, ctx.lm, ctx.corpus);
   sections.push(analysisSection(analysis));
   const stopped = runner.runs.filter((r) => r.stopped).map((r) => r.stopped);
-  const derived = { dataset: images.name, trainImages: data.train.count, valImages: data.val.count, imageTokens: data.imageTokens, seconds: Math.round((performance.now() - ctx.startedAt) / 1000) };
+  const derived = { dataset: images.name, trainImages: data.train.count, valImages: data.val.count, imageTokens: data.imageTokens, ...(images.valIsTrain ? { validationIsTraining: sameImagesNote(images) } : {}), seconds: Math.round((performance.now() - ctx.startedAt) / 1000) };
   const report = buildReport(cfg, records, { analysis, quality, imageLossByPosition, stopped, ...derived, ...meta });
   return { report, sections, html: reportHtml(report, records, sections), imageLossByPosition, samples, quality, analysis };
 }

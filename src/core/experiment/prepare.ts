@@ -8,7 +8,7 @@
  */
 import { captionOf, splitIndices } from '../data/captions';
 import { AUSTEN_BOOKS, ENGLISH_TEXTS, tokenStream } from '../data/corpus';
-import type { ByodDataset } from '../data/byod';
+import { MIN_HELD_OUT_IMAGES, type ByodDataset } from '../data/byod';
 import type { DataReader, EmojiDataset } from '../data/emoji';
 import { compositeOnWhite, DeviceImages } from '../data/images';
 import type { GPT } from '../nn/gpt';
@@ -37,6 +37,19 @@ export interface ImageSplits {
   indices: { train: number[]; val: number[] };
   /** Images in the whole dataset (the code table's length). */
   datasetSize: number;
+  /** True when the dataset is too small to hold images out (byodSplitImages): the validation images ARE the training images. */
+  valIsTrain?: boolean;
+}
+
+export { MIN_HELD_OUT_IMAGES };
+
+/**
+ * What a split without held-out images means, in words for the log and the report; null when the split has them.
+ * Under MIN_HELD_OUT_IMAGES images every "held-out" loss is measured on images the model trained on.
+ */
+export function sameImagesNote(images: Pick<ImageSplits, 'valIsTrain' | 'datasetSize'>): string | null {
+  if (!images.valIsTrain) return null;
+  return `The dataset has ${images.datasetSize} image${images.datasetSize === 1 ? '' : 's'}, under ${MIN_HELD_OUT_IMAGES}: none is held out, so the validation images ARE the training images and every "held-out" image and caption loss here measures memorisation, not generalisation. Use ${MIN_HELD_OUT_IMAGES} or more images for a held-out comparison.`;
 }
 
 /** The shipped emoji at the config's caption level: train images evenly thinned to cfg.trainImages, validation capped at cfg.evalImages. */
@@ -64,7 +77,7 @@ export function emojiSplits(ds: EmojiDataset, cfg: Pick<ExperimentConfig, 'train
 /** Bring-your-own images split 90/10 by image with a fixed seed (indices into ds.images). Under 10 images validate on the training images. */
 export function byodSplitImages(ds: ByodDataset, seed = 1): { train: number[]; val: number[] } {
   const order = new Rng(seed).shuffle([...ds.images.keys()]);
-  const nVal = ds.images.length >= 10 ? Math.max(1, Math.round(0.1 * ds.images.length)) : 0;
+  const nVal = ds.images.length >= MIN_HELD_OUT_IMAGES ? Math.max(1, Math.round(0.1 * ds.images.length)) : 0;
   const train = order.slice(nVal);
   return { train, val: nVal ? order.slice(0, nVal) : train };
 }
@@ -82,7 +95,7 @@ export function byodSplits(ds: ByodDataset, seed = 1): ImageSplits {
   };
   const train = examples(split.train);
   const val = examples(split.val);
-  return { name: ds.name, size, train: pick(train), trainCount: train.length, val: pick(val), valCount: val.length, trainCaptions: train.map(([, c]) => c), valCaptions: val.map(([, c]) => c), categories: null, indices: { train: train.map(([i]) => i), val: val.map(([i]) => i) }, datasetSize: ds.images.length };
+  return { name: ds.name, size, train: pick(train), trainCount: train.length, val: pick(val), valCount: val.length, trainCaptions: train.map(([, c]) => c), valCaptions: val.map(([, c]) => c), categories: null, indices: { train: train.map(([i]) => i), val: val.map(([i]) => i) }, datasetSize: ds.images.length, valIsTrain: split.val === split.train };
 }
 
 /** Contrastively aligned new rows per seed for each initialisation, aligned to that arm's own text table. */

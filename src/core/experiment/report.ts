@@ -120,6 +120,8 @@ export function buildReport(cfg: ExperimentConfig | null, records: MetricRecord[
   const arms = cfg ? [...cfg.arms.filter((a) => recorded.includes(a)), ...recorded.filter((a) => !(cfg.arms as string[]).includes(a))] : recorded;
   const seeds = [...new Set(records.map((r) => r.seed))].sort((a, b) => a - b);
   const margin = cfg?.margin ?? DEFAULT_MARGIN;
+  // A run on under 10 images validated on its training images (prepare.ts): said first, as it changes what every loss means.
+  if (typeof meta.validationIsTraining === 'string') notes.push(meta.validationIsTraining);
   if (!cfg) notes.push(`Rebuilt from metrics.csv alone: no configuration, so the default margin of ${DEFAULT_MARGIN} nats per token.`);
   else if (cfg.margin === undefined) notes.push(`The configuration predates the margin field: the default margin of ${DEFAULT_MARGIN} nats per token.`);
   for (const [arm, metric] of [['pretrained', METRICS.valImageLoss], ['scratch', METRICS.valImageLoss], ['pretrained', METRICS.valTextLoss], ['scratch', METRICS.valTextLoss], ['pretrained', METRICS.valEnglishLoss]])

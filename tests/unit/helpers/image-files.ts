@@ -125,15 +125,15 @@ export function apng(frames: Raw[], still?: Raw): Uint8Array {
 // ---- JPEG ----
 
 let jpegEnc: Promise<(img: ImageData, o: Record<string, unknown>) => Promise<ArrayBuffer>> | null = null;
-/** Baseline JPEG through mozjpeg; `subsample` is the luma sampling factor: 2 is 4:2:0 (what cameras write), 1 is 4:4:4. */
-export async function encodeJpeg(img: Raw, quality = 85, subsample = 2): Promise<Uint8Array> {
+/** Baseline (or progressive) JPEG through mozjpeg; `subsample` is the luma sampling factor: 2 is 4:2:0 (what cameras write), 1 is 4:4:4. */
+export async function encodeJpeg(img: Raw, quality = 85, subsample = 2, progressive = false): Promise<Uint8Array> {
   jpegEnc ??= (async () => {
     const mod = await import('@jsquash/jpeg/encode.js');
     await mod.init(await WebAssembly.compile(readFileSync(require.resolve('@jsquash/jpeg/codec/enc/mozjpeg_enc.wasm'))));
     return mod.default as unknown as (img: ImageData, o: Record<string, unknown>) => Promise<ArrayBuffer>;
   })();
   const data = new Uint8ClampedArray(img.data);
-  const enc = await (await jpegEnc)({ data, width: img.width, height: img.height, colorSpace: 'srgb' } as ImageData, { quality, baseline: true, progressive: false, auto_subsample: false, chroma_subsample: subsample });
+  const enc = await (await jpegEnc)({ data, width: img.width, height: img.height, colorSpace: 'srgb' } as ImageData, { quality, baseline: true, progressive, auto_subsample: false, chroma_subsample: subsample });
   return new Uint8Array(enc);
 }
 
