@@ -20,6 +20,7 @@ import argparse
 import json
 import math
 import os
+import re
 import shutil
 import sys
 import time
@@ -195,9 +196,23 @@ class Trainer:
         tabula["provenance"] = {**tabula.get("provenance", {}), "step": step, "trainer": "scale/train.py", "export": os.path.abspath(self.ex.path)}
         with open(os.path.join(d, "tabula.json"), "w", encoding="utf-8") as f:
             json.dump(tabula, f, indent=2)
-        for name in ("tokenizer.json", "vocab.json", "merges.txt"):
+        # The hub files the export wrote with its initial weights (src/core/checkpoint/hub-files.ts): the tokenizer with
+        # the image codes as added tokens, its configs; save_pretrained wrote generation_config.json from the init's.
+        for name in ("tokenizer.json", "vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json"):
             if os.path.exists(os.path.join(init, name)):
                 shutil.copyfile(os.path.join(init, name), os.path.join(d, name))
+        card = os.path.join(init, "README.md")
+        if os.path.exists(card):
+            with open(card, encoding="utf-8") as f:
+                text = f.read()
+            with open(os.path.join(d, "README.md"), "w", encoding="utf-8") as f:
+                f.write(trained_card(text, arm.name, seed, step))
+
+
+def trained_card(init_card: str, arm: str, seed: int, step: int) -> str:
+    """The init's model card with its Training paragraph for these weights, as hub-files.ts modelCard words it."""
+    said = f"Arm `{arm}`, seed {seed}, after {step} optimizer steps (trained by scale/train.py)."
+    return re.sub(r"(## Training\n\n).*?(\nThe full record)", lambda m: m.group(1) + said + m.group(2), init_card, count=1, flags=re.S)
 
 
 def finite_or_none(x):

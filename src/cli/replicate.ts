@@ -142,7 +142,7 @@ async function main(): Promise<void> {
       }
     },
     // The run's folder is replaced as a whole, so a kill mid-save never mixes new weights with old moments.
-    onCheckpoint: (run) => replaceDirAtomic(join(a.out!, 'checkpoints', `${run.arm.name}-s${run.seed}`), saveRun(run, data.plan)),
+    onCheckpoint: (run) => replaceDirAtomic(join(a.out!, 'checkpoints', `${run.arm.name}-s${run.seed}`), saveRun(run, data.plan, tokenizer.toTokenizerJson())),
   }, alignedRows);
   // --resume: put each run's last checkpoint back and keep the metrics logged up to it.
   let earlier: MetricRecord[] = [];

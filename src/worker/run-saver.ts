@@ -172,7 +172,7 @@ export class RunSaver {
       run.stopped ??= `arm ${run.arm.name}, seed ${run.seed}: its weights are no longer finite at step ${run.step}`;
       return;
     }
-    const c = { arm: run.arm.name, seed: run.seed, step: run.step, files: [...saveRun(run, this.plan!()), ['tokenizer.json', this.tokenizerFile()] as [string, Uint8Array]] };
+    const c = { arm: run.arm.name, seed: run.seed, step: run.step, files: [...saveRun(run, this.plan!(), new TextDecoder().decode(this.tokenizerFile()))] };
     const runId = this.runId;
     await this.saves.write('checkpoint', `the checkpoint of ${c.arm} seed ${c.seed} at step ${c.step}`, async () => {
       await saveCheckpoint(runId, c);

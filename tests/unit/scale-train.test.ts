@@ -137,7 +137,14 @@ describe('scale/train.py against npm run replicate on the same export', () => {
     if (!hasTorch) ctx.skip(WHY);
     await useBackend('wasm');
     const ckpt = join(out.scale, 'checkpoints', 'pretrained-s0');
-    for (const f of ['config.json', 'model.safetensors', 'tabula.json', 'tokenizer.json']) expect(existsSync(join(ckpt, f)), f).toBe(true);
+    for (const f of ['config.json', 'model.safetensors', 'tabula.json', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'generation_config.json', 'README.md']) expect(existsSync(join(ckpt, f)), f).toBe(true);
+    // The hub files (hub-files.ts) travel from the export's init: the same tokenizer, a card that says these weights.
+    for (const f of ['tokenizer.json', 'tokenizer_config.json']) expect(await readFile(join(ckpt, f), 'utf8'), f).toBe(await readFile(join(out.export, 'init', 'pretrained-s0', f), 'utf8'));
+    expect(await readFile(join(ckpt, 'README.md'), 'utf8')).toContain(`Arm \`pretrained\`, seed 0, after ${STEPS} optimizer steps (trained by scale/train.py).`);
+    const hf = await run(PY, ['-c', 'import sys; from transformers import AutoTokenizer, GenerationConfig; t = AutoTokenizer.from_pretrained(sys.argv[1]); g = GenerationConfig.from_pretrained(sys.argv[1]); print(len(t), t.bos_token_id, t.eos_token_id, t.pad_token_id, g.eos_token_id)', ckpt]);
+    const meta = JSON.parse(await readFile(join(out.export, 'meta.json'), 'utf8'));
+    const s = meta.special;
+    expect(hf.stdout.trim().split('\n').pop()).toBe(`${meta.vocabSize} ${s.bos} ${s.eoi} ${s.pad} ${s.eoi}`);
     const { model, tabula } = await loadGPT2(await dirSource(ckpt), 'scale-ckpt');
     const ex = readExport(out.export);
     expect(model.config.vocabSize).toBe(ex.meta.vocabSize);
