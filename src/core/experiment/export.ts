@@ -14,6 +14,7 @@
  *   init/<arm>-s<seed>/           GPT-2 layout checkpoints (config.json, model.safetensors, tabula.json, the hub files)
  *   reference.csv                 this implementation's step-0 evaluation and step-1 training losses of every run
  *   experiment.json, meta.json, captions.json
+ *   data/{train,validation}-*.parquet, README.md, meta.pkl   for datasets.load_dataset and nanoGPT (export-datasets.ts)
  * The image-only arms read the same files: their sequence is the captioned one without the caption (ids[0] then
  * ids[1 + captionBudget:], masks[captionBudget:] with the text bit cleared).
  */
@@ -24,6 +25,7 @@ import { maskedMean } from '../nn/ops';
 import { METRICS } from '../metrics';
 import { HFTokenizer } from '../tokenize/hf';
 import { isEvalStep, lrFor, type ExperimentConfig } from './config';
+import { datasetCard, nanoGptMeta, parquetSplit, PARQUET_SPLITS } from './export-datasets';
 import { codesOf, sequenceSpec, type ExperimentData, type Split } from './data';
 import type { AlignedRows } from './prepare';
 import { saveRunWeights } from './resume';
@@ -159,6 +161,11 @@ export async function buildExport(
   files.set('english_heldout.bin', uint16(data.english.heldout, 'english_heldout'));
   files.set('english_ood.bin', uint16(data.english.ood, 'english_ood'));
   files.set('captions.json', json({ train: data.train.text, val: data.val.text }));
+  // For datasets.load_dataset and nanoGPT (export-datasets.ts).
+  files.set(PARQUET_SPLITS.train, parquetSplit(spec, data.train, data.imageTokens));
+  files.set(PARQUET_SPLITS.validation, parquetSplit(spec, data.val, data.imageTokens));
+  files.set('meta.pkl', nanoGptMeta(plan, T, data.imageTokens));
+  files.set('README.md', enc.encode(datasetCard({ name: src.dataset.name, plan, T, imageTokens: data.imageTokens, train: data.train.count, val: data.val.count, command: src.command })));
 
   // The runner replicate would build, for every seed and step the main run and the sweep use.
   const seeds = Math.max(cfg.seeds, sweep?.seeds ?? 0);
