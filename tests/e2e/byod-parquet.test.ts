@@ -1,9 +1,13 @@
 // A Hub-style Parquet dataset (one data/train-*.parquet file: an `image` {bytes, path} struct and a `text` column, as
-// `datasets` writes it) picked in the page loads through the bring-your-own loader and trains to the report (issue 25).
+// `datasets` writes it) picked in the page loads through the bring-your-own loader and trains to the report, whose
+// TensorBoard export holds one event file per arm and seed (issue 25).
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { parquetWriteBuffer } from 'hyparquet-writer';
+import { readFileSync } from 'node:fs';
+import { unzipSync } from 'fflate';
+import { maskedCrc32c } from '../../src/core/experiment/tensorboard';
 import { launch, problems, type Logged } from './browser';
 
 let browser: Browser;
@@ -18,7 +22,7 @@ describe('a Hub-style Parquet dataset in the page', () => {
     await browser?.close();
   });
 
-  it('loads a picked .parquet file and trains on it to the report', async () => {
+  it('loads a picked .parquet file, trains on it to the report, and exports the run for TensorBoard', async () => {
     const images: { bytes: Uint8Array; path: string }[] = [];
     const text: string[] = [];
     for (let i = 0; i < 12; i++) {
@@ -49,6 +53,25 @@ describe('a Hub-style Parquet dataset in the page', () => {
     await page.getByTestId('backend').waitFor({ timeout: 60_000 });
     await page.getByTestId('play').click();
     await expect.poll(() => phase(page), { timeout: 240_000, interval: 500 }).toBe('done');
+    // The report's TensorBoard export: one event file per arm and seed, every record framed as TFRecord.
+    await page.getByTestId('tab-report').click();
+    const [dl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-tensorboard').click()]);
+    expect(dl.suggestedFilename()).toBe('tensorboard.zip');
+    const files = unzipSync(new Uint8Array(readFileSync((await dl.path())!)));
+    expect(Object.keys(files).map((k) => k.replace(/\/events\.out\.tfevents\.\d+\.tabula-rasa$/, '')).sort()).toEqual(['pretrained/s0', 'scratch/s0']);
+    for (const bytes of Object.values(files)) {
+      let at = 0, events = 0;
+      while (at < bytes.length) {
+        const view = new DataView(bytes.buffer, bytes.byteOffset + at);
+        const n = Number(view.getBigUint64(0, true));
+        expect(view.getUint32(8, true)).toBe(maskedCrc32c(bytes.subarray(at, at + 8)));
+        expect(view.getUint32(12 + n, true)).toBe(maskedCrc32c(bytes.subarray(at + 12, at + 12 + n)));
+        at += 16 + n;
+        events++;
+      }
+      expect(at).toBe(bytes.length);
+      expect(events).toBeGreaterThan(10); // the file version, then every training and evaluation value
+    }
     expect(problems(l)).toEqual([]);
     await page.close();
   }, 600_000);
