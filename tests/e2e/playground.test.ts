@@ -162,11 +162,12 @@ describe('the playground', () => {
     await page.getByTestId('samples-live').waitFor();
     await screenshot(page, 'panel-samples');
 
-    // Exports: the weights with their tokenizer.json, the charts as a PNG.
+    // Exports: the weights with their tokenizer.json and the files Hugging Face's Auto classes read, the charts as a PNG.
     await page.getByTestId('tab-report').click();
     const [zipDl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-checkpoint').click()]);
     const files = unzipSync(new Uint8Array(readFileSync((await zipDl.path())!)));
-    expect(Object.keys(files).sort()).toEqual(['config.json', 'model.safetensors', 'tabula.json', 'tokenizer.json']);
+    expect(Object.keys(files).sort()).toEqual(['README.md', 'config.json', 'generation_config.json', 'model.safetensors', 'special_tokens_map.json', 'tabula.json', 'tokenizer.json', 'tokenizer_config.json']);
+    expect(JSON.parse(new TextDecoder().decode(files['tokenizer_config.json'])).tokenizer_class).toBe('PreTrainedTokenizerFast');
     const tokenizer = JSON.parse(new TextDecoder().decode(files['tokenizer.json'])) as { model: { type: string; vocab: Record<string, number> } };
     expect(tokenizer.model.type).toBe('BPE');
     expect(Object.keys(tokenizer.model.vocab).length).toBeGreaterThan(256);
