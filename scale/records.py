@@ -1,14 +1,16 @@
-"""Metric records in this project's long CSV (`arm,seed,step,tokens,metric,value`, src/core/experiment/report.ts
-metricsCsv), the comparison of two sets of records (parity), and the LR sweep's choice (src/core/experiment/sweep.ts
+"""Metric records in this project's long CSV (`arm,seed,step,tokens,metric,value,wall_time`, wall_time in seconds
+since the epoch and absent from older files; src/core/experiment/metrics-csv.ts), the comparison of two sets of records (parity), and the LR sweep's choice (src/core/experiment/sweep.ts
 summariseSweep). Standard library only, so scale/compare.py runs without torch.
 """
 from __future__ import annotations
 
 import csv
 import math
+import time
 from typing import IO, Iterable
 
 HEADER = ["arm", "seed", "step", "tokens", "metric", "value"]
+WALL_TIME = "wall_time"
 
 
 class MetricsWriter:
@@ -18,12 +20,13 @@ class MetricsWriter:
         self.path = path
         self._f: IO[str] = open(path, "w", encoding="utf-8", newline="")
         self._w = csv.writer(self._f, lineterminator="\n")
-        self._w.writerow(HEADER)
+        self._w.writerow(HEADER + [WALL_TIME])
         self.records: list[dict] = []
 
     def add(self, arm: str, seed: int, step: int, tokens: int, metric: str, value: float) -> None:
-        self.records.append({"arm": arm, "seed": seed, "step": step, "tokens": tokens, "metric": metric, "value": value})
-        self._w.writerow([arm, seed, step, tokens, metric, repr(float(value))])
+        wall = time.time()
+        self.records.append({"arm": arm, "seed": seed, "step": step, "tokens": tokens, "metric": metric, "value": value, "wall_time": wall})
+        self._w.writerow([arm, seed, step, tokens, metric, repr(float(value)), repr(wall)])
 
     def flush(self) -> None:
         self._f.flush()
@@ -33,16 +36,22 @@ class MetricsWriter:
 
 
 def read_metrics(path: str) -> list[dict]:
-    """A metrics.csv as records; refuses a wrong header or row, naming the file and line."""
+    """A metrics.csv as records (with "wall_time" where the file has it); refuses a wrong header or row, naming the file and line."""
     with open(path, encoding="utf-8", newline="") as f:
         rows = list(csv.reader(f))
-    if not rows or rows[0] != HEADER:
-        raise ValueError(f"{path}: header is {','.join(rows[0]) if rows else '(empty)'}, expected {','.join(HEADER)}")
+    if not rows or rows[0] not in (HEADER, HEADER + [WALL_TIME]):
+        raise ValueError(f"{path}: header is {','.join(rows[0]) if rows else '(empty)'}, expected {','.join(HEADER)} (optionally followed by ,{WALL_TIME})")
+    wall = len(rows[0]) == 7
     out = []
     for line, r in enumerate(rows[1:], start=2):
         try:
-            arm, seed, step, tokens, metric, value = r
-            out.append({"arm": arm, "seed": int(seed), "step": int(step), "tokens": int(tokens), "metric": metric, "value": float(value)})
+            if len(r) != len(rows[0]):
+                raise ValueError
+            arm, seed, step, tokens, metric, value = r[:6]
+            rec = {"arm": arm, "seed": int(seed), "step": int(step), "tokens": int(tokens), "metric": metric, "value": float(value)}
+            if wall and r[6] != "":
+                rec["wall_time"] = float(r[6])
+            out.append(rec)
         except ValueError:
             raise ValueError(f"{path}, line {line}: expected {','.join(HEADER)} with integer seed, step and tokens, got {','.join(r)}") from None
     return out

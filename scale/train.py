@@ -9,7 +9,8 @@ Each arm x seed starts from its exported initial checkpoint (the browser run's e
 matches), no decay on biases/LayerNorms/embeddings, global-norm clipping at 1, warmup then cosine or WSD (optim.ts
 lrAt). Data parallel: each process takes every `world`-th row of each step's batch and the loss is normalised by the
 whole batch's token count, so any number of processes computes the single-device step. Evaluations follow
-config.ts isEvalStep. Writes RUN/metrics.csv (arm,seed,step,tokens,metric,value; the keys of src/core/metrics.ts),
+config.ts isEvalStep. Writes RUN/metrics.csv (arm,seed,step,tokens,metric,value,wall_time; the keys of src/core/metrics.ts;
+with --report-to tensorboard|wandb also through accelerate's trackers, one run per arm x seed),
 RUN/report.json (config and meta for `npm run report`), RUN/checkpoints/<arm>-s<seed>/ (GPT-2 layout + tabula.json,
 loadable by the page and `npm run lm-eval`), RUN/sweep.json with a sweep, and RUN/parity.json: this run's step-0
 losses against the browser implementation's (reference.csv).
@@ -20,6 +21,7 @@ import argparse
 import json
 import math
 import os
+import re
 import shutil
 import sys
 import time
@@ -80,6 +82,7 @@ class Trainer:
         self.last_eval: dict[tuple[str, int], dict] = {}
         self.stopped: list[str] = []
         self.sweep: dict | None = None
+        self.report_to = "none"  # --report-to: tensorboard, wandb or none
 
     def model_for(self, arm: Arm, seed: int) -> GPT2LMHeadModel:
         return GPT2LMHeadModel.from_pretrained(self.ex.init_dir(arm, seed)).float().to(self.acc.device)
@@ -108,10 +111,16 @@ class Trainer:
         tokens, last_loss = 0, math.inf
         first_bad = torch.zeros((), device=acc.device)  # the first step whose loss or norm was not finite (0: none)
 
+        tracking = record and self.report_to != "none"
+        if tracking:
+            self.start_trackers(arm, seed, lr, steps)
+
         def rec(metric: str, step: int, value: float) -> None:
             # An export made before a metric existed does not list it: that metric is left out, as the browser did.
             if record and self.writer is not None and metric in self.keys:
                 self.writer.add(arm.name, seed, step, tokens, self.keys[metric], value)
+                if tracking:
+                    acc.log({self.keys[metric]: value}, step=step)
 
         def evaluate(step: int) -> float:
             model.eval()
@@ -179,8 +188,26 @@ class Trainer:
                     acc.print(f"  {arm.name} s{seed} @{step}: val image {r['image']:.3f}" + (f", caption {r['text']:.3f}" if r["text"] is not None else "") + f", English ppl {math.exp(r['english']):.1f}")
             if saves:
                 self.save(acc.unwrap_model(ddp), arm, seed, step)
+        if tracking:
+            self.finish_trackers()
         acc.free_memory()
         return last_loss if math.isfinite(last_loss) else math.inf
+
+    def start_trackers(self, arm: Arm, seed: int, lr: float, steps: int) -> None:
+        """One tracker run per arm x seed, as npm run to-tensorboard writes them: TensorBoard's OUT/tensorboard/<arm>/s<seed>,
+        W&B's run <arm>-s<seed> grouped by arm in project tabula-rasa (WANDB_MODE=offline keeps it on disk)."""
+        c = self.ex.config
+        config = {"arm": arm.name, "seed": seed, "lr": lr, "steps": steps, "batch_size": c["batchSize"], "schedule": c["schedule"], "preset": str(c.get("preset", ""))}
+        if self.report_to == "tensorboard":
+            self.acc.init_trackers(f"{arm.name}/s{seed}", config=config)
+        else:
+            self.acc.init_trackers("tabula-rasa", config=config, init_kwargs={"wandb": {"name": f"{arm.name}-s{seed}", "group": arm.name, "dir": self.out}})
+
+    def finish_trackers(self) -> None:
+        """Close this run's trackers (Accelerator.end_training would also end the process group, which later runs need)."""
+        for t in self.acc.trackers:
+            t.finish()
+        self.acc.trackers.clear()
 
     def save(self, model: GPT2LMHeadModel, arm: Arm, seed: int, step: int) -> None:
         """The run's weights in the GPT-2 layout the page loads, with tabula.json and the tokenizer of its init."""
@@ -196,9 +223,23 @@ class Trainer:
         tabula["provenance"] = {**tabula.get("provenance", {}), "step": step, "trainer": "scale/train.py", "export": os.path.abspath(self.ex.path)}
         with open(os.path.join(d, "tabula.json"), "w", encoding="utf-8") as f:
             json.dump(tabula, f, indent=2)
-        for name in ("tokenizer.json", "vocab.json", "merges.txt"):
+        # The hub files the export wrote with its initial weights (src/core/checkpoint/hub-files.ts): the tokenizer with
+        # the image codes as added tokens, its configs; save_pretrained wrote generation_config.json from the init's.
+        for name in ("tokenizer.json", "vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json"):
             if os.path.exists(os.path.join(init, name)):
                 shutil.copyfile(os.path.join(init, name), os.path.join(d, name))
+        card = os.path.join(init, "README.md")
+        if os.path.exists(card):
+            with open(card, encoding="utf-8") as f:
+                text = f.read()
+            with open(os.path.join(d, "README.md"), "w", encoding="utf-8") as f:
+                f.write(trained_card(text, arm.name, seed, step))
+
+
+def trained_card(init_card: str, arm: str, seed: int, step: int) -> str:
+    """The init's model card with its Training paragraph for these weights, as hub-files.ts modelCard words it."""
+    said = f"Arm `{arm}`, seed {seed}, after {step} optimizer steps (trained by scale/train.py)."
+    return re.sub(r"(## Training\n\n).*?(\nThe full record)", lambda m: m.group(1) + said + m.group(2), init_card, count=1, flags=re.S)
 
 
 def finite_or_none(x):
@@ -238,8 +279,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-verify", action="store_true", help="skip the SHA-256 check of the export's files")
     p.add_argument("--parity-tol", type=float, default=1e-3, help="largest |difference| in nats from the browser's step-0 losses before a warning (default 1e-3)")
     p.add_argument("--strict-parity", action="store_true", help="exit with status 3 when parity fails the tolerance")
+    p.add_argument("--report-to", choices=("tensorboard", "wandb", "none"), default="none", help="also log every metric through accelerate's trackers: TensorBoard event files in OUT/tensorboard/<arm>/s<seed>, or W&B runs <arm>-s<seed> (default none)")
     a = p.parse_args(argv)
-    acc = Accelerator()
+    tracker = None if a.report_to == "none" else a.report_to
+    acc = Accelerator(log_with=tracker, project_dir=os.path.join(a.out, "tensorboard") if tracker == "tensorboard" else None)
     hf_logging.disable_progress_bar()
     # Processes launched as a group that accelerate did not join (--multi_gpu without GPUs) would each write --out alone.
     split = run_lock.group_problem(acc.num_processes)
@@ -272,6 +315,7 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.time()
     writer = MetricsWriter(os.path.join(a.out, "metrics.csv")) if acc.is_main_process else None
     tr = Trainer(ex, a.out, acc, max(1, a.log_every), writer)
+    tr.report_to = a.report_to
     acc.print(f"train.py: {len(ex.arms)} arm(s) x {cfg['seeds']} seed(s), {cfg['steps']} steps of {cfg['batchSize']} ({cfg['schedule']}) on {acc.num_processes} x {acc.device}, torch {torch.__version__}")
     lrs = {arm.name: arm.lr for arm in ex.arms}
     plan = ex.experiment.get("sweep")

@@ -6,6 +6,7 @@
  * device is lost. Components call it; they never talk to the worker themselves.
  */
 import { metricsCsv } from '../core/experiment/metrics-csv';
+import { tensorboardFiles } from '../core/experiment/tensorboard';
 import type { ExperimentConfig } from '../core/experiment/config';
 import type { CaptionLevel, DatasetChoice, DatasetSpec, LmChoice, LmSpec, WorkerEvent } from '../worker/protocol';
 import { deleteRun, getSpeed, loadCheckpoint, loadCurrent, saveNewRun, setSpeed, type RunMeta } from '../browser/persist';
@@ -313,6 +314,11 @@ export class Controller {
 
   exportCsv(): void {
     download('metrics.csv', new TextEncoder().encode(metricsCsv(store().run.records)), 'text/csv');
+  }
+
+  /** The run's records as TensorBoard event files, one folder per arm and seed (to-tensorboard's layout), zipped. */
+  exportTensorBoard(): void {
+    download('tensorboard.zip', zipFiles([...tensorboardFiles(store().run.records, Date.now() / 1000)]), 'application/zip');
   }
 
   exportReport(): void {

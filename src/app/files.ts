@@ -35,10 +35,12 @@ export async function datasetFromDrop(dt: DataTransfer): Promise<{ name: string;
   return datasetFromFiles([file]);
 }
 
-/** From an <input type=file>: one .zip, or a folder's files (webkitRelativePath). */
+/** From an <input type=file>: one .zip or .parquet, or a folder's files (webkitRelativePath). */
 export async function datasetFromFiles(files: File[]): Promise<{ name: string; zip: Uint8Array }> {
   if (files.length === 1 && /\.zip$/i.test(files[0].name)) return { name: files[0].name, zip: new Uint8Array(await files[0].arrayBuffer()) };
-  if (files.length === 1) throw new Error(`${files[0].name}: not a .zip; drop a .zip or a folder with images and captions.csv`);
+  // One Hub-style Parquet file (images inline): zipped as data/<name>, as the Hub lays it out.
+  if (files.length === 1 && /\.parquet$/i.test(files[0].name)) return { name: files[0].name.replace(/\.parquet$/i, ''), zip: await zipOf([[`data/${files[0].name}`, files[0]]]) };
+  if (files.length === 1) throw new Error(`${files[0].name}: not a .zip or .parquet; drop a .zip, a Hub-style .parquet or a folder with images and captions.csv`);
   const root = files[0].webkitRelativePath.split('/')[0] || 'dataset';
   return { name: root, zip: await zipOf(files.map((f) => [f.webkitRelativePath.split('/').slice(1).join('/') || f.name, f])) };
 }

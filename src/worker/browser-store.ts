@@ -70,7 +70,8 @@ export class BrowserStore implements ExperimentStore {
   /** False when the write failed (reported by the SaveQueue; the previous checkpoint stays). */
   async putCheckpoint(arm: string, seed: number, step: number, files: Map<string, Uint8Array>): Promise<boolean> {
     this.flush();
-    const c = { arm, seed, step, files: [...files, ['tokenizer.json', this.tokenizerFile()] as [string, Uint8Array]] };
+    // saveRun writes the extended tokenizer.json (image codes as added tokens); the LM's own only where it did not.
+    const c = { arm, seed, step, files: files.has('tokenizer.json') ? [...files] : [...files, ['tokenizer.json', this.tokenizerFile()] as [string, Uint8Array]] };
     return this.saves.write('checkpoint', `the checkpoint of ${arm} seed ${seed} at step ${step}`, async () => {
       await saveCheckpoint(this.runId, c);
       if (!this.closed) this.onCheckpoint(arm, seed, step);

@@ -358,8 +358,7 @@ export class ExperimentSession {
   async export(cmd: Extract<WorkerCommand, { type: 'export' }>): Promise<void> {
     const run = this.runs.find((r) => r.arm.name === cmd.arm && r.seed === cmd.seed);
     if (!run) throw new Error(`no run ${cmd.arm} seed ${cmd.seed} in this experiment`);
-    const files = await this.exclusive(async () => saveRunWeights(run, this.exp!.prepared!.data.plan));
-    files.set('tokenizer.json', this.tokenizerFile());
+    const files = await this.exclusive(async () => saveRunWeights(run, this.exp!.prepared!.data.plan, new TextDecoder().decode(this.tokenizerFile())));
     this.post({ type: 'export', id: cmd.id, name: `${run.arm.name}-s${run.seed}-step${run.step}`, files: [...files] });
   }
 

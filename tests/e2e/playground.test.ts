@@ -125,14 +125,14 @@ describe('the playground', () => {
     const [csvDl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-csv').click()]);
     expect(csvDl.suggestedFilename()).toBe('metrics.csv');
     const csv = readFileSync((await csvDl.path())!, 'utf8').trim().split('\n');
-    expect(csv[0]).toBe('arm,seed,step,tokens,metric,value');
+    expect(csv[0]).toBe('arm,seed,step,tokens,metric,value,wall_time');
     const rows = csv.slice(1).map((r) => r.split(','));
     for (const arm of ['pretrained', 'scratch']) {
       const steps = rows.filter((r) => r[0] === arm && r[4] === 'train/image_loss').map((r) => Number(r[2]));
       expect(steps.sort((a, b) => a - b), arm).toEqual(Array.from({ length: 24 }, (_, i) => i + 1));
       expect(rows.some((r) => r[0] === arm && r[4] === 'val/image_loss' && r[2] === '24')).toBe(true);
     }
-    expect(rows.every((r) => r.length === 6 && Number.isFinite(Number(r[5])))).toBe(true);
+    expect(rows.every((r) => r.length === 7 && Number.isFinite(Number(r[5])) && Number(r[6]) > 1e9 && Number(r[6]) < 1e11)).toBe(true); // wall_time in seconds since the epoch, not ms
     await page.getByTestId('tab-experiment').click();
     await expect.poll(() => points(page, 'chart-image-loss'), { timeout: 30_000 }).toBe(2 * 24);
     await page.getByTestId('heatmap').waitFor();
@@ -162,11 +162,12 @@ describe('the playground', () => {
     await page.getByTestId('samples-live').waitFor();
     await screenshot(page, 'panel-samples');
 
-    // Exports: the weights with their tokenizer.json, the charts as a PNG.
+    // Exports: the weights with their tokenizer.json and the files Hugging Face's Auto classes read, the charts as a PNG.
     await page.getByTestId('tab-report').click();
     const [zipDl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-checkpoint').click()]);
     const files = unzipSync(new Uint8Array(readFileSync((await zipDl.path())!)));
-    expect(Object.keys(files).sort()).toEqual(['config.json', 'model.safetensors', 'tabula.json', 'tokenizer.json']);
+    expect(Object.keys(files).sort()).toEqual(['README.md', 'config.json', 'generation_config.json', 'model.safetensors', 'special_tokens_map.json', 'tabula.json', 'tokenizer.json', 'tokenizer_config.json']);
+    expect(JSON.parse(new TextDecoder().decode(files['tokenizer_config.json'])).tokenizer_class).toBe('PreTrainedTokenizerFast');
     const tokenizer = JSON.parse(new TextDecoder().decode(files['tokenizer.json'])) as { model: { type: string; vocab: Record<string, number> } };
     expect(tokenizer.model.type).toBe('BPE');
     expect(Object.keys(tokenizer.model.vocab).length).toBeGreaterThan(256);

@@ -1,13 +1,15 @@
 // `npm run export` (src/cli/export.ts, src/core/experiment/export.ts) on the smoke preset with four arms: every file
 // hashed in meta.json, ids in range and laid out as sequences.ts lays them, masks recomputed from the ids alone, the
 // batch order and mix windows as the runner draws them, and every initial checkpoint loading back here and giving
-// the reference losses (step 0 evaluation and step 1 training losses) from the export's own files.
+// the reference losses (step 0 evaluation and step 1 training losses) from the export's own files; the Parquet splits,
+// dataset card and meta.pkl read back here and, where Python has `datasets` (SCALE_PYTHON), by load_dataset and pickle.
 import * as tf from '../../src/core/tf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { parquetReadObjects } from 'hyparquet';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { loadGPT2 } from '../../src/core/checkpoint/gpt2';
@@ -21,6 +23,9 @@ import { exportData, readExport, type ReadExport } from './helpers/export-files'
 import { useBackend } from './helpers/tf';
 
 const run = promisify(execFile);
+const PY = process.env.SCALE_PYTHON ?? 'python3';
+const pyData = spawnSync(PY, ['-c', 'import datasets'], { encoding: 'utf8' });
+const PY_WHY = `${PY} cannot import datasets (${(pyData.stderr ?? String(pyData.error ?? '')).trim().split('\n').pop()}); set SCALE_PYTHON to a python with scale/requirements.txt to check load_dataset`;
 const ARMS = ['pretrained', 'scratch', 'image-only-pretrained', 'pretrained-mix'];
 let dir = '';
 let out = '';
@@ -73,6 +78,49 @@ describe('npm run export -- --preset smoke', () => {
         }
       }
     }
+  });
+
+  it('writes Parquet splits with the .bin files\' sequences, a dataset card and nanoGPT\'s meta.pkl', async (ctx) => {
+    const T = ex.meta.sequence.length;
+    const first = ex.meta.image.firstPosition;
+    const captions = JSON.parse(await readFile(join(out, 'captions.json'), 'utf8')) as { train: string[]; val: string[] };
+    for (const [split, s, text] of [['train', ex.train, captions.train], ['validation', ex.val, captions.val]] as const) {
+      const bytes = await readFile(join(out, 'data', `${split}-00000-of-00001.parquet`));
+      const rows = (await parquetReadObjects({ file: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) })) as { input_ids: number[]; loss_mask: number[]; caption: string; image_codes: number[]; concept: number | null }[];
+      expect(rows.length, split).toBe(s.ids.length / T);
+      rows.forEach((r, i) => {
+        expect(r.input_ids, `${split} ${i}`).toEqual(Array.from(s.ids.subarray(i * T, (i + 1) * T)));
+        expect(r.loss_mask).toEqual(Array.from(s.mask.subarray(i * (T - 1), (i + 1) * (T - 1)), (m) => (m & ex.meta.maskBits.loss ? 1 : 0)));
+        expect(r.image_codes).toEqual(r.input_ids.slice(first, first + ex.meta.image.tokens).map((id) => id - ex.meta.image.offset));
+        expect(r.caption).toBe(text[i]);
+        expect(Number.isInteger(r.concept)).toBe(true); // the shipped emoji's concept
+      });
+    }
+    const card = await readFile(join(out, 'README.md'), 'utf8');
+    expect(card).toContain('configs:\n  - config_name: default\n    data_files:\n      - split: train\n        path: data/train-00000-of-00001.parquet\n      - split: validation\n        path: data/validation-00000-of-00001.parquet\n');
+    expect(card).toContain(`\`meta.pkl\` (\`vocab_size\` ${ex.meta.vocabSize})`);
+    // meta.pkl: PROTO 2, EMPTY_DICT, MARK, then X <len> "vocab_size" J <int32> … (pickle.ts)
+    const pkl = new Uint8Array(await readFile(join(out, 'meta.pkl')));
+    expect(Array.from(pkl.subarray(0, 9))).toEqual([0x80, 0x02, 0x7d, 0x28, 0x58, 10, 0, 0, 0]);
+    expect(new TextDecoder().decode(pkl.subarray(9, 19))).toBe('vocab_size');
+    expect([pkl[19], new DataView(pkl.buffer, pkl.byteOffset).getInt32(20, true)]).toEqual([0x4a, ex.meta.vocabSize]);
+    expect(Array.from(pkl.subarray(-2))).toEqual([0x75, 0x2e]);
+    if (pyData.status !== 0) ctx.skip(PY_WHY);
+    const script = [
+      'import json, pickle, sys',
+      'from datasets import load_dataset',
+      'ds = load_dataset(sys.argv[1])',
+      'meta = pickle.load(open(sys.argv[1] + "/meta.pkl", "rb"))',
+      'print(json.dumps({"splits": {k: v.num_rows for k, v in ds.items()}, "columns": ds["train"].column_names, "row": ds["validation"][0], "meta": meta}))',
+    ].join('\n');
+    const py = await run(PY, ['-c', script, out], { env: { ...process.env, HF_DATASETS_OFFLINE: '1', HF_HUB_OFFLINE: '1', HF_DATASETS_CACHE: join(dir, 'hf-cache') }, maxBuffer: 16 * 2 ** 20 });
+    const got = JSON.parse(py.stdout.trim().split('\n').pop()!);
+    expect(got.splits).toEqual({ train: ex.train.ids.length / T, validation: ex.val.ids.length / T });
+    expect(got.columns).toEqual(['input_ids', 'loss_mask', 'caption', 'image_codes', 'concept']);
+    expect(got.row.input_ids).toEqual(Array.from(ex.val.ids.subarray(0, T)));
+    expect(got.row.caption).toBe(captions.val[0]);
+    const { bos, boi, eoi, pad } = ex.meta.special;
+    expect(got.meta).toEqual({ vocab_size: ex.meta.vocabSize, sequence_length: T, text_vocab: ex.meta.textVocab, image_offset: ex.meta.image.offset, image_codes: ex.meta.image.count, image_tokens: ex.meta.image.tokens, bos, boi, eoi, pad, dtype: 'uint16' });
   });
 
   it('gives each step a batch of distinct training images and mix windows cut from the Austen stream', () => {

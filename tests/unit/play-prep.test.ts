@@ -14,7 +14,7 @@ import { DeviceImages } from '../../src/core/data/images';
 import { PRESETS, type ExperimentConfig } from '../../src/core/experiment/config';
 import { encodeImages } from '../../src/core/experiment/data';
 import { byodSplits, emojiSplits, encodeCodeTable as encodeDatasetCodes, prepareExperiment } from '../../src/core/experiment/prepare';
-import { ExperimentRunner } from '../../src/core/experiment/runner';
+import { ExperimentRunner, type MetricRecord } from '../../src/core/experiment/runner';
 import { StepZero } from '../../src/core/experiment/step-zero';
 import { DEFAULT_VQ_CONFIG } from '../../src/core/nn/vqvae';
 import { byodTokenizerSteps, tokenizerSchedule, trainTokenizer } from '../../src/core/vq/train-tokenizer';
@@ -149,7 +149,9 @@ describe('step 0 after the first round', () => {
     const tensors = tf.memory().numTensors;
     const got = await zero.evaluate(runner);
     expect(tf.memory().numTensors).toBe(tensors);
-    expect(got).toEqual(expected); // same arms, seeds, step 0, 0 tokens, metrics and values
+    const timeless = (rs: MetricRecord[]) => rs.map(({ wallTime: _, ...r }) => r);
+    expect(timeless(got)).toEqual(timeless(expected)); // same arms, seeds, step 0, 0 tokens, metrics and values
+    expect(got.every((r) => r.wallTime! >= expected[0].wallTime!)).toBe(true); // each stamped when it was computed
     for (const run of runner.runs) expect(run.lastEval).not.toBeNull();
     const live = tf.memory().numTensors;
     zero.dispose();

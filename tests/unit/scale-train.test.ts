@@ -76,7 +76,7 @@ describe('scale/train.py against npm run replicate on the same export', () => {
     const env = { ...process.env, OMP_NUM_THREADS: '1' };
     await run('node', ['--import', 'tsx', 'src/cli/export.ts', ...SETUP, '--out', out.export], { maxBuffer: 16 * 2 ** 20 });
     await run('node', ['--import', 'tsx', 'src/cli/replicate.ts', ...SETUP, '--stop-at', String(STEPS), '--out', out.browser], { maxBuffer: 16 * 2 ** 20 });
-    const r = await run(PY, ['scale/train.py', '--export', out.export, '--out', out.scale, '--steps', String(STEPS), '--strict-parity'], { env, maxBuffer: 64 * 2 ** 20 });
+    const r = await run(PY, ['scale/train.py', '--export', out.export, '--out', out.scale, '--steps', String(STEPS), '--strict-parity', '--report-to', 'tensorboard'], { env, maxBuffer: 64 * 2 ** 20 });
     expect(r.stdout).toMatch(/parity with the browser implementation .* \(within 0\.001\)/);
     // Two data-parallel processes (gloo on the CPU), launched as a cluster launches them.
     await run(PY, ['-m', 'torch.distributed.run', '--nproc_per_node', '2', 'scale/train.py', '--export', out.export, '--out', out.ddp, '--steps', String(STEPS)], { env: { ...env, ACCELERATE_USE_CPU: 'true' }, maxBuffer: 64 * 2 ** 20 });
@@ -103,6 +103,24 @@ describe('scale/train.py against npm run replicate on the same export', () => {
     const parity = JSON.parse(await readFile(join(out.scale, 'parity.json'), 'utf8'));
     expect(parity.ok).toBe(true);
     expect(parity.rows.length).toBeGreaterThan(5 * 10);
+  });
+
+  it('--report-to tensorboard logs every metric.csv value through accelerate\'s tracker, one run per arm and seed', async (ctx) => {
+    if (!hasTorch) ctx.skip(WHY);
+    const csv = parseMetricsCsv(await readFile(join(out.scale, 'metrics.csv'), 'utf8'));
+    expect(csv.every((r) => Number.isFinite(r.wallTime))).toBe(true); // metrics.csv's wall_time column
+    const script = [
+      'import json, sys',
+      'from tensorboard.backend.event_processing.event_accumulator import EventAccumulator',
+      'acc = EventAccumulator(sys.argv[1]); acc.Reload()',
+      'print(json.dumps({tag: [[e.step, e.value] for e in acc.Scalars(tag)] for tag in acc.Tags()["scalars"]}))',
+    ].join('\n');
+    for (const [arm, seed] of [['pretrained', 0], ['pretrained-mix', 0]] as const) {
+      const tb = await run(PY, ['-c', script, join(out.scale, 'tensorboard', arm, `s${seed}`)]);
+      const want: Record<string, [number, number][]> = {};
+      for (const r of csv.filter((x) => x.arm === arm && x.seed === seed)) (want[r.metric] ??= []).push([r.step, Math.fround(r.value)]);
+      expect(JSON.parse(tb.stdout.trim().split('\n').pop()!), arm).toEqual(want);
+    }
   });
 
   it('gives the same numbers on two data-parallel processes as on one', async (ctx) => {
@@ -137,7 +155,14 @@ describe('scale/train.py against npm run replicate on the same export', () => {
     if (!hasTorch) ctx.skip(WHY);
     await useBackend('wasm');
     const ckpt = join(out.scale, 'checkpoints', 'pretrained-s0');
-    for (const f of ['config.json', 'model.safetensors', 'tabula.json', 'tokenizer.json']) expect(existsSync(join(ckpt, f)), f).toBe(true);
+    for (const f of ['config.json', 'model.safetensors', 'tabula.json', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'generation_config.json', 'README.md']) expect(existsSync(join(ckpt, f)), f).toBe(true);
+    // The hub files (hub-files.ts) travel from the export's init: the same tokenizer, a card that says these weights.
+    for (const f of ['tokenizer.json', 'tokenizer_config.json']) expect(await readFile(join(ckpt, f), 'utf8'), f).toBe(await readFile(join(out.export, 'init', 'pretrained-s0', f), 'utf8'));
+    expect(await readFile(join(ckpt, 'README.md'), 'utf8')).toContain(`Arm \`pretrained\`, seed 0, after ${STEPS} optimizer steps (trained by scale/train.py).`);
+    const hf = await run(PY, ['-c', 'import sys; from transformers import AutoTokenizer, GenerationConfig; t = AutoTokenizer.from_pretrained(sys.argv[1]); g = GenerationConfig.from_pretrained(sys.argv[1]); print(len(t), t.bos_token_id, t.eos_token_id, t.pad_token_id, g.eos_token_id)', ckpt]);
+    const meta = JSON.parse(await readFile(join(out.export, 'meta.json'), 'utf8'));
+    const s = meta.special;
+    expect(hf.stdout.trim().split('\n').pop()).toBe(`${meta.vocabSize} ${s.bos} ${s.eoi} ${s.pad} ${s.eoi}`);
     const { model, tabula } = await loadGPT2(await dirSource(ckpt), 'scale-ckpt');
     const ex = readExport(out.export);
     expect(model.config.vocabSize).toBe(ex.meta.vocabSize);

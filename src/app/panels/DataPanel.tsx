@@ -100,11 +100,12 @@ export function DataPanel() {
         >
           <p>
             <strong>Bring your own:</strong> drop a <code>.zip</code> or a folder of PNG/JPEG/WebP images with <code>captions.csv</code> (<code>file,caption</code>),{' '}
-            <code>captions.json</code>, a Hugging Face <code>metadata.csv</code>/<code>metadata.jsonl</code> (<code>file_name,text</code>) or COCO <code>captions_*.json</code>. Images
+            <code>captions.json</code>, a Hugging Face <code>metadata.csv</code>/<code>metadata.jsonl</code> (<code>file_name,text</code>) or COCO <code>captions_*.json</code>; or a Hub-style{' '}
+            <code>.parquet</code> file or <code>data/</code> folder of them (an <code>image</code> column and a <code>text</code> column). Images
             are centre-cropped and resized to 32×32; bad rows are listed and skipped.
           </p>
           <label className="small">
-            or pick a zip <input type="file" accept=".zip" data-testid="byod-zip" onChange={(e) => pick(e.target)} />
+            or pick a zip or a .parquet <input type="file" accept=".zip,.parquet" data-testid="byod-zip" onChange={(e) => pick(e.target)} />
           </label>{' '}
           <label className="small">
             or a folder <input type="file" {...{ webkitdirectory: '' }} multiple onChange={(e) => pick(e.target)} />

@@ -97,6 +97,9 @@ export function ReportPanel() {
           <button type="button" data-testid="export-csv" disabled={!run.records.length} onClick={guard(() => c.exportCsv())}>
             Metrics CSV
           </button>
+          <button type="button" data-testid="export-tensorboard" disabled={!run.records.length} onClick={guard(() => c.exportTensorBoard())} title="TensorBoard event files, one run per arm and seed: unzip, then tensorboard --logdir">
+            TensorBoard
+          </button>
           <button type="button" data-testid="export-html" disabled={!run.finished} onClick={guard(() => c.exportReport())}>
             Report HTML
           </button>

@@ -9,6 +9,7 @@
 import { ACTIVATIONS, isActivation } from '../nn/activations';
 import { GPT, gptParamSpecs, validateGPTConfig, type GPTConfig } from '../nn/gpt';
 import { CheckpointError } from './errors';
+import { hubFiles } from './hub-files';
 import { FLOAT_DTYPES, writeSafetensors } from './safetensors';
 import { readText, type FileSource } from './source';
 import { WEIGHTS_FILE, readFiniteFloat32, readWeights } from './weights';
@@ -213,9 +214,10 @@ export async function loadGPT2(src: FileSource, scope?: string): Promise<LoadedG
 }
 
 /**
- * Serialise a model to the files of a GPT-2 directory (config.json, model.safetensors, tabula.json, tokenizer.json).
- * config.json's bos/eos/pad token ids come from `tabula.specialTokens` (see specialTokenIds) and always lie inside
- * the vocabulary or are null.
+ * Serialise a model to the files of a GPT-2 directory (config.json, model.safetensors, tabula.json, and hub-files.ts's
+ * generation_config.json and README.md; with a tokenizer, tokenizer.json extended to the vocabulary,
+ * tokenizer_config.json and special_tokens_map.json). config.json's bos/eos/pad token ids come from
+ * `tabula.specialTokens` (see specialTokenIds) and always lie inside the vocabulary or are null.
  */
 export function saveGPT2(model: GPT, tabula: Omit<TabulaMeta, 'format' | 'version'> = {}, tokenizerJson?: string): Map<string, Uint8Array> {
   const enc = new TextEncoder();
@@ -226,6 +228,6 @@ export function saveGPT2(model: GPT, tabula: Omit<TabulaMeta, 'format' | 'versio
     [WEIGHTS_FILE, writeSafetensors(tensors, { format: 'pt' })],
     [TABULA_FILE, enc.encode(JSON.stringify({ format: 'tabula-gpt2', version: 1, ...tabula }, null, 2) + '\n')],
   ]);
-  if (tokenizerJson !== undefined) files.set(TOKENIZER_FILE, enc.encode(tokenizerJson));
+  for (const [name, bytes] of hubFiles(model.config, ids, tabula, tokenizerJson)) files.set(name, bytes);
   return files;
 }

@@ -1,7 +1,7 @@
 /**
  * Bring your own data: a folder or .zip of images (PNG, JPEG, WebP) with captions in one of the layouts of
  * caption-files.ts (our captions.csv/captions.json, a Hugging Face imagefolder's metadata.csv/jsonl, COCO
- * captions_*.json), and optional `.txt` corpora. Every problem is reported with its file and row and a fix; bad rows
+ * captions_*.json, the Hub's Parquet files with the images inline), and optional `.txt` corpora. Every problem is reported with its file and row and a fix; bad rows
  * are skipped and the good ones load; a dataset with nothing usable is refused with the reason. Names are compared
  * after NFC normalisation with `/` separators (and a zip's legacy-code-page aliases). Each image's header is read
  * first and one over the pixel limit is refused without decoding. Images are centre-cropped to a square and resized
@@ -10,6 +10,7 @@
  */
 import { findCaptionSources, readCaptionRows, type CaptionRow, type RowProblem } from './caption-files';
 import { checkImageFile } from './image-check';
+import { readParquetRows } from './parquet-captions';
 import { readImageHeader, type ImageHeader } from './image-header';
 import { resizeRGBA, type RGBAImage } from './images';
 import { cleanText, isEmptyText } from './text';
@@ -146,7 +147,7 @@ export async function loadByodFiles(name: string, files: ZipEntry[], decode: Ima
     const rowProblems: RowProblem[] = [];
     let rows: CaptionRow[];
     try {
-      rows = readCaptionRows(src, label, rowProblems);
+      rows = src.layout === 'parquet' ? await readParquetRows(src.entry.bytes, label, rowProblems) : readCaptionRows(src, label, rowProblems);
     } catch (e) {
       if (e instanceof Utf8Error) return refuse(`${label}: ${e.message}; save the file as UTF-8`);
       return refuse((e as Error).message);
@@ -166,7 +167,8 @@ export async function loadByodFiles(name: string, files: ZipEntry[], decode: Ima
         p('the file column is empty', 'give the image file name, relative to the caption file');
         continue;
       }
-      const found = index.find(file, src.base, src.layout === 'coco');
+      // A Parquet row holds its image: it is found by its row, never by name.
+      const found = r.bytes ? { path: `${src.entry.path}#${r.row}`, entry: { path: `${src.entry.path}#${r.row}`, bytes: r.bytes } } : index.find(file, src.base, src.layout === 'coco');
       const key = 'entry' in found ? found.path : src.base + file;
       const first = used.get(key);
       if (first) {
@@ -239,7 +241,7 @@ export async function loadByodFiles(name: string, files: ZipEntry[], decode: Ima
     const src = owner(path);
     if (IMAGE_EXT.test(path) && !used.has(path) && !skippedRows.has(path) && src) {
       const rel = path.startsWith(src.base) ? path.slice(src.base.length) : path;
-      const fix = src.layout === 'captions' ? `add a row "${rel},<caption>" to use it` : src.layout === 'imagefolder' ? `add a row with file_name "${rel}" to ${src.entry.path} to use it` : `add it to images[] and its captions to annotations[] of ${src.entry.path} to use it`;
+      const fix = src.layout === 'captions' ? `add a row "${rel},<caption>" to use it` : src.layout === 'imagefolder' ? `add a row with file_name "${rel}" to ${src.entry.path} to use it` : src.layout === 'parquet' ? 'add it as a row (image bytes and caption) of a Parquet file to use it' : `add it to images[] and its captions to annotations[] of ${src.entry.path} to use it`;
       problems.push({ file: where(path), message: 'image not listed in the caption file; it was ignored', fix });
     } else if (/\.txt$/i.test(path)) {
       try {

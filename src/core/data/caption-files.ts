@@ -6,13 +6,15 @@
  *   one per folder (split folders such as train/ and test/ each have their own), names relative to that folder;
  * - COCO captions: `captions_*.json` with `images[]` (`id`, `file_name`) and `annotations[]` (`image_id`,
  *   `caption`), several captions per image; `file_name` is looked up beside the file, then anywhere in the dataset.
+ * - the Hub's Parquet layout: `*.parquet` (e.g. `data/train-00000-of-00001.parquet`), the images inline; read by
+ *   parquet-captions.ts (async), every file's rows together.
  * A file that cannot be read at all throws (the dataset is unusable); a bad row becomes a problem and is skipped.
  */
 import { parseCsv, CsvError } from './csv';
 import { decodeUtf8Strict } from './utf8';
 import { zipEntryNames, type ZipEntry } from './zip';
 
-export type CaptionLayout = 'captions' | 'imagefolder' | 'coco';
+export type CaptionLayout = 'captions' | 'imagefolder' | 'coco' | 'parquet';
 
 export interface CaptionSource {
   entry: ZipEntry;
@@ -28,6 +30,8 @@ export interface CaptionRow {
   entry?: string;
   file: string;
   captions: string[];
+  /** The image itself, when the caption file holds it (Parquet); else it is looked up by `file`. */
+  bytes?: Uint8Array;
 }
 
 export interface RowProblem {
@@ -42,8 +46,9 @@ const LAYOUT_OF: [RegExp, CaptionLayout][] = [
   [/(^|\/)captions\.(csv|json)$/i, 'captions'],
   [/(^|\/)metadata\.(csv|jsonl)$/i, 'imagefolder'],
   [/(^|\/)captions_[^/]*\.json$/i, 'coco'],
+  [/\.parquet$/i, 'parquet'],
 ];
-const LAYOUT_NAME: Record<CaptionLayout, string> = { captions: 'captions.csv/captions.json', imagefolder: 'Hugging Face metadata.csv/metadata.jsonl', coco: 'COCO captions_*.json' };
+const LAYOUT_NAME: Record<CaptionLayout, string> = { captions: 'captions.csv/captions.json', imagefolder: 'Hugging Face metadata.csv/metadata.jsonl', coco: 'COCO captions_*.json', parquet: 'Hugging Face Parquet (data/train-*.parquet)' };
 
 /** The dataset's caption files, or the reason there is no usable set of them. */
 export function findCaptionSources(name: string, files: ZipEntry[]): CaptionSource[] | string {
@@ -57,7 +62,7 @@ export function findCaptionSources(name: string, files: ZipEntry[]): CaptionSour
     if (nested) return nested;
   }
   if (!found.length)
-    return `${name}: no captions.csv or captions.json found; add one listing each image as "file,caption" (or give a Hugging Face imagefolder metadata.csv/metadata.jsonl with file_name and text, or COCO captions_*.json)`;
+    return `${name}: no captions.csv or captions.json found; add one listing each image as "file,caption" (or give a Hugging Face imagefolder metadata.csv/metadata.jsonl with file_name and text, Hub-style data/train-*.parquet with image and text columns, or COCO captions_*.json)`;
   const layouts = [...new Set(found.map((s) => s.layout))];
   if (layouts.length > 1) return `${name}: caption files of ${layouts.length} kinds found (${found.map((s) => s.entry.path).join(', ')}); keep one kind: ${layouts.map((l) => LAYOUT_NAME[l]).join(' or ')}`;
   if (layouts[0] === 'captions' && found.length > 1) return `${name}: ${found.length} caption files found (${found.map((f) => f.entry.path).join(', ')}); keep exactly one`;
@@ -218,7 +223,7 @@ function readCoco(text: string, label: string, problems: RowProblem[]): CaptionR
   return rows;
 }
 
-/** Rows of one caption file. Throws (with the file named) when the file cannot be read at all. */
+/** Rows of one caption file (not Parquet: parquet-captions.ts). Throws (with the file named) when the file cannot be read at all. */
 export function readCaptionRows(src: CaptionSource, label: string, problems: RowProblem[]): CaptionRow[] {
   const text = decodeUtf8Strict(src.entry.bytes); // a Utf8Error is handled by the caller: an unreadable caption file is fatal
   const json = src.entry.path.toLowerCase().endsWith('.json');

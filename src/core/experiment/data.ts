@@ -17,6 +17,8 @@ export interface Split {
   /** Caption text per image (for samples and reports). */
   text: string[];
   count: number;
+  /** The emoji concept of each image (skin-tone variants share it; captions.ts); absent for bring-your-own data. */
+  concepts?: number[];
 }
 
 export interface ExperimentData {

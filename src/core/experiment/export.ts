@@ -11,9 +11,10 @@
  *   order.bin                     uint32 [seeds, steps, B]        training-image indices of each step's batch (every arm of a seed)
  *   mix.bin                       uint16 [seeds, steps, nMix, T]  the English windows that replace the last nMix rows of each
  *                                                                 pretrained-mix batch (only with that arm)
- *   init/<arm>-s<seed>/           GPT-2 layout checkpoints (config.json, model.safetensors, tabula.json, tokenizer)
+ *   init/<arm>-s<seed>/           GPT-2 layout checkpoints (config.json, model.safetensors, tabula.json, the hub files)
  *   reference.csv                 this implementation's step-0 evaluation and step-1 training losses of every run
  *   experiment.json, meta.json, captions.json
+ *   data/{train,validation}-*.parquet, README.md, meta.pkl   for datasets.load_dataset and nanoGPT (export-datasets.ts)
  * The image-only arms read the same files: their sequence is the captioned one without the caption (ids[0] then
  * ids[1 + captionBudget:], masks[captionBudget:] with the text bit cleared).
  */
@@ -22,7 +23,9 @@ import { buildBatch, firstImagePosition, sequenceLength, type SequenceBatch, typ
 import type { GPT } from '../nn/gpt';
 import { maskedMean } from '../nn/ops';
 import { METRICS } from '../metrics';
+import { HFTokenizer } from '../tokenize/hf';
 import { isEvalStep, lrFor, type ExperimentConfig } from './config';
+import { datasetCard, nanoGptMeta, parquetSplit, PARQUET_SPLITS } from './export-datasets';
 import { codesOf, sequenceSpec, type ExperimentData, type Split } from './data';
 import type { AlignedRows } from './prepare';
 import { saveRunWeights } from './resume';
@@ -88,6 +91,14 @@ export function splitFiles(spec: SequenceSpec, split: Split, imageTokens: number
   return { ids: uint16(b.ids, 'sequences'), mask: packMasks(b) };
 }
 
+/** The LM's tokenizer as tokenizer.json text: the file itself, else the one its vocab.json + merges.txt make (hf.ts). */
+function lmTokenizerJson(files: Map<string, Uint8Array>): string | undefined {
+  const text = (f: string) => (files.has(f) ? new TextDecoder().decode(files.get(f)) : undefined);
+  const tj = text('tokenizer.json'), vocab = text('vocab.json'), merges = text('merges.txt');
+  if (tj !== undefined) return tj;
+  return vocab !== undefined && merges !== undefined ? HFTokenizer.fromVocabMerges(vocab, merges).toTokenizerJson() : undefined;
+}
+
 /** Step-1 training losses of a run: its first batch through its initial weights (what the runner logs at step 1). */
 function firstStepRecords(run: Run, b: SequenceBatch): MetricRecord[] {
   const [loss, text, image] = tf.tidy(() => {
@@ -150,6 +161,11 @@ export async function buildExport(
   files.set('english_heldout.bin', uint16(data.english.heldout, 'english_heldout'));
   files.set('english_ood.bin', uint16(data.english.ood, 'english_ood'));
   files.set('captions.json', json({ train: data.train.text, val: data.val.text }));
+  // For datasets.load_dataset and nanoGPT (export-datasets.ts).
+  files.set(PARQUET_SPLITS.train, parquetSplit(spec, data.train, data.imageTokens));
+  files.set(PARQUET_SPLITS.validation, parquetSplit(spec, data.val, data.imageTokens));
+  files.set('meta.pkl', nanoGptMeta(plan, T, data.imageTokens));
+  files.set('README.md', enc.encode(datasetCard({ name: src.dataset.name, plan, T, imageTokens: data.imageTokens, train: data.train.count, val: data.val.count, command: src.command })));
 
   // The runner replicate would build, for every seed and step the main run and the sweep use.
   const seeds = Math.max(cfg.seeds, sweep?.seeds ?? 0);
@@ -184,11 +200,13 @@ export async function buildExport(
     files.set('reference.csv', enc.encode(metricsCsv(kept)));
 
     log(`initial weights: ${runner.runs.length} checkpoint(s)`);
+    const tokenizerJson = lmTokenizerJson(src.tokenizerFiles);
     for (const run of runner.runs) {
       const dir = `init/${run.arm.name}-s${run.seed}`;
       // The layout of the browser's own run checkpoints (resume.ts), step 0.
-      for (const [name, bytes] of saveRunWeights(run, plan)) files.set(`${dir}/${name}`, bytes);
-      for (const [name, bytes] of src.tokenizerFiles) files.set(`${dir}/${name}`, bytes);
+      // With the hub files (hub-files.ts): tokenizer.json extended by the image codes, its configs, the model card.
+      for (const [name, bytes] of saveRunWeights(run, plan, tokenizerJson)) files.set(`${dir}/${name}`, bytes);
+      for (const [name, bytes] of src.tokenizerFiles) if (name !== 'tokenizer.json') files.set(`${dir}/${name}`, bytes);
     }
 
     files.set('experiment.json', json({

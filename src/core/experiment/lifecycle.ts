@@ -297,7 +297,7 @@ export class Experiment {
       return;
     }
     const step = run.step;
-    if (await this.store.putCheckpoint(run.arm.name, run.seed, step, saveRun(run, this.prepared!.data.plan))) this.checkpoints.savedStep.set(runKey(run), step);
+    if (await this.store.putCheckpoint(run.arm.name, run.seed, step, saveRun(run, this.prepared!.data.plan, this.inputs.tokenizer.toTokenizerJson()))) this.checkpoints.savedStep.set(runKey(run), step);
   }
 
   /** Rounds until no run can step before `end` (cfg.steps by default): the CLI's run, or its --stop-at. */

@@ -1,16 +1,24 @@
-// The long-format metrics CSV of the contract (design.md §6): `arm,seed,step,tokens,metric,value`, written by
-// `npm run replicate` and the playground's export, read back by `npm run report` and the page's recorded run.
-// Reading checks the file row by row: six fields, integer seed/step/tokens, a value that is a number (NaN/±Infinity
-// only in a training loss, where they record a divergence), and one value per (arm, seed, step, metric).
+// The long-format metrics CSV of the contract (design.md §6): `arm,seed,step,tokens,metric,value[,wall_time]`, written
+// by `npm run replicate` and the playground's export, read back by `npm run report` and the page's recorded run.
+// `wall_time` (seconds since the Unix epoch, when the value was computed; TensorBoard's time axis) is written when the
+// records carry one; files without the column (older runs) still read.
+// Reading checks the file row by row: six fields (seven with wall_time), integer seed/step/tokens, a value that is a
+// number (NaN/±Infinity only in a training loss, where they record a divergence), and one value per (arm, seed, step, metric).
 import { parseCsv } from '../data/csv';
 import type { MetricRecord } from './runner';
 
 export const METRICS_CSV_HEADER = 'arm,seed,step,tokens,metric,value';
+export const WALL_TIME_COLUMN = 'wall_time';
 
-/** Records → the CSV text (header first, one record a line, fields quoted where they need it). */
+/**
+ * Records → the CSV text (header first, one record a line, fields quoted where they need it). The wall_time column
+ * is there when any record has `wallTime` (empty for those without).
+ */
 export function metricsCsv(records: MetricRecord[]): string {
   const q = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
-  return [METRICS_CSV_HEADER, ...records.map((r) => [q(r.arm), r.seed, r.step, r.tokens, q(r.metric), r.value].join(','))].join('\n') + '\n';
+  const wall = records.some((r) => r.wallTime !== undefined);
+  const header = wall ? `${METRICS_CSV_HEADER},${WALL_TIME_COLUMN}` : METRICS_CSV_HEADER;
+  return [header, ...records.map((r) => [q(r.arm), r.seed, r.step, r.tokens, q(r.metric), r.value, ...(wall ? [r.wallTime ?? ''] : [])].join(','))].join('\n') + '\n';
 }
 
 /** A decimal number as JS or Python writes it (1, -1.5e-7, .5); NaN, Infinity, -Infinity, nan, inf, -inf as non-finite. */
@@ -30,16 +38,22 @@ export const isTrainingLoss = (metric: string): boolean => /^train\/.*loss$/.tes
 export function parseMetricsCsv(text: string, file = 'metrics.csv', notes?: string[]): MetricRecord[] {
   const rows = parseCsv(text);
   const header = rows[0]?.fields.join(',');
-  if (header !== METRICS_CSV_HEADER) throw new Error(`${file}: header is "${header ?? ''}", expected ${METRICS_CSV_HEADER}; the file is not a metrics CSV of this version (write the columns in this order)`);
+  const wall = header === `${METRICS_CSV_HEADER},${WALL_TIME_COLUMN}`;
+  if (header !== METRICS_CSV_HEADER && !wall) throw new Error(`${file}: header is "${header ?? ''}", expected ${METRICS_CSV_HEADER} (optionally followed by ,${WALL_TIME_COLUMN}); the file is not a metrics CSV of this version (write the columns in this order)`);
+  const width = wall ? 7 : 6;
   const seen = new Map<string, { line: number; value: number; raw: string }>();
   const out: MetricRecord[] = [];
   let repeats = 0;
   let firstRepeat = '';
   for (const r of rows.slice(1)) {
     const at = `${file}, line ${r.line}`;
-    if (r.fields.length !== 6) throw new Error(`${at}: ${r.fields.length} fields but the header has 6 (${METRICS_CSV_HEADER}); quote an arm or metric name that contains a comma`);
-    const [arm, seed, step, tokens, metric, raw] = r.fields;
-    const rec = { arm, seed: Number(seed), step: Number(step), tokens: Number(tokens), metric, value: NaN };
+    if (r.fields.length !== width) throw new Error(`${at}: ${r.fields.length} fields but the header has ${width} (${header}); quote an arm or metric name that contains a comma`);
+    const [arm, seed, step, tokens, metric, raw, wallTime] = r.fields;
+    const rec: MetricRecord = { arm, seed: Number(seed), step: Number(step), tokens: Number(tokens), metric, value: NaN };
+    if (wall && wallTime !== '') {
+      rec.wallTime = Number(wallTime);
+      if (!NUMBER.test(wallTime.trim()) || rec.wallTime < 0) throw new Error(`${at}: wall_time "${wallTime}" is not seconds since the epoch (a non-negative number, or empty)`);
+    }
     if (!arm || !metric || [seed, step, tokens].some((s) => !/^\d+$/.test(s.trim())))
       throw new Error(`${at}: expected ${METRICS_CSV_HEADER} with integer seed, step and tokens, got "${r.fields.join(',')}"`);
     const v = raw.trim();

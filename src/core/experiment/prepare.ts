@@ -33,6 +33,8 @@ export interface ImageSplits {
   valCaptions: string[];
   /** Emoji categories per image (the quality figure's classes); null for bring-your-own data. */
   categories: { train: string[]; val: string[] } | null;
+  /** The emoji concept of each image (captions.ts); absent for bring-your-own data. */
+  concepts?: { train: number[]; val: number[] };
   /** Where each split's images sit in the dataset's own order (the emoji atlas, the zip's usable images): a code table's rows. */
   indices: { train: number[]; val: number[] };
   /** Images in the whole dataset (the code table's length). */
@@ -69,6 +71,7 @@ export function emojiSplits(ds: EmojiDataset, cfg: Pick<ExperimentConfig, 'train
     trainCaptions: tr.map((i) => captionOf(items[i], cfg.captionLevel)),
     valCaptions: va.map((i) => captionOf(items[i], cfg.captionLevel)),
     categories: { train: tr.map(category), val: va.map(category) },
+    concepts: { train: tr.map((i) => items[i].concept), val: va.map((i) => items[i].concept) },
     indices: { train: tr, val: va },
     datasetSize: items.length,
   };
@@ -160,7 +163,7 @@ export async function prepareExperiment(cfg: ExperimentConfig, images: ImageSpli
   const table = opts.codes ?? null;
   if (table && table.length !== images.datasetSize * P) throw new Error(`${images.name}: the code table holds ${table.length / P} images but the dataset has ${images.datasetSize}`);
   const codesOf = (pixels: Float32Array, n: number, idx: number[], what: string) => (table ? Promise.resolve(pickCodes(table, idx, P)) : encodeDevice(vq, pixels, n, images.size, what, opts.progress));
-  const split = async (pixels: Float32Array, n: number, idx: number[], text: string[], what: string): Promise<Split> => ({ codes: await codesOf(pixels, n, idx, what), captions: text.map((t) => tokenizer.encode(t)), text, count: n });
+  const split = async (pixels: Float32Array, n: number, idx: number[], text: string[], what: string, concepts?: number[]): Promise<Split> => ({ codes: await codesOf(pixels, n, idx, what), captions: text.map((t) => tokenizer.encode(t)), text, count: n, ...(concepts ? { concepts } : {}) });
   const dec = new TextDecoder();
   const texts = new Map(await Promise.all(ENGLISH_TEXTS.map(async (s) => [s.id, dec.decode(await readData(s.file))] as const)));
   const heldoutTokens = cfg.englishTokens > 0 ? cfg.englishTokens : Infinity;
@@ -168,8 +171,8 @@ export async function prepareExperiment(cfg: ExperimentConfig, images: ImageSpli
   const data: ExperimentData = {
     plan: planVocab(lm.config.vocabSize, tokenizer.special, vq.config.codebookSize),
     imageTokens: P,
-    train: await split(images.train, images.trainCount, images.indices.train, images.trainCaptions, 'training images turned into tokens'),
-    val: await split(images.val, images.valCount, images.indices.val, images.valCaptions, 'held-out images turned into tokens'),
+    train: await split(images.train, images.trainCount, images.indices.train, images.trainCaptions, 'training images turned into tokens', images.concepts?.train),
+    val: await split(images.val, images.valCount, images.indices.val, images.valCaptions, 'held-out images turned into tokens', images.concepts?.val),
     english: {
       // The pre-training books (~1M tokens, seconds of BPE): only the mix arm and the final analysis read them.
       get train(): Int32Array {

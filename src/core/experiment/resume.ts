@@ -22,18 +22,21 @@ export interface RunInfo {
   stopped: string | null;
 }
 
-/** The run's weights alone, as a GPT-2-layout checkpoint whose provenance names arm, seed, step and vocabulary. */
-export function saveRunWeights(run: Run, plan: VocabPlan): Map<string, Uint8Array> {
+/**
+ * The run's weights alone, as a GPT-2-layout checkpoint whose provenance names arm, seed, step and vocabulary; with
+ * the LM's `tokenizerJson`, the hub files too (hub-files.ts: the tokenizer extended by the image codes and its configs).
+ */
+export function saveRunWeights(run: Run, plan: VocabPlan, tokenizerJson?: string): Map<string, Uint8Array> {
   const s = plan.special;
   return saveGPT2(run.model, {
     specialTokens: { '<|bos|>': s.bos, '<|boi|>': s.boi, '<|eoi|>': s.eoi, '<|pad|>': s.pad },
     imageTokens: { offset: plan.imageOffset, count: plan.imageCodes },
     provenance: { arm: run.arm.name, seed: run.seed, step: run.step, vocab: plan },
-  });
+  }, tokenizerJson);
 }
 
-export function saveRun(run: Run, plan: VocabPlan): Map<string, Uint8Array> {
-  const files = saveRunWeights(run, plan);
+export function saveRun(run: Run, plan: VocabPlan, tokenizerJson?: string): Map<string, Uint8Array> {
+  const files = saveRunWeights(run, plan, tokenizerJson);
   const state = run.opt.getState();
   const tensors = [...state.m].flatMap(([name, m]) => {
     const shape = run.model.params.get(name)!.shape;

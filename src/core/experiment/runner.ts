@@ -26,6 +26,8 @@ export interface MetricRecord {
   tokens: number;
   metric: string;
   value: number;
+  /** When the value was computed, seconds since the Unix epoch (metrics.csv's wall_time; absent in older files). */
+  wallTime?: number;
 }
 
 export interface Run {
@@ -189,7 +191,7 @@ export class ExperimentRunner {
       return [];
     }
     const mem = tf.memory();
-    const rec = (metric: string, v: number): MetricRecord => ({ arm: run.arm.name, seed: run.seed, step: run.step, tokens: run.tokens, metric, value: v });
+    const rec = (metric: string, v: number): MetricRecord => ({ arm: run.arm.name, seed: run.seed, step: run.step, tokens: run.tokens, metric, value: v, wallTime: Date.now() / 1000 });
     const out = [rec(METRICS.trainLoss, loss), rec(METRICS.lr, lr), rec(METRICS.gradNorm, norm), rec(METRICS.stepMs, ms), rec(METRICS.tokensPerSecond, trained / (ms / 1000)), rec(METRICS.numTensors, mem.numTensors), rec(METRICS.numBytes, mem.numBytes)];
     if (!run.arm.imageOnly) out.push(rec(METRICS.trainTextLoss, text));
     out.push(rec(METRICS.trainImageLoss, image));
@@ -200,7 +202,7 @@ export class ExperimentRunner {
     const r = await evaluateArm(run.model, this.data, run.spec, this.cfg.evalImages, this.cfg.englishTokens);
     run.lastEval = r;
     this.hooks.onEval?.(run, r);
-    const rec = (metric: string, v: number): MetricRecord => ({ arm: run.arm.name, seed: run.seed, step: run.step, tokens: run.tokens, metric, value: v });
+    const rec = (metric: string, v: number): MetricRecord => ({ arm: run.arm.name, seed: run.seed, step: run.step, tokens: run.tokens, metric, value: v, wallTime: Date.now() / 1000 });
     const change = weightChange(run.model, run.initial);
     return [...evalMetrics(r), [METRICS.diagBodyChange, change.body], [METRICS.diagEmbeddingChange, change.embedding]].map(([metric, v]) => rec(metric as string, v as number));
   }
