@@ -1,5 +1,5 @@
 // Experiment panel: the setup and the live charts — image- and caption-token loss per arm (seeds as mean ± band, the
-// recorded cpu run dashed behind), English perplexity, the per-position heatmap, the learning rate (as logged) and the
+// recorded cpu run dotted behind), English perplexity, the per-position heatmap, the learning rate (as logged) and the
 // gradient norm. Play, pause, step and reset sit on the first screen (Controls, in the Lesson card).
 import { METRICS } from '../../core/metrics';
 import { ChartLegend, MetricChart } from '../charts/MetricChart';
