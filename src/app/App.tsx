@@ -3,7 +3,7 @@
 // strip; then the six panels as WAI-ARIA tabs, the tour and the self-test. It gets the Controller (which owns the worker),
 // restores the last run from IndexedDB, loads the recorded cpu run (report, metrics, samples), and keeps the whole
 // setup — dataset and LM included — in the URL.
-import { useEffect, useRef, type KeyboardEvent } from 'react';
+import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { parseMetricsCsv } from '../core/experiment/metrics-csv';
 import type { Analysis, Quality, Report } from '../worker/protocol';
 import { BackendBanner } from './components/BackendBanner';
@@ -48,6 +48,22 @@ async function loadRecorded(): Promise<void> {
     finished: { report, analysis: meta.analysis, quality: meta.quality, imageLossByPosition: {} },
     samples: parseRecordedSamples(sections),
   });
+}
+
+/** One line in the footer once the service worker has kept the whole site (src/app/offline.ts). */
+function OfflineNote() {
+  const [state, setState] = useState(() => document.documentElement.dataset.offline ?? '');
+  useEffect(() => {
+    const on = () => setState(document.documentElement.dataset.offline ?? '');
+    window.addEventListener('tabula-rasa-offline', on);
+    return () => window.removeEventListener('tabula-rasa-offline', on);
+  }, []);
+  if (state !== 'ready' && state !== 'partial') return null;
+  return (
+    <p data-testid="offline-note">
+      {state === 'ready' ? 'This site is kept in this browser for offline use: it runs without a network from now on.' : `Part of this site is kept for offline use (${document.documentElement.dataset.offlineFiles ?? ''} files); reload online to finish.`}
+    </p>
+  );
 }
 
 /**
@@ -159,6 +175,7 @@ export function App({ controller }: { controller: Controller }) {
         <SelfTest onRun={() => void controller.selfTest()} onLoseDevice={() => void controller.loseDevice()} onInjectNaN={controller.injectNaN} />
         <Tour />
         <footer className="muted small">
+          <OfflineNote />
           MIT licensed. Emoji graphics: Twemoji by Twitter, Inc. and other contributors, <a href="https://creativecommons.org/licenses/by/4.0/">CC-BY 4.0</a>; Noto Emoji by Google, Apache-2.0.
           Text: Jane Austen and Herman Melville (public domain). Paper: Zhang, McKinzie, Gan, Shankar, Toshev, <em>Pre-trained Language Models Do Not Help Auto-regressive Text-to-Image Generation</em>{' '}
           (arXiv 2311.16201).
