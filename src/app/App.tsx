@@ -13,6 +13,7 @@ import { SelfTest } from './components/SelfTest';
 import { Tour } from './components/Tour';
 import type { Controller } from './controller';
 import { ControllerContext } from './controller-context';
+import { prefetchSummary } from './data-summaries';
 import { AnalysisPanel } from './panels/AnalysisPanel';
 import { DataPanel } from './panels/DataPanel';
 import { ExperimentPanel } from './panels/ExperimentPanel';
@@ -140,6 +141,8 @@ export function App({ controller }: { controller: Controller }) {
 
   useEffect(() => {
     void controller.restore();
+    const { dataset, config } = useAppStore.getState();
+    prefetchSummary(controller, dataset, config.captionLevel);
     loadRecorded().catch((e: Error) => useAppStore.getState().runError(`could not load the recorded run: ${e.message}`));
   }, [controller]);
 

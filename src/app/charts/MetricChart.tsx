@@ -72,7 +72,7 @@ const ChartBody = memo(function ChartBody({ title, metric, unit, records, record
   const banded = live.some((a) => a.smooth.some((p) => p.n > 1));
   const xLabel = ui.xAxis === 'step' ? 'step' : ui.xAxis === 'tokens' ? 'tokens trained on' : 'seconds';
   return (
-    <figure className="chart" data-testid={testId} data-points={points} data-arms={live.map((a) => a.arm).join(',')} data-smoothing={smoothing}>
+    <figure className="chart" data-testid={testId} data-points={points} data-arms={live.map((a) => a.arm).join(',')} data-recorded={behind.length} data-smoothing={smoothing}>
       <figcaption>
         <strong>{title}</strong> <span className="muted small">{unit}{schedule ? ' · as logged, not smoothed' : ''}</span>
         {hint && <div className="muted small">{hint}</div>}
