@@ -88,7 +88,7 @@ const ChartBody = memo(function ChartBody({ title, metric, unit, records, record
               <YAxis type="number" scale={ui.logY ? 'log' : 'linear'} domain={['auto', 'auto']} allowDataOverflow tickFormatter={fmt} fontSize={11} width={48} />
               <Tooltip {...TOOLTIP_PROPS} formatter={tip} labelFormatter={(x) => `${xLabel} ${fmt(Number(x))}`} />
               {behind.map((a) => (
-                <Line key={`rec-${a.arm}`} data={a.raw} dataKey="y" name={`${a.arm} (recorded cpu run)`} stroke={colour(a.arm)} strokeOpacity={0.45} strokeDasharray={RECORDED_DASH} dot={false} isAnimationActive={false} />
+                <Line key={`rec-${a.arm}`} data={a.raw} dataKey="y" name={`${a.arm} (recorded cpu run)`} stroke={colour(a.arm)} strokeOpacity={0.6} strokeWidth={1.5} strokeDasharray={RECORDED_DASH} dot={false} isAnimationActive={false} />
               ))}
               {banded && live.map((a) => (
                 <Area key={`band-${a.arm}`} data={a.smooth} dataKey={(p: { lo: number; hi: number }) => [p.lo, p.hi]} name={`${a.arm} seed range`} stroke="none" fill={colour(a.arm)} fillOpacity={0.15} isAnimationActive={false} legendType="none" />
