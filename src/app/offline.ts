@@ -4,6 +4,7 @@
 // COOP/COEP, the first load is not cross-origin isolated; once the worker controls the page, one reload makes it so
 // (what coi-serviceworker does). `?sw=0` unregisters it; browser tests run without it unless the URL has `?sw=1`.
 // docs/teachers.md has the hosting side.
+import { useAppStore } from './store';
 
 export type OfflineChoice = 'register' | 'unregister' | 'skip';
 
@@ -21,6 +22,12 @@ export function offlineChoice(search: string, prod: boolean, webdriver: boolean)
 }
 
 const RELOADED = 'tabula-rasa-isolation-reload';
+
+/** A run is being prepared or trained, or was restored: a reload now would interrupt it. */
+const busy = () => {
+  const { run } = useAppStore.getState();
+  return run.restored || run.intent !== null || Boolean(run.status && run.status.phase !== 'idle');
+};
 
 /** Starts offline support for this page (see the module comment); failures are logged, never thrown. */
 export async function startOffline(): Promise<void> {
@@ -43,8 +50,9 @@ export async function startOffline(): Promise<void> {
     await navigator.serviceWorker.register(`${base}sw.js`, { scope: base });
     const reg = await navigator.serviceWorker.ready;
     if (!window.crossOriginIsolated && window.isSecureContext) {
-      // The host sent no isolation headers: reload once under the worker, which adds them.
-      if (!sessionStorage.getItem(RELOADED)) {
+      // The host sent no isolation headers: reload once under the worker, which adds them — unless a run has started
+      // meanwhile (a slow first load): then the next visit is isolated instead.
+      if (!sessionStorage.getItem(RELOADED) && !busy()) {
         sessionStorage.setItem(RELOADED, '1');
         window.location.reload();
         return;
