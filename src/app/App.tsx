@@ -1,9 +1,9 @@
 // The app shell. The first screen answers the question: the question itself, the recorded run's verdict on the three
 // effects and the controls to run it yourself; the backend in one line (its details behind "why?") and the device
-// strip; then the six panels as tabs, the tour and the self-test. It gets the Controller (which owns the worker),
+// strip; then the six panels as WAI-ARIA tabs, the tour and the self-test. It gets the Controller (which owns the worker),
 // restores the last run from IndexedDB, loads the recorded cpu run (report, metrics, samples), and keeps the whole
 // setup — dataset and LM included — in the URL.
-import { useEffect } from 'react';
+import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { parseMetricsCsv } from '../core/experiment/metrics-csv';
 import type { Analysis, Quality, Report } from '../worker/protocol';
 import { BackendBanner } from './components/BackendBanner';
@@ -13,6 +13,7 @@ import { SelfTest } from './components/SelfTest';
 import { Tour } from './components/Tour';
 import type { Controller } from './controller';
 import { ControllerContext } from './controller-context';
+import { prefetchSummary } from './data-summaries';
 import { AnalysisPanel } from './panels/AnalysisPanel';
 import { DataPanel } from './panels/DataPanel';
 import { ExperimentPanel } from './panels/ExperimentPanel';
@@ -50,6 +51,63 @@ async function loadRecorded(): Promise<void> {
   });
 }
 
+/** One line in the footer once the service worker has kept the whole site (src/app/offline.ts). */
+function OfflineNote() {
+  const [state, setState] = useState(() => document.documentElement.dataset.offline ?? '');
+  useEffect(() => {
+    const on = () => setState(document.documentElement.dataset.offline ?? '');
+    window.addEventListener('tabula-rasa-offline', on);
+    return () => window.removeEventListener('tabula-rasa-offline', on);
+  }, []);
+  if (state !== 'ready' && state !== 'partial') return null;
+  return (
+    <p data-testid="offline-note">
+      {state === 'ready' ? 'This site is kept in this browser for offline use: it runs without a network from now on.' : `Part of this site is kept for offline use (${document.documentElement.dataset.offlineFiles ?? ''} files); reload online to finish.`}
+    </p>
+  );
+}
+
+/**
+ * The panels' tabs, as the WAI-ARIA tabs pattern has them (automatic activation): one tablist; each tab names the
+ * tabpanel it controls; only the selected tab is in the Tab order; Left/Right (wrapping), Home and End move focus to
+ * a tab and select it. https://www.w3.org/WAI/ARIA/apg/patterns/tabs/
+ */
+function PanelTabs({ panel, onSelect }: { panel: Panel; onSelect: (p: Panel) => void }) {
+  const refs = useRef(new Map<Panel, HTMLButtonElement>());
+  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
+    const i = PANELS.indexOf(panel);
+    const next = ({ ArrowRight: PANELS[(i + 1) % PANELS.length], ArrowLeft: PANELS[(i - 1 + PANELS.length) % PANELS.length], Home: PANELS[0], End: PANELS[PANELS.length - 1] } as Record<string, Panel | undefined>)[e.key];
+    if (!next) return;
+    e.preventDefault();
+    onSelect(next);
+    refs.current.get(next)?.focus();
+  };
+  return (
+    <div className="tabs" role="tablist" aria-label="Panels" onKeyDown={onKeyDown}>
+      {PANELS.map((p) => (
+        <button
+          key={p}
+          ref={(el) => {
+            if (el) refs.current.set(p, el);
+            else refs.current.delete(p);
+          }}
+          type="button"
+          role="tab"
+          id={`tab-${p}`}
+          aria-selected={panel === p}
+          aria-controls={panel === p ? `panel-${p}` : undefined}
+          tabIndex={panel === p ? 0 : -1}
+          className={panel === p ? 'tab active' : 'tab'}
+          onClick={() => onSelect(p)}
+          data-testid={`tab-${p}`}
+        >
+          {TITLES[p]}
+        </button>
+      ))}
+    </div>
+  );
+}
+
 /** The setup and open panel from the URL at load; afterwards every change is written back (replaceState). */
 function useUrlState(): void {
   useEffect(() => {
@@ -83,6 +141,8 @@ export function App({ controller }: { controller: Controller }) {
 
   useEffect(() => {
     void controller.restore();
+    const { dataset, config } = useAppStore.getState();
+    prefetchSummary(controller, dataset, config.captionLevel);
     loadRecorded().catch((e: Error) => useAppStore.getState().runError(`could not load the recorded run: ${e.message}`));
   }, [controller]);
 
@@ -104,24 +164,21 @@ export function App({ controller }: { controller: Controller }) {
         <BackendBanner />
         <DeviceStrip />
         <Lesson />
-        <nav className="tabs" role="tablist" aria-label="Panels">
-          {PANELS.map((p) => (
-            <button key={p} type="button" role="tab" aria-selected={panel === p} className={panel === p ? 'tab active' : 'tab'} onClick={() => setPanel(p)} data-testid={`tab-${p}`}>
-              {TITLES[p]}
-            </button>
-          ))}
-        </nav>
+        <PanelTabs panel={panel} onSelect={setPanel} />
         <main>
-          {panel === 'data' && <DataPanel />}
-          {panel === 'tokenizer' && <TokenizerPanel />}
-          {panel === 'experiment' && <ExperimentPanel />}
-          {panel === 'samples' && <SamplesPanel />}
-          {panel === 'analysis' && <AnalysisPanel />}
-          {panel === 'report' && <ReportPanel />}
+          <div role="tabpanel" id={`panel-${panel}`} aria-labelledby={`tab-${panel}`}>
+            {panel === 'data' && <DataPanel />}
+            {panel === 'tokenizer' && <TokenizerPanel />}
+            {panel === 'experiment' && <ExperimentPanel />}
+            {panel === 'samples' && <SamplesPanel />}
+            {panel === 'analysis' && <AnalysisPanel />}
+            {panel === 'report' && <ReportPanel />}
+          </div>
         </main>
         <SelfTest onRun={() => void controller.selfTest()} onLoseDevice={() => void controller.loseDevice()} onInjectNaN={controller.injectNaN} />
         <Tour />
         <footer className="muted small">
+          <OfflineNote />
           MIT licensed. Emoji graphics: Twemoji by Twitter, Inc. and other contributors, <a href="https://creativecommons.org/licenses/by/4.0/">CC-BY 4.0</a>; Noto Emoji by Google, Apache-2.0.
           Text: Jane Austen and Herman Melville (public domain). Paper: Zhang, McKinzie, Gan, Shankar, Toshev, <em>Pre-trained Language Models Do Not Help Auto-regressive Text-to-Image Generation</em>{' '}
           (arXiv 2311.16201).

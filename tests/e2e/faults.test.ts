@@ -74,6 +74,8 @@ describe('faults in the page', () => {
     // A Reset whose delete fails says so.
     await page.evaluate(() => ((window as unknown as { __failDeletes: boolean }).__failDeletes = true));
     await page.getByTestId('reset').click();
+    // A run that has already finished asks before it is forgotten.
+    if (await page.getByTestId('reset-confirm').count()) await page.getByTestId('reset-confirm-yes').click();
     await expect.poll(async () => (await notice.textContent().catch(() => '')) ?? '', { timeout: 120_000 }).toMatch(/^The run was reset, but its saved copy could not be deleted from this browser \(deletes fail in this test\)/);
     expect(await phase(page)).toBe('idle');
     await screenshot(page, 'fault-delete-failed');

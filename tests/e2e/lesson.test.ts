@@ -12,6 +12,7 @@ import { PNG } from 'pngjs';
 import { zipSync, strToU8 } from 'fflate';
 import { ARTIFACTS, launch, openPage, problems, screenshot } from './browser';
 import { rectOf } from './playground-helpers';
+import { ARM_STYLES } from '../../src/core/experiment/palette';
 
 let browser: Browser;
 const base = () => inject('baseURL');
@@ -245,7 +246,8 @@ describe('the lesson, before any training', () => {
         }
         if (target.includes('word-like')) expect(text).toContain((await l.page.getByTestId('word-like').textContent())!.split('. ').slice(-1)[0].split(' (')[0]);
         if (target.includes('chart-image-loss')) {
-          const stroke = await l.page.evaluate(() => document.querySelector('[data-testid="chart-image-loss"] path[stroke="#c2410c"]') !== null);
+          // The line the text calls orange is drawn in the palette's colour for the pre-trained arm.
+          const stroke = await l.page.evaluate((c) => document.querySelector(`[data-testid="chart-image-loss"] path[stroke="${c}"]`) !== null, ARM_STYLES.pretrained.colour);
           expect(stroke).toBe(true);
           expect(text).toMatch(/the orange line \(pre-trained\)/);
         }

@@ -36,6 +36,32 @@ describe('config slice', () => {
     s.getState().setField('steps', 20);
     expect(s.getState().config.lrByArm).toEqual({});
   });
+  it('a preset stays itself when a field returns to its value, or an arm is unticked and ticked again', () => {
+    const s = createAppStore();
+    s.getState().setField('captionLevel', 'L4');
+    expect(s.getState().config.preset).toBe('custom');
+    s.getState().setField('captionLevel', PRESETS.lesson.captionLevel);
+    expect(s.getState().config).toEqual(PRESETS.lesson);
+    s.getState().setField('steps', 7);
+    s.getState().setField('seeds', 2);
+    s.getState().setField('steps', PRESETS.lesson.steps);
+    expect(s.getState().config.preset).toBe('custom'); // seeds still differ
+    s.getState().setField('seeds', PRESETS.lesson.seeds);
+    expect(s.getState().config.preset).toBe('lesson');
+    s.getState().toggleArm('pretrained');
+    expect(s.getState().config.preset).toBe('custom');
+    s.getState().toggleArm('pretrained');
+    expect(s.getState().config).toMatchObject({ arms: ['scratch', 'pretrained'], preset: 'lesson' });
+    // From another preset, the same: a round trip comes back to cpu.
+    s.getState().setPreset('cpu');
+    s.getState().setField('evalEvery', PRESETS.cpu.evalEvery + 1);
+    s.getState().setField('evalEvery', PRESETS.cpu.evalEvery);
+    expect(s.getState().config.preset).toBe('cpu');
+    // A typed rate replaced the per-arm rates: typing the shared one back is still a custom setup.
+    s.getState().setField('lr', 0.001);
+    s.getState().setField('lr', PRESETS.cpu.lr);
+    expect(s.getState().config).toMatchObject({ lrByArm: {}, preset: 'custom' });
+  });
   it('toggles arms freely (the setup check, not the store, refuses a setup without pretrained and scratch)', () => {
     const s = createAppStore();
     s.getState().toggleArm('pretrained-mix');

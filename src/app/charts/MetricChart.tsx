@@ -1,12 +1,13 @@
 // One live chart: per arm a faint raw mean, the smoothed mean with its seed band, and the recorded run's curve
-// dashed behind; axes follow the UI settings (x as step/tokens/seconds, log x/y). One legend serves all charts
+// dotted behind (frozen arms dashed; colours from palette.ts, their dark-scheme twins when the page is dark); axes follow the UI settings (x as step/tokens/seconds, log x/y). One legend serves all charts
 // (ChartLegend), which keeps each chart's render small.
 import { memo, useMemo, useRef } from 'react';
 import { useThrottled, useVisible } from '../use-throttled';
 import { Area, CartesianGrid, ComposedChart, Line, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { MetricRecord } from '../../worker/protocol';
 import { useAppStore } from '../store';
-import { armColour, armSeries } from './build';
+import { useDarkScheme } from '../media';
+import { armColour, armDash, armSeries } from './build';
 import { TOOLTIP_PROPS } from './tooltip';
 
 interface Props {
@@ -37,6 +38,8 @@ export function fmt(v: number): string {
 }
 
 const NO_RECORDS: MetricRecord[] = [];
+/** The recorded run behind the live one: dotted (a frozen arm's own line is dashed). */
+const RECORDED_DASH = '1 3';
 
 /** Follows the live and recorded records once a second (staggered by position, paused while off screen) and draws them. */
 export function MetricChart(props: Props) {
@@ -58,6 +61,8 @@ const tip = (v: unknown) => (typeof v === 'number' ? Number(v.toPrecision(3)).to
 
 const ChartBody = memo(function ChartBody({ title, metric, unit, records, recorded, transform, testId, hint, schedule }: Props) {
   const ui = useAppStore((s) => s.ui);
+  const dark = useDarkScheme();
+  const colour = (arm: string) => armColour(arm, dark);
   const smoothing = schedule ? 0 : ui.smoothing;
   const opts = useMemo(() => ({ x: ui.xAxis, smoothing, logX: ui.logX, logY: ui.logY, budget: 1500, transform }), [ui.xAxis, smoothing, ui.logX, ui.logY, transform]);
   const live = useMemo(() => armSeries(records, metric, opts), [records, metric, opts]);
@@ -67,7 +72,7 @@ const ChartBody = memo(function ChartBody({ title, metric, unit, records, record
   const banded = live.some((a) => a.smooth.some((p) => p.n > 1));
   const xLabel = ui.xAxis === 'step' ? 'step' : ui.xAxis === 'tokens' ? 'tokens trained on' : 'seconds';
   return (
-    <figure className="chart" data-testid={testId} data-points={points} data-arms={live.map((a) => a.arm).join(',')} data-smoothing={smoothing}>
+    <figure className="chart" data-testid={testId} data-points={points} data-arms={live.map((a) => a.arm).join(',')} data-recorded={behind.length} data-smoothing={smoothing}>
       <figcaption>
         <strong>{title}</strong> <span className="muted small">{unit}{schedule ? ' · as logged, not smoothed' : ''}</span>
         {hint && <div className="muted small">{hint}</div>}
@@ -83,16 +88,16 @@ const ChartBody = memo(function ChartBody({ title, metric, unit, records, record
               <YAxis type="number" scale={ui.logY ? 'log' : 'linear'} domain={['auto', 'auto']} allowDataOverflow tickFormatter={fmt} fontSize={11} width={48} />
               <Tooltip {...TOOLTIP_PROPS} formatter={tip} labelFormatter={(x) => `${xLabel} ${fmt(Number(x))}`} />
               {behind.map((a) => (
-                <Line key={`rec-${a.arm}`} data={a.raw} dataKey="y" name={`${a.arm} (recorded cpu run)`} stroke={armColour(a.arm)} strokeOpacity={0.35} strokeDasharray="4 3" dot={false} isAnimationActive={false} />
+                <Line key={`rec-${a.arm}`} data={a.raw} dataKey="y" name={`${a.arm} (recorded cpu run)`} stroke={colour(a.arm)} strokeOpacity={0.6} strokeWidth={1.5} strokeDasharray={RECORDED_DASH} dot={false} isAnimationActive={false} />
               ))}
               {banded && live.map((a) => (
-                <Area key={`band-${a.arm}`} data={a.smooth} dataKey={(p: { lo: number; hi: number }) => [p.lo, p.hi]} name={`${a.arm} seed range`} stroke="none" fill={armColour(a.arm)} fillOpacity={0.15} isAnimationActive={false} legendType="none" />
+                <Area key={`band-${a.arm}`} data={a.smooth} dataKey={(p: { lo: number; hi: number }) => [p.lo, p.hi]} name={`${a.arm} seed range`} stroke="none" fill={colour(a.arm)} fillOpacity={0.15} isAnimationActive={false} legendType="none" />
               ))}
               {smoothing > 0 && live.map((a) => (
-                <Line key={`raw-${a.arm}`} data={a.raw} dataKey="y" name={`${a.arm} raw`} stroke={armColour(a.arm)} strokeOpacity={0.25} dot={false} isAnimationActive={false} legendType="none" />
+                <Line key={`raw-${a.arm}`} data={a.raw} dataKey="y" name={`${a.arm} raw`} stroke={colour(a.arm)} strokeDasharray={armDash(a.arm)} strokeOpacity={0.25} dot={false} isAnimationActive={false} legendType="none" />
               ))}
               {live.map((a) => (
-                <Line key={`ema-${a.arm}`} data={a.smooth} dataKey="mean" name={a.arm} stroke={armColour(a.arm)} strokeWidth={2} dot={false} isAnimationActive={false} />
+                <Line key={`ema-${a.arm}`} data={a.smooth} dataKey="mean" name={a.arm} stroke={colour(a.arm)} strokeDasharray={armDash(a.arm)} strokeWidth={2} dot={false} isAnimationActive={false} />
               ))}
             </ComposedChart>
           </ResponsiveContainer>
@@ -104,14 +109,18 @@ const ChartBody = memo(function ChartBody({ title, metric, unit, records, record
 
 /** The legend shared by the charts: one colour per arm, and what the line styles mean. */
 export function ChartLegend({ arms }: { arms: string[] }) {
+  const dark = useDarkScheme();
   return (
     <p className="legend small" data-testid="chart-legend">
       {arms.map((a) => (
-        <span key={a}>
-          <i style={{ background: armColour(a) }} /> {a}
+        <span key={a} data-arm={a}>
+          <svg width="22" height="6" aria-hidden="true">
+            <line x1="0" x2="22" y1="3" y2="3" stroke={armColour(a, dark)} strokeWidth="3" strokeDasharray={armDash(a)} />
+          </svg>{' '}
+          {a}
         </span>
       ))}
-      <span className="muted">thick: smoothed mean over seeds · shaded: seed range · faint: raw · dashed: the recorded cpu run</span>
+      <span className="muted">thick: smoothed mean over seeds · shaded: seed range · faint: raw · dashed: a frozen body · dotted: the recorded cpu run</span>
     </p>
   );
 }

@@ -3,10 +3,10 @@
  * its min–max band across seeds (each seed smoothed first, then interpolated onto the x of every seed — seeds never
  * share an x in tokens or seconds), downsampled to the point budget and cleaned for log axes; x as step, tokens or
  * seconds (seconds add up each run's logged step times). Pure and tested. Arm colours
- * are the report's, so the page and report.html agree.
+ * and dashes come from palette.ts, the table report.html's SVG uses too, so the page and the report agree.
  */
 import { METRICS } from '../../core/metrics';
-import { ARM_COLOURS } from '../../core/experiment/svg';
+import { armStyle } from '../../core/experiment/palette';
 import type { MetricRecord } from '../../worker/protocol';
 import type { XAxis } from './series';
 import { debiasedEma, forLogAxes, minMaxDownsample, seedBand, toPoints, type BandPoint, type Logged, type Point } from './series';
@@ -27,7 +27,10 @@ export interface ArmSeries {
   smooth: BandPoint[];
 }
 
-export const armColour = (arm: string) => ARM_COLOURS[arm] ?? '#374151';
+/** An arm's stroke colour (palette.ts) on a light or, with `dark`, a dark background. */
+export const armColour = (arm: string, dark = false) => (dark ? armStyle(arm).dark : armStyle(arm).colour);
+/** An arm's SVG stroke-dasharray: dashed for a frozen body, undefined (solid) otherwise. */
+export const armDash = (arm: string) => armStyle(arm).dash || undefined;
 
 /** Seconds since the start of each run at each of its steps, from its logged speed/step_ms (steps between logs take the next logged time). */
 export function secondsByStep(records: MetricRecord[]): Map<string, Map<number, number>> {

@@ -1,6 +1,8 @@
 // Play / pause / step / reset with the run's status in one line. A click shows at once what it asked for (the worker
 // acts at its next step boundary); preparation shows its counts and can be cancelled; a stopped run with checkpoints
-// offers to resume from them; setup problems keep Play from starting and say why.
+// offers to resume from them; setup problems keep Play from starting and say why. Reset of a finished run asks first
+// and offers its report and metrics for download.
+import { useState } from 'react';
 import { useController } from '../controller-context';
 import { setupProblems } from '../setup-check';
 import { statusLine } from '../status-line';
@@ -26,6 +28,10 @@ export function Controls() {
   const p = status?.phase === 'preparing' ? status.progress : null;
   const failure = phase === 'failed' && status?.message ? status.message : null;
   const errors = [...new Set([error, run.error].filter((x): x is string => Boolean(x) && x !== failure))];
+  // A finished run (its verdict, perhaps 40 minutes of training) is not thrown away on one click: Reset asks.
+  const finished = phase === 'done' || (run.restored && Boolean(run.finished));
+  const [asking, setAsking] = useState(false);
+  const reset = c.reset.bind(c);
   return (
     <div className="controls" data-testid="controls" data-phase={phase} data-intent={run.intent ?? ''}>
       <div className="row buttons">
@@ -38,10 +44,36 @@ export function Controls() {
         <button type="button" onClick={act(c.step)} disabled={phase !== 'paused' || busy} data-testid="step" title="One step of every run">
           Step
         </button>
-        <button type="button" className="secondary" onClick={act(c.reset.bind(c))} disabled={phase === 'idle' || (busy && run.intent !== 'starting' && run.intent !== 'resuming')} data-testid="reset" title={phase === 'preparing' ? 'Stop preparing' : 'Stop and forget this run (after the step in progress)'}>
+        <button type="button" className="secondary" onClick={finished ? () => setAsking(true) : act(reset)} disabled={phase === 'idle' || (busy && run.intent !== 'starting' && run.intent !== 'resuming')} data-testid="reset" title={phase === 'preparing' ? 'Stop preparing' : 'Stop and forget this run (after the step in progress)'}>
           {phase === 'preparing' ? 'Cancel' : 'Reset'}
         </button>
       </div>
+      {asking && finished && (
+        <div className="confirm small" role="alertdialog" aria-label="Reset the finished run?" data-testid="reset-confirm">
+          <p>
+            This run is finished and has its verdict. Reset forgets it in this browser, curves and report included. Download it first to keep it.
+          </p>
+          <button type="button" className="secondary" onClick={act(async () => c.exportReport())} data-testid="reset-export">
+            Download the report first
+          </button>{' '}
+          <button type="button" className="secondary" onClick={act(async () => c.exportCsv())} data-testid="reset-export-csv">
+            and the metrics CSV
+          </button>{' '}
+          <button
+            type="button"
+            onClick={act(async () => {
+              setAsking(false);
+              await reset();
+            })}
+            data-testid="reset-confirm-yes"
+          >
+            Reset anyway
+          </button>{' '}
+          <button type="button" className="secondary" onClick={() => setAsking(false)} data-testid="reset-keep">
+            Keep it
+          </button>
+        </div>
+      )}
       <p className="status" data-testid="run-status" aria-live="polite">
         {phase === 'restored'
           ? run.finished

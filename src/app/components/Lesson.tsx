@@ -4,6 +4,7 @@
 import { useMemo } from 'react';
 import { formatDuration } from '../eta';
 import { liveSummary, liveSummaryText } from '../live-summary';
+import { scrollBehavior } from '../media';
 import { useThrottled } from '../use-throttled';
 import { useEtaBefore } from '../use-eta';
 import { useAppStore } from '../store';
@@ -44,7 +45,7 @@ export function Lesson() {
             onClick={(e) => {
               e.preventDefault();
               setPanel('experiment');
-              requestAnimationFrame(() => document.querySelector('[data-testid="setup"]')?.scrollIntoView({ behavior: 'smooth', block: 'start' }));
+              requestAnimationFrame(() => document.querySelector('[data-testid="setup"]')?.scrollIntoView({ behavior: scrollBehavior(), block: 'start' }));
             }}
           >
             Change the setup
@@ -58,7 +59,7 @@ export function Lesson() {
               href="#charts"
               onClick={(e) => {
                 e.preventDefault();
-                document.querySelector('[data-testid="chart-image-loss"]')?.scrollIntoView({ behavior: 'smooth', block: 'start' });
+                document.querySelector('[data-testid="chart-image-loss"]')?.scrollIntoView({ behavior: scrollBehavior(), block: 'start' });
               }}
             >
               the curves ↓

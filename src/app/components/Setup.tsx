@@ -1,10 +1,10 @@
 // The experiment's setup: the pre-trained LM (a picked folder is read at once and refused with the reason), preset
-// (saying what it will overwrite), arms and seeds, and every knob — typed freely, checked when committed (Enter or
+// (saying what it will overwrite), arms and seeds (each arm with the learning rate it trains at), and every knob — typed freely, checked when committed (Enter or
 // leaving the field) with the message beside it; the memory it needs here, the link that reproduces it, and an
 // estimate of how long it takes.
 import { useState } from 'react';
 import { estimateMemory, memoryLine } from '../../core/experiment/memory';
-import { ARMS, PRESETS, type ArmName, type ExperimentConfig } from '../../core/experiment/config';
+import { ARMS, PRESETS, lrFor, type ArmName, type ExperimentConfig } from '../../core/experiment/config';
 import { useController } from '../controller-context';
 import { formatDuration } from '../eta';
 import { folderFiles } from '../files';
@@ -162,7 +162,10 @@ export function Setup({ locked }: { locked: boolean }) {
         <div className="arms">
           {ARMS.map((a) => (
             <label key={a} className="choice arm" title={ARM_TEXT[a]}>
-              <input type="checkbox" checked={cfg.arms.includes(a)} onChange={() => toggleArm(a)} data-testid={`arm-${a}`} /> <strong>{a}</strong> <span className="muted small">{ARM_TEXT[a]}</span>
+              <input type="checkbox" checked={cfg.arms.includes(a)} onChange={() => toggleArm(a)} data-testid={`arm-${a}`} /> <strong>{a}</strong> <span className="muted small">{ARM_TEXT[a]}</span>{' '}
+              <span className="small" data-testid={`arm-lr-${a}`}>
+                · learning rate {lrFor(cfg, a)}
+              </span>
             </label>
           ))}
         </div>
@@ -170,6 +173,11 @@ export function Setup({ locked }: { locked: boolean }) {
           {FIELDS.map((f) => (
             <NumberField key={f.field} f={f} />
           ))}
+          {Object.keys(cfg.lrByArm ?? {}).length > 0 && (
+            <p className="small field-note" data-testid="lr-by-arm">
+              Each arm trains at its own learning rate, from this preset's sweep ({cfg.arms.map((a) => `${a} ${lrFor(cfg, a)}`).join(', ')}); the rate above is for any other arm. Typing a rate gives it to every arm.
+            </p>
+          )}
           <label className="field">
             <span>New rows</span>
             <select value={cfg.rowInit} onChange={(e) => setField('rowInit', e.target.value as ExperimentConfig['rowInit'])}>

@@ -3,7 +3,7 @@
 // of it (beside it when there is room, else under or over it). Its sentences are built from what the page shows —
 // the recorded verdicts, the analysis figures, the arms' colours — so the text matches the screen.
 import { useLayoutEffect, useRef, useState } from 'react';
-import { ARM_COLOURS } from '../../core/experiment/svg';
+import { armStyle } from '../../core/experiment/palette';
 import { captionSentence, explainedShare, wordLikeSentence } from '../analysis-text';
 import type { Analysis } from '../../worker/protocol';
 import { useAppStore } from '../store';
@@ -26,8 +26,7 @@ interface Step {
   text: (s: Seen) => string;
 }
 
-const COLOUR_NAMES: Record<string, string> = { '#c2410c': 'orange', '#1d4ed8': 'blue' };
-const colour = (arm: string) => COLOUR_NAMES[ARM_COLOURS[arm]] ?? arm;
+const colour = (arm: string) => armStyle(arm).name;
 
 export const TOUR: Step[] = [
   { panel: 'experiment', target: '[data-testid="question"]', title: 'The question', text: () => 'Large language models know a lot about text. If we teach one to draw — by writing an image as a sequence of tokens after its caption — does all that reading help? Zhang et al. (2023) found: no. This page lets you check that yourself, at small scale, in this browser.' },
@@ -35,7 +34,7 @@ export const TOUR: Step[] = [
   { panel: 'data', target: '[data-testid="data-grid"], [data-testid="panel-data"] .card', title: 'Captions and images', text: () => 'The training data: small emoji, each with a caption. Pick a caption level to see how much a caption says. You can also drop your own folder of images with a captions.csv here.' },
   { panel: 'tokenizer', target: '[data-testid="vq-reconstructions"]', title: 'What image tokens are', text: () => 'A VQ-VAE cuts every 32×32 image into an 8×8 grid of codes from a “vocabulary” of 512. Those 64 codes are the image tokens. In this picture rows 1 and 3 are real emoji; under each, rows 2 and 4 show what the decoder rebuilds from its 64 codes — close, not perfect.' },
   { panel: 'experiment', target: '[data-testid="your-run"]', title: 'Two students', text: (s) => `Two copies of the same small GPT learn [caption][image tokens]: one pre-trained on five Jane Austen novels, one from random weights — a blank slate (tabula rasa). Same data, same order, same steps. Press Play (${s.preset} setup) to start; Pause and Step act after the step in progress.` },
-  { panel: 'experiment', target: '[data-testid="chart-image-loss"]', title: 'Watch the image tokens', text: () => `If reading Austen helped, the ${colour('pretrained')} line (pre-trained) would end lower than the ${colour('scratch')} one (scratch). The dashed lines are the recorded run, so you know the shape to expect.` },
+  { panel: 'experiment', target: '[data-testid="chart-image-loss"]', title: 'Watch the image tokens', text: () => `If reading Austen helped, the ${colour('pretrained')} line (pre-trained) would end lower than the ${colour('scratch')} one (scratch). The dotted lines are the recorded run, so you know the shape to expect.` },
   { panel: 'experiment', target: '[data-testid="chart-caption-loss"]', title: 'The caption head start', text: () => `On caption tokens the pre-trained arm (${colour('pretrained')}) knows words, so it starts lower. Does that head start vanish as the blank slate (${colour('scratch')}) learns, as the paper found, or last?` },
   { panel: 'experiment', target: '[data-testid="chart-english"]', title: 'Forgetting', text: () => `Ordinary English perplexity: does the pre-trained model (${colour('pretrained')}) forget English while it learns pictures? Higher is worse.` },
   { panel: 'samples', target: '[data-testid="samples-live"], [data-testid="samples-recorded"]', title: 'What they draw', text: (s) => (s.live ? 'At every evaluation each arm draws the same held-out captions, under the real images. Early on both draw noise; later colours and shapes appear.' : 'Before your run, these are the recorded run’s drawings at its end: held-out captions, the real images, then each arm’s. Your run’s appear above them at each evaluation.') },

@@ -1,10 +1,11 @@
 // Data panel: which images (Twemoji, Noto, or your own zip/folder, validated with every problem listed), the caption
-// level with what each level says, and a grid of images with their captions.
+// level with what each level says, and a grid of images with their captions (kept in the page: data-summaries.ts).
 import { useEffect, useState } from 'react';
 import { LEVELS, type CaptionLevel } from '../../core/data/captions';
 import type { DataSummary } from '../../worker/protocol';
 import { useController } from '../controller-context';
 import { datasetFromDrop, datasetFromFiles } from '../files';
+import { dataSummary, rememberSummary } from '../data-summaries';
 import { PictureView } from '../components/PictureView';
 import { useAppStore } from '../store';
 
@@ -31,20 +32,21 @@ export function DataPanel() {
 
   useEffect(() => {
     let live = true;
-    c.loadData(level).then(
+    dataSummary(c, dataset, level).then(
       (s) => live && setLoaded({ key, summary: s, error: null }),
       (e: Error) => live && setLoaded({ key, summary: null, error: e.message }),
     );
     return () => {
       live = false;
     };
-  }, [c, key, level]);
+  }, [c, key, dataset, level]);
 
   const loadOwn = async (get: () => Promise<{ name: string; zip: Uint8Array }>) => {
     setOwnBusy(true);
     try {
       const { name, zip } = await get();
       const s = await c.loadByod(name, zip, level);
+      rememberSummary({ kind: 'byod', name }, level, s);
       setLoaded({ key: `${JSON.stringify({ kind: 'byod', name })}/${level}`, summary: s, error: null });
     } catch (e) {
       // The drop is refused whole: the dataset and its summary below stay what they were, and the message says so.

@@ -1,5 +1,5 @@
 // Experiment panel: the setup and the live charts — image- and caption-token loss per arm (seeds as mean ± band, the
-// recorded cpu run dashed behind), English perplexity, the per-position heatmap, the learning rate (as logged) and the
+// recorded cpu run dotted behind, on the same images only), English perplexity, the per-position heatmap, the learning rate (as logged) and the
 // gradient norm. Play, pause, step and reset sit on the first screen (Controls, in the Lesson card).
 import { METRICS } from '../../core/metrics';
 import { ChartLegend, MetricChart } from '../charts/MetricChart';
@@ -8,10 +8,11 @@ import { Setup } from '../components/Setup';
 import { useController } from '../controller-context';
 import { useAppStore } from '../store';
 import type { XAxis } from '../charts/series';
+import type { DatasetChoice } from '../store/config';
 
 const exp = Math.exp;
 
-function ChartSettings() {
+function ChartSettings({ comparable }: { comparable: boolean }) {
   const c = useController();
   const ui = useAppStore((s) => s.ui);
   const { setSmoothing, setChart } = useAppStore.getState();
@@ -45,24 +46,35 @@ function ChartSettings() {
       <label>
         <input type="checkbox" checked={ui.logY} onChange={(e) => setChart({ logY: e.target.checked })} /> log y
       </label>
-      <label>
-        <input type="checkbox" checked={ui.showRecorded} onChange={(e) => setChart({ showRecorded: e.target.checked })} /> recorded cpu run behind
+      <label title={comparable ? 'The recorded run (Twemoji), dotted behind yours' : 'The recorded run trained on Twemoji; your run uses other images, so its curves are not comparable'}>
+        <input type="checkbox" checked={ui.showRecorded && comparable} disabled={!comparable} onChange={(e) => setChart({ showRecorded: e.target.checked })} data-testid="show-recorded" /> recorded cpu run behind
+        {!comparable && <span className="muted" data-testid="recorded-hidden"> (hidden: it trained on Twemoji, this run on other images)</span>}
       </label>
     </div>
   );
 }
+
+/** The emoji set the recorded cpu run trained on: its curves are drawn behind a run on the same images only. */
+const RECORDED_STYLE = 'twemoji';
+
+/** Whether a run on `dataset` can be compared with the recorded run's curves (the same images). */
+const sameAsRecorded = (dataset: DatasetChoice) => dataset.kind === 'emoji' && dataset.style === RECORDED_STYLE;
 
 export function ExperimentPanel() {
   const records = useAppStore((s) => s.run.records);
   const heatmap = useAppStore((s) => s.run.heatmap);
   const arms = useAppStore((s) => s.run.meta?.config.arms);
   const locked = useAppStore((s) => (s.run.restored && !s.run.finished) || Boolean(s.run.status && ['preparing', 'running', 'paused', 'finishing'].includes(s.run.status.phase)));
-  const recorded = useAppStore((s) => s.recorded?.records ?? null);
+  // The live run's images (or, before one, the chosen images): the recorded Twemoji run is not drawn behind others.
+  const dataset = useAppStore((s) => s.run.meta?.dataset ?? s.dataset);
+  const comparable = sameAsRecorded(dataset);
+  const recordedAll = useAppStore((s) => s.recorded?.records ?? null);
+  const recorded = comparable ? recordedAll : null;
   return (
     <section className="panel" data-testid="panel-experiment">
       <Setup locked={locked} />
       <div className="card">
-        <ChartSettings />
+        <ChartSettings comparable={comparable} />
         <ChartLegend arms={arms ?? ['pretrained', 'scratch']} />
         <div className="charts">
           <MetricChart testId="chart-image-loss" index={0} title="Image-token loss" unit="nats per token, training batches" metric={METRICS.trainImageLoss} records={records} recorded={recorded} hint="The paper: the two arms end level — pre-training does not help on image tokens." />

@@ -3,6 +3,7 @@
 import type { StateCreator } from 'zustand';
 import { PRESETS, type ArmName, type ExperimentConfig } from '../../core/experiment/config';
 import { configFromQuery, configToQuery } from './url-config';
+import { presetChanges } from '../setup-check';
 
 import type { DatasetChoice, LmChoice, LmInfo } from '../../worker/protocol';
 
@@ -21,7 +22,7 @@ export interface ConfigSlice {
   /** URL parameters that were ignored, with why. */
   ignoredParams: string[];
   setPreset: (preset: string) => void;
-  /** Change one field; the preset becomes 'custom' when the value differs from it. */
+  /** Change one field; the preset becomes 'custom' when the setup differs from it, and itself again when it no longer does. */
   setField: <K extends keyof ExperimentConfig>(field: K, value: ExperimentConfig[K]) => void;
   toggleArm: (arm: ArmName) => void;
   setDataset: (d: DatasetChoice) => void;
@@ -36,6 +37,17 @@ export interface ConfigSlice {
 export const DEFAULT_PRESET = 'lesson';
 
 export const DEFAULT_DATASET: DatasetChoice = { kind: 'emoji', style: 'twemoji' };
+
+/**
+ * `basePreset` when `cfg` equals that preset in every field (the arms as a set: unticking and ticking an arm again
+ * changes nothing), else 'custom'. A typed learning rate replaces the preset's per-arm rates, so it stays custom.
+ */
+export function presetOf(cfg: ExperimentConfig, basePreset: string): string {
+  const p = PRESETS[basePreset];
+  if (!p) return 'custom';
+  const norm = (c: ExperimentConfig): ExperimentConfig => ({ ...c, preset: '', arms: [...c.arms].sort() });
+  return presetChanges(norm(cfg), norm(p)).length === 0 ? basePreset : 'custom';
+}
 
 /**
  * The setup as a query string: the preset, then only the fields that differ from it (`from` names a custom setup's
@@ -91,13 +103,14 @@ export const createConfigSlice: StateCreator<ConfigSlice, [], [], ConfigSlice> =
       if (JSON.stringify(s.config[field]) === JSON.stringify(value)) return s;
       // A typed learning rate applies to every arm: a preset's per-arm rates (from its sweep) give way to it.
       const lrByArm = field === 'lr' ? {} : s.config.lrByArm;
-      return { config: { ...s.config, [field]: value, lrByArm, preset: field === 'preset' ? String(value) : 'custom' } };
+      const next = { ...s.config, [field]: value, lrByArm };
+      return { config: { ...next, preset: field === 'preset' ? String(value) : presetOf(next, s.basePreset) } };
     }),
   toggleArm: (arm) =>
     set((s) => {
       const has = s.config.arms.includes(arm);
       const arms = has ? s.config.arms.filter((a) => a !== arm) : [...s.config.arms, arm];
-      return { config: { ...s.config, arms, preset: 'custom' } };
+      return { config: { ...s.config, arms, preset: presetOf({ ...s.config, arms }, s.basePreset) } };
     }),
   setDataset: (dataset) => set({ dataset }),
   setLm: (lm, info = null) => set({ lm, lmInfo: info }),

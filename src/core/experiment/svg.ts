@@ -1,17 +1,10 @@
-// Line charts as self-contained SVG strings for report.html and the charts PNG: one colour per arm, seeds as mean ±
+// Line charts as self-contained SVG strings for report.html and the charts PNG: one colour per arm (palette.ts; frozen arms dashed), seeds as mean ±
 // min–max band, round ticks, axis titles clear of the tick labels and the legend under the plot.
+import { ARM_STYLES, armStyle } from './palette';
 import type { MetricRecord } from './runner';
 
-export const ARM_COLOURS: Record<string, string> = {
-  pretrained: '#c2410c',
-  scratch: '#1d4ed8',
-  'pretrained-frozen': '#ea580c',
-  'scratch-frozen': '#3b82f6',
-  'image-only-pretrained': '#a16207',
-  'image-only-scratch': '#0891b2',
-  'pretrained-mix': '#7c3aed',
-  'pretrained-shuffled': '#be185d',
-};
+/** Each arm's colour on a light background, from palette.ts's one table. */
+export const ARM_COLOURS: Record<string, string> = Object.fromEntries(Object.entries(ARM_STYLES).map(([arm, s]) => [arm, s.colour]));
 
 export const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
@@ -116,14 +109,15 @@ export function lineChart(title: string, yLabel: string, bands: ReturnType<typeo
     `<text transform="translate(14 ${(plotBottom + pad.t) / 2}) rotate(-90)" text-anchor="middle" fill="#555">${esc(yLabel)}</text>`,
   ];
   bands.forEach((b, i) => {
-    const c = ARM_COLOURS[b.arm] ?? '#444';
+    const { colour: c, dash } = armStyle(b.arm);
+    const dashed = dash ? ` stroke-dasharray="${dash}"` : '';
     const upper = b.points.map((p) => `${X(p.step).toFixed(1)},${Y(p.hi).toFixed(1)}`);
     const lower = b.points.map((p) => `${X(p.step).toFixed(1)},${Y(p.lo).toFixed(1)}`).reverse();
     parts.push(`<polygon points="${[...upper, ...lower].join(' ')}" fill="${c}" fill-opacity="0.15" stroke="none"/>`);
-    parts.push(`<polyline points="${b.points.map((p) => `${X(p.step).toFixed(1)},${Y(p.mean).toFixed(1)}`).join(' ')}" fill="none" stroke="${c}" stroke-width="2"/>`);
+    parts.push(`<polyline points="${b.points.map((p) => `${X(p.step).toFixed(1)},${Y(p.mean).toFixed(1)}`).join(' ')}" fill="none" stroke="${c}" stroke-width="2"${dashed}/>`);
     const at = legend[i];
     const y = plotBottom + 46 + 16 * at.row;
-    parts.push(`<rect x="${at.x}" y="${y - 6}" width="14" height="4" fill="${c}"/><text x="${at.x + 18}" y="${y}" class="legend">${esc(b.arm)}</text>`);
+    parts.push(`<line x1="${at.x}" x2="${at.x + 14}" y1="${y - 4}" y2="${y - 4}" stroke="${c}" stroke-width="3"${dash ? ' stroke-dasharray="4 2"' : ''}/><text x="${at.x + 18}" y="${y}" class="legend">${esc(b.arm)}</text>`);
   });
   parts.push('</svg>');
   return parts.join('');
