@@ -27,7 +27,7 @@ describe('compare shows what the runs were trained on (kind 7)', () => {
     const c = { source: 'runs/c', report: report({ dataset: 'emoji-twemoji' }) };
     expect(differingFields([a, b])).toEqual(['dataset', 'vqKey']);
     const md = compareMarkdown(compareRuns([a, b]));
-    expect(md.split('\n')[0]).toBe('| dataset | vqKey | seeds × steps | caption tokens | A image loss, end (95% CI) | B caption gap: peak → left | C English ppl × | minutes |');
+    expect(md.split('\n')[0]).toBe('| dataset | vqKey | seeds × steps | caption tokens | A image loss, end (95% CI) | B caption gap: step 0 → left | C English ppl × | minutes |');
     expect(md).toContain('| emoji-twemoji | k1 | 2 × ');
     expect(md).toContain('Note: these runs were trained on different dataset, vqKey (the first columns): their losses are measured on different data or models, so the rows are not like for like.');
     const rows = compareRuns([a, c]);
