@@ -23,8 +23,8 @@ let whole: { records: MetricRecord[]; report: Record<string, unknown>; store: Me
 
 const inputs = (): ExperimentInputs => ({ ...loaded, cfg, readData: readPublicData, sweep: SWEEP });
 const start = (store: MemoryStore, resume: boolean, extra: Partial<LifecycleOptions> = {}) => new Experiment(inputs(), { store, resume, ...extra });
-/** The records without wall-clock and memory figures (they differ between any two runs). */
-const numbers = (records: MetricRecord[]) => records.filter((r) => !/^(speed|mem)\//.test(r.metric));
+/** The records without wall-clock, speed and memory figures (they differ between any two runs). */
+const numbers = (records: MetricRecord[]) => records.filter((r) => !/^(speed|mem)\//.test(r.metric)).map(({ wallTime: _wallTime, ...r }) => r);
 const sorted = (records: MetricRecord[]) => [...numbers(records)].sort((a, b) => a.arm.localeCompare(b.arm) || a.seed - b.seed || a.step - b.step || a.metric.localeCompare(b.metric));
 /** The report without what depends on the clock or the records' speed figures. */
 function reportNumbers(report: object): unknown {

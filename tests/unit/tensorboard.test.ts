@@ -68,7 +68,7 @@ describe('metrics.csv wall_time', () => {
     const old = 'arm,seed,step,tokens,metric,value\npretrained,0,1,40,train/loss,5.5\n';
     expect(parseMetricsCsv(old)).toEqual([{ arm: 'pretrained', seed: 0, step: 1, tokens: 40, metric: 'train/loss', value: 5.5 }]);
     expect(() => parseMetricsCsv('arm,seed,step,tokens,metric,value,wall_time\na,0,1,4,m,1,yesterday\n', 'm.csv')).toThrow('m.csv, line 2: wall_time "yesterday" is not seconds since the epoch');
-    expect(() => parseMetricsCsv('arm,seed,step,tokens,metric,value,wall_time\na,0,1,4,m,1\n', 'm.csv')).toThrow(/m\.csv, line 2: expected arm,seed,step,tokens,metric,value,wall_time/);
+    expect(() => parseMetricsCsv('arm,seed,step,tokens,metric,value,wall_time\na,0,1,4,m,1\n', 'm.csv')).toThrow(/m\.csv, line 2: 6 fields but the header has 7 \(arm,seed,step,tokens,metric,value,wall_time\)/);
   });
 });
 

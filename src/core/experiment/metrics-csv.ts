@@ -39,7 +39,7 @@ export function parseMetricsCsv(text: string, file = 'metrics.csv', notes?: stri
   const rows = parseCsv(text);
   const header = rows[0]?.fields.join(',');
   const wall = header === `${METRICS_CSV_HEADER},${WALL_TIME_COLUMN}`;
-  if (header !== METRICS_CSV_HEADER && !wall) throw new Error(`${file}: header is "${header ?? ''}", expected ${METRICS_CSV_HEADER} (optionally followed by ,${WALL_TIME_COLUMN}); the file is not a metrics CSV of this version (write the columns in this order)`);
+  if (header !== METRICS_CSV_HEADER && !wall) throw new Error(`${file}: header is "${header ?? ''}", expected ${METRICS_CSV_HEADER} (optionally followed by ,${WALL_TIME_COLUMN})`);
   const width = wall ? 7 : 6;
   const seen = new Map<string, { line: number; value: number; raw: string }>();
   const out: MetricRecord[] = [];

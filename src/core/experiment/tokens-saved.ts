@@ -51,11 +51,16 @@ export function tokensSaved(pairs: SeedPair[], what: string, names: { a: string;
   for (const p of pairs) {
     const end = p.b[p.b.length - 1];
     const aEnd = p.a[p.a.length - 1];
-    if (p.short.length || Math.abs(end.tokens - p.budget) > 1e-9 * p.budget || Math.abs(aEnd.tokens - p.budget) > 1e-9 * p.budget) {
+    // No budget (nothing trained) or a curve that gives no finite crossing: this seed says nothing about tokens saved.
+    if (!(p.budget > 0) || p.short.length || Math.abs(end.tokens - p.budget) > 1e-9 * p.budget || Math.abs(aEnd.tokens - p.budget) > 1e-9 * p.budget) {
       excluded.push(p.seed);
       continue;
     }
     const t = firstReach(p.a, end.value);
+    if (t !== null && !Number.isFinite(t / p.budget)) {
+      excluded.push(p.seed);
+      continue;
+    }
     perSeed.push({ seed: p.seed, share: t === null ? null : t / p.budget });
   }
   const notReached = perSeed.filter((s) => s.share === null).map((s) => s.seed);
