@@ -85,7 +85,9 @@ export function effectViews(report: Report): EffectView[] {
       verdict,
       detail: typeof e?.detail === 'string' ? e.detail : null,
       interval: intervalText(key, shown),
-      sentence: e?.sentence ?? '',
+      // The report's sentence without its power paragraph: the page says what power means in `why` (seeds to
+      // decide), and the first screen must keep Play in view; report.html keeps the whole sentence.
+      sentence: (e?.sentence ?? '').split(' Power (')[0],
       why: verdict === 'inconclusive' ? whyUndecided(shown, steps, e?.power?.seedsToDecide ?? null) : null,
     };
   });

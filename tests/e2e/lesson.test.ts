@@ -131,7 +131,7 @@ describe('the lesson, before any training', () => {
   it('refuses before Play a setup without both compared arms, or too big for memory, with the reason', async () => {
     const l = await openPage(browser, `${base()}/?preset=replication&batch=512#experiment`, { width: 1440, height: 900 });
     await recordedReady(l.page);
-    await expect.poll(async () => (await l.page.getByTestId('setup-problems').textContent().catch(() => '')) ?? '', { timeout: 60_000 }).toMatch(/^This setup needs about \d+(\.\d)? GB \(21 runs × .* batch of 512 × 95 ids.*\), but wasm can use 4\.0 GB .*: lower the batch size/);
+    await expect.poll(async () => (await l.page.getByTestId('setup-problems').textContent().catch(() => '')) ?? '', { timeout: 60_000 }).toMatch(/^This setup needs about \d+(\.\d)? GB \(24 runs × .* batch of 512 × 95 ids.*\), but wasm can use 4\.0 GB .*: lower the batch size/);
     expect(await l.page.getByTestId('play').isDisabled()).toBe(true);
     await expect(l.page.getByTestId('memory-estimate').textContent()).resolves.toMatch(/Memory: about \d+(\.\d)? GB of the 4\.0 GB wasm can use/);
     await screenshot(l.page, 'refused-memory');
