@@ -8,8 +8,9 @@ import { phase, playgroundPage, statusText, stepOf, waitPhase } from './playgrou
 
 let browser: Browser;
 const base = () => inject('baseURL');
-// Both arms, 40 steps of 4, evaluated every 8, checkpoints every 3 steps (the smoke preset's).
-const RUN = '/?preset=smoke&steps=40&eval=8#experiment';
+// Both arms, 200 steps of 4, evaluated every 8, checkpoints every 3 steps (the smoke preset's): long enough that training
+// still runs when the storage fills up and when the NaN is injected, however fast the machine.
+const RUN = '/?preset=smoke&steps=200&eval=8#experiment';
 
 describe('faults in the page', () => {
   beforeAll(async () => {
