@@ -132,6 +132,9 @@ export class ExperimentSession {
       this.status(e instanceof Cancelled ? 'idle' : 'failed', e instanceof Cancelled ? 'preparation cancelled' : messageOf(e));
       return;
     }
+    // A reset that came while the last stage ran (after its last cancel check) owns the clean-up: never train on
+    // what it is freeing.
+    if (gen !== this.generation) return;
     if (cmd.paused) this.status('paused', 'ready: press play');
     else this.play();
   }

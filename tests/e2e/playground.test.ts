@@ -52,6 +52,10 @@ describe('the playground', () => {
     expect(await page.getByTestId('reset').textContent()).toBe('Cancel');
     await page.getByTestId('reset').click();
     await waitPhase(page, ['idle'], 180_000);
+    // A cancel that lands after the last image was encoded still cancels: nothing trains afterwards (the worker
+    // once went on to train on what the reset was freeing, and failed on it).
+    await page.waitForTimeout(2_000);
+    expect((await statuses(page)).filter((s) => /^Training|checkpoint|^Stopped/.test(s))).toEqual([]);
     expect(await statuses(page)).toContain('Cancelling the preparation…');
     expect(await statusText(page)).toBe('Ready');
     expect(problems(l)).toEqual([]);
