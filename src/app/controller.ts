@@ -12,6 +12,7 @@ import type { CaptionLevel, DatasetChoice, DatasetSpec, LmChoice, LmSpec, Worker
 import { deleteRun, getSpeed, loadCheckpoint, loadCurrent, saveNewRun, setSpeed, type RunMeta } from '../browser/persist';
 import { download, zipFiles } from './download';
 import { sequenceIds, trainedPerSequence } from './eta';
+import { playButton } from './play-button';
 import { setupProblems } from './setup-check';
 import type { Intent } from './status-line';
 import { useAppStore } from './store';
@@ -243,7 +244,19 @@ export class Controller {
     return setupProblems(s.config, { lm: s.lmInfo?.shape, limit: s.device.memory, backend: s.device.choice?.backend, fieldErrors: Object.values(s.fieldErrors) });
   }
 
-  async start(): Promise<void> {
+  /**
+   * The Play button: continue a paused run, resume a stopped or restored run from its checkpoints, else start a new
+   * run with the setup (play-button.ts decides from the run the page shows). Throws the setup's problems, or why a
+   * run cannot be resumed (its dataset or LM files are no longer in memory).
+   */
+  async pressPlay(): Promise<void> {
+    const { choice } = playButton(store().run);
+    if (choice === 'continue') await this.play();
+    else if (choice === 'resume') await this.resumeRun();
+    else await this.start();
+  }
+
+  private async start(): Promise<void> {
     const problems = this.setupProblems();
     if (problems.length) throw new Error(problems.join(' '));
     await this.asking('starting', async () => {
@@ -260,7 +273,7 @@ export class Controller {
   }
 
   /** Continue a restored (or stopped) run from its checkpoints, or from the start for runs without one. */
-  async resumeRun(): Promise<void> {
+  private async resumeRun(): Promise<void> {
     await this.asking('resuming', async () => {
       await this.ready;
       const s = store();
@@ -281,7 +294,7 @@ export class Controller {
   }
 
   pause = () => this.asking('pausing', () => this.client.send<'ack'>({ type: 'pause' }));
-  play = () => this.client.send<'ack'>({ type: 'play' });
+  private play = () => this.client.send<'ack'>({ type: 'play' });
   step = () => this.asking('stepping', () => this.client.send<'ack'>({ type: 'step' }));
 
   /** Stop and forget the run (cancels a preparation); a failed delete of its saved copy is said. */

@@ -47,7 +47,17 @@ type Start = Extract<WorkerCommand, { type: 'start' }>;
 let nextRun = 0;
 
 function startCommand(): Start {
-  return { type: 'start', id: 1, runId: `session-test-${nextRun++}`, config: { ...PRESETS.smoke }, dataset: { kind: 'emoji', style: 'twemoji' }, lm: { kind: 'shipped' }, paused: false, resume: false, logEvery: 1 };
+  return {
+    type: 'start',
+    id: 1,
+    runId: `session-test-${nextRun++}`,
+    config: { ...PRESETS.smoke },
+    dataset: { kind: 'emoji', style: 'twemoji' },
+    lm: { kind: 'shipped' },
+    paused: false,
+    resume: false,
+    logEvery: 1,
+  };
 }
 
 /** A session whose events are kept, with a promise of the first status in one of `phases`. */
@@ -65,8 +75,10 @@ function session() {
   const phaseReached = (...phases: RunPhase[]) => new Promise<void>((resolve) => waiters.push({ phases, resolve }));
   const statuses = () => events.flatMap((e) => (e.type === 'status' ? [e.status] : []));
   /** The phases in the order they were posted, repeats collapsed. */
-  const phases = () => statuses().reduce<RunPhase[]>((out, st) => (out.at(-1) === st.phase ? out : [...out, st.phase]), []);
-  const of = <T extends WorkerEvent['type']>(type: T) => events.filter((e): e is Extract<WorkerEvent, { type: T }> => e.type === type);
+  const phases = () =>
+    statuses().reduce<RunPhase[]>((out, st) => (out.at(-1) === st.phase ? out : [...out, st.phase]), []);
+  const of = <T extends WorkerEvent['type']>(type: T) =>
+    events.filter((e): e is Extract<WorkerEvent, { type: T }> => e.type === type);
   return { s, events, phaseReached, statuses, phases, of };
 }
 
@@ -94,13 +106,21 @@ describe('ExperimentSession (smoke, Node, fake IndexedDB)', () => {
       const runs = [...new Set(posted.map((r) => `${r.arm}/${r.seed}`))].sort();
       expect(runs.length).toBeGreaterThanOrEqual(2);
       for (const run of runs) {
-        const steps = posted.filter((r) => `${r.arm}/${r.seed}` === run && r.metric === 'train/loss').map((r) => r.step);
+        const steps = posted
+          .filter((r) => `${r.arm}/${r.seed}` === run && r.metric === 'train/loss')
+          .map((r) => r.step);
         expect(steps, run).toEqual([1, 2, 3, 4, 5, 6]);
         // The step-0 evaluation comes after the first round, on the untrained snapshots: logged as step 0.
-        expect(posted.some((r) => `${r.arm}/${r.seed}` === run && r.metric.startsWith('val/') && r.step === 0), run).toBe(true);
+        expect(
+          posted.some((r) => `${r.arm}/${r.seed}` === run && r.metric.startsWith('val/') && r.step === 0),
+          run,
+        ).toBe(true);
       }
       // checkpointEvery 3 of 6 steps: every run is checkpointed at steps 3 and 6, and the page hears of each once saved.
-      const ckpts = t.of('checkpoint').map((e) => `${e.arm}/${e.seed}@${e.step}`).sort();
+      const ckpts = t
+        .of('checkpoint')
+        .map((e) => `${e.arm}/${e.seed}@${e.step}`)
+        .sort();
       expect(ckpts).toEqual(runs.flatMap((r) => [`${r}@3`, `${r}@6`]).sort());
       const finished = t.of('finished');
       expect(finished).toHaveLength(1);

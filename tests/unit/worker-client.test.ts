@@ -34,7 +34,11 @@ class FakeWorker {
   }
 }
 
-const settled = async <T>(p: Promise<T>) => p.then((value) => ({ value }), (error: Error) => ({ error: error.message }));
+const settled = async <T>(p: Promise<T>) =>
+  p.then(
+    (value) => ({ value }),
+    (error: Error) => ({ error: error.message }),
+  );
 
 describe('WorkerClient', () => {
   let events: WorkerEvent[];
@@ -65,7 +69,13 @@ describe('WorkerClient', () => {
       { cmd: { type: 'pause', id: 2 }, transfer: [buffer] },
     ]);
     worker.emit({ type: 'ack', id: 2 });
-    const ready: WorkerEvent = { type: 'ready', id: 1, choice: { backend: 'wasm', refusals: [] } as never, initMs: 3, memory: null };
+    const ready: WorkerEvent = {
+      type: 'ready',
+      id: 1,
+      choice: { backend: 'wasm', refusals: [] } as never,
+      initMs: 3,
+      memory: null,
+    };
     worker.emit(ready);
     expect(await pause).toEqual({ type: 'ack', id: 2 });
     expect(await init).toEqual(ready);
@@ -81,7 +91,11 @@ describe('WorkerClient', () => {
 
   it('streamed events (id null) and answers nobody waits for go to the listener; an answered id is not answered twice', async () => {
     const reset = client.send<'ack'>({ type: 'reset' });
-    const metrics: WorkerEvent = { type: 'metrics', id: null, records: [{ arm: 'scratch', seed: 0, step: 1, tokens: 64, metric: 'train/loss', value: 5.1 }] };
+    const metrics: WorkerEvent = {
+      type: 'metrics',
+      id: null,
+      records: [{ arm: 'scratch', seed: 0, step: 1, tokens: 64, metric: 'train/loss', value: 5.1 }],
+    };
     worker.emit(metrics);
     worker.emit({ type: 'ack', id: 1 });
     worker.emit({ type: 'ack', id: 1 });

@@ -4,6 +4,7 @@
 // and offers its report and metrics for download.
 import { useState } from 'react';
 import { useController } from '../controller-context';
+import { playButton } from '../play-button';
 import { setupProblems } from '../setup-check';
 import { statusLine } from '../status-line';
 import { useGuarded } from '../use-guarded';
@@ -18,13 +19,10 @@ export function Controls() {
   const device = useAppStore((s) => s.device);
   const { error, guard: act } = useGuarded();
   const status = run.status;
-  const phase = status?.phase ?? (run.restored ? 'restored' : 'idle');
-  const resumable = (run.restored && !run.finished) || (phase === 'failed' && Object.keys(run.checkpoints).length > 0);
+  const { phase, choice, label } = playButton(run);
   const busy = run.intent !== null;
   const canPlay = device.status === 'ready' && !busy && ['idle', 'paused', 'restored', 'failed', 'done'].includes(phase);
-  const play = resumable ? c.resumeRun.bind(c) : phase === 'paused' ? c.play : c.start.bind(c);
-  const label = phase === 'paused' ? 'Resume' : resumable ? 'Resume from checkpoints' : phase === 'done' || (run.restored && run.finished) ? 'New run' : 'Play';
-  const problems = canPlay && !resumable && phase !== 'paused' ? setupProblems(cfg, { lm: lmInfo?.shape, limit: device.memory, backend: device.choice?.backend, fieldErrors: Object.values(fieldErrors) }) : [];
+  const problems = canPlay && choice === 'start' ? setupProblems(cfg, { lm: lmInfo?.shape, limit: device.memory, backend: device.choice?.backend, fieldErrors: Object.values(fieldErrors) }) : [];
   const p = status?.phase === 'preparing' ? status.progress : null;
   const failure = phase === 'failed' && status?.message ? status.message : null;
   const errors = [...new Set([error, run.error].filter((x): x is string => Boolean(x) && x !== failure))];
@@ -35,7 +33,7 @@ export function Controls() {
   return (
     <div className="controls" data-testid="controls" data-phase={phase} data-intent={run.intent ?? ''}>
       <div className="row buttons">
-        <button type="button" onClick={act(play)} disabled={!canPlay || problems.length > 0} data-testid="play" title={problems[0] ?? 'Start, continue, or start again with the setup below'}>
+        <button type="button" onClick={act(() => c.pressPlay())} disabled={!canPlay || problems.length > 0} data-testid="play" title={problems[0] ?? 'Start, continue, or start again with the setup below'}>
           ▶ {label}
         </button>
         <button type="button" onClick={act(c.pause)} disabled={phase !== 'running' || busy} data-testid="pause" title="Pauses after the step in progress">
