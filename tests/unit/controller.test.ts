@@ -54,6 +54,8 @@ type FakeClient = InstanceType<typeof FakeClient>;
 vi.mock('../../src/app/worker-client', () => ({ WorkerClient: FakeClient }));
 
 const store = () => useAppStore.getState();
+/** How long to wait for the controller to reach a command (IndexedDB writes come first): generous, for a loaded machine. */
+const WAIT = { timeout: 60_000, interval: 20 };
 const status = (phase: RunStatus['phase'], step = 0): WorkerEvent => ({
   type: 'status',
   id: null,
@@ -90,7 +92,7 @@ let client: FakeClient;
 async function ready(): Promise<void> {
   c = new Controller('wasm');
   client = FakeClient.all.at(-1)!;
-  await vi.waitFor(() => expect(store().lmInfo?.shape).toEqual(LM));
+  await vi.waitFor(() => expect(store().lmInfo?.shape).toEqual(LM), WAIT);
 }
 
 const starts = () => client.sent.filter((x) => x.type === 'start') as Extract<Command, { type: 'start' }>[];
@@ -119,7 +121,7 @@ describe('Controller', () => {
     await ready();
     client.hold = true;
     const pressed = c.pressPlay();
-    await vi.waitFor(() => expect(client.held.map((h) => h.cmd.type)).toEqual(['start']));
+    await vi.waitFor(() => expect(client.held.map((h) => h.cmd.type)).toEqual(['start']), WAIT);
     expect(store().run.intent).toBe('starting');
     const saved = await loadCurrent();
     client.held[0].answer();
@@ -169,7 +171,7 @@ describe('Controller', () => {
     expect(playButton(store().run)).toMatchObject({ choice: 'resume', label: 'Resume from checkpoints' });
     client.hold = true;
     const pressed = c.pressPlay();
-    await vi.waitFor(() => expect(client.held).toHaveLength(1));
+    await vi.waitFor(() => expect(client.held).toHaveLength(1), WAIT);
     expect(store().run.intent).toBe('resuming');
     client.held[0].answer();
     await pressed;
@@ -224,7 +226,7 @@ describe('Controller', () => {
     client.onEvent(status('preparing'));
     client.hold = true;
     const cancelled = c.reset();
-    await vi.waitFor(() => expect(client.held.map((h) => h.cmd)).toEqual([{ type: 'reset' }]));
+    await vi.waitFor(() => expect(client.held.map((h) => h.cmd)).toEqual([{ type: 'reset' }]), WAIT);
     expect(store().run.intent).toBe('cancelling');
     client.held[0].answer();
     await cancelled;
