@@ -20,6 +20,7 @@ import type { ExperimentConfig } from './config';
 import { pickCodes } from '../data/codes';
 import { encodeImages, type ExperimentData, type Split } from './data';
 import { newRows, planVocab, scratchTextRows } from './extend';
+import { stratifiedOrder } from './selection';
 
 /** Images as [n, S, S, 3] pixels in [0, 1] with captions, split into train and validation. */
 export interface ImageSplits {
@@ -54,13 +55,18 @@ export function sameImagesNote(images: Pick<ImageSplits, 'valIsTrain' | 'dataset
   return `The dataset has ${images.datasetSize} image${images.datasetSize === 1 ? '' : 's'}, under ${MIN_HELD_OUT_IMAGES}: none is held out, so the validation images ARE the training images and every "held-out" image and caption loss here measures memorisation, not generalisation. Use ${MIN_HELD_OUT_IMAGES} or more images for a held-out comparison.`;
 }
 
-/** The shipped emoji at the config's caption level: train images evenly thinned to cfg.trainImages, validation capped at cfg.evalImages. */
+/**
+ * The shipped emoji at the config's caption level: train images evenly thinned to cfg.trainImages; the validation
+ * images in a stratified order (selection.ts: every category in any prefix of 9 or more), capped at cfg.evalImages
+ * (0: every validation image).
+ */
 export function emojiSplits(ds: EmojiDataset, cfg: Pick<ExperimentConfig, 'trainImages' | 'evalImages' | 'captionLevel'>): ImageSplits {
   const items = ds.captions.items;
   let tr = splitIndices(items, 'train');
   if (cfg.trainImages > 0 && cfg.trainImages < tr.length) tr = tr.filter((_, k) => k % Math.ceil(tr.length / cfg.trainImages) === 0);
-  const va = splitIndices(items, 'val').slice(0, cfg.evalImages > 0 ? cfg.evalImages : undefined);
   const category = (i: number) => captionOf(items[i], 'L0').split(',')[0];
+  const allVal = splitIndices(items, 'val');
+  const va = stratifiedOrder(allVal.map(category)).map((k) => allVal[k]).slice(0, cfg.evalImages > 0 ? cfg.evalImages : undefined);
   return {
     name: `emoji-${ds.style}`,
     size: ds.meta.cell,
