@@ -27,7 +27,8 @@ export interface QualitySummary {
 }
 
 const pct = (i: Interval) => `${(100 * i.mean).toFixed(1)}%${i.ci95 ? ` (95% CI ${(100 * i.ci95[0]).toFixed(1)} to ${(100 * i.ci95[1]).toFixed(1)})` : ''}`;
-const num = (i: Interval) => `${i.mean.toFixed(2)}${i.ci95 ? ` (95% CI ${i.ci95[0].toFixed(2)} to ${i.ci95[1].toFixed(2)})` : ''}`;
+/** A Fréchet figure: its interval is a percentile bootstrap over seeds, and says so. */
+const num = (i: Interval) => `${i.mean.toFixed(2)}${i.ci95 ? ` (95% bootstrap interval over seeds ${i.ci95[0].toFixed(2)} to ${i.ci95[1].toFixed(2)})` : ''}`;
 const signedPct = (i: Interval) => `${i.mean >= 0 ? '+' : ''}${(100 * i.mean).toFixed(1)} points${i.ci95 ? ` (95% CI ${(100 * i.ci95[0]).toFixed(1)} to ${(100 * i.ci95[1]).toFixed(1)})` : ''}`;
 
 /**
