@@ -15,6 +15,11 @@ import type { ExperimentData } from '../../src/core/experiment/data';
 import { buildReport } from '../../src/core/experiment/report';
 import { reportHtml } from '../../src/core/experiment/html';
 import { readPublicData } from '../../src/cli/data/public-data';
+import { recordedCountModel } from '../../src/cli/report-reference';
+import { loadVQWithKey, pickCodes, shippedEmojiCodes } from '../../src/core/data/codes';
+import { emojiSplitIndices } from '../../src/core/experiment/prepare';
+import { dirSource } from '../../src/cli/common';
+import { readFileSync } from 'node:fs';
 import { baseCaption, baseImage, syntheticRecords } from './helpers/synthetic-run';
 import { decodePngNode } from '../../src/cli/image-decode';
 
@@ -168,5 +173,24 @@ describe('the report over the held-out split', () => {
     expect(html).toContain('count model (position, left, up): 4.137');
     expect(html).toMatch(/Resampled by concept: pretrained − scratch final held-out image loss \+0\.500 nats \(95% bootstrap interval \+0\.000 to \+1\.000, 2 concepts, 2 images/);
     expect(html).not.toContain('"perImage"'); // kept in report.json, not printed in the page's configuration
+  });
+});
+
+describe("npm run report's count model for a recorded run", () => {
+  it('scores the images the run evaluated: the first 96 in atlas order before the stratified order, else stratified', async () => {
+    const recorded = JSON.parse(readFileSync('public/runs/cpu/report.json', 'utf8'));
+    const { countModel: _kept, ...meta } = recorded.meta;
+    const atlas = (await recordedCountModel(recorded.config, meta)).ref!;
+    const stratified = (await recordedCountModel(recorded.config, { ...meta, evalOrder: 'stratified' })).ref!;
+    const { key } = await loadVQWithKey(await dirSource('public/models/vq-twemoji32'));
+    const table = (await shippedEmojiCodes(readPublicData, 'twemoji', key, 512)).codes!;
+    const items = (await loadEmojiDataset(readPublicData, decodePngNode, 'twemoji')).captions.items;
+    const val = splitIndices(items, 'val').slice(0, 96);
+    const direct = countModelReference(8, 512, pickCodes(table, splitIndices(items, 'train'), 64), pickCodes(table, val, 64));
+    expect(atlas.nats).toBeCloseTo(direct.nats, 12);
+    expect(atlas.evalImages).toBe(96);
+    expect(emojiSplitIndices(items, recorded.config, 'atlas').val).toEqual(val);
+    expect(Math.abs(stratified.nats - atlas.nats)).toBeGreaterThan(0.01);
+    expect(await recordedCountModel(recorded.config, { ...meta, dataset: 'shapes' })).toEqual({ ref: null, why: 'the count model is computed for the shipped Twemoji only (this run: shapes)' });
   });
 });

@@ -6,7 +6,7 @@
  * needs is done up front: the held-out English is tokenized only as far as the evaluations read it, and the
  * pre-training stream (the mix arm's batches, the final analysis) on first use.
  */
-import { captionOf, splitIndices } from '../data/captions';
+import { captionOf, splitIndices, type EmojiItem } from '../data/captions';
 import { AUSTEN_BOOKS, ENGLISH_TEXTS, tokenStream } from '../data/corpus';
 import { MIN_HELD_OUT_IMAGES, type ByodDataset } from '../data/byod';
 import type { DataReader, EmojiDataset } from '../data/emoji';
@@ -62,11 +62,8 @@ export function sameImagesNote(images: Pick<ImageSplits, 'valIsTrain' | 'dataset
  */
 export function emojiSplits(ds: EmojiDataset, cfg: Pick<ExperimentConfig, 'trainImages' | 'evalImages' | 'captionLevel'>): ImageSplits {
   const items = ds.captions.items;
-  let tr = splitIndices(items, 'train');
-  if (cfg.trainImages > 0 && cfg.trainImages < tr.length) tr = tr.filter((_, k) => k % Math.ceil(tr.length / cfg.trainImages) === 0);
-  const category = (i: number) => captionOf(items[i], 'L0').split(',')[0];
-  const allVal = splitIndices(items, 'val');
-  const va = stratifiedOrder(allVal.map(category)).map((k) => allVal[k]).slice(0, cfg.evalImages > 0 ? cfg.evalImages : undefined);
+  const { train: tr, val: va } = emojiSplitIndices(items, cfg);
+  const category = emojiCategory(items);
   return {
     name: `emoji-${ds.style}`,
     size: ds.meta.cell,
@@ -81,6 +78,23 @@ export function emojiSplits(ds: EmojiDataset, cfg: Pick<ExperimentConfig, 'train
     indices: { train: tr, val: va },
     datasetSize: items.length,
   };
+}
+
+/** The emoji category of an item (its L0 caption's first part), the quality figure's class. */
+const emojiCategory = (items: EmojiItem[]) => (i: number) => captionOf(items[i], 'L0').split(',')[0];
+
+/**
+ * Which emoji (atlas indices) emojiSplits takes: the training split evenly thinned to cfg.trainImages, and the
+ * validation split in the stratified order (or, `order` 'atlas', in atlas order as runs before it evaluated),
+ * capped at cfg.evalImages (0: all).
+ */
+export function emojiSplitIndices(items: EmojiItem[], cfg: Pick<ExperimentConfig, 'trainImages' | 'evalImages'>, order: 'stratified' | 'atlas' = 'stratified'): { train: number[]; val: number[] } {
+  let tr = splitIndices(items, 'train');
+  if (cfg.trainImages > 0 && cfg.trainImages < tr.length) tr = tr.filter((_, k) => k % Math.ceil(tr.length / cfg.trainImages) === 0);
+  const allVal = splitIndices(items, 'val');
+  const category = emojiCategory(items);
+  const ordered = order === 'atlas' ? allVal : stratifiedOrder(allVal.map(category)).map((k) => allVal[k]);
+  return { train: tr, val: ordered.slice(0, cfg.evalImages > 0 ? cfg.evalImages : undefined) };
 }
 
 /** Bring-your-own images split 90/10 by image with a fixed seed (indices into ds.images). Under 10 images validate on the training images. */
