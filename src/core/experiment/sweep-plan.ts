@@ -5,6 +5,8 @@
  * arm at the given rates for a short budget (sweepLearningRates); `fair` runs issue 20's protocol (fairSweep: rates
  * √2 apart around cfg.lr, the main run's full horizon, ≥ 2 seeds, the grid extended while an arm's best sits at an
  * edge) for every arm of the setup. The result records the protocol and the selection split's size (sweep.json).
+ * One leak is left: with rowInit 'aligned' the image rows are aligned once on the whole training split (prepare.ts),
+ * selection images included, and the sweep's runs start from those rows.
  */
 import type { GPT } from '../nn/gpt';
 import type { ExperimentConfig } from './config';
