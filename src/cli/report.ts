@@ -3,7 +3,8 @@
  * the current verdict rules, e.g. after they change; training is not repeated. The configuration (the margin) and
  * the run's facts (timing, quality figure, analysis) come from the existing DIR/report.json when there is one, and
  * the sample/quality/analysis sections from DIR/sections.html; without report.json the report is built from
- * metrics.csv alone (default margin, arms and seeds as recorded) and says so.
+ * metrics.csv alone (default margin, arms and seeds as recorded) and says so. A run recorded before the report
+ * carried the count model's reference line gets it from the shipped codes (report-reference.ts), kept in its meta.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,6 +15,7 @@ import { parseMetricsCsv } from '../core/experiment/metrics-csv';
 import { buildReport } from '../core/experiment/report';
 import type { MetricRecord } from '../core/experiment/runner';
 import { UsageError, parseFlags, runCli } from './common';
+import { recordedCountModel } from './report-reference';
 
 async function main(): Promise<void> {
   const usage = 'usage: npm run report -- DIR (a replicate output folder with metrics.csv)';
@@ -35,15 +37,22 @@ async function main(): Promise<void> {
   // A damaged metrics.csv is a bad file (exit 1), its message naming the line and the fix.
   const readNotes: string[] = [];
   const records: MetricRecord[] = parseMetricsCsv(readFileSync(csvPath, 'utf8'), csvPath, readNotes);
+  const meta = { ...(old.meta ?? {}) };
+  if (!meta.countModel) {
+    // A run recorded before the report carried the count model's reference line (report-reference.ts).
+    const { ref, why } = await recordedCountModel(old.config ?? null, meta);
+    if (ref) meta.countModel = ref;
+    else console.log(`report: no count-model reference line: ${why}`);
+  }
   let report;
   try {
-    report = buildReport(old.config ?? null, records, old.meta ?? {});
+    report = buildReport(old.config ?? null, records, meta);
   } catch (e) {
     throw new UsageError(`${csvPath}: ${(e as Error).message}`);
   }
   report.notes.unshift(...readNotes);
   // A run without sections.html (e.g. one trained by scale/train.py) still gets its LR sweep and heatmap from meta.
-  const { sweep, imageLossByPosition } = (old.meta ?? {}) as { sweep?: SweepResult; imageLossByPosition?: Record<string, number[]> };
+  const { sweep, imageLossByPosition } = meta as { sweep?: SweepResult; imageLossByPosition?: Record<string, number[]> };
   const sections = existsSync(join(dir, 'sections.html')) ? [readFileSync(join(dir, 'sections.html'), 'utf8')] : [...(sweep ? [sweepSection(sweep)] : []), ...(imageLossByPosition ? [heatmapSection(imageLossByPosition)] : [])];
   writeFileSync(jsonPath, JSON.stringify(report, null, 2) + '\n');
   writeFileSync(join(dir, 'report.html'), reportHtml(report, records, sections));

@@ -135,13 +135,17 @@ export function resumeCommand(out: string): string | null {
   else if (f.steps !== preset.steps) args.push('--steps', String(f.steps));
   const [base, ...perArm] = String(f.lr).split(',');
   const presetLr = [preset.lr, ...Object.entries(preset.lrByArm ?? {}).map(([arm, lr]) => `${arm}=${lr}`)].join(',');
-  let sweep: { lrs?: number[]; steps?: number; seeds?: number } | null;
+  let sweep: { lrs?: number[]; steps?: number; seeds?: number; protocol?: unknown } | null;
   try {
     sweep = JSON.parse(readFileSync(join(out, 'sweep.json'), 'utf8'));
   } catch {
     sweep = null;
   }
-  if (sweep?.lrs && sweep.steps && sweep.seeds) args.push('--lr-sweep', sweep.lrs.join(','), '--sweep-steps', String(sweep.steps), '--sweep-seeds', String(sweep.seeds));
+  if (sweep?.protocol && sweep.seeds) {
+    args.push('--lr-sweep', 'fair', '--sweep-seeds', String(sweep.seeds));
+    if (Number(base) !== preset.lr) args.push('--lr', base); // the fair grid's centre
+  }
+  else if (sweep?.lrs && sweep.steps && sweep.seeds) args.push('--lr-sweep', sweep.lrs.join(','), '--sweep-steps', String(sweep.steps), '--sweep-seeds', String(sweep.seeds));
   else if (String(f.lr) !== presetLr) {
     if (!perArm.length) args.push('--lr', base);
     else if (Number(base) === preset.lr) args.push('--lr', perArm.join(','));

@@ -2,7 +2,7 @@
  * The experiment-setup flags shared by the command lines that run or export an experiment (`npm run replicate`):
  * a preset and what overrides it. Each bad value is refused with the flag named and what it accepts.
  *   --preset P  --seeds N  --arms a,b,…  --steps N | --tokens N  --batch N  --lr X | --lr arm=X,arm=Y
- *   --lr-sweep X,Y,… [--sweep-steps N] [--sweep-seeds N]  --lr-from sweep.json  --schedule cosine|wsd
+ *   --lr-sweep X,Y,… [--sweep-steps N] [--sweep-seeds N] | --lr-sweep fair [--sweep-seeds N]  --lr-from sweep.json  --schedule cosine|wsd
  *   --margin M (nats per token, the equivalence margin of the verdicts)  --warmup N  --eval-every N  --eval-images N (0: all)  --caption-level L0…L4  --row-init random|mean|aligned
  */
 import { readFileSync } from 'node:fs';
@@ -49,9 +49,9 @@ export const SETUP_OPTIONS = {
   tokens: { type: 'string', value: 'N', description: 'training budget in trained tokens per run, turned into steps once the data is known (or --steps)', defaultText: 'none' },
   batch: tableFlag('batch'),
   lr: { ...tableFlag('lr'), description: `${tableFlag('lr').description}: one rate for every arm, or arm=rate pairs` },
-  'lr-sweep': { type: 'string', value: 'X,Y,…', description: 'train every arm at each rate for a short budget first, then each at its best (DIR/sweep.json)', defaultText: 'no sweep' },
-  'sweep-steps': { type: 'string', value: 'N', description: 'steps of each sweep run (with --lr-sweep)', defaultText: 'a quarter of --steps' },
-  'sweep-seeds': { type: 'string', value: 'N', description: 'seeds of each sweep run (with --lr-sweep)', defaultText: '2, at most --seeds' },
+  'lr-sweep': { type: 'string', value: 'X,Y,…|fair', description: "train every arm at each rate for a short budget first, then each at its best; 'fair': rates √2 apart around --lr at the full --steps, grown at an edge (both scored on a selection split apart from the evaluation images; DIR/sweep.json)", defaultText: 'no sweep' },
+  'sweep-steps': { type: 'string', value: 'N', description: 'steps of each sweep run (with --lr-sweep X,Y,…; fair runs the full --steps)', defaultText: 'a quarter of --steps' },
+  'sweep-seeds': { type: 'string', value: 'N', description: 'seeds of each sweep run (with --lr-sweep; fair needs 2 or more)', defaultText: '2, at most --seeds (fair: 2)' },
   'lr-from': { type: 'string', value: 'sweep.json', description: "take each arm's rate from a recorded sweep (an --lr given too wins)", defaultText: 'none' },
   schedule: tableFlag('schedule'),
   margin: tableFlag('margin'),
@@ -69,8 +69,8 @@ export interface Setup {
   cfg: ExperimentConfig;
   /** --tokens: the training budget in trained tokens per run, turned into steps once the data is known. */
   tokens: number | null;
-  /** --lr-sweep: the rates to sweep and its budget, or null. */
-  sweep: { lrs: number[]; steps: number; seeds: number } | null;
+  /** --lr-sweep: the rates to sweep and its budget (fair: the protocol of sweep.ts, `fair` set), or null. */
+  sweep: { lrs: number[]; steps: number; seeds: number; fair?: Record<string, never> } | null;
   /** --lr-from: the recorded sweep the rates came from (shown in the report), or null. */
   recordedSweep: SweepResult | null;
 }
@@ -150,6 +150,12 @@ export function parseSetup(a: Values): Setup {
   }
   let sweep: Setup['sweep'] = null;
   if (a['lr-sweep'] !== undefined) {
+    if (a['lr-sweep'].trim() === 'fair') {
+      if (a['lr-from'] !== undefined || (a.lr !== undefined && a.lr.includes('='))) throw new UsageError('--lr-sweep fair chooses each arm\'s rate around one --lr: drop --lr-from and arm=rate pairs');
+      if (a['sweep-steps'] !== undefined) throw new UsageError('--lr-sweep fair runs the main run\'s full --steps: drop --sweep-steps');
+      // The centre of the grid is cfg.lr (the preset's, or --lr), read when the sweep runs (after --tokens sets the steps).
+      return { cfg: { ...cfg, lrByArm: {} }, tokens, sweep: { lrs: [], steps: cfg.steps, seeds: a['sweep-seeds'] === undefined ? 2 : intArg(a['sweep-seeds'], 'sweep-seeds', 2, 20), fair: {} }, recordedSweep };
+    }
     if (a.lr !== undefined || a['lr-from'] !== undefined) throw new UsageError('--lr-sweep chooses each arm\'s rate: drop --lr / --lr-from');
     const lrs = a['lr-sweep'].split(',').map((s) => positiveNumber(s.trim(), 'lr-sweep'));
     if (lrs.length < 2) throw new UsageError(`--lr-sweep needs two or more rates, got ${a['lr-sweep']}`);
@@ -163,4 +169,4 @@ export function parseSetup(a: Values): Setup {
 }
 
 /** The flags' one-line summary for --help and usage errors. */
-export const SETUP_USAGE = `--preset ${PRESET_NAMES} [--seeds N] [--arms a,b] [--steps N | --tokens N] [--batch N] [--lr X | arm=X,…] [--lr-sweep X,Y,… [--sweep-steps N] [--sweep-seeds N]] [--lr-from sweep.json] [--schedule cosine|wsd] [--margin M] [--warmup N] [--eval-every N] [--eval-images N] [--caption-level L0…L4] [--row-init random|mean|aligned]`;
+export const SETUP_USAGE = `--preset ${PRESET_NAMES} [--seeds N] [--arms a,b] [--steps N | --tokens N] [--batch N] [--lr X | arm=X,…] [--lr-sweep X,Y,… [--sweep-steps N] [--sweep-seeds N] | --lr-sweep fair [--sweep-seeds N]] [--lr-from sweep.json] [--schedule cosine|wsd] [--margin M] [--warmup N] [--eval-every N] [--eval-images N] [--caption-level L0…L4] [--row-init random|mean|aligned]`;

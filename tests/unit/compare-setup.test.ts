@@ -55,6 +55,7 @@ describe("compare's advice for a stopped run works (kind 7)", () => {
     ['every run-defining flag changed', { preset: 'cpu', seeds: '2', arms: 'pretrained,scratch,pretrained-frozen,scratch-frozen', steps: '40', batch: '8', schedule: 'wsd', warmup: '3', 'eval-every': '5', 'eval-images': '0', 'caption-level': 'L3', 'row-init': 'mean', lr: '0.002' }],
     ['per-arm rates and a token budget', { preset: 'smoke', lr: 'pretrained=0.004,scratch=0.002', tokens: '30000' }],
     ['a swept run', { preset: 'smoke' }, { lrs: [0.001, 0.003], steps: 2, seeds: 1, best: { pretrained: 0.003, scratch: 0.001 } }],
+    ['a fair-swept run around its own --lr', { preset: 'cpu', lr: '0.002', 'lr-sweep': 'fair' }, { lrs: [0.001, 0.002], steps: 450, seeds: 2, protocol: { centre: 0.002, ratio: Math.SQRT2, points: 6, steps: 450, seeds: 2, maxExtensions: 4 }, best: { pretrained: 0.002, scratch: 0.001 } }],
   ];
   for (const [what, flags, sweep] of cases)
     it(`rebuilds the saved flags with --resume: ${what}`, () => {
@@ -73,8 +74,9 @@ describe("compare's advice for a stopped run works (kind 7)", () => {
       expect(runFlags(again.cfg, { dataset: v.dataset, lm: v.lm ?? DEFAULT_MODELS.lm, vq: v.vq ?? DEFAULT_MODELS.vq, trainVq: v['train-vq'] ?? false, tokens: again.tokens })).toEqual(saved);
       if (what === 'a preset alone') expect(cmd).toBe(`npm run replicate -- --preset smoke --out ${out} --resume`);
       expect(() => checkResume(out, saved, true)).not.toThrow();
-      if (sweep) expect(again.sweep).toEqual({ lrs: [0.001, 0.003], steps: 2, seeds: 1 });
-      if (sweep) expect(cmd).toContain(' --lm /models/my-lm ');
+      if (what === 'a swept run') expect(again.sweep).toEqual({ lrs: [0.001, 0.003], steps: 2, seeds: 1 });
+      if (what === 'a swept run') expect(cmd).toContain(' --lm /models/my-lm ');
+      if (what.startsWith('a fair-swept run')) expect([again.sweep, again.cfg.lr, cmd.includes(' --lr-sweep fair --sweep-seeds 2 --lr 0.002')]).toEqual([{ lrs: [], steps: 450, seeds: 2, fair: {} }, 0.002, true]);
     });
 
   it('npm run compare gives that command for a stopped run, and report for metrics without a report', async () => {

@@ -33,6 +33,7 @@ export function caveats({ config, meta, margin, power }: CaveatInput): string[] 
   const evalImages = config?.evalImages;
   const valImages = typeof meta.valImages === 'number' ? meta.valImages : null;
   if (evalImages === undefined) out.push('Evaluation set: not recorded (no configuration).');
+  else if (evalImages > 0 && meta.evalOrder === 'stratified') out.push(`Evaluation set: held-out losses on a stratified ${evalImages} of the validation images, every category in proportion (selection.ts), not all of them${valImages !== null ? ` (${valImages} images evaluated)` : ''}.`);
   else if (evalImages > 0) out.push(`Evaluation set: held-out losses on the first ${evalImages} validation images in the split's order — not a sample over every category${valImages !== null ? ` (${valImages} images evaluated)` : ''}.`);
   else out.push(`Evaluation set: every validation image${valImages !== null ? ` (${valImages})` : ''}.`);
   const lm = typeof meta.lm === 'string' ? meta.lm : null;

@@ -19,6 +19,8 @@ export interface EvalResult {
   imageLeak: number;
   /** Mean image-token loss at each of the image positions (row-major grid). */
   imageLossByPosition: number[];
+  /** Mean image-token loss of each evaluated validation image, in the split's order (per-image.ts resamples them by concept). */
+  imageLossByImage: number[];
   /** Held-out English (Persuasion), mean NLL over the full softmax (image ids included), nats per token. */
   englishLoss: number;
   englishOodLoss: number;
@@ -80,6 +82,7 @@ export async function evaluateArm(model: GPT, data: ExperimentData, spec: Sequen
   const first = firstImagePosition(spec);
   let textSum = 0, textN = 0, imageSum = 0, imageN = 0, lossSum = 0, lossN = 0, leakSum = 0;
   const byPos = new Float64Array(P);
+  const byImage: number[] = [];
   const { imageOffset, imageCodes } = data.plan;
   for (let start = 0; start < n; start += batch) {
     const idx = [...Array(Math.min(batch, n - start)).keys()].map((i) => i + start);
@@ -96,15 +99,16 @@ export async function evaluateArm(model: GPT, data: ExperimentData, spec: Sequen
       const text = tf.tensor2d(b.text, [b.B, b.T - 1]);
       const image = tf.tensor2d(b.image, [b.B, b.T - 1]);
       const imagePart = tf.mul(nll, image);
-      return [tf.sum(tf.mul(nll, text)), tf.sum(imagePart), tf.sum(tf.slice(imagePart, [0, first - 1], [b.B, P]), 0), tf.sum(tf.mul(nll, tf.tensor2d(b.loss, [b.B, b.T - 1]))), tf.sum(tf.mul(leak, image))];
+      return [tf.sum(tf.mul(nll, text)), tf.sum(imagePart), tf.sum(tf.slice(imagePart, [0, first - 1], [b.B, P]), 0), tf.sum(tf.mul(nll, tf.tensor2d(b.loss, [b.B, b.T - 1]))), tf.sum(tf.mul(leak, image)), tf.sum(imagePart, 1), tf.sum(image, 1)];
     });
-    const [tv, iv, pv, lv, kv] = await Promise.all(sums.map((t) => t.data()));
+    const [tv, iv, pv, lv, kv, rv, rn] = await Promise.all(sums.map((t) => t.data()));
     tf.dispose(sums);
     textSum += tv[0];
     imageSum += iv[0];
     lossSum += lv[0];
     leakSum += kv[0];
     for (let p = 0; p < P; p++) byPos[p] += pv[p];
+    for (let k = 0; k < b.B; k++) byImage.push(rv[k] / rn[k]);
     for (let k = 0; k < b.text.length; k++) {
       textN += b.text[k];
       imageN += b.image[k];
@@ -120,6 +124,7 @@ export async function evaluateArm(model: GPT, data: ExperimentData, spec: Sequen
     loss: lossSum / lossN,
     imageLeak: leakSum / imageN,
     imageLossByPosition: Array.from(byPos, (v) => v / n),
+    imageLossByImage: byImage,
     englishLoss: inDomain.full,
     englishOodLoss: ood.full,
     englishLossTextIds: inDomain.textIds,

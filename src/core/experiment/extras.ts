@@ -16,6 +16,11 @@ export interface Quality {
   classifierValAccuracy: number;
   /** Generated images per arm and seed. */
   samples: number;
+  /**
+   * The majority-class baseline: the share of the judged captions whose category is the most common one among them
+   * (what always answering that category scores); absent in figures recorded before it existed.
+   */
+  majorityBaseline?: number;
   /** Each arm's figures, the mean over its seeds. */
   perArm: Record<string, { accuracy: number; frechet: number }>;
   /** Each arm's figures for every seed (the report's intervals come from these). */
@@ -27,6 +32,14 @@ export interface GeneratedImages {
   arm: string;
   seed: number;
   pixels: Float32Array;
+}
+
+/** The share of the most common label in `labels` (0 for none): the majority-class baseline of an accuracy. */
+export function majorityShare(labels: readonly string[]): number {
+  if (!labels.length) return 0;
+  const counts = new Map<string, number>();
+  for (const l of labels) counts.set(l, (counts.get(l) ?? 0) + 1);
+  return Math.max(...counts.values()) / labels.length;
 }
 
 /** Train the classifier on the real training images, then judge every run's generated images. */
@@ -57,7 +70,7 @@ export async function qualityFigure(
   cls.dispose();
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const perArm = Object.fromEntries(Object.entries(perSeed).map(([arm, v]) => [arm, { accuracy: mean(v.map((x) => x.accuracy)), frechet: mean(v.map((x) => x.frechet)) }]));
-  return { classes, classifierValAccuracy: acc(onReal.classes, real.valCount), samples: nGen, perArm, perSeed };
+  return { classes, classifierValAccuracy: acc(onReal.classes, real.valCount), samples: nGen, majorityBaseline: majorityShare(categories.val.slice(0, nGen)), perArm, perSeed };
 }
 
 export interface Analysis {

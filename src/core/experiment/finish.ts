@@ -14,6 +14,8 @@ import { sameImagesNote, type ImageSplits } from './prepare';
 import { buildReport, type Report } from './report';
 import type { ExperimentRunner, MetricRecord } from './runner';
 import { sampleImages } from './samples';
+import { countModelReference } from './count-model';
+import { perImageLosses } from './per-image';
 
 /** An [S, S, 3] image in [0, 1] → a PNG data URL. */
 export type PngEncoder = (pixels: Float32Array, size: number) => Promise<string> | string;
@@ -71,7 +73,12 @@ export async function finishExperiment(
   const analysis = await analyse(cfg, data, ctx.lm, ctx.corpus);
   sections.push(analysisSection(analysis));
   const stopped = runner.runs.filter((r) => r.stopped).map((r) => r.stopped);
-  const derived = { dataset: images.name, trainImages: data.train.count, valImages: data.val.count, imageTokens: data.imageTokens, ...(images.valIsTrain ? { validationIsTraining: sameImagesNote(images) } : {}), seconds: Math.round((performance.now() - ctx.startedAt) / 1000) };
+  // Per-image final losses (A's concept bootstrap) and the count model on the same evaluated images (per-image.ts, count-model.ts).
+  const perImage = perImageLosses(runner.runs, images.concepts?.val ?? images.indices.val, images.categories?.val ?? null);
+  const evaluated = perImage ? perImage.concepts.length : Math.min(cfg.evalImages || data.val.count, data.val.count);
+  const countModel = countModelReference(Math.round(Math.sqrt(data.imageTokens)), data.plan.imageCodes, data.train.codes, data.val.codes.subarray(0, evaluated * data.imageTokens));
+  const heldOut = { ...(perImage ? { perImage } : {}), countModel, ...(images.categories ? { evalOrder: 'stratified' } : {}) };
+  const derived = { dataset: images.name, trainImages: data.train.count, valImages: data.val.count, imageTokens: data.imageTokens, ...(images.valIsTrain ? { validationIsTraining: sameImagesNote(images) } : {}), ...heldOut, seconds: Math.round((performance.now() - ctx.startedAt) / 1000) };
   const report = buildReport(cfg, records, { analysis, quality, imageLossByPosition, stopped, ...derived, ...meta });
   return { report, sections, html: reportHtml(report, records, sections), imageLossByPosition, samples, quality, analysis };
 }

@@ -12,7 +12,7 @@ import { neighbourA, type SweepResult } from './sweep';
 /** The run's facts without what the sections above already show (analysis, quality, heatmaps). */
 function shownMeta(meta: Record<string, unknown>): Record<string, unknown> {
   const rest = { ...meta };
-  for (const k of ['analysis', 'quality', 'imageLossByPosition']) delete rest[k];
+  for (const k of ['analysis', 'quality', 'imageLossByPosition', 'perImage']) delete rest[k];
   return rest;
 }
 
@@ -22,13 +22,18 @@ function secondHalf(bands: ReturnType<typeof seedBands>): ReturnType<typeof seed
   return bands.map((b) => ({ ...b, points: b.points.filter((p) => p.step >= end / 2) }));
 }
 
-/** The report's charts as standalone SVG (also what the playground exports as PNG): training tokens on x, the mean over seeds with its seed min–max band. */
-export function reportCharts(records: MetricRecord[]): string[] {
+/**
+ * The report's charts as standalone SVG (also what the playground exports as PNG): training tokens on x, the mean
+ * over seeds with its seed min–max band. `countModel` (nats per image token, count-model.ts, on the same evaluated
+ * images) is drawn as a dashed reference line on the held-out image-loss charts.
+ */
+export function reportCharts(records: MetricRecord[], countModel: number | null = null): string[] {
   const o = { xLabel: 'training tokens', bandLabel: 'line: mean; band: seed min–max' };
   const chart = (title: string, unit: string, metric: string, transform?: (v: number) => number) => lineChart(title, unit, seedBands(records, metric, transform, 'tokens'), o);
+  const ref = countModel !== null && Number.isFinite(countModel) ? { refLines: [{ y: countModel, label: `count model (position, left, up): ${countModel.toFixed(3)}` }] } : {};
   return [
-    chart('Image-token loss (held out)', 'nats per token', METRICS.valImageLoss),
-    lineChart('Image-token loss (held out), second half of the run', 'nats per token', secondHalf(seedBands(records, METRICS.valImageLoss, undefined, 'tokens')), { ...o, xFromData: true }),
+    lineChart('Image-token loss (held out)', 'nats per token', seedBands(records, METRICS.valImageLoss, undefined, 'tokens'), { ...o, ...ref }),
+    lineChart('Image-token loss (held out), second half of the run', 'nats per token', secondHalf(seedBands(records, METRICS.valImageLoss, undefined, 'tokens')), { ...o, ...ref, xFromData: true }),
     chart('Caption-token loss (held out)', 'nats per token', METRICS.valTextLoss),
     ...(records.some((r) => r.metric === METRICS.valEnglishLossTextIds)
       ? [
@@ -87,7 +92,7 @@ ${lineChart('Held-out loss after the sweep budget vs learning rate', 'nats per t
 }
 
 export function reportHtml(report: Report, records: MetricRecord[], extraSections: string[] = []): string {
-  const charts = reportCharts(records);
+  const charts = reportCharts(records, (report.meta.countModel as { nats?: number } | undefined)?.nats ?? null);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Tabula Rasa — ${esc(report.preset)} replication</title>
 <style>

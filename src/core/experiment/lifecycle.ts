@@ -24,14 +24,10 @@ import { recordsToResume, restoredSteps } from './resume-records';
 import { ExperimentRunner, type MetricRecord, type Run } from './runner';
 import { StepZero } from './step-zero';
 import type { ExperimentStore, RunFlags } from './store';
-import { experimentTrainAt, sweepLearningRates, type SweepResult } from './sweep';
+import type { SweepResult } from './sweep';
+import { runPlannedSweep, type SweepPlan } from './sweep-plan';
 
-/** An LR sweep to run before the main runs: the rates, and its budget per rate. */
-export interface SweepPlan {
-  lrs: number[];
-  steps: number;
-  seeds: number;
-}
+export type { SweepPlan };
 
 /** What an experiment is made of (loaded by its driver). The lifecycle never disposes the LM or the VQ tokenizer. */
 export interface ExperimentInputs {
@@ -199,11 +195,8 @@ export class Experiment {
       this.sweep = kept;
       this.log(`--resume keeps the recorded sweep's rates (${store.label}/sweep.json)`);
     } else {
-      const { lrs, steps, seeds } = plan;
       const { data, alignedRows } = this.prepared!;
-      this.log(`LR sweep — arms ${cfg.arms.join(', ')} at ${lrs.join(', ')} for ${steps} steps × ${seeds} seed(s) each`);
-      const trainAt = experimentTrainAt(cfg, { steps, seeds }, (c) => new ExperimentRunner(c, data, this.inputs.lm, {}, alignedRows));
-      this.sweep = await sweepLearningRates(lrs, trainAt, { steps, seeds, schedule: cfg.schedule }, (s) => this.log(`  sweep ${s}`));
+      this.sweep = await runPlannedSweep(plan, cfg, data, this.inputs.images, this.inputs.lm, alignedRows, this.log);
       await store.putSweep(this.sweep);
       this.log(`sweep chose ${Object.entries(this.sweep.best).map(([arm, lr]) => `${arm} ${lr}`).join(', ')} (→ ${store.label}/sweep.json)`);
     }
@@ -318,7 +311,7 @@ export class Experiment {
     // (the same numbers as its logged evaluation; no records are added).
     for (const run of runner.runs) if (!run.stopped && !run.lastEval) await runner.evalRun(run);
     const corpus = await pretrainingCorpus(inputs.readData);
-    const meta = { ...(sweep ? { sweep: { lrs: sweep.lrs, steps: sweep.steps, seeds: sweep.seeds, schedule: sweep.schedule, table: sweep.table, best: sweep.best } } : {}), ...o.meta };
+    const meta = { ...(sweep ? { sweep } : {}), ...o.meta };
     const ctx = { cfg, data: this.prepared!.data, images: inputs.images, lm: inputs.lm, vq: inputs.vq, corpus, encodePng: o.encodePng, log: o.log ?? this.log, startedAt: o.startedAt, sections: sweep ? [sweepSection(sweep)] : [] };
     const fin = await finishExperiment(runner, ctx, this.records, meta);
     await this.store.putFinished(fin, this.records);

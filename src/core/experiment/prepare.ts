@@ -6,7 +6,7 @@
  * needs is done up front: the held-out English is tokenized only as far as the evaluations read it, and the
  * pre-training stream (the mix arm's batches, the final analysis) on first use.
  */
-import { captionOf, splitIndices } from '../data/captions';
+import { captionOf, splitIndices, type EmojiItem } from '../data/captions';
 import { AUSTEN_BOOKS, ENGLISH_TEXTS, tokenStream } from '../data/corpus';
 import { MIN_HELD_OUT_IMAGES, type ByodDataset } from '../data/byod';
 import type { DataReader, EmojiDataset } from '../data/emoji';
@@ -20,6 +20,7 @@ import type { ExperimentConfig } from './config';
 import { pickCodes } from '../data/codes';
 import { encodeImages, type ExperimentData, type Split } from './data';
 import { newRows, planVocab, scratchTextRows } from './extend';
+import { stratifiedOrder } from './selection';
 
 /** Images as [n, S, S, 3] pixels in [0, 1] with captions, split into train and validation. */
 export interface ImageSplits {
@@ -54,13 +55,15 @@ export function sameImagesNote(images: Pick<ImageSplits, 'valIsTrain' | 'dataset
   return `The dataset has ${images.datasetSize} image${images.datasetSize === 1 ? '' : 's'}, under ${MIN_HELD_OUT_IMAGES}: none is held out, so the validation images ARE the training images and every "held-out" image and caption loss here measures memorisation, not generalisation. Use ${MIN_HELD_OUT_IMAGES} or more images for a held-out comparison.`;
 }
 
-/** The shipped emoji at the config's caption level: train images evenly thinned to cfg.trainImages, validation capped at cfg.evalImages. */
+/**
+ * The shipped emoji at the config's caption level: train images evenly thinned to cfg.trainImages; the validation
+ * images in a stratified order (selection.ts: every category in any prefix of 9 or more), capped at cfg.evalImages
+ * (0: every validation image).
+ */
 export function emojiSplits(ds: EmojiDataset, cfg: Pick<ExperimentConfig, 'trainImages' | 'evalImages' | 'captionLevel'>): ImageSplits {
   const items = ds.captions.items;
-  let tr = splitIndices(items, 'train');
-  if (cfg.trainImages > 0 && cfg.trainImages < tr.length) tr = tr.filter((_, k) => k % Math.ceil(tr.length / cfg.trainImages) === 0);
-  const va = splitIndices(items, 'val').slice(0, cfg.evalImages > 0 ? cfg.evalImages : undefined);
-  const category = (i: number) => captionOf(items[i], 'L0').split(',')[0];
+  const { train: tr, val: va } = emojiSplitIndices(items, cfg);
+  const category = emojiCategory(items);
   return {
     name: `emoji-${ds.style}`,
     size: ds.meta.cell,
@@ -75,6 +78,23 @@ export function emojiSplits(ds: EmojiDataset, cfg: Pick<ExperimentConfig, 'train
     indices: { train: tr, val: va },
     datasetSize: items.length,
   };
+}
+
+/** The emoji category of an item (its L0 caption's first part), the quality figure's class. */
+const emojiCategory = (items: EmojiItem[]) => (i: number) => captionOf(items[i], 'L0').split(',')[0];
+
+/**
+ * Which emoji (atlas indices) emojiSplits takes: the training split evenly thinned to cfg.trainImages, and the
+ * validation split in the stratified order (or, `order` 'atlas', in atlas order as runs before it evaluated),
+ * capped at cfg.evalImages (0: all).
+ */
+export function emojiSplitIndices(items: EmojiItem[], cfg: Pick<ExperimentConfig, 'trainImages' | 'evalImages'>, order: 'stratified' | 'atlas' = 'stratified'): { train: number[]; val: number[] } {
+  let tr = splitIndices(items, 'train');
+  if (cfg.trainImages > 0 && cfg.trainImages < tr.length) tr = tr.filter((_, k) => k % Math.ceil(tr.length / cfg.trainImages) === 0);
+  const allVal = splitIndices(items, 'val');
+  const category = emojiCategory(items);
+  const ordered = order === 'atlas' ? allVal : stratifiedOrder(allVal.map(category)).map((k) => allVal[k]);
+  return { train: tr, val: ordered.slice(0, cfg.evalImages > 0 ? cfg.evalImages : undefined) };
 }
 
 /** Bring-your-own images split 90/10 by image with a fixed seed (indices into ds.images). Under 10 images validate on the training images. */

@@ -13,6 +13,7 @@ import type { MetricRecord } from './runner';
 import { ARM_PAIRS, DEFAULT_MARGIN, type ExperimentConfig } from './config';
 import { tokensSaved, type TokensSaved } from './tokens-saved';
 import { caveats } from './caveats';
+import { conceptBootstrapA, type ConceptBootstrap, type PerImageLosses } from './per-image';
 import { tInterval, type Interval } from './stats';
 import { A_FRACTIONS, captionGapEffect, forgettingEffect, imageLossEffect, logRatio, type CaptionGapEffect, type ForgettingEffect, type ImageLossEffect } from './verdict';
 
@@ -37,6 +38,8 @@ export interface Report {
   /** The same rules on the run's other arms: A for each pre-trained/scratch pair of a kind, C for each other pre-trained arm. */
   otherArms: { image_loss: Record<string, ImageLossEffect & { tokensSaved?: TokensSaved; diffCurve?: DiffPoint[] }>; forgetting: Record<string, ForgettingEffect> };
   quality: QualitySummary | null;
+  /** A resampled by concept from the per-image final losses in meta.perImage (per-image.ts); null without them. */
+  conceptA: ConceptBootstrap | null;
   /** What limits the verdicts (power, evaluation set, LM, rates), shown in the verdict table (caveats.ts). */
   caveats: string[];
   /** What the report worked around, in plain words. */
@@ -153,6 +156,7 @@ export function buildReport(cfg: ExperimentConfig | null, records: MetricRecord[
     },
     otherArms,
     quality,
+    conceptA: conceptBootstrapA(meta.perImage as PerImageLosses | undefined),
     caveats: caveats({ config: cfg, meta, margin, power: { A: image.power, B: gap.power, C: forgettingMain.power } }),
     notes: [...new Set(notes)],
     meta,

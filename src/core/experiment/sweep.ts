@@ -11,8 +11,8 @@
  * the grid extended, per arm, by one √2 step at a time while an arm's best rate sits at an edge of the rates it was
  * run at — at most FAIR_SWEEP.maxExtensions steps past the first grid on each side (a factor 4 at the default 4),
  * after which the arm keeps its edge rate and the result names it as unresolved. An arm whose next rate up diverged
- * is not at an edge. Rates are scored on val/loss, which today is computed on the same held-out images as the
- * verdicts (a selection split apart from them is issue 20's item 3).
+ * is not at an edge. Rates are scored on the val/loss of the data they are given: an experiment's sweep runs on the
+ * selection split (sweep-plan.ts, selection.ts), apart from the evaluation images of the verdicts.
  */
 import { METRICS } from '../metrics';
 import type { ArmName, ExperimentConfig } from './config';
@@ -51,6 +51,8 @@ export interface SweepResult {
   protocol?: SweepProtocol;
   /** fairSweep only: arms whose best rate was still at an edge when the extensions ran out, and which edge. */
   unresolved?: Partial<Record<ArmName, 'low' | 'high'>>;
+  /** The selection split the rates were scored on (sweep-plan.ts): its images, and the images the sweep trained on; absent in sweeps scored on the evaluation images. */
+  selection?: { images: number; trainImages: number };
 }
 
 /** Mean and sd per (arm, lr), and each arm's best: the lowest mean; a tie (within 1e-9) goes to the smaller LR. */

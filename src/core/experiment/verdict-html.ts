@@ -1,6 +1,7 @@
 // report.html's verdict: each effect's outcome, sentence and rule, then the numbers behind it — A's tests at each
 // token budget, B's caption gap along the run in tokens (chart and table), C's log ratios, the quality figures with
 // intervals, the other arms under the same rules, and the report's notes.
+import { conceptSentence } from './per-image';
 import type { DiffPoint, Report } from './report';
 import type { Interval, MarginTest } from './stats';
 import { esc, lineChart } from './svg';
@@ -79,8 +80,9 @@ function qualityDetails(r: Report): string {
   const pctI = (i: Interval) => (i.ci95 ? `${(100 * i.ci95[0]).toFixed(1)} to ${(100 * i.ci95[1]).toFixed(1)}` : '—');
   const rows = Object.entries(q.byArm).map(([arm, v]) => `<tr><td>${esc(arm)}</td><td>${v.seeds.length}</td><td>${pct(v.accuracy)}</td><td>${pctI(v.accuracy)}</td><td>${f3(v.frechet.mean)}</td><td>${iv(v.frechet.ci95)}</td></tr>`);
   const d = q.pretrainedMinusScratch;
+  if (q.majorityBaseline !== undefined) rows.push(`<tr><td>majority-class baseline</td><td>—</td><td>${(100 * q.majorityBaseline).toFixed(1)}%</td><td>—</td><td>—</td><td>—</td></tr>`);
   if (d) rows.push(`<tr><td>pretrained − scratch</td><td>${d.seeds.length}</td><td>${(100 * d.accuracy.mean).toFixed(1)} points</td><td>${pctI(d.accuracy)}</td><td>${f3(d.frechet.mean)}</td><td>${iv(d.frechet.ci95)}</td></tr>`);
-  return `<h3>Quality of generated images (every seed)</h3><p>${esc(q.sentence)}</p><table class="num"><tr><th>arm</th><th>seeds</th><th>category accuracy</th><th>95% CI</th><th>Fréchet distance</th><th>95% CI</th></tr>${rows.join('')}</table>`;
+  return `<h3>Quality of generated images (every seed)</h3><p>${esc(q.sentence)}</p><table class="num"><tr><th>arm</th><th>seeds</th><th>category accuracy</th><th>95% CI</th><th>Fréchet distance</th><th>95% bootstrap interval</th></tr>${rows.join('')}</table>`;
 }
 
 function otherArms(r: Report): string {
@@ -106,5 +108,5 @@ export function verdictSection(r: Report): string {
   const notes = r.notes.length ? `<h3>Notes</h3><ul>${r.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : '';
   return `<h2>Verdict</h2><p>Rules fixed before the run (src/core/experiment/verdict.ts): paired over seeds at equal token budgets, equivalence margin ±${r.margin} nats per token, α = 0.05.</p>
 <table>${verdictRow('A. image-token loss', e.image_loss)}${verdictRow('B. caption head start', e.caption_gap)}${verdictRow('C. forgetting English', e.forgetting)}${caveatsRow(r)}</table>
-${imageLossDetails(e.image_loss, r.margin)}${gapDetails(r)}${forgettingDetails(e.forgetting)}${qualityDetails(r)}${otherArms(r)}${notes}`;
+${imageLossDetails(e.image_loss, r.margin)}${r.conceptA ? `<p>${esc(conceptSentence(r.conceptA))}</p>` : ''}${gapDetails(r)}${forgettingDetails(e.forgetting)}${qualityDetails(r)}${otherArms(r)}${notes}`;
 }
