@@ -5,7 +5,7 @@
  * records up to its step are on the disk (core/experiment/lifecycle.ts). Each step passes a kill point
  * (kill-points.ts) so the crash-consistency test can stop the process there.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { killPoint } from './kill-points';
 
@@ -92,4 +92,40 @@ export function completeCheckpointDir(dir: string): string | null {
   if (existsSync(dir)) return dir;
   if (existsSync(`${dir}.old`)) return `${dir}.old`;
   return null;
+}
+
+/** True when no process `pid` runs on this machine (ESRCH); a process of another user counts as running. */
+function gone(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/**
+ * Delete the temporary files writeFileAtomic left in `dir` when its process was killed before the rename
+ * (`.<name>.tmp-<pid>` of a pid no longer running); the files they were to replace are whole. Returns their names.
+ */
+export function removeDeadTemps(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  const dead = readdirSync(dir).filter((f) => {
+    const m = /^\..+\.tmp-(\d+)$/.exec(f);
+    return m !== null && Number(m[1]) !== process.pid && gone(Number(m[1]));
+  });
+  for (const f of dead) rmSync(join(dir, f), { force: true });
+  return dead;
+}
+
+/**
+ * Delete what replaceDirAtomic leaves in `parent` when killed: a `<run>.partial` folder (a save that never finished)
+ * and a `<run>.old` folder beside a whole `<run>` (killed after the new one was placed). Only for the holder of the
+ * folder's run lock (run-lock.ts), before it saves. Returns the names deleted.
+ */
+export function removeDeadSaves(parent: string): string[] {
+  if (!existsSync(parent)) return [];
+  const dead = readdirSync(parent).filter((f) => f.endsWith('.partial') || (f.endsWith('.old') && existsSync(join(parent, f.slice(0, -'.old'.length)))));
+  for (const f of dead) rmSync(join(parent, f), { recursive: true, force: true });
+  return dead;
 }

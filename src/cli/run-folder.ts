@@ -14,7 +14,7 @@ import { metricsCsv } from '../core/experiment/metrics-csv';
 import type { MetricRecord } from '../core/experiment/runner';
 import type { ExperimentStore, RunFlags, StoredCheckpoint } from '../core/experiment/store';
 import type { SweepResult } from '../core/experiment/sweep';
-import { appendSynced, completeCheckpointDir, replaceDirAtomic, writeFileAtomic } from './durable';
+import { appendSynced, completeCheckpointDir, removeDeadSaves, removeDeadTemps, replaceDirAtomic, writeFileAtomic } from './durable';
 import { EXPERIMENT_FILE, readPartialMetrics } from './resume-args';
 
 /** The metric log a stopped run resumes from. */
@@ -31,6 +31,10 @@ export class RunFolder implements ExperimentStore {
     private readonly log: (s: string) => void = () => {},
   ) {
     this.label = dir;
+    // What a killed writer left half-written beside the files and checkpoints it was replacing (they are whole): gone.
+    // The driver holds the folder's run lock (replicate.ts), so no other process is saving here.
+    for (const d of [dir, join(dir, 'checkpoints')]) removeDeadTemps(d);
+    removeDeadSaves(join(dir, 'checkpoints'));
   }
 
   private runDir(arm: string, seed: number): string {

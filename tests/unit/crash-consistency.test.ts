@@ -113,6 +113,8 @@ async function resumeAndCompare(out: string, what: string): Promise<void> {
   expect([...got.keys()].sort(), `${what}: the same records`).toEqual([...reference.keys()].sort());
   for (const [k, v] of reference) expect(got.get(k), `${what}: ${k}`).toBe(v);
   expect(readReport(out), `${what}: the same report`).toEqual(referenceReport);
+  // Nothing half-written is left behind: no temporary file of a killed writer, no checkpoint in the making.
+  for (const d of [out, join(out, 'checkpoints')]) expect(readdirSync(d).filter((f) => /\.tmp-\d+$|\.partial$|\.old$/.test(f)), `${what}: ${d}`).toEqual([]);
 }
 
 describe('a replicate run killed at any instant resumes to the uninterrupted run (kind 1)', () => {
