@@ -1,8 +1,7 @@
 // Shared pieces of the Node entry points: a directory as a FileSource, flag parsing (with --help) and checks that name the flag, the machine in one line,
-// atomic file and checkpoint-directory writes, and one-line failures without stack traces or control characters.
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+// atomic file and checkpoint-directory writes (durable.ts, re-exported), and one-line failures without stack traces or control characters.
 import { readFile, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { join } from 'node:path';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import type { BackendName } from '../core/backend';
@@ -147,39 +146,8 @@ export function numberArg(v: string | undefined, name: string, lo: number, hi: n
   return n;
 }
 
-/** Write one file so that it is either the old or the new content, never half of it: a temporary file, then rename. */
-export function writeFileAtomic(path: string, bytes: Uint8Array | string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}`);
-  writeFileSync(tmp, bytes);
-  renameSync(tmp, path);
-}
-
-/**
- * Replace a checkpoint directory as a whole: the files go to `<dir>.partial`, the old directory is moved to
- * `<dir>.old`, the new one into place, and the old one deleted. A kill at any moment leaves either `<dir>` complete,
- * or no `<dir>` and a complete `<dir>.old` — which readCheckpointDir takes — never new weights beside old moments.
- */
-export function replaceDirAtomic(dir: string, files: Map<string, Uint8Array>): void {
-  const partial = `${dir}.partial`;
-  const old = `${dir}.old`;
-  rmSync(partial, { recursive: true, force: true });
-  mkdirSync(partial, { recursive: true });
-  for (const [name, bytes] of files) writeFileSync(join(partial, name), bytes);
-  if (existsSync(dir)) {
-    rmSync(old, { recursive: true, force: true });
-    renameSync(dir, old);
-  }
-  renameSync(partial, dir);
-  rmSync(old, { recursive: true, force: true });
-}
-
-/** The directory replaceDirAtomic left complete: `dir`, else `<dir>.old` after a kill between its two renames; null when neither. */
-export function completeCheckpointDir(dir: string): string | null {
-  if (existsSync(dir)) return dir;
-  if (existsSync(`${dir}.old`)) return `${dir}.old`;
-  return null;
-}
+// Atomic file and checkpoint-folder writes live in durable.ts (fsync, kill points); re-exported for the CLIs that import them from here.
+export { completeCheckpointDir, replaceDirAtomic, writeFileAtomic } from './durable';
 
 /** Control characters of a message shown as escapes (\r, \u001b…), so a file's bytes cannot garble the terminal. */
 export function escapeControls(msg: string): string {

@@ -4,7 +4,8 @@
  * PyTorch / Hugging Face run on a GPU cluster (`scale/train.py`; the layout is in src/core/experiment/export.ts).
  * Each file's SHA-256 goes into DIR/meta.json beside the hashes of the dataset, LM, VQ tokenizer and English texts
  * it came from. `--lr-sweep` is exported as a plan that scale/train.py carries out before the main run. The inputs
- * and their preparation are replicate's (experiment-inputs.ts, core/experiment/lifecycle.ts prepareData).
+ * and their preparation are replicate's (experiment-inputs.ts, core/experiment/lifecycle.ts prepareData). Holds DIR's
+ * run lock (run-lock.ts) while it writes, so it never writes into a folder another export or a run is writing.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -17,6 +18,7 @@ import { metricsCsv } from '../core/experiment/metrics-csv';
 import { readFolder } from './data/folder';
 import { readPublicData } from './data/public-data';
 import { EXPERIMENT_OPTIONS, EXPERIMENT_USAGE, loadInputs } from './experiment-inputs';
+import { acquireRunLock } from './run-lock';
 import { SETUP_OPTIONS, SETUP_USAGE, parseSetup } from './setup-flags';
 import { UsageError, backendArg, parseFlags, runCli } from './common';
 
@@ -40,6 +42,8 @@ async function main(): Promise<void> {
   const { cfg } = setup;
   const backend = backendArg(a.backend);
   const log = (s: string) => console.log(`export: ${s}`);
+  // One writer per folder, as replicate and scale/train.py (run-lock.ts): a second export, or a run, into --out is refused.
+  acquireRunLock(a.out, `npm run export -- ${process.argv.slice(2).join(' ')}`, log, false);
   const t0 = performance.now();
   await initNodeBackend(backend);
 

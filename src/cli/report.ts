@@ -6,7 +6,7 @@
  * metrics.csv alone (default margin, arms and seeds as recorded) and says so. A run recorded before the report
  * carried the count model's reference line gets it from the shipped codes (report-reference.ts), kept in its meta.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExperimentConfig } from '../core/experiment/config';
 import { heatmapSection, reportHtml, sweepSection } from '../core/experiment/html';
@@ -14,7 +14,7 @@ import type { SweepResult } from '../core/experiment/sweep';
 import { parseMetricsCsv } from '../core/experiment/metrics-csv';
 import { buildReport } from '../core/experiment/report';
 import type { MetricRecord } from '../core/experiment/runner';
-import { UsageError, parseFlags, runCli } from './common';
+import { UsageError, parseFlags, runCli, writeFileAtomic } from './common';
 import { recordedCountModel } from './report-reference';
 
 async function main(): Promise<void> {
@@ -54,8 +54,9 @@ async function main(): Promise<void> {
   // A run without sections.html (e.g. one trained by scale/train.py) still gets its LR sweep and heatmap from meta.
   const { sweep, imageLossByPosition } = meta as { sweep?: SweepResult; imageLossByPosition?: Record<string, number[]> };
   const sections = existsSync(join(dir, 'sections.html')) ? [readFileSync(join(dir, 'sections.html'), 'utf8')] : [...(sweep ? [sweepSection(sweep)] : []), ...(imageLossByPosition ? [heatmapSection(imageLossByPosition)] : [])];
-  writeFileSync(jsonPath, JSON.stringify(report, null, 2) + '\n');
-  writeFileSync(join(dir, 'report.html'), reportHtml(report, records, sections));
+  // Each file whole or as it was (a kill in between leaves the old report.json beside the new report.html).
+  writeFileAtomic(join(dir, 'report.html'), reportHtml(report, records, sections));
+  writeFileAtomic(jsonPath, JSON.stringify(report, null, 2) + '\n');
   const e = report.effects;
   for (const [name, eff] of [['A', e.image_loss], ['B', e.caption_gap], ['C', e.forgetting]] as const) console.log(`${name}. ${eff.verdict}${eff.detail ? ` — ${eff.detail}` : ''}: ${eff.sentence}`);
   for (const [name, eff] of [['A', e.image_loss], ['B', e.caption_gap]] as const) console.log(`${name} as compute: ${eff.tokensSaved.sentence}`);

@@ -3,16 +3,18 @@
  * folders resume): DIR/checkpoints/<arm>-s<seed>/ (each replaced as a whole, common.ts replaceDirAtomic),
  * DIR/checkpoints/experiment.json (the run-defining flags, resume-args.ts), DIR/metrics.partial.jsonl (one record a
  * line, appended as logged), DIR/sweep.json, and at the finish DIR/report.json, metrics.csv, sections.html and
- * report.html.
+ * report.html. Every write survives a kill at any instant (durable.ts): records are appended and synced, every other
+ * file is replaced as a whole, and the finish writes report.json last, so a report.json is never beside a cut
+ * metrics.csv (tests/unit/crash-consistency.test.ts kills a run at each write).
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Finished } from '../core/experiment/finish';
 import { metricsCsv } from '../core/experiment/metrics-csv';
 import type { MetricRecord } from '../core/experiment/runner';
 import type { ExperimentStore, RunFlags, StoredCheckpoint } from '../core/experiment/store';
 import type { SweepResult } from '../core/experiment/sweep';
-import { completeCheckpointDir, replaceDirAtomic, writeFileAtomic } from './common';
+import { appendSynced, completeCheckpointDir, removeDeadSaves, removeDeadTemps, replaceDirAtomic, writeFileAtomic } from './durable';
 import { EXPERIMENT_FILE, readPartialMetrics } from './resume-args';
 
 /** The metric log a stopped run resumes from. */
@@ -29,6 +31,10 @@ export class RunFolder implements ExperimentStore {
     private readonly log: (s: string) => void = () => {},
   ) {
     this.label = dir;
+    // What a killed writer left half-written beside the files and checkpoints it was replacing (they are whole): gone.
+    // The driver holds the folder's run lock (replicate.ts), so no other process is saving here.
+    for (const d of [dir, join(dir, 'checkpoints')]) removeDeadTemps(d);
+    removeDeadSaves(join(dir, 'checkpoints'));
   }
 
   private runDir(arm: string, seed: number): string {
@@ -52,7 +58,7 @@ export class RunFolder implements ExperimentStore {
   }
 
   async appendRecords(records: MetricRecord[]): Promise<void> {
-    appendFileSync(join(this.dir, PARTIAL_METRICS_FILE), jsonl(records));
+    appendSynced(join(this.dir, PARTIAL_METRICS_FILE), jsonl(records));
   }
 
   async readRecords(): Promise<MetricRecord[] | null> {
@@ -61,8 +67,7 @@ export class RunFolder implements ExperimentStore {
   }
 
   async replaceRecords(records: MetricRecord[]): Promise<void> {
-    mkdirSync(this.dir, { recursive: true });
-    writeFileSync(join(this.dir, PARTIAL_METRICS_FILE), jsonl(records));
+    writeFileAtomic(join(this.dir, PARTIAL_METRICS_FILE), jsonl(records));
   }
 
   async putFlags(flags: RunFlags): Promise<void> {
@@ -75,8 +80,7 @@ export class RunFolder implements ExperimentStore {
   }
 
   async putSweep(sweep: SweepResult): Promise<void> {
-    mkdirSync(this.dir, { recursive: true });
-    writeFileSync(join(this.dir, 'sweep.json'), JSON.stringify(sweep, null, 2) + '\n');
+    writeFileAtomic(join(this.dir, 'sweep.json'), JSON.stringify(sweep, null, 2) + '\n');
   }
 
   async getSweep(): Promise<SweepResult | null> {
@@ -85,9 +89,9 @@ export class RunFolder implements ExperimentStore {
   }
 
   async putFinished(fin: Finished, records: MetricRecord[]): Promise<void> {
-    writeFileSync(join(this.dir, 'report.json'), JSON.stringify(fin.report, null, 2) + '\n');
-    writeFileSync(join(this.dir, 'metrics.csv'), metricsCsv(records));
-    writeFileSync(join(this.dir, 'sections.html'), fin.sections.join('\n'));
-    writeFileSync(join(this.dir, 'report.html'), fin.html);
+    writeFileAtomic(join(this.dir, 'metrics.csv'), metricsCsv(records));
+    writeFileAtomic(join(this.dir, 'sections.html'), fin.sections.join('\n'));
+    writeFileAtomic(join(this.dir, 'report.html'), fin.html);
+    writeFileAtomic(join(this.dir, 'report.json'), JSON.stringify(fin.report, null, 2) + '\n');
   }
 }

@@ -3,7 +3,7 @@
  * atomically (written to a temporary file, then hard-linked into place, which fails if the lock exists), after
  * checking that the folder can be written at all (a write probe, so a read-only --out or a full disk is said before
  * any preparation). A lock held by a live process is refused naming it; one whose process is gone (same host, pid no
- * longer running, or running but started after the lock was taken: a reused pid) is stale and taken over with a
+ * longer running or a zombie, or running but started after the lock was taken: a reused pid) is stale and taken over with a
  * message. The lock is removed when the process exits. scale/train.py keeps the same file in the same format.
  * `diskErrorMessage` turns ENOSPC/EDQUOT/EROFS/EACCES from anywhere a run writes into one line naming the folder.
  */
@@ -41,10 +41,11 @@ export function diskErrorMessage(e: unknown, dir: string, resume = true): string
 }
 
 let lockedDir: string | null = null;
+let lockedResumes = true;
 
 /** diskErrorMessage for the run folder this process holds the lock of (runCli's last resort for a failed write), else null. */
 export function runFolderDiskError(e: unknown): string | null {
-  return lockedDir === null ? null : diskErrorMessage(e, lockedDir);
+  return lockedDir === null ? null : diskErrorMessage(e, lockedDir, lockedResumes);
 }
 
 /** Whether `pid` on this host is a running process that started before `since` (ms), as far as this OS tells. */
@@ -54,9 +55,21 @@ function alive(pid: number, since: number): boolean {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM'; // exists, owned by someone else
   }
+  // A killed holder not yet reaped by its parent (a zombie) is gone: it writes nothing more.
+  if (processState(pid) === 'Z' || processState(pid) === 'X') return false;
   // A pid reused by a process started after the lock was taken is not the holder.
   const started = processStart(pid);
   return started === null || started <= since + 2000;
+}
+
+/** The state letter of `pid` in Linux's /proc/<pid>/stat (R, S, D, Z for a zombie …); null elsewhere. */
+function processState(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0] ?? null;
+  } catch {
+    return null;
+  }
 }
 
 /** When `pid` started (ms since the epoch), from Linux's /proc (boot time + field 22 of /proc/<pid>/stat, in 1/100 s); null elsewhere. */
@@ -85,10 +98,12 @@ const describe = (h: LockHolder) => `pid ${h.pid} on ${h.host}, started ${h.star
 /**
  * Take `dir`'s run lock (creating `dir`), or throw: RunLocked naming the holder when a live process has it; an Error
  * from diskErrorMessage when the folder cannot be written. `log` is told when a stale lock is taken over. The lock is
- * released at process exit; the returned function releases it sooner.
+ * released at process exit; the returned function releases it sooner. `resumable` false (npm run export): a disk
+ * error says to run the command again rather than to continue with --resume.
  */
-export function acquireRunLock(dir: string, command: string, log: (s: string) => void = console.log): () => void {
+export function acquireRunLock(dir: string, command: string, log: (s: string) => void = console.log, resumable = true): () => void {
   lockedDir = dir;
+  lockedResumes = resumable;
   const path = join(dir, LOCK_FILE);
   const me: LockHolder = { pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString(), command };
   const tmp = join(dir, `.run.lock.${process.pid}.tmp`);
@@ -96,7 +111,7 @@ export function acquireRunLock(dir: string, command: string, log: (s: string) =>
     mkdirSync(dir, { recursive: true });
     writeFileSync(tmp, JSON.stringify(me) + '\n'); // the write probe: a read-only or full disk fails here
   } catch (e) {
-    const said = diskErrorMessage(e, dir);
+    const said = diskErrorMessage(e, dir, resumable);
     throw new Error(said ?? `${dir}: cannot be used as the run folder (${(e as Error).message})`, { cause: e });
   }
   try {

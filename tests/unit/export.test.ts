@@ -7,6 +7,7 @@ import * as tf from '../../src/core/tf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { parquetReadObjects } from 'hyparquet';
@@ -38,6 +39,7 @@ describe('npm run export -- --preset smoke', () => {
     out = join(dir, 'smoke');
     const r = await run('node', ['--import', 'tsx', 'src/cli/export.ts', '--preset', 'smoke', '--arms', ARMS.join(','), '--seeds', '2', '--margin', '0.07', '--out', out], { maxBuffer: 16 * 2 ** 20 });
     expect(r.stdout).toMatch(/export: \d+ files/);
+    expect(existsSync(join(out, '.run.lock')), 'the export released its folder lock').toBe(false);
     ex = readExport(out);
   }, 600_000);
   afterAll(() => (dir ? rm(dir, { recursive: true, force: true }) : undefined));

@@ -147,12 +147,24 @@ describe('verdicts on synthetic runs whose truth is known', () => {
   });
 
   it('a run stopped by NaN is compared only at the budgets it reached, and the report says so', () => {
-    const r = buildReport(cfg, syntheticRecords(run({ stop: { arm: 'scratch', seed: 1, step: 60 } })));
+    // The lifecycle's (and scale/train.py's) stop message names the run in report meta.stopped.
+    const stopped = ['arm scratch, seed 1: the loss or gradient became NaN/Inf at step 61; the run stopped and keeps its last good checkpoint'];
+    const r = buildReport(cfg, syntheticRecords(run({ stop: { arm: 'scratch', seed: 1, step: 60 } })), { stopped });
     const tests = r.effects.image_loss.tests;
     expect(tests.map((t) => t.n)).toEqual([3, 2, 2, 2, 2]);
     expect(tests[3].excludedSeeds).toEqual([1]);
     expect(r.effects.image_loss.diff.n).toBe(2);
     expect(r.notes).toContain('scratch seed 1 stopped at step 60 (NaN/Inf): image-token loss compared only at the budgets it reached.');
+  });
+
+  it('never invents a NaN/Inf: records that merely end (a stopped or killed run, lost rows) are said to end, a non-finite training loss is a divergence', () => {
+    const records = syntheticRecords(run({ stop: { arm: 'scratch', seed: 1, step: 60 } }));
+    const cut = buildReport(cfg, records);
+    expect(cut.notes).toContain('scratch seed 1 stopped at step 60 (its records end there: the run is incomplete): image-token loss compared only at the budgets it reached.');
+    expect(cut.notes.join(' ')).not.toMatch(/NaN\/Inf/);
+    // As scale/train.py may log it (its NaN step's training loss), without a stop message.
+    const diverged = buildReport(cfg, [...records, { arm: 'scratch', seed: 1, step: 61, tokens: 0, metric: 'train/loss', value: NaN }]);
+    expect(diverged.notes).toContain('scratch seed 1 stopped at step 60 (NaN/Inf): image-token loss compared only at the budgets it reached.');
   });
 
   it('falls back to the full softmax, saying so, when the records predate the text-ids figure', () => {

@@ -15,6 +15,14 @@ const fresh = () => {
   return d;
 };
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+/** /proc/<pid>/stat, or '' once the process is gone. */
+const readStat = (pid: number) => {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return '';
+  }
+};
 const holder = (pid: number, startedAt = new Date().toISOString(), host = os.hostname()) => JSON.stringify({ pid, host, startedAt, command: 'npm run replicate -- --out X' });
 
 describe('the run lock (kind 2)', () => {
@@ -50,6 +58,40 @@ describe('the run lock (kind 2)', () => {
     if (existsSync('/proc/self/stat')) expect(said).toHaveLength(1);
     writeFileSync(join(d, LOCK_FILE), holder(1, new Date().toISOString(), 'another-machine'));
     expect(() => acquireRunLock(d, 'x')).toThrow(`(if that process is gone, delete ${join(d, LOCK_FILE)})`);
+  });
+
+  it('treats a killed holder its parent has not reaped yet (a zombie) as gone', async () => {
+    const d = fresh();
+    // sh starts a short sleep in the background and becomes a long one, which never reaps it: a zombie.
+    const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const pid = Number(await new Promise<string>((r) => parent.stdout.once('data', (b) => r(String(b)))));
+    try {
+      for (let i = 0; i < 3000 && !/\) Z /.test(readStat(pid)); i++) await new Promise((r) => setTimeout(r, 10));
+      if (!existsSync('/proc/self/stat')) return;
+      expect(readStat(pid)).toMatch(/\) Z /);
+      writeFileSync(join(d, LOCK_FILE), holder(pid)); // taken after the process started: not a reused pid
+      const said: string[] = [];
+      acquireRunLock(d, 'resume', (s) => said.push(s))();
+      expect(said).toEqual([expect.stringMatching(new RegExp(`taking over the lock of a run that is no longer running \\(pid ${pid} on `))]);
+    } finally {
+      parent.kill('SIGKILL');
+    }
+  });
+
+  it('is taken by npm run export too: refused while a run holds --out, naming it, before any preparation', async () => {
+    const d = fresh();
+    const child = spawn('sleep', ['30']);
+    await new Promise((r) => child.once('spawn', r));
+    try {
+      writeFileSync(join(d, LOCK_FILE), holder(child.pid!));
+      const r = spawnSync('node', ['--import', 'tsx', 'src/cli/export.ts', '--preset', 'smoke', '--out', d], { encoding: 'utf8' });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(new RegExp(`^export: ${d} is in use by another run: pid ${child.pid} on .*\\(npm run replicate -- --out X\\); wait for it to finish or give another --out\n$`));
+      expect(r.stdout).not.toMatch(/export: .*(codes|files)/);
+      expect(existsSync(join(d, 'meta.json'))).toBe(false);
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 
   it('is released when the process exits', () => {

@@ -15,6 +15,7 @@ import { tokensSaved, type TokensSaved } from './tokens-saved';
 import { caveats } from './caveats';
 import { conceptBootstrapA, type ConceptBootstrap, type PerImageLosses } from './per-image';
 import { tInterval, type Interval } from './stats';
+import { stopReason } from './stop-reason';
 import { A_FRACTIONS, captionGapEffect, forgettingEffect, imageLossEffect, logRatio, type CaptionGapEffect, type ForgettingEffect, type ImageLossEffect } from './verdict';
 
 /** One value of each seed of an arm. */
@@ -59,9 +60,9 @@ const OTHER_PAIRS = ARM_PAIRS.filter(([a, b]) => !(a === 'pretrained' && b === '
 
 const has = (records: MetricRecord[], metric: string) => records.some((r) => r.metric === metric);
 
-function imageLoss(records: MetricRecord[], a: string, b: string, seeds: number[], margin: number, notes: string[]): ImageLossEffect & { tokensSaved: TokensSaved; diffCurve: DiffPoint[] } {
+function imageLoss(records: MetricRecord[], a: string, b: string, seeds: number[], margin: number, notes: string[], why: (run: string) => string): ImageLossEffect & { tokensSaved: TokensSaved; diffCurve: DiffPoint[] } {
   const pairs = seedPairs(records, a, b, METRICS.valImageLoss, seeds);
-  for (const p of pairs) for (const s of p.short) notes.push(`${s} (NaN/Inf): image-token loss compared only at the budgets it reached.`);
+  for (const p of pairs) for (const s of p.short) notes.push(`${s} (${why(s)}): image-token loss compared only at the budgets it reached.`);
   const diffCurve = evaluatedFractions(pairs).flatMap((f) => {
     const p = pairedAt(pairs, f);
     return p.diffs.length ? [{ fraction: f, tokens: p.tokens, ...tInterval(p.diffs) }] : [];
@@ -70,7 +71,7 @@ function imageLoss(records: MetricRecord[], a: string, b: string, seeds: number[
 }
 
 /** C on one pre-trained arm: English loss at step 0 and at the last step, per seed; a run stopped early is left out. */
-function forgetting(records: MetricRecord[], arm: string, seeds: number[], margin: number, notes: string[]): ForgettingEffect {
+function forgetting(records: MetricRecord[], arm: string, seeds: number[], margin: number, notes: string[], why: (run: string) => string): ForgettingEffect {
   const textIds = has(records, METRICS.valEnglishLossTextIds);
   const [inKey, oodKey] = textIds ? [METRICS.valEnglishLossTextIds, METRICS.valEnglishOodLossTextIds] : [METRICS.valEnglishLoss, METRICS.valEnglishOodLoss];
   const beforeAfter = (metric: string) => {
@@ -80,7 +81,7 @@ function forgetting(records: MetricRecord[], arm: string, seeds: number[], margi
       const c: Point[] = curveOf(records, arm, seed, metric);
       if (c.length < 2 || c[0].step !== 0) continue;
       if (c[c.length - 1].step !== end) {
-        if (metric === inKey) notes.push(`${arm} seed ${seed} stopped at step ${c[c.length - 1].step} (NaN/Inf): left out of the forgetting figure.`);
+        if (metric === inKey) notes.push(`${arm} seed ${seed} stopped at step ${c[c.length - 1].step} (${why(`${arm} seed ${seed}`)}): left out of the forgetting figure.`);
         continue;
       }
       out.seeds.push(seed);
@@ -131,16 +132,17 @@ export function buildReport(cfg: ExperimentConfig | null, records: MetricRecord[
     if (!records.some((r) => r.arm === arm && r.metric === metric)) throw new Error(`the report needs the pretrained and scratch arms' held-out losses; the records have no ${metric} for the ${arm} arm`);
   if (!has(records, METRICS.valEnglishLossTextIds)) notes.push(`The records have no ${METRICS.valEnglishLossTextIds} (recorded before it existed): forgetting is judged over the full softmax, which also counts probability moved to the image ids as forgetting.`);
 
-  const image = imageLoss(records, 'pretrained', 'scratch', seeds, margin, notes);
+  const why = stopReason(records, meta.stopped); // never a NaN/Inf the records do not show
+  const image = imageLoss(records, 'pretrained', 'scratch', seeds, margin, notes, why);
   const gapPairs = seedPairs(records, 'scratch', 'pretrained', METRICS.valTextLoss, seeds);
   const gap = captionGapEffect(evaluatedFractions(gapPairs).map((f) => ({ ...pairedAt(gapPairs, f), fraction: f })), margin);
   const otherArms: Report['otherArms'] = { image_loss: {}, forgetting: {} };
-  for (const [a, b] of OTHER_PAIRS) if (recorded.includes(a) && recorded.includes(b)) otherArms.image_loss[`${a} vs ${b}`] = imageLoss(records, a, b, seeds, margin, notes);
+  for (const [a, b] of OTHER_PAIRS) if (recorded.includes(a) && recorded.includes(b)) otherArms.image_loss[`${a} vs ${b}`] = imageLoss(records, a, b, seeds, margin, notes, why);
   // C on every other arm that starts from the pre-trained LM; the shuffled control knows no English to forget.
-  for (const arm of recorded.filter((a) => a !== 'pretrained' && !a.includes('scratch') && a !== 'pretrained-shuffled' && has(records.filter((r) => r.arm === a), METRICS.valEnglishLoss))) otherArms.forgetting[arm] = forgetting(records, arm, seeds, margin, notes);
+  for (const arm of recorded.filter((a) => a !== 'pretrained' && !a.includes('scratch') && a !== 'pretrained-shuffled' && has(records.filter((r) => r.arm === a), METRICS.valEnglishLoss))) otherArms.forgetting[arm] = forgetting(records, arm, seeds, margin, notes, why);
   const quality = qualitySummary(meta.quality as Quality | null | undefined, notes);
   const forgettingNotes: string[] = [];
-  const forgettingMain = forgetting(records, 'pretrained', seeds, margin, forgettingNotes);
+  const forgettingMain = forgetting(records, 'pretrained', seeds, margin, forgettingNotes, why);
   notes.push(settlingNote(lastTenthChanges(records.filter((r) => r.arm === 'pretrained' || r.arm === 'scratch')), margin));
   notes.push(...forgettingNotes); // after the settling note, where they were before the caveats needed C's power first
   return {
