@@ -20,7 +20,7 @@ const recorded = JSON.parse(readFileSync('public/runs/cpu/report.json', 'utf8'))
 const inView = (r: { top: number; bottom: number; left: number; right: number } | null, w: number, h: number) => r !== null && r.top >= 0 && r.left >= 0 && r.bottom <= h && r.right <= w;
 
 async function recordedReady(page: Page): Promise<void> {
-  await page.getByTestId('recorded-verdict').waitFor({ timeout: 60_000 });
+  await page.getByTestId('recorded-verdict').waitFor({ state: 'attached', timeout: 60_000 });
   await page.getByTestId('backend').waitFor({ timeout: 60_000 });
 }
 
