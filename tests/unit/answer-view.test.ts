@@ -9,7 +9,7 @@ import { budgetTokens, diffCurve, evalCurve, finalTokens, fitY, plainSentence, r
 import type { Report } from '../../src/worker/protocol';
 
 const V = METRICS.valImageLoss;
-const rec = (arm: string, seed: number, step: number, tokens: number, value: number, metric = V) => ({ arm, seed, step, tokens, metric, value });
+const rec = (arm: string, seed: number, step: number, tokens: number, value: number, metric: string = V) => ({ arm, seed, step, tokens, metric, value });
 // t_{0.975, 2} = 4.302652729749464 (tables); half width for sd 1 and n 3: 4.3026527 / √3.
 const HALF3 = 4.302652729749464 / Math.sqrt(3);
 
