@@ -57,7 +57,7 @@ export const AnswerCharts = memo(function AnswerCharts({ live, recorded, xMax, m
   const livePoints = run.reduce((s, c) => s + c.pts.length, 0);
   const who = run.length ? (rec.length ? 'your run over the recorded one' : 'your run') : 'the recorded run';
   return (
-    <div className="answer-charts" data-live-points={livePoints} data-x-max={Math.round(xMax)}>
+    <div className="answer-charts" data-testid="answer-charts" data-live-points={livePoints} data-x-max={Math.round(xMax)}>
       <p className="legend small answer-legend">
         {ARMS.map((a) => (
           <span key={a} data-arm={a}>

@@ -6,7 +6,7 @@
 // Beside it, the controls with the setup in one line and your run's three quantities so far.
 import { useMemo } from 'react';
 import { METRICS } from '../../core/metrics';
-import { budgetTokens, finalTokens, plainSentence, tokensPerStep } from '../answer-view';
+import { budgetTokens, finalTokens, plainSentence, roundTokens, tokensPerStep } from '../answer-view';
 import { formatDuration } from '../eta';
 import { liveSummary, liveSummaryText } from '../live-summary';
 import { scrollBehavior } from '../media';
@@ -67,7 +67,7 @@ export function Lesson() {
         {recorded && view && <AnswerCharts live={records} recorded={comparable ? recorded.records : null} xMax={view.xMax} margin={report?.margin ?? 0.05} />}
         {meta && (
           <p className="muted small" data-testid="answer-recorded-note">
-            {comparable ? `Dotted: the recorded run cut to your run's ${meta.config.steps.toLocaleString('en-US')} steps${levelNote}.` : 'The recorded run trained on Twemoji and yours on other images, so it is not drawn: only your run is.'}
+            {comparable ? `Dotted: the recorded run, cut to the ${roundTokens(view?.xMax ?? 0)} training tokens your run will reach${levelNote}.` : 'The recorded run trained on Twemoji and yours on other images, so it is not drawn: only your run is.'}
           </p>
         )}
         <details className="stats" data-testid="recorded-details">
