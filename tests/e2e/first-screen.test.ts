@@ -1,7 +1,7 @@
 // The first screen during a run (issue 22, item 2), at 1440×900 without scrolling: after Play the run's held-out
 // image-token loss and its difference draw over the recorded run's on axes fitted to this run (the recorded run cut
 // to its budget), the samples grid fills in at an evaluation, and when the run ends its verdict stands beside the
-// recorded one. A short smoke run of both arms with 2 seeds. Tests assert behaviour, never time.
+// recorded one; a reload shows it all again. A short smoke run of both arms with 2 seeds. Tests assert behaviour, never time.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { problems, screenshot } from './browser';
@@ -60,6 +60,15 @@ describe('the first screen during a run', () => {
     await page.locator('[data-testid="recorded-details"] summary').click();
     await expect(page.getByTestId('your-verdict').locator('tr').count()).resolves.toBe(3);
     await screenshot(page, 'first-screen-done');
+    // A reload shows the same: both verdicts, the run's curves, its last samples (kept beside the run) and its heatmap.
+    const step = await grid.getAttribute('data-step');
+    await page.reload();
+    await page.getByTestId('your-sentence').waitFor({ timeout: 60_000 });
+    await expect.poll(() => page.getByTestId('first-samples').getAttribute('data-source'), { timeout: 60_000 }).toBe('live');
+    expect(await page.getByTestId('first-samples').getAttribute('data-step')).toBe(step);
+    await expect.poll(async () => Number(await page.getByTestId('answer-charts').getAttribute('data-live-points')), { timeout: 60_000 }).toBeGreaterThanOrEqual(2);
+    await page.getByTestId('tab-experiment').click();
+    await page.getByTestId('heatmap').waitFor({ timeout: 60_000 });
     expect(problems(l)).toEqual([]);
     await ctx.close();
   }, 900_000);
