@@ -6,6 +6,7 @@
 // Beside it, the controls with the setup in one line and your run's three quantities so far.
 import { useMemo } from 'react';
 import { METRICS } from '../../core/metrics';
+import { buildReport } from '../../core/experiment/report';
 import { budgetTokens, finalTokens, plainSentence, roundTokens, tokensPerStep } from '../answer-view';
 import { formatDuration } from '../eta';
 import { liveSummary, liveSummaryText } from '../live-summary';
@@ -46,7 +47,12 @@ export function Lesson() {
     return { recTokens, xMax: planned ?? recTokens ?? 1 };
   }, [recorded, meta, records]);
   const sentence = report && view ? plainSentence(report, view.recTokens) : null;
-  const yours = finished ? plainSentence(finished.report, finalTokens(records, METRICS.valImageLoss)) : null;
+  // The verdict needs only the curves: once training is over it is shown at once, while the report's extras (samples'
+  // quality, caption analysis) are still being made; the finished report replaces it.
+  const finishing = useAppStore((s) => s.run.status?.phase === 'finishing');
+  const early = useMemo(() => (finishing && !finished && meta ? buildReport(meta.config, records) : null), [finishing, finished, meta, records]);
+  const yourReport = finished?.report ?? early;
+  const yours = yourReport ? plainSentence(yourReport, finalTokens(records, METRICS.valImageLoss)) : null;
   const minutes = typeof report?.meta.seconds === 'number' ? ` in ${Math.round(report.meta.seconds / 60)} min` : '';
   const levelNote = meta && report?.config && meta.config.captionLevel !== report.config.captionLevel ? ` (the recorded run used caption level ${report.config.captionLevel}, yours ${meta.config.captionLevel})` : '';
   return (
@@ -62,6 +68,7 @@ export function Lesson() {
         {yours && (
           <p className="plain yours" data-testid="your-sentence">
             <strong>Your run:</strong> {yours}
+            {early && <span className="muted small"> (from its curves; the report — the samples' quality and the caption analysis — is still being written)</span>}
           </p>
         )}
         {recorded && view && <AnswerCharts live={records} recorded={comparable ? recorded.records : null} xMax={view.xMax} margin={report?.margin ?? 0.05} />}
@@ -116,9 +123,9 @@ export function Lesson() {
             </a>
           </p>
         )}
-        {finished && (
+        {yourReport && (
           <p className="small" data-testid="your-verdict-line">
-            Your run's verdict on image tokens: <strong>{String((finished.report.effects.image_loss as { verdict?: string }).verdict ?? '—')}</strong> (the recorded run: {String((report?.effects.image_loss as { verdict?: string } | undefined)?.verdict ?? '—')}). The statistics are under the pictures.
+            Your run's verdict on image tokens: <strong>{String((yourReport.effects.image_loss as { verdict?: string }).verdict ?? '—')}</strong> (the recorded run: {String((report?.effects.image_loss as { verdict?: string } | undefined)?.verdict ?? '—')}). The statistics are under the pictures.
           </p>
         )}
       </div>
