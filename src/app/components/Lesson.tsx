@@ -32,7 +32,7 @@ export function Lesson() {
   const finished = useAppStore((s) => s.run.finished);
   const dataset = useAppStore((s) => s.run.meta?.dataset ?? s.dataset);
   const { setPanel } = useAppStore.getState();
-  const { seconds } = useEtaBefore();
+  const { seconds, finishing: finishingSeconds } = useEtaBefore();
   // Your run's records, once a second at most (the charts and the summary follow them).
   const records = useThrottled(useAppStore((s) => s.run.records), 1000);
   const summary = useMemo(() => liveSummary(records), [records]);
@@ -96,7 +96,7 @@ export function Lesson() {
         <h2>Check it yourself</h2>
         <p className="small">
           <strong>{cfg.preset}</strong> setup: {cfg.arms.length} arm{cfg.arms.length === 1 ? '' : 's'} × {cfg.seeds} seed{cfg.seeds === 1 ? '' : 's'} × {cfg.steps.toLocaleString('en-US')} steps, about{' '}
-          <span data-testid="eta-summary">{formatDuration(seconds)}</span> here.{' '}
+          <span data-testid="eta-summary">{formatDuration(seconds)}</span> here{finishingSeconds !== null ? `, the last ${formatDuration(finishingSeconds)} of it writing the report` : ''}.{' '}
           <a
             href="#setup"
             onClick={(e) => {
