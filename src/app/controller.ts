@@ -14,6 +14,7 @@ import { download, zipFiles } from './download';
 import { sequenceIds, trainedPerSequence } from './eta';
 import { playButton } from './play-button';
 import { setupProblems } from './setup-check';
+import { loadShown, saveShown } from './shown-state';
 import type { Intent } from './status-line';
 import { useAppStore } from './store';
 import { WorkerClient } from './worker-client';
@@ -76,11 +77,21 @@ export class Controller {
     this.datasetZip = saved.run.datasetZip;
     this.lmFiles = saved.run.lmFiles;
     store().runRestored(saved.run.meta, saved.records, saved.run.checkpoints, saved.run.finished);
+    // The latest heatmap and samples it showed (a failure to read them leaves those two pictures empty, as before).
+    const shown = await loadShown(saved.run.meta.id).catch(() => null);
+    if (shown && store().run.meta?.id === saved.run.meta.id) store().runShownRestored(shown.heatmap, shown.live);
     const { dataset, lm } = saved.run.meta;
     if (dataset.kind === 'byod' && this.datasetZip) store().setDataset(dataset);
     if (lm.kind === 'files' && this.lmFiles) store().setLm(lm);
     // The link's note about "your own data/LM" no longer applies once the saved run brought them back.
     store().setIgnored(store().ignoredParams.filter((p) => !(dataset.kind === 'byod' && this.datasetZip && p.startsWith(`data=own:${dataset.name} `)) && !(lm.kind === 'files' && this.lmFiles && p.startsWith(`lm=own:${lm.name} `))));
+  }
+
+  /** Save the heatmap and samples now shown, for a reload (shown-state.ts); a failed save is a notice, training goes on. */
+  private keepShown(): void {
+    const { meta, heatmap, live } = store().run;
+    if (!meta) return;
+    void saveShown(meta.id, { heatmap, live }).catch((err: Error) => store().runNotice(`Could not save the latest samples and heatmap for a reload (${err.message || err.name}); training goes on.`));
   }
 
   private onEvent(e: WorkerEvent): void {
@@ -103,12 +114,14 @@ export class Controller {
         return;
       case 'heatmap':
         s.runHeatmap(e.step, e.byArm);
+        this.keepShown();
         return;
       case 'checkpoint':
         s.runCheckpoint(e.arm, e.seed, e.step);
         return;
       case 'samples':
         s.runSamples(e.samples);
+        if (!e.samples.custom) this.keepShown();
         return;
       case 'finished':
         s.runFinished(e.finished);

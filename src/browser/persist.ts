@@ -138,9 +138,12 @@ export async function loadPrepared(runId: string): Promise<SavedPrepared | null>
   return (await (await open()).get('prepared', runId)) ?? null;
 }
 
-/** What the lifecycle keeps of a run besides records and checkpoints (the flags that define it, its LR sweep). */
-export type RunValue = 'flags' | 'sweep';
-const RUN_VALUES: RunValue[] = ['flags', 'sweep'];
+/**
+ * What the lifecycle keeps of a run besides records and checkpoints (the flags that define it, its LR sweep), and
+ * what the page showed of it (its latest heatmap and samples: src/app/shown-state.ts).
+ */
+export type RunValue = 'flags' | 'sweep' | 'shown';
+const RUN_VALUES: RunValue[] = ['flags', 'sweep', 'shown'];
 
 export async function setRunValue(runId: string, name: RunValue, value: unknown): Promise<void> {
   await (await open()).put('kv', value, `${name}:${runId}`);

@@ -33,7 +33,7 @@ async function seriousViolations(page: Page): Promise<string[]> {
 }
 
 async function ready(page: Page): Promise<void> {
-  await page.getByTestId('recorded-verdict').waitFor({ timeout: 60_000 });
+  await page.getByTestId('recorded-verdict').waitFor({ state: 'attached', timeout: 60_000 });
   await page.getByTestId('backend').waitFor({ timeout: 60_000 });
 }
 

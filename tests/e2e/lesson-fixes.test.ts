@@ -24,7 +24,7 @@ describe('lesson fixes', () => {
   it('puts Play on the first screen of a phone (390×844)', async () => {
     const l = await openPage(browser, `${base()}/`, { width: 390, height: 844 });
     await l.page.getByTestId('backend').waitFor({ timeout: 60_000 });
-    await l.page.getByTestId('recorded-verdict').waitFor({ timeout: 60_000 });
+    await l.page.getByTestId('recorded-verdict').waitFor({ state: 'attached', timeout: 60_000 });
     expect(await l.page.evaluate(() => window.scrollY)).toBe(0);
     const play = await rectOf(l.page, '[data-testid="play"]');
     expect(play!.bottom).toBeLessThanOrEqual(844);

@@ -1,5 +1,5 @@
 // The playground as a class meets it, without training: the first screen at 1440×900 (the question, the recorded
-// answer with its intervals, Play; the backend in one line), inputs typed freely and checked on commit, the whole setup
+// answer as a sentence, curves with intervals and samples, its verdicts one click away, Play; the backend in one line), inputs typed freely and checked on commit, the whole setup
 // in the URL, presets that say what they overwrite, a picked LM folder checked at once, bad drops that leave nothing
 // behind, setups refused before Play (arms, memory), the recorded samples, an unsmoothed learning rate, the tour at
 // 1440 and 390 px, a phone layout that fits, and a broken IndexedDB said as such. Screenshots in test-results/e2e.
@@ -20,7 +20,7 @@ const recorded = JSON.parse(readFileSync('public/runs/cpu/report.json', 'utf8'))
 const inView = (r: { top: number; bottom: number; left: number; right: number } | null, w: number, h: number) => r !== null && r.top >= 0 && r.left >= 0 && r.bottom <= h && r.right <= w;
 
 async function recordedReady(page: Page): Promise<void> {
-  await page.getByTestId('recorded-verdict').waitFor({ timeout: 60_000 });
+  await page.getByTestId('recorded-verdict').waitFor({ state: 'attached', timeout: 60_000 });
   await page.getByTestId('backend').waitFor({ timeout: 60_000 });
 }
 
@@ -32,13 +32,34 @@ describe('the lesson, before any training', () => {
     await browser?.close();
   });
 
-  it('answers the question on the first screen at 1440×900: the recorded verdicts with their intervals, and Play', async () => {
+  it('answers the question on the first screen at 1440×900 in pictures: a plain sentence, the curves with intervals, the samples, Play; the verdicts one click away', async () => {
     const l = await openPage(browser, `${base()}/`, { width: 1440, height: 900 });
     await recordedReady(l.page);
+    await l.page.getByTestId('plain-sentence').waitFor({ timeout: 60_000 });
     expect(await l.page.evaluate(() => window.scrollY)).toBe(0);
-    for (const sel of ['[data-testid="question"]', '[data-testid="recorded-verdict"]', '[data-testid="play"]']) expect(inView(await rectOf(l.page, sel), 1440, 900), sel).toBe(true);
+    // Issue 22: the verdict table moved behind a disclosure; the first screen shows the sentence and the pictures instead.
+    for (const sel of ['[data-testid="question"]', '[data-testid="plain-sentence"]', '[data-testid="answer-loss"]', '[data-testid="answer-diff"]', '[data-testid="first-samples"] table', '[data-testid="recorded-details"] summary', '[data-testid="play"]'])
+      expect(inView(await rectOf(l.page, sel), 1440, 900), sel).toBe(true);
     expect(await l.page.getByTestId('question').textContent()).toMatch(/pre-trained on ordinary English help .* blank slate\?/);
-    // Each effect: the verdict and the interval of report.json (to three significant figures), and a sentence.
+    // The sentence is built from report.json's effect A: its difference and interval (two significant figures), seeds, margin.
+    const a = recorded.effects.image_loss;
+    const sentence = (await l.page.getByTestId('plain-sentence').textContent())!.replace(/−/g, '-');
+    for (const v of [Math.abs(a.diff.mean), ...a.diff.ci95]) expect(sentence).toContain(Number(v.toPrecision(2)).toString());
+    expect(sentence).toMatch(/After 560,000 training tokens, .*3 seeds.*grey “no real difference” band \(±0\.05\)/);
+    // Both charts draw the recorded run: a line per arm with its interval, the difference over the grey band.
+    await expect.poll(() => l.page.locator('[data-testid="answer-loss"] .recharts-line').count(), { timeout: 20_000 }).toBe(2);
+    expect(await l.page.locator('[data-testid="answer-loss"] .recharts-area').count()).toBe(2);
+    expect(await l.page.locator('[data-testid="answer-diff"] .recharts-reference-area').count()).toBe(1);
+    expect(await l.page.locator('[data-testid="answer-diff"] .recharts-line').count()).toBe(1);
+    // The samples: the real image and each arm's, for the same four captions, decoded from the recorded sections.html.
+    const grid = l.page.getByTestId('first-samples');
+    expect(await grid.getAttribute('data-source')).toBe('recorded');
+    for (const row of ['real', 'pretrained', 'scratch']) expect(await grid.locator(`tr[data-row="${row}"] img`).count(), row).toBe(4);
+    expect(await grid.locator('img').first().evaluate((img) => (img as HTMLImageElement).naturalWidth)).toBe(32);
+    expect(await l.page.getByTestId('samples-plainly').textContent()).toMatch(/not recognisable emoji/);
+    // One click opens the statistics. Each effect: the verdict and the interval of report.json (to three significant figures), and a sentence.
+    await l.page.locator('[data-testid="recorded-details"] summary').click();
+    await l.page.getByTestId('recorded-verdict').waitFor();
     const rows = l.page.getByTestId('recorded-verdict').locator('tr');
     await expect(rows.count()).resolves.toBe(3);
     for (const key of ['image_loss', 'caption_gap', 'forgetting']) {
@@ -51,6 +72,8 @@ describe('the lesson, before any training', () => {
       expect(interval).toContain('3 seeds');
       expect(((await row.textContent()) ?? '').length).toBeGreaterThan(60);
     }
+    await l.page.screenshot({ path: join(ARTIFACTS, 'first-screen-statistics-open.png') });
+    await l.page.locator('[data-testid="recorded-details"] summary').click();
     // The backend is one line; its details open with "why?".
     const line = await rectOf(l.page, '.banner-line');
     expect(line!.height).toBeLessThan(40);
@@ -266,8 +289,15 @@ describe('the lesson, before any training', () => {
     await recordedReady(l.page);
     const width = () => l.page.evaluate(() => document.documentElement.scrollWidth);
     expect(await width()).toBeLessThanOrEqual(390);
+    // The pictures stack, each within the screen; the statistics open within it too.
+    for (const sel of ['[data-testid="answer-loss"]', '[data-testid="answer-diff"]', '[data-testid="first-samples"]']) expect((await rectOf(l.page, sel))!.right, sel).toBeLessThanOrEqual(390);
+    const loss = (await rectOf(l.page, '[data-testid="answer-loss"]'))!;
+    expect((await rectOf(l.page, '[data-testid="answer-diff"]'))!.top).toBeGreaterThanOrEqual(loss.bottom);
+    await l.page.locator('[data-testid="recorded-details"] summary').click();
     const table = await rectOf(l.page, '[data-testid="recorded-verdict"]');
+    expect(table!.width).toBeGreaterThan(0);
     expect(table!.right).toBeLessThanOrEqual(390);
+    expect(await width()).toBeLessThanOrEqual(390);
     await screenshot(l.page, 'phone-first-screen');
     for (const panel of ['report', 'analysis', 'samples', 'experiment']) {
       await l.page.getByTestId(`tab-${panel}`).click();

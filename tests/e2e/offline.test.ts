@@ -53,7 +53,7 @@ describe('offline', () => {
     const reloaded = await page.reload();
     expect(reloaded?.fromServiceWorker()).toBe(true);
     await page.getByTestId('backend').waitFor({ timeout: 60_000 });
-    await page.getByTestId('recorded-verdict').waitFor({ timeout: 60_000 });
+    await page.getByTestId('recorded-verdict').waitFor({ state: 'attached', timeout: 60_000 });
     expect(await page.evaluate(() => navigator.onLine)).toBe(false);
     expect(await page.evaluate(() => window.crossOriginIsolated)).toBe(true);
     await page.getByTestId('play').click();

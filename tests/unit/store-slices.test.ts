@@ -137,6 +137,18 @@ describe('runs slice', () => {
     expect(s.getState().run.records.map((r) => `${r.arm}@${r.step}`)).toEqual(['pretrained@2', 'pretrained@3', 'scratch@3']);
     expect(recordsToResume(records, {})).toEqual([]);
   });
+  it('after a reload the saved heatmap and samples come back; a finished run keeps its final heatmap', () => {
+    const s = createAppStore();
+    const live = { step: 9, captions: ['a'], rows: [], custom: false };
+    s.getState().runRestored(meta, [], {}, null);
+    expect(s.getState().run).toMatchObject({ heatmap: null, live: null });
+    s.getState().runShownRestored({ step: 9, byArm: { scratch: [5, 6] } }, live);
+    expect(s.getState().run).toMatchObject({ heatmap: { step: 9, byArm: { scratch: [5, 6] } }, live, restored: true });
+    s.getState().runRestored(meta, [], {}, { imageLossByPosition: { scratch: [1, 2] } } as unknown as Finished);
+    s.getState().runShownRestored({ step: 9, byArm: { scratch: [5, 6] } }, live);
+    expect(s.getState().run.heatmap?.byArm.scratch).toEqual([1, 2]);
+    expect(s.getState().run.live).toBe(live);
+  });
   it('samples go to live or custom; the finished report brings the heatmap; clearing empties the run', () => {
     const s = createAppStore();
     s.getState().runStarted(meta);

@@ -1,6 +1,7 @@
 // Always visible while the page is open: what runs, how fast (trained tokens per second of training time, time per
 // training step), how much it holds (tensors, memory), how long is left, and whether the screen is kept awake.
 import { etaDuring, formatDuration } from '../eta';
+import { finishSeconds } from '../finish-eta';
 import { useAppStore } from '../store';
 
 const mb = (b: number) => `${(b / 2 ** 20).toFixed(b < 10 * 2 ** 20 ? 1 : 0)} MB`;
@@ -10,7 +11,10 @@ export const TOKENS_PER_SECOND_HELP = 'Trained tokens per second of training tim
 export function DeviceStrip() {
   const device = useAppStore((s) => s.device);
   const status = useAppStore((s) => s.run.status);
-  const eta = status && ['running', 'paused'].includes(status.phase) ? etaDuring(status) : null;
+  const cfg = useAppStore((s) => s.run.meta?.config ?? null);
+  const during = status && ['running', 'paused'].includes(status.phase) ? etaDuring(status) : null;
+  // The finishing phase (sampling, the quality classifier, the caption analysis) at this run's measured speed.
+  const eta = during !== null && cfg && status?.tokensPerSecond ? during + finishSeconds(cfg, status.tokensPerSecond) : during;
   return (
     <div className="strip-bar small" data-testid="device-strip" role="status">
       <span>
@@ -25,7 +29,7 @@ export function DeviceStrip() {
         {status ? `${status.numTensors.toLocaleString('en-US')} tensors` : 'tensors —'}
       </span>
       <span>{status ? mb(status.numBytes) : 'memory —'}</span>
-      <span data-testid="eta" title="Steps left at the measured training time per step, plus the evaluations left at the measured time per evaluation (the finishing report is not included)">
+      <span data-testid="eta" title="Steps left at the measured training time per step, plus the evaluations left at the measured time per evaluation, plus the finishing report (sampling, quality classifier, caption analysis) at the measured speed">
         ETA {formatDuration(eta)}
       </span>
       {device.wakeLock && <span title="The screen stays on while training">screen kept awake</span>}

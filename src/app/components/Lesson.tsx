@@ -1,45 +1,102 @@
-// The first screen's answer: the recorded run's verdict on the paper's three effects (each with its 95% interval and
-// one sentence, read from its report.json) beside the controls that start your own run, with the setup in one line
-// and, once it has an evaluation, your run's three quantities so far.
+// The first screen's answer, as pictures: one plain sentence built from the recorded report's numbers, the held-out
+// image-token loss of both arms along tokens and their difference over the grey "no real difference" band
+// (AnswerCharts), and what each arm draws for the same captions beside the real image (FirstSamples); the statistics
+// (the verdict table on all three effects) one click away. After Play your run draws over the recorded one on axes
+// fitted to your run, its samples replace the recorded ones at each evaluation, and its verdict joins the recorded one.
+// Beside it, the controls with the setup in one line and your run's three quantities so far.
 import { useMemo } from 'react';
+import { METRICS } from '../../core/metrics';
+import { buildReport } from '../../core/experiment/report';
+import { budgetTokens, finalTokens, plainSentence, roundTokens, tokensPerStep } from '../answer-view';
 import { formatDuration } from '../eta';
 import { liveSummary, liveSummaryText } from '../live-summary';
 import { scrollBehavior } from '../media';
 import { useThrottled } from '../use-throttled';
 import { useEtaBefore } from '../use-eta';
 import { useAppStore } from '../store';
+import type { DatasetChoice } from '../store/config';
+import { AnswerCharts } from './AnswerCharts';
 import { Controls } from './Controls';
+import { FirstSamples } from './FirstSamples';
 import { VerdictTable } from './VerdictTable';
 
 const RECORDED_REPORT = `${import.meta.env.BASE_URL}runs/cpu/report.html`;
+/** The recorded run trained on Twemoji: its curves are drawn behind a run on the same images only. */
+const sameImages = (d: DatasetChoice) => d.kind === 'emoji' && d.style === 'twemoji';
 
 export function Lesson() {
   const recorded = useAppStore((s) => s.recorded);
   const cfg = useAppStore((s) => s.config);
+  const meta = useAppStore((s) => s.run.meta);
+  const liveSamples = useAppStore((s) => s.run.live);
+  const finished = useAppStore((s) => s.run.finished);
+  const dataset = useAppStore((s) => s.run.meta?.dataset ?? s.dataset);
   const { setPanel } = useAppStore.getState();
-  const { seconds } = useEtaBefore();
-  // Your run's three quantities so far, here on the first screen (the charts are below it), once a second at most.
+  const { seconds, finishing: finishingSeconds } = useEtaBefore();
+  // Your run's records, once a second at most (the charts and the summary follow them).
   const records = useThrottled(useAppStore((s) => s.run.records), 1000);
   const summary = useMemo(() => liveSummary(records), [records]);
   const report = recorded?.finished?.report ?? null;
+  const comparable = sameImages(dataset);
+  const view = useMemo(() => {
+    if (!recorded) return null;
+    const recTokens = finalTokens(recorded.records, METRICS.valImageLoss);
+    const recPerStep = tokensPerStep(recorded.records, METRICS.trainImageLoss);
+    const recBatch = recorded.finished?.report.config?.batchSize ?? null;
+    const planned = meta ? budgetTokens(meta.config.steps, meta.config.batchSize, tokensPerStep(records, METRICS.trainImageLoss), recPerStep && recBatch ? { perStep: recPerStep, batchSize: recBatch } : null) : null;
+    return { recTokens, xMax: planned ?? recTokens ?? 1 };
+  }, [recorded, meta, records]);
+  const sentence = report && view ? plainSentence(report, view.recTokens) : null;
+  // The verdict needs only the curves: once training is over it is shown at once, while the report's extras (samples'
+  // quality, caption analysis) are still being made; the finished report replaces it.
+  const finishing = useAppStore((s) => s.run.status?.phase === 'finishing');
+  const early = useMemo(() => (finishing && !finished && meta ? buildReport(meta.config, records) : null), [finishing, finished, meta, records]);
+  const yourReport = finished?.report ?? early;
+  const yours = yourReport ? plainSentence(yourReport, finalTokens(records, METRICS.valImageLoss)) : null;
   const minutes = typeof report?.meta.seconds === 'number' ? ` in ${Math.round(report.meta.seconds / 60)} min` : '';
+  const levelNote = meta && report?.config && meta.config.captionLevel !== report.config.captionLevel ? ` (the recorded run used caption level ${report.config.captionLevel}, yours ${meta.config.captionLevel})` : '';
   return (
     <section className="lesson" data-testid="lesson">
       <div className="card lesson-answer" data-testid="recorded-answer">
-        <h2>
-          The recorded answer{' '}
-          <span className="muted small">
-            {report ? `— a run made earlier on ${String(report.meta.backend ?? 'this machine')}${minutes}: ${report.seeds} seeds × ${report.config?.steps ?? '?'} steps, ${report.arms.join(' vs ')} · ` : ''}
+        {sentence ? (
+          <p className="plain" data-testid="plain-sentence">
+            <strong>The answer a recorded run gave:</strong> {sentence}
+          </p>
+        ) : (
+          <p className="muted">Loading the recorded run…</p>
+        )}
+        {yours && (
+          <p className="plain yours" data-testid="your-sentence">
+            <strong>Your run:</strong> {yours}
+            {early && <span className="muted small"> (from its curves; the report — the samples' quality and the caption analysis — is still being written)</span>}
+          </p>
+        )}
+        {recorded && view && <AnswerCharts live={records} recorded={comparable ? recorded.records : null} xMax={view.xMax} margin={report?.margin ?? 0.05} />}
+        {meta && (
+          <p className="muted small" data-testid="answer-recorded-note">
+            {comparable ? `Dotted: the recorded run, cut to the ${roundTokens(view?.xMax ?? 0)} training tokens your run will reach${levelNote}.` : 'The recorded run trained on Twemoji and yours on other images, so it is not drawn: only your run is.'}
+          </p>
+        )}
+        <details className="stats" data-testid="recorded-details">
+          <summary>The statistics: the recorded run's verdict on all three effects, with 95% intervals</summary>
+          <p className="muted small">
+            {report ? `A run made earlier on ${String(report.meta.backend ?? 'this machine')}${minutes}: ${report.seeds} seeds × ${report.config?.steps ?? '?'} steps, ${report.arms.join(' vs ')} · ` : ''}
             <a href={RECORDED_REPORT}>its full report</a>
-          </span>
-        </h2>
-        {report ? <VerdictTable report={report} testId="recorded-verdict" compact /> : <p className="muted">Loading the recorded run…</p>}
+          </p>
+          {report && <VerdictTable report={report} testId="recorded-verdict" compact />}
+          {finished && (
+            <>
+              <h3>Your run</h3>
+              <VerdictTable report={finished.report} testId="your-verdict" compact />
+            </>
+          )}
+        </details>
       </div>
       <div className="card lesson-run" data-testid="your-run">
         <h2>Check it yourself</h2>
         <p className="small">
           <strong>{cfg.preset}</strong> setup: {cfg.arms.length} arm{cfg.arms.length === 1 ? '' : 's'} × {cfg.seeds} seed{cfg.seeds === 1 ? '' : 's'} × {cfg.steps.toLocaleString('en-US')} steps, about{' '}
-          <span data-testid="eta-summary">{formatDuration(seconds)}</span> here.{' '}
+          <span data-testid="eta-summary">{formatDuration(seconds)}</span> here{finishingSeconds !== null ? `, the last ${formatDuration(finishingSeconds)} of it writing the report` : ''}.{' '}
           <a
             href="#setup"
             onClick={(e) => {
@@ -62,10 +119,18 @@ export function Lesson() {
                 document.querySelector('[data-testid="chart-image-loss"]')?.scrollIntoView({ behavior: scrollBehavior(), block: 'start' });
               }}
             >
-              the curves ↓
+              all the curves ↓
             </a>
           </p>
         )}
+        {yourReport && (
+          <p className="small" data-testid="your-verdict-line">
+            Your run's verdict on image tokens: <strong>{String((yourReport.effects.image_loss as { verdict?: string }).verdict ?? '—')}</strong> (the recorded run: {String((report?.effects.image_loss as { verdict?: string } | undefined)?.verdict ?? '—')}). The statistics are under the pictures.
+          </p>
+        )}
+      </div>
+      <div className="card lesson-samples">
+        <FirstSamples live={liveSamples} recorded={comparable ? (recorded?.samples ?? null) : null} />
       </div>
     </section>
   );

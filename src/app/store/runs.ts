@@ -61,6 +61,8 @@ export interface RunsSlice {
   setIntent: (intent: Intent | null) => void;
   runRestored: (meta: RunMeta, records: MetricRecord[], checkpoints: Record<string, number>, finished: Finished | null) => void;
   runCleared: () => void;
+  /** After a reload: the heatmap and samples the run last showed (a finished run keeps its final heatmap). */
+  runShownRestored: (heatmap: RunsSlice['run']['heatmap'], live: SampleSet | null) => void;
   setRecorded: (r: RecordedRun) => void;
   /** A restored run starts again from its checkpoints, keeping the records up to them. */
   runResumed: () => void;
@@ -90,6 +92,7 @@ export const createRunsSlice: StateCreator<RunsSlice, [], [], RunsSlice> = (set)
   runRestored: (meta, records, checkpoints, finished) =>
     set({ run: { ...empty, meta, records, checkpoints, finished, restored: true, heatmap: finished ? { step: 0, byArm: finished.imageLossByPosition } : null } }),
   runCleared: () => set({ run: empty }),
+  runShownRestored: (heatmap, live) => set((s) => ({ run: { ...s.run, heatmap: s.run.heatmap ?? heatmap, live: s.run.live ?? live } })),
   setRecorded: (recorded) => set({ recorded }),
   runResumed: () => set((s) => ({ run: { ...s.run, records: recordsToResume(s.run.records, s.run.checkpoints), restored: false, finished: null, error: null, notice: null, live: null, custom: null } })),
   runRecords: (records) => set((s) => ({ run: { ...s.run, records } })),

@@ -1,0 +1,147 @@
+/**
+ * The first screen's pictures as numbers: per arm the held-out image-token loss along training tokens with its 95%
+ * t-interval across seeds, the paired difference pretrained − scratch with its interval, the x budget a run will reach,
+ * a y range fitted to the part of the run that matters, and the one plain sentence that says the answer — every number
+ * read from the records and report.json given (never written in). Pure, no React: plain arrays in and out.
+ */
+import { tInterval } from '../core/experiment/stats';
+import type { MetricRecord, Report } from '../worker/protocol';
+
+/** One evaluation: x = training tokens (mean over the seeds evaluated there), the mean and its 95% interval. */
+export interface EvalPoint {
+  step: number;
+  x: number;
+  mean: number;
+  /** The 95% t-interval across seeds; lo = hi = mean with a single seed. */
+  lo: number;
+  hi: number;
+  n: number;
+}
+
+const keyOf = (r: MetricRecord) => `${r.step}`;
+
+function summarise(step: number, xs: number[], values: number[]): EvalPoint {
+  const t = tInterval(values);
+  return { step, x: xs.reduce((a, b) => a + b, 0) / xs.length, mean: t.mean, lo: t.ci95?.[0] ?? t.mean, hi: t.ci95?.[1] ?? t.mean, n: t.n };
+}
+
+/**
+ * An arm's `metric` at each evaluated step, across its seeds: the mean and the 95% t-interval (Student t, n − 1 df;
+ * stats.ts), x the mean training tokens at that step. Only records with tokens ≤ maxTokens (the budget a shorter run
+ * reaches). Sorted by step; non-finite values are left out.
+ */
+export function evalCurve(records: MetricRecord[], metric: string, arm: string, maxTokens = Infinity): EvalPoint[] {
+  const by = new Map<string, { step: number; xs: number[]; ys: number[] }>();
+  for (const r of records) {
+    if (r.metric !== metric || r.arm !== arm || r.tokens > maxTokens || !Number.isFinite(r.value)) continue;
+    const g = by.get(keyOf(r)) ?? { step: r.step, xs: [], ys: [] };
+    by.set(keyOf(r), g);
+    g.xs.push(r.tokens);
+    g.ys.push(r.value);
+  }
+  return [...by.values()].sort((a, b) => a.step - b.step).map((g) => summarise(g.step, g.xs, g.ys));
+}
+
+/**
+ * The paired difference a − b (pretrained − scratch) of `metric` at each step where a seed has both arms: per seed
+ * a − b, then the mean and 95% t-interval over those seeds (the verdict's statistic, evaluated along the run).
+ */
+export function diffCurve(records: MetricRecord[], metric: string, a: string, b: string, maxTokens = Infinity): EvalPoint[] {
+  const val = new Map<string, { tokens: number; value: number }>();
+  for (const r of records) if (r.metric === metric && (r.arm === a || r.arm === b) && r.tokens <= maxTokens && Number.isFinite(r.value)) val.set(`${r.arm}/${r.seed}/${r.step}`, { tokens: r.tokens, value: r.value });
+  const by = new Map<number, { xs: number[]; ds: number[] }>();
+  for (const [k, va] of val) {
+    const [arm, seed, step] = k.split('/');
+    if (arm !== a) continue;
+    const vb = val.get(`${b}/${seed}/${step}`);
+    if (!vb) continue;
+    const g = by.get(Number(step)) ?? { xs: [], ds: [] };
+    by.set(Number(step), g);
+    g.xs.push((va.tokens + vb.tokens) / 2);
+    g.ds.push(va.value - vb.value);
+  }
+  return [...by.entries()].sort((p, q) => p[0] - q[0]).map(([step, g]) => summarise(step, g.xs, g.ds));
+}
+
+/** Mean training tokens per step over the runs in `records` (from each run's latest record of `metric`); null without one past step 0. */
+export function tokensPerStep(records: MetricRecord[], metric: string): number | null {
+  const last = new Map<string, MetricRecord>();
+  for (const r of records) if (r.metric === metric && r.step > 0 && r.step >= (last.get(`${r.arm}/${r.seed}`)?.step ?? 0)) last.set(`${r.arm}/${r.seed}`, r);
+  if (!last.size) return null;
+  return [...last.values()].reduce((s, r) => s + r.tokens / r.step, 0) / last.size;
+}
+
+/**
+ * The tokens a run of `steps` steps of `batchSize` will have trained on: its own tokens per step once it has logged
+ * one, before that the recorded run's per step scaled by the batch sizes (tokens per step grow with the batch).
+ */
+export function budgetTokens(steps: number, batchSize: number, live: number | null, recorded: { perStep: number; batchSize: number } | null): number | null {
+  if (live !== null) return steps * live;
+  if (recorded) return steps * recorded.perStep * (batchSize / recorded.batchSize);
+  return null;
+}
+
+/**
+ * A y range for the part of a run that matters: the points with x in the last three quarters of [0, xRef] (xRef: how far the
+ * newest run has got), so the first evaluations — the pre-trained arm starts far off — do not flatten the end; every
+ * point when fewer than two fall there. `always` are values the range must hold (the ±margin). Padded by 8%.
+ */
+export function fitY(series: EvalPoint[][], xRef: number, always: number[] = []): [number, number] {
+  const all = series.flat();
+  const late = all.filter((p) => p.x >= xRef / 4 && p.x <= xRef);
+  const use = late.length >= 2 ? late : all;
+  const ys = [...use.flatMap((p) => [p.lo, p.hi]), ...always].filter(Number.isFinite);
+  if (!ys.length) return [0, 1];
+  const lo = Math.min(...ys);
+  const hi = Math.max(...ys);
+  const pad = (hi - lo || Math.abs(hi) || 1) * 0.08;
+  return [lo - pad, hi + pad];
+}
+
+/** 561081 → "560,000"; 149573 → "150,000" (two significant figures: a sentence, not a table). */
+export function roundTokens(t: number): string {
+  if (!(t > 0)) return '0';
+  const p = Math.pow(10, Math.max(0, Math.floor(Math.log10(t)) - 1));
+  return (Math.round(t / p) * p).toLocaleString('en-US');
+}
+
+const n3 = (x: number) => {
+  const a = Math.abs(x);
+  return a >= 1 ? a.toFixed(2) : a.toPrecision(2);
+};
+const signed = (x: number) => `${x < 0 ? '−' : '+'}${n3(x)}`;
+
+/**
+ * The answer in one sentence a 16-year-old reads, from a report's effect A (the verdict, the difference at the end with
+ * its 95% interval and seeds, the margin) and the tokens trained on: what the difference was, where its interval lies
+ * against the grey ±margin band, and what that means. Null when the report has no effect A difference.
+ */
+export function plainSentence(report: Report, tokens: number | null): string | null {
+  const e = (report.effects as Record<string, { verdict?: string; detail?: string | null; diff?: { mean: number; ci95: [number, number] | null; n: number } } | undefined>).image_loss;
+  const d = e?.diff;
+  if (!d || !Number.isFinite(d.mean)) return null;
+  const m = typeof report.margin === 'number' ? report.margin : (report.config?.margin ?? 0.05);
+  const after = tokens ? `After ${roundTokens(tokens)} training tokens, ` : 'At the end, ';
+  const who = 'the model that had read English first';
+  const diff = `${who} scored ${n3(d.mean)} ${d.mean < 0 ? 'lower (better)' : 'higher (worse)'} on the real images than the one that started blank`;
+  const seeds = `${d.n} seed${d.n === 1 ? '' : 's'}`;
+  if (!d.ci95) return `${after}${diff}; with ${seeds} there is no range of likely differences, so this run cannot say whether reading English helped.`;
+  const [lo, hi] = d.ci95;
+  const range = `its likely range (${signed(lo)} to ${signed(hi)}, ${seeds})`;
+  const inside = lo > -m && hi < m;
+  const below = hi < -m;
+  const above = lo > m;
+  const verdict = e?.verdict ?? '';
+  if (verdict === 'reproduced' || (verdict === '' && inside)) return `${after}${diff}: ${range} stays inside the grey “no real difference” band (±${m}), so reading English first did not help it draw.`;
+  if (below) return `${after}${diff}: ${range} lies below the grey “no real difference” band (±${m}), so reading English first helped${verdict === 'inconclusive' ? ' here, though not at every point of the run' : ''}.`;
+  if (above) return `${after}${diff}: ${range} lies above the grey “no real difference” band (±${m}), so reading English first made it worse${verdict === 'inconclusive' ? ' here, though not at every point of the run' : ''}.`;
+  return `${after}${diff}, but ${range} reaches into the grey “no real difference” band (±${m}): too close to call — more seeds would tell.`;
+}
+
+/** The mean training tokens at a report's last evaluation of `metric` in `records` (for the sentence), or null. */
+export function finalTokens(records: MetricRecord[], metric: string): number | null {
+  let step = -1;
+  for (const r of records) if (r.metric === metric && r.step > step) step = r.step;
+  const at = records.filter((r) => r.metric === metric && r.step === step);
+  return at.length ? at.reduce((s, r) => s + r.tokens, 0) / at.length : null;
+}
