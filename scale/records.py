@@ -28,6 +28,12 @@ class MetricsWriter:
         self.records.append({"arm": arm, "seed": seed, "step": step, "tokens": tokens, "metric": metric, "value": value, "wall_time": wall})
         self._w.writerow([arm, seed, step, tokens, metric, repr(float(value)), repr(wall)])
 
+    def restore(self, records: list[dict]) -> None:
+        """Write records kept from an earlier run (train.py --resume) with their own wall times."""
+        for r in records:
+            self.records.append(r)
+            self._w.writerow([r["arm"], r["seed"], r["step"], r["tokens"], r["metric"], repr(float(r["value"])), repr(r["wall_time"]) if "wall_time" in r else ""])
+
     def flush(self) -> None:
         self._f.flush()
 

@@ -34,7 +34,9 @@ from transformers.utils import logging as hf_logging
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from evaluate import evaluate_arm, weight_change  # noqa: E402
 from export_reader import Arm, Export, ExportError  # noqa: E402
-from records import MetricsWriter, format_parity, parity_table, summarise_sweep  # noqa: E402
+from records import MetricsWriter, read_metrics, summarise_sweep  # noqa: E402
+from train_report import finish, finite_or_none  # noqa: E402
+import resume_state  # noqa: E402
 import run_lock  # noqa: E402
 
 # Metric keys this trainer writes, by their name in src/core/metrics.ts (the export lists the keys themselves).
@@ -83,6 +85,9 @@ class Trainer:
         self.stopped: list[str] = []
         self.sweep: dict | None = None
         self.report_to = "none"  # --report-to: tensorboard, wandb or none
+        self.resume = False  # --resume: each main run continues from its checkpoint in OUT/checkpoints
+        # Wall seconds by phase (report.json meta.phases): the sweep, training steps, evaluations, checkpoints.
+        self.phases = {"train": 0.0, "evaluation": 0.0, "checkpoint": 0.0}
 
     def model_for(self, arm: Arm, seed: int) -> GPT2LMHeadModel:
         return GPT2LMHeadModel.from_pretrained(self.ex.init_dir(arm, seed)).float().to(self.acc.device)
@@ -108,7 +113,14 @@ class Trainer:
         opt = torch.optim.AdamW([g for g in groups if g["params"]], lr=lr, betas=(o["beta1"], o["beta2"]), eps=o["eps"])
         ddp, opt = acc.prepare(model, opt)
         trained = [p for _, p in named if p.requires_grad]
-        tokens, last_loss = 0, math.inf
+        tokens, last_loss, start = 0, math.inf, 0
+        kept = resume_state.complete_dir(self.ckpt_dir(arm, seed)) if record and self.resume else None
+        if kept:  # --resume: this run's weights, moments and step from its last checkpoint (initial stays the init's)
+            info = resume_state.load_state(kept, model, opt)
+            start, tokens = int(info["step"]), int(info["tokens"])
+            acc.print(f"train.py: resumed {arm.name} seed {seed} at step {start}")
+            if start >= stop:
+                return math.inf
         first_bad = torch.zeros((), device=acc.device)  # the first step whose loss or norm was not finite (0: none)
 
         tracking = record and self.report_to != "none"
@@ -123,6 +135,13 @@ class Trainer:
                     acc.log({self.keys[metric]: value}, step=step)
 
         def evaluate(step: int) -> float:
+            t_eval = time.perf_counter()
+            try:
+                return evaluate_at(step)
+            finally:
+                self.phases["evaluation"] += time.perf_counter() - t_eval
+
+        def evaluate_at(step: int) -> float:
             model.eval()
             r = evaluate_arm(acc.unwrap_model(ddp), ex, arm, acc.device, self.rank, self.world, self.reduce)
             model.train()
@@ -136,10 +155,11 @@ class Trainer:
             self.last_eval[(arm.name, seed)] = r
             return r["loss"]
 
-        if record:
+        if record and start == 0:
             last_loss = evaluate(0)
         model.train()
-        for step in range(1, stop + 1):
+        t_run = time.perf_counter()
+        for step in range(start + 1, stop + 1):
             t0 = time.perf_counter()
             b = ex.batch(arm, seed, step)
             rows = slice(self.rank, None, self.world)
@@ -171,6 +191,9 @@ class Trainer:
                 msg = f"arm {arm.name}, seed {seed}: the loss or gradient became NaN/Inf at step {found}; the run stopped and keeps its last good checkpoint"
                 self.stopped.append(msg)
                 acc.print(msg)
+                kept_dir = resume_state.complete_dir(self.ckpt_dir(arm, seed)) if record and acc.is_main_process else None
+                if kept_dir:  # its last good checkpoint says the run stopped, so no resume or finish trains on
+                    resume_state.mark_stopped(kept_dir, msg)
                 last_loss = math.inf
                 break
             ms = 1000 * (time.perf_counter() - t0)
@@ -187,7 +210,11 @@ class Trainer:
                 if record:
                     acc.print(f"  {arm.name} s{seed} @{step}: val image {r['image']:.3f}" + (f", caption {r['text']:.3f}" if r["text"] is not None else "") + f", English ppl {math.exp(r['english']):.1f}")
             if saves:
-                self.save(acc.unwrap_model(ddp), arm, seed, step)
+                t_save = time.perf_counter()
+                self.save(acc.unwrap_model(ddp), arm, seed, step, opt, tokens)
+                self.phases["checkpoint"] += time.perf_counter() - t_save
+        if record:  # the rest of the run's time is its training steps
+            self.phases["train"] += time.perf_counter() - t_run
         if tracking:
             self.finish_trackers()
         acc.free_memory()
@@ -209,14 +236,20 @@ class Trainer:
             t.finish()
         self.acc.trackers.clear()
 
-    def save(self, model: GPT2LMHeadModel, arm: Arm, seed: int, step: int) -> None:
-        """The run's weights in the GPT-2 layout the page loads, with tabula.json and the tokenizer of its init."""
+    def ckpt_dir(self, arm: Arm, seed: int) -> str:
+        return os.path.join(self.out, "checkpoints", f"{arm.name}-s{seed}")
+
+    def save(self, model: GPT2LMHeadModel, arm: Arm, seed: int, step: int, opt: torch.optim.Optimizer, tokens: int) -> None:
+        """The run's weights in the GPT-2 layout the page loads, with tabula.json and the tokenizer of its init, and its
+        AdamW state (resume_state.py: resumable by train.py --resume and npm run replicate --resume), replaced whole."""
         self.acc.wait_for_everyone()
         if not self.acc.is_main_process:
             return
-        d = os.path.join(self.out, "checkpoints", f"{arm.name}-s{seed}")
-        os.makedirs(d, exist_ok=True)
+        resume_state.replace_dir(self.ckpt_dir(arm, seed), lambda d: self.write_checkpoint(d, model, arm, seed, step, opt, tokens))
+
+    def write_checkpoint(self, d: str, model: GPT2LMHeadModel, arm: Arm, seed: int, step: int, opt: torch.optim.Optimizer, tokens: int) -> None:
         model.save_pretrained(d, safe_serialization=True)
+        resume_state.save_state(d, model, opt, arm.name, seed, step, tokens, None)
         init = self.ex.init_dir(arm, seed)
         with open(os.path.join(init, "tabula.json"), encoding="utf-8") as f:
             tabula = json.load(f)
@@ -240,17 +273,6 @@ def trained_card(init_card: str, arm: str, seed: int, step: int) -> str:
     """The init's model card with its Training paragraph for these weights, as hub-files.ts modelCard words it."""
     said = f"Arm `{arm}`, seed {seed}, after {step} optimizer steps (trained by scale/train.py)."
     return re.sub(r"(## Training\n\n).*?(\nThe full record)", lambda m: m.group(1) + said + m.group(2), init_card, count=1, flags=re.S)
-
-
-def finite_or_none(x):
-    """JSON has no Infinity: a diverged run's loss is written as null (as JSON.stringify does)."""
-    if isinstance(x, float) and not math.isfinite(x):
-        return None
-    if isinstance(x, dict):
-        return {k: finite_or_none(v) for k, v in x.items()}
-    if isinstance(x, list):
-        return [finite_or_none(v) for v in x]
-    return x
 
 
 def sweep(tr: Trainer, plan: dict) -> dict:
@@ -280,7 +302,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--parity-tol", type=float, default=1e-3, help="largest |difference| in nats from the browser's step-0 losses before a warning (default 1e-3)")
     p.add_argument("--strict-parity", action="store_true", help="exit with status 3 when parity fails the tolerance")
     p.add_argument("--report-to", choices=("tensorboard", "wandb", "none"), default="none", help="also log every metric through accelerate's trackers: TensorBoard event files in OUT/tensorboard/<arm>/s<seed>, or W&B runs <arm>-s<seed> (default none)")
+    p.add_argument("--resume", action="store_true", help="continue each run from its checkpoint in OUT/checkpoints (as replicate --resume), keeping OUT/metrics.csv up to it and OUT/sweep.json's rates")
+    p.add_argument("--threads", type=int, default=None, help="torch CPU threads (torch.set_num_threads; default torch's, one per core)")
     a = p.parse_args(argv)
+    t_start = time.time()
+    if a.threads:
+        torch.set_num_threads(a.threads)
     tracker = None if a.report_to == "none" else a.report_to
     acc = Accelerator(log_with=tracker, project_dir=os.path.join(a.out, "tensorboard") if tracker == "tensorboard" else None)
     hf_logging.disable_progress_bar()
@@ -313,15 +340,35 @@ def main(argv: list[str] | None = None) -> int:
             return 1
     acc.wait_for_everyone()
     t0 = time.time()
-    writer = MetricsWriter(os.path.join(a.out, "metrics.csv")) if acc.is_main_process else None
+    metrics_path = os.path.join(a.out, "metrics.csv")
+    kept = read_metrics(metrics_path) if a.resume and os.path.exists(metrics_path) else []
+    writer = MetricsWriter(metrics_path) if acc.is_main_process else None
     tr = Trainer(ex, a.out, acc, max(1, a.log_every), writer)
     tr.report_to = a.report_to
+    tr.resume = a.resume
+    if a.resume and writer is not None:  # each run's records up to its checkpoint; what came after is redone
+        at = {}
+        for arm in ex.arms:
+            for seed in range(cfg["seeds"]):
+                d = resume_state.complete_dir(tr.ckpt_dir(arm, seed))
+                if d:
+                    at[(arm.name, seed)] = int(resume_state.read_info(d)["step"])
+        writer.restore([r for r in kept if r["step"] <= at.get((r["arm"], r["seed"]), -1)])
     acc.print(f"train.py: {len(ex.arms)} arm(s) x {cfg['seeds']} seed(s), {cfg['steps']} steps of {cfg['batchSize']} ({cfg['schedule']}) on {acc.num_processes} x {acc.device}, torch {torch.__version__}")
     lrs = {arm.name: arm.lr for arm in ex.arms}
     plan = ex.experiment.get("sweep")
     recorded = ex.experiment.get("recordedSweep")  # --lr-from: the sweep the rates came from, shown in the report
     tr.sweep = {k: recorded[k] for k in ("lrs", "steps", "seeds", "schedule", "table", "best")} if recorded else None
-    if plan:
+    kept_sweep = os.path.join(a.out, "sweep.json")
+    if plan and a.resume and os.path.exists(kept_sweep):
+        with open(kept_sweep, encoding="utf-8") as f:
+            result = json.load(f)
+        lrs.update(result["best"])
+        tr.sweep = {k: result[k] for k in ("lrs", "steps", "seeds", "schedule", "table", "best")}
+        cfg["lrByArm"] = {**cfg.get("lrByArm", {}), **result["best"]}
+        acc.print(f"train.py: --resume keeps the recorded sweep's rates ({kept_sweep})")
+    elif plan:
+        t_sweep, eval_before = time.time(), tr.phases["evaluation"]
         acc.print(f"train.py: LR sweep over {', '.join(map(str, plan['lrs']))}, {plan['steps']} steps x {plan['seeds']} seed(s)")
         result = sweep(tr, plan)
         lrs.update(result["best"])
@@ -331,6 +378,9 @@ def main(argv: list[str] | None = None) -> int:
             with open(os.path.join(a.out, "sweep.json"), "w", encoding="utf-8") as f:
                 json.dump(finite_or_none(result), f, indent=2)
         acc.print("train.py: sweep chose " + ", ".join(f"{k} {v}" for k, v in result["best"].items()))
+        tr.phases["evaluation"] = eval_before  # the sweep's evaluations are part of the sweep
+        tr.phases["sweep"] = time.time() - t_sweep
+    tr.phases["preparation"] = t0 - t_start  # reading and checking the export
     for seed in range(cfg["seeds"]):
         for arm in ex.arms:
             # --steps stops early; the schedule keeps the exported length (as replicate's --stop-at).
@@ -338,55 +388,6 @@ def main(argv: list[str] | None = None) -> int:
             if writer is not None:
                 writer.flush()
     return finish(tr, a, cfg, t0)
-
-
-def finish(tr: Trainer, a: argparse.Namespace, cfg: dict, t0: float) -> int:
-    """parity.json (this run's step-0/1 losses against the browser's) and the report.json stub for npm run report."""
-    acc, ex = tr.acc, tr.ex
-    acc.wait_for_everyone()
-    if tr.writer is None:
-        return 0
-    tr.writer.close()
-    rows = parity_table(ex.reference(), tr.writer.records)
-    worst = max((r["abs_diff"] for r in rows), default=0.0)
-    ok = worst <= a.parity_tol
-    with open(os.path.join(a.out, "parity.json"), "w", encoding="utf-8") as f:
-        json.dump(finite_or_none({"tolerance": a.parity_tol, "max_abs_diff": worst, "ok": ok, "rows": rows}), f, indent=2)
-    print(format_parity(rows))
-    print(f"train.py: parity with the browser implementation at step 0 (evaluation) and step 1 (training losses): max |diff| {worst:.2e} nats ({'within' if ok else 'BEYOND'} {a.parity_tol:g})")
-    by_pos: dict[str, list[float]] = {}
-    for arm in ex.arms:
-        evals = [tr.last_eval[(arm.name, s)]["by_position"] for s in range(cfg["seeds"]) if (arm.name, s) in tr.last_eval]
-        if evals:
-            by_pos[arm.name] = [sum(e[p] for e in evals) / len(evals) for p in range(len(evals[0]))]
-    import accelerate
-    import transformers
-
-    meta = {
-        "backend": f"pytorch {acc.device.type} x {acc.num_processes} ({acc.mixed_precision} precision)",
-        "command": "accelerate launch scale/train.py " + " ".join(sys.argv[1:]),
-        "export": {"path": os.path.abspath(ex.path), "command": ex.meta["command"]},
-        "dataset": ex.meta["dataset"]["name"],
-        "lm": ex.meta["lm"]["path"],
-        "vq": ex.meta["vq"]["path"],
-        "trainImages": int(ex.train_ids.shape[0]),
-        "valImages": int(min(cfg["evalImages"], ex.val_ids.shape[0]) if cfg["evalImages"] > 0 else ex.val_ids.shape[0]),
-        "imageTokens": ex.image_tokens,
-        "seconds": round(time.time() - t0),
-        "stopped": tr.stopped,
-        "imageLossByPosition": by_pos,
-        "parity": {"max_abs_diff": worst, "tolerance": a.parity_tol, "ok": ok},
-        "versions": {"torch": torch.__version__, "transformers": transformers.__version__, "accelerate": accelerate.__version__},
-    }
-    if tr.sweep:
-        meta["sweep"] = tr.sweep  # as replicate records it (report.json meta.sweep)
-    if a.steps and a.steps < cfg["steps"]:
-        meta["stoppedAt"] = a.steps
-    stub = {"preset": cfg["preset"], "config": cfg, "seeds": cfg["seeds"], "arms": cfg["arms"], "effects": None, "meta": meta}
-    with open(os.path.join(a.out, "report.json"), "w", encoding="utf-8") as f:
-        json.dump(finite_or_none(stub), f, indent=2)
-    print(f"train.py: done in {(time.time() - t0) / 60:.1f} min -> {a.out}/metrics.csv; next: npm run report -- {a.out}")
-    return 3 if (a.strict_parity and not ok) else 0
 
 
 if __name__ == "__main__":

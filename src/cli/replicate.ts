@@ -1,6 +1,7 @@
 /**
  * `npm run replicate -- --preset smoke|cpu|classroom|replication --out DIR [setup flags, setup-flags.ts]
- *   [--dataset PATH] [--backend wasm|cpu|webgpu] [--lm DIR] [--vq DIR] [--train-vq] [--stop-at STEP] [--resume]`
+ *   [--dataset PATH] [--backend wasm|cpu|webgpu] [--lm DIR] [--vq DIR] [--train-vq] [--stop-at STEP] [--resume]
+ *   [--engine tfjs|torch] [--python PATH] [--threads N]` (the torch engine: torch-engine.ts)
  *   (contract, docs/architecture.md §6). With --lr-sweep, each arm is first trained at every rate for a short budget
  *   and the main run uses each arm's best (DIR/sweep.json records the sweep).
  * Fine-tunes the pre-trained LM and the same GPT from random weights, side by side, on [caption][image tokens],
@@ -9,7 +10,10 @@
  * metrics logged up to it in DIR/metrics.partial.jsonl). A thin driver of the core's lifecycle
  * (core/experiment/lifecycle.ts) over a run folder (run-folder.ts).
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { PNG } from 'pngjs';
+import { version_core as tfVersion } from '../core/tf';
 import { initNodeBackend } from './backend-node';
 import { Experiment } from '../core/experiment/lifecycle';
 import type { MetricRecord } from '../core/experiment/runner';
@@ -22,6 +26,8 @@ import { sameImagesNote } from '../core/experiment/prepare';
 import { RunFolder } from './run-folder';
 import { acquireRunLock } from './run-lock';
 import { SETUP_OPTIONS, SETUP_USAGE, parseSetup } from './setup-flags';
+import { ENGINE_OPTIONS, ENGINE_USAGE, engineArgs, replicateTorch } from './torch-engine';
+import { PhaseClock } from '../core/experiment/phases';
 
 /** An [S, S, 3] image in [0, 1] as a PNG data URL (for report.html). */
 function pngDataUrl(pixels: Float32Array, size: number): string {
@@ -44,8 +50,8 @@ function logEvaluations(recs: MetricRecord[], log: (s: string) => void): void {
 }
 
 async function main(): Promise<void> {
-  const usage = `usage: npm run replicate -- ${SETUP_USAGE} --out DIR ${EXPERIMENT_USAGE} [--train-vq] [--stop-at STEP] [--resume]`;
-  const { values: a } = parseFlags({ ...SETUP_OPTIONS, ...EXPERIMENT_OPTIONS, resume: { type: 'boolean', default: false }, 'stop-at': { type: 'string' } }, usage);
+  const usage = `usage: npm run replicate -- ${SETUP_USAGE} --out DIR ${EXPERIMENT_USAGE} [--train-vq] [--stop-at STEP] [--resume] ${ENGINE_USAGE}`;
+  const { values: a } = parseFlags({ ...SETUP_OPTIONS, ...EXPERIMENT_OPTIONS, ...ENGINE_OPTIONS, resume: { type: 'boolean', default: false }, 'stop-at': { type: 'string' } }, usage);
   if (!a.preset) throw new UsageError(`--preset is required; ${usage}`);
   const setup = parseSetup(a);
   const { cfg } = setup;
@@ -56,9 +62,14 @@ async function main(): Promise<void> {
   const stopAt = a['stop-at'] === undefined ? null : intArg(a['stop-at'], 'stop-at', 1, cfg.steps);
   // What defines the run: saved beside the checkpoints, and compared on --resume (the backend and --stop-at may change).
   const flags = runFlags(cfg, { dataset: a.dataset, lm: a.lm!, vq: a.vq!, trainVq: a['train-vq']!, tokens: setup.tokens });
+  const torch = engineArgs(a); // checked before anything is written
   acquireRunLock(a.out, `npm run replicate -- ${process.argv.slice(2).join(' ')}`, (s) => console.log(`replicate: ${s}`)); // one writer per --out
   checkResume(a.out, flags, a.resume!);
+  const command = `npm run replicate -- ${process.argv.slice(2).join(' ')}`;
+  if (torch) return replicateTorch({ engine: torch, setup, out: a.out, lm: a.lm!, vq: a.vq!, dataset: a.dataset, flags, stopAt, resume: a.resume!, backend, command, encodePng: pngDataUrl });
   const t0 = performance.now();
+  const clock = new PhaseClock(); // report.json meta.phases (phases.ts)
+  clock.enter('preparation');
   const choice = await initNodeBackend(backend);
   const log = (s: string) => console.log(s);
   const say = (s: string) => log(`replicate: ${s}`);
@@ -75,10 +86,14 @@ async function main(): Promise<void> {
   const sameImages = sameImagesNote(inputs.images);
   if (sameImages) say(`WARNING: ${sameImages}`);
   await exp.prepare();
+  clock.enter(null);
+  clock.move('preparation', 'sweep', exp.sweepMs);
   const { data, meanCaption } = exp.prepared!;
   const c = exp.cfg;
   log(`replicate: preset ${c.preset}, ${c.seeds} seed(s) × arms ${c.arms.map((arm) => `${arm} (LR ${c.lrByArm[arm] ?? c.lr})`).join(', ')}, ${c.steps} steps of ${c.batchSize} (${c.schedule}) on ${choice.backend}; ${data.train.count} train / ${data.val.count} val images; captions ${a.dataset ? 'from the dataset' : c.captionLevel}, ${meanCaption.toFixed(1)} tokens on average (image:text ${(data.imageTokens / meanCaption).toFixed(1)}:1)`);
+  const tRun = performance.now();
   await exp.runTo(stopAt ?? c.steps);
+  clock.addRounds(performance.now() - tRun, exp.runner!.runs.reduce((s, r) => s + r.trainMs, 0), exp.checkpoints.savingMs);
   if (stopAt !== null && stopAt < c.steps) {
     log(`replicate: stopped at step ${stopAt} of ${c.steps} as asked; continue with --resume`);
     free();
@@ -86,8 +101,12 @@ async function main(): Promise<void> {
   }
 
   // Samples, quality figure, analysis and the report with its verdict (the core's, shared with the playground).
-  const meta = { backend: choice.backend, lm: a.lm, vq: a['train-vq'] ? `trained on the dataset (--train-vq, from ${a.vq})` : a.vq, ...(inputs.vqKey ? { vqKey: inputs.vqKey } : {}), dataset: a.dataset ?? inputs.images.name, meanCaptionTokens: meanCaption, command: `npm run replicate -- ${process.argv.slice(2).join(' ')}`, machine: machineFacts() };
-  const { report } = await exp.finish({ encodePng: pngDataUrl, meta, startedAt: t0 });
+  const meta = { backend: choice.backend, lm: a.lm, vq: a['train-vq'] ? `trained on the dataset (--train-vq, from ${a.vq})` : a.vq, ...(inputs.vqKey ? { vqKey: inputs.vqKey } : {}), dataset: a.dataset ?? inputs.images.name, meanCaptionTokens: meanCaption, command, machine: machineFacts(), engine: 'tfjs', versions: { tfjs: tfVersion, node: process.version } };
+  const { report } = await exp.finish({ encodePng: pngDataUrl, meta, startedAt: t0, onPhase: (p) => clock.enter(p) });
+  clock.enter(null);
+  report.meta.phases = clock.seconds();
+  writeFileSync(join(a.out, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+  log(`replicate: phases (s) ${Object.entries(clock.seconds()).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   for (const eff of [report.effects.image_loss, report.effects.caption_gap, report.effects.forgetting]) log(`  ${eff.sentence}`);
   log(`replicate: done in ${((performance.now() - t0) / 60_000).toFixed(1)} min → ${a.out}/report.html`);
   free();

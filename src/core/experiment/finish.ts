@@ -43,7 +43,7 @@ export function lossByPosition(runner: ExperimentRunner): Record<string, number[
 
 export async function finishExperiment(
   runner: ExperimentRunner,
-  ctx: { cfg: ExperimentConfig; data: ExperimentData; images: ImageSplits; lm: GPT; vq: VQVAE; corpus: string; encodePng: PngEncoder; log?: (s: string) => void; startedAt: number; /** Sections the caller made (the LR sweep), shown first. */ sections?: string[] },
+  ctx: { cfg: ExperimentConfig; data: ExperimentData; images: ImageSplits; lm: GPT; vq: VQVAE; corpus: string; encodePng: PngEncoder; log?: (s: string) => void; startedAt: number; /** Sections the caller made (the LR sweep), shown first. */ sections?: string[]; /** Told each phase as it starts (phases.ts: samples, quality, analysis, report). */ onPhase?: (phase: 'samples' | 'quality' | 'analysis' | 'report') => void },
   records: MetricRecord[],
   /** Facts only the caller knows (backend, command …); they override the ones derived here. */
   meta: Record<string, unknown>,
@@ -56,6 +56,7 @@ export async function finishExperiment(
   const nGen = Math.min(Math.max(cfg.samples, cfg.qualitySamples), data.val.count);
   // Every seed's images feed the quality figure (so it gets an interval); seed 0's are shown.
   const generated: GeneratedImages[] = [];
+  ctx.onPhase?.('samples');
   for (const run of runner.runs.filter((r) => !r.arm.imageOnly && !r.stopped)) {
     ctx.log?.(`sampling ${nGen} images from ${run.arm.name}, seed ${run.seed}`);
     generated.push({ arm: run.arm.name, seed: run.seed, pixels: (await sampleImages(run.model, vq, run.spec, data.val.captions.slice(0, nGen), { temperature: 1, topK: 0, seed: run.seed })).pixels });
@@ -67,11 +68,14 @@ export async function finishExperiment(
   const samples = { captions: data.val.text.slice(0, nShow), rows };
   if (nShow > 0) sections.push(samplesSection(samples.captions, rows));
   ctx.log?.('judging image quality');
+  ctx.onPhase?.('quality');
   const quality = images.categories ? await qualityFigure({ train: images.train, trainCount: images.trainCount, val: images.val, valCount: images.valCount, size }, images.categories, generated, nGen, cfg.classifierSteps) : null;
   if (quality) sections.push(qualitySection(quality));
   ctx.log?.('analysing tokens and captions');
+  ctx.onPhase?.('analysis');
   const analysis = await analyse(cfg, data, ctx.lm, ctx.corpus);
   sections.push(analysisSection(analysis));
+  ctx.onPhase?.('report');
   const stopped = runner.runs.filter((r) => r.stopped).map((r) => r.stopped);
   // Per-image final losses (A's concept bootstrap) and the count model on the same evaluated images (per-image.ts, count-model.ts).
   const perImage = perImageLosses(runner.runs, images.concepts?.val ?? images.indices.val, images.categories?.val ?? null);

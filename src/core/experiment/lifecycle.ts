@@ -123,6 +123,8 @@ export class Experiment {
   /** Runs put back from their checkpoints by prepare. */
   restored: Run[] = [];
   readonly checkpoints: CheckpointSchedule;
+  /** Wall time of the LR sweep this process ran (ms; 0 when none ran or the store's was kept). */
+  sweepMs = 0;
   /** Wall time of the last round's training steps and evaluations (ms; step 0 and checkpoints not counted). */
   lastStepRoundMs = 0;
   private stepZeroSnapshots: StepZero | null = null;
@@ -195,8 +197,10 @@ export class Experiment {
       this.sweep = kept;
       this.log(`--resume keeps the recorded sweep's rates (${store.label}/sweep.json)`);
     } else {
+      const t = performance.now();
       const { data, alignedRows } = this.prepared!;
       this.sweep = await runPlannedSweep(plan, cfg, data, this.inputs.images, this.inputs.lm, alignedRows, this.log);
+      this.sweepMs = performance.now() - t;
       await store.putSweep(this.sweep);
       this.log(`sweep chose ${Object.entries(this.sweep.best).map(([arm, lr]) => `${arm} ${lr}`).join(', ')} (→ ${store.label}/sweep.json)`);
     }
@@ -304,15 +308,16 @@ export class Experiment {
    * `meta` is what only the driver knows (backend, command …); the sweep's summary goes first. `startedAt` is the
    * performance.now() the experiment began at (the report's seconds).
    */
-  async finish(o: { encodePng: PngEncoder; meta: Record<string, unknown>; startedAt: number; log?: (s: string) => void }): Promise<Finished> {
+  async finish(o: { encodePng: PngEncoder; meta: Record<string, unknown>; startedAt: number; log?: (s: string) => void; onPhase?: (phase: 'finishEvaluation' | 'samples' | 'quality' | 'analysis' | 'report') => void }): Promise<Finished> {
     const runner = this.ready;
     const { cfg, inputs, sweep } = this;
     // A run restored at its last step has no evaluation in memory: evaluate it again for the per-position heatmap
     // (the same numbers as its logged evaluation; no records are added).
+    o.onPhase?.('finishEvaluation');
     for (const run of runner.runs) if (!run.stopped && !run.lastEval) await runner.evalRun(run);
     const corpus = await pretrainingCorpus(inputs.readData);
     const meta = { ...(sweep ? { sweep } : {}), ...o.meta };
-    const ctx = { cfg, data: this.prepared!.data, images: inputs.images, lm: inputs.lm, vq: inputs.vq, corpus, encodePng: o.encodePng, log: o.log ?? this.log, startedAt: o.startedAt, sections: sweep ? [sweepSection(sweep)] : [] };
+    const ctx = { cfg, data: this.prepared!.data, images: inputs.images, lm: inputs.lm, vq: inputs.vq, corpus, encodePng: o.encodePng, log: o.log ?? this.log, startedAt: o.startedAt, sections: sweep ? [sweepSection(sweep)] : [], onPhase: o.onPhase };
     const fin = await finishExperiment(runner, ctx, this.records, meta);
     await this.store.putFinished(fin, this.records);
     this.phase = 'finished';

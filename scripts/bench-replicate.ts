@@ -1,0 +1,80 @@
+/**
+ * `npm run -s bench:replicate -- [--seeds 2] [--steps 60] [--repeats 1] [--threads 1[,2]] [--python PATH] [--lm DIR]
+ *   [--keep DIR]`: a timing script (not a test). Runs the cpu preset — by default reduced to 2 seeds × 60 steps, the
+ * same shape (model, batch 16, evaluation schedule and images, the finish) — with `npm run replicate` on the
+ * one-process tfjs engine and on the torch engine (src/cli/torch-engine.ts) at each thread count, interleaved
+ * (tfjs, torch…, tfjs, torch…) in fresh processes, and prints each run's wall time and phases (report.json
+ * meta.phases) side by side with the ratio tfjs / torch. The machine may be shared: read the ratios of each pair.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const { values: a } = parseArgs({
+  options: {
+    seeds: { type: 'string', default: '2' },
+    steps: { type: 'string', default: '60' },
+    repeats: { type: 'string', default: '1' },
+    threads: { type: 'string', default: '1' },
+    python: { type: 'string', default: process.env.TABULA_PYTHON ?? '/work/venv/bin/python' },
+    lm: { type: 'string' },
+    keep: { type: 'string' },
+  },
+});
+const base = ['--preset', 'cpu', '--seeds', a.seeds!, '--steps', a.steps!, ...(a.lm ? ['--lm', a.lm] : [])];
+const threads = a.threads!.split(',').map(Number);
+const root = a.keep ?? mkdtempSync(join(tmpdir(), 'bench-replicate-'));
+
+interface Timed {
+  engine: string;
+  wall: number;
+  phases: Record<string, number>;
+}
+
+/** One `npm run replicate` in a fresh process: its wall time (s) and report.json's phases. Exits on failure. */
+function replicate(name: string, extra: string[]): Timed {
+  const out = join(root, name);
+  rmSync(out, { recursive: true, force: true });
+  const t = performance.now();
+  const r = spawnSync('npx', ['tsx', 'src/cli/replicate.ts', ...base, '--out', out, ...extra], { encoding: 'utf8', maxBuffer: 256 * 2 ** 20 });
+  const wall = (performance.now() - t) / 1000;
+  if (r.status !== 0) {
+    console.error(`bench:replicate: ${name} failed (status ${r.status}):\n${(r.stdout + r.stderr).split('\n').slice(-15).join('\n')}`);
+    process.exit(1);
+  }
+  const meta = (JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { meta: { phases: Record<string, number> } }).meta;
+  console.log(`  ${name}: ${wall.toFixed(1)} s`);
+  return { engine: name, wall, phases: meta.phases };
+}
+
+const rows: Timed[][] = [];
+console.log(`bench:replicate: cpu preset, ${a.seeds} seed(s) × ${a.steps} steps × arms pretrained, scratch; tfjs (one process, wasm) vs torch at ${threads.join(', ')} thread(s); ${a.repeats} interleaved repeat(s) in ${root}`);
+for (let rep = 0; rep < Number(a.repeats); rep++) {
+  const row = [replicate(`tfjs-${rep}`, [])];
+  for (const n of threads) row.push(replicate(`torch${n}-${rep}`, ['--engine', 'torch', '--python', a.python!, '--threads', String(n)]));
+  rows.push(row);
+}
+
+// Phase by phase: tfjs seconds, each torch's seconds and the ratio, per repeat; then each pair's wall-time ratio.
+const phases = [...new Set(rows.flat().flatMap((r) => Object.keys(r.phases)))];
+const cell = (n: number | undefined) => (n === undefined ? '—' : n.toFixed(1)).padStart(8);
+const ratio = (x: number | undefined, y: number | undefined) => (x === undefined || y === undefined || y === 0 ? '—' : `${(x / y).toFixed(2)}×`).padStart(8);
+for (const [rep, row] of rows.entries()) {
+  const [tf, ...torch] = row;
+  console.log(`\nrepeat ${rep + 1}: seconds by phase (ratio = tfjs / torch)`);
+  console.log(`${'phase'.padEnd(18)}${'tfjs'.padStart(8)}${torch.map((t) => `${t.engine.replace(/-\d+$/, '').padStart(8)}${'ratio'.padStart(8)}`).join('')}`);
+  const sum = (t: Timed, keys: string[]) => keys.reduce((s, k) => s + (t.phases[k] ?? 0), 0);
+  const groups: [string, string[]][] = [
+    ...phases.map((p) => [p, [p]] as [string, string[]]),
+    ['training (train+eval+ckpt)', ['train', 'evaluation', 'checkpoint']],
+    ['finish (all parts)', ['restore', 'finishEvaluation', 'samples', 'quality', 'analysis', 'report']],
+  ];
+  for (const [label, keys] of groups) {
+    const x = keys.every((k) => tf.phases[k] === undefined) ? undefined : sum(tf, keys);
+    console.log(`${label.padEnd(18)}${cell(x)}${torch.map((t) => { const y = keys.every((k) => t.phases[k] === undefined) ? undefined : sum(t, keys); return `${cell(y)}${ratio(x, y)}`; }).join('')}`);
+  }
+  console.log(`${'wall (process)'.padEnd(18)}${cell(tf.wall)}${torch.map((t) => `${cell(t.wall)}${ratio(tf.wall, t.wall)}`).join('')}`);
+}
+if (!a.keep) rmSync(root, { recursive: true, force: true });

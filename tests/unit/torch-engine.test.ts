@@ -1,0 +1,127 @@
+// `npm run replicate -- --engine torch` (src/cli/torch-engine.ts): the refusals (a Python that cannot be started or
+// lacks torch, torch flags without the engine) leave nothing behind; and, where SCALE_PYTHON (default python3) imports
+// torch, transformers and accelerate, the smoke setup on the torch engine — stopped at step 3 and resumed — gives
+// the tfjs engine's step-0 losses (parity), its records through the run, and a report of the same structure, with
+// the engine, versions, machine and phases in meta. Also PhaseClock (phases.ts) on a made-up clock.
+import { afterAll, describe, expect, it } from 'vitest';
+import { execFile, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { parseMetricsCsv } from '../../src/core/experiment/metrics-csv';
+import { PhaseClock } from '../../src/core/experiment/phases';
+import type { MetricRecord } from '../../src/core/experiment/runner';
+
+const run = promisify(execFile);
+const PY = process.env.SCALE_PYTHON ?? 'python3';
+const torchCheck = spawnSync(PY, ['-c', 'import torch, transformers, accelerate'], { encoding: 'utf8' });
+const hasTorch = torchCheck.status === 0;
+const WHY = `${PY} cannot import torch, transformers and accelerate; set SCALE_PYTHON to a Python with scale/requirements.txt to run this test`;
+
+let dir = '';
+afterAll(() => (dir ? rm(dir, { recursive: true, force: true }) : undefined));
+
+/** `npm run replicate` with `args`: its exit status and output (never throws). */
+async function replicate(args: string[]): Promise<{ code: number; out: string }> {
+  try {
+    const r = await run('npx', ['tsx', 'src/cli/replicate.ts', ...args], { maxBuffer: 64 * 2 ** 20 });
+    return { code: 0, out: r.stdout + r.stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, out: err.stdout + err.stderr };
+  }
+}
+
+describe('PhaseClock', () => {
+  it('adds the time between phase changes, moves the sweep out of preparation and splits training rounds', () => {
+    let now = 0;
+    const clock = new PhaseClock(() => now);
+    clock.enter('preparation');
+    now = 1500;
+    clock.enter('samples');
+    now = 1750;
+    clock.enter('quality');
+    now = 2000;
+    clock.enter('samples');
+    now = 2125;
+    clock.enter(null);
+    now = 9000; // no phase: not counted
+    clock.move('preparation', 'sweep', 500);
+    clock.addRounds(10_000, 7_000, 1_000);
+    expect(clock.seconds()).toEqual({ preparation: 1, sweep: 0.5, train: 7, evaluation: 2, checkpoint: 1, samples: 0.38, quality: 0.25 });
+    expect(Object.keys(clock.seconds())).toEqual(['preparation', 'sweep', 'train', 'evaluation', 'checkpoint', 'samples', 'quality']);
+  });
+});
+
+describe('replicate --engine torch', () => {
+  it('refuses a Python that cannot be started or lacks torch, naming the install command, and writes nothing', async () => {
+    dir ||= await mkdtemp(join(tmpdir(), 'torch-engine-'));
+    const out = join(dir, 'refused');
+    const missing = await replicate(['--preset', 'smoke', '--out', out, '--engine', 'torch', '--python', join(dir, 'no-such-python')]);
+    expect(missing.code).toBe(2);
+    expect(missing.out).toContain('cannot be started (ENOENT)');
+    expect(missing.out).toContain('-m pip install -r scale/requirements.txt');
+    expect(missing.out).not.toMatch(/\n\s+at /); // one line, no stack trace
+    // The system python3 where it lacks torch (status 1: ModuleNotFoundError; null: no python3 at all).
+    if (spawnSync('python3', ['-c', 'import torch']).status === 1) {
+      const r = await replicate(['--preset', 'smoke', '--out', out, '--engine', 'torch', '--python', 'python3']);
+      expect(r.code).toBe(2);
+      expect(r.out).toMatch(/python3 has no torch, transformers, accelerate/);
+      expect(r.out).toContain('python3 -m pip install -r scale/requirements.txt');
+    }
+    const flags = await replicate(['--preset', 'smoke', '--out', out, '--python', 'python3']);
+    expect(flags.code).toBe(2);
+    expect(flags.out).toContain('add --engine torch');
+    const engine = await replicate(['--preset', 'smoke', '--out', out, '--engine', 'jax']);
+    expect(engine.code).toBe(2);
+    expect(engine.out).toContain('--engine must be tfjs or torch, got jax');
+    expect(existsSync(out)).toBe(false);
+  }, 120_000);
+
+  it('stops and resumes, and matches the tfjs engine: step-0 losses, the run, the report structure', async (ctx) => {
+    if (!hasTorch) ctx.skip(WHY);
+    dir ||= await mkdtemp(join(tmpdir(), 'torch-engine-'));
+    const tfjs = join(dir, 'tfjs');
+    const torch = join(dir, 'torch');
+    const engine = ['--engine', 'torch', '--python', PY, '--threads', '1'];
+    const a = await replicate(['--preset', 'smoke', '--out', tfjs]);
+    expect(a.code, a.out).toBe(0);
+    const stopped = await replicate(['--preset', 'smoke', '--out', torch, ...engine, '--stop-at', '3']);
+    expect(stopped.code, stopped.out).toBe(0);
+    expect(stopped.out).toContain('stopped at step 3 of 6 as asked');
+    expect(existsSync(join(torch, 'report.json'))).toBe(false);
+    const resumed = await replicate(['--preset', 'smoke', '--out', torch, ...engine, '--resume']);
+    expect(resumed.code, resumed.out).toBe(0);
+    expect(resumed.out).toContain('train.py: resumed pretrained seed 0 at step 3');
+    expect(resumed.out).toMatch(/parity with the browser implementation .* \(within 0\.001\)/);
+
+    const recs = async (d: string) => parseMetricsCsv(await readFile(join(d, 'metrics.csv'), 'utf8'));
+    const key = (r: MetricRecord) => `${r.arm}|${r.seed}|${r.step}|${r.metric}`;
+    const [x, y] = [await recs(tfjs), await recs(torch)];
+    const other = new Map(y.map((r) => [key(r), r.value]));
+    const shared = x.filter((r) => !/^(speed|mem)\//.test(r.metric) && other.has(key(r)));
+    // Every training and evaluation record of the tfjs run is in the torch run (6 steps, evaluations at 0, 2, 3, 6).
+    expect(shared.length).toBe(x.filter((r) => !/^(speed|mem)\//.test(r.metric)).length);
+    const zero = shared.filter((r) => r.step === 0);
+    expect(zero.map((r) => r.metric)).toContain('val/image_loss');
+    for (const r of zero) expect(Math.abs(other.get(key(r))! - r.value), key(r)).toBeLessThan(1e-4);
+    for (const r of shared) expect(Math.abs(other.get(key(r))! - r.value), key(r)).toBeLessThan(2e-3);
+
+    const rep = async (d: string) => JSON.parse(await readFile(join(d, 'report.json'), 'utf8')) as Record<string, unknown> & { meta: Record<string, unknown>; effects: Record<string, unknown> };
+    const [ra, rb] = [await rep(tfjs), await rep(torch)];
+    expect(Object.keys(rb).sort()).toEqual(Object.keys(ra).sort());
+    expect(Object.keys(rb.effects).sort()).toEqual(Object.keys(ra.effects).sort());
+    for (const k of ['quality', 'analysis', 'imageLossByPosition', 'machine', 'versions', 'phases']) expect(rb.meta[k], k).toBeTruthy();
+    expect(ra.meta.engine).toBe('tfjs');
+    expect(rb.meta.engine).toBe('torch');
+    expect(Object.keys(rb.meta.versions as object)).toEqual(expect.arrayContaining(['python', 'torch', 'transformers', 'tfjs']));
+    for (const k of ['preparation', 'train', 'evaluation', 'checkpoint', 'samples', 'quality', 'analysis']) {
+      expect(typeof (ra.meta.phases as Record<string, number>)[k], `tfjs ${k}`).toBe('number');
+      expect(typeof (rb.meta.phases as Record<string, number>)[k], `torch ${k}`).toBe('number');
+    }
+    expect((rb.meta.parity as { ok: boolean }).ok).toBe(true);
+    for (const f of ['report.html', 'sections.html', 'checkpoints/pretrained-s0/optimizer.safetensors', 'checkpoints/scratch-s0/run.json']) expect(existsSync(join(torch, f)), f).toBe(true);
+  }, 900_000);
+});
