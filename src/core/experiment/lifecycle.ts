@@ -14,7 +14,7 @@ import type { GPT } from '../nn/gpt';
 import type { VQVAE } from '../nn/vqvae';
 import type { TextTokenizer } from '../tokenize/hf';
 import { CheckpointSchedule, finiteWeights, runKey } from './checkpoints';
-import type { ExperimentConfig } from './config';
+import { seedsOf, type ExperimentConfig } from './config';
 import { stepsForTokens } from './data';
 import { finishExperiment, type Finished, type PngEncoder } from './finish';
 import { sweepSection } from './html';
@@ -58,8 +58,9 @@ export interface ExperimentInputs {
  * then the --tokens budget as steps, written into `cfg.steps`. Logs through `log`.
  */
 export async function prepareData(inputs: ExperimentInputs, cfg: ExperimentConfig, log: (s: string) => void, opts: PrepareOptions = {}): Promise<Prepared> {
-  const seeds = Math.max(cfg.seeds, inputs.sweep?.seeds ?? 0);
-  const prepared = await prepareExperiment({ ...cfg, seeds }, inputs.images, inputs.lm, inputs.tokenizer, inputs.vq, inputs.readData, log, { codes: inputs.codes ?? null, ...opts });
+  // The main runs' seeds and the sweep's (which always starts at seed 0, so every class seat sweeps alike).
+  const alignSeeds = [...new Set([...seedsOf(cfg), ...seedsOf({ seeds: inputs.sweep?.seeds ?? 0 })])].sort((a, b) => a - b);
+  const prepared = await prepareExperiment(cfg, inputs.images, inputs.lm, inputs.tokenizer, inputs.vq, inputs.readData, log, { codes: inputs.codes ?? null, alignSeeds, ...opts });
   applyTokenBudget(cfg, prepared, inputs.tokens ?? null, log);
   return prepared;
 }
@@ -202,7 +203,7 @@ export class Experiment {
       const { lrs, steps, seeds } = plan;
       const { data, alignedRows } = this.prepared!;
       this.log(`LR sweep — arms ${cfg.arms.join(', ')} at ${lrs.join(', ')} for ${steps} steps × ${seeds} seed(s) each`);
-      const trainAt = experimentTrainAt(cfg, { steps, seeds }, (c) => new ExperimentRunner(c, data, this.inputs.lm, {}, alignedRows));
+      const trainAt = experimentTrainAt({ ...cfg, firstSeed: 0 }, { steps, seeds }, (c) => new ExperimentRunner(c, data, this.inputs.lm, {}, alignedRows));
       this.sweep = await sweepLearningRates(lrs, trainAt, { steps, seeds, schedule: cfg.schedule }, (s) => this.log(`  sweep ${s}`));
       await store.putSweep(this.sweep);
       this.log(`sweep chose ${Object.entries(this.sweep.best).map(([arm, lr]) => `${arm} ${lr}`).join(', ')} (→ ${store.label}/sweep.json)`);
