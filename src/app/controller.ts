@@ -15,6 +15,7 @@ import { sequenceIds, trainedPerSequence } from './eta';
 import { setupProblems } from './setup-check';
 import type { Intent } from './status-line';
 import { useAppStore } from './store';
+import { useClassStore } from './class-store';
 import { WorkerClient } from './worker-client';
 
 /**
@@ -93,6 +94,9 @@ export class Controller {
           void setSpeed(backend, e.status.tokensPerSecond).catch(() => undefined);
           s.setSpeed({ tokensPerSecond: e.status.tokensPerSecond, source: `measured here on ${backend}` });
         }
+        return;
+      case 'identity':
+        useClassStore.getState().setIdentity(e.identity, e.config);
         return;
       case 'metrics':
         s.runMetrics(e.records);

@@ -126,6 +126,12 @@ export function cardIdentity(card: ResultCard): SetupIdentity {
   return { ...setupIdentity(card.config, card.inputs), rules: card.rules };
 }
 
+/**
+ * The seed a class seat runs: seat k runs seed k (so seats 0 … n−1 are the seeds of one `replicate --seeds n` run, and
+ * a CLI run of `--first-seed k` can stand in for seat k).
+ */
+export const seedOfSeat = (seat: number): number => seat;
+
 /** A card refused: `message` names the card and says why and what to do. */
 export class CardError extends Error {}
 

@@ -94,3 +94,20 @@ export function pooledReport(p: Pooled): Report {
   report.notes.unshift(`Pooled from ${p.used.length} result card${p.used.length === 1 ? '' : 's'} of setup ${p.fingerprint} (seeds ${p.seeds.join(', ')}).`, ...p.refused.map((r) => `Refused ${r}`), ...p.duplicates.map((d) => `Repeated ${d}`));
   return report;
 }
+
+/**
+ * Each seed's curve of a − b on `metric` (nats per token) at the evaluations both arms logged, by trained tokens of
+ * `a`: the teacher view's faint line per seat under the pooled mean (report.effects.image_loss.diffCurve).
+ */
+export function seedDiffCurves(records: MetricRecord[], metric: string, a = 'pretrained', b = 'scratch'): { seed: number; points: { tokens: number; value: number }[] }[] {
+  const key = (r: MetricRecord) => `${r.seed}|${r.step}`;
+  const other = new Map(records.filter((r) => r.arm === b && r.metric === metric).map((r) => [key(r), r.value]));
+  const bySeed = new Map<number, { tokens: number; value: number }[]>();
+  for (const r of records) {
+    if (r.arm !== a || r.metric !== metric || !other.has(key(r))) continue;
+    const list = bySeed.get(r.seed) ?? [];
+    list.push({ tokens: r.tokens, value: r.value - other.get(key(r))! });
+    bySeed.set(r.seed, list);
+  }
+  return [...bySeed.entries()].sort(([x], [y]) => x - y).map(([seed, points]) => ({ seed, points: points.sort((p, q) => p.tokens - q.tokens) }));
+}
