@@ -21,6 +21,9 @@ import { ReportPanel } from './panels/ReportPanel';
 import { SamplesPanel } from './panels/SamplesPanel';
 import { TokenizerPanel } from './panels/TokenizerPanel';
 import { useAppStore } from './store';
+import { seatFromQuery, useClassStore } from './class-store';
+import { SeatBar } from './class/SeatBar';
+import { seedOfSeat } from '../core/experiment/card';
 import { setupFromQuery, setupQuery } from './store/config';
 import { parseRecordedSamples } from './recorded-samples';
 import { PANELS, type Panel } from './store/ui';
@@ -113,7 +116,10 @@ function useUrlState(): void {
   useEffect(() => {
     const s = useAppStore.getState();
     const { config, basePreset, dataset, ignored } = setupFromQuery(window.location.search);
-    s.loadConfig(config, basePreset, ignored);
+    // A class link's seat runs one seed of the link's setup (docs/class.md).
+    const seat = seatFromQuery(window.location.search);
+    useClassStore.getState().setSeat(seat);
+    s.loadConfig(seat === null ? config : { ...config, seeds: 1, firstSeed: seedOfSeat(seat) }, basePreset, ignored);
     s.setDataset(dataset);
     const fromHash = () => {
       const hash = window.location.hash.slice(1) as Panel;
@@ -124,7 +130,8 @@ function useUrlState(): void {
     const unsubscribe = useAppStore.subscribe((st, prev) => {
       if (st.config === prev.config && st.ui.panel === prev.ui.panel && st.basePreset === prev.basePreset && st.dataset === prev.dataset && st.lm === prev.lm) return;
       const backend = new URLSearchParams(window.location.search).get('backend');
-      const q = setupQuery(st.config, st.basePreset, st.dataset, st.lm) + (backend ? `&backend=${encodeURIComponent(backend)}` : '');
+      const seat = useClassStore.getState().seat;
+      const q = setupQuery(st.config, st.basePreset, st.dataset, st.lm) + (backend ? `&backend=${encodeURIComponent(backend)}` : '') + (seat !== null ? `&seat=${seat}` : '');
       window.history.replaceState(null, '', `${window.location.pathname}?${q}#${st.ui.panel}`);
     });
     return () => {
@@ -163,6 +170,7 @@ export function App({ controller }: { controller: Controller }) {
         </header>
         <BackendBanner />
         <DeviceStrip />
+        <SeatBar />
         <Lesson />
         <PanelTabs panel={panel} onSelect={setPanel} />
         <main>

@@ -17,6 +17,7 @@ import { setupProblems } from './setup-check';
 import { loadShown, saveShown } from './shown-state';
 import type { Intent } from './status-line';
 import { useAppStore } from './store';
+import { useClassStore } from './class-store';
 import { WorkerClient } from './worker-client';
 
 /**
@@ -105,6 +106,9 @@ export class Controller {
           void setSpeed(backend, e.status.tokensPerSecond).catch(() => undefined);
           s.setSpeed({ tokensPerSecond: e.status.tokensPerSecond, source: `measured here on ${backend}` });
         }
+        return;
+      case 'identity':
+        useClassStore.getState().setIdentity(e.identity, e.config);
         return;
       case 'metrics':
         s.runMetrics(e.records);

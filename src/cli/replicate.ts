@@ -28,6 +28,10 @@ import { acquireRunLock } from './run-lock';
 import { SETUP_OPTIONS, SETUP_USAGE, parseSetup } from './setup-flags';
 import { ENGINE_OPTIONS, ENGINE_USAGE, engineArgs, replicateTorch } from './torch-engine';
 import { PhaseClock } from '../core/experiment/phases';
+import { experimentIdentity } from '../core/experiment/fingerprint-inputs';
+import { fingerprintOf } from '../core/experiment/fingerprint';
+import { writeCard } from './card-file';
+import { chooseJobs, planJobs, runJobs } from './replicate-jobs';
 
 /** An [S, S, 3] image in [0, 1] as a PNG data URL (for report.html). */
 function pngDataUrl(pixels: Float32Array, size: number): string {
@@ -50,8 +54,8 @@ function logEvaluations(recs: MetricRecord[], log: (s: string) => void): void {
 }
 
 async function main(): Promise<void> {
-  const usage = `usage: npm run replicate -- ${SETUP_USAGE} --out DIR ${EXPERIMENT_USAGE} [--train-vq] [--stop-at STEP] [--resume] ${ENGINE_USAGE}`;
-  const { values: a } = parseFlags({ ...SETUP_OPTIONS, ...EXPERIMENT_OPTIONS, ...ENGINE_OPTIONS, resume: { type: 'boolean', default: false }, 'stop-at': { type: 'string' } }, usage);
+  const usage = `usage: npm run replicate -- ${SETUP_USAGE} --out DIR ${EXPERIMENT_USAGE} [--train-vq] [--stop-at STEP] [--resume] [--jobs N] ${ENGINE_USAGE}`;
+  const { values: a } = parseFlags({ ...SETUP_OPTIONS, ...EXPERIMENT_OPTIONS, ...ENGINE_OPTIONS, resume: { type: 'boolean', default: false }, 'stop-at': { type: 'string' }, jobs: { type: 'string', value: 'N', description: 'run the seeds in N processes at once, pooled into one report (replicate-jobs.ts; the tfjs engine)', defaultText: 'one per core, at most one per seed, as the free memory allows' } }, usage);
   if (!a.preset) throw new UsageError(`--preset is required; ${usage}`);
   const setup = parseSetup(a);
   const { cfg } = setup;
@@ -83,6 +87,17 @@ async function main(): Promise<void> {
     inputs.lm.dispose();
     inputs.vq.dispose();
   };
+  // --jobs: the seeds in child processes, pooled (replicate-jobs.ts); a sweep or a trained tokenizer runs in one.
+  if ((setup.sweep || a['train-vq']) && a.jobs !== undefined && a.jobs !== '1') throw new UsageError(`--jobs ${a.jobs} with ${setup.sweep ? '--lr-sweep' : '--train-vq'}: every job would repeat it; run it with --jobs 1${setup.sweep ? ', or pass its sweep.json with --lr-from' : ''}`);
+  const shape = { trainImages: inputs.images.trainCount, valImages: inputs.images.valCount, imageSize: inputs.images.size, imageTokens: inputs.vq.grid * inputs.vq.grid, imageCodes: inputs.vq.config.codebookSize };
+  const jobs = setup.sweep || a['train-vq'] ? 1 : chooseJobs(a.jobs, cfg, inputs.lm.config, shape);
+  if (jobs > 1) {
+    free();
+    const sentences = await runJobs(process.argv.slice(2), a.out, planJobs(cfg.firstSeed ?? 0, cfg.seeds, jobs), stopAt === null || stopAt >= cfg.steps, log);
+    for (const line of sentences) log(`  ${line}`);
+    log(`replicate: done in ${((performance.now() - t0) / 60_000).toFixed(1)} min → ${a.out}/${sentences.length ? 'report.html' : 'seeds/ (continue with --resume)'}`);
+    return;
+  }
   const sameImages = sameImagesNote(inputs.images);
   if (sameImages) say(`WARNING: ${sameImages}`);
   await exp.prepare();
@@ -91,6 +106,9 @@ async function main(): Promise<void> {
   const { data, meanCaption } = exp.prepared!;
   const c = exp.cfg;
   log(`replicate: preset ${c.preset}, ${c.seeds} seed(s) × arms ${c.arms.map((arm) => `${arm} (LR ${c.lrByArm[arm] ?? c.lr})`).join(', ')}, ${c.steps} steps of ${c.batchSize} (${c.schedule}) on ${choice.backend}; ${data.train.count} train / ${data.val.count} val images; captions ${a.dataset ? 'from the dataset' : c.captionLevel}, ${meanCaption.toFixed(1)} tokens on average (image:text ${(data.imageTokens / meanCaption).toFixed(1)}:1)`);
+  // The setup fingerprint (docs/class.md) of the effective config (after --tokens and the sweep's rates).
+  const identity = await experimentIdentity(c, { ...inputs, tokenizerJson: inputs.tokenizer.toTokenizerJson() }, { lm: a.lm!, vq: a['train-vq'] ? `${a.vq} (--train-vq)` : a.vq! });
+  say(`setup fingerprint ${fingerprintOf(identity)}; seeds ${c.firstSeed ?? 0}…${(c.firstSeed ?? 0) + c.seeds - 1}`);
   const tRun = performance.now();
   await exp.runTo(stopAt ?? c.steps);
   clock.addRounds(performance.now() - tRun, exp.runner!.runs.reduce((s, r) => s + r.trainMs, 0), exp.checkpoints.savingMs);
@@ -101,12 +119,15 @@ async function main(): Promise<void> {
   }
 
   // Samples, quality figure, analysis and the report with its verdict (the core's, shared with the playground).
-  const meta = { backend: choice.backend, lm: a.lm, vq: a['train-vq'] ? `trained on the dataset (--train-vq, from ${a.vq})` : a.vq, ...(inputs.vqKey ? { vqKey: inputs.vqKey } : {}), dataset: a.dataset ?? inputs.images.name, meanCaptionTokens: meanCaption, command, machine: machineFacts(), engine: 'tfjs', versions: { tfjs: tfVersion, node: process.version } };
-  const { report } = await exp.finish({ encodePng: pngDataUrl, meta, startedAt: t0, onPhase: (p) => clock.enter(p) });
+  const meta = { backend: choice.backend, lm: a.lm, vq: a['train-vq'] ? `trained on the dataset (--train-vq, from ${a.vq})` : a.vq, ...(inputs.vqKey ? { vqKey: inputs.vqKey } : {}), dataset: a.dataset ?? inputs.images.name, meanCaptionTokens: meanCaption, command, machine: machineFacts(), engine: 'tfjs', versions: { tfjs: tfVersion, node: process.version }, fingerprint: fingerprintOf(identity) };
+  const fin = await exp.finish({ encodePng: pngDataUrl, meta, startedAt: t0, onPhase: (p) => clock.enter(p) });
+  const { report } = fin;
   clock.enter(null);
   report.meta.phases = clock.seconds();
   writeFileSync(join(a.out, 'report.json'), JSON.stringify(report, null, 2) + '\n');
   log(`replicate: phases (s) ${Object.entries(clock.seconds()).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  const card = writeCard(a.out, { identity, config: c, seat: null, records: exp.records, engine: 'tfjs', backend: choice.backend, valImages: data.val.count, stopped: (report.meta.stopped as string[] | undefined) ?? [], quality: fin.quality });
+  log(`replicate: result card → ${card} (npm run pool pools cards of this setup)`);
   for (const eff of [report.effects.image_loss, report.effects.caption_gap, report.effects.forgetting]) log(`  ${eff.sentence}`);
   log(`replicate: done in ${((performance.now() - t0) / 60_000).toFixed(1)} min → ${a.out}/report.html`);
   free();

@@ -19,6 +19,7 @@ export function runFlags(cfg: ExperimentConfig, o: { dataset?: string; lm: strin
   return {
     preset: cfg.preset,
     seeds: cfg.seeds,
+    'first-seed': cfg.firstSeed || null, // null when 0, as folders saved before --first-seed have none
     arms: cfg.arms.join(','),
     steps: cfg.steps,
     tokens: o.tokens ?? null,

@@ -1,7 +1,7 @@
 /**
  * The experiment-setup flags shared by the command lines that run or export an experiment (`npm run replicate`):
  * a preset and what overrides it. Each bad value is refused with the flag named and what it accepts.
- *   --preset P  --seeds N  --arms a,b,…  --steps N | --tokens N  --batch N  --lr X | --lr arm=X,arm=Y
+ *   --preset P  --seeds N  --first-seed K  --arms a,b,…  --steps N | --tokens N  --batch N  --lr X | --lr arm=X,arm=Y
  *   --lr-sweep X,Y,… [--sweep-steps N] [--sweep-seeds N] | --lr-sweep fair [--sweep-seeds N]  --lr-from sweep.json  --schedule cosine|wsd
  *   --margin M (nats per token, the equivalence margin of the verdicts)  --warmup N  --eval-every N  --eval-images N (0: all)  --caption-level L0…L4  --row-init random|mean|aligned
  */
@@ -44,6 +44,7 @@ function tableFlag(flag: string) {
 export const SETUP_OPTIONS = {
   preset: { ...tableFlag('preset'), value: PRESET_NAMES, required: true },
   seeds: tableFlag('seeds'),
+  'first-seed': tableFlag('first-seed'),
   arms: tableFlag('arms'),
   steps: tableFlag('steps'),
   tokens: { type: 'string', value: 'N', description: 'training budget in trained tokens per run, turned into steps once the data is known (or --steps)', defaultText: 'none' },
@@ -169,4 +170,4 @@ export function parseSetup(a: Values): Setup {
 }
 
 /** The flags' one-line summary for --help and usage errors. */
-export const SETUP_USAGE = `--preset ${PRESET_NAMES} [--seeds N] [--arms a,b] [--steps N | --tokens N] [--batch N] [--lr X | arm=X,…] [--lr-sweep X,Y,… [--sweep-steps N] [--sweep-seeds N] | --lr-sweep fair [--sweep-seeds N]] [--lr-from sweep.json] [--schedule cosine|wsd] [--margin M] [--warmup N] [--eval-every N] [--eval-images N] [--caption-level L0…L4] [--row-init random|mean|aligned]`;
+export const SETUP_USAGE = `--preset ${PRESET_NAMES} [--seeds N] [--first-seed K] [--arms a,b] [--steps N | --tokens N] [--batch N] [--lr X | arm=X,…] [--lr-sweep X,Y,… [--sweep-steps N] [--sweep-seeds N] | --lr-sweep fair [--sweep-seeds N]] [--lr-from sweep.json] [--schedule cosine|wsd] [--margin M] [--warmup N] [--eval-every N] [--eval-images N] [--caption-level L0…L4] [--row-init random|mean|aligned]`;

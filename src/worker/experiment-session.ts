@@ -15,6 +15,7 @@ import type { ExperimentConfig } from '../core/experiment/config';
 import { runKey as key } from '../core/experiment/checkpoints';
 import { lossByPosition } from '../core/experiment/finish';
 import { Experiment } from '../core/experiment/lifecycle';
+import { experimentIdentity } from '../core/experiment/fingerprint-inputs';
 import type { MemoryLimit } from '../core/experiment/memory';
 import type { ImageSplits, Prepared } from '../core/experiment/prepare';
 import { saveRunWeights } from '../core/experiment/resume';
@@ -171,6 +172,9 @@ export class ExperimentSession {
     });
     this.exp = exp;
     await exp.prepare();
+    // The setup fingerprint of the effective config (docs/class.md): the page shows it and puts it on the result card.
+    const names = { lm: cmd.lm.kind === 'shipped' ? 'lm-austen (shipped)' : cmd.lm.name, vq: `${loaded.vqKey} (shipped)` };
+    this.post({ type: 'identity', id: null, identity: await experimentIdentity(exp.cfg, { ...loaded, tokenizerJson: loaded.tokenizer.toTokenizerJson() }, names), config: { ...exp.cfg } });
     if (!kept) {
       const p = exp.prepared!;
       void this.saves.write('prepared', 'the prepared data (a resume will prepare again)', () => savePrepared(runId, p));

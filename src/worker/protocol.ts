@@ -12,6 +12,7 @@ import type { Analysis, Quality } from '../core/experiment/extras';
 import type { Problem } from '../core/data/byod';
 import type { CaptionLevel } from '../core/data/captions';
 import type { LmShape, MemoryLimit } from '../core/experiment/memory';
+import type { SetupIdentity } from '../core/experiment/fingerprint';
 
 export type { BackendChoice, BackendName, Refusal, RefusalReason, AdapterInfo } from '../core/backend';
 export type { ExperimentConfig, MetricRecord, Report, Analysis, Quality, Problem, CaptionLevel, LmShape, MemoryLimit };
@@ -153,6 +154,8 @@ export type WorkerEvent =
   | { type: 'data'; id: number; summary: DataSummary }
   | { type: 'vq-progress'; id: null; step: number; steps: number; psnr: number; usage: number; perplexity: number; loss: number; originals: Picture[]; reconstructions: Picture[]; done: boolean }
   | { type: 'status'; id: null; status: RunStatus }
+  /** The prepared experiment's setup identity (its fingerprint, docs/class.md) and effective config, for result cards. */
+  | { type: 'identity'; id: null; identity: SetupIdentity; config: ExperimentConfig }
   | { type: 'metrics'; id: null; records: MetricRecord[] }
   | { type: 'heatmap'; id: null; step: number; byArm: Record<string, number[]> }
   /** A run's checkpoint was saved (in IndexedDB) at this step. */

@@ -73,6 +73,11 @@ export interface ExperimentConfig {
   preset: string;
   arms: ArmName[];
   seeds: number;
+  /**
+   * The first seed's number: the runs are seeds firstSeed … firstSeed + seeds − 1 (`replicate --first-seed`, a class
+   * seat: docs/class.md). Absent in configs saved before it existed: 0.
+   */
+  firstSeed?: number;
   captionLevel: CaptionLevel;
   captionBudget: number;
   steps: number;
@@ -119,6 +124,7 @@ export interface ExperimentConfig {
 const base: Omit<ExperimentConfig, 'preset'> = {
   arms: ['pretrained', 'scratch'],
   seeds: 1,
+  firstSeed: 0,
   captionLevel: 'L2',
   captionBudget: 28,
   steps: 200,
@@ -155,6 +161,11 @@ export function evalCount(cfg: Pick<ExperimentConfig, 'evalEvery' | 'steps'>): n
   let n = 1;
   for (let s = 1; s <= cfg.steps; s++) if (isEvalStep(s, cfg)) n++;
   return n;
+}
+
+/** The seeds a config runs, in order: firstSeed … firstSeed + seeds − 1. */
+export function seedsOf(cfg: Pick<ExperimentConfig, 'seeds' | 'firstSeed'>): number[] {
+  return Array.from({ length: cfg.seeds }, (_, i) => (cfg.firstSeed ?? 0) + i);
 }
 
 /** The peak learning rate an arm trains with. */

@@ -54,7 +54,7 @@ export async function finishExperiment(
   const imageLossByPosition = lossByPosition(runner);
   sections.push(heatmapSection(imageLossByPosition));
   const nGen = Math.min(Math.max(cfg.samples, cfg.qualitySamples), data.val.count);
-  // Every seed's images feed the quality figure (so it gets an interval); seed 0's are shown.
+  // Every seed's images feed the quality figure (so it gets an interval); the first seed's are shown.
   const generated: GeneratedImages[] = [];
   ctx.onPhase?.('samples');
   for (const run of runner.runs.filter((r) => !r.arm.imageOnly && !r.stopped)) {
@@ -64,7 +64,7 @@ export async function finishExperiment(
   const nShow = Math.min(cfg.samples, nGen);
   const urls = async (px: Float32Array) => Promise.all(Array.from({ length: nShow }, (_, i) => ctx.encodePng(px.subarray(i * size * size * 3, (i + 1) * size * size * 3), size)));
   const rows: [string, string[]][] = [['real', await urls(images.val)]];
-  for (const g of generated.filter((x) => x.seed === 0)) rows.push([g.arm, await urls(g.pixels)]);
+  for (const g of generated.filter((x) => x.seed === (cfg.firstSeed ?? 0))) rows.push([g.arm, await urls(g.pixels)]);
   const samples = { captions: data.val.text.slice(0, nShow), rows };
   if (nShow > 0) sections.push(samplesSection(samples.captions, rows));
   ctx.log?.('judging image quality');

@@ -14,7 +14,7 @@ import type { GPT } from '../nn/gpt';
 import type { VQVAE } from '../nn/vqvae';
 import type { TextTokenizer } from '../tokenize/hf';
 import { CheckpointSchedule, finiteWeights, runKey } from './checkpoints';
-import type { ExperimentConfig } from './config';
+import { seedsOf, type ExperimentConfig } from './config';
 import { stepsForTokens } from './data';
 import { finishExperiment, type Finished, type PngEncoder } from './finish';
 import { sweepSection } from './html';
@@ -54,8 +54,9 @@ export interface ExperimentInputs {
  * then the --tokens budget as steps, written into `cfg.steps`. Logs through `log`.
  */
 export async function prepareData(inputs: ExperimentInputs, cfg: ExperimentConfig, log: (s: string) => void, opts: PrepareOptions = {}): Promise<Prepared> {
-  const seeds = Math.max(cfg.seeds, inputs.sweep?.seeds ?? 0);
-  const prepared = await prepareExperiment({ ...cfg, seeds }, inputs.images, inputs.lm, inputs.tokenizer, inputs.vq, inputs.readData, log, { codes: inputs.codes ?? null, ...opts });
+  // The main runs' seeds and the sweep's (which always starts at seed 0, so every class seat sweeps alike).
+  const alignSeeds = [...new Set([...seedsOf(cfg), ...seedsOf({ seeds: inputs.sweep?.seeds ?? 0 })])].sort((a, b) => a - b);
+  const prepared = await prepareExperiment(cfg, inputs.images, inputs.lm, inputs.tokenizer, inputs.vq, inputs.readData, log, { codes: inputs.codes ?? null, alignSeeds, ...opts });
   applyTokenBudget(cfg, prepared, inputs.tokens ?? null, log);
   return prepared;
 }
@@ -199,7 +200,8 @@ export class Experiment {
     } else {
       const t = performance.now();
       const { data, alignedRows } = this.prepared!;
-      this.sweep = await runPlannedSweep(plan, cfg, data, this.inputs.images, this.inputs.lm, alignedRows, this.log);
+      // The sweep's seeds are the same whatever --first-seed a class seat or a job runs (its rates then agree).
+      this.sweep = await runPlannedSweep(plan, { ...cfg, firstSeed: 0 }, data, this.inputs.images, this.inputs.lm, alignedRows, this.log);
       this.sweepMs = performance.now() - t;
       await store.putSweep(this.sweep);
       this.log(`sweep chose ${Object.entries(this.sweep.best).map(([arm, lr]) => `${arm} ${lr}`).join(', ')} (→ ${store.label}/sweep.json)`);

@@ -16,7 +16,7 @@ import { Rng } from '../nn/init';
 import type { VQVAE } from '../nn/vqvae';
 import type { TextTokenizer } from '../tokenize/hf';
 import { alignImageRows, DEFAULT_ALIGN } from './alignment';
-import type { ExperimentConfig } from './config';
+import { seedsOf, type ExperimentConfig } from './config';
 import { pickCodes } from '../data/codes';
 import { encodeImages, type ExperimentData, type Split } from './data';
 import { newRows, planVocab, scratchTextRows } from './extend';
@@ -171,6 +171,8 @@ export interface PrepareOptions {
   codes?: Int32Array | null;
   /** Counts the images turned into codes, (what, done, total); it may throw to cancel (nothing is left allocated). */
   progress?: (what: string, done: number, total: number) => void;
+  /** The seeds to align new rows for (rowInit 'aligned'); seedsOf(cfg) when absent. */
+  alignSeeds?: number[];
 }
 
 /**
@@ -208,7 +210,7 @@ export async function prepareExperiment(cfg: ExperimentConfig, images: ImageSpli
   if (cfg.rowInit === 'aligned') {
     const d = lm.config.nEmbd;
     const lmText = (await lm.params.get('transformer.wte.weight')!.data()) as Float32Array;
-    for (let seed = 0; seed < cfg.seeds; seed++) {
+    for (const seed of opts.alignSeeds ?? seedsOf(cfg)) {
       for (const init of ['pretrained', 'scratch'] as const) {
         if (!cfg.arms.some((a) => a.includes(init === 'scratch' ? 'scratch' : 'pretrained'))) continue;
         const table = init === 'pretrained' ? lmText : scratchTextRows(lm.config, data.plan, seed);
@@ -218,7 +220,7 @@ export async function prepareExperiment(cfg: ExperimentConfig, images: ImageSpli
         const all = new Float32Array(specials.length + rows.length);
         all.set(specials);
         all.set(rows, specials.length);
-        alignedRows[init].push(all);
+        alignedRows[init][seed] = all; // by seed number: a run of seeds K … (--first-seed) reads its own
       }
     }
   }

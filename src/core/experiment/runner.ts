@@ -13,7 +13,7 @@ import { deriveSeed } from '../nn/init';
 import { batchOrder, WindowSampler } from '../data/corpus';
 import { buildBatch, sequenceLength, type SequenceSpec } from '../data/sequences';
 import { METRICS } from '../metrics';
-import { armSpec, isEvalStep, lrFor, trainableInFrozenArm, type ArmSpec, type ExperimentConfig } from './config';
+import { armSpec, isEvalStep, lrFor, seedsOf, trainableInFrozenArm, type ArmSpec, type ExperimentConfig } from './config';
 import { codesOf, sequenceSpec, type ExperimentData } from './data';
 import { extendPretrained, newRows, scratchModel, shuffledPretrained } from './extend';
 import type { AlignedRows } from './prepare';
@@ -103,7 +103,7 @@ export class ExperimentRunner {
     const d = lm.config.nEmbd;
     const added = data.plan.vocabSize - data.plan.textVocab;
     const lmText = lm.params.get('transformer.wte.weight')!.dataSync() as Float32Array;
-    for (let seed = 0; seed < cfg.seeds; seed++) {
+    for (const seed of seedsOf(cfg)) {
       // New rows from each arm's own text table, with the same seeded noise for every arm of this seed (extend.ts).
       const rowsFor = (init: 'pretrained' | 'scratch', ownText: Float32Array) => {
         if (cfg.rowInit !== 'aligned') return newRows(ownText, data.plan.textVocab, d, added, cfg.rowInit, seed);

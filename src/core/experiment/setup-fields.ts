@@ -41,6 +41,7 @@ export const SETUP_FIELDS: readonly SetupField[] = [
   { field: 'preset', label: 'Preset', help: 'the setup the other fields override', kind: { type: 'enum', values: ['smoke', 'cpu', 'classroom', 'replication', 'lesson', 'custom'] }, url: 'preset', cli: { flag: 'preset' } },
   { field: 'arms', label: 'Arms', help: 'the arms; a pre-trained arm needs its from-scratch twin', kind: { type: 'list', values: ARMS }, url: 'arms', cli: { flag: 'arms' } },
   { field: 'seeds', label: 'Seeds', help: 'independent repeats of every arm; bands and intervals come from them', kind: { type: 'int', min: 1, max: 10 }, url: 'seeds', cli: { flag: 'seeds', max: 20 }, form: 0 },
+  { field: 'firstSeed', label: 'First seed', help: 'the first seed: the runs are seeds K … K+N−1 (a class seat runs one)', kind: { type: 'int', min: 0, max: 1_000_000 }, cli: { flag: 'first-seed' } },
   { field: 'captionLevel', label: 'Caption level', help: 'the captions: L0 category … L4 name + keywords', kind: { type: 'enum', values: LEVELS }, url: 'level', cli: { flag: 'caption-level' } },
   { field: 'captionBudget', label: 'Caption budget', help: 'ids kept per caption (longer ones are cut); sets the sequence length', kind: { type: 'int', min: 4, max: 64 }, url: 'budget', form: 5 },
   { field: 'steps', label: 'Steps', help: 'training steps per run', kind: { type: 'int', min: 1, max: 100_000 }, url: 'steps', cli: { flag: 'steps', max: 1_000_000 }, form: 1 },

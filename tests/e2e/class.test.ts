@@ -1,0 +1,83 @@
+// A class run end to end (issue 21, docs/class.md): three pages run seats 0, 1 and 2 of the smoke setup — each shows
+// its seat and the one setup fingerprint — and download their result cards with "Share my run"; the teacher view
+// (`?teacher`) pools the three cards and shows the same verdicts and differences as `npm run pool` on the same cards,
+// and exports the class report. Screenshots of a seat and of the teacher view go to test-results/e2e.
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { launch, problems, screenshot } from './browser';
+import { playgroundPage, waitPhase } from './playground-helpers';
+
+let browser: Browser;
+const base = () => inject('baseURL');
+const dir = mkdtempSync(join(tmpdir(), 'class-'));
+
+describe('a class run', () => {
+  beforeAll(async () => {
+    browser = await launch();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('pools three seats in the teacher view with the verdicts npm run pool gives', async () => {
+    const seat = async (k: number) => {
+      const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+      const l = await playgroundPage(ctx, `${base()}/?preset=smoke&seat=${k}#experiment`);
+      const { page } = l;
+      expect(await page.getByTestId('seat-label').textContent()).toBe(`Seat ${k} of this class's setup`);
+      await page.getByTestId('play').click();
+      await waitPhase(page, ['done'], 600_000);
+      const fingerprint = (await page.getByTestId('fingerprint').textContent()) ?? '';
+      expect(fingerprint).toMatch(/^[0-9a-f]{12}$/);
+      if (k === 0) await screenshot(page, 'class-seat0');
+      const [dl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('share-run').click()]);
+      expect(dl.suggestedFilename()).toBe(`${fingerprint}-seat${k}.tabula.json`);
+      const file = join(dir, dl.suggestedFilename());
+      await dl.saveAs(file);
+      expect(problems(l)).toEqual([]);
+      await ctx.close();
+      return { fingerprint, file };
+    };
+    // One after another: three runs at once would only share the same cores.
+    const seats = [];
+    for (const k of [0, 1, 2]) seats.push(await seat(k));
+    expect(new Set(seats.map((s) => s.fingerprint)).size).toBe(1);
+    const card = JSON.parse(readFileSync(seats[1].file, 'utf8'));
+    expect(card.seeds).toEqual([1]);
+    expect(card.seat).toBe(1);
+
+    const out = join(dir, 'pooled');
+    await promisify(execFile)('node', ['--import', 'tsx', 'src/cli/pool.ts', ...seats.map((s) => s.file), '--out', out]);
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    expect(report.seeds).toBe(3);
+
+    const ctx = await browser.newContext({ viewport: { width: 1600, height: 1000 }, acceptDownloads: true });
+    const page = await ctx.newPage();
+    await page.goto(`${base()}/?teacher`);
+    // Cards come in as they are handed in: one, then the other two.
+    await page.getByTestId('teacher-files').setInputFiles([seats[2].file]);
+    await expect.poll(() => page.getByTestId('class-n').textContent(), { timeout: 60_000 }).toMatch(/n = 1 seed from 1 card/);
+    await page.getByTestId('teacher-files').setInputFiles([seats[0].file, seats[1].file]);
+    await expect.poll(() => page.getByTestId('class-n').textContent(), { timeout: 60_000 }).toContain(`Setup ${seats[0].fingerprint}: n = 3 seeds from 3 cards (seats 2, 0, 1).`);
+    for (const [key, name] of [['A', 'image_loss'], ['B', 'caption_gap'], ['C', 'forgetting']] as const) {
+      const e = report.effects[name];
+      const row = page.getByTestId(`class-verdict-${key}`);
+      expect(await row.getByTestId('class-verdict-label').textContent(), key).toBe(`${e.verdict}${e.detail ? ` — ${e.detail}` : ''}`);
+      expect(await row.textContent(), key).toContain(`${e.diff.mean.toFixed(3)} (95% CI ${e.diff.ci95[0].toFixed(3)} to ${e.diff.ci95[1].toFixed(3)}), n = 3`);
+    }
+    expect(await page.getByTestId('class-power').textContent()).toBe(report.caveats.find((c: string) => c.startsWith('Power')));
+    await page.getByTestId('class-curves').locator('.recharts-line').first().waitFor({ timeout: 30_000 });
+    await screenshot(page, 'class-teacher');
+    const [dl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('class-export').click()]);
+    const html = readFileSync(await dl.path(), 'utf8');
+    expect(html).toContain('<h2>Pooled cards</h2>');
+    expect(html).toContain(seats[0].fingerprint);
+    await ctx.close();
+  }, 2_400_000);
+});

@@ -1,0 +1,106 @@
+// Result cards and pooling (core/experiment/card.ts, pool.ts): a card read back is the card made; cards of one run's
+// seeds pooled give exactly that run's report; and every refusal of issue 21 item 4 names the card — another
+// setup (saying what differs), a seed given twice (the first kept), a damaged or cut card, a failed checksum, newer
+// rules, a card over the size limit, a field no card holds — while a card's strings are escaped in the report.
+import { describe, expect, it } from 'vitest';
+import { CARD_VERSION, CardError, MAX_CARD_BYTES, cardFileName, cardRecords, checksumOf, makeCard, parseCard, type ResultCard } from '../../src/core/experiment/card';
+import { PRESETS, type ExperimentConfig } from '../../src/core/experiment/config';
+import { RULES_VERSION, setupIdentity } from '../../src/core/experiment/fingerprint';
+import { poolCards, pooledReport } from '../../src/core/experiment/pool';
+import { poolSection } from '../../src/core/experiment/pool-html';
+import { buildReport } from '../../src/core/experiment/report';
+import type { MetricRecord } from '../../src/core/experiment/runner';
+import { baseCaption, baseImage, syntheticRecords } from './helpers/synthetic-run';
+
+const cfg: ExperimentConfig = { ...PRESETS.lesson, seeds: 4, steps: 120, evalEvery: 15 };
+const inputs = { dataset: { name: 'twemoji', digest: 'a'.repeat(64) }, lm: { name: 'lm-austen', digest: 'b'.repeat(64) }, vq: { name: 'vq', digest: 'c'.repeat(64) } };
+const all = syntheticRecords({ seeds: 4, steps: 120, evalEvery: 15, tokensPerStep: 1200, noise: 0.05, arms: { pretrained: { image: baseImage, caption: (x) => baseCaption(x) - 1.2 * Math.exp(-15 * x), english: (x) => 4.2 + 0.3 * x }, scratch: { image: (x) => baseImage(x) + 0.02, caption: baseCaption, english: (x) => 7 - x } } });
+// A train record too: cards keep only the held-out and diagnostic ones.
+all.push({ arm: 'pretrained', seed: 0, step: 1, tokens: 1200, metric: 'train/loss', value: 9 });
+const quality = { classes: ['a'], classifierValAccuracy: 0.8, samples: 4, perArm: {}, perSeed: { pretrained: [0, 1, 2, 3].map((seed) => ({ seed, accuracy: 0.1 * seed, frechet: 1 + seed })), scratch: [0, 1, 2, 3].map((seed) => ({ seed, accuracy: 0.05 * seed, frechet: 2 + seed })) } };
+
+function seatCard(seed: number, over: { config?: Partial<ExperimentConfig>; seat?: number | null; engine?: string } = {}): ResultCard {
+  const config = { ...cfg, seeds: 1, firstSeed: seed, ...over.config };
+  const records = all.filter((r) => r.seed === seed);
+  return makeCard({ identity: setupIdentity(config, inputs), config, seat: over.seat === undefined ? seed : over.seat, records, engine: over.engine ?? 'tfjs', backend: 'wasm', valImages: 96, stopped: [], quality, made: '2026-01-01T00:00:00.000Z' });
+}
+const text = (c: unknown) => JSON.stringify(c);
+const named = (c: ResultCard, name = cardFileName(c)) => ({ name, card: parseCard(text(c), name) });
+
+describe('result cards', () => {
+  it('reads back exactly what was made, held-out records only, named <fingerprint>-seat<k>.tabula.json', () => {
+    const c = seatCard(2);
+    expect(cardFileName(c)).toBe(`${c.fingerprint}-seat2.tabula.json`);
+    const back = parseCard(text(c), 'x');
+    expect(back).toEqual(c);
+    const want = all.filter((r) => r.seed === 2 && (r.metric.startsWith('val/') || r.metric.startsWith('diag/'))).map(({ wallTime: _w, ...r }: MetricRecord) => r);
+    expect(cardRecords(back)).toEqual(want);
+    expect(back.seeds).toEqual([2]);
+    expect(back.step).toBe(120);
+    expect(back.quality!.perSeed.pretrained).toEqual([{ seed: 2, accuracy: 0.2, frechet: 3 }]);
+    expect(text(c).length).toBeLessThan(MAX_CARD_BYTES);
+  });
+
+  it('pooled, cards of single seeds give the numbers of one run over the same seeds', () => {
+    const pooled = poolCards([2, 0, 3, 1].map((s) => named(seatCard(s))));
+    expect(pooled.refused).toEqual([]);
+    expect(pooled.seeds).toEqual([0, 1, 2, 3]);
+    const report = pooledReport(pooled);
+    const held = all.filter((r) => r.metric.startsWith('val/'));
+    const one = buildReport(cfg, held, { quality: { ...quality, perArm: {} } });
+    expect(report.effects).toEqual(one.effects);
+    expect(report.otherArms).toEqual(one.otherArms);
+    expect(report.quality!.byArm).toEqual(one.quality!.byArm);
+    expect(report.seeds).toBe(4);
+    expect(report.notes[0]).toBe(`Pooled from 4 result cards of setup ${pooled.fingerprint} (seeds 0, 1, 2, 3).`);
+  });
+
+  it('refuses a card of another setup, naming it and what differs', () => {
+    const other = seatCard(1, { config: { captionLevel: 'L4' } });
+    const p = poolCards([named(seatCard(0), 'ana.tabula.json'), named(other, 'ben.tabula.json'), named(seatCard(2), 'cy.tabula.json')]);
+    expect(p.refused).toEqual([`ben.tabula.json: another setup (fingerprint ${other.fingerprint}, not ${p.fingerprint} of ana.tabula.json): caption level L4 vs L2; pool it with the cards of its own setup`]);
+    expect(p.seeds).toEqual([0, 2]);
+    expect(pooledReport(p).notes).toContain(`Refused ${p.refused[0]}`);
+  });
+
+  it('keeps the first card of a seed given twice and says which', () => {
+    const again = seatCard(1, { seat: 7, engine: 'tfjs-again' });
+    const p = poolCards([named(seatCard(0), 'ana'), named(seatCard(1), 'ben'), named(again, 'cy')]);
+    expect(p.duplicates).toEqual(["cy: seed 1 (seat 7) is already pooled from ben; kept ben's"]);
+    expect(p.used.map((u) => u.name)).toEqual(['ana', 'ben']);
+  });
+
+  it('refuses a damaged or cut card, a failed checksum, newer rules, a newer layout, an oversize card, a field no card holds', () => {
+    const c = seatCard(0);
+    const t = text(c);
+    const refusal = (s: string) => {
+      try {
+        parseCard(s, 'seat0.tabula.json');
+      } catch (e) {
+        expect(e).toBeInstanceOf(CardError);
+        return (e as Error).message;
+      }
+      throw new Error('not refused');
+    };
+    expect(refusal(t.slice(0, t.length - 40))).toMatch(/^seat0\.tabula\.json: damaged or cut short, not a whole card/);
+    const edited = { ...c, records: { ...c.records, rows: c.records.rows.map((r, i) => (i === 3 ? ([r[0], r[1], r[2], r[3], r[4], 1.5] as typeof r) : r)) } };
+    expect(refusal(text(edited))).toMatch(/^seat0\.tabula\.json: its checksum fails — the card was changed or damaged after it was made/);
+    expect(refusal(text({ ...c, rules: RULES_VERSION + 1 }))).toBe(`seat0.tabula.json: made under newer verdict rules (version ${RULES_VERSION + 1}; this copy has ${RULES_VERSION}); update this copy, then pool again`);
+    expect(refusal(text({ ...c, version: CARD_VERSION + 1 }))).toMatch(/^seat0\.tabula\.json: made by a newer Tabula \(card version 2/);
+    expect(refusal(' '.repeat(MAX_CARD_BYTES + 1))).toMatch(/^seat0\.tabula\.json: 1\.0 MB, over the 1 MB a result card may be/);
+    const extra = { ...c, script: 'alert(1)' };
+    expect(refusal(text({ ...extra, checksum: checksumOf(extra as unknown as ResultCard) }))).toBe('seat0.tabula.json: damaged (card.script: a field a card never holds); share it again from the run');
+    const badRow = { ...c, records: { ...c.records, rows: [[0, 0, 0, 0, 0, { x: 1 }]] } };
+    expect(refusal(text({ ...badRow, checksum: checksumOf(badRow as unknown as ResultCard) }))).toBe('seat0.tabula.json: damaged (card.records.rows[0][5]: expected a finite number); share it again from the run');
+    const lied = { ...c, fingerprint: '0123456789ab' };
+    expect(refusal(text({ ...lied, checksum: checksumOf(lied) }))).toMatch(/^seat0\.tabula\.json: its fingerprint 0123456789ab is not its setup's/);
+    expect(refusal('{"format":"something-else"}')).toMatch(/not a Tabula result card/);
+  });
+
+  it("escapes a card's strings in the pooled report", () => {
+    const c = seatCard(0, { engine: '<script>alert(1)</script>' });
+    const html = poolSection(poolCards([named(c, '<img src=x onerror=alert(1)>.tabula.json')]));
+    expect(html).not.toMatch(/<script|<img/);
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+  });
+});
