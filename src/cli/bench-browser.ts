@@ -1,10 +1,12 @@
 /**
  * `npm run -s bench:browser -- [--json] [--backend wasm|webgl|webgpu|cpu|all] [--threads N] [--layers L] [--embd D]
- *   [--heads H] [--vocab V] [--context T] [--batch N] [--warmup W] [--steps S] [--profile] [--no-isolation] [--no-build]`
+ *   [--heads H] [--vocab V] [--context T] [--batch N] [--warmup W] [--steps S] [--profile] [--groups] [--no-isolation] [--no-build]`
  * The bench contract in Chromium: builds the app, serves it cross-origin isolated with `vite preview`, opens
  * bench.html in the system Chromium (headless, playwright-core) and runs the core's train-step benchmark in a Web
  * Worker — the same code as `npm run bench` in Node — printing its JSON line plus the browser's fields (threads,
- * threads_detail, cross_origin_isolated). Each measurement gets a fresh browser. `--backend all` (the default)
+ * threads_detail, cross_origin_isolated) — the WebGPU counts of a
+ * step among them (`dispatches_per_step`, `readbacks_per_step`, `upload_bytes_per_step`; 0 on other backends);
+ * `--groups` adds `dispatches_by_group` on webgpu. Each measurement gets a fresh browser. `--backend all` (the default)
  * measures wasm on one thread and on one per core, then webgl, webgpu and cpu; `--threads` pins wasm's count.
  * `--no-isolation` strips the COOP/COEP headers, as a static host that sends none would. Prints figures; asserts nothing.
  */
@@ -60,13 +62,13 @@ async function measure(url: string, v: Variant, query: URLSearchParams, isolate:
 }
 
 function table(lines: (Line | { variant: string; error: string })[], cfg: string): void {
-  const rows = [['backend', 'threads', 'ms/step', 'tokens/s', 'model GFLOP/s', 'matmul GFLOP/s', 'MFU', 'tensors', 'isolated']];
+  const rows = [['backend', 'threads', 'ms/step', 'tokens/s', 'model GFLOP/s', 'matmul GFLOP/s', 'MFU', 'tensors', 'isolated', 'dispatches', 'read-backs', 'upload KiB']];
   for (const l of lines) {
     if ('error' in l) {
-      rows.push([l.variant, l.error, '', '', '', '', '', '', '']);
+      rows.push([l.variant, l.error, '', '', '', '', '', '', '', '', '', '']);
       continue;
     }
-    rows.push([l.backend, String(l.threads), l.ms_per_step.toFixed(0), l.tokens_per_s.toFixed(0), l.model_gflops.toFixed(2), l.matmul_gflops.toFixed(1), l.mfu.toFixed(3), `${l.tensors_before}→${l.tensors_after}`, String(l.cross_origin_isolated)]);
+    rows.push([l.backend, String(l.threads), l.ms_per_step.toFixed(0), l.tokens_per_s.toFixed(0), l.model_gflops.toFixed(2), l.matmul_gflops.toFixed(1), l.mfu.toFixed(3), `${l.tensors_before}→${l.tensors_after}`, String(l.cross_origin_isolated), String(l.dispatches_per_step), String(l.readbacks_per_step), (l.upload_bytes_per_step / 1024).toFixed(1)]);
   }
   const w = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   console.log(`GPT train step in Chromium (${cfg}); median of timed steps, a fresh browser each.`);
@@ -82,12 +84,13 @@ async function main(): Promise<void> {
       backend: { type: 'string', default: 'all', value: 'wasm|webgl|webgpu|cpu|all', description: 'the backend; all: wasm on one thread and one per core, then webgl, webgpu and cpu' },
       threads: { type: 'string', value: 'N', description: "pin wasm's thread count, 1 to 64", defaultText: "one and one per core (all) or the page's choice (wasm)" },
       profile: { type: 'boolean', default: false },
+      groups: { type: 'boolean', default: false, description: 'webgpu: add dispatches_by_group (the step split by kernel group)' },
       'no-isolation': { type: 'boolean', default: false },
       'no-build': { type: 'boolean', default: false },
       timeout: { type: 'string', default: '600' },
       ...BENCH_FLAGS,
     },
-    'usage: npm run -s bench:browser -- [--json] [--backend wasm|webgl|webgpu|cpu|all] [--threads N] [--layers L] [--embd D] [--heads H] [--vocab V] [--context T] [--batch N] [--warmup W] [--steps S] [--seed S] [--profile] [--no-isolation] [--no-build] [--timeout SECONDS]',
+    'usage: npm run -s bench:browser -- [--json] [--backend wasm|webgl|webgpu|cpu|all] [--threads N] [--layers L] [--embd D] [--heads H] [--vocab V] [--context T] [--batch N] [--warmup W] [--steps S] [--seed S] [--profile] [--groups] [--no-isolation] [--no-build] [--timeout SECONDS]',
     false,
     'The train-step benchmark in a Web Worker of the system Chromium (bench.html on vite preview), a fresh browser per measurement.',
   );
@@ -100,6 +103,7 @@ async function main(): Promise<void> {
   const heads = Number(query.get('heads') ?? DEFAULT_BENCH.heads);
   if (embd % heads !== 0) throw new UsageError(`--embd (${embd}) must be divisible by --heads (${heads})`);
   if (a.profile) query.set('profile', '1');
+  if (a.groups) query.set('groups', '1');
   const threads = a.threads === undefined ? null : intArg(a.threads, 'threads', 1, 64);
   const timeoutMs = intArg(a.timeout, 'timeout', 10, 86_400) * 1000;
   const backend = a.backend!;

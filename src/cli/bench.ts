@@ -3,7 +3,9 @@
  * (the bench contract): prints one JSON line (src/core/bench.ts: tokens_per_s, ms_per_step, mfu, matmul_gflops,
  * params, tensors_before, tensors_after, …) for one config in this fresh process. `--profile` adds `profile_top`, the
  * per-kernel time of one extra step; `--sample` adds the live-sample time (4 prompts of 31 ids + 64 new ids) with and
- * without the key/value cache (`sample_ms_cached`, `sample_ms_uncached`). Without `--json`: a table of the two sizes the project compares with the npm tfjs
+ * without the key/value cache (`sample_ms_cached`, `sample_ms_uncached`). Every line carries the WebGPU counts of a
+ * step (`dispatches_per_step`, `readbacks_per_step`, `uploads_per_step`, their bytes; 0 on other backends, said in
+ * `gpu_counts`); `--groups` adds `dispatches_by_group` (src/core/gpu-groups.ts). Without `--json`: a table of the two sizes the project compares with the npm tfjs
  * GPT peer (2L×d64 and 4L×d128, vocab 1024, context 96, batch 16), each measured in its own fresh process.
  * Prints figures; asserts nothing.
  */
@@ -14,6 +16,7 @@ import type { BackendName } from '../core/backend';
 import { DEFAULT_BENCH, benchSampling, benchTrainStep, profileTrainStep, type BenchConfig, type BenchResult } from '../core/bench';
 import { UsageError, backendArg, intArg, parseFlags, runCli } from './common';
 import { BENCH_FLAGS } from './bench-flags';
+import { countStepGroups } from '../core/gpu-groups';
 
 const TABLE_SIZES = [
   { layers: 2, embd: 64, heads: 4 },
@@ -37,27 +40,28 @@ function configFrom(v: Record<string, string | boolean | undefined>): BenchConfi
   return c;
 }
 
-async function one(backend: BackendName, c: BenchConfig, profile: boolean, sample: boolean): Promise<BenchResult & { profile_top?: unknown; env?: unknown }> {
+async function one(backend: BackendName, c: BenchConfig, profile: boolean, sample: boolean, groups: boolean): Promise<BenchResult & { profile_top?: unknown; env?: unknown }> {
   const choice = await initNodeBackend(backend);
   if (choice.backend !== backend) throw new Error(`${backend} is unavailable here: ${choice.refusals.map((r) => r.detail).join(' ')}`);
   const result: BenchResult & { profile_top?: unknown; env?: unknown } = await benchTrainStep(c);
   if (profile) result.profile_top = await profileTrainStep(c);
   if (sample) Object.assign(result, await benchSampling(c));
+  if (groups) Object.assign(result, { dispatches_by_group: await countStepGroups(c) });
   result.env = { node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, loadavg_1m: loadavg()[0], threads: 1 };
   return result;
 }
 
 function table(backend: string, rest: string[]): void {
-  const rows = [['model', 'params', 'ms/step', 'tokens/s', 'model GFLOP/s', 'matmul GFLOP/s', 'MFU', 'tensors']];
+  const rows = [['model', 'params', 'ms/step', 'tokens/s', 'model GFLOP/s', 'matmul GFLOP/s', 'MFU', 'tensors', 'dispatches', 'read-backs']];
   for (const s of TABLE_SIZES) {
     const args = ['--import', 'tsx', process.argv[1], '--json', '--backend', backend, '--layers', String(s.layers), '--embd', String(s.embd), '--heads', String(s.heads), ...rest];
     const p = spawnSync(process.execPath, args, { encoding: 'utf8' });
     if (p.status !== 0) {
-      rows.push([`${s.layers}L d${s.embd}`, p.stderr.trim().split('\n').pop() ?? 'failed', '', '', '', '', '', '']);
+      rows.push([`${s.layers}L d${s.embd}`, p.stderr.trim().split('\n').pop() ?? 'failed', '', '', '', '', '', '', '', '']);
       continue;
     }
     const r = JSON.parse(p.stdout.trim().split('\n').pop()!) as BenchResult;
-    rows.push([`${s.layers}L d${s.embd}`, (r.params / 1e6).toFixed(2) + 'M', r.ms_per_step.toFixed(0), r.tokens_per_s.toFixed(0), r.model_gflops.toFixed(2), r.matmul_gflops.toFixed(1), r.mfu.toFixed(3), `${r.tensors_before}→${r.tensors_after}`]);
+    rows.push([`${s.layers}L d${s.embd}`, (r.params / 1e6).toFixed(2) + 'M', r.ms_per_step.toFixed(0), r.tokens_per_s.toFixed(0), r.model_gflops.toFixed(2), r.matmul_gflops.toFixed(1), r.mfu.toFixed(3), `${r.tensors_before}→${r.tensors_after}`, String(r.dispatches_per_step), String(r.readbacks_per_step)]);
   }
   const w = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   console.log(`GPT train step on ${backend}: vocab ${DEFAULT_BENCH.vocab}, context ${DEFAULT_BENCH.context}, batch ${DEFAULT_BENCH.batch} (unless overridden); median of timed steps, each size in a fresh process.`);
@@ -70,10 +74,11 @@ async function main(): Promise<void> {
       json: { type: 'boolean', default: false, description: 'one JSON line (the bench contract) for one config, measured in this process' },
       profile: { type: 'boolean', default: false },
       sample: { type: 'boolean', default: false, description: 'add the live-sample time with and without the key/value cache' },
+      groups: { type: 'boolean', default: false, description: 'webgpu: add dispatches_by_group, the step\'s dispatches split by kernel group (attention, LayerNorm, GELU, loss, AdamW, other)' },
       backend: { type: 'string', default: 'wasm' },
       ...BENCH_FLAGS,
     },
-    'usage: npm run -s bench -- [--json] [--backend wasm|cpu|webgpu] [--layers L --embd D --heads H --vocab V --context T --batch N] [--warmup N] [--steps N] [--seed S] [--profile] [--sample]',
+    'usage: npm run -s bench -- [--json] [--backend wasm|cpu|webgpu] [--layers L --embd D --heads H --vocab V --context T --batch N] [--warmup N] [--steps N] [--seed S] [--profile] [--sample] [--groups]',
     false,
     'One GPT train step measured in a fresh process: tokens/s, ms/step, MFU. Without --json: the two sizes compared with the npm tfjs GPT peer.',
   );
@@ -84,7 +89,7 @@ async function main(): Promise<void> {
     table(backend, pass);
     return;
   }
-  console.log(JSON.stringify(await one(backend, c, values.profile!, values.sample!)));
+  console.log(JSON.stringify(await one(backend, c, values.profile!, values.sample!, values.groups!)));
 }
 
 runCli('bench', main);

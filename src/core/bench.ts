@@ -15,6 +15,7 @@ import { GPT, type GPTConfig } from './nn/gpt';
 import { AdamW, DEFAULT_ADAMW } from './nn/optim';
 import { trainStep } from './nn/train';
 import { Rng } from './nn/init';
+import { gpuCountsNow, gpuCountsSince, installGpuCounters, type GpuCounts } from './gpu-counts';
 
 export interface BenchConfig {
   layers: number;
@@ -62,6 +63,35 @@ export interface BenchResult {
   loss_last: number;
   /** Every timed step, ms. */
   step_ms: number[];
+  /** WebGPU compute dispatches in the last timed step (counted at the API, gpu-counts.ts; 0 on other backends). */
+  dispatches_per_step: number;
+  /** GPU→CPU read-backs (mapAsync) in the last timed step, the loss read that ends the step included. */
+  readbacks_per_step: number;
+  /** Bytes those read-backs mapped. */
+  readback_bytes_per_step: number;
+  /** CPU→GPU uploads (writeBuffer calls and buffers created with data) in the last timed step. */
+  uploads_per_step: number;
+  /** Bytes those uploads carried. */
+  upload_bytes_per_step: number;
+  /** How the counts were taken: at the WebGPU API, or why they are 0. */
+  gpu_counts: string;
+}
+
+/** The per-step WebGPU counts as bench fields, with a sentence on how they were taken. */
+export function gpuCountFields(c: GpuCounts, counting: boolean, backend: string): Pick<BenchResult, 'dispatches_per_step' | 'readbacks_per_step' | 'readback_bytes_per_step' | 'uploads_per_step' | 'upload_bytes_per_step' | 'gpu_counts'> {
+  return {
+    dispatches_per_step: c.dispatches,
+    readbacks_per_step: c.readbacks,
+    readback_bytes_per_step: c.readback_bytes,
+    uploads_per_step: c.uploads,
+    upload_bytes_per_step: c.upload_bytes,
+    gpu_counts:
+      backend === 'webgpu'
+        ? counting
+          ? 'counted at the WebGPU API (dispatchWorkgroups, mapAsync, writeBuffer, createBuffer mappedAtCreation)'
+          : 'not counted: no WebGPU classes in the global scope to wrap'
+        : `0: the ${backend} backend makes no WebGPU calls`,
+  };
 }
 
 export function median(xs: number[]): number {
@@ -108,6 +138,7 @@ export async function benchTrainStep(c: BenchConfig, matmulSizes = [512, 1024]):
   const matmul: Record<string, number> = {};
   for (const n of matmulSizes) matmul[String(n)] = await matmulGflops(n);
   const peak = Math.max(...Object.values(matmul));
+  const counting = tf.getBackend() === 'webgpu' && installGpuCounters();
 
   const model = new GPT(benchGptConfig(c), c.seed, `bench-${Math.random().toString(36).slice(2, 8)}`);
   const opt = new AdamW(model.params, { ...DEFAULT_ADAMW, warmupSteps: 0 });
@@ -130,8 +161,11 @@ export async function benchTrainStep(c: BenchConfig, matmulSizes = [512, 1024]):
     const before = tf.memory().numTensors;
     const times: number[] = [];
     let lossLast = NaN;
+    let counts = gpuCountsSince(gpuCountsNow());
     for (let i = 0; i < c.steps; i++) {
+      const at = gpuCountsNow();
       const r = await step();
+      counts = gpuCountsSince(at);
       times.push(r.ms);
       lossLast = r.loss;
     }
@@ -157,6 +191,7 @@ export async function benchTrainStep(c: BenchConfig, matmulSizes = [512, 1024]):
       loss_first: lossFirst,
       loss_last: lossLast,
       step_ms: times,
+      ...gpuCountFields(counts, counting, tf.getBackend()),
     };
   } finally {
     ids.dispose();

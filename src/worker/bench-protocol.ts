@@ -4,8 +4,9 @@
  * whether the page was cross-origin isolated, the cores it reports.
  */
 import type { BenchResult } from '../core/bench';
+import type { GroupCount } from '../core/gpu-groups';
 
-/** `?backend=wasm|webgl|webgpu|cpu&threads=N&layers=…&embd=…&heads=…&vocab=…&context=…&batch=…&warmup=…&steps=…&seed=…&profile=1` */
+/** `?backend=wasm|webgl|webgpu|cpu&threads=N&layers=…&embd=…&heads=…&vocab=…&context=…&batch=…&warmup=…&steps=…&seed=…&profile=1&groups=1` */
 export interface BenchRequest {
   query: string;
 }
@@ -18,6 +19,8 @@ export interface BrowserBenchResult extends BenchResult {
   cross_origin_isolated: boolean;
   /** Per-kernel time of one extra step, with `profile=1`. */
   profile_top?: { kernel: string; ms: number; calls: number }[];
+  /** WebGPU dispatches of a step by kernel group, with `groups=1` (core/gpu-groups.ts). */
+  dispatches_by_group?: GroupCount[];
   env: { browser: string; cores: number; threads: number; cross_origin_isolated: boolean };
 }
 

@@ -5,6 +5,7 @@
  */
 import { BACKENDS, selectBackend, type BackendName } from '../core/backend';
 import { benchTrainStep, profileTrainStep } from '../core/bench';
+import { countStepGroups } from '../core/gpu-groups';
 import { benchConfigFromQuery } from './bench-config';
 import { threadFacts, workerBackendEnv } from './backend-env';
 import type { BenchReply, BenchRequest, BrowserBenchResult } from './bench-protocol';
@@ -38,6 +39,7 @@ async function run(req: BenchRequest): Promise<BrowserBenchResult> {
     env: { browser: browserName(), cores: facts.cores, threads: count, cross_origin_isolated: facts.crossOriginIsolated },
   };
   if (q.get('profile') === '1') out.profile_top = await profileTrainStep(config);
+  if (q.get('groups') === '1') out.dispatches_by_group = await countStepGroups(config);
   return out;
 }
 
