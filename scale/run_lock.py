@@ -102,8 +102,9 @@ def acquire(folder: str, command: str, log=print) -> None:
                 if attempt == 3:
                     raise
             h = _holder(path)
-            if h and h["host"] == me["host"] and h["pid"] == os.getppid():
-                return  # held by the process that started this one (npm run replicate -- --engine torch): it writes through us
+            handed = os.environ.get("TABULA_LOCK_HANDED_TO_CHILD")
+            if h and handed and h["host"] == me["host"] and h["pid"] == os.getppid() == int(handed):
+                return  # held by the replicate that started this one and said so (--engine torch): it writes through us
             if h and (h["host"] != me["host"] or _alive(h["pid"], _iso_seconds(h.get("startedAt")))):
                 gone = f" (if that process is gone, delete {path})" if h["host"] != me["host"] else ""
                 raise RunLocked(f"{folder} is in use by another run: {_describe(h)}; wait for it to finish or give another --out{gone}")

@@ -10,19 +10,36 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { HelpRequest, UsageError, parseFlags } from '../src/cli/common';
 
-const { values: a } = parseArgs({
-  options: {
-    seeds: { type: 'string', default: '2' },
-    steps: { type: 'string', default: '60' },
-    repeats: { type: 'string', default: '1' },
-    threads: { type: 'string', default: '1' },
-    python: { type: 'string', default: process.env.TABULA_PYTHON ?? '/work/venv/bin/python' },
-    lm: { type: 'string' },
-    keep: { type: 'string' },
+const { values: a } = flags(() =>
+  parseFlags(
+  {
+    seeds: { type: 'string', default: '2', value: 'N', description: 'seeds of the cpu preset in each run' },
+    steps: { type: 'string', default: '60', value: 'N', description: 'steps of the cpu preset in each run' },
+    repeats: { type: 'string', default: '1', value: 'N', description: 'interleaved repeats of the pair' },
+    threads: { type: 'string', default: '1', value: 'N[,M]', description: "torch's CPU threads, one torch run per value" },
+    python: { type: 'string', default: process.env.TABULA_PYTHON ?? 'python3', value: 'PATH', description: 'the Python interpreter of the torch engine' },
+    lm: { type: 'string', value: 'DIR', description: 'the pre-trained LM (replicate --lm)', defaultText: "replicate's" },
+    keep: { type: 'string', value: 'DIR', description: 'keep the run folders here', defaultText: 'a temporary folder, deleted' },
   },
-});
+  'usage: npm run -s bench:replicate -- [--seeds 2] [--steps 60] [--repeats 1] [--threads 1[,2]] [--python PATH] [--lm DIR] [--keep DIR]',
+  ),
+);
+
+/** The flags, or --help printed (exit 0), or a bad flag in one line (exit 2). */
+function flags<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (e) {
+    if (e instanceof HelpRequest) {
+      process.stdout.write(e.message);
+      process.exit(0);
+    }
+    process.stderr.write(`bench:replicate: ${(e as Error).message}\n`);
+    process.exit(e instanceof UsageError ? 2 : 1);
+  }
+}
 const base = ['--preset', 'cpu', '--seeds', a.seeds!, '--steps', a.steps!, ...(a.lm ? ['--lm', a.lm] : [])];
 const threads = a.threads!.split(',').map(Number);
 const root = a.keep ?? mkdtempSync(join(tmpdir(), 'bench-replicate-'));

@@ -10,7 +10,6 @@
  * metrics logged up to it in DIR/metrics.partial.jsonl). A thin driver of the core's lifecycle
  * (core/experiment/lifecycle.ts) over a run folder (run-folder.ts).
  */
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { version_core as tfVersion } from '../core/tf';
@@ -18,7 +17,8 @@ import { initNodeBackend } from './backend-node';
 import { Experiment } from '../core/experiment/lifecycle';
 import type { MetricRecord } from '../core/experiment/runner';
 import { METRICS } from '../core/metrics';
-import { UsageError, backendArg, intArg, machineFacts, parseFlags, runCli } from './common';
+import { UsageError, backendArg, intArg, machineFacts, parseFlags, runCli, writeFileAtomic } from './common';
+import { reportHtml } from '../core/experiment/html';
 import { readPublicData } from './data/public-data';
 import { EXPERIMENT_OPTIONS, EXPERIMENT_USAGE, loadInputs } from './experiment-inputs';
 import { checkResume, runFlags } from './resume-args';
@@ -124,7 +124,10 @@ async function main(): Promise<void> {
   const { report } = fin;
   clock.enter(null);
   report.meta.phases = clock.seconds();
-  writeFileSync(join(a.out, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+  // The finish wrote the report before its own phase was timed: write it again with the phases, each file whole
+  // (report.json last, as the run folder does), the same as `npm run report` rebuilds it.
+  writeFileAtomic(join(a.out, 'report.html'), reportHtml(report, exp.records, fin.sections));
+  writeFileAtomic(join(a.out, 'report.json'), JSON.stringify(report, null, 2) + '\n');
   log(`replicate: phases (s) ${Object.entries(clock.seconds()).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   const card = writeCard(a.out, { identity, config: c, seat: null, records: exp.records, engine: 'tfjs', backend: choice.backend, valImages: data.val.count, stopped: (report.meta.stopped as string[] | undefined) ?? [], quality: fin.quality });
   log(`replicate: result card → ${card} (npm run pool pools cards of this setup)`);

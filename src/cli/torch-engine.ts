@@ -21,7 +21,8 @@ import type { SweepResult } from '../core/experiment/sweep';
 import type { RunFlags } from '../core/experiment/store';
 import { initNodeBackend } from './backend-node';
 import type { BackendName } from '../core/backend';
-import { UsageError, intArg, machineFacts } from './common';
+import { UsageError, intArg, machineFacts, writeFileAtomic } from './common';
+import { reportHtml } from '../core/experiment/html';
 import { readPublicData } from './data/public-data';
 import { writeExport } from './export-files';
 import { loadInputs } from './experiment-inputs';
@@ -30,9 +31,9 @@ import type { Setup } from './setup-flags';
 
 /** replicate's flags for the engine (parseArgs options). */
 export const ENGINE_OPTIONS = {
-  engine: { type: 'string' },
-  python: { type: 'string' },
-  threads: { type: 'string' },
+  engine: { type: 'string', value: 'tfjs|torch', description: 'the engine that trains: tfjs in this process, or PyTorch + transformers through scale/train.py', defaultText: 'tfjs' },
+  python: { type: 'string', value: 'PATH', description: "the Python interpreter of --engine torch (with scale/requirements.txt installed)", defaultText: '$TABULA_PYTHON, else python3' },
+  threads: { type: 'string', value: 'N', description: "torch's CPU threads with --engine torch", defaultText: 'one per core' },
 } as const;
 export const ENGINE_USAGE = '[--engine tfjs|torch] [--python PATH] [--threads N]';
 
@@ -108,7 +109,7 @@ function runTrainer(r: TorchRun, exportDir: string, stop: number | null): number
   if (r.resume) args.push('--resume');
   if (r.engine.threads !== null) args.push('--threads', String(r.engine.threads));
   const t = performance.now();
-  const p = spawnSync(r.engine.python, args, { stdio: 'inherit', env: { ...process.env, PYTHONUNBUFFERED: '1' } });
+  const p = spawnSync(r.engine.python, args, { stdio: 'inherit', env: { ...process.env, PYTHONUNBUFFERED: '1', TABULA_LOCK_HANDED_TO_CHILD: String(process.pid) } }); // train.py writes under this process's run lock (scale/run_lock.py)
   if (p.error) throw new Error(`${r.engine.python}: cannot be started (${(p.error as NodeJS.ErrnoException).code})`);
   if (p.status !== 0) throw new Error(`scale/train.py exited with status ${p.status ?? p.signal}; its message is above (the run folder keeps its last checkpoints: --resume continues)`);
   return performance.now() - t;
@@ -195,7 +196,9 @@ export async function replicateTorch(r: TorchRun): Promise<void> {
     const fin = await exp.finish({ encodePng: r.encodePng, meta, startedAt: t0, onPhase: (p) => clock.enter(p) });
     clock.enter(null);
     fin.report.meta.phases = clock.seconds();
-    writeFileSync(join(r.out, 'report.json'), JSON.stringify(fin.report, null, 2) + '\n');
+    // Written again with the phases, each file whole, report.json last (as replicate's tfjs engine).
+    writeFileAtomic(join(r.out, 'report.html'), reportHtml(fin.report, exp.records, fin.sections));
+    writeFileAtomic(join(r.out, 'report.json'), JSON.stringify(fin.report, null, 2) + '\n');
     for (const eff of [fin.report.effects.image_loss, fin.report.effects.caption_gap, fin.report.effects.forgetting]) log(`  ${eff.sentence}`);
     log(`replicate: phases (s) ${Object.entries(fin.report.meta.phases as Record<string, number>).map(([k, v]) => `${k} ${v}`).join(', ')}`);
     log(`replicate: done in ${((performance.now() - t0) / 60_000).toFixed(1)} min on the torch engine → ${r.out}/report.html`);

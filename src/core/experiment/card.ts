@@ -45,7 +45,7 @@ export interface ResultCard {
   /** Runs stopped by NaN/Inf, in the runner's words. */
   stopped: string[];
   /** The quality figure of these seeds, or null (none yet, or no categories). */
-  quality: { classifierValAccuracy: number; samples: number; perSeed: Quality['perSeed'] } | null;
+  quality: { classifierValAccuracy: number; samples: number; majorityBaseline?: number; perSeed: Quality['perSeed'] } | null;
   records: { arms: string[]; metrics: string[]; rows: CardRow[] };
   /** The last step every run of the card reached (a card shared mid-run holds fewer). */
   step: number;
@@ -94,7 +94,7 @@ export function makeCard(o: CardInput): ResultCard {
     backend: o.backend,
     valImages: o.valImages,
     stopped: o.stopped,
-    quality: o.quality ? { classifierValAccuracy: o.quality.classifierValAccuracy, samples: o.quality.samples, perSeed: mine(o.quality.perSeed) } : null,
+    quality: o.quality ? { classifierValAccuracy: o.quality.classifierValAccuracy, samples: o.quality.samples, ...(o.quality.majorityBaseline !== undefined ? { majorityBaseline: o.quality.majorityBaseline } : {}), perSeed: mine(o.quality.perSeed) } : null,
     records: { arms, metrics, rows: kept.map((r) => [arms.indexOf(r.arm), r.seed, r.step, r.tokens, metrics.indexOf(r.metric), encodeValue(r.value)]) },
     step: kept.length ? Math.min(...arms.flatMap((a) => seeds.map((s) => Math.max(0, ...kept.filter((r) => r.arm === a && r.seed === s).map((r) => r.step))))) : 0,
     made: o.made ?? new Date().toISOString(),
@@ -234,7 +234,7 @@ const CARD = obj({
   backend: str(40),
   valImages: nullable(num(0, 1e9, true)),
   stopped: arr(str(400), 1000),
-  quality: nullable(obj({ classifierValAccuracy: num(0, 1), samples: num(0, 1e6, true), perSeed })),
+  quality: nullable(obj({ classifierValAccuracy: num(0, 1), samples: num(0, 1e6, true), majorityBaseline: (v, at) => (v === undefined ? undefined : num(0, 1)(v, at)), perSeed })),
   records: obj({ arms: arr(oneOf(ARMS), ARMS.length), metrics: arr(str(64, /^[a-z][a-z0-9_]*\/[a-z0-9_]+$/), 64), rows: arr(row, MAX_ROWS) }),
   step: num(0, 1e9, true),
   made: str(40),

@@ -44,7 +44,7 @@ export function poolCards(cards: NamedCard[]): Pooled {
   const owner = new Map<number, string>();
   let first: NamedCard | null = null;
   const stopped: string[] = [];
-  let quality: { classifierValAccuracy: number; samples: number; perSeed: Quality['perSeed'] } | null = null;
+  let quality: { classifierValAccuracy: number; samples: number; majorityBaseline?: number; perSeed: Quality['perSeed'] } | null = null;
   for (const nc of cards) {
     const { name, card } = nc;
     if (first && card.fingerprint !== first.card.fingerprint) {
@@ -60,7 +60,7 @@ export function poolCards(cards: NamedCard[]): Pooled {
     out.records.push(...cardRecords(card).filter((r) => fresh.includes(r.seed)));
     stopped.push(...card.stopped.filter((line) => fresh.some((s) => line.includes(`seed ${s}:`))));
     if (card.quality) {
-      quality ??= { classifierValAccuracy: card.quality.classifierValAccuracy, samples: card.quality.samples, perSeed: {} };
+      quality ??= { classifierValAccuracy: card.quality.classifierValAccuracy, samples: card.quality.samples, ...(card.quality.majorityBaseline !== undefined ? { majorityBaseline: card.quality.majorityBaseline } : {}), perSeed: {} };
       for (const [arm, v] of Object.entries(card.quality.perSeed)) (quality.perSeed[arm] ??= []).push(...v.filter((x) => fresh.includes(x.seed)));
     }
     out.used.push({ name, seat: card.seat, seeds: fresh, engine: card.engine, backend: card.backend, step: card.step });
@@ -77,7 +77,7 @@ export function poolCards(cards: NamedCard[]): Pooled {
     dataset: first.card.inputs.dataset.name,
     ...(first.card.valImages !== null ? { valImages: first.card.valImages } : {}),
     stopped,
-    ...(quality ? { quality: { classes: [], classifierValAccuracy: quality.classifierValAccuracy, samples: quality.samples, perArm, perSeed: quality.perSeed } satisfies Quality } : {}),
+    ...(quality ? { quality: { classes: [], classifierValAccuracy: quality.classifierValAccuracy, samples: quality.samples, ...(quality.majorityBaseline !== undefined ? { majorityBaseline: quality.majorityBaseline } : {}), perArm, perSeed: quality.perSeed } satisfies Quality } : {}),
   };
   return out;
 }
