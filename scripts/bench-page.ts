@@ -15,9 +15,24 @@ type Task = { at: number; ms: number; phase: string };
 async function main(): Promise<void> {
   const { values } = parseFlags(
     {
-      query: { type: 'string', default: 'preset=smoke&steps=40&eval=10', value: 'QUERY', description: "the page's URL query: the setup to press Play on" },
-      out: { type: 'string', value: 'FILE.json', description: 'also write the summary and every long task as JSON', defaultText: 'print only' },
-      timeout: { type: 'string', default: '1800', value: 'SECONDS', description: 'give up when the run has not finished after this many seconds' },
+      query: {
+        type: 'string',
+        default: 'preset=smoke&steps=40&eval=10',
+        value: 'QUERY',
+        description: "the page's URL query: the setup to press Play on",
+      },
+      out: {
+        type: 'string',
+        value: 'FILE.json',
+        description: 'also write the summary and every long task as JSON',
+        defaultText: 'print only',
+      },
+      timeout: {
+        type: 'string',
+        default: '1800',
+        value: 'SECONDS',
+        description: 'give up when the run has not finished after this many seconds',
+      },
       'no-build': { type: 'boolean', default: false },
     },
     'usage: npm run bench:page -- [--query "preset=smoke&steps=40&eval=10"] [--out FILE.json] [--timeout SECONDS] [--no-build]',
@@ -37,7 +52,9 @@ async function main(): Promise<void> {
       const w = window as unknown as { __long: { start: number; ms: number; phase: string }[] };
       w.__long = [];
       const phase = () => document.querySelector('[data-testid="controls"]')?.getAttribute('data-phase') ?? '';
-      new PerformanceObserver((list) => list.getEntries().forEach((e) => w.__long.push({ start: e.startTime, ms: e.duration, phase: phase() }))).observe({ type: 'longtask', buffered: true });
+      new PerformanceObserver((list) =>
+        list.getEntries().forEach((e) => w.__long.push({ start: e.startTime, ms: e.duration, phase: phase() })),
+      ).observe({ type: 'longtask', buffered: true });
     });
     await page.goto(`${url}/?${values.query}#experiment`);
     await page.getByTestId('backend').waitFor({ timeout: 120_000 });
@@ -59,14 +76,32 @@ async function main(): Promise<void> {
     const from = await page.evaluate(() => performance.now());
     await until(['done']);
     const to = await page.evaluate(() => performance.now());
-    const all = await page.evaluate(() => (window as unknown as { __long: { start: number; ms: number; phase: string }[] }).__long);
-    const training: Task[] = all.filter((t) => t.start >= from && t.start < to).map((t) => ({ at: (t.start - played) / 1000, ms: t.ms, phase: t.phase }));
+    const all = await page.evaluate(
+      () => (window as unknown as { __long: { start: number; ms: number; phase: string }[] }).__long,
+    );
+    const training: Task[] = all
+      .filter((t) => t.start >= from && t.start < to)
+      .map((t) => ({ at: (t.start - played) / 1000, ms: t.ms, phase: t.phase }));
     const sorted = training.map((t) => t.ms).sort((a, b) => a - b);
     const q = (p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] : 0);
     // Loading the page makes long tasks of its own: counting them shows the observer works when training makes none.
-    const summary = { backend, query: values.query, longTasksWholePage: all.length, trainingSeconds: (to - from) / 1000, longTasks: sorted.length, over50: sorted.filter((x) => x > 50).length, over100: sorted.filter((x) => x > 100).length, p50: q(0.5), p90: q(0.9), max: sorted[sorted.length - 1] ?? 0 };
-    console.log(`Long tasks (≥ 50 ms) on the page's main thread while training (${summary.trainingSeconds.toFixed(0)} s of ${values.query} on ${backend}):`);
-    for (const t of training) console.log(`  ${t.at.toFixed(1).padStart(7)} s after Play  ${t.ms.toFixed(0).padStart(5)} ms  (${t.phase})`);
+    const summary = {
+      backend,
+      query: values.query,
+      longTasksWholePage: all.length,
+      trainingSeconds: (to - from) / 1000,
+      longTasks: sorted.length,
+      over50: sorted.filter((x) => x > 50).length,
+      over100: sorted.filter((x) => x > 100).length,
+      p50: q(0.5),
+      p90: q(0.9),
+      max: sorted[sorted.length - 1] ?? 0,
+    };
+    console.log(
+      `Long tasks (≥ 50 ms) on the page's main thread while training (${summary.trainingSeconds.toFixed(0)} s of ${values.query} on ${backend}):`,
+    );
+    for (const t of training)
+      console.log(`  ${t.at.toFixed(1).padStart(7)} s after Play  ${t.ms.toFixed(0).padStart(5)} ms  (${t.phase})`);
     console.log(JSON.stringify(summary));
     if (values.out) writeFileSync(values.out, JSON.stringify({ summary, tasks: training }, null, 2) + '\n');
   } finally {

@@ -14,16 +14,36 @@ import { HelpRequest, UsageError, parseFlags } from '../src/cli/common';
 
 const { values: a } = flags(() =>
   parseFlags(
-  {
-    seeds: { type: 'string', default: '2', value: 'N', description: 'seeds of the cpu preset in each run' },
-    steps: { type: 'string', default: '60', value: 'N', description: 'steps of the cpu preset in each run' },
-    repeats: { type: 'string', default: '1', value: 'N', description: 'interleaved repeats of the pair' },
-    threads: { type: 'string', default: '1', value: 'N[,M]', description: "torch's CPU threads, one torch run per value" },
-    python: { type: 'string', default: process.env.TABULA_PYTHON ?? 'python3', value: 'PATH', description: 'the Python interpreter of the torch engine' },
-    lm: { type: 'string', value: 'DIR', description: 'the pre-trained LM (replicate --lm)', defaultText: "replicate's" },
-    keep: { type: 'string', value: 'DIR', description: 'keep the run folders here', defaultText: 'a temporary folder, deleted' },
-  },
-  'usage: npm run -s bench:replicate -- [--seeds 2] [--steps 60] [--repeats 1] [--threads 1[,2]] [--python PATH] [--lm DIR] [--keep DIR]',
+    {
+      seeds: { type: 'string', default: '2', value: 'N', description: 'seeds of the cpu preset in each run' },
+      steps: { type: 'string', default: '60', value: 'N', description: 'steps of the cpu preset in each run' },
+      repeats: { type: 'string', default: '1', value: 'N', description: 'interleaved repeats of the pair' },
+      threads: {
+        type: 'string',
+        default: '1',
+        value: 'N[,M]',
+        description: "torch's CPU threads, one torch run per value",
+      },
+      python: {
+        type: 'string',
+        default: process.env.TABULA_PYTHON ?? 'python3',
+        value: 'PATH',
+        description: 'the Python interpreter of the torch engine',
+      },
+      lm: {
+        type: 'string',
+        value: 'DIR',
+        description: 'the pre-trained LM (replicate --lm)',
+        defaultText: "replicate's",
+      },
+      keep: {
+        type: 'string',
+        value: 'DIR',
+        description: 'keep the run folders here',
+        defaultText: 'a temporary folder, deleted',
+      },
+    },
+    'usage: npm run -s bench:replicate -- [--seeds 2] [--steps 60] [--repeats 1] [--threads 1[,2]] [--python PATH] [--lm DIR] [--keep DIR]',
   ),
 );
 
@@ -55,33 +75,46 @@ function replicate(name: string, extra: string[]): Timed {
   const out = join(root, name);
   rmSync(out, { recursive: true, force: true });
   const t = performance.now();
-  const r = spawnSync('npx', ['tsx', 'src/cli/replicate.ts', ...base, '--out', out, ...extra], { encoding: 'utf8', maxBuffer: 256 * 2 ** 20 });
+  const r = spawnSync('npx', ['tsx', 'src/cli/replicate.ts', ...base, '--out', out, ...extra], {
+    encoding: 'utf8',
+    maxBuffer: 256 * 2 ** 20,
+  });
   const wall = (performance.now() - t) / 1000;
   if (r.status !== 0) {
-    console.error(`bench:replicate: ${name} failed (status ${r.status}):\n${(r.stdout + r.stderr).split('\n').slice(-15).join('\n')}`);
+    console.error(
+      `bench:replicate: ${name} failed (status ${r.status}):\n${(r.stdout + r.stderr).split('\n').slice(-15).join('\n')}`,
+    );
     process.exit(1);
   }
-  const meta = (JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { meta: { phases: Record<string, number> } }).meta;
+  const meta = (
+    JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { meta: { phases: Record<string, number> } }
+  ).meta;
   console.log(`  ${name}: ${wall.toFixed(1)} s`);
   return { engine: name, wall, phases: meta.phases };
 }
 
 const rows: Timed[][] = [];
-console.log(`bench:replicate: cpu preset, ${a.seeds} seed(s) × ${a.steps} steps × arms pretrained, scratch; tfjs (one process, wasm) vs torch at ${threads.join(', ')} thread(s); ${a.repeats} interleaved repeat(s) in ${root}`);
+console.log(
+  `bench:replicate: cpu preset, ${a.seeds} seed(s) × ${a.steps} steps × arms pretrained, scratch; tfjs (one process, wasm) vs torch at ${threads.join(', ')} thread(s); ${a.repeats} interleaved repeat(s) in ${root}`,
+);
 for (let rep = 0; rep < Number(a.repeats); rep++) {
   const row = [replicate(`tfjs-${rep}`, [])];
-  for (const n of threads) row.push(replicate(`torch${n}-${rep}`, ['--engine', 'torch', '--python', a.python!, '--threads', String(n)]));
+  for (const n of threads)
+    row.push(replicate(`torch${n}-${rep}`, ['--engine', 'torch', '--python', a.python!, '--threads', String(n)]));
   rows.push(row);
 }
 
 // Phase by phase: tfjs seconds, each torch's seconds and the ratio, per repeat; then each pair's wall-time ratio.
 const phases = [...new Set(rows.flat().flatMap((r) => Object.keys(r.phases)))];
 const cell = (n: number | undefined) => (n === undefined ? '—' : n.toFixed(1)).padStart(8);
-const ratio = (x: number | undefined, y: number | undefined) => (x === undefined || y === undefined || y === 0 ? '—' : `${(x / y).toFixed(2)}×`).padStart(8);
+const ratio = (x: number | undefined, y: number | undefined) =>
+  (x === undefined || y === undefined || y === 0 ? '—' : `${(x / y).toFixed(2)}×`).padStart(8);
 for (const [rep, row] of rows.entries()) {
   const [tf, ...torch] = row;
   console.log(`\nrepeat ${rep + 1}: seconds by phase (ratio = tfjs / torch)`);
-  console.log(`${'phase'.padEnd(18)}${'tfjs'.padStart(8)}${torch.map((t) => `${t.engine.replace(/-\d+$/, '').padStart(8)}${'ratio'.padStart(8)}`).join('')}`);
+  console.log(
+    `${'phase'.padEnd(18)}${'tfjs'.padStart(8)}${torch.map((t) => `${t.engine.replace(/-\d+$/, '').padStart(8)}${'ratio'.padStart(8)}`).join('')}`,
+  );
   const sum = (t: Timed, keys: string[]) => keys.reduce((s, k) => s + (t.phases[k] ?? 0), 0);
   const groups: [string, string[]][] = [
     ...phases.map((p) => [p, [p]] as [string, string[]]),
@@ -90,8 +123,17 @@ for (const [rep, row] of rows.entries()) {
   ];
   for (const [label, keys] of groups) {
     const x = keys.every((k) => tf.phases[k] === undefined) ? undefined : sum(tf, keys);
-    console.log(`${label.padEnd(18)}${cell(x)}${torch.map((t) => { const y = keys.every((k) => t.phases[k] === undefined) ? undefined : sum(t, keys); return `${cell(y)}${ratio(x, y)}`; }).join('')}`);
+    console.log(
+      `${label.padEnd(18)}${cell(x)}${torch
+        .map((t) => {
+          const y = keys.every((k) => t.phases[k] === undefined) ? undefined : sum(t, keys);
+          return `${cell(y)}${ratio(x, y)}`;
+        })
+        .join('')}`,
+    );
   }
-  console.log(`${'wall (process)'.padEnd(18)}${cell(tf.wall)}${torch.map((t) => `${cell(t.wall)}${ratio(tf.wall, t.wall)}`).join('')}`);
+  console.log(
+    `${'wall (process)'.padEnd(18)}${cell(tf.wall)}${torch.map((t) => `${cell(t.wall)}${ratio(tf.wall, t.wall)}`).join('')}`,
+  );
 }
 if (!a.keep) rmSync(root, { recursive: true, force: true });

@@ -15,7 +15,9 @@ export const SW_ENTRY = 'src/sw/service-worker.ts';
 export const SW_FILE = 'sw.js';
 
 function walk(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)],
+  );
 }
 
 /** sha-256 over each kept file's path and content, first 16 hex digits. */
@@ -39,8 +41,14 @@ export function offline(): Plugin {
       const files = precacheList(walk(out).map((f) => relative(out, f).split(sep).join('/')));
       const version = versionOf(files.map((path) => ({ path, bytes: readFileSync(join(out, path)) })));
       const src = readFileSync(swPath, 'utf8');
-      if (!src.includes('__OFFLINE_FILES__') || !src.includes('__OFFLINE_VERSION__')) throw new Error(`${swPath}: the service worker lost its placeholders (__OFFLINE_FILES__, __OFFLINE_VERSION__)`);
-      writeFileSync(swPath, src.replaceAll('__OFFLINE_FILES__', JSON.stringify(files)).replaceAll('__OFFLINE_VERSION__', JSON.stringify(version)));
+      if (!src.includes('__OFFLINE_FILES__') || !src.includes('__OFFLINE_VERSION__'))
+        throw new Error(`${swPath}: the service worker lost its placeholders (__OFFLINE_FILES__, __OFFLINE_VERSION__)`);
+      writeFileSync(
+        swPath,
+        src
+          .replaceAll('__OFFLINE_FILES__', JSON.stringify(files))
+          .replaceAll('__OFFLINE_VERSION__', JSON.stringify(version)),
+      );
     },
   };
 }

@@ -22,7 +22,8 @@
 import type { Plugin } from 'vite';
 
 /** The module whose factory tfjs stringifies for its pthread workers. */
-export const THREADED_FACTORY = /[\\/]@tensorflow[\\/]tfjs-backend-wasm[\\/]wasm-out[\\/]tfjs-backend-wasm-threaded-simd\.js$/;
+export const THREADED_FACTORY =
+  /[\\/]@tensorflow[\\/]tfjs-backend-wasm[\\/]wasm-out[\\/]tfjs-backend-wasm-threaded-simd\.js$/;
 
 /** How emscripten's `_emscripten_num_logical_cores` answers in the browser. */
 const LOGICAL_CORES = 'return navigator["hardwareConcurrency"]';
@@ -33,8 +34,14 @@ const LOGICAL_CORES = 'return navigator["hardwareConcurrency"]';
  * worker, where `exports`, `module` and `define` do not exist), and the logical-core count doubled (see above).
  */
 export function patchThreadedFactory(original: string): string {
-  if (!original.includes('var WasmBackendModuleThreadedSimd =')) throw new Error('tfjs-wasm-threads: the threaded wasm factory no longer declares WasmBackendModuleThreadedSimd; check the tfjs-backend-wasm version');
-  if (!original.includes(LOGICAL_CORES)) throw new Error('tfjs-wasm-threads: the threaded wasm factory no longer reads navigator.hardwareConcurrency as expected; check the tfjs-backend-wasm version');
+  if (!original.includes('var WasmBackendModuleThreadedSimd ='))
+    throw new Error(
+      'tfjs-wasm-threads: the threaded wasm factory no longer declares WasmBackendModuleThreadedSimd; check the tfjs-backend-wasm version',
+    );
+  if (!original.includes(LOGICAL_CORES))
+    throw new Error(
+      'tfjs-wasm-threads: the threaded wasm factory no longer reads navigator.hardwareConcurrency as expected; check the tfjs-backend-wasm version',
+    );
   const code = original.replace(LOGICAL_CORES, 'return 2*navigator["hardwareConcurrency"]');
   const selfContained = `(function () {\n${code}\nreturn WasmBackendModuleThreadedSimd;\n})()`;
   return `${code}\n;WasmBackendModuleThreadedSimd.toString = function () { return ${JSON.stringify(selfContained)}; };\n`;

@@ -30,7 +30,14 @@ import { PANELS, type Panel } from './store/ui';
 
 const RECORDED = `${import.meta.env.BASE_URL}runs/cpu/`;
 
-const TITLES: Record<Panel, string> = { data: 'Data', tokenizer: 'Tokenizer', experiment: 'Experiment', samples: 'Samples', analysis: 'Analysis', report: 'Report' };
+const TITLES: Record<Panel, string> = {
+  data: 'Data',
+  tokenizer: 'Tokenizer',
+  experiment: 'Experiment',
+  samples: 'Samples',
+  analysis: 'Analysis',
+  report: 'Report',
+};
 
 async function fetchOk(url: string): Promise<Response> {
   const r = await fetch(url);
@@ -42,7 +49,10 @@ async function loadRecorded(): Promise<void> {
   const [csv, report, sections] = await Promise.all([
     fetchOk(`${RECORDED}metrics.csv`).then((r) => r.text()),
     fetchOk(`${RECORDED}report.json`).then((r) => r.json() as Promise<Report>),
-    fetchOk(`${RECORDED}sections.html`).then((r) => r.text(), () => ''),
+    fetchOk(`${RECORDED}sections.html`).then(
+      (r) => r.text(),
+      () => '',
+    ),
   ]);
   const meta = report.meta as { analysis: Analysis; quality: Quality | null };
   const steps = report.config?.steps;
@@ -65,7 +75,9 @@ function OfflineNote() {
   if (state !== 'ready' && state !== 'partial') return null;
   return (
     <p data-testid="offline-note">
-      {state === 'ready' ? 'This site is kept in this browser for offline use: it runs without a network from now on.' : `Part of this site is kept for offline use (${document.documentElement.dataset.offlineFiles ?? ''} files); reload online to finish.`}
+      {state === 'ready'
+        ? 'This site is kept in this browser for offline use: it runs without a network from now on.'
+        : `Part of this site is kept for offline use (${document.documentElement.dataset.offlineFiles ?? ''} files); reload online to finish.`}
     </p>
   );
 }
@@ -79,7 +91,14 @@ function PanelTabs({ panel, onSelect }: { panel: Panel; onSelect: (p: Panel) => 
   const refs = useRef(new Map<Panel, HTMLButtonElement>());
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
     const i = PANELS.indexOf(panel);
-    const next = ({ ArrowRight: PANELS[(i + 1) % PANELS.length], ArrowLeft: PANELS[(i - 1 + PANELS.length) % PANELS.length], Home: PANELS[0], End: PANELS[PANELS.length - 1] } as Record<string, Panel | undefined>)[e.key];
+    const next = (
+      {
+        ArrowRight: PANELS[(i + 1) % PANELS.length],
+        ArrowLeft: PANELS[(i - 1 + PANELS.length) % PANELS.length],
+        Home: PANELS[0],
+        End: PANELS[PANELS.length - 1],
+      } as Record<string, Panel | undefined>
+    )[e.key];
     if (!next) return;
     e.preventDefault();
     onSelect(next);
@@ -128,10 +147,20 @@ function useUrlState(): void {
     fromHash();
     window.addEventListener('hashchange', fromHash);
     const unsubscribe = useAppStore.subscribe((st, prev) => {
-      if (st.config === prev.config && st.ui.panel === prev.ui.panel && st.basePreset === prev.basePreset && st.dataset === prev.dataset && st.lm === prev.lm) return;
+      if (
+        st.config === prev.config &&
+        st.ui.panel === prev.ui.panel &&
+        st.basePreset === prev.basePreset &&
+        st.dataset === prev.dataset &&
+        st.lm === prev.lm
+      )
+        return;
       const backend = new URLSearchParams(window.location.search).get('backend');
       const seat = useClassStore.getState().seat;
-      const q = setupQuery(st.config, st.basePreset, st.dataset, st.lm) + (backend ? `&backend=${encodeURIComponent(backend)}` : '') + (seat !== null ? `&seat=${seat}` : '');
+      const q =
+        setupQuery(st.config, st.basePreset, st.dataset, st.lm) +
+        (backend ? `&backend=${encodeURIComponent(backend)}` : '') +
+        (seat !== null ? `&seat=${seat}` : '');
       window.history.replaceState(null, '', `${window.location.pathname}?${q}#${st.ui.panel}`);
     });
     return () => {
@@ -150,7 +179,9 @@ export function App({ controller }: { controller: Controller }) {
     void controller.restore();
     const { dataset, config } = useAppStore.getState();
     prefetchSummary(controller, dataset, config.captionLevel);
-    loadRecorded().catch((e: Error) => useAppStore.getState().runError(`could not load the recorded run: ${e.message}`));
+    loadRecorded().catch((e: Error) =>
+      useAppStore.getState().runError(`could not load the recorded run: ${e.message}`),
+    );
   }, [controller]);
 
   return (
@@ -164,7 +195,8 @@ export function App({ controller }: { controller: Controller }) {
             </button>
           </div>
           <p className="question" data-testid="question">
-            Does a language model pre-trained on ordinary English help a transformer learn to draw from captions — or is it no better than a blank slate?
+            Does a language model pre-trained on ordinary English help a transformer learn to draw from captions — or is
+            it no better than a blank slate?
           </p>
           <p className="tagline">A small, live replication of Zhang et al. (2023), running in your browser.</p>
         </header>
@@ -183,13 +215,18 @@ export function App({ controller }: { controller: Controller }) {
             {panel === 'report' && <ReportPanel />}
           </div>
         </main>
-        <SelfTest onRun={() => void controller.selfTest()} onLoseDevice={() => void controller.loseDevice()} onInjectNaN={controller.injectNaN} />
+        <SelfTest
+          onRun={() => void controller.selfTest()}
+          onLoseDevice={() => void controller.loseDevice()}
+          onInjectNaN={controller.injectNaN}
+        />
         <Tour />
         <footer className="muted small">
           <OfflineNote />
-          MIT licensed. Emoji graphics: Twemoji by Twitter, Inc. and other contributors, <a href="https://creativecommons.org/licenses/by/4.0/">CC-BY 4.0</a>; Noto Emoji by Google, Apache-2.0.
-          Text: Jane Austen and Herman Melville (public domain). Paper: Zhang, McKinzie, Gan, Shankar, Toshev, <em>Pre-trained Language Models Do Not Help Auto-regressive Text-to-Image Generation</em>{' '}
-          (arXiv 2311.16201).
+          MIT licensed. Emoji graphics: Twemoji by Twitter, Inc. and other contributors,{' '}
+          <a href="https://creativecommons.org/licenses/by/4.0/">CC-BY 4.0</a>; Noto Emoji by Google, Apache-2.0. Text:
+          Jane Austen and Herman Melville (public domain). Paper: Zhang, McKinzie, Gan, Shankar, Toshev,{' '}
+          <em>Pre-trained Language Models Do Not Help Auto-regressive Text-to-Image Generation</em> (arXiv 2311.16201).
         </footer>
       </div>
     </ControllerContext.Provider>

@@ -18,16 +18,20 @@ export function wordLikeSentence(a: Pick<Analysis, 'imageTokens' | 'englishToken
   const english = explainedShare(a.englishTokens);
   const d = english - image;
   const pts = `${Math.abs(d).toFixed(0)} point${Math.abs(d).toFixed(0) === '1' ? '' : 's'}`;
-  if (d >= WORD_LIKE.FAR) return `Image tokens are far less word-like: the previous token explains ${pts} less of them than of English (${WORD_LIKE.FAR} points or more counts as far).`;
-  if (d >= WORD_LIKE.NEAR) return `Image tokens are somewhat less word-like: the previous token explains ${pts} less of them than of English (${WORD_LIKE.NEAR}–${WORD_LIKE.FAR} points counts as somewhat).`;
-  if (d > -WORD_LIKE.NEAR) return `Image tokens are about as predictable from the previous token as English here (within ${WORD_LIKE.NEAR} points).`;
+  if (d >= WORD_LIKE.FAR)
+    return `Image tokens are far less word-like: the previous token explains ${pts} less of them than of English (${WORD_LIKE.FAR} points or more counts as far).`;
+  if (d >= WORD_LIKE.NEAR)
+    return `Image tokens are somewhat less word-like: the previous token explains ${pts} less of them than of English (${WORD_LIKE.NEAR}–${WORD_LIKE.FAR} points counts as somewhat).`;
+  if (d > -WORD_LIKE.NEAR)
+    return `Image tokens are about as predictable from the previous token as English here (within ${WORD_LIKE.NEAR} points).`;
   return `Image tokens are more predictable from the previous token than English here, by ${pts}.`;
 }
 
 /** Caption simplicity: a small caption-only LM against the pre-trained LM, zero-shot (lower perplexity is easier). */
 export function captionSentence(cp: NonNullable<Analysis['captionPerplexity']>): string {
   const ratio = cp.pretrainedLM / cp.scratchCaptionLM;
-  if (ratio >= 2) return `Captions are easy to learn from nothing: a ${(cp.scratchCaptionLMParams / 1000).toFixed(0)}k-parameter LM trained on captions alone reaches perplexity ${cp.scratchCaptionLM.toFixed(1)}, ${ratio.toFixed(0)}× lower than the pre-trained LM's ${cp.pretrainedLM.toFixed(0)} (2× or more counts as easy).`;
+  if (ratio >= 2)
+    return `Captions are easy to learn from nothing: a ${(cp.scratchCaptionLMParams / 1000).toFixed(0)}k-parameter LM trained on captions alone reaches perplexity ${cp.scratchCaptionLM.toFixed(1)}, ${ratio.toFixed(0)}× lower than the pre-trained LM's ${cp.pretrainedLM.toFixed(0)} (2× or more counts as easy).`;
   return `Here the small caption-only LM (perplexity ${cp.scratchCaptionLM.toFixed(1)}) is not at least 2× better than the pre-trained LM (${cp.pretrainedLM.toFixed(0)}): too few steps to show that captions are easy to learn from nothing.`;
 }
 

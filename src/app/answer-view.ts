@@ -22,7 +22,14 @@ const keyOf = (r: MetricRecord) => `${r.step}`;
 
 function summarise(step: number, xs: number[], values: number[]): EvalPoint {
   const t = tInterval(values);
-  return { step, x: xs.reduce((a, b) => a + b, 0) / xs.length, mean: t.mean, lo: t.ci95?.[0] ?? t.mean, hi: t.ci95?.[1] ?? t.mean, n: t.n };
+  return {
+    step,
+    x: xs.reduce((a, b) => a + b, 0) / xs.length,
+    mean: t.mean,
+    lo: t.ci95?.[0] ?? t.mean,
+    hi: t.ci95?.[1] ?? t.mean,
+    n: t.n,
+  };
 }
 
 /**
@@ -46,9 +53,17 @@ export function evalCurve(records: MetricRecord[], metric: string, arm: string, 
  * The paired difference a − b (pretrained − scratch) of `metric` at each step where a seed has both arms: per seed
  * a − b, then the mean and 95% t-interval over those seeds (the verdict's statistic, evaluated along the run).
  */
-export function diffCurve(records: MetricRecord[], metric: string, a: string, b: string, maxTokens = Infinity): EvalPoint[] {
+export function diffCurve(
+  records: MetricRecord[],
+  metric: string,
+  a: string,
+  b: string,
+  maxTokens = Infinity,
+): EvalPoint[] {
   const val = new Map<string, { tokens: number; value: number }>();
-  for (const r of records) if (r.metric === metric && (r.arm === a || r.arm === b) && r.tokens <= maxTokens && Number.isFinite(r.value)) val.set(`${r.arm}/${r.seed}/${r.step}`, { tokens: r.tokens, value: r.value });
+  for (const r of records)
+    if (r.metric === metric && (r.arm === a || r.arm === b) && r.tokens <= maxTokens && Number.isFinite(r.value))
+      val.set(`${r.arm}/${r.seed}/${r.step}`, { tokens: r.tokens, value: r.value });
   const by = new Map<number, { xs: number[]; ds: number[] }>();
   for (const [k, va] of val) {
     const [arm, seed, step] = k.split('/');
@@ -66,7 +81,9 @@ export function diffCurve(records: MetricRecord[], metric: string, a: string, b:
 /** Mean training tokens per step over the runs in `records` (from each run's latest record of `metric`); null without one past step 0. */
 export function tokensPerStep(records: MetricRecord[], metric: string): number | null {
   const last = new Map<string, MetricRecord>();
-  for (const r of records) if (r.metric === metric && r.step > 0 && r.step >= (last.get(`${r.arm}/${r.seed}`)?.step ?? 0)) last.set(`${r.arm}/${r.seed}`, r);
+  for (const r of records)
+    if (r.metric === metric && r.step > 0 && r.step >= (last.get(`${r.arm}/${r.seed}`)?.step ?? 0))
+      last.set(`${r.arm}/${r.seed}`, r);
   if (!last.size) return null;
   return [...last.values()].reduce((s, r) => s + r.tokens / r.step, 0) / last.size;
 }
@@ -75,7 +92,12 @@ export function tokensPerStep(records: MetricRecord[], metric: string): number |
  * The tokens a run of `steps` steps of `batchSize` will have trained on: its own tokens per step once it has logged
  * one, before that the recorded run's per step scaled by the batch sizes (tokens per step grow with the batch).
  */
-export function budgetTokens(steps: number, batchSize: number, live: number | null, recorded: { perStep: number; batchSize: number } | null): number | null {
+export function budgetTokens(
+  steps: number,
+  batchSize: number,
+  live: number | null,
+  recorded: { perStep: number; batchSize: number } | null,
+): number | null {
   if (live !== null) return steps * live;
   if (recorded) return steps * recorded.perStep * (batchSize / recorded.batchSize);
   return null;
@@ -117,7 +139,13 @@ const signed = (x: number) => `${x < 0 ? '−' : '+'}${n3(x)}`;
  * against the grey ±margin band, and what that means. Null when the report has no effect A difference.
  */
 export function plainSentence(report: Report, tokens: number | null): string | null {
-  const e = (report.effects as Record<string, { verdict?: string; detail?: string | null; diff?: { mean: number; ci95: [number, number] | null; n: number } } | undefined>).image_loss;
+  const e = (
+    report.effects as Record<
+      string,
+      | { verdict?: string; detail?: string | null; diff?: { mean: number; ci95: [number, number] | null; n: number } }
+      | undefined
+    >
+  ).image_loss;
   const d = e?.diff;
   if (!d || !Number.isFinite(d.mean)) return null;
   const m = typeof report.margin === 'number' ? report.margin : (report.config?.margin ?? 0.05);
@@ -125,16 +153,20 @@ export function plainSentence(report: Report, tokens: number | null): string | n
   const who = 'the model that had read English first';
   const diff = `${who} scored ${n3(d.mean)} ${d.mean < 0 ? 'lower (better)' : 'higher (worse)'} on the real images than the one that started blank`;
   const seeds = `${d.n} seed${d.n === 1 ? '' : 's'}`;
-  if (!d.ci95) return `${after}${diff}; with ${seeds} there is no range of likely differences, so this run cannot say whether reading English helped.`;
+  if (!d.ci95)
+    return `${after}${diff}; with ${seeds} there is no range of likely differences, so this run cannot say whether reading English helped.`;
   const [lo, hi] = d.ci95;
   const range = `its likely range (${signed(lo)} to ${signed(hi)}, ${seeds})`;
   const inside = lo > -m && hi < m;
   const below = hi < -m;
   const above = lo > m;
   const verdict = e?.verdict ?? '';
-  if (verdict === 'reproduced' || (verdict === '' && inside)) return `${after}${diff}: ${range} stays inside the grey “no real difference” band (±${m}), so reading English first did not help it draw.`;
-  if (below) return `${after}${diff}: ${range} lies below the grey “no real difference” band (±${m}), so reading English first helped${verdict === 'inconclusive' ? ' here, though not at every point of the run' : ''}.`;
-  if (above) return `${after}${diff}: ${range} lies above the grey “no real difference” band (±${m}), so reading English first made it worse${verdict === 'inconclusive' ? ' here, though not at every point of the run' : ''}.`;
+  if (verdict === 'reproduced' || (verdict === '' && inside))
+    return `${after}${diff}: ${range} stays inside the grey “no real difference” band (±${m}), so reading English first did not help it draw.`;
+  if (below)
+    return `${after}${diff}: ${range} lies below the grey “no real difference” band (±${m}), so reading English first helped${verdict === 'inconclusive' ? ' here, though not at every point of the run' : ''}.`;
+  if (above)
+    return `${after}${diff}: ${range} lies above the grey “no real difference” band (±${m}), so reading English first made it worse${verdict === 'inconclusive' ? ' here, though not at every point of the run' : ''}.`;
   return `${after}${diff}, but ${range} reaches into the grey “no real difference” band (±${m}): too close to call — more seeds would tell.`;
 }
 

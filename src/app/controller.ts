@@ -9,7 +9,15 @@ import { metricsCsv } from '../core/experiment/metrics-csv';
 import { tensorboardFiles } from '../core/experiment/tensorboard';
 import type { ExperimentConfig } from '../core/experiment/config';
 import type { CaptionLevel, DatasetChoice, DatasetSpec, LmChoice, LmSpec, WorkerEvent } from '../worker/protocol';
-import { deleteRun, getSpeed, loadCheckpoint, loadCurrent, saveNewRun, setSpeed, type RunMeta } from '../browser/persist';
+import {
+  deleteRun,
+  getSpeed,
+  loadCheckpoint,
+  loadCurrent,
+  saveNewRun,
+  setSpeed,
+  type RunMeta,
+} from '../browser/persist';
 import { download, zipFiles } from './download';
 import { sequenceIds, trainedPerSequence } from './eta';
 import { playButton } from './play-button';
@@ -53,14 +61,22 @@ export class Controller {
       const measured = await getSpeed(e.choice.backend).catch(() => null);
       const cfg = store().config;
       if (measured) store().setSpeed({ tokensPerSecond: measured, source: `measured here on ${e.choice.backend}` });
-      else if (BENCH_POSITIONS[e.choice.backend]) store().setSpeed({ tokensPerSecond: (BENCH_POSITIONS[e.choice.backend] * trainedPerSequence(cfg)) / sequenceIds(cfg), source: `a first guess from npm run bench on a 2-core CPU (${e.choice.backend})` });
+      else if (BENCH_POSITIONS[e.choice.backend])
+        store().setSpeed({
+          tokensPerSecond: (BENCH_POSITIONS[e.choice.backend] * trainedPerSequence(cfg)) / sequenceIds(cfg),
+          source: `a first guess from npm run bench on a 2-core CPU (${e.choice.backend})`,
+        });
       else store().setSpeed(null);
     } catch (err) {
       store().deviceFailed((err as Error).message);
       throw err;
     }
     // The shipped LM's shape, for the setup's checks (context, memory).
-    if (store().lm.kind === 'shipped') this.lmRead = this.client.send<'lm'>({ type: 'lm-info', lm: { kind: 'shipped' } }).then((r) => store().lm.kind === 'shipped' && store().setLmInfo(r.info), () => undefined);
+    if (store().lm.kind === 'shipped')
+      this.lmRead = this.client.send<'lm'>({ type: 'lm-info', lm: { kind: 'shipped' } }).then(
+        (r) => store().lm.kind === 'shipped' && store().setLmInfo(r.info),
+        () => undefined,
+      );
   }
 
   /** Put back the run saved in IndexedDB (after a reload); a failure to read it is said, not taken for "no saved run". */
@@ -71,7 +87,9 @@ export class Controller {
     try {
       saved = await loadCurrent();
     } catch (e) {
-      store().runNotice(`Could not read the runs saved in this browser (${(e as Error).message || (e as Error).name}): a run you trained before may still be there; reload to try again. New runs may not be saved either.`);
+      store().runNotice(
+        `Could not read the runs saved in this browser (${(e as Error).message || (e as Error).name}): a run you trained before may still be there; reload to try again. New runs may not be saved either.`,
+      );
       return;
     }
     if (!saved) return;
@@ -85,14 +103,24 @@ export class Controller {
     if (dataset.kind === 'byod' && this.datasetZip) store().setDataset(dataset);
     if (lm.kind === 'files' && this.lmFiles) store().setLm(lm);
     // The link's note about "your own data/LM" no longer applies once the saved run brought them back.
-    store().setIgnored(store().ignoredParams.filter((p) => !(dataset.kind === 'byod' && this.datasetZip && p.startsWith(`data=own:${dataset.name} `)) && !(lm.kind === 'files' && this.lmFiles && p.startsWith(`lm=own:${lm.name} `))));
+    store().setIgnored(
+      store().ignoredParams.filter(
+        (p) =>
+          !(dataset.kind === 'byod' && this.datasetZip && p.startsWith(`data=own:${dataset.name} `)) &&
+          !(lm.kind === 'files' && this.lmFiles && p.startsWith(`lm=own:${lm.name} `)),
+      ),
+    );
   }
 
   /** Save the heatmap and samples now shown, for a reload (shown-state.ts); a failed save is a notice, training goes on. */
   private keepShown(): void {
     const { meta, heatmap, live } = store().run;
     if (!meta) return;
-    void saveShown(meta.id, { heatmap, live }).catch((err: Error) => store().runNotice(`Could not save the latest samples and heatmap for a reload (${err.message || err.name}); training goes on.`));
+    void saveShown(meta.id, { heatmap, live }).catch((err: Error) =>
+      store().runNotice(
+        `Could not save the latest samples and heatmap for a reload (${err.message || err.name}); training goes on.`,
+      ),
+    );
   }
 
   private onEvent(e: WorkerEvent): void {
@@ -148,7 +176,9 @@ export class Controller {
   /** The WebGPU device went away: restart the worker on wasm and continue the run from its last checkpoints. */
   private async fallback(message: string): Promise<void> {
     const wasRunning = ['running', 'preparing', 'paused'].includes(store().run.status?.phase ?? '');
-    store().deviceNotice(`${message}. Switched to wasm${wasRunning ? ' and resumed the run from its last checkpoint' : ''}.`);
+    store().deviceNotice(
+      `${message}. Switched to wasm${wasRunning ? ' and resumed the run from its last checkpoint' : ''}.`,
+    );
     this.client.terminate();
     this.requested = 'wasm';
     this.client = new WorkerClient((e) => this.onEvent(e));
@@ -204,7 +234,8 @@ export class Controller {
 
   private datasetSpec(d: DatasetChoice = store().dataset): DatasetSpec {
     if (d.kind === 'emoji') return d;
-    if (!this.datasetZip) throw new Error('drop your dataset (a .zip or a folder) on the Data panel again: it is not in memory');
+    if (!this.datasetZip)
+      throw new Error('drop your dataset (a .zip or a folder) on the Data panel again: it is not in memory');
     return { ...d, zip: this.datasetZip };
   }
 
@@ -216,11 +247,22 @@ export class Controller {
 
   /** Have the worker prepare and run `meta`'s experiment, fresh or from its saved checkpoints. */
   private launch(meta: RunMeta, resume: boolean, dataset: DatasetSpec, lm: LmSpec) {
-    return this.client.send<'ack'>({ type: 'start', runId: meta.id, config: meta.config, dataset, lm, paused: false, resume, logEvery: readEvery(meta.config) });
+    return this.client.send<'ack'>({
+      type: 'start',
+      runId: meta.id,
+      config: meta.config,
+      dataset,
+      lm,
+      paused: false,
+      resume,
+      logEvery: readEvery(meta.config),
+    });
   }
 
   async loadData(level: CaptionLevel, dataset: DatasetChoice = store().dataset) {
-    return (await this.client.send<'data'>({ type: 'load-data', dataset: this.datasetSpec(dataset), level, preview: 48 })).summary;
+    return (
+      await this.client.send<'data'>({ type: 'load-data', dataset: this.datasetSpec(dataset), level, preview: 48 })
+    ).summary;
   }
 
   /**
@@ -228,9 +270,20 @@ export class Controller {
    * otherwise the current dataset stays (nothing of the refused drop is kept) and the refusal is thrown.
    */
   async loadByod(name: string, zip: Uint8Array, level: CaptionLevel) {
-    const summary = (await this.client.send<'data'>({ type: 'load-data', dataset: { kind: 'byod', name, zip }, level, preview: 48 })).summary;
+    const summary = (
+      await this.client.send<'data'>({ type: 'load-data', dataset: { kind: 'byod', name, zip }, level, preview: 48 })
+    ).summary;
     if (summary.refused || summary.images === 0)
-      throw new Error(`${name}: ${summary.refused ?? 'no usable image'}${summary.problems.length ? ` (${summary.problems.length} problem${summary.problems.length === 1 ? '' : 's'}: ${summary.problems.slice(0, 3).map((p) => `${p.file}${p.row !== undefined ? `, row ${p.row}` : ''}: ${p.message}`).join('; ')})` : ''}.`);
+      throw new Error(
+        `${name}: ${summary.refused ?? 'no usable image'}${
+          summary.problems.length
+            ? ` (${summary.problems.length} problem${summary.problems.length === 1 ? '' : 's'}: ${summary.problems
+                .slice(0, 3)
+                .map((p) => `${p.file}${p.row !== undefined ? `, row ${p.row}` : ''}: ${p.message}`)
+                .join('; ')})`
+            : ''
+        }.`,
+      );
     this.datasetZip = zip;
     store().setDataset({ kind: 'byod', name });
     return summary;
@@ -240,7 +293,10 @@ export class Controller {
   async setLmFolder(name: string, files: [string, Uint8Array][]): Promise<void> {
     const names = new Set(files.map(([n]) => n));
     const missing = ['config.json', 'model.safetensors'].filter((f) => !names.has(f));
-    if (missing.length) throw new Error(`${name}: missing ${missing.join(' and ')}; pick a GPT-2-layout folder (config.json, model.safetensors, and tokenizer.json or vocab.json + merges.txt)`);
+    if (missing.length)
+      throw new Error(
+        `${name}: missing ${missing.join(' and ')}; pick a GPT-2-layout folder (config.json, model.safetensors, and tokenizer.json or vocab.json + merges.txt)`,
+      );
     await this.ready;
     const { info } = await this.client.send<'lm'>({ type: 'lm-info', lm: { kind: 'files', name, files } });
     this.lmFiles = files;
@@ -258,7 +314,12 @@ export class Controller {
   /** Problems that stop Play for the current setup (empty when it can run). */
   setupProblems(): string[] {
     const s = store();
-    return setupProblems(s.config, { lm: s.lmInfo?.shape, limit: s.device.memory, backend: s.device.choice?.backend, fieldErrors: Object.values(s.fieldErrors) });
+    return setupProblems(s.config, {
+      lm: s.lmInfo?.shape,
+      limit: s.device.memory,
+      backend: s.device.choice?.backend,
+      fieldErrors: Object.values(s.fieldErrors),
+    });
   }
 
   /**
@@ -279,12 +340,24 @@ export class Controller {
     await this.asking('starting', async () => {
       await this.ready;
       const s = store();
-      const meta: RunMeta = { id: crypto.randomUUID(), config: s.config, dataset: s.dataset, lm: s.lm, backend: s.device.choice?.backend ?? '?', createdAt: Date.now() };
+      const meta: RunMeta = {
+        id: crypto.randomUUID(),
+        config: s.config,
+        dataset: s.dataset,
+        lm: s.lm,
+        backend: s.device.choice?.backend ?? '?',
+        createdAt: Date.now(),
+      };
       const dataset = this.datasetSpec(meta.dataset);
       const lm = this.lmSpec(meta.lm);
       s.runStarted(meta);
       store().setIntent('starting');
-      await saveNewRun(meta, dataset.kind === 'byod' ? dataset.zip : null, lm.kind === 'files' ? lm.files : null).catch((err) => store().runNotice(`This run will not survive a reload: it could not be saved in this browser (${err.message || err.name}).`));
+      await saveNewRun(meta, dataset.kind === 'byod' ? dataset.zip : null, lm.kind === 'files' ? lm.files : null).catch(
+        (err) =>
+          store().runNotice(
+            `This run will not survive a reload: it could not be saved in this browser (${err.message || err.name}).`,
+          ),
+      );
       await this.launch(meta, false, dataset, lm);
     });
   }
@@ -307,7 +380,8 @@ export class Controller {
   setReadEvery(n: number | null): void {
     store().setReadEvery(n);
     const cfg = store().run.meta?.config;
-    if (cfg && store().run.status && ['running', 'paused'].includes(store().run.status!.phase)) void this.client.send<'ack'>({ type: 'set-config', logEvery: readEvery(cfg) });
+    if (cfg && store().run.status && ['running', 'paused'].includes(store().run.status!.phase))
+      void this.client.send<'ack'>({ type: 'set-config', logEvery: readEvery(cfg) });
   }
 
   pause = () => this.asking('pausing', () => this.client.send<'ack'>({ type: 'pause' }));
@@ -320,7 +394,12 @@ export class Controller {
     await this.asking(preparing ? 'cancelling' : 'resetting', () => this.client.send<'ack'>({ type: 'reset' }));
     const id = store().run.meta?.id;
     store().runCleared();
-    if (id) await deleteRun(id).catch((e: Error) => store().runNotice(`The run was reset, but its saved copy could not be deleted from this browser (${e.message || e.name}); it will be replaced by the next run.`));
+    if (id)
+      await deleteRun(id).catch((e: Error) =>
+        store().runNotice(
+          `The run was reset, but its saved copy could not be deleted from this browser (${e.message || e.name}); it will be replaced by the next run.`,
+        ),
+      );
   }
 
   /** A fault drill: a NaN in one run's weights (its next step stops the experiment, keeping the checkpoints). */
@@ -348,7 +427,11 @@ export class Controller {
 
   /** The run's records as TensorBoard event files, one folder per arm and seed (to-tensorboard's layout), zipped. */
   exportTensorBoard(): void {
-    download('tensorboard.zip', zipFiles([...tensorboardFiles(store().run.records, Date.now() / 1000)]), 'application/zip');
+    download(
+      'tensorboard.zip',
+      zipFiles([...tensorboardFiles(store().run.records, Date.now() / 1000)]),
+      'application/zip',
+    );
   }
 
   exportReport(): void {
@@ -369,7 +452,11 @@ export class Controller {
     const c = runId ? await loadCheckpoint(runId, arm, seed) : null;
     if (!c) throw new Error(`no checkpoint of ${arm} seed ${seed} yet`);
     // The resumable extras (optimizer moments, run.json) stay in the browser; the weights and tokenizer go out.
-    download(`${arm}-s${seed}-step${c.step}.zip`, zipFiles(c.files.filter(([n]) => n !== 'optimizer.safetensors' && n !== 'run.json')), 'application/zip');
+    download(
+      `${arm}-s${seed}-step${c.step}.zip`,
+      zipFiles(c.files.filter(([n]) => n !== 'optimizer.safetensors' && n !== 'run.json')),
+      'application/zip',
+    );
   }
 
   terminate(): void {

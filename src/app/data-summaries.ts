@@ -12,7 +12,11 @@ const cache = new Map<string, Promise<DataSummary>>();
 export const summaryKey = (dataset: DatasetChoice, level: CaptionLevel) => `${JSON.stringify(dataset)}/${level}`;
 
 /** The summary of `dataset` at `level`: asked of the worker once, then from memory (a failure is not kept). */
-export function dataSummary(c: Pick<Controller, 'loadData'>, dataset: DatasetChoice, level: CaptionLevel): Promise<DataSummary> {
+export function dataSummary(
+  c: Pick<Controller, 'loadData'>,
+  dataset: DatasetChoice,
+  level: CaptionLevel,
+): Promise<DataSummary> {
   const key = summaryKey(dataset, level);
   let p = cache.get(key);
   if (!p) {

@@ -9,14 +9,18 @@ import { isEvalStep, type ExperimentConfig } from '../core/experiment/config';
 import type { RunStatus } from '../worker/protocol';
 
 /** Ids in one training sequence: <|bos|> caption-budget <|boi|> 64 image tokens <|eoi|>. */
-export const sequenceIds = (cfg: Pick<ExperimentConfig, 'captionBudget'>, imageTokens = 64) => cfg.captionBudget + imageTokens + 3;
+export const sequenceIds = (cfg: Pick<ExperimentConfig, 'captionBudget'>, imageTokens = 64) =>
+  cfg.captionBudget + imageTokens + 3;
 
 /**
  * Trained (loss-masked) ids in one sequence: the caption's ids (pad never), <|boi|>, the image tokens and <|eoi|>.
  * `meanCaption` is the mean caption length in ids when known; else every caption is taken to fill the budget.
  */
-export const trainedPerSequence = (cfg: Pick<ExperimentConfig, 'captionBudget'>, meanCaption: number | null = null, imageTokens = 64) =>
-  Math.min(meanCaption ?? cfg.captionBudget, cfg.captionBudget) + imageTokens + 2;
+export const trainedPerSequence = (
+  cfg: Pick<ExperimentConfig, 'captionBudget'>,
+  meanCaption: number | null = null,
+  imageTokens = 64,
+) => Math.min(meanCaption ?? cfg.captionBudget, cfg.captionBudget) + imageTokens + 2;
 
 /** Evaluations after step `step` up to the end (isEvalStep: every evalEvery steps, the early powers of two, the last step; step 0 counts when step < 0). */
 export function evaluationsAfter(step: number, steps: number, evalEvery: number): number {
@@ -26,7 +30,12 @@ export function evaluationsAfter(step: number, steps: number, evalEvery: number)
 }
 
 /** Seconds for the whole setup at `tokensPerSecond` trained tokens per second (all arms and seeds, one after another). */
-export function etaBefore(cfg: ExperimentConfig, tokensPerSecond: number, meanCaption: number | null = null, imageTokens = 64): number {
+export function etaBefore(
+  cfg: ExperimentConfig,
+  tokensPerSecond: number,
+  meanCaption: number | null = null,
+  imageTokens = 64,
+): number {
   const runs = cfg.arms.length * cfg.seeds;
   const T = sequenceIds(cfg, imageTokens);
   const trained = trainedPerSequence(cfg, meanCaption, imageTokens);
@@ -42,9 +51,15 @@ export function etaBefore(cfg: ExperimentConfig, tokensPerSecond: number, meanCa
  * Seconds left: the run-steps left × (training time per step + checkpoint saving per step so far) + the evaluations
  * left × time per evaluation round.
  */
-export function etaDuring(s: Pick<RunStatus, 'step' | 'steps' | 'stepsLeft' | 'stepMs' | 'evalMs' | 'evalEvery' | 'saveMsPerStep'>): number | null {
+export function etaDuring(
+  s: Pick<RunStatus, 'step' | 'steps' | 'stepsLeft' | 'stepMs' | 'evalMs' | 'evalEvery' | 'saveMsPerStep'>,
+): number | null {
   if (s.stepMs === null || s.stepsLeft <= 0) return null;
-  return (s.stepsLeft * (s.stepMs + (s.saveMsPerStep ?? 0)) + evaluationsAfter(s.step, s.steps, s.evalEvery) * (s.evalMs ?? 0)) / 1000;
+  return (
+    (s.stepsLeft * (s.stepMs + (s.saveMsPerStep ?? 0)) +
+      evaluationsAfter(s.step, s.steps, s.evalEvery) * (s.evalMs ?? 0)) /
+    1000
+  );
 }
 
 export function formatDuration(seconds: number | null): string {

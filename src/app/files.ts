@@ -8,11 +8,17 @@ const MAX_FILES = 50_000;
 
 async function entryFiles(entry: FileSystemEntry, prefix: string, out: [string, File][], depth = 0): Promise<void> {
   if (entry.isFile) {
-    if (out.length >= MAX_FILES) throw new Error(`${prefix}${entry.name}: more than ${MAX_FILES} files in the dropped folder (a link loop?); split the dataset or zip it`);
+    if (out.length >= MAX_FILES)
+      throw new Error(
+        `${prefix}${entry.name}: more than ${MAX_FILES} files in the dropped folder (a link loop?); split the dataset or zip it`,
+      );
     const file = await new Promise<File>((res, rej) => (entry as FileSystemFileEntry).file(res, rej));
     out.push([prefix + entry.name, file]);
   } else if (entry.isDirectory) {
-    if (depth > MAX_DEPTH) throw new Error(`${prefix}${entry.name}: folders nested more than ${MAX_DEPTH} deep (a symbolic link loop?); remove the link or zip the dataset`);
+    if (depth > MAX_DEPTH)
+      throw new Error(
+        `${prefix}${entry.name}: folders nested more than ${MAX_DEPTH} deep (a symbolic link loop?); remove the link or zip the dataset`,
+      );
     const reader = (entry as FileSystemDirectoryEntry).createReader();
     for (;;) {
       const batch = await new Promise<FileSystemEntry[]>((res, rej) => reader.readEntries(res, rej));
@@ -37,12 +43,20 @@ export async function datasetFromDrop(dt: DataTransfer): Promise<{ name: string;
 
 /** From an <input type=file>: one .zip or .parquet, or a folder's files (webkitRelativePath). */
 export async function datasetFromFiles(files: File[]): Promise<{ name: string; zip: Uint8Array }> {
-  if (files.length === 1 && /\.zip$/i.test(files[0].name)) return { name: files[0].name, zip: new Uint8Array(await files[0].arrayBuffer()) };
+  if (files.length === 1 && /\.zip$/i.test(files[0].name))
+    return { name: files[0].name, zip: new Uint8Array(await files[0].arrayBuffer()) };
   // One Hub-style Parquet file (images inline): zipped as data/<name>, as the Hub lays it out.
-  if (files.length === 1 && /\.parquet$/i.test(files[0].name)) return { name: files[0].name.replace(/\.parquet$/i, ''), zip: await zipOf([[`data/${files[0].name}`, files[0]]]) };
-  if (files.length === 1) throw new Error(`${files[0].name}: not a .zip or .parquet; drop a .zip, a Hub-style .parquet or a folder with images and captions.csv`);
+  if (files.length === 1 && /\.parquet$/i.test(files[0].name))
+    return { name: files[0].name.replace(/\.parquet$/i, ''), zip: await zipOf([[`data/${files[0].name}`, files[0]]]) };
+  if (files.length === 1)
+    throw new Error(
+      `${files[0].name}: not a .zip or .parquet; drop a .zip, a Hub-style .parquet or a folder with images and captions.csv`,
+    );
   const root = files[0].webkitRelativePath.split('/')[0] || 'dataset';
-  return { name: root, zip: await zipOf(files.map((f) => [f.webkitRelativePath.split('/').slice(1).join('/') || f.name, f])) };
+  return {
+    name: root,
+    zip: await zipOf(files.map((f) => [f.webkitRelativePath.split('/').slice(1).join('/') || f.name, f])),
+  };
 }
 
 async function zipOf(files: [string, File][]): Promise<Uint8Array> {
@@ -54,5 +68,10 @@ async function zipOf(files: [string, File][]): Promise<Uint8Array> {
 /** A picked LM folder's files by base name. */
 export async function folderFiles(files: File[]): Promise<{ name: string; files: [string, Uint8Array][] }> {
   const name = files[0]?.webkitRelativePath.split('/')[0] || 'folder';
-  return { name, files: await Promise.all(files.map(async (f) => [f.name, new Uint8Array(await f.arrayBuffer())] as [string, Uint8Array])) };
+  return {
+    name,
+    files: await Promise.all(
+      files.map(async (f) => [f.name, new Uint8Array(await f.arrayBuffer())] as [string, Uint8Array]),
+    ),
+  };
 }

@@ -25,10 +25,18 @@ const IMAGE_ONLY = /^image-only/;
  * analysis, in the units above. `valImages` caps the images sampled per run (null: uncapped); `categories` is whether
  * the data has the emoji categories the classifier needs. Throws on a non-positive speed.
  */
-export function finishSeconds(cfg: Pick<ExperimentConfig, 'arms' | 'seeds' | 'samples' | 'qualitySamples' | 'classifierSteps' | 'captionLmSteps'>, tokensPerSecond: number, valImages: number | null = null, categories = true): number {
+export function finishSeconds(
+  cfg: Pick<ExperimentConfig, 'arms' | 'seeds' | 'samples' | 'qualitySamples' | 'classifierSteps' | 'captionLmSteps'>,
+  tokensPerSecond: number,
+  valImages: number | null = null,
+  categories = true,
+): number {
   if (!(tokensPerSecond > 0)) throw new Error(`finishSeconds needs a positive speed, got ${tokensPerSecond}`);
   const runs = cfg.arms.filter((a) => !IMAGE_ONLY.test(a)).length * cfg.seeds;
   const perRun = Math.min(Math.max(cfg.samples, cfg.qualitySamples), valImages ?? Infinity);
-  const tokens = runs * perRun * TOKENS_PER_SAMPLED_IMAGE + (categories ? cfg.classifierSteps * TOKENS_PER_CLASSIFIER_STEP : 0) + cfg.captionLmSteps * TOKENS_PER_CAPTION_LM_STEP;
+  const tokens =
+    runs * perRun * TOKENS_PER_SAMPLED_IMAGE +
+    (categories ? cfg.classifierSteps * TOKENS_PER_CLASSIFIER_STEP : 0) +
+    cfg.captionLmSteps * TOKENS_PER_CAPTION_LM_STEP;
   return tokens / tokensPerSecond;
 }

@@ -27,11 +27,23 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
  * both arms have one. English uses the text-ids figure when recorded, else the full softmax.
  */
 export function liveSummary(records: MetricRecord[]): LiveSummary | null {
-  const seeds = [...new Set(records.filter((r) => r.metric === METRICS.valImageLoss && (ARMS as readonly string[]).includes(r.arm)).map((r) => r.seed))].sort((a, b) => a - b);
+  const seeds = [
+    ...new Set(
+      records
+        .filter((r) => r.metric === METRICS.valImageLoss && (ARMS as readonly string[]).includes(r.arm))
+        .map((r) => r.seed),
+    ),
+  ].sort((a, b) => a - b);
   if (!seeds.length) return null;
   /** `metric`'s value of an arm's seed at a step (curves.ts's curve, read once per arm and seed). */
   const valuesOf = (metric: string) => {
-    const byRun = new Map<string, Map<number, number>>(ARMS.flatMap((arm) => seeds.map((s) => [`${arm}/${s}`, new Map(curveOf(records, arm, s, metric).map((p) => [p.step, p.value]))] as const)));
+    const byRun = new Map<string, Map<number, number>>(
+      ARMS.flatMap((arm) =>
+        seeds.map(
+          (s) => [`${arm}/${s}`, new Map(curveOf(records, arm, s, metric).map((p) => [p.step, p.value]))] as const,
+        ),
+      ),
+    );
     return (arm: string, seed: number, step: number) => byRun.get(`${arm}/${seed}`)!.get(step);
   };
   const image = valuesOf(METRICS.valImageLoss);
@@ -42,14 +54,24 @@ export function liveSummary(records: MetricRecord[]): LiveSummary | null {
   const step = Math.max(...common);
   const text = valuesOf(METRICS.valTextLoss);
   const gaps = seeds.map((s) => [text('scratch', s, step), text('pretrained', s, step)]);
-  const english = valuesOf(records.some((r) => r.metric === METRICS.valEnglishLossTextIds) ? METRICS.valEnglishLossTextIds : METRICS.valEnglishLoss);
+  const english = valuesOf(
+    records.some((r) => r.metric === METRICS.valEnglishLossTextIds)
+      ? METRICS.valEnglishLossTextIds
+      : METRICS.valEnglishLoss,
+  );
   const rises = seeds.map((s) => [english('pretrained', s, step), english('pretrained', s, 0)]);
   return {
     step,
     seeds: seeds.length,
-    image: { pretrained: mean(seeds.map((s) => image('pretrained', s, step)!)), scratch: mean(seeds.map((s) => image('scratch', s, step)!)) },
+    image: {
+      pretrained: mean(seeds.map((s) => image('pretrained', s, step)!)),
+      scratch: mean(seeds.map((s) => image('scratch', s, step)!)),
+    },
     captionGap: gaps.every(([a, b]) => a !== undefined && b !== undefined) ? mean(gaps.map(([a, b]) => a! - b!)) : null,
-    englishRatio: step > 0 && rises.every(([a, b]) => a !== undefined && b !== undefined) ? Math.exp(mean(rises.map(([a, b]) => a! - b!))) : null,
+    englishRatio:
+      step > 0 && rises.every(([a, b]) => a !== undefined && b !== undefined)
+        ? Math.exp(mean(rises.map(([a, b]) => a! - b!)))
+        : null,
   };
 }
 
@@ -57,8 +79,13 @@ const signed = (x: number) => `${x < 0 ? '−' : '+'}${Math.abs(x).toFixed(2)}`;
 
 /** The summary in words, e.g. "Your run at step 60 (3 seeds): image tokens pre-trained 5.12 vs scratch 5.34 nats (−0.22) · …". */
 export function liveSummaryText(s: LiveSummary): string {
-  const parts = [`image tokens pre-trained ${s.image.pretrained.toFixed(2)} vs scratch ${s.image.scratch.toFixed(2)} nats (${signed(s.image.pretrained - s.image.scratch)})`];
+  const parts = [
+    `image tokens pre-trained ${s.image.pretrained.toFixed(2)} vs scratch ${s.image.scratch.toFixed(2)} nats (${signed(s.image.pretrained - s.image.scratch)})`,
+  ];
   if (s.captionGap !== null) parts.push(`caption gap ${signed(s.captionGap)} nats`);
-  if (s.englishRatio !== null) parts.push(`pre-trained English perplexity ×${s.englishRatio >= 10 ? s.englishRatio.toFixed(0) : s.englishRatio.toFixed(2)} since step 0`);
+  if (s.englishRatio !== null)
+    parts.push(
+      `pre-trained English perplexity ×${s.englishRatio >= 10 ? s.englishRatio.toFixed(0) : s.englishRatio.toFixed(2)} since step 0`,
+    );
   return `Your run at step ${s.step.toLocaleString('en-US')} (${s.seeds} seed${s.seeds === 1 ? '' : 's'}): ${parts.join(' · ')}`;
 }

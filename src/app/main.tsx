@@ -14,4 +14,6 @@ const controller = teacher ? null : new Controller(new URLSearchParams(window.lo
 if (controller) window.addEventListener('pagehide', () => controller.terminate());
 void startOffline();
 
-createRoot(document.getElementById('root')!).render(<StrictMode>{controller ? <App controller={controller} /> : <TeacherView />}</StrictMode>);
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>{controller ? <App controller={controller} /> : <TeacherView />}</StrictMode>,
+);

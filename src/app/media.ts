@@ -21,4 +21,5 @@ function useMedia(q: string): boolean {
 export const useDarkScheme = (): boolean => useMedia('(prefers-color-scheme: dark)');
 
 /** 'auto' (an instant jump) when the user asks for reduced motion, else 'smooth': for scrollIntoView and scrollTo. */
-export const scrollBehavior = (): ScrollBehavior => (query('(prefers-reduced-motion: reduce)')?.matches ? 'auto' : 'smooth');
+export const scrollBehavior = (): ScrollBehavior =>
+  query('(prefers-reduced-motion: reduce)')?.matches ? 'auto' : 'smooth';

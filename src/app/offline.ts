@@ -41,12 +41,15 @@ export async function startOffline(): Promise<void> {
       document.documentElement.dataset.offline = 'off';
       return;
     }
-    navigator.serviceWorker.addEventListener('message', (e: MessageEvent<{ type?: string; kept?: number; total?: number }>) => {
-      if (e.data?.type !== 'offline') return;
-      document.documentElement.dataset.offline = e.data.kept === e.data.total ? 'ready' : 'partial';
-      document.documentElement.dataset.offlineFiles = `${e.data.kept}/${e.data.total}`;
-      window.dispatchEvent(new CustomEvent('tabula-rasa-offline'));
-    });
+    navigator.serviceWorker.addEventListener(
+      'message',
+      (e: MessageEvent<{ type?: string; kept?: number; total?: number }>) => {
+        if (e.data?.type !== 'offline') return;
+        document.documentElement.dataset.offline = e.data.kept === e.data.total ? 'ready' : 'partial';
+        document.documentElement.dataset.offlineFiles = `${e.data.kept}/${e.data.total}`;
+        window.dispatchEvent(new CustomEvent('tabula-rasa-offline'));
+      },
+    );
     await navigator.serviceWorker.register(`${base}sw.js`, { scope: base });
     const reg = await navigator.serviceWorker.ready;
     if (!window.crossOriginIsolated && window.isSecureContext) {

@@ -9,7 +9,13 @@ export interface RecordedSamples {
   rows: { name: string; urls: string[] }[];
 }
 
-const unescape = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+const unescape = (s: string) =>
+  s
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&');
 
 /** The samples table of a sections.html, or null when it has none. */
 export function parseRecordedSamples(html: string): RecordedSamples | null {

@@ -18,13 +18,22 @@ const INTENT: Record<Intent, string> = {
   cancelling: 'Cancelling the preparation…',
 };
 
-const PHASE: Record<RunPhase, string> = { idle: 'Ready', preparing: 'Preparing', running: 'Training', paused: 'Paused', finishing: 'Finishing', done: 'Done', failed: 'Stopped' };
+const PHASE: Record<RunPhase, string> = {
+  idle: 'Ready',
+  preparing: 'Preparing',
+  running: 'Training',
+  paused: 'Paused',
+  finishing: 'Finishing',
+  done: 'Done',
+  failed: 'Stopped',
+};
 
 const n = (x: number) => x.toLocaleString('en-US');
 
 export function statusLine(status: RunStatus | null, intent: Intent | null): string {
   const step = status && status.steps ? ` · step ${n(status.step)} / ${n(status.steps)}` : '';
-  if (intent) return INTENT[intent] + (intent === 'pausing' || intent === 'stepping' || intent === 'resetting' ? step : '');
+  if (intent)
+    return INTENT[intent] + (intent === 'pausing' || intent === 'stepping' || intent === 'resetting' ? step : '');
   if (!status) return PHASE.idle;
   const p = status.progress;
   const counts = p ? ` (${n(p.done)} / ${n(p.total)})` : '';

@@ -25,7 +25,11 @@ export interface EffectView {
 
 export const EFFECTS: { key: EffectKey; name: string; question: string }[] = [
   { key: 'image_loss', name: 'A. Image tokens', question: 'Does pre-training lower the image-token loss?' },
-  { key: 'caption_gap', name: 'B. Caption head start', question: 'Does the pre-trained arm’s head start on captions vanish?' },
+  {
+    key: 'caption_gap',
+    name: 'B. Caption head start',
+    question: 'Does the pre-trained arm’s head start on captions vanish?',
+  },
   { key: 'forgetting', name: 'C. Forgetting', question: 'Does the pre-trained arm lose ordinary English?' },
 ];
 
@@ -63,15 +67,32 @@ export function intervalText(key: EffectKey, d: Diff | undefined): string {
  */
 export function whyUndecided(d: Diff | undefined, steps: number | null, seedsToDecide: number | null = null): string {
   const short = steps !== null ? ` This run trained ${steps.toLocaleString('en-US')} steps per arm.` : '';
-  if (!d || !Number.isFinite(d.mean)) return `There is no number to judge: the run did not measure this effect.${short}`;
-  if (!d.ci95) return `With ${d.n === 1 ? 'one seed' : `${d.n} seeds`} there is no 95% interval, so no rule can be applied: run at least 2 seeds (3 or more for a useful interval).${short}`;
+  if (!d || !Number.isFinite(d.mean))
+    return `There is no number to judge: the run did not measure this effect.${short}`;
+  if (!d.ci95)
+    return `With ${d.n === 1 ? 'one seed' : `${d.n} seeds`} there is no 95% interval, so no rule can be applied: run at least 2 seeds (3 or more for a useful interval).${short}`;
   const width = d.ci95[1] - d.ci95[0];
-  const seeds = seedsToDecide !== null ? ` At the noise this run showed, about ${seedsToDecide} seeds would decide it (80% power).` : '';
+  const seeds =
+    seedsToDecide !== null
+      ? ` At the noise this run showed, about ${seedsToDecide} seeds would decide it (80% power).`
+      : '';
   return `The 95% interval (${num(d.ci95[0])} to ${num(d.ci95[1])}, width ${num(width)}) reaches across the rule’s threshold, so the ${d.n} seeds disagree too much to decide: add seeds or steps to narrow it.${seeds}${short}`;
 }
 
 export function effectViews(report: Report): EffectView[] {
-  const effects = (report.effects ?? {}) as Partial<Record<EffectKey, { verdict?: string; detail?: string; diff?: Diff; ratio?: Diff; sentence?: string; power?: { seedsToDecide?: number | null } | null }>>;
+  const effects = (report.effects ?? {}) as Partial<
+    Record<
+      EffectKey,
+      {
+        verdict?: string;
+        detail?: string;
+        diff?: Diff;
+        ratio?: Diff;
+        sentence?: string;
+        power?: { seedsToDecide?: number | null } | null;
+      }
+    >
+  >;
   const steps = report.config?.steps ?? null;
   return EFFECTS.map(({ key, name, question }) => {
     const e = effects[key];

@@ -31,7 +31,10 @@ export class WorkerClient {
     };
   }
 
-  send<T extends WorkerEvent['type']>(cmd: Command, transfer: Transferable[] = []): Promise<Extract<WorkerEvent, { type: T }>> {
+  send<T extends WorkerEvent['type']>(
+    cmd: Command,
+    transfer: Transferable[] = [],
+  ): Promise<Extract<WorkerEvent, { type: T }>> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (e: WorkerEvent) => void, reject });

@@ -79,12 +79,23 @@ function open(): Promise<IDBPDatabase<Schema>> {
 const ckptKey = (runId: string, arm: string, seed: number) => `${runId}/${arm}/${seed}`;
 
 /** A new current run (the previous one is deleted: the page keeps one run besides the recorded reference). */
-export async function saveNewRun(meta: RunMeta, datasetZip: Uint8Array | null, lmFiles: [string, Uint8Array][] | null): Promise<void> {
+export async function saveNewRun(
+  meta: RunMeta,
+  datasetZip: Uint8Array | null,
+  lmFiles: [string, Uint8Array][] | null,
+): Promise<void> {
   const d = await open();
   const old = (await d.get('kv', 'current')) as string | undefined;
   if (old) await deleteRun(old);
   const lmBytes = lmFiles?.reduce((s, [, b]) => s + b.length, 0) ?? 0;
-  await d.put('runs', { id: meta.id, meta, finished: null, checkpoints: {}, datasetZip, lmFiles: lmBytes <= LM_LIMIT ? lmFiles : null });
+  await d.put('runs', {
+    id: meta.id,
+    meta,
+    finished: null,
+    checkpoints: {},
+    datasetZip,
+    lmFiles: lmBytes <= LM_LIMIT ? lmFiles : null,
+  });
   await d.put('kv', meta.id, 'current');
 }
 
@@ -111,7 +122,8 @@ export async function saveCheckpoint(runId: string, c: SavedCheckpoint): Promise
   const tx = d.transaction(['checkpoints', 'runs'], 'readwrite');
   await tx.objectStore('checkpoints').put({ ...c, runId }, ckptKey(runId, c.arm, c.seed));
   const run = await tx.objectStore('runs').get(runId);
-  if (run) await tx.objectStore('runs').put({ ...run, checkpoints: { ...run.checkpoints, [`${c.arm}/${c.seed}`]: c.step } });
+  if (run)
+    await tx.objectStore('runs').put({ ...run, checkpoints: { ...run.checkpoints, [`${c.arm}/${c.seed}`]: c.step } });
   await tx.done;
 }
 
@@ -171,7 +183,8 @@ export async function deleteRun(id: string): Promise<void> {
   const tx = d.transaction(['runs', 'metrics', 'checkpoints', 'kv', 'prepared'], 'readwrite');
   await tx.objectStore('runs').delete(id);
   await tx.objectStore('prepared').delete(id);
-  for (const key of await tx.objectStore('metrics').index('runId').getAllKeys(id)) await tx.objectStore('metrics').delete(key);
+  for (const key of await tx.objectStore('metrics').index('runId').getAllKeys(id))
+    await tx.objectStore('metrics').delete(key);
   await tx.objectStore('checkpoints').delete(IDBKeyRange.bound(`${id}/`, `${id}/\uffff`));
   for (const name of RUN_VALUES) await tx.objectStore('kv').delete(`${name}:${id}`);
   if ((await tx.objectStore('kv').get('current')) === id) await tx.objectStore('kv').delete('current');

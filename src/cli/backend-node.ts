@@ -19,11 +19,17 @@ export function nodeWasmDir(): string {
 /** Initialise `name` in Node (default wasm). tfjs's Node advice banner is silenced: it is not actionable here. */
 export async function initNodeBackend(name: BackendName = 'wasm'): Promise<BackendChoice> {
   tf.env().set('PROD', true); // silences tfjs's advice to install tfjs-node, which cannot install here
-  const env: BackendEnv = { wasmPaths: nodeWasmDir(), wasmThreads: { count: 1, detail: 'one thread: tfjs has no wasm threads in Node' } };
+  const env: BackendEnv = {
+    wasmPaths: nodeWasmDir(),
+    wasmThreads: { count: 1, detail: 'one thread: tfjs has no wasm threads in Node' },
+  };
   if (name === 'webgpu') {
     // Without a GPU driver, Dawn can use Chromium's SwiftShader Vulkan ICD when it is installed.
     if (!process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER_ICD)) process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
-    const { create, globals } = (await import('webgpu')) as unknown as { create: (o: string[]) => unknown; globals: Record<string, unknown> };
+    const { create, globals } = (await import('webgpu')) as unknown as {
+      create: (o: string[]) => unknown;
+      globals: Record<string, unknown>;
+    };
     Object.assign(globalThis, globals);
     const gpu = create([]) as BackendEnv['gpu'];
     const g = globalThis as unknown as { navigator?: Record<string, unknown> };

@@ -40,7 +40,13 @@ interface Variant {
 
 type Line = BrowserBenchResult & { env: BrowserBenchResult['env'] & { cpu: string; loadavg_1m: number } };
 
-async function measure(url: string, v: Variant, query: URLSearchParams, isolate: boolean, timeoutMs: number): Promise<Line> {
+async function measure(
+  url: string,
+  v: Variant,
+  query: URLSearchParams,
+  isolate: boolean,
+  timeoutMs: number,
+): Promise<Line> {
   const { launchChromium, withoutIsolation } = await chromiumTools();
   const browser = await launchChromium();
   try {
@@ -53,7 +59,8 @@ async function measure(url: string, v: Variant, query: URLSearchParams, isolate:
     const result = page.locator('#result:not([data-state="running"])');
     await result.waitFor({ timeout: timeoutMs });
     const text = (await result.textContent()) ?? '';
-    if ((await result.getAttribute('data-state')) !== 'done') throw new Error(`${v.backend}${v.threads ? ` × ${v.threads}` : ''}: ${text}`);
+    if ((await result.getAttribute('data-state')) !== 'done')
+      throw new Error(`${v.backend}${v.threads ? ` × ${v.threads}` : ''}: ${text}`);
     const r = JSON.parse(text) as BrowserBenchResult;
     return { ...r, env: { ...r.env, cpu: cpus()[0]?.model ?? 'unknown', loadavg_1m: loadavg()[0] } };
   } finally {
@@ -62,29 +69,81 @@ async function measure(url: string, v: Variant, query: URLSearchParams, isolate:
 }
 
 function table(lines: (Line | { variant: string; error: string })[], cfg: string): void {
-  const rows = [['backend', 'threads', 'ms/step', 'tokens/s', 'model GFLOP/s', 'matmul GFLOP/s', 'MFU', 'tensors', 'isolated', 'dispatches', 'read-backs', 'upload KiB']];
+  const rows = [
+    [
+      'backend',
+      'threads',
+      'ms/step',
+      'tokens/s',
+      'model GFLOP/s',
+      'matmul GFLOP/s',
+      'MFU',
+      'tensors',
+      'isolated',
+      'dispatches',
+      'read-backs',
+      'upload KiB',
+    ],
+  ];
   for (const l of lines) {
     if ('error' in l) {
       rows.push([l.variant, l.error, '', '', '', '', '', '', '', '', '', '']);
       continue;
     }
-    rows.push([l.backend, String(l.threads), l.ms_per_step.toFixed(0), l.tokens_per_s.toFixed(0), l.model_gflops.toFixed(2), l.matmul_gflops.toFixed(1), l.mfu.toFixed(3), `${l.tensors_before}→${l.tensors_after}`, String(l.cross_origin_isolated), String(l.dispatches_per_step), String(l.readbacks_per_step), (l.upload_bytes_per_step / 1024).toFixed(1)]);
+    rows.push([
+      l.backend,
+      String(l.threads),
+      l.ms_per_step.toFixed(0),
+      l.tokens_per_s.toFixed(0),
+      l.model_gflops.toFixed(2),
+      l.matmul_gflops.toFixed(1),
+      l.mfu.toFixed(3),
+      `${l.tensors_before}→${l.tensors_after}`,
+      String(l.cross_origin_isolated),
+      String(l.dispatches_per_step),
+      String(l.readbacks_per_step),
+      (l.upload_bytes_per_step / 1024).toFixed(1),
+    ]);
   }
   const w = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   console.log(`GPT train step in Chromium (${cfg}); median of timed steps, a fresh browser each.`);
   for (const r of rows) console.log(r.map((c, i) => c.padStart(w[i])).join('  '));
   const why = lines.find((l): l is Line => !('error' in l) && l.backend === 'wasm' && l.threads_detail !== null);
-  if (why) console.log(`wasm threads: ${lines.filter((l): l is Line => !('error' in l) && l.backend === 'wasm').map((l) => `${l.threads} — ${l.threads_detail}`).join('; ')}`);
+  if (why)
+    console.log(
+      `wasm threads: ${lines
+        .filter((l): l is Line => !('error' in l) && l.backend === 'wasm')
+        .map((l) => `${l.threads} — ${l.threads_detail}`)
+        .join('; ')}`,
+    );
 }
 
 async function main(): Promise<void> {
   const { values: a } = parseFlags(
     {
-      json: { type: 'boolean', default: false, description: "one JSON line per measurement: the bench contract's fields plus threads and isolation" },
-      backend: { type: 'string', default: 'all', value: 'wasm|webgl|webgpu|cpu|all', description: 'the backend; all: wasm on one thread and one per core, then webgl, webgpu and cpu' },
-      threads: { type: 'string', value: 'N', description: "pin wasm's thread count, 1 to 64", defaultText: "one and one per core (all) or the page's choice (wasm)" },
+      json: {
+        type: 'boolean',
+        default: false,
+        description: "one JSON line per measurement: the bench contract's fields plus threads and isolation",
+      },
+      backend: {
+        type: 'string',
+        default: 'all',
+        value: 'wasm|webgl|webgpu|cpu|all',
+        description: 'the backend; all: wasm on one thread and one per core, then webgl, webgpu and cpu',
+      },
+      threads: {
+        type: 'string',
+        value: 'N',
+        description: "pin wasm's thread count, 1 to 64",
+        defaultText: "one and one per core (all) or the page's choice (wasm)",
+      },
       profile: { type: 'boolean', default: false },
-      groups: { type: 'boolean', default: false, description: 'webgpu: add dispatches_by_group (the step split by kernel group)' },
+      groups: {
+        type: 'boolean',
+        default: false,
+        description: 'webgpu: add dispatches_by_group (the step split by kernel group)',
+      },
       'no-isolation': { type: 'boolean', default: false },
       'no-build': { type: 'boolean', default: false },
       timeout: { type: 'string', default: '600' },
@@ -107,13 +166,21 @@ async function main(): Promise<void> {
   const threads = a.threads === undefined ? null : intArg(a.threads, 'threads', 1, 64);
   const timeoutMs = intArg(a.timeout, 'timeout', 10, 86_400) * 1000;
   const backend = a.backend!;
-  if (backend !== 'all' && !(BACKENDS as readonly string[]).includes(backend)) throw new UsageError(`--backend must be wasm, webgl, webgpu, cpu or all, got ${backend}`);
-  if (threads !== null && backend !== 'wasm' && backend !== 'all') throw new UsageError('--threads applies to the wasm backend');
+  if (backend !== 'all' && !(BACKENDS as readonly string[]).includes(backend))
+    throw new UsageError(`--backend must be wasm, webgl, webgpu, cpu or all, got ${backend}`);
+  if (threads !== null && backend !== 'wasm' && backend !== 'all')
+    throw new UsageError('--threads applies to the wasm backend');
   const variants: Variant[] =
     backend === 'all'
       ? threads !== null
         ? [{ backend: 'wasm', threads }]
-        : [{ backend: 'wasm', threads: 1 }, { backend: 'wasm', threads: null }, { backend: 'webgl', threads: null }, { backend: 'webgpu', threads: null }, { backend: 'cpu', threads: null }]
+        : [
+            { backend: 'wasm', threads: 1 },
+            { backend: 'wasm', threads: null },
+            { backend: 'webgl', threads: null },
+            { backend: 'webgpu', threads: null },
+            { backend: 'cpu', threads: null },
+          ]
       : [{ backend: backend as BackendName, threads: backend === 'wasm' ? threads : null }];
 
   const served = await (await chromiumTools()).serveBuiltApp(!a['no-build']);

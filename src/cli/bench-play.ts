@@ -55,10 +55,22 @@ async function once(page: Page, url: string, timeoutMs: number, untilDone: boole
       // The device strip says "× N threads" for wasm (the banner's details, behind "why?", say why).
       const strip = (await page.getByTestId('device-strip').textContent()) ?? '';
       const threads = /× (\d+) threads?/.exec(strip)?.[1] ?? null;
-      return { play_to_first_point_s: first, play_to_done_s: untilDone ? s : null, play_to_step1_s: step1, stages, backend: (await backend.getAttribute('data-backend')) ?? '?', threads: threads === null ? null : Number(threads), cross_origin_isolated: await page.evaluate(() => self.crossOriginIsolated), loadavg_1m: loadavg()[0] };
+      return {
+        play_to_first_point_s: first,
+        play_to_done_s: untilDone ? s : null,
+        play_to_step1_s: step1,
+        stages,
+        backend: (await backend.getAttribute('data-backend')) ?? '?',
+        threads: threads === null ? null : Number(threads),
+        cross_origin_isolated: await page.evaluate(() => self.crossOriginIsolated),
+        loadavg_1m: loadavg()[0],
+      };
     }
     if (phase === 'failed') throw new Error(`the run failed: ${status}`);
-    if (Date.now() - t0 > timeoutMs) throw new Error(`${first === null ? 'no training point' : 'not done'} after ${timeoutMs / 1000} s; last status: ${status}`);
+    if (Date.now() - t0 > timeoutMs)
+      throw new Error(
+        `${first === null ? 'no training point' : 'not done'} after ${timeoutMs / 1000} s; last status: ${status}`,
+      );
     await page.waitForTimeout(first === null ? 100 : 1000);
   }
 }
@@ -66,14 +78,34 @@ async function once(page: Page, url: string, timeoutMs: number, untilDone: boole
 async function main(): Promise<void> {
   const { values: a } = parseFlags(
     {
-      runs: { type: 'string', default: '1', value: 'N', description: 'fresh browsers to measure, 1 to 50 (the median is printed)' },
-      query: { type: 'string', default: '', value: "'?preset=…'", description: "the page's URL query: the setup to press Play on", defaultText: 'the default setup' },
-      backend: { type: 'string', value: 'wasm|webgl|webgpu|cpu', description: 'force a backend (?backend=)', defaultText: "the page's choice" },
+      runs: {
+        type: 'string',
+        default: '1',
+        value: 'N',
+        description: 'fresh browsers to measure, 1 to 50 (the median is printed)',
+      },
+      query: {
+        type: 'string',
+        default: '',
+        value: "'?preset=…'",
+        description: "the page's URL query: the setup to press Play on",
+        defaultText: 'the default setup',
+      },
+      backend: {
+        type: 'string',
+        value: 'wasm|webgl|webgpu|cpu',
+        description: 'force a backend (?backend=)',
+        defaultText: "the page's choice",
+      },
       json: { type: 'boolean', default: false, description: 'one JSON line per run' },
       'no-isolation': { type: 'boolean', default: false },
       'no-build': { type: 'boolean', default: false },
       timeout: { type: 'string', default: '600' },
-      'until-done': { type: 'boolean', default: false, description: "also wait for the report and print Play → verdict" },
+      'until-done': {
+        type: 'boolean',
+        default: false,
+        description: 'also wait for the report and print Play → verdict',
+      },
       root: { type: 'string', default: '.', value: 'DIR', description: 'measure another checkout (built there)' },
     },
     "usage: npm run -s bench:play -- [--runs N] [--query '?preset=…'] [--backend B] [--until-done] [--no-isolation] [--no-build] [--root DIR] [--json] [--timeout SECONDS]",
@@ -84,7 +116,8 @@ async function main(): Promise<void> {
   const timeoutMs = intArg(a.timeout, 'timeout', 10, 86_400) * 1000;
   const q = new URLSearchParams(a.query!.replace(/^\?/, ''));
   if (a.backend) {
-    if (!['wasm', 'webgl', 'webgpu', 'cpu'].includes(a.backend)) throw new UsageError(`--backend must be wasm, webgl, webgpu or cpu, got ${a.backend}`);
+    if (!['wasm', 'webgl', 'webgpu', 'cpu'].includes(a.backend))
+      throw new UsageError(`--backend must be wasm, webgl, webgpu or cpu, got ${a.backend}`);
     q.set('backend', a.backend);
   }
   // playwright-core and vite load once the flags are parsed, so --help and a bad flag answer without them.
@@ -100,7 +133,10 @@ async function main(): Promise<void> {
         const r = await once(page, `${served.url}/${q.size ? `?${q}` : ''}#experiment`, timeoutMs, a['until-done']!);
         results.push(r);
         if (a.json) console.log(JSON.stringify(r));
-        else console.log(`run ${i + 1}: Play → first training point ${r.play_to_first_point_s.toFixed(1)} s (step 1 shown at ${r.play_to_step1_s?.toFixed(1) ?? '—'} s) on ${r.backend}${r.threads ? ` × ${r.threads} thread(s)` : ''}, isolated ${r.cross_origin_isolated}, load ${r.loadavg_1m.toFixed(1)}${r.play_to_done_s !== null ? `; Play → verdict ${(r.play_to_done_s / 60).toFixed(1)} min` : ''}`);
+        else
+          console.log(
+            `run ${i + 1}: Play → first training point ${r.play_to_first_point_s.toFixed(1)} s (step 1 shown at ${r.play_to_step1_s?.toFixed(1) ?? '—'} s) on ${r.backend}${r.threads ? ` × ${r.threads} thread(s)` : ''}, isolated ${r.cross_origin_isolated}, load ${r.loadavg_1m.toFixed(1)}${r.play_to_done_s !== null ? `; Play → verdict ${(r.play_to_done_s / 60).toFixed(1)} min` : ''}`,
+          );
       } finally {
         await browser.close();
       }

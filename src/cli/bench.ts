@@ -13,7 +13,14 @@ import { spawnSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { initNodeBackend } from './backend-node';
 import type { BackendName } from '../core/backend';
-import { DEFAULT_BENCH, benchSampling, benchTrainStep, profileTrainStep, type BenchConfig, type BenchResult } from '../core/bench';
+import {
+  DEFAULT_BENCH,
+  benchSampling,
+  benchTrainStep,
+  profileTrainStep,
+  type BenchConfig,
+  type BenchResult,
+} from '../core/bench';
 import { UsageError, backendArg, intArg, parseFlags, runCli } from './common';
 import { BENCH_FLAGS } from './bench-flags';
 import { countStepGroups } from '../core/gpu-groups';
@@ -24,7 +31,8 @@ const TABLE_SIZES = [
 ];
 
 function configFrom(v: Record<string, string | boolean | undefined>): BenchConfig {
-  const n = (k: keyof BenchConfig, lo: number, hi: number) => (v[k] === undefined ? DEFAULT_BENCH[k] : intArg(v[k] as string, k, lo, hi));
+  const n = (k: keyof BenchConfig, lo: number, hi: number) =>
+    v[k] === undefined ? DEFAULT_BENCH[k] : intArg(v[k] as string, k, lo, hi);
   const c: BenchConfig = {
     layers: n('layers', 1, 64),
     embd: n('embd', 8, 4096),
@@ -40,41 +48,118 @@ function configFrom(v: Record<string, string | boolean | undefined>): BenchConfi
   return c;
 }
 
-async function one(backend: BackendName, c: BenchConfig, profile: boolean, sample: boolean, groups: boolean): Promise<BenchResult & { profile_top?: unknown; env?: unknown }> {
+async function one(
+  backend: BackendName,
+  c: BenchConfig,
+  profile: boolean,
+  sample: boolean,
+  groups: boolean,
+): Promise<BenchResult & { profile_top?: unknown; env?: unknown }> {
   const choice = await initNodeBackend(backend);
-  if (choice.backend !== backend) throw new Error(`${backend} is unavailable here: ${choice.refusals.map((r) => r.detail).join(' ')}`);
+  if (choice.backend !== backend)
+    throw new Error(`${backend} is unavailable here: ${choice.refusals.map((r) => r.detail).join(' ')}`);
   const result: BenchResult & { profile_top?: unknown; env?: unknown } = await benchTrainStep(c);
   if (profile) result.profile_top = await profileTrainStep(c);
   if (sample) Object.assign(result, await benchSampling(c));
   if (groups) Object.assign(result, { dispatches_by_group: await countStepGroups(c) });
-  result.env = { node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, loadavg_1m: loadavg()[0], threads: 1 };
+  result.env = {
+    node: process.version,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    loadavg_1m: loadavg()[0],
+    threads: 1,
+  };
   return result;
 }
 
 function table(backend: string, rest: string[]): void {
-  const rows = [['model', 'params', 'ms/step', 'tokens/s', 'model GFLOP/s', 'matmul GFLOP/s', 'MFU', 'tensors', 'dispatches', 'read-backs']];
+  const rows = [
+    [
+      'model',
+      'params',
+      'ms/step',
+      'tokens/s',
+      'model GFLOP/s',
+      'matmul GFLOP/s',
+      'MFU',
+      'tensors',
+      'dispatches',
+      'read-backs',
+    ],
+  ];
   for (const s of TABLE_SIZES) {
-    const args = ['--import', 'tsx', process.argv[1], '--json', '--backend', backend, '--layers', String(s.layers), '--embd', String(s.embd), '--heads', String(s.heads), ...rest];
+    const args = [
+      '--import',
+      'tsx',
+      process.argv[1],
+      '--json',
+      '--backend',
+      backend,
+      '--layers',
+      String(s.layers),
+      '--embd',
+      String(s.embd),
+      '--heads',
+      String(s.heads),
+      ...rest,
+    ];
     const p = spawnSync(process.execPath, args, { encoding: 'utf8' });
     if (p.status !== 0) {
-      rows.push([`${s.layers}L d${s.embd}`, p.stderr.trim().split('\n').pop() ?? 'failed', '', '', '', '', '', '', '', '']);
+      rows.push([
+        `${s.layers}L d${s.embd}`,
+        p.stderr.trim().split('\n').pop() ?? 'failed',
+        '',
+        '',
+        '',
+        '',
+        '',
+        '',
+        '',
+        '',
+      ]);
       continue;
     }
     const r = JSON.parse(p.stdout.trim().split('\n').pop()!) as BenchResult;
-    rows.push([`${s.layers}L d${s.embd}`, (r.params / 1e6).toFixed(2) + 'M', r.ms_per_step.toFixed(0), r.tokens_per_s.toFixed(0), r.model_gflops.toFixed(2), r.matmul_gflops.toFixed(1), r.mfu.toFixed(3), `${r.tensors_before}→${r.tensors_after}`, String(r.dispatches_per_step), String(r.readbacks_per_step)]);
+    rows.push([
+      `${s.layers}L d${s.embd}`,
+      (r.params / 1e6).toFixed(2) + 'M',
+      r.ms_per_step.toFixed(0),
+      r.tokens_per_s.toFixed(0),
+      r.model_gflops.toFixed(2),
+      r.matmul_gflops.toFixed(1),
+      r.mfu.toFixed(3),
+      `${r.tensors_before}→${r.tensors_after}`,
+      String(r.dispatches_per_step),
+      String(r.readbacks_per_step),
+    ]);
   }
   const w = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  console.log(`GPT train step on ${backend}: vocab ${DEFAULT_BENCH.vocab}, context ${DEFAULT_BENCH.context}, batch ${DEFAULT_BENCH.batch} (unless overridden); median of timed steps, each size in a fresh process.`);
+  console.log(
+    `GPT train step on ${backend}: vocab ${DEFAULT_BENCH.vocab}, context ${DEFAULT_BENCH.context}, batch ${DEFAULT_BENCH.batch} (unless overridden); median of timed steps, each size in a fresh process.`,
+  );
   for (const r of rows) console.log(r.map((c, i) => c.padStart(w[i])).join('  '));
 }
 
 async function main(): Promise<void> {
   const { values } = parseFlags(
     {
-      json: { type: 'boolean', default: false, description: 'one JSON line (the bench contract) for one config, measured in this process' },
+      json: {
+        type: 'boolean',
+        default: false,
+        description: 'one JSON line (the bench contract) for one config, measured in this process',
+      },
       profile: { type: 'boolean', default: false },
-      sample: { type: 'boolean', default: false, description: 'add the live-sample time with and without the key/value cache' },
-      groups: { type: 'boolean', default: false, description: 'webgpu: add dispatches_by_group, the step\'s dispatches split by kernel group (attention, LayerNorm, GELU, loss, AdamW, other)' },
+      sample: {
+        type: 'boolean',
+        default: false,
+        description: 'add the live-sample time with and without the key/value cache',
+      },
+      groups: {
+        type: 'boolean',
+        default: false,
+        description:
+          "webgpu: add dispatches_by_group, the step's dispatches split by kernel group (attention, LayerNorm, GELU, loss, AdamW, other)",
+      },
       backend: { type: 'string', default: 'wasm' },
       ...BENCH_FLAGS,
     },
@@ -85,7 +170,9 @@ async function main(): Promise<void> {
   const backend = backendArg(values.backend);
   const c = configFrom(values);
   if (!values.json) {
-    const pass = ['vocab', 'context', 'batch', 'warmup', 'steps', 'seed'].flatMap((k) => (values[k as keyof typeof values] === undefined ? [] : [`--${k}`, String(values[k as keyof typeof values])]));
+    const pass = ['vocab', 'context', 'batch', 'warmup', 'steps', 'seed'].flatMap((k) =>
+      values[k as keyof typeof values] === undefined ? [] : [`--${k}`, String(values[k as keyof typeof values])],
+    );
     table(backend, pass);
     return;
   }

@@ -5,7 +5,15 @@
  */
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MAX_CARD_BYTES, CardError, cardFileName, makeCard, parseCard, type CardInput, type ResultCard } from '../core/experiment/card';
+import {
+  MAX_CARD_BYTES,
+  CardError,
+  cardFileName,
+  makeCard,
+  parseCard,
+  type CardInput,
+  type ResultCard,
+} from '../core/experiment/card';
 import type { NamedCard } from '../core/experiment/pool';
 
 export const CARD_SUFFIX = '.tabula.json';
@@ -21,7 +29,10 @@ export function writeCard(dir: string, input: CardInput): string {
 /** Read and check one card file; throws CardError naming it. */
 export function readCardFile(file: string): ResultCard {
   const size = statSync(file).size;
-  if (size > MAX_CARD_BYTES) throw new CardError(`${file}: ${(size / 1e6).toFixed(1)} MB, over the ${MAX_CARD_BYTES / 1e6} MB a result card may be; it is not a card this code made`);
+  if (size > MAX_CARD_BYTES)
+    throw new CardError(
+      `${file}: ${(size / 1e6).toFixed(1)} MB, over the ${MAX_CARD_BYTES / 1e6} MB a result card may be; it is not a card this code made`,
+    );
   return parseCard(readFileSync(file, 'utf8'), file);
 }
 
@@ -33,8 +44,16 @@ export function readCards(paths: string[]): NamedCard[] {
   const out: NamedCard[] = [];
   for (const p of paths) {
     if (!existsSync(p)) throw new CardError(`${p}: no such file or folder`);
-    const files = statSync(p).isDirectory() ? readdirSync(p).filter((f) => f.endsWith(CARD_SUFFIX)).sort().map((f) => join(p, f)) : [p];
-    if (!files.length) throw new CardError(`${p}: holds no result card (*${CARD_SUFFIX}); a run folder gets one when npm run replicate finishes`);
+    const files = statSync(p).isDirectory()
+      ? readdirSync(p)
+          .filter((f) => f.endsWith(CARD_SUFFIX))
+          .sort()
+          .map((f) => join(p, f))
+      : [p];
+    if (!files.length)
+      throw new CardError(
+        `${p}: holds no result card (*${CARD_SUFFIX}); a run folder gets one when npm run replicate finishes`,
+      );
     for (const f of files) out.push({ name: f, card: readCardFile(f) });
   }
   return out;

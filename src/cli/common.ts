@@ -24,7 +24,10 @@ export async function dirSource(dir: string): Promise<FileSource> {
   } catch {
     throw new UsageError(`${dir}: no such directory`);
   }
-  if (!isDir) throw new UsageError(`${dir}: not a directory (pass the checkpoint folder holding config.json and model.safetensors)`);
+  if (!isDir)
+    throw new UsageError(
+      `${dir}: not a directory (pass the checkpoint folder holding config.json and model.safetensors)`,
+    );
   return {
     label: dir.replace(/\/+$/, ''),
     read: async (file) => {
@@ -41,7 +44,8 @@ export async function dirSource(dir: string): Promise<FileSource> {
 /** An integer flag within [lo, hi], or a UsageError naming the flag. */
 export function intArg(v: string | undefined, name: string, lo: number, hi: number): number {
   const n = v === undefined || v.trim() === '' ? NaN : Number(v);
-  if (!Number.isInteger(n) || n < lo || n > hi) throw new UsageError(`--${name} must be an integer in [${lo}, ${hi}], got ${v}`);
+  if (!Number.isInteger(n) || n < lo || n > hi)
+    throw new UsageError(`--${name} must be an integer in [${lo}, ${hi}], got ${v}`);
   return n;
 }
 
@@ -75,12 +79,23 @@ export const FLAG_HELP: Record<string, Omit<FlagOption, 'type' | 'default' | 'sh
   json: { description: 'print one JSON line instead of text' },
   seed: { value: 'S', description: 'the random seed, an integer in [0, 2^31 - 1]' },
   out: { value: 'DIR', description: 'the folder to write into', required: true },
-  dataset: { value: 'PATH', description: 'a bring-your-own dataset (folder or .zip of images with captions) instead of the emoji', defaultText: 'the Twemoji emoji' },
+  dataset: {
+    value: 'PATH',
+    description: 'a bring-your-own dataset (folder or .zip of images with captions) instead of the emoji',
+    defaultText: 'the Twemoji emoji',
+  },
   lm: { value: 'DIR', description: 'the pre-trained LM: any GPT-2-layout checkpoint folder with its tokenizer' },
-  vq: { value: 'DIR', description: 'the VQ-VAE image tokenizer\'s checkpoint folder' },
-  'train-vq': { description: 'train a VQ tokenizer on the --dataset first (replicate; export refuses it: train with npm run train-vq)' },
+  vq: { value: 'DIR', description: "the VQ-VAE image tokenizer's checkpoint folder" },
+  'train-vq': {
+    description:
+      'train a VQ tokenizer on the --dataset first (replicate; export refuses it: train with npm run train-vq)',
+  },
   resume: { description: 'continue each run from its last checkpoint in DIR/checkpoints/' },
-  'stop-at': { value: 'STEP', description: 'stop every run after this step (continue later with --resume)', defaultText: 'the last step' },
+  'stop-at': {
+    value: 'STEP',
+    description: 'stop every run after this step (continue later with --resume)',
+    defaultText: 'the last step',
+  },
   checkpoint: { value: 'DIR', description: 'the checkpoint folder to evaluate' },
   profile: { description: 'add per-kernel times (tf.profile of one extra step)' },
   'no-isolation': { description: 'serve without the COOP/COEP headers, as a static host that sends none would' },
@@ -96,14 +111,24 @@ export function formatHelp(options: FlagTable, usage: string, about?: string): s
   const rows = Object.entries(options).map(([name, o]) => {
     const f: FlagOption = o.description === undefined ? { ...FLAG_HELP[name], ...o } : o;
     const flag = `${f.short ? `-${f.short}, ` : ''}--${name}${f.type === 'string' ? ` ${f.value ?? 'VALUE'}` : ''}`;
-    const literal = f.default === undefined || f.default === '' ? undefined : f.default === false ? 'off' : String(f.default);
-    const dflt = f.required ? 'required' : `default: ${literal ?? f.defaultText ?? (f.default === '' ? '""' : f.type === 'boolean' ? 'off' : 'none')}`;
+    const literal =
+      f.default === undefined || f.default === '' ? undefined : f.default === false ? 'off' : String(f.default);
+    const dflt = f.required
+      ? 'required'
+      : `default: ${literal ?? f.defaultText ?? (f.default === '' ? '""' : f.type === 'boolean' ? 'off' : 'none')}`;
     return [flag, `${f.description ?? '(no description)'} (${dflt})`];
   });
   rows.push(['-h, --help', 'print this help and exit']);
   const width = Math.min(36, Math.max(...rows.map(([f]) => f.length)));
   const lines = rows.map(([f, d]) => `  ${f.padEnd(width)}  ${d}`);
-  return [usage.startsWith('usage:') ? usage : `usage: ${usage}`, ...(about ? ['', about] : []), '', 'options:', ...lines, ''].join('\n');
+  return [
+    usage.startsWith('usage:') ? usage : `usage: ${usage}`,
+    ...(about ? ['', about] : []),
+    '',
+    'options:',
+    ...lines,
+    '',
+  ].join('\n');
 }
 
 /**
@@ -113,11 +138,18 @@ export function formatHelp(options: FlagTable, usage: string, about?: string): s
  */
 export function parseFlags<T extends FlagTable>(options: T, usage: string, allowPositionals = false, about?: string) {
   const parseOptions = Object.fromEntries(
-    Object.entries(options).map(([name, { type, default: d, short }]) => [name, { type, ...(d === undefined ? {} : { default: d }), ...(short === undefined ? {} : { short }) }]),
+    Object.entries(options).map(([name, { type, default: d, short }]) => [
+      name,
+      { type, ...(d === undefined ? {} : { default: d }), ...(short === undefined ? {} : { short }) },
+    ]),
   ) as T;
   let parsed;
   try {
-    parsed = parseArgs({ options: { ...parseOptions, help: { type: 'boolean', short: 'h' } }, allowPositionals, strict: true });
+    parsed = parseArgs({
+      options: { ...parseOptions, help: { type: 'boolean', short: 'h' } },
+      allowPositionals,
+      strict: true,
+    });
   } catch (e) {
     throw new UsageError(`${(e as Error).message}; ${usage}`);
   }
@@ -130,7 +162,8 @@ export const NODE_BACKENDS = ['wasm', 'cpu', 'webgpu'] as const satisfies readon
 
 /** A --backend value, refused unless it is one of NODE_BACKENDS (a typo must not fall through to wasm). */
 export function backendArg(v: string | undefined, name = 'backend'): BackendName {
-  if (!(NODE_BACKENDS as readonly string[]).includes(v ?? '')) throw new UsageError(`--${name} must be ${NODE_BACKENDS.join(', ')}, got ${JSON.stringify(v)}`);
+  if (!(NODE_BACKENDS as readonly string[]).includes(v ?? ''))
+    throw new UsageError(`--${name} must be ${NODE_BACKENDS.join(', ')}, got ${JSON.stringify(v)}`);
   return v as BackendName;
 }
 
@@ -142,7 +175,8 @@ export function seedArg(v: string | undefined, name = 'seed'): number {
 /** A finite number in (lo, hi] (lo exclusive: a learning rate of 0 trains nothing), or a UsageError naming the flag. */
 export function numberArg(v: string | undefined, name: string, lo: number, hi: number): number {
   const n = v === undefined || v.trim() === '' ? NaN : Number(v);
-  if (!Number.isFinite(n) || n <= lo || n > hi) throw new UsageError(`--${name} must be a number in (${lo}, ${hi}], got ${JSON.stringify(v)}`);
+  if (!Number.isFinite(n) || n <= lo || n > hi)
+    throw new UsageError(`--${name} must be a number in (${lo}, ${hi}], got ${JSON.stringify(v)}`);
   return n;
 }
 
@@ -152,7 +186,10 @@ export { completeCheckpointDir, replaceDirAtomic, writeFileAtomic } from './dura
 /** Control characters of a message shown as escapes (\r, \u001b…), so a file's bytes cannot garble the terminal. */
 export function escapeControls(msg: string): string {
   const short: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
-  return msg.replace(/[\p{Cc}\u2028\u2029]/gu, (c) => short[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return msg.replace(
+    /[\p{Cc}\u2028\u2029]/gu,
+    (c) => short[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 /** Run `main`, turning any error into one line on stderr and exit code 1 (2 for usage errors). */
@@ -175,7 +212,10 @@ export function runCli(name: string, main: () => Promise<void>): void {
 /** Ids from a file: a JSON array of integers, or integers separated by whitespace or commas. */
 export function parseIds(text: string, file: string): number[] {
   const trimmed = text.trim();
-  if (trimmed === '') throw new UsageError(`${file}: the file is empty; expected token ids (a JSON array or whitespace-separated integers)`);
+  if (trimmed === '')
+    throw new UsageError(
+      `${file}: the file is empty; expected token ids (a JSON array or whitespace-separated integers)`,
+    );
   let values: unknown[];
   if (trimmed.startsWith('[')) {
     try {
@@ -188,6 +228,7 @@ export function parseIds(text: string, file: string): number[] {
     values = trimmed.split(/[\s,]+/).map((s) => (/^-?\d+$/.test(s) ? Number(s) : s));
   }
   const bad = values.findIndex((v) => typeof v !== 'number' || !Number.isInteger(v) || v < 0);
-  if (bad >= 0) throw new UsageError(`${file}: entry ${bad + 1} (${JSON.stringify(values[bad])}) is not a non-negative integer id`);
+  if (bad >= 0)
+    throw new UsageError(`${file}: entry ${bad + 1} (${JSON.stringify(values[bad])}) is not a non-negative integer id`);
   return values as number[];
 }

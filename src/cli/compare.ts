@@ -26,9 +26,17 @@ function missingReportAdvice(dir: string): string {
 }
 
 async function main(): Promise<void> {
-  const usage = 'usage: npm run compare -- DIR DIR … [--out FILE] (each DIR a replicate output folder with report.json)';
+  const usage =
+    'usage: npm run compare -- DIR DIR … [--out FILE] (each DIR a replicate output folder with report.json)';
   const { values: a, positionals: given } = parseFlags(
-    { out: { type: 'string', value: 'FILE', description: 'also write FILE.md and FILE.json', defaultText: 'print only' } },
+    {
+      out: {
+        type: 'string',
+        value: 'FILE',
+        description: 'also write FILE.md and FILE.json',
+        defaultText: 'print only',
+      },
+    },
     usage,
     true,
     'Replications side by side: one row per run with its verdicts and intervals, and the setup fields that differ.',
@@ -39,13 +47,19 @@ async function main(): Promise<void> {
   if (twice) throw new UsageError(`${twice} is given twice; name each run folder once`);
   // Refusals of the files themselves exit 1 (a bad flag or argument list exits 2), as everywhere in the CLI.
   const inputs: CompareInput[] = positionals.map((dir) => {
-    if (existsSync(dir) && !statSync(dir).isDirectory()) throw new Error(`${dir}: a file; compare takes run folders (the folder that holds report.json, e.g. public/runs/cpu)`);
+    if (existsSync(dir) && !statSync(dir).isDirectory())
+      throw new Error(
+        `${dir}: a file; compare takes run folders (the folder that holds report.json, e.g. public/runs/cpu)`,
+      );
     const file = join(dir, 'report.json');
     if (!existsSync(file)) throw new Error(`${file}: missing; ${missingReportAdvice(dir)}`);
     try {
       return { source: dir, report: JSON.parse(readFileSync(file, 'utf8')) as CompareInput['report'] };
     } catch (e) {
-      throw new Error(`${file}: not valid JSON (${(e as Error).message.split('\n')[0]}); rebuild it with npm run report -- ${dir}`, { cause: e });
+      throw new Error(
+        `${file}: not valid JSON (${(e as Error).message.split('\n')[0]}); rebuild it with npm run report -- ${dir}`,
+        { cause: e },
+      );
     }
   });
   const rows = compareRuns(inputs);

@@ -5,7 +5,17 @@
  * records up to its step are on the disk (core/experiment/lifecycle.ts). Each step passes a kill point
  * (kill-points.ts) so the crash-consistency test can stop the process there.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { killPoint } from './kill-points';
 
@@ -125,7 +135,9 @@ export function removeDeadTemps(dir: string): string[] {
  */
 export function removeDeadSaves(parent: string): string[] {
   if (!existsSync(parent)) return [];
-  const dead = readdirSync(parent).filter((f) => f.endsWith('.partial') || (f.endsWith('.old') && existsSync(join(parent, f.slice(0, -'.old'.length)))));
+  const dead = readdirSync(parent).filter(
+    (f) => f.endsWith('.partial') || (f.endsWith('.old') && existsSync(join(parent, f.slice(0, -'.old'.length)))),
+  );
   for (const f of dead) rmSync(join(parent, f), { recursive: true, force: true });
   return dead;
 }

@@ -54,7 +54,9 @@ export async function loadInputs(
   o: { name: string; read: DataReader; shippedCodes: boolean; log: (s: string) => void },
 ): Promise<LoadedInputs> {
   const lmSrc = await dirSource(a.lm).catch(() => {
-    throw new UsageError(`${a.lm}: no pre-trained LM there; run npm run pretrain (or pass --lm DIR with a GPT-2-layout checkpoint)`);
+    throw new UsageError(
+      `${a.lm}: no pre-trained LM there; run npm run pretrain (or pass --lm DIR with a GPT-2-layout checkpoint)`,
+    );
   });
   const { model: lm } = await loadGPT2(lmSrc, `${o.name}-lm`);
   const tokenizer = await checkpointTokenizer(lmSrc, undefined, lm.config.vocabSize);
@@ -69,10 +71,15 @@ export async function loadInputs(
       const config = { ...vq.config };
       vq.dispose();
       const imgs = new DeviceImages(images.train, images.trainCount, config.imageSize);
-      const trained = await trainTokenizer(config, imgs, { train: { steps: byodTokenizerSteps(images.trainCount) }, readEvery: Number.POSITIVE_INFINITY });
+      const trained = await trainTokenizer(config, imgs, {
+        train: { steps: byodTokenizerSteps(images.trainCount) },
+        readEvery: Number.POSITIVE_INFINITY,
+      });
       vq = trained.model;
       const m = await evaluateVQ(vq, imgs);
-      o.log(`trained a VQ tokenizer on ${images.trainCount} images for ${trained.steps} steps: PSNR ${m.psnr.toFixed(2)} dB, code usage ${(100 * m.code_usage).toFixed(1)}%`);
+      o.log(
+        `trained a VQ tokenizer on ${images.trainCount} images for ${trained.steps} steps: PSNR ${m.psnr.toFixed(2)} dB, code usage ${(100 * m.code_usage).toFixed(1)}%`,
+      );
       imgs.dispose();
     }
   } else {

@@ -24,7 +24,8 @@ const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest(
 /** SHA-256 of every file in a directory (one level: checkpoints are flat). */
 function hashDir(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const f of readdirSync(dir).sort()) if (statSync(join(dir, f)).isFile()) out[f] = sha256(readFileSync(join(dir, f)));
+  for (const f of readdirSync(dir).sort())
+    if (statSync(join(dir, f)).isFile()) out[f] = sha256(readFileSync(join(dir, f)));
   return out;
 }
 
@@ -47,7 +48,9 @@ export interface ExportRequest {
  * --tokens budget as steps. Returns the inputs (the caller disposes the LM and VQ tokenizer), the prepared data and
  * the export's size.
  */
-export async function writeExport(r: ExportRequest): Promise<{ inputs: LoadedInputs; prepared: Prepared; files: number; bytes: number }> {
+export async function writeExport(
+  r: ExportRequest,
+): Promise<{ inputs: LoadedInputs; prepared: Prepared; files: number; bytes: number }> {
   const { cfg } = r.setup;
   const read = new Map<string, string>();
   const reader: DataReader = async (path) => {
@@ -55,18 +58,30 @@ export async function writeExport(r: ExportRequest): Promise<{ inputs: LoadedInp
     read.set(path, sha256(bytes));
     return bytes;
   };
-  const inputs = await loadInputs({ lm: r.lm, vq: r.vq, dataset: r.dataset, trainVq: false }, cfg, { name: r.name, read: reader, shippedCodes: false, log: r.log });
+  const inputs = await loadInputs({ lm: r.lm, vq: r.vq, dataset: r.dataset, trainVq: false }, cfg, {
+    name: r.name,
+    read: reader,
+    shippedCodes: false,
+    log: r.log,
+  });
   const { lm, tokenizer, vq, images } = inputs;
   let datasetFiles: Record<string, string>;
   if (r.dataset) {
-    datasetFiles = statSync(r.dataset).isDirectory() ? Object.fromEntries((await readFolder(r.dataset)).entries.map((e) => [e.path, sha256(e.bytes)])) : { [r.dataset]: sha256(readFileSync(r.dataset)) };
+    datasetFiles = statSync(r.dataset).isDirectory()
+      ? Object.fromEntries((await readFolder(r.dataset)).entries.map((e) => [e.path, sha256(e.bytes)]))
+      : { [r.dataset]: sha256(readFileSync(r.dataset)) };
   } else {
     datasetFiles = Object.fromEntries([...read].map(([p, h]) => [`public/data/${p}`, h]));
     read.clear();
   }
-  const prepared = await prepareData({ cfg, images, lm, tokenizer, vq, readData: reader, tokens: r.setup.tokens, sweep: r.setup.sweep }, cfg, r.log);
+  const prepared = await prepareData(
+    { cfg, images, lm, tokenizer, vq, readData: reader, tokens: r.setup.tokens, sweep: r.setup.sweep },
+    cfg,
+    r.log,
+  );
   const tokenizerFiles = new Map<string, Uint8Array>();
-  for (const f of ['tokenizer.json', 'vocab.json', 'merges.txt']) if (existsSync(join(r.lm, f))) tokenizerFiles.set(f, new Uint8Array(readFileSync(join(r.lm, f))));
+  for (const f of ['tokenizer.json', 'vocab.json', 'merges.txt'])
+    if (existsSync(join(r.lm, f))) tokenizerFiles.set(f, new Uint8Array(readFileSync(join(r.lm, f))));
   const { files } = await buildExport(
     cfg,
     prepared.data,

@@ -21,8 +21,12 @@ async function main(): Promise<void> {
   const { values: a } = parseFlags({ ...SETUP_OPTIONS, ...EXPERIMENT_OPTIONS }, usage);
   if (!a.out) throw new UsageError(`--out is required; ${usage}`);
   if (!a.preset) throw new UsageError(`--preset is required; ${usage}`);
-  if (a['train-vq']) throw new UsageError('--train-vq is not exported: train the tokenizer first (npm run train-vq -- --dataset PATH --out DIR) and pass --vq DIR');
-  if (existsSync(join(a.out, 'meta.json'))) throw new UsageError(`${a.out}: already holds an export (meta.json); choose another --out or delete it`);
+  if (a['train-vq'])
+    throw new UsageError(
+      '--train-vq is not exported: train the tokenizer first (npm run train-vq -- --dataset PATH --out DIR) and pass --vq DIR',
+    );
+  if (existsSync(join(a.out, 'meta.json')))
+    throw new UsageError(`${a.out}: already holds an export (meta.json); choose another --out or delete it`);
   const setup = parseSetup(a);
   const { cfg } = setup;
   const backend = backendArg(a.backend);
@@ -33,9 +37,22 @@ async function main(): Promise<void> {
   await initNodeBackend(backend);
 
   const command = `npm run export -- ${process.argv.slice(2).join(' ')}`;
-  const { inputs, files, bytes } = await writeExport({ setup, lm: a.lm!, vq: a.vq!, dataset: a.dataset, out: a.out, command, name: 'export', log });
-  log(`${files} files, ${(bytes / 2 ** 20).toFixed(1)} MiB, in ${((performance.now() - t0) / 1000).toFixed(0)} s → ${a.out}`);
-  log(`arms ${cfg.arms.join(', ')} × ${cfg.seeds} seed(s), ${cfg.steps} steps of ${cfg.batchSize}${setup.sweep ? `, after an LR sweep over ${setup.sweep.lrs.join(', ')}` : ''}`);
+  const { inputs, files, bytes } = await writeExport({
+    setup,
+    lm: a.lm!,
+    vq: a.vq!,
+    dataset: a.dataset,
+    out: a.out,
+    command,
+    name: 'export',
+    log,
+  });
+  log(
+    `${files} files, ${(bytes / 2 ** 20).toFixed(1)} MiB, in ${((performance.now() - t0) / 1000).toFixed(0)} s → ${a.out}`,
+  );
+  log(
+    `arms ${cfg.arms.join(', ')} × ${cfg.seeds} seed(s), ${cfg.steps} steps of ${cfg.batchSize}${setup.sweep ? `, after an LR sweep over ${setup.sweep.lrs.join(', ')}` : ''}`,
+  );
   log(`next: accelerate launch scale/train.py --export ${a.out} --out RUN   (then: npm run report -- RUN)`);
   inputs.lm.dispose();
   inputs.vq.dispose();

@@ -11,10 +11,20 @@ import { PNG } from 'pngjs';
 import jpeg from 'jpeg-js';
 import { sniffImage, type ImageDecoder } from '../core/data/byod';
 import type { RGBAImage } from '../core/data/images';
-import { applyOrientation, apngFirstFrame, checkPngInflation, placeFrame, pngExif, webpFirstFrame } from './image-frames';
+import {
+  applyOrientation,
+  apngFirstFrame,
+  checkPngInflation,
+  placeFrame,
+  pngExif,
+  webpFirstFrame,
+} from './image-frames';
 
 const require = createRequire(import.meta.url);
-type Decode = (b: ArrayBuffer, o?: { preserveOrientation: boolean }) => Promise<{ width: number; height: number; data: Uint8ClampedArray }>;
+type Decode = (
+  b: ArrayBuffer,
+  o?: { preserveOrientation: boolean },
+) => Promise<{ width: number; height: number; data: Uint8ClampedArray }>;
 
 function imageDataShim(): void {
   // ImageData does not exist in Node; the wasm codecs' glue only needs a constructor with this shape.
@@ -36,7 +46,10 @@ function wasmCodec(module: string, wasm: string): { decoder: () => Promise<Decod
   const decoder = () => {
     imageDataShim();
     ready ??= (async () => {
-      const mod = (await import(module)) as { init: (m: WebAssembly.Module, o: object) => Promise<void>; default: Decode };
+      const mod = (await import(module)) as {
+        init: (m: WebAssembly.Module, o: object) => Promise<void>;
+        default: Decode;
+      };
       await mod.init(await WebAssembly.compile(readFileSync(require.resolve(wasm))), { print: keep, printErr: keep });
       return mod.default;
     })();
@@ -48,7 +61,11 @@ const webp = wasmCodec('@jsquash/webp/decode.js', '@jsquash/webp/codec/dec/webp_
 const mozjpeg = wasmCodec('@jsquash/jpeg/decode.js', '@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm');
 
 /** Run a codec; a failure (libjpeg exits on damaged data) becomes an Error with the codec's last message. */
-async function run(codec: typeof webp, bytes: Uint8Array, options?: { preserveOrientation: boolean }): Promise<RGBAImage> {
+async function run(
+  codec: typeof webp,
+  bytes: Uint8Array,
+  options?: { preserveOrientation: boolean },
+): Promise<RGBAImage> {
   const decode = await codec.decoder();
   codec.messages.length = 0;
   try {
@@ -62,7 +79,7 @@ async function run(codec: typeof webp, bytes: Uint8Array, options?: { preserveOr
 
 /** Components in a JPEG's frame header (1 grey, 3 YCbCr/RGB, 4 CMYK/YCCK), or 0 if none is found. */
 function jpegComponents(b: Uint8Array): number {
-  for (let o = 2; o + 9 < b.length; ) {
+  for (let o = 2; o + 9 < b.length;) {
     if (b[o] !== 0xff) return 0;
     const m = b[o + 1];
     if (m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc) return b[o + 9];
@@ -74,7 +91,12 @@ function jpegComponents(b: Uint8Array): number {
 async function decodeJpeg(bytes: Uint8Array): Promise<RGBAImage> {
   if (jpegComponents(bytes) === 4) {
     // libjpeg cannot convert CMYK to RGBA (and mozjpeg's wasm build aborts on it): jpeg-js converts Adobe CMYK/YCCK.
-    const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: 100, maxMemoryUsageInMB: 512 });
+    const img = jpeg.decode(bytes, {
+      useTArray: true,
+      formatAsRGBA: true,
+      maxResolutionInMP: 100,
+      maxMemoryUsageInMB: 512,
+    });
     const o = await exifr.orientation(bytes).catch(() => undefined);
     return applyOrientation({ width: img.width, height: img.height, data: img.data }, o ?? 1);
   }
@@ -108,5 +130,9 @@ export const decodeImageNode: ImageDecoder = async (bytes) => {
 /** PNG → RGBA (for the shipped atlases). */
 export function decodePngNode(bytes: Uint8Array): RGBAImage {
   const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-  return { width: png.width, height: png.height, data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.length) };
+  return {
+    width: png.width,
+    height: png.height,
+    data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.length),
+  };
 }

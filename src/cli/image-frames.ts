@@ -26,9 +26,12 @@ function concat(parts: Uint8Array[]): Uint8Array {
 
 function pngChunks(b: Uint8Array): Chunk[] {
   const out: Chunk[] = [];
-  for (let o = 8; o + 12 <= b.length; ) {
+  for (let o = 8; o + 12 <= b.length;) {
     const len = be32(b, o);
-    out.push({ type: String.fromCharCode(...b.subarray(o + 4, o + 8)), data: b.subarray(o + 8, Math.min(b.length, o + 8 + len)) });
+    out.push({
+      type: String.fromCharCode(...b.subarray(o + 4, o + 8)),
+      data: b.subarray(o + 8, Math.min(b.length, o + 8 + len)),
+    });
     o += 12 + len;
   }
   return out;
@@ -72,7 +75,10 @@ export function apngFirstFrame(b: Uint8Array): Frame | null {
   const f = chunks[fctl].data;
   const [w, h, x, y] = [be32(f, 4), be32(f, 8), be32(f, 12), be32(f, 16)];
   const canvas = { width: be32(ihdr.data, 0), height: be32(ihdr.data, 4) };
-  if (w === 0 || h === 0 || x + w > canvas.width || y + h > canvas.height) throw new Error(`the first animation frame (${w}×${h} at ${x},${y}) lies outside the ${canvas.width}×${canvas.height} image`);
+  if (w === 0 || h === 0 || x + w > canvas.width || y + h > canvas.height)
+    throw new Error(
+      `the first animation frame (${w}×${h} at ${x},${y}) lies outside the ${canvas.width}×${canvas.height} image`,
+    );
   const data: Uint8Array[] = [];
   for (let i = fctl + 1; i < chunks.length && chunks[i].type === 'fdAT'; i++) data.push(chunks[i].data.subarray(4));
   if (!data.length) throw new Error('the first animation frame has no image data (fdAT)');
@@ -80,15 +86,24 @@ export function apngFirstFrame(b: Uint8Array): Frame | null {
   new DataView(header.buffer).setUint32(0, w);
   new DataView(header.buffer).setUint32(4, h);
   const ancillary = chunks.slice(1, idat).filter((c) => !['acTL', 'fcTL'].includes(c.type));
-  const file = concat([b.subarray(0, 8), pngChunk('IHDR', header), ...ancillary.map((c) => pngChunk(c.type, c.data)), pngChunk('IDAT', concat(data)), pngChunk('IEND', new Uint8Array(0))]);
+  const file = concat([
+    b.subarray(0, 8),
+    pngChunk('IHDR', header),
+    ...ancillary.map((c) => pngChunk(c.type, c.data)),
+    pngChunk('IDAT', concat(data)),
+    pngChunk('IEND', new Uint8Array(0)),
+  ]);
   return { file, x, y, canvas };
 }
 
 function riffChunks(b: Uint8Array, from: number, to: number): Chunk[] {
   const out: Chunk[] = [];
-  for (let o = from; o + 8 <= to; ) {
+  for (let o = from; o + 8 <= to;) {
     const len = b[o + 4] | (b[o + 5] << 8) | (b[o + 6] << 16) | (b[o + 7] << 24);
-    out.push({ type: String.fromCharCode(...b.subarray(o, o + 4)), data: b.subarray(o + 8, Math.min(to, o + 8 + len)) });
+    out.push({
+      type: String.fromCharCode(...b.subarray(o, o + 4)),
+      data: b.subarray(o + 8, Math.min(to, o + 8 + len)),
+    });
     o += 8 + len + (len % 2);
   }
   return out;
@@ -116,7 +131,10 @@ export function webpFirstFrame(b: Uint8Array): Frame | null {
   if (!anmf) throw new Error('an animated WebP without frames (no ANMF chunk)');
   const a = anmf.data;
   const [x, y, w, h] = [2 * le24(a, 0), 2 * le24(a, 3), le24(a, 6) + 1, le24(a, 9) + 1];
-  if (x + w > canvas.width || y + h > canvas.height) throw new Error(`the first animation frame (${w}×${h} at ${x},${y}) lies outside the ${canvas.width}×${canvas.height} canvas`);
+  if (x + w > canvas.width || y + h > canvas.height)
+    throw new Error(
+      `the first animation frame (${w}×${h} at ${x},${y}) lies outside the ${canvas.width}×${canvas.height} canvas`,
+    );
   const sub = riffChunks(a, 16, a.length);
   const alph = sub.find((c) => c.type === 'ALPH');
   const image = sub.find((c) => c.type === 'VP8 ' || c.type === 'VP8L');
@@ -134,10 +152,12 @@ export function webpFirstFrame(b: Uint8Array): Frame | null {
 
 /** A decoded frame drawn at (x, y) on a transparent canvas (how browsers show frame one). */
 export function placeFrame(img: RGBAImage, f: Frame): RGBAImage {
-  if (img.width + f.x > f.canvas.width || img.height + f.y > f.canvas.height) throw new Error('the first animation frame does not fit its canvas');
+  if (img.width + f.x > f.canvas.width || img.height + f.y > f.canvas.height)
+    throw new Error('the first animation frame does not fit its canvas');
   if (f.x === 0 && f.y === 0 && img.width === f.canvas.width && img.height === f.canvas.height) return img;
   const out = new Uint8Array(f.canvas.width * f.canvas.height * 4);
-  for (let r = 0; r < img.height; r++) out.set(img.data.subarray(r * img.width * 4, (r + 1) * img.width * 4), ((f.y + r) * f.canvas.width + f.x) * 4);
+  for (let r = 0; r < img.height; r++)
+    out.set(img.data.subarray(r * img.width * 4, (r + 1) * img.width * 4), ((f.y + r) * f.canvas.width + f.x) * 4);
   return { width: f.canvas.width, height: f.canvas.height, data: out };
 }
 
@@ -212,6 +232,9 @@ export function checkPngInflation(b: Uint8Array): void {
   try {
     inflateSync(idat, { maxOutputLength: Math.max(1, expected) });
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new Error(`its image data inflates to more than the ${w}×${h} its header states (a decompression bomb)`, { cause: e });
+    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
+      throw new Error(`its image data inflates to more than the ${w}×${h} its header states (a decompression bomb)`, {
+        cause: e,
+      });
   }
 }

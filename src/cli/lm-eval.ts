@@ -12,14 +12,28 @@ import { UsageError, backendArg, dirSource, parseFlags, parseIds, runCli } from 
 import { decodeUtf8Strict } from '../core/data/utf8';
 import { checkpointTokenizer } from '../core/checkpoint/tokenizer';
 
-const USAGE = 'usage: npm run lm-eval -- --checkpoint DIR (--ids-file F | --text-file F) [--json] [--backend wasm|cpu|webgpu]';
+const USAGE =
+  'usage: npm run lm-eval -- --checkpoint DIR (--ids-file F | --text-file F) [--json] [--backend wasm|cpu|webgpu]';
 
 async function main(): Promise<void> {
   const args = parseFlags(
     {
-      checkpoint: { type: 'string', value: 'DIR', required: true, description: 'a GPT-2-layout checkpoint folder (config.json, model.safetensors, its tokenizer)' },
-      'ids-file': { type: 'string', value: 'F', description: 'token ids to score: a JSON array or whitespace-separated integers (or --text-file)' },
-      'text-file': { type: 'string', value: 'F', description: "UTF-8 text to score, encoded with the checkpoint's tokenizer (or --ids-file)" },
+      checkpoint: {
+        type: 'string',
+        value: 'DIR',
+        required: true,
+        description: 'a GPT-2-layout checkpoint folder (config.json, model.safetensors, its tokenizer)',
+      },
+      'ids-file': {
+        type: 'string',
+        value: 'F',
+        description: 'token ids to score: a JSON array or whitespace-separated integers (or --text-file)',
+      },
+      'text-file': {
+        type: 'string',
+        value: 'F',
+        description: "UTF-8 text to score, encoded with the checkpoint's tokenizer (or --ids-file)",
+      },
       json: { type: 'boolean', default: false, description: 'print {"ids":[...],"mean_nll":x} on one line' },
       backend: { type: 'string', default: 'wasm' },
     },
@@ -28,7 +42,8 @@ async function main(): Promise<void> {
     'Mean next-token NLL (nats per token) of the ids or text under a GPT-2-layout checkpoint.',
   ).values;
   if (!args.checkpoint) throw new UsageError(`--checkpoint is required; ${USAGE}`);
-  if (!args['ids-file'] === !args['text-file']) throw new UsageError(`give exactly one of --ids-file and --text-file; ${USAGE}`);
+  if (!args['ids-file'] === !args['text-file'])
+    throw new UsageError(`give exactly one of --ids-file and --text-file; ${USAGE}`);
   const backend = backendArg(args.backend);
   const src = await dirSource(args.checkpoint);
   const inputFile = (args['ids-file'] ?? args['text-file'])!;
@@ -61,7 +76,10 @@ async function main(): Promise<void> {
     throw new UsageError(`${inputFile}: ${(e as Error).message}`);
   }
   if (args.json) process.stdout.write(JSON.stringify({ ids, mean_nll: result.meanNll }) + '\n');
-  else process.stdout.write(`mean NLL ${result.meanNll.toFixed(4)} nats over ${result.predictions} predictions (perplexity ${Math.exp(result.meanNll).toFixed(2)})\n`);
+  else
+    process.stdout.write(
+      `mean NLL ${result.meanNll.toFixed(4)} nats over ${result.predictions} predictions (perplexity ${Math.exp(result.meanNll).toFixed(2)})\n`,
+    );
   model.dispose();
 }
 

@@ -63,8 +63,13 @@ export function runTorchPretrain(job: TorchJob, out: string, python: string): To
       heldout: job.heldout.map((s) => ({ id: s.id, file: file('heldout', s.id, s.ids) })),
     };
     writeFileSync(join(work, 'job.json'), JSON.stringify(spec, null, 2));
-    const r = spawnSync(python, ['scale/pretrain.py', '--job', join(work, 'job.json'), '--out', out], { stdio: 'inherit' });
-    if (r.error) throw new Error(`${python}: cannot be started (${(r.error as NodeJS.ErrnoException).code}); pass --python with a Python that has torch and transformers (scale/requirements.txt)`);
+    const r = spawnSync(python, ['scale/pretrain.py', '--job', join(work, 'job.json'), '--out', out], {
+      stdio: 'inherit',
+    });
+    if (r.error)
+      throw new Error(
+        `${python}: cannot be started (${(r.error as NodeJS.ErrnoException).code}); pass --python with a Python that has torch and transformers (scale/requirements.txt)`,
+      );
     if (r.status !== 0) throw new Error(`scale/pretrain.py exited with status ${r.status}`);
     return JSON.parse(readFileSync(join(work, 'result.json'), 'utf8')) as TorchResult;
   } finally {

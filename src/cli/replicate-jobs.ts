@@ -46,14 +46,24 @@ export function planJobs(firstSeed: number, seeds: number, jobs: number): { firs
  * How many jobs to run: --jobs as given (refused, with the estimate, when the free memory cannot hold that many), or
  * by default one per core, at most one per seed, as many as the free memory holds (at least one).
  */
-export function chooseJobs(flag: string | undefined, cfg: ExperimentConfig, lm: LmShape, data: DataShape, free = os.freemem(), cores = os.availableParallelism()): number {
+export function chooseJobs(
+  flag: string | undefined,
+  cfg: ExperimentConfig,
+  lm: LmShape,
+  data: DataShape,
+  free = os.freemem(),
+  cores = os.availableParallelism(),
+): number {
   const perJob = (seeds: number) => estimateMemory({ ...cfg, seeds }, lm, data).total + PROCESS_BYTES;
   if (flag !== undefined) {
     const jobs = intArg(flag, 'jobs', 1, 256);
     if (jobs === 1) return 1;
     const plan = planJobs(0, cfg.seeds, jobs);
     const need = plan.reduce((s, p) => s + perJob(p.seeds), 0);
-    if (need > free) throw new UsageError(`--jobs ${jobs}: ${plan.length} processes need about ${gb(need)} (${gb(perJob(plan[0].seeds))} each by the memory estimate), but ${gb(free)} is free; lower --jobs`);
+    if (need > free)
+      throw new UsageError(
+        `--jobs ${jobs}: ${plan.length} processes need about ${gb(need)} (${gb(perJob(plan[0].seeds))} each by the memory estimate), but ${gb(free)} is free; lower --jobs`,
+      );
     return plan.length;
   }
   let jobs = Math.max(1, Math.min(cores, cfg.seeds));
@@ -76,12 +86,15 @@ export function jobArgs(argv: string[], job: { first: number; seeds: number }, o
   return [...kept, '--seeds', String(job.seeds), '--first-seed', String(job.first), '--out', out, '--jobs', '1'];
 }
 
-export const jobDir = (out: string, job: { first: number; seeds: number }) => join(out, 'seeds', `s${job.first}-${job.first + job.seeds - 1}`);
+export const jobDir = (out: string, job: { first: number; seeds: number }) =>
+  join(out, 'seeds', `s${job.first}-${job.first + job.seeds - 1}`);
 
 /** Run one job as a child replicate process, its lines prefixed with its seeds; rejects naming its folder on failure. */
 function runJob(args: string[], tag: string, log: (s: string) => void): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...process.execArgv, process.argv[1], ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...process.execArgv, process.argv[1], ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let tail = '';
     const lines = (buf: Buffer) => {
       for (const l of buf.toString().split('\n')) if (l.trim()) log(`[${tag}] ${l}`);
@@ -92,7 +105,9 @@ function runJob(args: string[], tag: string, log: (s: string) => void): Promise<
       lines(b);
     });
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`the job of seeds ${tag} failed (exit ${code}): ${tail}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(`the job of seeds ${tag} failed (exit ${code}): ${tail}`)),
+    );
   });
 }
 
@@ -100,11 +115,24 @@ function runJob(args: string[], tag: string, log: (s: string) => void): Promise<
  * Run `plan`'s jobs at once and pool their cards into `out`. With `stopAt` short of the end only the jobs run (each
  * resumable in its folder with --resume). Returns the pooled report's verdict sentences.
  */
-export async function runJobs(argv: string[], out: string, plan: { first: number; seeds: number }[], finishing: boolean, log: (s: string) => void): Promise<string[]> {
-  if (existsSync(join(out, 'checkpoints'))) throw new UsageError(`${out} holds a run made in one process (checkpoints/); continue it with --jobs 1, or pass another --out`);
+export async function runJobs(
+  argv: string[],
+  out: string,
+  plan: { first: number; seeds: number }[],
+  finishing: boolean,
+  log: (s: string) => void,
+): Promise<string[]> {
+  if (existsSync(join(out, 'checkpoints')))
+    throw new UsageError(
+      `${out} holds a run made in one process (checkpoints/); continue it with --jobs 1, or pass another --out`,
+    );
   mkdirSync(join(out, 'seeds'), { recursive: true });
-  log(`replicate: ${plan.length} jobs at once: ${plan.map((j) => `seeds ${j.first}…${j.first + j.seeds - 1}`).join(', ')} → ${join(out, 'seeds')}/`);
-  const results = await Promise.allSettled(plan.map((j) => runJob(jobArgs(argv, j, jobDir(out, j)), `s${j.first}-${j.first + j.seeds - 1}`, log)));
+  log(
+    `replicate: ${plan.length} jobs at once: ${plan.map((j) => `seeds ${j.first}…${j.first + j.seeds - 1}`).join(', ')} → ${join(out, 'seeds')}/`,
+  );
+  const results = await Promise.allSettled(
+    plan.map((j) => runJob(jobArgs(argv, j, jobDir(out, j)), `s${j.first}-${j.first + j.seeds - 1}`, log)),
+  );
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
   if (!finishing) return [];
@@ -116,6 +144,16 @@ export async function runJobs(argv: string[], out: string, plan: { first: number
   writeFileSync(join(out, 'report.html'), reportHtml(report, pooled.records, [poolSection(pooled)]));
   const firstCard = readCards([jobDir(out, plan[0])])[0].card;
   const meta = report.meta as { stopped?: string[]; quality?: Parameters<typeof writeCard>[1]['quality'] };
-  writeCard(out, { identity: cardIdentity(firstCard), config: pooled.config!, seat: null, records: pooled.records, engine: firstCard.engine, backend: firstCard.backend, valImages: firstCard.valImages, stopped: meta.stopped ?? [], quality: meta.quality ?? null });
+  writeCard(out, {
+    identity: cardIdentity(firstCard),
+    config: pooled.config!,
+    seat: null,
+    records: pooled.records,
+    engine: firstCard.engine,
+    backend: firstCard.backend,
+    valImages: firstCard.valImages,
+    stopped: meta.stopped ?? [],
+    quality: meta.quality ?? null,
+  });
   return [report.effects.image_loss, report.effects.caption_gap, report.effects.forgetting].map((e) => e.sentence);
 }

@@ -46,41 +46,102 @@ function pngDataUrl(pixels: Float32Array, size: number): string {
 /** Each evaluation in one line: the held-out image and caption losses and the English perplexity. */
 function logEvaluations(recs: MetricRecord[], log: (s: string) => void): void {
   for (const r of recs.filter((m) => m.metric === METRICS.valImageLoss)) {
-    const same = (metric: string) => recs.find((m) => m.metric === metric && m.arm === r.arm && m.seed === r.seed && m.step === r.step);
+    const same = (metric: string) =>
+      recs.find((m) => m.metric === metric && m.arm === r.arm && m.seed === r.seed && m.step === r.step);
     const txt = same(METRICS.valTextLoss);
     const en = same(METRICS.valEnglishLoss)!;
-    log(`  ${r.arm} s${r.seed} @${r.step}: val image ${r.value.toFixed(3)}${txt ? `, caption ${txt.value.toFixed(3)}` : ''}, English ppl ${Math.exp(en.value).toFixed(1)}`);
+    log(
+      `  ${r.arm} s${r.seed} @${r.step}: val image ${r.value.toFixed(3)}${txt ? `, caption ${txt.value.toFixed(3)}` : ''}, English ppl ${Math.exp(en.value).toFixed(1)}`,
+    );
   }
 }
 
 async function main(): Promise<void> {
   const usage = `usage: npm run replicate -- ${SETUP_USAGE} --out DIR ${EXPERIMENT_USAGE} [--train-vq] [--stop-at STEP] [--resume] [--jobs N] ${ENGINE_USAGE}`;
-  const { values: a } = parseFlags({ ...SETUP_OPTIONS, ...EXPERIMENT_OPTIONS, ...ENGINE_OPTIONS, resume: { type: 'boolean', default: false }, 'stop-at': { type: 'string' }, jobs: { type: 'string', value: 'N', description: 'run the seeds in N processes at once, pooled into one report (replicate-jobs.ts; the tfjs engine)', defaultText: 'one per core, at most one per seed, as the free memory allows' } }, usage);
+  const { values: a } = parseFlags(
+    {
+      ...SETUP_OPTIONS,
+      ...EXPERIMENT_OPTIONS,
+      ...ENGINE_OPTIONS,
+      resume: { type: 'boolean', default: false },
+      'stop-at': { type: 'string' },
+      jobs: {
+        type: 'string',
+        value: 'N',
+        description:
+          'run the seeds in N processes at once, pooled into one report (replicate-jobs.ts; the tfjs engine)',
+        defaultText: 'one per core, at most one per seed, as the free memory allows',
+      },
+    },
+    usage,
+  );
   if (!a.preset) throw new UsageError(`--preset is required; ${usage}`);
   const setup = parseSetup(a);
   const { cfg } = setup;
   if (!a.out) throw new UsageError(`--out is required; ${usage}`);
-  if (a['train-vq'] && !a.dataset) throw new UsageError('--train-vq trains a tokenizer on a bring-your-own --dataset; the emoji use the shipped one');
+  if (a['train-vq'] && !a.dataset)
+    throw new UsageError('--train-vq trains a tokenizer on a bring-your-own --dataset; the emoji use the shipped one');
   const backend = backendArg(a.backend);
   // Without --stop-at the runs go to the end, also when --tokens sets the number of steps once the data is known.
   const stopAt = a['stop-at'] === undefined ? null : intArg(a['stop-at'], 'stop-at', 1, cfg.steps);
   // What defines the run: saved beside the checkpoints, and compared on --resume (the backend and --stop-at may change).
-  const flags = runFlags(cfg, { dataset: a.dataset, lm: a.lm!, vq: a.vq!, trainVq: a['train-vq']!, tokens: setup.tokens });
+  const flags = runFlags(cfg, {
+    dataset: a.dataset,
+    lm: a.lm!,
+    vq: a.vq!,
+    trainVq: a['train-vq']!,
+    tokens: setup.tokens,
+  });
   const torch = engineArgs(a); // checked before anything is written
-  acquireRunLock(a.out, `npm run replicate -- ${process.argv.slice(2).join(' ')}`, (s) => console.log(`replicate: ${s}`)); // one writer per --out
+  acquireRunLock(a.out, `npm run replicate -- ${process.argv.slice(2).join(' ')}`, (s) =>
+    console.log(`replicate: ${s}`),
+  ); // one writer per --out
   checkResume(a.out, flags, a.resume!);
   const command = `npm run replicate -- ${process.argv.slice(2).join(' ')}`;
-  if (torch) return replicateTorch({ engine: torch, setup, out: a.out, lm: a.lm!, vq: a.vq!, dataset: a.dataset, flags, stopAt, resume: a.resume!, backend, command, encodePng: pngDataUrl });
+  if (torch)
+    return replicateTorch({
+      engine: torch,
+      setup,
+      out: a.out,
+      lm: a.lm!,
+      vq: a.vq!,
+      dataset: a.dataset,
+      flags,
+      stopAt,
+      resume: a.resume!,
+      backend,
+      command,
+      encodePng: pngDataUrl,
+    });
   const t0 = performance.now();
   const clock = new PhaseClock(); // report.json meta.phases (phases.ts)
   clock.enter('preparation');
   const choice = await initNodeBackend(backend);
   const log = (s: string) => console.log(s);
   const say = (s: string) => log(`replicate: ${s}`);
-  const inputs = await loadInputs({ lm: a.lm!, vq: a.vq!, dataset: a.dataset, trainVq: a['train-vq']! }, cfg, { name: 'replicate', read: readPublicData, shippedCodes: true, log: say });
+  const inputs = await loadInputs({ lm: a.lm!, vq: a.vq!, dataset: a.dataset, trainVq: a['train-vq']! }, cfg, {
+    name: 'replicate',
+    read: readPublicData,
+    shippedCodes: true,
+    log: say,
+  });
   const exp = new Experiment(
-    { ...inputs, cfg, readData: readPublicData, tokens: setup.tokens, sweep: setup.sweep, recordedSweep: setup.recordedSweep },
-    { store: new RunFolder(a.out, log), resume: a.resume!, flags, log: say, runnerLog: log, onRecords: (recs) => logEvaluations(recs, log) },
+    {
+      ...inputs,
+      cfg,
+      readData: readPublicData,
+      tokens: setup.tokens,
+      sweep: setup.sweep,
+      recordedSweep: setup.recordedSweep,
+    },
+    {
+      store: new RunFolder(a.out, log),
+      resume: a.resume!,
+      flags,
+      log: say,
+      runnerLog: log,
+      onRecords: (recs) => logEvaluations(recs, log),
+    },
   );
   const free = () => {
     exp.dispose();
@@ -88,14 +149,31 @@ async function main(): Promise<void> {
     inputs.vq.dispose();
   };
   // --jobs: the seeds in child processes, pooled (replicate-jobs.ts); a sweep or a trained tokenizer runs in one.
-  if ((setup.sweep || a['train-vq']) && a.jobs !== undefined && a.jobs !== '1') throw new UsageError(`--jobs ${a.jobs} with ${setup.sweep ? '--lr-sweep' : '--train-vq'}: every job would repeat it; run it with --jobs 1${setup.sweep ? ', or pass its sweep.json with --lr-from' : ''}`);
-  const shape = { trainImages: inputs.images.trainCount, valImages: inputs.images.valCount, imageSize: inputs.images.size, imageTokens: inputs.vq.grid * inputs.vq.grid, imageCodes: inputs.vq.config.codebookSize };
+  if ((setup.sweep || a['train-vq']) && a.jobs !== undefined && a.jobs !== '1')
+    throw new UsageError(
+      `--jobs ${a.jobs} with ${setup.sweep ? '--lr-sweep' : '--train-vq'}: every job would repeat it; run it with --jobs 1${setup.sweep ? ', or pass its sweep.json with --lr-from' : ''}`,
+    );
+  const shape = {
+    trainImages: inputs.images.trainCount,
+    valImages: inputs.images.valCount,
+    imageSize: inputs.images.size,
+    imageTokens: inputs.vq.grid * inputs.vq.grid,
+    imageCodes: inputs.vq.config.codebookSize,
+  };
   const jobs = setup.sweep || a['train-vq'] ? 1 : chooseJobs(a.jobs, cfg, inputs.lm.config, shape);
   if (jobs > 1) {
     free();
-    const sentences = await runJobs(process.argv.slice(2), a.out, planJobs(cfg.firstSeed ?? 0, cfg.seeds, jobs), stopAt === null || stopAt >= cfg.steps, log);
+    const sentences = await runJobs(
+      process.argv.slice(2),
+      a.out,
+      planJobs(cfg.firstSeed ?? 0, cfg.seeds, jobs),
+      stopAt === null || stopAt >= cfg.steps,
+      log,
+    );
     for (const line of sentences) log(`  ${line}`);
-    log(`replicate: done in ${((performance.now() - t0) / 60_000).toFixed(1)} min → ${a.out}/${sentences.length ? 'report.html' : 'seeds/ (continue with --resume)'}`);
+    log(
+      `replicate: done in ${((performance.now() - t0) / 60_000).toFixed(1)} min → ${a.out}/${sentences.length ? 'report.html' : 'seeds/ (continue with --resume)'}`,
+    );
     return;
   }
   const sameImages = sameImagesNote(inputs.images);
@@ -105,13 +183,23 @@ async function main(): Promise<void> {
   clock.move('preparation', 'sweep', exp.sweepMs);
   const { data, meanCaption } = exp.prepared!;
   const c = exp.cfg;
-  log(`replicate: preset ${c.preset}, ${c.seeds} seed(s) × arms ${c.arms.map((arm) => `${arm} (LR ${c.lrByArm[arm] ?? c.lr})`).join(', ')}, ${c.steps} steps of ${c.batchSize} (${c.schedule}) on ${choice.backend}; ${data.train.count} train / ${data.val.count} val images; captions ${a.dataset ? 'from the dataset' : c.captionLevel}, ${meanCaption.toFixed(1)} tokens on average (image:text ${(data.imageTokens / meanCaption).toFixed(1)}:1)`);
+  log(
+    `replicate: preset ${c.preset}, ${c.seeds} seed(s) × arms ${c.arms.map((arm) => `${arm} (LR ${c.lrByArm[arm] ?? c.lr})`).join(', ')}, ${c.steps} steps of ${c.batchSize} (${c.schedule}) on ${choice.backend}; ${data.train.count} train / ${data.val.count} val images; captions ${a.dataset ? 'from the dataset' : c.captionLevel}, ${meanCaption.toFixed(1)} tokens on average (image:text ${(data.imageTokens / meanCaption).toFixed(1)}:1)`,
+  );
   // The setup fingerprint (docs/class.md) of the effective config (after --tokens and the sweep's rates).
-  const identity = await experimentIdentity(c, { ...inputs, tokenizerJson: inputs.tokenizer.toTokenizerJson() }, { lm: a.lm!, vq: a['train-vq'] ? `${a.vq} (--train-vq)` : a.vq! });
+  const identity = await experimentIdentity(
+    c,
+    { ...inputs, tokenizerJson: inputs.tokenizer.toTokenizerJson() },
+    { lm: a.lm!, vq: a['train-vq'] ? `${a.vq} (--train-vq)` : a.vq! },
+  );
   say(`setup fingerprint ${fingerprintOf(identity)}; seeds ${c.firstSeed ?? 0}…${(c.firstSeed ?? 0) + c.seeds - 1}`);
   const tRun = performance.now();
   await exp.runTo(stopAt ?? c.steps);
-  clock.addRounds(performance.now() - tRun, exp.runner!.runs.reduce((s, r) => s + r.trainMs, 0), exp.checkpoints.savingMs);
+  clock.addRounds(
+    performance.now() - tRun,
+    exp.runner!.runs.reduce((s, r) => s + r.trainMs, 0),
+    exp.checkpoints.savingMs,
+  );
   if (stopAt !== null && stopAt < c.steps) {
     log(`replicate: stopped at step ${stopAt} of ${c.steps} as asked; continue with --resume`);
     free();
@@ -119,7 +207,19 @@ async function main(): Promise<void> {
   }
 
   // Samples, quality figure, analysis and the report with its verdict (the core's, shared with the playground).
-  const meta = { backend: choice.backend, lm: a.lm, vq: a['train-vq'] ? `trained on the dataset (--train-vq, from ${a.vq})` : a.vq, ...(inputs.vqKey ? { vqKey: inputs.vqKey } : {}), dataset: a.dataset ?? inputs.images.name, meanCaptionTokens: meanCaption, command, machine: machineFacts(), engine: 'tfjs', versions: { tfjs: tfVersion, node: process.version }, fingerprint: fingerprintOf(identity) };
+  const meta = {
+    backend: choice.backend,
+    lm: a.lm,
+    vq: a['train-vq'] ? `trained on the dataset (--train-vq, from ${a.vq})` : a.vq,
+    ...(inputs.vqKey ? { vqKey: inputs.vqKey } : {}),
+    dataset: a.dataset ?? inputs.images.name,
+    meanCaptionTokens: meanCaption,
+    command,
+    machine: machineFacts(),
+    engine: 'tfjs',
+    versions: { tfjs: tfVersion, node: process.version },
+    fingerprint: fingerprintOf(identity),
+  };
   const fin = await exp.finish({ encodePng: pngDataUrl, meta, startedAt: t0, onPhase: (p) => clock.enter(p) });
   const { report } = fin;
   clock.enter(null);
@@ -128,10 +228,25 @@ async function main(): Promise<void> {
   // (report.json last, as the run folder does), the same as `npm run report` rebuilds it.
   writeFileAtomic(join(a.out, 'report.html'), reportHtml(report, exp.records, fin.sections));
   writeFileAtomic(join(a.out, 'report.json'), JSON.stringify(report, null, 2) + '\n');
-  log(`replicate: phases (s) ${Object.entries(clock.seconds()).map(([k, v]) => `${k} ${v}`).join(', ')}`);
-  const card = writeCard(a.out, { identity, config: c, seat: null, records: exp.records, engine: 'tfjs', backend: choice.backend, valImages: data.val.count, stopped: (report.meta.stopped as string[] | undefined) ?? [], quality: fin.quality });
+  log(
+    `replicate: phases (s) ${Object.entries(clock.seconds())
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+  );
+  const card = writeCard(a.out, {
+    identity,
+    config: c,
+    seat: null,
+    records: exp.records,
+    engine: 'tfjs',
+    backend: choice.backend,
+    valImages: data.val.count,
+    stopped: (report.meta.stopped as string[] | undefined) ?? [],
+    quality: fin.quality,
+  });
   log(`replicate: result card → ${card} (npm run pool pools cards of this setup)`);
-  for (const eff of [report.effects.image_loss, report.effects.caption_gap, report.effects.forgetting]) log(`  ${eff.sentence}`);
+  for (const eff of [report.effects.image_loss, report.effects.caption_gap, report.effects.forgetting])
+    log(`  ${eff.sentence}`);
   log(`replicate: done in ${((performance.now() - t0) / 60_000).toFixed(1)} min → ${a.out}/report.html`);
   free();
 }

@@ -16,20 +16,42 @@ import { readPublicData } from './data/public-data';
 export type CountReference = ReturnType<typeof countModelReference> & { source: string };
 
 /** The count model of a recorded emoji run, or why there is none. */
-export async function recordedCountModel(config: ExperimentConfig | null, meta: Record<string, unknown>): Promise<{ ref: CountReference | null; why: string | null }> {
+export async function recordedCountModel(
+  config: ExperimentConfig | null,
+  meta: Record<string, unknown>,
+): Promise<{ ref: CountReference | null; why: string | null }> {
   if (!config) return { ref: null, why: 'no configuration on record' };
-  if (meta.dataset !== 'emoji-twemoji') return { ref: null, why: `the count model is computed for the shipped Twemoji only (this run: ${String(meta.dataset ?? 'not recorded')})` };
+  if (meta.dataset !== 'emoji-twemoji')
+    return {
+      ref: null,
+      why: `the count model is computed for the shipped Twemoji only (this run: ${String(meta.dataset ?? 'not recorded')})`,
+    };
   if (typeof meta.vq !== 'string') return { ref: null, why: 'the run names no VQ tokenizer' };
   const { model, key } = await loadVQWithKey(await dirSource(meta.vq));
   const { grid, config: vqConfig } = model;
   model.dispose();
-  if (typeof meta.vqKey === 'string' && meta.vqKey !== key) return { ref: null, why: `${meta.vq} is no longer the tokenizer the run used` };
+  if (typeof meta.vqKey === 'string' && meta.vqKey !== key)
+    return { ref: null, why: `${meta.vq} is no longer the tokenizer the run used` };
   const shipped = await shippedEmojiCodes(readPublicData, 'twemoji', key, vqConfig.codebookSize);
   if (!shipped.codes) return { ref: null, why: shipped.why };
-  const items = parseCaptionsFile(JSON.parse(new TextDecoder().decode(await readPublicData('emoji/captions.json'))), 'emoji/captions.json').items;
+  const items = parseCaptionsFile(
+    JSON.parse(new TextDecoder().decode(await readPublicData('emoji/captions.json'))),
+    'emoji/captions.json',
+  ).items;
   const order = meta.evalOrder === 'stratified' ? 'stratified' : 'atlas';
   const { train, val } = emojiSplitIndices(items, config, order);
   const P = grid * grid;
-  const ref = countModelReference(grid, vqConfig.codebookSize, pickCodes(shipped.codes, train, P), pickCodes(shipped.codes, val, P));
-  return { ref: { ...ref, source: `npm run report, from the shipped codes of ${meta.vq} (validation images in ${order} order)` }, why: null };
+  const ref = countModelReference(
+    grid,
+    vqConfig.codebookSize,
+    pickCodes(shipped.codes, train, P),
+    pickCodes(shipped.codes, val, P),
+  );
+  return {
+    ref: {
+      ...ref,
+      source: `npm run report, from the shipped codes of ${meta.vq} (validation images in ${order} order)`,
+    },
+    why: null,
+  };
 }

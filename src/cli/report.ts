@@ -19,19 +19,29 @@ import { recordedCountModel } from './report-reference';
 
 async function main(): Promise<void> {
   const usage = 'usage: npm run report -- DIR (a replicate output folder with metrics.csv)';
-  const { positionals } = parseFlags({}, usage, true, 'Rebuilds DIR/report.json and DIR/report.html from DIR/metrics.csv under the current verdict rules (no training).');
+  const { positionals } = parseFlags(
+    {},
+    usage,
+    true,
+    'Rebuilds DIR/report.json and DIR/report.html from DIR/metrics.csv under the current verdict rules (no training).',
+  );
   if (positionals.length > 1) throw new UsageError(`one DIR at a time, got ${positionals.length}; ${usage}`);
   const dir = positionals[0];
   if (!dir) throw new UsageError(usage);
   const csvPath = join(dir, 'metrics.csv');
-  if (!existsSync(csvPath)) throw new UsageError(`${csvPath}: missing; run npm run replicate first (or export the metrics CSV from the playground into DIR)`);
+  if (!existsSync(csvPath))
+    throw new UsageError(
+      `${csvPath}: missing; run npm run replicate first (or export the metrics CSV from the playground into DIR)`,
+    );
   let old: { config?: ExperimentConfig | null; meta?: Record<string, unknown> } = {};
   const jsonPath = join(dir, 'report.json');
   if (existsSync(jsonPath)) {
     try {
       old = JSON.parse(readFileSync(jsonPath, 'utf8'));
     } catch (e) {
-      throw new UsageError(`${jsonPath}: not valid JSON (${(e as Error).message}); remove it to rebuild from metrics.csv alone`);
+      throw new UsageError(
+        `${jsonPath}: not valid JSON (${(e as Error).message}); remove it to rebuild from metrics.csv alone`,
+      );
     }
   }
   // A damaged metrics.csv is a bad file (exit 1), its message naming the line and the fix.
@@ -52,14 +62,28 @@ async function main(): Promise<void> {
   }
   report.notes.unshift(...readNotes);
   // A run without sections.html (e.g. one trained by scale/train.py) still gets its LR sweep and heatmap from meta.
-  const { sweep, imageLossByPosition } = meta as { sweep?: SweepResult; imageLossByPosition?: Record<string, number[]> };
-  const sections = existsSync(join(dir, 'sections.html')) ? [readFileSync(join(dir, 'sections.html'), 'utf8')] : [...(sweep ? [sweepSection(sweep)] : []), ...(imageLossByPosition ? [heatmapSection(imageLossByPosition)] : [])];
+  const { sweep, imageLossByPosition } = meta as {
+    sweep?: SweepResult;
+    imageLossByPosition?: Record<string, number[]>;
+  };
+  const sections = existsSync(join(dir, 'sections.html'))
+    ? [readFileSync(join(dir, 'sections.html'), 'utf8')]
+    : [...(sweep ? [sweepSection(sweep)] : []), ...(imageLossByPosition ? [heatmapSection(imageLossByPosition)] : [])];
   // Each file whole or as it was (a kill in between leaves the old report.json beside the new report.html).
   writeFileAtomic(join(dir, 'report.html'), reportHtml(report, records, sections));
   writeFileAtomic(jsonPath, JSON.stringify(report, null, 2) + '\n');
   const e = report.effects;
-  for (const [name, eff] of [['A', e.image_loss], ['B', e.caption_gap], ['C', e.forgetting]] as const) console.log(`${name}. ${eff.verdict}${eff.detail ? ` — ${eff.detail}` : ''}: ${eff.sentence}`);
-  for (const [name, eff] of [['A', e.image_loss], ['B', e.caption_gap]] as const) console.log(`${name} as compute: ${eff.tokensSaved.sentence}`);
+  for (const [name, eff] of [
+    ['A', e.image_loss],
+    ['B', e.caption_gap],
+    ['C', e.forgetting],
+  ] as const)
+    console.log(`${name}. ${eff.verdict}${eff.detail ? ` — ${eff.detail}` : ''}: ${eff.sentence}`);
+  for (const [name, eff] of [
+    ['A', e.image_loss],
+    ['B', e.caption_gap],
+  ] as const)
+    console.log(`${name} as compute: ${eff.tokensSaved.sentence}`);
   if (report.quality) console.log(report.quality.sentence);
   for (const n of report.notes) console.log(`note: ${n}`);
 }

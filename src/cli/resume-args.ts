@@ -15,7 +15,10 @@ export const EXPERIMENT_FILE = 'experiment.json';
 /** The run-defining flags, by flag name, with paths made absolute so `./x` and `x` compare equal. */
 export type RunFlags = Record<string, string | number | boolean | null>;
 
-export function runFlags(cfg: ExperimentConfig, o: { dataset?: string; lm: string; vq: string; trainVq: boolean; tokens?: number | null }): RunFlags {
+export function runFlags(
+  cfg: ExperimentConfig,
+  o: { dataset?: string; lm: string; vq: string; trainVq: boolean; tokens?: number | null },
+): RunFlags {
   return {
     preset: cfg.preset,
     seeds: cfg.seeds,
@@ -48,7 +51,9 @@ function show(flag: string, v: unknown): string {
 function savedRuns(out: string): string[] {
   const dir = join(out, 'checkpoints');
   if (!existsSync(dir)) return [];
-  return readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory() && !d.name.endsWith('.partial')).map((d) => d.name);
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && !d.name.endsWith('.partial'))
+    .map((d) => d.name);
 }
 
 /**
@@ -58,7 +63,10 @@ function savedRuns(out: string): string[] {
 export function checkResume(out: string, flags: RunFlags, resume: boolean): void {
   const runs = savedRuns(out);
   if (!resume) {
-    if (runs.length > 0) throw new UsageError(`${out} already holds checkpoints (${runs.join(', ')}); continue that experiment with --resume, or pass another --out (nothing was overwritten)`);
+    if (runs.length > 0)
+      throw new UsageError(
+        `${out} already holds checkpoints (${runs.join(', ')}); continue that experiment with --resume, or pass another --out (nothing was overwritten)`,
+      );
     return;
   }
   const file = join(out, 'checkpoints', EXPERIMENT_FILE);
@@ -68,7 +76,9 @@ export function checkResume(out: string, flags: RunFlags, resume: boolean): void
     saved = JSON.parse(readFileSync(file, 'utf8')) as RunFlags;
     if (typeof saved !== 'object' || saved === null || Array.isArray(saved)) throw new Error('not a JSON object');
   } catch (e) {
-    throw new UsageError(`${file}: is not a valid record of the run's flags (${(e as Error).message}); restore it or start again with another --out`);
+    throw new UsageError(
+      `${file}: is not a valid record of the run's flags (${(e as Error).message}); restore it or start again with another --out`,
+    );
   }
   const changed = Object.keys(flags).filter((k) => JSON.stringify(saved[k] ?? null) !== JSON.stringify(flags[k]));
   if (changed.length > 0)
@@ -92,10 +102,22 @@ export function readPartialMetrics(file: string, log: (s: string) => void): Metr
     } catch {
       r = null;
     }
-    const ok = r !== null && typeof r === 'object' && typeof r.arm === 'string' && Number.isInteger(r.seed) && Number.isInteger(r.step) && typeof r.metric === 'string' && (typeof r.value === 'number' || r.value === null);
-    if (ok) out.push({ ...r!, value: r!.value ?? NaN }); // JSON writes NaN as null
-    else if (i === lines.length - 1) log(`replicate: ${file}: dropped a cut last line (line ${i + 1}); its metrics are computed again`);
-    else throw new UsageError(`${file}: line ${i + 1} is not a metric record (${JSON.stringify(line.slice(0, 60))}); delete the line, or the file to recompute every metric`);
+    const ok =
+      r !== null &&
+      typeof r === 'object' &&
+      typeof r.arm === 'string' &&
+      Number.isInteger(r.seed) &&
+      Number.isInteger(r.step) &&
+      typeof r.metric === 'string' &&
+      (typeof r.value === 'number' || r.value === null);
+    if (ok)
+      out.push({ ...r!, value: r!.value ?? NaN }); // JSON writes NaN as null
+    else if (i === lines.length - 1)
+      log(`replicate: ${file}: dropped a cut last line (line ${i + 1}); its metrics are computed again`);
+    else
+      throw new UsageError(
+        `${file}: line ${i + 1} is not a metric record (${JSON.stringify(line.slice(0, 60))}); delete the line, or the file to recompute every metric`,
+      );
   });
   return out;
 }
@@ -105,8 +127,15 @@ export const DEFAULT_MODELS = { lm: 'public/models/lm-austen', vq: 'public/model
 
 /** Flags whose saved value is passed back as `--flag value` when it differs from the preset (in this order). */
 const VALUE_FLAGS: [keyof RunFlags & string, keyof ExperimentConfig | null][] = [
-  ['seeds', 'seeds'], ['arms', 'arms'], ['batch', 'batchSize'], ['schedule', 'schedule'], ['warmup', 'warmupSteps'],
-  ['eval-every', 'evalEvery'], ['eval-images', 'evalImages'], ['caption-level', 'captionLevel'], ['row-init', 'rowInit'],
+  ['seeds', 'seeds'],
+  ['arms', 'arms'],
+  ['batch', 'batchSize'],
+  ['schedule', 'schedule'],
+  ['warmup', 'warmupSteps'],
+  ['eval-every', 'evalEvery'],
+  ['eval-images', 'evalImages'],
+  ['caption-level', 'captionLevel'],
+  ['row-init', 'rowInit'],
 ];
 
 /** A path as a shell word (quoted when it has anything but plain path characters). */
@@ -130,8 +159,11 @@ export function resumeCommand(out: string): string | null {
   const preset = typeof f.preset === 'string' ? PRESETS[f.preset] : undefined;
   if (!preset) return null;
   const args: string[] = ['--preset', f.preset as string];
-  const presetValue = (k: keyof ExperimentConfig) => (Array.isArray(preset[k]) ? (preset[k] as string[]).join(',') : preset[k]);
-  for (const [flag, key] of VALUE_FLAGS) if (f[flag] !== null && f[flag] !== undefined && (key === null || String(f[flag]) !== String(presetValue(key)))) args.push(`--${flag}`, String(f[flag]));
+  const presetValue = (k: keyof ExperimentConfig) =>
+    Array.isArray(preset[k]) ? (preset[k] as string[]).join(',') : preset[k];
+  for (const [flag, key] of VALUE_FLAGS)
+    if (f[flag] !== null && f[flag] !== undefined && (key === null || String(f[flag]) !== String(presetValue(key))))
+      args.push(`--${flag}`, String(f[flag]));
   if (f.tokens !== null && f.tokens !== undefined) args.push('--tokens', String(f.tokens));
   else if (f.steps !== preset.steps) args.push('--steps', String(f.steps));
   const [base, ...perArm] = String(f.lr).split(',');
@@ -145,8 +177,15 @@ export function resumeCommand(out: string): string | null {
   if (sweep?.protocol && sweep.seeds) {
     args.push('--lr-sweep', 'fair', '--sweep-seeds', String(sweep.seeds));
     if (Number(base) !== preset.lr) args.push('--lr', base); // the fair grid's centre
-  }
-  else if (sweep?.lrs && sweep.steps && sweep.seeds) args.push('--lr-sweep', sweep.lrs.join(','), '--sweep-steps', String(sweep.steps), '--sweep-seeds', String(sweep.seeds));
+  } else if (sweep?.lrs && sweep.steps && sweep.seeds)
+    args.push(
+      '--lr-sweep',
+      sweep.lrs.join(','),
+      '--sweep-steps',
+      String(sweep.steps),
+      '--sweep-seeds',
+      String(sweep.seeds),
+    );
   else if (String(f.lr) !== presetLr) {
     if (!perArm.length) args.push('--lr', base);
     else if (Number(base) === preset.lr) args.push('--lr', perArm.join(','));

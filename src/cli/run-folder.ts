@@ -14,13 +14,21 @@ import { metricsCsv } from '../core/experiment/metrics-csv';
 import type { MetricRecord } from '../core/experiment/runner';
 import type { ExperimentStore, RunFlags, StoredCheckpoint } from '../core/experiment/store';
 import type { SweepResult } from '../core/experiment/sweep';
-import { appendSynced, completeCheckpointDir, removeDeadSaves, removeDeadTemps, replaceDirAtomic, writeFileAtomic } from './durable';
+import {
+  appendSynced,
+  completeCheckpointDir,
+  removeDeadSaves,
+  removeDeadTemps,
+  replaceDirAtomic,
+  writeFileAtomic,
+} from './durable';
 import { EXPERIMENT_FILE, readPartialMetrics } from './resume-args';
 
 /** The metric log a stopped run resumes from. */
 export const PARTIAL_METRICS_FILE = 'metrics.partial.jsonl';
 
-const jsonl = (records: MetricRecord[]) => records.map((r) => JSON.stringify(r)).join('\n') + (records.length ? '\n' : '');
+const jsonl = (records: MetricRecord[]) =>
+  records.map((r) => JSON.stringify(r)).join('\n') + (records.length ? '\n' : '');
 
 export class RunFolder implements ExperimentStore {
   readonly label: string;
@@ -54,7 +62,11 @@ export class RunFolder implements ExperimentStore {
         .filter((f) => f.isFile())
         .map((f) => [f.name, new Uint8Array(readFileSync(join(dir, f.name)))]),
     );
-    return { files, label: dir, note: dir.endsWith('.old') ? 'from the previous save: the last one was interrupted' : null };
+    return {
+      files,
+      label: dir,
+      note: dir.endsWith('.old') ? 'from the previous save: the last one was interrupted' : null,
+    };
   }
 
   async appendRecords(records: MetricRecord[]): Promise<void> {

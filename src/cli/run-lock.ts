@@ -34,9 +34,15 @@ const READ_ONLY = new Set(['EROFS', 'EACCES', 'EPERM']);
 export function diskErrorMessage(e: unknown, dir: string, resume = true): string | null {
   const err = e as NodeJS.ErrnoException;
   const where = err?.path ? ` writing ${err.path}` : '';
-  if (FULL.has(err?.code ?? '')) return `no space left on the disk of ${dir} (${err.code}${where}): free space and ${resume ? 'continue with --resume' : 'run the command again'}`;
-  const why: Record<string, string> = { EROFS: 'a read-only file system', EACCES: 'permission denied', EPERM: 'operation not permitted' };
-  if (READ_ONLY.has(err?.code ?? '')) return `${dir} cannot be written (${err.code}: ${why[err.code!]}${where}): give a writable --out${resume ? ', or make it writable and continue with --resume' : ''}`;
+  if (FULL.has(err?.code ?? ''))
+    return `no space left on the disk of ${dir} (${err.code}${where}): free space and ${resume ? 'continue with --resume' : 'run the command again'}`;
+  const why: Record<string, string> = {
+    EROFS: 'a read-only file system',
+    EACCES: 'permission denied',
+    EPERM: 'operation not permitted',
+  };
+  if (READ_ONLY.has(err?.code ?? ''))
+    return `${dir} cannot be written (${err.code}: ${why[err.code!]}${where}): give a writable --out${resume ? ', or make it writable and continue with --resume' : ''}`;
   return null;
 }
 
@@ -93,7 +99,8 @@ function readHolder(path: string): LockHolder | null {
   }
 }
 
-const describe = (h: LockHolder) => `pid ${h.pid} on ${h.host}, started ${h.startedAt}${h.command ? ` (${h.command})` : ''}`;
+const describe = (h: LockHolder) =>
+  `pid ${h.pid} on ${h.host}, started ${h.startedAt}${h.command ? ` (${h.command})` : ''}`;
 
 /**
  * Take `dir`'s run lock (creating `dir`), or throw: RunLocked naming the holder when a live process has it; an Error
@@ -101,7 +108,12 @@ const describe = (h: LockHolder) => `pid ${h.pid} on ${h.host}, started ${h.star
  * released at process exit; the returned function releases it sooner. `resumable` false (npm run export): a disk
  * error says to run the command again rather than to continue with --resume.
  */
-export function acquireRunLock(dir: string, command: string, log: (s: string) => void = console.log, resumable = true): () => void {
+export function acquireRunLock(
+  dir: string,
+  command: string,
+  log: (s: string) => void = console.log,
+  resumable = true,
+): () => void {
   lockedDir = dir;
   lockedResumes = resumable;
   const path = join(dir, LOCK_FILE);
@@ -128,7 +140,11 @@ export function acquireRunLock(dir: string, command: string, log: (s: string) =>
         throw new RunLocked(
           `${dir} is in use by another run: ${describe(h)}; wait for it to finish or give another --out${h.host !== me.host ? ` (if that process is gone, delete ${path})` : ''}`,
         );
-      log(h ? `${dir}: taking over the lock of a run that is no longer running (${describe(h)})` : `${dir}: taking over an unreadable lock file (${path})`);
+      log(
+        h
+          ? `${dir}: taking over the lock of a run that is no longer running (${describe(h)})`
+          : `${dir}: taking over an unreadable lock file (${path})`,
+      );
       unlinkSync(path);
     }
   } finally {

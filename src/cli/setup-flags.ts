@@ -15,10 +15,14 @@ const PRESET_NAMES = Object.keys(PRESETS).join('|');
 /** A setup field's default for --help: its value in every preset, or the one value they share. */
 function byPreset(get: (c: ExperimentConfig) => unknown): string {
   const values = Object.entries(PRESETS).map(([name, c]) => [name, String(get(c))]);
-  return new Set(values.map(([, v]) => v)).size === 1 ? `${values[0][1]} in every preset` : values.map(([name, v]) => `${name} ${v}`).join(', ');
+  return new Set(values.map(([, v]) => v)).size === 1
+    ? `${values[0][1]} in every preset`
+    : values.map(([name, v]) => `${name} ${v}`).join(', ');
 }
-const rates = (c: ExperimentConfig) => [String(c.lr), ...Object.entries(c.lrByArm ?? {}).map(([arm, lr]) => `${arm}=${lr}`)].join(' ');
-const orList = (values: readonly string[]) => (values.length < 2 ? values.join('') : `${values.slice(0, -1).join(', ')} or ${values[values.length - 1]}`);
+const rates = (c: ExperimentConfig) =>
+  [String(c.lr), ...Object.entries(c.lrByArm ?? {}).map(([arm, lr]) => `${arm}=${lr}`)].join(' ');
+const orList = (values: readonly string[]) =>
+  values.length < 2 ? values.join('') : `${values.slice(0, -1).join(', ')} or ${values[values.length - 1]}`;
 
 /** The CLI range of a numeric setup field: the table's, widened where its `cli` says. */
 function cliRange(f: (typeof CLI_FIELDS)[number]): [number, number] {
@@ -32,8 +36,16 @@ function tableFlag(flag: string) {
   if (!f) throw new Error(`--${flag} is not in SETUP_FIELDS`);
   const k = f.kind;
   const value = f.cli.value ?? (k.type === 'enum' ? k.values.join('|') : k.type === 'list' ? 'a,b,…' : 'N');
-  const range = k.type === 'int' ? `, ${cliRange(f).join(' to ')}` : k.type === 'list' ? `: ${k.values.join(', ')}` : '';
-  return { type: 'string', value, description: `${f.help}${range}`, defaultText: byPreset((c) => (f.field === 'lr' ? rates(c) : Array.isArray(c[f.field]) ? (c[f.field] as string[]).join(',') : c[f.field])) } as const;
+  const range =
+    k.type === 'int' ? `, ${cliRange(f).join(' to ')}` : k.type === 'list' ? `: ${k.values.join(', ')}` : '';
+  return {
+    type: 'string',
+    value,
+    description: `${f.help}${range}`,
+    defaultText: byPreset((c) =>
+      f.field === 'lr' ? rates(c) : Array.isArray(c[f.field]) ? (c[f.field] as string[]).join(',') : c[f.field],
+    ),
+  } as const;
 }
 
 /**
@@ -47,13 +59,39 @@ export const SETUP_OPTIONS = {
   'first-seed': tableFlag('first-seed'),
   arms: tableFlag('arms'),
   steps: tableFlag('steps'),
-  tokens: { type: 'string', value: 'N', description: 'training budget in trained tokens per run, turned into steps once the data is known (or --steps)', defaultText: 'none' },
+  tokens: {
+    type: 'string',
+    value: 'N',
+    description: 'training budget in trained tokens per run, turned into steps once the data is known (or --steps)',
+    defaultText: 'none',
+  },
   batch: tableFlag('batch'),
   lr: { ...tableFlag('lr'), description: `${tableFlag('lr').description}: one rate for every arm, or arm=rate pairs` },
-  'lr-sweep': { type: 'string', value: 'X,Y,…|fair', description: "train every arm at each rate for a short budget first, then each at its best; 'fair': rates √2 apart around --lr at the full --steps, grown at an edge (both scored on a selection split apart from the evaluation images; DIR/sweep.json)", defaultText: 'no sweep' },
-  'sweep-steps': { type: 'string', value: 'N', description: 'steps of each sweep run (with --lr-sweep X,Y,…; fair runs the full --steps)', defaultText: 'a quarter of --steps' },
-  'sweep-seeds': { type: 'string', value: 'N', description: 'seeds of each sweep run (with --lr-sweep; fair needs 2 or more)', defaultText: '2, at most --seeds (fair: 2)' },
-  'lr-from': { type: 'string', value: 'sweep.json', description: "take each arm's rate from a recorded sweep (an --lr given too wins)", defaultText: 'none' },
+  'lr-sweep': {
+    type: 'string',
+    value: 'X,Y,…|fair',
+    description:
+      "train every arm at each rate for a short budget first, then each at its best; 'fair': rates √2 apart around --lr at the full --steps, grown at an edge (both scored on a selection split apart from the evaluation images; DIR/sweep.json)",
+    defaultText: 'no sweep',
+  },
+  'sweep-steps': {
+    type: 'string',
+    value: 'N',
+    description: 'steps of each sweep run (with --lr-sweep X,Y,…; fair runs the full --steps)',
+    defaultText: 'a quarter of --steps',
+  },
+  'sweep-seeds': {
+    type: 'string',
+    value: 'N',
+    description: 'seeds of each sweep run (with --lr-sweep; fair needs 2 or more)',
+    defaultText: '2, at most --seeds (fair: 2)',
+  },
+  'lr-from': {
+    type: 'string',
+    value: 'sweep.json',
+    description: "take each arm's rate from a recorded sweep (an --lr given too wins)",
+    defaultText: 'none',
+  },
   schedule: tableFlag('schedule'),
   margin: tableFlag('margin'),
   warmup: tableFlag('warmup'),
@@ -62,7 +100,8 @@ export const SETUP_OPTIONS = {
   'caption-level': tableFlag('caption-level'),
   'row-init': tableFlag('row-init'),
 } as const satisfies FlagTable;
-for (const f of CLI_FIELDS) if (!(f.cli.flag in SETUP_OPTIONS)) throw new Error(`SETUP_FIELDS' --${f.cli.flag} is missing from SETUP_OPTIONS`);
+for (const f of CLI_FIELDS)
+  if (!(f.cli.flag in SETUP_OPTIONS)) throw new Error(`SETUP_FIELDS' --${f.cli.flag} is missing from SETUP_OPTIONS`);
 
 type Values = Partial<Record<keyof typeof SETUP_OPTIONS, string>>;
 
@@ -83,7 +122,8 @@ function positiveNumber(v: string, flag: string): number {
 }
 
 function armName(v: string, flag: string): ArmName {
-  if (!(ARMS as readonly string[]).includes(v)) throw new UsageError(`--${flag}: unknown arm "${v}"; arms are ${ARMS.join(', ')}`);
+  if (!(ARMS as readonly string[]).includes(v))
+    throw new UsageError(`--${flag}: unknown arm "${v}"; arms are ${ARMS.join(', ')}`);
   return v as ArmName;
 }
 
@@ -93,7 +133,8 @@ export function parseLr(v: string): { lr?: number; byArm: Partial<Record<ArmName
   const byArm: Partial<Record<ArmName, number>> = {};
   for (const part of v.split(',')) {
     const [arm, rate] = part.split('=');
-    if (rate === undefined) throw new UsageError(`--lr: "${part}" is not arm=rate (e.g. --lr pretrained=0.003,scratch=0.001)`);
+    if (rate === undefined)
+      throw new UsageError(`--lr: "${part}" is not arm=rate (e.g. --lr pretrained=0.003,scratch=0.001)`);
     byArm[armName(arm.trim(), 'lr')] = positiveNumber(rate.trim(), 'lr');
   }
   return { byArm };
@@ -108,7 +149,10 @@ export function readSweep(file: string): SweepResult {
     throw new UsageError(`--lr-from ${file}: cannot read a sweep there (${(e as Error).message.split('\n')[0]})`);
   }
   const best = (parsed as { best?: Record<string, unknown> })?.best;
-  if (!best || typeof best !== 'object') throw new UsageError(`--lr-from ${file}: no "best" rates in it; pass the sweep.json that replicate --lr-sweep wrote`);
+  if (!best || typeof best !== 'object')
+    throw new UsageError(
+      `--lr-from ${file}: no "best" rates in it; pass the sweep.json that replicate --lr-sweep wrote`,
+    );
   for (const [arm, rate] of Object.entries(best)) {
     armName(arm, 'lr-from');
     positiveNumber(String(rate), 'lr-from');
@@ -119,16 +163,19 @@ export function readSweep(file: string): SweepResult {
 /** The config a preset and its overriding flags describe (flags win; --lr after --lr-from). */
 export function parseSetup(a: Values): Setup {
   const presets = Object.keys(PRESETS).join(', ');
-  if (!a.preset || !PRESETS[a.preset]) throw new UsageError(`--preset must be one of ${presets}${a.preset ? `, got ${a.preset}` : ''}`);
+  if (!a.preset || !PRESETS[a.preset])
+    throw new UsageError(`--preset must be one of ${presets}${a.preset ? `, got ${a.preset}` : ''}`);
   const cfg: ExperimentConfig = { ...PRESETS[a.preset], lrByArm: { ...PRESETS[a.preset].lrByArm } };
   if (a.steps !== undefined && a.tokens !== undefined) throw new UsageError('give --steps or --tokens, not both');
   // The table's integer and enum fields; the preset, arms, rates and margin have their own rules here.
   for (const f of CLI_FIELDS) {
     const v = a[f.cli.flag as keyof Values];
     if (v === undefined || ['preset', 'arms', 'lr', 'margin'].includes(f.field)) continue;
-    if (f.kind.type === 'int') (cfg as unknown as Record<string, unknown>)[f.field] = intArg(v, f.cli.flag, ...cliRange(f));
+    if (f.kind.type === 'int')
+      (cfg as unknown as Record<string, unknown>)[f.field] = intArg(v, f.cli.flag, ...cliRange(f));
     else if (f.kind.type === 'enum') {
-      if (!f.kind.values.includes(v)) throw new UsageError(`--${f.cli.flag} must be ${orList(f.kind.values)}, got ${v}`);
+      if (!f.kind.values.includes(v))
+        throw new UsageError(`--${f.cli.flag} must be ${orList(f.kind.values)}, got ${v}`);
       (cfg as unknown as Record<string, unknown>)[f.field] = v;
     } else throw new Error(`--${f.cli.flag}: no rule for a ${f.kind.type} field`);
   }
@@ -152,20 +199,39 @@ export function parseSetup(a: Values): Setup {
   let sweep: Setup['sweep'] = null;
   if (a['lr-sweep'] !== undefined) {
     if (a['lr-sweep'].trim() === 'fair') {
-      if (a['lr-from'] !== undefined || (a.lr !== undefined && a.lr.includes('='))) throw new UsageError('--lr-sweep fair chooses each arm\'s rate around one --lr: drop --lr-from and arm=rate pairs');
-      if (a['sweep-steps'] !== undefined) throw new UsageError('--lr-sweep fair runs the main run\'s full --steps: drop --sweep-steps');
+      if (a['lr-from'] !== undefined || (a.lr !== undefined && a.lr.includes('=')))
+        throw new UsageError(
+          "--lr-sweep fair chooses each arm's rate around one --lr: drop --lr-from and arm=rate pairs",
+        );
+      if (a['sweep-steps'] !== undefined)
+        throw new UsageError("--lr-sweep fair runs the main run's full --steps: drop --sweep-steps");
       // The centre of the grid is cfg.lr (the preset's, or --lr), read when the sweep runs (after --tokens sets the steps).
-      return { cfg: { ...cfg, lrByArm: {} }, tokens, sweep: { lrs: [], steps: cfg.steps, seeds: a['sweep-seeds'] === undefined ? 2 : intArg(a['sweep-seeds'], 'sweep-seeds', 2, 20), fair: {} }, recordedSweep };
+      return {
+        cfg: { ...cfg, lrByArm: {} },
+        tokens,
+        sweep: {
+          lrs: [],
+          steps: cfg.steps,
+          seeds: a['sweep-seeds'] === undefined ? 2 : intArg(a['sweep-seeds'], 'sweep-seeds', 2, 20),
+          fair: {},
+        },
+        recordedSweep,
+      };
     }
-    if (a.lr !== undefined || a['lr-from'] !== undefined) throw new UsageError('--lr-sweep chooses each arm\'s rate: drop --lr / --lr-from');
+    if (a.lr !== undefined || a['lr-from'] !== undefined)
+      throw new UsageError("--lr-sweep chooses each arm's rate: drop --lr / --lr-from");
     const lrs = a['lr-sweep'].split(',').map((s) => positiveNumber(s.trim(), 'lr-sweep'));
     if (lrs.length < 2) throw new UsageError(`--lr-sweep needs two or more rates, got ${a['lr-sweep']}`);
     sweep = {
       lrs,
-      steps: a['sweep-steps'] === undefined ? Math.max(1, Math.round(cfg.steps / 4)) : intArg(a['sweep-steps'], 'sweep-steps', 1, 1_000_000),
+      steps:
+        a['sweep-steps'] === undefined
+          ? Math.max(1, Math.round(cfg.steps / 4))
+          : intArg(a['sweep-steps'], 'sweep-steps', 1, 1_000_000),
       seeds: a['sweep-seeds'] === undefined ? Math.min(2, cfg.seeds) : intArg(a['sweep-seeds'], 'sweep-seeds', 1, 20),
     };
-  } else if (a['sweep-steps'] !== undefined || a['sweep-seeds'] !== undefined) throw new UsageError('--sweep-steps and --sweep-seeds go with --lr-sweep');
+  } else if (a['sweep-steps'] !== undefined || a['sweep-seeds'] !== undefined)
+    throw new UsageError('--sweep-steps and --sweep-seeds go with --lr-sweep');
   return { cfg, tokens, sweep, recordedSweep };
 }
 

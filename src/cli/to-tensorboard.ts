@@ -23,19 +23,27 @@ async function main(): Promise<void> {
   try {
     records = parseMetricsCsv(readFileSync(csv, 'utf8'), csv);
   } catch (e) {
-    throw new Error(`${(e as Error).message}; it should be a metrics.csv written by npm run replicate, the page or scale/train.py`, { cause: e });
+    throw new Error(
+      `${(e as Error).message}; it should be a metrics.csv written by npm run replicate, the page or scale/train.py`,
+      { cause: e },
+    );
   }
   if (records.length === 0) throw new Error(`${csv}: has no records; nothing to convert`);
   const fallback = statSync(csv).mtimeMs / 1000;
   const undated = records.filter((r) => r.wallTime === undefined).length;
-  if (undated) console.log(`to-tensorboard: ${undated} of ${records.length} records have no wall_time (an older metrics.csv); they get the file's modification time`);
+  if (undated)
+    console.log(
+      `to-tensorboard: ${undated} of ${records.length} records have no wall_time (an older metrics.csv); they get the file's modification time`,
+    );
   const files = tensorboardFiles(records, fallback);
   for (const [path, bytes] of files) {
     mkdirSync(dirname(join(values.out, path)), { recursive: true });
     writeFileSync(join(values.out, path), bytes);
   }
   const tags = new Set(records.map((r) => r.metric)).size;
-  console.log(`to-tensorboard: ${records.length} values, ${tags} tags, ${files.size} run(s) (${[...files.keys()].map((p) => dirname(p)).join(', ')}) → ${values.out}; view with: tensorboard --logdir ${values.out}`);
+  console.log(
+    `to-tensorboard: ${records.length} values, ${tags} tags, ${files.size} run(s) (${[...files.keys()].map((p) => dirname(p)).join(', ')}) → ${values.out}; view with: tensorboard --logdir ${values.out}`,
+  );
 }
 
 runCli('to-tensorboard', main);

@@ -31,9 +31,24 @@ import type { Setup } from './setup-flags';
 
 /** replicate's flags for the engine (parseArgs options). */
 export const ENGINE_OPTIONS = {
-  engine: { type: 'string', value: 'tfjs|torch', description: 'the engine that trains: tfjs in this process, or PyTorch + transformers through scale/train.py', defaultText: 'tfjs' },
-  python: { type: 'string', value: 'PATH', description: "the Python interpreter of --engine torch (with scale/requirements.txt installed)", defaultText: '$TABULA_PYTHON, else python3' },
-  threads: { type: 'string', value: 'N', description: "torch's CPU threads with --engine torch", defaultText: 'one per core' },
+  engine: {
+    type: 'string',
+    value: 'tfjs|torch',
+    description: 'the engine that trains: tfjs in this process, or PyTorch + transformers through scale/train.py',
+    defaultText: 'tfjs',
+  },
+  python: {
+    type: 'string',
+    value: 'PATH',
+    description: 'the Python interpreter of --engine torch (with scale/requirements.txt installed)',
+    defaultText: '$TABULA_PYTHON, else python3',
+  },
+  threads: {
+    type: 'string',
+    value: 'N',
+    description: "torch's CPU threads with --engine torch",
+    defaultText: 'one per core',
+  },
 } as const;
 export const ENGINE_USAGE = '[--engine tfjs|torch] [--python PATH] [--threads N]';
 
@@ -56,15 +71,23 @@ export function checkTorchPython(python: string): Record<string, string> {
   const probe = `import json, sys\nout = {"python": sys.version.split()[0]}\nfor m in ${JSON.stringify(MODULES)}:\n    try:\n        out[m] = __import__(m).__version__\n    except Exception as e:\n        out[m] = None\nprint(json.dumps(out))`;
   const r = spawnSync(python, ['-c', probe], { encoding: 'utf8' });
   const install = `${python} -m pip install -r scale/requirements.txt`;
-  if (r.error) throw new UsageError(`--engine torch: ${python} cannot be started (${(r.error as NodeJS.ErrnoException).code}); pass --python PATH with a Python 3 that has scale/requirements.txt installed (${install})`);
+  if (r.error)
+    throw new UsageError(
+      `--engine torch: ${python} cannot be started (${(r.error as NodeJS.ErrnoException).code}); pass --python PATH with a Python 3 that has scale/requirements.txt installed (${install})`,
+    );
   let got: Record<string, string | null>;
   try {
     got = JSON.parse(r.stdout.trim().split('\n').pop() ?? '');
   } catch {
-    throw new UsageError(`--engine torch: ${python} is not a working Python 3 (${(r.stderr || r.stdout).trim().split('\n').pop() ?? `status ${r.status}`}); pass --python PATH`);
+    throw new UsageError(
+      `--engine torch: ${python} is not a working Python 3 (${(r.stderr || r.stdout).trim().split('\n').pop() ?? `status ${r.status}`}); pass --python PATH`,
+    );
   }
   const missing = MODULES.filter((m) => !got[m]);
-  if (missing.length) throw new UsageError(`--engine torch: ${python} has no ${missing.join(', ')}; install them with ${install} (or pass --python PATH with a Python that has them)`);
+  if (missing.length)
+    throw new UsageError(
+      `--engine torch: ${python} has no ${missing.join(', ')}; install them with ${install} (or pass --python PATH with a Python that has them)`,
+    );
   return got as Record<string, string>;
 }
 
@@ -73,14 +96,23 @@ export function checkTorchPython(python: string): Record<string, string> {
  * --python) and threads. Called before anything is written, so a refusal leaves no trace.
  * @throws UsageError for a bad --engine/--threads, --python without --engine torch, or a Python without the modules
  */
-export function engineArgs(a: { engine?: string; python?: string; threads?: string; 'train-vq'?: boolean }): TorchEngine | null {
+export function engineArgs(a: {
+  engine?: string;
+  python?: string;
+  threads?: string;
+  'train-vq'?: boolean;
+}): TorchEngine | null {
   const engine = a.engine ?? 'tfjs';
   if (engine !== 'tfjs' && engine !== 'torch') throw new UsageError(`--engine must be tfjs or torch, got ${engine}`);
   if (engine === 'tfjs') {
-    if (a.python !== undefined || a.threads !== undefined) throw new UsageError('--python and --threads choose the torch engine\'s Python and threads; add --engine torch');
+    if (a.python !== undefined || a.threads !== undefined)
+      throw new UsageError("--python and --threads choose the torch engine's Python and threads; add --engine torch");
     return null;
   }
-  if (a['train-vq']) throw new UsageError('--train-vq is not available with --engine torch: train the tokenizer first (npm run train-vq -- --dataset PATH --out DIR) and pass --vq DIR');
+  if (a['train-vq'])
+    throw new UsageError(
+      '--train-vq is not available with --engine torch: train the tokenizer first (npm run train-vq -- --dataset PATH --out DIR) and pass --vq DIR',
+    );
   const python = a.python ?? process.env.TABULA_PYTHON ?? 'python3';
   const threads = a.threads === undefined ? null : intArg(a.threads, 'threads', 1, 256);
   return { python, threads, versions: checkTorchPython(python) };
@@ -109,9 +141,15 @@ function runTrainer(r: TorchRun, exportDir: string, stop: number | null): number
   if (r.resume) args.push('--resume');
   if (r.engine.threads !== null) args.push('--threads', String(r.engine.threads));
   const t = performance.now();
-  const p = spawnSync(r.engine.python, args, { stdio: 'inherit', env: { ...process.env, PYTHONUNBUFFERED: '1', TABULA_LOCK_HANDED_TO_CHILD: String(process.pid) } }); // train.py writes under this process's run lock (scale/run_lock.py)
+  const p = spawnSync(r.engine.python, args, {
+    stdio: 'inherit',
+    env: { ...process.env, PYTHONUNBUFFERED: '1', TABULA_LOCK_HANDED_TO_CHILD: String(process.pid) },
+  }); // train.py writes under this process's run lock (scale/run_lock.py)
   if (p.error) throw new Error(`${r.engine.python}: cannot be started (${(p.error as NodeJS.ErrnoException).code})`);
-  if (p.status !== 0) throw new Error(`scale/train.py exited with status ${p.status ?? p.signal}; its message is above (the run folder keeps its last checkpoints: --resume continues)`);
+  if (p.status !== 0)
+    throw new Error(
+      `scale/train.py exited with status ${p.status ?? p.signal}; its message is above (the run folder keeps its last checkpoints: --resume continues)`,
+    );
   return performance.now() - t;
 }
 
@@ -127,24 +165,46 @@ export async function replicateTorch(r: TorchRun): Promise<void> {
   const exportDir = join(r.out, 'export');
   const store = new RunFolder(r.out, log);
   // The export: made afresh, except on --resume when it is there (the flags were checked to be the same).
-  let ready: { inputs: Awaited<ReturnType<typeof loadInputs>>; prepared: Awaited<ReturnType<typeof prepareData>> } | null = null;
+  let ready: {
+    inputs: Awaited<ReturnType<typeof loadInputs>>;
+    prepared: Awaited<ReturnType<typeof prepareData>>;
+  } | null = null;
   if (!(r.resume && existsSync(join(exportDir, 'meta.json')))) {
     rmSync(exportDir, { recursive: true, force: true });
     say(`exporting the experiment for PyTorch → ${exportDir}`);
-    ready = await writeExport({ setup: r.setup, lm: r.lm, vq: r.vq, dataset: r.dataset, out: exportDir, command: r.command, name: 'replicate', log: say });
+    ready = await writeExport({
+      setup: r.setup,
+      lm: r.lm,
+      vq: r.vq,
+      dataset: r.dataset,
+      out: exportDir,
+      command: r.command,
+      name: 'replicate',
+      log: say,
+    });
   } else say(`--resume keeps the export in ${exportDir}`);
-  const exported = JSON.parse(readFileSync(join(exportDir, 'experiment.json'), 'utf8')) as { config: { steps: number } };
+  const exported = JSON.parse(readFileSync(join(exportDir, 'experiment.json'), 'utf8')) as {
+    config: { steps: number };
+  };
   const steps = exported.config.steps;
   const stop = r.stopAt !== null && r.stopAt < steps ? r.stopAt : null;
   // The record log is shared with the tfjs engine: train.py --resume keeps OUT/metrics.csv up to each checkpoint.
   const partial = await store.readRecords();
   if (r.resume && partial) writeFileSync(join(r.out, 'metrics.csv'), metricsCsv(partial));
-  say(`training on PyTorch ${r.engine.versions.torch} (transformers ${r.engine.versions.transformers}, ${r.engine.python}, ${r.engine.threads ?? 'default'} thread(s))`);
+  say(
+    `training on PyTorch ${r.engine.versions.torch} (transformers ${r.engine.versions.transformers}, ${r.engine.python}, ${r.engine.threads ?? 'default'} thread(s))`,
+  );
   clock.enter(null);
   const trainerMs = runTrainer(r, exportDir, stop);
   const records = parseMetricsCsv(readFileSync(join(r.out, 'metrics.csv'), 'utf8'), join(r.out, 'metrics.csv'));
   await store.replaceRecords(records);
-  const stub = JSON.parse(readFileSync(join(r.out, 'report.json'), 'utf8')) as { meta: Record<string, unknown> & { phases: Partial<Record<Phase, number>>; versions: Record<string, string>; backend: string } };
+  const stub = JSON.parse(readFileSync(join(r.out, 'report.json'), 'utf8')) as {
+    meta: Record<string, unknown> & {
+      phases: Partial<Record<Phase, number>>;
+      versions: Record<string, string>;
+      backend: string;
+    };
+  };
   let inPython = 0;
   for (const [phase, s] of Object.entries(stub.meta.phases)) {
     clock.add(phase as Phase, 1000 * s);
@@ -162,13 +222,30 @@ export async function replicateTorch(r: TorchRun): Promise<void> {
   // The finish, as the tfjs engine's: every run resumed at its last step from the torch checkpoints.
   clock.enter('restore');
   if (!ready) {
-    const inputs = await loadInputs({ lm: r.lm, vq: r.vq, dataset: r.dataset, trainVq: false }, cfg, { name: 'replicate', read: readPublicData, shippedCodes: true, log: say });
-    ready = { inputs, prepared: await prepareData({ ...inputs, cfg, readData: readPublicData, tokens: r.setup.tokens, sweep: r.setup.sweep }, cfg, say) };
+    const inputs = await loadInputs({ lm: r.lm, vq: r.vq, dataset: r.dataset, trainVq: false }, cfg, {
+      name: 'replicate',
+      read: readPublicData,
+      shippedCodes: true,
+      log: say,
+    });
+    ready = {
+      inputs,
+      prepared: await prepareData(
+        { ...inputs, cfg, readData: readPublicData, tokens: r.setup.tokens, sweep: r.setup.sweep },
+        cfg,
+        say,
+      ),
+    };
   }
   const { inputs, prepared } = ready;
-  const sweep = existsSync(join(r.out, 'sweep.json')) ? (JSON.parse(readFileSync(join(r.out, 'sweep.json'), 'utf8')) as SweepResult) : r.setup.recordedSweep;
+  const sweep = existsSync(join(r.out, 'sweep.json'))
+    ? (JSON.parse(readFileSync(join(r.out, 'sweep.json'), 'utf8')) as SweepResult)
+    : r.setup.recordedSweep;
   const finishCfg = { ...cfg, lrByArm: { ...cfg.lrByArm, ...(sweep?.best ?? {}) } };
-  const exp = new Experiment({ ...inputs, cfg: finishCfg, readData: readPublicData, tokens: null, sweep: null, recordedSweep: sweep }, { store, resume: true, flags: r.flags, prepared, log: say, runnerLog: log });
+  const exp = new Experiment(
+    { ...inputs, cfg: finishCfg, readData: readPublicData, tokens: null, sweep: null, recordedSweep: sweep },
+    { store, resume: true, flags: r.flags, prepared, log: say, runnerLog: log },
+  );
   const free = () => {
     exp.dispose();
     inputs.lm.dispose();
@@ -177,7 +254,10 @@ export async function replicateTorch(r: TorchRun): Promise<void> {
   try {
     await exp.prepare();
     const short = exp.runner!.runs.filter((run) => !run.stopped && run.step < steps);
-    if (short.length) throw new Error(`scale/train.py left ${short.map((run) => `${run.arm.name} s${run.seed} at step ${run.step}`).join(', ')} short of step ${steps}; run again with --resume`);
+    if (short.length)
+      throw new Error(
+        `scale/train.py left ${short.map((run) => `${run.arm.name} s${run.seed} at step ${run.step}`).join(', ')} short of step ${steps}; run again with --resume`,
+      );
     const meta = {
       engine: 'torch',
       backend: `${stub.meta.backend}, ${stub.meta.threads} thread(s); finished on tfjs ${choice.backend}`,
@@ -199,11 +279,17 @@ export async function replicateTorch(r: TorchRun): Promise<void> {
     // Written again with the phases, each file whole, report.json last (as replicate's tfjs engine).
     writeFileAtomic(join(r.out, 'report.html'), reportHtml(fin.report, exp.records, fin.sections));
     writeFileAtomic(join(r.out, 'report.json'), JSON.stringify(fin.report, null, 2) + '\n');
-    for (const eff of [fin.report.effects.image_loss, fin.report.effects.caption_gap, fin.report.effects.forgetting]) log(`  ${eff.sentence}`);
-    log(`replicate: phases (s) ${Object.entries(fin.report.meta.phases as Record<string, number>).map(([k, v]) => `${k} ${v}`).join(', ')}`);
-    log(`replicate: done in ${((performance.now() - t0) / 60_000).toFixed(1)} min on the torch engine → ${r.out}/report.html`);
+    for (const eff of [fin.report.effects.image_loss, fin.report.effects.caption_gap, fin.report.effects.forgetting])
+      log(`  ${eff.sentence}`);
+    log(
+      `replicate: phases (s) ${Object.entries(fin.report.meta.phases as Record<string, number>)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
+    );
+    log(
+      `replicate: done in ${((performance.now() - t0) / 60_000).toFixed(1)} min on the torch engine → ${r.out}/report.html`,
+    );
   } finally {
     free();
   }
 }
-

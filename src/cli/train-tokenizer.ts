@@ -14,7 +14,12 @@ async function main(): Promise<void> {
   const { values } = parseFlags(
     {
       vocab: { type: 'string', default: '2048', value: 'V', description: 'vocabulary size, 512 to 8192' },
-      out: { type: 'string', default: 'runs/tokenizer/tokenizer.json', value: 'FILE', description: 'where the Hugging Face tokenizer.json goes' },
+      out: {
+        type: 'string',
+        default: 'runs/tokenizer/tokenizer.json',
+        value: 'FILE',
+        description: 'where the Hugging Face tokenizer.json goes',
+      },
     },
     'usage: npm run train-tokenizer -- [--vocab 2048] [--out FILE]',
     false,
@@ -22,18 +27,24 @@ async function main(): Promise<void> {
   );
   const vocab = intArg(values.vocab, 'vocab', 512, 8192);
   const dec = new TextDecoder();
-  const train = await Promise.all(AUSTEN_BOOKS.filter((b) => b.role === 'train').map(async (b) => dec.decode(await readPublicData(b.file))));
+  const train = await Promise.all(
+    AUSTEN_BOOKS.filter((b) => b.role === 'train').map(async (b) => dec.decode(await readPublicData(b.file))),
+  );
   const t0 = performance.now();
   const tok = trainBPE(train, { vocabSize: vocab });
   const seconds = (performance.now() - t0) / 1000;
   mkdirSync(dirname(values.out!), { recursive: true });
   writeFileSync(values.out!, tok.toTokenizerJson());
-  console.log(`trained a ${tok.vocabSize}-id byte-level BPE on ${train.reduce((a, t) => a + t.length, 0).toLocaleString('en')} characters in ${seconds.toFixed(1)} s → ${values.out}`);
+  console.log(
+    `trained a ${tok.vocabSize}-id byte-level BPE on ${train.reduce((a, t) => a + t.length, 0).toLocaleString('en')} characters in ${seconds.toFixed(1)} s → ${values.out}`,
+  );
   for (const src of ENGLISH_TEXTS.filter((s) => s.role !== 'train')) {
     const text = dec.decode(await readPublicData(src.file));
     const ids = tok.encode(text);
     const ok = tok.decode(ids) === text;
-    console.log(`  ${src.title} (${src.role}): ${(new TextEncoder().encode(text).length / ids.length).toFixed(2)} bytes/token over ${ids.length.toLocaleString('en')} tokens; round trip ${ok ? 'exact' : 'FAILED'}`);
+    console.log(
+      `  ${src.title} (${src.role}): ${(new TextEncoder().encode(text).length / ids.length).toFixed(2)} bytes/token over ${ids.length.toLocaleString('en')} tokens; round trip ${ok ? 'exact' : 'FAILED'}`,
+    );
   }
 }
 

@@ -82,14 +82,28 @@ const WASM_THREADS_TIMEOUT_MS = 30_000;
 const SOFTWARE_RENDERER = /swiftshader|llvmpipe|lavapipe|softpipe|software|basic render/i;
 
 async function probeAdapter(env: BackendEnv): Promise<AdapterInfo | Refusal> {
-  if (!env.gpu) return { backend: 'webgpu', reason: 'api-missing', detail: 'WebGPU unavailable: this browser exposes no navigator.gpu.' };
+  if (!env.gpu)
+    return {
+      backend: 'webgpu',
+      reason: 'api-missing',
+      detail: 'WebGPU unavailable: this browser exposes no navigator.gpu.',
+    };
   let adapter: Record<string, unknown> | null;
   try {
     adapter = (await env.gpu.requestAdapter({ powerPreference: 'high-performance' })) as Record<string, unknown> | null;
   } catch (e) {
-    return { backend: 'webgpu', reason: 'no-adapter', detail: `WebGPU unavailable: requestAdapter failed (${String(e)}).` };
+    return {
+      backend: 'webgpu',
+      reason: 'no-adapter',
+      detail: `WebGPU unavailable: requestAdapter failed (${String(e)}).`,
+    };
   }
-  if (!adapter) return { backend: 'webgpu', reason: 'no-adapter', detail: 'WebGPU unavailable: no adapter (no usable GPU or driver).' };
+  if (!adapter)
+    return {
+      backend: 'webgpu',
+      reason: 'no-adapter',
+      detail: 'WebGPU unavailable: no adapter (no usable GPU or driver).',
+    };
   const info = (adapter.info ?? {}) as Record<string, unknown>;
   return {
     vendor: String(info.vendor ?? ''),
@@ -108,26 +122,30 @@ async function registerWebGPU(gpu: NonNullable<BackendEnv['gpu']>): Promise<void
   // Importing the package registers its kernels (and, where navigator.gpu exists, its own factory, replaced below).
   const { WebGPUBackend } = await import('@tensorflow/tfjs-backend-webgpu');
   if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
-  tf.registerBackend('webgpu', async () => {
-    type Adapter = GPUAdapter & { info?: GPUAdapterInfo };
-    const adapter = (await gpu.requestAdapter({ powerPreference: 'high-performance' })) as Adapter | null;
-    if (!adapter) throw new Error('no WebGPU adapter');
-    const requiredFeatures: GPUFeatureName[] = [];
-    if (adapter.features.has('timestamp-query')) requiredFeatures.push('timestamp-query');
-    const l = adapter.limits;
-    const device = await adapter.requestDevice({
-      requiredFeatures,
-      requiredLimits: {
-        maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
-        maxComputeWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
-        maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
-        maxBufferSize: l.maxBufferSize,
-        maxComputeWorkgroupSizeX: l.maxComputeWorkgroupSizeX,
-        maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
-      },
-    });
-    return new WebGPUBackend(device, adapter.info);
-  }, 3);
+  tf.registerBackend(
+    'webgpu',
+    async () => {
+      type Adapter = GPUAdapter & { info?: GPUAdapterInfo };
+      const adapter = (await gpu.requestAdapter({ powerPreference: 'high-performance' })) as Adapter | null;
+      if (!adapter) throw new Error('no WebGPU adapter');
+      const requiredFeatures: GPUFeatureName[] = [];
+      if (adapter.features.has('timestamp-query')) requiredFeatures.push('timestamp-query');
+      const l = adapter.limits;
+      const device = await adapter.requestDevice({
+        requiredFeatures,
+        requiredLimits: {
+          maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
+          maxComputeWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
+          maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
+          maxBufferSize: l.maxBufferSize,
+          maxComputeWorkgroupSizeX: l.maxComputeWorkgroupSizeX,
+          maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
+        },
+      });
+      return new WebGPUBackend(device, adapter.info);
+    },
+    3,
+  );
 }
 
 async function setAndReady(name: BackendName): Promise<void> {
@@ -148,20 +166,29 @@ function message(e: unknown): string {
 async function initWasm(env: BackendEnv): Promise<WasmThreads> {
   if (env.wasmPaths) setWasmPaths(env.wasmPaths as string);
   const want = env.wasmThreads && env.wasmThreads.count > 1 ? env.wasmThreads : null;
-  let why = env.wasmThreads?.detail ?? 'one thread: tfjs runs wasm threads only in a cross-origin isolated browser page';
+  let why =
+    env.wasmThreads?.detail ?? 'one thread: tfjs runs wasm threads only in a cross-origin isolated browser page';
   if (want) {
     const factory = tf.findBackendFactory('wasm');
     setThreadsCount(want.count);
     const ms = env.wasmThreadsTimeoutMs ?? WASM_THREADS_TIMEOUT_MS;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`it did not start within ${(ms / 1000).toLocaleString('en', { maximumFractionDigits: 1 })} s`)), ms);
+      timer = setTimeout(
+        () =>
+          reject(
+            new Error(`it did not start within ${(ms / 1000).toLocaleString('en', { maximumFractionDigits: 1 })} s`),
+          ),
+        ms,
+      );
     });
     try {
       await Promise.race([setAndReady('wasm'), timeout]);
       const count = getThreadsCount();
       // tfjs chose its single-threaded build: the browser offers no shared WebAssembly memory.
-      return count > 1 ? { count, detail: want.detail } : { count, detail: 'one thread: this browser refused wasm threads (no shared memory for WebAssembly)' };
+      return count > 1
+        ? { count, detail: want.detail }
+        : { count, detail: 'one thread: this browser refused wasm threads (no shared memory for WebAssembly)' };
     } catch (e) {
       why = `one thread: the multi-threaded wasm build failed (${message(e)})`;
       // Forget the stuck or failed start and register the backend afresh for the single-threaded build.
@@ -223,12 +250,20 @@ export async function selectBackend(request: BackendRequest, env: BackendEnv): P
     }
     if (name === 'webgl') {
       if (!env.webglRenderer) {
-        refusals.push({ backend: 'webgl', reason: 'not-in-environment', detail: 'WebGL is not offered in this environment.' });
+        refusals.push({
+          backend: 'webgl',
+          reason: 'not-in-environment',
+          detail: 'WebGL is not offered in this environment.',
+        });
         continue;
       }
       const renderer = env.webglRenderer();
       if (renderer === null) {
-        refusals.push({ backend: 'webgl', reason: 'api-missing', detail: 'WebGL unavailable: no WebGL2 context could be created.' });
+        refusals.push({
+          backend: 'webgl',
+          reason: 'api-missing',
+          detail: 'WebGL unavailable: no WebGL2 context could be created.',
+        });
         continue;
       }
       choice.webglRenderer = renderer;

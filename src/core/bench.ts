@@ -33,7 +33,17 @@ export interface BenchConfig {
   seed: number;
 }
 
-export const DEFAULT_BENCH: BenchConfig = { layers: 4, embd: 128, heads: 4, vocab: 1024, context: 96, batch: 16, warmup: 3, steps: 10, seed: 1234 };
+export const DEFAULT_BENCH: BenchConfig = {
+  layers: 4,
+  embd: 128,
+  heads: 4,
+  vocab: 1024,
+  context: 96,
+  batch: 16,
+  warmup: 3,
+  steps: 10,
+  seed: 1234,
+};
 
 /** One line of the bench contract (snake_case, stable: other tools read it). */
 export interface BenchResult {
@@ -78,7 +88,19 @@ export interface BenchResult {
 }
 
 /** The per-step WebGPU counts as bench fields, with a sentence on how they were taken. */
-export function gpuCountFields(c: GpuCounts, counting: boolean, backend: string): Pick<BenchResult, 'dispatches_per_step' | 'readbacks_per_step' | 'readback_bytes_per_step' | 'uploads_per_step' | 'upload_bytes_per_step' | 'gpu_counts'> {
+export function gpuCountFields(
+  c: GpuCounts,
+  counting: boolean,
+  backend: string,
+): Pick<
+  BenchResult,
+  | 'dispatches_per_step'
+  | 'readbacks_per_step'
+  | 'readback_bytes_per_step'
+  | 'uploads_per_step'
+  | 'upload_bytes_per_step'
+  | 'gpu_counts'
+> {
   return {
     dispatches_per_step: c.dispatches,
     readbacks_per_step: c.readbacks,
@@ -103,7 +125,10 @@ export function median(xs: number[]): number {
 
 /** GFLOP/s of a plain n×n·n×n float32 matMul on the current backend: median of `reps` runs, each synchronised. */
 export async function matmulGflops(n: number, reps = 5): Promise<number> {
-  const [a, b] = tf.tidy(() => [tf.randomUniform([n, n], -1, 1, 'float32', 1), tf.randomUniform([n, n], -1, 1, 'float32', 2)]);
+  const [a, b] = tf.tidy(() => [
+    tf.randomUniform([n, n], -1, 1, 'float32', 1),
+    tf.randomUniform([n, n], -1, 1, 'float32', 2),
+  ]);
   const once = async () => {
     const t0 = performance.now();
     const c = tf.matMul(a, b);
@@ -120,7 +145,16 @@ export async function matmulGflops(n: number, reps = 5): Promise<number> {
 
 /** The GPT config a bench config describes (tied head, GPT-2 init and LayerNorm epsilon). */
 export function benchGptConfig(c: BenchConfig): GPTConfig {
-  return { vocabSize: c.vocab, nPositions: c.context, nEmbd: c.embd, nLayer: c.layers, nHead: c.heads, layerNormEps: 1e-5, tieEmbeddings: true, initStd: 0.02 };
+  return {
+    vocabSize: c.vocab,
+    nPositions: c.context,
+    nEmbd: c.embd,
+    nLayer: c.layers,
+    nHead: c.heads,
+    layerNormEps: 1e-5,
+    tieEmbeddings: true,
+    initStd: 0.02,
+  };
 }
 
 /** Seeded synthetic ids [batch, context], uniform over the vocabulary. */
@@ -201,7 +235,10 @@ export async function benchTrainStep(c: BenchConfig, matmulSizes = [512, 1024]):
 }
 
 /** Per-kernel time of one train step (tf.profile), summed by kernel name, largest first. Composite scopes excluded. */
-export async function profileTrainStep(c: BenchConfig, top = 25): Promise<{ kernel: string; ms: number; calls: number }[]> {
+export async function profileTrainStep(
+  c: BenchConfig,
+  top = 25,
+): Promise<{ kernel: string; ms: number; calls: number }[]> {
   const model = new GPT(benchGptConfig(c), c.seed, `bench-prof-${Math.random().toString(36).slice(2, 8)}`);
   const opt = new AdamW(model.params, { ...DEFAULT_ADAMW, warmupSteps: 0 });
   const ids = tf.tensor2d(benchIds(c), [c.batch, c.context], 'int32');
@@ -221,7 +258,10 @@ export async function profileTrainStep(c: BenchConfig, top = 25): Promise<{ kern
       e.calls += 1;
       by.set(k.name, e);
     }
-    return [...by].map(([kernel, e]) => ({ kernel, ...e })).sort((a, b) => b.ms - a.ms).slice(0, top);
+    return [...by]
+      .map(([kernel, e]) => ({ kernel, ...e }))
+      .sort((a, b) => b.ms - a.ms)
+      .slice(0, top);
   } finally {
     ids.dispose();
     opt.dispose();
@@ -233,8 +273,18 @@ export async function profileTrainStep(c: BenchConfig, top = 25): Promise<{ kern
  * Sampling time of `prompts` rows of `promptLength` ids each extended by `newIds` ids (the experiment's live samples:
  * a caption prompt, then the image tokens), with and without the key/value cache; median of `reps`, ms.
  */
-export async function benchSampling(c: BenchConfig, prompts = 4, promptLength = 31, newIds = 64, reps = 3): Promise<{ sample_ms_cached: number; sample_ms_uncached: number; sample_ids: number }> {
-  const model = new GPT(benchGptConfig({ ...c, context: Math.max(c.context, promptLength + newIds) }), c.seed, `bench-sample-${Math.random().toString(36).slice(2, 8)}`);
+export async function benchSampling(
+  c: BenchConfig,
+  prompts = 4,
+  promptLength = 31,
+  newIds = 64,
+  reps = 3,
+): Promise<{ sample_ms_cached: number; sample_ms_uncached: number; sample_ids: number }> {
+  const model = new GPT(
+    benchGptConfig({ ...c, context: Math.max(c.context, promptLength + newIds) }),
+    c.seed,
+    `bench-sample-${Math.random().toString(36).slice(2, 8)}`,
+  );
   const ids = Array.from(benchIds({ ...c, batch: prompts, context: promptLength }));
   const rows = Array.from({ length: prompts }, (_, b) => ids.slice(b * promptLength, (b + 1) * promptLength));
   const time = async (cache: boolean) => {

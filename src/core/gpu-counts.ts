@@ -60,7 +60,10 @@ export function installGpuCounters(): boolean {
   wrap(g.GPUBuffer, 'mapAsync', (self, [mode, offset, size]) => {
     if (((mode as number) & mapRead) === 0) return;
     totals.readbacks += 1;
-    totals.readback_bytes += typeof size === 'number' ? size : Math.max(0, ((self as { size?: number }).size ?? 0) - ((offset as number) ?? 0));
+    totals.readback_bytes +=
+      typeof size === 'number'
+        ? size
+        : Math.max(0, ((self as { size?: number }).size ?? 0) - ((offset as number) ?? 0));
   });
   wrap(g.GPUQueue, 'writeBuffer', (_self, [, , data, dataOffset, size]) => {
     totals.uploads += 1;

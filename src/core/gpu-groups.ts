@@ -85,21 +85,38 @@ export async function countStepGroups(c: BenchConfig): Promise<GroupCount[]> {
     tf.dispose(await step());
     const total = gpuCountsSince(at);
 
-    const attn = await count(() => tf.grads((q: tf.Tensor) => causalSelfAttention(q as tf.Tensor2D, B, T, H, 1 / Math.sqrt(d / H), mask))([qkv], dAttn));
-    const ln = await count(() => tf.grads((a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => layerNorm(a, g, b, 1e-5))([x, gain, bias], dx));
+    const attn = await count(() =>
+      tf.grads((q: tf.Tensor) => causalSelfAttention(q as tf.Tensor2D, B, T, H, 1 / Math.sqrt(d / H), mask))(
+        [qkv],
+        dAttn,
+      ),
+    );
+    const ln = await count(() =>
+      tf.grads((a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => layerNorm(a, g, b, 1e-5))([x, gain, bias], dx),
+    );
     const gelu = await count(() => tf.grads((a: tf.Tensor) => activate(a, 'gelu_new'))([h], dh));
     const loss = await count(() => tf.grads((z: tf.Tensor) => crossEntropy(z as tf.Tensor2D, targets))([logits], dNll));
     const adamw = await count(() => opt.apply(grads));
     const L = c.layers;
     const rows: GroupCount[] = [
       { group: 'attention', calls: L, dispatches: L * attn.dispatches, uploads: L * attn.uploads },
-      { group: 'layernorm', calls: 2 * L + 1, dispatches: (2 * L + 1) * ln.dispatches, uploads: (2 * L + 1) * ln.uploads },
+      {
+        group: 'layernorm',
+        calls: 2 * L + 1,
+        dispatches: (2 * L + 1) * ln.dispatches,
+        uploads: (2 * L + 1) * ln.uploads,
+      },
       { group: 'gelu', calls: L, dispatches: L * gelu.dispatches, uploads: L * gelu.uploads },
       { group: 'loss', calls: 1, dispatches: loss.dispatches, uploads: loss.uploads },
       { group: 'adamw', calls: 1, dispatches: adamw.dispatches, uploads: adamw.uploads },
     ];
     const sum = (k: 'dispatches' | 'uploads') => rows.reduce((s, r) => s + r[k], 0);
-    rows.push({ group: 'other', calls: 1, dispatches: total.dispatches - sum('dispatches'), uploads: total.uploads - sum('uploads') });
+    rows.push({
+      group: 'other',
+      calls: 1,
+      dispatches: total.dispatches - sum('dispatches'),
+      uploads: total.uploads - sum('uploads'),
+    });
     rows.push({ group: 'step', calls: 1, dispatches: total.dispatches, uploads: total.uploads });
     return rows;
   } finally {

@@ -14,7 +14,9 @@ declare const __OFFLINE_FILES__: string[];
 
 const CACHE = `tabula-rasa-${__OFFLINE_VERSION__}`;
 const FILES = new Set(__OFFLINE_FILES__);
-const SHELL = __OFFLINE_FILES__.filter((f) => f === 'index.html' || f.startsWith('assets/') || f.endsWith('.webmanifest') || f.endsWith('.svg'));
+const SHELL = __OFFLINE_FILES__.filter(
+  (f) => f === 'index.html' || f.startsWith('assets/') || f.endsWith('.webmanifest') || f.endsWith('.svg'),
+);
 const scope = () => self.registration.scope;
 
 self.addEventListener('install', (event) => {
@@ -30,7 +32,8 @@ self.addEventListener('install', (event) => {
 self.addEventListener('activate', (event) => {
   event.waitUntil(
     (async () => {
-      for (const key of await caches.keys()) if (key.startsWith('tabula-rasa-') && key !== CACHE) await caches.delete(key);
+      for (const key of await caches.keys())
+        if (key.startsWith('tabula-rasa-') && key !== CACHE) await caches.delete(key);
       await self.clients.claim();
     })(),
   );
@@ -52,7 +55,8 @@ async function fill(): Promise<void> {
   };
   await Promise.all([worker(), worker(), worker(), worker()]);
   const kept = FILES.size - failed;
-  for (const c of await self.clients.matchAll({ type: 'window' })) c.postMessage({ type: 'offline', kept, total: FILES.size, version: __OFFLINE_VERSION__ });
+  for (const c of await self.clients.matchAll({ type: 'window' }))
+    c.postMessage({ type: 'offline', kept, total: FILES.size, version: __OFFLINE_VERSION__ });
 }
 
 self.addEventListener('message', (event) => {
@@ -76,7 +80,8 @@ async function answer(request: Request, path: string): Promise<Response> {
     return isolated(r);
   } catch (e) {
     // Offline: a file the build has not got is missing, as the host would say; one it has is a network failure.
-    if (!FILES.has(path)) return isolated(new Response(`${path}: not part of this site`, { status: 404, statusText: 'Not Found' }));
+    if (!FILES.has(path))
+      return isolated(new Response(`${path}: not part of this site`, { status: 404, statusText: 'Not Found' }));
     throw e;
   }
 }

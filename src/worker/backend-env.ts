@@ -25,7 +25,10 @@ export interface ThreadFacts {
 }
 
 export function threadFacts(): ThreadFacts {
-  return { crossOriginIsolated: Boolean(self.crossOriginIsolated), cores: Math.max(1, navigator.hardwareConcurrency || 1) };
+  return {
+    crossOriginIsolated: Boolean(self.crossOriginIsolated),
+    cores: Math.max(1, navigator.hardwareConcurrency || 1),
+  };
 }
 
 /**
@@ -35,8 +38,13 @@ export function threadFacts(): ThreadFacts {
 export function wasmThreadsFor(facts: ThreadFacts, requested: number | null = null): WasmThreads {
   if (requested === 1) return { count: 1, detail: 'one thread, as requested' };
   if (!facts.crossOriginIsolated)
-    return { count: 1, detail: 'one thread: the page is not cross-origin isolated (its server must send Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp), so wasm cannot share memory between threads' };
-  if (requested !== null) return { count: requested, detail: `${requested} threads, as requested (${facts.cores} cores)` };
+    return {
+      count: 1,
+      detail:
+        'one thread: the page is not cross-origin isolated (its server must send Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp), so wasm cannot share memory between threads',
+    };
+  if (requested !== null)
+    return { count: requested, detail: `${requested} threads, as requested (${facts.cores} cores)` };
   if (facts.cores === 1) return { count: 1, detail: 'one thread: this device reports a single core' };
   return { count: facts.cores, detail: `${facts.cores} threads, one per core` };
 }

@@ -8,7 +8,8 @@ export function benchConfigFromQuery(q: URLSearchParams): BenchConfig {
     const raw = q.get(key);
     if (raw === null) continue;
     const v = Number(raw);
-    if (!Number.isInteger(v) || v < (key === 'seed' ? 0 : 1)) throw new Error(`${key} must be an integer ≥ ${key === 'seed' ? 0 : 1}, got ${raw}`);
+    if (!Number.isInteger(v) || v < (key === 'seed' ? 0 : 1))
+      throw new Error(`${key} must be an integer ≥ ${key === 'seed' ? 0 : 1}, got ${raw}`);
     c[key] = v;
   }
   if (c.embd % c.heads !== 0) throw new Error(`embd (${c.embd}) must be divisible by heads (${c.heads})`);

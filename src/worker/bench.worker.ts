@@ -24,10 +24,12 @@ async function run(req: BenchRequest): Promise<BrowserBenchResult> {
   if (!BACKENDS.includes(backend)) throw new Error(`backend must be one of ${BACKENDS.join(', ')}, got ${backend}`);
   const threadsRaw = q.get('threads');
   const threads = threadsRaw === null ? null : Number(threadsRaw);
-  if (threads !== null && !(Number.isInteger(threads) && threads >= 1 && threads <= 64)) throw new Error(`threads must be an integer in [1, 64], got ${threadsRaw}`);
+  if (threads !== null && !(Number.isInteger(threads) && threads >= 1 && threads <= 64))
+    throw new Error(`threads must be an integer in [1, 64], got ${threadsRaw}`);
   const config = benchConfigFromQuery(q);
   const choice = await selectBackend(backend, workerBackendEnv(threads));
-  if (choice.backend !== backend) throw new Error(`${backend} is unavailable here: ${choice.refusals.map((r) => r.detail).join(' ')}`);
+  if (choice.backend !== backend)
+    throw new Error(`${backend} is unavailable here: ${choice.refusals.map((r) => r.detail).join(' ')}`);
   const facts = threadFacts();
   const result = await benchTrainStep(config);
   const count = choice.threads?.count ?? 1;
@@ -36,7 +38,12 @@ async function run(req: BenchRequest): Promise<BrowserBenchResult> {
     threads: count,
     threads_detail: choice.threads?.detail ?? null,
     cross_origin_isolated: facts.crossOriginIsolated,
-    env: { browser: browserName(), cores: facts.cores, threads: count, cross_origin_isolated: facts.crossOriginIsolated },
+    env: {
+      browser: browserName(),
+      cores: facts.cores,
+      threads: count,
+      cross_origin_isolated: facts.crossOriginIsolated,
+    },
   };
   if (q.get('profile') === '1') out.profile_top = await profileTrainStep(config);
   if (q.get('groups') === '1') out.dispatches_by_group = await countStepGroups(config);

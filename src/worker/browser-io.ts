@@ -37,7 +37,11 @@ export function shippedModel(dir: string): FileSource {
 export async function decodeImageBrowser(bytes: Uint8Array, file: string): Promise<RGBAImage> {
   let bmp: ImageBitmap;
   try {
-    bmp = await createImageBitmap(new Blob([bytes as BlobPart]), { premultiplyAlpha: 'none', colorSpaceConversion: 'none', imageOrientation: 'from-image' });
+    bmp = await createImageBitmap(new Blob([bytes as BlobPart]), {
+      premultiplyAlpha: 'none',
+      colorSpaceConversion: 'none',
+      imageOrientation: 'from-image',
+    });
   } catch {
     throw new Error(`${file}: the browser cannot decode this image (is it a PNG, JPEG or WebP?)`);
   }

@@ -9,7 +9,16 @@ import type { Finished } from '../core/experiment/finish';
 import type { MetricRecord } from '../core/experiment/runner';
 import type { ExperimentStore, RunFlags, StoredCheckpoint } from '../core/experiment/store';
 import type { SweepResult } from '../core/experiment/sweep';
-import { appendMetrics, getRunValue, loadCheckpoint, loadMetrics, replaceMetrics, saveCheckpoint, saveFinished, setRunValue } from '../browser/persist';
+import {
+  appendMetrics,
+  getRunValue,
+  loadCheckpoint,
+  loadMetrics,
+  replaceMetrics,
+  saveCheckpoint,
+  saveFinished,
+  setRunValue,
+} from '../browser/persist';
 import type { SaveQueue } from './save-queue';
 
 const WRITE_MS = 250;
@@ -71,7 +80,14 @@ export class BrowserStore implements ExperimentStore {
   async putCheckpoint(arm: string, seed: number, step: number, files: Map<string, Uint8Array>): Promise<boolean> {
     this.flush();
     // saveRun writes the extended tokenizer.json (image codes as added tokens); the LM's own only where it did not.
-    const c = { arm, seed, step, files: files.has('tokenizer.json') ? [...files] : [...files, ['tokenizer.json', this.tokenizerFile()] as [string, Uint8Array]] };
+    const c = {
+      arm,
+      seed,
+      step,
+      files: files.has('tokenizer.json')
+        ? [...files]
+        : [...files, ['tokenizer.json', this.tokenizerFile()] as [string, Uint8Array]],
+    };
     return this.saves.write('checkpoint', `the checkpoint of ${arm} seed ${seed} at step ${step}`, async () => {
       await saveCheckpoint(this.runId, c);
       if (!this.closed) this.onCheckpoint(arm, seed, step);
@@ -101,7 +117,13 @@ export class BrowserStore implements ExperimentStore {
 
   /** Queued behind the rest, not awaited: the page shows the report at once, and a failed save is reported. */
   async putFinished(fin: Finished): Promise<void> {
-    const finished = { report: fin.report, html: fin.html, analysis: fin.analysis, quality: fin.quality, imageLossByPosition: fin.imageLossByPosition };
+    const finished = {
+      report: fin.report,
+      html: fin.html,
+      analysis: fin.analysis,
+      quality: fin.quality,
+      imageLossByPosition: fin.imageLossByPosition,
+    };
     this.flush();
     void this.saves.write('report', 'the report', () => saveFinished(this.runId, finished));
   }

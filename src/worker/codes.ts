@@ -22,7 +22,14 @@ const db = () => openDB<CodesSchema>('tabula-codes', 1, { upgrade: (d) => d.crea
  * encoded by the preparation (emoji without shipped codes for this tokenizer). `say` reports what happened; `progress`
  * counts the images encoded (it may throw to cancel).
  */
-export async function codeTableFor(spec: DatasetSpec, images: ImageSplits, vq: VQVAE, key: string, say: (s: string) => void, progress?: PrepareOptions['progress']): Promise<Int32Array | null> {
+export async function codeTableFor(
+  spec: DatasetSpec,
+  images: ImageSplits,
+  vq: VQVAE,
+  key: string,
+  say: (s: string) => void,
+  progress?: PrepareOptions['progress'],
+): Promise<Int32Array | null> {
   if (spec.kind === 'emoji') {
     const shipped = await shippedEmojiCodes(readPublicData, spec.style, key, vq.config.codebookSize);
     if (shipped.codes) return shipped.codes;
@@ -33,7 +40,11 @@ export async function codeTableFor(spec: DatasetSpec, images: ImageSplits, vq: V
   const cached = await db()
     .then((d) => d.get('codes', id))
     .catch(() => undefined);
-  if (cached && cached.images === images.datasetSize && cached.codes.length === images.datasetSize * vq.grid * vq.grid) {
+  if (
+    cached &&
+    cached.images === images.datasetSize &&
+    cached.codes.length === images.datasetSize * vq.grid * vq.grid
+  ) {
     say(`using this dataset's codes saved in this browser on ${new Date(cached.savedAt).toLocaleString('en')}`);
     return cached.codes;
   }

@@ -25,7 +25,10 @@ export function byodDataset(name: string, zip: Uint8Array): Promise<ByodDataset>
 }
 
 /** Train/validation splits for an experiment or tokenizer training. */
-export async function splitsFor(spec: DatasetSpec, cfg: { trainImages: number; evalImages: number; captionLevel: CaptionLevel }): Promise<ImageSplits> {
+export async function splitsFor(
+  spec: DatasetSpec,
+  cfg: { trainImages: number; evalImages: number; captionLevel: CaptionLevel },
+): Promise<ImageSplits> {
   if (spec.kind === 'emoji') return emojiSplits(await emojiDataset(spec.style), cfg);
   const ds = await byodDataset(spec.name, spec.zip);
   if (ds.refused) throw new Error(`${spec.name}: unusable dataset: ${ds.refused}`);
@@ -39,7 +42,9 @@ export async function summarise(spec: DatasetSpec, level: CaptionLevel, preview:
     const train = splitIndices(items, 'train');
     const val = splitIndices(items, 'val');
     // An even spread over the whole set, so the grid shows faces, animals, food, flags …
-    const pick = Array.from({ length: Math.min(preview, items.length) }, (_, k) => Math.floor((k * items.length) / Math.min(preview, items.length)));
+    const pick = Array.from({ length: Math.min(preview, items.length) }, (_, k) =>
+      Math.floor((k * items.length) / Math.min(preview, items.length)),
+    );
     const pictures = toPictures(ds.pixels(pick), ds.meta.cell, pick.length);
     return {
       name: `${ds.meta.title} (${ds.meta.licence})`,
@@ -52,12 +57,23 @@ export async function summarise(spec: DatasetSpec, level: CaptionLevel, preview:
     };
   }
   const ds = await byodDataset(spec.name, spec.zip);
-  const summary: DataSummary = { name: ds.name, images: ds.images.length, trainImages: 0, valImages: 0, problems: ds.problems, refused: ds.refused, preview: [] };
+  const summary: DataSummary = {
+    name: ds.name,
+    images: ds.images.length,
+    trainImages: 0,
+    valImages: 0,
+    problems: ds.problems,
+    refused: ds.refused,
+    preview: [],
+  };
   if (ds.refused || !ds.images.length) return summary;
   const s = byodSplits(ds);
   const split = byodSplitImages(ds);
   summary.trainImages = split.train.length;
   summary.valImages = ds.images.length - split.train.length; // 0 when a tiny set validates on its training images
-  summary.preview = toPictures(s.train, s.size, Math.min(preview, s.trainCount)).map((picture, k) => ({ caption: s.trainCaptions[k], picture }));
+  summary.preview = toPictures(s.train, s.size, Math.min(preview, s.trainCount)).map((picture, k) => ({
+    caption: s.trainCaptions[k],
+    picture,
+  }));
   return summary;
 }

@@ -103,7 +103,22 @@ export class ExperimentSession {
     const steps = this.exp?.cfg.steps ?? this.cfg?.steps ?? 0;
     const stepsLeft = this.runs.reduce((s, r) => s + (r.stopped ? 0 : steps - r.step), 0);
     const savingMs = this.exp?.checkpoints.savingMs ?? 0;
-    const s: RunStatus = { phase, message, progress: this.progress, step: this.exp?.step ?? 0, steps, runs: this.runs.length, stepsLeft, stepMs: this.stepMs, evalMs: this.evalMs, evalEvery: this.cfg?.evalEvery ?? 1, saveMsPerStep: this.stepsTaken ? savingMs / this.stepsTaken : null, tokensPerSecond: this.tokensPerSecond, numTensors: mem.numTensors, numBytes: mem.numBytes };
+    const s: RunStatus = {
+      phase,
+      message,
+      progress: this.progress,
+      step: this.exp?.step ?? 0,
+      steps,
+      runs: this.runs.length,
+      stepsLeft,
+      stepMs: this.stepMs,
+      evalMs: this.evalMs,
+      evalEvery: this.cfg?.evalEvery ?? 1,
+      saveMsPerStep: this.stepsTaken ? savingMs / this.stepsTaken : null,
+      tokensPerSecond: this.tokensPerSecond,
+      numTensors: mem.numTensors,
+      numBytes: mem.numBytes,
+    };
     this.post({ type: 'status', id: null, status: s });
   }
 
@@ -130,7 +145,10 @@ export class ExperimentSession {
     } catch (e) {
       if (gen !== this.generation) return; // a reset took over and cleans up
       this.free();
-      this.status(e instanceof Cancelled ? 'idle' : 'failed', e instanceof Cancelled ? 'preparation cancelled' : messageOf(e));
+      this.status(
+        e instanceof Cancelled ? 'idle' : 'failed',
+        e instanceof Cancelled ? 'preparation cancelled' : messageOf(e),
+      );
       return;
     }
     // A reset that came while the last stage ran (after its last cancel check) owns the clean-up: never train on
@@ -155,11 +173,33 @@ export class ExperimentSession {
     this.images = loaded.images;
     const kept: Prepared | null = cmd.resume ? await loadPrepared(this.runId).catch(() => null) : null;
     if (kept) stage('prepared data read back from this browser: no need to turn the images into tokens again');
-    const codes = kept ? null : await codeTableFor(cmd.dataset, loaded.images, loaded.vq, loaded.vqKey, (s) => stage(s), (what, done, total) => stage(what, done, total));
+    const codes = kept
+      ? null
+      : await codeTableFor(
+          cmd.dataset,
+          loaded.images,
+          loaded.vq,
+          loaded.vqKey,
+          (s) => stage(s),
+          (what, done, total) => stage(what, done, total),
+        );
     const runId = this.runId;
-    const store = new BrowserStore(runId, this.saves, () => this.tokenizerFile(), (arm, seed, step) => this.post({ type: 'checkpoint', id: null, arm, seed, step }));
+    const store = new BrowserStore(
+      runId,
+      this.saves,
+      () => this.tokenizerFile(),
+      (arm, seed, step) => this.post({ type: 'checkpoint', id: null, arm, seed, step }),
+    );
     this.store = store;
-    const inputs = { cfg, images: loaded.images, lm: loaded.lm, tokenizer: loaded.tokenizer, vq: loaded.vq, readData: readPublicData, codes };
+    const inputs = {
+      cfg,
+      images: loaded.images,
+      lm: loaded.lm,
+      tokenizer: loaded.tokenizer,
+      vq: loaded.vq,
+      readData: readPublicData,
+      codes,
+    };
     const exp = new Experiment(inputs, {
       store,
       resume: cmd.resume,
@@ -173,11 +213,25 @@ export class ExperimentSession {
     this.exp = exp;
     await exp.prepare();
     // The setup fingerprint of the effective config (docs/class.md): the page shows it and puts it on the result card.
-    const names = { lm: cmd.lm.kind === 'shipped' ? 'lm-austen (shipped)' : cmd.lm.name, vq: `${loaded.vqKey} (shipped)` };
-    this.post({ type: 'identity', id: null, identity: await experimentIdentity(exp.cfg, { ...loaded, tokenizerJson: loaded.tokenizer.toTokenizerJson() }, names), config: { ...exp.cfg } });
+    const names = {
+      lm: cmd.lm.kind === 'shipped' ? 'lm-austen (shipped)' : cmd.lm.name,
+      vq: `${loaded.vqKey} (shipped)`,
+    };
+    this.post({
+      type: 'identity',
+      id: null,
+      identity: await experimentIdentity(
+        exp.cfg,
+        { ...loaded, tokenizerJson: loaded.tokenizer.toTokenizerJson() },
+        names,
+      ),
+      config: { ...exp.cfg },
+    });
     if (!kept) {
       const p = exp.prepared!;
-      void this.saves.write('prepared', 'the prepared data (a resume will prepare again)', () => savePrepared(runId, p));
+      void this.saves.write('prepared', 'the prepared data (a resume will prepare again)', () =>
+        savePrepared(runId, p),
+      );
     }
     // A resumed experiment keeps each run's records up to its checkpoint; what came after is redone.
     if (cmd.resume) this.post({ type: 'records', id: null, records: [...exp.records] });
@@ -191,7 +245,8 @@ export class ExperimentSession {
   }
 
   private postHeatmap(): void {
-    if (this.exp?.runner) this.post({ type: 'heatmap', id: null, step: this.exp.step, byArm: lossByPosition(this.exp.runner) });
+    if (this.exp?.runner)
+      this.post({ type: 'heatmap', id: null, step: this.exp.step, byArm: lossByPosition(this.exp.runner) });
   }
 
   /** One round: each run at the lowest step takes one step (a run left behind by a pause catches up first). */
@@ -209,7 +264,12 @@ export class ExperimentSession {
       if (this.samplesDue && this.want === null) await timed(() => this.liveSamples());
       const live = runner.runs.filter((r) => !r.stopped && r.step < runner.cfg.steps);
       const lo = Math.min(...live.map((r) => r.step));
-      const sum = () => runner.runs.reduce((s, r) => ({ ms: s.ms + r.trainMs, tokens: s.tokens + r.tokens, steps: s.steps + r.step }), { ms: 0, tokens: 0, steps: 0 });
+      const sum = () =>
+        runner.runs.reduce((s, r) => ({ ms: s.ms + r.trainMs, tokens: s.tokens + r.tokens, steps: s.steps + r.step }), {
+          ms: 0,
+          tokens: 0,
+          steps: 0,
+        });
       const before = sum();
       const message = this.message;
       let zeroAt = 0;
@@ -239,7 +299,8 @@ export class ExperimentSession {
       const after = sum();
       const trainMs = after.ms - before.ms;
       const steps = after.steps - before.steps;
-      if (steps > 0 && trainMs > 0) this.tokensPerSecond = ema(this.tokensPerSecond, (after.tokens - before.tokens) / (trainMs / 1000));
+      if (steps > 0 && trainMs > 0)
+        this.tokensPerSecond = ema(this.tokensPerSecond, (after.tokens - before.tokens) / (trainMs / 1000));
       if (recs.some((r) => r.metric.startsWith('val/') && r.step > 0)) {
         this.flush(true);
         this.postHeatmap();
@@ -265,7 +326,8 @@ export class ExperimentSession {
   private async stopOnNonFinite(stops: Run[]): Promise<void> {
     const exp = this.exp!;
     this.flush(true);
-    for (const run of this.runs) if (!run.stopped && exp.checkpoints.savedStep.get(key(run)) !== run.step) await exp.checkpoint(run);
+    for (const run of this.runs)
+      if (!run.stopped && exp.checkpoints.savedStep.get(key(run)) !== run.step) await exp.checkpoint(run);
     await this.saves.idle();
     const lines = stops.map((r) => {
       const saved = exp.checkpoints.savedStep.get(key(r));
@@ -312,12 +374,14 @@ export class ExperimentSession {
 
   /** While paused: one step of every run (or of the runs a pause left one step behind). */
   async stepOnce(): Promise<void> {
-    if (this.phase !== 'paused') throw new Error(this.exp?.runner ? 'single steps work while paused' : 'start an experiment first');
+    if (this.phase !== 'paused')
+      throw new Error(this.exp?.runner ? 'single steps work while paused' : 'start an experiment first');
     const more = await this.round();
     this.flush(true);
     const stops = this.newStops();
     if (stops.length) await this.stopOnNonFinite(stops);
-    else if (!more) await this.finish().catch((e) => (e instanceof Cancelled ? undefined : this.status('failed', messageOf(e))));
+    else if (!more)
+      await this.finish().catch((e) => (e instanceof Cancelled ? undefined : this.status('failed', messageOf(e))));
     else if (this.want === null) this.status('paused', '');
   }
 
@@ -330,16 +394,48 @@ export class ExperimentSession {
         if (this.want === 'stop') throw new Cancelled('cancelled');
         this.status('finishing', s);
       };
-      const meta = { backend: tf.getBackend(), meanCaptionTokens: exp.prepared!.meanCaption, generator: 'the Tabula Rasa playground' };
+      const meta = {
+        backend: tf.getBackend(),
+        meanCaptionTokens: exp.prepared!.meanCaption,
+        generator: 'the Tabula Rasa playground',
+      };
       const fin = await exp.finish({ encodePng: pngDataUrlBrowser, meta, startedAt: this.t0, log });
-      this.post({ type: 'finished', id: null, finished: { report: fin.report, html: fin.html, analysis: fin.analysis, quality: fin.quality, imageLossByPosition: fin.imageLossByPosition } });
+      this.post({
+        type: 'finished',
+        id: null,
+        finished: {
+          report: fin.report,
+          html: fin.html,
+          analysis: fin.analysis,
+          quality: fin.quality,
+          imageLossByPosition: fin.imageLossByPosition,
+        },
+      });
     });
     this.status('done', 'the report is ready');
   }
 
   /** Caption → image for each arm (seed 0), with the real images first when `real`. */
-  private samplesFor(captions: string[], ids: number[][], real: boolean, custom: boolean, temperature: number, seed: number, models?: ReadonlyMap<Run, GPT>, step = this.exp?.step ?? 0): Promise<SampleSet> {
-    return armSamples(this.runs, this.vq!, this.images!, { captions, ids, real, custom, temperature, seed, models, step });
+  private samplesFor(
+    captions: string[],
+    ids: number[][],
+    real: boolean,
+    custom: boolean,
+    temperature: number,
+    seed: number,
+    models?: ReadonlyMap<Run, GPT>,
+    step = this.exp?.step ?? 0,
+  ): Promise<SampleSet> {
+    return armSamples(this.runs, this.vq!, this.images!, {
+      captions,
+      ids,
+      real,
+      custom,
+      temperature,
+      seed,
+      models,
+      step,
+    });
   }
 
   private async liveSamples(models?: ReadonlyMap<Run, GPT>, step?: number): Promise<void> {
@@ -347,7 +443,16 @@ export class ExperimentSession {
     const data = this.exp!.prepared!.data;
     const n = Math.min(LIVE_SAMPLES, data.val.count);
     if (!n) return;
-    const s = await this.samplesFor(data.val.text.slice(0, n), data.val.captions.slice(0, n), true, false, 1, 0, models, step);
+    const s = await this.samplesFor(
+      data.val.text.slice(0, n),
+      data.val.captions.slice(0, n),
+      true,
+      false,
+      1,
+      0,
+      models,
+      step,
+    );
     this.post({ type: 'samples', id: null, samples: s });
   }
 
@@ -357,7 +462,9 @@ export class ExperimentSession {
     if (isEmptyText(text)) throw new Error('type a caption first');
     const ids = this.tokenizer.encode(text);
     const n = Math.max(1, Math.min(8, count));
-    const s = await this.exclusive(() => this.samplesFor(Array(n).fill(text), Array(n).fill(ids), false, true, temperature, Date.now() % 100000));
+    const s = await this.exclusive(() =>
+      this.samplesFor(Array(n).fill(text), Array(n).fill(ids), false, true, temperature, Date.now() % 100000),
+    );
     this.post({ type: 'samples', id, samples: s });
   }
 
@@ -365,14 +472,17 @@ export class ExperimentSession {
   async export(cmd: Extract<WorkerCommand, { type: 'export' }>): Promise<void> {
     const run = this.runs.find((r) => r.arm.name === cmd.arm && r.seed === cmd.seed);
     if (!run) throw new Error(`no run ${cmd.arm} seed ${cmd.seed} in this experiment`);
-    const files = await this.exclusive(async () => saveRunWeights(run, this.exp!.prepared!.data.plan, new TextDecoder().decode(this.tokenizerFile())));
+    const files = await this.exclusive(async () =>
+      saveRunWeights(run, this.exp!.prepared!.data.plan, new TextDecoder().decode(this.tokenizerFile())),
+    );
     this.post({ type: 'export', id: cmd.id, name: `${run.arm.name}-s${run.seed}-step${run.step}`, files: [...files] });
   }
 
   /** A fault drill: make the first running run's weights NaN, as a diverging step would (its next step stops it). */
   async injectNaN(): Promise<void> {
     const run = this.runs.find((r) => !r.stopped);
-    if (!run || !['running', 'paused'].includes(this.phase)) throw new Error('start an experiment first: the NaN goes into one of its runs');
+    if (!run || !['running', 'paused'].includes(this.phase))
+      throw new Error('start an experiment first: the NaN goes into one of its runs');
     await this.exclusive(async () => {
       const w = run.model.params.get('transformer.ln_f.weight')!;
       run.model.assign('transformer.ln_f.weight', new Float32Array(w.size).fill(NaN));

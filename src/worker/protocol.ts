@@ -23,9 +23,11 @@ export type DatasetChoice = { kind: 'emoji'; style: 'twemoji' | 'noto' } | { kin
 export type LmChoice = { kind: 'shipped' } | { kind: 'files'; name: string };
 
 /** A dataset choice with its bytes, as the worker needs it. */
-export type DatasetSpec = Extract<DatasetChoice, { kind: 'emoji' }> | (Extract<DatasetChoice, { kind: 'byod' }> & { zip: Uint8Array });
+export type DatasetSpec =
+  Extract<DatasetChoice, { kind: 'emoji' }> | (Extract<DatasetChoice, { kind: 'byod' }> & { zip: Uint8Array });
 /** An LM choice with its files (by name), as the worker needs it. */
-export type LmSpec = Extract<LmChoice, { kind: 'shipped' }> | (Extract<LmChoice, { kind: 'files' }> & { files: [string, Uint8Array][] });
+export type LmSpec =
+  Extract<LmChoice, { kind: 'shipped' }> | (Extract<LmChoice, { kind: 'files' }> & { files: [string, Uint8Array][] });
 
 export type WorkerCommand =
   /** Pick and start a backend. `backend` is the raw `?backend=` value (null or unknown: auto). */
@@ -41,7 +43,17 @@ export type WorkerCommand =
    * Prepare an experiment and start stepping it (or leave it paused). The worker saves its metrics, checkpoints and
    * report under `runId` in IndexedDB; with `resume` it first restores each run from its saved checkpoint.
    */
-  | { type: 'start'; id: number; runId: string; config: ExperimentConfig; dataset: DatasetSpec; lm: LmSpec; paused: boolean; resume: boolean; logEvery: number }
+  | {
+      type: 'start';
+      id: number;
+      runId: string;
+      config: ExperimentConfig;
+      dataset: DatasetSpec;
+      lm: LmSpec;
+      paused: boolean;
+      resume: boolean;
+      logEvery: number;
+    }
   | { type: 'pause'; id: number }
   /** Go on stepping after a pause (or after a start left paused). Resuming a stopped experiment is `start` with `resume`. */
   | { type: 'play'; id: number }
@@ -152,7 +164,19 @@ export type WorkerEvent =
   | { type: 'self-test'; id: number; result: SelfTestResult }
   | { type: 'ack'; id: number }
   | { type: 'data'; id: number; summary: DataSummary }
-  | { type: 'vq-progress'; id: null; step: number; steps: number; psnr: number; usage: number; perplexity: number; loss: number; originals: Picture[]; reconstructions: Picture[]; done: boolean }
+  | {
+      type: 'vq-progress';
+      id: null;
+      step: number;
+      steps: number;
+      psnr: number;
+      usage: number;
+      perplexity: number;
+      loss: number;
+      originals: Picture[];
+      reconstructions: Picture[];
+      done: boolean;
+    }
   | { type: 'status'; id: null; status: RunStatus }
   /** The prepared experiment's setup identity (its fingerprint, docs/class.md) and effective config, for result cards. */
   | { type: 'identity'; id: null; identity: SetupIdentity; config: ExperimentConfig }

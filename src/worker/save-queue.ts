@@ -9,7 +9,9 @@
 export function storageMessage(what: string, error: unknown): string {
   const e = error as { name?: string; message?: string } | null;
   const quota = e?.name === 'QuotaExceededError' || /quota/i.test(e?.message ?? '');
-  const cause = quota ? "this browser's storage for the page is full (quota exceeded)" : `the browser refused the write (${e?.message || String(error)})`;
+  const cause = quota
+    ? "this browser's storage for the page is full (quota exceeded)"
+    : `the browser refused the write (${e?.message || String(error)})`;
   return `Could not save ${what}: ${cause}. Training goes on and what was saved before is kept, but a reload restores only that.${quota ? ' Free space (remove other sites’ data or old runs) to save again.' : ''}`;
 }
 

@@ -34,7 +34,11 @@ export interface PageInputs {
  * Load what a start command names, telling `stage` each step (it may throw to cancel). Throws, before allocating any
  * run, when the setup's memory estimate exceeds `limit` (memory.ts). What was loaded before a throw is disposed.
  */
-export async function loadPageInputs(cmd: Extract<WorkerCommand, { type: 'start' }>, stage: (what: string) => void, limit: MemoryLimit | null): Promise<PageInputs> {
+export async function loadPageInputs(
+  cmd: Extract<WorkerCommand, { type: 'start' }>,
+  stage: (what: string) => void,
+  limit: MemoryLimit | null,
+): Promise<PageInputs> {
   const cfg = cmd.config;
   stage('loading the pre-trained LM and the VQ tokenizer');
   const src = cmd.lm.kind === 'shipped' ? shippedModel('lm-austen') : memorySource(cmd.lm.name, new Map(cmd.lm.files));
@@ -47,7 +51,13 @@ export async function loadPageInputs(cmd: Extract<WorkerCommand, { type: 'start'
     vq = v.model;
     stage('loading the images');
     const images = await splitsFor(cmd.dataset, cfg);
-    const estimate = estimateMemory(cfg, lm.config, { trainImages: images.trainCount, valImages: images.valCount, imageSize: images.size, imageTokens: vq.grid * vq.grid, imageCodes: vq.config.codebookSize });
+    const estimate = estimateMemory(cfg, lm.config, {
+      trainImages: images.trainCount,
+      valImages: images.valCount,
+      imageSize: images.size,
+      imageTokens: vq.grid * vq.grid,
+      imageCodes: vq.config.codebookSize,
+    });
     const refusal = memoryRefusal(estimate, limit, tf.getBackend(), cfg);
     if (refusal) throw new Error(`Refused before allocating anything: ${refusal}.`);
     return { lm, tokenizerJson: loaded.tokenizerJson ?? null, tokenizer, vq, vqKey: v.key, images };
@@ -63,13 +73,26 @@ export async function armSamples(
   runs: Run[],
   vq: VQVAE,
   images: ImageSplits,
-  o: { captions: string[]; ids: number[][]; real: boolean; custom: boolean; temperature: number; seed: number; models?: ReadonlyMap<Run, GPT>; step: number },
+  o: {
+    captions: string[];
+    ids: number[][];
+    real: boolean;
+    custom: boolean;
+    temperature: number;
+    seed: number;
+    models?: ReadonlyMap<Run, GPT>;
+    step: number;
+  },
 ): Promise<SampleSet> {
   const size = images.size;
   const rows: SampleSet['rows'] = [];
   if (o.real) rows.push({ name: 'real', pictures: toPictures(images.val, size, o.captions.length) });
   for (const run of runs.filter((r) => r.seed === 0 && !r.arm.imageOnly && !r.stopped)) {
-    const { pixels } = await sampleImages(o.models?.get(run) ?? run.model, vq, run.spec, o.ids, { temperature: o.temperature, topK: 0, seed: o.seed });
+    const { pixels } = await sampleImages(o.models?.get(run) ?? run.model, vq, run.spec, o.ids, {
+      temperature: o.temperature,
+      topK: 0,
+      seed: o.seed,
+    });
     rows.push({ name: run.arm.name, pictures: toPictures(pixels, size, o.ids.length) });
   }
   return { step: o.step, captions: o.captions, rows, custom: o.custom };

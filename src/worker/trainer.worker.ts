@@ -20,19 +20,31 @@ import type { ErrorScope, LmInfo, LmSpec, WorkerCommand, WorkerEvent } from './p
 const post = (e: WorkerEvent, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(e, transfer);
 const text = (e: unknown) => (e instanceof Error ? e.message : String(e));
 /** A command's failure goes back under its id; a streamed one says what it concerns. */
-const fail = (id: number | null, e: unknown, scope: ErrorScope = 'worker') => post(id === null ? { type: 'error', id, scope, message: text(e) } : { type: 'error', id, message: text(e) });
+const fail = (id: number | null, e: unknown, scope: ErrorScope = 'worker') =>
+  post(id === null ? { type: 'error', id, scope, message: text(e) } : { type: 'error', id, message: text(e) });
 
 let initialised = false;
 /** The WebGPU backend's device, when WebGPU is the backend. */
 const webgpuDevice = () => (tf.backend() as unknown as { device?: GPUDevice }).device;
 /** What the running backend can hold (the device memory the browser reports; wasm's heap; WebGPU's largest buffer). */
-const limit = () => memoryLimit(tf.getBackend(), (self.navigator as Navigator & { deviceMemory?: number }).deviceMemory ?? null, webgpuDevice()?.limits.maxBufferSize ?? null);
+const limit = () =>
+  memoryLimit(
+    tf.getBackend(),
+    (self.navigator as Navigator & { deviceMemory?: number }).deviceMemory ?? null,
+    webgpuDevice()?.limits.maxBufferSize ?? null,
+  );
 const experiment = new ExperimentSession(post, limit);
 const vq = new VQSession(post);
 
 /** Tell the page when a WebGPU device goes away, so it can restart on another backend from the last checkpoint. */
 function watchDevice(): void {
-  webgpuDevice()?.lost.then((info) => post({ type: 'device-lost', id: null, message: `the WebGPU device was lost (${info.reason}: ${info.message || 'no detail'})` }));
+  webgpuDevice()?.lost.then((info) =>
+    post({
+      type: 'device-lost',
+      id: null,
+      message: `the WebGPU device was lost (${info.reason}: ${info.message || 'no detail'})`,
+    }),
+  );
 }
 
 /** An LM read as a run would read it (weights, config, tokenizer), then freed: checks a picked folder at once. */
@@ -43,7 +55,19 @@ async function lmInfo(spec: LmSpec): Promise<LmInfo> {
     const c = model.config;
     await checkpointTokenizer(src, tokenizerJson, c.vocabSize); // refuses a tokenizer with ids beyond the model's rows
     const params = [...model.params.values()].reduce((s, v) => s + v.size, 0);
-    return { name: spec.kind === 'shipped' ? 'lm-austen (shipped)' : spec.name, shape: { vocabSize: c.vocabSize, nPositions: c.nPositions, nEmbd: c.nEmbd, nLayer: c.nLayer, nHead: c.nHead, tieEmbeddings: c.tieEmbeddings }, params, tokenizer: tokenizerJson ? 'tokenizer.json' : 'vocab.json + merges.txt' };
+    return {
+      name: spec.kind === 'shipped' ? 'lm-austen (shipped)' : spec.name,
+      shape: {
+        vocabSize: c.vocabSize,
+        nPositions: c.nPositions,
+        nEmbd: c.nEmbd,
+        nLayer: c.nLayer,
+        nHead: c.nHead,
+        tieEmbeddings: c.tieEmbeddings,
+      },
+      params,
+      tokenizer: tokenizerJson ? 'tokenizer.json' : 'vocab.json + merges.txt',
+    };
   } finally {
     model.dispose();
   }

@@ -65,7 +65,15 @@ export class VQSession {
     }
   }
 
-  private async report(model: VQVAE, val: DeviceImages, step: number, steps: number, loss: number, shown: number, done: boolean): Promise<void> {
+  private async report(
+    model: VQVAE,
+    val: DeviceImages,
+    step: number,
+    steps: number,
+    loss: number,
+    shown: number,
+    done: boolean,
+  ): Promise<void> {
     const m = await evaluateVQ(model, val);
     const idx = [...Array(shown).keys()];
     const [orig, recon] = tf.tidy(() => {
@@ -75,6 +83,18 @@ export class VQSession {
     const [o, r] = (await Promise.all([orig.data(), recon.data()])) as Float32Array[];
     tf.dispose([orig, recon]);
     const size = model.config.imageSize;
-    this.post({ type: 'vq-progress', id: null, step, steps, psnr: m.psnr, usage: m.code_usage, perplexity: m.perplexity, loss, originals: toPictures(o, size, shown), reconstructions: toPictures(r, size, shown), done });
+    this.post({
+      type: 'vq-progress',
+      id: null,
+      step,
+      steps,
+      psnr: m.psnr,
+      usage: m.code_usage,
+      perplexity: m.perplexity,
+      loss,
+      originals: toPictures(o, size, shown),
+      reconstructions: toPictures(r, size, shown),
+      done,
+    });
   }
 }

@@ -23,13 +23,24 @@ interface AxeViolation {
 async function seriousViolations(page: Page): Promise<string[]> {
   if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ content: axeSource });
   const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: (ctx: Document, opts: object) => Promise<{ violations: AxeViolation[] }> } }).axe;
-    const r = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] }, resultTypes: ['violations'] });
+    const axe = (
+      window as unknown as { axe: { run: (ctx: Document, opts: object) => Promise<{ violations: AxeViolation[] }> } }
+    ).axe;
+    const r = await axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] },
+      resultTypes: ['violations'],
+    });
     return r.violations;
   });
   return violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 4).map((n) => `${n.target.join(' ')}: ${n.failureSummary ?? ''}`).join(' | ')}`);
+    .map(
+      (v) =>
+        `${v.id} (${v.impact}): ${v.help} — ${v.nodes
+          .slice(0, 4)
+          .map((n) => `${n.target.join(' ')}: ${n.failureSummary ?? ''}`)
+          .join(' | ')}`,
+    );
 }
 
 async function ready(page: Page): Promise<void> {
@@ -61,8 +72,13 @@ describe('accessibility', () => {
       }
       expect(found).toEqual(Object.fromEntries(Object.keys(found).map((k) => [k, []])));
       // The scheme asked for is the one drawn: dark paper and light ink, or the reverse.
-      const [paper, ink] = await page.evaluate(() => [getComputedStyle(document.documentElement).backgroundColor, getComputedStyle(document.documentElement).color]);
-      expect([paper, ink]).toEqual(colorScheme === 'dark' ? ['rgb(18, 22, 31)', 'rgb(230, 233, 240)'] : ['rgb(247, 245, 240)', 'rgb(31, 42, 68)']);
+      const [paper, ink] = await page.evaluate(() => [
+        getComputedStyle(document.documentElement).backgroundColor,
+        getComputedStyle(document.documentElement).color,
+      ]);
+      expect([paper, ink]).toEqual(
+        colorScheme === 'dark' ? ['rgb(18, 22, 31)', 'rgb(230, 233, 240)'] : ['rgb(247, 245, 240)', 'rgb(31, 42, 68)'],
+      );
       // A control: the old accent colour (3.0:1 on the paper) is caught.
       if (colorScheme === 'light') {
         await page.addStyleTag({ content: ':root { --accent: #c97d16; }' });
@@ -80,16 +96,28 @@ describe('accessibility', () => {
     await ready(page);
     const tabs = page.getByRole('tablist', { name: 'Panels' }).getByRole('tab');
     await expect(tabs.count()).resolves.toBe(PANELS.length);
-    const selected = async () => (await page.getByRole('tab', { selected: true }).getAttribute('data-testid'))?.replace('tab-', '');
+    const selected = async () =>
+      (await page.getByRole('tab', { selected: true }).getAttribute('data-testid'))?.replace('tab-', '');
     const focused = () => page.evaluate(() => document.activeElement?.getAttribute('data-testid')?.replace('tab-', ''));
     expect(await selected()).toBe('experiment');
     // Only the selected tab is in the tab order; it names the panel it controls, and that panel is labelled by it.
-    for (const p of PANELS) expect(await page.getByTestId(`tab-${p}`).getAttribute('tabindex')).toBe(p === 'experiment' ? '0' : '-1');
+    for (const p of PANELS)
+      expect(await page.getByTestId(`tab-${p}`).getAttribute('tabindex')).toBe(p === 'experiment' ? '0' : '-1');
     const panel = page.getByRole('tabpanel');
     expect(await panel.getAttribute('id')).toBe(await page.getByTestId('tab-experiment').getAttribute('aria-controls'));
-    expect(await panel.getAttribute('aria-labelledby')).toBe(await page.getByTestId('tab-experiment').getAttribute('id'));
+    expect(await panel.getAttribute('aria-labelledby')).toBe(
+      await page.getByTestId('tab-experiment').getAttribute('id'),
+    );
     await page.getByTestId('tab-experiment').focus();
-    const keys: [string, string][] = [['ArrowRight', 'samples'], ['ArrowRight', 'analysis'], ['ArrowLeft', 'samples'], ['End', 'report'], ['ArrowRight', 'data'], ['ArrowLeft', 'report'], ['Home', 'data']];
+    const keys: [string, string][] = [
+      ['ArrowRight', 'samples'],
+      ['ArrowRight', 'analysis'],
+      ['ArrowLeft', 'samples'],
+      ['End', 'report'],
+      ['ArrowRight', 'data'],
+      ['ArrowLeft', 'report'],
+      ['Home', 'data'],
+    ];
     for (const [key, want] of keys) {
       await page.keyboard.press(key);
       await expect.poll(selected).toBe(want);
@@ -123,7 +151,16 @@ describe('accessibility', () => {
     // "Change the setup" jumps to the form rather than gliding: one frame after the click it is already at the top.
     await page.getByTestId('tour').getByRole('button', { name: 'Close' }).click();
     await page.getByRole('link', { name: 'Change the setup' }).click();
-    const top = await page.evaluate(() => new Promise<number>((done) => requestAnimationFrame(() => requestAnimationFrame(() => done(document.querySelector('[data-testid="setup"]')!.getBoundingClientRect().top)))));
+    const top = await page.evaluate(
+      () =>
+        new Promise<number>((done) =>
+          requestAnimationFrame(() =>
+            requestAnimationFrame(() =>
+              done(document.querySelector('[data-testid="setup"]')!.getBoundingClientRect().top),
+            ),
+          ),
+        ),
+    );
     expect(Math.abs(top)).toBeLessThan(2);
     expect(problems(l)).toEqual([]);
     await ctx.close();

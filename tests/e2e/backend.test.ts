@@ -14,7 +14,9 @@ async function backendOf(page: Page): Promise<string> {
   return (await el.getAttribute('data-backend'))!;
 }
 
-async function selfTestLosses(page: Page): Promise<{ losses: number[]; backend: string; before: number; after: number }> {
+async function selfTestLosses(
+  page: Page,
+): Promise<{ losses: number[]; backend: string; before: number; after: number }> {
   await page.getByTestId('self-test-run').click();
   const result = page.getByTestId('self-test-result');
   await result.waitFor({ timeout: 120_000 });
@@ -41,7 +43,9 @@ describe('backend selection in the browser', () => {
     const hasGpu = await l.page.evaluate(async () => {
       const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
       const a = gpu ? await gpu.requestAdapter() : null;
-      return a ? { fallback: Boolean((a as GPUAdapter & { info?: { isFallbackAdapter?: boolean } }).info?.isFallbackAdapter) } : null;
+      return a
+        ? { fallback: Boolean((a as GPUAdapter & { info?: { isFallbackAdapter?: boolean } }).info?.isFallbackAdapter) }
+        : null;
     });
     const banner = l.page.getByTestId('backend-banner');
     await expect(banner.textContent()).resolves.toMatch(new RegExp(`Running on ${chosen}`));
@@ -80,8 +84,12 @@ describe('backend selection in the browser', () => {
     const onWasm = await selfTestLosses(wasm.page);
     expect(onWasm.losses).toHaveLength(5);
     let worst = 0;
-    onGpu.losses.forEach((l, i) => (worst = Math.max(worst, Math.abs(l - onWasm.losses[i]) / Math.abs(onWasm.losses[i]))));
-    console.log(`[parity] webgpu vs wasm, 5 train steps: losses ${onGpu.losses.map((x) => x.toFixed(6)).join(' ')}; max rel diff ${worst.toExponential(2)}`);
+    onGpu.losses.forEach(
+      (l, i) => (worst = Math.max(worst, Math.abs(l - onWasm.losses[i]) / Math.abs(onWasm.losses[i]))),
+    );
+    console.log(
+      `[parity] webgpu vs wasm, 5 train steps: losses ${onGpu.losses.map((x) => x.toFixed(6)).join(' ')}; max rel diff ${worst.toExponential(2)}`,
+    );
     expect(worst).toBeLessThan(1e-4);
     expect(onWasm.losses[4]).toBeLessThan(onWasm.losses[0]); // it trains
     expect(problems(gpu)).toEqual([]);

@@ -18,7 +18,11 @@ export interface Logged {
   pageErrors: string[];
 }
 
-export async function openPage(browser: Browser, url: string, viewport = { width: 1280, height: 900 }): Promise<Logged> {
+export async function openPage(
+  browser: Browser,
+  url: string,
+  viewport = { width: 1280, height: 900 },
+): Promise<Logged> {
   const page = await browser.newPage({ viewport });
   const logged: Logged = { page, messages: [], pageErrors: [] };
   page.on('console', (m: ConsoleMessage) => logged.messages.push({ type: m.type(), text: m.text() }));
@@ -29,12 +33,7 @@ export async function openPage(browser: Browser, url: string, viewport = { width
 
 /** Page errors and console warnings and errors, all of them (WebGPU reports wrong results only as a warning). */
 export function problems(l: Logged): string[] {
-  return [
-    ...l.pageErrors,
-    ...l.messages
-      .filter((m) => m.type === 'warning' || m.type === 'error')
-      .map((m) => m.text),
-  ];
+  return [...l.pageErrors, ...l.messages.filter((m) => m.type === 'warning' || m.type === 'error').map((m) => m.text)];
 }
 
 export async function screenshot(page: Page, name: string): Promise<void> {

@@ -27,12 +27,17 @@ describe('a Hub-style Parquet dataset in the page', () => {
     const text: string[] = [];
     for (let i = 0; i < 12; i++) {
       const p = new PNG({ width: 32, height: 32 });
-      for (let y = 0; y < 32; y++) for (let x = 0; x < 32; x++) p.data.set((x + 3 * i) % 16 < 8 === y < 16 ? [255, 20 * i, 0, 255] : [0, 0, 160, 255], (y * 32 + x) * 4);
+      for (let y = 0; y < 32; y++)
+        for (let x = 0; x < 32; x++)
+          p.data.set((x + 3 * i) % 16 < 8 === y < 16 ? [255, 20 * i, 0, 255] : [0, 0, 160, 255], (y * 32 + x) * 4);
       images.push({ bytes: new Uint8Array(PNG.sync.write(p)), path: `s${i}.png` });
       text.push(`stripes number ${i}`);
     }
     const parquet = parquetWriteBuffer({
-      columnData: [{ name: 'image', data: images }, { name: 'text', data: text }],
+      columnData: [
+        { name: 'image', data: images },
+        { name: 'text', data: text },
+      ],
       schema: [
         { name: 'root', num_children: 2 },
         { name: 'image', repetition_type: 'OPTIONAL', num_children: 2 },
@@ -47,8 +52,14 @@ describe('a Hub-style Parquet dataset in the page', () => {
     page.on('pageerror', (e) => l.pageErrors.push(e.message));
     await page.goto(`${base()}/?preset=smoke&steps=2#data`);
     await page.getByTestId('data-summary').waitFor({ timeout: 60_000 });
-    await page.getByTestId('byod-zip').setInputFiles({ name: 'train-00000-of-00001.parquet', mimeType: 'application/octet-stream', buffer: Buffer.from(parquet) });
-    await expect.poll(() => page.getByTestId('data-summary').getAttribute('data-images'), { timeout: 60_000 }).toBe('12');
+    await page.getByTestId('byod-zip').setInputFiles({
+      name: 'train-00000-of-00001.parquet',
+      mimeType: 'application/octet-stream',
+      buffer: Buffer.from(parquet),
+    });
+    await expect
+      .poll(() => page.getByTestId('data-summary').getAttribute('data-images'), { timeout: 60_000 })
+      .toBe('12');
     await page.getByTestId('tab-experiment').click();
     await page.getByTestId('backend').waitFor({ timeout: 60_000 });
     await page.getByTestId('play').click();
@@ -58,9 +69,14 @@ describe('a Hub-style Parquet dataset in the page', () => {
     const [dl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-tensorboard').click()]);
     expect(dl.suggestedFilename()).toBe('tensorboard.zip');
     const files = unzipSync(new Uint8Array(readFileSync((await dl.path())!)));
-    expect(Object.keys(files).map((k) => k.replace(/\/events\.out\.tfevents\.\d+\.tabula-rasa$/, '')).sort()).toEqual(['pretrained/s0', 'scratch/s0']);
+    expect(
+      Object.keys(files)
+        .map((k) => k.replace(/\/events\.out\.tfevents\.\d+\.tabula-rasa$/, ''))
+        .sort(),
+    ).toEqual(['pretrained/s0', 'scratch/s0']);
     for (const bytes of Object.values(files)) {
-      let at = 0, events = 0;
+      let at = 0,
+        events = 0;
       while (at < bytes.length) {
         const view = new DataView(bytes.buffer, bytes.byteOffset + at);
         const n = Number(view.getBigUint64(0, true));

@@ -53,7 +53,14 @@ describe('a class run', () => {
     expect(card.seat).toBe(1);
 
     const out = join(dir, 'pooled');
-    await promisify(execFile)('node', ['--import', 'tsx', 'src/cli/pool.ts', ...seats.map((s) => s.file), '--out', out]);
+    await promisify(execFile)('node', [
+      '--import',
+      'tsx',
+      'src/cli/pool.ts',
+      ...seats.map((s) => s.file),
+      '--out',
+      out,
+    ]);
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
     expect(report.seeds).toBe(3);
 
@@ -62,16 +69,30 @@ describe('a class run', () => {
     await page.goto(`${base()}/?teacher`);
     // Cards come in as they are handed in: one, then the other two.
     await page.getByTestId('teacher-files').setInputFiles([seats[2].file]);
-    await expect.poll(() => page.getByTestId('class-n').textContent(), { timeout: 60_000 }).toMatch(/n = 1 seed from 1 card/);
+    await expect
+      .poll(() => page.getByTestId('class-n').textContent(), { timeout: 60_000 })
+      .toMatch(/n = 1 seed from 1 card/);
     await page.getByTestId('teacher-files').setInputFiles([seats[0].file, seats[1].file]);
-    await expect.poll(() => page.getByTestId('class-n').textContent(), { timeout: 60_000 }).toContain(`Setup ${seats[0].fingerprint}: n = 3 seeds from 3 cards (seats 2, 0, 1).`);
-    for (const [key, name] of [['A', 'image_loss'], ['B', 'caption_gap'], ['C', 'forgetting']] as const) {
+    await expect
+      .poll(() => page.getByTestId('class-n').textContent(), { timeout: 60_000 })
+      .toContain(`Setup ${seats[0].fingerprint}: n = 3 seeds from 3 cards (seats 2, 0, 1).`);
+    for (const [key, name] of [
+      ['A', 'image_loss'],
+      ['B', 'caption_gap'],
+      ['C', 'forgetting'],
+    ] as const) {
       const e = report.effects[name];
       const row = page.getByTestId(`class-verdict-${key}`);
-      expect(await row.getByTestId('class-verdict-label').textContent(), key).toBe(`${e.verdict}${e.detail ? ` — ${e.detail}` : ''}`);
-      expect(await row.textContent(), key).toContain(`${e.diff.mean.toFixed(3)} (95% CI ${e.diff.ci95[0].toFixed(3)} to ${e.diff.ci95[1].toFixed(3)}), n = 3`);
+      expect(await row.getByTestId('class-verdict-label').textContent(), key).toBe(
+        `${e.verdict}${e.detail ? ` — ${e.detail}` : ''}`,
+      );
+      expect(await row.textContent(), key).toContain(
+        `${e.diff.mean.toFixed(3)} (95% CI ${e.diff.ci95[0].toFixed(3)} to ${e.diff.ci95[1].toFixed(3)}), n = 3`,
+      );
     }
-    expect(await page.getByTestId('class-power').textContent()).toBe(report.caveats.find((c: string) => c.startsWith('Power')));
+    expect(await page.getByTestId('class-power').textContent()).toBe(
+      report.caveats.find((c: string) => c.startsWith('Power')),
+    );
     await page.getByTestId('class-curves').locator('.recharts-line').first().waitFor({ timeout: 30_000 });
     await screenshot(page, 'class-teacher');
     const [dl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('class-export').click()]);

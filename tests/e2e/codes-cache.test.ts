@@ -13,24 +13,30 @@ const base = () => inject('baseURL');
 type Entry = { key: string; images: number; codes: number; savedAt: number };
 /** Every entry of the page's code cache (database "tabula-codes"). */
 const cacheEntries = (page: Page) =>
-  page.evaluate(
-    async () => {
-      // Opening a database that does not exist would create it empty, so look first.
-      if (!(await indexedDB.databases()).some((d) => d.name === 'tabula-codes')) return [];
-      return new Promise<Entry[]>((resolve, reject) => {
-        const open = indexedDB.open('tabula-codes');
-        open.onerror = () => reject(open.error);
-        open.onsuccess = () => {
-          const db = open.result;
-          if (!db.objectStoreNames.contains('codes')) return resolve([]);
-          const store = db.transaction('codes').objectStore('codes');
-          const keys = store.getAllKeys();
-          const values = store.getAll();
-          values.onsuccess = () => resolve(values.result.map((v: { images: number; codes: Int32Array; savedAt: number }, i: number) => ({ key: String(keys.result[i]), images: v.images, codes: v.codes.length, savedAt: v.savedAt })));
-        };
-      });
-    },
-  );
+  page.evaluate(async () => {
+    // Opening a database that does not exist would create it empty, so look first.
+    if (!(await indexedDB.databases()).some((d) => d.name === 'tabula-codes')) return [];
+    return new Promise<Entry[]>((resolve, reject) => {
+      const open = indexedDB.open('tabula-codes');
+      open.onerror = () => reject(open.error);
+      open.onsuccess = () => {
+        const db = open.result;
+        if (!db.objectStoreNames.contains('codes')) return resolve([]);
+        const store = db.transaction('codes').objectStore('codes');
+        const keys = store.getAllKeys();
+        const values = store.getAll();
+        values.onsuccess = () =>
+          resolve(
+            values.result.map((v: { images: number; codes: Int32Array; savedAt: number }, i: number) => ({
+              key: String(keys.result[i]),
+              images: v.images,
+              codes: v.codes.length,
+              savedAt: v.savedAt,
+            })),
+          );
+      };
+    });
+  });
 
 const phase = (page: Page) => page.getByTestId('controls').getAttribute('data-phase');
 
@@ -47,7 +53,9 @@ describe('bring-your-own codes in IndexedDB', () => {
     const rows = ['file,caption'];
     for (let i = 0; i < 12; i++) {
       const p = new PNG({ width: 32, height: 32 });
-      for (let y = 0; y < 32; y++) for (let x = 0; x < 32; x++) p.data.set((x + 3 * i) % 16 < 8 === y < 16 ? [255, 20 * i, 0, 255] : [0, 0, 160, 255], (y * 32 + x) * 4);
+      for (let y = 0; y < 32; y++)
+        for (let x = 0; x < 32; x++)
+          p.data.set((x + 3 * i) % 16 < 8 === y < 16 ? [255, 20 * i, 0, 255] : [0, 0, 160, 255], (y * 32 + x) * 4);
       files[`s${i}.png`] = new Uint8Array(PNG.sync.write(p));
       rows.push(`s${i}.png,stripes number ${i}`);
     }
@@ -61,8 +69,12 @@ describe('bring-your-own codes in IndexedDB', () => {
     page.on('pageerror', (e) => l.pageErrors.push(e.message));
     await page.goto(`${base()}/?preset=smoke&steps=2#data`);
     await page.getByTestId('data-summary').waitFor({ timeout: 60_000 });
-    await page.getByTestId('byod-zip').setInputFiles({ name: 'stripes.zip', mimeType: 'application/zip', buffer: Buffer.from(zip) });
-    await expect.poll(() => page.getByTestId('data-summary').getAttribute('data-images'), { timeout: 60_000 }).toBe('12');
+    await page
+      .getByTestId('byod-zip')
+      .setInputFiles({ name: 'stripes.zip', mimeType: 'application/zip', buffer: Buffer.from(zip) });
+    await expect
+      .poll(() => page.getByTestId('data-summary').getAttribute('data-images'), { timeout: 60_000 })
+      .toBe('12');
     await page.getByTestId('tab-experiment').click();
     await page.getByTestId('backend').waitFor({ timeout: 60_000 });
     expect(await cacheEntries(page)).toEqual([]);

@@ -39,7 +39,11 @@ async function browserDecode(page: Page, files: Record<string, Uint8Array>): Pro
 describe('Node and the browser decode the same file to the same pixels', () => {
   beforeAll(async () => {
     browser = await launch();
-    server = await createServer({ server: { port: 0, host: '127.0.0.1', strictPort: false, hmr: false }, logLevel: 'silent', optimizeDeps: { noDiscovery: true, include: [] } });
+    server = await createServer({
+      server: { port: 0, host: '127.0.0.1', strictPort: false, hmr: false },
+      logLevel: 'silent',
+      optimizeDeps: { noDiscovery: true, include: [] },
+    });
     await server.listen();
   });
   afterAll(async () => {
@@ -49,7 +53,12 @@ describe('Node and the browser decode the same file to the same pixels', () => {
 
   it('files cut short are refused by Chromium as by the shared structural check both loaders run (issue 24, kind 4)', async () => {
     const cutAt = (b: Uint8Array, f: number) => b.subarray(0, Math.floor(b.length * f));
-    const whole = { jpeg: await F.encodeJpeg(F.photo(64, 48)), progressive: await F.encodeJpeg(F.photo(64, 48), 85, 2, true), png: F.encodePng(F.photo(64, 48)), webp: await F.encodeWebp(F.photo(64, 48)) };
+    const whole = {
+      jpeg: await F.encodeJpeg(F.photo(64, 48)),
+      progressive: await F.encodeJpeg(F.photo(64, 48), 85, 2, true),
+      png: F.encodePng(F.photo(64, 48)),
+      webp: await F.encodeWebp(F.photo(64, 48)),
+    };
     const files: Record<string, Uint8Array> = {};
     for (const [k, b] of Object.entries(whole)) for (const f of [0.55, 0.9]) files[`${k} cut at ${f}`] = cutAt(b, f);
     const l = await openPage(browser, `${server.resolvedUrls!.local[0]}favicon.svg`);
@@ -72,7 +81,7 @@ describe('Node and the browser decode the same file to the same pixels', () => {
       'png eXIf 6': F.pngWith(F.pattern(6, 4), [F.pngChunk('eXIf', F.tiffOrientation(6))]),
       'png eXIf 7': F.pngWith(F.pattern(6, 4), [F.pngChunk('eXIf', F.tiffOrientation(7))]),
       'webp EXIF 6': F.webpWithOrientation(await F.encodeWebp(F.pattern(6, 4)), 6, 4, 6),
-      'apng': F.apng([F.pattern(6, 4, 1), F.pattern(6, 4, 2)]),
+      apng: F.apng([F.pattern(6, 4, 1), F.pattern(6, 4, 2)]),
       'apng, IDAT outside the animation': F.apng([F.pattern(6, 4, 1), F.pattern(6, 4, 2)], F.pattern(6, 4, 3)),
       'animated webp': F.animatedWebp({ w: 8, h: 6 }, [
         { webp: await F.encodeWebp(F.pattern(4, 2, 1)), x: 2, y: 4, w: 4, h: 2 },
@@ -80,7 +89,9 @@ describe('Node and the browser decode the same file to the same pixels', () => {
       ]),
     };
     for (let o = 1; o <= 8; o++) files[`jpeg EXIF ${o}`] = F.jpegWithOrientation(jpeg420, o);
-    const node = Object.fromEntries(await Promise.all(Object.entries(files).map(async ([k, v]) => [k, await decodeImageNode(v, k)] as const)));
+    const node = Object.fromEntries(
+      await Promise.all(Object.entries(files).map(async ([k, v]) => [k, await decodeImageNode(v, k)] as const)),
+    );
     const l = await openPage(browser, `${server.resolvedUrls!.local[0]}favicon.svg`);
     const web = await browserDecode(l.page, files);
     const report: Record<string, string> = {};
@@ -109,12 +120,21 @@ describe('the Data panel shows what check-data prints', () => {
     if (!browser.isConnected()) browser = await launch();
   });
 
-  async function dropZip(name: string, zip: Uint8Array): Promise<{ page: Page; text: string; close: () => Promise<void> }> {
+  async function dropZip(
+    name: string,
+    zip: Uint8Array,
+  ): Promise<{ page: Page; text: string; close: () => Promise<void> }> {
     const l = await openPage(browser, `${base()}/#data`);
     await l.page.getByTestId('data-summary').waitFor({ timeout: 60_000 });
     await l.page.getByTestId('byod-zip').setInputFiles({ name, mimeType: 'application/zip', buffer: Buffer.from(zip) });
-    await expect.poll(async () => (await l.page.getByTestId('data-summary').textContent()) ?? '', { timeout: 60_000 }).toContain(name.replace(/\.zip$/, ''));
-    await expect.poll(async () => (await l.page.getByTestId('panel-data').textContent())?.includes('Loading…'), { timeout: 60_000 }).toBe(false);
+    await expect
+      .poll(async () => (await l.page.getByTestId('data-summary').textContent()) ?? '', { timeout: 60_000 })
+      .toContain(name.replace(/\.zip$/, ''));
+    await expect
+      .poll(async () => (await l.page.getByTestId('panel-data').textContent())?.includes('Loading…'), {
+        timeout: 60_000,
+      })
+      .toBe(false);
     return {
       page: l.page,
       text: (await l.page.getByTestId('panel-data').textContent()) ?? '',
@@ -126,8 +146,17 @@ describe('the Data panel shows what check-data prints', () => {
   }
 
   it('a header size bomb is listed by name without being decoded, and the rest of the dataset loads', async () => {
-    const r = await dropZip('bomb.zip', zipSync({ 'captions.csv': strToU8('file,caption\nbig.png,a huge square\nok.png,a small picture\n'), 'big.png': F.pngClaiming(65535, 65535), 'ok.png': F.encodePng(F.pattern(8, 8)) }));
-    expect(r.text).toMatch(/captions\.csv, row 2: big\.png is 65535×65535 by its header, over the 40 megapixel limit; it was not decoded/);
+    const r = await dropZip(
+      'bomb.zip',
+      zipSync({
+        'captions.csv': strToU8('file,caption\nbig.png,a huge square\nok.png,a small picture\n'),
+        'big.png': F.pngClaiming(65535, 65535),
+        'ok.png': F.encodePng(F.pattern(8, 8)),
+      }),
+    );
+    expect(r.text).toMatch(
+      /captions\.csv, row 2: big\.png is 65535×65535 by its header, over the 40 megapixel limit; it was not decoded/,
+    );
     await expect(r.page.getByTestId('data-summary').getAttribute('data-images')).resolves.toBe('1');
     await screenshot(r.page, 'panel-data-bomb');
     await r.close();
@@ -138,17 +167,38 @@ describe('the Data panel shows what check-data prints', () => {
     // Nothing in it is usable, so the dataset stays as it was and the refusal is said beside the drop.
     const l = await openPage(browser, `${base()}/#data`);
     await l.page.getByTestId('data-summary').waitFor({ timeout: 60_000 });
-    await l.page.getByTestId('byod-zip').setInputFiles({ name: 'secret.zip', mimeType: 'application/zip', buffer: Buffer.from(F.rawZip([{ name: 'captions.csv', data: garbage, flags: 1, method: 8 }, { name: 'a.png', data: garbage, flags: 1, method: 8 }])) });
+    await l.page.getByTestId('byod-zip').setInputFiles({
+      name: 'secret.zip',
+      mimeType: 'application/zip',
+      buffer: Buffer.from(
+        F.rawZip([
+          { name: 'captions.csv', data: garbage, flags: 1, method: 8 },
+          { name: 'a.png', data: garbage, flags: 1, method: 8 },
+        ]),
+      ),
+    });
     const err = l.page.getByTestId('data-error');
     await err.waitFor({ timeout: 60_000 });
-    expect(await err.textContent()).toMatch(/secret\.zip: the archive is password-protected \(every entry encrypted, e\.g\. captions\.csv\); encrypted zips are not supported — extract it with its password and zip the folder again without one.*the dataset is still Twemoji/);
+    expect(await err.textContent()).toMatch(
+      /secret\.zip: the archive is password-protected \(every entry encrypted, e\.g\. captions\.csv\); encrypted zips are not supported — extract it with its password and zip the folder again without one.*the dataset is still Twemoji/,
+    );
     expect(problems(l)).toEqual([]);
     await l.page.close();
   });
 
   it('NFD and CP437 names match their captions, and a COCO captions file with several captions per image loads', async () => {
     const png = (s: number) => F.encodePng(F.pattern(8, 8, s));
-    const coco = { images: [{ id: 1, file_name: 'cafe\u0301.png' }, { id: 2, file_name: 'naïve.png' }], annotations: [{ image_id: 1, caption: 'a coffee cup' }, { image_id: 2, caption: 'a naive drawing' }, { image_id: 1, caption: 'coffee again' }] };
+    const coco = {
+      images: [
+        { id: 1, file_name: 'cafe\u0301.png' },
+        { id: 2, file_name: 'naïve.png' },
+      ],
+      annotations: [
+        { image_id: 1, caption: 'a coffee cup' },
+        { image_id: 2, caption: 'a naive drawing' },
+        { image_id: 1, caption: 'coffee again' },
+      ],
+    };
     const r = await dropZip(
       'coco.zip',
       F.rawZip([

@@ -26,7 +26,8 @@ describe('faults in the page', () => {
     await ctx.addInitScript(() => {
       const del = IDBObjectStore.prototype.delete;
       IDBObjectStore.prototype.delete = function (key: IDBValidKey | IDBKeyRange) {
-        if ((window as unknown as { __failDeletes?: boolean }).__failDeletes) throw new DOMException('deletes fail in this test', 'UnknownError');
+        if ((window as unknown as { __failDeletes?: boolean }).__failDeletes)
+          throw new DOMException('deletes fail in this test', 'UnknownError');
         return del.call(this, key);
       };
     });
@@ -37,8 +38,12 @@ describe('faults in the page', () => {
     // A first checkpoint (step 3) is saved; the Report's export list names it.
     await page.getByTestId('tab-report').click();
     const options = () => page.locator('[aria-label="Run to export"] option').allTextContents();
-    await expect.poll(async () => (await options()).join(' | '), { timeout: 120_000 }).toMatch(/checkpoint at step [1-9]/);
-    const savedBefore = Math.min(...(await options()).map((o) => Number(/checkpoint at step (\d+)/.exec(o)?.[1] ?? Infinity)));
+    await expect
+      .poll(async () => (await options()).join(' | '), { timeout: 120_000 })
+      .toMatch(/checkpoint at step [1-9]/);
+    const savedBefore = Math.min(
+      ...(await options()).map((o) => Number(/checkpoint at step (\d+)/.exec(o)?.[1] ?? Infinity)),
+    );
 
     // Storage fills up: the quota is set to what is used now, so the next checkpoint cannot be written.
     const cdp = await ctx.newCDPSession(page);
@@ -46,7 +51,11 @@ describe('faults in the page', () => {
     const used = await page.evaluate(async () => (await navigator.storage.estimate()).usage ?? 0);
     await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: used + 64 * 1024 });
     const notice = page.getByTestId('run-notice');
-    await expect.poll(async () => (await notice.textContent().catch(() => '')) ?? '', { timeout: 180_000 }).toMatch(/^Could not save .*: this browser's storage for the page is full \(quota exceeded\)\. Training goes on and what was saved before is kept/);
+    await expect
+      .poll(async () => (await notice.textContent().catch(() => '')) ?? '', { timeout: 180_000 })
+      .toMatch(
+        /^Could not save .*: this browser's storage for the page is full \(quota exceeded\)\. Training goes on and what was saved before is kept/,
+      );
     const stepAtNotice = await stepOf(page);
     await expect.poll(() => stepOf(page), { timeout: 120_000 }).toBeGreaterThan(stepAtNotice); // training goes on
     expect(await phase(page)).toBe('running');
@@ -56,7 +65,9 @@ describe('faults in the page', () => {
     await page.getByTestId('inject-nan').click();
     await waitPhase(page, ['failed'], 120_000);
     const failure = (await page.getByTestId('run-failure').textContent())!;
-    expect(failure).toMatch(/^arm pretrained, seed 0: the loss or gradient became NaN\/Inf at step \d+(?: \(found at step \d+\))?\. Its last good checkpoint \(step (\d+)\) is kept\. Training stopped; Resume continues every run from its last checkpoint\.$/);
+    expect(failure).toMatch(
+      /^arm pretrained, seed 0: the loss or gradient became NaN\/Inf at step \d+(?: \(found at step \d+\))?\. Its last good checkpoint \(step (\d+)\) is kept\. Training stopped; Resume continues every run from its last checkpoint\.$/,
+    );
     const kept = Number(/checkpoint \(step (\d+)\)/.exec(failure)![1]);
     expect(kept).toBeGreaterThanOrEqual(savedBefore); // what was saved before the storage filled up
     expect(await page.getByTestId('play').textContent()).toContain('Resume from checkpoints');
@@ -77,7 +88,11 @@ describe('faults in the page', () => {
     await page.getByTestId('reset').click();
     // A run that has already finished asks before it is forgotten.
     if (await page.getByTestId('reset-confirm').count()) await page.getByTestId('reset-confirm-yes').click();
-    await expect.poll(async () => (await notice.textContent().catch(() => '')) ?? '', { timeout: 120_000 }).toMatch(/^The run was reset, but its saved copy could not be deleted from this browser \(deletes fail in this test\)/);
+    await expect
+      .poll(async () => (await notice.textContent().catch(() => '')) ?? '', { timeout: 120_000 })
+      .toMatch(
+        /^The run was reset, but its saved copy could not be deleted from this browser \(deletes fail in this test\)/,
+      );
     expect(await phase(page)).toBe('idle');
     await screenshot(page, 'fault-delete-failed');
     expect(problems(l).filter((p) => !/quota|QuotaExceeded/i.test(p))).toEqual([]);

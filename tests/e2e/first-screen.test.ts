@@ -10,7 +10,8 @@ import { playgroundPage, rectOf, waitPhase } from './playground-helpers';
 
 let browser: Browser;
 const base = () => inject('baseURL');
-const inView = (r: { top: number; bottom: number; left: number; right: number } | null) => r !== null && r.top >= 0 && r.left >= 0 && r.bottom <= 900 && r.right <= 1440;
+const inView = (r: { top: number; bottom: number; left: number; right: number } | null) =>
+  r !== null && r.top >= 0 && r.left >= 0 && r.bottom <= 900 && r.right <= 1440;
 
 describe('the first screen during a run', () => {
   beforeAll(async () => {
@@ -31,7 +32,9 @@ describe('the first screen during a run', () => {
     await page.getByTestId('play').click();
     await waitPhase(page, ['running', 'finishing', 'done']);
     // The run's first evaluations appear on the first screen's loss chart, which has not moved.
-    await expect.poll(async () => Number(await charts.getAttribute('data-live-points')), { timeout: 180_000, interval: 500 }).toBeGreaterThanOrEqual(2);
+    await expect
+      .poll(async () => Number(await charts.getAttribute('data-live-points')), { timeout: 180_000, interval: 500 })
+      .toBeGreaterThanOrEqual(2);
     expect(await page.evaluate(() => window.scrollY)).toBe(0);
     expect(inView(await rectOf(page, '[data-testid="answer-loss"]'))).toBe(true);
     expect(inView(await rectOf(page, '[data-testid="answer-diff"]'))).toBe(true);
@@ -40,22 +43,35 @@ describe('the first screen during a run', () => {
     expect(runMax).toBeGreaterThan(0);
     expect(runMax).toBeLessThan(recordedMax / 20);
     // Two lines per arm: the run's (solid) over the recorded run's (dotted).
-    await expect.poll(() => page.locator('[data-testid="answer-loss"] .recharts-line').count(), { timeout: 30_000 }).toBe(4);
-    expect(await page.locator('[data-testid="answer-loss"] .recharts-line-curve[stroke-dasharray="2 3"]').count()).toBe(2);
-    expect(await page.getByTestId('answer-recorded-note').textContent()).toMatch(/^Dotted: the recorded run, cut to the [\d,]+ training tokens your run will reach\.$/);
+    await expect
+      .poll(() => page.locator('[data-testid="answer-loss"] .recharts-line').count(), { timeout: 30_000 })
+      .toBe(4);
+    expect(await page.locator('[data-testid="answer-loss"] .recharts-line-curve[stroke-dasharray="2 3"]').count()).toBe(
+      2,
+    );
+    expect(await page.getByTestId('answer-recorded-note').textContent()).toMatch(
+      /^Dotted: the recorded run, cut to the [\d,]+ training tokens your run will reach\.$/,
+    );
     // The samples grid turns to this run's at an evaluation: the real images and each arm's, drawn on canvases.
     const grid = page.getByTestId('first-samples');
     await expect.poll(() => grid.getAttribute('data-source'), { timeout: 180_000 }).toBe('live');
     const cols = await grid.locator('thead th[scope="col"]').count();
     expect(cols).toBeGreaterThan(0);
-    for (const row of ['real', 'pretrained', 'scratch']) expect(await grid.locator(`tr[data-row="${row}"] canvas`).count(), row).toBe(cols);
+    for (const row of ['real', 'pretrained', 'scratch'])
+      expect(await grid.locator(`tr[data-row="${row}"] canvas`).count(), row).toBe(cols);
     await page.screenshot({ path: 'test-results/e2e/first-screen-live.png' });
     // The run ends: its verdict in a sentence beside the recorded one, and its verdict word beside the recorded one's.
     await waitPhase(page, ['done'], 600_000);
     await page.getByTestId('your-sentence').waitFor({ timeout: 60_000 });
-    expect(await page.getByTestId('your-sentence').textContent()).toMatch(/^Your run: After [\d,]+ training tokens, the model that had read English first scored [\d.]+ (lower \(better\)|higher \(worse\))/);
-    expect(await page.getByTestId('plain-sentence').textContent()).toMatch(/^The answer a recorded run gave: After 560,000 training tokens/);
-    expect(await page.getByTestId('your-verdict-line').textContent()).toMatch(/^Your run's verdict on image tokens: (reproduced|not reproduced|inconclusive) \(the recorded run: inconclusive\)/);
+    expect(await page.getByTestId('your-sentence').textContent()).toMatch(
+      /^Your run: After [\d,]+ training tokens, the model that had read English first scored [\d.]+ (lower \(better\)|higher \(worse\))/,
+    );
+    expect(await page.getByTestId('plain-sentence').textContent()).toMatch(
+      /^The answer a recorded run gave: After 560,000 training tokens/,
+    );
+    expect(await page.getByTestId('your-verdict-line').textContent()).toMatch(
+      /^Your run's verdict on image tokens: (reproduced|not reproduced|inconclusive) \(the recorded run: inconclusive\)/,
+    );
     expect(inView(await rectOf(page, '[data-testid="your-sentence"]'))).toBe(true);
     await page.locator('[data-testid="recorded-details"] summary').click();
     await expect(page.getByTestId('your-verdict').locator('tr').count()).resolves.toBe(3);
@@ -64,9 +80,15 @@ describe('the first screen during a run', () => {
     const step = await grid.getAttribute('data-step');
     await page.reload();
     await page.getByTestId('your-sentence').waitFor({ timeout: 60_000 });
-    await expect.poll(() => page.getByTestId('first-samples').getAttribute('data-source'), { timeout: 60_000 }).toBe('live');
+    await expect
+      .poll(() => page.getByTestId('first-samples').getAttribute('data-source'), { timeout: 60_000 })
+      .toBe('live');
     expect(await page.getByTestId('first-samples').getAttribute('data-step')).toBe(step);
-    await expect.poll(async () => Number(await page.getByTestId('answer-charts').getAttribute('data-live-points')), { timeout: 60_000 }).toBeGreaterThanOrEqual(2);
+    await expect
+      .poll(async () => Number(await page.getByTestId('answer-charts').getAttribute('data-live-points')), {
+        timeout: 60_000,
+      })
+      .toBeGreaterThanOrEqual(2);
     await page.getByTestId('tab-experiment').click();
     await page.getByTestId('heatmap').waitFor({ timeout: 60_000 });
     expect(problems(l)).toEqual([]);

@@ -6,7 +6,8 @@ import { existsSync } from 'node:fs';
 let server: PreviewServer | undefined;
 
 export async function setup(project: TestProject): Promise<void> {
-  if (!existsSync('dist/index.html')) throw new Error('dist/ is missing: run `vite build` first (npm run test:e2e does)');
+  if (!existsSync('dist/index.html'))
+    throw new Error('dist/ is missing: run `vite build` first (npm run test:e2e does)');
   server = await preview({ preview: { port: 0, host: '127.0.0.1', strictPort: false }, logLevel: 'warn' });
   const url = server.resolvedUrls?.local[0];
   if (!url) throw new Error('vite preview did not report a URL');

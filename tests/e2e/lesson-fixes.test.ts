@@ -39,7 +39,10 @@ describe('lesson fixes', () => {
     const { page } = l;
     await page.getByTestId('setup').waitFor({ timeout: 60_000 });
     // The lesson trains pretrained at 0.015 and scratch at 0.006 (its sweep), whatever the shared field says.
-    for (const arm of ['pretrained', 'scratch'] as const) expect(await page.getByTestId(`arm-lr-${arm}`).textContent()).toContain(`learning rate ${lrFor(PRESETS.lesson, arm)}`);
+    for (const arm of ['pretrained', 'scratch'] as const)
+      expect(await page.getByTestId(`arm-lr-${arm}`).textContent()).toContain(
+        `learning rate ${lrFor(PRESETS.lesson, arm)}`,
+      );
     expect(await page.getByTestId('lr-by-arm').textContent()).toMatch(/pretrained 0\.015, scratch 0\.006/);
     // Caption level L4 and back: custom, then the lesson again (and the link says so).
     await page.getByTestId('tab-data').click();
@@ -59,14 +62,24 @@ describe('lesson fixes', () => {
       for (let i = 0; i < 64; i++) p.data.set([r, g, b, 255], 4 * i);
       return new Uint8Array(PNG.sync.write(p));
     };
-    const zip = zipSync({ 'captions.csv': strToU8('file,caption\nred.png,a red square\nblue.png,a blue square\n'), 'red.png': png(255, 0, 0), 'blue.png': png(0, 0, 255) });
+    const zip = zipSync({
+      'captions.csv': strToU8('file,caption\nred.png,a red square\nblue.png,a blue square\n'),
+      'red.png': png(255, 0, 0),
+      'blue.png': png(0, 0, 255),
+    });
     const l = await openPage(browser, `${base()}/#experiment`, { width: 1440, height: 900 });
     const { page } = l;
     const chart = page.getByTestId('chart-image-loss');
-    await expect.poll(async () => Number(await chart.getAttribute('data-recorded')), { timeout: 60_000 }).toBeGreaterThan(0);
+    await expect
+      .poll(async () => Number(await chart.getAttribute('data-recorded')), { timeout: 60_000 })
+      .toBeGreaterThan(0);
     await page.getByTestId('tab-data').click();
-    await page.getByTestId('byod-zip').setInputFiles({ name: 'squares.zip', mimeType: 'application/zip', buffer: Buffer.from(zip) });
-    await expect.poll(() => page.getByTestId('data-summary').getAttribute('data-images'), { timeout: 60_000 }).toBe('2');
+    await page
+      .getByTestId('byod-zip')
+      .setInputFiles({ name: 'squares.zip', mimeType: 'application/zip', buffer: Buffer.from(zip) });
+    await expect
+      .poll(() => page.getByTestId('data-summary').getAttribute('data-images'), { timeout: 60_000 })
+      .toBe('2');
     await page.getByTestId('tab-experiment').click();
     await expect.poll(async () => Number(await chart.getAttribute('data-recorded'))).toBe(0);
     expect(await page.getByTestId('show-recorded').isDisabled()).toBe(true);

@@ -16,8 +16,18 @@ import { ARM_STYLES } from '../../src/core/experiment/palette';
 
 let browser: Browser;
 const base = () => inject('baseURL');
-const recorded = JSON.parse(readFileSync('public/runs/cpu/report.json', 'utf8')) as { effects: Record<string, { verdict: string; diff: { mean: number; ci95: [number, number] }; ratio?: { mean: number; ci95: [number, number] } }> };
-const inView = (r: { top: number; bottom: number; left: number; right: number } | null, w: number, h: number) => r !== null && r.top >= 0 && r.left >= 0 && r.bottom <= h && r.right <= w;
+const recorded = JSON.parse(readFileSync('public/runs/cpu/report.json', 'utf8')) as {
+  effects: Record<
+    string,
+    {
+      verdict: string;
+      diff: { mean: number; ci95: [number, number] };
+      ratio?: { mean: number; ci95: [number, number] };
+    }
+  >;
+};
+const inView = (r: { top: number; bottom: number; left: number; right: number } | null, w: number, h: number) =>
+  r !== null && r.top >= 0 && r.left >= 0 && r.bottom <= h && r.right <= w;
 
 async function recordedReady(page: Page): Promise<void> {
   await page.getByTestId('recorded-verdict').waitFor({ state: 'attached', timeout: 60_000 });
@@ -38,24 +48,43 @@ describe('the lesson, before any training', () => {
     await l.page.getByTestId('plain-sentence').waitFor({ timeout: 60_000 });
     expect(await l.page.evaluate(() => window.scrollY)).toBe(0);
     // Issue 22: the verdict table moved behind a disclosure; the first screen shows the sentence and the pictures instead.
-    for (const sel of ['[data-testid="question"]', '[data-testid="plain-sentence"]', '[data-testid="answer-loss"]', '[data-testid="answer-diff"]', '[data-testid="first-samples"] table', '[data-testid="recorded-details"] summary', '[data-testid="play"]'])
+    for (const sel of [
+      '[data-testid="question"]',
+      '[data-testid="plain-sentence"]',
+      '[data-testid="answer-loss"]',
+      '[data-testid="answer-diff"]',
+      '[data-testid="first-samples"] table',
+      '[data-testid="recorded-details"] summary',
+      '[data-testid="play"]',
+    ])
       expect(inView(await rectOf(l.page, sel), 1440, 900), sel).toBe(true);
-    expect(await l.page.getByTestId('question').textContent()).toMatch(/pre-trained on ordinary English help .* blank slate\?/);
+    expect(await l.page.getByTestId('question').textContent()).toMatch(
+      /pre-trained on ordinary English help .* blank slate\?/,
+    );
     // The sentence is built from report.json's effect A: its difference and interval (two significant figures), seeds, margin.
     const a = recorded.effects.image_loss;
     const sentence = (await l.page.getByTestId('plain-sentence').textContent())!.replace(/−/g, '-');
-    for (const v of [Math.abs(a.diff.mean), ...a.diff.ci95]) expect(sentence).toContain(Number(v.toPrecision(2)).toString());
+    for (const v of [Math.abs(a.diff.mean), ...a.diff.ci95])
+      expect(sentence).toContain(Number(v.toPrecision(2)).toString());
     expect(sentence).toMatch(/After 560,000 training tokens, .*3 seeds.*grey “no real difference” band \(±0\.05\)/);
     // Both charts draw the recorded run: a line per arm with its interval, the difference over the grey band.
-    await expect.poll(() => l.page.locator('[data-testid="answer-loss"] .recharts-line').count(), { timeout: 20_000 }).toBe(2);
+    await expect
+      .poll(() => l.page.locator('[data-testid="answer-loss"] .recharts-line').count(), { timeout: 20_000 })
+      .toBe(2);
     expect(await l.page.locator('[data-testid="answer-loss"] .recharts-area').count()).toBe(2);
     expect(await l.page.locator('[data-testid="answer-diff"] .recharts-reference-area').count()).toBe(1);
     expect(await l.page.locator('[data-testid="answer-diff"] .recharts-line').count()).toBe(1);
     // The samples: the real image and each arm's, for the same four captions, decoded from the recorded sections.html.
     const grid = l.page.getByTestId('first-samples');
     expect(await grid.getAttribute('data-source')).toBe('recorded');
-    for (const row of ['real', 'pretrained', 'scratch']) expect(await grid.locator(`tr[data-row="${row}"] img`).count(), row).toBe(4);
-    expect(await grid.locator('img').first().evaluate((img) => (img as HTMLImageElement).naturalWidth)).toBe(32);
+    for (const row of ['real', 'pretrained', 'scratch'])
+      expect(await grid.locator(`tr[data-row="${row}"] img`).count(), row).toBe(4);
+    expect(
+      await grid
+        .locator('img')
+        .first()
+        .evaluate((img) => (img as HTMLImageElement).naturalWidth),
+    ).toBe(32);
     expect(await l.page.getByTestId('samples-plainly').textContent()).toMatch(/not recognisable emoji/);
     // One click opens the statistics. Each effect: the verdict and the interval of report.json (to three significant figures), and a sentence.
     await l.page.locator('[data-testid="recorded-details"] summary').click();
@@ -68,7 +97,8 @@ describe('the lesson, before any training', () => {
       expect(await row.getAttribute('data-verdict')).toBe(e.verdict);
       const interval = (await l.page.getByTestId(`recorded-verdict-interval-${key}`).textContent())!.replace(/−/g, '-');
       // Forgetting is shown as the ratio (its diff is the log ratio); the others as their diff.
-      for (const bound of (key === 'forgetting' ? e.ratio! : e.diff).ci95) expect(interval).toContain(Number(bound.toPrecision(3)).toString());
+      for (const bound of (key === 'forgetting' ? e.ratio! : e.diff).ci95)
+        expect(interval).toContain(Number(bound.toPrecision(3)).toString());
       expect(interval).toContain('3 seeds');
       expect(((await row.textContent()) ?? '').length).toBeGreaterThan(60);
     }
@@ -97,19 +127,25 @@ describe('the lesson, before any training', () => {
     expect(await lr.inputValue()).toBe('0.0005');
     await lr.fill('');
     await lr.press('Tab');
-    await expect(l.page.getByTestId('field-lr-error').textContent()).resolves.toBe('Learning rate is empty: type a number from 0.000001 to 1 (kept 0.0005)');
+    await expect(l.page.getByTestId('field-lr-error').textContent()).resolves.toBe(
+      'Learning rate is empty: type a number from 0.000001 to 1 (kept 0.0005)',
+    );
     expect(await l.page.evaluate(() => location.search)).toContain('lr=0.0005'); // unchanged
     await lr.press('Escape');
     expect(await lr.inputValue()).toBe('0.0005');
     const seeds = l.page.getByTestId('field-seeds');
     await seeds.fill('12');
     await seeds.press('Enter');
-    await expect(l.page.getByTestId('field-seeds-error').textContent()).resolves.toBe('Seeds: 12 is above the largest allowed, 10 (kept 1)');
+    await expect(l.page.getByTestId('field-seeds-error').textContent()).resolves.toBe(
+      'Seeds: 12 is above the largest allowed, 10 (kept 1)',
+    );
     expect(await seeds.inputValue()).toBe('12'); // what was typed stays visible beside its message
     expect(await l.page.evaluate(() => location.search)).not.toContain('seeds=');
     // Play waits until the field is fixed, and says why.
     expect(await l.page.getByTestId('play').isDisabled()).toBe(true);
-    expect(await l.page.getByTestId('setup-problems').textContent()).toContain('Seeds: 12 is above the largest allowed');
+    expect(await l.page.getByTestId('setup-problems').textContent()).toContain(
+      'Seeds: 12 is above the largest allowed',
+    );
     await screenshot(l.page, 'inputs-refused');
     await seeds.fill('3');
     await seeds.press('Enter');
@@ -120,7 +156,10 @@ describe('the lesson, before any training', () => {
   });
 
   it('round-trips the whole setup through the URL — dataset and caption level included — and presets say what they overwrite', async () => {
-    const l = await openPage(browser, `${base()}/?preset=custom&from=classroom&level=L4&seeds=3&data=noto#data`, { width: 1440, height: 900 });
+    const l = await openPage(browser, `${base()}/?preset=custom&from=classroom&level=L4&seeds=3&data=noto#data`, {
+      width: 1440,
+      height: 900,
+    });
     await recordedReady(l.page);
     await expect(l.page.locator('input[name="dataset"]').nth(1).isChecked()).resolves.toBe(true); // Noto
     await expect(l.page.locator('input[name="level"]').nth(4).isChecked()).resolves.toBe(true); // L4
@@ -152,16 +191,34 @@ describe('the lesson, before any training', () => {
   });
 
   it('refuses before Play a setup without both compared arms, or too big for memory, with the reason', async () => {
-    const l = await openPage(browser, `${base()}/?preset=replication&batch=512#experiment`, { width: 1440, height: 900 });
+    const l = await openPage(browser, `${base()}/?preset=replication&batch=512#experiment`, {
+      width: 1440,
+      height: 900,
+    });
     await recordedReady(l.page);
-    await expect.poll(async () => (await l.page.getByTestId('setup-problems').textContent().catch(() => '')) ?? '', { timeout: 60_000 }).toMatch(/^This setup needs about \d+(\.\d)? GB \(24 runs × .* batch of 512 × 95 ids.*\), but wasm can use 4\.0 GB .*: lower the batch size/);
+    await expect
+      .poll(
+        async () =>
+          (await l.page
+            .getByTestId('setup-problems')
+            .textContent()
+            .catch(() => '')) ?? '',
+        { timeout: 60_000 },
+      )
+      .toMatch(
+        /^This setup needs about \d+(\.\d)? GB \(24 runs × .* batch of 512 × 95 ids.*\), but wasm can use 4\.0 GB .*: lower the batch size/,
+      );
     expect(await l.page.getByTestId('play').isDisabled()).toBe(true);
-    await expect(l.page.getByTestId('memory-estimate').textContent()).resolves.toMatch(/Memory: about \d+(\.\d)? GB of the 4\.0 GB wasm can use/);
+    await expect(l.page.getByTestId('memory-estimate').textContent()).resolves.toMatch(
+      /Memory: about \d+(\.\d)? GB of the 4\.0 GB wasm can use/,
+    );
     await screenshot(l.page, 'refused-memory');
     await l.page.goto(`${base()}/?preset=smoke#experiment`);
     await recordedReady(l.page);
     await l.page.getByTestId('arm-scratch').uncheck();
-    await expect(l.page.getByTestId('setup-problems').textContent()).resolves.toBe('The verdict compares the pretrained and scratch arms: tick scratch (the other arms are extras).');
+    await expect(l.page.getByTestId('setup-problems').textContent()).resolves.toBe(
+      'The verdict compares the pretrained and scratch arms: tick scratch (the other arms are extras).',
+    );
     expect(await l.page.getByTestId('play').isDisabled()).toBe(true);
     expect(await l.page.getByTestId('controls').getAttribute('data-phase')).toBe('idle'); // nothing was started
     await l.page.close();
@@ -173,7 +230,10 @@ describe('the lesson, before any training', () => {
     await l.page.getByTestId('lm-info').waitFor({ timeout: 60_000 });
     const junk = join(mkdtempSync(join(tmpdir(), 'lm-')), 'junk');
     mkdirSync(junk);
-    writeFileSync(join(junk, 'config.json'), '{"model_type":"gpt2","vocab_size":50,"n_positions":8,"n_embd":8,"n_layer":1,"n_head":2}');
+    writeFileSync(
+      join(junk, 'config.json'),
+      '{"model_type":"gpt2","vocab_size":50,"n_positions":8,"n_embd":8,"n_layer":1,"n_head":2}',
+    );
     writeFileSync(join(junk, 'model.safetensors'), 'not a safetensors file at all');
     await l.page.getByTestId('lm-folder').setInputFiles(junk);
     const err = l.page.getByTestId('lm-error');
@@ -184,22 +244,36 @@ describe('the lesson, before any training', () => {
     await screenshot(l.page, 'lm-folder-refused');
     // A real GPT-2-layout folder is read and described, and named in the link.
     await l.page.getByTestId('lm-folder').setInputFiles('public/models/lm-austen');
-    await expect.poll(() => l.page.getByTestId('lm-info').textContent(), { timeout: 60_000 }).toMatch(/^lm-austen: 4 layers, width 128, 4 heads, context 96, 2,048 text ids, \d\.\d\dM parameters \(tokenizer\.json\)\.$/);
+    await expect
+      .poll(() => l.page.getByTestId('lm-info').textContent(), { timeout: 60_000 })
+      .toMatch(
+        /^lm-austen: 4 layers, width 128, 4 heads, context 96, 2,048 text ids, \d\.\d\dM parameters \(tokenizer\.json\)\.$/,
+      );
     await expect.poll(() => l.page.evaluate(() => decodeURIComponent(location.search))).toContain('lm=own:lm-austen');
     expect(await l.page.getByTestId('lm-error').count()).toBe(0);
 
     await l.page.getByTestId('tab-data').click();
     await l.page.getByTestId('data-summary').waitFor({ timeout: 60_000 });
     const before = await l.page.getByTestId('data-summary').getAttribute('data-images');
-    await l.page.getByTestId('byod-zip').setInputFiles({ name: 'empty.zip', mimeType: 'application/zip', buffer: Buffer.from(zipSync({ 'captions.csv': strToU8('file,caption\n') })) });
+    await l.page.getByTestId('byod-zip').setInputFiles({
+      name: 'empty.zip',
+      mimeType: 'application/zip',
+      buffer: Buffer.from(zipSync({ 'captions.csv': strToU8('file,caption\n') })),
+    });
     const dataError = l.page.getByTestId('data-error');
     await dataError.waitFor({ timeout: 60_000 });
-    expect(await dataError.textContent()).toMatch(/^empty\.zip: .*Nothing was loaded from it: the dataset is still Twemoji \(below\)\.$/);
+    expect(await dataError.textContent()).toMatch(
+      /^empty\.zip: .*Nothing was loaded from it: the dataset is still Twemoji \(below\)\.$/,
+    );
     expect(await l.page.locator('input[name="dataset"]').nth(0).isChecked()).toBe(true);
     expect(await l.page.getByTestId('data-summary').getAttribute('data-images')).toBe(before);
     const png = new PNG({ width: 4, height: 4 });
-    await l.page.getByTestId('byod-zip').setInputFiles({ name: 'cat.png', mimeType: 'image/png', buffer: PNG.sync.write(png) });
-    await expect.poll(() => dataError.textContent()).toMatch(/^cat\.png: not a \.zip.*the dataset is still Twemoji \(below\)\.$/);
+    await l.page
+      .getByTestId('byod-zip')
+      .setInputFiles({ name: 'cat.png', mimeType: 'image/png', buffer: PNG.sync.write(png) });
+    await expect
+      .poll(() => dataError.textContent())
+      .toMatch(/^cat\.png: not a \.zip.*the dataset is still Twemoji \(below\)\.$/);
     await screenshot(l.page, 'panel-data-bad-drop');
     expect(problems(l)).toEqual([]);
     await l.page.close();
@@ -210,7 +284,10 @@ describe('the lesson, before any training', () => {
     const more = l.page.getByTestId('more-recorded');
     await more.waitFor();
     const hrefs = await more.locator('a').evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).href));
-    expect(hrefs.map((h) => new URL(h).pathname.replace(/^.*\/runs\//, 'runs/'))).toEqual(['runs/arms/report.html', ...['L0', 'L1', 'L2', 'L3', 'L4'].map((L) => `runs/levels/${L}/report.html`)]);
+    expect(hrefs.map((h) => new URL(h).pathname.replace(/^.*\/runs\//, 'runs/'))).toEqual([
+      'runs/arms/report.html',
+      ...['L0', 'L1', 'L2', 'L3', 'L4'].map((L) => `runs/levels/${L}/report.html`),
+    ]);
     for (const href of hrefs) {
       const res = await l.page.request.get(href);
       expect(res.status(), href).toBe(200);
@@ -226,7 +303,12 @@ describe('the lesson, before any training', () => {
     await grid.waitFor();
     expect(await grid.locator('tbody tr th').allTextContents()).toEqual(['real', 'pretrained', 'scratch']);
     expect(await grid.locator('img').count()).toBe(3 * 8);
-    expect(await grid.locator('img').first().evaluate((img) => (img as HTMLImageElement).naturalWidth)).toBe(32);
+    expect(
+      await grid
+        .locator('img')
+        .first()
+        .evaluate((img) => (img as HTMLImageElement).naturalWidth),
+    ).toBe(32);
     await screenshot(l.page, 'panel-samples-recorded');
     await l.page.getByTestId('tab-experiment').click();
     await expect(l.page.getByTestId('chart-lr').getAttribute('data-smoothing')).resolves.toBe('0');
@@ -248,29 +330,55 @@ describe('the lesson, before any training', () => {
         await expect.poll(() => tour.getAttribute('data-step')).toBe(String(step));
         const target = (await tour.getAttribute('data-target'))!;
         // Placed: the target outlined, in view under the strip, and the box on screen beside, under or over it.
-        await expect.poll(() => l.page.evaluate(() => document.querySelectorAll('.tour-target').length), { timeout: 20_000 }).toBe(1);
+        await expect
+          .poll(() => l.page.evaluate(() => document.querySelectorAll('.tour-target').length), { timeout: 20_000 })
+          .toBe(1);
         // A step naming several selectors outlines the first one once it renders (the data step: the grid of images
         // it talks about, not the card above it, which stands in while the images are read).
-        if (target.includes('data-grid')) await expect.poll(() => l.page.evaluate(() => document.querySelector('.tour-target')?.getAttribute('data-testid')), { timeout: 20_000 }).toBe('data-grid');
+        if (target.includes('data-grid'))
+          await expect
+            .poll(() => l.page.evaluate(() => document.querySelector('.tour-target')?.getAttribute('data-testid')), {
+              timeout: 20_000,
+            })
+            .toBe('data-grid');
         const geometry = async () =>
           l.page.evaluate(() => {
             const box = document.querySelector('[data-testid="tour"]')!.getBoundingClientRect();
             const t = document.querySelector('.tour-target')!.getBoundingClientRect();
             const overlap = !(box.right <= t.left || box.left >= t.right || box.bottom <= t.top || box.top >= t.bottom);
-            return { overlap, boxOn: box.top >= 0 && box.left >= 0 && box.bottom <= innerHeight && box.right <= innerWidth, targetTopVisible: t.top >= 0 && t.top < innerHeight };
+            return {
+              overlap,
+              boxOn: box.top >= 0 && box.left >= 0 && box.bottom <= innerHeight && box.right <= innerWidth,
+              targetTopVisible: t.top >= 0 && t.top < innerHeight,
+            };
           });
-        await expect.poll(geometry, { timeout: 10_000 }).toEqual({ overlap: false, boxOn: true, targetTopVisible: true });
-        expect(await l.page.evaluate((sel) => document.querySelector(sel)?.classList.contains('tour-target') || [...document.querySelectorAll(sel)].some((e) => e.classList.contains('tour-target')), target)).toBe(true);
+        await expect
+          .poll(geometry, { timeout: 10_000 })
+          .toEqual({ overlap: false, boxOn: true, targetTopVisible: true });
+        expect(
+          await l.page.evaluate(
+            (sel) =>
+              document.querySelector(sel)?.classList.contains('tour-target') ||
+              [...document.querySelectorAll(sel)].some((e) => e.classList.contains('tour-target')),
+            target,
+          ),
+        ).toBe(true);
         const text = (await l.page.getByTestId('tour-text').textContent())!;
         if (target.includes('vq-reconstructions')) {
           // The tour and the panel describe the picture's rows alike.
           expect(await l.page.getByText(/Rows 1 and 3: validation originals/).count()).toBe(1);
           expect(text).toContain('rows 1 and 3 are real emoji');
         }
-        if (target.includes('word-like')) expect(text).toContain((await l.page.getByTestId('word-like').textContent())!.split('. ').slice(-1)[0].split(' (')[0]);
+        if (target.includes('word-like'))
+          expect(text).toContain(
+            (await l.page.getByTestId('word-like').textContent())!.split('. ').slice(-1)[0].split(' (')[0],
+          );
         if (target.includes('chart-image-loss')) {
           // The line the text calls orange is drawn in the palette's colour for the pre-trained arm.
-          const stroke = await l.page.evaluate((c) => document.querySelector(`[data-testid="chart-image-loss"] path[stroke="${c}"]`) !== null, ARM_STYLES.pretrained.colour);
+          const stroke = await l.page.evaluate(
+            (c) => document.querySelector(`[data-testid="chart-image-loss"] path[stroke="${c}"]`) !== null,
+            ARM_STYLES.pretrained.colour,
+          );
           expect(stroke).toBe(true);
           expect(text).toMatch(/the orange line \(pre-trained\)/);
         }
@@ -290,7 +398,8 @@ describe('the lesson, before any training', () => {
     const width = () => l.page.evaluate(() => document.documentElement.scrollWidth);
     expect(await width()).toBeLessThanOrEqual(390);
     // The pictures stack, each within the screen; the statistics open within it too.
-    for (const sel of ['[data-testid="answer-loss"]', '[data-testid="answer-diff"]', '[data-testid="first-samples"]']) expect((await rectOf(l.page, sel))!.right, sel).toBeLessThanOrEqual(390);
+    for (const sel of ['[data-testid="answer-loss"]', '[data-testid="answer-diff"]', '[data-testid="first-samples"]'])
+      expect((await rectOf(l.page, sel))!.right, sel).toBeLessThanOrEqual(390);
     const loss = (await rectOf(l.page, '[data-testid="answer-loss"]'))!;
     expect((await rectOf(l.page, '[data-testid="answer-diff"]'))!.top).toBeGreaterThanOrEqual(loss.bottom);
     await l.page.locator('[data-testid="recorded-details"] summary').click();
@@ -331,7 +440,16 @@ describe('the lesson, before any training', () => {
     });
     const page = await ctx.newPage();
     await page.goto(`${base()}/`);
-    await expect.poll(async () => (await page.getByTestId('run-notice').textContent().catch(() => '')) ?? '', { timeout: 60_000 }).toMatch(/^Could not read the runs saved in this browser \(storage is disabled for this test\)/);
+    await expect
+      .poll(
+        async () =>
+          (await page
+            .getByTestId('run-notice')
+            .textContent()
+            .catch(() => '')) ?? '',
+        { timeout: 60_000 },
+      )
+      .toMatch(/^Could not read the runs saved in this browser \(storage is disabled for this test\)/);
     await screenshot(page, 'indexeddb-unreadable');
     await ctx.close();
   });

@@ -12,7 +12,16 @@ import { launch, problems } from './browser';
 let browser: Browser;
 const base = () => inject('baseURL');
 
-const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm', '.json': 'application/json', '.svg': 'image/svg+xml', '.png': 'image/png', '.webmanifest': 'application/manifest+json' };
+const TYPES: Record<string, string> = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.wasm': 'application/wasm',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.webmanifest': 'application/manifest+json',
+};
 
 /** dist/ over plain HTTP with no cross-origin-isolation headers, as a simple static host serves it. */
 function plainHost(): Promise<{ server: Server; url: string }> {
@@ -25,7 +34,11 @@ function plainHost(): Promise<{ server: Server; url: string }> {
       () => res.writeHead(404).end(),
     );
   });
-  return new Promise((done) => server.listen(0, '127.0.0.1', () => done({ server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}` })));
+  return new Promise((done) =>
+    server.listen(0, '127.0.0.1', () =>
+      done({ server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}` }),
+    ),
+  );
 }
 
 const offlineState = (page: Page) => page.evaluate(() => document.documentElement.dataset.offline ?? '');
@@ -44,10 +57,14 @@ describe('offline', () => {
     const { page } = l;
     await expect.poll(() => offlineState(page), { timeout: 240_000, interval: 500 }).toBe('ready');
     // Every file of the build but the bench page is kept.
-    const [kept, total] = (await page.evaluate(() => document.documentElement.dataset.offlineFiles ?? '')).split('/').map(Number);
+    const [kept, total] = (await page.evaluate(() => document.documentElement.dataset.offlineFiles ?? ''))
+      .split('/')
+      .map(Number);
     expect(kept).toBe(total);
     expect(total).toBeGreaterThan(40);
-    await expect(page.getByTestId('offline-note').textContent()).resolves.toMatch(/kept in this browser for offline use/);
+    await expect(page.getByTestId('offline-note').textContent()).resolves.toMatch(
+      /kept in this browser for offline use/,
+    );
 
     await ctx.setOffline(true);
     const reloaded = await page.reload();
@@ -58,7 +75,9 @@ describe('offline', () => {
     expect(await page.evaluate(() => window.crossOriginIsolated)).toBe(true);
     await page.getByTestId('play').click();
     await waitPhase(page, ['running', 'finishing', 'done']);
-    await expect.poll(() => points(page, 'chart-image-loss'), { timeout: 180_000, interval: 500 }).toBeGreaterThanOrEqual(2);
+    await expect
+      .poll(() => points(page, 'chart-image-loss'), { timeout: 180_000, interval: 500 })
+      .toBeGreaterThanOrEqual(2);
     // The network errors of going offline are the only thing the console may hold; no page error.
     expect(l.pageErrors).toEqual([]);
     expect(problems(l).filter((p) => !/ERR_INTERNET_DISCONNECTED|Failed to load resource/.test(p))).toEqual([]);
@@ -73,7 +92,12 @@ describe('offline', () => {
       const head = await page.request.get(`${url}/`);
       expect(head.headers()['cross-origin-embedder-policy']).toBeUndefined();
       await page.goto(`${url}/?sw=1`);
-      await expect.poll(() => page.evaluate(() => window.crossOriginIsolated).catch(() => false), { timeout: 120_000, interval: 500 }).toBe(true);
+      await expect
+        .poll(() => page.evaluate(() => window.crossOriginIsolated).catch(() => false), {
+          timeout: 120_000,
+          interval: 500,
+        })
+        .toBe(true);
       await page.getByTestId('backend').waitFor({ timeout: 60_000 });
       expect(await page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
       await ctx.close();

@@ -16,7 +16,17 @@ export async function waitPhase(page: Page, want: string[], timeout = 300_000): 
     .poll(
       async () => {
         last = (await phase(page)) ?? '';
-        if (last === 'failed' && !want.includes('failed')) throw new Error(`run failed: ${await page.getByTestId('run-failure').textContent().catch(() => '')} ${await page.getByTestId('run-error').first().textContent().catch(() => '')}`);
+        if (last === 'failed' && !want.includes('failed'))
+          throw new Error(
+            `run failed: ${await page
+              .getByTestId('run-failure')
+              .textContent()
+              .catch(() => '')} ${await page
+              .getByTestId('run-error')
+              .first()
+              .textContent()
+              .catch(() => '')}`,
+          );
         return want.includes(last);
       },
       { timeout, interval: 200 },
@@ -61,7 +71,8 @@ export async function playgroundPage(ctx: BrowserContext, url: string): Promise<
 
 /** Scroll each chart into view until it shows `want` points (it draws only on screen), then a full-page screenshot. */
 export async function chartsShot(page: Page, name: string, want: Record<string, number> = {}): Promise<void> {
-  for (const [id, n] of Object.entries(want)) await expect.poll(() => points(page, id), { timeout: 30_000 }).toBeGreaterThanOrEqual(n);
+  for (const [id, n] of Object.entries(want))
+    await expect.poll(() => points(page, id), { timeout: 30_000 }).toBeGreaterThanOrEqual(n);
   await page.evaluate(() => window.scrollTo(0, 0));
   await screenshot(page, name);
 }

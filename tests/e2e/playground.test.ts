@@ -12,7 +12,17 @@ import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { zipSync, strToU8, unzipSync } from 'fflate';
 import { ARTIFACTS, launch, openPage, problems, screenshot } from './browser';
-import { chartsShot, phase, playgroundPage, points, repeatsWord, statuses, statusText, stepOf, waitPhase } from './playground-helpers';
+import {
+  chartsShot,
+  phase,
+  playgroundPage,
+  points,
+  repeatsWord,
+  statuses,
+  statusText,
+  stepOf,
+  waitPhase,
+} from './playground-helpers';
 import { PRESETS } from '../../src/core/experiment/config';
 
 let browser: Browser;
@@ -43,8 +53,12 @@ describe('the playground', () => {
     const l = await playgroundPage(ctx, `${base()}/?preset=smoke#data`);
     const { page } = l;
     await page.getByTestId('data-summary').waitFor({ timeout: 60_000 });
-    await page.getByTestId('byod-zip').setInputFiles({ name: 'many.zip', mimeType: 'application/zip', buffer: Buffer.from(zipSync(files)) });
-    await expect.poll(() => page.getByTestId('data-summary').getAttribute('data-images'), { timeout: 120_000 }).toBe('1500');
+    await page
+      .getByTestId('byod-zip')
+      .setInputFiles({ name: 'many.zip', mimeType: 'application/zip', buffer: Buffer.from(zipSync(files)) });
+    await expect
+      .poll(() => page.getByTestId('data-summary').getAttribute('data-images'), { timeout: 120_000 })
+      .toBe('1500');
     await page.getByTestId('tab-experiment').click();
     await page.getByTestId('play').click();
     await page.getByTestId('prep-progress').waitFor({ timeout: 180_000 });
@@ -71,15 +85,29 @@ describe('the playground', () => {
     // Play: both arms' curves get points; speed is in trained tokens per second.
     await page.getByTestId('play').click();
     await waitPhase(page, ['running']);
-    await expect.poll(() => points(page, 'chart-image-loss'), { timeout: 120_000, interval: 500 }).toBeGreaterThanOrEqual(4);
+    await expect
+      .poll(() => points(page, 'chart-image-loss'), { timeout: 120_000, interval: 500 })
+      .toBeGreaterThanOrEqual(4);
     expect(await page.getByTestId('chart-image-loss').getAttribute('data-arms')).toBe('pretrained,scratch');
-    await expect.poll(() => page.getByTestId('tokens-per-second').textContent(), { timeout: 60_000 }).toMatch(/^[\d,]+ trained tokens\/s$/);
+    await expect
+      .poll(() => page.getByTestId('tokens-per-second').textContent(), { timeout: 60_000 })
+      .toMatch(/^[\d,]+ trained tokens\/s$/);
     // The first screen says what the run shows so far (the charts are below it).
-    await expect.poll(() => page.getByTestId('live-summary').textContent(), { timeout: 60_000 }).toMatch(/^Your run at step \d+ \(\d+ seeds?\): image tokens pre-trained \d+\.\d\d vs scratch \d+\.\d\d nats \([−+]\d+\.\d\d\)/);
+    await expect
+      .poll(() => page.getByTestId('live-summary').textContent(), { timeout: 60_000 })
+      .toMatch(
+        /^Your run at step \d+ \(\d+ seeds?\): image tokens pre-trained \d+\.\d\d vs scratch \d+\.\d\d nats \([−+]\d+\.\d\d\)/,
+      );
 
     // Pause says so at once and acts at the next step boundary.
     await page.getByTestId('pause').click();
-    await expect.poll(async () => (await page.getByTestId('controls').getAttribute('data-intent')) === 'pausing' || (await phase(page)) === 'paused').toBe(true);
+    await expect
+      .poll(
+        async () =>
+          (await page.getByTestId('controls').getAttribute('data-intent')) === 'pausing' ||
+          (await phase(page)) === 'paused',
+      )
+      .toBe(true);
     await waitPhase(page, ['paused']);
     expect(await statuses(page)).toContainEqual(expect.stringMatching(/^Pausing… \(after the step in progress\)/));
     const paused = await statusText(page);
@@ -91,7 +119,13 @@ describe('the playground', () => {
     const tensors = async () => Number(await page.getByTestId('tensor-count').getAttribute('data-tensors'));
     const tensorsPaused = await tensors();
     await page.getByTestId('step').click();
-    await expect.poll(async () => (await page.getByTestId('controls').getAttribute('data-intent')) === '' && (await phase(page)) === 'paused', { timeout: 120_000 }).toBe(true);
+    await expect
+      .poll(
+        async () =>
+          (await page.getByTestId('controls').getAttribute('data-intent')) === '' && (await phase(page)) === 'paused',
+        { timeout: 120_000 },
+      )
+      .toBe(true);
     const stepped = await stepOf(page);
     expect([pausedStep, pausedStep + 1]).toContain(stepped);
     await expect.poll(() => points(page, 'chart-image-loss'), { timeout: 30_000 }).toBe(2 * stepped);
@@ -113,7 +147,9 @@ describe('the playground', () => {
     const ckpt = Number(/step (\d+)/.exec(restoredText)![1]);
     expect(ckpt).toBeGreaterThanOrEqual(9);
     // Metric batches are written every quarter second: at most the last round (two points) may miss the reload.
-    await expect.poll(() => points(page, 'chart-image-loss'), { timeout: 30_000 }).toBeGreaterThanOrEqual(pointsBefore - 2);
+    await expect
+      .poll(() => points(page, 'chart-image-loss'), { timeout: 30_000 })
+      .toBeGreaterThanOrEqual(pointsBefore - 2);
     await chartsShot(page, 'panel-experiment-restored');
 
     // Resume: the prepared data is read back (no image is turned into tokens again) and the run goes to the end.
@@ -128,15 +164,22 @@ describe('the playground', () => {
     await page.getByTestId('tab-report').click();
     const [csvDl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-csv').click()]);
     expect(csvDl.suggestedFilename()).toBe('metrics.csv');
-    const csv = readFileSync((await csvDl.path())!, 'utf8').trim().split('\n');
+    const csv = readFileSync((await csvDl.path())!, 'utf8')
+      .trim()
+      .split('\n');
     expect(csv[0]).toBe('arm,seed,step,tokens,metric,value,wall_time');
     const rows = csv.slice(1).map((r) => r.split(','));
     for (const arm of ['pretrained', 'scratch']) {
       const steps = rows.filter((r) => r[0] === arm && r[4] === 'train/image_loss').map((r) => Number(r[2]));
-      expect(steps.sort((a, b) => a - b), arm).toEqual(Array.from({ length: 24 }, (_, i) => i + 1));
+      expect(
+        steps.sort((a, b) => a - b),
+        arm,
+      ).toEqual(Array.from({ length: 24 }, (_, i) => i + 1));
       expect(rows.some((r) => r[0] === arm && r[4] === 'val/image_loss' && r[2] === '24')).toBe(true);
     }
-    expect(rows.every((r) => r.length === 7 && Number.isFinite(Number(r[5])) && Number(r[6]) > 1e9 && Number(r[6]) < 1e11)).toBe(true); // wall_time in seconds since the epoch, not ms
+    expect(
+      rows.every((r) => r.length === 7 && Number.isFinite(Number(r[5])) && Number(r[6]) > 1e9 && Number(r[6]) < 1e11),
+    ).toBe(true); // wall_time in seconds since the epoch, not ms
     await page.getByTestId('tab-experiment').click();
     await expect.poll(() => points(page, 'chart-image-loss'), { timeout: 30_000 }).toBe(2 * 24);
     await page.getByTestId('heatmap').waitFor();
@@ -146,11 +189,19 @@ describe('the playground', () => {
     expect(await page.getByTestId('recorded-verdict').count()).toBe(1);
     await page.getByTestId('tab-report').click();
     await page.getByTestId('verdict-mine').waitFor();
-    expect(await page.getByTestId('verdict-recorded').textContent()).toMatch(new RegExp(`The recorded run — preset cpu, 3 seeds × ${PRESETS.cpu.steps} steps`));
+    expect(await page.getByTestId('verdict-recorded').textContent()).toMatch(
+      new RegExp(`The recorded run — preset cpu, 3 seeds × ${PRESETS.cpu.steps} steps`),
+    );
     expect(await page.getByTestId('verdict-yours').textContent()).toMatch(/Your run — preset smoke, 1 seed × 24 steps/);
     const mine = page.locator('[data-testid="verdict-mine"] tr');
-    expect(await mine.evaluateAll((rows) => rows.map((r) => r.getAttribute('data-verdict')))).toEqual(['inconclusive', 'inconclusive', 'inconclusive']);
-    expect(await page.getByTestId('verdict-mine-why-image_loss').textContent()).toMatch(/^Why it cannot decide: With one seed there is no 95% interval, so no rule can be applied: run at least 2 seeds .* This run trained 24 steps per arm\.$/);
+    expect(await mine.evaluateAll((rows) => rows.map((r) => r.getAttribute('data-verdict')))).toEqual([
+      'inconclusive',
+      'inconclusive',
+      'inconclusive',
+    ]);
+    expect(await page.getByTestId('verdict-mine-why-image_loss').textContent()).toMatch(
+      /^Why it cannot decide: With one seed there is no 95% interval, so no rule can be applied: run at least 2 seeds .* This run trained 24 steps per arm\.$/,
+    );
     await screenshot(page, 'panel-report');
 
     // Analysis: your run's figures, and the sentence follows from them by the stated thresholds (20 and 5 points).
@@ -159,7 +210,14 @@ describe('the playground', () => {
     const said = (await page.getByTestId('word-like').textContent())!;
     const share = (kind: string) => Number(new RegExp(`(\\d+)% \\(${kind}\\)`).exec(said)![1]);
     const gap = share('English tokens') - share('image tokens');
-    const word = gap >= 20 ? 'far less word-like' : gap >= 5 ? 'somewhat less word-like' : gap > -5 ? 'about as predictable' : 'more predictable';
+    const word =
+      gap >= 20
+        ? 'far less word-like'
+        : gap >= 5
+          ? 'somewhat less word-like'
+          : gap > -5
+            ? 'about as predictable'
+            : 'more predictable';
     expect(said).toContain(word);
     await screenshot(page, 'panel-analysis');
     await page.getByTestId('tab-samples').click();
@@ -170,9 +228,22 @@ describe('the playground', () => {
     await page.getByTestId('tab-report').click();
     const [zipDl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-checkpoint').click()]);
     const files = unzipSync(new Uint8Array(readFileSync((await zipDl.path())!)));
-    expect(Object.keys(files).sort()).toEqual(['README.md', 'config.json', 'generation_config.json', 'model.safetensors', 'special_tokens_map.json', 'tabula.json', 'tokenizer.json', 'tokenizer_config.json']);
-    expect(JSON.parse(new TextDecoder().decode(files['tokenizer_config.json'])).tokenizer_class).toBe('PreTrainedTokenizerFast');
-    const tokenizer = JSON.parse(new TextDecoder().decode(files['tokenizer.json'])) as { model: { type: string; vocab: Record<string, number> } };
+    expect(Object.keys(files).sort()).toEqual([
+      'README.md',
+      'config.json',
+      'generation_config.json',
+      'model.safetensors',
+      'special_tokens_map.json',
+      'tabula.json',
+      'tokenizer.json',
+      'tokenizer_config.json',
+    ]);
+    expect(JSON.parse(new TextDecoder().decode(files['tokenizer_config.json'])).tokenizer_class).toBe(
+      'PreTrainedTokenizerFast',
+    );
+    const tokenizer = JSON.parse(new TextDecoder().decode(files['tokenizer.json'])) as {
+      model: { type: string; vocab: Record<string, number> };
+    };
     expect(tokenizer.model.type).toBe('BPE');
     expect(Object.keys(tokenizer.model.vocab).length).toBeGreaterThan(256);
     const [pngDl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-png').click()]);
@@ -193,7 +264,9 @@ describe('the playground', () => {
     await page.getByTestId('play').click();
     await waitPhase(page, ['running']);
     const options = () => page.locator('[aria-label="Run to export"] option').allTextContents();
-    await expect.poll(async () => (await options()).join(' | '), { timeout: 300_000, interval: 1000 }).toMatch(/pretrained, seed 0 \(checkpoint at step \d+\).*scratch, seed 0 \(checkpoint at step \d+\)/);
+    await expect
+      .poll(async () => (await options()).join(' | '), { timeout: 300_000, interval: 1000 })
+      .toMatch(/pretrained, seed 0 \(checkpoint at step \d+\).*scratch, seed 0 \(checkpoint at step \d+\)/);
     const saved = Math.min(...(await options()).map((o) => Number(/checkpoint at step (\d+)/.exec(o)![1])));
     expect(saved).toBeGreaterThan(0);
     expect(saved).toBeLessThan(400);
@@ -217,14 +290,18 @@ describe('the playground', () => {
       return new Uint8Array(PNG.sync.write(p));
     };
     const zip = zipSync({
-      'captions.csv': strToU8('file,caption\nred.png,a red square\nblue.png,a blue square\nghost.png,a missing image\ngreen.png,a green square\n'),
+      'captions.csv': strToU8(
+        'file,caption\nred.png,a red square\nblue.png,a blue square\nghost.png,a missing image\ngreen.png,a green square\n',
+      ),
       'red.png': png(255, 0, 0),
       'blue.png': png(0, 0, 255),
       'green.png': png(0, 160, 0),
     });
     const l = await openPage(browser, `${base()}/#data`, { width: 1440, height: 900 });
     await l.page.getByTestId('data-summary').waitFor({ timeout: 60_000 });
-    await l.page.getByTestId('byod-zip').setInputFiles({ name: 'squares.zip', mimeType: 'application/zip', buffer: Buffer.from(zip) });
+    await l.page
+      .getByTestId('byod-zip')
+      .setInputFiles({ name: 'squares.zip', mimeType: 'application/zip', buffer: Buffer.from(zip) });
     const problemsList = l.page.getByTestId('data-problems');
     await problemsList.waitFor({ timeout: 60_000 });
     const text = (await problemsList.textContent())!;
@@ -233,7 +310,9 @@ describe('the playground', () => {
     await expect(l.page.getByTestId('data-summary').getAttribute('data-images')).resolves.toBe('3');
     await expect(l.page.getByTestId('data-grid').locator('figure').count()).resolves.toBe(3);
     // The dataset is now this zip, and the link names it.
-    await expect.poll(() => l.page.evaluate(() => decodeURIComponent(location.search))).toContain('data=own:squares.zip');
+    await expect
+      .poll(() => l.page.evaluate(() => decodeURIComponent(location.search)))
+      .toContain('data=own:squares.zip');
     await screenshot(l.page, 'panel-data-byod');
     expect(problems(l)).toEqual([]);
     await l.page.close();
@@ -247,13 +326,24 @@ describe('the playground', () => {
     const steps = l.page.getByTestId('vq-steps');
     await steps.fill('5');
     await steps.press('Enter');
-    await expect(l.page.getByTestId('vq-steps-error').textContent()).resolves.toBe('Steps: 5 is below the smallest allowed, 10 (kept 300)');
+    await expect(l.page.getByTestId('vq-steps-error').textContent()).resolves.toBe(
+      'Steps: 5 is below the smallest allowed, 10 (kept 300)',
+    );
     expect(await l.page.getByTestId('vq-train').isDisabled()).toBe(true);
     await steps.fill('20');
     await steps.press('Enter');
     await expect.poll(() => l.page.getByTestId('vq-steps-error').count()).toBe(0);
     await l.page.getByTestId('vq-train').click();
-    await expect.poll(async () => (await l.page.getByTestId('vq-live').textContent().catch(() => '')) ?? '', { timeout: 300_000, interval: 500 }).toMatch(/step 20 \/ 20: PSNR \d+\.\d+ dB.*done/);
+    await expect
+      .poll(
+        async () =>
+          (await l.page
+            .getByTestId('vq-live')
+            .textContent()
+            .catch(() => '')) ?? '',
+        { timeout: 300_000, interval: 500 },
+      )
+      .toMatch(/step 20 \/ 20: PSNR \d+\.\d+ dB.*done/);
     const legend = await l.page.locator('[data-testid="panel-tokenizer"] .recharts-legend-wrapper').allTextContents();
     expect(legend.join(' ')).toMatch(/PSNR \(dB, left axis\).*code usage \(%, right axis\)/);
     await screenshot(l.page, 'panel-tokenizer');
@@ -278,7 +368,16 @@ describe('the playground', () => {
     const backend = l.page.getByTestId('backend');
     await expect.poll(() => backend.getAttribute('data-backend'), { timeout: 60_000 }).toBe('webgpu');
     await l.page.getByTestId('lose-device').click();
-    await expect.poll(() => l.page.getByTestId('device-notice').textContent().catch(() => ''), { timeout: 60_000 }).toMatch(/WebGPU device was lost \(destroyed.*Switched to wasm/);
+    await expect
+      .poll(
+        () =>
+          l.page
+            .getByTestId('device-notice')
+            .textContent()
+            .catch(() => ''),
+        { timeout: 60_000 },
+      )
+      .toMatch(/WebGPU device was lost \(destroyed.*Switched to wasm/);
     await expect.poll(() => backend.getAttribute('data-backend'), { timeout: 60_000 }).toBe('wasm');
     await screenshot(l.page, 'device-lost-fallback');
     await l.page.close();

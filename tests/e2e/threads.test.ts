@@ -36,12 +36,16 @@ describe('wasm threads in the browser', () => {
   it('the app is cross-origin isolated and runs wasm on one thread per core', async () => {
     const l = await openPage(browser, `${base()}/?backend=wasm`);
     await l.page.getByTestId('backend').waitFor({ timeout: 60_000 });
-    const { isolated, cores } = await l.page.evaluate(() => ({ isolated: self.crossOriginIsolated, cores: navigator.hardwareConcurrency }));
+    const { isolated, cores } = await l.page.evaluate(() => ({
+      isolated: self.crossOriginIsolated,
+      cores: navigator.hardwareConcurrency,
+    }));
     expect(isolated).toBe(true);
     await l.page.getByTestId('backend-why').click();
     const threads = l.page.getByTestId('wasm-threads');
     expect(Number(await threads.getAttribute('data-threads'))).toBe(Math.min(cores, 8));
-    if (cores > 1) await expect(threads.textContent()).resolves.toMatch(new RegExp(`${Math.min(cores, 8)} threads, one per core`));
+    if (cores > 1)
+      await expect(threads.textContent()).resolves.toMatch(new RegExp(`${Math.min(cores, 8)} threads, one per core`));
     await expect(l.page.getByTestId('device-strip').textContent()).resolves.toMatch(/× \d+ threads?/);
     // The threaded build computes: the self-test trains and leaks nothing.
     await l.page.getByTestId('self-test-run').click();
@@ -63,15 +67,32 @@ describe('wasm threads in the browser', () => {
     await page.getByTestId('backend-why').click();
     const threads = page.getByTestId('wasm-threads');
     expect(await threads.getAttribute('data-threads')).toBe('1');
-    await expect(threads.textContent()).resolves.toMatch(/not cross-origin isolated.*Cross-Origin-Opener-Policy: same-origin.*Cross-Origin-Embedder-Policy: require-corp/);
+    await expect(threads.textContent()).resolves.toMatch(
+      /not cross-origin isolated.*Cross-Origin-Opener-Policy: same-origin.*Cross-Origin-Embedder-Policy: require-corp/,
+    );
     await page.unrouteAll({ behavior: 'ignoreErrors' });
     await page.close();
   });
 
   it('bench.html answers with the bench contract’s line plus the browser’s fields', async () => {
     const r = await benchLine(`${base()}/bench.html?backend=wasm&${TINY}`);
-    expect(r).toMatchObject({ backend: 'wasm', config: { layers: 1, embd: 16, heads: 2, vocab: 64, context: 16, batch: 2, warmup: 1, steps: 2 }, cross_origin_isolated: true });
-    for (const k of ['tokens_per_s', 'ms_per_step', 'mfu', 'matmul_gflops', 'model_gflops', 'params', 'flops_per_token', 'loss_first', 'loss_last'] as const) expect(Number.isFinite(r[k]) && r[k] > 0, k).toBe(true);
+    expect(r).toMatchObject({
+      backend: 'wasm',
+      config: { layers: 1, embd: 16, heads: 2, vocab: 64, context: 16, batch: 2, warmup: 1, steps: 2 },
+      cross_origin_isolated: true,
+    });
+    for (const k of [
+      'tokens_per_s',
+      'ms_per_step',
+      'mfu',
+      'matmul_gflops',
+      'model_gflops',
+      'params',
+      'flops_per_token',
+      'loss_first',
+      'loss_last',
+    ] as const)
+      expect(Number.isFinite(r[k]) && r[k] > 0, k).toBe(true);
     expect(r.step_ms).toHaveLength(2);
     expect(r.tensors_after).toBe(r.tensors_before);
     expect(r.threads).toBe(Math.min(r.env.cores, 8));

@@ -29,23 +29,44 @@ describe('archives (kind 5)', () => {
   it('a zip inside the zip: says the captions are inside it and to extract it', async () => {
     const outer = zipSync({ 'shapes.zip': dataset(), 'README.txt': strToU8('the data') });
     const ds = await loadByodZip('outer.zip', outer, decodeImageNode);
-    expect(ds.refused).toBe('outer.zip: the captions are inside shapes.zip, an archive within this one: extract shapes.zip and give its folder (or shapes.zip itself)');
+    expect(ds.refused).toBe(
+      'outer.zip: the captions are inside shapes.zip, an archive within this one: extract shapes.zip and give its folder (or shapes.zip itself)',
+    );
     // The same in a folder holding the zip; and an inner archive without captions is still named.
-    const folder = await loadByodFiles('data', [{ path: 'inner/more.zip', bytes: zipSync({ 'x.txt': strToU8('x') }) }], decodeImageNode);
-    expect(folder.refused).toBe('data: no caption file here, but it holds another archive (inner/more.zip); extract it and give the folder with the images and their captions.csv');
+    const folder = await loadByodFiles(
+      'data',
+      [{ path: 'inner/more.zip', bytes: zipSync({ 'x.txt': strToU8('x') }) }],
+      decodeImageNode,
+    );
+    expect(folder.refused).toBe(
+      'data: no caption file here, but it holds another archive (inner/more.zip); extract it and give the folder with the images and their captions.csv',
+    );
   });
   it('a zip cut short: the file is incomplete, download it again (at every cut point)', async () => {
-    const whole = zipSync({ 'captions.csv': strToU8('file,caption\na.png,a square\n'), 'a.png': png(), 'b.png': F.encodePng(F.pattern(9, 9, 2)) }, { level: 0 });
+    const whole = zipSync(
+      {
+        'captions.csv': strToU8('file,caption\na.png,a square\n'),
+        'a.png': png(),
+        'b.png': F.encodePng(F.pattern(9, 9, 2)),
+      },
+      { level: 0 },
+    );
     for (const frac of [0.2, 0.5, 0.9, 0.99]) {
       const ds = await loadByodZip('cut.zip', whole.subarray(0, Math.floor(whole.length * frac)), decodeImageNode);
-      expect(ds.refused, `cut at ${frac}`).toMatch(/^cut\.zip: the file is incomplete \(.*\): download it again, or zip the folder again$/);
+      expect(ds.refused, `cut at ${frac}`).toMatch(
+        /^cut\.zip: the file is incomplete \(.*\): download it again, or zip the folder again$/,
+      );
     }
     expect((await loadByodZip('whole.zip', whole, decodeImageNode)).images).toHaveLength(1);
-    expect((await loadByodZip('e.zip', new Uint8Array(0), decodeImageNode)).refused).toMatch(/^e\.zip: the file is empty \(0 bytes\)/);
+    expect((await loadByodZip('e.zip', new Uint8Array(0), decodeImageNode)).refused).toMatch(
+      /^e\.zip: the file is empty \(0 bytes\)/,
+    );
   });
   it('a zip of empty folders: no files, only empty folders', async () => {
     const ds = await loadByodZip('f.zip', zipSync({ shapes: { images: {} } }), decodeImageNode);
-    expect(ds.refused).toBe('f.zip: no files, only empty folders (shapes/, shapes/images/); zip the folder with its images and caption file in it');
+    expect(ds.refused).toBe(
+      'f.zip: no files, only empty folders (shapes/, shapes/images/); zip the folder with its images and caption file in it',
+    );
   });
 });
 
@@ -75,7 +96,16 @@ describe('safetensors with a NUL-padded header (kind 5)', () => {
   });
 });
 
-const cfg: GPTConfig = { vocabSize: 300, nPositions: 8, nEmbd: 8, nLayer: 1, nHead: 2, layerNormEps: 1e-5, tieEmbeddings: true, initStd: 0.3 };
+const cfg: GPTConfig = {
+  vocabSize: 300,
+  nPositions: 8,
+  nEmbd: 8,
+  nLayer: 1,
+  nHead: 2,
+  layerNormEps: 1e-5,
+  tieEmbeddings: true,
+  initStd: 0.3,
+};
 
 describe('a nanoGPT state dict (kind 5)', () => {
   const files = () => saveGPT2(new GPT(cfg, 1));
@@ -85,7 +115,8 @@ describe('a nanoGPT state dict (kind 5)', () => {
     const st = parseSafetensors(f.get('model.safetensors')!, 'm');
     const tensors = [...st.tensors.values()].map((t) => {
       const data = st.getFloat32(t.name);
-      if (!transpose || t.shape.length !== 2 || !/\.(c_attn|c_fc|c_proj)\.weight$/.test(t.name)) return { name: prefix + t.name, shape: t.shape, data };
+      if (!transpose || t.shape.length !== 2 || !/\.(c_attn|c_fc|c_proj)\.weight$/.test(t.name))
+        return { name: prefix + t.name, shape: t.shape, data };
       const [r, c] = t.shape;
       const out = new Float32Array(data.length);
       for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) out[j * r + i] = data[i * c + j];
@@ -95,45 +126,65 @@ describe('a nanoGPT state dict (kind 5)', () => {
     return f;
   }
   it('torch.compile names ("_orig_mod.") are named with the converter', async () => {
-    await expect(loadGPT2(memorySource('ck', nano('_orig_mod.', true)))).rejects.toThrow(/^ck\/model\.safetensors: tensor "_orig_mod\.[^"]+": a nanoGPT state dict, not a Hugging Face GPT2LMHeadModel: .*\[out, in\]; convert it with python scale\/convert_nanogpt\.py ckpt\.pt OUT_DIR/);
+    await expect(loadGPT2(memorySource('ck', nano('_orig_mod.', true)))).rejects.toThrow(
+      /^ck\/model\.safetensors: tensor "_orig_mod\.[^"]+": a nanoGPT state dict, not a Hugging Face GPT2LMHeadModel: .*\[out, in\]; convert it with python scale\/convert_nanogpt\.py ckpt\.pt OUT_DIR/,
+    );
   });
   it('nn.Linear [out, in] weights are named as the transpose of Conv1D [in, out]', async () => {
-    await expect(loadGPT2(memorySource('ck', nano('', true)))).rejects.toThrow(/tensor "transformer\.h\.0\.attn\.c_attn\.weight": has shape \[24,8\], the transpose of GPT-2's Conv1D \[8,24\] \(in, out\): an nn\.Linear \[out, in\] state dict such as nanoGPT's, not a Hugging Face GPT2LMHeadModel; convert it with python scale\/convert_nanogpt\.py/);
+    await expect(loadGPT2(memorySource('ck', nano('', true)))).rejects.toThrow(
+      /tensor "transformer\.h\.0\.attn\.c_attn\.weight": has shape \[24,8\], the transpose of GPT-2's Conv1D \[8,24\] \(in, out\): an nn\.Linear \[out, in\] state dict such as nanoGPT's, not a Hugging Face GPT2LMHeadModel; convert it with python scale\/convert_nanogpt\.py/,
+    );
     expect((await loadGPT2(memorySource('ck', nano('', false)))).config.nEmbd).toBe(8);
   });
-  it('a ckpt.pt without model.safetensors is named as nanoGPT\'s', async () => {
+  it("a ckpt.pt without model.safetensors is named as nanoGPT's", async () => {
     const f = files();
     f.delete('model.safetensors');
     f.set('ckpt.pt', new Uint8Array([0x80, 2]));
-    await expect(loadGPT2(memorySource('ck', f))).rejects.toThrow('ck/ckpt.pt: a nanoGPT checkpoint (a pickled state dict), not a Hugging Face model.safetensors: convert it with python scale/convert_nanogpt.py ckpt.pt OUT_DIR and give OUT_DIR');
+    await expect(loadGPT2(memorySource('ck', f))).rejects.toThrow(
+      'ck/ckpt.pt: a nanoGPT checkpoint (a pickled state dict), not a Hugging Face model.safetensors: convert it with python scale/convert_nanogpt.py ckpt.pt OUT_DIR and give OUT_DIR',
+    );
   });
 });
 
 describe('a tokenizer with ids beyond the model (kind 5)', () => {
   it('is refused when loaded, naming both counts and the added token', async () => {
-    const json = JSON.parse(trainBPE('the cat sat on the mat. the dog sat on the log. '.repeat(20), { vocabSize: 300 }).toTokenizerJson()) as { added_tokens: { id: number; content: string }[] };
-    const n = (await checkpointTokenizer(memorySource('ck', new Map([['tokenizer.json', strToU8(JSON.stringify(json))]])), undefined, 300)).vocabSize;
+    const json = JSON.parse(
+      trainBPE('the cat sat on the mat. the dog sat on the log. '.repeat(20), { vocabSize: 300 }).toTokenizerJson(),
+    ) as { added_tokens: { id: number; content: string }[] };
+    const n = (
+      await checkpointTokenizer(
+        memorySource('ck', new Map([['tokenizer.json', strToU8(JSON.stringify(json))]])),
+        undefined,
+        300,
+      )
+    ).vocabSize;
     // The model has exactly the tokenizer's ids; one more added token has no embedding row.
     json.added_tokens.push({ ...json.added_tokens[0], id: n, content: '<|extra|>' });
     const src = memorySource('ck', new Map([['tokenizer.json', strToU8(JSON.stringify(json))]]));
-    await expect(checkpointTokenizer(src, undefined, n)).rejects.toThrow(`ck/tokenizer.json: has ${n + 1} ids, config.json ${n}; added token "<|extra|>" (id ${n}) has no embedding row: the tokenizer does not belong to these weights`);
+    await expect(checkpointTokenizer(src, undefined, n)).rejects.toThrow(
+      `ck/tokenizer.json: has ${n + 1} ids, config.json ${n}; added token "<|extra|>" (id ${n}) has no embedding row: the tokenizer does not belong to these weights`,
+    );
     // Without the model's size (a tokenizer alone), or with a model that has the rows, it loads.
     expect((await checkpointTokenizer(src)).vocabSize).toBe(n + 1);
     expect((await checkpointTokenizer(src, undefined, n + 1)).vocabSize).toBe(n + 1);
   });
 });
 
-const PY = process.env.SCALE_PYTHON ?? (spawnSync('/work/venv/bin/python', ['--version']).status === 0 ? '/work/venv/bin/python' : 'python3');
+const PY =
+  process.env.SCALE_PYTHON ??
+  (spawnSync('/work/venv/bin/python', ['--version']).status === 0 ? '/work/venv/bin/python' : 'python3');
 const torchCheck = spawnSync(PY, ['-c', 'import torch, transformers, safetensors'], { encoding: 'utf8' });
 const WHY = `${PY} cannot import torch, transformers and safetensors (${(torchCheck.stderr ?? String(torchCheck.error ?? '')).trim().split('\n').pop()}); set SCALE_PYTHON to a python with scale/requirements.txt to run this test`;
-describe.skipIf(torchCheck.status !== 0)(`scale/convert_nanogpt.py${torchCheck.status !== 0 ? ` — skipped: ${WHY}` : ''}`, () => {
-  const tmp: string[] = [];
-  afterAll(async () => Promise.all(tmp.map((d) => rm(d, { recursive: true, force: true }))));
-  it("turns a torch.compile'd nanoGPT ckpt.pt into a checkpoint with the same logits in transformers, which loads here", async () => {
-    const d = await mkdtemp(join(tmpdir(), 'nanogpt-'));
-    tmp.push(d);
-    // A GPT2LMHeadModel saved as nanoGPT saves (prefix, nn.Linear [out, in]); its logits are the reference.
-    const script = `
+describe.skipIf(torchCheck.status !== 0)(
+  `scale/convert_nanogpt.py${torchCheck.status !== 0 ? ` — skipped: ${WHY}` : ''}`,
+  () => {
+    const tmp: string[] = [];
+    afterAll(async () => Promise.all(tmp.map((d) => rm(d, { recursive: true, force: true }))));
+    it("turns a torch.compile'd nanoGPT ckpt.pt into a checkpoint with the same logits in transformers, which loads here", async () => {
+      const d = await mkdtemp(join(tmpdir(), 'nanogpt-'));
+      tmp.push(d);
+      // A GPT2LMHeadModel saved as nanoGPT saves (prefix, nn.Linear [out, in]); its logits are the reference.
+      const script = `
 import sys, json, torch
 from transformers import GPT2Config, GPT2LMHeadModel
 torch.manual_seed(0)
@@ -147,12 +198,13 @@ import subprocess
 assert subprocess.run([sys.executable, "scale/convert_nanogpt.py", sys.argv[1] + "/ckpt.pt", sys.argv[1] + "/out"]).returncode == 0
 got = GPT2LMHeadModel.from_pretrained(sys.argv[1] + "/out").eval()(ids).logits[0].tolist()
 print(json.dumps(max(abs(a - b) for r, g in zip(ref, got) for a, b in zip(r, g))))`;
-    const r = spawnSync(PY, ['-c', script, d], { encoding: 'utf8' });
-    expect(r.status, r.stderr).toBe(0);
-    expect(Number(r.stdout.trim().split('\n').pop())).toBe(0);
-    const loaded = await loadGPT2(await dirSource(join(d, 'out')));
-    expect([loaded.config.vocabSize, loaded.config.nLayer, loaded.config.activation]).toEqual([50, 2, 'gelu']);
-    loaded.model.dispose();
-    expect(JSON.parse(await readFile(join(d, 'out', 'config.json'), 'utf8')).n_positions).toBe(16);
-  }, 120_000);
-});
+      const r = spawnSync(PY, ['-c', script, d], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      expect(Number(r.stdout.trim().split('\n').pop())).toBe(0);
+      const loaded = await loadGPT2(await dirSource(join(d, 'out')));
+      expect([loaded.config.vocabSize, loaded.config.nLayer, loaded.config.activation]).toEqual([50, 2, 'gelu']);
+      loaded.model.dispose();
+      expect(JSON.parse(await readFile(join(d, 'out', 'config.json'), 'utf8')).n_positions).toBe(16);
+    }, 120_000);
+  },
+);

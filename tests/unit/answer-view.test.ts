@@ -5,19 +5,40 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { METRICS } from '../../src/core/metrics';
 import { parseMetricsCsv } from '../../src/core/experiment/metrics-csv';
-import { budgetTokens, diffCurve, evalCurve, finalTokens, fitY, plainSentence, roundTokens, tokensPerStep } from '../../src/app/answer-view';
+import {
+  budgetTokens,
+  diffCurve,
+  evalCurve,
+  finalTokens,
+  fitY,
+  plainSentence,
+  roundTokens,
+  tokensPerStep,
+} from '../../src/app/answer-view';
 import type { Report } from '../../src/worker/protocol';
 
 const V = METRICS.valImageLoss;
-const rec = (arm: string, seed: number, step: number, tokens: number, value: number, metric: string = V) => ({ arm, seed, step, tokens, metric, value });
+const rec = (arm: string, seed: number, step: number, tokens: number, value: number, metric: string = V) => ({
+  arm,
+  seed,
+  step,
+  tokens,
+  metric,
+  value,
+});
 // t_{0.975, 2} = 4.302652729749464 (tables); half width for sd 1 and n 3: 4.3026527 / √3.
 const HALF3 = 4.302652729749464 / Math.sqrt(3);
 
 describe('evalCurve and diffCurve', () => {
   const records = [
-    rec('pretrained', 0, 10, 1000, 1), rec('pretrained', 1, 10, 1010, 2), rec('pretrained', 2, 10, 1020, 3),
-    rec('scratch', 0, 10, 1000, 2), rec('scratch', 1, 10, 1010, 2), rec('scratch', 2, 10, 1020, 2),
-    rec('pretrained', 0, 20, 2000, 0.5), rec('scratch', 1, 20, 2010, 0.7),
+    rec('pretrained', 0, 10, 1000, 1),
+    rec('pretrained', 1, 10, 1010, 2),
+    rec('pretrained', 2, 10, 1020, 3),
+    rec('scratch', 0, 10, 1000, 2),
+    rec('scratch', 1, 10, 1010, 2),
+    rec('scratch', 2, 10, 1020, 2),
+    rec('pretrained', 0, 20, 2000, 0.5),
+    rec('scratch', 1, 20, 2010, 0.7),
     rec('pretrained', 0, 30, 3000, NaN),
     rec('pretrained', 0, 10, 1000, 99, METRICS.trainImageLoss),
   ];
@@ -39,9 +60,16 @@ describe('evalCurve and diffCurve', () => {
     expect(d[0].lo).toBeCloseTo(-HALF3, 9);
     expect(d[0].hi).toBeCloseTo(HALF3, 9);
   });
-  it("agrees with the recorded report: its difference at the end exactly, its difference curve (read at budget fractions) closely", () => {
+  it('agrees with the recorded report: its difference at the end exactly, its difference curve (read at budget fractions) closely', () => {
     const records = parseMetricsCsv(readFileSync('public/runs/cpu/metrics.csv', 'utf8'), 'metrics.csv');
-    const report = JSON.parse(readFileSync('public/runs/cpu/report.json', 'utf8')) as { effects: { image_loss: { diff: { mean: number; ci95: [number, number] }; diffCurve: { tokens: number; mean: number; ci95: [number, number] }[] } } };
+    const report = JSON.parse(readFileSync('public/runs/cpu/report.json', 'utf8')) as {
+      effects: {
+        image_loss: {
+          diff: { mean: number; ci95: [number, number] };
+          diffCurve: { tokens: number; mean: number; ci95: [number, number] }[];
+        };
+      };
+    };
     const ours = diffCurve(records, V, 'pretrained', 'scratch');
     const end = ours[ours.length - 1];
     const { diff, diffCurve: theirs } = report.effects.image_loss;
@@ -60,7 +88,12 @@ describe('evalCurve and diffCurve', () => {
 
 describe('budget and axes', () => {
   it('reads tokens per step from each run’s latest record and plans a budget from it, or from the recorded run scaled by batch', () => {
-    const r = [rec('a', 0, 5, 500, 1, 'train/x'), rec('a', 0, 10, 1200, 1, 'train/x'), rec('b', 0, 10, 800, 1, 'train/x'), rec('b', 0, 0, 0, 1, 'train/x')];
+    const r = [
+      rec('a', 0, 5, 500, 1, 'train/x'),
+      rec('a', 0, 10, 1200, 1, 'train/x'),
+      rec('b', 0, 10, 800, 1, 'train/x'),
+      rec('b', 0, 0, 0, 1, 'train/x'),
+    ];
     expect(tokensPerStep(r, 'train/x')).toBeCloseTo((120 + 80) / 2, 12);
     expect(tokensPerStep([rec('a', 0, 0, 0, 1, 'train/x')], 'train/x')).toBeNull();
     expect(budgetTokens(120, 16, 100, { perStep: 1247, batchSize: 16 })).toBe(12000);
@@ -91,14 +124,40 @@ describe('the plain sentence', () => {
     const t = finalTokens(records, V)!;
     expect(t).toBeCloseTo((561081 + 561099 + 561152) / 3, 6);
     const s = plainSentence(recorded, t)!;
-    expect(s).toBe('After 560,000 training tokens, the model that had read English first scored 0.071 lower (better) on the real images than the one that started blank, but its likely range (−0.13 to −0.0073, 3 seeds) reaches into the grey “no real difference” band (±0.05): too close to call — more seeds would tell.');
+    expect(s).toBe(
+      'After 560,000 training tokens, the model that had read English first scored 0.071 lower (better) on the real images than the one that started blank, but its likely range (−0.13 to −0.0073, 3 seeds) reaches into the grey “no real difference” band (±0.05): too close to call — more seeds would tell.',
+    );
   });
-  const withA = (verdict: string, mean: number, ci95: [number, number] | null, n = 3) => ({ ...recorded, margin: 0.1, effects: { ...recorded.effects, image_loss: { ...recorded.effects.image_loss, verdict, diff: { mean, ci95, n, sd: 0 } } } }) as unknown as Report;
+  const withA = (verdict: string, mean: number, ci95: [number, number] | null, n = 3) =>
+    ({
+      ...recorded,
+      margin: 0.1,
+      effects: {
+        ...recorded.effects,
+        image_loss: { ...recorded.effects.image_loss, verdict, diff: { mean, ci95, n, sd: 0 } },
+      },
+    }) as unknown as Report;
   it('says each outcome in its own words', () => {
-    expect(plainSentence(withA('reproduced', 0.02, [-0.05, 0.09]), 1000)).toBe('After 1,000 training tokens, the model that had read English first scored 0.020 higher (worse) on the real images than the one that started blank: its likely range (−0.050 to +0.090, 3 seeds) stays inside the grey “no real difference” band (±0.1), so reading English first did not help it draw.');
-    expect(plainSentence(withA('not reproduced', -0.3, [-0.4, -0.2]), null)).toMatch(/^At the end, .*0.30 lower \(better\).*\(−0.40 to −0.20, 3 seeds\) lies below the grey .*, so reading English first helped\.$/);
-    expect(plainSentence(withA('not reproduced', 0.3, [0.2, 0.4]), null)).toMatch(/lies above the grey .* made it worse\.$/);
-    expect(plainSentence(withA('inconclusive', 0.1, null, 1), null)).toMatch(/with 1 seed there is no range of likely differences/);
-    expect(plainSentence({ ...recorded, effects: { ...recorded.effects, image_loss: { ...recorded.effects.image_loss, diff: undefined } } } as unknown as Report, null)).toBeNull();
+    expect(plainSentence(withA('reproduced', 0.02, [-0.05, 0.09]), 1000)).toBe(
+      'After 1,000 training tokens, the model that had read English first scored 0.020 higher (worse) on the real images than the one that started blank: its likely range (−0.050 to +0.090, 3 seeds) stays inside the grey “no real difference” band (±0.1), so reading English first did not help it draw.',
+    );
+    expect(plainSentence(withA('not reproduced', -0.3, [-0.4, -0.2]), null)).toMatch(
+      /^At the end, .*0.30 lower \(better\).*\(−0.40 to −0.20, 3 seeds\) lies below the grey .*, so reading English first helped\.$/,
+    );
+    expect(plainSentence(withA('not reproduced', 0.3, [0.2, 0.4]), null)).toMatch(
+      /lies above the grey .* made it worse\.$/,
+    );
+    expect(plainSentence(withA('inconclusive', 0.1, null, 1), null)).toMatch(
+      /with 1 seed there is no range of likely differences/,
+    );
+    expect(
+      plainSentence(
+        {
+          ...recorded,
+          effects: { ...recorded.effects, image_loss: { ...recorded.effects.image_loss, diff: undefined } },
+        } as unknown as Report,
+        null,
+      ),
+    ).toBeNull();
   });
 });

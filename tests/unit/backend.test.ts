@@ -5,12 +5,18 @@ import { parseBackendRequest, selectBackend, type BackendEnv } from '../../src/c
 import { nodeWasmDir } from '../../src/cli/backend-node';
 
 const fallbackGpu: BackendEnv['gpu'] = {
-  requestAdapter: async () => ({ info: { vendor: 'google', architecture: 'swiftshader', description: 'SwiftShader', isFallbackAdapter: true } }),
+  requestAdapter: async () => ({
+    info: { vendor: 'google', architecture: 'swiftshader', description: 'SwiftShader', isFallbackAdapter: true },
+  }),
 };
 
 describe('selectBackend', () => {
   it('refuses a fallback WebGPU adapter and a software WebGL renderer in auto mode, and says why', async () => {
-    const choice = await selectBackend('auto', { gpu: fallbackGpu, webglRenderer: () => 'ANGLE (Google, Vulkan 1.3.0 (SwiftShader Device))', wasmPaths: nodeWasmDir() });
+    const choice = await selectBackend('auto', {
+      gpu: fallbackGpu,
+      webglRenderer: () => 'ANGLE (Google, Vulkan 1.3.0 (SwiftShader Device))',
+      wasmPaths: nodeWasmDir(),
+    });
     expect(choice.backend).toBe('wasm');
     expect(tf.getBackend()).toBe('wasm');
     expect(choice.refusals.map((r) => [r.backend, r.reason])).toEqual([
@@ -26,7 +32,11 @@ describe('selectBackend', () => {
     let choice = await selectBackend('auto', { wasmPaths: nodeWasmDir() });
     expect(choice.refusals[0]).toMatchObject({ backend: 'webgpu', reason: 'api-missing' });
     expect(choice.refusals[1]).toMatchObject({ backend: 'webgl', reason: 'not-in-environment' });
-    choice = await selectBackend('auto', { gpu: { requestAdapter: async () => null }, webglRenderer: () => null, wasmPaths: nodeWasmDir() });
+    choice = await selectBackend('auto', {
+      gpu: { requestAdapter: async () => null },
+      webglRenderer: () => null,
+      wasmPaths: nodeWasmDir(),
+    });
     expect(choice.refusals.map((r) => r.reason)).toEqual(['no-adapter', 'api-missing']);
   });
 

@@ -32,7 +32,9 @@ describe('KneserNeyBigram', () => {
   it('matches hand-computed interpolated Kneser-Ney probabilities (D = 0.5)', () => {
     const lm = new KneserNeyBigram(5, text, 0.5);
     // P_cont(w) = max(N1+(•w) − ½, 0)/5 + ½·4/5·⅕: 0.1 + 0.08 for one left neighbour, 0.3 + 0.08 for two, 0.08 for none.
-    expect([0, 1, 2, 3, 4].map((w) => lm.continuation(w))).toEqual([0.18, 0.38, 0.18, 0.18, 0.08].map((p) => expect.closeTo(p, 12)));
+    expect([0, 1, 2, 3, 4].map((w) => lm.continuation(w))).toEqual(
+      [0.18, 0.38, 0.18, 0.18, 0.08].map((p) => expect.closeTo(p, 12)),
+    );
     expect(lm.prob(0, 1)).toBeCloseTo((2 - 0.5) / 3 + ((0.5 * 2) / 3) * 0.38, 12); // 0.62667
     expect(lm.prob(0, 3)).toBeCloseTo(0.5 / 3 + ((0.5 * 2) / 3) * 0.18, 12); // 0.22667
     expect(lm.prob(0, 4)).toBeCloseTo(((0.5 * 2) / 3) * 0.08, 12); // never seen anywhere: only the uniform's share
@@ -40,7 +42,7 @@ describe('KneserNeyBigram', () => {
     expect(lm.prob(3, 2)).toBeCloseTo(0.18, 12); // context 3 never precedes anything: the continuation probability
     expect(lm.meanNll([0, 1, 0])).toBeCloseTo(-(Math.log(lm.prob(0, 1)) + Math.log(lm.prob(1, 0))) / 2, 12);
   });
-  it("estimates D = n1/(n1 + 2 n2) from the counts of counts", () => {
+  it('estimates D = n1/(n1 + 2 n2) from the counts of counts', () => {
     // Three bigram types seen once, two seen twice: 3 / (3 + 4).
     expect(new KneserNeyBigram(5, text).discount).toBeCloseTo(3 / 7, 12);
   });

@@ -14,7 +14,18 @@ const emma = readFileSync('public/data/text/austen/emma.txt', 'utf8');
 let tok: BPETokenizer;
 
 function randomUnicode(rng: Rng, n: number): string {
-  const ranges: [number, number][] = [[0x20, 0x7e], [0x09, 0x0d], [0xa0, 0x24f], [0x370, 0x3ff], [0x400, 0x4ff], [0x4e00, 0x4fff], [0x1f300, 0x1f6ff], [0x300, 0x36f], [0xac00, 0xad00], [0x10000, 0x1007f]];
+  const ranges: [number, number][] = [
+    [0x20, 0x7e],
+    [0x09, 0x0d],
+    [0xa0, 0x24f],
+    [0x370, 0x3ff],
+    [0x400, 0x4ff],
+    [0x4e00, 0x4fff],
+    [0x1f300, 0x1f6ff],
+    [0x300, 0x36f],
+    [0xac00, 0xad00],
+    [0x10000, 0x1007f],
+  ];
   let s = '';
   for (let i = 0; i < n; i++) {
     const [lo, hi] = ranges[rng.int(ranges.length)];
@@ -42,7 +53,18 @@ describe('byte-level BPE', () => {
       const s = randomUnicode(rng, 1 + rng.int(60));
       expect(tok.decode(tok.encode(s))).toBe(s);
     }
-    for (const s of ['', ' ', '\n\n', 'naïve café', '👩🏽‍🔬 emoji zwj', 'e\u0301', '\u0000\u0001', '<|pad|><|pad|>', "it's 'quoted'"]) expect(tok.decode(tok.encode(s))).toBe(s);
+    for (const s of [
+      '',
+      ' ',
+      '\n\n',
+      'naïve café',
+      '👩🏽‍🔬 emoji zwj',
+      'e\u0301',
+      '\u0000\u0001',
+      '<|pad|><|pad|>',
+      "it's 'quoted'",
+    ])
+      expect(tok.decode(tok.encode(s))).toBe(s);
   });
 
   it('round-trips the held-out novel and compresses it', () => {

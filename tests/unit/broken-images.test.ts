@@ -47,7 +47,9 @@ describe('truncated and damaged images (kind 4)', async () => {
         expect(p?.message, `${name} cut at ${frac}`).toMatch(/^cannot be decoded \(truncated: /);
         expect(p?.fix).toBe('re-save the image: the file ends early — download or export it again');
       }
-      expect(check(b.subarray(0, b.length - 1))?.message, `${name} less its last byte`).toMatch(/^cannot be decoded \(truncated: /);
+      expect(check(b.subarray(0, b.length - 1))?.message, `${name} less its last byte`).toMatch(
+        /^cannot be decoded \(truncated: /,
+      );
     }
   });
 
@@ -58,7 +60,9 @@ describe('truncated and damaged images (kind 4)', async () => {
     let o = 8;
     for (let i = 0; i < idat; i++) o += 12 + new DataView(png.buffer).getUint32(o);
     png[o + 8] ^= 0xff; // the first data byte of IDAT
-    expect(check(png)?.message).toBe(`cannot be decoded (damaged: the checksum (CRC-32) of its IDAT chunk at byte ${o} is wrong)`);
+    expect(check(png)?.message).toBe(
+      `cannot be decoded (damaged: the checksum (CRC-32) of its IDAT chunk at byte ${o} is wrong)`,
+    );
   });
 
   it('names JPEG codings the browser does not read, with "re-save as an 8-bit baseline JPEG"', () => {
@@ -81,7 +85,9 @@ describe('truncated and damaged images (kind 4)', async () => {
   it('check-data and the page loader skip them by file and row, and keep the whole ones', async () => {
     const cutJpeg = files['baseline.jpg'].subarray(0, Math.floor(files['baseline.jpg'].length * 0.55));
     const zip = zipSync({
-      'captions.csv': strToU8('file,caption\nok.png,a whole picture\ncut.jpg,a cut photo\narith.jpg,an arithmetic photo\n'),
+      'captions.csv': strToU8(
+        'file,caption\nok.png,a whole picture\ncut.jpg,a cut photo\narith.jpg,an arithmetic photo\n',
+      ),
       'ok.png': files['pic.png'],
       'cut.jpg': cutJpeg,
       'arith.jpg': withSof(files['baseline.jpg'], 0xc9),
@@ -89,8 +95,10 @@ describe('truncated and damaged images (kind 4)', async () => {
     const ds = await loadByodZip('d.zip', zip, decodeImageNode);
     expect(ds.images.map((i) => i.file)).toEqual(['ok.png']);
     expect(ds.problems.map(formatProblem)).toEqual([
-      expect.stringMatching(/^d\.zip:captions\.csv, row 3: cut\.jpg cannot be decoded \(truncated: its image data stops at byte \d+ with no end-of-image marker\) — re-save the image: the file ends early — download or export it again$/),
-      'd.zip:captions.csv, row 4: arith.jpg is an arithmetic-coded (extended sequential) JPEG, which the browser\'s decoder does not read (only 8-bit baseline, extended and progressive Huffman JPEGs are read); it was skipped — re-save it as an 8-bit baseline JPEG (or as PNG)',
+      expect.stringMatching(
+        /^d\.zip:captions\.csv, row 3: cut\.jpg cannot be decoded \(truncated: its image data stops at byte \d+ with no end-of-image marker\) — re-save the image: the file ends early — download or export it again$/,
+      ),
+      "d.zip:captions.csv, row 4: arith.jpg is an arithmetic-coded (extended sequential) JPEG, which the browser's decoder does not read (only 8-bit baseline, extended and progressive Huffman JPEGs are read); it was skipped — re-save it as an 8-bit baseline JPEG (or as PNG)",
     ]);
   });
 });

@@ -7,7 +7,14 @@ import { mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync, strToU8, zipSync, zlibSync } from 'fflate';
-import { DEFAULT_BYOD_LIMITS, formatProblem, loadByodFiles, loadByodZip, type ByodDataset, type ImageDecoder } from '../../src/core/data/byod';
+import {
+  DEFAULT_BYOD_LIMITS,
+  formatProblem,
+  loadByodFiles,
+  loadByodZip,
+  type ByodDataset,
+  type ImageDecoder,
+} from '../../src/core/data/byod';
 import { byodSplits } from '../../src/core/experiment/prepare';
 import { decodeImageNode, decodePngNode } from '../../src/cli/image-decode';
 import { applyOrientation } from '../../src/cli/image-frames';
@@ -15,7 +22,8 @@ import { readFolder } from '../../src/cli/data/folder';
 import * as F from './helpers/image-files';
 
 const messages = (ds: ByodDataset) => ds.problems.map(formatProblem);
-const px = (img: { width: number; data: ArrayLike<number> }, x: number, y: number) => Array.from(img.data).slice((y * img.width + x) * 4, (y * img.width + x) * 4 + 4);
+const px = (img: { width: number; data: ArrayLike<number> }, x: number, y: number) =>
+  Array.from(img.data).slice((y * img.width + x) * 4, (y * img.width + x) * 4 + 4);
 /** A decoder that records what it was asked to decode. */
 function spy(): { decode: ImageDecoder; seen: string[] } {
   const seen: string[] = [];
@@ -30,9 +38,19 @@ describe('Node decodes as the browser shows (kind 4)', () => {
     const r6 = await decodeImageNode(F.pngWith(src, [F.pngChunk('eXIf', F.tiffOrientation(6))]), 'r6.png');
     expect([r6.width, r6.height]).toEqual([2, 3]);
     // Rotating clockwise puts the source's bottom-left at the top-left and its top-left at the top-right.
-    expect([rg(r6, 0, 0), rg(r6, 1, 0), rg(r6, 0, 2), rg(r6, 1, 2)]).toEqual([[0, 255], [0, 0], [255, 255], [255, 0]]);
+    expect([rg(r6, 0, 0), rg(r6, 1, 0), rg(r6, 0, 2), rg(r6, 1, 2)]).toEqual([
+      [0, 255],
+      [0, 0],
+      [255, 255],
+      [255, 0],
+    ]);
     const r8 = await decodeImageNode(F.pngWith(src, [F.pngChunk('eXIf', F.tiffOrientation(8))]), 'r8.png');
-    expect([rg(r8, 0, 0), rg(r8, 1, 0), rg(r8, 0, 2), rg(r8, 1, 2)]).toEqual([[255, 0], [255, 255], [0, 0], [0, 255]]);
+    expect([rg(r8, 0, 0), rg(r8, 1, 0), rg(r8, 0, 2), rg(r8, 1, 2)]).toEqual([
+      [255, 0],
+      [255, 255],
+      [0, 0],
+      [0, 255],
+    ]);
     const plain = await decodeImageNode(F.pngWith(src, [F.pngChunk('eXIf', F.tiffOrientation(1))]), 'r1.png');
     expect(Array.from(plain.data)).toEqual(Array.from(src.data));
   });
@@ -50,8 +68,12 @@ describe('Node decodes as the browser shows (kind 4)', () => {
 
   it("reports a damaged JPEG with libjpeg's reason and decodes the next one (the wasm build exits on errors)", async () => {
     const good = await F.encodeJpeg(F.photo(16, 16));
-    await expect(decodeImageNode(good.slice(0, 200), 'cut.jpg')).rejects.toThrow(/^Bogus Huffman table definition; the file is damaged or truncated$/);
-    await expect(decodeImageNode(Uint8Array.from([0xff, 0xd8, 0xff, 0xd9]), 'empty.jpg')).rejects.toThrow(/the file is damaged or truncated$/);
+    await expect(decodeImageNode(good.slice(0, 200), 'cut.jpg')).rejects.toThrow(
+      /^Bogus Huffman table definition; the file is damaged or truncated$/,
+    );
+    await expect(decodeImageNode(Uint8Array.from([0xff, 0xd8, 0xff, 0xd9]), 'empty.jpg')).rejects.toThrow(
+      /the file is damaged or truncated$/,
+    );
     expect((await decodeImageNode(good, 'good.jpg')).width).toBe(16);
   });
 
@@ -92,7 +114,9 @@ describe('size bombs are refused from the header, before decoding (kind 5)', () 
     const ds = await loadByodZip(
       'bombs.zip',
       zipSync({
-        'captions.csv': strToU8('file,caption\nbig.png,a png bomb\nbig.jpg,a jpeg bomb\nbig.webp,a webp bomb\ncanvas.webp,a webp canvas bomb\nok.png,a small picture\n'),
+        'captions.csv': strToU8(
+          'file,caption\nbig.png,a png bomb\nbig.jpg,a jpeg bomb\nbig.webp,a webp bomb\ncanvas.webp,a webp canvas bomb\nok.png,a small picture\n',
+        ),
         'big.png': F.pngClaiming(65535, 65535),
         'big.jpg': F.jpegClaiming(jpg, 65000, 65000),
         'big.webp': F.webpClaiming(webp, 16000, 16000),
@@ -116,20 +140,39 @@ describe('size bombs are refused from the header, before decoding (kind 5)', () 
     expect(Array.from((await decodeImageNode(F.interlacedPng(src), 'ok.png')).data)).toEqual(Array.from(src.data));
     const bomb = F.interlacedPng(F.pattern(4, 4), zlibSync(new Uint8Array(50_000_000), { level: 9 }));
     expect(bomb.length).toBeLessThan(100_000);
-    const ds = await loadByodZip('inflate.zip', zipSync({ 'captions.csv': strToU8('file,caption\nbomb.png,zeros\nok.png,fine\n'), 'bomb.png': bomb, 'ok.png': F.interlacedPng(src) }), decodeImageNode);
+    const ds = await loadByodZip(
+      'inflate.zip',
+      zipSync({
+        'captions.csv': strToU8('file,caption\nbomb.png,zeros\nok.png,fine\n'),
+        'bomb.png': bomb,
+        'ok.png': F.interlacedPng(src),
+      }),
+      decodeImageNode,
+    );
     expect(ds.images.map((i) => i.file)).toEqual(['ok.png']);
-    expect(messages(ds)).toEqual(['inflate.zip:captions.csv, row 2: bomb.png cannot be decoded (its image data inflates to more than the 4×4 its header states (a decompression bomb)) — re-save the image; it may be truncated or corrupt']);
+    expect(messages(ds)).toEqual([
+      'inflate.zip:captions.csv, row 2: bomb.png cannot be decoded (its image data inflates to more than the 4×4 its header states (a decompression bomb)) — re-save the image; it may be truncated or corrupt',
+    ]);
   });
 
   it('reports an unreadable header by file, and skips zip entries whose size or checksum is wrong (inflated no further than declared)', async () => {
     const ds = await loadByodZip(
       'odd.zip',
       F.rawZip([
-        { name: 'captions.csv', data: strToU8('file,caption\ncut.png,a truncated header\nok.png,fine\nlie.png,lies about its size\n') },
+        {
+          name: 'captions.csv',
+          data: strToU8('file,caption\ncut.png,a truncated header\nok.png,fine\nlie.png,lies about its size\n'),
+        },
         { name: 'cut.png', data: F.encodePng(F.pattern(4, 4)).slice(0, 20) },
         { name: 'ok.png', data: F.encodePng(F.pattern(4, 4)) },
         { name: 'lie.png', data: F.encodePng(F.pattern(4, 4)), declaredSize: 10 },
-        { name: 'lie-deflated.png', data: deflateSync(F.encodePng(F.pattern(64, 64))), method: 8, declaredSize: 100, crcOf: F.encodePng(F.pattern(64, 64)) },
+        {
+          name: 'lie-deflated.png',
+          data: deflateSync(F.encodePng(F.pattern(64, 64))),
+          method: 8,
+          declaredSize: 100,
+          crcOf: F.encodePng(F.pattern(64, 64)),
+        },
       ]),
       decodeImageNode,
     );
@@ -137,7 +180,9 @@ describe('size bombs are refused from the header, before decoding (kind 5)', () 
     expect(messages(ds)).toEqual([
       `odd.zip:lie.png: holds ${F.encodePng(F.pattern(4, 4)).length} bytes but its header says 10; the entry was skipped — the archive is damaged: zip the folder again`,
       "odd.zip:lie-deflated.png: its contents do not match the archive's checksum (CRC-32), or its declared size is wrong; the entry was skipped — the archive is damaged: zip the folder again",
-      expect.stringMatching(/^odd\.zip:captions\.csv, row 2: cut\.png cannot be decoded \(its header cannot be read \(.+\)\) — re-save the image/),
+      expect.stringMatching(
+        /^odd\.zip:captions\.csv, row 2: cut\.png cannot be decoded \(its header cannot be read \(.+\)\) — re-save the image/,
+      ),
       'odd.zip:captions.csv, row 4: lie.png is not in the dataset — add the image or fix its name (names are case-sensitive)',
     ]);
   });
@@ -149,12 +194,36 @@ describe('names that look equal are matched (kind 6)', () => {
   const nfd = 'cafe\u0301.png';
 
   it('matches NFD file names against NFC captions and the other way round, and reports two files that normalise alike', async () => {
-    let ds = await loadByodFiles('mine', [{ path: 'captions.csv', bytes: strToU8(`file,caption\n${nfc},a coffee cup\n`) }, { path: nfd, bytes: png }], decodeImageNode);
+    let ds = await loadByodFiles(
+      'mine',
+      [
+        { path: 'captions.csv', bytes: strToU8(`file,caption\n${nfc},a coffee cup\n`) },
+        { path: nfd, bytes: png },
+      ],
+      decodeImageNode,
+    );
     expect([ds.images.map((i) => i.file), ds.problems]).toEqual([[nfc], []]);
-    ds = await loadByodFiles('mine', [{ path: 'captions.csv', bytes: strToU8(`file,caption\n${nfd},a coffee cup\n`) }, { path: nfc, bytes: png }], decodeImageNode);
+    ds = await loadByodFiles(
+      'mine',
+      [
+        { path: 'captions.csv', bytes: strToU8(`file,caption\n${nfd},a coffee cup\n`) },
+        { path: nfc, bytes: png },
+      ],
+      decodeImageNode,
+    );
     expect([ds.images.length, ds.problems]).toEqual([1, []]);
-    ds = await loadByodFiles('mine', [{ path: 'captions.csv', bytes: strToU8(`file,caption\n${nfc},a coffee cup\n`) }, { path: nfc, bytes: png }, { path: nfd, bytes: png }], decodeImageNode);
-    expect(messages(ds)).toEqual([`mine/${nfd}: looks the same as ${nfc} but its letters are encoded differently (Unicode NFC vs NFD, as macOS may store names); it was skipped — remove or rename one of the two files`]);
+    ds = await loadByodFiles(
+      'mine',
+      [
+        { path: 'captions.csv', bytes: strToU8(`file,caption\n${nfc},a coffee cup\n`) },
+        { path: nfc, bytes: png },
+        { path: nfd, bytes: png },
+      ],
+      decodeImageNode,
+    );
+    expect(messages(ds)).toEqual([
+      `mine/${nfd}: looks the same as ${nfc} but its letters are encoded differently (Unicode NFC vs NFD, as macOS may store names); it was skipped — remove or rename one of the two files`,
+    ]);
     expect(ds.images.length).toBe(1);
   });
 
@@ -167,18 +236,34 @@ describe('names that look equal are matched (kind 6)', () => {
     const ds = await loadByodZip(
       'legacy.zip',
       F.rawZip([
-        { name: 'captions.csv', data: strToU8(`file,caption\ncafé.png,a coffee cup\n日本.png,the rising sun\nкошка.png,a cat\nnaïve.png,a naive drawing\npics/dog.png,a dog\nflagged.png,a flagged name\n`) },
+        {
+          name: 'captions.csv',
+          data: strToU8(
+            `file,caption\ncafé.png,a coffee cup\n日本.png,the rising sun\nкошка.png,a cat\nnaïve.png,a naive drawing\npics/dog.png,a dog\nflagged.png,a flagged name\n`,
+          ),
+        },
         { name: cp437, data: png },
         { name: sjis, data: png },
         { name: cp866, data: png },
         { name: macos, data: png },
         { name: winDir, data: png },
-        { name: Uint8Array.from([...strToU8('fl'), 0xe4, ...strToU8('gged.png')]), data: png, extra: F.unicodePathExtra(Uint8Array.from([...strToU8('fl'), 0xe4, ...strToU8('gged.png')]), 'flagged.png') },
+        {
+          name: Uint8Array.from([...strToU8('fl'), 0xe4, ...strToU8('gged.png')]),
+          data: png,
+          extra: F.unicodePathExtra(Uint8Array.from([...strToU8('fl'), 0xe4, ...strToU8('gged.png')]), 'flagged.png'),
+        },
       ]),
       decodeImageNode,
     );
     expect(messages(ds)).toEqual([]);
-    expect(ds.images.map((i) => i.file)).toEqual(['café.png', '日本.png', 'кошка.png', 'naïve.png', 'pics/dog.png', 'flagged.png']);
+    expect(ds.images.map((i) => i.file)).toEqual([
+      'café.png',
+      '日本.png',
+      'кошка.png',
+      'naïve.png',
+      'pics/dog.png',
+      'flagged.png',
+    ]);
   });
 
   it('accepts Windows backslashes in the caption file and skips AppleDouble and __MACOSX entries silently', async () => {
@@ -219,8 +304,14 @@ describe('names that look equal are matched (kind 6)', () => {
   });
 
   it('says which name exists when a caption names a file in another case', async () => {
-    const ds = await loadByodZip('case.zip', zipSync({ 'captions.csv': strToU8('file,caption\ncat.png,a cat\nok.png,fine\n'), 'Cat.PNG': png, 'ok.png': png }), decodeImageNode);
-    expect(messages(ds)[0]).toBe('case.zip:captions.csv, row 2: cat.png is not in the dataset — the dataset has Cat.PNG: names are case-sensitive');
+    const ds = await loadByodZip(
+      'case.zip',
+      zipSync({ 'captions.csv': strToU8('file,caption\ncat.png,a cat\nok.png,fine\n'), 'Cat.PNG': png, 'ok.png': png }),
+      decodeImageNode,
+    );
+    expect(messages(ds)[0]).toBe(
+      'case.zip:captions.csv, row 2: cat.png is not in the dataset — the dataset has Cat.PNG: names are case-sensitive',
+    );
   });
 });
 
@@ -231,16 +322,33 @@ describe('encrypted and unsupported zips (kind 7)', () => {
     ['stored', 0],
   ])('refuses a password-protected (%s) archive, saying so and what to do', async (_label, method) => {
     const garbage = Uint8Array.from({ length: 64 }, (_, i) => (i * 37) & 255);
-    const ds = await loadByodZip('secret.zip', F.rawZip([{ name: 'captions.csv', data: garbage, flags: 1, method }, { name: 'a.png', data: garbage, flags: 1, method }]), decodeImageNode);
+    const ds = await loadByodZip(
+      'secret.zip',
+      F.rawZip([
+        { name: 'captions.csv', data: garbage, flags: 1, method },
+        { name: 'a.png', data: garbage, flags: 1, method },
+      ]),
+      decodeImageNode,
+    );
     expect(ds.refused).toBe(
       'secret.zip: the archive is password-protected (every entry encrypted, e.g. captions.csv); encrypted zips are not supported — extract it with its password and zip the folder again without one, or use the folder itself',
     );
   });
 
   it('skips an entry compressed with a method other than Deflate, naming the method, and keeps the rest', async () => {
-    const ds = await loadByodZip('mixed.zip', F.rawZip([{ name: 'captions.csv', data: strToU8('file,caption\na.png,a\nb.png,b\n') }, { name: 'a.png', data: png }, { name: 'b.png', data: png, method: 14 }]), decodeImageNode);
+    const ds = await loadByodZip(
+      'mixed.zip',
+      F.rawZip([
+        { name: 'captions.csv', data: strToU8('file,caption\na.png,a\nb.png,b\n') },
+        { name: 'a.png', data: png },
+        { name: 'b.png', data: png, method: 14 },
+      ]),
+      decodeImageNode,
+    );
     expect(ds.images.map((i) => i.file)).toEqual(['a.png']);
-    expect(messages(ds)[0]).toBe('mixed.zip:b.png: compressed with LZMA, which cannot be read here; the entry was skipped — re-zip with the standard Deflate method (the default of zip, Finder and Explorer)');
+    expect(messages(ds)[0]).toBe(
+      'mixed.zip:b.png: compressed with LZMA, which cannot be read here; the entry was skipped — re-zip with the standard Deflate method (the default of zip, Finder and Explorer)',
+    );
   });
 });
 
@@ -251,7 +359,9 @@ describe('Hugging Face imagefolder and COCO captions (kind 9)', () => {
     const ds = await loadByodZip(
       'hf.zip',
       zipSync({
-        'metadata.csv': strToU8('file_name,text,license\na.png,a red square,cc0\ngone.png,missing,cc0\nb.png,,cc0\nimages/c.png,in a sub-folder,cc0\n'),
+        'metadata.csv': strToU8(
+          'file_name,text,license\na.png,a red square,cc0\ngone.png,missing,cc0\nb.png,,cc0\nimages/c.png,in a sub-folder,cc0\n',
+        ),
         'a.png': png(1),
         'b.png': png(2),
         'images/c.png': png(3),
@@ -274,10 +384,18 @@ describe('Hugging Face imagefolder and COCO captions (kind 9)', () => {
     const ds = await loadByodFiles(
       'hf',
       [
-        { path: 'train/metadata.jsonl', bytes: strToU8('{"file_name": "a.png", "caption": "a square"}\n{"file_name": "b.png", "caption": ["first", "second"]}\nnot json\n') },
+        {
+          path: 'train/metadata.jsonl',
+          bytes: strToU8(
+            '{"file_name": "a.png", "caption": "a square"}\n{"file_name": "b.png", "caption": ["first", "second"]}\nnot json\n',
+          ),
+        },
         { path: 'train/a.png', bytes: png(1) },
         { path: 'train/b.png', bytes: png(2) },
-        { path: 'test/metadata.jsonl', bytes: strToU8('{"file_name": "c.png", "caption": "held out"}\n{"file_name": 3, "caption": "x"}\n') },
+        {
+          path: 'test/metadata.jsonl',
+          bytes: strToU8('{"file_name": "c.png", "caption": "held out"}\n{"file_name": 3, "caption": "x"}\n'),
+        },
         { path: 'test/c.png', bytes: png(3) },
       ],
       decodeImageNode,
@@ -288,19 +406,40 @@ describe('Hugging Face imagefolder and COCO captions (kind 9)', () => {
       ['c.png', ['held out']],
     ]);
     expect(messages(ds)).toEqual([
-      expect.stringMatching(/^hf\/train\/metadata\.jsonl, row 3: not valid JSON \(.+\); this line was skipped — write one JSON object per line/),
+      expect.stringMatching(
+        /^hf\/train\/metadata\.jsonl, row 3: not valid JSON \(.+\); this line was skipped — write one JSON object per line/,
+      ),
       'hf/test/metadata.jsonl, row 2: "file_name" must be a string and "caption" a string or a list of strings; this line was skipped — give each line a "file_name" and a "caption"',
     ]);
   });
 
   it.each([
-    ['no file_name column', { 'metadata.csv': strToU8('file,text\na.png,x\n') }, /^m\.zip:metadata\.csv: the header must name the columns "file_name" and "text" \(found: file, text\)/],
-    ['no caption column among several', { 'metadata.jsonl': strToU8('{"file_name": "a.png", "label": 1, "source": "web"}\n') }, /^m\.zip:metadata\.jsonl: no caption column \(found: file_name, label, source\); name the column holding the captions "text" or "caption"/],
-    ['two kinds of caption file', { 'metadata.csv': strToU8('file_name,text\n'), 'captions.csv': strToU8('file,caption\n') }, /^m\.zip: caption files of 2 kinds found \(captions\.csv, metadata\.csv\); keep one kind/],
-    ['not COCO', { 'captions_train.json': strToU8('[1, 2]') }, /^m\.zip:captions_train\.json: not COCO captions: expected \{"images"/],
-  ] as [string, Record<string, Uint8Array>, RegExp][])('refuses %s, naming the file and the fix', async (_label, files, reason) => {
-    expect((await loadByodZip('m.zip', zipSync(files), decodeImageNode)).refused).toMatch(reason);
-  });
+    [
+      'no file_name column',
+      { 'metadata.csv': strToU8('file,text\na.png,x\n') },
+      /^m\.zip:metadata\.csv: the header must name the columns "file_name" and "text" \(found: file, text\)/,
+    ],
+    [
+      'no caption column among several',
+      { 'metadata.jsonl': strToU8('{"file_name": "a.png", "label": 1, "source": "web"}\n') },
+      /^m\.zip:metadata\.jsonl: no caption column \(found: file_name, label, source\); name the column holding the captions "text" or "caption"/,
+    ],
+    [
+      'two kinds of caption file',
+      { 'metadata.csv': strToU8('file_name,text\n'), 'captions.csv': strToU8('file,caption\n') },
+      /^m\.zip: caption files of 2 kinds found \(captions\.csv, metadata\.csv\); keep one kind/,
+    ],
+    [
+      'not COCO',
+      { 'captions_train.json': strToU8('[1, 2]') },
+      /^m\.zip:captions_train\.json: not COCO captions: expected \{"images"/,
+    ],
+  ] as [string, Record<string, Uint8Array>, RegExp][])(
+    'refuses %s, naming the file and the fix',
+    async (_label, files, reason) => {
+      expect((await loadByodZip('m.zip', zipSync(files), decodeImageNode)).refused).toMatch(reason);
+    },
+  );
 
   const coco = {
     images: [
@@ -321,7 +460,13 @@ describe('Hugging Face imagefolder and COCO captions (kind 9)', () => {
   it('reads COCO captions_*.json with images in another folder and several captions per image; each caption is an example, split by image', async () => {
     const ds = await loadByodZip(
       'coco.zip',
-      zipSync({ 'annotations/captions_train2017.json': strToU8(JSON.stringify(coco)), 'train2017/a.png': png(1), 'train2017/b.png': png(2), 'train2017/c.png': png(3), 'train2017/d.png': png(4) }),
+      zipSync({
+        'annotations/captions_train2017.json': strToU8(JSON.stringify(coco)),
+        'train2017/a.png': png(1),
+        'train2017/b.png': png(2),
+        'train2017/c.png': png(3),
+        'train2017/d.png': png(4),
+      }),
       decodeImageNode,
     );
     expect(ds.images.map((i) => [i.file, i.captions])).toEqual([
@@ -348,10 +493,15 @@ describe('Hugging Face imagefolder and COCO captions (kind 9)', () => {
       await mkdir(join(dir, 'hf', 'train'), { recursive: true });
       await writeFile(join(dir, 'hf', 'train', 'metadata.csv'), 'file_name,text\na.png,a square\nb.png,\n');
       await writeFile(join(dir, 'hf', 'train', 'a.png'), png(1));
-      await writeFile(join(dir, 'coco.zip'), zipSync({ 'captions_val.json': strToU8(JSON.stringify(coco)), 'val/a.png': png(1), 'val/b.png': png(2) }));
+      await writeFile(
+        join(dir, 'coco.zip'),
+        zipSync({ 'captions_val.json': strToU8(JSON.stringify(coco)), 'val/a.png': png(1), 'val/b.png': png(2) }),
+      );
       const r = await promisify(execFile)('node', ['--import', 'tsx', 'src/cli/check-data.ts', join(dir, 'hf')]);
       expect(r.stdout).toMatch(/images: 1 usable/);
-      expect(r.stdout).toMatch(/hf\/train\/metadata\.csv, row 3: the caption of b\.png is empty — write a caption or remove the row/);
+      expect(r.stdout).toMatch(
+        /hf\/train\/metadata\.csv, row 3: the caption of b\.png is empty — write a caption or remove the row/,
+      );
       const z = await promisify(execFile)('node', ['--import', 'tsx', 'src/cli/check-data.ts', join(dir, 'coco.zip')]);
       expect(z.stdout).toMatch(/images: 2 usable \(3 captions/);
       expect(z.stdout).toMatch(/coco\.zip:captions_val\.json: images\[3\]: gone\.png is not in the dataset/);

@@ -26,20 +26,25 @@ function png(w: number, h: number, rgba: [number, number, number, number]): Uint
 }
 
 /** A Parquet file as `datasets` writes an Image + text table: image struct<bytes: binary, path: string>, text string. */
-function hubParquet(rows: { image: { bytes: Uint8Array | null; path: string | null } | null; text: unknown }[], textName = 'text'): Uint8Array {
-  return new Uint8Array(parquetWriteBuffer({
-    columnData: [
-      { name: 'image', data: rows.map((r) => r.image) },
-      { name: textName, data: rows.map((r) => r.text) },
-    ],
-    schema: [
-      { name: 'root', num_children: 2 },
-      { name: 'image', repetition_type: 'OPTIONAL', num_children: 2 },
-      { name: 'bytes', type: 'BYTE_ARRAY', repetition_type: 'OPTIONAL' },
-      { name: 'path', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' },
-      { name: textName, type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' },
-    ],
-  }));
+function hubParquet(
+  rows: { image: { bytes: Uint8Array | null; path: string | null } | null; text: unknown }[],
+  textName = 'text',
+): Uint8Array {
+  return new Uint8Array(
+    parquetWriteBuffer({
+      columnData: [
+        { name: 'image', data: rows.map((r) => r.image) },
+        { name: textName, data: rows.map((r) => r.text) },
+      ],
+      schema: [
+        { name: 'root', num_children: 2 },
+        { name: 'image', repetition_type: 'OPTIONAL', num_children: 2 },
+        { name: 'bytes', type: 'BYTE_ARRAY', repetition_type: 'OPTIONAL' },
+        { name: 'path', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' },
+        { name: textName, type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' },
+      ],
+    }),
+  );
 }
 
 const load = (files: Record<string, Uint8Array>) => loadByodZip('hub.zip', zipSync(files), decodeImageNode);
@@ -48,7 +53,7 @@ let dir = '';
 afterAll(() => (dir ? rm(dir, { recursive: true, force: true }) : undefined));
 
 describe('Hub-style Parquet datasets', () => {
-  it('loads every split\'s good rows and names the file and row of each bad one', async () => {
+  it("loads every split's good rows and names the file and row of each bad one", async () => {
     const ds = await load({
       'README.md': strToU8('---\nconfigs: []\n---\n'),
       'data/train-00000-of-00001.parquet': hubParquet([
@@ -58,7 +63,9 @@ describe('Hub-style Parquet datasets', () => {
         { image: { bytes: strToU8('not an image'), path: null }, text: 'text bytes' },
         { image: { bytes: png(8, 8, [0, 0, 255, 255]), path: 'red.png' }, text: 'same path, other row' },
       ]),
-      'data/test-00000-of-00001.parquet': hubParquet([{ image: { bytes: png(40, 20, [0, 0, 0, 255]), path: null }, text: 'a black band' }]),
+      'data/test-00000-of-00001.parquet': hubParquet([
+        { image: { bytes: png(40, 20, [0, 0, 0, 255]), path: null }, text: 'a black band' },
+      ]),
     });
     expect(ds.refused).toBeNull();
     expect(ds.images.map((i) => [i.file, i.caption, i.image.width])).toEqual([
@@ -77,16 +84,44 @@ describe('Hub-style Parquet datasets', () => {
 
   it('finds a caption column by name or as the only text column, and refuses a file it cannot use, naming it', async () => {
     const one = (p: Uint8Array) => load({ 'data/train-00000-of-00001.parquet': p });
-    const byOther = await one(hubParquet([{ image: { bytes: png(4, 4, [9, 9, 9, 255]), path: 'a.png' }, text: 'grey' }], 'description'));
+    const byOther = await one(
+      hubParquet([{ image: { bytes: png(4, 4, [9, 9, 9, 255]), path: 'a.png' }, text: 'grey' }], 'description'),
+    );
     expect(byOther.images.map((i) => i.caption)).toEqual(['grey']);
-    const noImage = await one(new Uint8Array(parquetWriteBuffer({ columnData: [{ name: 'text', data: ['a'], type: 'STRING' }, { name: 'label', data: [1], type: 'INT32' }] })));
-    expect(noImage.refused).toBe('hub.zip:data/train-00000-of-00001.parquet: no image column (found: text, label); a Hub image dataset stores each image as {bytes, path} in a column "image"');
-    const noText = await one(new Uint8Array(parquetWriteBuffer({ columnData: [{ name: 'image', data: [png(4, 4, [0, 0, 0, 255])], type: 'BYTE_ARRAY' }, { name: 'label', data: [1], type: 'INT32' }] })));
-    expect(noText.refused).toBe('hub.zip:data/train-00000-of-00001.parquet: no caption column (found: image, label); name the column holding the captions "text" or "caption"');
+    const noImage = await one(
+      new Uint8Array(
+        parquetWriteBuffer({
+          columnData: [
+            { name: 'text', data: ['a'], type: 'STRING' },
+            { name: 'label', data: [1], type: 'INT32' },
+          ],
+        }),
+      ),
+    );
+    expect(noImage.refused).toBe(
+      'hub.zip:data/train-00000-of-00001.parquet: no image column (found: text, label); a Hub image dataset stores each image as {bytes, path} in a column "image"',
+    );
+    const noText = await one(
+      new Uint8Array(
+        parquetWriteBuffer({
+          columnData: [
+            { name: 'image', data: [png(4, 4, [0, 0, 0, 255])], type: 'BYTE_ARRAY' },
+            { name: 'label', data: [1], type: 'INT32' },
+          ],
+        }),
+      ),
+    );
+    expect(noText.refused).toBe(
+      'hub.zip:data/train-00000-of-00001.parquet: no caption column (found: image, label); name the column holding the captions "text" or "caption"',
+    );
     const broken = await one(strToU8('PAR1 this is not parquet'));
-    expect(broken.refused).toMatch(/^hub\.zip:data\/train-00000-of-00001\.parquet: cannot be read as Parquet \(.+\); re-save it with pyarrow or datasets/);
+    expect(broken.refused).toMatch(
+      /^hub\.zip:data\/train-00000-of-00001\.parquet: cannot be read as Parquet \(.+\); re-save it with pyarrow or datasets/,
+    );
     const mixed = await load({ 'captions.csv': strToU8('file,caption\n'), 'data/train.parquet': hubParquet([]) });
-    expect(mixed.refused).toBe('hub.zip: caption files of 2 kinds found (captions.csv, data/train.parquet); keep one kind: captions.csv/captions.json or Hugging Face Parquet (data/train-*.parquet)');
+    expect(mixed.refused).toBe(
+      'hub.zip: caption files of 2 kinds found (captions.csv, data/train.parquet); keep one kind: captions.csv/captions.json or Hugging Face Parquet (data/train-*.parquet)',
+    );
   });
 
   it('reads the Parquet files datasets writes (Snappy, the Image feature), as check-data does', async (ctx) => {
@@ -98,11 +133,18 @@ describe('Hub-style Parquet datasets', () => {
       'ds = datasets.Dataset.from_dict({"image": imgs, "text": ["red", "sky blue", "green"]}, features=datasets.Features({"image": datasets.Image(), "text": datasets.Value("string")}))',
       'ds.to_parquet(sys.argv[1] + "/hub/data/train-00000-of-00001.parquet")',
     ].join('\n');
-    const py = spawnSync(PY, ['-c', script, dir], { encoding: 'utf8', env: { ...process.env, HF_DATASETS_OFFLINE: '1' } });
+    const py = spawnSync(PY, ['-c', script, dir], {
+      encoding: 'utf8',
+      env: { ...process.env, HF_DATASETS_OFFLINE: '1' },
+    });
     expect(py.status, py.stderr).toBe(0);
     const path = join(dir, 'hub', 'data', 'train-00000-of-00001.parquet');
     expect(await readdir(join(dir, 'hub', 'data'))).toEqual(['train-00000-of-00001.parquet']);
-    const ds = await loadByodFiles('hub', [{ path: 'data/train-00000-of-00001.parquet', bytes: new Uint8Array(await readFile(path)) }], decodeImageNode);
+    const ds = await loadByodFiles(
+      'hub',
+      [{ path: 'data/train-00000-of-00001.parquet', bytes: new Uint8Array(await readFile(path)) }],
+      decodeImageNode,
+    );
     expect(ds.problems).toEqual([]);
     expect(ds.images.map((i) => i.caption)).toEqual(['red', 'sky blue', 'green']);
     expect(Array.from(ds.images[1].image.data.subarray(0, 4))).toEqual([0, 128, 255, 255]);

@@ -22,13 +22,16 @@ function png(w: number, h: number, rgba: [number, number, number, number] = [255
   return new Uint8Array(PNG.sync.write(p));
 }
 const WEBP_1x1 = Uint8Array.from(Buffer.from('UklGRhoAAABXRUJQVlA4TA0AAAAvAAAAEAcQERGIiP4HAA==', 'base64'));
-const load = (files: Record<string, Uint8Array>, limits = DEFAULT_BYOD_LIMITS) => loadByodZip('mine.zip', zipSync(files), decodeImageNode, limits);
+const load = (files: Record<string, Uint8Array>, limits = DEFAULT_BYOD_LIMITS) =>
+  loadByodZip('mine.zip', zipSync(files), decodeImageNode, limits);
 const messages = (ds: ByodDataset) => ds.problems.map(formatProblem);
 
 describe('bring your own data', () => {
   it('loads the good rows of a dataset with one bad row, naming the file and row of the bad one', async () => {
     const ds = await load({
-      'captions.csv': strToU8('file,caption\na.png,a red square\nb.png,\nc.png,"a caption, with a comma and ""quotes"""\n'),
+      'captions.csv': strToU8(
+        'file,caption\na.png,a red square\nb.png,\nc.png,"a caption, with a comma and ""quotes"""\n',
+      ),
       'a.png': png(32, 32),
       'b.png': png(8, 8),
       'c.png': png(64, 48, [0, 0, 255, 255]),
@@ -38,7 +41,9 @@ describe('bring your own data', () => {
       ['a.png', 'a red square'],
       ['c.png', 'a caption, with a comma and "quotes"'],
     ]);
-    expect(messages(ds)).toEqual(['mine.zip:captions.csv, row 3: the caption of b.png is empty — write a caption or remove the row']);
+    expect(messages(ds)).toEqual([
+      'mine.zip:captions.csv, row 3: the caption of b.png is empty — write a caption or remove the row',
+    ]);
     const c = ds.images[1].image;
     expect([c.width, c.height]).toEqual([32, 32]); // centre-cropped 48×48, then area-averaged to 32×32
     expect(Array.from(c.data.subarray(0, 4))).toEqual([0, 0, 255, 255]);
@@ -47,7 +52,19 @@ describe('bring your own data', () => {
   it('reports missing, duplicated, over-long, unreadable, non-image and unlisted files', async () => {
     const ds = await load(
       {
-        'data/captions.csv': strToU8(['file,caption', 'ok.png,fine', 'gone.png,missing file', 'ok.png,again', 'long.png,' + 'x'.repeat(40), 'broken.png,truncated', 'text.png,not an image', 'photo.jpg,a grey photo', 'pic.webp,a webp'].join('\r\n')),
+        'data/captions.csv': strToU8(
+          [
+            'file,caption',
+            'ok.png,fine',
+            'gone.png,missing file',
+            'ok.png,again',
+            'long.png,' + 'x'.repeat(40),
+            'broken.png,truncated',
+            'text.png,not an image',
+            'photo.jpg,a grey photo',
+            'pic.webp,a webp',
+          ].join('\r\n'),
+        ),
         'data/ok.png': png(4, 4),
         'data/long.png': png(4, 4),
         'data/broken.png': png(4, 4).slice(0, 40),
@@ -64,7 +81,9 @@ describe('bring your own data', () => {
       'mine.zip:data/captions.csv, row 3: gone.png is not in the dataset — add the image or fix its name (names are case-sensitive)',
       'mine.zip:data/captions.csv, row 4: ok.png is listed twice (first at row 2); this row was skipped — keep one row per image',
       'mine.zip:data/captions.csv, row 5: the caption of long.png has 40 characters, over the limit of 30 — shorten the caption',
-      expect.stringMatching(/^mine\.zip:data\/captions\.csv, row 6: broken\.png cannot be decoded \(.+\) — re-save the image/),
+      expect.stringMatching(
+        /^mine\.zip:data\/captions\.csv, row 6: broken\.png cannot be decoded \(.+\) — re-save the image/,
+      ),
       'mine.zip:data/captions.csv, row 7: text.png is not a PNG, JPEG or WebP image — convert it to PNG, JPEG or WebP',
       'mine.zip:data/extra.png: image not listed in the caption file; it was ignored — add a row "extra.png,<caption>" to use it',
     ]);
@@ -91,25 +110,53 @@ describe('bring your own data', () => {
 
   it('caps the number of images', async () => {
     const rows = ['file,caption', ...[0, 1, 2, 3].map((i) => `${i}.png,square ${i}`)].join('\n');
-    const ds = await load({ 'captions.csv': strToU8(rows), ...Object.fromEntries([0, 1, 2, 3].map((i) => [`${i}.png`, png(2, 2)])) }, { ...DEFAULT_BYOD_LIMITS, maxImages: 2 });
+    const ds = await load(
+      { 'captions.csv': strToU8(rows), ...Object.fromEntries([0, 1, 2, 3].map((i) => [`${i}.png`, png(2, 2)])) },
+      { ...DEFAULT_BYOD_LIMITS, maxImages: 2 },
+    );
     expect(ds.images).toHaveLength(2);
-    expect(messages(ds)[0]).toBe('mine.zip:captions.csv, row 4: 4 rows is more than the limit of 2 images; rows from here on were skipped — split the dataset or remove rows');
+    expect(messages(ds)[0]).toBe(
+      'mine.zip:captions.csv, row 4: 4 rows is more than the limit of 2 images; rows from here on were skipped — split the dataset or remove rows',
+    );
   });
 
   it.each([
     ['no caption file', { 'a.png': png(2, 2) }, /^mine\.zip: no captions\.csv or captions\.json found/],
-    ['two caption files', { 'captions.csv': strToU8('file,caption\n'), 'x/captions.json': strToU8('[]') }, /2 caption files found/],
-    ['a non-UTF-8 caption file', { 'captions.csv': Uint8Array.from([0x66, 0x69, 0x6c, 0x65, 0x2c, 0x63, 0x0a, 0xff]) }, /^mine\.zip:captions\.csv: not valid UTF-8 at byte 7 \(line 2\); save the file as UTF-8/],
-    ['a header without a caption column', { 'captions.csv': strToU8('name,text\na.png,x\n') }, /the header must name the columns "file" and "caption"/],
-    ['an unterminated quote', { 'captions.csv': strToU8('file,caption\na.png,"never closed\n'), 'a.png': png(2, 2) }, /line 2: a quoted field is never closed/],
-    ['no usable image', { 'captions.csv': strToU8('file,caption\na.png,\n') }, /^mine\.zip: no usable image \(1 problem: mine\.zip:captions\.csv, row 2: the caption of a\.png is empty/],
+    [
+      'two caption files',
+      { 'captions.csv': strToU8('file,caption\n'), 'x/captions.json': strToU8('[]') },
+      /2 caption files found/,
+    ],
+    [
+      'a non-UTF-8 caption file',
+      { 'captions.csv': Uint8Array.from([0x66, 0x69, 0x6c, 0x65, 0x2c, 0x63, 0x0a, 0xff]) },
+      /^mine\.zip:captions\.csv: not valid UTF-8 at byte 7 \(line 2\); save the file as UTF-8/,
+    ],
+    [
+      'a header without a caption column',
+      { 'captions.csv': strToU8('name,text\na.png,x\n') },
+      /the header must name the columns "file" and "caption"/,
+    ],
+    [
+      'an unterminated quote',
+      { 'captions.csv': strToU8('file,caption\na.png,"never closed\n'), 'a.png': png(2, 2) },
+      /line 2: a quoted field is never closed/,
+    ],
+    [
+      'no usable image',
+      { 'captions.csv': strToU8('file,caption\na.png,\n') },
+      /^mine\.zip: no usable image \(1 problem: mine\.zip:captions\.csv, row 2: the caption of a\.png is empty/,
+    ],
   ] as [string, Record<string, Uint8Array>, RegExp][])('refuses %s with the reason', async (_label, files, reason) => {
     const ds = await load(files);
     expect(ds.refused).toMatch(reason);
   });
 
   it('refuses zip bombs and oversized archives before inflating, and files that are not zips', async () => {
-    const bomb = zipSync({ 'captions.csv': strToU8('file,caption\n'), 'zeros.png': new Uint8Array(8 * 2 ** 20) }, { level: 9 });
+    const bomb = zipSync(
+      { 'captions.csv': strToU8('file,caption\n'), 'zeros.png': new Uint8Array(8 * 2 ** 20) },
+      { level: 9 },
+    );
     expect(bomb.length).toBeLessThan(100_000);
     let ds = await loadByodZip('bomb.zip', bomb, decodeImageNode);
     expect(ds.refused).toMatch(/^bomb\.zip: entry zeros\.png expands \d+× \(limit 200×\); this looks like a zip bomb/);
@@ -151,9 +198,13 @@ describe('npm run check-data', () => {
     expect(r.stdout).toMatch(/good\/captions\.csv, row 3: the caption of b\.png is empty/);
     expect(r.stdout).toMatch(/verdict: usable \(1 image; 1 problem skipped\)/);
     await mkdir(join(dir, 'empty'));
-    const failed = await run('node', ['--import', 'tsx', 'src/cli/check-data.ts', join(dir, 'empty')]).catch((e) => e as { code: number; stderr: string });
+    const failed = await run('node', ['--import', 'tsx', 'src/cli/check-data.ts', join(dir, 'empty')]).catch(
+      (e) => e as { code: number; stderr: string },
+    );
     expect((failed as { code: number }).code).toBe(1);
-    expect((failed as { stderr: string }).stderr).toMatch(/check-data: unusable: empty: no captions\.csv or captions\.json found/);
+    expect((failed as { stderr: string }).stderr).toMatch(
+      /check-data: unusable: empty: no captions\.csv or captions\.json found/,
+    );
     await writeFile(join(dir, 'bad.txt'), Uint8Array.from([0x61, 0xff]));
     r = await run('node', ['--import', 'tsx', 'src/cli/check-data.ts', join(dir, 'bad.txt')]).catch((e) => e);
     expect((r as unknown as { stderr: string }).stderr).toMatch(/bad\.txt: not valid UTF-8 at byte 1 \(line 1\)/);

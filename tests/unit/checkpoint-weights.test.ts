@@ -18,11 +18,24 @@ import { DEFAULT_VQ_CONFIG, VQVAE } from '../../src/core/nn/vqvae';
 import { nllOf, useBackend } from './helpers/tf';
 
 const run = promisify(execFile);
-const cfg: GPTConfig = { vocabSize: 19, nPositions: 8, nEmbd: 8, nLayer: 2, nHead: 2, layerNormEps: 1e-5, tieEmbeddings: true, initStd: 0.2 };
+const cfg: GPTConfig = {
+  vocabSize: 19,
+  nPositions: 8,
+  nEmbd: 8,
+  nLayer: 2,
+  nHead: 2,
+  layerNormEps: 1e-5,
+  tieEmbeddings: true,
+  initStd: 0.2,
+};
 const enc = new TextEncoder();
 
 function tensorsOf(model: GPT): NamedArray[] {
-  return gptParamSpecs(model.config).map((s) => ({ name: s.name, shape: s.shape, data: Float32Array.from(model.params.get(s.name)!.dataSync()) }));
+  return gptParamSpecs(model.config).map((s) => ({
+    name: s.name,
+    shape: s.shape,
+    data: Float32Array.from(model.params.get(s.name)!.dataSync()),
+  }));
 }
 
 /** A hand-made safetensors file with one tensor of 16-bit values. */
@@ -48,22 +61,30 @@ describe('non-finite weights', () => {
     ['NaN', NaN, /holds NaN at index 13 \(position \[1, 5\] of shape \[8, 8\]\)/],
     ['+Infinity', Infinity, /holds \+Infinity at index 13 \(position \[1, 5\] of shape \[8, 8\]\)/],
     ['-Infinity', -Infinity, /holds -Infinity at index 13/],
-  ])('a GPT-2 checkpoint with %s in one tensor is refused naming the tensor and the first bad index', async (_, bad, message) => {
-    const model = new GPT(cfg, 1);
-    const tensors = tensorsOf(model);
-    const t = tensors.find((x) => x.name === 'transformer.h.1.attn.c_proj.weight')!;
-    t.data[13] = bad;
-    t.data[40] = NaN; // a later bad value is not the one named
-    const files = new Map([['config.json', enc.encode(JSON.stringify(configToHF(cfg)))], ['model.safetensors', writeSafetensors(tensors)]]);
-    const before = tf.memory().numTensors;
-    const err = await loadGPT2(memorySource('ckpt', files)).catch((e: Error) => e);
-    expect(err).toBeInstanceOf(Error);
-    expect((err as Error).message).toMatch(/^ckpt\/model\.safetensors: tensor "transformer\.h\.1\.attn\.c_proj\.weight": /);
-    expect((err as Error).message).toMatch(message);
-    expect((err as Error).message).toMatch(/diverged; use an earlier checkpoint/);
-    expect(tf.memory().numTensors).toBe(before); // refused before any variable is made
-    model.dispose();
-  });
+  ])(
+    'a GPT-2 checkpoint with %s in one tensor is refused naming the tensor and the first bad index',
+    async (_, bad, message) => {
+      const model = new GPT(cfg, 1);
+      const tensors = tensorsOf(model);
+      const t = tensors.find((x) => x.name === 'transformer.h.1.attn.c_proj.weight')!;
+      t.data[13] = bad;
+      t.data[40] = NaN; // a later bad value is not the one named
+      const files = new Map([
+        ['config.json', enc.encode(JSON.stringify(configToHF(cfg)))],
+        ['model.safetensors', writeSafetensors(tensors)],
+      ]);
+      const before = tf.memory().numTensors;
+      const err = await loadGPT2(memorySource('ckpt', files)).catch((e: Error) => e);
+      expect(err).toBeInstanceOf(Error);
+      expect((err as Error).message).toMatch(
+        /^ckpt\/model\.safetensors: tensor "transformer\.h\.1\.attn\.c_proj\.weight": /,
+      );
+      expect((err as Error).message).toMatch(message);
+      expect((err as Error).message).toMatch(/diverged; use an earlier checkpoint/);
+      expect(tf.memory().numTensors).toBe(before); // refused before any variable is made
+      model.dispose();
+    },
+  );
 
   it('catches NaN and Inf stored as F16 and BF16', async () => {
     const model = new GPT(cfg, 1);
@@ -72,16 +93,30 @@ describe('non-finite weights', () => {
       const rest = tensorsOf(model).filter((x) => x.name !== name);
       return new Map([
         ['config.json', enc.encode(JSON.stringify(configToHF(cfg)))],
-        ['model.safetensors.index.json', enc.encode(JSON.stringify({ metadata: {}, weight_map: Object.fromEntries([...rest.map((x) => [x.name, 'a.safetensors']), [name, 'b.safetensors']]) }))],
+        [
+          'model.safetensors.index.json',
+          enc.encode(
+            JSON.stringify({
+              metadata: {},
+              weight_map: Object.fromEntries([...rest.map((x) => [x.name, 'a.safetensors']), [name, 'b.safetensors']]),
+            }),
+          ),
+        ],
         ['a.safetensors', writeSafetensors(rest)],
         ['b.safetensors', half(name, dtype, [8], values)],
       ]);
     };
     const ones = (i: number, v: number) => Array.from({ length: 8 }, (_, k) => (k === i ? v : 0x3c00)); // F16 1.0 but at i
-    await expect(loadGPT2(memorySource('ck', withHalf('transformer.ln_f.bias', 'F16', ones(6, 0x7e00))))).rejects.toThrow(/ck\/b\.safetensors: tensor "transformer\.ln_f\.bias": holds NaN at index 6/);
-    await expect(loadGPT2(memorySource('ck', withHalf('transformer.ln_f.bias', 'F16', ones(2, 0xfc00))))).rejects.toThrow(/holds -Infinity at index 2/);
+    await expect(
+      loadGPT2(memorySource('ck', withHalf('transformer.ln_f.bias', 'F16', ones(6, 0x7e00)))),
+    ).rejects.toThrow(/ck\/b\.safetensors: tensor "transformer\.ln_f\.bias": holds NaN at index 6/);
+    await expect(
+      loadGPT2(memorySource('ck', withHalf('transformer.ln_f.bias', 'F16', ones(2, 0xfc00)))),
+    ).rejects.toThrow(/holds -Infinity at index 2/);
     const bf = Array.from({ length: 8 }, (_, k) => (k === 5 ? 0x7fc0 : 0x3f80)); // BF16 NaN at 5, else 1.0
-    await expect(loadGPT2(memorySource('ck', withHalf('transformer.ln_f.weight', 'BF16', bf)))).rejects.toThrow(/tensor "transformer\.ln_f\.weight": holds NaN at index 5/);
+    await expect(loadGPT2(memorySource('ck', withHalf('transformer.ln_f.weight', 'BF16', bf)))).rejects.toThrow(
+      /tensor "transformer\.ln_f\.weight": holds NaN at index 5/,
+    );
     model.dispose();
   });
 
@@ -91,10 +126,16 @@ describe('non-finite weights', () => {
     const name = [...vq.params.keys()][0];
     const good = await loadVQ(memorySource('vq', files));
     good.model.dispose();
-    const tensors = [...vq.params].map(([n, v]) => ({ name: n, shape: v.shape, data: Float32Array.from(v.dataSync()) }));
+    const tensors = [...vq.params].map(([n, v]) => ({
+      name: n,
+      shape: v.shape,
+      data: Float32Array.from(v.dataSync()),
+    }));
     tensors[0].data[3] = NaN;
     files.set('model.safetensors', writeSafetensors(tensors, { format: 'tabula-vq' }));
-    await expect(loadVQ(memorySource('vq', files))).rejects.toThrow(new RegExp(`^vq/model\\.safetensors: tensor "${name.replace(/\./g, '\\.')}": holds NaN at index 3`));
+    await expect(loadVQ(memorySource('vq', files))).rejects.toThrow(
+      new RegExp(`^vq/model\\.safetensors: tensor "${name.replace(/\./g, '\\.')}": holds NaN at index 3`),
+    );
     vq.dispose();
   });
 });
@@ -115,7 +156,10 @@ describe('sharded checkpoints', () => {
       for (const t of part) weightMap[t.name] = shard;
     }
     const total = tensors.reduce((a, t) => a + 4 * t.data.length, 0);
-    files.set('model.safetensors.index.json', enc.encode(JSON.stringify({ metadata: { total_size: total }, weight_map: weightMap }, null, 2)));
+    files.set(
+      'model.safetensors.index.json',
+      enc.encode(JSON.stringify({ metadata: { total_size: total }, weight_map: weightMap }, null, 2)),
+    );
     return files;
   }
 
@@ -140,10 +184,30 @@ describe('sharded checkpoints', () => {
   });
 
   it.each([
-    ['a missing shard', (f: Map<string, Uint8Array>) => f.delete('model-00002-of-00002.safetensors'), /^ckpt\/model-00002-of-00002\.safetensors: not found; model\.safetensors\.index\.json puts \d+ tensor\(s\) in it .* copy every shard into the folder/],
-    ['an index that is not JSON', (f: Map<string, Uint8Array>) => f.set('model.safetensors.index.json', enc.encode('{"weight_map": ')), /^ckpt\/model\.safetensors\.index\.json: is not valid JSON/],
-    ['an index without weight_map', (f: Map<string, Uint8Array>) => f.set('model.safetensors.index.json', enc.encode('{"metadata": {}}')), /^ckpt\/model\.safetensors\.index\.json: has no "weight_map" object/],
-    ['a shard path outside the folder', (f: Map<string, Uint8Array>) => f.set('model.safetensors.index.json', enc.encode(JSON.stringify({ weight_map: { 'transformer.wte.weight': '../secret.safetensors' } }))), /names the shard "\.\.\/secret\.safetensors"; shards must be plain file names/],
+    [
+      'a missing shard',
+      (f: Map<string, Uint8Array>) => f.delete('model-00002-of-00002.safetensors'),
+      /^ckpt\/model-00002-of-00002\.safetensors: not found; model\.safetensors\.index\.json puts \d+ tensor\(s\) in it .* copy every shard into the folder/,
+    ],
+    [
+      'an index that is not JSON',
+      (f: Map<string, Uint8Array>) => f.set('model.safetensors.index.json', enc.encode('{"weight_map": ')),
+      /^ckpt\/model\.safetensors\.index\.json: is not valid JSON/,
+    ],
+    [
+      'an index without weight_map',
+      (f: Map<string, Uint8Array>) => f.set('model.safetensors.index.json', enc.encode('{"metadata": {}}')),
+      /^ckpt\/model\.safetensors\.index\.json: has no "weight_map" object/,
+    ],
+    [
+      'a shard path outside the folder',
+      (f: Map<string, Uint8Array>) =>
+        f.set(
+          'model.safetensors.index.json',
+          enc.encode(JSON.stringify({ weight_map: { 'transformer.wte.weight': '../secret.safetensors' } })),
+        ),
+      /names the shard "\.\.\/secret\.safetensors"; shards must be plain file names/,
+    ],
   ])('refuses %s, naming the file', async (_, damage, message) => {
     const model = new GPT(cfg, 2);
     const files = sharded(model, 2);
@@ -159,17 +223,23 @@ describe('sharded checkpoints', () => {
     // Listed in shard 1 but stored in shard 2.
     index.weight_map['transformer.ln_f.bias'] = 'model-00001-of-00002.safetensors';
     files.set('model.safetensors.index.json', enc.encode(JSON.stringify(index)));
-    await expect(loadGPT2(memorySource('ckpt', files))).rejects.toThrow(/^ckpt\/model-00001-of-00002\.safetensors: tensor "transformer\.ln_f\.bias": missing, though model\.safetensors\.index\.json puts it in this shard/);
+    await expect(loadGPT2(memorySource('ckpt', files))).rejects.toThrow(
+      /^ckpt\/model-00001-of-00002\.safetensors: tensor "transformer\.ln_f\.bias": missing, though model\.safetensors\.index\.json puts it in this shard/,
+    );
     // Stored in a shard but not listed at all.
     delete index.weight_map['transformer.ln_f.bias'];
     files.set('model.safetensors.index.json', enc.encode(JSON.stringify(index)));
-    await expect(loadGPT2(memorySource('ckpt', files))).rejects.toThrow(/tensor "transformer\.ln_f\.bias": is not listed in model\.safetensors\.index\.json/);
+    await expect(loadGPT2(memorySource('ckpt', files))).rejects.toThrow(
+      /tensor "transformer\.ln_f\.bias": is not listed in model\.safetensors\.index\.json/,
+    );
     model.dispose();
   });
 
   it('says what to do when there are no safetensors weights at all', async () => {
     const files = new Map([['config.json', enc.encode(JSON.stringify(configToHF(cfg)))]]);
-    await expect(loadGPT2(memorySource('ckpt', files))).rejects.toThrow(/^ckpt\/model\.safetensors: not found, and no model\.safetensors\.index\.json for a sharded checkpoint either; .*save_pretrained\(safe_serialization=True\)/);
+    await expect(loadGPT2(memorySource('ckpt', files))).rejects.toThrow(
+      /^ckpt\/model\.safetensors: not found, and no model\.safetensors\.index\.json for a sharded checkpoint either; .*save_pretrained\(safe_serialization=True\)/,
+    );
   });
 });
 
@@ -189,12 +259,23 @@ describe('lm-eval refuses damaged weights in one line', () => {
     await writeFile(join(dir, 'nan', 'config.json'), JSON.stringify(configToHF(cfg)));
     await writeFile(join(dir, 'nan', 'model.safetensors'), writeSafetensors(tensors));
     await writeFile(join(dir, 'ids.json'), '[1, 2, 3, 4]');
-    const r = await run('node', ['--import', 'tsx', 'src/cli/lm-eval.ts', '--checkpoint', join(dir, 'nan'), '--ids-file', join(dir, 'ids.json'), '--json']).catch((e) => e as { code: number; stdout: string; stderr: string });
+    const r = await run('node', [
+      '--import',
+      'tsx',
+      'src/cli/lm-eval.ts',
+      '--checkpoint',
+      join(dir, 'nan'),
+      '--ids-file',
+      join(dir, 'ids.json'),
+      '--json',
+    ]).catch((e) => e as { code: number; stdout: string; stderr: string });
     expect((r as { code: number }).code).toBe(1);
     expect(r.stdout).toBe('');
     const lines = r.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^lm-eval: .*nan\/model\.safetensors: tensor "transformer\.h\.0\.mlp\.c_fc\.bias": holds NaN at index 3 /);
+    expect(lines[0]).toMatch(
+      /^lm-eval: .*nan\/model\.safetensors: tensor "transformer\.h\.0\.mlp\.c_fc\.bias": holds NaN at index 3 /,
+    );
     expect(r.stderr).not.toMatch(/ at .*\.ts:\d+/);
     model.dispose();
   });

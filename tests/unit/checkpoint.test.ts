@@ -35,7 +35,16 @@ describe('safetensors', () => {
     const f16 = new Uint8Array(new Uint16Array([0x3c00, 0xc000, 0x3555, 0x0001]).buffer);
     const bf16 = new Uint8Array(new Uint16Array([0x3f80, 0xc0a0]).buffer);
     const data = new Uint8Array([...f16, ...bf16]);
-    const f = parseSafetensors(raw({ h: { dtype: 'F16', shape: [4], data_offsets: [0, 8] }, b: { dtype: 'BF16', shape: [2], data_offsets: [8, 12] } }, data), 'm');
+    const f = parseSafetensors(
+      raw(
+        {
+          h: { dtype: 'F16', shape: [4], data_offsets: [0, 8] },
+          b: { dtype: 'BF16', shape: [2], data_offsets: [8, 12] },
+        },
+        data,
+      ),
+      'm',
+    );
     expect(Array.from(f.getFloat32('h'))).toEqual([1, -2, expect.closeTo(0.33325, 5), 2 ** -24]);
     expect(Array.from(f.getFloat32('b'))).toEqual([1, -5]);
     expect(f16ToF32(0x7c00)).toBe(Infinity);
@@ -44,35 +53,87 @@ describe('safetensors', () => {
   const cases: [string, () => Uint8Array, RegExp][] = [
     ['empty file', () => new Uint8Array(0), /bad\.safetensors: the file is empty/],
     ['shorter than 8 bytes', () => new Uint8Array(5), /shorter than the 8-byte header length/],
-    ['header length beyond the file', () => raw({}, new Uint8Array(0), 4096), /header length 4096 bytes is beyond the end of the file/],
+    [
+      'header length beyond the file',
+      () => raw({}, new Uint8Array(0), 4096),
+      /header length 4096 bytes is beyond the end of the file/,
+    ],
     ['header not JSON', () => raw('{"a": [1, 2'), /header is not valid UTF-8 JSON/],
     ['header not an object', () => raw('[1,2]'), /header is not a JSON object/],
-    ['unknown dtype', () => raw({ w: { dtype: 'F13', shape: [1], data_offsets: [0, 4] } }, new Uint8Array(4)), /tensor "w": unknown dtype "F13"/],
-    ['offsets beyond the data', () => raw({ w: { dtype: 'F32', shape: [4], data_offsets: [0, 16] } }, new Uint8Array(8)), /tensor "w": data_offsets \[0, 16\] are beyond the data section \(8 bytes\)/],
-    ['shape × dtype ≠ byte length', () => raw({ w: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } }, new Uint8Array(8)), /tensor "w": shape \[3\] × F32 needs 12 bytes but data_offsets give 8/],
-    ['bad shape', () => raw({ w: { dtype: 'F32', shape: [-1], data_offsets: [0, 4] } }, new Uint8Array(4)), /tensor "w": shape \[-1\] is not a list/],
-    ['overlapping tensors', () => raw({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [1], data_offsets: [4, 8] } }, new Uint8Array(8)), /overlaps the previous tensor/],
-    ['trailing bytes', () => raw({ a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] } }, new Uint8Array(8)), /4 bytes at the end of the data section belong to no tensor/],
+    [
+      'unknown dtype',
+      () => raw({ w: { dtype: 'F13', shape: [1], data_offsets: [0, 4] } }, new Uint8Array(4)),
+      /tensor "w": unknown dtype "F13"/,
+    ],
+    [
+      'offsets beyond the data',
+      () => raw({ w: { dtype: 'F32', shape: [4], data_offsets: [0, 16] } }, new Uint8Array(8)),
+      /tensor "w": data_offsets \[0, 16\] are beyond the data section \(8 bytes\)/,
+    ],
+    [
+      'shape × dtype ≠ byte length',
+      () => raw({ w: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } }, new Uint8Array(8)),
+      /tensor "w": shape \[3\] × F32 needs 12 bytes but data_offsets give 8/,
+    ],
+    [
+      'bad shape',
+      () => raw({ w: { dtype: 'F32', shape: [-1], data_offsets: [0, 4] } }, new Uint8Array(4)),
+      /tensor "w": shape \[-1\] is not a list/,
+    ],
+    [
+      'overlapping tensors',
+      () =>
+        raw(
+          {
+            a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] },
+            b: { dtype: 'F32', shape: [1], data_offsets: [4, 8] },
+          },
+          new Uint8Array(8),
+        ),
+      /overlaps the previous tensor/,
+    ],
+    [
+      'trailing bytes',
+      () => raw({ a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] } }, new Uint8Array(8)),
+      /4 bytes at the end of the data section belong to no tensor/,
+    ],
   ];
   it.each(cases)('refuses: %s', (_label, make, message) => {
     expect(() => parseSafetensors(make(), 'bad.safetensors')).toThrow(message);
   });
 
   it('refuses a tensor that is not there, and a non-float dtype as weights', () => {
-    const f = parseSafetensors(raw({ i: { dtype: 'I64', shape: [1], data_offsets: [0, 8] } }, new Uint8Array(8)), 'm.safetensors');
+    const f = parseSafetensors(
+      raw({ i: { dtype: 'I64', shape: [1], data_offsets: [0, 8] } }, new Uint8Array(8)),
+      'm.safetensors',
+    );
     expect(() => f.getFloat32('nope')).toThrow(/m\.safetensors: tensor "nope": missing/);
     expect(() => f.getFloat32('i')).toThrow(/tensor "i": dtype I64 cannot be loaded as weights/);
   });
 });
 
-const cfg: GPTConfig = { vocabSize: 19, nPositions: 8, nEmbd: 8, nLayer: 2, nHead: 2, layerNormEps: 1e-5, tieEmbeddings: true, initStd: 0.3 };
+const cfg: GPTConfig = {
+  vocabSize: 19,
+  nPositions: 8,
+  nEmbd: 8,
+  nLayer: 2,
+  nHead: 2,
+  layerNormEps: 1e-5,
+  tieEmbeddings: true,
+  initStd: 0.3,
+};
 
 function dir(files: Map<string, Uint8Array>) {
   return memorySource('ckpt', files);
 }
 
 /** Files of a GPT-2 checkpoint whose tensor names are rewritten by `rename` (null drops), plus extra tensors. */
-function rewritten(model: GPT, rename: (n: string) => string | null, extra: { name: string; shape: number[]; data: Float32Array }[] = [], config = model.config) {
+function rewritten(
+  model: GPT,
+  rename: (n: string) => string | null,
+  extra: { name: string; shape: number[]; data: Float32Array }[] = [],
+  config = model.config,
+) {
   const tensors = gptParamSpecs(model.config).flatMap((s) => {
     const n = rename(s.name);
     return n === null ? [] : [{ name: n, shape: s.shape, data: model.params.get(s.name)!.dataSync() as Float32Array }];
@@ -122,14 +183,18 @@ describe('GPT-2 checkpoint layout', () => {
   it('refuses a missing tensor, naming it and the file', async () => {
     const model = new GPT(cfg, 1);
     const files = rewritten(model, (n) => (n === 'transformer.h.1.mlp.c_fc.bias' ? null : n));
-    await expect(loadGPT2(dir(files))).rejects.toThrow(/ckpt\/model\.safetensors: tensor "transformer\.h\.1\.mlp\.c_fc\.bias": missing/);
+    await expect(loadGPT2(dir(files))).rejects.toThrow(
+      /ckpt\/model\.safetensors: tensor "transformer\.h\.1\.mlp\.c_fc\.bias": missing/,
+    );
     model.dispose();
   });
 
   it('refuses a config.json that disagrees with the tensors', async () => {
     const model = new GPT(cfg, 1);
     const files = rewritten(model, (n) => n, [], { ...cfg, nEmbd: 16 });
-    await expect(loadGPT2(dir(files))).rejects.toThrow(/tensor "transformer\.wte\.weight": has shape \[19,8\] but config\.json needs \[19,16\]/);
+    await expect(loadGPT2(dir(files))).rejects.toThrow(
+      /tensor "transformer\.wte\.weight": has shape \[19,8\] but config\.json needs \[19,16\]/,
+    );
     const more = rewritten(model, (n) => n, [], { ...cfg, nLayer: 3 });
     await expect(loadGPT2(dir(more))).rejects.toThrow(/tensor "transformer\.h\.2\.ln_1\.weight": missing/);
     const untied = rewritten(model, (n) => n, [], { ...cfg, tieEmbeddings: false });
@@ -139,11 +204,20 @@ describe('GPT-2 checkpoint layout', () => {
 
   it('refuses unknown tensors, unsupported configs and missing files', async () => {
     const model = new GPT(cfg, 1);
-    const extra = rewritten(model, (n) => n, [{ name: 'transformer.h.0.attn.rotary', shape: [1], data: new Float32Array(1) }]);
-    await expect(loadGPT2(dir(extra))).rejects.toThrow(/tensor "transformer\.h\.0\.attn\.rotary": is not a GPT2LMHeadModel weight/);
+    const extra = rewritten(model, (n) => n, [
+      { name: 'transformer.h.0.attn.rotary', shape: [1], data: new Float32Array(1) },
+    ]);
+    await expect(loadGPT2(dir(extra))).rejects.toThrow(
+      /tensor "transformer\.h\.0\.attn\.rotary": is not a GPT2LMHeadModel weight/,
+    );
     const xielu = rewritten(model, (n) => n);
-    xielu.set('config.json', new TextEncoder().encode(JSON.stringify({ ...configToHF(cfg), activation_function: 'xielu' })));
-    await expect(loadGPT2(dir(xielu))).rejects.toThrow(/ckpt\/config\.json: field "activation_function" is "xielu", which this GPT does not implement; supported: gelu_new, /);
+    xielu.set(
+      'config.json',
+      new TextEncoder().encode(JSON.stringify({ ...configToHF(cfg), activation_function: 'xielu' })),
+    );
+    await expect(loadGPT2(dir(xielu))).rejects.toThrow(
+      /ckpt\/config\.json: field "activation_function" is "xielu", which this GPT does not implement; supported: gelu_new, /,
+    );
     const noWeights = new Map([['config.json', new TextEncoder().encode(JSON.stringify(configToHF(cfg)))]]);
     await expect(loadGPT2(dir(noWeights))).rejects.toThrow(/ckpt\/model\.safetensors: not found/);
     await expect(loadGPT2(dir(new Map()))).rejects.toThrow(/ckpt\/config\.json: not found/);

@@ -2,9 +2,21 @@
 // the stalest run, once older than the interval and moved since — and an interval that grows when saving is slow,
 // so that a loaded machine spends at most about a tenth of its time saving (hand-worked cases).
 import { describe, expect, it } from 'vitest';
-import { CHECKPOINT_MAX_SECONDS, CHECKPOINT_SECONDS, CHECKPOINT_SHARE, checkpointsDue, timedCheckpointMs } from '../../src/core/experiment/checkpoints';
+import {
+  CHECKPOINT_MAX_SECONDS,
+  CHECKPOINT_SECONDS,
+  CHECKPOINT_SHARE,
+  checkpointsDue,
+  timedCheckpointMs,
+} from '../../src/core/experiment/checkpoints';
 
-const run = (key: string, step: number, extra: { stopped?: boolean; due?: boolean } = {}) => ({ key, step, stopped: false, due: false, ...extra });
+const run = (key: string, step: number, extra: { stopped?: boolean; due?: boolean } = {}) => ({
+  key,
+  step,
+  stopped: false,
+  due: false,
+  ...extra,
+});
 
 describe('checkpoint schedule', () => {
   it('the interval is CHECKPOINT_SECONDS unless the runs’ saves would take more than CHECKPOINT_SHARE of it, never over the cap', () => {
@@ -38,8 +50,22 @@ describe('checkpoint schedule', () => {
     const due = [run('a', 15, { due: true }), run('b', 15), run('c', 15, { due: true }), run('d', 13)];
     expect(checkpointsDue(due, last, 60_000, 5_000)).toEqual(['a', 'c', 'd']);
     // With a 45 s interval at 60 s only d (saved at 0 s) is old enough; a, b and c (50–52 s) are not.
-    expect(checkpointsDue(due.map((r) => ({ ...r, due: false })), last, 60_000, 45_000)).toEqual(['d']);
-    expect(checkpointsDue(due.map((r) => ({ ...r, due: false })), last, 40_000, 45_000)).toEqual([]);
+    expect(
+      checkpointsDue(
+        due.map((r) => ({ ...r, due: false })),
+        last,
+        60_000,
+        45_000,
+      ),
+    ).toEqual(['d']);
+    expect(
+      checkpointsDue(
+        due.map((r) => ({ ...r, due: false })),
+        last,
+        40_000,
+        45_000,
+      ),
+    ).toEqual([]);
     // A run never checkpointed is saved at once.
     expect(checkpointsDue([run('new', 1)], last, 0, 45_000)).toEqual(['new']);
   });

@@ -8,7 +8,8 @@ import { join, resolve } from 'node:path';
 import { FLAG_HELP, HelpRequest, UsageError, formatHelp, parseFlags, type FlagTable } from '../../src/cli/common';
 
 const ROOT = resolve(__dirname, '../..');
-const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> })
+  .scripts;
 /** [npm script, its entry point] for every script that is `tsx src/cli/….ts` or `tsx scripts/….ts`. */
 const CLIS = Object.entries(scripts).flatMap(([name, cmd]) => {
   const m = /^tsx ((?:src\/cli|scripts)\/[\w-]+\.ts)$/.exec(cmd);
@@ -23,9 +24,14 @@ interface Ran {
 
 function run(file: string, args: string[]): Promise<Ran> {
   return new Promise((done) => {
-    execFile(process.execPath, ['--import', 'tsx', file, ...args], { cwd: ROOT, timeout: 60_000 }, (err, stdout, stderr) => {
-      done({ code: err ? ((err as { code?: number }).code ?? -1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', file, ...args],
+      { cwd: ROOT, timeout: 60_000 },
+      (err, stdout, stderr) => {
+        done({ code: err ? ((err as { code?: number }).code ?? -1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -86,26 +92,53 @@ describe('formatHelp and parseFlags', () => {
 
 describe('every command line', () => {
   it('is found in package.json', () => {
-    expect(CLIS.map(([name]) => name)).toEqual(expect.arrayContaining(['replicate', 'export', 'report', 'compare', 'pretrain', 'train-vq', 'train-tokenizer', 'build-data', 'check-data', 'lm-eval', 'vq-eval', 'bench', 'bench:browser', 'bench:play', 'bench:page']));
+    expect(CLIS.map(([name]) => name)).toEqual(
+      expect.arrayContaining([
+        'replicate',
+        'export',
+        'report',
+        'compare',
+        'pretrain',
+        'train-vq',
+        'train-tokenizer',
+        'build-data',
+        'check-data',
+        'lm-eval',
+        'vq-eval',
+        'bench',
+        'bench:browser',
+        'bench:play',
+        'bench:page',
+      ]),
+    );
   });
 
-  it.concurrent.each(CLIS)('%s answers --help with every flag, and refuses an unknown flag with one line and exit 2', { timeout: 300_000 }, async (name, file) => {
-    const help = await run(file, ['--help']);
-    expect(help).toMatchObject({ code: 0, stderr: '' });
-    const usage = help.stdout.split('\n')[0];
-    expect(usage).toMatch(new RegExp(`^usage: npm run (-s )?${name} `));
-    const flags = flagLines(help.stdout);
-    for (const f of flags) expect(f.text, `--${f.name}`).toMatch(/^(?!\(no description\)).{8,} \((default: .+|required)\)$|^print this help and exit$/);
-    // Every flag the usage line names is listed…
-    const listed = new Set(flags.map((f) => f.name));
-    for (const m of usage.matchAll(/--([a-z][\w-]*)/g)) expect(listed, `--${m[1]} of the usage line`).toContain(m[1]);
-    // …and every listed flag is one the command parses: given all at once, only the unknown one is refused.
-    const all = flags.filter((f) => f.name !== 'help').flatMap((f) => (f.takesValue ? [`--${f.name}`, 'x'] : [`--${f.name}`]));
-    const bad = await run(file, [...all, '--no-such-flag']);
-    expect(bad.code).toBe(2);
-    expect(bad.stdout).toBe('');
-    expect(bad.stderr).toMatch(new RegExp(`^${name}: Unknown option '--no-such-flag'[^\\n]*\\n$`));
-  });
+  it.concurrent.each(CLIS)(
+    '%s answers --help with every flag, and refuses an unknown flag with one line and exit 2',
+    { timeout: 300_000 },
+    async (name, file) => {
+      const help = await run(file, ['--help']);
+      expect(help).toMatchObject({ code: 0, stderr: '' });
+      const usage = help.stdout.split('\n')[0];
+      expect(usage).toMatch(new RegExp(`^usage: npm run (-s )?${name} `));
+      const flags = flagLines(help.stdout);
+      for (const f of flags)
+        expect(f.text, `--${f.name}`).toMatch(
+          /^(?!\(no description\)).{8,} \((default: .+|required)\)$|^print this help and exit$/,
+        );
+      // Every flag the usage line names is listed…
+      const listed = new Set(flags.map((f) => f.name));
+      for (const m of usage.matchAll(/--([a-z][\w-]*)/g)) expect(listed, `--${m[1]} of the usage line`).toContain(m[1]);
+      // …and every listed flag is one the command parses: given all at once, only the unknown one is refused.
+      const all = flags
+        .filter((f) => f.name !== 'help')
+        .flatMap((f) => (f.takesValue ? [`--${f.name}`, 'x'] : [`--${f.name}`]));
+      const bad = await run(file, [...all, '--no-such-flag']);
+      expect(bad.code).toBe(2);
+      expect(bad.stdout).toBe('');
+      expect(bad.stderr).toMatch(new RegExp(`^${name}: Unknown option '--no-such-flag'[^\\n]*\\n$`));
+    },
+  );
 
   it('answer -h as --help', async () => {
     const [short, long] = await Promise.all([run('src/cli/compare.ts', ['-h']), run('src/cli/compare.ts', ['--help'])]);

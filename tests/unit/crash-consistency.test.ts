@@ -25,13 +25,20 @@ interface Exit {
 }
 
 /** `replicate --preset smoke --out OUT [--resume]`, killed at `killAt` (TABULA_KILL_AT) or by `killWhen` (polled), or not. */
-function replicate(out: string, o: { resume?: boolean; killAt?: string; trace?: string; killWhen?: () => boolean } = {}): Promise<Exit> {
+function replicate(
+  out: string,
+  o: { resume?: boolean; killAt?: string; trace?: string; killWhen?: () => boolean } = {},
+): Promise<Exit> {
   const env = { ...process.env };
   delete env.TABULA_KILL_AT;
   delete env.TABULA_KILL_TRACE;
   if (o.killAt) env.TABULA_KILL_AT = o.killAt;
   if (o.trace) env.TABULA_KILL_TRACE = o.trace;
-  const child = spawn('node', ['--import', 'tsx', 'src/cli/replicate.ts', '--preset', 'smoke', '--out', out, ...(o.resume ? ['--resume'] : [])], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    'node',
+    ['--import', 'tsx', 'src/cli/replicate.ts', '--preset', 'smoke', '--out', out, ...(o.resume ? ['--resume'] : [])],
+    { env, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let log = '';
   child.stdout.on('data', (d) => (log += d));
   child.stderr.on('data', (d) => (log += d));
@@ -49,7 +56,8 @@ function replicate(out: string, o: { resume?: boolean; killAt?: string; trace?: 
 }
 
 type Records = Map<string, number>;
-const key = (arm: string, seed: number | string, step: number | string, metric: string) => `${arm}|${seed}|${step}|${metric}`;
+const key = (arm: string, seed: number | string, step: number | string, metric: string) =>
+  `${arm}|${seed}|${step}|${metric}`;
 /** Timing and memory vary from run to run; every other record must be the same. */
 const compared = (metric: string) => !metric.startsWith('speed/') && !metric.startsWith('mem/');
 
@@ -88,19 +96,28 @@ let points: string[];
  * checkpoint's step, with the uninterrupted run's values; a report.json is never beside a missing metrics.csv.
  */
 function checkFolder(out: string, what: string): void {
-  const log = existsSync(join(out, 'metrics.partial.jsonl')) ? readPartialMetrics(join(out, 'metrics.partial.jsonl'), () => {}) : [];
-  const logged: Records = new Map(log.filter((r) => compared(r.metric)).map((r) => [key(r.arm, r.seed, r.step, r.metric), r.value]));
+  const log = existsSync(join(out, 'metrics.partial.jsonl'))
+    ? readPartialMetrics(join(out, 'metrics.partial.jsonl'), () => {})
+    : [];
+  const logged: Records = new Map(
+    log.filter((r) => compared(r.metric)).map((r) => [key(r.arm, r.seed, r.step, r.metric), r.value]),
+  );
   for (const [run, files] of referenceFiles) {
     const dir = [join(out, 'checkpoints', run), join(out, 'checkpoints', `${run}.old`)].find(existsSync);
     if (!dir) continue;
     expect(readdirSync(dir).sort(), `${what}: ${dir} is whole`).toEqual(files);
-    const { arm, seed, step } = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as { arm: string; seed: number; step: number };
+    const { arm, seed, step } = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as {
+      arm: string;
+      seed: number;
+      step: number;
+    };
     const due = [...reference].filter(([k]) => {
       const [a, s, st] = k.split('|');
       return a === arm && Number(s) === seed && Number(st) <= step;
     });
     expect(due.length).toBeGreaterThan(0);
-    for (const [k, v] of due) expect(logged.get(k), `${what}: ${k} (checkpointed at step ${step}) is in the metric log`).toBe(v);
+    for (const [k, v] of due)
+      expect(logged.get(k), `${what}: ${k} (checkpointed at step ${step}) is in the metric log`).toBe(v);
   }
   if (existsSync(join(out, 'report.json'))) expect(existsSync(join(out, 'metrics.csv'))).toBe(true);
 }
@@ -115,7 +132,11 @@ async function resumeAndCompare(out: string, what: string): Promise<void> {
   for (const [k, v] of reference) expect(got.get(k), `${what}: ${k}`).toBe(v);
   expect(readReport(out), `${what}: the same report`).toEqual(referenceReport);
   // Nothing half-written is left behind: no temporary file of a killed writer, no checkpoint in the making.
-  for (const d of [out, join(out, 'checkpoints')]) expect(readdirSync(d).filter((f) => /\.tmp-\d+$|\.partial$|\.old$/.test(f)), `${what}: ${d}`).toEqual([]);
+  for (const d of [out, join(out, 'checkpoints')])
+    expect(
+      readdirSync(d).filter((f) => /\.tmp-\d+$|\.partial$|\.old$/.test(f)),
+      `${what}: ${d}`,
+    ).toEqual([]);
 }
 
 describe('a replicate run killed at any instant resumes to the uninterrupted run (kind 1)', () => {
@@ -127,7 +148,9 @@ describe('a replicate run killed at any instant resumes to the uninterrupted run
     reference = readCsv(join(r0, 'metrics.csv'));
     referenceReport = readReport(r0);
     expect(JSON.stringify(referenceReport)).not.toMatch(/NaN\/Inf/);
-    referenceFiles = new Map(['pretrained-s0', 'scratch-s0'].map((run) => [run, readdirSync(join(r0, 'checkpoints', run)).sort()]));
+    referenceFiles = new Map(
+      ['pretrained-s0', 'scratch-s0'].map((run) => [run, readdirSync(join(r0, 'checkpoints', run)).sort()]),
+    );
     points = readFileSync(trace, 'utf8').trim().split('\n');
     // Two runs × two checkpoints (steps 3 and 6), each file of each written through a kill point.
     expect(points.filter((p) => p === 'checkpoint:placed')).toHaveLength(4);
@@ -168,28 +191,34 @@ describe('a replicate run killed at any instant resumes to the uninterrupted run
     await resumeAndCompare(out, 'the timed kill');
   }, 600_000);
 
-  it.runIf(SWEEP > 0)('after a kill at every kill point of the uninterrupted run, and at instants spread over it', async () => {
-    const counts = new Map<string, number>();
-    const at = points.map((p) => `${p}#${counts.set(p, (counts.get(p) ?? 0) + 1).get(p)}`).filter((_, i) => i % SWEEP === 0);
-    for (const killAt of at) {
-      const out = join(root, `sweep-${killAt.replace(/[:#]/g, '_')}`);
-      const r = await replicate(out, { killAt });
-      expect(r.signal, `killed at ${killAt}\n${r.log}`).toBe('SIGKILL');
-      checkFolder(out, `after the kill at ${killAt}`);
-      await resumeAndCompare(out, `killed at ${killAt}`);
-      rmSync(out, { recursive: true, force: true });
-    }
-    const t0 = Date.now();
-    const r = await replicate(join(root, 'timing'));
-    const wall = Date.now() - t0;
-    expect(r.code).toBe(0);
-    for (let i = 1; i <= 12; i += SWEEP) {
-      const out = join(root, `instant-${i}`);
-      const start = Date.now();
-      await replicate(out, { killWhen: () => Date.now() - start >= (i * wall) / 13 });
-      checkFolder(out, `after a kill at ${i}/13 of the wall time`);
-      await resumeAndCompare(out, `killed at ${i}/13 of the wall time`);
-      rmSync(out, { recursive: true, force: true });
-    }
-  }, 3_600_000);
+  it.runIf(SWEEP > 0)(
+    'after a kill at every kill point of the uninterrupted run, and at instants spread over it',
+    async () => {
+      const counts = new Map<string, number>();
+      const at = points
+        .map((p) => `${p}#${counts.set(p, (counts.get(p) ?? 0) + 1).get(p)}`)
+        .filter((_, i) => i % SWEEP === 0);
+      for (const killAt of at) {
+        const out = join(root, `sweep-${killAt.replace(/[:#]/g, '_')}`);
+        const r = await replicate(out, { killAt });
+        expect(r.signal, `killed at ${killAt}\n${r.log}`).toBe('SIGKILL');
+        checkFolder(out, `after the kill at ${killAt}`);
+        await resumeAndCompare(out, `killed at ${killAt}`);
+        rmSync(out, { recursive: true, force: true });
+      }
+      const t0 = Date.now();
+      const r = await replicate(join(root, 'timing'));
+      const wall = Date.now() - t0;
+      expect(r.code).toBe(0);
+      for (let i = 1; i <= 12; i += SWEEP) {
+        const out = join(root, `instant-${i}`);
+        const start = Date.now();
+        await replicate(out, { killWhen: () => Date.now() - start >= (i * wall) / 13 });
+        checkFolder(out, `after a kill at ${i}/13 of the wall time`);
+        await resumeAndCompare(out, `killed at ${i}/13 of the wall time`);
+        rmSync(out, { recursive: true, force: true });
+      }
+    },
+    3_600_000,
+  );
 });

@@ -13,7 +13,16 @@ import { PNG } from 'pngjs';
 import { loadEmojiDataset, type EmojiDataset } from '../../src/core/data/emoji';
 import { captionOf, LEVELS, splitIndices } from '../../src/core/data/captions';
 import { compositeOnWhite, DeviceImages, resizeRGBA } from '../../src/core/data/images';
-import { AUSTEN_BOOKS, BROAD_ENGLISH, MOBY_DICK, PRETRAIN_CORPUS, SOTU_YEARS, batchOrder, tokenStream, WindowSampler } from '../../src/core/data/corpus';
+import {
+  AUSTEN_BOOKS,
+  BROAD_ENGLISH,
+  MOBY_DICK,
+  PRETRAIN_CORPUS,
+  SOTU_YEARS,
+  batchOrder,
+  tokenStream,
+  WindowSampler,
+} from '../../src/core/data/corpus';
 import { article, captionLevels, toneWords } from '../../src/cli/data/captions';
 import { decodePngNode } from '../../src/cli/image-decode';
 import { readPublicData } from '../../src/cli/data/public-data';
@@ -27,7 +36,10 @@ async function hashes(dir: string): Promise<Record<string, string>> {
   const walk = async (d: string, prefix: string) => {
     for (const e of await readdir(d, { withFileTypes: true })) {
       if (e.isDirectory()) await walk(join(d, e.name), `${prefix}${e.name}/`);
-      else out[prefix + e.name] = createHash('sha256').update(await readFile(join(d, e.name))).digest('hex');
+      else
+        out[prefix + e.name] = createHash('sha256')
+          .update(await readFile(join(d, e.name)))
+          .digest('hex');
     }
   };
   await walk(dir, '');
@@ -44,19 +56,27 @@ describe('build-data', () => {
     expect(Object.keys(ha).length).toBeGreaterThanOrEqual(13);
     expect(hb).toEqual(ha);
     expect(committed).toEqual(ha);
-    const manifest = JSON.parse(await readFile(join(a, 'manifest.json'), 'utf8')) as { files: Record<string, { sha256: string }> };
+    const manifest = JSON.parse(await readFile(join(a, 'manifest.json'), 'utf8')) as {
+      files: Record<string, { sha256: string }>;
+    };
     for (const [path, { sha256 }] of Object.entries(manifest.files)) expect(ha[path], path).toBe(sha256);
     await Promise.all([rm(a, { recursive: true }), rm(b, { recursive: true })]);
   });
 });
 
 describe('the broader pre-training English', () => {
-  const text = async (id: string) => new TextDecoder().decode(await readPublicData(BROAD_ENGLISH.find((s) => s.id === id)!.file));
+  const text = async (id: string) =>
+    new TextDecoder().decode(await readPublicData(BROAD_ENGLISH.find((s) => s.id === id)!.file));
   it('keeps Persuasion and Moby-Dick out of the pre-training corpus', () => {
     const ids = PRETRAIN_CORPUS.map((s) => s.id);
     expect(ids).not.toContain('persuasion');
     expect(ids).not.toContain(MOBY_DICK.id);
-    expect(ids).toEqual([...AUSTEN_BOOKS.filter((b) => b.role === 'train').map((b) => b.id), 'kjv', 'sotu', 'wordnet-glosses']);
+    expect(ids).toEqual([
+      ...AUSTEN_BOOKS.filter((b) => b.role === 'train').map((b) => b.id),
+      'kjv',
+      'sotu',
+      'wordnet-glosses',
+    ]);
   });
   it('holds the whole King James Bible, one verse per line without numbers', async () => {
     const lines = (await text('kjv')).split('\n');
@@ -75,7 +95,9 @@ describe('the broader pre-training English', () => {
   });
   it('holds WordNet glosses as "lemmas: gloss" lines of all four parts of speech', async () => {
     const lines = (await text('wordnet-glosses')).trimEnd().split('\n');
-    expect(lines[0]).toBe('entity: that which is perceived or known or inferred to have its own distinct existence (living or nonliving)');
+    expect(lines[0]).toBe(
+      'entity: that which is perceived or known or inferred to have its own distinct existence (living or nonliving)',
+    );
     for (const l of lines) expect(l, l).toMatch(/^[^:]+: +\S/); // verbatim: one gloss ('present') starts with a space in WordNet itself
     expect(lines.length).toBe(7356); // every 16th of 82,115 noun, 13,767 verb, 18,156 adjective and 3,621 adverb synsets
   });
@@ -91,7 +113,8 @@ describe('the emoji dataset', () => {
     const items = twemoji.captions.items;
     expect(items.length).toBe(3786); // 1,911 emoji + 1,875 skin-tone variants in emoji-datasource 16.0.0
     expect(new Set(items.map((i) => i.concept)).size).toBe(1911);
-    for (const it of items) for (const level of LEVELS) expect(captionOf(it, level).length, `${it.code} ${level}`).toBeGreaterThan(0);
+    for (const it of items)
+      for (const level of LEVELS) expect(captionOf(it, level).length, `${it.code} ${level}`).toBeGreaterThan(0);
     const noto = await loadEmojiDataset(readPublicData, decodePngNode, 'noto');
     expect(noto.captions.items).toEqual(items);
     expect(noto.meta.missing).toEqual([]);
@@ -113,14 +136,25 @@ describe('the emoji dataset', () => {
   });
 
   it('cuts each atlas cell from the right place of the source sheet', () => {
-    const ds = JSON.parse(require('node:fs').readFileSync(require.resolve('emoji-datasource/emoji.json'), 'utf8')) as { unified: string; sheet_x: number; sheet_y: number }[];
-    const sheet = PNG.sync.read(require('node:fs').readFileSync(require.resolve('emoji-datasource/img/twitter/sheets/32.png')));
+    const ds = JSON.parse(require('node:fs').readFileSync(require.resolve('emoji-datasource/emoji.json'), 'utf8')) as {
+      unified: string;
+      sheet_x: number;
+      sheet_y: number;
+    }[];
+    const sheet = PNG.sync.read(
+      require('node:fs').readFileSync(require.resolve('emoji-datasource/img/twitter/sheets/32.png')),
+    );
     for (const code of ['1f600', '1f406', '1f693']) {
       const item = twemoji.captions.items.find((i) => i.code === code)!;
       const src = ds.find((e) => e.unified.toLowerCase() === code)!;
       const { cell, cols } = twemoji.meta;
-      for (const [dx, dy] of [[16, 16], [5, 20], [31, 0]]) {
-        const a = ((Math.floor(item.index / cols) * cell + dy) * twemoji.atlas.width + (item.index % cols) * cell + dx) * 4;
+      for (const [dx, dy] of [
+        [16, 16],
+        [5, 20],
+        [31, 0],
+      ]) {
+        const a =
+          ((Math.floor(item.index / cols) * cell + dy) * twemoji.atlas.width + (item.index % cols) * cell + dx) * 4;
         const s = ((src.sheet_y * 34 + 1 + dy) * sheet.width + src.sheet_x * 34 + 1 + dx) * 4;
         expect(Array.from(twemoji.atlas.data.subarray(a, a + 4))).toEqual(Array.from(sheet.data.subarray(s, s + 4)));
       }
@@ -138,12 +172,39 @@ describe('the emoji dataset', () => {
 
 describe('captions', () => {
   it('builds the five levels as documented', () => {
-    const leopard = captionLevels({ category: 'Animals & Nature', subcategory: 'animal-mammal', shortName: 'leopard', cldrName: 'leopard', keywords: ['leopard'], tone: null });
-    expect(leopard).toEqual(['animals & nature, animal mammal', 'leopard', 'leopard', 'an emoji of a leopard, an animal mammal', 'leopard: leopard']);
-    const police = captionLevels({ category: 'Travel & Places', subcategory: 'transport-ground', shortName: 'police_car', cldrName: 'police car', keywords: ['car', 'cops', 'patrol', 'police'], tone: null });
+    const leopard = captionLevels({
+      category: 'Animals & Nature',
+      subcategory: 'animal-mammal',
+      shortName: 'leopard',
+      cldrName: 'leopard',
+      keywords: ['leopard'],
+      tone: null,
+    });
+    expect(leopard).toEqual([
+      'animals & nature, animal mammal',
+      'leopard',
+      'leopard',
+      'an emoji of a leopard, an animal mammal',
+      'leopard: leopard',
+    ]);
+    const police = captionLevels({
+      category: 'Travel & Places',
+      subcategory: 'transport-ground',
+      shortName: 'police_car',
+      cldrName: 'police car',
+      keywords: ['car', 'cops', 'patrol', 'police'],
+      tone: null,
+    });
     expect(police[4]).toBe('police car: car, cops, patrol, police');
     expect(police[1]).toBe('police car');
-    const wave = captionLevels({ category: 'People & Body', subcategory: 'hand-fingers-open', shortName: 'wave', cldrName: 'waving hand: dark skin tone', keywords: [], tone: '1F3FF' });
+    const wave = captionLevels({
+      category: 'People & Body',
+      subcategory: 'hand-fingers-open',
+      shortName: 'wave',
+      cldrName: 'waving hand: dark skin tone',
+      keywords: [],
+      tone: '1F3FF',
+    });
     expect(wave[1]).toBe('wave dark skin tone');
     expect(wave[4]).toBe('waving hand: dark skin tone');
   });
@@ -159,16 +220,37 @@ describe('captions', () => {
 describe('image maths', () => {
   it('composites on white by hand', () => {
     const out = new Float32Array(9);
-    compositeOnWhite({ width: 3, height: 1, data: Uint8Array.from([255, 0, 0, 0, 255, 0, 0, 255, 0, 0, 255, 51]) }, out);
-    expect(Array.from(out)).toEqual([1, 1, 1, 1, 0, 0, expect.closeTo(0.8, 6), expect.closeTo(0.8, 6), expect.closeTo(1, 6)]);
+    compositeOnWhite(
+      { width: 3, height: 1, data: Uint8Array.from([255, 0, 0, 0, 255, 0, 0, 255, 0, 0, 255, 51]) },
+      out,
+    );
+    expect(Array.from(out)).toEqual([
+      1,
+      1,
+      1,
+      1,
+      0,
+      0,
+      expect.closeTo(0.8, 6),
+      expect.closeTo(0.8, 6),
+      expect.closeTo(1, 6),
+    ]);
   });
   it('shrinks by averaging the area (premultiplied), enlarges bilinearly', () => {
     // 2×2 → 1×1: two opaque pixels (200, 100) and two transparent ones: colour is the opaque mean, alpha halves.
-    const img = { width: 2, height: 2, data: Uint8Array.from([200, 0, 0, 255, 100, 0, 0, 255, 9, 9, 9, 0, 9, 9, 9, 0]) };
+    const img = {
+      width: 2,
+      height: 2,
+      data: Uint8Array.from([200, 0, 0, 255, 100, 0, 0, 255, 9, 9, 9, 0, 9, 9, 9, 0]),
+    };
     expect(Array.from(resizeRGBA(img, 1, 1).data)).toEqual([150, 0, 0, 128]);
     const flat = { width: 2, height: 2, data: new Uint8Array(16).fill(77) };
     expect(new Set(resizeRGBA(flat, 5, 5).data)).toEqual(new Set([77]));
-    const threeToTwo = resizeRGBA({ width: 3, height: 1, data: Uint8Array.from([0, 0, 0, 255, 90, 90, 90, 255, 180, 180, 180, 255]) }, 2, 1);
+    const threeToTwo = resizeRGBA(
+      { width: 3, height: 1, data: Uint8Array.from([0, 0, 0, 255, 90, 90, 90, 255, 180, 180, 180, 255]) },
+      2,
+      1,
+    );
     expect(threeToTwo.data[0]).toBe(30); // (0·1 + 90·0.5)/1.5
     expect(threeToTwo.data[4]).toBe(150); // (90·0.5 + 180·1)/1.5
   });
@@ -201,6 +283,8 @@ describe('device batches and corpora', () => {
     expect(first.flat().sort((x, y) => x - y)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     const again = batchOrder([0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 5, 3);
     expect([again.next().value, again.next().value]).toEqual(first);
-    expect(tokenStream({ encode: (t) => [...t].map((c) => c.charCodeAt(0)) }, 'ab\n\ncd')).toEqual(Int32Array.from([97, 98, 10, 10, 99, 100]));
+    expect(tokenStream({ encode: (t) => [...t].map((c) => c.charCodeAt(0)) }, 'ab\n\ncd')).toEqual(
+      Int32Array.from([97, 98, 10, 10, 99, 100]),
+    );
   });
 });

@@ -21,7 +21,12 @@ const DOCS = [
 /** Every token below `t`, itself included (inline tokens, list items, table cells). */
 function* walk(t: Token): Generator<Token> {
   yield t;
-  const any = t as Token & { tokens?: Token[]; items?: Token[]; header?: Tokens.TableCell[]; rows?: Tokens.TableCell[][] };
+  const any = t as Token & {
+    tokens?: Token[];
+    items?: Token[];
+    header?: Tokens.TableCell[];
+    rows?: Tokens.TableCell[][];
+  };
   for (const c of any.tokens ?? []) yield* walk(c);
   for (const c of any.items ?? []) yield* walk(c);
   for (const cell of [...(any.header ?? []), ...(any.rows ?? []).flat()]) for (const c of cell.tokens) yield* walk(c);
@@ -59,7 +64,12 @@ export function brokenLinks(file: string, markdown = readFileSync(join(ROOT, fil
   for (const href of scan(markdown).links) {
     if (/^[a-z][a-z0-9+.-]*:/i.test(href)) continue; // https:, mailto: — not ours to check offline
     const [path, anchor] = href.split('#') as [string, string | undefined];
-    const target = path === '' ? join(ROOT, file) : path.startsWith('/') ? join(ROOT, path) : resolve(dirname(join(ROOT, file)), decodeURI(path));
+    const target =
+      path === ''
+        ? join(ROOT, file)
+        : path.startsWith('/')
+          ? join(ROOT, path)
+          : resolve(dirname(join(ROOT, file)), decodeURI(path));
     if (!existsSync(target)) {
       problems.push(`${file}: ${href} — no file ${relative(ROOT, target)}`);
       continue;
@@ -70,19 +80,28 @@ export function brokenLinks(file: string, markdown = readFileSync(join(ROOT, fil
       continue;
     }
     const { anchors } = scan(path === '' ? markdown : readFileSync(target, 'utf8'));
-    if (!anchors.has(decodeURIComponent(anchor))) problems.push(`${file}: ${href} — no heading #${anchor} in ${relative(ROOT, target)}`);
+    if (!anchors.has(decodeURIComponent(anchor)))
+      problems.push(`${file}: ${href} — no heading #${anchor} in ${relative(ROOT, target)}`);
   }
   return problems;
 }
 
 describe('documentation links', () => {
   it('slug headings as GitHub does', () => {
-    const { anchors } = scan('# Results: what *the* small `replication` found\n\n## tfjs-backend-wasm 4.22: slow paths\n\n## Speed\n\n## Speed\n');
-    expect([...anchors]).toEqual(['results-what-the-small-replication-found', 'tfjs-backend-wasm-422-slow-paths', 'speed', 'speed-1']);
+    const { anchors } = scan(
+      '# Results: what *the* small `replication` found\n\n## tfjs-backend-wasm 4.22: slow paths\n\n## Speed\n\n## Speed\n',
+    );
+    expect([...anchors]).toEqual([
+      'results-what-the-small-replication-found',
+      'tfjs-backend-wasm-422-slow-paths',
+      'speed',
+      'speed-1',
+    ]);
   });
 
   it('find a missing file, a missing heading and an anchor into a non-Markdown file', () => {
-    const md = '[a](docs/nope.md) [b](docs/speed.md#no-such-heading) ![c](docs/screenshot-playground.png#x) [d](#speed)\n\n## Speed\n';
+    const md =
+      '[a](docs/nope.md) [b](docs/speed.md#no-such-heading) ![c](docs/screenshot-playground.png#x) [d](#speed)\n\n## Speed\n';
     expect(brokenLinks('README.md', md)).toEqual([
       'README.md: docs/nope.md — no file docs/nope.md',
       'README.md: docs/speed.md#no-such-heading — no heading #no-such-heading in docs/speed.md',
@@ -100,7 +119,8 @@ describe('documentation links', () => {
       for (const f of readdirSync(join(ROOT, dir))) {
         const p = `${dir}/${f}`;
         if (statSync(join(ROOT, p)).isDirectory()) visit(p);
-        else if (/\.(ts|tsx|mjs|py)$/.test(f) && !p.endsWith('docs-links.test.ts')) for (const m of readFileSync(join(ROOT, p), 'utf8').matchAll(/docs\/[\w.-]+\.md/g)) cited.add(m[0]);
+        else if (/\.(ts|tsx|mjs|py)$/.test(f) && !p.endsWith('docs-links.test.ts'))
+          for (const m of readFileSync(join(ROOT, p), 'utf8').matchAll(/docs\/[\w.-]+\.md/g)) cited.add(m[0]);
       }
     };
     for (const dir of ['src', 'scripts', 'vite', 'scale', 'tests']) visit(dir);
@@ -122,13 +142,19 @@ describe('the README is a front door', () => {
 
   it('quotes the recorded answer as public/runs/cpu/report.json has it', () => {
     type Diff = { mean: number; ci95: [number, number] };
-    const report = JSON.parse(readFileSync(join(ROOT, 'public/runs/cpu/report.json'), 'utf8')) as { effects: Record<string, { verdict: string; diff: Diff }> };
+    const report = JSON.parse(readFileSync(join(ROOT, 'public/runs/cpu/report.json'), 'utf8')) as {
+      effects: Record<string, { verdict: string; diff: Diff }>;
+    };
     const { image_loss: a, caption_gap: b, forgetting: c } = report.effects;
     const nats = (x: number) => x.toFixed(3).replace('-', '−');
     const times = (logRatio: number) => `×${Math.round(Math.exp(logRatio))}`;
-    expect(readme).toContain(`${nats(a.diff.mean)} nats (95% CI ${nats(a.diff.ci95[0])} to ${nats(a.diff.ci95[1])}): *${a.verdict}*`);
+    expect(readme).toContain(
+      `${nats(a.diff.mean)} nats (95% CI ${nats(a.diff.ci95[0])} to ${nats(a.diff.ci95[1])}): *${a.verdict}*`,
+    );
     expect(readme).toContain(`${nats(b.diff.mean)} left at the end`);
     expect(b.verdict).toBe('not reproduced');
-    expect(readme).toContain(`${times(c.diff.mean)} (95% CI ${times(c.diff.ci95[0])} to ${times(c.diff.ci95[1])}): *${c.verdict}*`);
+    expect(readme).toContain(
+      `${times(c.diff.mean)} (95% CI ${times(c.diff.ci95[0])} to ${times(c.diff.ci95[1])}): *${c.verdict}*`,
+    );
   });
 });

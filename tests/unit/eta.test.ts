@@ -3,11 +3,28 @@
 // values are worked out by hand below, by way of positions per second rather than the module's formula.
 import { describe, expect, it } from 'vitest';
 import { PRESETS } from '../../src/core/experiment/config';
-import { etaBefore, etaDuring, evaluationsAfter, formatDuration, sequenceIds, trainedPerSequence } from '../../src/app/eta';
+import {
+  etaBefore,
+  etaDuring,
+  evaluationsAfter,
+  formatDuration,
+  sequenceIds,
+  trainedPerSequence,
+} from '../../src/app/eta';
 
 describe('eta', () => {
   it('before a run: trained tokens at the measured speed, plus the evaluations’ forward passes, for every run', () => {
-    const cfg = { ...PRESETS.smoke, arms: PRESETS.smoke.arms, seeds: 1, steps: 6, batchSize: 4, evalEvery: 3, evalImages: 8, englishTokens: 400, captionBudget: 28 };
+    const cfg = {
+      ...PRESETS.smoke,
+      arms: PRESETS.smoke.arms,
+      seeds: 1,
+      steps: 6,
+      batchSize: 4,
+      evalEvery: 3,
+      evalImages: 8,
+      englishTokens: 400,
+      captionBudget: 28,
+    };
     expect(sequenceIds(cfg)).toBe(95); // <|bos|> + 28 + <|boi|> + 64 + <|eoi|>
     expect(trainedPerSequence(cfg, 10)).toBe(76); // 10 caption ids + <|boi|> + 64 + <|eoi|> (pad never trains)
     expect(trainedPerSequence(cfg)).toBe(94); // unknown captions: assume they fill the budget
@@ -31,6 +48,12 @@ describe('eta', () => {
     expect(evaluationsAfter(-1, 100, 50)).toBe(8); // steps 0, 2, 4, 8, 16, 32, 50, 100
   });
   it('formats seconds, minutes and hours', () => {
-    expect([formatDuration(null), formatDuration(0.2), formatDuration(42), formatDuration(600), formatDuration(5400)]).toEqual(['—', '1 s', '42 s', '10 min', '1.5 h']);
+    expect([
+      formatDuration(null),
+      formatDuration(0.2),
+      formatDuration(42),
+      formatDuration(600),
+      formatDuration(5400),
+    ]).toEqual(['—', '1 s', '42 s', '10 min', '1.5 h']);
   });
 });

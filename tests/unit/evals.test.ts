@@ -11,7 +11,16 @@ import { useBackend } from './helpers/tf';
 
 const V = 20;
 const TEXT = 12; // ids 12…19 play the image codes
-const config = { vocabSize: V, nPositions: 8, nEmbd: 8, nLayer: 1, nHead: 2, layerNormEps: 1e-5, tieEmbeddings: true, initStd: 0.3 };
+const config = {
+  vocabSize: V,
+  nPositions: 8,
+  nEmbd: 8,
+  nLayer: 1,
+  nHead: 2,
+  layerNormEps: 1e-5,
+  tieEmbeddings: true,
+  initStd: 0.3,
+};
 
 /** Σ −log softmax over `width` ids, in float64, of each window's next-token predictions (windows as evals.ts cuts them). */
 function reference(model: GPT, ids: number[], width: number): number {
@@ -64,7 +73,9 @@ describe('English loss over text ids', () => {
   it('refuses an English id outside the text vocabulary, naming it', async () => {
     await useBackend('cpu');
     const model = new GPT(config, 7, 'ev-3');
-    await expect(englishLoss(model, [1, 2, 15, 3], TEXT)).rejects.toThrow(/English id 15 at position 2 is outside the text vocabulary \[0, 12\)/);
+    await expect(englishLoss(model, [1, 2, 15, 3], TEXT)).rejects.toThrow(
+      /English id 15 at position 2 is outside the text vocabulary \[0, 12\)/,
+    );
     model.dispose();
   });
 });

@@ -5,12 +5,33 @@ import { GPT, type GPTConfig } from '../../src/core/nn/gpt';
 import { extendPretrained, newRows, planVocab, scratchModel, scratchTextRows } from '../../src/core/experiment/extend';
 import { useBackend } from './helpers/tf';
 
-const cfg: GPTConfig = { vocabSize: 20, nPositions: 8, nEmbd: 4, nLayer: 1, nHead: 2, layerNormEps: 1e-5, tieEmbeddings: false, initStd: 0.5 };
-const ours = new Map([['<|bos|>', 16], ['<|boi|>', 17], ['<|eoi|>', 18], ['<|pad|>', 19]]);
+const cfg: GPTConfig = {
+  vocabSize: 20,
+  nPositions: 8,
+  nEmbd: 4,
+  nLayer: 1,
+  nHead: 2,
+  layerNormEps: 1e-5,
+  tieEmbeddings: false,
+  initStd: 0.5,
+};
+const ours = new Map([
+  ['<|bos|>', 16],
+  ['<|boi|>', 17],
+  ['<|eoi|>', 18],
+  ['<|pad|>', 19],
+]);
 
 describe('vocabulary extension', () => {
   it('appends image codes after the text vocabulary, and missing specials before them', () => {
-    expect(planVocab(20, ours, 8)).toEqual({ textVocab: 20, imageOffset: 20, imageCodes: 8, vocabSize: 28, special: { bos: 16, boi: 17, eoi: 18, pad: 19 }, appendedSpecials: [] });
+    expect(planVocab(20, ours, 8)).toEqual({
+      textVocab: 20,
+      imageOffset: 20,
+      imageCodes: 8,
+      vocabSize: 28,
+      special: { bos: 16, boi: 17, eoi: 18, pad: 19 },
+      appendedSpecials: [],
+    });
     const gpt2 = planVocab(50257, new Map([['<|endoftext|>', 50256]]), 512);
     expect(gpt2.special).toEqual({ bos: 50256, boi: 50257, eoi: 50258, pad: 50259 });
     expect(gpt2.imageOffset).toBe(50260);
@@ -33,17 +54,25 @@ describe('vocabulary extension', () => {
       } else expect(b.length).toBe(a.length);
     }
     let seen: Float32Array | null = null;
-    const scratch = scratchModel(cfg, plan, (own) => ((seen = Float32Array.from(own)), newRows(own, 20, 4, 6, 'random', 1)), 7, 'ext-scratch');
+    const scratch = scratchModel(
+      cfg,
+      plan,
+      (own) => ((seen = Float32Array.from(own)), newRows(own, 20, 4, 6, 'random', 1)),
+      7,
+      'ext-scratch',
+    );
     const sw = scratch.params.get('transformer.wte.weight')!.dataSync();
     expect(Array.from(seen!)).toEqual(Array.from(sw.slice(0, 80))); // rowsFor saw the arm's own text rows
     expect(Array.from(scratchTextRows(cfg, plan, 7))).toEqual(Array.from(sw.slice(0, 80)));
     expect(Array.from(sw.slice(80))).toEqual(Array.from(newRows(seen!, 20, 4, 6, 'random', 1)));
     expect(Array.from(sw.slice(0, 80))).not.toEqual(Array.from(lm.params.get('transformer.wte.weight')!.dataSync()));
-    expect(Array.from(scratch.params.get('transformer.h.0.mlp.c_fc.weight')!.dataSync())).not.toEqual(Array.from(lm.params.get('transformer.h.0.mlp.c_fc.weight')!.dataSync()));
+    expect(Array.from(scratch.params.get('transformer.h.0.mlp.c_fc.weight')!.dataSync())).not.toEqual(
+      Array.from(lm.params.get('transformer.h.0.mlp.c_fc.weight')!.dataSync()),
+    );
     [lm, ft, scratch].forEach((m) => m.dispose());
   });
 
-  it('initialises new rows: random with the rows\' std, mean as the mean row plus small noise', () => {
+  it("initialises new rows: random with the rows' std, mean as the mean row plus small noise", () => {
     const existing = Float32Array.from({ length: 3 * 2 }, (_, i) => [1, 10, 3, 20, 5, 30][i]); // rows (1,10) (3,20) (5,30)
     const rand = newRows(existing, 3, 2, 2000, 'random', 0);
     const std = Math.sqrt(Array.from(rand).reduce((s, v) => s + v * v, 0) / rand.length);
@@ -52,7 +81,12 @@ describe('vocabulary extension', () => {
     const expectStd = Math.sqrt(all.reduce((s, v) => s + (v - m) ** 2, 0) / 6);
     expect(std / expectStd).toBeCloseTo(1, 1);
     const mean = newRows(existing, 3, 2, 1000, 'mean', 0);
-    const colMean = [0, 1].map((j) => Array.from(mean).filter((_, i) => i % 2 === j).reduce((a, b) => a + b, 0) / 1000);
+    const colMean = [0, 1].map(
+      (j) =>
+        Array.from(mean)
+          .filter((_, i) => i % 2 === j)
+          .reduce((a, b) => a + b, 0) / 1000,
+    );
     expect(colMean[0]).toBeCloseTo(3, 0);
     expect(colMean[1]).toBeCloseTo(20, 0);
   });

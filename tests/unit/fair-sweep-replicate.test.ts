@@ -21,7 +21,11 @@ describe('replicate --lr-sweep fair (smoke)', () => {
 
   beforeAll(async () => {
     await useBackend('wasm');
-    loaded = await loadInputs({ lm: 'public/models/lm-austen', vq: 'public/models/vq-twemoji32', trainVq: false }, setup.cfg, { name: 'fair', read: readPublicData, shippedCodes: true, log: () => {} });
+    loaded = await loadInputs(
+      { lm: 'public/models/lm-austen', vq: 'public/models/vq-twemoji32', trainVq: false },
+      setup.cfg,
+      { name: 'fair', read: readPublicData, shippedCodes: true, log: () => {} },
+    );
   }, TIMEOUT_MS);
   afterAll(() => {
     loaded?.lm.dispose();
@@ -30,42 +34,71 @@ describe('replicate --lr-sweep fair (smoke)', () => {
 
   it('parses the flag: the fair protocol at the full --steps, 2 seeds, centred on --lr; refuses what it overrides', () => {
     expect(setup.sweep).toEqual({ lrs: [], steps: 2, seeds: 2, fair: {} });
-    expect(parseSetup({ preset: 'cpu', 'lr-sweep': 'fair', lr: '0.004', 'sweep-seeds': '3' })).toMatchObject({ cfg: { lr: 0.004, lrByArm: {} }, sweep: { seeds: 3, fair: {} } });
+    expect(parseSetup({ preset: 'cpu', 'lr-sweep': 'fair', lr: '0.004', 'sweep-seeds': '3' })).toMatchObject({
+      cfg: { lr: 0.004, lrByArm: {} },
+      sweep: { seeds: 3, fair: {} },
+    });
     expect(() => parseSetup({ preset: 'smoke', 'lr-sweep': 'fair', 'sweep-steps': '3' })).toThrow(UsageError);
-    expect(() => parseSetup({ preset: 'smoke', 'lr-sweep': 'fair', 'sweep-seeds': '1' })).toThrow(/--sweep-seeds must be an integer in \[2, 20\]/);
-    expect(() => parseSetup({ preset: 'smoke', 'lr-sweep': 'fair', lr: 'pretrained=0.01' })).toThrow(/drop --lr-from and arm=rate pairs/);
+    expect(() => parseSetup({ preset: 'smoke', 'lr-sweep': 'fair', 'sweep-seeds': '1' })).toThrow(
+      /--sweep-seeds must be an integer in \[2, 20\]/,
+    );
+    expect(() => parseSetup({ preset: 'smoke', 'lr-sweep': 'fair', lr: 'pretrained=0.01' })).toThrow(
+      /drop --lr-from and arm=rate pairs/,
+    );
     // the old fixed grid still parses as before
-    expect(parseSetup({ preset: 'smoke', 'lr-sweep': '1e-3,3e-3' }).sweep).toEqual({ lrs: [1e-3, 3e-3], steps: 2, seeds: 1 });
+    expect(parseSetup({ preset: 'smoke', 'lr-sweep': '1e-3,3e-3' }).sweep).toEqual({
+      lrs: [1e-3, 3e-3],
+      steps: 2,
+      seeds: 1,
+    });
   });
 
-  it('sweeps every arm on the selection split, then trains each at its chosen rate; sweep.json and the report show it', async () => {
-    const store = new MemoryStore();
-    const lines: string[] = [];
-    const sweep = { ...setup.sweep!, fair: { maxExtensions: 1 } };
-    const exp = new Experiment({ ...loaded, cfg: setup.cfg, readData: readPublicData, sweep }, { store, resume: false, log: (s) => lines.push(s) });
-    await exp.prepare();
-    const saved = (await store.getSweep())!;
-    expect(saved.protocol).toEqual({ centre: setup.cfg.lr, ratio: Math.SQRT2, points: 6, steps: 2, seeds: 2, maxExtensions: 1 });
-    expect(saved.steps).toBe(exp.cfg.steps); // the main run's full horizon
-    for (const arm of setup.cfg.arms) {
-      const rates = new Set(saved.cells.filter((c) => c.arm === arm).map((c) => c.lr));
-      expect(rates.size).toBeGreaterThanOrEqual(6);
-      expect(saved.cells.filter((c) => c.arm === arm && c.lr === saved.best[arm]).map((c) => c.seed)).toEqual([0, 1]);
-      expect(exp.cfg.lrByArm[arm]).toBe(saved.best[arm]); // the main run takes the chosen rate
-    }
-    // scored on the selection split: whole training concepts, none of the evaluation images
-    const sel = sweepData(exp.prepared!.data, loaded.images);
-    expect(saved.selection).toEqual({ images: sel.val.count, trainImages: sel.train.count });
-    expect(sel.val.count).toBeGreaterThan(0);
-    expect(lines.some((l) => l.includes('LR sweep on the selection split'))).toBe(true);
-    await exp.runTo();
-    const fin = await exp.finish({ encodePng: () => 'data:,', meta: { backend: 'wasm' }, startedAt: performance.now() });
-    exp.dispose();
-    expect(fin.html).toContain('Held-out loss after the sweep budget vs learning rate');
-    expect(fin.html).toContain('A at neighbouring rates');
-    expect(fin.report.caveats.some((c) => c.startsWith('Learning rates: the fair sweep'))).toBe(true);
-    expect((fin.report.meta.sweep as { protocol?: unknown }).protocol).toEqual(saved.protocol);
-    expect(fin.report.meta.countModel).toMatchObject({ evalImages: 9 });
-    expect((fin.report.meta.perImage as { concepts: number[] }).concepts).toHaveLength(9);
-  }, TIMEOUT_MS);
+  it(
+    'sweeps every arm on the selection split, then trains each at its chosen rate; sweep.json and the report show it',
+    async () => {
+      const store = new MemoryStore();
+      const lines: string[] = [];
+      const sweep = { ...setup.sweep!, fair: { maxExtensions: 1 } };
+      const exp = new Experiment(
+        { ...loaded, cfg: setup.cfg, readData: readPublicData, sweep },
+        { store, resume: false, log: (s) => lines.push(s) },
+      );
+      await exp.prepare();
+      const saved = (await store.getSweep())!;
+      expect(saved.protocol).toEqual({
+        centre: setup.cfg.lr,
+        ratio: Math.SQRT2,
+        points: 6,
+        steps: 2,
+        seeds: 2,
+        maxExtensions: 1,
+      });
+      expect(saved.steps).toBe(exp.cfg.steps); // the main run's full horizon
+      for (const arm of setup.cfg.arms) {
+        const rates = new Set(saved.cells.filter((c) => c.arm === arm).map((c) => c.lr));
+        expect(rates.size).toBeGreaterThanOrEqual(6);
+        expect(saved.cells.filter((c) => c.arm === arm && c.lr === saved.best[arm]).map((c) => c.seed)).toEqual([0, 1]);
+        expect(exp.cfg.lrByArm[arm]).toBe(saved.best[arm]); // the main run takes the chosen rate
+      }
+      // scored on the selection split: whole training concepts, none of the evaluation images
+      const sel = sweepData(exp.prepared!.data, loaded.images);
+      expect(saved.selection).toEqual({ images: sel.val.count, trainImages: sel.train.count });
+      expect(sel.val.count).toBeGreaterThan(0);
+      expect(lines.some((l) => l.includes('LR sweep on the selection split'))).toBe(true);
+      await exp.runTo();
+      const fin = await exp.finish({
+        encodePng: () => 'data:,',
+        meta: { backend: 'wasm' },
+        startedAt: performance.now(),
+      });
+      exp.dispose();
+      expect(fin.html).toContain('Held-out loss after the sweep budget vs learning rate');
+      expect(fin.html).toContain('A at neighbouring rates');
+      expect(fin.report.caveats.some((c) => c.startsWith('Learning rates: the fair sweep'))).toBe(true);
+      expect((fin.report.meta.sweep as { protocol?: unknown }).protocol).toEqual(saved.protocol);
+      expect(fin.report.meta.countModel).toMatchObject({ evalImages: 9 });
+      expect((fin.report.meta.perImage as { concepts: number[] }).concepts).toHaveLength(9);
+    },
+    TIMEOUT_MS,
+  );
 });

@@ -3,10 +3,24 @@
 // (seeds, first seed, preset name, checkpoint interval, input names, arm order, an lr every arm overrides).
 import { describe, expect, it } from 'vitest';
 import { PRESETS, type ExperimentConfig } from '../../src/core/experiment/config';
-import { FINGERPRINT_FIELDS, fingerprintOf, identityDiff, setupIdentity, type SetupIdentity } from '../../src/core/experiment/fingerprint';
+import {
+  FINGERPRINT_FIELDS,
+  fingerprintOf,
+  identityDiff,
+  setupIdentity,
+  type SetupIdentity,
+} from '../../src/core/experiment/fingerprint';
 
-const inputs = { dataset: { name: 'emoji', digest: 'd'.repeat(64) }, lm: { name: 'lm', digest: 'e'.repeat(64) }, vq: { name: 'vq', digest: 'f'.repeat(64) } };
-const base: ExperimentConfig = { ...PRESETS.lesson, arms: ['pretrained', 'scratch', 'pretrained-mix'], lrByArm: { pretrained: 0.015 } };
+const inputs = {
+  dataset: { name: 'emoji', digest: 'd'.repeat(64) },
+  lm: { name: 'lm', digest: 'e'.repeat(64) },
+  vq: { name: 'vq', digest: 'f'.repeat(64) },
+};
+const base: ExperimentConfig = {
+  ...PRESETS.lesson,
+  arms: ['pretrained', 'scratch', 'pretrained-mix'],
+  lrByArm: { pretrained: 0.015 },
+};
 const fp = (cfg: ExperimentConfig, inp = inputs) => fingerprintOf(setupIdentity(cfg, inp));
 
 /** A different value of the same kind for each field. */
@@ -40,12 +54,19 @@ describe('the setup fingerprint', () => {
       if (FINGERPRINT_FIELDS[field]) expect(after, field).not.toBe(fp(base));
       else expect(after, field).toBe(fp(base));
     }
-    expect(fields.filter((f) => !FINGERPRINT_FIELDS[f]).sort()).toEqual(['checkpointEvery', 'firstSeed', 'preset', 'seeds']);
+    expect(fields.filter((f) => !FINGERPRINT_FIELDS[f]).sort()).toEqual([
+      'checkpointEvery',
+      'firstSeed',
+      'preset',
+      'seeds',
+    ]);
   });
 
   it('changes with the dataset, the LM, the VQ tokenizer and the rules version, not with their names', () => {
     for (const key of ['dataset', 'lm', 'vq'] as const) {
-      expect(fp(base, { ...inputs, [key]: { name: inputs[key].name, digest: '0'.repeat(64) } }), key).not.toBe(fp(base));
+      expect(fp(base, { ...inputs, [key]: { name: inputs[key].name, digest: '0'.repeat(64) } }), key).not.toBe(
+        fp(base),
+      );
       expect(fp(base, { ...inputs, [key]: { name: 'renamed', digest: inputs[key].digest } }), key).toBe(fp(base));
     }
     const newer: SetupIdentity = { ...setupIdentity(base, inputs), rules: 2 };
@@ -61,9 +82,12 @@ describe('the setup fingerprint', () => {
     expect(fp({ ...base, mixShare: 0.5 })).not.toBe(fp(base));
   });
 
-  it('says what differs, in the setup form\'s words', () => {
+  it("says what differs, in the setup form's words", () => {
     const a = setupIdentity({ ...base, captionLevel: 'L4' }, inputs);
-    const b = setupIdentity({ ...base, captionLevel: 'L2' }, { ...inputs, lm: { name: 'other-lm', digest: '1'.repeat(64) } });
+    const b = setupIdentity(
+      { ...base, captionLevel: 'L2' },
+      { ...inputs, lm: { name: 'other-lm', digest: '1'.repeat(64) } },
+    );
     expect(identityDiff(a, b)).toEqual(['caption level L4 vs L2', `LM lm (eeeeeeee) vs other-lm (11111111)`]);
     expect(identityDiff(a, a)).toEqual([]);
   });

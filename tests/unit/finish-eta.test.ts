@@ -11,7 +11,11 @@ describe('finishSeconds', () => {
     expect(Math.abs(finishSeconds(PRESETS.lesson, 244) - (121 + 112 + 280))).toBeLessThan(5);
   });
   it('counts the runs that sample (not image-only arms), caps images at the validation set, and drops the classifier without categories', () => {
-    const cfg = { ...PRESETS.lesson, arms: ['pretrained', 'scratch', 'image-only-pretrained'] as typeof PRESETS.lesson.arms, seeds: 2 };
+    const cfg = {
+      ...PRESETS.lesson,
+      arms: ['pretrained', 'scratch', 'image-only-pretrained'] as typeof PRESETS.lesson.arms,
+      seeds: 2,
+    };
     expect(finishSeconds(cfg, 100)).toBeCloseTo((4 * 64 * 77 + 150 * 182 + 300 * 228) / 100, 9);
     expect(finishSeconds(cfg, 100, 10)).toBeCloseTo((4 * 10 * 77 + 150 * 182 + 300 * 228) / 100, 9);
     expect(finishSeconds(cfg, 100, null, false)).toBeCloseTo((4 * 64 * 77 + 300 * 228) / 100, 9);

@@ -10,7 +10,16 @@ import { Rng } from '../../src/core/nn/init';
 import { referenceLogits, referenceNll } from './reference/gpt64';
 import { expectAllclose, expectGradsMatchFiniteDifferences, useBackend, weights64 } from './helpers/tf';
 
-const tiny: GPTConfig = { vocabSize: 37, nPositions: 16, nEmbd: 16, nLayer: 2, nHead: 4, layerNormEps: 1e-5, tieEmbeddings: false, initStd: 0.2 };
+const tiny: GPTConfig = {
+  vocabSize: 37,
+  nPositions: 16,
+  nEmbd: 16,
+  nLayer: 2,
+  nHead: 4,
+  layerNormEps: 1e-5,
+  tieEmbeddings: false,
+  initStd: 0.2,
+};
 
 function randomIds(seed: number, B: number, T: number, V: number): number[][] {
   const rng = new Rng(seed);
@@ -31,12 +40,23 @@ describe.each(['cpu', 'wasm'] as const)('GPT on %s', (backend) => {
     // Only the last position (what generation uses) gives that position's reference logits.
     const last = model.logits(idsT, true);
     expect(last.shape).toEqual([2, 1, config.vocabSize]);
-    expectAllclose(await last.data(), ids.flatMap((row) => Array.from(referenceLogits(config, W, row)[10])), 1e-4, 1e-5);
+    expectAllclose(
+      await last.data(),
+      ids.flatMap((row) => Array.from(referenceLogits(config, W, row)[10])),
+      1e-4,
+      1e-5,
+    );
     last.dispose();
     const nll = model.nll(idsT);
     expect(nll.shape).toEqual([2, 10]);
-    const nllErr = expectAllclose(await nll.data(), ids.flatMap((row) => referenceNll(config, W, row)), 1e-4);
-    console.log(`[parity] ${backend} tied=${tied}: max rel err logits ${logitErr.toExponential(2)}, nll ${nllErr.toExponential(2)}`);
+    const nllErr = expectAllclose(
+      await nll.data(),
+      ids.flatMap((row) => referenceNll(config, W, row)),
+      1e-4,
+    );
+    console.log(
+      `[parity] ${backend} tied=${tied}: max rel err logits ${logitErr.toExponential(2)}, nll ${nllErr.toExponential(2)}`,
+    );
     nll.dispose();
     tf.dispose([idsT, logits]);
     model.dispose();
@@ -49,7 +69,10 @@ describe.each(['cpu', 'wasm'] as const)('GPT gradients on %s', (backend) => {
     const config = { ...tiny, nLayer: 1, vocabSize: 11, nEmbd: 8, nHead: 2 };
     const model = new GPT(config, 1);
     const ids = randomIds(5, 2, 6, config.vocabSize);
-    const mask = [[1, 1, 0, 1, 1], [1, 0, 1, 1, 1]];
+    const mask = [
+      [1, 1, 0, 1, 1],
+      [1, 0, 1, 1, 1],
+    ];
     const idsT = tf.tensor2d(ids, [2, 6], 'int32');
     const maskT = tf.tensor2d(mask);
     const vars = [...model.params.values()];
@@ -58,7 +81,9 @@ describe.each(['cpu', 'wasm'] as const)('GPT gradients on %s', (backend) => {
     const refLoss = () => {
       let s = 0;
       let n = 0;
-      ids.forEach((row, b) => referenceNll(config, W, row).forEach((v, t) => ((s += v * mask[b][t]), (n += mask[b][t]))));
+      ids.forEach((row, b) =>
+        referenceNll(config, W, row).forEach((v, t) => ((s += v * mask[b][t]), (n += mask[b][t]))),
+      );
       return s / n;
     };
     expect(value.dataSync()[0]).toBeCloseTo(refLoss(), 5);
@@ -70,13 +95,18 @@ describe.each(['cpu', 'wasm'] as const)('GPT gradients on %s', (backend) => {
 });
 
 describe.each(['cpu', 'wasm'] as const)('GPT generation with a key/value cache on %s', (backend) => {
-  it('gives the uncached path\'s greedy ids and logits (float32 noise), also past nPositions, and frees its cache', async () => {
+  it("gives the uncached path's greedy ids and logits (float32 noise), also past nPositions, and frees its cache", async () => {
     await useBackend(backend);
     const model = new GPT({ ...tiny, tieEmbeddings: true }, 11);
     const prompts = randomIds(4, 3, 5, tiny.vocabSize);
     const run = async (cache: boolean) => {
       const logits: number[][] = [];
-      const ids = await model.generate(prompts, 14, { temperature: 0, topK: 0, cache, onLogits: (_, l) => logits.push(Array.from(l)) }); // 5 + 14 > nPositions 16
+      const ids = await model.generate(prompts, 14, {
+        temperature: 0,
+        topK: 0,
+        cache,
+        onLogits: (_, l) => logits.push(Array.from(l)),
+      }); // 5 + 14 > nPositions 16
       return { ids, logits };
     };
     await run(true); // first call sets up kernels and caches
@@ -111,7 +141,9 @@ describe('GPT init and generation', () => {
     const w = (m: GPT) => m.params.get('transformer.h.1.mlp.c_fc.weight')!.dataSync();
     expect(Array.from(w(a))).toEqual(Array.from(w(b)));
     expect(Array.from(w(a))).not.toEqual(Array.from(w(c)));
-    expect(a.numParams()).toBe(37 * 16 + 16 * 16 + 2 * (4 * 16 + 16 * 48 + 48 + 16 * 16 + 16 + 16 * 64 + 64 + 64 * 16 + 16) + 2 * 16 + 37 * 16);
+    expect(a.numParams()).toBe(
+      37 * 16 + 16 * 16 + 2 * (4 * 16 + 16 * 48 + 48 + 16 * 16 + 16 + 16 * 64 + 64 + 64 * 16 + 16) + 2 * 16 + 37 * 16,
+    );
     [a, b, c].forEach((m) => m.dispose());
   });
 
@@ -145,9 +177,24 @@ describe('GPT init and generation', () => {
 describe('GPT training on wasm', () => {
   it('overfits one fixed batch (loss < 0.1) and keeps the tensor count flat', async () => {
     await useBackend('wasm');
-    const config: GPTConfig = { ...tiny, vocabSize: 32, nPositions: 16, nEmbd: 32, nHead: 4, nLayer: 2, initStd: 0.02, tieEmbeddings: true };
+    const config: GPTConfig = {
+      ...tiny,
+      vocabSize: 32,
+      nPositions: 16,
+      nEmbd: 32,
+      nHead: 4,
+      nLayer: 2,
+      initStd: 0.02,
+      tieEmbeddings: true,
+    };
     const model = new GPT(config, 0);
-    const opt = new AdamW(model.params, { ...DEFAULT_ADAMW, lr: 3e-3, warmupSteps: 10, totalSteps: 400, weightDecay: 0 });
+    const opt = new AdamW(model.params, {
+      ...DEFAULT_ADAMW,
+      lr: 3e-3,
+      warmupSteps: 10,
+      totalSteps: 400,
+      weightDecay: 0,
+    });
     const ids = tf.tensor2d(randomIds(11, 4, 16, config.vocabSize), [4, 16], 'int32');
     const loss = () => tf.mean(model.nll(ids)) as tf.Scalar;
     const first = await readStep(trainStep(opt, loss));

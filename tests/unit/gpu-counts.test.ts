@@ -60,13 +60,37 @@ describe('gpu counts', () => {
     const dev = new GPUDevice();
     expect(dev.createBuffer({ size: 256, mappedAtCreation: true } as { size: number })).toBeInstanceOf(GPUBuffer);
     dev.createBuffer({ size: 512 }); // no data: not an upload
-    expect(gpuCountsSince(at)).toEqual({ dispatches: 2, readbacks: 2, readback_bytes: 80, uploads: 4, upload_bytes: 40 + 12 + 80 + 256 });
-    expect(calls).toEqual(['dispatch 3', 'dispatch 5', 'map 1', 'map 1', 'map 2', 'write', 'write', 'write', 'create 256', 'create 512']);
+    expect(gpuCountsSince(at)).toEqual({
+      dispatches: 2,
+      readbacks: 2,
+      readback_bytes: 80,
+      uploads: 4,
+      upload_bytes: 40 + 12 + 80 + 256,
+    });
+    expect(calls).toEqual([
+      'dispatch 3',
+      'dispatch 5',
+      'map 1',
+      'map 1',
+      'map 2',
+      'write',
+      'write',
+      'write',
+      'create 256',
+      'create 512',
+    ]);
   });
 
   it('names how the bench counts were taken', () => {
     const c = { dispatches: 7, readbacks: 1, readback_bytes: 4, uploads: 9, upload_bytes: 100 };
-    expect(gpuCountFields(c, true, 'webgpu')).toMatchObject({ dispatches_per_step: 7, readbacks_per_step: 1, upload_bytes_per_step: 100, gpu_counts: expect.stringMatching(/WebGPU API/) });
-    expect(gpuCountFields({ ...c, dispatches: 0 }, false, 'wasm').gpu_counts).toBe('0: the wasm backend makes no WebGPU calls');
+    expect(gpuCountFields(c, true, 'webgpu')).toMatchObject({
+      dispatches_per_step: 7,
+      readbacks_per_step: 1,
+      upload_bytes_per_step: 100,
+      gpu_counts: expect.stringMatching(/WebGPU API/),
+    });
+    expect(gpuCountFields({ ...c, dispatches: 0 }, false, 'wasm').gpu_counts).toBe(
+      '0: the wasm backend makes no WebGPU calls',
+    );
   });
 });

@@ -61,7 +61,9 @@ describe('the evaluation images', () => {
     const valIdx = new Set(s.indices.val);
     expect(selection.filter((i) => valIdx.has(s.indices.train[i]))).toEqual([]);
     expect(s.concepts!.val.filter((k) => selConcepts.has(k))).toEqual([]);
-    const multi = [...new Set(s.categories!.train)].filter((c) => new Set(s.concepts!.train.filter((_, i) => s.categories!.train[i] === c)).size >= 2);
+    const multi = [...new Set(s.categories!.train)].filter(
+      (c) => new Set(s.concepts!.train.filter((_, i) => s.categories!.train[i] === c)).size >= 2,
+    );
     expect(new Set(selection.map((i) => s.categories!.train[i]))).toEqual(new Set(multi));
     expect(selConcepts.size / (selConcepts.size + fitConcepts.size)).toBeGreaterThan(0.08);
     expect(selConcepts.size / (selConcepts.size + fitConcepts.size)).toBeLessThan(0.12);
@@ -69,7 +71,15 @@ describe('the evaluation images', () => {
 
   it('builds the sweep data: train on the fit images, held-out losses on the selection images', () => {
     const P = 2;
-    const data = { imageTokens: P, train: { codes: Int32Array.from([0, 0, 1, 1, 2, 2, 3, 3]), captions: [[0], [1], [2], [3]], text: ['a', 'b', 'c', 'd'], count: 4 } } as unknown as ExperimentData;
+    const data = {
+      imageTokens: P,
+      train: {
+        codes: Int32Array.from([0, 0, 1, 1, 2, 2, 3, 3]),
+        captions: [[0], [1], [2], [3]],
+        text: ['a', 'b', 'c', 'd'],
+        count: 4,
+      },
+    } as unknown as ExperimentData;
     const d = selectionData(data, { concepts: [7, 7, 8, 9], categories: null }, 0.5);
     // concepts in order 7, 8, 9; stride 2 from position 1: concept 8
     expect(Array.from(d.val.codes)).toEqual([2, 2]);
@@ -107,15 +117,21 @@ describe('bootstrap intervals', () => {
     const b = meanBootstrap(fd);
     expect(b.ci95![0]).toBeGreaterThanOrEqual(0.05);
     expect(b.ci95![1]).toBeLessThanOrEqual(2.9);
-    const perSeed = { pretrained: fd.map((frechet, seed) => ({ seed, accuracy: 0.5, frechet })), scratch: fd.map((frechet, seed) => ({ seed, accuracy: 0.4, frechet })) };
-    const q = qualitySummary({ classes: ['a', 'b'], classifierValAccuracy: 0.9, samples: 8, majorityBaseline: 0.75, perArm: {}, perSeed }, [])!;
+    const perSeed = {
+      pretrained: fd.map((frechet, seed) => ({ seed, accuracy: 0.5, frechet })),
+      scratch: fd.map((frechet, seed) => ({ seed, accuracy: 0.4, frechet })),
+    };
+    const q = qualitySummary(
+      { classes: ['a', 'b'], classifierValAccuracy: 0.9, samples: 8, majorityBaseline: 0.75, perArm: {}, perSeed },
+      [],
+    )!;
     expect(q.byArm.pretrained.frechet.ci95![0]).toBeGreaterThanOrEqual(0);
     expect(q.majorityBaseline).toBe(0.75);
     expect(q.sentence).toMatch(/always naming their most common category scores 75\.0%/);
     expect(majorityShare(['x', 'y', 'x', 'x'])).toBe(0.75);
   });
 
-  it("A by concept: per image, pretrained − scratch averaged over the paired seeds, resampled by concept", () => {
+  it('A by concept: per image, pretrained − scratch averaged over the paired seeds, resampled by concept', () => {
     const p: PerImageLosses = {
       concepts: [1, 1, 2],
       categories: null,
@@ -163,15 +179,41 @@ describe('the count model (position, left, up) with one back-off', () => {
 describe('the report over the held-out split', () => {
   it('shows A by concept, the count model beside the image loss, and says the evaluation set is stratified', () => {
     const english = () => 4.2;
-    const records = syntheticRecords({ seeds: 2, steps: 30, evalEvery: 15, tokensPerStep: 1000, noise: 0.01, arms: { pretrained: { image: baseImage, caption: baseCaption, english }, scratch: { image: baseImage, caption: baseCaption, english } } });
-    const perImage: PerImageLosses = { concepts: [1, 2], categories: ['a', 'b'], runs: [0, 1].flatMap((seed) => [{ arm: 'pretrained', seed, step: 30, losses: [4, 5] }, { arm: 'scratch', seed, step: 30, losses: [4, 4] }]) };
-    const r = buildReport({ ...PRESETS.lesson, seeds: 2, steps: 30 }, records, { valImages: 96, perImage, countModel: { nats: 4.137, trainImages: 10, evalImages: 2, discount: 0.75 }, evalOrder: 'stratified' });
+    const records = syntheticRecords({
+      seeds: 2,
+      steps: 30,
+      evalEvery: 15,
+      tokensPerStep: 1000,
+      noise: 0.01,
+      arms: {
+        pretrained: { image: baseImage, caption: baseCaption, english },
+        scratch: { image: baseImage, caption: baseCaption, english },
+      },
+    });
+    const perImage: PerImageLosses = {
+      concepts: [1, 2],
+      categories: ['a', 'b'],
+      runs: [0, 1].flatMap((seed) => [
+        { arm: 'pretrained', seed, step: 30, losses: [4, 5] },
+        { arm: 'scratch', seed, step: 30, losses: [4, 4] },
+      ]),
+    };
+    const r = buildReport({ ...PRESETS.lesson, seeds: 2, steps: 30 }, records, {
+      valImages: 96,
+      perImage,
+      countModel: { nats: 4.137, trainImages: 10, evalImages: 2, discount: 0.75 },
+      evalOrder: 'stratified',
+    });
     expect(r.conceptA!.mean).toBeCloseTo(0.5, 12);
     expect(r.conceptA!.ci95).toEqual([0, 1]);
-    expect(r.caveats[1]).toBe('Evaluation set: held-out losses on a stratified 96 of the validation images, every category in proportion (selection.ts), not all of them (96 images evaluated).');
+    expect(r.caveats[1]).toBe(
+      'Evaluation set: held-out losses on a stratified 96 of the validation images, every category in proportion (selection.ts), not all of them (96 images evaluated).',
+    );
     const html = reportHtml(r, records);
     expect(html).toContain('count model (position, left, up): 4.137');
-    expect(html).toMatch(/Resampled by concept: pretrained − scratch final held-out image loss \+0\.500 nats \(95% bootstrap interval \+0\.000 to \+1\.000, 2 concepts, 2 images/);
+    expect(html).toMatch(
+      /Resampled by concept: pretrained − scratch final held-out image loss \+0\.500 nats \(95% bootstrap interval \+0\.000 to \+1\.000, 2 concepts, 2 images/,
+    );
     expect(html).not.toContain('"perImage"'); // kept in report.json, not printed in the page's configuration
   });
 });
@@ -186,11 +228,19 @@ describe("npm run report's count model for a recorded run", () => {
     const table = (await shippedEmojiCodes(readPublicData, 'twemoji', key, 512)).codes!;
     const items = (await loadEmojiDataset(readPublicData, decodePngNode, 'twemoji')).captions.items;
     const val = splitIndices(items, 'val').slice(0, 96);
-    const direct = countModelReference(8, 512, pickCodes(table, splitIndices(items, 'train'), 64), pickCodes(table, val, 64));
+    const direct = countModelReference(
+      8,
+      512,
+      pickCodes(table, splitIndices(items, 'train'), 64),
+      pickCodes(table, val, 64),
+    );
     expect(atlas.nats).toBeCloseTo(direct.nats, 12);
     expect(atlas.evalImages).toBe(96);
     expect(emojiSplitIndices(items, recorded.config, 'atlas').val).toEqual(val);
     expect(Math.abs(stratified.nats - atlas.nats)).toBeGreaterThan(0.01);
-    expect(await recordedCountModel(recorded.config, { ...meta, dataset: 'shapes' })).toEqual({ ref: null, why: 'the count model is computed for the shipped Twemoji only (this run: shapes)' });
+    expect(await recordedCountModel(recorded.config, { ...meta, dataset: 'shapes' })).toEqual({
+      ref: null,
+      why: 'the count model is computed for the shipped Twemoji only (this run: shapes)',
+    });
   });
 });

@@ -32,9 +32,16 @@ const WHY = `${PY} cannot import transformers and torch (${(pyCheck.stderr ?? St
 
 const LM = 'public/models/lm-austen';
 const lmTokenizerJson = readFileSync(`${LM}/tokenizer.json`, 'utf8');
-const captionItems = (JSON.parse(readFileSync('public/data/emoji/captions.json', 'utf8')) as { items: { captions: string[] }[] }).items;
+const captionItems = (
+  JSON.parse(readFileSync('public/data/emoji/captions.json', 'utf8')) as { items: { captions: string[] }[] }
+).items;
 /** Every caption level of 200 emoji, plus text with what byte-level BPE finds hard (spaces, digits, accents, specials). */
-const TEXTS = [...captionItems.slice(0, 200).flatMap((i) => i.captions), '  two  spaces\tand a tab\n', 'naïve café — 1,234.5 ¥', 'Emma <|bos|> Woodhouse <|pad|>'];
+const TEXTS = [
+  ...captionItems.slice(0, 200).flatMap((i) => i.captions),
+  '  two  spaces\tand a tab\n',
+  'naïve café — 1,234.5 ¥',
+  'Emma <|bos|> Woodhouse <|pad|>',
+];
 const dec = (b: Uint8Array | undefined) => new TextDecoder().decode(b);
 const json = (files: Map<string, Uint8Array>, f: string) => JSON.parse(dec(files.get(f))) as Record<string, unknown>;
 
@@ -42,9 +49,29 @@ const json = (files: Map<string, Uint8Array>, f: string) => JSON.parse(dec(files
 function runCheckpoint(): { files: Map<string, Uint8Array>; model: GPT } {
   const tok = HFTokenizer.fromTokenizerJson(lmTokenizerJson);
   const plan = planVocab(tok.vocabSize, tok.special, 512);
-  const model = new GPT({ vocabSize: plan.vocabSize, nPositions: 96, nEmbd: 8, nLayer: 1, nHead: 2, layerNormEps: 1e-5, tieEmbeddings: true, initStd: 0.02 }, 1);
+  const model = new GPT(
+    {
+      vocabSize: plan.vocabSize,
+      nPositions: 96,
+      nEmbd: 8,
+      nLayer: 1,
+      nHead: 2,
+      layerNormEps: 1e-5,
+      tieEmbeddings: true,
+      initStd: 0.02,
+    },
+    1,
+  );
   const s = plan.special;
-  const files = saveGPT2(model, { specialTokens: { '<|bos|>': s.bos, '<|boi|>': s.boi, '<|eoi|>': s.eoi, '<|pad|>': s.pad }, imageTokens: { offset: plan.imageOffset, count: plan.imageCodes }, provenance: { arm: 'pretrained', seed: 1, step: 30, dataset: 'twemoji' } }, lmTokenizerJson);
+  const files = saveGPT2(
+    model,
+    {
+      specialTokens: { '<|bos|>': s.bos, '<|boi|>': s.boi, '<|eoi|>': s.eoi, '<|pad|>': s.pad },
+      imageTokens: { offset: plan.imageOffset, count: plan.imageCodes },
+      provenance: { arm: 'pretrained', seed: 1, step: 30, dataset: 'twemoji' },
+    },
+    lmTokenizerJson,
+  );
   return { files, model };
 }
 
@@ -53,11 +80,25 @@ function runCheckpoint(): { files: Map<string, Uint8Array>; model: GPT } {
  * added tokens (a name it lacks would be added as a new id — the failure issue 25 found), the class, the length.
  */
 function autoTokenizerView(files: Map<string, Uint8Array>) {
-  const tj = JSON.parse(dec(files.get('tokenizer.json'))) as { added_tokens: { id: number; content: string }[]; model: { vocab: Record<string, number> } };
+  const tj = JSON.parse(dec(files.get('tokenizer.json'))) as {
+    added_tokens: { id: number; content: string }[];
+    model: { vocab: Record<string, number> };
+  };
   const ids = new Map(tj.added_tokens.map((t) => [t.content, t.id]));
   const cfg = json(files, 'tokenizer_config.json');
-  const idOf = (k: string) => (cfg[k] === null || cfg[k] === undefined ? null : (ids.get(cfg[k] as string) ?? `not an added token: ${String(cfg[k])}`));
-  return { cls: cfg.tokenizer_class, bos: idOf('bos_token'), eos: idOf('eos_token'), pad: idOf('pad_token'), unk: idOf('unk_token'), max: cfg.model_max_length, len: new Set([...Object.values(tj.model.vocab), ...ids.values()]).size };
+  const idOf = (k: string) =>
+    cfg[k] === null || cfg[k] === undefined
+      ? null
+      : (ids.get(cfg[k] as string) ?? `not an added token: ${String(cfg[k])}`);
+  return {
+    cls: cfg.tokenizer_class,
+    bos: idOf('bos_token'),
+    eos: idOf('eos_token'),
+    pad: idOf('pad_token'),
+    unk: idOf('unk_token'),
+    max: cfg.model_max_length,
+    len: new Set([...Object.values(tj.model.vocab), ...ids.values()]).size,
+  };
 }
 
 let dir = '';
@@ -72,10 +113,28 @@ describe('hub files of a run checkpoint', () => {
     expect(rust.idToToken(2048)).toBe('<|img_0|>');
     expect(rust.idToToken(2559)).toBe('<|img_511|>');
     expect(rust.tokenToId('<|img_7|>')).toBe(2055);
-    expect(autoTokenizerView(files)).toEqual({ cls: 'PreTrainedTokenizerFast', bos: 2044, eos: 2046, pad: 2047, unk: null, max: 96, len: 2560 });
+    expect(autoTokenizerView(files)).toEqual({
+      cls: 'PreTrainedTokenizerFast',
+      bos: 2044,
+      eos: 2046,
+      pad: 2047,
+      unk: null,
+      max: 96,
+      len: 2560,
+    });
     const cfg = json(files, 'config.json');
-    expect(json(files, 'generation_config.json')).toEqual({ bos_token_id: cfg.bos_token_id, eos_token_id: cfg.eos_token_id, pad_token_id: cfg.pad_token_id, max_length: 96 });
-    expect(json(files, 'special_tokens_map.json')).toEqual({ bos_token: '<|bos|>', eos_token: '<|eoi|>', pad_token: '<|pad|>', additional_special_tokens: ['<|boi|>'] });
+    expect(json(files, 'generation_config.json')).toEqual({
+      bos_token_id: cfg.bos_token_id,
+      eos_token_id: cfg.eos_token_id,
+      pad_token_id: cfg.pad_token_id,
+      max_length: 96,
+    });
+    expect(json(files, 'special_tokens_map.json')).toEqual({
+      bos_token: '<|bos|>',
+      eos_token: '<|eoi|>',
+      pad_token: '<|pad|>',
+      additional_special_tokens: ['<|boi|>'],
+    });
     model.dispose();
   });
 
@@ -84,14 +143,22 @@ describe('hub files of a run checkpoint', () => {
     const card = dec(files.get('README.md'));
     const front = card.split('\n---\n')[0].split('\n').slice(1);
     expect(card.startsWith('---\n')).toBe(true);
-    expect(front).toEqual(expect.arrayContaining(['library_name: transformers', 'license: mit', '  - arxiv:2311.16201', 'datasets:', '  - "twemoji"']));
+    expect(front).toEqual(
+      expect.arrayContaining([
+        'library_name: transformers',
+        'license: mit',
+        '  - arxiv:2311.16201',
+        'datasets:',
+        '  - "twemoji"',
+      ]),
+    );
     expect(card).toContain('1 layers, 2 heads, width 8, context 96 and 2560 token ids');
     expect(card).toContain('ids 2048–2559 are the 512 codes');
     expect(card).toContain('Arm `pretrained`, seed 1, after 30 optimizer steps.');
     model.dispose();
   });
 
-  it('the project loads it back, and captions tokenize exactly as with the LM\'s own tokenizer', async () => {
+  it("the project loads it back, and captions tokenize exactly as with the LM's own tokenizer", async () => {
     const { files, model } = runCheckpoint();
     const loaded = await loadGPT2(memorySource('run', files), 'hub-load');
     const tok = await checkpointTokenizer(memorySource('run', files), loaded.tokenizerJson);
@@ -109,16 +176,75 @@ describe('hub files of a run checkpoint', () => {
   it('a replicate run checkpoint (saveRun) with a tokenizer that lacks the specials appends them first', () => {
     const rng = new Rng(2);
     const plan = planVocab(20, new Map([['<|endoftext|>', 19]]), 8); // <|bos|> is <|endoftext|>; boi, eoi, pad appended
-    const split = (k: number) => ({ codes: Int32Array.from({ length: k * 4 }, () => rng.int(8)), captions: Array.from({ length: k }, () => [rng.int(16)]), text: Array.from({ length: k }, () => 'c'), count: k });
-    const data: ExperimentData = { plan, imageTokens: 4, train: split(8), val: split(4), english: { train: Int32Array.from({ length: 200 }, () => rng.int(16)), heldout: [1, 2, 3, 4], ood: [4, 3, 2, 1] } };
-    const lm = new GPT({ vocabSize: 20, nPositions: 16, nEmbd: 8, nLayer: 1, nHead: 2, layerNormEps: 1e-5, tieEmbeddings: true, initStd: 0.2 }, 3, 'hub-lm');
-    const cfg: ExperimentConfig = { ...PRESETS.smoke, arms: ['pretrained'], captionBudget: 2, batchSize: 2, steps: 2, evalEvery: 2, evalImages: 4, englishTokens: 4, warmupSteps: 1 };
+    const split = (k: number) => ({
+      codes: Int32Array.from({ length: k * 4 }, () => rng.int(8)),
+      captions: Array.from({ length: k }, () => [rng.int(16)]),
+      text: Array.from({ length: k }, () => 'c'),
+      count: k,
+    });
+    const data: ExperimentData = {
+      plan,
+      imageTokens: 4,
+      train: split(8),
+      val: split(4),
+      english: { train: Int32Array.from({ length: 200 }, () => rng.int(16)), heldout: [1, 2, 3, 4], ood: [4, 3, 2, 1] },
+    };
+    const lm = new GPT(
+      {
+        vocabSize: 20,
+        nPositions: 16,
+        nEmbd: 8,
+        nLayer: 1,
+        nHead: 2,
+        layerNormEps: 1e-5,
+        tieEmbeddings: true,
+        initStd: 0.2,
+      },
+      3,
+      'hub-lm',
+    );
+    const cfg: ExperimentConfig = {
+      ...PRESETS.smoke,
+      arms: ['pretrained'],
+      captionBudget: 2,
+      batchSize: 2,
+      steps: 2,
+      evalEvery: 2,
+      evalImages: 4,
+      englishTokens: 4,
+      warmupSteps: 1,
+    };
     const runner = new ExperimentRunner(cfg, data, lm);
     const vocab = Object.fromEntries([...Array(19).keys()].map((i) => [String.fromCharCode(97 + i), i]));
-    const textTok = JSON.stringify({ version: '1.0', added_tokens: [{ id: 19, content: '<|endoftext|>', single_word: false, lstrip: false, rstrip: false, normalized: false, special: true }], normalizer: null, pre_tokenizer: null, post_processor: null, decoder: null, model: { type: 'BPE', vocab, merges: [] } });
+    const textTok = JSON.stringify({
+      version: '1.0',
+      added_tokens: [
+        {
+          id: 19,
+          content: '<|endoftext|>',
+          single_word: false,
+          lstrip: false,
+          rstrip: false,
+          normalized: false,
+          special: true,
+        },
+      ],
+      normalizer: null,
+      pre_tokenizer: null,
+      post_processor: null,
+      decoder: null,
+      model: { type: 'BPE', vocab, merges: [] },
+    });
     const files = saveRun(runner.runs[0], plan, textTok);
-    const added = (JSON.parse(dec(files.get('tokenizer.json'))) as { added_tokens: { id: number; content: string }[] }).added_tokens;
-    expect(added.map((t) => `${t.id}:${t.content}`)).toEqual(['19:<|endoftext|>', '20:<|boi|>', '21:<|eoi|>', '22:<|pad|>', ...[...Array(8).keys()].map((k) => `${23 + k}:${imageTokenText(k)}`)]);
+    const added = (JSON.parse(dec(files.get('tokenizer.json'))) as { added_tokens: { id: number; content: string }[] })
+      .added_tokens;
+    expect(added.map((t) => `${t.id}:${t.content}`)).toEqual([
+      '19:<|endoftext|>',
+      '20:<|boi|>',
+      '21:<|eoi|>',
+      '22:<|pad|>',
+      ...[...Array(8).keys()].map((k) => `${23 + k}:${imageTokenText(k)}`),
+    ]);
     expect(autoTokenizerView(files)).toMatchObject({ bos: 19, eos: 21, pad: 22, unk: null, len: 31 });
     expect(files.has('optimizer.safetensors') && files.has('run.json')).toBe(true);
     runner.dispose();
@@ -127,22 +253,53 @@ describe('hub files of a run checkpoint', () => {
 
   it('the pre-trained LM (no image codes): eos only where the vocabulary has one, tokenizer.json unchanged', () => {
     const tok = HFTokenizer.fromTokenizerJson(lmTokenizerJson);
-    const model = new GPT({ vocabSize: 2048, nPositions: 96, nEmbd: 8, nLayer: 1, nHead: 2, layerNormEps: 1e-5, tieEmbeddings: true, initStd: 0.02 }, 1);
-    const files = saveGPT2(model, { specialTokens: Object.fromEntries(tok.special), provenance: { data: ['Emma', 'Persuasion'], tokensSeen: 1000 } }, lmTokenizerJson);
+    const model = new GPT(
+      {
+        vocabSize: 2048,
+        nPositions: 96,
+        nEmbd: 8,
+        nLayer: 1,
+        nHead: 2,
+        layerNormEps: 1e-5,
+        tieEmbeddings: true,
+        initStd: 0.02,
+      },
+      1,
+    );
+    const files = saveGPT2(
+      model,
+      {
+        specialTokens: Object.fromEntries(tok.special),
+        provenance: { data: ['Emma', 'Persuasion'], tokensSeen: 1000 },
+      },
+      lmTokenizerJson,
+    );
     expect(dec(files.get('tokenizer.json'))).toBe(lmTokenizerJson);
-    expect(autoTokenizerView(files)).toEqual({ cls: 'PreTrainedTokenizerFast', bos: 2044, eos: null, pad: 2047, unk: null, max: 96, len: 2048 });
+    expect(autoTokenizerView(files)).toEqual({
+      cls: 'PreTrainedTokenizerFast',
+      bos: 2044,
+      eos: null,
+      pad: 2047,
+      unk: null,
+      max: 96,
+      len: 2048,
+    });
     expect(dec(files.get('README.md'))).toContain('Pre-trained on Emma, Persuasion (1,000 tokens seen).');
     model.dispose();
   });
 
   it('refuses an id it cannot name, naming the file', () => {
-    expect(() => hubTokenizerJson(lmTokenizerJson, 2050, { specialTokens: {} }, 'lm/tokenizer.json')).toThrow('lm/tokenizer.json: has 2048 ids and the model 2050; id 2048 is neither a special token nor an image code, so it cannot be named');
-    expect(() => hubTokenizerJson('{"model": 3}', 10, {}, 'x/tokenizer.json')).toThrow('x/tokenizer.json: has no model.vocab');
+    expect(() => hubTokenizerJson(lmTokenizerJson, 2050, { specialTokens: {} }, 'lm/tokenizer.json')).toThrow(
+      'lm/tokenizer.json: has 2048 ids and the model 2050; id 2048 is neither a special token nor an image code, so it cannot be named',
+    );
+    expect(() => hubTokenizerJson('{"model": 3}', 10, {}, 'x/tokenizer.json')).toThrow(
+      'x/tokenizer.json: has no model.vocab',
+    );
   });
 });
 
 describe('transformers opens a run checkpoint', () => {
-  it('AutoTokenizer: the project\'s special ids, a padded batch, len == vocab_size; AutoModelForCausalLM loads without warnings', async (ctx) => {
+  it("AutoTokenizer: the project's special ids, a padded batch, len == vocab_size; AutoModelForCausalLM loads without warnings", async (ctx) => {
     if (pyCheck.status !== 0) ctx.skip(WHY);
     dir ||= await mkdtemp(join(tmpdir(), 'hub-'));
     const { files, model } = runCheckpoint();
@@ -161,7 +318,10 @@ describe('transformers opens a run checkpoint', () => {
       '  "batch": b["input_ids"], "mask": b["attention_mask"], "img7": tok.convert_tokens_to_ids("<|img_7|>"), "gen": [gen.bos_token_id, gen.eos_token_id, gen.pad_token_id, gen.max_length],',
       '  "plain": tok.decode([2044, 97, 2048, 2046], skip_special_tokens=True), "warnings": [str(x.message) for x in w] + [l for l in log.getvalue().splitlines() if l]}))',
     ].join('\n');
-    const r = spawnSync(PY, ['-c', script, dir], { encoding: 'utf8', env: { ...process.env, HF_HUB_OFFLINE: '1', TRANSFORMERS_VERBOSITY: 'warning' } });
+    const r = spawnSync(PY, ['-c', script, dir], {
+      encoding: 'utf8',
+      env: { ...process.env, HF_HUB_OFFLINE: '1', TRANSFORMERS_VERBOSITY: 'warning' },
+    });
     expect(r.status, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
     const lmTok = HFTokenizer.fromTokenizerJson(lmTokenizerJson);
@@ -169,9 +329,16 @@ describe('transformers opens a run checkpoint', () => {
     const n = Math.max(a.length, b.length);
     const leftPad = (ids: number[]) => [...Array<number>(n - ids.length).fill(2047), ...ids];
     expect(out).toEqual({
-      len: 2560, vocab_size: 2560, ids: [2044, 2046, 2047, null], max: 96,
-      batch: [leftPad(a), leftPad(b)], mask: [a, b].map((ids) => [...Array<number>(n - ids.length).fill(0), ...ids.map(() => 1)]),
-      img7: 2055, gen: [2044, 2046, 2047, 96], plain: lmTok.decode([97]), warnings: [],
+      len: 2560,
+      vocab_size: 2560,
+      ids: [2044, 2046, 2047, null],
+      max: 96,
+      batch: [leftPad(a), leftPad(b)],
+      mask: [a, b].map((ids) => [...Array<number>(n - ids.length).fill(0), ...ids.map(() => 1)]),
+      img7: 2055,
+      gen: [2044, 2046, 2047, 96],
+      plain: lmTok.decode([97]),
+      warnings: [],
     });
   });
 });

@@ -5,7 +5,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import * as tf from '../../src/core/tf';
 import { crossEntropy, embedding, gelu, layerNorm, linear, sumRows } from '../../src/core/nn/ops';
 import { causalMask, causalSelfAttention } from '../../src/core/nn/attention';
-import { batchMatMulWasm, fastTranspose, setFastKernels, simplifyPermutation, splitLeadingWasm, sumRowsWasm, wasmKernelsWork } from '../../src/core/nn/wasm-kernels';
+import {
+  batchMatMulWasm,
+  fastTranspose,
+  setFastKernels,
+  simplifyPermutation,
+  splitLeadingWasm,
+  sumRowsWasm,
+  wasmKernelsWork,
+} from '../../src/core/nn/wasm-kernels';
 import { GPT } from '../../src/core/nn/gpt';
 import { AdamW, DEFAULT_ADAMW } from '../../src/core/nn/optim';
 import { Rng } from '../../src/core/nn/init';
@@ -18,7 +26,10 @@ afterEach(() => setFastKernels(true));
 describe('wasm kernels', () => {
   it('merge neighbouring axes and drop size-1 axes of a permutation', () => {
     // [B, T, 3, H, hd] → [3, B, H, T, hd] keeps hd last: nothing merges, the permutation stays rank 5.
-    expect(simplifyPermutation([16, 96, 3, 4, 32], [2, 0, 3, 1, 4])).toEqual({ shape: [16, 96, 3, 4, 32], perm: [2, 0, 3, 1, 4] });
+    expect(simplifyPermutation([16, 96, 3, 4, 32], [2, 0, 3, 1, 4])).toEqual({
+      shape: [16, 96, 3, 4, 32],
+      perm: [2, 0, 3, 1, 4],
+    });
     // [a, b, c] → [c, a, b]: a and b stay neighbours → [ab, c] swapped.
     expect(simplifyPermutation([2, 3, 5], [2, 0, 1])).toEqual({ shape: [6, 5], perm: [1, 0] });
     // A size-1 axis disappears: [1, 4, 6] → [6, 1, 4] is a 2-D swap.
@@ -29,11 +40,26 @@ describe('wasm kernels', () => {
     await useBackend('wasm');
     expect(wasmKernelsWork()).toBe(true);
     const cases: [number[], number[]][] = [
-      [[5, 7, 3, 2, 4], [2, 0, 3, 1, 4]],
-      [[3, 5, 2, 7, 4], [1, 3, 0, 2, 4]],
-      [[6, 33, 17], [0, 2, 1]],
-      [[70, 45], [1, 0]],
-      [[2, 3, 4, 5], [0, 2, 1, 3]], // left to tf.transpose
+      [
+        [5, 7, 3, 2, 4],
+        [2, 0, 3, 1, 4],
+      ],
+      [
+        [3, 5, 2, 7, 4],
+        [1, 3, 0, 2, 4],
+      ],
+      [
+        [6, 33, 17],
+        [0, 2, 1],
+      ],
+      [
+        [70, 45],
+        [1, 0],
+      ],
+      [
+        [2, 3, 4, 5],
+        [0, 2, 1, 3],
+      ], // left to tf.transpose
     ];
     for (const [shape, perm] of cases) {
       const x = rand(shape, shape.length);
@@ -41,10 +67,14 @@ describe('wasm kernels', () => {
     }
     const x = rand([6, 4, 5], 1);
     const parts = splitLeadingWasm(x, 3);
-    parts.forEach((p, i) => expect(Array.from(p.dataSync())).toEqual(Array.from(tf.slice(x, [2 * i, 0, 0], [2, 4, 5]).dataSync())));
+    parts.forEach((p, i) =>
+      expect(Array.from(p.dataSync())).toEqual(Array.from(tf.slice(x, [2 * i, 0, 0], [2, 4, 5]).dataSync())),
+    );
     const m = rand([37, 9], 2);
     const values = m.dataSync();
-    const sums = Array.from({ length: 9 }, (_, c) => Array.from({ length: 37 }, (_, r) => values[r * 9 + c]).reduce((a, b) => a + b, 0));
+    const sums = Array.from({ length: 9 }, (_, c) =>
+      Array.from({ length: 37 }, (_, r) => values[r * 9 + c]).reduce((a, b) => a + b, 0),
+    );
     expectAllclose(sumRowsWasm(m as tf.Tensor2D).dataSync(), sums, 1e-6, 1e-6);
     const a = rand([4, 7, 5], 3) as tf.Tensor3D;
     const b = rand([4, 5, 6], 4) as tf.Tensor3D;
@@ -92,7 +122,7 @@ describe.each(['cpu', 'wasm'] as const)('ops with written-out gradients on %s', 
     checkGradient((x) => tf.sum(tf.mul(gelu(x), w)), xs, [10]);
   });
 
-  it('LayerNorm equals PyTorch\'s formula and its gradients (x, gain, bias) equal finite differences', async () => {
+  it("LayerNorm equals PyTorch's formula and its gradients (x, gain, bias) equal finite differences", async () => {
     await useBackend(backend);
     const x0 = Float32Array.from({ length: 12 }, (_, i) => Math.sin(i * 1.7) * 2);
     const g0 = Float32Array.from([0.5, -1.2, 2, 0.8]);
@@ -104,7 +134,10 @@ describe.each(['cpu', 'wasm'] as const)('ops with written-out gradients on %s', 
       const v = row.reduce((a, b) => a + (b - mu) ** 2, 0) / 4;
       row.forEach((xv, c) => expect(y[r * 4 + c]).toBeCloseTo(((xv - mu) / Math.sqrt(v + 1e-5)) * g0[c] + b0[c], 5));
     }
-    const w = tf.tensor(Float32Array.from({ length: 12 }, (_, i) => Math.cos(i)), [3, 4]);
+    const w = tf.tensor(
+      Float32Array.from({ length: 12 }, (_, i) => Math.cos(i)),
+      [3, 4],
+    );
     checkGradient((x) => tf.sum(tf.mul(layerNorm(x, tf.tensor(g0), tf.tensor(b0), 1e-5), w)), x0, [3, 4]);
     checkGradient((g) => tf.sum(tf.mul(layerNorm(tf.tensor(x0, [3, 4]), g, tf.tensor(b0), 1e-5), w)), g0, [4]);
     checkGradient((b) => tf.sum(tf.mul(layerNorm(tf.tensor(x0, [3, 4]), tf.tensor(g0), b, 1e-5), w)), b0, [4]);
@@ -112,7 +145,11 @@ describe.each(['cpu', 'wasm'] as const)('ops with written-out gradients on %s', 
 
   it('cross-entropy equals log-sum-exp minus the target logit, also for extreme logits, and its gradient is softmax − one-hot', async () => {
     await useBackend(backend);
-    const z = [[2, -1, 0.5, 3], [100, -100, 0, 50], [0, 0, 0, 0]];
+    const z = [
+      [2, -1, 0.5, 3],
+      [100, -100, 0, 50],
+      [0, 0, 0, 0],
+    ];
     const t = [1, 1, 2];
     const want = z.map((row, r) => {
       const m = Math.max(...row);
@@ -129,37 +166,97 @@ describe.each(['cpu', 'wasm'] as const)('ops with written-out gradients on %s', 
     const x0 = Float32Array.from({ length: 6 }, (_, i) => i / 5 - 0.4);
     const w0 = Float32Array.from({ length: 4 }, (_, i) => Math.cos(i));
     const b0 = Float32Array.from([0.3, -0.2]);
-    const up = tf.tensor2d([[1, -2], [0.5, 3], [2, 1]]);
+    const up = tf.tensor2d([
+      [1, -2],
+      [0.5, 3],
+      [2, 1],
+    ]);
     checkGradient((x) => tf.sum(tf.mul(linear(x, tf.tensor(w0, [2, 2]), tf.tensor(b0)), up)), x0, [3, 2]);
     checkGradient((w) => tf.sum(tf.mul(linear(tf.tensor(x0, [3, 2]), w, tf.tensor(b0)), up)), w0, [2, 2]);
     checkGradient((b) => tf.sum(tf.mul(linear(tf.tensor(x0, [3, 2]), tf.tensor(w0, [2, 2]), b), up)), b0, [2]);
-    const ids = tf.tensor2d([[1, 3, 1], [0, 1, 3]], [2, 3], 'int32'); // id 1 three times, id 3 twice, id 2 never
-    const pos = tf.tensor2d([[0.1, 0.2], [0.3, 0.4], [0.5, 0.6]]);
+    const ids = tf.tensor2d(
+      [
+        [1, 3, 1],
+        [0, 1, 3],
+      ],
+      [2, 3],
+      'int32',
+    ); // id 1 three times, id 3 twice, id 2 never
+    const pos = tf.tensor2d([
+      [0.1, 0.2],
+      [0.3, 0.4],
+      [0.5, 0.6],
+    ]);
     const table0 = Float32Array.from({ length: 8 }, (_, i) => i / 7);
-    const wEmb = tf.tensor3d([[[1, 2], [3, 4], [5, 6]], [[-1, 0.5], [2, -3], [0.25, 1]]]);
+    const wEmb = tf.tensor3d([
+      [
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ],
+      [
+        [-1, 0.5],
+        [2, -3],
+        [0.25, 1],
+      ],
+    ]);
     checkGradient((t) => tf.sum(tf.mul(embedding(t as tf.Tensor2D, pos, ids), wEmb)), table0, [4, 2]);
-    checkGradient((p) => tf.sum(tf.mul(embedding(tf.tensor(table0, [4, 2]) as tf.Tensor2D, p as tf.Tensor2D, ids), wEmb)), Float32Array.from([0.1, 0.2, 0.3, 0.4, 0.5, 0.6]), [3, 2]);
+    checkGradient(
+      (p) => tf.sum(tf.mul(embedding(tf.tensor(table0, [4, 2]) as tf.Tensor2D, p as tf.Tensor2D, ids), wEmb)),
+      Float32Array.from([0.1, 0.2, 0.3, 0.4, 0.5, 0.6]),
+      [3, 2],
+    );
     expectAllclose(sumRows(tf.tensor3d([[[1, 2]], [[3, 4]], [[5, 7]]])).dataSync(), [9, 13], 1e-6);
   });
 
   it('causal attention: rows only see the past, and the gradient equals finite differences', async () => {
     await useBackend(backend);
-    const B = 2, T = 3, H = 2, d = 4;
+    const B = 2,
+      T = 3,
+      H = 2,
+      d = 4;
     const qkv0 = Float32Array.from({ length: B * T * 3 * d }, (_, i) => Math.sin(i * 0.37));
-    const y = causalSelfAttention(tf.tensor(qkv0, [B * T, 3 * d]) as tf.Tensor2D, B, T, H, 1 / Math.sqrt(d / H), causalMask(T)).arraySync() as number[][];
+    const y = causalSelfAttention(
+      tf.tensor(qkv0, [B * T, 3 * d]) as tf.Tensor2D,
+      B,
+      T,
+      H,
+      1 / Math.sqrt(d / H),
+      causalMask(T),
+    ).arraySync() as number[][];
     // Position 0 attends only to itself: its output is its own v.
-    for (let b = 0; b < B; b++) expectAllclose(y[b * T], Array.from(qkv0.subarray((b * T) * 3 * d + 2 * d, (b * T) * 3 * d + 3 * d)), 1e-5, 1e-6);
-    const w = tf.tensor(Float32Array.from({ length: B * T * d }, (_, i) => Math.cos(i)), [B * T, d]);
-    checkGradient((x) => tf.sum(tf.mul(causalSelfAttention(x as tf.Tensor2D, B, T, H, 0.7, causalMask(T)), w)), qkv0, [B * T, 3 * d]);
+    for (let b = 0; b < B; b++)
+      expectAllclose(y[b * T], Array.from(qkv0.subarray(b * T * 3 * d + 2 * d, b * T * 3 * d + 3 * d)), 1e-5, 1e-6);
+    const w = tf.tensor(
+      Float32Array.from({ length: B * T * d }, (_, i) => Math.cos(i)),
+      [B * T, d],
+    );
+    checkGradient((x) => tf.sum(tf.mul(causalSelfAttention(x as tf.Tensor2D, B, T, H, 0.7, causalMask(T)), w)), qkv0, [
+      B * T,
+      3 * d,
+    ]);
   });
 });
 
 describe('fast kernels on and off', () => {
   it('give the same GPT losses and weights over three AdamW steps on wasm, with a flat tensor count', async () => {
     await useBackend('wasm');
-    const config = { vocabSize: 50, nPositions: 12, nEmbd: 16, nLayer: 2, nHead: 4, layerNormEps: 1e-5, tieEmbeddings: true, initStd: 0.1 };
+    const config = {
+      vocabSize: 50,
+      nPositions: 12,
+      nEmbd: 16,
+      nLayer: 2,
+      nHead: 4,
+      layerNormEps: 1e-5,
+      tieEmbeddings: true,
+      initStd: 0.1,
+    };
     const rng = new Rng(3);
-    const ids = tf.tensor2d(Array.from({ length: 4 }, () => Array.from({ length: 12 }, () => rng.int(50))), [4, 12], 'int32');
+    const ids = tf.tensor2d(
+      Array.from({ length: 4 }, () => Array.from({ length: 12 }, () => rng.int(50))),
+      [4, 12],
+      'int32',
+    );
     const trace = (fast: boolean) => {
       setFastKernels(fast);
       const model = new GPT(config, 5);

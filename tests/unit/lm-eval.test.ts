@@ -15,7 +15,16 @@ import { useBackend, weights64 } from './helpers/tf';
 const run = promisify(execFile);
 let dir = '';
 let model: GPT;
-const cfg = { vocabSize: 23, nPositions: 8, nEmbd: 8, nLayer: 1, nHead: 2, layerNormEps: 1e-5, tieEmbeddings: true, initStd: 0.3 };
+const cfg = {
+  vocabSize: 23,
+  nPositions: 8,
+  nEmbd: 8,
+  nLayer: 1,
+  nHead: 2,
+  layerNormEps: 1e-5,
+  tieEmbeddings: true,
+  initStd: 0.3,
+};
 
 async function lmEval(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
@@ -59,14 +68,19 @@ describe('npm run lm-eval', () => {
     const tok = trainBPE('the cat sat on the mat. the dog sat on the log.', { vocabSize: 270 });
     const withTok = new GPT({ ...cfg, vocabSize: tok.vocabSize }, 4);
     await mkdir(join(dir, 'with-tok'));
-    for (const [name, bytes] of saveGPT2(withTok, {}, tok.toTokenizerJson())) await writeFile(join(dir, 'with-tok', name), bytes);
+    for (const [name, bytes] of saveGPT2(withTok, {}, tok.toTokenizerJson()))
+      await writeFile(join(dir, 'with-tok', name), bytes);
     withTok.dispose();
     const text = 'the cat sat';
     await writeFile(join(dir, 'text.txt'), text);
-    const byText = JSON.parse((await lmEval('--checkpoint', join(dir, 'with-tok'), '--text-file', join(dir, 'text.txt'), '--json')).stdout);
+    const byText = JSON.parse(
+      (await lmEval('--checkpoint', join(dir, 'with-tok'), '--text-file', join(dir, 'text.txt'), '--json')).stdout,
+    );
     expect(byText.ids).toEqual(tok.encode(text));
     await writeFile(join(dir, 'same.json'), JSON.stringify(byText.ids));
-    const byIds = JSON.parse((await lmEval('--checkpoint', join(dir, 'with-tok'), '--ids-file', join(dir, 'same.json'), '--json')).stdout);
+    const byIds = JSON.parse(
+      (await lmEval('--checkpoint', join(dir, 'with-tok'), '--ids-file', join(dir, 'same.json'), '--json')).stdout,
+    );
     expect(byIds.mean_nll).toBe(byText.mean_nll);
     await writeFile(join(dir, 'latin1.txt'), Uint8Array.from([0x63, 0x61, 0x66, 0xe9]));
     const bad = await lmEval('--checkpoint', join(dir, 'with-tok'), '--text-file', join(dir, 'latin1.txt'));
@@ -106,7 +120,9 @@ describe('parseIds', () => {
   });
   it('names the file and the bad entry', () => {
     expect(() => parseIds('', 'ids.txt')).toThrow(/ids\.txt: the file is empty/);
-    expect(() => parseIds('1 two 3', 'ids.txt')).toThrow(/ids\.txt: entry 2 \("two"\) is not a non-negative integer id/);
+    expect(() => parseIds('1 two 3', 'ids.txt')).toThrow(
+      /ids\.txt: entry 2 \("two"\) is not a non-negative integer id/,
+    );
     expect(() => parseIds('[1, -2]', 'ids.txt')).toThrow(/entry 2 \(-2\)/);
     expect(() => parseIds('[1, 2', 'ids.txt')).toThrow(/ids\.txt: not a valid JSON array/);
   });

@@ -41,11 +41,30 @@ describe('memory estimate', () => {
     const B = 4;
     const cfg = { arms: ['pretrained' as const], seeds: 1, batchSize: B, captionBudget: 40 - 4 - 3 };
     const e = estimateMemory(cfg, shape, { ...data, imageTokens: 4, imageCodes: 16 });
-    const model = new GPT({ vocabSize: 1000, nPositions: 48, nEmbd: 64, nLayer: 2, nHead: 4, layerNormEps: 1e-5, tieEmbeddings: true, initStd: 0.02 }, 1, 'mem-test');
-    const ids = tf.tensor2d(Int32Array.from({ length: B * 40 }, (_, i) => (7 * i) % 1000), [B, 40], 'int32');
+    const model = new GPT(
+      {
+        vocabSize: 1000,
+        nPositions: 48,
+        nEmbd: 64,
+        nLayer: 2,
+        nHead: 4,
+        layerNormEps: 1e-5,
+        tieEmbeddings: true,
+        initStd: 0.02,
+      },
+      1,
+      'mem-test',
+    );
+    const ids = tf.tensor2d(
+      Int32Array.from({ length: B * 40 }, (_, i) => (7 * i) % 1000),
+      [B, 40],
+      'int32',
+    );
     const before = tf.memory().numBytes;
     const info = await tf.profile(() => {
-      const { value, grads } = tf.variableGrads(() => tf.mean(model.nll(ids)) as tf.Scalar, [...model.params.values()] as tf.Variable[]);
+      const { value, grads } = tf.variableGrads(() => tf.mean(model.nll(ids)) as tf.Scalar, [
+        ...model.params.values(),
+      ] as tf.Variable[]);
       tf.dispose(Object.values(grads));
       return value;
     });
@@ -69,11 +88,17 @@ describe('memory limits and refusals', () => {
     const shipped = { vocabSize: 2048, nPositions: 96, nEmbd: 128, nLayer: 4, nHead: 4, tieEmbeddings: true };
     const emoji = { trainImages: 3365, valImages: 421, imageSize: 32, imageTokens: 64, imageCodes: 512 };
     const limit = memoryLimit('wasm', null, null);
-    expect(memoryRefusal(estimateMemory(PRESETS.classroom, shipped, emoji), limit, 'wasm', PRESETS.classroom)).toBeNull();
+    expect(
+      memoryRefusal(estimateMemory(PRESETS.classroom, shipped, emoji), limit, 'wasm', PRESETS.classroom),
+    ).toBeNull();
     const big = { ...PRESETS.replication, batchSize: 512 };
     const msg = memoryRefusal(estimateMemory(big, shipped, emoji), limit, 'wasm', big)!;
-    expect(msg).toMatch(/^this setup needs about \d+\.\d GB \(24 runs × \d+ MB of weights and optimizer state, \d+\.\d GB for one training step on a batch of 512 × 95 ids, \d+ MB of images and the LM\), but wasm can use 4\.0 GB \(the wasm heap holds at most 4 GB\): lower the batch size/);
+    expect(msg).toMatch(
+      /^this setup needs about \d+\.\d GB \(24 runs × \d+ MB of weights and optimizer state, \d+\.\d GB for one training step on a batch of 512 × 95 ids, \d+ MB of images and the LM\), but wasm can use 4\.0 GB \(the wasm heap holds at most 4 GB\): lower the batch size/,
+    );
     const gpu = memoryLimit('webgpu', 64, 128 * 2 ** 20);
-    expect(memoryRefusal(estimateMemory(big, shipped, emoji), gpu, 'webgpu', big)).toMatch(/one tensor of this setup .* more than the GPU's largest buffer \(128 MB\)/);
+    expect(memoryRefusal(estimateMemory(big, shipped, emoji), gpu, 'webgpu', big)).toMatch(
+      /one tensor of this setup .* more than the GPU's largest buffer \(128 MB\)/,
+    );
   });
 });

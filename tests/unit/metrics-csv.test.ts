@@ -21,6 +21,8 @@ describe('metrics CSV', () => {
   });
   it('refuses a wrong header or a malformed row', () => {
     expect(() => parseMetricsCsv('a,b\n1,2\n', 'm.csv')).toThrow(/m\.csv: header is "a,b"/);
-    expect(() => parseMetricsCsv('arm,seed,step,tokens,metric,value\npretrained,0,x,0,train/loss,1\n', 'm.csv')).toThrow(/m\.csv, line 2/);
+    expect(() =>
+      parseMetricsCsv('arm,seed,step,tokens,metric,value\npretrained,0,x,0,train/loss,1\n', 'm.csv'),
+    ).toThrow(/m\.csv, line 2/);
   });
 });

@@ -4,7 +4,18 @@ import * as tf from '../../src/core/tf';
 import { AdamW, DEFAULT_ADAMW, globalNorm, isNoDecay, lrAt, type AdamWConfig } from '../../src/core/nn/optim';
 import { useBackend } from './helpers/tf';
 
-const flat: AdamWConfig = { ...DEFAULT_ADAMW, lr: 0.1, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.1, clipNorm: 0, warmupSteps: 0, totalSteps: 1, minLrRatio: 1 };
+const flat: AdamWConfig = {
+  ...DEFAULT_ADAMW,
+  lr: 0.1,
+  beta1: 0.9,
+  beta2: 0.999,
+  eps: 1e-8,
+  weightDecay: 0.1,
+  clipNorm: 0,
+  warmupSteps: 0,
+  totalSteps: 1,
+  minLrRatio: 1,
+};
 
 describe.each(['cpu', 'wasm'] as const)('AdamW on %s', (backend) => {
   beforeAll(() => useBackend(backend));
@@ -100,8 +111,16 @@ describe('learning-rate schedule', () => {
 
 describe('decay groups and global norm', () => {
   it('puts biases, LayerNorms and embeddings in the no-decay group', () => {
-    for (const n of ['transformer.wte.weight', 'transformer.wpe.weight', 'transformer.h.0.ln_1.weight', 'transformer.ln_f.bias', 'transformer.h.3.attn.c_attn.bias']) expect(isNoDecay(n), n).toBe(true);
-    for (const n of ['transformer.h.0.attn.c_attn.weight', 'transformer.h.1.mlp.c_proj.weight', 'lm_head.weight']) expect(isNoDecay(n), n).toBe(false);
+    for (const n of [
+      'transformer.wte.weight',
+      'transformer.wpe.weight',
+      'transformer.h.0.ln_1.weight',
+      'transformer.ln_f.bias',
+      'transformer.h.3.attn.c_attn.bias',
+    ])
+      expect(isNoDecay(n), n).toBe(true);
+    for (const n of ['transformer.h.0.attn.c_attn.weight', 'transformer.h.1.mlp.c_proj.weight', 'lm_head.weight'])
+      expect(isNoDecay(n), n).toBe(false);
   });
 
   it('sums 29 tensors correctly (pairwise, never addN)', async () => {

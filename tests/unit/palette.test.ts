@@ -13,7 +13,8 @@ const DEUTERANOPIA = [
 ];
 const toLinear = (c: number) => (c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4);
 const linearRgb = (hex: string) => [1, 3, 5].map((i) => toLinear(parseInt(hex.slice(i, i + 2), 16) / 255));
-const deuteranope = (lin: number[]) => DEUTERANOPIA.map((row) => Math.min(1, Math.max(0, row[0] * lin[0] + row[1] * lin[1] + row[2] * lin[2])));
+const deuteranope = (lin: number[]) =>
+  DEUTERANOPIA.map((row) => Math.min(1, Math.max(0, row[0] * lin[0] + row[1] * lin[1] + row[2] * lin[2])));
 function lab([r, g, b]: number[]): number[] {
   const x = (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047;
   const y = 0.2126 * r + 0.7152 * g + 0.0722 * b;
@@ -29,10 +30,11 @@ const deltaE = (a: string, b: string, sim = deuteranope) => {
 function closestPair(colours: Record<string, string>): { d: number; pair: string } {
   const arms = Object.keys(colours);
   let best = { d: Infinity, pair: '' };
-  for (let i = 0; i < arms.length; i++) for (let j = i + 1; j < arms.length; j++) {
-    const d = deltaE(colours[arms[i]], colours[arms[j]]);
-    if (d < best.d) best = { d, pair: `${arms[i]} ~ ${arms[j]}` };
-  }
+  for (let i = 0; i < arms.length; i++)
+    for (let j = i + 1; j < arms.length; j++) {
+      const d = deltaE(colours[arms[i]], colours[arms[j]]);
+      if (d < best.d) best = { d, pair: `${arms[i]} ~ ${arms[j]}` };
+    }
   return best;
 }
 
@@ -47,7 +49,15 @@ describe('arm palette', () => {
   });
 
   it('the table before it (pre-trained and image-only pre-trained 2.6 apart) fails the bar the palette passes', () => {
-    const before = { pretrained: '#c2410c', scratch: '#1d4ed8', 'pretrained-frozen': '#ea580c', 'scratch-frozen': '#3b82f6', 'image-only-pretrained': '#a16207', 'image-only-scratch': '#0891b2', 'pretrained-mix': '#7c3aed' };
+    const before = {
+      pretrained: '#c2410c',
+      scratch: '#1d4ed8',
+      'pretrained-frozen': '#ea580c',
+      'scratch-frozen': '#3b82f6',
+      'image-only-pretrained': '#a16207',
+      'image-only-scratch': '#0891b2',
+      'pretrained-mix': '#7c3aed',
+    };
     expect(closestPair(before)).toMatchObject({ pair: 'pretrained ~ image-only-pretrained' });
     expect(closestPair(before).d).toBeLessThan(5);
   });
@@ -71,9 +81,16 @@ describe('arm palette', () => {
   });
 
   it("report.html's SVG draws each arm in the table's colour, dashed where the table says", () => {
-    const band = (arm: string) => ({ arm, points: [0, 10].map((step) => ({ step, mean: 1 + step / 10, lo: 1, hi: 2 })) });
+    const band = (arm: string) => ({
+      arm,
+      points: [0, 10].map((step) => ({ step, mean: 1 + step / 10, lo: 1, hi: 2 })),
+    });
     const svg = lineChart('t', 'y', [band('pretrained'), band('pretrained-frozen')]);
     expect(svg).toMatch(new RegExp(`<polyline [^>]*stroke="${ARM_STYLES.pretrained.colour}" stroke-width="2"/>`));
-    expect(svg).toMatch(new RegExp(`<polyline [^>]*stroke="${ARM_STYLES['pretrained-frozen'].colour}" stroke-width="2" stroke-dasharray="${FROZEN_DASH}"/>`));
+    expect(svg).toMatch(
+      new RegExp(
+        `<polyline [^>]*stroke="${ARM_STYLES['pretrained-frozen'].colour}" stroke-width="2" stroke-dasharray="${FROZEN_DASH}"/>`,
+      ),
+    );
   });
 });

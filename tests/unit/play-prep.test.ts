@@ -7,13 +7,25 @@ import { readFileSync } from 'node:fs';
 import * as tf from '../../src/core/tf';
 import { loadGPT2 } from '../../src/core/checkpoint/gpt2';
 import { checkpointTokenizer } from '../../src/core/checkpoint/tokenizer';
-import { decodeCodeTable, encodeCodeTable, loadVQWithKey, pickCodes, shippedEmojiCodes, vqKey } from '../../src/core/data/codes';
+import {
+  decodeCodeTable,
+  encodeCodeTable,
+  loadVQWithKey,
+  pickCodes,
+  shippedEmojiCodes,
+  vqKey,
+} from '../../src/core/data/codes';
 import { tokenStream } from '../../src/core/data/corpus';
 import { loadEmojiDataset } from '../../src/core/data/emoji';
 import { DeviceImages } from '../../src/core/data/images';
 import { PRESETS, type ExperimentConfig } from '../../src/core/experiment/config';
 import { encodeImages } from '../../src/core/experiment/data';
-import { byodSplits, emojiSplits, encodeCodeTable as encodeDatasetCodes, prepareExperiment } from '../../src/core/experiment/prepare';
+import {
+  byodSplits,
+  emojiSplits,
+  encodeCodeTable as encodeDatasetCodes,
+  prepareExperiment,
+} from '../../src/core/experiment/prepare';
 import { ExperimentRunner, type MetricRecord } from '../../src/core/experiment/runner';
 import { StepZero } from '../../src/core/experiment/step-zero';
 import { DEFAULT_VQ_CONFIG } from '../../src/core/nn/vqvae';
@@ -33,8 +45,12 @@ describe('pre-computed VQ codes', () => {
     const bytes = encodeCodeTable(codes);
     expect(Array.from(bytes.slice(0, 8))).toEqual([0, 0, 1, 0, 0xff, 0x01, 0xff, 0xff]);
     expect(Array.from(decodeCodeTable(bytes, 2, 2, 65536, 'x.bin'))).toEqual(Array.from(codes));
-    expect(() => decodeCodeTable(bytes, 3, 2, 65536, 'x.bin')).toThrow(/x\.bin: 16 bytes, but 3 images of 2×2 codes need 24/);
-    expect(() => decodeCodeTable(bytes, 2, 2, 512, 'x.bin')).toThrow(/x\.bin: code 65535 at image 0 is outside the codebook of 512/);
+    expect(() => decodeCodeTable(bytes, 3, 2, 65536, 'x.bin')).toThrow(
+      /x\.bin: 16 bytes, but 3 images of 2×2 codes need 24/,
+    );
+    expect(() => decodeCodeTable(bytes, 2, 2, 512, 'x.bin')).toThrow(
+      /x\.bin: code 65535 at image 0 is outside the codebook of 512/,
+    );
     expect(() => encodeCodeTable(Int32Array.from([70000]))).toThrow(/does not fit/);
     expect(Array.from(pickCodes(codes, [1, 0], 4))).toEqual([7, 8, 9, 10, 0, 1, 511, 65535]);
     expect(() => pickCodes(codes, [2], 4)).toThrow(/outside a code table of 2 images/);
@@ -46,7 +62,9 @@ describe('pre-computed VQ codes', () => {
     expect(k).toMatch(/^[0-9a-f]{64}$/);
     expect(await vqKey(new Uint8Array([1, 2, 3, 5]), DEFAULT_VQ_CONFIG)).not.toBe(k);
     expect(await vqKey(w, { ...DEFAULT_VQ_CONFIG, codebookSize: 256 })).not.toBe(k);
-    expect(await vqKey(w, Object.fromEntries(Object.entries(DEFAULT_VQ_CONFIG).reverse()) as typeof DEFAULT_VQ_CONFIG)).toBe(k);
+    expect(
+      await vqKey(w, Object.fromEntries(Object.entries(DEFAULT_VQ_CONFIG).reverse()) as typeof DEFAULT_VQ_CONFIG),
+    ).toBe(k);
   });
 
   it('the shipped emoji codes are the shipped tokenizer’s codes, and only its', async () => {
@@ -66,7 +84,12 @@ describe('pre-computed VQ codes', () => {
       imgs.dispose();
       expect(Array.from(now)).toEqual(Array.from(pickCodes(shipped.codes, idx, 64)));
     }
-    const other = await shippedEmojiCodes(readPublicData, 'twemoji', key.replace(/^./, (c) => (c === '0' ? '1' : '0')), vq.config.codebookSize);
+    const other = await shippedEmojiCodes(
+      readPublicData,
+      'twemoji',
+      key.replace(/^./, (c) => (c === '0' ? '1' : '0')),
+      vq.config.codebookSize,
+    );
     expect(other.codes).toBeNull();
     expect('why' in other && other.why).toMatch(/belong to another VQ tokenizer.*run npm run build-data/);
     vq.dispose();
@@ -83,7 +106,9 @@ describe('preparing an experiment', () => {
     const cfg: ExperimentConfig = { ...PRESETS.smoke, trainImages: 40, evalImages: 12, englishTokens: 300 };
     const images = emojiSplits(await loadEmojiDataset(readPublicData, decodePngNode, 'twemoji'), cfg);
     const shipped = await shippedEmojiCodes(readPublicData, 'twemoji', key, 512);
-    const a = await prepareExperiment(cfg, images, lm, tokenizer, vq, readPublicData, () => {}, { codes: shipped.codes });
+    const a = await prepareExperiment(cfg, images, lm, tokenizer, vq, readPublicData, () => {}, {
+      codes: shipped.codes,
+    });
     const b = await prepareExperiment(cfg, images, lm, tokenizer, vq, readPublicData);
     expect(Array.from(a.data.train.codes)).toEqual(Array.from(b.data.train.codes));
     expect(Array.from(a.data.val.codes)).toEqual(Array.from(b.data.val.codes));
@@ -96,7 +121,9 @@ describe('preparing an experiment', () => {
     const train = a.data.english.train;
     expect(train.length).toBeGreaterThan(900_000);
     expect(a.data.english.train).toBe(train);
-    await expect(prepareExperiment(cfg, images, lm, tokenizer, vq, readPublicData, () => {}, { codes: new Int32Array(64) })).rejects.toThrow(/code table holds 1 images but the dataset has 3786/);
+    await expect(
+      prepareExperiment(cfg, images, lm, tokenizer, vq, readPublicData, () => {}, { codes: new Int32Array(64) }),
+    ).rejects.toThrow(/code table holds 1 images but the dataset has 3786/);
     lm.dispose();
     vq.dispose();
   });
@@ -115,11 +142,27 @@ describe('preparing an experiment', () => {
       }
       return { width: 32, height: 32, data };
     };
-    const byod = { name: 'twelve', images: picked.map((i, k) => ({ file: `${k}.png`, captions: [`image ${k}`], image: cell(i) })), problems: [], corpora: [], refused: null } as unknown as ByodDataset;
+    const byod = {
+      name: 'twelve',
+      images: picked.map((i, k) => ({ file: `${k}.png`, captions: [`image ${k}`], image: cell(i) })),
+      problems: [],
+      corpora: [],
+      refused: null,
+    } as unknown as ByodDataset;
     const splits = byodSplits(byod);
     expect(splits.indices.val.length + splits.indices.train.length).toBe(12);
     const table = await encodeDatasetCodes(vq, splits);
-    const imgs = new DeviceImages(Float32Array.from(byod.images.flatMap((im) => Array.from(im.image.data).filter((_, j) => j % 4 !== 3).map((v) => v / 255))), 12, 32);
+    const imgs = new DeviceImages(
+      Float32Array.from(
+        byod.images.flatMap((im) =>
+          Array.from(im.image.data)
+            .filter((_, j) => j % 4 !== 3)
+            .map((v) => v / 255),
+        ),
+      ),
+      12,
+      32,
+    );
     expect(Array.from(table)).toEqual(Array.from(await encodeImages(vq, imgs)));
     imgs.dispose();
     vq.dispose();
@@ -135,7 +178,9 @@ describe('step 0 after the first round', () => {
     const { model: vq, key } = await loadVQWithKey(await dirSource(VQ_DIR), 'zero-vq');
     const cfg: ExperimentConfig = { ...PRESETS.smoke, trainImages: 16, evalImages: 4, englishTokens: 64, batchSize: 2 };
     const images = emojiSplits(await loadEmojiDataset(readPublicData, decodePngNode, 'twemoji'), cfg);
-    const { data } = await prepareExperiment(cfg, images, lm, tokenizer, vq, readPublicData, () => {}, { codes: (await shippedEmojiCodes(readPublicData, 'twemoji', key, 512)).codes });
+    const { data } = await prepareExperiment(cfg, images, lm, tokenizer, vq, readPublicData, () => {}, {
+      codes: (await shippedEmojiCodes(readPublicData, 'twemoji', key, 512)).codes,
+    });
     const before = new ExperimentRunner(cfg, data, lm);
     const expected = await before.evalFresh();
     before.dispose();
@@ -166,8 +211,16 @@ describe('step 0 after the first round', () => {
 
 describe('trainTokenizer', () => {
   it('caps warm-up at a tenth of the steps, k-means at the images there are, and stops when asked', async () => {
-    expect(tokenizerSchedule({ steps: 2500 }, 3365)).toMatchObject({ steps: 2500, warmupSteps: 100, kmeansImages: 512, batchSize: 32 });
-    expect(tokenizerSchedule({ steps: 200, kmeansImages: 256 }, 90)).toMatchObject({ warmupSteps: 20, kmeansImages: 90 });
+    expect(tokenizerSchedule({ steps: 2500 }, 3365)).toMatchObject({
+      steps: 2500,
+      warmupSteps: 100,
+      kmeansImages: 512,
+      batchSize: 32,
+    });
+    expect(tokenizerSchedule({ steps: 200, kmeansImages: 256 }, 90)).toMatchObject({
+      warmupSteps: 20,
+      kmeansImages: 90,
+    });
     expect(byodTokenizerSteps(12)).toBe(150);
     expect(byodTokenizerSteps(100_000)).toBe(2500);
     await useBackend('wasm');
@@ -176,7 +229,15 @@ describe('trainTokenizer', () => {
     const seen: number[] = [];
     const read: number[] = [];
     const config = { ...DEFAULT_VQ_CONFIG, channels: 8, codeDim: 8, codebookSize: 16, resBlocks: 1 };
-    const r = await trainTokenizer(config, imgs, { train: { steps: 10, batchSize: 8 }, readEvery: 3, stop: () => seen.length >= 7, onStep: (_, p) => { seen.push(p.step); if (p.losses) read.push(p.step); } });
+    const r = await trainTokenizer(config, imgs, {
+      train: { steps: 10, batchSize: 8 },
+      readEvery: 3,
+      stop: () => seen.length >= 7,
+      onStep: (_, p) => {
+        seen.push(p.step);
+        if (p.losses) read.push(p.step);
+      },
+    });
     expect(seen).toEqual([1, 2, 3, 4, 5, 6, 7]);
     expect(read).toEqual([3, 6]);
     expect(r.steps).toBe(7);

@@ -20,7 +20,8 @@ const run = promisify(execFile);
 // Two smoke experiments of three seeds in child processes: a harness limit for a busy 2-core machine, not a speed claim.
 const CLI_TIMEOUT_MS = 900_000;
 let dir = '';
-const cli = (file: string, args: string[]) => run('node', ['--import', 'tsx', `src/cli/${file}`, ...args], { maxBuffer: 32 * 2 ** 20 });
+const cli = (file: string, args: string[]) =>
+  run('node', ['--import', 'tsx', `src/cli/${file}`, ...args], { maxBuffer: 32 * 2 ** 20 });
 const failing = async (file: string, args: string[]) => {
   try {
     await cli(file, args);
@@ -29,7 +30,13 @@ const failing = async (file: string, args: string[]) => {
   }
   throw new Error('expected a refusal');
 };
-const numbers = (r: { effects: unknown; otherArms: unknown; quality: unknown; seeds: number; arms: unknown }) => ({ effects: r.effects, otherArms: r.otherArms, quality: r.quality, seeds: r.seeds, arms: r.arms });
+const numbers = (r: { effects: unknown; otherArms: unknown; quality: unknown; seeds: number; arms: unknown }) => ({
+  effects: r.effects,
+  otherArms: r.otherArms,
+  quality: r.quality,
+  seeds: r.seeds,
+  arms: r.arms,
+});
 
 describe('replicate --jobs and npm run pool on smoke', () => {
   afterAll(() => (dir ? rm(dir, { recursive: true, force: true }) : undefined));
@@ -40,8 +47,30 @@ describe('replicate --jobs and npm run pool on smoke', () => {
       dir = await mkdtemp(join(tmpdir(), 'pool-'));
       const one = join(dir, 'one');
       const jobs = join(dir, 'jobs');
-      await cli('replicate.ts', ['--preset', 'smoke', '--seeds', '3', '--jobs', '1', '--out', one, '--backend', 'wasm']);
-      const r = await cli('replicate.ts', ['--preset', 'smoke', '--seeds', '3', '--jobs', '3', '--out', jobs, '--backend', 'wasm']);
+      await cli('replicate.ts', [
+        '--preset',
+        'smoke',
+        '--seeds',
+        '3',
+        '--jobs',
+        '1',
+        '--out',
+        one,
+        '--backend',
+        'wasm',
+      ]);
+      const r = await cli('replicate.ts', [
+        '--preset',
+        'smoke',
+        '--seeds',
+        '3',
+        '--jobs',
+        '3',
+        '--out',
+        jobs,
+        '--backend',
+        'wasm',
+      ]);
       expect(r.stdout).toMatch(/3 jobs at once: seeds 0…0, seeds 1…1, seeds 2…2/);
       const want = numbers(JSON.parse(await readFile(join(one, 'report.json'), 'utf8')));
       expect(want.seeds).toBe(3);
@@ -65,14 +94,20 @@ describe('replicate --jobs and npm run pool on smoke', () => {
       await writeFile(changed, JSON.stringify({ ...card, step: card.step + 1 }));
       let e = await failing('pool.ts', [children[0], changed, '--out', join(dir, 'x')]);
       expect(e.code).toBe(1);
-      expect(e.stderr.trim()).toBe(`pool: ${changed}: its checksum fails — the card was changed or damaged after it was made; share it again from the run`);
+      expect(e.stderr.trim()).toBe(
+        `pool: ${changed}: its checksum fails — the card was changed or damaged after it was made; share it again from the run`,
+      );
       const l4 = { ...card, config: { ...card.config, captionLevel: 'L4' as const } };
       const other = { ...l4, fingerprint: fingerprintOf(cardIdentity(l4)) };
       const otherPath = join(dir, 'other.tabula.json');
       await writeFile(otherPath, JSON.stringify({ ...other, checksum: checksumOf(other) }));
       e = await failing('pool.ts', [children[0], otherPath, '--out', join(dir, 'x')]);
       expect(e.code).toBe(1);
-      expect(e.stderr).toMatch(new RegExp(`^pool: ${otherPath}: another setup \\(fingerprint ${other.fingerprint}, not ${fp} of .*\\): caption level L4 vs L2;`));
+      expect(e.stderr).toMatch(
+        new RegExp(
+          `^pool: ${otherPath}: another setup \\(fingerprint ${other.fingerprint}, not ${fp} of .*\\): caption level L4 vs L2;`,
+        ),
+      );
       const dup = await cli('pool.ts', [children[0], children[1], cardPath, '--out', join(dir, 'dup')]);
       expect(dup.stdout).toContain(`pool: ${cardPath}: seed 1 is already pooled from ${cardPath}; kept ${cardPath}'s`);
     },
@@ -86,12 +121,39 @@ describe('planning the jobs', () => {
   const cfg = { ...PRESETS.cpu, seeds: 10 };
 
   it('splits the seeds into contiguous runs, the first ones a seed longer', () => {
-    expect(planJobs(0, 10, 4)).toEqual([{ first: 0, seeds: 3 }, { first: 3, seeds: 3 }, { first: 6, seeds: 2 }, { first: 8, seeds: 2 }]);
-    expect(planJobs(5, 2, 8)).toEqual([{ first: 5, seeds: 1 }, { first: 6, seeds: 1 }]);
+    expect(planJobs(0, 10, 4)).toEqual([
+      { first: 0, seeds: 3 },
+      { first: 3, seeds: 3 },
+      { first: 6, seeds: 2 },
+      { first: 8, seeds: 2 },
+    ]);
+    expect(planJobs(5, 2, 8)).toEqual([
+      { first: 5, seeds: 1 },
+      { first: 6, seeds: 1 },
+    ]);
   });
 
   it("passes each job the parent's flags but its own seeds and folder", () => {
-    expect(jobArgs(['--preset', 'cpu', '--seeds', '10', '--jobs=4', '--out', 'o', '--first-seed', '2', '--lr', '0.01'], { first: 5, seeds: 3 }, 'o/seeds/s5-7')).toEqual(['--preset', 'cpu', '--lr', '0.01', '--seeds', '3', '--first-seed', '5', '--out', 'o/seeds/s5-7', '--jobs', '1']);
+    expect(
+      jobArgs(
+        ['--preset', 'cpu', '--seeds', '10', '--jobs=4', '--out', 'o', '--first-seed', '2', '--lr', '0.01'],
+        { first: 5, seeds: 3 },
+        'o/seeds/s5-7',
+      ),
+    ).toEqual([
+      '--preset',
+      'cpu',
+      '--lr',
+      '0.01',
+      '--seeds',
+      '3',
+      '--first-seed',
+      '5',
+      '--out',
+      'o/seeds/s5-7',
+      '--jobs',
+      '1',
+    ]);
   });
 
   it('defaults to one job per core and per seed within the free memory; refuses an explicit --jobs that does not fit', () => {
@@ -100,12 +162,18 @@ describe('planning the jobs', () => {
     expect(chooseJobs(undefined, cfg, lm, data, 64 * GiB, 2)).toBe(2);
     expect(chooseJobs(undefined, { ...cfg, seeds: 1 }, lm, data, 64 * GiB, 16)).toBe(1);
     // Room for three processes of this setup (seeds 4, 3, 3) but not four: three jobs.
-    const need = (j: number) => planJobs(0, 10, j).reduce((s, p) => s + estimateMemory({ ...cfg, seeds: p.seeds }, lm, data).total + PROCESS_BYTES, 0);
+    const need = (j: number) =>
+      planJobs(0, 10, j).reduce(
+        (s, p) => s + estimateMemory({ ...cfg, seeds: p.seeds }, lm, data).total + PROCESS_BYTES,
+        0,
+      );
     expect(need(4)).toBeGreaterThan(need(3));
     expect(chooseJobs(undefined, cfg, lm, data, need(3), 16)).toBe(3);
     expect(chooseJobs(undefined, cfg, lm, data, need(3) - 1, 16)).toBe(2);
     expect(chooseJobs(undefined, cfg, lm, data, 0, 16)).toBe(1);
-    expect(() => chooseJobs('10', cfg, lm, data, 2 * PROCESS_BYTES, 16)).toThrow(/^--jobs 10: 10 processes need about [\d.]+ GB \([\d.]+ GB each by the memory estimate\), but [\d.]+ GB is free; lower --jobs$/);
+    expect(() => chooseJobs('10', cfg, lm, data, 2 * PROCESS_BYTES, 16)).toThrow(
+      /^--jobs 10: 10 processes need about [\d.]+ GB \([\d.]+ GB each by the memory estimate\), but [\d.]+ GB is free; lower --jobs$/,
+    );
     expect(chooseJobs('1', cfg, lm, data, 0, 16)).toBe(1);
   });
 });

@@ -3,7 +3,17 @@
 // setup (saying what differs), a seed given twice (the first kept), a damaged or cut card, a failed checksum, newer
 // rules, a card over the size limit, a field no card holds — while a card's strings are escaped in the report.
 import { describe, expect, it } from 'vitest';
-import { CARD_VERSION, CardError, MAX_CARD_BYTES, cardFileName, cardRecords, checksumOf, makeCard, parseCard, type ResultCard } from '../../src/core/experiment/card';
+import {
+  CARD_VERSION,
+  CardError,
+  MAX_CARD_BYTES,
+  cardFileName,
+  cardRecords,
+  checksumOf,
+  makeCard,
+  parseCard,
+  type ResultCard,
+} from '../../src/core/experiment/card';
 import { PRESETS, type ExperimentConfig } from '../../src/core/experiment/config';
 import { RULES_VERSION, setupIdentity } from '../../src/core/experiment/fingerprint';
 import { poolCards, pooledReport } from '../../src/core/experiment/pool';
@@ -13,16 +23,57 @@ import type { MetricRecord } from '../../src/core/experiment/runner';
 import { baseCaption, baseImage, syntheticRecords } from './helpers/synthetic-run';
 
 const cfg: ExperimentConfig = { ...PRESETS.lesson, seeds: 4, steps: 120, evalEvery: 15 };
-const inputs = { dataset: { name: 'twemoji', digest: 'a'.repeat(64) }, lm: { name: 'lm-austen', digest: 'b'.repeat(64) }, vq: { name: 'vq', digest: 'c'.repeat(64) } };
-const all = syntheticRecords({ seeds: 4, steps: 120, evalEvery: 15, tokensPerStep: 1200, noise: 0.05, arms: { pretrained: { image: baseImage, caption: (x) => baseCaption(x) - 1.2 * Math.exp(-15 * x), english: (x) => 4.2 + 0.3 * x }, scratch: { image: (x) => baseImage(x) + 0.02, caption: baseCaption, english: (x) => 7 - x } } });
+const inputs = {
+  dataset: { name: 'twemoji', digest: 'a'.repeat(64) },
+  lm: { name: 'lm-austen', digest: 'b'.repeat(64) },
+  vq: { name: 'vq', digest: 'c'.repeat(64) },
+};
+const all = syntheticRecords({
+  seeds: 4,
+  steps: 120,
+  evalEvery: 15,
+  tokensPerStep: 1200,
+  noise: 0.05,
+  arms: {
+    pretrained: {
+      image: baseImage,
+      caption: (x) => baseCaption(x) - 1.2 * Math.exp(-15 * x),
+      english: (x) => 4.2 + 0.3 * x,
+    },
+    scratch: { image: (x) => baseImage(x) + 0.02, caption: baseCaption, english: (x) => 7 - x },
+  },
+});
 // A train record too: cards keep only the held-out and diagnostic ones.
 all.push({ arm: 'pretrained', seed: 0, step: 1, tokens: 1200, metric: 'train/loss', value: 9 });
-const quality = { classes: ['a'], classifierValAccuracy: 0.8, samples: 4, perArm: {}, perSeed: { pretrained: [0, 1, 2, 3].map((seed) => ({ seed, accuracy: 0.1 * seed, frechet: 1 + seed })), scratch: [0, 1, 2, 3].map((seed) => ({ seed, accuracy: 0.05 * seed, frechet: 2 + seed })) } };
+const quality = {
+  classes: ['a'],
+  classifierValAccuracy: 0.8,
+  samples: 4,
+  perArm: {},
+  perSeed: {
+    pretrained: [0, 1, 2, 3].map((seed) => ({ seed, accuracy: 0.1 * seed, frechet: 1 + seed })),
+    scratch: [0, 1, 2, 3].map((seed) => ({ seed, accuracy: 0.05 * seed, frechet: 2 + seed })),
+  },
+};
 
-function seatCard(seed: number, over: { config?: Partial<ExperimentConfig>; seat?: number | null; engine?: string } = {}): ResultCard {
+function seatCard(
+  seed: number,
+  over: { config?: Partial<ExperimentConfig>; seat?: number | null; engine?: string } = {},
+): ResultCard {
   const config = { ...cfg, seeds: 1, firstSeed: seed, ...over.config };
   const records = all.filter((r) => r.seed === seed);
-  return makeCard({ identity: setupIdentity(config, inputs), config, seat: over.seat === undefined ? seed : over.seat, records, engine: over.engine ?? 'tfjs', backend: 'wasm', valImages: 96, stopped: [], quality, made: '2026-01-01T00:00:00.000Z' });
+  return makeCard({
+    identity: setupIdentity(config, inputs),
+    config,
+    seat: over.seat === undefined ? seed : over.seat,
+    records,
+    engine: over.engine ?? 'tfjs',
+    backend: 'wasm',
+    valImages: 96,
+    stopped: [],
+    quality,
+    made: '2026-01-01T00:00:00.000Z',
+  });
 }
 const text = (c: unknown) => JSON.stringify(c);
 const named = (c: ResultCard, name = cardFileName(c)) => ({ name, card: parseCard(text(c), name) });
@@ -33,7 +84,9 @@ describe('result cards', () => {
     expect(cardFileName(c)).toBe(`${c.fingerprint}-seat2.tabula.json`);
     const back = parseCard(text(c), 'x');
     expect(back).toEqual(c);
-    const want = all.filter((r) => r.seed === 2 && (r.metric.startsWith('val/') || r.metric.startsWith('diag/'))).map(({ wallTime: _w, ...r }: MetricRecord) => r);
+    const want = all
+      .filter((r) => r.seed === 2 && (r.metric.startsWith('val/') || r.metric.startsWith('diag/')))
+      .map(({ wallTime: _w, ...r }: MetricRecord) => r);
     expect(cardRecords(back)).toEqual(want);
     expect(back.seeds).toEqual([2]);
     expect(back.step).toBe(120);
@@ -57,8 +110,14 @@ describe('result cards', () => {
 
   it('refuses a card of another setup, naming it and what differs', () => {
     const other = seatCard(1, { config: { captionLevel: 'L4' } });
-    const p = poolCards([named(seatCard(0), 'ana.tabula.json'), named(other, 'ben.tabula.json'), named(seatCard(2), 'cy.tabula.json')]);
-    expect(p.refused).toEqual([`ben.tabula.json: another setup (fingerprint ${other.fingerprint}, not ${p.fingerprint} of ana.tabula.json): caption level L4 vs L2; pool it with the cards of its own setup`]);
+    const p = poolCards([
+      named(seatCard(0), 'ana.tabula.json'),
+      named(other, 'ben.tabula.json'),
+      named(seatCard(2), 'cy.tabula.json'),
+    ]);
+    expect(p.refused).toEqual([
+      `ben.tabula.json: another setup (fingerprint ${other.fingerprint}, not ${p.fingerprint} of ana.tabula.json): caption level L4 vs L2; pool it with the cards of its own setup`,
+    ]);
     expect(p.seeds).toEqual([0, 2]);
     expect(pooledReport(p).notes).toContain(`Refused ${p.refused[0]}`);
   });
@@ -83,17 +142,37 @@ describe('result cards', () => {
       throw new Error('not refused');
     };
     expect(refusal(t.slice(0, t.length - 40))).toMatch(/^seat0\.tabula\.json: damaged or cut short, not a whole card/);
-    const edited = { ...c, records: { ...c.records, rows: c.records.rows.map((r, i) => (i === 3 ? ([r[0], r[1], r[2], r[3], r[4], 1.5] as typeof r) : r)) } };
-    expect(refusal(text(edited))).toMatch(/^seat0\.tabula\.json: its checksum fails — the card was changed or damaged after it was made/);
-    expect(refusal(text({ ...c, rules: RULES_VERSION + 1 }))).toBe(`seat0.tabula.json: made under newer verdict rules (version ${RULES_VERSION + 1}; this copy has ${RULES_VERSION}); update this copy, then pool again`);
-    expect(refusal(text({ ...c, version: CARD_VERSION + 1 }))).toMatch(/^seat0\.tabula\.json: made by a newer Tabula \(card version 2/);
-    expect(refusal(' '.repeat(MAX_CARD_BYTES + 1))).toMatch(/^seat0\.tabula\.json: 1\.0 MB, over the 1 MB a result card may be/);
+    const edited = {
+      ...c,
+      records: {
+        ...c.records,
+        rows: c.records.rows.map((r, i) => (i === 3 ? ([r[0], r[1], r[2], r[3], r[4], 1.5] as typeof r) : r)),
+      },
+    };
+    expect(refusal(text(edited))).toMatch(
+      /^seat0\.tabula\.json: its checksum fails — the card was changed or damaged after it was made/,
+    );
+    expect(refusal(text({ ...c, rules: RULES_VERSION + 1 }))).toBe(
+      `seat0.tabula.json: made under newer verdict rules (version ${RULES_VERSION + 1}; this copy has ${RULES_VERSION}); update this copy, then pool again`,
+    );
+    expect(refusal(text({ ...c, version: CARD_VERSION + 1 }))).toMatch(
+      /^seat0\.tabula\.json: made by a newer Tabula \(card version 2/,
+    );
+    expect(refusal(' '.repeat(MAX_CARD_BYTES + 1))).toMatch(
+      /^seat0\.tabula\.json: 1\.0 MB, over the 1 MB a result card may be/,
+    );
     const extra = { ...c, script: 'alert(1)' };
-    expect(refusal(text({ ...extra, checksum: checksumOf(extra as unknown as ResultCard) }))).toBe('seat0.tabula.json: damaged (card.script: a field a card never holds); share it again from the run');
+    expect(refusal(text({ ...extra, checksum: checksumOf(extra as unknown as ResultCard) }))).toBe(
+      'seat0.tabula.json: damaged (card.script: a field a card never holds); share it again from the run',
+    );
     const badRow = { ...c, records: { ...c.records, rows: [[0, 0, 0, 0, 0, { x: 1 }]] } };
-    expect(refusal(text({ ...badRow, checksum: checksumOf(badRow as unknown as ResultCard) }))).toBe('seat0.tabula.json: damaged (card.records.rows[0][5]: expected a finite number); share it again from the run');
+    expect(refusal(text({ ...badRow, checksum: checksumOf(badRow as unknown as ResultCard) }))).toBe(
+      'seat0.tabula.json: damaged (card.records.rows[0][5]: expected a finite number); share it again from the run',
+    );
     const lied = { ...c, fingerprint: '0123456789ab' };
-    expect(refusal(text({ ...lied, checksum: checksumOf(lied) }))).toMatch(/^seat0\.tabula\.json: its fingerprint 0123456789ab is not its setup's/);
+    expect(refusal(text({ ...lied, checksum: checksumOf(lied) }))).toMatch(
+      /^seat0\.tabula\.json: its fingerprint 0123456789ab is not its setup's/,
+    );
     expect(refusal('{"format":"something-else"}')).toMatch(/not a Tabula result card/);
   });
 

@@ -3,7 +3,15 @@
 // with brentq for the minimal detectable differences. The script that printed every expected number below is
 // tests/unit/reference/power_ref.py (run with /work/venv/bin/python: numpy, scipy).
 import { describe, expect, it } from 'vitest';
-import { detectable, normalCdf, oneSidedPower, seedsToDecideBound, seedsToDecideMargin, tostPower, twoSidedPower } from '../../src/core/experiment/power';
+import {
+  detectable,
+  normalCdf,
+  oneSidedPower,
+  seedsToDecideBound,
+  seedsToDecideMargin,
+  tostPower,
+  twoSidedPower,
+} from '../../src/core/experiment/power';
 
 describe('power of the t-tests against scipy', () => {
   it('the standard normal CDF at known points', () => {
@@ -24,7 +32,11 @@ describe('power of the t-tests against scipy', () => {
     expect(tostPower(0, 0.019, 3, 0.05, 0.05)).toBeCloseTo(0.791907872, 6);
     expect(tostPower(0.02, 0.03, 10, 0.05, 0.05)).toBeCloseTo(0.8975168131, 6);
     // scipy brentq on quad: σ = 0.018797 (n 3), 0.031241 (n 5), 0.049766 (n 10) — the simulation said 0.019 / 0.031 / 0.050.
-    for (const [n, s] of [[3, 0.018797], [5, 0.031241], [10, 0.049766]]) {
+    for (const [n, s] of [
+      [3, 0.018797],
+      [5, 0.031241],
+      [10, 0.049766],
+    ]) {
       expect(tostPower(0, s - 2e-6, n, 0.05, 0.05)).toBeGreaterThan(0.8);
       expect(tostPower(0, s + 2e-6, n, 0.05, 0.05)).toBeLessThan(0.8);
     }

@@ -34,7 +34,11 @@ const run = (over: Partial<SyntheticRun> & { arms?: SyntheticRun['arms'] } = {})
 
 describe('curves at equal token budgets', () => {
   it('interpolates linearly in tokens and has no value outside the evaluated range', () => {
-    const c = [{ step: 0, tokens: 0, value: 10 }, { step: 10, tokens: 1000, value: 6 }, { step: 20, tokens: 2000, value: 5 }];
+    const c = [
+      { step: 0, tokens: 0, value: 10 },
+      { step: 10, tokens: 1000, value: 6 },
+      { step: 20, tokens: 2000, value: 5 },
+    ];
     expect(valueAt(c, 250)).toBeCloseTo(9, 12);
     expect(valueAt(c, 1500)).toBeCloseTo(5.5, 12);
     expect(valueAt(c, 2000)).toBe(5);
@@ -70,24 +74,41 @@ describe('verdicts on synthetic runs whose truth is known', () => {
     expect(r.effects.forgetting.basis).toBe('text ids');
     // Nothing to work around; the only note says how far each held-out curve moved over its last tenth.
     expect(r.notes).toHaveLength(1);
-    expect(r.notes[0]).toMatch(/^Change of the held-out losses over the last 10% of the tokens .*pretrained image [+−]\d\.\d{3}, pretrained caption [+−]\d\.\d{3}, scratch image/);
+    expect(r.notes[0]).toMatch(
+      /^Change of the held-out losses over the last 10% of the tokens .*pretrained image [+−]\d\.\d{3}, pretrained caption [+−]\d\.\d{3}, scratch image/,
+    );
   });
 
   it('A: 0.5 nats worse → not reproduced (hurt); 0.5 better → not reproduced (helped); the headline is the paired mean at the end', () => {
-    const worse = syntheticRecords(run({ arms: { ...run().arms, pretrained: { ...run().arms.pretrained, image: (x) => baseImage(x) + 0.5 } } }));
+    const worse = syntheticRecords(
+      run({ arms: { ...run().arms, pretrained: { ...run().arms.pretrained, image: (x) => baseImage(x) + 0.5 } } }),
+    );
     const a = buildReport(cfg, worse).effects.image_loss;
     expect([a.verdict, a.detail]).toEqual(['not reproduced', 'hurt']);
-    const last = (arm: string, seed: number) => worse.filter((q) => q.arm === arm && q.seed === seed && q.metric === METRICS.valImageLoss && q.step === 150)[0].value;
-    expect(a.diff.mean).toBeCloseTo([0, 1, 2].reduce((s, seed) => s + last('pretrained', seed) - last('scratch', seed), 0) / 3, 12);
+    const last = (arm: string, seed: number) =>
+      worse.filter((q) => q.arm === arm && q.seed === seed && q.metric === METRICS.valImageLoss && q.step === 150)[0]
+        .value;
+    expect(a.diff.mean).toBeCloseTo(
+      [0, 1, 2].reduce((s, seed) => s + last('pretrained', seed) - last('scratch', seed), 0) / 3,
+      12,
+    );
     expect(a.diff.n).toBe(3);
-    const better = buildReport(cfg, syntheticRecords(run({ arms: { ...run().arms, pretrained: { ...run().arms.pretrained, image: (x) => baseImage(x) - 0.5 } } }))).effects.image_loss;
+    const better = buildReport(
+      cfg,
+      syntheticRecords(
+        run({ arms: { ...run().arms, pretrained: { ...run().arms.pretrained, image: (x) => baseImage(x) - 0.5 } } }),
+      ),
+    ).effects.image_loss;
     expect([better.verdict, better.detail]).toEqual(['not reproduced', 'helped']);
   });
 
   it('A as compute: a pre-trained curve twice as fast reaches the final image loss of scratch at half the budget', () => {
     // pretrained(x) = baseImage(2x) meets baseImage(1) at x = 0.5 exactly; noise 0.001 and evaluations every tenth
     // of the run (linear between them, on a convex curve) move the crossing by well under 0.03.
-    const fast = run({ noise: 0.001, arms: { ...run().arms, pretrained: { ...run().arms.pretrained, image: (x) => baseImage(2 * x) } } });
+    const fast = run({
+      noise: 0.001,
+      arms: { ...run().arms, pretrained: { ...run().arms.pretrained, image: (x) => baseImage(2 * x) } },
+    });
     const r = buildReport(cfg, syntheticRecords(fast));
     const t = r.effects.image_loss.tokensSaved;
     expect(t.perSeed).toHaveLength(3);
@@ -115,15 +136,23 @@ describe('verdicts on synthetic runs whose truth is known', () => {
     expect(html).toContain('>+margin 0.05<');
     expect(html).toContain('>−margin 0.05<');
     expect(html).toContain('>training tokens<');
-    expect(r.caveats[0]).toMatch(/^Power \(paired t, α 0\.05\): A: at sd 0\.\d{3} over 3 seeds the run tells 0\.\d{3} from zero/);
-    expect(r.caveats[1]).toBe('Evaluation set: held-out losses on the first 96 validation images in the split\'s order — not a sample over every category (96 images evaluated).');
-    expect(r.caveats[2]).toMatch(/^Pre-trained LM: public\/models\/lm-austen; this report holds no measure of its strength/);
+    expect(r.caveats[0]).toMatch(
+      /^Power \(paired t, α 0\.05\): A: at sd 0\.\d{3} over 3 seeds the run tells 0\.\d{3} from zero/,
+    );
+    expect(r.caveats[1]).toBe(
+      "Evaluation set: held-out losses on the first 96 validation images in the split's order — not a sample over every category (96 images evaluated).",
+    );
+    expect(r.caveats[2]).toMatch(
+      /^Pre-trained LM: public\/models\/lm-austen; this report holds no measure of its strength/,
+    );
     expect(r.caveats[3]).toBe('Learning rates: no sweep recorded with this report.');
     expect(html).toMatch(/<tr><th>Caveats<\/th>.*Evaluation set: held-out losses on the first 96/);
   });
 
   it('B: a caption gap that lasts → not reproduced (persists)', () => {
-    const lasting = run({ arms: { ...run().arms, pretrained: { ...run().arms.pretrained, caption: (x) => baseCaption(x) - 1.0 } } });
+    const lasting = run({
+      arms: { ...run().arms, pretrained: { ...run().arms.pretrained, caption: (x) => baseCaption(x) - 1.0 } },
+    });
     const b = buildReport(cfg, syntheticRecords(lasting)).effects.caption_gap;
     expect([b.verdict, b.detail]).toEqual(['not reproduced', 'persists']);
     expect(b.diff.mean).toBeCloseTo(1.0, 1);
@@ -131,7 +160,16 @@ describe('verdicts on synthetic runs whose truth is known', () => {
   });
 
   it('C: the pre-trained arm forgetting ×5 over text ids → reproduced; full-softmax figure beside it', () => {
-    const forgets = run({ arms: { ...run().arms, pretrained: { ...run().arms.pretrained, english: (x) => 4.2 + Math.log(5) * Math.min(1, 3 * x), imageLeak: (x) => x } } });
+    const forgets = run({
+      arms: {
+        ...run().arms,
+        pretrained: {
+          ...run().arms.pretrained,
+          english: (x) => 4.2 + Math.log(5) * Math.min(1, 3 * x),
+          imageLeak: (x) => x,
+        },
+      },
+    });
     const c = buildReport(cfg, syntheticRecords(forgets)).effects.forgetting;
     expect(c.verdict).toBe('reproduced');
     expect(c.ratio.mean).toBeGreaterThan(4.8);
@@ -148,36 +186,61 @@ describe('verdicts on synthetic runs whose truth is known', () => {
 
   it('a run stopped by NaN is compared only at the budgets it reached, and the report says so', () => {
     // The lifecycle's (and scale/train.py's) stop message names the run in report meta.stopped.
-    const stopped = ['arm scratch, seed 1: the loss or gradient became NaN/Inf at step 61; the run stopped and keeps its last good checkpoint'];
+    const stopped = [
+      'arm scratch, seed 1: the loss or gradient became NaN/Inf at step 61; the run stopped and keeps its last good checkpoint',
+    ];
     const r = buildReport(cfg, syntheticRecords(run({ stop: { arm: 'scratch', seed: 1, step: 60 } })), { stopped });
     const tests = r.effects.image_loss.tests;
     expect(tests.map((t) => t.n)).toEqual([3, 2, 2, 2, 2]);
     expect(tests[3].excludedSeeds).toEqual([1]);
     expect(r.effects.image_loss.diff.n).toBe(2);
-    expect(r.notes).toContain('scratch seed 1 stopped at step 60 (NaN/Inf): image-token loss compared only at the budgets it reached.');
+    expect(r.notes).toContain(
+      'scratch seed 1 stopped at step 60 (NaN/Inf): image-token loss compared only at the budgets it reached.',
+    );
   });
 
   it('never invents a NaN/Inf: records that merely end (a stopped or killed run, lost rows) are said to end, a non-finite training loss is a divergence', () => {
     const records = syntheticRecords(run({ stop: { arm: 'scratch', seed: 1, step: 60 } }));
     const cut = buildReport(cfg, records);
-    expect(cut.notes).toContain('scratch seed 1 stopped at step 60 (its records end there: the run is incomplete): image-token loss compared only at the budgets it reached.');
+    expect(cut.notes).toContain(
+      'scratch seed 1 stopped at step 60 (its records end there: the run is incomplete): image-token loss compared only at the budgets it reached.',
+    );
     expect(cut.notes.join(' ')).not.toMatch(/NaN\/Inf/);
     // As scale/train.py may log it (its NaN step's training loss), without a stop message.
-    const diverged = buildReport(cfg, [...records, { arm: 'scratch', seed: 1, step: 61, tokens: 0, metric: 'train/loss', value: NaN }]);
-    expect(diverged.notes).toContain('scratch seed 1 stopped at step 60 (NaN/Inf): image-token loss compared only at the budgets it reached.');
+    const diverged = buildReport(cfg, [
+      ...records,
+      { arm: 'scratch', seed: 1, step: 61, tokens: 0, metric: 'train/loss', value: NaN },
+    ]);
+    expect(diverged.notes).toContain(
+      'scratch seed 1 stopped at step 60 (NaN/Inf): image-token loss compared only at the budgets it reached.',
+    );
   });
 
   it('falls back to the full softmax, saying so, when the records predate the text-ids figure', () => {
     const r = buildReport(cfg, syntheticRecords(run({ oldKeys: true })));
     expect(r.effects.forgetting.basis).toBe('full softmax');
     expect(r.effects.forgetting.fullSoftmax).toBeNull();
-    expect(r.effects.forgetting.sentence).toMatch(/over the full softmax \(this metrics\.csv predates the text-ids figure/);
+    expect(r.effects.forgetting.sentence).toMatch(
+      /over the full softmax \(this metrics\.csv predates the text-ids figure/,
+    );
     expect(r.notes.some((n) => n.includes('val/english_loss_text_ids'))).toBe(true);
   });
 
   it('judges the other arms under the same rules: A per pre-trained/scratch pair of a kind, C per other pre-trained arm', () => {
     const arms = run().arms;
-    const r = buildReport(cfg, syntheticRecords(run({ arms: { ...arms, 'pretrained-frozen': { ...arms.pretrained, image: (x) => baseImage(x) + 0.5 }, 'scratch-frozen': arms.scratch, 'pretrained-mix': { ...arms.pretrained, english: (x) => 4.2 + 2 * x } } })));
+    const r = buildReport(
+      cfg,
+      syntheticRecords(
+        run({
+          arms: {
+            ...arms,
+            'pretrained-frozen': { ...arms.pretrained, image: (x) => baseImage(x) + 0.5 },
+            'scratch-frozen': arms.scratch,
+            'pretrained-mix': { ...arms.pretrained, english: (x) => 4.2 + 2 * x },
+          },
+        }),
+      ),
+    );
     expect(Object.keys(r.otherArms.image_loss)).toEqual(['pretrained-frozen vs scratch-frozen']);
     expect(r.otherArms.image_loss['pretrained-frozen vs scratch-frozen'].detail).toBe('hurt');
     expect(Object.keys(r.otherArms.forgetting).sort()).toEqual(['pretrained-frozen', 'pretrained-mix']);
@@ -195,8 +258,16 @@ describe('verdicts on synthetic runs whose truth is known', () => {
 describe('quality of generated images', () => {
   it('gives every arm an interval over seeds and pretrained − scratch paired by seed', () => {
     const perSeed = {
-      pretrained: [{ seed: 0, accuracy: 0.5, frechet: 6 }, { seed: 1, accuracy: 0.6, frechet: 7 }, { seed: 2, accuracy: 0.7, frechet: 8 }],
-      scratch: [{ seed: 0, accuracy: 0.6, frechet: 4 }, { seed: 1, accuracy: 0.6, frechet: 5 }, { seed: 2, accuracy: 0.6, frechet: 6 }],
+      pretrained: [
+        { seed: 0, accuracy: 0.5, frechet: 6 },
+        { seed: 1, accuracy: 0.6, frechet: 7 },
+        { seed: 2, accuracy: 0.7, frechet: 8 },
+      ],
+      scratch: [
+        { seed: 0, accuracy: 0.6, frechet: 4 },
+        { seed: 1, accuracy: 0.6, frechet: 5 },
+        { seed: 2, accuracy: 0.6, frechet: 6 },
+      ],
     };
     const quality = { classes: ['a', 'b'], classifierValAccuracy: 0.9, samples: 64, perArm: {}, perSeed };
     const q = buildReport(cfg, syntheticRecords(run()), { quality }).quality!;
@@ -210,10 +281,17 @@ describe('quality of generated images', () => {
   });
 
   it('reads a figure recorded for seed 0 only, saying it has no interval', () => {
-    const quality = { classes: ['a', 'b'], classifierValAccuracy: 0.9, samples: 64, perArm: { pretrained: { accuracy: 0.625, frechet: 6.8 }, scratch: { accuracy: 0.625, frechet: 4.3 } } };
+    const quality = {
+      classes: ['a', 'b'],
+      classifierValAccuracy: 0.9,
+      samples: 64,
+      perArm: { pretrained: { accuracy: 0.625, frechet: 6.8 }, scratch: { accuracy: 0.625, frechet: 4.3 } },
+    };
     const r = buildReport(cfg, syntheticRecords(run()), { quality });
     expect(r.quality!.byArm.scratch.frechet).toEqual({ mean: 4.3, ci95: null, n: 1, sd: null });
-    expect(r.notes).toContain('The quality figure was recorded for seed 0 only (before every seed was judged): it has no interval.');
+    expect(r.notes).toContain(
+      'The quality figure was recorded for seed 0 only (before every seed was judged): it has no interval.',
+    );
   });
 });
 
@@ -221,7 +299,9 @@ describe('npm run report', () => {
   it('rebuilds report.json and report.html from metrics.csv alone under the current rules', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'report-'));
     try {
-      const records = syntheticRecords(run({ arms: { ...run().arms, pretrained: { ...run().arms.pretrained, image: (x) => baseImage(x) + 0.5 } } }));
+      const records = syntheticRecords(
+        run({ arms: { ...run().arms, pretrained: { ...run().arms.pretrained, image: (x) => baseImage(x) + 0.5 } } }),
+      );
       await writeFile(join(dir, 'metrics.csv'), metricsCsv(records));
       const { stdout } = await promisify(execFile)('node', ['--import', 'tsx', 'src/cli/report.ts', dir]);
       expect(stdout).toMatch(/^A\. not reproduced — hurt: Not reproduced — pre-training hurt/m);

@@ -11,7 +11,14 @@ import { RunFolder } from '../../src/cli/run-folder';
 
 const dir = mkdtempSync(join(tmpdir(), 'run-folder-'));
 const enc = new TextEncoder();
-const rec = (step: number, value: number): MetricRecord => ({ arm: 'pretrained', seed: 0, step, tokens: 10 * step, metric: 'train/loss', value });
+const rec = (step: number, value: number): MetricRecord => ({
+  arm: 'pretrained',
+  seed: 0,
+  step,
+  tokens: 10 * step,
+  metric: 'train/loss',
+  value,
+});
 
 describe('RunFolder', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -24,7 +31,9 @@ describe('RunFolder', () => {
     expect(await store.readRecords()).toEqual([]);
     await store.appendRecords([rec(1, 2.5), rec(2, 2.25)]);
     await store.appendRecords([rec(3, NaN)]);
-    const lines = readFileSync(join(dir, 'a', 'metrics.partial.jsonl'), 'utf8').trim().split('\n');
+    const lines = readFileSync(join(dir, 'a', 'metrics.partial.jsonl'), 'utf8')
+      .trim()
+      .split('\n');
     expect(lines.map((l) => JSON.parse(l).step)).toEqual([1, 2, 3]);
     const back = (await store.readRecords())!;
     expect(back.slice(0, 2)).toEqual([rec(1, 2.5), rec(2, 2.25)]);
@@ -36,7 +45,17 @@ describe('RunFolder', () => {
   it('replaces a checkpoint folder whole, and reads an interrupted swap back from <dir>.old with a note', async () => {
     const store = new RunFolder(join(dir, 'b'));
     expect(await store.getCheckpoint('scratch', 1)).toBeNull();
-    expect(await store.putCheckpoint('scratch', 1, 3, new Map([['run.json', enc.encode('3')], ['x', enc.encode('old')]]))).toBe(true);
+    expect(
+      await store.putCheckpoint(
+        'scratch',
+        1,
+        3,
+        new Map([
+          ['run.json', enc.encode('3')],
+          ['x', enc.encode('old')],
+        ]),
+      ),
+    ).toBe(true);
     await store.putCheckpoint('scratch', 1, 6, new Map([['run.json', enc.encode('6')]]));
     const ck = join(dir, 'b', 'checkpoints', 'scratch-s1');
     expect(readdirSync(ck)).toEqual(['run.json']);
@@ -54,9 +73,22 @@ describe('RunFolder', () => {
     expect(await store.getFlags()).toBeNull();
     expect(await store.getSweep()).toBeNull();
     await store.putFlags({ preset: 'smoke', seeds: 1, dataset: null, 'train-vq': false });
-    expect(JSON.parse(readFileSync(join(dir, 'c', 'checkpoints', 'experiment.json'), 'utf8'))).toEqual({ preset: 'smoke', seeds: 1, dataset: null, 'train-vq': false });
+    expect(JSON.parse(readFileSync(join(dir, 'c', 'checkpoints', 'experiment.json'), 'utf8'))).toEqual({
+      preset: 'smoke',
+      seeds: 1,
+      dataset: null,
+      'train-vq': false,
+    });
     expect(await store.getFlags()).toEqual({ preset: 'smoke', seeds: 1, dataset: null, 'train-vq': false });
-    const sweep: SweepResult = { lrs: [1e-3, 3e-3], steps: 2, seeds: 1, schedule: 'cosine', cells: [], table: [], best: { pretrained: 3e-3 } };
+    const sweep: SweepResult = {
+      lrs: [1e-3, 3e-3],
+      steps: 2,
+      seeds: 1,
+      schedule: 'cosine',
+      cells: [],
+      table: [],
+      best: { pretrained: 3e-3 },
+    };
     await store.putSweep(sweep);
     expect(existsSync(join(dir, 'c', 'sweep.json'))).toBe(true);
     expect(await store.getSweep()).toEqual(sweep);

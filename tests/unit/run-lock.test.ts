@@ -23,7 +23,8 @@ const readStat = (pid: number) => {
     return '';
   }
 };
-const holder = (pid: number, startedAt = new Date().toISOString(), host = os.hostname()) => JSON.stringify({ pid, host, startedAt, command: 'npm run replicate -- --out X' });
+const holder = (pid: number, startedAt = new Date().toISOString(), host = os.hostname()) =>
+  JSON.stringify({ pid, host, startedAt, command: 'npm run replicate -- --out X' });
 
 describe('the run lock (kind 2)', () => {
   it('is taken with pid, host and start time, and released', () => {
@@ -42,12 +43,20 @@ describe('the run lock (kind 2)', () => {
     await new Promise((r) => child.once('spawn', r));
     writeFileSync(join(d, LOCK_FILE), holder(child.pid!));
     expect(() => acquireRunLock(d, 'second')).toThrow(RunLocked);
-    expect(() => acquireRunLock(d, 'second')).toThrow(new RegExp(`^${d} is in use by another run: pid ${child.pid} on ${os.hostname()}, started .* \\(npm run replicate -- --out X\\); wait for it to finish or give another --out$`));
+    expect(() => acquireRunLock(d, 'second')).toThrow(
+      new RegExp(
+        `^${d} is in use by another run: pid ${child.pid} on ${os.hostname()}, started .* \\(npm run replicate -- --out X\\); wait for it to finish or give another --out$`,
+      ),
+    );
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
     const said: string[] = [];
     acquireRunLock(d, 'second', (s) => said.push(s))();
-    expect(said).toEqual([expect.stringMatching(new RegExp(`^${d}: taking over the lock of a run that is no longer running \\(pid ${child.pid} on `))]);
+    expect(said).toEqual([
+      expect.stringMatching(
+        new RegExp(`^${d}: taking over the lock of a run that is no longer running \\(pid ${child.pid} on `),
+      ),
+    ]);
   });
 
   it("treats a live pid that started after the lock was taken as a reused pid (stale), and another host's lock as held", () => {
@@ -72,7 +81,9 @@ describe('the run lock (kind 2)', () => {
       writeFileSync(join(d, LOCK_FILE), holder(pid)); // taken after the process started: not a reused pid
       const said: string[] = [];
       acquireRunLock(d, 'resume', (s) => said.push(s))();
-      expect(said).toEqual([expect.stringMatching(new RegExp(`taking over the lock of a run that is no longer running \\(pid ${pid} on `))]);
+      expect(said).toEqual([
+        expect.stringMatching(new RegExp(`taking over the lock of a run that is no longer running \\(pid ${pid} on `)),
+      ]);
     } finally {
       parent.kill('SIGKILL');
     }
@@ -84,9 +95,15 @@ describe('the run lock (kind 2)', () => {
     await new Promise((r) => child.once('spawn', r));
     try {
       writeFileSync(join(d, LOCK_FILE), holder(child.pid!));
-      const r = spawnSync('node', ['--import', 'tsx', 'src/cli/export.ts', '--preset', 'smoke', '--out', d], { encoding: 'utf8' });
+      const r = spawnSync('node', ['--import', 'tsx', 'src/cli/export.ts', '--preset', 'smoke', '--out', d], {
+        encoding: 'utf8',
+      });
       expect(r.status).toBe(1);
-      expect(r.stderr).toMatch(new RegExp(`^export: ${d} is in use by another run: pid ${child.pid} on .*\\(npm run replicate -- --out X\\); wait for it to finish or give another --out\n$`));
+      expect(r.stderr).toMatch(
+        new RegExp(
+          `^export: ${d} is in use by another run: pid ${child.pid} on .*\\(npm run replicate -- --out X\\); wait for it to finish or give another --out\n$`,
+        ),
+      );
       expect(r.stdout).not.toMatch(/export: .*(codes|files)/);
       expect(existsSync(join(d, 'meta.json'))).toBe(false);
     } finally {
@@ -109,7 +126,11 @@ describe('the run lock (kind 2)', () => {
     const d = root ? '/sys' : fresh();
     if (!root) chmodSync(d, 0o500);
     try {
-      expect(() => acquireRunLock(join(d, 'run-lock-probe'), 'x')).toThrow(new RegExp(`^${d}/run-lock-probe cannot be written \\((EACCES: permission denied|EPERM: operation not permitted) writing ${d}/run-lock-probe\\): give a writable --out, or make it writable and continue with --resume$`));
+      expect(() => acquireRunLock(join(d, 'run-lock-probe'), 'x')).toThrow(
+        new RegExp(
+          `^${d}/run-lock-probe cannot be written \\((EACCES: permission denied|EPERM: operation not permitted) writing ${d}/run-lock-probe\\): give a writable --out, or make it writable and continue with --resume$`,
+        ),
+      );
     } finally {
       if (!root) chmodSync(d, 0o700);
     }
@@ -123,7 +144,9 @@ describe('the run lock (kind 2)', () => {
       err = e;
     }
     if (!existsSync('/dev/full')) err = Object.assign(new Error('ENOSPC'), { code: 'ENOSPC', path: '/dev/full' });
-    expect(diskErrorMessage(err, '/runs/a')).toMatch(/^no space left on the disk of \/runs\/a \(ENOSPC( writing \/dev\/full)?\): free space and continue with --resume$/);
+    expect(diskErrorMessage(err, '/runs/a')).toMatch(
+      /^no space left on the disk of \/runs\/a \(ENOSPC( writing \/dev\/full)?\): free space and continue with --resume$/,
+    );
     expect(diskErrorMessage(new Error('other'), '/runs/a')).toBeNull();
   });
 });

@@ -15,7 +15,16 @@ import { useBackend } from './helpers/tf';
 const P = 4; // a 2×2 image grid keeps sequences short
 function syntheticData(): ExperimentData {
   const rng = new Rng(1);
-  const plan = planVocab(20, new Map([['<|bos|>', 16], ['<|boi|>', 17], ['<|eoi|>', 18], ['<|pad|>', 19]]), 8);
+  const plan = planVocab(
+    20,
+    new Map([
+      ['<|bos|>', 16],
+      ['<|boi|>', 17],
+      ['<|eoi|>', 18],
+      ['<|pad|>', 19],
+    ]),
+    8,
+  );
   const split = (n: number) => ({
     codes: Int32Array.from({ length: n * P }, () => rng.int(8)),
     captions: Array.from({ length: n }, () => Array.from({ length: 1 + rng.int(4) }, () => rng.int(16))),
@@ -23,16 +32,43 @@ function syntheticData(): ExperimentData {
     count: n,
   });
   const stream = (n: number) => Array.from({ length: n }, () => rng.int(16));
-  return { plan, imageTokens: P, train: split(24), val: split(6), english: { train: Int32Array.from(stream(400)), heldout: stream(60), ood: stream(60) } };
+  return {
+    plan,
+    imageTokens: P,
+    train: split(24),
+    val: split(6),
+    english: { train: Int32Array.from(stream(400)), heldout: stream(60), ood: stream(60) },
+  };
 }
-const lmConfig = { vocabSize: 20, nPositions: 16, nEmbd: 8, nLayer: 1, nHead: 2, layerNormEps: 1e-5, tieEmbeddings: true, initStd: 0.2 };
-const cfg: ExperimentConfig = { ...PRESETS.smoke, captionBudget: 4, batchSize: 4, steps: 4, evalEvery: 2, evalImages: 6, englishTokens: 40, warmupSteps: 1 };
+const lmConfig = {
+  vocabSize: 20,
+  nPositions: 16,
+  nEmbd: 8,
+  nLayer: 1,
+  nHead: 2,
+  layerNormEps: 1e-5,
+  tieEmbeddings: true,
+  initStd: 0.2,
+};
+const cfg: ExperimentConfig = {
+  ...PRESETS.smoke,
+  captionBudget: 4,
+  batchSize: 4,
+  steps: 4,
+  evalEvery: 2,
+  evalImages: 6,
+  englishTokens: 40,
+  warmupSteps: 1,
+};
 
 describe('experiment runner', () => {
   it('feeds the arms of a seed identical batches, different seeds different ones', async () => {
     await useBackend('cpu');
     const lm = new GPT(lmConfig, 5, 'r-lm1');
-    lm.assign('transformer.wte.weight', Float32Array.from(lm.params.get('transformer.wte.weight')!.dataSync(), (v) => 3 * v)); // a "pre-trained" table 3× wider than the scratch arm's
+    lm.assign(
+      'transformer.wte.weight',
+      Float32Array.from(lm.params.get('transformer.wte.weight')!.dataSync(), (v) => 3 * v),
+    ); // a "pre-trained" table 3× wider than the scratch arm's
     const runner = new ExperimentRunner({ ...cfg, seeds: 2, arms: ['pretrained', 'scratch'] }, syntheticData(), lm);
     const [p0, s0, p1] = runner.runs;
     for (let k = 0; k < 3; k++) {
@@ -57,7 +93,7 @@ describe('experiment runner', () => {
     lm.dispose();
   });
 
-  it("logs train/loss, text and image losses that match a float64 computation from the logits on the batch it trained on", async () => {
+  it('logs train/loss, text and image losses that match a float64 computation from the logits on the batch it trained on', async () => {
     await useBackend('cpu');
     const lm = new GPT(lmConfig, 5, 'r-lm2');
     const data = syntheticData();
@@ -91,7 +127,7 @@ describe('experiment runner', () => {
     lm.dispose();
   });
 
-  it('counts trained tokens (loss-masked, pad never) and tokens/s over the step\'s training time only', async () => {
+  it("counts trained tokens (loss-masked, pad never) and tokens/s over the step's training time only", async () => {
     await useBackend('cpu');
     const lm = new GPT(lmConfig, 5, 'r-lm2b');
     const data = syntheticData();
@@ -113,13 +149,17 @@ describe('experiment runner', () => {
     await runner.evalRun(run);
     expect(run.trainMs).toBe(before);
     // take() leaves runs out of a round: here only the second one steps.
-    await runner.stepRound(cfg.steps, () => true, (r) => r === runner.runs[1]);
+    await runner.stepRound(
+      cfg.steps,
+      () => true,
+      (r) => r === runner.runs[1],
+    );
     expect(runner.runs.map((r) => r.step)).toEqual([1, 1]);
     [twin, runner].forEach((r) => r.dispose());
     lm.dispose();
   });
 
-  it('leaves a frozen arm\'s body unchanged while its embeddings, head and LayerNorms train', async () => {
+  it("leaves a frozen arm's body unchanged while its embeddings, head and LayerNorms train", async () => {
     await useBackend('cpu');
     const lm = new GPT(lmConfig, 5, 'r-lm3');
     const runner = new ExperimentRunner({ ...cfg, arms: ['pretrained-frozen'] }, syntheticData(), lm);
@@ -142,7 +182,9 @@ describe('experiment runner', () => {
     await runner.stepRun(run);
     run.model.assign('transformer.ln_f.weight', new Float32Array(8).fill(NaN));
     await runner.stepRun(run);
-    expect(run.stopped).toBe('arm scratch, seed 0: the loss or gradient became NaN/Inf at step 2; the run stopped and keeps its last good checkpoint');
+    expect(run.stopped).toBe(
+      'arm scratch, seed 0: the loss or gradient became NaN/Inf at step 2; the run stopped and keeps its last good checkpoint',
+    );
     expect(await runner.stepRun(run)).toEqual([]);
     // A NaN at a step that is not read back is found at the next read-back and named by its own step.
     const other = runner.runs[0];
@@ -152,7 +194,9 @@ describe('experiment runner', () => {
     expect(other.stopped).toBeNull();
     await runner.stepRun(other, false);
     await runner.stepRun(other, true);
-    expect(other.stopped).toBe('arm pretrained, seed 0: the loss or gradient became NaN/Inf at step 2 (found at step 4); the run stopped and keeps its last good checkpoint');
+    expect(other.stopped).toBe(
+      'arm pretrained, seed 0: the loss or gradient became NaN/Inf at step 2 (found at step 4); the run stopped and keeps its last good checkpoint',
+    );
     runner.dispose();
     lm.dispose();
   });
@@ -164,7 +208,8 @@ describe('experiment runner', () => {
     const straight = new ExperimentRunner({ ...cfg, arms: ['pretrained-mix'] }, data, lm);
     const losses = async (r: ExperimentRunner, k: number) => {
       const out: number[] = [];
-      for (let i = 0; i < k; i++) out.push((await r.stepRun(r.runs[0])).find((m) => m.metric === METRICS.trainLoss)!.value);
+      for (let i = 0; i < k; i++)
+        out.push((await r.stepRun(r.runs[0])).find((m) => m.metric === METRICS.trainLoss)!.value);
       return out;
     };
     const all = await losses(straight, 4);

@@ -1,9 +1,23 @@
 // Training sequences and their masks on hand-made examples, and the per-position allowed-id masks for sampling.
 import { describe, expect, it } from 'vitest';
-import { allowedIds, buildBatch, buildSequence, firstImagePosition, sequenceLength, type SequenceSpec } from '../../src/core/data/sequences';
+import {
+  allowedIds,
+  buildBatch,
+  buildSequence,
+  firstImagePosition,
+  sequenceLength,
+  type SequenceSpec,
+} from '../../src/core/data/sequences';
 
 // Text ids 0..9, image codes 10..13 (4 codes), specials bos 14, boi 15, eoi 16, pad 17. Images of 3 tokens.
-const spec: SequenceSpec = { captionBudget: 3, imageTokens: 3, imageOffset: 10, imageCodes: 4, special: { bos: 14, boi: 15, eoi: 16, pad: 17 }, imageOnly: false };
+const spec: SequenceSpec = {
+  captionBudget: 3,
+  imageTokens: 3,
+  imageOffset: 10,
+  imageCodes: 4,
+  special: { bos: 14, boi: 15, eoi: 16, pad: 17 },
+  imageOnly: false,
+};
 
 describe('sequences', () => {
   it('pads a short caption and masks exactly the caption and image targets', () => {
@@ -40,7 +54,14 @@ describe('sequences', () => {
   });
 
   it('packs batches row-major', () => {
-    const b = buildBatch(spec, [[5], [1, 2, 3]], [[0, 0, 0], [1, 1, 1]]);
+    const b = buildBatch(
+      spec,
+      [[5], [1, 2, 3]],
+      [
+        [0, 0, 0],
+        [1, 1, 1],
+      ],
+    );
     expect([b.B, b.T]).toEqual([2, 9]);
     expect(Array.from(b.ids.subarray(9))).toEqual([14, 1, 2, 3, 15, 11, 11, 11, 16]);
     expect(Array.from(b.text.subarray(0, 8))).toEqual([1, 0, 0, 0, 0, 0, 0, 0]);

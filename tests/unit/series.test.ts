@@ -28,7 +28,10 @@ describe('minMaxDownsample', () => {
     expect(minMaxDownsample(s, 10)).toBe(s);
   });
   it('stays within the budget, in x order, and keeps the global extremes', () => {
-    const ys = Array.from({ length: 100_000 }, (_, i) => Math.sin(i / 500) + (i === 77_777 ? 10 : 0) - (i === 123 ? 10 : 0));
+    const ys = Array.from(
+      { length: 100_000 },
+      (_, i) => Math.sin(i / 500) + (i === 77_777 ? 10 : 0) - (i === 123 ? 10 : 0),
+    );
     const out = minMaxDownsample(pts(ys), 1500);
     expect(out.length).toBeLessThanOrEqual(1500);
     expect(out.length).toBeGreaterThan(1000);
@@ -51,8 +54,16 @@ describe('seedBand, log axes and x choice', () => {
   it('interpolates seeds that do not share an x (tokens, seconds), counting the seeds that cover each x', () => {
     // Seed A at 0, 100, 200 tokens; seed B at 0, 90, 210. At 90, A lies 90% of the way from 10 to 8: 8.2; at 100,
     // B lies 10/120 of the way from 7 to 5: 6.8333…; at 200, B is 110/120 of the way: 5.1666…; at 210 only B reaches.
-    const a = [{ x: 0, y: 10 }, { x: 100, y: 8 }, { x: 200, y: 6 }];
-    const b = [{ x: 0, y: 10 }, { x: 90, y: 7 }, { x: 210, y: 5 }];
+    const a = [
+      { x: 0, y: 10 },
+      { x: 100, y: 8 },
+      { x: 200, y: 6 },
+    ];
+    const b = [
+      { x: 0, y: 10 },
+      { x: 90, y: 7 },
+      { x: 210, y: 5 },
+    ];
     const band = seedBand([a, b]);
     expect(band.map((p) => p.x)).toEqual([0, 90, 100, 200, 210]);
     expect(band.map((p) => p.n)).toEqual([2, 2, 2, 2, 1]);
@@ -67,7 +78,10 @@ describe('seedBand, log axes and x choice', () => {
     expect(band.slice(1, 4).every((p) => p.hi > p.lo)).toBe(true);
   });
   it('drops what a log axis cannot place and maps the chosen x', () => {
-    expect(forLogAxes(pts([0, 1, -2, 3]), true, true)).toEqual([{ x: 1, y: 1 }, { x: 3, y: 3 }]);
+    expect(forLogAxes(pts([0, 1, -2, 3]), true, true)).toEqual([
+      { x: 1, y: 1 },
+      { x: 3, y: 3 },
+    ]);
     expect(forLogAxes(pts([0, 1]), false, false)).toHaveLength(2);
     const log = [{ step: 1, tokens: 100, seconds: 0.5, value: 4 }];
     expect(toPoints(log, 'tokens')).toEqual([{ x: 100, y: 4 }]);

@@ -38,18 +38,39 @@ describe('the setup-field table', () => {
   });
 
   it('drives the URL: its keys in the table order, with the same ranges as the form', () => {
-    expect(URL_PARAMS.map((p) => p.key)).toEqual(['preset', 'arms', 'seeds', 'level', 'budget', 'steps', 'batch', 'lr', 'warmup', 'eval', 'ckpt', 'init', 'mix']);
+    expect(URL_PARAMS.map((p) => p.key)).toEqual([
+      'preset',
+      'arms',
+      'seeds',
+      'level',
+      'budget',
+      'steps',
+      'batch',
+      'lr',
+      'warmup',
+      'eval',
+      'ckpt',
+      'init',
+      'mix',
+    ]);
     expect(URL_PARAMS.map((p) => p.field)).toEqual(URL_FIELDS.map((f) => f.field));
     expect(configFromQuery('seeds=10', PRESETS.cpu).config.seeds).toBe(10);
     expect(configFromQuery('seeds=11', PRESETS.cpu).ignored).toEqual(['seeds=11 (expected an integer in [1, 10])']);
   });
 
   it('drives the CLI flags: every table flag with its help and its wider range', () => {
-    for (const f of CLI_FIELDS) expect(SETUP_OPTIONS[f.cli.flag as keyof typeof SETUP_OPTIONS].description, f.cli.flag).toContain(f.help);
+    for (const f of CLI_FIELDS)
+      expect(SETUP_OPTIONS[f.cli.flag as keyof typeof SETUP_OPTIONS].description, f.cli.flag).toContain(f.help);
     expect(SETUP_OPTIONS.seeds.description).toMatch(/, 1 to 20$/);
-    expect(parseSetup({ preset: 'cpu', seeds: '20', 'caption-level': 'L4', 'row-init': 'mean', 'eval-images': '0' }).cfg).toMatchObject({ seeds: 20, captionLevel: 'L4', rowInit: 'mean', evalImages: 0 });
+    expect(
+      parseSetup({ preset: 'cpu', seeds: '20', 'caption-level': 'L4', 'row-init': 'mean', 'eval-images': '0' }).cfg,
+    ).toMatchObject({ seeds: 20, captionLevel: 'L4', rowInit: 'mean', evalImages: 0 });
     expect(() => parseSetup({ preset: 'cpu', seeds: '21' })).toThrow('--seeds must be an integer in [1, 20], got 21');
-    expect(() => parseSetup({ preset: 'cpu', 'caption-level': 'L5' })).toThrow('--caption-level must be L0, L1, L2, L3 or L4, got L5');
-    expect(() => parseSetup({ preset: 'cpu', 'row-init': 'zero' })).toThrow('--row-init must be random, mean or aligned, got zero');
+    expect(() => parseSetup({ preset: 'cpu', 'caption-level': 'L5' })).toThrow(
+      '--caption-level must be L0, L1, L2, L3 or L4, got L5',
+    );
+    expect(() => parseSetup({ preset: 'cpu', 'row-init': 'zero' })).toThrow(
+      '--row-init must be random, mean or aligned, got zero',
+    );
   });
 });

@@ -9,7 +9,16 @@ import { armsProblem, lrFor } from '../../src/core/experiment/config';
 
 describe('setup flags', () => {
   it('override the preset: arms, steps, batch, schedule, per-arm rates', () => {
-    const { cfg, tokens, sweep } = parseSetup({ preset: 'cpu', arms: 'pretrained,scratch,pretrained-mix', steps: '900', batch: '8', schedule: 'wsd', lr: 'pretrained=0.004,scratch=0.002', seeds: '5', margin: '0.03' });
+    const { cfg, tokens, sweep } = parseSetup({
+      preset: 'cpu',
+      arms: 'pretrained,scratch,pretrained-mix',
+      steps: '900',
+      batch: '8',
+      schedule: 'wsd',
+      lr: 'pretrained=0.004,scratch=0.002',
+      seeds: '5',
+      margin: '0.03',
+    });
     expect(cfg.arms).toEqual(['pretrained', 'scratch', 'pretrained-mix']);
     expect(cfg.margin).toBe(0.03);
     expect([cfg.steps, cfg.batchSize, cfg.schedule, cfg.seeds]).toEqual([900, 8, 'wsd', 5]);
@@ -20,11 +29,18 @@ describe('setup flags', () => {
     expect(parseLr('0.01')).toEqual({ lr: 0.01, byArm: {} });
   });
 
-  it('reads a sweep\'s best rates, and --lr-sweep defaults its budget to a quarter of the steps and two seeds', () => {
+  it("reads a sweep's best rates, and --lr-sweep defaults its budget to a quarter of the steps and two seeds", () => {
     const dir = mkdtempSync(join(tmpdir(), 'sweep-'));
     writeFileSync(join(dir, 'sweep.json'), JSON.stringify({ best: { pretrained: 0.006, scratch: 0.003 } }));
-    expect(parseSetup({ preset: 'cpu', 'lr-from': join(dir, 'sweep.json') }).cfg.lrByArm).toEqual({ pretrained: 0.006, scratch: 0.003 });
-    expect(parseSetup({ preset: 'cpu', steps: '400', 'lr-sweep': '1e-3,3e-3,1e-2' }).sweep).toEqual({ lrs: [1e-3, 3e-3, 1e-2], steps: 100, seeds: 2 });
+    expect(parseSetup({ preset: 'cpu', 'lr-from': join(dir, 'sweep.json') }).cfg.lrByArm).toEqual({
+      pretrained: 0.006,
+      scratch: 0.003,
+    });
+    expect(parseSetup({ preset: 'cpu', steps: '400', 'lr-sweep': '1e-3,3e-3,1e-2' }).sweep).toEqual({
+      lrs: [1e-3, 3e-3, 1e-2],
+      steps: 100,
+      seeds: 2,
+    });
     expect(parseSetup({ preset: 'cpu', tokens: '500000' }).tokens).toBe(500000);
   });
 
@@ -42,7 +58,10 @@ describe('setup flags', () => {
     [{ preset: 'cpu', 'lr-sweep': '0.001' }, /two or more rates/],
     [{ preset: 'cpu', 'lr-sweep': '0.001,0.01', lr: '0.1' }, /drop --lr/],
     [{ preset: 'cpu', 'sweep-steps': '10' }, /go with --lr-sweep/],
-    [{ preset: 'cpu', 'lr-from': '/nonexistent/sweep.json' }, /--lr-from \/nonexistent\/sweep.json: cannot read a sweep there/],
+    [
+      { preset: 'cpu', 'lr-from': '/nonexistent/sweep.json' },
+      /--lr-from \/nonexistent\/sweep.json: cannot read a sweep there/,
+    ],
     [{ preset: 'cpu', seeds: '0' }, /--seeds must be an integer in \[1, 20\]/],
   ])('refuses %j', (flags, message) => {
     expect(() => parseSetup(flags as Parameters<typeof parseSetup>[0])).toThrow(message);

@@ -6,7 +6,14 @@ import { describe, expect, it } from 'vitest';
 import { GPT } from '../../src/core/nn/gpt';
 import { Rng } from '../../src/core/nn/init';
 import { ARM_PAIRS, PRESETS, armSpec, type ExperimentConfig } from '../../src/core/experiment/config';
-import { extendPretrained, newRows, permuted, planVocab, shuffleSeed, shuffledPretrained } from '../../src/core/experiment/extend';
+import {
+  extendPretrained,
+  newRows,
+  permuted,
+  planVocab,
+  shuffleSeed,
+  shuffledPretrained,
+} from '../../src/core/experiment/extend';
 import { ExperimentRunner } from '../../src/core/experiment/runner';
 import { buildReport } from '../../src/core/experiment/report';
 import type { ExperimentData } from '../../src/core/experiment/data';
@@ -14,8 +21,26 @@ import { METRICS } from '../../src/core/metrics';
 import { useBackend } from './helpers/tf';
 
 const sorted = (xs: ArrayLike<number>) => Float32Array.from(xs).sort();
-const lmConfig = { vocabSize: 20, nPositions: 16, nEmbd: 8, nLayer: 1, nHead: 2, layerNormEps: 1e-5, tieEmbeddings: true, initStd: 0.2 };
-const plan = planVocab(20, new Map([['<|bos|>', 16], ['<|boi|>', 17], ['<|eoi|>', 18], ['<|pad|>', 19]]), 8);
+const lmConfig = {
+  vocabSize: 20,
+  nPositions: 16,
+  nEmbd: 8,
+  nLayer: 1,
+  nHead: 2,
+  layerNormEps: 1e-5,
+  tieEmbeddings: true,
+  initStd: 0.2,
+};
+const plan = planVocab(
+  20,
+  new Map([
+    ['<|bos|>', 16],
+    ['<|boi|>', 17],
+    ['<|eoi|>', 18],
+    ['<|pad|>', 19],
+  ]),
+  8,
+);
 
 function syntheticData(): ExperimentData {
   const rng = new Rng(1);
@@ -26,7 +51,13 @@ function syntheticData(): ExperimentData {
     count: n,
   });
   const stream = (n: number) => Array.from({ length: n }, () => rng.int(16));
-  return { plan, imageTokens: 4, train: split(24), val: split(6), english: { train: Int32Array.from(stream(400)), heldout: stream(60), ood: stream(60) } };
+  return {
+    plan,
+    imageTokens: 4,
+    train: split(24),
+    val: split(6),
+    english: { train: Int32Array.from(stream(400)), heldout: stream(60), ood: stream(60) },
+  };
 }
 
 describe('pretrained-shuffled', () => {
@@ -57,28 +88,56 @@ describe('pretrained-shuffled', () => {
       expect(sorted(own)).toEqual(sorted(orig));
       // Not the identity: unless the tensor is constant (a LayerNorm gain at its init of ones), values moved.
       if (new Set(orig).size > 1) expect(Array.from(own)).not.toEqual(Array.from(orig));
-      if (new Set(orig).size > 1) expect(Array.from(other.params.get(name)!.dataSync().subarray(0, orig.length))).not.toEqual(Array.from(own));
+      if (new Set(orig).size > 1)
+        expect(Array.from(other.params.get(name)!.dataSync().subarray(0, orig.length))).not.toEqual(Array.from(own));
     }
-    const wte = (m: GPT) => Array.from(m.params.get('transformer.wte.weight')!.dataSync().subarray(20 * 8));
+    const wte = (m: GPT) =>
+      Array.from(
+        m.params
+          .get('transformer.wte.weight')!
+          .dataSync()
+          .subarray(20 * 8),
+      );
     expect(wte(shuf)).toEqual(wte(pre)); // the image-code rows are the pre-trained arm's, bit for bit
     for (const m of [lm, pre, shuf, other]) m.dispose();
   });
 
   it('trains in the smoke setup beside pretrained and scratch, and the report judges it against both', async () => {
     await useBackend('cpu');
-    expect(armSpec('pretrained-shuffled', 0.25)).toEqual({ name: 'pretrained-shuffled', init: 'pretrained', frozen: false, imageOnly: false, mix: 0, shuffled: true });
+    expect(armSpec('pretrained-shuffled', 0.25)).toEqual({
+      name: 'pretrained-shuffled',
+      init: 'pretrained',
+      frozen: false,
+      imageOnly: false,
+      mix: 0,
+      shuffled: true,
+    });
     expect(ARM_PAIRS).toContainEqual(['pretrained-shuffled', 'scratch']);
     expect(ARM_PAIRS).toContainEqual(['pretrained', 'pretrained-shuffled']);
     const lm = new GPT(lmConfig, 5, 'sh-lm2');
-    const cfg: ExperimentConfig = { ...PRESETS.smoke, seeds: 2, arms: ['pretrained', 'scratch', 'pretrained-shuffled'], captionBudget: 4, batchSize: 4, evalImages: 6, englishTokens: 40 };
+    const cfg: ExperimentConfig = {
+      ...PRESETS.smoke,
+      seeds: 2,
+      arms: ['pretrained', 'scratch', 'pretrained-shuffled'],
+      captionBudget: 4,
+      batchSize: 4,
+      evalImages: 6,
+      englishTokens: 40,
+    };
     const runner = new ExperimentRunner(cfg, syntheticData(), lm);
     const records = await runner.runAll();
     expect(runner.runs.every((r) => r.step === cfg.steps && r.stopped === null)).toBe(true);
-    const last = (arm: string) => records.filter((r) => r.arm === arm && r.seed === 0 && r.metric === METRICS.valImageLoss && r.step === cfg.steps)[0].value;
+    const last = (arm: string) =>
+      records.filter(
+        (r) => r.arm === arm && r.seed === 0 && r.metric === METRICS.valImageLoss && r.step === cfg.steps,
+      )[0].value;
     expect(Number.isFinite(last('pretrained-shuffled'))).toBe(true);
     expect(last('pretrained-shuffled')).not.toBe(last('pretrained'));
     const report = buildReport(cfg, records);
-    expect(Object.keys(report.otherArms.image_loss)).toEqual(['pretrained-shuffled vs scratch', 'pretrained vs pretrained-shuffled']);
+    expect(Object.keys(report.otherArms.image_loss)).toEqual([
+      'pretrained-shuffled vs scratch',
+      'pretrained vs pretrained-shuffled',
+    ]);
     expect(report.otherArms.forgetting['pretrained-shuffled']).toBeUndefined(); // it knows no English to forget
     runner.dispose();
     lm.dispose();

@@ -7,9 +7,38 @@ import { type RunMeta } from '../../src/app/store/runs';
 import { recordsToResume } from '../../src/core/experiment/resume-records';
 import type { Finished, MetricRecord, RunStatus } from '../../src/worker/protocol';
 
-const rec = (arm: string, seed: number, step: number): MetricRecord => ({ arm, seed, step, tokens: step * 10, metric: 'train/loss', value: 1 / (step + 1) });
-const status = (phase: RunStatus['phase'], step = 0, message = ''): RunStatus => ({ phase, message, progress: null, step, steps: 10, runs: 2, stepsLeft: 2 * (10 - step), stepMs: 50, evalMs: 200, evalEvery: 5, saveMsPerStep: null, tokensPerSecond: 1000, numTensors: 5, numBytes: 1024 });
-const meta: RunMeta = { id: 'r1', config: PRESETS.smoke, dataset: { kind: 'emoji', style: 'twemoji' }, lm: { kind: 'shipped' }, backend: 'wasm', createdAt: 0 };
+const rec = (arm: string, seed: number, step: number): MetricRecord => ({
+  arm,
+  seed,
+  step,
+  tokens: step * 10,
+  metric: 'train/loss',
+  value: 1 / (step + 1),
+});
+const status = (phase: RunStatus['phase'], step = 0, message = ''): RunStatus => ({
+  phase,
+  message,
+  progress: null,
+  step,
+  steps: 10,
+  runs: 2,
+  stepsLeft: 2 * (10 - step),
+  stepMs: 50,
+  evalMs: 200,
+  evalEvery: 5,
+  saveMsPerStep: null,
+  tokensPerSecond: 1000,
+  numTensors: 5,
+  numBytes: 1024,
+});
+const meta: RunMeta = {
+  id: 'r1',
+  config: PRESETS.smoke,
+  dataset: { kind: 'emoji', style: 'twemoji' },
+  lm: { kind: 'shipped' },
+  backend: 'wasm',
+  createdAt: 0,
+};
 
 describe('config slice', () => {
   it('starts on the lesson preset; a changed field makes it custom; a preset resets every field', () => {
@@ -28,7 +57,7 @@ describe('config slice', () => {
     expect(s.getState().basePreset).toBe('cpu');
     expect(() => s.getState().setPreset('nope')).toThrow(/unknown preset nope/);
   });
-  it('a typed learning rate is every arm\'s: it replaces the preset\'s per-arm rates from its sweep', () => {
+  it("a typed learning rate is every arm's: it replaces the preset's per-arm rates from its sweep", () => {
     const s = createAppStore();
     expect(s.getState().config.lrByArm).toEqual({ pretrained: 0.015, scratch: 0.006 });
     s.getState().setField('lr', 0.001);
@@ -77,8 +106,19 @@ describe('config slice', () => {
     const q = setupQuery(s.getState().config, s.getState().basePreset);
     expect(q).toBe('preset=custom&steps=40&from=cpu');
     const back = setupFromQuery(`?${q}`);
-    expect(back).toEqual({ config: { ...PRESETS.cpu, preset: 'custom', steps: 40 }, basePreset: 'cpu', dataset: { kind: 'emoji', style: 'twemoji' }, lm: { kind: 'shipped' }, ignored: [] });
-    expect(setupFromQuery('?preset=smoke&steps=40&eval=10').config).toMatchObject({ preset: 'smoke', steps: 40, evalEvery: 10, batchSize: 4 });
+    expect(back).toEqual({
+      config: { ...PRESETS.cpu, preset: 'custom', steps: 40 },
+      basePreset: 'cpu',
+      dataset: { kind: 'emoji', style: 'twemoji' },
+      lm: { kind: 'shipped' },
+      ignored: [],
+    });
+    expect(setupFromQuery('?preset=smoke&steps=40&eval=10').config).toMatchObject({
+      preset: 'smoke',
+      steps: 40,
+      evalEvery: 10,
+      batchSize: 4,
+    });
     expect(setupFromQuery('?preset=huge').ignored[0]).toMatch(/^preset=huge/);
   });
   it('puts the dataset, the caption level and a picked LM in the link; your own files are named, not carried', () => {
@@ -87,8 +127,17 @@ describe('config slice', () => {
     s.getState().setDataset({ kind: 'emoji', style: 'noto' });
     const q = setupQuery(s.getState().config, s.getState().basePreset, s.getState().dataset, s.getState().lm);
     expect(q).toBe('preset=custom&level=L4&from=lesson&data=noto');
-    expect(setupFromQuery(`?${q}`)).toMatchObject({ config: { captionLevel: 'L4', preset: 'custom' }, dataset: { kind: 'emoji', style: 'noto' }, ignored: [] });
-    const own = setupQuery(PRESETS.classroom, 'classroom', { kind: 'byod', name: 'my pets.zip' }, { kind: 'files', name: 'gpt2' });
+    expect(setupFromQuery(`?${q}`)).toMatchObject({
+      config: { captionLevel: 'L4', preset: 'custom' },
+      dataset: { kind: 'emoji', style: 'noto' },
+      ignored: [],
+    });
+    const own = setupQuery(
+      PRESETS.classroom,
+      'classroom',
+      { kind: 'byod', name: 'my pets.zip' },
+      { kind: 'files', name: 'gpt2' },
+    );
     expect(own).toBe('preset=classroom&data=own%3Amy+pets.zip&lm=own%3Agpt2');
     const back = setupFromQuery(`?${own}`);
     expect(back.dataset).toEqual({ kind: 'emoji', style: 'twemoji' });
@@ -123,18 +172,31 @@ describe('runs slice', () => {
     s.getState().setIntent('pausing');
     expect(s.getState().run).toBe(withIntent);
     s.getState().runNotice('Could not save the latest metrics: quota exceeded.');
-    expect(s.getState().run).toMatchObject({ intent: 'pausing', notice: 'Could not save the latest metrics: quota exceeded.' });
+    expect(s.getState().run).toMatchObject({
+      intent: 'pausing',
+      notice: 'Could not save the latest metrics: quota exceeded.',
+    });
     s.getState().runStarted(meta);
     expect(s.getState().run).toMatchObject({ intent: null, notice: null, records: [] });
   });
   it('a restored run keeps only the records up to each run’s checkpoint when resumed', () => {
     const s = createAppStore();
-    const records = [rec('pretrained', 0, 2), rec('pretrained', 0, 3), rec('pretrained', 0, 4), rec('scratch', 0, 3), rec('scratch', 0, 5)];
+    const records = [
+      rec('pretrained', 0, 2),
+      rec('pretrained', 0, 3),
+      rec('pretrained', 0, 4),
+      rec('scratch', 0, 3),
+      rec('scratch', 0, 5),
+    ];
     s.getState().runRestored(meta, records, { 'pretrained/0': 3, 'scratch/0': 3 }, null);
     expect(s.getState().run).toMatchObject({ restored: true, meta });
     s.getState().runResumed();
     expect(s.getState().run.restored).toBe(false);
-    expect(s.getState().run.records.map((r) => `${r.arm}@${r.step}`)).toEqual(['pretrained@2', 'pretrained@3', 'scratch@3']);
+    expect(s.getState().run.records.map((r) => `${r.arm}@${r.step}`)).toEqual([
+      'pretrained@2',
+      'pretrained@3',
+      'scratch@3',
+    ]);
     expect(recordsToResume(records, {})).toEqual([]);
   });
   it('after a reload the saved heatmap and samples come back; a finished run keeps its final heatmap', () => {
@@ -164,8 +226,32 @@ describe('runs slice', () => {
   it('records a tokenizer training run from its progress events', () => {
     const s = createAppStore();
     s.getState().vqStarted(100);
-    s.getState().vqProgress({ type: 'vq-progress', id: null, step: 50, steps: 100, psnr: 18, usage: 0.5, perplexity: 200, loss: 0.1, originals: [], reconstructions: [], done: false });
-    s.getState().vqProgress({ type: 'vq-progress', id: null, step: 100, steps: 100, psnr: 20, usage: 0.9, perplexity: 300, loss: 0.05, originals: [], reconstructions: [], done: true });
+    s.getState().vqProgress({
+      type: 'vq-progress',
+      id: null,
+      step: 50,
+      steps: 100,
+      psnr: 18,
+      usage: 0.5,
+      perplexity: 200,
+      loss: 0.1,
+      originals: [],
+      reconstructions: [],
+      done: false,
+    });
+    s.getState().vqProgress({
+      type: 'vq-progress',
+      id: null,
+      step: 100,
+      steps: 100,
+      psnr: 20,
+      usage: 0.9,
+      perplexity: 300,
+      loss: 0.05,
+      originals: [],
+      reconstructions: [],
+      done: true,
+    });
     expect(s.getState().vq).toMatchObject({ running: false, steps: 100, error: null });
     expect(s.getState().vq!.history.map((h) => h.psnr)).toEqual([18, 20]);
     s.getState().vqFailed('out of memory');
@@ -185,7 +271,15 @@ describe('ui slice', () => {
     s.getState().setChart({ logY: true, xAxis: 'tokens' });
     s.getState().setTour(2);
     s.getState().setReadEvery(2.7);
-    expect(s.getState().ui).toMatchObject({ panel: 'report', logY: true, logX: false, xAxis: 'tokens', tour: 2, showRecorded: true, readEvery: 2 });
+    expect(s.getState().ui).toMatchObject({
+      panel: 'report',
+      logY: true,
+      logX: false,
+      xAxis: 'tokens',
+      tour: 2,
+      showRecorded: true,
+      readEvery: 2,
+    });
     s.getState().setReadEvery(0);
     expect(s.getState().ui.readEvery).toBe(1);
   });
@@ -197,6 +291,10 @@ describe('device slice additions', () => {
     s.getState().deviceNotice('the WebGPU device was lost. Switched to wasm.');
     s.getState().setWakeLock(true);
     s.getState().setSpeed({ tokensPerSecond: 1200, source: 'measured here on wasm' });
-    expect(s.getState().device).toMatchObject({ notice: 'the WebGPU device was lost. Switched to wasm.', wakeLock: true, speed: { tokensPerSecond: 1200 } });
+    expect(s.getState().device).toMatchObject({
+      notice: 'the WebGPU device was lost. Switched to wasm.',
+      wakeLock: true,
+      speed: { tokensPerSecond: 1200 },
+    });
   });
 });

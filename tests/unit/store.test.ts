@@ -9,7 +9,16 @@ const choice: BackendChoice = {
   reason: 'wasm is the best backend left after the refusals below.',
   refusals: [{ backend: 'webgpu', reason: 'software-adapter', detail: 'WebGPU refused: software fallback.' }],
 };
-const result: SelfTestResult = { backend: 'wasm', losses: [4.5, 4.4], gradNorms: [1, 0.9], stepMs: [10, 12], tokensPerStep: 256, numTensorsBefore: 10, numTensorsAfter: 10, numBytes: 1024 };
+const result: SelfTestResult = {
+  backend: 'wasm',
+  losses: [4.5, 4.4],
+  gradNorms: [1, 0.9],
+  stepMs: [10, 12],
+  tokensPerStep: 256,
+  numTensorsBefore: 10,
+  numTensorsAfter: 10,
+  numBytes: 1024,
+};
 
 describe('device slice', () => {
   it('starts, becomes ready with the choice, and records the request', () => {

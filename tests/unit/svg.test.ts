@@ -10,11 +10,25 @@ describe('chart axes', () => {
     expect(niceTicks(0, 150, 5)).toEqual([0, 50, 100, 150]); // 30 → 50
     expect(niceTicks(0.0011, 0.0021, 4)).toEqual([0.001, 0.0015, 0.002, 0.0025]); // 0.00025 → 0.0005
     expect(niceTicks(4.7, 5.1, 4)).toEqual([4.7, 4.8, 4.9, 5, 5.1]);
-    expect([tickLabel(9.2), tickLabel(0.0025), tickLabel(150), tickLabel(12500)]).toEqual(['9.2', '0.0025', '150', '12.5k']);
+    expect([tickLabel(9.2), tickLabel(0.0025), tickLabel(150), tickLabel(12500)]).toEqual([
+      '9.2',
+      '0.0025',
+      '150',
+      '12.5k',
+    ]);
   });
 
   it('puts the legend below the x axis title, and the y title left of the longest tick label', () => {
-    const recs: MetricRecord[] = [0, 50, 100, 150].flatMap((step) => ['pretrained', 'scratch'].map((arm, k) => ({ arm, seed: 0, step, tokens: 0, metric: 'm', value: 9.56 - step / 200 + k * 0.1 })));
+    const recs: MetricRecord[] = [0, 50, 100, 150].flatMap((step) =>
+      ['pretrained', 'scratch'].map((arm, k) => ({
+        arm,
+        seed: 0,
+        step,
+        tokens: 0,
+        metric: 'm',
+        value: 9.56 - step / 200 + k * 0.1,
+      })),
+    );
     const svg = lineChart('Loss', 'nats per token', seedBands(recs, 'm'));
     const num = (re: RegExp) => Number(re.exec(svg)![1]);
     const axisTitleY = num(/<text x="[\d.]+" y="([\d.]+)" text-anchor="middle" fill="#555">step<\/text>/);
@@ -31,8 +45,18 @@ describe('chart axes', () => {
   });
 
   it('wraps a long legend onto more rows and grows the chart for it', () => {
-    const arms = ['pretrained', 'scratch', 'pretrained-frozen', 'scratch-frozen', 'image-only-pretrained', 'image-only-scratch', 'pretrained-mix'];
-    const recs: MetricRecord[] = arms.flatMap((arm) => [0, 10].map((step) => ({ arm, seed: 0, step, tokens: 0, metric: 'm', value: step })));
+    const arms = [
+      'pretrained',
+      'scratch',
+      'pretrained-frozen',
+      'scratch-frozen',
+      'image-only-pretrained',
+      'image-only-scratch',
+      'pretrained-mix',
+    ];
+    const recs: MetricRecord[] = arms.flatMap((arm) =>
+      [0, 10].map((step) => ({ arm, seed: 0, step, tokens: 0, metric: 'm', value: step })),
+    );
     const svg = lineChart('Loss', 'nats', seedBands(recs, 'm'));
     const height = Number(/height="(\d+)"/.exec(svg)![1]);
     const legendYs = [...new Set([...svg.matchAll(/y="([\d.]+)" class="legend"/g)].map((m) => Number(m[1])))];
@@ -43,18 +67,57 @@ describe('chart axes', () => {
 
 describe('tokens on x and labelled bands (issue 20, item 7)', () => {
   it('seedBands puts the mean tokens of the seeds at a step on x; a zoomed chart starts its axis at the data', () => {
-    const recs: MetricRecord[] = [0, 1].flatMap((seed) => [0, 10, 20].map((step) => ({ arm: 'a', seed, step, tokens: step * (100 + 10 * seed), metric: 'm', value: seed })));
-    expect(seedBands(recs, 'm', undefined, 'tokens')[0].points).toEqual([{ step: 0, mean: 0.5, lo: 0, hi: 1 }, { step: 1050, mean: 0.5, lo: 0, hi: 1 }, { step: 2100, mean: 0.5, lo: 0, hi: 1 }]);
-    const zoomed = lineChart('L', 'nats', [{ arm: 'a', points: [{ step: 3000, mean: 1, lo: 0.9, hi: 1.1 }, { step: 5000, mean: 0.8, lo: 0.7, hi: 0.9 }] }], { xLabel: 'training tokens', xFromData: true, bandLabel: 'band: 95% CI' });
+    const recs: MetricRecord[] = [0, 1].flatMap((seed) =>
+      [0, 10, 20].map((step) => ({ arm: 'a', seed, step, tokens: step * (100 + 10 * seed), metric: 'm', value: seed })),
+    );
+    expect(seedBands(recs, 'm', undefined, 'tokens')[0].points).toEqual([
+      { step: 0, mean: 0.5, lo: 0, hi: 1 },
+      { step: 1050, mean: 0.5, lo: 0, hi: 1 },
+      { step: 2100, mean: 0.5, lo: 0, hi: 1 },
+    ]);
+    const zoomed = lineChart(
+      'L',
+      'nats',
+      [
+        {
+          arm: 'a',
+          points: [
+            { step: 3000, mean: 1, lo: 0.9, hi: 1.1 },
+            { step: 5000, mean: 0.8, lo: 0.7, hi: 0.9 },
+          ],
+        },
+      ],
+      { xLabel: 'training tokens', xFromData: true, bandLabel: 'band: 95% CI' },
+    );
     const xTicks = [...zoomed.matchAll(/text-anchor="middle" fill="#555">([^<]+)</g)].map((m) => m[1]);
     expect(xTicks[0]).toBe('3000');
     expect(zoomed).toContain('>band: 95% CI</text>');
   });
 
   it('a ±margin pair prints one label above its line and one below', () => {
-    const svg = lineChart('D', 'nats', [{ arm: 'd', points: [{ step: 0, mean: 0, lo: -0.1, hi: 0.1 }, { step: 10, mean: 0, lo: -0.1, hi: 0.1 }] }], { refLines: [{ y: 0.05, label: '+m' }, { y: -0.05, label: '−m' }] });
+    const svg = lineChart(
+      'D',
+      'nats',
+      [
+        {
+          arm: 'd',
+          points: [
+            { step: 0, mean: 0, lo: -0.1, hi: 0.1 },
+            { step: 10, mean: 0, lo: -0.1, hi: 0.1 },
+          ],
+        },
+      ],
+      {
+        refLines: [
+          { y: 0.05, label: '+m' },
+          { y: -0.05, label: '−m' },
+        ],
+      },
+    );
     const at = (label: string) => {
-      const m = new RegExp(`y1="([\\d.]+)"[^>]*stroke-dasharray="4 3"/><text x="[\\d.]+" y="([\\d.]+)" fill="#6b7280">${label}<`).exec(svg)!;
+      const m = new RegExp(
+        `y1="([\\d.]+)"[^>]*stroke-dasharray="4 3"/><text x="[\\d.]+" y="([\\d.]+)" fill="#6b7280">${label}<`,
+      ).exec(svg)!;
       return { line: Number(m[1]), text: Number(m[2]) };
     };
     expect(at('\\+m').text).toBeLessThan(at('\\+m').line);

@@ -15,7 +15,9 @@ import { encodeEvent, maskedCrc32c, tensorboardFiles, tfRecord } from '../../src
 
 const run = promisify(execFile);
 const PY = process.env.SCALE_PYTHON ?? 'python3';
-const pyCheck = spawnSync(PY, ['-c', 'import tensorboard.backend.event_processing.event_accumulator'], { encoding: 'utf8' });
+const pyCheck = spawnSync(PY, ['-c', 'import tensorboard.backend.event_processing.event_accumulator'], {
+  encoding: 'utf8',
+});
 const WHY = `${PY} cannot import tensorboard (${(pyCheck.stderr ?? String(pyCheck.error ?? '')).trim().split('\n').pop()}); set SCALE_PYTHON to a python with tensorboard to run this check`;
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
@@ -24,10 +26,33 @@ afterAll(() => (dir ? rm(dir, { recursive: true, force: true }) : undefined));
 
 /** Two arms × two seeds, three steps, a training and an evaluation metric, distinct wall times. */
 const RECORDS: MetricRecord[] = ['pretrained', 'scratch'].flatMap((arm, a) =>
-  [0, 1].flatMap((seed) => [1, 2, 3].flatMap((step) => [
-    { arm, seed, step, tokens: 40 * step, metric: 'train/loss', value: 6 - step / 3 - a / 7 + seed / 11, wallTime: 1_764_000_000 + 10 * step + seed / 4 + a },
-    ...(step === 3 ? [{ arm, seed, step, tokens: 120, metric: 'val/image_loss', value: Math.PI + a + seed, wallTime: 1_764_000_031.5 + a }] : []),
-  ])));
+  [0, 1].flatMap((seed) =>
+    [1, 2, 3].flatMap((step) => [
+      {
+        arm,
+        seed,
+        step,
+        tokens: 40 * step,
+        metric: 'train/loss',
+        value: 6 - step / 3 - a / 7 + seed / 11,
+        wallTime: 1_764_000_000 + 10 * step + seed / 4 + a,
+      },
+      ...(step === 3
+        ? [
+            {
+              arm,
+              seed,
+              step,
+              tokens: 120,
+              metric: 'val/image_loss',
+              value: Math.PI + a + seed,
+              wallTime: 1_764_000_031.5 + a,
+            },
+          ]
+        : []),
+    ]),
+  ),
+);
 
 describe('TFRecord framing and the Event protobuf', () => {
   it('masks CRC32C as record_writer.cc does', () => {
@@ -46,17 +71,26 @@ describe('TFRecord framing and the Event protobuf', () => {
     expect(u32(8)).toBe(maskedCrc32c(rec.subarray(0, 8)));
     expect(hex(rec.subarray(12, 35))).toBe(hex(e));
     expect(u32(35)).toBe(maskedCrc32c(e));
-    expect(hex(encodeEvent({ wallTime: 0, step: 0, fileVersion: 'brain.Event:2' }))).toBe('090000000000000000' + '1a0d' + hex(new TextEncoder().encode('brain.Event:2')));
+    expect(hex(encodeEvent({ wallTime: 0, step: 0, fileVersion: 'brain.Event:2' }))).toBe(
+      '090000000000000000' + '1a0d' + hex(new TextEncoder().encode('brain.Event:2')),
+    );
   });
 
   it('writes one file per arm and seed, first the file version, then the records in step order', () => {
     const files = tensorboardFiles(RECORDS, 0);
-    expect([...files.keys()].map((k) => k.replace(/\/events.*/, ''))).toEqual(['pretrained/s0', 'pretrained/s1', 'scratch/s0', 'scratch/s1']);
+    expect([...files.keys()].map((k) => k.replace(/\/events.*/, ''))).toEqual([
+      'pretrained/s0',
+      'pretrained/s1',
+      'scratch/s0',
+      'scratch/s1',
+    ]);
     expect([...files.keys()][0]).toBe('pretrained/s0/events.out.tfevents.1764000010.tabula-rasa');
     const bytes = [...files.values()][0];
     const first = encodeEvent({ wallTime: 1_764_000_010, step: 0, fileVersion: 'brain.Event:2' });
     expect(hex(bytes.subarray(12, 12 + first.length))).toBe(hex(first));
-    expect(() => tensorboardFiles([{ ...RECORDS[0], arm: '../x' }], 0)).toThrow('arm name "../x" cannot name a run folder');
+    expect(() => tensorboardFiles([{ ...RECORDS[0], arm: '../x' }], 0)).toThrow(
+      'arm name "../x" cannot name a run folder',
+    );
   });
 });
 
@@ -66,18 +100,26 @@ describe('metrics.csv wall_time', () => {
     expect(text.split('\n')[0]).toBe('arm,seed,step,tokens,metric,value,wall_time');
     expect(parseMetricsCsv(text)).toEqual(RECORDS.slice(0, 2));
     const old = 'arm,seed,step,tokens,metric,value\npretrained,0,1,40,train/loss,5.5\n';
-    expect(parseMetricsCsv(old)).toEqual([{ arm: 'pretrained', seed: 0, step: 1, tokens: 40, metric: 'train/loss', value: 5.5 }]);
-    expect(() => parseMetricsCsv('arm,seed,step,tokens,metric,value,wall_time\na,0,1,4,m,1,yesterday\n', 'm.csv')).toThrow('m.csv, line 2: wall_time "yesterday" is not seconds since the epoch');
-    expect(() => parseMetricsCsv('arm,seed,step,tokens,metric,value,wall_time\na,0,1,4,m,1\n', 'm.csv')).toThrow(/m\.csv, line 2: 6 fields but the header has 7 \(arm,seed,step,tokens,metric,value,wall_time\)/);
+    expect(parseMetricsCsv(old)).toEqual([
+      { arm: 'pretrained', seed: 0, step: 1, tokens: 40, metric: 'train/loss', value: 5.5 },
+    ]);
+    expect(() =>
+      parseMetricsCsv('arm,seed,step,tokens,metric,value,wall_time\na,0,1,4,m,1,yesterday\n', 'm.csv'),
+    ).toThrow('m.csv, line 2: wall_time "yesterday" is not seconds since the epoch');
+    expect(() => parseMetricsCsv('arm,seed,step,tokens,metric,value,wall_time\na,0,1,4,m,1\n', 'm.csv')).toThrow(
+      /m\.csv, line 2: 6 fields but the header has 7 \(arm,seed,step,tokens,metric,value,wall_time\)/,
+    );
   });
 });
 
 describe('npm run to-tensorboard', () => {
-  it('converts a run folder; tensorboard\'s EventAccumulator reads the values, steps and wall times of metrics.csv', async (ctx) => {
+  it("converts a run folder; tensorboard's EventAccumulator reads the values, steps and wall times of metrics.csv", async (ctx) => {
     dir ||= await mkdtemp(join(tmpdir(), 'tb-'));
     await writeFile(join(dir, 'metrics.csv'), metricsCsv(RECORDS));
     const r = await run('node', ['--import', 'tsx', 'src/cli/to-tensorboard.ts', dir, '--out', join(dir, 'tb')]);
-    expect(r.stdout).toContain(`to-tensorboard: ${RECORDS.length} values, 2 tags, 4 run(s) (pretrained/s0, pretrained/s1, scratch/s0, scratch/s1)`);
+    expect(r.stdout).toContain(
+      `to-tensorboard: ${RECORDS.length} values, 2 tags, 4 run(s) (pretrained/s0, pretrained/s1, scratch/s0, scratch/s1)`,
+    );
     expect(readdirSync(join(dir, 'tb', 'scratch', 's1'))).toEqual(['events.out.tfevents.1764000011.tabula-rasa']);
     if (pyCheck.status !== 0) ctx.skip(WHY);
     const script = [
@@ -93,22 +135,46 @@ describe('npm run to-tensorboard', () => {
     expect(py.status, py.stderr).toBe(0);
     const got = JSON.parse(py.stdout) as Record<string, Record<string, [number, number, number][]>>;
     const want: Record<string, Record<string, [number, number, number][]>> = {};
-    for (const rec of RECORDS) ((want[`${rec.arm}/s${rec.seed}`] ??= {})[rec.metric] ??= []).push([rec.step, rec.wallTime!, Math.fround(rec.value)]);
+    for (const rec of RECORDS)
+      ((want[`${rec.arm}/s${rec.seed}`] ??= {})[rec.metric] ??= []).push([
+        rec.step,
+        rec.wallTime!,
+        Math.fround(rec.value),
+      ]);
     expect(got).toEqual(want);
   });
 
-  it('an older metrics.csv gets the file\'s time and says so; bad input is one line', async () => {
+  it("an older metrics.csv gets the file's time and says so; bad input is one line", async () => {
     dir ||= await mkdtemp(join(tmpdir(), 'tb-'));
     await writeFile(join(dir, 'old.csv'), 'arm,seed,step,tokens,metric,value\npretrained,0,1,40,train/loss,5.5\n');
-    const r = await run('node', ['--import', 'tsx', 'src/cli/to-tensorboard.ts', join(dir, 'old.csv'), '--out', join(dir, 'tb-old')]);
+    const r = await run('node', [
+      '--import',
+      'tsx',
+      'src/cli/to-tensorboard.ts',
+      join(dir, 'old.csv'),
+      '--out',
+      join(dir, 'tb-old'),
+    ]);
     expect(r.stdout).toContain('1 of 1 records have no wall_time (an older metrics.csv)');
-    expect(readFileSync(join(dir, 'tb-old', 'pretrained', 's0', readdirSync(join(dir, 'tb-old', 'pretrained', 's0'))[0])).length).toBeGreaterThan(40);
-    const fail = (args: string[]) => run('node', ['--import', 'tsx', 'src/cli/to-tensorboard.ts', ...args]).then(() => ({ code: 0, stderr: '' }), (e) => e as { code: number; stderr: string });
+    expect(
+      readFileSync(join(dir, 'tb-old', 'pretrained', 's0', readdirSync(join(dir, 'tb-old', 'pretrained', 's0'))[0]))
+        .length,
+    ).toBeGreaterThan(40);
+    const fail = (args: string[]) =>
+      run('node', ['--import', 'tsx', 'src/cli/to-tensorboard.ts', ...args]).then(
+        () => ({ code: 0, stderr: '' }),
+        (e) => e as { code: number; stderr: string },
+      );
     const noOut = await fail([dir]);
-    expect([noOut.code, noOut.stderr.trim()]).toEqual([2, 'to-tensorboard: usage: npm run to-tensorboard -- RUN --out DIR (RUN: a run folder with metrics.csv, or a metrics.csv)']);
+    expect([noOut.code, noOut.stderr.trim()]).toEqual([
+      2,
+      'to-tensorboard: usage: npm run to-tensorboard -- RUN --out DIR (RUN: a run folder with metrics.csv, or a metrics.csv)',
+    ]);
     await writeFile(join(dir, 'bad.csv'), 'step,value\n1,2\n');
     const bad = await fail([join(dir, 'bad.csv'), '--out', join(dir, 'x')]);
     expect(bad.code).toBe(1);
-    expect(bad.stderr.trim().split('\n')).toEqual([`to-tensorboard: ${join(dir, 'bad.csv')}: header is "step,value", expected arm,seed,step,tokens,metric,value (optionally followed by ,wall_time); it should be a metrics.csv written by npm run replicate, the page or scale/train.py`]);
+    expect(bad.stderr.trim().split('\n')).toEqual([
+      `to-tensorboard: ${join(dir, 'bad.csv')}: header is "step,value", expected arm,seed,step,tokens,metric,value (optionally followed by ,wall_time); it should be a metrics.csv written by npm run replicate, the page or scale/train.py`,
+    ]);
   });
 });

@@ -50,8 +50,24 @@ describe('PhaseClock', () => {
     now = 9000; // no phase: not counted
     clock.move('preparation', 'sweep', 500);
     clock.addRounds(10_000, 7_000, 1_000);
-    expect(clock.seconds()).toEqual({ preparation: 1, sweep: 0.5, train: 7, evaluation: 2, checkpoint: 1, samples: 0.38, quality: 0.25 });
-    expect(Object.keys(clock.seconds())).toEqual(['preparation', 'sweep', 'train', 'evaluation', 'checkpoint', 'samples', 'quality']);
+    expect(clock.seconds()).toEqual({
+      preparation: 1,
+      sweep: 0.5,
+      train: 7,
+      evaluation: 2,
+      checkpoint: 1,
+      samples: 0.38,
+      quality: 0.25,
+    });
+    expect(Object.keys(clock.seconds())).toEqual([
+      'preparation',
+      'sweep',
+      'train',
+      'evaluation',
+      'checkpoint',
+      'samples',
+      'quality',
+    ]);
   });
 });
 
@@ -59,7 +75,16 @@ describe('replicate --engine torch', () => {
   it('refuses a Python that cannot be started or lacks torch, naming the install command, and writes nothing', async () => {
     dir ||= await mkdtemp(join(tmpdir(), 'torch-engine-'));
     const out = join(dir, 'refused');
-    const missing = await replicate(['--preset', 'smoke', '--out', out, '--engine', 'torch', '--python', join(dir, 'no-such-python')]);
+    const missing = await replicate([
+      '--preset',
+      'smoke',
+      '--out',
+      out,
+      '--engine',
+      'torch',
+      '--python',
+      join(dir, 'no-such-python'),
+    ]);
     expect(missing.code).toBe(2);
     expect(missing.out).toContain('cannot be started (ENOENT)');
     expect(missing.out).toContain('-m pip install -r scale/requirements.txt');
@@ -109,19 +134,32 @@ describe('replicate --engine torch', () => {
     for (const r of zero) expect(Math.abs(other.get(key(r))! - r.value), key(r)).toBeLessThan(1e-4);
     for (const r of shared) expect(Math.abs(other.get(key(r))! - r.value), key(r)).toBeLessThan(2e-3);
 
-    const rep = async (d: string) => JSON.parse(await readFile(join(d, 'report.json'), 'utf8')) as Record<string, unknown> & { meta: Record<string, unknown>; effects: Record<string, unknown> };
+    const rep = async (d: string) =>
+      JSON.parse(await readFile(join(d, 'report.json'), 'utf8')) as Record<string, unknown> & {
+        meta: Record<string, unknown>;
+        effects: Record<string, unknown>;
+      };
     const [ra, rb] = [await rep(tfjs), await rep(torch)];
     expect(Object.keys(rb).sort()).toEqual(Object.keys(ra).sort());
     expect(Object.keys(rb.effects).sort()).toEqual(Object.keys(ra.effects).sort());
-    for (const k of ['quality', 'analysis', 'imageLossByPosition', 'machine', 'versions', 'phases']) expect(rb.meta[k], k).toBeTruthy();
+    for (const k of ['quality', 'analysis', 'imageLossByPosition', 'machine', 'versions', 'phases'])
+      expect(rb.meta[k], k).toBeTruthy();
     expect(ra.meta.engine).toBe('tfjs');
     expect(rb.meta.engine).toBe('torch');
-    expect(Object.keys(rb.meta.versions as object)).toEqual(expect.arrayContaining(['python', 'torch', 'transformers', 'tfjs']));
+    expect(Object.keys(rb.meta.versions as object)).toEqual(
+      expect.arrayContaining(['python', 'torch', 'transformers', 'tfjs']),
+    );
     for (const k of ['preparation', 'train', 'evaluation', 'checkpoint', 'samples', 'quality', 'analysis']) {
       expect(typeof (ra.meta.phases as Record<string, number>)[k], `tfjs ${k}`).toBe('number');
       expect(typeof (rb.meta.phases as Record<string, number>)[k], `torch ${k}`).toBe('number');
     }
     expect((rb.meta.parity as { ok: boolean }).ok).toBe(true);
-    for (const f of ['report.html', 'sections.html', 'checkpoints/pretrained-s0/optimizer.safetensors', 'checkpoints/scratch-s0/run.json']) expect(existsSync(join(torch, f)), f).toBe(true);
+    for (const f of [
+      'report.html',
+      'sections.html',
+      'checkpoints/pretrained-s0/optimizer.safetensors',
+      'checkpoints/scratch-s0/run.json',
+    ])
+      expect(existsSync(join(torch, f)), f).toBe(true);
   }, 900_000);
 });

@@ -3,7 +3,18 @@
 import { describe, expect, it } from 'vitest';
 import { place } from '../../src/app/components/Tour';
 
-const rect = (left: number, top: number, width: number, height: number) => ({ left, top, width, height, right: left + width, bottom: top + height, x: left, y: top, toJSON: () => ({}) }) as DOMRect;
+const rect = (left: number, top: number, width: number, height: number) =>
+  ({
+    left,
+    top,
+    width,
+    height,
+    right: left + width,
+    bottom: top + height,
+    x: left,
+    y: top,
+    toJSON: () => ({}),
+  }) as DOMRect;
 const box = { width: 400, height: 240 };
 
 describe('tour placement', () => {
@@ -17,6 +28,10 @@ describe('tour placement', () => {
   });
   it('on a phone the box spans what it can, just above a target taller than the screen', () => {
     // No room beside, under (taller than the screen) or over (270 − 40 < 240 + 12): in the page, above the target.
-    expect(place(rect(10, 270, 370, 1200), { width: 366, height: 240 }, 390, 800, 40, 600)).toEqual({ position: 'absolute', top: 600 + 270 - 12 - 240, left: 12 });
+    expect(place(rect(10, 270, 370, 1200), { width: 366, height: 240 }, 390, 800, 40, 600)).toEqual({
+      position: 'absolute',
+      top: 600 + 270 - 12 - 240,
+      left: 12,
+    });
   });
 });

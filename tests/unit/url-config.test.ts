@@ -8,9 +8,18 @@ const base = PRESETS.classroom;
 
 describe('config in the URL', () => {
   it('round-trips a changed setup and writes only what differs', () => {
-    const cfg = { ...base, seeds: 3, captionLevel: 'L4' as const, arms: ['pretrained', 'scratch', 'pretrained-mix'] as typeof base.arms, lr: 0.0005, rowInit: 'aligned' as const };
+    const cfg = {
+      ...base,
+      seeds: 3,
+      captionLevel: 'L4' as const,
+      arms: ['pretrained', 'scratch', 'pretrained-mix'] as typeof base.arms,
+      lr: 0.0005,
+      rowInit: 'aligned' as const,
+    };
     const q = configToQuery(cfg, base);
-    expect(q).toBe('preset=classroom&arms=pretrained%2Cscratch%2Cpretrained-mix&seeds=3&level=L4&lr=0.0005&init=aligned');
+    expect(q).toBe(
+      'preset=classroom&arms=pretrained%2Cscratch%2Cpretrained-mix&seeds=3&level=L4&lr=0.0005&init=aligned',
+    );
     expect(configFromQuery(q, base)).toEqual({ config: cfg, ignored: [] });
     expect(configToQuery(base, base)).toBe('preset=classroom');
     // The checkpoint interval travels too (0: none by step, only by time and at the end).
@@ -18,8 +27,11 @@ describe('config in the URL', () => {
     expect(configFromQuery('ckpt=0', base).config.checkpointEvery).toBe(0);
   });
 
-  it('a learning rate in the link is every arm\'s, like a typed one; without it the preset\'s per-arm rates stay', () => {
-    expect(configFromQuery('preset=lesson', PRESETS.lesson).config.lrByArm).toEqual({ pretrained: 0.015, scratch: 0.006 });
+  it("a learning rate in the link is every arm's, like a typed one; without it the preset's per-arm rates stay", () => {
+    expect(configFromQuery('preset=lesson', PRESETS.lesson).config.lrByArm).toEqual({
+      pretrained: 0.015,
+      scratch: 0.006,
+    });
     expect(configFromQuery('preset=custom&lr=0.002', PRESETS.lesson).config).toMatchObject({ lr: 0.002, lrByArm: {} });
   });
 

@@ -3,7 +3,13 @@
 // whose answer is known.
 import { describe, expect, it } from 'vitest';
 import { marginTest, ratioFromLogs, tCdf, tInterval, tQuantile } from '../../src/core/experiment/stats';
-import { captionGapEffect, forgettingEffect, imageLossEffect, logRatio, type PairedInput } from '../../src/core/experiment/verdict';
+import {
+  captionGapEffect,
+  forgettingEffect,
+  imageLossEffect,
+  logRatio,
+  type PairedInput,
+} from '../../src/core/experiment/verdict';
 import { detectable, seedsToDecideBound, seedsToDecideMargin } from '../../src/core/experiment/power';
 
 const cdf1 = (t: number) => 0.5 + Math.atan(t) / Math.PI;
@@ -64,7 +70,12 @@ describe('intervals and margin tests', () => {
   });
 });
 
-const paired = (diffs: number[], tokens = 1000): PairedInput => ({ diffs, seeds: diffs.map((_, i) => i), excluded: [], tokens });
+const paired = (diffs: number[], tokens = 1000): PairedInput => ({
+  diffs,
+  seeds: diffs.map((_, i) => i),
+  excluded: [],
+  tokens,
+});
 const allBudgets = (diffs: number[]) => [0.25, 0.5, 0.75, 1].map((f) => paired(diffs, 1000 * f));
 
 describe('A: image-token loss', () => {
@@ -85,7 +96,11 @@ describe('A: image-token loss', () => {
   });
 
   it('equal at the end but worse early is not "no help": hurt, naming the budget', () => {
-    const e = imageLossEffect([paired([0.4, 0.45, 0.5]), ...[0.5, 0.75, 1].map(() => paired([0.004, -0.006, 0.001]))], paired([0.1, 0.11, 0.12]), 0.05);
+    const e = imageLossEffect(
+      [paired([0.4, 0.45, 0.5]), ...[0.5, 0.75, 1].map(() => paired([0.004, -0.006, 0.001]))],
+      paired([0.1, 0.11, 0.12]),
+      0.05,
+    );
     expect([e.verdict, e.detail]).toEqual(['not reproduced', 'hurt']);
     expect(e.sentence).toMatch(/at 25% of the tokens and on the area/);
   });
@@ -94,7 +109,9 @@ describe('A: image-token loss', () => {
     const e = imageLossEffect(allBudgets([0.01, 0.3, 0.6]), paired([0.01, 0.3, 0.6]), 0.05);
     expect(e.verdict).toBe('inconclusive');
     expect(e.tests.every((t) => t.outcome === 'unclear')).toBe(true);
-    expect(e.sentence).toMatch(/^Inconclusive: the image-token loss difference is neither within ±0\.05 nats at every budget nor beyond it at any/);
+    expect(e.sentence).toMatch(
+      /^Inconclusive: the image-token loss difference is neither within ±0\.05 nats at every budget nor beyond it at any/,
+    );
   });
 
   it('one seed, or noise far wider than the margin → inconclusive', () => {
@@ -117,26 +134,50 @@ describe('A: image-token loss', () => {
     expect(e.power!.seedsToDecide).toBe(5);
     expect(e.power!.seedsToDecide).toBe(seedsToDecideMargin(0.12, 0.03, 0.05, 0.05, 0.01));
     expect(e.power!.equivalentWithin).toBeNull();
-    expect(e.sentence).toMatch(/could not show equivalence within ±0\.05 even if the arms were identical \(TOST at 3 seeds needs sd ≤ 0\.019\)\. At the observed difference of 0\.120 and noise, about 5 seeds would decide it\.$/);
+    expect(e.sentence).toMatch(
+      /could not show equivalence within ±0\.05 even if the arms were identical \(TOST at 3 seeds needs sd ≤ 0\.019\)\. At the observed difference of 0\.120 and noise, about 5 seeds would decide it\.$/,
+    );
     // A decided verdict names no seeds to decide it.
-    expect(imageLossEffect(allBudgets([0.48, 0.52, 0.5]), paired([0.5, 0.49, 0.51]), 0.05).power!.seedsToDecide).toBeNull();
+    expect(
+      imageLossEffect(allBudgets([0.48, 0.52, 0.5]), paired([0.5, 0.49, 0.51]), 0.05).power!.seedsToDecide,
+    ).toBeNull();
   });
 });
 
-const gapCurve = (gaps: number[][]) => gaps.map((d, i) => ({ ...paired(d, 1000 * (i / (gaps.length - 1))), fraction: i / (gaps.length - 1) }));
+const gapCurve = (gaps: number[][]) =>
+  gaps.map((d, i) => ({ ...paired(d, 1000 * (i / (gaps.length - 1))), fraction: i / (gaps.length - 1) }));
 
 describe('B: caption head start', () => {
   it('a gap that closes early → reproduced, with the budget where it fell inside the margin', () => {
-    const e = captionGapEffect(gapCurve([[1.4, 1.38, 1.42], [2.0, 2.1, 1.9], [0.3, 0.35, 0.25], [0.01, 0.0, -0.01], [0.0, 0.01, -0.01]]), 0.05);
+    const e = captionGapEffect(
+      gapCurve([
+        [1.4, 1.38, 1.42],
+        [2.0, 2.1, 1.9],
+        [0.3, 0.35, 0.25],
+        [0.01, 0.0, -0.01],
+        [0.0, 0.01, -0.01],
+      ]),
+      0.05,
+    );
     expect(e.verdict).toBe('reproduced');
     expect(e.peak!.mean).toBeCloseTo(2.0, 12);
     expect(e.closedAt).toEqual({ fraction: 0.75, tokens: 750 });
     expect(e.diff.mean).toBeCloseTo(0, 12);
-    expect(e.sentence).toMatch(/^Reproduced: .* vanishes — it falls inside \+0\.05 nats from 750 tokens \(75% of the run\)/);
+    expect(e.sentence).toMatch(
+      /^Reproduced: .* vanishes — it falls inside \+0\.05 nats from 750 tokens \(75% of the run\)/,
+    );
   });
 
   it('a gap that lasts → not reproduced, persists, with the share of the peak left', () => {
-    const e = captionGapEffect(gapCurve([[1.4, 1.38, 1.42], [3.5, 3.55, 3.52], [2.0, 2.1, 1.9], [1.1, 1.15, 1.12]]), 0.05);
+    const e = captionGapEffect(
+      gapCurve([
+        [1.4, 1.38, 1.42],
+        [3.5, 3.55, 3.52],
+        [2.0, 2.1, 1.9],
+        [1.1, 1.15, 1.12],
+      ]),
+      0.05,
+    );
     expect([e.verdict, e.detail]).toEqual(['not reproduced', 'persists']);
     expect(e.closedAt).toBeNull();
     expect(e.shareOfPeakLeft).toBeCloseTo(1.1233333 / 3.5233333, 6);
@@ -145,20 +186,46 @@ describe('B: caption head start', () => {
   it('the reference is the zero-shot gap at step 0, not a transient peak inside the warmup', () => {
     // No gap at step 0, a 2-nat transient at 25% (the arms warming up at different rates), nothing after: the old
     // peak rule called this a head start that vanished; read from step 0 there was none.
-    const transient = captionGapEffect(gapCurve([[0.0, 0.01, -0.01], [2.0, 2.1, 1.9], [0.01, 0.0, -0.01], [0.0, 0.01, -0.01], [0.0, -0.01, 0.01]]), 0.05);
+    const transient = captionGapEffect(
+      gapCurve([
+        [0.0, 0.01, -0.01],
+        [2.0, 2.1, 1.9],
+        [0.01, 0.0, -0.01],
+        [0.0, 0.01, -0.01],
+        [0.0, -0.01, 0.01],
+      ]),
+      0.05,
+    );
     expect([transient.verdict, transient.detail]).toEqual(['not reproduced', 'absent']);
     expect(transient.start!.fraction).toBe(0);
     expect(transient.peak!.mean).toBeCloseTo(2.0, 12);
-    expect(transient.sentence).toMatch(/^Not reproduced — no head start: .* at step 0 \(zero-shot\).*The largest mean gap, 2\.00 nats after 250 tokens, is shown for information/);
+    expect(transient.sentence).toMatch(
+      /^Not reproduced — no head start: .* at step 0 \(zero-shot\).*The largest mean gap, 2\.00 nats after 250 tokens, is shown for information/,
+    );
     // A head start of 1.4 nats at step 0 that keeps 1.12 at the end: persists, 80% of the start left.
-    const kept = captionGapEffect(gapCurve([[1.4, 1.38, 1.42], [3.5, 3.55, 3.52], [2.0, 2.1, 1.9], [1.1, 1.15, 1.12]]), 0.05);
+    const kept = captionGapEffect(
+      gapCurve([
+        [1.4, 1.38, 1.42],
+        [3.5, 3.55, 3.52],
+        [2.0, 2.1, 1.9],
+        [1.1, 1.15, 1.12],
+      ]),
+      0.05,
+    );
     expect(kept.shareOfStartLeft).toBeCloseTo(1.1233333 / 1.4, 6);
     expect(kept.rule).toMatch(/at step 0 \(zero-shot\)/);
   });
 
   it('carries its power on the end gap, and for an undecided end the seeds that would decide it', () => {
     // End gap 0.06, 0.05, 0.08: mean 0.0633, sd 0.01528; its 90% CI straddles +0.05, so inconclusive.
-    const e = captionGapEffect(gapCurve([[1.4, 1.38, 1.42], [0.3, 0.35, 0.25], [0.06, 0.05, 0.08]]), 0.05);
+    const e = captionGapEffect(
+      gapCurve([
+        [1.4, 1.38, 1.42],
+        [0.3, 0.35, 0.25],
+        [0.06, 0.05, 0.08],
+      ]),
+      0.05,
+    );
     expect(e.verdict).toBe('inconclusive');
     const sd = Math.sqrt(((0.06 - 0.19 / 3) ** 2 + (0.05 - 0.19 / 3) ** 2 + (0.08 - 0.19 / 3) ** 2) / 2);
     expect(e.power!.sd).toBeCloseTo(sd, 12);
@@ -166,11 +233,20 @@ describe('B: caption head start', () => {
     expect(e.power!.fromZero).toBeCloseTo(detectable(sd, 3, null, 0.05, 0.05).fromZero, 12);
     expect(e.power!.seedsToDecide).toBe(seedsToDecideBound(0.19 / 3, sd, 0.05, 0.05));
     expect(e.power!.seedsToDecide).toBeGreaterThan(3);
-    expect(e.sentence).toMatch(/Power \(the gap at the end of the run; paired t over 3 seeds at the observed sd 0\.015.*about \d+ seeds would decide it\.$/);
+    expect(e.sentence).toMatch(
+      /Power \(the gap at the end of the run; paired t over 3 seeds at the observed sd 0\.015.*about \d+ seeds would decide it\.$/,
+    );
   });
 
   it('no head start at all → not reproduced, absent; one seed → inconclusive', () => {
-    const none = captionGapEffect(gapCurve([[0.0, 0.01, -0.01], [0.01, 0.0, 0.0], [0.0, -0.01, 0.01]]), 0.05);
+    const none = captionGapEffect(
+      gapCurve([
+        [0.0, 0.01, -0.01],
+        [0.01, 0.0, 0.0],
+        [0.0, -0.01, 0.01],
+      ]),
+      0.05,
+    );
     expect([none.verdict, none.detail]).toEqual(['not reproduced', 'absent']);
     expect(captionGapEffect(gapCurve([[1.4], [2], [0]]), 0.05).verdict).toBe('inconclusive');
   });
@@ -192,12 +268,19 @@ describe('C: forgetting', () => {
     expect([kept.verdict, kept.detail]).toEqual(['not reproduced', 'kept']);
     const milder = forgettingEffect(english([4.2, 4.2, 4.2], [4.5, 4.52, 4.48]), 'text ids', none, 0.05);
     expect([milder.verdict, milder.detail]).toEqual(['not reproduced', 'milder']);
-    expect(forgettingEffect(english([4.2, 4.2, 4.2], [4.6, 5.3, 4.9]), 'text ids', none, 0.05).verdict).toBe('inconclusive');
+    expect(forgettingEffect(english([4.2, 4.2, 4.2], [4.6, 5.3, 4.9]), 'text ids', none, 0.05).verdict).toBe(
+      'inconclusive',
+    );
   });
 
   it('shows the full-softmax figure beside the text-ids headline', () => {
     const full = logRatio([4.3, 4.3, 4.3], [6.9, 7.0, 7.1], 0.05)!;
-    const e = forgettingEffect(english([4.2, 4.2, 4.2], [5.9, 6.0, 6.1]), 'text ids', { fullSoftmax: full, outOfDomain: null }, 0.05);
+    const e = forgettingEffect(
+      english([4.2, 4.2, 4.2], [5.9, 6.0, 6.1]),
+      'text ids',
+      { fullSoftmax: full, outOfDomain: null },
+      0.05,
+    );
     expect(e.fullSoftmax!.ratio.mean).toBeCloseTo(Math.exp(2.7), 10);
     expect(e.sentence).toMatch(/Over the full softmax, which also counts probability moved to the image ids: ×14\.88/);
   });

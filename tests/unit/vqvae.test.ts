@@ -13,7 +13,14 @@ import { memorySource } from '../../src/core/checkpoint/source';
 import { Rng } from '../../src/core/nn/init';
 import { expectAllclose, useBackend } from './helpers/tf';
 
-const small: VQVAEConfig = { ...DEFAULT_VQ_CONFIG, channels: 4, resBlocks: 1, codeDim: 4, codebookSize: 8, deadCodeSteps: 0 };
+const small: VQVAEConfig = {
+  ...DEFAULT_VQ_CONFIG,
+  channels: 4,
+  resBlocks: 1,
+  codeDim: 4,
+  codebookSize: 8,
+  deadCodeSteps: 0,
+};
 
 function randomImages(n: number, seed: number): Float32Array {
   const rng = new Rng(seed);
@@ -23,8 +30,14 @@ function randomImages(n: number, seed: number): Float32Array {
 describe('vector quantizer', () => {
   it('computes each loss term as by hand on a 2-code toy', async () => {
     await useBackend('cpu');
-    const z = tf.tensor2d([[0.1, 0.2], [0.9, 1.1]]);
-    const e = tf.tensor2d([[0, 0], [1, 1]]);
+    const z = tf.tensor2d([
+      [0.1, 0.2],
+      [0.9, 1.1],
+    ]);
+    const e = tf.tensor2d([
+      [0, 0],
+      [1, 1],
+    ]);
     const q = quantize(z, e);
     expect(Array.from(q.ids.dataSync())).toEqual([0, 1]);
     expect(Array.from(q.e.dataSync())).toEqual([0, 0, 1, 1]);
@@ -33,20 +46,38 @@ describe('vector quantizer', () => {
     expect(q.commitment.dataSync()[0]).toBeCloseTo(0.0175, 7);
     expect(Array.from(q.st.dataSync())).toEqual([0, 0, 1, 1].map((v) => expect.closeTo(v, 6)));
     // Gradients: the codebook term moves only the codes, the commitment term only the encoder output.
-    const gCode = tf.grads((zz: tf.Tensor, ee: tf.Tensor) => quantize(zz as tf.Tensor2D, ee as tf.Tensor2D).codebook)([z, e]);
+    const gCode = tf.grads((zz: tf.Tensor, ee: tf.Tensor) => quantize(zz as tf.Tensor2D, ee as tf.Tensor2D).codebook)([
+      z,
+      e,
+    ]);
     expect(Array.from(gCode[0].dataSync())).toEqual([0, 0, 0, 0]);
     expectAllclose(gCode[1].dataSync(), [-0.05, -0.1, 0.05, -0.05], 1e-5, 1e-7); // 2(e − z)/4
-    const gCommit = tf.grads((zz: tf.Tensor, ee: tf.Tensor) => quantize(zz as tf.Tensor2D, ee as tf.Tensor2D).commitment)([z, e]);
+    const gCommit = tf.grads(
+      (zz: tf.Tensor, ee: tf.Tensor) => quantize(zz as tf.Tensor2D, ee as tf.Tensor2D).commitment,
+    )([z, e]);
     expectAllclose(gCommit[0].dataSync(), [0.05, 0.1, -0.05, 0.05], 1e-5, 1e-7); // 2(z − e)/4
     expect(Array.from(gCommit[1].dataSync())).toEqual([0, 0, 0, 0]);
   });
 
   it('passes the gradient straight through to the encoder output, unchanged', async () => {
     await useBackend('cpu');
-    const z = tf.tensor2d([[0.3, -0.2], [0.7, 0.4], [2, 2]]);
-    const e = tf.tensor2d([[0, 0], [1, 1]]);
-    const upstream = tf.tensor2d([[1, 2], [3, 4], [5, 6]]);
-    const [gz, ge] = tf.grads((zz: tf.Tensor, ee: tf.Tensor) => tf.sum(tf.mul(quantize(zz as tf.Tensor2D, ee as tf.Tensor2D).st, upstream)))([z, e]);
+    const z = tf.tensor2d([
+      [0.3, -0.2],
+      [0.7, 0.4],
+      [2, 2],
+    ]);
+    const e = tf.tensor2d([
+      [0, 0],
+      [1, 1],
+    ]);
+    const upstream = tf.tensor2d([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
+    const [gz, ge] = tf.grads((zz: tf.Tensor, ee: tf.Tensor) =>
+      tf.sum(tf.mul(quantize(zz as tf.Tensor2D, ee as tf.Tensor2D).st, upstream)),
+    )([z, e]);
     expect(Array.from(gz.dataSync())).toEqual([1, 2, 3, 4, 5, 6]);
     expect(Array.from(ge.dataSync())).toEqual([0, 0, 0, 0]);
   });
@@ -54,7 +85,9 @@ describe('vector quantizer', () => {
   it('assigns the nearest code, as brute force does', async () => {
     await useBackend('wasm');
     const rng = new Rng(4);
-    const N = 200, K = 37, D = 6;
+    const N = 200,
+      K = 37,
+      D = 6;
     const z = Array.from({ length: N }, () => Array.from({ length: D }, () => rng.normal()));
     const e = Array.from({ length: K }, () => Array.from({ length: D }, () => rng.normal()));
     const ids = quantize(tf.tensor2d(z), tf.tensor2d(e)).ids.dataSync();
@@ -71,7 +104,12 @@ describe('vector quantizer', () => {
 
   it('k-means places the codes on the data', async () => {
     await useBackend('wasm');
-    const centres = [[5, 5], [-5, 5], [5, -5], [-5, -5]];
+    const centres = [
+      [5, 5],
+      [-5, 5],
+      [5, -5],
+      [-5, -5],
+    ];
     const rng = new Rng(2);
     const pts = Array.from({ length: 400 }, (_, i) => centres[i % 4].map((c) => c + 0.1 * rng.normal()));
     const codes = kmeans(tf.tensor2d(pts), 4, 10, 1);
@@ -98,7 +136,8 @@ describe('vector quantizer', () => {
     const code7 = Array.from(model.codebook.dataSync().slice(7 * small.codeDim, 8 * small.codeDim));
     const zs = r.z.dataSync();
     let nearest = Infinity;
-    for (let i = 0; i < r.z.shape[0]; i++) nearest = Math.min(nearest, Math.hypot(...code7.map((c, j) => c - zs[i * small.codeDim + j])));
+    for (let i = 0; i < r.z.shape[0]; i++)
+      nearest = Math.min(nearest, Math.hypot(...code7.map((c, j) => c - zs[i * small.codeDim + j])));
     expect(nearest).toBeLessThan(0.1); // re-seeded on an encoder output (plus 0.01 noise per dimension)
     const after = quantize(r.z, model.codebook as tf.Tensor as tf.Tensor2D).ids.dataSync();
     expect(Array.from(after)).toContain(7);
@@ -110,15 +149,27 @@ describe('vector quantizer', () => {
 });
 
 describe('convolutions', () => {
-  it("match tf.conv2d and its gradients (cpu has Conv2DBackpropFilter), and finite differences", async () => {
+  it('match tf.conv2d and its gradients (cpu has Conv2DBackpropFilter), and finite differences', async () => {
     await useBackend('cpu');
     const rng = new Rng(8);
-    const x = tf.tensor4d(Float32Array.from({ length: 2 * 5 * 4 * 3 }, () => rng.normal()), [2, 5, 4, 3]);
-    const w = tf.tensor2d(Float32Array.from({ length: 27 * 4 }, () => rng.normal()), [27, 4]);
+    const x = tf.tensor4d(
+      Float32Array.from({ length: 2 * 5 * 4 * 3 }, () => rng.normal()),
+      [2, 5, 4, 3],
+    );
+    const w = tf.tensor2d(
+      Float32Array.from({ length: 27 * 4 }, () => rng.normal()),
+      [27, 4],
+    );
     const b = tf.tensor1d([0.1, -0.2, 0.3, 0]);
-    const up = tf.tensor4d(Float32Array.from({ length: 2 * 5 * 4 * 4 }, () => rng.normal()), [2, 5, 4, 4]);
+    const up = tf.tensor4d(
+      Float32Array.from({ length: 2 * 5 * 4 * 4 }, () => rng.normal()),
+      [2, 5, 4, 4],
+    );
     const ours = (xx: tf.Tensor, ww: tf.Tensor) => tf.sum(tf.mul(conv3x3(xx as tf.Tensor4D, ww, b), up));
-    const theirs = (xx: tf.Tensor, ww: tf.Tensor) => tf.sum(tf.mul(tf.add(tf.conv2d(xx as tf.Tensor4D, tf.reshape(ww, [3, 3, 3, 4]) as tf.Tensor4D, 1, 'same'), b), up));
+    const theirs = (xx: tf.Tensor, ww: tf.Tensor) =>
+      tf.sum(
+        tf.mul(tf.add(tf.conv2d(xx as tf.Tensor4D, tf.reshape(ww, [3, 3, 3, 4]) as tf.Tensor4D, 1, 'same'), b), up),
+      );
     expectAllclose(ours(x, w).dataSync(), theirs(x, w).dataSync(), 1e-5);
     const [gx, gw] = tf.grads(ours)([x, w]);
     const [hx, hw] = tf.grads(theirs)([x, w]);
@@ -132,14 +183,19 @@ describe('convolutions', () => {
       plus[i] += h;
       const minus = Float32Array.from(wv);
       minus[i] -= h;
-      const fd = (ours(x, tf.tensor2d(plus, [27, 4])).dataSync()[0] - ours(x, tf.tensor2d(minus, [27, 4])).dataSync()[0]) / (2 * h);
+      const fd =
+        (ours(x, tf.tensor2d(plus, [27, 4])).dataSync()[0] - ours(x, tf.tensor2d(minus, [27, 4])).dataSync()[0]) /
+        (2 * h);
       expect(gw.dataSync()[i]).toBeCloseTo(fd, 2);
     }
   });
 
   it('pixel shuffle inverts pixel unshuffle and moves 2×2 blocks into channels', async () => {
     await useBackend('wasm');
-    const x = tf.tensor4d(Float32Array.from({ length: 16 }, (_, i) => i), [1, 4, 4, 1]);
+    const x = tf.tensor4d(
+      Float32Array.from({ length: 16 }, (_, i) => i),
+      [1, 4, 4, 1],
+    );
     const u = pixelUnshuffle(x);
     expect(u.shape).toEqual([1, 2, 2, 4]);
     expect(Array.from(u.dataSync().slice(0, 4))).toEqual([0, 1, 4, 5]); // the top-left 2×2 block
@@ -171,7 +227,13 @@ describe('VQ-VAE model', () => {
     const images = new DeviceImages(randomImages(8, 5), 8, 32);
     const run = async () => {
       const model = new VQVAE(small, 3);
-      const trainer = new VQTrainer(model, images, { ...DEFAULT_VQ_TRAIN, batchSize: 4, steps: 3, kmeansImages: 4, seed: 1 });
+      const trainer = new VQTrainer(model, images, {
+        ...DEFAULT_VQ_TRAIN,
+        batchSize: 4,
+        steps: 3,
+        kmeansImages: 4,
+        seed: 1,
+      });
       await trainer.initCodebook();
       const losses = [];
       for (let i = 0; i < 3; i++) losses.push((await trainer.trainStep(true))!.total);
@@ -189,8 +251,13 @@ describe('VQ-VAE model', () => {
     expect(Array.from(eb.dataSync())).toEqual(Array.from(ea.dataSync()));
     tf.dispose([ea, eb]);
     const bad = new Map(files);
-    bad.set('config.json', new TextEncoder().encode(JSON.stringify({ format: 'tabula-vq', version: 1, model: { ...small, codeDim: 5 } })));
-    await expect(loadVQ(memorySource('vq', bad))).rejects.toThrow(/vq\/model\.safetensors: tensor "encoder\.out\.weight": has shape \[8,4\] but config\.json needs \[8,5\]/);
+    bad.set(
+      'config.json',
+      new TextEncoder().encode(JSON.stringify({ format: 'tabula-vq', version: 1, model: { ...small, codeDim: 5 } })),
+    );
+    await expect(loadVQ(memorySource('vq', bad))).rejects.toThrow(
+      /vq\/model\.safetensors: tensor "encoder\.out\.weight": has shape \[8,4\] but config\.json needs \[8,5\]/,
+    );
     tf.dispose(x);
     [a.model, b.model, loaded.model].forEach((m) => m.dispose());
     images.dispose();
@@ -199,9 +266,20 @@ describe('VQ-VAE model', () => {
 
   it('keeps the tensor count flat over training steps, and a short run lowers the error on wasm', async () => {
     await useBackend('wasm');
-    const images = new DeviceImages(randomImages(16, 9).map((v, i) => (Math.floor(i / 3) % 64 < 32 ? 1 : v * 0.2)), 16, 32);
+    const images = new DeviceImages(
+      randomImages(16, 9).map((v, i) => (Math.floor(i / 3) % 64 < 32 ? 1 : v * 0.2)),
+      16,
+      32,
+    );
     const model = new VQVAE({ ...small, channels: 8, codebookSize: 16, codeDim: 8, deadCodeSteps: 10 }, 0);
-    const trainer = new VQTrainer(model, images, { ...DEFAULT_VQ_TRAIN, batchSize: 8, steps: 60, lr: 3e-3, warmupSteps: 5, kmeansImages: 16 });
+    const trainer = new VQTrainer(model, images, {
+      ...DEFAULT_VQ_TRAIN,
+      batchSize: 8,
+      steps: 60,
+      lr: 3e-3,
+      warmupSteps: 5,
+      kmeansImages: 16,
+    });
     await trainer.initCodebook();
     const start = await evaluateVQ(model, images);
     await trainer.trainStep(false);
@@ -209,7 +287,9 @@ describe('VQ-VAE model', () => {
     for (let i = 0; i < 59; i++) await trainer.trainStep(false);
     expect(tf.memory().numTensors).toBe(count);
     const end = await evaluateVQ(model, images);
-    console.log(`[vq] wasm, 60 steps: recon MSE ${start.recon_mse.toFixed(4)} → ${end.recon_mse.toFixed(4)}, PSNR ${start.psnr.toFixed(1)} → ${end.psnr.toFixed(1)} dB`);
+    console.log(
+      `[vq] wasm, 60 steps: recon MSE ${start.recon_mse.toFixed(4)} → ${end.recon_mse.toFixed(4)}, PSNR ${start.psnr.toFixed(1)} → ${end.psnr.toFixed(1)} dB`,
+    );
     expect(end.recon_mse).toBeLessThan(0.7 * start.recon_mse);
     trainer.dispose();
     model.dispose();

@@ -13,12 +13,26 @@ import { wasmThreadsFor } from '../../src/worker/backend-env';
 import { benchConfigFromQuery } from '../../src/worker/bench-config';
 import { DEFAULT_BENCH } from '../../src/core/bench';
 
-const FACTORY = createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js');
+const FACTORY = createRequire(import.meta.url).resolve(
+  '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js',
+);
 
 /** What tfjs hands its pthread workers — `factory.toString()` — from a minified bundle, with or without the plugin. */
 async function workerSource(patched: boolean): Promise<string> {
-  const entry = { name: 'entry', resolveId: (id: string) => (id === 'entry' ? id : null), load: (id: string) => (id === 'entry' ? `import * as m from ${JSON.stringify(FACTORY)}; export const src = (m.default || m).toString();` : null) };
-  const bundle = await rolldown({ input: 'entry', platform: 'browser', logLevel: 'silent', plugins: [entry, ...(patched ? [tfjsWasmThreads()] : [])] });
+  const entry = {
+    name: 'entry',
+    resolveId: (id: string) => (id === 'entry' ? id : null),
+    load: (id: string) =>
+      id === 'entry'
+        ? `import * as m from ${JSON.stringify(FACTORY)}; export const src = (m.default || m).toString();`
+        : null,
+  };
+  const bundle = await rolldown({
+    input: 'entry',
+    platform: 'browser',
+    logLevel: 'silent',
+    plugins: [entry, ...(patched ? [tfjsWasmThreads()] : [])],
+  });
   const out = await bundle.generate({ format: 'cjs', minify: true });
   await bundle.close();
   const mod = { exports: {} as { src: string } };
@@ -28,7 +42,17 @@ async function workerSource(patched: boolean): Promise<string> {
 
 /** Evaluate the source as tfjs's pthread worker does (`var WasmBackendModuleThreadedSimd = …` at its top level) and start it as a pthread. */
 function startAsPthread(src: string): { instantiated: boolean } {
-  const ctx: Record<string, unknown> = { location: { href: 'blob:worker' }, importScripts: () => {}, postMessage: () => {}, startWorker: () => {}, navigator: { hardwareConcurrency: 2 }, performance, WebAssembly, console, URL };
+  const ctx: Record<string, unknown> = {
+    location: { href: 'blob:worker' },
+    importScripts: () => {},
+    postMessage: () => {},
+    startWorker: () => {},
+    navigator: { hardwareConcurrency: 2 },
+    performance,
+    WebAssembly,
+    console,
+    URL,
+  };
   ctx.self = ctx;
   vm.createContext(ctx);
   vm.runInContext(`var WasmBackendModuleThreadedSimd = ${src}`, ctx);
@@ -58,7 +82,11 @@ describe('the tfjs-wasm-threads bundling fix', () => {
   it('hands the workers the package’s own source, with the logical-core count doubled', async () => {
     const original = (await import('node:fs')).readFileSync(FACTORY, 'utf8');
     const patched = patchThreadedFactory(original);
-    expect(patched.startsWith(original.replace('return navigator["hardwareConcurrency"]', 'return 2*navigator["hardwareConcurrency"]'))).toBe(true);
+    expect(
+      patched.startsWith(
+        original.replace('return navigator["hardwareConcurrency"]', 'return 2*navigator["hardwareConcurrency"]'),
+      ),
+    ).toBe(true);
     const src = await workerSource(true);
     expect(src).toContain('var WasmBackendModuleThreadedSimd = (() => {');
     expect(src).toContain('return 2*navigator["hardwareConcurrency"]');
@@ -70,12 +98,20 @@ describe('the tfjs-wasm-threads bundling fix', () => {
 
 describe('wasm threads', () => {
   it('one per core where the page is cross-origin isolated; one, with the reason, where it is not', () => {
-    expect(wasmThreadsFor({ crossOriginIsolated: true, cores: 2 })).toEqual({ count: 2, detail: '2 threads, one per core' });
+    expect(wasmThreadsFor({ crossOriginIsolated: true, cores: 2 })).toEqual({
+      count: 2,
+      detail: '2 threads, one per core',
+    });
     expect(wasmThreadsFor({ crossOriginIsolated: true, cores: 1 }).count).toBe(1);
     const plain = wasmThreadsFor({ crossOriginIsolated: false, cores: 8 });
     expect(plain.count).toBe(1);
-    expect(plain.detail).toMatch(/not cross-origin isolated.*Cross-Origin-Opener-Policy: same-origin.*Cross-Origin-Embedder-Policy: require-corp/);
-    expect(wasmThreadsFor({ crossOriginIsolated: true, cores: 8 }, 1)).toEqual({ count: 1, detail: 'one thread, as requested' });
+    expect(plain.detail).toMatch(
+      /not cross-origin isolated.*Cross-Origin-Opener-Policy: same-origin.*Cross-Origin-Embedder-Policy: require-corp/,
+    );
+    expect(wasmThreadsFor({ crossOriginIsolated: true, cores: 8 }, 1)).toEqual({
+      count: 1,
+      detail: 'one thread, as requested',
+    });
     expect(wasmThreadsFor({ crossOriginIsolated: true, cores: 8 }, 3).count).toBe(3);
     expect(wasmThreadsFor({ crossOriginIsolated: false, cores: 8 }, 3).count).toBe(1);
   });
@@ -85,7 +121,11 @@ describe('wasm threads', () => {
     let calls = 0;
     tf.removeBackend('wasm');
     tf.registerBackend('wasm', () => (calls++ === 0 ? new Promise<never>(() => {}) : real()), 2);
-    const choice = await selectBackend('wasm', { wasmPaths: nodeWasmDir(), wasmThreads: { count: 2, detail: '2 threads, one per core' }, wasmThreadsTimeoutMs: 300 });
+    const choice = await selectBackend('wasm', {
+      wasmPaths: nodeWasmDir(),
+      wasmThreads: { count: 2, detail: '2 threads, one per core' },
+      wasmThreadsTimeoutMs: 300,
+    });
     expect(choice.backend).toBe('wasm');
     expect(choice.refusals).toEqual([]);
     expect(choice.threads?.count).toBe(1);
@@ -95,15 +135,24 @@ describe('wasm threads', () => {
   });
 
   it('reports one thread in Node, where tfjs has no wasm threads', async () => {
-    const choice = await selectBackend('wasm', { wasmPaths: nodeWasmDir(), wasmThreads: { count: 2, detail: '2 threads, one per core' } });
+    const choice = await selectBackend('wasm', {
+      wasmPaths: nodeWasmDir(),
+      wasmThreads: { count: 2, detail: '2 threads, one per core' },
+    });
     expect(choice.threads).toMatchObject({ count: 1 });
   });
 });
 
 describe('the benchmark page’s query', () => {
   it('reads integers, keeps the defaults and names a bad field', () => {
-    expect(benchConfigFromQuery(new URLSearchParams('layers=2&embd=64'))).toEqual({ ...DEFAULT_BENCH, layers: 2, embd: 64 });
+    expect(benchConfigFromQuery(new URLSearchParams('layers=2&embd=64'))).toEqual({
+      ...DEFAULT_BENCH,
+      layers: 2,
+      embd: 64,
+    });
     expect(() => benchConfigFromQuery(new URLSearchParams('batch=0'))).toThrow(/batch must be an integer ≥ 1, got 0/);
-    expect(() => benchConfigFromQuery(new URLSearchParams('embd=30&heads=4'))).toThrow(/embd \(30\) must be divisible by heads \(4\)/);
+    expect(() => benchConfigFromQuery(new URLSearchParams('embd=30&heads=4'))).toThrow(
+      /embd \(30\) must be divisible by heads \(4\)/,
+    );
   });
 });

@@ -13,7 +13,9 @@ worker.onmessage = (e: MessageEvent<BenchReply>) => {
   const r = e.data;
   out.dataset.state = r.ok ? 'done' : 'failed';
   out.textContent = r.ok ? JSON.stringify(r.result) : r.error;
-  status.textContent = r.ok ? `${r.result.backend} × ${r.result.threads} thread(s): ${Math.round(r.result.tokens_per_s)} tokens/s, ${r.result.ms_per_step.toFixed(0)} ms per step` : 'Failed.';
+  status.textContent = r.ok
+    ? `${r.result.backend} × ${r.result.threads} thread(s): ${Math.round(r.result.tokens_per_s)} tokens/s, ${r.result.ms_per_step.toFixed(0)} ms per step`
+    : 'Failed.';
   worker.terminate();
 };
 worker.onerror = (e) => {

@@ -9,7 +9,16 @@ import { METRICS } from '../../core/metrics';
 import { armStyle } from '../../core/experiment/palette';
 import type { MetricRecord } from '../../worker/protocol';
 import type { XAxis } from './series';
-import { debiasedEma, forLogAxes, minMaxDownsample, seedBand, toPoints, type BandPoint, type Logged, type Point } from './series';
+import {
+  debiasedEma,
+  forLogAxes,
+  minMaxDownsample,
+  seedBand,
+  toPoints,
+  type BandPoint,
+  type Logged,
+  type Point,
+} from './series';
 
 export interface ChartOptions {
   x: XAxis;
@@ -35,7 +44,8 @@ export const armDash = (arm: string) => armStyle(arm).dash || undefined;
 /** Seconds since the start of each run at each of its steps, from its logged speed/step_ms (steps between logs take the next logged time). */
 export function secondsByStep(records: MetricRecord[]): Map<string, Map<number, number>> {
   const byRun = new Map<string, { step: number; ms: number }[]>();
-  for (const r of records) if (r.metric === METRICS.stepMs) groupInto(byRun, `${r.arm}/${r.seed}`).push({ step: r.step, ms: r.value });
+  for (const r of records)
+    if (r.metric === METRICS.stepMs) groupInto(byRun, `${r.arm}/${r.seed}`).push({ step: r.step, ms: r.value });
   const out = new Map<string, Map<number, number>>();
   for (const [key, list] of byRun) {
     list.sort((a, b) => a.step - b.step);
@@ -87,11 +97,24 @@ export function armSeries(records: MetricRecord[], metric: string, o: ChartOptio
     if (r.metric !== metric) continue;
     const bySeed = runs.get(r.arm) ?? new Map<number, Logged[]>();
     runs.set(r.arm, bySeed);
-    groupInto(bySeed, r.seed).push({ step: r.step, tokens: r.tokens, seconds: seconds ? secondsAt(r, seconds) : NaN, value: f(r.value) });
+    groupInto(bySeed, r.seed).push({
+      step: r.step,
+      tokens: r.tokens,
+      seconds: seconds ? secondsAt(r, seconds) : NaN,
+      value: f(r.value),
+    });
   }
   const out: ArmSeries[] = [];
   for (const [arm, bySeed] of runs) {
-    const seeds = [...bySeed.values()].map((log) => forLogAxes(toPoints(log, o.x).filter((p) => Number.isFinite(p.x)).sort((a, b) => a.x - b.x), o.logX, o.logY));
+    const seeds = [...bySeed.values()].map((log) =>
+      forLogAxes(
+        toPoints(log, o.x)
+          .filter((p) => Number.isFinite(p.x))
+          .sort((a, b) => a.x - b.x),
+        o.logX,
+        o.logY,
+      ),
+    );
     const raw = seedBand(seeds).map((p) => ({ x: p.x, y: p.mean }));
     const smooth = seedBand(seeds.map((s) => debiasedEma(s, o.smoothing)));
     out.push({ arm, raw: minMaxDownsample(raw, o.budget), smooth: downsampleBand(smooth, o.budget) });
@@ -102,6 +125,11 @@ export function armSeries(records: MetricRecord[], metric: string, o: ChartOptio
 /** Band points thinned to the budget by their mean (min–max buckets keep the extremes of the mean line). */
 export function downsampleBand(band: BandPoint[], budget: number): BandPoint[] {
   if (band.length <= budget) return band;
-  const keep = new Set(minMaxDownsample(band.map((p, i) => ({ x: i, y: p.mean })), budget).map((p) => p.x));
+  const keep = new Set(
+    minMaxDownsample(
+      band.map((p, i) => ({ x: i, y: p.mean })),
+      budget,
+    ).map((p) => p.x),
+  );
   return band.filter((_, i) => keep.has(i));
 }

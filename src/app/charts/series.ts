@@ -70,7 +70,9 @@ export interface BandPoint {
  * range a seed contributes nothing). With x = step the seeds share their x and nothing is interpolated.
  */
 export function seedBand(seeds: Point[][]): BandPoint[] {
-  const clean = seeds.map((s) => s.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y)).sort((a, b) => a.x - b.x)).filter((s) => s.length > 0);
+  const clean = seeds
+    .map((s) => s.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y)).sort((a, b) => a.x - b.x))
+    .filter((s) => s.length > 0);
   const xs = [...new Set(clean.flatMap((s) => s.map((p) => p.x)))].sort((a, b) => a - b);
   const at = clean.map(() => 0);
   const out: BandPoint[] = [];
@@ -85,7 +87,14 @@ export function seedBand(seeds: Point[][]): BandPoint[] {
       const b = s[i + 1];
       ys.push(a.x === x || !b ? a.y : a.y + ((b.y - a.y) * (x - a.x)) / (b.x - a.x));
     });
-    if (ys.length) out.push({ x, mean: ys.reduce((p, q) => p + q, 0) / ys.length, lo: Math.min(...ys), hi: Math.max(...ys), n: ys.length });
+    if (ys.length)
+      out.push({
+        x,
+        mean: ys.reduce((p, q) => p + q, 0) / ys.length,
+        lo: Math.min(...ys),
+        hi: Math.max(...ys),
+        n: ys.length,
+      });
   }
   return out;
 }

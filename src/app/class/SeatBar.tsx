@@ -17,21 +17,34 @@ export function SeatBar() {
   const share = () => {
     if (!identity || !config) return;
     const meta = finished?.report.meta ?? {};
-    const card = makeCard({ identity, config, seat, records, engine: 'tfjs', backend, valImages: typeof meta.valImages === 'number' ? meta.valImages : null, stopped: Array.isArray(meta.stopped) ? (meta.stopped as string[]) : [], quality: finished?.quality ?? null });
+    const card = makeCard({
+      identity,
+      config,
+      seat,
+      records,
+      engine: 'tfjs',
+      backend,
+      valImages: typeof meta.valImages === 'number' ? meta.valImages : null,
+      stopped: Array.isArray(meta.stopped) ? (meta.stopped as string[]) : [],
+      quality: finished?.quality ?? null,
+    });
     download(cardFileName(card), new TextEncoder().encode(JSON.stringify(card) + '\n'), 'application/json');
   };
   const fp = identity ? fingerprintOf(identity) : null;
   return (
     <div className="seat-bar" data-testid="seat-bar">
-      {seat !== null && (
-        <strong data-testid="seat-label">
-          Seat {seat} of this class&apos;s setup
-        </strong>
-      )}{' '}
+      {seat !== null && <strong data-testid="seat-label">Seat {seat} of this class&apos;s setup</strong>}{' '}
       <span>
         setup fingerprint <code data-testid="fingerprint">{fp ?? 'known once the run is prepared'}</code>
       </span>{' '}
-      <button type="button" className="secondary" onClick={share} disabled={!identity || !records.length} data-testid="share-run" title="Download this run's result card for the teacher to pool (docs/class.md)">
+      <button
+        type="button"
+        className="secondary"
+        onClick={share}
+        disabled={!identity || !records.length}
+        data-testid="share-run"
+        title="Download this run's result card for the teacher to pool (docs/class.md)"
+      >
         Share my run
       </button>
     </div>

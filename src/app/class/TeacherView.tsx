@@ -36,17 +36,32 @@ function VerdictRow({ name, e }: { name: string; e: Effect }) {
 
 function Curves({ report, records }: { report: Report; records: ReturnType<typeof poolCards>['records'] }) {
   const seats = seedDiffCurves(records, METRICS.valImageLoss);
-  const mean = report.effects.image_loss.diffCurve.map((p) => ({ tokens: p.tokens, mean: p.mean, band: p.ci95 ? [p.ci95[0], p.ci95[1]] : undefined }));
+  const mean = report.effects.image_loss.diffCurve.map((p) => ({
+    tokens: p.tokens,
+    mean: p.mean,
+    band: p.ci95 ? [p.ci95[0], p.ci95[1]] : undefined,
+  }));
   return (
     <figure data-testid="class-curves">
-      <figcaption>Pre-trained − scratch held-out image loss (nats per token) against trained tokens: each seat faint, the class mean bold with its 95% interval.</figcaption>
+      <figcaption>
+        Pre-trained − scratch held-out image loss (nats per token) against trained tokens: each seat faint, the class
+        mean bold with its 95% interval.
+      </figcaption>
       <ResponsiveContainer width="100%" height={360}>
         <ComposedChart margin={{ top: 8, right: 24, bottom: 8, left: 8 }}>
           <CartesianGrid strokeDasharray="3 3" />
           <XAxis dataKey="tokens" type="number" domain={['dataMin', 'dataMax']} allowDuplicatedCategory={false} />
           <YAxis />
           {seats.map((s) => (
-            <Line key={s.seed} data={s.points} dataKey="value" stroke="#94a3b8" strokeOpacity={0.5} dot={false} isAnimationActive={false} />
+            <Line
+              key={s.seed}
+              data={s.points}
+              dataKey="value"
+              stroke="#94a3b8"
+              strokeOpacity={0.5}
+              dot={false}
+              isAnimationActive={false}
+            />
           ))}
           <Area data={mean} dataKey="band" stroke="none" fill="#0072B2" fillOpacity={0.2} isAnimationActive={false} />
           <Line data={mean} dataKey="mean" stroke="#0072B2" strokeWidth={4} dot={false} isAnimationActive={false} />
@@ -66,7 +81,8 @@ export function TeacherView() {
     const bad: string[] = [];
     for (const f of Array.from(files)) {
       try {
-        if (f.size > 1_000_000) throw new CardError(`${f.name}: ${(f.size / 1e6).toFixed(1)} MB, over the 1 MB a result card may be`);
+        if (f.size > 1_000_000)
+          throw new CardError(`${f.name}: ${(f.size / 1e6).toFixed(1)} MB, over the 1 MB a result card may be`);
         got.push({ name: f.name, card: parseCard(await f.text(), f.name) });
       } catch (e) {
         bad.push(e instanceof CardError ? e.message : `${f.name}: ${(e as Error).message}`);
@@ -89,22 +105,42 @@ export function TeacherView() {
     setOver(false);
     void add(e.dataTransfer.files);
   };
-  const exportReport = () => report && download(`class-${pooled.fingerprint}-report.html`, new TextEncoder().encode(reportHtml(report, pooled.records, [poolSection(pooled)])), 'text/html');
+  const exportReport = () =>
+    report &&
+    download(
+      `class-${pooled.fingerprint}-report.html`,
+      new TextEncoder().encode(reportHtml(report, pooled.records, [poolSection(pooled)])),
+      'text/html',
+    );
   const power = report?.caveats.find((c) => c.startsWith('Power')) ?? null;
   return (
     <div className="page teacher" data-testid="teacher-view">
       <h1>The class&apos;s verdict</h1>
       <p>
-        Each student runs one seat of the same setup and presses <b>Share my run</b>; drop their result cards here (any number, any time). Cards of another setup are refused, saying what differs.
+        Each student runs one seat of the same setup and presses <b>Share my run</b>; drop their result cards here (any
+        number, any time). Cards of another setup are refused, saying what differs.
       </p>
-      <label className={over ? 'drop over' : 'drop'} onDragOver={(e) => (e.preventDefault(), setOver(true))} onDragLeave={() => setOver(false)} onDrop={onDrop}>
+      <label
+        className={over ? 'drop over' : 'drop'}
+        onDragOver={(e) => (e.preventDefault(), setOver(true))}
+        onDragLeave={() => setOver(false)}
+        onDrop={onDrop}
+      >
         Drop result cards (<code>*.tabula.json</code>) here, or pick them:{' '}
-        <input type="file" multiple accept=".json,application/json" data-testid="teacher-files" onChange={(e) => void add(e.target.files).then(() => (e.target.value = ''))} />
+        <input
+          type="file"
+          multiple
+          accept=".json,application/json"
+          data-testid="teacher-files"
+          onChange={(e) => void add(e.target.files).then(() => (e.target.value = ''))}
+        />
       </label>
       <p data-testid="class-n">
         {pooled.fingerprint ? (
           <>
-            Setup <code>{pooled.fingerprint}</code>: n = <b>{pooled.seeds.length}</b> seed{pooled.seeds.length === 1 ? '' : 's'} from {pooled.used.length} card{pooled.used.length === 1 ? '' : 's'} (seats {pooled.used.map((u) => u.seat ?? '—').join(', ')}).
+            Setup <code>{pooled.fingerprint}</code>: n = <b>{pooled.seeds.length}</b> seed
+            {pooled.seeds.length === 1 ? '' : 's'} from {pooled.used.length} card{pooled.used.length === 1 ? '' : 's'}{' '}
+            (seats {pooled.used.map((u) => u.seat ?? '—').join(', ')}).
           </>
         ) : (
           'No cards yet.'

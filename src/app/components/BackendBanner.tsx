@@ -43,11 +43,28 @@ export function BackendBanner() {
             <strong data-testid="backend" data-backend={choice.backend}>
               {choice.backend}
             </strong>
-            {choice.threads && <span className="muted"> × {choice.threads.count === 1 ? 'one thread' : `${choice.threads.count} threads`}</span>}
-            {choice.refusals.length > 0 && <span className="muted"> · {choice.refusals.map((r) => `${r.backend}: ${SHORT[r.reason] ?? r.reason}`).join(' · ')}</span>}
+            {choice.threads && (
+              <span className="muted">
+                {' '}
+                × {choice.threads.count === 1 ? 'one thread' : `${choice.threads.count} threads`}
+              </span>
+            )}
+            {choice.refusals.length > 0 && (
+              <span className="muted">
+                {' '}
+                · {choice.refusals.map((r) => `${r.backend}: ${SHORT[r.reason] ?? r.reason}`).join(' · ')}
+              </span>
+            )}
           </>
         )}{' '}
-        <button type="button" className="link" aria-expanded={open} aria-controls="backend-details" onClick={() => setOpen(!open)} data-testid="backend-why">
+        <button
+          type="button"
+          className="link"
+          aria-expanded={open}
+          aria-controls="backend-details"
+          onClick={() => setOpen(!open)}
+          data-testid="backend-why"
+        >
           {open ? 'hide' : 'why?'}
         </button>
       </p>
@@ -66,7 +83,10 @@ export function BackendBanner() {
           )}
           {choice?.adapter && (
             <p className="muted" data-testid="adapter">
-              WebGPU adapter: {[choice.adapter.vendor, choice.adapter.architecture, choice.adapter.description].filter(Boolean).join(' · ') || 'unnamed'}
+              WebGPU adapter:{' '}
+              {[choice.adapter.vendor, choice.adapter.architecture, choice.adapter.description]
+                .filter(Boolean)
+                .join(' · ') || 'unnamed'}
               {choice.adapter.isFallbackAdapter ? ' (software fallback)' : ''}
             </p>
           )}
@@ -84,7 +104,12 @@ export function BackendBanner() {
             {NAMES.map((n) => {
               const active = (device.requested ?? 'auto') === n;
               return (
-                <a key={n} href={forceLink(n)} aria-current={active ? 'page' : undefined} className={active ? 'active' : ''}>
+                <a
+                  key={n}
+                  href={forceLink(n)}
+                  aria-current={active ? 'page' : undefined}
+                  className={active ? 'active' : ''}
+                >
                   {n}
                 </a>
               );

@@ -21,8 +21,17 @@ export function Controls() {
   const status = run.status;
   const { phase, choice, label } = playButton(run);
   const busy = run.intent !== null;
-  const canPlay = device.status === 'ready' && !busy && ['idle', 'paused', 'restored', 'failed', 'done'].includes(phase);
-  const problems = canPlay && choice === 'start' ? setupProblems(cfg, { lm: lmInfo?.shape, limit: device.memory, backend: device.choice?.backend, fieldErrors: Object.values(fieldErrors) }) : [];
+  const canPlay =
+    device.status === 'ready' && !busy && ['idle', 'paused', 'restored', 'failed', 'done'].includes(phase);
+  const problems =
+    canPlay && choice === 'start'
+      ? setupProblems(cfg, {
+          lm: lmInfo?.shape,
+          limit: device.memory,
+          backend: device.choice?.backend,
+          fieldErrors: Object.values(fieldErrors),
+        })
+      : [];
   const p = status?.phase === 'preparing' ? status.progress : null;
   const failure = phase === 'failed' && status?.message ? status.message : null;
   const errors = [...new Set([error, run.error].filter((x): x is string => Boolean(x) && x !== failure))];
@@ -33,28 +42,69 @@ export function Controls() {
   return (
     <div className="controls" data-testid="controls" data-phase={phase} data-intent={run.intent ?? ''}>
       <div className="row buttons">
-        <button type="button" onClick={act(() => c.pressPlay())} disabled={!canPlay || problems.length > 0} data-testid="play" title={problems[0] ?? 'Start, continue, or start again with the setup below'}>
+        <button
+          type="button"
+          onClick={act(() => c.pressPlay())}
+          disabled={!canPlay || problems.length > 0}
+          data-testid="play"
+          title={problems[0] ?? 'Start, continue, or start again with the setup below'}
+        >
           ▶ {label}
         </button>
-        <button type="button" onClick={act(c.pause)} disabled={phase !== 'running' || busy} data-testid="pause" title="Pauses after the step in progress">
+        <button
+          type="button"
+          onClick={act(c.pause)}
+          disabled={phase !== 'running' || busy}
+          data-testid="pause"
+          title="Pauses after the step in progress"
+        >
           ❚❚ Pause
         </button>
-        <button type="button" onClick={act(c.step)} disabled={phase !== 'paused' || busy} data-testid="step" title="One step of every run">
+        <button
+          type="button"
+          onClick={act(c.step)}
+          disabled={phase !== 'paused' || busy}
+          data-testid="step"
+          title="One step of every run"
+        >
           Step
         </button>
-        <button type="button" className="secondary" onClick={finished ? () => setAsking(true) : act(reset)} disabled={phase === 'idle' || (busy && run.intent !== 'starting' && run.intent !== 'resuming')} data-testid="reset" title={phase === 'preparing' ? 'Stop preparing' : 'Stop and forget this run (after the step in progress)'}>
+        <button
+          type="button"
+          className="secondary"
+          onClick={finished ? () => setAsking(true) : act(reset)}
+          disabled={phase === 'idle' || (busy && run.intent !== 'starting' && run.intent !== 'resuming')}
+          data-testid="reset"
+          title={phase === 'preparing' ? 'Stop preparing' : 'Stop and forget this run (after the step in progress)'}
+        >
           {phase === 'preparing' ? 'Cancel' : 'Reset'}
         </button>
       </div>
       {asking && finished && (
-        <div className="confirm small" role="alertdialog" aria-label="Reset the finished run?" data-testid="reset-confirm">
+        <div
+          className="confirm small"
+          role="alertdialog"
+          aria-label="Reset the finished run?"
+          data-testid="reset-confirm"
+        >
           <p>
-            This run is finished and has its verdict. Reset forgets it in this browser, curves and report included. Download it first to keep it.
+            This run is finished and has its verdict. Reset forgets it in this browser, curves and report included.
+            Download it first to keep it.
           </p>
-          <button type="button" className="secondary" onClick={act(async () => c.exportReport())} data-testid="reset-export">
+          <button
+            type="button"
+            className="secondary"
+            onClick={act(async () => c.exportReport())}
+            data-testid="reset-export"
+          >
             Download the report first
           </button>{' '}
-          <button type="button" className="secondary" onClick={act(async () => c.exportCsv())} data-testid="reset-export-csv">
+          <button
+            type="button"
+            className="secondary"
+            onClick={act(async () => c.exportCsv())}
+            data-testid="reset-export-csv"
+          >
             and the metrics CSV
           </button>{' '}
           <button

@@ -14,11 +14,17 @@ export function FirstSamples({ live, recorded }: { live: SampleSet | null; recor
   if (!live && !recorded) return <p className="muted small">Loading the samples…</p>;
   const captions = (live?.captions ?? recorded!.captions).slice(0, COLUMNS);
   return (
-    <figure className="first-samples" data-testid="first-samples" data-source={live ? 'live' : 'recorded'} data-step={live?.step ?? ''}>
+    <figure
+      className="first-samples"
+      data-testid="first-samples"
+      data-source={live ? 'live' : 'recorded'}
+      data-step={live?.step ?? ''}
+    >
       <figcaption className="small">
         <strong>What each model draws for the same caption</strong>{' '}
         <span className="muted">
-          {live ? `your run at step ${live.step}, refreshed at every evaluation` : 'the recorded run at its end'}, for captions it never trained on
+          {live ? `your run at step ${live.step}, refreshed at every evaluation` : 'the recorded run at its end'}, for
+          captions it never trained on
         </span>
       </figcaption>
       <table className="samples first">
@@ -44,7 +50,17 @@ export function FirstSamples({ live, recorded }: { live: SampleSet | null; recor
                 </th>
                 {captions.map((c, i) => (
                   <td key={i}>
-                    {liveRow ? <PictureView picture={liveRow.pictures[i]} scale={1.5} title={`${LABEL[name]}: ${c}`} /> : <img src={recRow!.urls[i]} alt={`${LABEL[name]}: ${c}`} title={`${LABEL[name]}: ${c}`} width={48} height={48} />}
+                    {liveRow ? (
+                      <PictureView picture={liveRow.pictures[i]} scale={1.5} title={`${LABEL[name]}: ${c}`} />
+                    ) : (
+                      <img
+                        src={recRow!.urls[i]}
+                        alt={`${LABEL[name]}: ${c}`}
+                        title={`${LABEL[name]}: ${c}`}
+                        width={48}
+                        height={48}
+                      />
+                    )}
                   </td>
                 ))}
               </tr>
@@ -53,7 +69,8 @@ export function FirstSamples({ live, recorded }: { live: SampleSet | null; recor
         </tbody>
       </table>
       <p className="muted small" data-testid="samples-plainly">
-        Said plainly: models this small, trained for minutes, draw blobs in roughly the right colours, not recognisable emoji — both of them. The loss chart shows the difference first.
+        Said plainly: models this small, trained for minutes, draw blobs in roughly the right colours, not recognisable
+        emoji — both of them. The loss chart shows the difference first.
       </p>
     </figure>
   );

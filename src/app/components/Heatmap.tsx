@@ -19,7 +19,11 @@ export function Heatmaps({ byArm, step }: { byArm: Record<string, number[]>; ste
           <figure key={arm}>
             <div className="heat" style={{ gridTemplateColumns: `repeat(${g}, 1fr)` }}>
               {v.map((x, i) => (
-                <span key={i} style={{ background: colour(x) }} title={`row ${Math.floor(i / g) + 1}, column ${(i % g) + 1}: ${x.toFixed(3)} nats`} />
+                <span
+                  key={i}
+                  style={{ background: colour(x) }}
+                  title={`row ${Math.floor(i / g) + 1}, column ${(i % g) + 1}: ${x.toFixed(3)} nats`}
+                />
               ))}
             </div>
             <figcaption className="small">

@@ -34,7 +34,10 @@ export function Lesson() {
   const { setPanel } = useAppStore.getState();
   const { seconds, finishing: finishingSeconds } = useEtaBefore();
   // Your run's records, once a second at most (the charts and the summary follow them).
-  const records = useThrottled(useAppStore((s) => s.run.records), 1000);
+  const records = useThrottled(
+    useAppStore((s) => s.run.records),
+    1000,
+  );
   const summary = useMemo(() => liveSummary(records), [records]);
   const report = recorded?.finished?.report ?? null;
   const comparable = sameImages(dataset);
@@ -43,18 +46,31 @@ export function Lesson() {
     const recTokens = finalTokens(recorded.records, METRICS.valImageLoss);
     const recPerStep = tokensPerStep(recorded.records, METRICS.trainImageLoss);
     const recBatch = recorded.finished?.report.config?.batchSize ?? null;
-    const planned = meta ? budgetTokens(meta.config.steps, meta.config.batchSize, tokensPerStep(records, METRICS.trainImageLoss), recPerStep && recBatch ? { perStep: recPerStep, batchSize: recBatch } : null) : null;
+    const planned = meta
+      ? budgetTokens(
+          meta.config.steps,
+          meta.config.batchSize,
+          tokensPerStep(records, METRICS.trainImageLoss),
+          recPerStep && recBatch ? { perStep: recPerStep, batchSize: recBatch } : null,
+        )
+      : null;
     return { recTokens, xMax: planned ?? recTokens ?? 1 };
   }, [recorded, meta, records]);
   const sentence = report && view ? plainSentence(report, view.recTokens) : null;
   // The verdict needs only the curves: once training is over it is shown at once, while the report's extras (samples'
   // quality, caption analysis) are still being made; the finished report replaces it.
   const finishing = useAppStore((s) => s.run.status?.phase === 'finishing');
-  const early = useMemo(() => (finishing && !finished && meta ? buildReport(meta.config, records) : null), [finishing, finished, meta, records]);
+  const early = useMemo(
+    () => (finishing && !finished && meta ? buildReport(meta.config, records) : null),
+    [finishing, finished, meta, records],
+  );
   const yourReport = finished?.report ?? early;
   const yours = yourReport ? plainSentence(yourReport, finalTokens(records, METRICS.valImageLoss)) : null;
   const minutes = typeof report?.meta.seconds === 'number' ? ` in ${Math.round(report.meta.seconds / 60)} min` : '';
-  const levelNote = meta && report?.config && meta.config.captionLevel !== report.config.captionLevel ? ` (the recorded run used caption level ${report.config.captionLevel}, yours ${meta.config.captionLevel})` : '';
+  const levelNote =
+    meta && report?.config && meta.config.captionLevel !== report.config.captionLevel
+      ? ` (the recorded run used caption level ${report.config.captionLevel}, yours ${meta.config.captionLevel})`
+      : '';
   return (
     <section className="lesson" data-testid="lesson">
       <div className="card lesson-answer" data-testid="recorded-answer">
@@ -68,19 +84,35 @@ export function Lesson() {
         {yours && (
           <p className="plain yours" data-testid="your-sentence">
             <strong>Your run:</strong> {yours}
-            {early && <span className="muted small"> (from its curves; the report — the samples' quality and the caption analysis — is still being written)</span>}
+            {early && (
+              <span className="muted small">
+                {' '}
+                (from its curves; the report — the samples' quality and the caption analysis — is still being written)
+              </span>
+            )}
           </p>
         )}
-        {recorded && view && <AnswerCharts live={records} recorded={comparable ? recorded.records : null} xMax={view.xMax} margin={report?.margin ?? 0.05} />}
+        {recorded && view && (
+          <AnswerCharts
+            live={records}
+            recorded={comparable ? recorded.records : null}
+            xMax={view.xMax}
+            margin={report?.margin ?? 0.05}
+          />
+        )}
         {meta && (
           <p className="muted small" data-testid="answer-recorded-note">
-            {comparable ? `Dotted: the recorded run, cut to the ${roundTokens(view?.xMax ?? 0)} training tokens your run will reach${levelNote}.` : 'The recorded run trained on Twemoji and yours on other images, so it is not drawn: only your run is.'}
+            {comparable
+              ? `Dotted: the recorded run, cut to the ${roundTokens(view?.xMax ?? 0)} training tokens your run will reach${levelNote}.`
+              : 'The recorded run trained on Twemoji and yours on other images, so it is not drawn: only your run is.'}
           </p>
         )}
         <details className="stats" data-testid="recorded-details">
           <summary>The statistics: the recorded run's verdict on all three effects, with 95% intervals</summary>
           <p className="muted small">
-            {report ? `A run made earlier on ${String(report.meta.backend ?? 'this machine')}${minutes}: ${report.seeds} seeds × ${report.config?.steps ?? '?'} steps, ${report.arms.join(' vs ')} · ` : ''}
+            {report
+              ? `A run made earlier on ${String(report.meta.backend ?? 'this machine')}${minutes}: ${report.seeds} seeds × ${report.config?.steps ?? '?'} steps, ${report.arms.join(' vs ')} · `
+              : ''}
             <a href={RECORDED_REPORT}>its full report</a>
           </p>
           {report && <VerdictTable report={report} testId="recorded-verdict" compact />}
@@ -95,14 +127,22 @@ export function Lesson() {
       <div className="card lesson-run" data-testid="your-run">
         <h2>Check it yourself</h2>
         <p className="small">
-          <strong>{cfg.preset}</strong> setup: {cfg.arms.length} arm{cfg.arms.length === 1 ? '' : 's'} × {cfg.seeds} seed{cfg.seeds === 1 ? '' : 's'} × {cfg.steps.toLocaleString('en-US')} steps, about{' '}
-          <span data-testid="eta-summary">{formatDuration(seconds)}</span> here{finishingSeconds !== null ? `, the last ${formatDuration(finishingSeconds)} of it writing the report` : ''}.{' '}
+          <strong>{cfg.preset}</strong> setup: {cfg.arms.length} arm{cfg.arms.length === 1 ? '' : 's'} × {cfg.seeds}{' '}
+          seed{cfg.seeds === 1 ? '' : 's'} × {cfg.steps.toLocaleString('en-US')} steps, about{' '}
+          <span data-testid="eta-summary">{formatDuration(seconds)}</span> here
+          {finishingSeconds !== null
+            ? `, the last ${formatDuration(finishingSeconds)} of it writing the report`
+            : ''}.{' '}
           <a
             href="#setup"
             onClick={(e) => {
               e.preventDefault();
               setPanel('experiment');
-              requestAnimationFrame(() => document.querySelector('[data-testid="setup"]')?.scrollIntoView({ behavior: scrollBehavior(), block: 'start' }));
+              requestAnimationFrame(() =>
+                document
+                  .querySelector('[data-testid="setup"]')
+                  ?.scrollIntoView({ behavior: scrollBehavior(), block: 'start' }),
+              );
             }}
           >
             Change the setup
@@ -116,7 +156,9 @@ export function Lesson() {
               href="#charts"
               onClick={(e) => {
                 e.preventDefault();
-                document.querySelector('[data-testid="chart-image-loss"]')?.scrollIntoView({ behavior: scrollBehavior(), block: 'start' });
+                document
+                  .querySelector('[data-testid="chart-image-loss"]')
+                  ?.scrollIntoView({ behavior: scrollBehavior(), block: 'start' });
               }}
             >
               all the curves ↓
@@ -125,7 +167,10 @@ export function Lesson() {
         )}
         {yourReport && (
           <p className="small" data-testid="your-verdict-line">
-            Your run's verdict on image tokens: <strong>{String((yourReport.effects.image_loss as { verdict?: string }).verdict ?? '—')}</strong> (the recorded run: {String((report?.effects.image_loss as { verdict?: string } | undefined)?.verdict ?? '—')}). The statistics are under the pictures.
+            Your run's verdict on image tokens:{' '}
+            <strong>{String((yourReport.effects.image_loss as { verdict?: string }).verdict ?? '—')}</strong> (the
+            recorded run: {String((report?.effects.image_loss as { verdict?: string } | undefined)?.verdict ?? '—')}).
+            The statistics are under the pictures.
           </p>
         )}
       </div>

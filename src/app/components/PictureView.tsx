@@ -8,5 +8,16 @@ export function PictureView({ picture, scale = 2, title }: { picture: Picture; s
     const ctx = ref.current?.getContext('2d');
     if (ctx) ctx.putImageData(new ImageData(picture.rgba, picture.size, picture.size), 0, 0);
   }, [picture]);
-  return <canvas ref={ref} width={picture.size} height={picture.size} className="pic" style={{ width: picture.size * scale, height: picture.size * scale }} title={title} aria-label={title} role="img" />;
+  return (
+    <canvas
+      ref={ref}
+      width={picture.size}
+      height={picture.size}
+      className="pic"
+      style={{ width: picture.size * scale, height: picture.size * scale }}
+      title={title}
+      aria-label={title}
+      role="img"
+    />
+  );
 }

@@ -22,13 +22,25 @@ export function SelfTest({ onRun, onLoseDevice, onInjectNaN }: Props) {
       <h2>Backend self-test</h2>
       <p className="muted">
         Trains a small GPT (2 layers, width 32) from a fixed seed on a fixed batch. Every backend starts from the same
-        weights, so the losses must agree across backends to about 1e-6 — a quick check that this device computes correctly.
+        weights, so the losses must agree across backends to about 1e-6 — a quick check that this device computes
+        correctly.
       </p>
-      <button type="button" onClick={onRun} disabled={device.status !== 'ready' || device.selfTestRunning} data-testid="self-test-run">
+      <button
+        type="button"
+        onClick={onRun}
+        disabled={device.status !== 'ready' || device.selfTestRunning}
+        data-testid="self-test-run"
+      >
         {device.selfTestRunning ? 'Training…' : 'Run 5 training steps'}
       </button>{' '}
       {device.choice?.backend === 'webgpu' && (
-        <button type="button" className="secondary" onClick={onLoseDevice} data-testid="lose-device" title="Destroy the GPU device as a driver reset would; the page moves to wasm and resumes a run from its checkpoints">
+        <button
+          type="button"
+          className="secondary"
+          onClick={onLoseDevice}
+          data-testid="lose-device"
+          title="Destroy the GPU device as a driver reset would; the page moves to wasm and resumes a run from its checkpoints"
+        >
           Simulate losing the GPU
         </button>
       )}
@@ -77,7 +89,8 @@ export function SelfTest({ onRun, onLoseDevice, onInjectNaN }: Props) {
               <tr>
                 <th>tensors before / after</th>
                 <td data-testid="tensor-counts" data-before={r.numTensorsBefore} data-after={r.numTensorsAfter}>
-                  {r.numTensorsBefore} / {r.numTensorsAfter} {r.numTensorsBefore === r.numTensorsAfter ? '(no leak)' : '(leak!)'}
+                  {r.numTensorsBefore} / {r.numTensorsAfter}{' '}
+                  {r.numTensorsBefore === r.numTensorsAfter ? '(no leak)' : '(leak!)'}
                 </td>
               </tr>
             </tbody>

@@ -22,7 +22,8 @@ const ARM_TEXT: Record<ArmName, string> = {
   'image-only-pretrained': 'pre-trained, images without captions',
   'image-only-scratch': 'random, images without captions',
   'pretrained-mix': 'pre-trained, a quarter of each batch is English (against forgetting)',
-  'pretrained-shuffled': 'pre-trained weights shuffled within each matrix: their scale without their knowledge (a control)',
+  'pretrained-shuffled':
+    'pre-trained weights shuffled within each matrix: their scale without their knowledge (a control)',
 };
 
 const PRESET_TEXT: Record<string, string> = {
@@ -41,7 +42,15 @@ function NumberField({ f }: { f: FieldSpec }) {
   return (
     <label className="field" htmlFor={`field-${f.field}`}>
       <span>{f.label}</span>
-      <CheckedNumber spec={f} value={value} error={error} onError={(m) => setFieldError(f.field, m)} onCommit={(v) => setField(f.field, v as ExperimentConfig[typeof f.field])} testId={`field-${f.field}`} help={`${f.help} (${f.min}–${f.max})`} />
+      <CheckedNumber
+        spec={f}
+        value={value}
+        error={error}
+        onError={(m) => setFieldError(f.field, m)}
+        onCommit={(v) => setField(f.field, v as ExperimentConfig[typeof f.field])}
+        testId={`field-${f.field}`}
+        help={`${f.help} (${f.min}–${f.max})`}
+      />
     </label>
   );
 }
@@ -65,7 +74,11 @@ function Presets() {
         {Object.keys(PRESETS).map((p) => {
           const changes = presetChanges(cfg, PRESETS[p]);
           return (
-            <label key={p} className="choice" title={`${PRESET_TEXT[p]}${changes.length ? `. Would set: ${changes.join('; ')}` : ''}`}>
+            <label
+              key={p}
+              className="choice"
+              title={`${PRESET_TEXT[p]}${changes.length ? `. Would set: ${changes.join('; ')}` : ''}`}
+            >
               <input
                 type="radio"
                 name="preset"
@@ -78,11 +91,23 @@ function Presets() {
           );
         })}
         <label className="choice">
-          <input type="radio" name="preset" checked={cfg.preset === 'custom'} readOnly disabled={cfg.preset !== 'custom'} /> custom
+          <input
+            type="radio"
+            name="preset"
+            checked={cfg.preset === 'custom'}
+            readOnly
+            disabled={cfg.preset !== 'custom'}
+          />{' '}
+          custom
         </label>
       </div>
       {asking && (
-        <div className="confirm small" role="alertdialog" aria-label={`Apply the ${asking} preset?`} data-testid="preset-confirm">
+        <div
+          className="confirm small"
+          role="alertdialog"
+          aria-label={`Apply the ${asking} preset?`}
+          data-testid="preset-confirm"
+        >
           <p>
             <strong>{asking}</strong> will overwrite your setup: {pending.join('; ')}.
           </p>
@@ -96,7 +121,12 @@ function Presets() {
       )}
       <p className="muted small" data-testid="preset-text">
         {PRESET_TEXT[cfg.preset] ?? 'your own settings (change any field below)'}
-        {changed && changed.preset === cfg.preset && changed.changes.length > 0 && <span data-testid="preset-changed"> — the {changed.preset} preset set {changed.changes.join('; ')}.</span>}
+        {changed && changed.preset === cfg.preset && changed.changes.length > 0 && (
+          <span data-testid="preset-changed">
+            {' '}
+            — the {changed.preset} preset set {changed.changes.join('; ')}.
+          </span>
+        )}
       </p>
     </>
   );
@@ -113,7 +143,20 @@ export function Setup({ locked }: { locked: boolean }) {
   const [lmState, setLmState] = useState<{ busy: boolean; error: string | null }>({ busy: false, error: null });
   const [copied, setCopied] = useState(false);
   const { seconds, speed } = useEtaBefore();
-  const memory = lmInfo && device.choice ? memoryLine(estimateMemory(cfg, lmInfo.shape, { trainImages: 0, valImages: 0, imageSize: 32, imageTokens: 64, imageCodes: 512 }), device.memory, device.choice.backend) : null;
+  const memory =
+    lmInfo && device.choice
+      ? memoryLine(
+          estimateMemory(cfg, lmInfo.shape, {
+            trainImages: 0,
+            valImages: 0,
+            imageSize: 32,
+            imageTokens: 64,
+            imageCodes: 512,
+          }),
+          device.memory,
+          device.choice.backend,
+        )
+      : null;
   return (
     <div className="card setup" data-testid="setup" id="setup">
       <h2>Set up the experiment</h2>
@@ -121,8 +164,9 @@ export function Setup({ locked }: { locked: boolean }) {
         <div className="row">
           <span className="label">Pre-trained LM</span>
           <label className="choice">
-            <input type="radio" name="lm" checked={lm.kind === 'shipped'} onChange={() => void c.useShippedLm()} /> shipped: 4 layers, width 128, trained on five Austen novels (perplexity 66.8 on held-out{' '}
-            <em>Persuasion</em>)
+            <input type="radio" name="lm" checked={lm.kind === 'shipped'} onChange={() => void c.useShippedLm()} />{' '}
+            shipped: 4 layers, width 128, trained on five Austen novels (perplexity 66.8 on held-out <em>Persuasion</em>
+            )
           </label>
           <label className="choice small">
             or your own GPT-2-layout folder{lm.kind === 'files' ? ` (${lm.name})` : ''}:{' '}
@@ -154,7 +198,8 @@ export function Setup({ locked }: { locked: boolean }) {
         )}
         {lmInfo && !lmState.error && (
           <p className="muted small" data-testid="lm-info">
-            {lmInfo.name}: {lmInfo.shape.nLayer} layers, width {lmInfo.shape.nEmbd}, {lmInfo.shape.nHead} heads, context {lmInfo.shape.nPositions}, {lmInfo.shape.vocabSize.toLocaleString('en-US')} text ids,{' '}
+            {lmInfo.name}: {lmInfo.shape.nLayer} layers, width {lmInfo.shape.nEmbd}, {lmInfo.shape.nHead} heads, context{' '}
+            {lmInfo.shape.nPositions}, {lmInfo.shape.vocabSize.toLocaleString('en-US')} text ids,{' '}
             {(lmInfo.params / 1e6).toFixed(2)}M parameters ({lmInfo.tokenizer}).
           </p>
         )}
@@ -162,7 +207,13 @@ export function Setup({ locked }: { locked: boolean }) {
         <div className="arms">
           {ARMS.map((a) => (
             <label key={a} className="choice arm" title={ARM_TEXT[a]}>
-              <input type="checkbox" checked={cfg.arms.includes(a)} onChange={() => toggleArm(a)} data-testid={`arm-${a}`} /> <strong>{a}</strong> <span className="muted small">{ARM_TEXT[a]}</span>{' '}
+              <input
+                type="checkbox"
+                checked={cfg.arms.includes(a)}
+                onChange={() => toggleArm(a)}
+                data-testid={`arm-${a}`}
+              />{' '}
+              <strong>{a}</strong> <span className="muted small">{ARM_TEXT[a]}</span>{' '}
               <span className="small" data-testid={`arm-lr-${a}`}>
                 · learning rate {lrFor(cfg, a)}
               </span>
@@ -175,12 +226,17 @@ export function Setup({ locked }: { locked: boolean }) {
           ))}
           {Object.keys(cfg.lrByArm ?? {}).length > 0 && (
             <p className="small field-note" data-testid="lr-by-arm">
-              Each arm trains at its own learning rate, from this preset's sweep ({cfg.arms.map((a) => `${a} ${lrFor(cfg, a)}`).join(', ')}); the rate above is for any other arm. Typing a rate gives it to every arm.
+              Each arm trains at its own learning rate, from this preset's sweep (
+              {cfg.arms.map((a) => `${a} ${lrFor(cfg, a)}`).join(', ')}); the rate above is for any other arm. Typing a
+              rate gives it to every arm.
             </p>
           )}
           <label className="field">
             <span>New rows</span>
-            <select value={cfg.rowInit} onChange={(e) => setField('rowInit', e.target.value as ExperimentConfig['rowInit'])}>
+            <select
+              value={cfg.rowInit}
+              onChange={(e) => setField('rowInit', e.target.value as ExperimentConfig['rowInit'])}
+            >
               <option value="random">random</option>
               <option value="mean">mean of the text rows</option>
               <option value="aligned">aligned to caption words</option>
@@ -195,7 +251,8 @@ export function Setup({ locked }: { locked: boolean }) {
         </p>
       )}
       <p className="small">
-        {cfg.arms.length} arm{cfg.arms.length === 1 ? '' : 's'} × {cfg.seeds} seed{cfg.seeds === 1 ? '' : 's'} = {cfg.arms.length * cfg.seeds} runs of {cfg.steps.toLocaleString('en-US')} steps. Estimated time here:{' '}
+        {cfg.arms.length} arm{cfg.arms.length === 1 ? '' : 's'} × {cfg.seeds} seed{cfg.seeds === 1 ? '' : 's'} ={' '}
+        {cfg.arms.length * cfg.seeds} runs of {cfg.steps.toLocaleString('en-US')} steps. Estimated time here:{' '}
         <strong data-testid="eta-before">{formatDuration(seconds)}</strong>
         {speed ? (
           <span className="muted" title={TOKENS_PER_SECOND_HELP}>

@@ -29,15 +29,71 @@ interface Step {
 const colour = (arm: string) => armStyle(arm).name;
 
 export const TOUR: Step[] = [
-  { panel: 'experiment', target: '[data-testid="question"]', title: 'The question', text: () => 'Large language models know a lot about text. If we teach one to draw — by writing an image as a sequence of tokens after its caption — does all that reading help? Zhang et al. (2023) found: no. This page lets you check that yourself, at small scale, in this browser.' },
-  { panel: 'experiment', target: '[data-testid="recorded-answer"]', title: 'The answer a recorded run gave', text: (s) => `A run made earlier with this page's code (${s.recorded?.finished?.report.seeds ?? 3} seeds) gives a verdict on each of the paper's three effects. “Reproduced” means it agrees with the paper; the 95% interval says how sure it is.` },
-  { panel: 'data', target: '[data-testid="data-grid"], [data-testid="panel-data"] .card', title: 'Captions and images', text: () => 'The training data: small emoji, each with a caption. Pick a caption level to see how much a caption says. You can also drop your own folder of images with a captions.csv here.' },
-  { panel: 'tokenizer', target: '[data-testid="vq-reconstructions"]', title: 'What image tokens are', text: () => 'A VQ-VAE cuts every 32×32 image into an 8×8 grid of codes from a “vocabulary” of 512. Those 64 codes are the image tokens. In this picture rows 1 and 3 are real emoji; under each, rows 2 and 4 show what the decoder rebuilds from its 64 codes — close, not perfect.' },
-  { panel: 'experiment', target: '[data-testid="your-run"]', title: 'Two students', text: (s) => `Two copies of the same small GPT learn [caption][image tokens]: one pre-trained on five Jane Austen novels, one from random weights — a blank slate (tabula rasa). Same data, same order, same steps. Press Play (${s.preset} setup) to start; Pause and Step act after the step in progress.` },
-  { panel: 'experiment', target: '[data-testid="chart-image-loss"]', title: 'Watch the image tokens', text: () => `If reading Austen helped, the ${colour('pretrained')} line (pre-trained) would end lower than the ${colour('scratch')} one (scratch). The dotted lines are the recorded run, so you know the shape to expect.` },
-  { panel: 'experiment', target: '[data-testid="chart-caption-loss"]', title: 'The caption head start', text: () => `On caption tokens the pre-trained arm (${colour('pretrained')}) knows words, so it starts lower. Does that head start vanish as the blank slate (${colour('scratch')}) learns, as the paper found, or last?` },
-  { panel: 'experiment', target: '[data-testid="chart-english"]', title: 'Forgetting', text: () => `Ordinary English perplexity: does the pre-trained model (${colour('pretrained')}) forget English while it learns pictures? Higher is worse.` },
-  { panel: 'samples', target: '[data-testid="samples-live"], [data-testid="samples-recorded"]', title: 'What they draw', text: (s) => (s.live ? 'At every evaluation each arm draws the same held-out captions, under the real images. Early on both draw noise; later colours and shapes appear.' : 'Before your run, these are the recorded run’s drawings at its end: held-out captions, the real images, then each arm’s. Your run’s appear above them at each evaluation.') },
+  {
+    panel: 'experiment',
+    target: '[data-testid="question"]',
+    title: 'The question',
+    text: () =>
+      'Large language models know a lot about text. If we teach one to draw — by writing an image as a sequence of tokens after its caption — does all that reading help? Zhang et al. (2023) found: no. This page lets you check that yourself, at small scale, in this browser.',
+  },
+  {
+    panel: 'experiment',
+    target: '[data-testid="recorded-answer"]',
+    title: 'The answer a recorded run gave',
+    text: (s) =>
+      `A run made earlier with this page's code (${s.recorded?.finished?.report.seeds ?? 3} seeds) gives a verdict on each of the paper's three effects. “Reproduced” means it agrees with the paper; the 95% interval says how sure it is.`,
+  },
+  {
+    panel: 'data',
+    target: '[data-testid="data-grid"], [data-testid="panel-data"] .card',
+    title: 'Captions and images',
+    text: () =>
+      'The training data: small emoji, each with a caption. Pick a caption level to see how much a caption says. You can also drop your own folder of images with a captions.csv here.',
+  },
+  {
+    panel: 'tokenizer',
+    target: '[data-testid="vq-reconstructions"]',
+    title: 'What image tokens are',
+    text: () =>
+      'A VQ-VAE cuts every 32×32 image into an 8×8 grid of codes from a “vocabulary” of 512. Those 64 codes are the image tokens. In this picture rows 1 and 3 are real emoji; under each, rows 2 and 4 show what the decoder rebuilds from its 64 codes — close, not perfect.',
+  },
+  {
+    panel: 'experiment',
+    target: '[data-testid="your-run"]',
+    title: 'Two students',
+    text: (s) =>
+      `Two copies of the same small GPT learn [caption][image tokens]: one pre-trained on five Jane Austen novels, one from random weights — a blank slate (tabula rasa). Same data, same order, same steps. Press Play (${s.preset} setup) to start; Pause and Step act after the step in progress.`,
+  },
+  {
+    panel: 'experiment',
+    target: '[data-testid="chart-image-loss"]',
+    title: 'Watch the image tokens',
+    text: () =>
+      `If reading Austen helped, the ${colour('pretrained')} line (pre-trained) would end lower than the ${colour('scratch')} one (scratch). The dotted lines are the recorded run, so you know the shape to expect.`,
+  },
+  {
+    panel: 'experiment',
+    target: '[data-testid="chart-caption-loss"]',
+    title: 'The caption head start',
+    text: () =>
+      `On caption tokens the pre-trained arm (${colour('pretrained')}) knows words, so it starts lower. Does that head start vanish as the blank slate (${colour('scratch')}) learns, as the paper found, or last?`,
+  },
+  {
+    panel: 'experiment',
+    target: '[data-testid="chart-english"]',
+    title: 'Forgetting',
+    text: () =>
+      `Ordinary English perplexity: does the pre-trained model (${colour('pretrained')}) forget English while it learns pictures? Higher is worse.`,
+  },
+  {
+    panel: 'samples',
+    target: '[data-testid="samples-live"], [data-testid="samples-recorded"]',
+    title: 'What they draw',
+    text: (s) =>
+      s.live
+        ? 'At every evaluation each arm draws the same held-out captions, under the real images. Early on both draw noise; later colours and shapes appear.'
+        : 'Before your run, these are the recorded run’s drawings at its end: held-out captions, the real images, then each arm’s. Your run’s appear above them at each evaluation.',
+  },
   {
     panel: 'analysis',
     target: '[data-testid="word-like"]',
@@ -48,7 +104,13 @@ export const TOUR: Step[] = [
       return `The previous token explains ${explainedShare(a.imageTokens).toFixed(0)}% of an image token's entropy and ${explainedShare(a.englishTokens).toFixed(0)}% of an English token's. ${wordLikeSentence(a)}${a.captionPerplexity ? ` ${captionSentence(a.captionPerplexity)}` : ''}`;
     },
   },
-  { panel: 'report', target: '[data-testid="verdict-recorded"]', title: 'The verdict', text: () => 'The recorded run’s verdicts stay here; your run’s appear under them when it finishes, and an undecided one says why. Export the report, the metrics or the trained weights below.' },
+  {
+    panel: 'report',
+    target: '[data-testid="verdict-recorded"]',
+    title: 'The verdict',
+    text: () =>
+      'The recorded run’s verdicts stay here; your run’s appear under them when it finishes, and an undecided one says why. Export the report, the metrics or the trained weights below.',
+  },
 ];
 
 type Place = { position: 'fixed' | 'absolute'; top: number; left: number; maxHeight?: number };
@@ -67,7 +129,14 @@ export function firstTarget(selectors: string, root: ParentNode = document): Ele
  * target and box fit on the screen together (viewport pixels, fixed); else — a target taller than the screen less the
  * box, as on a phone — in the page just above the target (page pixels), scrolled to the top with the target after it.
  */
-export function place(target: DOMRect, box: { width: number; height: number }, vw: number, vh: number, topLimit: number, scrollY: number): Place {
+export function place(
+  target: DOMRect,
+  box: { width: number; height: number },
+  vw: number,
+  vh: number,
+  topLimit: number,
+  scrollY: number,
+): Place {
   const gap = 12;
   const top = Math.max(topLimit, Math.min(target.top, vh - box.height - gap));
   if (vw - target.right >= box.width + 2 * gap) return { position: 'fixed', top, left: target.right + gap };
@@ -118,13 +187,28 @@ export function Tour() {
       const beside = vw - r0.right >= box.width + 24 || r0.left >= box.width + 24;
       const together = r0.height + box.height + 36 <= vh - limit;
       // The target under the strip (beside, or with the box under it), else the box above the target at the top.
-      const want = beside ? limit + 4 : together ? Math.max(limit + 4, (vh - limit - r0.height - box.height - 12) / 2 + limit) : limit + box.height + 20;
+      const want = beside
+        ? limit + 4
+        : together
+          ? Math.max(limit + 4, (vh - limit - r0.height - box.height - 12) / 2 + limit)
+          : limit + box.height + 20;
       window.scrollTo({ top: Math.max(0, window.scrollY + r0.top - want), behavior: 'instant' as ScrollBehavior });
       placeNow(target);
     };
     const placeNow = (target: Element) => {
       cancelAnimationFrame(frame);
-      frame = requestAnimationFrame(() => setPos(place(target.getBoundingClientRect(), measure(), document.documentElement.clientWidth, window.innerHeight, stripHeight() + 8, window.scrollY)));
+      frame = requestAnimationFrame(() =>
+        setPos(
+          place(
+            target.getBoundingClientRect(),
+            measure(),
+            document.documentElement.clientWidth,
+            window.innerHeight,
+            stripHeight() + 8,
+            window.scrollY,
+          ),
+        ),
+      );
     };
     /** Outline the target, scroll it into place and keep the box beside it. */
     const attach = (target: Element) => {
@@ -135,7 +219,9 @@ export function Tour() {
       scrollAndPlace(target);
       // What loads late (an image above or in the target, a chart filling in) moves things: in the step's first
       // seconds the target is scrolled into place again; later (the user may be scrolling) only the box follows.
-      observer = new ResizeObserver(() => (performance.now() - started < 3000 ? scrollAndPlace(target) : placeNow(target)));
+      observer = new ResizeObserver(() =>
+        performance.now() - started < 3000 ? scrollAndPlace(target) : placeNow(target),
+      );
       observer.observe(target);
       observer.observe(document.body);
     };
@@ -171,7 +257,16 @@ export function Tour() {
 
   if (step === null || !t) return null;
   return (
-    <aside ref={ref} className="tour" role="dialog" aria-label="Guided tour" data-testid="tour" data-step={step} data-target={t.target} style={pos}>
+    <aside
+      ref={ref}
+      className="tour"
+      role="dialog"
+      aria-label="Guided tour"
+      data-testid="tour"
+      data-step={step}
+      data-target={t.target}
+      style={pos}
+    >
       <p className="muted small">
         Tour · {step + 1} of {TOUR.length}
       </p>

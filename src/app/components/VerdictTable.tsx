@@ -4,7 +4,15 @@
 import type { Report } from '../../worker/protocol';
 import { effectViews } from '../verdict-view';
 
-export function VerdictTable({ report, testId, compact = false }: { report: Report; testId: string; compact?: boolean }) {
+export function VerdictTable({
+  report,
+  testId,
+  compact = false,
+}: {
+  report: Report;
+  testId: string;
+  compact?: boolean;
+}) {
   return (
     <table className={`verdict${compact ? ' compact' : ''}`} data-testid={testId}>
       <tbody>

@@ -24,7 +24,11 @@ export function DataPanel() {
   const setField = useAppStore((s) => s.setField);
   const setDataset = useAppStore((s) => s.setDataset);
   const key = `${JSON.stringify(dataset)}/${level}`;
-  const [loaded, setLoaded] = useState<{ key: string; summary: DataSummary | null; error: string | null }>({ key: '', summary: null, error: null });
+  const [loaded, setLoaded] = useState<{ key: string; summary: DataSummary | null; error: string | null }>({
+    key: '',
+    summary: null,
+    error: null,
+  });
   const [ownBusy, setOwnBusy] = useState(false);
   const [over, setOver] = useState(false);
   const busy = ownBusy || loaded.key !== key;
@@ -52,7 +56,10 @@ export function DataPanel() {
       // The drop is refused whole: the dataset and its summary below stay what they were, and the message says so.
       const d = useAppStore.getState().dataset;
       const still = d.kind === 'emoji' ? (d.style === 'twemoji' ? 'Twemoji' : 'Noto Emoji') : d.name;
-      setLoaded((l) => ({ ...l, error: `${(e as Error).message.replace(/\.$/, '')}. Nothing was loaded from it: the dataset is still ${still}${l.summary ? ' (below)' : ''}.` }));
+      setLoaded((l) => ({
+        ...l,
+        error: `${(e as Error).message.replace(/\.$/, '')}. Nothing was loaded from it: the dataset is still ${still}${l.summary ? ' (below)' : ''}.`,
+      }));
     } finally {
       setOwnBusy(false);
     }
@@ -70,18 +77,29 @@ export function DataPanel() {
       <div className="card">
         <h2>Images and captions</h2>
         <p className="muted">
-          Each training example is a caption followed by the image's tokens. The shipped sets are 3,786 emoji at 32×32 (1,911 emoji plus skin-tone variants);
-          10% of the concepts are held out for validation.
+          Each training example is a caption followed by the image's tokens. The shipped sets are 3,786 emoji at 32×32
+          (1,911 emoji plus skin-tone variants); 10% of the concepts are held out for validation.
         </p>
         <div className="row" role="radiogroup" aria-label="Dataset">
           {(['twemoji', 'noto'] as const).map((style) => (
             <label key={style} className="choice">
-              <input type="radio" name="dataset" checked={dataset.kind === 'emoji' && dataset.style === style} onChange={() => setDataset({ kind: 'emoji', style })} />
+              <input
+                type="radio"
+                name="dataset"
+                checked={dataset.kind === 'emoji' && dataset.style === style}
+                onChange={() => setDataset({ kind: 'emoji', style })}
+              />
               {style === 'twemoji' ? 'Twemoji (CC-BY 4.0)' : 'Noto Emoji (Apache-2.0)'}
             </label>
           ))}
           <label className="choice">
-            <input type="radio" name="dataset" checked={dataset.kind === 'byod'} disabled={dataset.kind !== 'byod'} readOnly />
+            <input
+              type="radio"
+              name="dataset"
+              checked={dataset.kind === 'byod'}
+              disabled={dataset.kind !== 'byod'}
+              readOnly
+            />
             Your own{dataset.kind === 'byod' ? `: ${dataset.name}` : ' (drop below)'}
           </label>
         </div>
@@ -101,13 +119,16 @@ export function DataPanel() {
           }}
         >
           <p>
-            <strong>Bring your own:</strong> drop a <code>.zip</code> or a folder of PNG/JPEG/WebP images with <code>captions.csv</code> (<code>file,caption</code>),{' '}
-            <code>captions.json</code>, a Hugging Face <code>metadata.csv</code>/<code>metadata.jsonl</code> (<code>file_name,text</code>) or COCO <code>captions_*.json</code>; or a Hub-style{' '}
-            <code>.parquet</code> file or <code>data/</code> folder of them (an <code>image</code> column and a <code>text</code> column). Images
-            are centre-cropped and resized to 32×32; bad rows are listed and skipped.
+            <strong>Bring your own:</strong> drop a <code>.zip</code> or a folder of PNG/JPEG/WebP images with{' '}
+            <code>captions.csv</code> (<code>file,caption</code>), <code>captions.json</code>, a Hugging Face{' '}
+            <code>metadata.csv</code>/<code>metadata.jsonl</code> (<code>file_name,text</code>) or COCO{' '}
+            <code>captions_*.json</code>; or a Hub-style <code>.parquet</code> file or <code>data/</code> folder of them
+            (an <code>image</code> column and a <code>text</code> column). Images are centre-cropped and resized to
+            32×32; bad rows are listed and skipped.
           </p>
           <label className="small">
-            or pick a zip or a .parquet <input type="file" accept=".zip,.parquet" data-testid="byod-zip" onChange={(e) => pick(e.target)} />
+            or pick a zip or a .parquet{' '}
+            <input type="file" accept=".zip,.parquet" data-testid="byod-zip" onChange={(e) => pick(e.target)} />
           </label>{' '}
           <label className="small">
             or a folder <input type="file" {...{ webkitdirectory: '' }} multiple onChange={(e) => pick(e.target)} />
@@ -122,8 +143,12 @@ export function DataPanel() {
         {summary && (
           <div data-testid="data-summary" data-images={summary.images}>
             <p>
-              <strong>{summary.name}</strong>: {summary.images.toLocaleString()} usable images — {summary.trainImages.toLocaleString()} for training, {summary.valImages.toLocaleString()} held out
-              {summary.valImages === 0 && summary.images > 0 ? ' (under 10 images: validation uses the training images)' : ''}.
+              <strong>{summary.name}</strong>: {summary.images.toLocaleString()} usable images —{' '}
+              {summary.trainImages.toLocaleString()} for training, {summary.valImages.toLocaleString()} held out
+              {summary.valImages === 0 && summary.images > 0
+                ? ' (under 10 images: validation uses the training images)'
+                : ''}
+              .
             </p>
             {summary.refused && (
               <p className="error" role="alert">
@@ -133,7 +158,10 @@ export function DataPanel() {
             {summary.problems.length > 0 && (
               <div className="problems" data-testid="data-problems">
                 <p>
-                  <strong>{summary.problems.length} problem{summary.problems.length === 1 ? '' : 's'}</strong> — these rows were skipped, the rest loaded:
+                  <strong>
+                    {summary.problems.length} problem{summary.problems.length === 1 ? '' : 's'}
+                  </strong>{' '}
+                  — these rows were skipped, the rest loaded:
                 </p>
                 <ul>
                   {summary.problems.map((p, i) => (
@@ -150,11 +178,21 @@ export function DataPanel() {
       </div>
       <div className="card">
         <h2>Caption level</h2>
-        <p className="muted">How much each caption says. Longer captions raise the share of text tokens (the paper's captions are far shorter than its 256 image tokens).</p>
+        <p className="muted">
+          How much each caption says. Longer captions raise the share of text tokens (the paper's captions are far
+          shorter than its 256 image tokens).
+        </p>
         <div className="row" role="radiogroup" aria-label="Caption level">
           {LEVELS.map((l) => (
             <label key={l} className="choice" title={LEVEL_TEXT[l]}>
-              <input type="radio" name="level" checked={level === l} onChange={() => setField('captionLevel', l)} disabled={dataset.kind === 'byod'} /> {l}
+              <input
+                type="radio"
+                name="level"
+                checked={level === l}
+                onChange={() => setField('captionLevel', l)}
+                disabled={dataset.kind === 'byod'}
+              />{' '}
+              {l}
             </label>
           ))}
         </div>

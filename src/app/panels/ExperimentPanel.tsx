@@ -20,7 +20,11 @@ function ChartSettings({ comparable }: { comparable: boolean }) {
     <div className="row chart-settings small">
       <label title="Each read-back waits for the device; on a GPU, reading less often trains faster">
         Read back every{' '}
-        <select value={ui.readEvery ?? 'auto'} onChange={(e) => c.setReadEvery(e.target.value === 'auto' ? null : Number(e.target.value))} data-testid="read-every">
+        <select
+          value={ui.readEvery ?? 'auto'}
+          onChange={(e) => c.setReadEvery(e.target.value === 'auto' ? null : Number(e.target.value))}
+          data-testid="read-every"
+        >
           <option value="auto">auto</option>
           {[1, 2, 5, 10, 25].map((n) => (
             <option key={n} value={n}>
@@ -30,7 +34,17 @@ function ChartSettings({ comparable }: { comparable: boolean }) {
         </select>
       </label>
       <label>
-        Smoothing <input type="range" min={0} max={0.999} step={0.001} value={ui.smoothing} onChange={(e) => setSmoothing(Number(e.target.value))} aria-label="EMA smoothing" /> {ui.smoothing.toFixed(3)}
+        Smoothing{' '}
+        <input
+          type="range"
+          min={0}
+          max={0.999}
+          step={0.001}
+          value={ui.smoothing}
+          onChange={(e) => setSmoothing(Number(e.target.value))}
+          aria-label="EMA smoothing"
+        />{' '}
+        {ui.smoothing.toFixed(3)}
       </label>
       <label>
         x axis{' '}
@@ -46,9 +60,27 @@ function ChartSettings({ comparable }: { comparable: boolean }) {
       <label>
         <input type="checkbox" checked={ui.logY} onChange={(e) => setChart({ logY: e.target.checked })} /> log y
       </label>
-      <label title={comparable ? 'The recorded run (Twemoji), dotted behind yours' : 'The recorded run trained on Twemoji; your run uses other images, so its curves are not comparable'}>
-        <input type="checkbox" checked={ui.showRecorded && comparable} disabled={!comparable} onChange={(e) => setChart({ showRecorded: e.target.checked })} data-testid="show-recorded" /> recorded cpu run behind
-        {!comparable && <span className="muted" data-testid="recorded-hidden"> (hidden: it trained on Twemoji, this run on other images)</span>}
+      <label
+        title={
+          comparable
+            ? 'The recorded run (Twemoji), dotted behind yours'
+            : 'The recorded run trained on Twemoji; your run uses other images, so its curves are not comparable'
+        }
+      >
+        <input
+          type="checkbox"
+          checked={ui.showRecorded && comparable}
+          disabled={!comparable}
+          onChange={(e) => setChart({ showRecorded: e.target.checked })}
+          data-testid="show-recorded"
+        />{' '}
+        recorded cpu run behind
+        {!comparable && (
+          <span className="muted" data-testid="recorded-hidden">
+            {' '}
+            (hidden: it trained on Twemoji, this run on other images)
+          </span>
+        )}
       </label>
     </div>
   );
@@ -64,7 +96,11 @@ export function ExperimentPanel() {
   const records = useAppStore((s) => s.run.records);
   const heatmap = useAppStore((s) => s.run.heatmap);
   const arms = useAppStore((s) => s.run.meta?.config.arms);
-  const locked = useAppStore((s) => (s.run.restored && !s.run.finished) || Boolean(s.run.status && ['preparing', 'running', 'paused', 'finishing'].includes(s.run.status.phase)));
+  const locked = useAppStore(
+    (s) =>
+      (s.run.restored && !s.run.finished) ||
+      Boolean(s.run.status && ['preparing', 'running', 'paused', 'finishing'].includes(s.run.status.phase)),
+  );
   // The live run's images (or, before one, the chosen images): the recorded Twemoji run is not drawn behind others.
   const dataset = useAppStore((s) => s.run.meta?.dataset ?? s.dataset);
   const comparable = sameAsRecorded(dataset);
@@ -77,18 +113,94 @@ export function ExperimentPanel() {
         <ChartSettings comparable={comparable} />
         <ChartLegend arms={arms ?? ['pretrained', 'scratch']} />
         <div className="charts">
-          <MetricChart testId="chart-image-loss" index={0} title="Image-token loss" unit="nats per token, training batches" metric={METRICS.trainImageLoss} records={records} recorded={recorded} hint="The paper: the two arms end level — pre-training does not help on image tokens." />
-          <MetricChart testId="chart-caption-loss" index={1} title="Caption-token loss" unit="nats per token, training batches" metric={METRICS.trainTextLoss} records={records} recorded={recorded} hint="The pre-trained arm knows words, so it starts lower. Does the head start vanish (the paper) or last?" />
-          <MetricChart testId="chart-val-image" index={2} title="Held-out image-token loss" unit="nats per token" metric={METRICS.valImageLoss} records={records} recorded={recorded} />
-          <MetricChart testId="chart-val-caption" index={3} title="Held-out caption-token loss" unit="nats per token" metric={METRICS.valTextLoss} records={records} recorded={recorded} />
-          <MetricChart testId="chart-english" index={4} title="Ordinary English perplexity" unit="held-out Persuasion" metric={METRICS.valEnglishLoss} transform={exp} records={records} recorded={recorded} hint="Forgetting: the pre-trained arm's English gets worse as it learns images." />
-          <MetricChart testId="chart-english-ood" index={5} title="Out-of-domain English perplexity" unit="Moby-Dick" metric={METRICS.valEnglishOodLoss} transform={exp} records={records} recorded={recorded} />
-          <MetricChart testId="chart-lr" index={6} title="Learning rate" unit="AdamW, warmup + cosine" metric={METRICS.lr} records={records} recorded={null} schedule />
-          <MetricChart testId="chart-grad-norm" index={7} title="Gradient norm" unit="before clipping at 1" metric={METRICS.gradNorm} records={records} recorded={null} />
+          <MetricChart
+            testId="chart-image-loss"
+            index={0}
+            title="Image-token loss"
+            unit="nats per token, training batches"
+            metric={METRICS.trainImageLoss}
+            records={records}
+            recorded={recorded}
+            hint="The paper: the two arms end level — pre-training does not help on image tokens."
+          />
+          <MetricChart
+            testId="chart-caption-loss"
+            index={1}
+            title="Caption-token loss"
+            unit="nats per token, training batches"
+            metric={METRICS.trainTextLoss}
+            records={records}
+            recorded={recorded}
+            hint="The pre-trained arm knows words, so it starts lower. Does the head start vanish (the paper) or last?"
+          />
+          <MetricChart
+            testId="chart-val-image"
+            index={2}
+            title="Held-out image-token loss"
+            unit="nats per token"
+            metric={METRICS.valImageLoss}
+            records={records}
+            recorded={recorded}
+          />
+          <MetricChart
+            testId="chart-val-caption"
+            index={3}
+            title="Held-out caption-token loss"
+            unit="nats per token"
+            metric={METRICS.valTextLoss}
+            records={records}
+            recorded={recorded}
+          />
+          <MetricChart
+            testId="chart-english"
+            index={4}
+            title="Ordinary English perplexity"
+            unit="held-out Persuasion"
+            metric={METRICS.valEnglishLoss}
+            transform={exp}
+            records={records}
+            recorded={recorded}
+            hint="Forgetting: the pre-trained arm's English gets worse as it learns images."
+          />
+          <MetricChart
+            testId="chart-english-ood"
+            index={5}
+            title="Out-of-domain English perplexity"
+            unit="Moby-Dick"
+            metric={METRICS.valEnglishOodLoss}
+            transform={exp}
+            records={records}
+            recorded={recorded}
+          />
+          <MetricChart
+            testId="chart-lr"
+            index={6}
+            title="Learning rate"
+            unit="AdamW, warmup + cosine"
+            metric={METRICS.lr}
+            records={records}
+            recorded={null}
+            schedule
+          />
+          <MetricChart
+            testId="chart-grad-norm"
+            index={7}
+            title="Gradient norm"
+            unit="before clipping at 1"
+            metric={METRICS.gradNorm}
+            records={records}
+            recorded={null}
+          />
         </div>
         <h3 data-testid="heatmap-section">Image-token loss by position</h3>
-        <p className="muted small">Held-out loss at each of the 8×8 image-token positions (mean over seeds), from the latest evaluation.</p>
-        {heatmap ? <Heatmaps byArm={heatmap.byArm} step={heatmap.step} /> : <p className="muted small">Appears at the first evaluation.</p>}
+        <p className="muted small">
+          Held-out loss at each of the 8×8 image-token positions (mean over seeds), from the latest evaluation.
+        </p>
+        {heatmap ? (
+          <Heatmaps byArm={heatmap.byArm} step={heatmap.step} />
+        ) : (
+          <p className="muted small">Appears at the first evaluation.</p>
+        )}
       </div>
     </section>
   );

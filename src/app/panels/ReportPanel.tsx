@@ -35,7 +35,9 @@ async function chartsPng(svgs: string[]): Promise<Uint8Array> {
   ctx.fillStyle = '#fff';
   ctx.fillRect(0, 0, canvas.width, canvas.height);
   images.forEach((img, i) => ctx.drawImage(img, (i % 2) * w, Math.floor(i / 2) * h));
-  const blob = await new Promise<Blob>((res, rej) => canvas.toBlob((b) => (b ? res(b) : rej(new Error('PNG encoding failed'))), 'image/png'));
+  const blob = await new Promise<Blob>((res, rej) =>
+    canvas.toBlob((b) => (b ? res(b) : rej(new Error('PNG encoding failed'))), 'image/png'),
+  );
   return new Uint8Array(await blob.arrayBuffer());
 }
 
@@ -47,9 +49,13 @@ function QualityLine({ quality, who, id }: { quality: Quality; who: string; id: 
       <strong>Image quality ({who}):</strong>{' '}
       {caveat ?? (
         <>
-          {quality.samples} generated images per arm, judged by a category classifier that gets {(100 * quality.classifierValAccuracy).toFixed(1)}% of real held-out images right:{' '}
+          {quality.samples} generated images per arm, judged by a category classifier that gets{' '}
+          {(100 * quality.classifierValAccuracy).toFixed(1)}% of real held-out images right:{' '}
           {Object.entries(quality.perArm)
-            .map(([arm, q]) => `${arm} ${(100 * q.accuracy).toFixed(1)}% recognised, Fréchet distance ${q.frechet.toFixed(2)}`)
+            .map(
+              ([arm, q]) =>
+                `${arm} ${(100 * q.accuracy).toFixed(1)}% recognised, Fréchet distance ${q.frechet.toFixed(2)}`,
+            )
             .join('; ')}
           .
         </>
@@ -66,25 +72,41 @@ export function ReportPanel() {
   const [target, setTarget] = useState('');
   const recordedReport = recorded?.finished?.report ?? null;
   const mine = run.finished?.report ?? null;
-  const runKeys = run.meta ? run.meta.config.arms.flatMap((a) => Array.from({ length: run.meta!.config.seeds }, (_, s) => `${a}/${s}`)) : [];
+  const runKeys = run.meta
+    ? run.meta.config.arms.flatMap((a) => Array.from({ length: run.meta!.config.seeds }, (_, s) => `${a}/${s}`))
+    : [];
   const chosen = target || runKeys[0] || '';
   const records = run.records.length ? run.records : (recorded?.records ?? []);
   return (
     <section className="panel" data-testid="panel-report">
       <div className="card">
         <h2>Verdict</h2>
-        <p className="muted small">Intervals are 95% t-intervals across seeds; with one seed there is no interval, so a verdict reads “inconclusive” and says why.</p>
+        <p className="muted small">
+          Intervals are 95% t-intervals across seeds; with one seed there is no interval, so a verdict reads
+          “inconclusive” and says why.
+        </p>
         <div className="verdicts">
           <section data-testid="verdict-recorded">
             <h3>
-              The recorded run <span className="muted small">— {recordedReport ? reportSetup(recordedReport) : 'loading…'}</span>
+              The recorded run{' '}
+              <span className="muted small">— {recordedReport ? reportSetup(recordedReport) : 'loading…'}</span>
             </h3>
             {recordedReport && <VerdictTable report={recordedReport} testId="verdict" />}
-            {recorded?.finished?.quality && <QualityLine quality={recorded.finished.quality} who="recorded run" id="recorded" />}
+            {recorded?.finished?.quality && (
+              <QualityLine quality={recorded.finished.quality} who="recorded run" id="recorded" />
+            )}
           </section>
           <section data-testid="verdict-yours">
             <h3>
-              Your run <span className="muted small">— {mine ? reportSetup(mine) : run.meta ? 'the verdict appears here when it finishes' : 'press Play: its verdict appears here, beside the recorded one'}</span>
+              Your run{' '}
+              <span className="muted small">
+                —{' '}
+                {mine
+                  ? reportSetup(mine)
+                  : run.meta
+                    ? 'the verdict appears here when it finishes'
+                    : 'press Play: its verdict appears here, beside the recorded one'}
+              </span>
             </h3>
             {mine && <VerdictTable report={mine} testId="verdict-mine" />}
             {run.finished?.quality && <QualityLine quality={run.finished.quality} who="your run" id="mine" />}
@@ -94,20 +116,46 @@ export function ReportPanel() {
       <div className="card">
         <h2>Export</h2>
         <div className="row">
-          <button type="button" data-testid="export-csv" disabled={!run.records.length} onClick={guard(() => c.exportCsv())}>
+          <button
+            type="button"
+            data-testid="export-csv"
+            disabled={!run.records.length}
+            onClick={guard(() => c.exportCsv())}
+          >
             Metrics CSV
           </button>
-          <button type="button" data-testid="export-tensorboard" disabled={!run.records.length} onClick={guard(() => c.exportTensorBoard())} title="TensorBoard event files, one run per arm and seed: unzip, then tensorboard --logdir">
+          <button
+            type="button"
+            data-testid="export-tensorboard"
+            disabled={!run.records.length}
+            onClick={guard(() => c.exportTensorBoard())}
+            title="TensorBoard event files, one run per arm and seed: unzip, then tensorboard --logdir"
+          >
             TensorBoard
           </button>
-          <button type="button" data-testid="export-html" disabled={!run.finished} onClick={guard(() => c.exportReport())}>
+          <button
+            type="button"
+            data-testid="export-html"
+            disabled={!run.finished}
+            onClick={guard(() => c.exportReport())}
+          >
             Report HTML
           </button>
-          <button type="button" data-testid="export-png" disabled={!records.length} onClick={guard(async () => download('charts.png', await chartsPng(reportCharts(records)), 'image/png'))}>
+          <button
+            type="button"
+            data-testid="export-png"
+            disabled={!records.length}
+            onClick={guard(async () => download('charts.png', await chartsPng(reportCharts(records)), 'image/png'))}
+          >
             Charts PNG
           </button>
           <span className="row">
-            <select value={chosen} onChange={(e) => setTarget(e.target.value)} aria-label="Run to export" disabled={!runKeys.length}>
+            <select
+              value={chosen}
+              onChange={(e) => setTarget(e.target.value)}
+              aria-label="Run to export"
+              disabled={!runKeys.length}
+            >
               {runKeys.map((k) => (
                 <option key={k} value={k}>
                   {k.replace('/', ', seed ')}
@@ -115,17 +163,25 @@ export function ReportPanel() {
                 </option>
               ))}
             </select>
-            <button type="button" data-testid="export-checkpoint" disabled={!chosen} onClick={guard(() => c.exportCheckpoint(chosen.split('/')[0], Number(chosen.split('/')[1])))}>
+            <button
+              type="button"
+              data-testid="export-checkpoint"
+              disabled={!chosen}
+              onClick={guard(() => c.exportCheckpoint(chosen.split('/')[0], Number(chosen.split('/')[1])))}
+            >
               Weights (safetensors, zip)
             </button>
           </span>
         </div>
         <p className="muted small">
-          {run.records.length ? '' : 'Exports of this run appear once it has metrics. '}The recorded run's files: <a href={`${import.meta.env.BASE_URL}runs/cpu/report.html`}>report.html</a> ·{' '}
-          <a href={`${import.meta.env.BASE_URL}runs/cpu/metrics.csv`}>metrics.csv</a>. Weights load with <code>npm run lm-eval</code> or Hugging Face's GPT-2 classes.
+          {run.records.length ? '' : 'Exports of this run appear once it has metrics. '}The recorded run's files:{' '}
+          <a href={`${import.meta.env.BASE_URL}runs/cpu/report.html`}>report.html</a> ·{' '}
+          <a href={`${import.meta.env.BASE_URL}runs/cpu/metrics.csv`}>metrics.csv</a>. Weights load with{' '}
+          <code>npm run lm-eval</code> or Hugging Face's GPT-2 classes.
         </p>
         <p className="muted small" data-testid="more-recorded">
-          More recorded runs: <a href={`${import.meta.env.BASE_URL}runs/arms/report.html`}>the other arms</a> (frozen body, image-only, English mix; 3 seeds × 200 steps) · the caption level as an axis, lesson setup at{' '}
+          More recorded runs: <a href={`${import.meta.env.BASE_URL}runs/arms/report.html`}>the other arms</a> (frozen
+          body, image-only, English mix; 3 seeds × 200 steps) · the caption level as an axis, lesson setup at{' '}
           {LEVELS.map((level, i) => (
             <span key={level}>
               {i ? ' · ' : ''}

@@ -82,17 +82,27 @@ export function SamplesPanel() {
       <div className="card">
         <h2>Caption → image, during training</h2>
         <p className="muted">
-          Each arm continues <code>caption &lt;|boi|&gt;</code> with 64 image tokens (sampled at temperature 1, image tokens only) and the tokenizer's decoder draws them. Refreshed at every
-          evaluation.
+          Each arm continues <code>caption &lt;|boi|&gt;</code> with 64 image tokens (sampled at temperature 1, image
+          tokens only) and the tokenizer's decoder draws them. Refreshed at every evaluation.
         </p>
-        {run.live ? <SampleGrid set={run.live} testId="samples-live" /> : <p className="muted">Your run's samples appear here at its first evaluation.</p>}
-        {run.live && <p className="muted small">Your run, from step {run.live.step}. Early on both arms draw colour noise; shapes and colours that match the caption come later.</p>}
+        {run.live ? (
+          <SampleGrid set={run.live} testId="samples-live" />
+        ) : (
+          <p className="muted">Your run's samples appear here at its first evaluation.</p>
+        )}
+        {run.live && (
+          <p className="muted small">
+            Your run, from step {run.live.step}. Early on both arms draw colour noise; shapes and colours that match the
+            caption come later.
+          </p>
+        )}
       </div>
       {recorded?.samples && (
         <div className="card">
           <h2>The recorded run's samples</h2>
           <p className="muted small">
-            The {recorded.label} at its end (seed 0, temperature 1): held-out captions, the real image, then what each arm drew.
+            The {recorded.label} at its end (seed 0, temperature 1): held-out captions, the real image, then what each
+            arm drew.
           </p>
           <RecordedGrid samples={recorded.samples} />
         </div>
@@ -110,10 +120,26 @@ export function SamplesPanel() {
               .finally(() => setBusy(false));
           }}
         >
-          <input type="text" value={caption} onChange={(e) => setCaption(e.target.value)} maxLength={200} aria-label="Caption" data-testid="custom-caption" style={{ minWidth: 260 }} />
+          <input
+            type="text"
+            value={caption}
+            onChange={(e) => setCaption(e.target.value)}
+            maxLength={200}
+            aria-label="Caption"
+            data-testid="custom-caption"
+            style={{ minWidth: 260 }}
+          />
           <label className="small">
             temperature{' '}
-            <CheckedNumber spec={{ field: 'temperature', label: 'Temperature', min: 0.1, max: 2, integer: false, help: '' }} value={temperature} onCommit={setTemperature} error={temperatureError} onError={setTemperatureError} testId="sample-temperature" width={60} />
+            <CheckedNumber
+              spec={{ field: 'temperature', label: 'Temperature', min: 0.1, max: 2, integer: false, help: '' }}
+              value={temperature}
+              onCommit={setTemperature}
+              error={temperatureError}
+              onError={setTemperatureError}
+              testId="sample-temperature"
+              width={60}
+            />
           </label>
           <button type="submit" disabled={!live || busy || temperatureError !== null} data-testid="custom-sample">
             {busy ? 'Drawing…' : 'Draw 4 per arm'}
@@ -123,7 +149,9 @@ export function SamplesPanel() {
         {error && <p className="error">{error}</p>}
         {run.custom && (
           <>
-            <p className="small">“{run.custom.captions[0]}” at step {run.custom.step}:</p>
+            <p className="small">
+              “{run.custom.captions[0]}” at step {run.custom.step}:
+            </p>
             <SampleGrid set={run.custom} testId="samples-custom" />
           </>
         )}

@@ -53,7 +53,12 @@ export function presetOf(cfg: ExperimentConfig, basePreset: string): string {
  * The setup as a query string: the preset, then only the fields that differ from it (`from` names a custom setup's
  * base), then the dataset (`data=noto`, `data=own:<name>`; Twemoji is the default) and a picked LM (`lm=own:<name>`).
  */
-export function setupQuery(cfg: ExperimentConfig, basePreset: string, dataset: DatasetChoice = DEFAULT_DATASET, lm: LmChoice = { kind: 'shipped' }): string {
+export function setupQuery(
+  cfg: ExperimentConfig,
+  basePreset: string,
+  dataset: DatasetChoice = DEFAULT_DATASET,
+  lm: LmChoice = { kind: 'shipped' },
+): string {
   const base = PRESETS[basePreset] ?? PRESETS[DEFAULT_PRESET];
   const q = new URLSearchParams(configToQuery(cfg, base));
   if (cfg.preset === 'custom') q.set('from', basePreset);
@@ -68,7 +73,13 @@ export function setupQuery(cfg: ExperimentConfig, basePreset: string, dataset: D
  * dataset and LM. Your own data or LM cannot travel in a link: they are named, and the page asks for them (they stay
  * Twemoji / the shipped LM meanwhile, said in `ignored`).
  */
-export function setupFromQuery(query: string): { config: ExperimentConfig; basePreset: string; dataset: DatasetChoice; lm: LmChoice; ignored: string[] } {
+export function setupFromQuery(query: string): {
+  config: ExperimentConfig;
+  basePreset: string;
+  dataset: DatasetChoice;
+  lm: LmChoice;
+  ignored: string[];
+} {
   const q = new URLSearchParams(query);
   const named = q.get('preset');
   const basePreset = [named, q.get('from')].find((p) => p && PRESETS[p]) ?? DEFAULT_PRESET;
@@ -77,10 +88,16 @@ export function setupFromQuery(query: string): { config: ExperimentConfig; baseP
   let dataset: DatasetChoice = DEFAULT_DATASET;
   const data = q.get('data');
   if (data === 'twemoji' || data === 'noto') dataset = { kind: 'emoji', style: data };
-  else if (data?.startsWith('own:')) ignored.push(`data=${data} (your own dataset “${data.slice(4)}” is not in the link: drop it on the Data panel; Twemoji meanwhile)`);
+  else if (data?.startsWith('own:'))
+    ignored.push(
+      `data=${data} (your own dataset “${data.slice(4)}” is not in the link: drop it on the Data panel; Twemoji meanwhile)`,
+    );
   else if (data !== null) ignored.push(`data=${data} (expected twemoji, noto or own:<name>)`);
   const lmParam = q.get('lm');
-  if (lmParam?.startsWith('own:')) ignored.push(`lm=${lmParam} (your own LM “${lmParam.slice(4)}” is not in the link: pick its folder in the setup; the shipped LM meanwhile)`);
+  if (lmParam?.startsWith('own:'))
+    ignored.push(
+      `lm=${lmParam} (your own LM “${lmParam.slice(4)}” is not in the link: pick its folder in the setup; the shipped LM meanwhile)`,
+    );
   else if (lmParam !== null) ignored.push(`lm=${lmParam} (expected own:<name>, or no lm for the shipped one)`);
   return { config: r.config, basePreset, dataset, lm: { kind: 'shipped' }, ignored };
 }
@@ -123,6 +140,7 @@ export const createConfigSlice: StateCreator<ConfigSlice, [], [], ConfigSlice> =
       else fieldErrors[field] = message;
       return { fieldErrors };
     }),
-  loadConfig: (config, basePreset, ignored = []) => set({ config: { ...config, arms: [...config.arms] }, basePreset, ignoredParams: ignored }),
+  loadConfig: (config, basePreset, ignored = []) =>
+    set({ config: { ...config, arms: [...config.arms] }, basePreset, ignoredParams: ignored }),
   setIgnored: (ignoredParams) => set({ ignoredParams }),
 });

@@ -35,13 +35,29 @@ export interface DeviceSlice {
 }
 
 export const createDeviceSlice: StateCreator<DeviceSlice, [], [], DeviceSlice> = (set) => ({
-  device: { status: 'starting', requested: null, choice: null, initMs: null, memory: null, error: null, selfTest: null, selfTestRunning: false, notice: null, wakeLock: false, speed: null },
+  device: {
+    status: 'starting',
+    requested: null,
+    choice: null,
+    initMs: null,
+    memory: null,
+    error: null,
+    selfTest: null,
+    selfTestRunning: false,
+    notice: null,
+    wakeLock: false,
+    speed: null,
+  },
   deviceStarting: (requested) => set((s) => ({ device: { ...s.device, status: 'starting', requested, error: null } })),
-  deviceReady: (choice, initMs, memory = null) => set((s) => ({ device: { ...s.device, status: 'ready', choice, initMs, memory, error: null } })),
-  deviceFailed: (message) => set((s) => ({ device: { ...s.device, status: 'error', error: message, selfTestRunning: false } })),
+  deviceReady: (choice, initMs, memory = null) =>
+    set((s) => ({ device: { ...s.device, status: 'ready', choice, initMs, memory, error: null } })),
+  deviceFailed: (message) =>
+    set((s) => ({ device: { ...s.device, status: 'error', error: message, selfTestRunning: false } })),
   selfTestStarted: () => set((s) => ({ device: { ...s.device, selfTestRunning: true, error: null } })),
   selfTestDone: (result, error) =>
-    set((s) => ({ device: { ...s.device, selfTestRunning: false, selfTest: result ?? s.device.selfTest, error: error ?? null } })),
+    set((s) => ({
+      device: { ...s.device, selfTestRunning: false, selfTest: result ?? s.device.selfTest, error: error ?? null },
+    })),
   deviceNotice: (notice) => set((s) => ({ device: { ...s.device, notice } })),
   setWakeLock: (wakeLock) => set((s) => ({ device: { ...s.device, wakeLock } })),
   setSpeed: (speed) => set((s) => ({ device: { ...s.device, speed } })),

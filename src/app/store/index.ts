@@ -7,6 +7,12 @@ import { createUiSlice, type UiSlice } from './ui';
 
 export type AppState = DeviceSlice & ConfigSlice & RunsSlice & UiSlice;
 
-export const createAppStore = () => create<AppState>()((...a) => ({ ...createDeviceSlice(...a), ...createConfigSlice(...a), ...createRunsSlice(...a), ...createUiSlice(...a) }));
+export const createAppStore = () =>
+  create<AppState>()((...a) => ({
+    ...createDeviceSlice(...a),
+    ...createConfigSlice(...a),
+    ...createRunsSlice(...a),
+    ...createUiSlice(...a),
+  }));
 
 export const useAppStore = createAppStore();

@@ -59,7 +59,12 @@ export interface RunsSlice {
   runError: (message: string | null) => void;
   runNotice: (message: string | null) => void;
   setIntent: (intent: Intent | null) => void;
-  runRestored: (meta: RunMeta, records: MetricRecord[], checkpoints: Record<string, number>, finished: Finished | null) => void;
+  runRestored: (
+    meta: RunMeta,
+    records: MetricRecord[],
+    checkpoints: Record<string, number>,
+    finished: Finished | null,
+  ) => void;
   runCleared: () => void;
   /** After a reload: the heatmap and samples the run last showed (a finished run keeps its final heatmap). */
   runShownRestored: (heatmap: RunsSlice['run']['heatmap'], live: SampleSet | null) => void;
@@ -73,7 +78,20 @@ export interface RunsSlice {
   vqFailed: (message: string) => void;
 }
 
-const empty: RunsSlice['run'] = { meta: null, status: null, records: [], live: null, custom: null, heatmap: null, finished: null, checkpoints: {}, restored: false, intent: null, error: null, notice: null };
+const empty: RunsSlice['run'] = {
+  meta: null,
+  status: null,
+  records: [],
+  live: null,
+  custom: null,
+  heatmap: null,
+  finished: null,
+  checkpoints: {},
+  restored: false,
+  intent: null,
+  error: null,
+  notice: null,
+};
 
 export const createRunsSlice: StateCreator<RunsSlice, [], [], RunsSlice> = (set) => ({
   run: empty,
@@ -81,32 +99,67 @@ export const createRunsSlice: StateCreator<RunsSlice, [], [], RunsSlice> = (set)
   vq: null,
   runStarted: (meta) => set({ run: { ...empty, meta } }),
   runStatus: (status) => set((s) => ({ run: { ...s.run, status } })),
-  runMetrics: (records) => set((s) => (records.length ? { run: { ...s.run, records: s.run.records.concat(records) } } : s)),
+  runMetrics: (records) =>
+    set((s) => (records.length ? { run: { ...s.run, records: s.run.records.concat(records) } } : s)),
   runSamples: (x) => set((s) => ({ run: { ...s.run, [x.custom ? 'custom' : 'live']: x } })),
   runHeatmap: (step, byArm) => set((s) => ({ run: { ...s.run, heatmap: { step, byArm } } })),
-  runCheckpoint: (arm, seed, step) => set((s) => ({ run: { ...s.run, checkpoints: { ...s.run.checkpoints, [`${arm}/${seed}`]: step } } })),
-  runFinished: (finished) => set((s) => ({ run: { ...s.run, finished, heatmap: { step: s.run.status?.step ?? 0, byArm: finished.imageLossByPosition } } })),
+  runCheckpoint: (arm, seed, step) =>
+    set((s) => ({ run: { ...s.run, checkpoints: { ...s.run.checkpoints, [`${arm}/${seed}`]: step } } })),
+  runFinished: (finished) =>
+    set((s) => ({
+      run: { ...s.run, finished, heatmap: { step: s.run.status?.step ?? 0, byArm: finished.imageLossByPosition } },
+    })),
   runError: (error) => set((s) => ({ run: { ...s.run, error } })),
   runNotice: (notice) => set((s) => ({ run: { ...s.run, notice } })),
   setIntent: (intent) => set((s) => (s.run.intent === intent ? s : { run: { ...s.run, intent } })),
   runRestored: (meta, records, checkpoints, finished) =>
-    set({ run: { ...empty, meta, records, checkpoints, finished, restored: true, heatmap: finished ? { step: 0, byArm: finished.imageLossByPosition } : null } }),
+    set({
+      run: {
+        ...empty,
+        meta,
+        records,
+        checkpoints,
+        finished,
+        restored: true,
+        heatmap: finished ? { step: 0, byArm: finished.imageLossByPosition } : null,
+      },
+    }),
   runCleared: () => set({ run: empty }),
-  runShownRestored: (heatmap, live) => set((s) => ({ run: { ...s.run, heatmap: s.run.heatmap ?? heatmap, live: s.run.live ?? live } })),
+  runShownRestored: (heatmap, live) =>
+    set((s) => ({ run: { ...s.run, heatmap: s.run.heatmap ?? heatmap, live: s.run.live ?? live } })),
   setRecorded: (recorded) => set({ recorded }),
-  runResumed: () => set((s) => ({ run: { ...s.run, records: recordsToResume(s.run.records, s.run.checkpoints), restored: false, finished: null, error: null, notice: null, live: null, custom: null } })),
+  runResumed: () =>
+    set((s) => ({
+      run: {
+        ...s.run,
+        records: recordsToResume(s.run.records, s.run.checkpoints),
+        restored: false,
+        finished: null,
+        error: null,
+        notice: null,
+        live: null,
+        custom: null,
+      },
+    })),
   runRecords: (records) => set((s) => ({ run: { ...s.run, records } })),
-  vqStarted: (steps) => set({ vq: { running: true, steps, history: [], originals: [], reconstructions: [], error: null } }),
+  vqStarted: (steps) =>
+    set({ vq: { running: true, steps, history: [], originals: [], reconstructions: [], error: null } }),
   vqProgress: (e) =>
     set((s) => ({
       vq: {
         running: !e.done,
         steps: e.steps,
-        history: [...(s.vq?.history ?? []), { step: e.step, psnr: e.psnr, usage: e.usage, perplexity: e.perplexity, loss: e.loss }],
+        history: [
+          ...(s.vq?.history ?? []),
+          { step: e.step, psnr: e.psnr, usage: e.usage, perplexity: e.perplexity, loss: e.loss },
+        ],
         originals: e.originals,
         reconstructions: e.reconstructions,
         error: null,
       },
     })),
-  vqFailed: (error) => set((s) => ({ vq: { ...(s.vq ?? { steps: 0, history: [], originals: [], reconstructions: [] }), running: false, error } })),
+  vqFailed: (error) =>
+    set((s) => ({
+      vq: { ...(s.vq ?? { steps: 0, history: [], originals: [], reconstructions: [] }), running: false, error },
+    })),
 });

@@ -27,9 +27,19 @@ export interface UiSlice {
 }
 
 export const createUiSlice: StateCreator<UiSlice, [], [], UiSlice> = (set) => ({
-  ui: { panel: 'experiment', smoothing: 0.6, logX: false, logY: false, xAxis: 'step', showRecorded: true, tour: null, readEvery: null },
+  ui: {
+    panel: 'experiment',
+    smoothing: 0.6,
+    logX: false,
+    logY: false,
+    xAxis: 'step',
+    showRecorded: true,
+    tour: null,
+    readEvery: null,
+  },
   setPanel: (panel) => set((s) => ({ ui: { ...s.ui, panel } })),
-  setSmoothing: (w) => set((s) => ({ ui: { ...s.ui, smoothing: Math.min(0.999, Math.max(0, Number.isFinite(w) ? w : 0)) } })),
+  setSmoothing: (w) =>
+    set((s) => ({ ui: { ...s.ui, smoothing: Math.min(0.999, Math.max(0, Number.isFinite(w) ? w : 0)) } })),
   setChart: (patch) => set((s) => ({ ui: { ...s.ui, ...patch } })),
   setTour: (tour) => set((s) => ({ ui: { ...s.ui, tour } })),
   setReadEvery: (n) => set((s) => ({ ui: { ...s.ui, readEvery: n === null ? null : Math.max(1, Math.floor(n)) } })),

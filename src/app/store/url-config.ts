@@ -8,7 +8,11 @@ import type { ArmName, ExperimentConfig } from '../../core/experiment/config';
 import { URL_FIELDS, type FieldKind } from '../../core/experiment/setup-fields';
 
 /** The URL-settable fields: short key, config field, kind — from core's SETUP_FIELDS, whose order is the URL's. */
-export const URL_PARAMS: { key: string; field: keyof ExperimentConfig; kind: FieldKind }[] = URL_FIELDS.map((f) => ({ key: f.url, field: f.field, kind: f.kind }));
+export const URL_PARAMS: { key: string; field: keyof ExperimentConfig; kind: FieldKind }[] = URL_FIELDS.map((f) => ({
+  key: f.url,
+  field: f.field,
+  kind: f.kind,
+}));
 
 /** Query string of the fields that differ from `base` (a shared link stays short). */
 export function configToQuery(cfg: ExperimentConfig, base: ExperimentConfig): string {
@@ -22,18 +26,31 @@ export function configToQuery(cfg: ExperimentConfig, base: ExperimentConfig): st
 }
 
 /** Apply a query string on top of `base`; returns the config and the keys that were ignored, with why. */
-export function configFromQuery(query: string, base: ExperimentConfig): { config: ExperimentConfig; ignored: string[] } {
+export function configFromQuery(
+  query: string,
+  base: ExperimentConfig,
+): { config: ExperimentConfig; ignored: string[] } {
   const q = new URLSearchParams(query);
   const config: ExperimentConfig = { ...base, arms: [...base.arms] };
   const ignored: string[] = [];
-  const set = (field: keyof ExperimentConfig, v: unknown) => ((config as unknown as Record<string, unknown>)[field] = v);
+  const set = (field: keyof ExperimentConfig, v: unknown) =>
+    ((config as unknown as Record<string, unknown>)[field] = v);
   for (const p of URL_PARAMS) {
     const raw = q.get(p.key);
     if (raw === null) continue;
     const k = p.kind;
     if (k.type === 'int' || k.type === 'number') {
       const n = Number(raw);
-      if (raw.trim() === '' || !Number.isFinite(n) || (k.type === 'int' && !Number.isInteger(n)) || n < k.min || n > k.max) ignored.push(`${p.key}=${raw} (expected ${k.type === 'int' ? 'an integer' : 'a number'} in [${k.min}, ${k.max}])`);
+      if (
+        raw.trim() === '' ||
+        !Number.isFinite(n) ||
+        (k.type === 'int' && !Number.isInteger(n)) ||
+        n < k.min ||
+        n > k.max
+      )
+        ignored.push(
+          `${p.key}=${raw} (expected ${k.type === 'int' ? 'an integer' : 'a number'} in [${k.min}, ${k.max}])`,
+        );
       else set(p.field, n);
     } else if (k.type === 'enum') {
       if (k.values.includes(raw)) set(p.field, raw);
@@ -41,7 +58,8 @@ export function configFromQuery(query: string, base: ExperimentConfig): { config
     } else {
       const items = raw.split(',').filter(Boolean);
       const bad = items.filter((i) => !k.values.includes(i));
-      if (items.length === 0 || bad.length > 0) ignored.push(`${p.key}=${raw} (unknown: ${bad.join(', ') || 'empty list'})`);
+      if (items.length === 0 || bad.length > 0)
+        ignored.push(`${p.key}=${raw} (unknown: ${bad.join(', ') || 'empty list'})`);
       else set(p.field, [...new Set(items)] as ArmName[]);
     }
   }

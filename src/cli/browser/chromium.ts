@@ -22,7 +22,8 @@ export const CHROMIUM_ARGS = [
 ];
 
 export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install it (apt-get install -y chromium) or set CHROMIUM_PATH`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(`${CHROMIUM} not found: install it (apt-get install -y chromium) or set CHROMIUM_PATH`);
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
 }
 
@@ -36,7 +37,8 @@ export interface Served {
  * checkout with its own vite.config (e.g. an earlier commit, to compare).
  */
 export async function serveBuiltApp(rebuild = true, root = '.'): Promise<Served> {
-  if (rebuild || !existsSync(join(root, 'dist/index.html')) || (root === '.' && !existsSync('dist/bench.html'))) await build({ root, logLevel: 'warn' });
+  if (rebuild || !existsSync(join(root, 'dist/index.html')) || (root === '.' && !existsSync('dist/bench.html')))
+    await build({ root, logLevel: 'warn' });
   const server = await preview({ root, preview: { port: 0, host: '127.0.0.1', strictPort: false }, logLevel: 'warn' });
   const url = server.resolvedUrls?.local[0]?.replace(/\/$/, '');
   if (!url) throw new Error('vite preview did not report a URL');

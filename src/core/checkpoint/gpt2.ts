@@ -40,34 +40,60 @@ export interface TabulaMeta {
  * `use_cache`, and the token ids. Throws CheckpointError naming `file`.
  */
 export function configFromHF(json: unknown, file = CONFIG_FILE): GPTConfig {
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new CheckpointError(file, 'is not a JSON object');
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    throw new CheckpointError(file, 'is not a JSON object');
   const j = json as Record<string, unknown>;
   // transformers' attribute_map: hidden_size → n_embd and so on (an alias, when given, is what transformers uses).
   const aliased = (key: string, alias: string): unknown => {
     if (j[alias] !== undefined && j[key] !== undefined && j[alias] !== j[key])
-      throw new CheckpointError(file, `fields "${key}" (${JSON.stringify(j[key])}) and "${alias}" (${JSON.stringify(j[alias])}) disagree; they name the same size — keep one`);
+      throw new CheckpointError(
+        file,
+        `fields "${key}" (${JSON.stringify(j[key])}) and "${alias}" (${JSON.stringify(j[alias])}) disagree; they name the same size — keep one`,
+      );
     return j[alias] ?? j[key];
   };
   const int = (key: string, v: unknown): number => {
-    if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) throw new CheckpointError(file, `field "${key}" must be a positive integer, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0)
+      throw new CheckpointError(file, `field "${key}" must be a positive integer, got ${JSON.stringify(v)}`);
     return v;
   };
   const bool = (key: string, fallback: boolean): boolean => {
     const v = j[key];
     if (v === undefined || v === null) return fallback;
-    if (typeof v !== 'boolean') throw new CheckpointError(file, `field "${key}" must be true or false, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'boolean')
+      throw new CheckpointError(file, `field "${key}" must be true or false, got ${JSON.stringify(v)}`);
     return v;
   };
-  if (j.model_type !== undefined && j.model_type !== 'gpt2') throw new CheckpointError(file, `model_type is ${JSON.stringify(j.model_type)}; only "gpt2" checkpoints can be loaded`);
+  if (j.model_type !== undefined && j.model_type !== 'gpt2')
+    throw new CheckpointError(
+      file,
+      `model_type is ${JSON.stringify(j.model_type)}; only "gpt2" checkpoints can be loaded`,
+    );
   const act = j.activation_function ?? 'gelu_new';
-  if (!isActivation(act)) throw new CheckpointError(file, `field "activation_function" is ${JSON.stringify(act)}, which this GPT does not implement; supported: ${ACTIVATIONS.join(', ')}`);
+  if (!isActivation(act))
+    throw new CheckpointError(
+      file,
+      `field "activation_function" is ${JSON.stringify(act)}, which this GPT does not implement; supported: ${ACTIVATIONS.join(', ')}`,
+    );
   const nEmbd = int('n_embd', aliased('n_embd', 'hidden_size'));
   const nInner = j.n_inner === undefined || j.n_inner === null ? undefined : int('n_inner', j.n_inner);
   const eps = j.layer_norm_epsilon ?? 1e-5;
-  if (typeof eps !== 'number' || !(eps > 0) || !Number.isFinite(eps)) throw new CheckpointError(file, `field "layer_norm_epsilon" must be a positive number, got ${JSON.stringify(eps)}`);
-  if (bool('add_cross_attention', false)) throw new CheckpointError(file, 'field "add_cross_attention" is true: cross-attention layers (an encoder–decoder setup) are not supported; load a decoder-only GPT-2 (add_cross_attention false)');
-  if (j.pruned_heads !== undefined && j.pruned_heads !== null && (typeof j.pruned_heads !== 'object' || Object.keys(j.pruned_heads).length > 0))
-    throw new CheckpointError(file, `field "pruned_heads" is ${JSON.stringify(j.pruned_heads)}: pruned attention heads are not supported; load the unpruned model`);
+  if (typeof eps !== 'number' || !(eps > 0) || !Number.isFinite(eps))
+    throw new CheckpointError(file, `field "layer_norm_epsilon" must be a positive number, got ${JSON.stringify(eps)}`);
+  if (bool('add_cross_attention', false))
+    throw new CheckpointError(
+      file,
+      'field "add_cross_attention" is true: cross-attention layers (an encoder–decoder setup) are not supported; load a decoder-only GPT-2 (add_cross_attention false)',
+    );
+  if (
+    j.pruned_heads !== undefined &&
+    j.pruned_heads !== null &&
+    (typeof j.pruned_heads !== 'object' || Object.keys(j.pruned_heads).length > 0)
+  )
+    throw new CheckpointError(
+      file,
+      `field "pruned_heads" is ${JSON.stringify(j.pruned_heads)}: pruned attention heads are not supported; load the unpruned model`,
+    );
   const config: GPTConfig = {
     vocabSize: int('vocab_size', j.vocab_size),
     nPositions: int('n_positions', aliased('n_positions', 'max_position_embeddings') ?? j.n_ctx),
@@ -99,8 +125,13 @@ export function configFromHF(json: unknown, file = CONFIG_FILE): GPTConfig {
  * [0, vocabSize) is never written: the field is null instead (transformers' defaults, 50256, would point outside a
  * small vocabulary).
  */
-export function specialTokenIds(vocabSize: number, special: Record<string, number> = {}, hasImageTokens = false): { bos_token_id: number | null; eos_token_id: number | null; pad_token_id: number | null } {
-  const ok = (id: number | undefined) => (id !== undefined && Number.isInteger(id) && id >= 0 && id < vocabSize ? id : null);
+export function specialTokenIds(
+  vocabSize: number,
+  special: Record<string, number> = {},
+  hasImageTokens = false,
+): { bos_token_id: number | null; eos_token_id: number | null; pad_token_id: number | null } {
+  const ok = (id: number | undefined) =>
+    id !== undefined && Number.isInteger(id) && id >= 0 && id < vocabSize ? id : null;
   return {
     bos_token_id: ok(special['<|bos|>'] ?? special['<|endoftext|>']),
     eos_token_id: ok(hasImageTokens ? special['<|eoi|>'] : special['<|endoftext|>']),
@@ -135,7 +166,8 @@ export function configToHF(c: GPTConfig, extra: Record<string, unknown> = {}): R
 }
 
 const NANOGPT = 'a nanoGPT state dict, not a Hugging Face GPT2LMHeadModel';
-const NANOGPT_FIX = 'convert it with python scale/convert_nanogpt.py ckpt.pt OUT_DIR (strips the prefix, transposes the attn/mlp weights, writes config.json and model.safetensors)';
+const NANOGPT_FIX =
+  'convert it with python scale/convert_nanogpt.py ckpt.pt OUT_DIR (strips the prefix, transposes the attn/mlp weights, writes config.json and model.safetensors)';
 
 /** Map a tensor name of either key style to ours; null for buffers that carry no weights. */
 export function canonicalName(name: string): string | null {
@@ -161,7 +193,11 @@ export interface LoadedGPT2 {
 export async function loadGPT2(src: FileSource, scope?: string): Promise<LoadedGPT2> {
   const cfgText = await readText(src, CONFIG_FILE);
   const at = (f: string) => `${src.label}/${f}`;
-  if (cfgText === null) throw new CheckpointError(at(CONFIG_FILE), 'not found; a GPT-2 checkpoint directory needs config.json and model.safetensors');
+  if (cfgText === null)
+    throw new CheckpointError(
+      at(CONFIG_FILE),
+      'not found; a GPT-2 checkpoint directory needs config.json and model.safetensors',
+    );
   let cfgJson: unknown;
   try {
     cfgJson = JSON.parse(cfgText);
@@ -172,12 +208,18 @@ export async function loadGPT2(src: FileSource, scope?: string): Promise<LoadedG
   const weights = await readWeights(src);
 
   const compiled = [...weights.tensors.keys()].find((n) => n.startsWith('_orig_mod.'));
-  if (compiled) throw new CheckpointError(weights.source, `${NANOGPT}: its names carry torch.compile's "_orig_mod." prefix and its nn.Linear weights are [out, in]; ${NANOGPT_FIX}`, compiled);
+  if (compiled)
+    throw new CheckpointError(
+      weights.source,
+      `${NANOGPT}: its names carry torch.compile's "_orig_mod." prefix and its nn.Linear weights are [out, in]; ${NANOGPT_FIX}`,
+      compiled,
+    );
   const byCanonical = new Map<string, string>();
   for (const name of weights.tensors.keys()) {
     const c = canonicalName(name);
     if (c === null) continue;
-    if (byCanonical.has(c)) throw new CheckpointError(weights.source, `appears twice (also as "${byCanonical.get(c)}")`, name);
+    if (byCanonical.has(c))
+      throw new CheckpointError(weights.source, `appears twice (also as "${byCanonical.get(c)}")`, name);
     byCanonical.set(c, name);
   }
   const specs = gptParamSpecs(config);
@@ -185,17 +227,44 @@ export async function loadGPT2(src: FileSource, scope?: string): Promise<LoadedG
   for (const [c, original] of byCanonical) {
     if (expected.has(c)) continue;
     if (c === 'lm_head.weight' && config.tieEmbeddings) continue; // a tied head saved anyway: the embedding is used
-    throw new CheckpointError(weights.source, `is not a GPT2LMHeadModel weight for this config.json (tie_word_embeddings=${config.tieEmbeddings})`, original);
+    throw new CheckpointError(
+      weights.source,
+      `is not a GPT2LMHeadModel weight for this config.json (tie_word_embeddings=${config.tieEmbeddings})`,
+      original,
+    );
   }
   for (const spec of specs) {
     const original = byCanonical.get(spec.name);
-    if (!original) throw new CheckpointError(weights.source, `missing (config.json describes ${config.nLayer} layers, n_embd ${config.nEmbd}, vocab ${config.vocabSize})`, spec.name);
+    if (!original)
+      throw new CheckpointError(
+        weights.source,
+        `missing (config.json describes ${config.nLayer} layers, n_embd ${config.nEmbd}, vocab ${config.vocabSize})`,
+        spec.name,
+      );
     const info = weights.tensors.get(original)!.info;
-    if (!(FLOAT_DTYPES as readonly string[]).includes(info.dtype)) throw new CheckpointError(weights.source, `dtype ${info.dtype} is not a weight dtype (${FLOAT_DTYPES.join(', ')})`, original);
-    if (info.shape.length === 2 && /\.(c_attn|c_proj|c_fc)\.weight$/.test(spec.name) && info.shape.join(',') === [...spec.shape].reverse().join(',') && spec.shape[0] !== spec.shape[1])
-      throw new CheckpointError(weights.source, `has shape [${info.shape}], the transpose of GPT-2's Conv1D [${spec.shape}] (in, out): an nn.Linear [out, in] state dict such as nanoGPT's, not a Hugging Face GPT2LMHeadModel; ${NANOGPT_FIX}`, original);
+    if (!(FLOAT_DTYPES as readonly string[]).includes(info.dtype))
+      throw new CheckpointError(
+        weights.source,
+        `dtype ${info.dtype} is not a weight dtype (${FLOAT_DTYPES.join(', ')})`,
+        original,
+      );
+    if (
+      info.shape.length === 2 &&
+      /\.(c_attn|c_proj|c_fc)\.weight$/.test(spec.name) &&
+      info.shape.join(',') === [...spec.shape].reverse().join(',') &&
+      spec.shape[0] !== spec.shape[1]
+    )
+      throw new CheckpointError(
+        weights.source,
+        `has shape [${info.shape}], the transpose of GPT-2's Conv1D [${spec.shape}] (in, out): an nn.Linear [out, in] state dict such as nanoGPT's, not a Hugging Face GPT2LMHeadModel; ${NANOGPT_FIX}`,
+        original,
+      );
     if (info.shape.join(',') !== spec.shape.join(','))
-      throw new CheckpointError(weights.source, `has shape [${info.shape}] but config.json needs [${spec.shape}]`, original);
+      throw new CheckpointError(
+        weights.source,
+        `has shape [${info.shape}] but config.json needs [${spec.shape}]`,
+        original,
+      );
   }
   let tabula: TabulaMeta | null = null;
   const tabText = await readText(src, TABULA_FILE);
@@ -219,9 +288,17 @@ export async function loadGPT2(src: FileSource, scope?: string): Promise<LoadedG
  * tokenizer_config.json and special_tokens_map.json). config.json's bos/eos/pad token ids come from
  * `tabula.specialTokens` (see specialTokenIds) and always lie inside the vocabulary or are null.
  */
-export function saveGPT2(model: GPT, tabula: Omit<TabulaMeta, 'format' | 'version'> = {}, tokenizerJson?: string): Map<string, Uint8Array> {
+export function saveGPT2(
+  model: GPT,
+  tabula: Omit<TabulaMeta, 'format' | 'version'> = {},
+  tokenizerJson?: string,
+): Map<string, Uint8Array> {
   const enc = new TextEncoder();
-  const tensors = gptParamSpecs(model.config).map((s) => ({ name: s.name, shape: s.shape, data: model.params.get(s.name)!.dataSync() as Float32Array }));
+  const tensors = gptParamSpecs(model.config).map((s) => ({
+    name: s.name,
+    shape: s.shape,
+    data: model.params.get(s.name)!.dataSync() as Float32Array,
+  }));
   const ids = specialTokenIds(model.config.vocabSize, tabula.specialTokens, tabula.imageTokens !== undefined);
   const files = new Map<string, Uint8Array>([
     [CONFIG_FILE, enc.encode(JSON.stringify(configToHF(model.config, ids), null, 2) + '\n')],

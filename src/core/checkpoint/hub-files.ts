@@ -16,8 +16,16 @@ import type { GPTConfig } from '../nn/gpt';
 import { CheckpointError } from './errors';
 
 /** The paper replicated (arXiv id, checked against /work/shared/docs/paper.md), as the Hub links papers in cards. */
-export const PAPER = { arxiv: '2311.16201', title: 'Pre-trained Language Models Do Not Help Auto-regressive Text-to-Image Generation' } as const;
-export const HUB_FILES = ['tokenizer_config.json', 'special_tokens_map.json', 'generation_config.json', 'README.md'] as const;
+export const PAPER = {
+  arxiv: '2311.16201',
+  title: 'Pre-trained Language Models Do Not Help Auto-regressive Text-to-Image Generation',
+} as const;
+export const HUB_FILES = [
+  'tokenizer_config.json',
+  'special_tokens_map.json',
+  'generation_config.json',
+  'README.md',
+] as const;
 
 /** The text of image code k's added token. */
 export const imageTokenText = (k: number): string => `<|img_${k}|>`;
@@ -53,7 +61,12 @@ interface AddedToken {
  * A tokenizer already as large as the vocabulary is returned unchanged. Throws CheckpointError when an id would have
  * no name (a gap the plan does not explain) or the file is not a tokenizer.json.
  */
-export function hubTokenizerJson(tokenizerJson: string, vocabSize: number, meta: HubMeta, file = 'tokenizer.json'): string {
+export function hubTokenizerJson(
+  tokenizerJson: string,
+  vocabSize: number,
+  meta: HubMeta,
+  file = 'tokenizer.json',
+): string {
   let j: { model?: { vocab?: Record<string, number> | unknown[] }; added_tokens?: AddedToken[] };
   try {
     j = JSON.parse(tokenizerJson);
@@ -61,7 +74,11 @@ export function hubTokenizerJson(tokenizerJson: string, vocabSize: number, meta:
     throw new CheckpointError(file, `is not valid JSON (${(e as Error).message})`);
   }
   const vocab = j.model?.vocab;
-  if (typeof vocab !== 'object' || vocab === null) throw new CheckpointError(file, 'has no model.vocab; it should be a tokenizer.json written by Hugging Face tokenizers');
+  if (typeof vocab !== 'object' || vocab === null)
+    throw new CheckpointError(
+      file,
+      'has no model.vocab; it should be a tokenizer.json written by Hugging Face tokenizers',
+    );
   const added = j.added_tokens ?? [];
   const ids = Array.isArray(vocab) ? [vocab.length - 1] : Object.values(vocab);
   const size = Math.max(-1, ...ids, ...added.map((t) => t.id)) + 1;
@@ -70,8 +87,14 @@ export function hubTokenizerJson(tokenizerJson: string, vocabSize: number, meta:
   const img = meta.imageTokens;
   const extra: AddedToken[] = [];
   for (let id = size; id < vocabSize; id++) {
-    const content = byId.get(id) ?? (img && id >= img.offset && id < img.offset + img.count ? imageTokenText(id - img.offset) : undefined);
-    if (content === undefined) throw new CheckpointError(file, `has ${size} ids and the model ${vocabSize}; id ${id} is neither a special token nor an image code, so it cannot be named`);
+    const content =
+      byId.get(id) ??
+      (img && id >= img.offset && id < img.offset + img.count ? imageTokenText(id - img.offset) : undefined);
+    if (content === undefined)
+      throw new CheckpointError(
+        file,
+        `has ${size} ids and the model ${vocabSize}; id ${id} is neither a special token nor an image code, so it cannot be named`,
+      );
     extra.push({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
   }
   return JSON.stringify({ ...j, added_tokens: [...added, ...extra] });
@@ -89,10 +112,16 @@ export function addedTokens(tokenizerJson: string): Map<number, string> {
  * where it is the document start), unk null (byte-level BPE has no unknown token), `model_max_length` = context,
  * left padding (what batched `generate` needs with a decoder-only model), `<|boi|>` an additional special token.
  */
-export function tokenizerConfigs(config: GPTConfig, ids: TokenIds, added: ReadonlyMap<number, string>): { tokenizerConfig: Record<string, unknown>; specialTokensMap: Record<string, unknown> } {
+export function tokenizerConfigs(
+  config: GPTConfig,
+  ids: TokenIds,
+  added: ReadonlyMap<number, string>,
+): { tokenizerConfig: Record<string, unknown>; specialTokensMap: Record<string, unknown> } {
   const map: Record<string, unknown> = {};
   const text = (id: number | null) => (id === null ? undefined : added.get(id));
-  const bos = text(ids.bos_token_id), eos = text(ids.eos_token_id), pad = text(ids.pad_token_id);
+  const bos = text(ids.bos_token_id),
+    eos = text(ids.eos_token_id),
+    pad = text(ids.pad_token_id);
   if (bos) map.bos_token = bos;
   if (eos) map.eos_token = eos;
   if (pad) map.pad_token = pad;
@@ -127,7 +156,9 @@ const yamlString = (s: string) => JSON.stringify(s); // a JSON string is a YAML 
 export function modelCard(config: GPTConfig, ids: TokenIds, meta: HubMeta): string {
   const p = meta.provenance ?? {};
   const img = meta.imageTokens;
-  const datasets = [p.dataset, ...(Array.isArray(p.datasets) ? p.datasets : [])].filter((d): d is string => typeof d === 'string' && d !== '');
+  const datasets = [p.dataset, ...(Array.isArray(p.datasets) ? p.datasets : [])].filter(
+    (d): d is string => typeof d === 'string' && d !== '',
+  );
   const front = [
     '---',
     'library_name: transformers',
@@ -144,10 +175,17 @@ export function modelCard(config: GPTConfig, ids: TokenIds, meta: HubMeta): stri
   const what = img
     ? `${size}: ids below ${img.offset} are the text tokenizer's, ids ${img.offset}–${img.offset + img.count - 1} are the ${img.count} codes of a VQ-VAE image tokenizer (added tokens \`${imageTokenText(0)}\` … \`${imageTokenText(img.count - 1)}\`). It models \`<|bos|> caption <|pad|>… <|boi|> image codes <|eoi|>\`: a caption, then the picture as a grid of codes.`
     : `${size}, a language model on English text.`;
-  const arm = typeof p.arm === 'string' ? `Arm \`${p.arm}\`${typeof p.seed === 'number' ? `, seed ${p.seed}` : ''}${typeof p.step === 'number' ? `, after ${p.step} optimizer steps` : ''}${typeof p.trainer === 'string' ? ` (trained by ${p.trainer})` : ''}. ` : '';
-  const data = Array.isArray(p.data) ? `Pre-trained on ${p.data.join(', ')}${typeof p.tokensSeen === 'number' ? ` (${p.tokensSeen.toLocaleString('en')} tokens seen)` : ''}. ` : '';
+  const arm =
+    typeof p.arm === 'string'
+      ? `Arm \`${p.arm}\`${typeof p.seed === 'number' ? `, seed ${p.seed}` : ''}${typeof p.step === 'number' ? `, after ${p.step} optimizer steps` : ''}${typeof p.trainer === 'string' ? ` (trained by ${p.trainer})` : ''}. `
+      : '';
+  const data = Array.isArray(p.data)
+    ? `Pre-trained on ${p.data.join(', ')}${typeof p.tokensSeen === 'number' ? ` (${p.tokensSeen.toLocaleString('en')} tokens seen)` : ''}. `
+    : '';
   const command = typeof p.command === 'string' ? `Command: \`${p.command}\`. ` : '';
-  const special = Object.entries(meta.specialTokens ?? {}).map(([t, id]) => `\`${t}\` ${id}`).join(', ');
+  const special = Object.entries(meta.specialTokens ?? {})
+    .map(([t, id]) => `\`${t}\` ${id}`)
+    .join(', ');
   return [
     ...front,
     '',
@@ -172,7 +210,7 @@ export function modelCard(config: GPTConfig, ids: TokenIds, meta: HubMeta): stri
     'model = AutoModelForCausalLM.from_pretrained(path)',
     '```',
     '',
-    `Special tokens: ${special || 'none'} (bos ${ids.bos_token_id ?? 'none'}, eos ${ids.eos_token_id ?? 'none'}, pad ${ids.pad_token_id ?? 'none'}). The tokenizer adds no \`<|bos|>\` by itself: prepend it, as training did.${img ? ' Image codes turn back into pixels with the project\'s VQ-VAE decoder.' : ''}`,
+    `Special tokens: ${special || 'none'} (bos ${ids.bos_token_id ?? 'none'}, eos ${ids.eos_token_id ?? 'none'}, pad ${ids.pad_token_id ?? 'none'}). The tokenizer adds no \`<|bos|>\` by itself: prepend it, as training did.${img ? " Image codes turn back into pixels with the project's VQ-VAE decoder." : ''}`,
     '',
   ].join('\n');
 }
@@ -181,7 +219,12 @@ export function modelCard(config: GPTConfig, ids: TokenIds, meta: HubMeta): stri
  * Every hub file of a checkpoint (name → bytes): the extended tokenizer.json and tokenizer_config.json /
  * special_tokens_map.json when a tokenizer is given, generation_config.json and README.md always.
  */
-export function hubFiles(config: GPTConfig, ids: TokenIds, meta: HubMeta, tokenizerJson?: string): Map<string, Uint8Array> {
+export function hubFiles(
+  config: GPTConfig,
+  ids: TokenIds,
+  meta: HubMeta,
+  tokenizerJson?: string,
+): Map<string, Uint8Array> {
   const enc = new TextEncoder();
   const json = (v: unknown) => enc.encode(JSON.stringify(v, null, 2) + '\n');
   const files = new Map<string, Uint8Array>();

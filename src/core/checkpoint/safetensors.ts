@@ -7,7 +7,21 @@
 import { CheckpointError } from './errors';
 
 export const DTYPE_BYTES: Record<string, number> = {
-  F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U64: 8, U32: 4, U16: 2, U8: 1, BOOL: 1, F8_E4M3: 1, F8_E5M2: 1,
+  F64: 8,
+  F32: 4,
+  F16: 2,
+  BF16: 2,
+  I64: 8,
+  I32: 4,
+  I16: 2,
+  I8: 1,
+  U64: 8,
+  U32: 4,
+  U16: 2,
+  U8: 1,
+  BOOL: 1,
+  F8_E4M3: 1,
+  F8_E5M2: 1,
 };
 /** Dtypes that load as float32 weights. */
 export const FLOAT_DTYPES = ['F32', 'F16', 'BF16'] as const;
@@ -55,7 +69,11 @@ export class SafetensorsFile {
       const u32 = new Uint32Array(out.buffer);
       for (let i = 0; i < n; i++) u32[i] = view.getUint16(2 * i, true) << 16;
     } else {
-      throw new CheckpointError(this.fileName, `dtype ${t.dtype} cannot be loaded as weights (only ${FLOAT_DTYPES.join(', ')})`, name);
+      throw new CheckpointError(
+        this.fileName,
+        `dtype ${t.dtype} cannot be loaded as weights (only ${FLOAT_DTYPES.join(', ')})`,
+        name,
+      );
     }
     return out;
   }
@@ -93,51 +111,102 @@ function nulPadding(head: Uint8Array): string | null {
 
 /** Parse and fully validate a safetensors file. `fileName` is used in every message. */
 export function parseSafetensors(bytes: Uint8Array, fileName: string): SafetensorsFile {
-  if (bytes.length === 0) throw new CheckpointError(fileName, 'the file is empty; expected a safetensors file (8-byte header length, JSON header, data)');
-  if (bytes.length < 8) throw new CheckpointError(fileName, `the file is ${bytes.length} bytes, shorter than the 8-byte header length; it is truncated or not safetensors`);
+  if (bytes.length === 0)
+    throw new CheckpointError(
+      fileName,
+      'the file is empty; expected a safetensors file (8-byte header length, JSON header, data)',
+    );
+  if (bytes.length < 8)
+    throw new CheckpointError(
+      fileName,
+      `the file is ${bytes.length} bytes, shorter than the 8-byte header length; it is truncated or not safetensors`,
+    );
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n = Number(dv.getBigUint64(0, true));
-  if (n > bytes.length - 8) throw new CheckpointError(fileName, `header length ${n} bytes is beyond the end of the file (${bytes.length} bytes); the file is truncated or not safetensors`);
-  if (n > MAX_HEADER) throw new CheckpointError(fileName, `header length ${n} bytes exceeds the ${MAX_HEADER}-byte limit`);
+  if (n > bytes.length - 8)
+    throw new CheckpointError(
+      fileName,
+      `header length ${n} bytes is beyond the end of the file (${bytes.length} bytes); the file is truncated or not safetensors`,
+    );
+  if (n > MAX_HEADER)
+    throw new CheckpointError(fileName, `header length ${n} bytes exceeds the ${MAX_HEADER}-byte limit`);
   let header: unknown;
   try {
     header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + n)));
   } catch (e) {
-    throw new CheckpointError(fileName, nulPadding(bytes.subarray(8, 8 + n)) ?? `the header is not valid UTF-8 JSON (${e instanceof Error ? e.message : String(e)})`);
+    throw new CheckpointError(
+      fileName,
+      nulPadding(bytes.subarray(8, 8 + n)) ??
+        `the header is not valid UTF-8 JSON (${e instanceof Error ? e.message : String(e)})`,
+    );
   }
-  if (typeof header !== 'object' || header === null || Array.isArray(header)) throw new CheckpointError(fileName, 'the header is not a JSON object');
+  if (typeof header !== 'object' || header === null || Array.isArray(header))
+    throw new CheckpointError(fileName, 'the header is not a JSON object');
   const dataStart = 8 + n;
   const dataLen = bytes.length - dataStart;
   const tensors = new Map<string, TensorInfo>();
   let metadata: Record<string, string> = {};
   for (const [name, raw] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') {
-      if (typeof raw !== 'object' || raw === null || Object.values(raw).some((v) => typeof v !== 'string')) throw new CheckpointError(fileName, '__metadata__ must map strings to strings');
+      if (typeof raw !== 'object' || raw === null || Object.values(raw).some((v) => typeof v !== 'string'))
+        throw new CheckpointError(fileName, '__metadata__ must map strings to strings');
       metadata = raw as Record<string, string>;
       continue;
     }
     const e = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     if (typeof e !== 'object' || e === null) throw new CheckpointError(fileName, 'header entry is not an object', name);
-    if (typeof e.dtype !== 'string' || !(e.dtype in DTYPE_BYTES)) throw new CheckpointError(fileName, `unknown dtype ${JSON.stringify(e.dtype)} (known: ${Object.keys(DTYPE_BYTES).join(', ')})`, name);
-    if (!Array.isArray(e.shape) || e.shape.some((d) => !Number.isInteger(d) || d < 0)) throw new CheckpointError(fileName, `shape ${JSON.stringify(e.shape)} is not a list of non-negative integers`, name);
+    if (typeof e.dtype !== 'string' || !(e.dtype in DTYPE_BYTES))
+      throw new CheckpointError(
+        fileName,
+        `unknown dtype ${JSON.stringify(e.dtype)} (known: ${Object.keys(DTYPE_BYTES).join(', ')})`,
+        name,
+      );
+    if (!Array.isArray(e.shape) || e.shape.some((d) => !Number.isInteger(d) || d < 0))
+      throw new CheckpointError(
+        fileName,
+        `shape ${JSON.stringify(e.shape)} is not a list of non-negative integers`,
+        name,
+      );
     const off = e.data_offsets;
     if (!Array.isArray(off) || off.length !== 2 || off.some((d) => !Number.isInteger(d) || d < 0) || off[0] > off[1])
-      throw new CheckpointError(fileName, `data_offsets ${JSON.stringify(off)} must be [begin, end] with 0 ≤ begin ≤ end`, name);
+      throw new CheckpointError(
+        fileName,
+        `data_offsets ${JSON.stringify(off)} must be [begin, end] with 0 ≤ begin ≤ end`,
+        name,
+      );
     const [begin, end] = off as number[];
-    if (end > dataLen) throw new CheckpointError(fileName, `data_offsets [${begin}, ${end}] are beyond the data section (${dataLen} bytes); the file is truncated`, name);
+    if (end > dataLen)
+      throw new CheckpointError(
+        fileName,
+        `data_offsets [${begin}, ${end}] are beyond the data section (${dataLen} bytes); the file is truncated`,
+        name,
+      );
     const shape = e.shape as number[];
     const need = shape.reduce((a, b) => a * b, 1) * DTYPE_BYTES[e.dtype];
-    if (need !== end - begin) throw new CheckpointError(fileName, `shape [${shape}] × ${e.dtype} needs ${need} bytes but data_offsets give ${end - begin}`, name);
+    if (need !== end - begin)
+      throw new CheckpointError(
+        fileName,
+        `shape [${shape}] × ${e.dtype} needs ${need} bytes but data_offsets give ${end - begin}`,
+        name,
+      );
     tensors.set(name, { name, dtype: e.dtype, shape, begin, end });
   }
   // Tensors must tile the data section: no overlap, no gap, nothing left over (as the reference reader checks).
   const sorted = [...tensors.values()].sort((a, b) => a.begin - b.begin || a.end - b.end);
   let cursor = 0;
   for (const t of sorted) {
-    if (t.begin !== cursor) throw new CheckpointError(fileName, t.begin < cursor ? `overlaps the previous tensor (begins at ${t.begin}, previous ends at ${cursor})` : `leaves a gap of ${t.begin - cursor} bytes before it`, t.name);
+    if (t.begin !== cursor)
+      throw new CheckpointError(
+        fileName,
+        t.begin < cursor
+          ? `overlaps the previous tensor (begins at ${t.begin}, previous ends at ${cursor})`
+          : `leaves a gap of ${t.begin - cursor} bytes before it`,
+        t.name,
+      );
     cursor = t.end;
   }
-  if (cursor !== dataLen) throw new CheckpointError(fileName, `${dataLen - cursor} bytes at the end of the data section belong to no tensor`);
+  if (cursor !== dataLen)
+    throw new CheckpointError(fileName, `${dataLen - cursor} bytes at the end of the data section belong to no tensor`);
   return new SafetensorsFile(fileName, bytes, dataStart, tensors, metadata);
 }
 
@@ -148,7 +217,8 @@ export function writeSafetensors(tensors: NamedArray[], metadata: Record<string,
   let offset = 0;
   for (const t of tensors) {
     const size = t.shape.reduce((a, b) => a * b, 1);
-    if (size !== t.data.length) throw new Error(`writeSafetensors: ${t.name} has ${t.data.length} values for shape [${t.shape}]`);
+    if (size !== t.data.length)
+      throw new Error(`writeSafetensors: ${t.name} has ${t.data.length} values for shape [${t.shape}]`);
     if (t.name in header) throw new Error(`writeSafetensors: duplicate tensor ${t.name}`);
     header[t.name] = { dtype: 'F32', shape: t.shape, data_offsets: [offset, offset + 4 * size] };
     offset += 4 * size;

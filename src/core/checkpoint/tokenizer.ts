@@ -11,7 +11,12 @@ import { readText, type FileSource } from './source';
 export function checkTokenizerFits(tok: TextTokenizer, vocabSize: number, file: string): void {
   if (tok.vocabSize <= vocabSize) return;
   const beyond = [...tok.special].filter(([, id]) => id >= vocabSize).sort((a, b) => a[1] - b[1]);
-  const which = beyond.length ? `; added token${beyond.length === 1 ? '' : 's'} ${beyond.slice(0, 3).map(([t, id]) => `${JSON.stringify(t)} (id ${id})`).join(', ')}${beyond.length > 3 ? ', …' : ''} ha${beyond.length === 1 ? 's' : 've'} no embedding row` : '';
+  const which = beyond.length
+    ? `; added token${beyond.length === 1 ? '' : 's'} ${beyond
+        .slice(0, 3)
+        .map(([t, id]) => `${JSON.stringify(t)} (id ${id})`)
+        .join(', ')}${beyond.length > 3 ? ', …' : ''} ha${beyond.length === 1 ? 's' : 've'} no embedding row`
+    : '';
   throw new CheckpointError(
     file,
     `has ${tok.vocabSize} ids, config.json ${vocabSize}${which}: the tokenizer does not belong to these weights — use the tokenizer saved with the model, or remove the added token${beyond.length === 1 ? '' : 's'} beyond id ${vocabSize - 1} (or resize the model's embeddings and save it again)`,
@@ -23,10 +28,15 @@ export function checkTokenizerFits(tok: TextTokenizer, vocabSize: number, file: 
  * to check the tokenizer fits the model (checkTokenizerFits). Throws TokenizerError naming the file for a malformed
  * or unsupported one, CheckpointError when there is none or it does not fit.
  */
-export async function checkpointTokenizer(src: FileSource, tokenizerJson?: string | null, vocabSize?: number): Promise<TextTokenizer> {
+export async function checkpointTokenizer(
+  src: FileSource,
+  tokenizerJson?: string | null,
+  vocabSize?: number,
+): Promise<TextTokenizer> {
   const tj = tokenizerJson ?? (await readText(src, 'tokenizer.json'));
   const tok = await readTokenizer(src, tj);
-  if (vocabSize !== undefined) checkTokenizerFits(tok, vocabSize, `${src.label}/${tj !== null ? 'tokenizer.json' : 'vocab.json'}`);
+  if (vocabSize !== undefined)
+    checkTokenizerFits(tok, vocabSize, `${src.label}/${tj !== null ? 'tokenizer.json' : 'vocab.json'}`);
   return tok;
 }
 
@@ -43,7 +53,15 @@ async function readTokenizer(src: FileSource, tj: string | null): Promise<TextTo
         throw new CheckpointError(`${src.label}/tokenizer_config.json`, `is not valid JSON (${(e as Error).message})`);
       }
     }
-    return HFTokenizer.fromVocabMerges(vocab, merges, { vocab: `${src.label}/vocab.json`, merges: `${src.label}/merges.txt` }, addPrefixSpace);
+    return HFTokenizer.fromVocabMerges(
+      vocab,
+      merges,
+      { vocab: `${src.label}/vocab.json`, merges: `${src.label}/merges.txt` },
+      addPrefixSpace,
+    );
   }
-  throw new CheckpointError(`${src.label}/tokenizer.json`, 'no tokenizer in the checkpoint (neither tokenizer.json nor vocab.json + merges.txt), so text cannot be encoded; pass --ids-file instead');
+  throw new CheckpointError(
+    `${src.label}/tokenizer.json`,
+    'no tokenizer in the checkpoint (neither tokenizer.json nor vocab.json + merges.txt), so text cannot be encoded; pass --ids-file instead',
+  );
 }

@@ -40,12 +40,22 @@ export function unravelIndex(flat: number, shape: number[]): number[] {
  * its per-axis index within `shape`. Weights that are not finite come from a run that diverged; nothing computed
  * from them means anything, so they are refused instead of producing NaN losses later.
  */
-export function assertFinite(data: Float32Array, shape: number[], fileName: string, tensor: string, fix = 'the run that saved it diverged; use an earlier checkpoint or retrain'): void {
+export function assertFinite(
+  data: Float32Array,
+  shape: number[],
+  fileName: string,
+  tensor: string,
+  fix = 'the run that saved it diverged; use an earlier checkpoint or retrain',
+): void {
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
     if (v - v !== 0) {
       const what = Number.isNaN(v) ? 'NaN' : v > 0 ? '+Infinity' : '-Infinity';
-      throw new CheckpointError(fileName, `holds ${what} at index ${i} (position [${unravelIndex(i, shape).join(', ')}] of shape [${shape.join(', ')}]); ${fix}`, tensor);
+      throw new CheckpointError(
+        fileName,
+        `holds ${what} at index ${i} (position [${unravelIndex(i, shape).join(', ')}] of shape [${shape.join(', ')}]); ${fix}`,
+        tensor,
+      );
     }
   }
 }
@@ -71,44 +81,81 @@ export async function readWeights(src: FileSource): Promise<DirectoryWeights> {
   const single = await src.read(WEIGHTS_FILE);
   if (single !== null) {
     const file = parseSafetensors(single, at(WEIGHTS_FILE));
-    return { tensors: new Map([...file.tensors].map(([name, info]) => [name, { info, file }])), source: at(WEIGHTS_FILE) };
+    return {
+      tensors: new Map([...file.tensors].map(([name, info]) => [name, { info, file }])),
+      source: at(WEIGHTS_FILE),
+    };
   }
   const indexText = await readText(src, WEIGHTS_INDEX_FILE);
   if (indexText === null && (await src.read('ckpt.pt')) !== null)
-    throw new CheckpointError(at('ckpt.pt'), 'a nanoGPT checkpoint (a pickled state dict), not a Hugging Face model.safetensors: convert it with python scale/convert_nanogpt.py ckpt.pt OUT_DIR and give OUT_DIR');
+    throw new CheckpointError(
+      at('ckpt.pt'),
+      'a nanoGPT checkpoint (a pickled state dict), not a Hugging Face model.safetensors: convert it with python scale/convert_nanogpt.py ckpt.pt OUT_DIR and give OUT_DIR',
+    );
   if (indexText === null)
-    throw new CheckpointError(at(WEIGHTS_FILE), `not found, and no ${WEIGHTS_INDEX_FILE} for a sharded checkpoint either; only safetensors weights are read (convert pytorch_model.bin with save_pretrained(safe_serialization=True))`);
+    throw new CheckpointError(
+      at(WEIGHTS_FILE),
+      `not found, and no ${WEIGHTS_INDEX_FILE} for a sharded checkpoint either; only safetensors weights are read (convert pytorch_model.bin with save_pretrained(safe_serialization=True))`,
+    );
   const indexName = at(WEIGHTS_INDEX_FILE);
   let index: unknown;
   try {
     index = JSON.parse(indexText);
   } catch (e) {
-    throw new CheckpointError(indexName, `is not valid JSON (${(e as Error).message}); it should be the index save_pretrained wrote beside the shards`);
+    throw new CheckpointError(
+      indexName,
+      `is not valid JSON (${(e as Error).message}); it should be the index save_pretrained wrote beside the shards`,
+    );
   }
   const map = (index as { weight_map?: unknown } | null)?.weight_map;
   if (typeof map !== 'object' || map === null || Array.isArray(map) || Object.keys(map).length === 0)
-    throw new CheckpointError(indexName, 'has no "weight_map" object (tensor name → shard file); it should be the index save_pretrained wrote beside the shards');
+    throw new CheckpointError(
+      indexName,
+      'has no "weight_map" object (tensor name → shard file); it should be the index save_pretrained wrote beside the shards',
+    );
   const byShard = new Map<string, string[]>();
   for (const [tensor, shard] of Object.entries(map as Record<string, unknown>)) {
     if (typeof shard !== 'string' || !isPlainFileName(shard))
-      throw new CheckpointError(indexName, `weight_map entry ${JSON.stringify(tensor)} names the shard ${JSON.stringify(shard)}; shards must be plain file names in the same folder`);
-    if (!shard.endsWith('.safetensors')) throw new CheckpointError(indexName, `weight_map entry ${JSON.stringify(tensor)} names ${JSON.stringify(shard)}, which is not a .safetensors shard`);
+      throw new CheckpointError(
+        indexName,
+        `weight_map entry ${JSON.stringify(tensor)} names the shard ${JSON.stringify(shard)}; shards must be plain file names in the same folder`,
+      );
+    if (!shard.endsWith('.safetensors'))
+      throw new CheckpointError(
+        indexName,
+        `weight_map entry ${JSON.stringify(tensor)} names ${JSON.stringify(shard)}, which is not a .safetensors shard`,
+      );
     byShard.set(shard, [...(byShard.get(shard) ?? []), tensor]);
   }
   const tensors = new Map<string, WeightEntry>();
   for (const [shard, listed] of byShard) {
     const bytes = await src.read(shard);
-    if (bytes === null) throw new CheckpointError(at(shard), `not found; ${WEIGHTS_INDEX_FILE} puts ${listed.length} tensor(s) in it (e.g. "${listed[0]}") — copy every shard into the folder`);
+    if (bytes === null)
+      throw new CheckpointError(
+        at(shard),
+        `not found; ${WEIGHTS_INDEX_FILE} puts ${listed.length} tensor(s) in it (e.g. "${listed[0]}") — copy every shard into the folder`,
+      );
     const file = parseSafetensors(bytes, at(shard));
     for (const name of listed) {
       const info = file.tensors.get(name);
-      if (!info) throw new CheckpointError(at(shard), `missing, though ${WEIGHTS_INDEX_FILE} puts it in this shard; the index and the shards are from different saves`, name);
+      if (!info)
+        throw new CheckpointError(
+          at(shard),
+          `missing, though ${WEIGHTS_INDEX_FILE} puts it in this shard; the index and the shards are from different saves`,
+          name,
+        );
       tensors.set(name, { info, file });
     }
     for (const name of file.tensors.keys()) {
       if (listed.includes(name)) continue;
       const elsewhere = (map as Record<string, string>)[name];
-      throw new CheckpointError(at(shard), elsewhere ? `is also in ${elsewhere} according to ${WEIGHTS_INDEX_FILE}; a tensor must be in one shard` : `is not listed in ${WEIGHTS_INDEX_FILE}; the index and the shards are from different saves`, name);
+      throw new CheckpointError(
+        at(shard),
+        elsewhere
+          ? `is also in ${elsewhere} according to ${WEIGHTS_INDEX_FILE}; a tensor must be in one shard`
+          : `is not listed in ${WEIGHTS_INDEX_FILE}; the index and the shards are from different saves`,
+        name,
+      );
     }
   }
   return { tensors, source: indexName };

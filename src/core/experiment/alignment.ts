@@ -24,7 +24,15 @@ export const DEFAULT_ALIGN: AlignOptions = { steps: 200, batch: 64, lr: 1e-2, te
  * Rows [K, d] for the image codes. `textRows` [V, d] is the LM's embedding (row-major); `captions` are text ids and `codes`
  * [n × P] the image codes of the same n training pairs. Returns the rows and the final contrastive loss.
  */
-export async function alignImageRows(textRows: Float32Array, d: number, captions: number[][], codes: Int32Array, P: number, K: number, opts: AlignOptions = DEFAULT_ALIGN): Promise<{ rows: Float32Array; loss: number }> {
+export async function alignImageRows(
+  textRows: Float32Array,
+  d: number,
+  captions: number[][],
+  codes: Int32Array,
+  P: number,
+  K: number,
+  opts: AlignOptions = DEFAULT_ALIGN,
+): Promise<{ rows: Float32Array; loss: number }> {
   const n = captions.length;
   let mean = 0;
   for (const v of textRows) mean += v / textRows.length;
@@ -39,8 +47,20 @@ export async function alignImageRows(textRows: Float32Array, d: number, captions
   // Code histograms per image, normalised: [n, K].
   const hist = new Float32Array(n * K);
   for (let i = 0; i < n; i++) for (let p = 0; p < P; p++) hist[i * K + codes[i * P + p]] += 1 / P;
-  const X = tf.tidy(() => tf.variable(tf.tensor2d(normalArray(new Rng(deriveSeed(opts.seed, 'align')), K * d, sd), [K, d]), true, `align-${Math.random().toString(36).slice(2, 8)}`));
-  const opt = new AdamW(new Map([['image.rows', X]]), { ...DEFAULT_ADAMW, lr: opts.lr, warmupSteps: 10, totalSteps: opts.steps, weightDecay: 0 });
+  const X = tf.tidy(() =>
+    tf.variable(
+      tf.tensor2d(normalArray(new Rng(deriveSeed(opts.seed, 'align')), K * d, sd), [K, d]),
+      true,
+      `align-${Math.random().toString(36).slice(2, 8)}`,
+    ),
+  );
+  const opt = new AdamW(new Map([['image.rows', X]]), {
+    ...DEFAULT_ADAMW,
+    lr: opts.lr,
+    warmupSteps: 10,
+    totalSteps: opts.steps,
+    weightDecay: 0,
+  });
   const capT = tf.tensor2d(capVec, [n, d]);
   const histT = tf.tensor2d(hist, [n, K]);
   const order = batchOrder([...Array(n).keys()], Math.min(opts.batch, n), opts.seed);
@@ -64,7 +84,7 @@ export async function alignImageRows(textRows: Float32Array, d: number, captions
   // Rescale to the text rows' spread so the new rows sit among the old ones.
   const rows = (await X.data()) as Float32Array;
   let rsd = 0;
-  for (const v of rows) rsd += v * v / rows.length;
+  for (const v of rows) rsd += (v * v) / rows.length;
   rsd = Math.sqrt(rsd);
   const out = rows.map((v) => (v / rsd) * sd);
   tf.dispose([capT, histT]);

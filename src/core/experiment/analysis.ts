@@ -42,7 +42,13 @@ export function tokenStats(sequences: ArrayLike<number>[], zipfPoints = 200): To
   }
   // H(X_t | X_{t−1}) = H(X_{t−1}, X_t) − H(X_{t−1}) over the bigram sample.
   const cond = pairs > 0 ? entropy(big.values(), pairs) - entropy(ctx.values(), pairs) : 0;
-  return { tokens, types: uni.size, unigramEntropy: entropy(uni.values(), tokens), bigramConditionalEntropy: cond, zipf: [...uni.values()].sort((a, b) => b - a).slice(0, zipfPoints) };
+  return {
+    tokens,
+    types: uni.size,
+    unigramEntropy: entropy(uni.values(), tokens),
+    bigramConditionalEntropy: cond,
+    zipf: [...uni.values()].sort((a, b) => b - a).slice(0, zipfPoints),
+  };
 }
 
 export interface TextSimplicity {
@@ -64,5 +70,11 @@ export function textSimplicity(texts: string[]): TextSimplicity {
       counts.set(w, (counts.get(w) ?? 0) + 1);
       words++;
     }
-  return { texts: texts.length, vocabulary: counts.size, meanWords: texts.length ? words / texts.length : 0, typeTokenRatio: words ? counts.size / words : 0, wordEntropy: entropy(counts.values(), words) };
+  return {
+    texts: texts.length,
+    vocabulary: counts.size,
+    meanWords: texts.length ? words / texts.length : 0,
+    typeTokenRatio: words ? counts.size / words : 0,
+    wordEntropy: entropy(counts.values(), words),
+  };
 }

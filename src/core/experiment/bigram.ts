@@ -76,13 +76,16 @@ export class KneserNeyBigram {
     discount: number | 'estimate' = 'estimate',
   ) {
     const V = vocabSize;
-    if (train.length < 2) throw new Error(`KneserNeyBigram: the training stream has ${train.length} ids; it needs at least one bigram`);
+    if (train.length < 2)
+      throw new Error(`KneserNeyBigram: the training stream has ${train.length} ids; it needs at least one bigram`);
     this.ctx = new Float64Array(V);
     this.followers = new Float64Array(V);
     const left = new Float64Array(V);
     for (let i = 0; i + 1 < train.length; i++) {
       const [v, w] = [train[i], train[i + 1]];
-      for (const j of [i, i + 1]) if (!Number.isInteger(train[j]) || train[j] < 0 || train[j] >= V) throw new Error(`KneserNeyBigram: id ${train[j]} at position ${j} is outside [0, ${V})`);
+      for (const j of [i, i + 1])
+        if (!Number.isInteger(train[j]) || train[j] < 0 || train[j] >= V)
+          throw new Error(`KneserNeyBigram: id ${train[j]} at position ${j} is outside [0, ${V})`);
       const k = v * V + w;
       const c = this.pair.get(k) ?? 0;
       if (c === 0) {
@@ -95,11 +98,13 @@ export class KneserNeyBigram {
     if (discount === 'estimate') {
       let n1 = 0;
       let n2 = 0;
-      for (const c of this.pair.values()) if (c === 1) n1++;
-      else if (c === 2) n2++;
+      for (const c of this.pair.values())
+        if (c === 1) n1++;
+        else if (c === 2) n2++;
       discount = n1 + 2 * n2 > 0 ? n1 / (n1 + 2 * n2) : 0.75;
     }
-    if (!(discount > 0 && discount < 1)) throw new Error(`KneserNeyBigram: discount must be in (0, 1), got ${discount}`);
+    if (!(discount > 0 && discount < 1))
+      throw new Error(`KneserNeyBigram: discount must be in (0, 1), got ${discount}`);
     this.discount = discount;
     const types = this.pair.size;
     let seen = 0;

@@ -31,10 +31,15 @@ function quantileSorted(sorted: number[], q: number): number {
  * drawn twice counts twice). The observed statistic is the plain mean over `values`.
  * @throws on no values, a length mismatch or a value that is not finite
  */
-export function clusterBootstrap(values: number[], clusters: number[], opts: { replicates?: number; seed?: number } = {}): BootstrapInterval {
+export function clusterBootstrap(
+  values: number[],
+  clusters: number[],
+  opts: { replicates?: number; seed?: number } = {},
+): BootstrapInterval {
   const R = opts.replicates ?? 2000;
   if (values.length === 0) throw new Error('clusterBootstrap: no values');
-  if (values.length !== clusters.length) throw new Error(`clusterBootstrap: ${values.length} values but ${clusters.length} cluster labels`);
+  if (values.length !== clusters.length)
+    throw new Error(`clusterBootstrap: ${values.length} values but ${clusters.length} cluster labels`);
   const bad = values.findIndex((v) => !Number.isFinite(v));
   if (bad >= 0) throw new Error(`clusterBootstrap: value ${bad} is ${values[bad]}, not a finite number`);
   const groups = new Map<number, { sum: number; n: number }>();
@@ -62,10 +67,20 @@ export function clusterBootstrap(values: number[], clusters: number[], opts: { r
   reps.sort((a, b) => a - b);
   const m = reps.reduce((a, b) => a + b, 0) / R;
   const se = Math.sqrt(reps.reduce((s, v) => s + (v - m) ** 2, 0) / (R - 1));
-  return { mean, ci95: [quantileSorted(reps, 0.025), quantileSorted(reps, 0.975)], se, clusters: list.length, replicates: R };
+  return {
+    mean,
+    ci95: [quantileSorted(reps, 0.025), quantileSorted(reps, 0.975)],
+    se,
+    clusters: list.length,
+    replicates: R,
+  };
 }
 
 /** The bootstrap of a mean over independent values (each its own cluster), e.g. one Fréchet distance per seed. */
 export function meanBootstrap(values: number[], opts: { replicates?: number; seed?: number } = {}): BootstrapInterval {
-  return clusterBootstrap(values, values.map((_, i) => i), opts);
+  return clusterBootstrap(
+    values,
+    values.map((_, i) => i),
+    opts,
+  );
 }

@@ -24,13 +24,22 @@ function pack(captions: number[][], budget: number, bos: number, pad: number) {
 }
 
 /** Mean NLL (nats) of caption tokens under `model`. */
-export async function captionNll(model: GPT, captions: number[][], budget: number, bos: number, pad: number, batch = 64): Promise<number> {
+export async function captionNll(
+  model: GPT,
+  captions: number[][],
+  budget: number,
+  bos: number,
+  pad: number,
+  batch = 64,
+): Promise<number> {
   let sum = 0;
   let n = 0;
   for (let s = 0; s < captions.length; s += batch) {
     const { ids, mask, T } = pack(captions.slice(s, s + batch), budget, bos, pad);
     const B = ids.length / T;
-    const t = tf.tidy(() => tf.sum(tf.mul(model.nll(tf.tensor2d(ids, [B, T], 'int32')), tf.tensor2d(mask, [B, T - 1]))));
+    const t = tf.tidy(() =>
+      tf.sum(tf.mul(model.nll(tf.tensor2d(ids, [B, T], 'int32')), tf.tensor2d(mask, [B, T - 1]))),
+    );
     sum += (await t.data())[0];
     t.dispose();
     n += mask.reduce((a, b) => a + b, 0);
@@ -39,13 +48,40 @@ export async function captionNll(model: GPT, captions: number[][], budget: numbe
 }
 
 /** Train a small scratch GPT on captions only; returns it (the caller disposes). */
-export async function trainCaptionLM(captions: number[][], vocab: number, budget: number, bos: number, pad: number, steps: number, seed = 0): Promise<GPT> {
-  const config: GPTConfig = { vocabSize: vocab, nPositions: budget + 1, nEmbd: 64, nLayer: 2, nHead: 4, layerNormEps: 1e-5, tieEmbeddings: true, initStd: 0.02 };
+export async function trainCaptionLM(
+  captions: number[][],
+  vocab: number,
+  budget: number,
+  bos: number,
+  pad: number,
+  steps: number,
+  seed = 0,
+): Promise<GPT> {
+  const config: GPTConfig = {
+    vocabSize: vocab,
+    nPositions: budget + 1,
+    nEmbd: 64,
+    nLayer: 2,
+    nHead: 4,
+    layerNormEps: 1e-5,
+    tieEmbeddings: true,
+    initStd: 0.02,
+  };
   const model = new GPT(config, seed, `caption-lm-${Math.random().toString(36).slice(2, 8)}`);
-  const opt = new AdamW(model.params, { ...DEFAULT_ADAMW, lr: 3e-3, warmupSteps: Math.min(20, steps), totalSteps: steps });
+  const opt = new AdamW(model.params, {
+    ...DEFAULT_ADAMW,
+    lr: 3e-3,
+    warmupSteps: Math.min(20, steps),
+    totalSteps: steps,
+  });
   const order = batchOrder([...captions.keys()], Math.min(32, captions.length), seed);
   for (let s = 0; s < steps; s++) {
-    const { ids, mask, T } = pack((order.next().value as number[]).map((i) => captions[i]), budget, bos, pad);
+    const { ids, mask, T } = pack(
+      (order.next().value as number[]).map((i) => captions[i]),
+      budget,
+      bos,
+      pad,
+    );
     const B = ids.length / T;
     const x = tf.tensor2d(ids, [B, T], 'int32');
     const m = tf.tensor2d(mask, [B, T - 1]);

@@ -11,7 +11,14 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { ARMS, type ArmName, type ExperimentConfig } from './config';
 import type { Quality } from './extras';
-import { FINGERPRINT_FIELDS, RULES_VERSION, canonicalJson, fingerprintOf, setupIdentity, type SetupIdentity } from './fingerprint';
+import {
+  FINGERPRINT_FIELDS,
+  RULES_VERSION,
+  canonicalJson,
+  fingerprintOf,
+  setupIdentity,
+  type SetupIdentity,
+} from './fingerprint';
 import type { MetricRecord } from './runner';
 
 export const CARD_FORMAT = 'tabula-result-card';
@@ -45,7 +52,12 @@ export interface ResultCard {
   /** Runs stopped by NaN/Inf, in the runner's words. */
   stopped: string[];
   /** The quality figure of these seeds, or null (none yet, or no categories). */
-  quality: { classifierValAccuracy: number; samples: number; majorityBaseline?: number; perSeed: Quality['perSeed'] } | null;
+  quality: {
+    classifierValAccuracy: number;
+    samples: number;
+    majorityBaseline?: number;
+    perSeed: Quality['perSeed'];
+  } | null;
   records: { arms: string[]; metrics: string[]; rows: CardRow[] };
   /** The last step every run of the card reached (a card shared mid-run holds fewer). */
   step: number;
@@ -72,7 +84,8 @@ export interface CardInput {
 /** The metrics a card keeps: the held-out ones and the diagnostics measured with them. */
 export const cardKeeps = (metric: string) => metric.startsWith('val/') || metric.startsWith('diag/');
 
-const encodeValue = (v: number): CardRow[5] => (Number.isFinite(v) ? v : (String(v) as 'NaN' | 'Infinity' | '-Infinity'));
+const encodeValue = (v: number): CardRow[5] =>
+  Number.isFinite(v) ? v : (String(v) as 'NaN' | 'Infinity' | '-Infinity');
 
 /** Build a card (its checksum included) from a run's records and setup. */
 export function makeCard(o: CardInput): ResultCard {
@@ -80,7 +93,8 @@ export function makeCard(o: CardInput): ResultCard {
   const arms = [...new Set(kept.map((r) => r.arm))];
   const metrics = [...new Set(kept.map((r) => r.metric))];
   const seeds = [...new Set(o.records.map((r) => r.seed))].sort((a, b) => a - b);
-  const mine = (q: Quality['perSeed']) => Object.fromEntries(Object.entries(q).map(([arm, v]) => [arm, v.filter((x) => seeds.includes(x.seed))]));
+  const mine = (q: Quality['perSeed']) =>
+    Object.fromEntries(Object.entries(q).map(([arm, v]) => [arm, v.filter((x) => seeds.includes(x.seed))]));
   const body: Omit<ResultCard, 'checksum'> = {
     format: CARD_FORMAT,
     version: CARD_VERSION,
@@ -94,9 +108,33 @@ export function makeCard(o: CardInput): ResultCard {
     backend: o.backend,
     valImages: o.valImages,
     stopped: o.stopped,
-    quality: o.quality ? { classifierValAccuracy: o.quality.classifierValAccuracy, samples: o.quality.samples, ...(o.quality.majorityBaseline !== undefined ? { majorityBaseline: o.quality.majorityBaseline } : {}), perSeed: mine(o.quality.perSeed) } : null,
-    records: { arms, metrics, rows: kept.map((r) => [arms.indexOf(r.arm), r.seed, r.step, r.tokens, metrics.indexOf(r.metric), encodeValue(r.value)]) },
-    step: kept.length ? Math.min(...arms.flatMap((a) => seeds.map((s) => Math.max(0, ...kept.filter((r) => r.arm === a && r.seed === s).map((r) => r.step))))) : 0,
+    quality: o.quality
+      ? {
+          classifierValAccuracy: o.quality.classifierValAccuracy,
+          samples: o.quality.samples,
+          ...(o.quality.majorityBaseline !== undefined ? { majorityBaseline: o.quality.majorityBaseline } : {}),
+          perSeed: mine(o.quality.perSeed),
+        }
+      : null,
+    records: {
+      arms,
+      metrics,
+      rows: kept.map((r) => [
+        arms.indexOf(r.arm),
+        r.seed,
+        r.step,
+        r.tokens,
+        metrics.indexOf(r.metric),
+        encodeValue(r.value),
+      ]),
+    },
+    step: kept.length
+      ? Math.min(
+          ...arms.flatMap((a) =>
+            seeds.map((s) => Math.max(0, ...kept.filter((r) => r.arm === a && r.seed === s).map((r) => r.step))),
+          ),
+        )
+      : 0,
     made: o.made ?? new Date().toISOString(),
   };
   return { ...body, checksum: checksumOf(body) };
@@ -111,14 +149,26 @@ export function checksumOf(card: Omit<ResultCard, 'checksum'> & { checksum?: str
 
 /** The card's file name: `<fingerprint>-seat<k>.tabula.json`, or `-seeds<a>-<b>` without a seat. */
 export function cardFileName(card: Pick<ResultCard, 'fingerprint' | 'seat' | 'seeds'>): string {
-  const who = card.seat !== null ? `seat${card.seat}` : card.seeds.length === 1 ? `seed${card.seeds[0]}` : `seeds${card.seeds[0]}-${card.seeds[card.seeds.length - 1]}`;
+  const who =
+    card.seat !== null
+      ? `seat${card.seat}`
+      : card.seeds.length === 1
+        ? `seed${card.seeds[0]}`
+        : `seeds${card.seeds[0]}-${card.seeds[card.seeds.length - 1]}`;
   return `${card.fingerprint}-${who}.tabula.json`;
 }
 
 /** The card's records as MetricRecords (no wall time). */
 export function cardRecords(card: ResultCard): MetricRecord[] {
   const { arms, metrics, rows } = card.records;
-  return rows.map(([a, seed, step, tokens, m, v]) => ({ arm: arms[a], seed, step, tokens, metric: metrics[m], value: Number(v) }));
+  return rows.map(([a, seed, step, tokens, m, v]) => ({
+    arm: arms[a],
+    seed,
+    step,
+    tokens,
+    metric: metrics[m],
+    value: Number(v),
+  }));
 }
 
 /** The setup identity a card states (its config and inputs, under its rules version). */
@@ -144,30 +194,45 @@ const fail = (at: string, what: string): never => {
   throw new Error(`${at}: ${what}`);
 };
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const str = (max: number, pattern: { test: (s: string) => boolean } = NAME): Check => (v, at) => {
-  if (typeof v !== 'string') fail(at, 'expected text');
-  if ((v as string).length > max) fail(at, `text over ${max} characters`);
-  if (!pattern.test(v as string)) fail(at, 'text with characters a card never holds');
-};
-const num = (min = -Infinity, max = Infinity, integer = false): Check => (v, at) => {
-  if (typeof v !== 'number' || !Number.isFinite(v)) fail(at, 'expected a finite number');
-  if ((v as number) < min || (v as number) > max || (integer && !Number.isInteger(v))) fail(at, `${String(v)} is out of range (${integer ? 'an integer ' : ''}${min} to ${max})`);
-};
-const arr = (each: Check, max: number): Check => (v, at) => {
-  if (!Array.isArray(v)) fail(at, 'expected a list');
-  if ((v as unknown[]).length > max) fail(at, `over ${max} entries`);
-  (v as unknown[]).forEach((x, i) => each(x, `${at}[${i}]`));
-};
-const oneOf = (values: readonly string[]): Check => (v, at) => {
-  if (!values.includes(v as string)) fail(at, `expected one of ${values.join(', ')}`);
-};
+const str =
+  (max: number, pattern: { test: (s: string) => boolean } = NAME): Check =>
+  (v, at) => {
+    if (typeof v !== 'string') fail(at, 'expected text');
+    if ((v as string).length > max) fail(at, `text over ${max} characters`);
+    if (!pattern.test(v as string)) fail(at, 'text with characters a card never holds');
+  };
+const num =
+  (min = -Infinity, max = Infinity, integer = false): Check =>
+  (v, at) => {
+    if (typeof v !== 'number' || !Number.isFinite(v)) fail(at, 'expected a finite number');
+    if ((v as number) < min || (v as number) > max || (integer && !Number.isInteger(v)))
+      fail(at, `${String(v)} is out of range (${integer ? 'an integer ' : ''}${min} to ${max})`);
+  };
+const arr =
+  (each: Check, max: number): Check =>
+  (v, at) => {
+    if (!Array.isArray(v)) fail(at, 'expected a list');
+    if ((v as unknown[]).length > max) fail(at, `over ${max} entries`);
+    (v as unknown[]).forEach((x, i) => each(x, `${at}[${i}]`));
+  };
+const oneOf =
+  (values: readonly string[]): Check =>
+  (v, at) => {
+    if (!values.includes(v as string)) fail(at, `expected one of ${values.join(', ')}`);
+  };
 const HEX = (len: number) => str(len, new RegExp(`^[0-9a-f]{${len}}$`));
-const nullable = (c: Check): Check => (v, at) => (v === null ? undefined : c(v, at));
-const obj = (fields: Record<string, Check>, open = false): Check => (v, at) => {
-  if (!isObj(v)) fail(at, 'expected an object');
-  for (const k of Object.keys(v as object)) if (!(k in fields) && !open) fail(`${at}.${k}`, 'a field a card never holds');
-  for (const [k, c] of Object.entries(fields)) c((v as Record<string, unknown>)[k], `${at}.${k}`);
-};
+const nullable =
+  (c: Check): Check =>
+  (v, at) =>
+    v === null ? undefined : c(v, at);
+const obj =
+  (fields: Record<string, Check>, open = false): Check =>
+  (v, at) => {
+    if (!isObj(v)) fail(at, 'expected an object');
+    for (const k of Object.keys(v as object))
+      if (!(k in fields) && !open) fail(`${at}.${k}`, 'a field a card never holds');
+    for (const [k, c] of Object.entries(fields)) c((v as Record<string, unknown>)[k], `${at}.${k}`);
+  };
 const input = obj({ name: str(200), digest: HEX(64) });
 const rates = (v: unknown, at: string) => {
   if (!isObj(v)) fail(at, 'expected an object');
@@ -203,7 +268,8 @@ const CONFIG: Record<keyof ExperimentConfig, Check> = {
   classifierSteps: num(0, 1e9, true),
   margin: num(0, 100),
 };
-for (const k of Object.keys(FINGERPRINT_FIELDS)) if (!(k in CONFIG)) throw new Error(`card.ts: no schema for config field ${k}`);
+for (const k of Object.keys(FINGERPRINT_FIELDS))
+  if (!(k in CONFIG)) throw new Error(`card.ts: no schema for config field ${k}`);
 const perSeed = (v: unknown, at: string) => {
   if (!isObj(v)) fail(at, 'expected an object');
   for (const [k, x] of Object.entries(v as object)) {
@@ -234,8 +300,19 @@ const CARD = obj({
   backend: str(40),
   valImages: nullable(num(0, 1e9, true)),
   stopped: arr(str(400), 1000),
-  quality: nullable(obj({ classifierValAccuracy: num(0, 1), samples: num(0, 1e6, true), majorityBaseline: (v, at) => (v === undefined ? undefined : num(0, 1)(v, at)), perSeed })),
-  records: obj({ arms: arr(oneOf(ARMS), ARMS.length), metrics: arr(str(64, /^[a-z][a-z0-9_]*\/[a-z0-9_]+$/), 64), rows: arr(row, MAX_ROWS) }),
+  quality: nullable(
+    obj({
+      classifierValAccuracy: num(0, 1),
+      samples: num(0, 1e6, true),
+      majorityBaseline: (v, at) => (v === undefined ? undefined : num(0, 1)(v, at)),
+      perSeed,
+    }),
+  ),
+  records: obj({
+    arms: arr(oneOf(ARMS), ARMS.length),
+    metrics: arr(str(64, /^[a-z][a-z0-9_]*\/[a-z0-9_]+$/), 64),
+    rows: arr(row, MAX_ROWS),
+  }),
   step: num(0, 1e9, true),
   made: str(40),
   checksum: HEX(64),
@@ -248,28 +325,50 @@ const CARD = obj({
  */
 export function parseCard(text: string, name: string): ResultCard {
   const size = utf8ToBytes(text).length;
-  if (size > MAX_CARD_BYTES) throw new CardError(`${name}: ${(size / 1e6).toFixed(1)} MB, over the ${MAX_CARD_BYTES / 1e6} MB a result card may be; it is not a card this code made`);
+  if (size > MAX_CARD_BYTES)
+    throw new CardError(
+      `${name}: ${(size / 1e6).toFixed(1)} MB, over the ${MAX_CARD_BYTES / 1e6} MB a result card may be; it is not a card this code made`,
+    );
   let v: unknown;
   try {
     v = JSON.parse(text);
   } catch (e) {
-    throw new CardError(`${name}: damaged or cut short, not a whole card (${(e as Error).message.split('\n')[0]}); share it again from the run`);
+    throw new CardError(
+      `${name}: damaged or cut short, not a whole card (${(e as Error).message.split('\n')[0]}); share it again from the run`,
+    );
   }
-  if (!isObj(v) || v.format !== CARD_FORMAT) throw new CardError(`${name}: not a Tabula result card (no "format": "${CARD_FORMAT}")`);
-  if (typeof v.version === 'number' && v.version > CARD_VERSION) throw new CardError(`${name}: made by a newer Tabula (card version ${v.version}; this one reads ${CARD_VERSION}); update this copy, then pool again`);
-  if (typeof v.rules === 'number' && v.rules > RULES_VERSION) throw new CardError(`${name}: made under newer verdict rules (version ${v.rules}; this copy has ${RULES_VERSION}); update this copy, then pool again`);
+  if (!isObj(v) || v.format !== CARD_FORMAT)
+    throw new CardError(`${name}: not a Tabula result card (no "format": "${CARD_FORMAT}")`);
+  if (typeof v.version === 'number' && v.version > CARD_VERSION)
+    throw new CardError(
+      `${name}: made by a newer Tabula (card version ${v.version}; this one reads ${CARD_VERSION}); update this copy, then pool again`,
+    );
+  if (typeof v.rules === 'number' && v.rules > RULES_VERSION)
+    throw new CardError(
+      `${name}: made under newer verdict rules (version ${v.rules}; this copy has ${RULES_VERSION}); update this copy, then pool again`,
+    );
   try {
     CARD(v, 'card');
   } catch (e) {
     throw new CardError(`${name}: damaged (${(e as Error).message}); share it again from the run`);
   }
   const card = v as unknown as ResultCard;
-  if (checksumOf(card) !== card.checksum) throw new CardError(`${name}: its checksum fails — the card was changed or damaged after it was made; share it again from the run`);
-  if (fingerprintOf(cardIdentity(card)) !== card.fingerprint) throw new CardError(`${name}: its fingerprint ${card.fingerprint} is not its setup's; the card was not made by Tabula`);
+  if (checksumOf(card) !== card.checksum)
+    throw new CardError(
+      `${name}: its checksum fails — the card was changed or damaged after it was made; share it again from the run`,
+    );
+  if (fingerprintOf(cardIdentity(card)) !== card.fingerprint)
+    throw new CardError(
+      `${name}: its fingerprint ${card.fingerprint} is not its setup's; the card was not made by Tabula`,
+    );
   const { arms, metrics, rows } = card.records;
   for (const [i, r] of rows.entries()) {
-    if (r[0] >= arms.length || r[4] >= metrics.length) throw new CardError(`${name}: damaged (card.records.rows[${i}] names an arm or metric the card does not list)`);
-    if (!card.seeds.includes(r[1])) throw new CardError(`${name}: damaged (card.records.rows[${i}] is seed ${r[1]}, not one of the card's seeds ${card.seeds.join(', ')})`);
+    if (r[0] >= arms.length || r[4] >= metrics.length)
+      throw new CardError(`${name}: damaged (card.records.rows[${i}] names an arm or metric the card does not list)`);
+    if (!card.seeds.includes(r[1]))
+      throw new CardError(
+        `${name}: damaged (card.records.rows[${i}] is seed ${r[1]}, not one of the card's seeds ${card.seeds.join(', ')})`,
+      );
   }
   return card;
 }

@@ -13,7 +13,12 @@ const f3 = (x: number) => x.toFixed(3);
 /** One line per effect with a power figure: "A: …". */
 function powerLine(name: string, p: EffectPower | null | undefined, bound: string): string | null {
   if (!p) return null;
-  const eq = p.sdForEquivalence !== null ? (p.equivalentWithin !== null ? `; TOST resolves |difference| ≤ ${f3(p.equivalentWithin)}` : `; equivalence out of reach (TOST needs sd ≤ ${f3(p.sdForEquivalence)} at ${p.n} seeds)`) : '';
+  const eq =
+    p.sdForEquivalence !== null
+      ? p.equivalentWithin !== null
+        ? `; TOST resolves |difference| ≤ ${f3(p.equivalentWithin)}`
+        : `; equivalence out of reach (TOST needs sd ≤ ${f3(p.sdForEquivalence)} at ${p.n} seeds)`
+      : '';
   const seeds = p.seedsToDecide !== null ? `; about ${p.seedsToDecide} seeds would decide it at this noise` : '';
   return `${name}: at sd ${f3(p.sd)} over ${p.n} seeds the run tells ${f3(p.fromZero)} from zero and ${f3(p.fromBound)} from ${bound} (80% power)${eq}${seeds}`;
 }
@@ -28,23 +33,41 @@ export interface CaveatInput {
 /** The report's caveats, in the order power, evaluation set, LM, rates. */
 export function caveats({ config, meta, margin, power }: CaveatInput): string[] {
   const out: string[] = [];
-  const lines = [powerLine('A', power.A, `±${margin}`), powerLine('B', power.B, `+${margin}`), powerLine('C', power.C, 'ln 2')].filter((l): l is string => l !== null);
+  const lines = [
+    powerLine('A', power.A, `±${margin}`),
+    powerLine('B', power.B, `+${margin}`),
+    powerLine('C', power.C, 'ln 2'),
+  ].filter((l): l is string => l !== null);
   if (lines.length) out.push(`Power (paired t, α 0.05): ${lines.join('. ')}.`);
   const evalImages = config?.evalImages;
   const valImages = typeof meta.valImages === 'number' ? meta.valImages : null;
   if (evalImages === undefined) out.push('Evaluation set: not recorded (no configuration).');
-  else if (evalImages > 0 && meta.evalOrder === 'stratified') out.push(`Evaluation set: held-out losses on a stratified ${evalImages} of the validation images, every category in proportion (selection.ts), not all of them${valImages !== null ? ` (${valImages} images evaluated)` : ''}.`);
-  else if (evalImages > 0) out.push(`Evaluation set: held-out losses on the first ${evalImages} validation images in the split's order — not a sample over every category${valImages !== null ? ` (${valImages} images evaluated)` : ''}.`);
+  else if (evalImages > 0 && meta.evalOrder === 'stratified')
+    out.push(
+      `Evaluation set: held-out losses on a stratified ${evalImages} of the validation images, every category in proportion (selection.ts), not all of them${valImages !== null ? ` (${valImages} images evaluated)` : ''}.`,
+    );
+  else if (evalImages > 0)
+    out.push(
+      `Evaluation set: held-out losses on the first ${evalImages} validation images in the split's order — not a sample over every category${valImages !== null ? ` (${valImages} images evaluated)` : ''}.`,
+    );
   else out.push(`Evaluation set: every validation image${valImages !== null ? ` (${valImages})` : ''}.`);
   const lm = typeof meta.lm === 'string' ? meta.lm : null;
-  const params = (meta.analysis as { captionPerplexity?: { pretrainedLMParams?: number } } | undefined)?.captionPerplexity?.pretrainedLMParams;
-  out.push(`Pre-trained LM: ${lm ?? 'not recorded'}${params ? `, ${(params / 1e6).toFixed(2)}M parameters` : ''}; this report holds no measure of its strength against an n-gram model of the same text, so a null result here says little about pre-trained LMs in general.`);
+  const params = (meta.analysis as { captionPerplexity?: { pretrainedLMParams?: number } } | undefined)
+    ?.captionPerplexity?.pretrainedLMParams;
+  out.push(
+    `Pre-trained LM: ${lm ?? 'not recorded'}${params ? `, ${(params / 1e6).toFixed(2)}M parameters` : ''}; this report holds no measure of its strength against an n-gram model of the same text, so a null result here says little about pre-trained LMs in general.`,
+  );
   const sweep = meta.sweep as SweepResult | undefined;
   const steps = config?.steps;
-  if (sweep && !sweep.protocol) out.push(`Learning rates: from a fixed grid of ${sweep.lrs.length} rates (${sweep.lrs.join(', ')}) run for ${sweep.steps}${steps ? ` of the main run's ${steps}` : ''} steps × ${sweep.seeds} seeds, not extended at its edges; the verdicts can move with the rate choice.`);
+  if (sweep && !sweep.protocol)
+    out.push(
+      `Learning rates: from a fixed grid of ${sweep.lrs.length} rates (${sweep.lrs.join(', ')}) run for ${sweep.steps}${steps ? ` of the main run's ${steps}` : ''} steps × ${sweep.seeds} seeds, not extended at its edges; the verdicts can move with the rate choice.`,
+    );
   else if (sweep?.protocol) {
     const open = Object.entries(sweep.unresolved ?? {});
-    out.push(`Learning rates: the fair sweep (${sweep.protocol.points}+ rates ${sweep.protocol.ratio.toFixed(3)}× apart at the full ${sweep.protocol.steps} steps × ${sweep.protocol.seeds} seeds)${open.length ? `; still at an edge: ${open.map(([a, e]) => `${a} (${e})`).join(', ')}` : ', every arm\'s best inside its grid'}.`);
+    out.push(
+      `Learning rates: the fair sweep (${sweep.protocol.points}+ rates ${sweep.protocol.ratio.toFixed(3)}× apart at the full ${sweep.protocol.steps} steps × ${sweep.protocol.seeds} seeds)${open.length ? `; still at an edge: ${open.map(([a, e]) => `${a} (${e})`).join(', ')}` : ", every arm's best inside its grid"}.`,
+    );
   } else out.push('Learning rates: no sweep recorded with this report.');
   return out;
 }

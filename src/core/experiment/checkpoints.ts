@@ -20,7 +20,10 @@ export const CHECKPOINT_MAX_SECONDS = 90;
  * CHECKPOINT_MAX_SECONDS.
  */
 export function timedCheckpointMs(runs: number, saveMs: number): number {
-  return Math.min(CHECKPOINT_MAX_SECONDS * 1000, Math.max(CHECKPOINT_SECONDS * 1000, (runs * saveMs) / CHECKPOINT_SHARE));
+  return Math.min(
+    CHECKPOINT_MAX_SECONDS * 1000,
+    Math.max(CHECKPOINT_SECONDS * 1000, (runs * saveMs) / CHECKPOINT_SHARE),
+  );
 }
 
 /**
@@ -28,7 +31,12 @@ export function timedCheckpointMs(runs: number, saveMs: number): number {
  * one more — the run whose last checkpoint is oldest, once it is older than `intervalMs` and the run has moved since —
  * so a round never stalls for every run's save at once. Stopped runs never. Returns the chosen keys in the order given.
  */
-export function checkpointsDue(runs: { key: string; step: number; stopped: boolean; due: boolean }[], last: ReadonlyMap<string, { step: number; at: number }>, now: number, intervalMs: number): string[] {
+export function checkpointsDue(
+  runs: { key: string; step: number; stopped: boolean; due: boolean }[],
+  last: ReadonlyMap<string, { step: number; at: number }>,
+  now: number,
+  intervalMs: number,
+): string[] {
   const live = runs.filter((r) => !r.stopped);
   const chosen = new Set(live.filter((r) => r.due || !last.has(r.key)).map((r) => r.key));
   const stale = live

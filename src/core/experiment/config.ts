@@ -12,7 +12,16 @@ import type { RowInit } from './extend';
  */
 export const DEFAULT_MARGIN = 0.05;
 
-export const ARMS = ['pretrained', 'scratch', 'pretrained-frozen', 'scratch-frozen', 'image-only-pretrained', 'image-only-scratch', 'pretrained-mix', 'pretrained-shuffled'] as const;
+export const ARMS = [
+  'pretrained',
+  'scratch',
+  'pretrained-frozen',
+  'scratch-frozen',
+  'image-only-pretrained',
+  'image-only-scratch',
+  'pretrained-mix',
+  'pretrained-shuffled',
+] as const;
 export type ArmName = (typeof ARMS)[number];
 
 export interface ArmSpec {
@@ -60,7 +69,8 @@ export const ARM_PAIRS: readonly (readonly [ArmName, ArmName])[] = [
 export function armsProblem(arms: readonly ArmName[]): string | null {
   if (arms.length === 0) return 'no arms chosen';
   const missing = (['pretrained', 'scratch'] as const).filter((a) => !arms.includes(a));
-  if (missing.length) return `the report compares pretrained with scratch: add ${missing.join(' and ')} (the other arms are compared beside them)`;
+  if (missing.length)
+    return `the report compares pretrained with scratch: add ${missing.join(' and ')} (the other arms are compared beside them)`;
   return null;
 }
 
@@ -153,7 +163,9 @@ const base: Omit<ExperimentConfig, 'preset'> = {
  * below evalEvery — the caption head start changes fastest in the first steps, and effect B is read off that curve.
  */
 export function isEvalStep(step: number, cfg: Pick<ExperimentConfig, 'evalEvery' | 'steps'>): boolean {
-  return step % cfg.evalEvery === 0 || step === cfg.steps || (step < cfg.evalEvery && step >= 2 && (step & (step - 1)) === 0);
+  return (
+    step % cfg.evalEvery === 0 || step === cfg.steps || (step < cfg.evalEvery && step >= 2 && (step & (step - 1)) === 0)
+  );
 }
 
 /** How many evaluations a run makes, step 0 included. */
@@ -178,16 +190,55 @@ const LESSON_STEPS = 120;
 
 export const PRESETS: Record<string, ExperimentConfig> = {
   /** Seconds: a few steps of both arms, for CI and quick checks. */
-  smoke: { ...base, preset: 'smoke', steps: 6, batchSize: 4, evalEvery: 3, evalImages: 9, englishTokens: 400, warmupSteps: 2, samples: 2, checkpointEvery: 3, trainImages: 64, qualitySamples: 4, classifierSteps: 5, captionLmSteps: 5 },
+  smoke: {
+    ...base,
+    preset: 'smoke',
+    steps: 6,
+    batchSize: 4,
+    evalEvery: 3,
+    evalImages: 9,
+    englishTokens: 400,
+    warmupSteps: 2,
+    samples: 2,
+    checkpointEvery: 3,
+    trainImages: 64,
+    qualitySamples: 4,
+    classifierSteps: 5,
+    captionLmSteps: 5,
+  },
   /**
    * The recorded run (public/runs/cpu): 3 seeds, pretrained and scratch, each at the peak learning rate its sweep
    * chose (runs/cpu/sweep.json: 4 rates from 2.5e-3 to 3e-2, 150 steps × 2 seeds, held-out loss), 450 steps of 16.
    * The recorded run evaluated the first 96 validation images in atlas order (2 of 9 categories); the preset now
    * evaluates every validation image (421).
    */
-  cpu: { ...base, preset: 'cpu', seeds: 3, steps: 450, checkpointEvery: 50, batchSize: 16, evalEvery: 30, evalImages: 0, englishTokens: 3000, warmupSteps: 30, lr: 6e-3, lrByArm: { pretrained: 0.015, scratch: 0.006 } },
+  cpu: {
+    ...base,
+    preset: 'cpu',
+    seeds: 3,
+    steps: 450,
+    checkpointEvery: 50,
+    batchSize: 16,
+    evalEvery: 30,
+    evalImages: 0,
+    englishTokens: 3000,
+    warmupSteps: 30,
+    lr: 6e-3,
+    lrByArm: { pretrained: 0.015, scratch: 0.006 },
+  },
   /** ≤ 5 min on a laptop GPU, 1 seed. */
-  classroom: { ...base, preset: 'classroom', seeds: 1, steps: 600, checkpointEvery: 100, batchSize: 32, evalEvery: 30, evalImages: 0, englishTokens: 8000, warmupSteps: 40 },
+  classroom: {
+    ...base,
+    preset: 'classroom',
+    seeds: 1,
+    steps: 600,
+    checkpointEvery: 100,
+    batchSize: 32,
+    evalEvery: 30,
+    evalImages: 0,
+    englishTokens: 8000,
+    warmupSteps: 40,
+  },
   /** ≤ 60 min on a laptop GPU, 3 seeds, all arms. */
   /**
    * The lesson on a CPU: the recorded run's setup at a budget where its verdicts already held. Rule: the shortest
@@ -197,6 +248,31 @@ export const PRESETS: Record<string, ExperimentConfig> = {
    * validation images (every category): an evaluation pass over all 421 costs about 10 training steps here against
    * 2–3 for 96 (wasm, one thread), which would take the lesson's 72 evaluations past 20 minutes in the browser.
    */
-  lesson: { ...base, preset: 'lesson', seeds: 3, steps: LESSON_STEPS, checkpointEvery: 25, batchSize: 16, evalEvery: 15, evalImages: 96, englishTokens: 3000, warmupSteps: 10, lr: 6e-3, lrByArm: { pretrained: 0.015, scratch: 0.006 } },
-  replication: { ...base, preset: 'replication', arms: [...ARMS], seeds: 3, steps: 1500, checkpointEvery: 250, batchSize: 32, evalEvery: 50, evalImages: 0, englishTokens: 20000, warmupSteps: 100 },
+  lesson: {
+    ...base,
+    preset: 'lesson',
+    seeds: 3,
+    steps: LESSON_STEPS,
+    checkpointEvery: 25,
+    batchSize: 16,
+    evalEvery: 15,
+    evalImages: 96,
+    englishTokens: 3000,
+    warmupSteps: 10,
+    lr: 6e-3,
+    lrByArm: { pretrained: 0.015, scratch: 0.006 },
+  },
+  replication: {
+    ...base,
+    preset: 'replication',
+    arms: [...ARMS],
+    seeds: 3,
+    steps: 1500,
+    checkpointEvery: 250,
+    batchSize: 32,
+    evalEvery: 50,
+    evalImages: 0,
+    englishTokens: 20000,
+    warmupSteps: 100,
+  },
 };

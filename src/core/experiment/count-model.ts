@@ -35,14 +35,17 @@ export class CountModel {
     opts: CountModelOptions = {},
   ) {
     this.discount = opts.discount ?? 0.75;
-    if (!(this.discount > 0 && this.discount < 1)) throw new Error(`CountModel: discount must be in (0, 1), got ${this.discount}`);
+    if (!(this.discount > 0 && this.discount < 1))
+      throw new Error(`CountModel: discount must be in (0, 1), got ${this.discount}`);
     const P = (this.P = grid * grid);
-    if (codes.length % P !== 0) throw new Error(`CountModel: ${codes.length} codes is not a whole number of ${grid}×${grid} images`);
+    if (codes.length % P !== 0)
+      throw new Error(`CountModel: ${codes.length} codes is not a whole number of ${grid}×${grid} images`);
     this.pos = new Float64Array(P * codebook);
     this.posTotal = new Float64Array(P);
     for (let i = 0; i < codes.length; i++) {
       const x = codes[i];
-      if (!Number.isInteger(x) || x < 0 || x >= codebook) throw new Error(`CountModel: code ${x} at ${i} is outside [0, ${codebook})`);
+      if (!Number.isInteger(x) || x < 0 || x >= codebook)
+        throw new Error(`CountModel: code ${x} at ${i} is outside [0, ${codebook})`);
     }
     for (let start = 0; start < codes.length; start += P)
       for (let p = 0; p < P; p++) {
@@ -87,15 +90,27 @@ export class CountModel {
 
   /** Mean NLL per image token (nats) over every position of the images in `codes` ([n × g²]). Throws on no image. */
   meanNll(codes: ArrayLike<number>): number {
-    if (codes.length === 0 || codes.length % this.P !== 0) throw new Error(`CountModel.meanNll: ${codes.length} codes is not one or more ${this.grid}×${this.grid} images`);
+    if (codes.length === 0 || codes.length % this.P !== 0)
+      throw new Error(`CountModel.meanNll: ${codes.length} codes is not one or more ${this.grid}×${this.grid} images`);
     let s = 0;
-    for (let start = 0; start < codes.length; start += this.P) for (let p = 0; p < this.P; p++) s -= Math.log(this.prob(codes, start, p));
+    for (let start = 0; start < codes.length; start += this.P)
+      for (let p = 0; p < this.P; p++) s -= Math.log(this.prob(codes, start, p));
     return s / codes.length;
   }
 }
 
 /** The report's reference: the count model counted on `train` and scored on `evaluated` (both [n × g²] codes). */
-export function countModelReference(grid: number, codebook: number, train: ArrayLike<number>, evaluated: ArrayLike<number>): { nats: number; trainImages: number; evalImages: number; discount: number } {
+export function countModelReference(
+  grid: number,
+  codebook: number,
+  train: ArrayLike<number>,
+  evaluated: ArrayLike<number>,
+): { nats: number; trainImages: number; evalImages: number; discount: number } {
   const m = new CountModel(grid, codebook, train);
-  return { nats: m.meanNll(evaluated), trainImages: train.length / (grid * grid), evalImages: evaluated.length / (grid * grid), discount: m.discount };
+  return {
+    nats: m.meanNll(evaluated),
+    trainImages: train.length / (grid * grid),
+    evalImages: evaluated.length / (grid * grid),
+    discount: m.discount,
+  };
 }

@@ -18,7 +18,9 @@ export interface Point {
 /** One arm × seed × metric in token order; non-finite values are dropped, a repeated step keeps its last record. */
 export function curveOf(records: MetricRecord[], arm: string, seed: number, metric: string): Point[] {
   const byStep = new Map<number, Point>();
-  for (const r of records) if (r.arm === arm && r.seed === seed && r.metric === metric && Number.isFinite(r.value)) byStep.set(r.step, { step: r.step, tokens: r.tokens, value: r.value });
+  for (const r of records)
+    if (r.arm === arm && r.seed === seed && r.metric === metric && Number.isFinite(r.value))
+      byStep.set(r.step, { step: r.step, tokens: r.tokens, value: r.value });
   return [...byStep.values()].sort((a, b) => a.tokens - b.tokens || a.step - b.step);
 }
 
@@ -61,7 +63,13 @@ function plannedTokens(c: Point[], end: number): number {
 }
 
 /** The pairs (armA, armB) of every seed in `seeds` where both arms have a curve of `metric`. */
-export function seedPairs(records: MetricRecord[], armA: string, armB: string, metric: string, seeds: number[]): SeedPair[] {
+export function seedPairs(
+  records: MetricRecord[],
+  armA: string,
+  armB: string,
+  metric: string,
+  seeds: number[],
+): SeedPair[] {
   const end = lastStep(records, metric);
   const out: SeedPair[] = [];
   for (const seed of seeds) {
@@ -69,8 +77,17 @@ export function seedPairs(records: MetricRecord[], armA: string, armB: string, m
     const b = curveOf(records, armB, seed, metric);
     if (a.length === 0 || b.length === 0) continue;
     const done = [a, b].filter((c) => c[c.length - 1].step === end);
-    const budget = done.length ? Math.max(...done.map((c) => c[c.length - 1].tokens)) : Math.max(plannedTokens(a, end), plannedTokens(b, end));
-    const short = ([[armA, a], [armB, b]] as const).filter(([, c]) => c[c.length - 1].step !== end).map(([arm, c]) => `${arm} seed ${seed} stopped at step ${c[c.length - 1].step}`);
+    const budget = done.length
+      ? Math.max(...done.map((c) => c[c.length - 1].tokens))
+      : Math.max(plannedTokens(a, end), plannedTokens(b, end));
+    const short = (
+      [
+        [armA, a],
+        [armB, b],
+      ] as const
+    )
+      .filter(([, c]) => c[c.length - 1].step !== end)
+      .map(([arm, c]) => `${arm} seed ${seed} stopped at step ${c[c.length - 1].step}`);
     out.push({ seed, a, b, budget, short });
   }
   return out;
@@ -112,7 +129,9 @@ export function pairedArea(pairs: SeedPair[]): PairedValues {
   const out: PairedValues = { diffs: [], seeds: [], excluded: [], tokens: 0 };
   for (const p of pairs) {
     const start = Math.max(p.a[0].tokens, p.b[0].tokens);
-    const grid = [...new Set([...p.a, ...p.b].map((q) => q.tokens).filter((t) => t >= start && t <= p.budget))].sort((x, y) => x - y);
+    const grid = [...new Set([...p.a, ...p.b].map((q) => q.tokens).filter((t) => t >= start && t <= p.budget))].sort(
+      (x, y) => x - y,
+    );
     const d = grid.map((t) => (valueAt(p.a, t) ?? NaN) - (valueAt(p.b, t) ?? NaN));
     const reached = valueAt(p.a, p.budget) !== null && valueAt(p.b, p.budget) !== null;
     if (!reached || grid.length < 2 || d.some((x) => !Number.isFinite(x))) {
@@ -132,5 +151,12 @@ export function pairedArea(pairs: SeedPair[]): PairedValues {
 export function evaluatedFractions(pairs: SeedPair[]): number[] {
   const p = pairs.find((q) => q.short.length === 0) ?? pairs[0];
   if (!p) return [];
-  return [...new Set(p.a.map((q) => q.tokens / p.budget).filter((f) => f >= 0 && f <= 1 + 1e-12).map((f) => Math.min(1, f)))].sort((x, y) => x - y);
+  return [
+    ...new Set(
+      p.a
+        .map((q) => q.tokens / p.budget)
+        .filter((f) => f >= 0 && f <= 1 + 1e-12)
+        .map((f) => Math.min(1, f)),
+    ),
+  ].sort((x, y) => x - y);
 }

@@ -31,7 +31,12 @@ export interface ExperimentData {
 }
 
 /** All images' VQ codes, [n × g²] int32, encoded in batches on the device; `onBatch(done, total)` after each batch. */
-export async function encodeImages(vq: VQVAE, images: DeviceImages, batch = 256, onBatch?: (done: number, total: number) => void): Promise<Int32Array> {
+export async function encodeImages(
+  vq: VQVAE,
+  images: DeviceImages,
+  batch = 256,
+  onBatch?: (done: number, total: number) => void,
+): Promise<Int32Array> {
   const g = vq.grid;
   const out = new Int32Array(images.count * g * g);
   for (let start = 0; start < images.count; start += batch) {
@@ -46,7 +51,14 @@ export async function encodeImages(vq: VQVAE, images: DeviceImages, batch = 256,
 
 export function sequenceSpec(data: ExperimentData, captionBudget: number, imageOnly: boolean): SequenceSpec {
   const { plan } = data;
-  return { captionBudget, imageTokens: data.imageTokens, imageOffset: plan.imageOffset, imageCodes: plan.imageCodes, special: plan.special, imageOnly };
+  return {
+    captionBudget,
+    imageTokens: data.imageTokens,
+    imageOffset: plan.imageOffset,
+    imageCodes: plan.imageCodes,
+    special: plan.special,
+    imageOnly,
+  };
 }
 
 export function codesOf(split: Split, index: number, imageTokens: number): number[] {
@@ -57,8 +69,16 @@ export function codesOf(split: Split, index: number, imageTokens: number): numbe
  * --tokens as steps: the budget ÷ (batch × trained tokens per sequence, i.e. the loss mask's sum averaged over the
  * training captions), at least 1. Shared by `npm run replicate` and `npm run export`.
  */
-export function stepsForTokens(data: ExperimentData, cfg: { captionBudget: number; batchSize: number }, tokens: number): { steps: number; perSequence: number } {
+export function stepsForTokens(
+  data: ExperimentData,
+  cfg: { captionBudget: number; batchSize: number },
+  tokens: number,
+): { steps: number; perSequence: number } {
   const spec = sequenceSpec(data, cfg.captionBudget, false);
-  const perSequence = data.train.captions.reduce((s, c, i) => s + buildSequence(spec, c, codesOf(data.train, i, data.imageTokens)).loss.reduce((x, y) => x + y, 0), 0) / data.train.count;
+  const perSequence =
+    data.train.captions.reduce(
+      (s, c, i) => s + buildSequence(spec, c, codesOf(data.train, i, data.imageTokens)).loss.reduce((x, y) => x + y, 0),
+      0,
+    ) / data.train.count;
   return { steps: Math.max(1, Math.round(tokens / (cfg.batchSize * perSequence))), perSequence };
 }

@@ -48,11 +48,14 @@ export async function englishLoss(model: GPT, ids: number[], textVocab: number, 
   const V = model.config.vocabSize;
   if (!(textVocab > 0 && textVocab <= V)) throw new Error(`textVocab ${textVocab} must be in [1, ${V}]`);
   const bad = ids.findIndex((id) => !Number.isInteger(id) || id < 0 || id >= textVocab);
-  if (bad >= 0) throw new Error(`English id ${ids[bad]} at position ${bad} is outside the text vocabulary [0, ${textVocab})`);
+  if (bad >= 0)
+    throw new Error(`English id ${ids[bad]} at position ${bad} is outside the text vocabulary [0, ${textVocab})`);
   const n = model.config.nPositions;
   const windows: number[][] = [];
   for (let start = 0; start < ids.length - 1; start += n - 1) windows.push(ids.slice(start, start + n));
-  let full = 0, text = 0, count = 0;
+  let full = 0,
+    text = 0,
+    count = 0;
   // Windows of equal length go through together (all but possibly the last).
   const groups = new Map<number, number[][]>();
   for (const w of windows) groups.set(w.length, [...(groups.get(w.length) ?? []), w]);
@@ -64,8 +67,12 @@ export async function englishLoss(model: GPT, ids: number[], textVocab: number, 
         const x = tf.tensor2d(part.flat(), [B, L], 'int32');
         const logits = tf.slice(model.logits(x), [0, 0, 0], [B, L - 1, V]);
         const targets = tf.slice(x, [0, 1], [B, L - 1]);
-        const pick = (logp: tf.Tensor3D, width: number) => tf.sum(tf.mul(logp, tf.cast(tf.oneHot(targets, width), 'float32')));
-        return [tf.neg(pick(tf.logSoftmax(logits), V)), tf.neg(pick(tf.logSoftmax(tf.slice(logits, [0, 0, 0], [B, L - 1, textVocab])), textVocab))];
+        const pick = (logp: tf.Tensor3D, width: number) =>
+          tf.sum(tf.mul(logp, tf.cast(tf.oneHot(targets, width), 'float32')));
+        return [
+          tf.neg(pick(tf.logSoftmax(logits), V)),
+          tf.neg(pick(tf.logSoftmax(tf.slice(logits, [0, 0, 0], [B, L - 1, textVocab])), textVocab)),
+        ];
       });
       const [fv, tv] = await Promise.all([f.data(), t.data()]);
       tf.dispose([f, t]);
@@ -76,30 +83,61 @@ export async function englishLoss(model: GPT, ids: number[], textVocab: number, 
   return { full: full / count, textIds: text / count, predictions: count };
 }
 
-export async function evaluateArm(model: GPT, data: ExperimentData, spec: SequenceSpec, images: number, englishTokens: number, batch = 32): Promise<EvalResult> {
+export async function evaluateArm(
+  model: GPT,
+  data: ExperimentData,
+  spec: SequenceSpec,
+  images: number,
+  englishTokens: number,
+  batch = 32,
+): Promise<EvalResult> {
   const n = images > 0 ? Math.min(images, data.val.count) : data.val.count;
   const P = data.imageTokens;
   const first = firstImagePosition(spec);
-  let textSum = 0, textN = 0, imageSum = 0, imageN = 0, lossSum = 0, lossN = 0, leakSum = 0;
+  let textSum = 0,
+    textN = 0,
+    imageSum = 0,
+    imageN = 0,
+    lossSum = 0,
+    lossN = 0,
+    leakSum = 0;
   const byPos = new Float64Array(P);
   const byImage: number[] = [];
   const { imageOffset, imageCodes } = data.plan;
   for (let start = 0; start < n; start += batch) {
     const idx = [...Array(Math.min(batch, n - start)).keys()].map((i) => i + start);
-    const b = buildBatch(spec, idx.map((i) => data.val.captions[i]), idx.map((i) => codesOf(data.val, i, P)));
+    const b = buildBatch(
+      spec,
+      idx.map((i) => data.val.captions[i]),
+      idx.map((i) => codesOf(data.val, i, P)),
+    );
     const sums = tf.tidy(() => {
       const ids = tf.tensor2d(b.ids, [b.B, b.T], 'int32');
       const logits = tf.slice(model.logits(ids), [0, 0, 0], [b.B, b.T - 1, model.config.vocabSize]); // predictions of ids[1..]
       const lseAll = tf.logSumExp(logits, -1); // (B, T−1)
       const targets = tf.reshape(tf.slice(ids, [0, 1], [b.B, b.T - 1]), [-1]);
       const flat = tf.reshape(logits, [-1]);
-      const picked = tf.reshape(tf.gather(flat, tf.add(tf.mul(tf.range(0, b.B * (b.T - 1), 1, 'int32'), tf.scalar(model.config.vocabSize, 'int32')), targets)), [b.B, b.T - 1]);
+      const picked = tf.reshape(
+        tf.gather(
+          flat,
+          tf.add(tf.mul(tf.range(0, b.B * (b.T - 1), 1, 'int32'), tf.scalar(model.config.vocabSize, 'int32')), targets),
+        ),
+        [b.B, b.T - 1],
+      );
       const nll = tf.sub(lseAll, picked);
       const leak = tf.sub(lseAll, tf.logSumExp(tf.slice(logits, [0, 0, imageOffset], [b.B, b.T - 1, imageCodes]), -1));
       const text = tf.tensor2d(b.text, [b.B, b.T - 1]);
       const image = tf.tensor2d(b.image, [b.B, b.T - 1]);
       const imagePart = tf.mul(nll, image);
-      return [tf.sum(tf.mul(nll, text)), tf.sum(imagePart), tf.sum(tf.slice(imagePart, [0, first - 1], [b.B, P]), 0), tf.sum(tf.mul(nll, tf.tensor2d(b.loss, [b.B, b.T - 1]))), tf.sum(tf.mul(leak, image)), tf.sum(imagePart, 1), tf.sum(image, 1)];
+      return [
+        tf.sum(tf.mul(nll, text)),
+        tf.sum(imagePart),
+        tf.sum(tf.slice(imagePart, [0, first - 1], [b.B, P]), 0),
+        tf.sum(tf.mul(nll, tf.tensor2d(b.loss, [b.B, b.T - 1]))),
+        tf.sum(tf.mul(leak, image)),
+        tf.sum(imagePart, 1),
+        tf.sum(image, 1),
+      ];
     });
     const [tv, iv, pv, lv, kv, rv, rn] = await Promise.all(sums.map((t) => t.data()));
     tf.dispose(sums);

@@ -13,7 +13,10 @@ import { codesOf, type Split } from './data';
 import type { VocabPlan } from './extend';
 import { pickleDict } from './pickle';
 
-export const PARQUET_SPLITS = { train: 'data/train-00000-of-00001.parquet', validation: 'data/validation-00000-of-00001.parquet' } as const;
+export const PARQUET_SPLITS = {
+  train: 'data/train-00000-of-00001.parquet',
+  validation: 'data/validation-00000-of-00001.parquet',
+} as const;
 
 const list = (name: string, type: 'INT32') => [
   { name, repetition_type: 'REQUIRED' as const, converted_type: 'LIST' as const, num_children: 1 },
@@ -33,7 +36,10 @@ export function parquetSplit(spec: SequenceSpec, split: Split, imageTokens: numb
   const buf = parquetWriteBuffer({
     columnData: [
       { name: 'input_ids', data: rows.map((i) => Array.from(b.ids.subarray(i * b.T, (i + 1) * b.T))) },
-      { name: 'loss_mask', data: rows.map((i) => Array.from(b.loss.subarray(i * (b.T - 1), (i + 1) * (b.T - 1)), (v) => (v > 0 ? 1 : 0))) },
+      {
+        name: 'loss_mask',
+        data: rows.map((i) => Array.from(b.loss.subarray(i * (b.T - 1), (i + 1) * (b.T - 1)), (v) => (v > 0 ? 1 : 0))),
+      },
       { name: 'caption', data: split.text },
       { name: 'image_codes', data: codes },
       { name: 'concept', data: rows.map((i) => split.concepts?.[i] ?? null) },
@@ -53,11 +59,31 @@ export function parquetSplit(spec: SequenceSpec, split: Split, imageTokens: numb
 /** nanoGPT's meta.pkl: vocab_size and the layout facts its loader would otherwise guess (pickle.ts, protocol 2). */
 export function nanoGptMeta(plan: VocabPlan, T: number, imageTokens: number): Uint8Array {
   const s = plan.special;
-  return pickleDict({ vocab_size: plan.vocabSize, sequence_length: T, text_vocab: plan.textVocab, image_offset: plan.imageOffset, image_codes: plan.imageCodes, image_tokens: imageTokens, bos: s.bos, boi: s.boi, eoi: s.eoi, pad: s.pad, dtype: 'uint16' });
+  return pickleDict({
+    vocab_size: plan.vocabSize,
+    sequence_length: T,
+    text_vocab: plan.textVocab,
+    image_offset: plan.imageOffset,
+    image_codes: plan.imageCodes,
+    image_tokens: imageTokens,
+    bos: s.bos,
+    boi: s.boi,
+    eoi: s.eoi,
+    pad: s.pad,
+    dtype: 'uint16',
+  });
 }
 
 /** README.md of the export: the dataset card (front matter for `datasets` and the Hub), then who reads which file. */
-export function datasetCard(o: { name: string; plan: VocabPlan; T: number; imageTokens: number; train: number; val: number; command: string }): string {
+export function datasetCard(o: {
+  name: string;
+  plan: VocabPlan;
+  T: number;
+  imageTokens: number;
+  train: number;
+  val: number;
+  command: string;
+}): string {
   return [
     '---',
     'configs:',
@@ -94,7 +120,7 @@ export function datasetCard(o: { name: string; plan: VocabPlan; T: number; image
     '| `datasets.load_dataset(EXPORT)` | `data/train-*.parquet`, `data/validation-*.parquet`, this card |',
     '| `scale/train.py` (transformers + accelerate) | `train.bin`, `val.bin`, their `.mask.bin`, `english_*.bin`, `order.bin`, `mix.bin`, `init/`, `experiment.json`, `meta.json`, `reference.csv` |',
     `| nanoGPT | \`train.bin\`, \`val.bin\` (uint16, rows of ${o.T} ids) and \`meta.pkl\` (\`vocab_size\` ${o.plan.vocabSize}); take windows at row starts (multiples of ${o.T}) so none straddles two sequences, and mask the loss with \`.mask.bin\` (bit 4) to skip the padding |`,
-    '| the page and `npm run lm-eval` | `init/<arm>-s<seed>/` (GPT-2 layout checkpoints, which also open with transformers\' Auto classes) |',
+    "| the page and `npm run lm-eval` | `init/<arm>-s<seed>/` (GPT-2 layout checkpoints, which also open with transformers' Auto classes) |",
     '',
   ].join('\n');
 }

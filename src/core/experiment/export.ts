@@ -19,7 +19,13 @@
  * ids[1 + captionBudget:], masks[captionBudget:] with the text bit cleared).
  */
 import * as tf from '../tf';
-import { buildBatch, firstImagePosition, sequenceLength, type SequenceBatch, type SequenceSpec } from '../data/sequences';
+import {
+  buildBatch,
+  firstImagePosition,
+  sequenceLength,
+  type SequenceBatch,
+  type SequenceSpec,
+} from '../data/sequences';
 import type { GPT } from '../nn/gpt';
 import { maskedMean } from '../nn/ops';
 import { METRICS } from '../metrics';
@@ -65,7 +71,10 @@ function uint16(values: ArrayLike<number>, what: string): Uint8Array {
   const view = new DataView(out.buffer);
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    if (!Number.isInteger(v) || v < 0 || v > UINT16_MAX) throw new Error(`${what}: id ${v} at ${i} does not fit a uint16 file (vocabularies up to ${UINT16_MAX + 1} ids can be exported)`);
+    if (!Number.isInteger(v) || v < 0 || v > UINT16_MAX)
+      throw new Error(
+        `${what}: id ${v} at ${i} does not fit a uint16 file (vocabularies up to ${UINT16_MAX + 1} ids can be exported)`,
+      );
     view.setUint16(2 * i, v, true);
   }
   return out;
@@ -81,22 +90,35 @@ function uint32(values: ArrayLike<number>): Uint8Array {
 /** A batch's three masks as one byte per prediction (MASK_BITS). */
 export function packMasks(b: Pick<SequenceBatch, 'text' | 'image' | 'loss'>): Uint8Array {
   const out = new Uint8Array(b.loss.length);
-  for (let i = 0; i < out.length; i++) out[i] = (b.text[i] ? MASK_BITS.text : 0) | (b.image[i] ? MASK_BITS.image : 0) | (b.loss[i] ? MASK_BITS.loss : 0);
+  for (let i = 0; i < out.length; i++)
+    out[i] = (b.text[i] ? MASK_BITS.text : 0) | (b.image[i] ? MASK_BITS.image : 0) | (b.loss[i] ? MASK_BITS.loss : 0);
   return out;
 }
 
 /** Every sequence of a split: ids [n·T] as uint16 bytes and masks [n·(T−1)] as packed bytes. */
-export function splitFiles(spec: SequenceSpec, split: Split, imageTokens: number): { ids: Uint8Array; mask: Uint8Array } {
-  const b = buildBatch(spec, split.captions, [...Array(split.count).keys()].map((i) => codesOf(split, i, imageTokens)));
+export function splitFiles(
+  spec: SequenceSpec,
+  split: Split,
+  imageTokens: number,
+): { ids: Uint8Array; mask: Uint8Array } {
+  const b = buildBatch(
+    spec,
+    split.captions,
+    [...Array(split.count).keys()].map((i) => codesOf(split, i, imageTokens)),
+  );
   return { ids: uint16(b.ids, 'sequences'), mask: packMasks(b) };
 }
 
 /** The LM's tokenizer as tokenizer.json text: the file itself, else the one its vocab.json + merges.txt make (hf.ts). */
 function lmTokenizerJson(files: Map<string, Uint8Array>): string | undefined {
   const text = (f: string) => (files.has(f) ? new TextDecoder().decode(files.get(f)) : undefined);
-  const tj = text('tokenizer.json'), vocab = text('vocab.json'), merges = text('merges.txt');
+  const tj = text('tokenizer.json'),
+    vocab = text('vocab.json'),
+    merges = text('merges.txt');
   if (tj !== undefined) return tj;
-  return vocab !== undefined && merges !== undefined ? HFTokenizer.fromVocabMerges(vocab, merges).toTokenizerJson() : undefined;
+  return vocab !== undefined && merges !== undefined
+    ? HFTokenizer.fromVocabMerges(vocab, merges).toTokenizerJson()
+    : undefined;
 }
 
 /** Step-1 training losses of a run: its first batch through its initial weights (what the runner logs at step 1). */
@@ -107,8 +129,19 @@ function firstStepRecords(run: Run, b: SequenceBatch): MetricRecord[] {
     return [m(b.loss), m(b.text), m(b.image)].map((t) => t.dataSync()[0]);
   });
   const tokens = b.loss.reduce((a, v) => a + v, 0);
-  const rec = (metric: string, value: number): MetricRecord => ({ arm: run.arm.name, seed: run.seed, step: 1, tokens, metric, value });
-  return [rec(METRICS.trainLoss, loss), ...(run.arm.imageOnly ? [] : [rec(METRICS.trainTextLoss, text)]), rec(METRICS.trainImageLoss, image)];
+  const rec = (metric: string, value: number): MetricRecord => ({
+    arm: run.arm.name,
+    seed: run.seed,
+    step: 1,
+    tokens,
+    metric,
+    value,
+  });
+  return [
+    rec(METRICS.trainLoss, loss),
+    ...(run.arm.imageOnly ? [] : [rec(METRICS.trainTextLoss, text)]),
+    rec(METRICS.trainImageLoss, image),
+  ];
 }
 
 /** The steps at which a run of `cfg` is evaluated, 0 included (config.ts isEvalStep). */
@@ -144,7 +177,10 @@ export async function buildExport(
   log: (s: string) => void = () => {},
 ): Promise<BuiltExport> {
   const { plan } = data;
-  if (plan.vocabSize - 1 > UINT16_MAX) throw new Error(`the extended vocabulary has ${plan.vocabSize} ids; nanoGPT's uint16 files hold at most ${UINT16_MAX + 1}`);
+  if (plan.vocabSize - 1 > UINT16_MAX)
+    throw new Error(
+      `the extended vocabulary has ${plan.vocabSize} ids; nanoGPT's uint16 files hold at most ${UINT16_MAX + 1}`,
+    );
   const enc = new TextEncoder();
   const json = (v: unknown) => enc.encode(JSON.stringify(v, null, 2) + '\n');
   const files = new Map<string, Uint8Array>();
@@ -152,7 +188,10 @@ export async function buildExport(
   const T = sequenceLength(spec);
 
   log(`sequences: ${data.train.count} train, ${data.val.count} held out, ${T} ids each`);
-  for (const [name, split] of [['train', data.train], ['val', data.val]] as const) {
+  for (const [name, split] of [
+    ['train', data.train],
+    ['val', data.val],
+  ] as const) {
     const f = splitFiles(spec, split, data.imageTokens);
     files.set(`${name}.bin`, f.ids);
     files.set(`${name}.mask.bin`, f.mask);
@@ -165,7 +204,20 @@ export async function buildExport(
   files.set(PARQUET_SPLITS.train, parquetSplit(spec, data.train, data.imageTokens));
   files.set(PARQUET_SPLITS.validation, parquetSplit(spec, data.val, data.imageTokens));
   files.set('meta.pkl', nanoGptMeta(plan, T, data.imageTokens));
-  files.set('README.md', enc.encode(datasetCard({ name: src.dataset.name, plan, T, imageTokens: data.imageTokens, train: data.train.count, val: data.val.count, command: src.command })));
+  files.set(
+    'README.md',
+    enc.encode(
+      datasetCard({
+        name: src.dataset.name,
+        plan,
+        T,
+        imageTokens: data.imageTokens,
+        train: data.train.count,
+        val: data.val.count,
+        command: src.command,
+      }),
+    ),
+  );
 
   // The runner replicate would build, for every seed and step the main run and the sweep use.
   const seeds = Math.max(cfg.seeds, sweep?.seeds ?? 0);
@@ -190,7 +242,7 @@ export async function buildExport(
           const { idx, batch } = runner.nextBatch(run);
           if (step === 0 && seed < cfg.seeds) reference.push(...firstStepRecords(run, batch));
           if (run === lead) order.set(idx, (seed * steps + step) * B);
-          if (run === mixer) mix.set(batch.ids.subarray((B - nMix) * T), ((seed * steps + step) * nMix) * T);
+          if (run === mixer) mix.set(batch.ids.subarray((B - nMix) * T), (seed * steps + step) * nMix * T);
         }
       }
     }
@@ -209,52 +261,102 @@ export async function buildExport(
       for (const [name, bytes] of src.tokenizerFiles) if (name !== 'tokenizer.json') files.set(`${dir}/${name}`, bytes);
     }
 
-    files.set('experiment.json', json({
-      format: EXPORT_FORMAT,
-      version: EXPORT_VERSION,
-      /** Every field of the configuration, as replicate would run it. */
-      config: cfg,
-      arms: cfg.arms.map((name) => {
-        const run = runner.runs.find((r) => r.arm.name === name)!;
-        return { ...run.arm, lr: lrFor(cfg, name), checkpoints: [...Array(seeds).keys()].map((s) => `init/${name}-s${s}`) };
+    files.set(
+      'experiment.json',
+      json({
+        format: EXPORT_FORMAT,
+        version: EXPORT_VERSION,
+        /** Every field of the configuration, as replicate would run it. */
+        config: cfg,
+        arms: cfg.arms.map((name) => {
+          const run = runner.runs.find((r) => r.arm.name === name)!;
+          return {
+            ...run.arm,
+            lr: lrFor(cfg, name),
+            checkpoints: [...Array(seeds).keys()].map((s) => `init/${name}-s${s}`),
+          };
+        }),
+        /** The verdicts' equivalence margin, nats per token, declared before the run (config.margin). */
+        margin: cfg.margin,
+        evalSteps: evalSteps(cfg),
+        optimizer: {
+          name: 'AdamW',
+          beta1: 0.9,
+          beta2: 0.99,
+          eps: 1e-8,
+          clipNorm: 1,
+          minLrRatio: 0.1,
+          wsdDecayFraction: 0.2,
+          noDecay: 'biases, LayerNorms, token and position embeddings (optim.ts isNoDecay)',
+          frozenTrains: 'wte, wpe, ln_1, ln_2, ln_f, lm_head (config.ts trainableInFrozenArm)',
+        },
+        sweep: sweep && {
+          ...sweep,
+          warmupSteps: Math.min(cfg.warmupSteps, Math.floor(sweep.steps / 5)),
+          criterion: METRICS.valLoss,
+        },
+        recordedSweep,
+        tokens,
+        /** The metric keys of src/core/metrics.ts by name: the trainer writes these, and refuses keys it cannot compute. */
+        metrics: METRICS,
+        batchSeeds: seeds,
+        batchSteps: steps,
       }),
-      /** The verdicts' equivalence margin, nats per token, declared before the run (config.margin). */
-      margin: cfg.margin,
-      evalSteps: evalSteps(cfg),
-      optimizer: { name: 'AdamW', beta1: 0.9, beta2: 0.99, eps: 1e-8, clipNorm: 1, minLrRatio: 0.1, wsdDecayFraction: 0.2, noDecay: 'biases, LayerNorms, token and position embeddings (optim.ts isNoDecay)', frozenTrains: 'wte, wpe, ln_1, ln_2, ln_f, lm_head (config.ts trainableInFrozenArm)' },
-      sweep: sweep && { ...sweep, warmupSteps: Math.min(cfg.warmupSteps, Math.floor(sweep.steps / 5)), criterion: METRICS.valLoss },
-      recordedSweep,
-      tokens,
-      /** The metric keys of src/core/metrics.ts by name: the trainer writes these, and refuses keys it cannot compute. */
-      metrics: METRICS,
-      batchSeeds: seeds,
-      batchSteps: steps,
-    }));
-    files.set('meta.json', json({
-      format: EXPORT_FORMAT,
-      version: EXPORT_VERSION,
-      command: src.command,
-      vocabSize: plan.vocabSize,
-      textVocab: plan.textVocab,
-      special: plan.special,
-      appendedSpecials: plan.appendedSpecials,
-      image: { offset: plan.imageOffset, count: plan.imageCodes, tokens: data.imageTokens, firstPosition: firstImagePosition(spec) },
-      sequence: { length: T, captionBudget: cfg.captionBudget, captionLevel: cfg.captionLevel, imageOnlyLength: sequenceLength({ ...spec, imageOnly: true }) },
-      maskBits: MASK_BITS,
-      dtype: { ids: 'uint16', mask: 'uint8', order: 'uint32', endianness: 'little' },
-      train: { file: 'train.bin', mask: 'train.mask.bin', sequences: data.train.count },
-      val: { file: 'val.bin', mask: 'val.mask.bin', sequences: data.val.count },
-      english: {
-        train: { file: 'english_train.bin', tokens: data.english.train.length, text: 'Austen, the five pre-training novels' },
-        heldout: { file: 'english_heldout.bin', tokens: data.english.heldout.length, text: 'Persuasion (held out, in-domain)' },
-        ood: { file: 'english_ood.bin', tokens: data.english.ood.length, text: 'Moby-Dick (held out, out-of-domain)' },
-        sources: src.english,
-      },
-      batches: { order: 'order.bin', shape: [seeds, steps, B], mix: nMix > 0 ? { file: 'mix.bin', shape: [seeds, steps, nMix, T] } : null },
-      dataset: src.dataset,
-      lm: { ...src.lm, config: lm.config },
-      vq: src.vq,
-    }));
+    );
+    files.set(
+      'meta.json',
+      json({
+        format: EXPORT_FORMAT,
+        version: EXPORT_VERSION,
+        command: src.command,
+        vocabSize: plan.vocabSize,
+        textVocab: plan.textVocab,
+        special: plan.special,
+        appendedSpecials: plan.appendedSpecials,
+        image: {
+          offset: plan.imageOffset,
+          count: plan.imageCodes,
+          tokens: data.imageTokens,
+          firstPosition: firstImagePosition(spec),
+        },
+        sequence: {
+          length: T,
+          captionBudget: cfg.captionBudget,
+          captionLevel: cfg.captionLevel,
+          imageOnlyLength: sequenceLength({ ...spec, imageOnly: true }),
+        },
+        maskBits: MASK_BITS,
+        dtype: { ids: 'uint16', mask: 'uint8', order: 'uint32', endianness: 'little' },
+        train: { file: 'train.bin', mask: 'train.mask.bin', sequences: data.train.count },
+        val: { file: 'val.bin', mask: 'val.mask.bin', sequences: data.val.count },
+        english: {
+          train: {
+            file: 'english_train.bin',
+            tokens: data.english.train.length,
+            text: 'Austen, the five pre-training novels',
+          },
+          heldout: {
+            file: 'english_heldout.bin',
+            tokens: data.english.heldout.length,
+            text: 'Persuasion (held out, in-domain)',
+          },
+          ood: {
+            file: 'english_ood.bin',
+            tokens: data.english.ood.length,
+            text: 'Moby-Dick (held out, out-of-domain)',
+          },
+          sources: src.english,
+        },
+        batches: {
+          order: 'order.bin',
+          shape: [seeds, steps, B],
+          mix: nMix > 0 ? { file: 'mix.bin', shape: [seeds, steps, nMix, T] } : null,
+        },
+        dataset: src.dataset,
+        lm: { ...src.lm, config: lm.config },
+        vq: src.vq,
+      }),
+    );
     return { files, reference: kept };
   } finally {
     runner.dispose();

@@ -40,11 +40,25 @@ export function planVocab(textVocab: number, specials: ReadonlyMap<string, numbe
   };
   const [bos, boi, eoi, pad] = SPECIAL_TOKENS.map(id);
   const imageOffset = textVocab + appended.length;
-  return { textVocab, imageOffset, imageCodes, vocabSize: imageOffset + imageCodes, special: { bos, boi, eoi, pad }, appendedSpecials: appended };
+  return {
+    textVocab,
+    imageOffset,
+    imageCodes,
+    vocabSize: imageOffset + imageCodes,
+    special: { bos, boi, eoi, pad },
+    appendedSpecials: appended,
+  };
 }
 
 /** New embedding rows for the ids in [textVocab, vocabSize), from the existing rows [textVocab, d]. */
-export function newRows(existing: Float32Array, textVocab: number, d: number, count: number, init: Exclude<RowInit, 'aligned'>, seed: number): Float32Array {
+export function newRows(
+  existing: Float32Array,
+  textVocab: number,
+  d: number,
+  count: number,
+  init: Exclude<RowInit, 'aligned'>,
+  seed: number,
+): Float32Array {
   let mean = 0;
   for (const v of existing) mean += v;
   mean /= existing.length;
@@ -76,8 +90,12 @@ function withRows(old: Float32Array, rows: Float32Array): Float32Array {
 export function extendPretrained(lm: GPT, plan: VocabPlan, rows: Float32Array, scope: string): GPT {
   const c: GPTConfig = { ...lm.config, vocabSize: plan.vocabSize };
   const added = plan.vocabSize - lm.config.vocabSize;
-  if (lm.config.vocabSize !== plan.textVocab) throw new Error(`extendPretrained: the plan is for a ${plan.textVocab}-id text vocabulary, the LM has ${lm.config.vocabSize}`);
-  if (rows.length !== added * c.nEmbd) throw new Error(`extendPretrained: ${rows.length} new-row values for ${added} rows of width ${c.nEmbd}`);
+  if (lm.config.vocabSize !== plan.textVocab)
+    throw new Error(
+      `extendPretrained: the plan is for a ${plan.textVocab}-id text vocabulary, the LM has ${lm.config.vocabSize}`,
+    );
+  if (rows.length !== added * c.nEmbd)
+    throw new Error(`extendPretrained: ${rows.length} new-row values for ${added} rows of width ${c.nEmbd}`);
   const model = new GPT(c, 0, scope);
   for (const [name, v] of lm.params) {
     const data = v.dataSync() as Float32Array;
@@ -116,7 +134,12 @@ export function shuffledPretrained(lm: GPT, plan: VocabPlan, rows: Float32Array,
   const textValues = plan.textVocab * lm.config.nEmbd;
   for (const [name, v] of lm.params) {
     const shuffled = permuted(v.dataSync() as Float32Array, shuffleSeed(seed, name));
-    model.assign(name, name === 'transformer.wte.weight' || name === 'lm_head.weight' ? withRows(shuffled.subarray(0, textValues), rows) : shuffled);
+    model.assign(
+      name,
+      name === 'transformer.wte.weight' || name === 'lm_head.weight'
+        ? withRows(shuffled.subarray(0, textValues), rows)
+        : shuffled,
+    );
   }
   return model;
 }
@@ -130,12 +153,21 @@ export function scratchSeed(seed: number): number {
  * The scratch arm: the same architecture from random weights (seeded by scratchSeed), its new rows from
  * `rowsFor(ownTextRows)` — the arm's own random text rows [textVocab, d], so they match its own scale.
  */
-export function scratchModel(lmConfig: GPTConfig, plan: VocabPlan, rowsFor: (ownTextRows: Float32Array) => Float32Array, seed: number, scope: string): GPT {
+export function scratchModel(
+  lmConfig: GPTConfig,
+  plan: VocabPlan,
+  rowsFor: (ownTextRows: Float32Array) => Float32Array,
+  seed: number,
+  scope: string,
+): GPT {
   const c: GPTConfig = { ...lmConfig, vocabSize: plan.vocabSize };
   const model = new GPT(c, scratchSeed(seed), scope);
   const wte = Float32Array.from(model.params.get('transformer.wte.weight')!.dataSync());
   const rows = rowsFor(wte.subarray(0, plan.textVocab * c.nEmbd));
-  if (rows.length !== (plan.vocabSize - plan.textVocab) * c.nEmbd) throw new Error(`scratchModel: ${rows.length} new-row values for ${plan.vocabSize - plan.textVocab} rows of width ${c.nEmbd}`);
+  if (rows.length !== (plan.vocabSize - plan.textVocab) * c.nEmbd)
+    throw new Error(
+      `scratchModel: ${rows.length} new-row values for ${plan.vocabSize - plan.textVocab} rows of width ${c.nEmbd}`,
+    );
   for (const name of ['transformer.wte.weight', ...(c.tieEmbeddings ? [] : ['lm_head.weight'])]) {
     const data = name === 'transformer.wte.weight' ? wte : Float32Array.from(model.params.get(name)!.dataSync());
     data.set(rows, plan.textVocab * c.nEmbd);
@@ -146,9 +178,18 @@ export function scratchModel(lmConfig: GPTConfig, plan: VocabPlan, rowsFor: (own
 
 /** The scratch arm's random text rows [textVocab, d] for a seed (what scratchModel's rowsFor receives). */
 export function scratchTextRows(lmConfig: GPTConfig, plan: VocabPlan, seed: number): Float32Array {
-  const model = new GPT({ ...lmConfig, vocabSize: plan.vocabSize }, scratchSeed(seed), `scratch-rows-${Math.random().toString(36).slice(2, 8)}`);
+  const model = new GPT(
+    { ...lmConfig, vocabSize: plan.vocabSize },
+    scratchSeed(seed),
+    `scratch-rows-${Math.random().toString(36).slice(2, 8)}`,
+  );
   try {
-    return Float32Array.from(model.params.get('transformer.wte.weight')!.dataSync().subarray(0, plan.textVocab * lmConfig.nEmbd));
+    return Float32Array.from(
+      model.params
+        .get('transformer.wte.weight')!
+        .dataSync()
+        .subarray(0, plan.textVocab * lmConfig.nEmbd),
+    );
   } finally {
     model.dispose();
   }

@@ -58,23 +58,45 @@ export async function qualityFigure(
   const cls = new CategoryClassifier(classes.length, 0);
   await cls.train(trainImgs, categories.train.map(label), steps);
   const onReal = await cls.predict(valImgs);
-  const acc = (pred: number[], n: number) => pred.slice(0, n).filter((c, i) => c === label(categories.val[i])).length / n;
+  const acc = (pred: number[], n: number) =>
+    pred.slice(0, n).filter((c, i) => c === label(categories.val[i])).length / n;
   const perSeed: Quality['perSeed'] = {};
   for (const { arm, seed, pixels } of generated) {
     const g = new DeviceImages(pixels, nGen, real.size);
     const p = await cls.predict(g);
-    (perSeed[arm] ??= []).push({ seed, accuracy: acc(p.classes, nGen), frechet: frechetDistance(onReal.features, real.valCount, p.features, nGen, 32) });
+    (perSeed[arm] ??= []).push({
+      seed,
+      accuracy: acc(p.classes, nGen),
+      frechet: frechetDistance(onReal.features, real.valCount, p.features, nGen, 32),
+    });
     g.dispose();
   }
   [trainImgs, valImgs].forEach((d) => d.dispose());
   cls.dispose();
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  const perArm = Object.fromEntries(Object.entries(perSeed).map(([arm, v]) => [arm, { accuracy: mean(v.map((x) => x.accuracy)), frechet: mean(v.map((x) => x.frechet)) }]));
-  return { classes, classifierValAccuracy: acc(onReal.classes, real.valCount), samples: nGen, majorityBaseline: majorityShare(categories.val.slice(0, nGen)), perArm, perSeed };
+  const perArm = Object.fromEntries(
+    Object.entries(perSeed).map(([arm, v]) => [
+      arm,
+      { accuracy: mean(v.map((x) => x.accuracy)), frechet: mean(v.map((x) => x.frechet)) },
+    ]),
+  );
+  return {
+    classes,
+    classifierValAccuracy: acc(onReal.classes, real.valCount),
+    samples: nGen,
+    majorityBaseline: majorityShare(categories.val.slice(0, nGen)),
+    perArm,
+    perSeed,
+  };
 }
 
 export interface Analysis {
-  captionPerplexity: { scratchCaptionLM: number; pretrainedLM: number; scratchCaptionLMParams: number; pretrainedLMParams: number } | null;
+  captionPerplexity: {
+    scratchCaptionLM: number;
+    pretrainedLM: number;
+    scratchCaptionLMParams: number;
+    pretrainedLMParams: number;
+  } | null;
   imageTokens: TokenStats;
   captionTokens: TokenStats;
   englishTokens: TokenStats;
@@ -83,16 +105,29 @@ export interface Analysis {
 }
 
 /** `corpusText` is the pre-training text (split into sentences here). */
-export async function analyse(cfg: ExperimentConfig, data: ExperimentData, lm: GPT, corpusText: string): Promise<Analysis> {
+export async function analyse(
+  cfg: ExperimentConfig,
+  data: ExperimentData,
+  lm: GPT,
+  corpusText: string,
+): Promise<Analysis> {
   const P = data.imageTokens;
   const imageSeqs = Array.from({ length: data.train.count }, (_, i) => data.train.codes.subarray(i * P, (i + 1) * P));
   const englishWindows: number[][] = [];
-  for (let s = 0; s + P <= data.english.train.length && englishWindows.length < data.train.count; s += 997) englishWindows.push(Array.from(data.english.train.subarray(s, s + P)));
+  for (let s = 0; s + P <= data.english.train.length && englishWindows.length < data.train.count; s += 997)
+    englishWindows.push(Array.from(data.english.train.subarray(s, s + P)));
   const sentences = corpusText.split(/(?<=[.!?])\s+/).filter((x) => /\p{L}/u.test(x));
   const { bos, pad } = data.plan.special;
   let captionPerplexity: Analysis['captionPerplexity'] = null;
   if (bos < lm.config.vocabSize && pad < lm.config.vocabSize) {
-    const capLM = await trainCaptionLM(data.train.captions, lm.config.vocabSize, cfg.captionBudget, bos, pad, cfg.captionLmSteps);
+    const capLM = await trainCaptionLM(
+      data.train.captions,
+      lm.config.vocabSize,
+      cfg.captionBudget,
+      bos,
+      pad,
+      cfg.captionLmSteps,
+    );
     captionPerplexity = {
       scratchCaptionLM: Math.exp(await captionNll(capLM, data.val.captions, cfg.captionBudget, bos, pad)),
       pretrainedLM: Math.exp(await captionNll(lm, data.val.captions, cfg.captionBudget, bos, pad)),

@@ -41,7 +41,12 @@ export function imagesDigest(images: ImageSplits): string {
  */
 export async function experimentIdentity(
   cfg: ExperimentConfig,
-  inputs: { images: ImageSplits; lm: { params: ReadonlyMap<string, tf.Variable> }; tokenizerJson: string; vq: { params: ReadonlyMap<string, tf.Variable> } },
+  inputs: {
+    images: ImageSplits;
+    lm: { params: ReadonlyMap<string, tf.Variable> };
+    tokenizerJson: string;
+    vq: { params: ReadonlyMap<string, tf.Variable> };
+  },
   names: { lm: string; vq: string },
 ): Promise<SetupIdentity> {
   return setupIdentity(cfg, {

@@ -64,7 +64,10 @@ export interface SetupIdentity {
  * The canonical identity of a setup. The rates are each arm's effective peak rate (lrFor), so `lr` counts only for an
  * arm without its own; the mix share counts only when the pretrained-mix arm runs.
  */
-export function setupIdentity(cfg: ExperimentConfig, inputs: Pick<SetupIdentity, 'dataset' | 'lm' | 'vq'>): SetupIdentity {
+export function setupIdentity(
+  cfg: ExperimentConfig,
+  inputs: Pick<SetupIdentity, 'dataset' | 'lm' | 'vq'>,
+): SetupIdentity {
   const config: Record<string, unknown> = {};
   for (const [field, counts] of Object.entries(FINGERPRINT_FIELDS) as [keyof ExperimentConfig, boolean][]) {
     if (!counts || field === 'lr' || field === 'lrByArm') continue;
@@ -93,8 +96,27 @@ export function fingerprintOf(id: SetupIdentity): string {
   return bytesToHex(sha256(utf8ToBytes(canonicalJson(hashed)))).slice(0, 12);
 }
 
-const LABELS: Record<string, string> = { ...Object.fromEntries(SETUP_FIELDS.map((f) => [f.field, f.label.toLowerCase()])), rates: 'learning rates', englishTokens: 'English tokens', weightDecay: 'weight decay', trainImages: 'training images', qualitySamples: 'quality samples', captionLmSteps: 'caption-LM steps', classifierSteps: 'classifier steps', samples: 'samples' };
-const show = (v: unknown) => (typeof v === 'string' ? v : Array.isArray(v) ? v.join(',') : v && typeof v === 'object' ? Object.entries(v).map(([k, x]) => `${k}=${String(x)}`).join(',') : String(v));
+const LABELS: Record<string, string> = {
+  ...Object.fromEntries(SETUP_FIELDS.map((f) => [f.field, f.label.toLowerCase()])),
+  rates: 'learning rates',
+  englishTokens: 'English tokens',
+  weightDecay: 'weight decay',
+  trainImages: 'training images',
+  qualitySamples: 'quality samples',
+  captionLmSteps: 'caption-LM steps',
+  classifierSteps: 'classifier steps',
+  samples: 'samples',
+};
+const show = (v: unknown) =>
+  typeof v === 'string'
+    ? v
+    : Array.isArray(v)
+      ? v.join(',')
+      : v && typeof v === 'object'
+        ? Object.entries(v)
+            .map(([k, x]) => `${k}=${String(x)}`)
+            .join(',')
+        : String(v);
 
 /**
  * What differs between two identities, one phrase each, `a`'s value first: e.g. "caption level L4 vs L2",
@@ -104,8 +126,18 @@ export function identityDiff(a: SetupIdentity, b: SetupIdentity): string[] {
   const out: string[] = [];
   if (a.rules !== b.rules) out.push(`rules version ${a.rules} vs ${b.rules}`);
   for (const k of [...new Set([...Object.keys(a.config), ...Object.keys(b.config)])].sort())
-    if (canonicalJson(a.config[k]) !== canonicalJson(b.config[k])) out.push(`${LABELS[k] ?? k} ${a.config[k] === undefined ? '(none)' : show(a.config[k])} vs ${b.config[k] === undefined ? '(none)' : show(b.config[k])}`);
-  for (const [key, label] of [['dataset', 'dataset'], ['lm', 'LM'], ['vq', 'VQ tokenizer']] as const)
-    if (a[key].digest !== b[key].digest) out.push(`${label} ${a[key].name} (${a[key].digest.slice(0, 8)}) vs ${b[key].name} (${b[key].digest.slice(0, 8)})`);
+    if (canonicalJson(a.config[k]) !== canonicalJson(b.config[k]))
+      out.push(
+        `${LABELS[k] ?? k} ${a.config[k] === undefined ? '(none)' : show(a.config[k])} vs ${b.config[k] === undefined ? '(none)' : show(b.config[k])}`,
+      );
+  for (const [key, label] of [
+    ['dataset', 'dataset'],
+    ['lm', 'LM'],
+    ['vq', 'VQ tokenizer'],
+  ] as const)
+    if (a[key].digest !== b[key].digest)
+      out.push(
+        `${label} ${a[key].name} (${a[key].digest.slice(0, 8)}) vs ${b[key].name} (${b[key].digest.slice(0, 8)})`,
+      );
   return out;
 }

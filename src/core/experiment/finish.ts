@@ -35,7 +35,9 @@ export interface Finished {
 export function lossByPosition(runner: ExperimentRunner): Record<string, number[]> {
   const out: Record<string, number[]> = {};
   for (const name of runner.cfg.arms) {
-    const evals = runner.runs.filter((r) => r.arm.name === name && r.lastEval).map((r) => r.lastEval!.imageLossByPosition);
+    const evals = runner.runs
+      .filter((r) => r.arm.name === name && r.lastEval)
+      .map((r) => r.lastEval!.imageLossByPosition);
     if (evals.length) out[name] = evals[0].map((_, p) => evals.reduce((s, e) => s + e[p], 0) / evals.length);
   }
   return out;
@@ -43,7 +45,21 @@ export function lossByPosition(runner: ExperimentRunner): Record<string, number[
 
 export async function finishExperiment(
   runner: ExperimentRunner,
-  ctx: { cfg: ExperimentConfig; data: ExperimentData; images: ImageSplits; lm: GPT; vq: VQVAE; corpus: string; encodePng: PngEncoder; log?: (s: string) => void; startedAt: number; /** Sections the caller made (the LR sweep), shown first. */ sections?: string[]; /** Told each phase as it starts (phases.ts: samples, quality, analysis, report). */ onPhase?: (phase: 'samples' | 'quality' | 'analysis' | 'report') => void },
+  ctx: {
+    cfg: ExperimentConfig;
+    data: ExperimentData;
+    images: ImageSplits;
+    lm: GPT;
+    vq: VQVAE;
+    corpus: string;
+    encodePng: PngEncoder;
+    log?: (s: string) => void;
+    startedAt: number;
+    /** Sections the caller made (the LR sweep), shown first. */ sections?: string[];
+    /** Told each phase as it starts (phases.ts: samples, quality, analysis, report). */ onPhase?: (
+      phase: 'samples' | 'quality' | 'analysis' | 'report',
+    ) => void;
+  },
   records: MetricRecord[],
   /** Facts only the caller knows (backend, command …); they override the ones derived here. */
   meta: Record<string, unknown>,
@@ -59,17 +75,40 @@ export async function finishExperiment(
   ctx.onPhase?.('samples');
   for (const run of runner.runs.filter((r) => !r.arm.imageOnly && !r.stopped)) {
     ctx.log?.(`sampling ${nGen} images from ${run.arm.name}, seed ${run.seed}`);
-    generated.push({ arm: run.arm.name, seed: run.seed, pixels: (await sampleImages(run.model, vq, run.spec, data.val.captions.slice(0, nGen), { temperature: 1, topK: 0, seed: run.seed })).pixels });
+    generated.push({
+      arm: run.arm.name,
+      seed: run.seed,
+      pixels: (
+        await sampleImages(run.model, vq, run.spec, data.val.captions.slice(0, nGen), {
+          temperature: 1,
+          topK: 0,
+          seed: run.seed,
+        })
+      ).pixels,
+    });
   }
   const nShow = Math.min(cfg.samples, nGen);
-  const urls = async (px: Float32Array) => Promise.all(Array.from({ length: nShow }, (_, i) => ctx.encodePng(px.subarray(i * size * size * 3, (i + 1) * size * size * 3), size)));
+  const urls = async (px: Float32Array) =>
+    Promise.all(
+      Array.from({ length: nShow }, (_, i) =>
+        ctx.encodePng(px.subarray(i * size * size * 3, (i + 1) * size * size * 3), size),
+      ),
+    );
   const rows: [string, string[]][] = [['real', await urls(images.val)]];
   for (const g of generated.filter((x) => x.seed === (cfg.firstSeed ?? 0))) rows.push([g.arm, await urls(g.pixels)]);
   const samples = { captions: data.val.text.slice(0, nShow), rows };
   if (nShow > 0) sections.push(samplesSection(samples.captions, rows));
   ctx.log?.('judging image quality');
   ctx.onPhase?.('quality');
-  const quality = images.categories ? await qualityFigure({ train: images.train, trainCount: images.trainCount, val: images.val, valCount: images.valCount, size }, images.categories, generated, nGen, cfg.classifierSteps) : null;
+  const quality = images.categories
+    ? await qualityFigure(
+        { train: images.train, trainCount: images.trainCount, val: images.val, valCount: images.valCount, size },
+        images.categories,
+        generated,
+        nGen,
+        cfg.classifierSteps,
+      )
+    : null;
   if (quality) sections.push(qualitySection(quality));
   ctx.log?.('analysing tokens and captions');
   ctx.onPhase?.('analysis');
@@ -78,11 +117,40 @@ export async function finishExperiment(
   ctx.onPhase?.('report');
   const stopped = runner.runs.filter((r) => r.stopped).map((r) => r.stopped);
   // Per-image final losses (A's concept bootstrap) and the count model on the same evaluated images (per-image.ts, count-model.ts).
-  const perImage = perImageLosses(runner.runs, images.concepts?.val ?? images.indices.val, images.categories?.val ?? null);
+  const perImage = perImageLosses(
+    runner.runs,
+    images.concepts?.val ?? images.indices.val,
+    images.categories?.val ?? null,
+  );
   const evaluated = perImage ? perImage.concepts.length : Math.min(cfg.evalImages || data.val.count, data.val.count);
-  const countModel = countModelReference(Math.round(Math.sqrt(data.imageTokens)), data.plan.imageCodes, data.train.codes, data.val.codes.subarray(0, evaluated * data.imageTokens));
-  const heldOut = { ...(perImage ? { perImage } : {}), countModel, ...(images.categories ? { evalOrder: 'stratified' } : {}) };
-  const derived = { dataset: images.name, trainImages: data.train.count, valImages: data.val.count, imageTokens: data.imageTokens, ...(images.valIsTrain ? { validationIsTraining: sameImagesNote(images) } : {}), ...heldOut, seconds: Math.round((performance.now() - ctx.startedAt) / 1000) };
+  const countModel = countModelReference(
+    Math.round(Math.sqrt(data.imageTokens)),
+    data.plan.imageCodes,
+    data.train.codes,
+    data.val.codes.subarray(0, evaluated * data.imageTokens),
+  );
+  const heldOut = {
+    ...(perImage ? { perImage } : {}),
+    countModel,
+    ...(images.categories ? { evalOrder: 'stratified' } : {}),
+  };
+  const derived = {
+    dataset: images.name,
+    trainImages: data.train.count,
+    valImages: data.val.count,
+    imageTokens: data.imageTokens,
+    ...(images.valIsTrain ? { validationIsTraining: sameImagesNote(images) } : {}),
+    ...heldOut,
+    seconds: Math.round((performance.now() - ctx.startedAt) / 1000),
+  };
   const report = buildReport(cfg, records, { analysis, quality, imageLossByPosition, stopped, ...derived, ...meta });
-  return { report, sections, html: reportHtml(report, records, sections), imageLossByPosition, samples, quality, analysis };
+  return {
+    report,
+    sections,
+    html: reportHtml(report, records, sections),
+    imageLossByPosition,
+    samples,
+    quality,
+    analysis,
+  };
 }

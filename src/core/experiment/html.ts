@@ -8,7 +8,6 @@ import { verdictSection } from './verdict-html';
 import type { Analysis, Quality } from './extras';
 import { neighbourA, type SweepResult } from './sweep';
 
-
 /** The run's facts without what the sections above already show (analysis, quality, heatmaps). */
 function shownMeta(meta: Record<string, unknown>): Record<string, unknown> {
   const rest = { ...meta };
@@ -29,20 +28,49 @@ function secondHalf(bands: ReturnType<typeof seedBands>): ReturnType<typeof seed
  */
 export function reportCharts(records: MetricRecord[], countModel: number | null = null): string[] {
   const o = { xLabel: 'training tokens', bandLabel: 'line: mean; band: seed min–max' };
-  const chart = (title: string, unit: string, metric: string, transform?: (v: number) => number) => lineChart(title, unit, seedBands(records, metric, transform, 'tokens'), o);
-  const ref = countModel !== null && Number.isFinite(countModel) ? { refLines: [{ y: countModel, label: `count model (position, left, up): ${countModel.toFixed(3)}` }] } : {};
+  const chart = (title: string, unit: string, metric: string, transform?: (v: number) => number) =>
+    lineChart(title, unit, seedBands(records, metric, transform, 'tokens'), o);
+  const ref =
+    countModel !== null && Number.isFinite(countModel)
+      ? { refLines: [{ y: countModel, label: `count model (position, left, up): ${countModel.toFixed(3)}` }] }
+      : {};
   return [
-    lineChart('Image-token loss (held out)', 'nats per token', seedBands(records, METRICS.valImageLoss, undefined, 'tokens'), { ...o, ...ref }),
-    lineChart('Image-token loss (held out), second half of the run', 'nats per token', secondHalf(seedBands(records, METRICS.valImageLoss, undefined, 'tokens')), { ...o, ...ref, xFromData: true }),
+    lineChart(
+      'Image-token loss (held out)',
+      'nats per token',
+      seedBands(records, METRICS.valImageLoss, undefined, 'tokens'),
+      { ...o, ...ref },
+    ),
+    lineChart(
+      'Image-token loss (held out), second half of the run',
+      'nats per token',
+      secondHalf(seedBands(records, METRICS.valImageLoss, undefined, 'tokens')),
+      { ...o, ...ref, xFromData: true },
+    ),
     chart('Caption-token loss (held out)', 'nats per token', METRICS.valTextLoss),
     ...(records.some((r) => r.metric === METRICS.valEnglishLossTextIds)
       ? [
-          chart('English perplexity (Persuasion), text ids only', 'perplexity', METRICS.valEnglishLossTextIds, Math.exp),
-          chart('Out-of-domain English perplexity (Moby-Dick), text ids only', 'perplexity', METRICS.valEnglishOodLossTextIds, Math.exp),
+          chart(
+            'English perplexity (Persuasion), text ids only',
+            'perplexity',
+            METRICS.valEnglishLossTextIds,
+            Math.exp,
+          ),
+          chart(
+            'Out-of-domain English perplexity (Moby-Dick), text ids only',
+            'perplexity',
+            METRICS.valEnglishOodLossTextIds,
+            Math.exp,
+          ),
         ]
       : []),
     chart('English perplexity (Persuasion), full softmax', 'perplexity', METRICS.valEnglishLoss, Math.exp),
-    chart('Out-of-domain English perplexity (Moby-Dick), full softmax', 'perplexity', METRICS.valEnglishOodLoss, Math.exp),
+    chart(
+      'Out-of-domain English perplexity (Moby-Dick), full softmax',
+      'perplexity',
+      METRICS.valEnglishOodLoss,
+      Math.exp,
+    ),
     chart('Image-token loss (training batches)', 'nats per token', METRICS.trainImageLoss),
     chart('Caption-token loss (training batches)', 'nats per token', METRICS.trainTextLoss),
     ...(records.some((r) => r.metric === METRICS.diagImageLeak)
@@ -65,14 +93,27 @@ export function sweepSection(sweep: SweepResult): string {
   const cell = (arm: string, lr: number) => {
     const r = sweep.table.find((t) => t.arm === arm && t.lr === lr);
     if (!r) return '<td>—</td>';
-    const text = Number.isFinite(r.mean) ? `${r.mean.toFixed(3)}${r.sd !== null ? ` ± ${r.sd.toFixed(3)}` : ''}` : 'diverged';
+    const text = Number.isFinite(r.mean)
+      ? `${r.mean.toFixed(3)}${r.sd !== null ? ` ± ${r.sd.toFixed(3)}` : ''}`
+      : 'diverged';
     return `<td>${sweep.best[r.arm] === lr ? `<b>${text}</b>` : text}</td>`;
   };
   const x = (lr: number) => Math.log2(lr / Math.min(...sweep.lrs));
-  const bands = arms.map((arm) => ({ arm, points: sweep.table.filter((r) => r.arm === arm && Number.isFinite(r.mean)).map((r) => ({ step: x(r.lr), mean: r.mean, lo: r.mean - (r.sd ?? 0), hi: r.mean + (r.sd ?? 0) })) }));
+  const bands = arms.map((arm) => ({
+    arm,
+    points: sweep.table
+      .filter((r) => r.arm === arm && Number.isFinite(r.mean))
+      .map((r) => ({ step: x(r.lr), mean: r.mean, lo: r.mean - (r.sd ?? 0), hi: r.mean + (r.sd ?? 0) })),
+  }));
   const p = sweep.protocol;
   const protocol = p
-    ? `<p>Protocol (sweep.ts fairSweep): ${p.points} rates ${p.ratio.toFixed(3)}× apart around ${p.centre}, the main run's full ${p.steps} steps, ${p.seeds} seeds; an arm whose best rate sat at an edge got one more rate beyond it, up to ${p.maxExtensions} per side (— marks a rate an arm was not run at).${Object.keys(sweep.unresolved ?? {}).length ? ` Still at an edge after the bound: ${Object.entries(sweep.unresolved!).map(([arm, e]) => `${esc(arm)} (${e})`).join(', ')}.` : ''}</p>`
+    ? `<p>Protocol (sweep.ts fairSweep): ${p.points} rates ${p.ratio.toFixed(3)}× apart around ${p.centre}, the main run's full ${p.steps} steps, ${p.seeds} seeds; an arm whose best rate sat at an edge got one more rate beyond it, up to ${p.maxExtensions} per side (— marks a rate an arm was not run at).${
+        Object.keys(sweep.unresolved ?? {}).length
+          ? ` Still at an edge after the bound: ${Object.entries(sweep.unresolved!)
+              .map(([arm, e]) => `${esc(arm)} (${e})`)
+              .join(', ')}.`
+          : ''
+      }</p>`
     : `<p>A fixed grid (before issue 20's protocol): its rates, steps and seeds are as shown; no arm's grid was extended.</p>`;
   const nA = neighbourA(sweep, 'pretrained', 'scratch');
   const sens = nA.length
@@ -116,7 +157,8 @@ ${extraSections.join('\n')}
 
 /** Caption → image samples: a header row of captions, then a row of images per source (real, then each arm). */
 export function samplesSection(captions: string[], rows: [string, string[]][]): string {
-  const img = (url: string) => `<td><img alt="" width="64" height="64" style="image-rendering:pixelated" src="${url}"></td>`;
+  const img = (url: string) =>
+    `<td><img alt="" width="64" height="64" style="image-rendering:pixelated" src="${url}"></td>`;
   const head = `<tr><th></th>${captions.map((t) => `<td style="font-size:11px;max-width:80px">${esc(t)}</td>`).join('')}</tr>`;
   return `<h2>Samples (seed 0, temperature 1)</h2><table style="width:auto">${head}${rows.map(([name, urls]) => `<tr><th>${esc(name)}</th>${urls.map(img).join('')}</tr>`).join('')}</table>`;
 }
@@ -126,24 +168,48 @@ export function heatmapSection(byArm: Record<string, number[]>): string {
   const all = Object.values(byArm).flat();
   if (all.length === 0) return '';
   const [lo, hi] = [Math.min(...all), Math.max(...all)];
-  return `<h2>Image-token loss by position</h2><p>Final held-out loss at each of the 64 image positions (row-major, first token top-left), mean over seeds; one scale for all arms.</p><div class="charts">${Object.entries(byArm)
+  return `<h2>Image-token loss by position</h2><p>Final held-out loss at each of the 64 image positions (row-major, first token top-left), mean over seeds; one scale for all arms.</p><div class="charts">${Object.entries(
+    byArm,
+  )
     .map(([arm, v]) => heatmap(arm, v, lo, hi))
     .join('')}</div>`;
 }
 
 export function qualitySection(q: Quality): string {
-  return `<h2>Quality of generated images</h2><p>A category classifier (${q.classes.length} classes) trained on the real training images reaches ${(100 * q.classifierValAccuracy).toFixed(1)}% on real validation images. Generated images for ${q.samples} validation captions:</p><table style="width:auto"><tr><th>arm</th><th>category accuracy</th><th>Fréchet distance (classifier features)</th></tr>${Object.entries(q.perArm)
-    .map(([a, v]) => `<tr><th>${esc(a)}</th><td>${(100 * v.accuracy).toFixed(1)}%</td><td>${v.frechet.toFixed(3)}</td></tr>`)
+  return `<h2>Quality of generated images</h2><p>A category classifier (${q.classes.length} classes) trained on the real training images reaches ${(100 * q.classifierValAccuracy).toFixed(1)}% on real validation images. Generated images for ${q.samples} validation captions:</p><table style="width:auto"><tr><th>arm</th><th>category accuracy</th><th>Fréchet distance (classifier features)</th></tr>${Object.entries(
+    q.perArm,
+  )
+    .map(
+      ([a, v]) =>
+        `<tr><th>${esc(a)}</th><td>${(100 * v.accuracy).toFixed(1)}%</td><td>${v.frechet.toFixed(3)}</td></tr>`,
+    )
     .join('')}</table>`;
 }
 
 export function analysisSection(a: Analysis): string {
   const f = (x: number) => x.toFixed(2);
-  const tok = ([['image tokens', a.imageTokens], ['caption tokens', a.captionTokens], ['English (Austen) tokens', a.englishTokens]] as const)
-    .map(([n, t]) => `<tr><th>${n}</th><td>${t.tokens}</td><td>${t.types}</td><td>${f(t.unigramEntropy)}</td><td>${f(t.bigramConditionalEntropy)}</td><td>${f(1 - t.bigramConditionalEntropy / t.unigramEntropy)}</td></tr>`)
+  const tok = (
+    [
+      ['image tokens', a.imageTokens],
+      ['caption tokens', a.captionTokens],
+      ['English (Austen) tokens', a.englishTokens],
+    ] as const
+  )
+    .map(
+      ([n, t]) =>
+        `<tr><th>${n}</th><td>${t.tokens}</td><td>${t.types}</td><td>${f(t.unigramEntropy)}</td><td>${f(t.bigramConditionalEntropy)}</td><td>${f(1 - t.bigramConditionalEntropy / t.unigramEntropy)}</td></tr>`,
+    )
     .join('');
-  const txt = ([['captions', a.captions], ['Austen sentences', a.corpusSentences]] as const)
-    .map(([n, t]) => `<tr><th>${n}</th><td>${t.texts}</td><td>${t.vocabulary}</td><td>${f(t.meanWords)}</td><td>${f(t.typeTokenRatio)}</td><td>${f(t.wordEntropy)}</td></tr>`)
+  const txt = (
+    [
+      ['captions', a.captions],
+      ['Austen sentences', a.corpusSentences],
+    ] as const
+  )
+    .map(
+      ([n, t]) =>
+        `<tr><th>${n}</th><td>${t.texts}</td><td>${t.vocabulary}</td><td>${f(t.meanWords)}</td><td>${f(t.typeTokenRatio)}</td><td>${f(t.wordEntropy)}</td></tr>`,
+    )
     .join('');
   const cp = a.captionPerplexity;
   return `<h2>Analysis</h2><table><tr><th></th><th>tokens</th><th>types</th><th>unigram entropy (bits)</th><th>H(next | previous) (bits)</th><th>share of entropy the previous token explains</th></tr>${tok}</table>

@@ -53,19 +53,42 @@ export interface ExperimentInputs {
  * The data of an experiment: `prepareExperiment` over enough seeds for the sweep too (aligned rows are per seed),
  * then the --tokens budget as steps, written into `cfg.steps`. Logs through `log`.
  */
-export async function prepareData(inputs: ExperimentInputs, cfg: ExperimentConfig, log: (s: string) => void, opts: PrepareOptions = {}): Promise<Prepared> {
+export async function prepareData(
+  inputs: ExperimentInputs,
+  cfg: ExperimentConfig,
+  log: (s: string) => void,
+  opts: PrepareOptions = {},
+): Promise<Prepared> {
   // The main runs' seeds and the sweep's (which always starts at seed 0, so every class seat sweeps alike).
-  const alignSeeds = [...new Set([...seedsOf(cfg), ...seedsOf({ seeds: inputs.sweep?.seeds ?? 0 })])].sort((a, b) => a - b);
-  const prepared = await prepareExperiment(cfg, inputs.images, inputs.lm, inputs.tokenizer, inputs.vq, inputs.readData, log, { codes: inputs.codes ?? null, alignSeeds, ...opts });
+  const alignSeeds = [...new Set([...seedsOf(cfg), ...seedsOf({ seeds: inputs.sweep?.seeds ?? 0 })])].sort(
+    (a, b) => a - b,
+  );
+  const prepared = await prepareExperiment(
+    cfg,
+    inputs.images,
+    inputs.lm,
+    inputs.tokenizer,
+    inputs.vq,
+    inputs.readData,
+    log,
+    { codes: inputs.codes ?? null, alignSeeds, ...opts },
+  );
   applyTokenBudget(cfg, prepared, inputs.tokens ?? null, log);
   return prepared;
 }
 
-function applyTokenBudget(cfg: ExperimentConfig, prepared: Prepared, tokens: number | null, log: (s: string) => void): void {
+function applyTokenBudget(
+  cfg: ExperimentConfig,
+  prepared: Prepared,
+  tokens: number | null,
+  log: (s: string) => void,
+): void {
   if (tokens === null) return;
   const { steps, perSequence } = stepsForTokens(prepared.data, cfg, tokens);
   cfg.steps = steps;
-  log(`--tokens ${tokens} = ${cfg.steps} steps of ${cfg.batchSize} sequences (${perSequence.toFixed(1)} trained tokens each)`);
+  log(
+    `--tokens ${tokens} = ${cfg.steps} steps of ${cfg.batchSize} sequences (${perSequence.toFixed(1)} trained tokens each)`,
+  );
 }
 
 export interface LifecycleOptions {
@@ -163,11 +186,23 @@ export class Experiment {
     if (this.opts.prepared) {
       this.prepared = this.opts.prepared;
       applyTokenBudget(cfg, this.prepared, inputs.tokens ?? null, this.log);
-    } else this.prepared = await prepareData(inputs, cfg, this.log, this.opts.progress ? { progress: this.opts.progress } : {});
+    } else
+      this.prepared = await prepareData(
+        inputs,
+        cfg,
+        this.log,
+        this.opts.progress ? { progress: this.opts.progress } : {},
+      );
     const { data, alignedRows } = this.prepared;
     if (inputs.sweep) await this.runSweep(inputs.sweep);
     const saved = this.opts.resume ? await store.readRecords() : null;
-    const runner = new ExperimentRunner(cfg, data, inputs.lm, { log: this.opts.runnerLog ?? this.log, onCheckpoint: (run) => this.checkpoints.markDue(run) }, alignedRows);
+    const runner = new ExperimentRunner(
+      cfg,
+      data,
+      inputs.lm,
+      { log: this.opts.runnerLog ?? this.log, onCheckpoint: (run) => this.checkpoints.markDue(run) },
+      alignedRows,
+    );
     this.runner = runner;
     try {
       if (saved) {
@@ -201,10 +236,22 @@ export class Experiment {
       const t = performance.now();
       const { data, alignedRows } = this.prepared!;
       // The sweep's seeds are the same whatever --first-seed a class seat or a job runs (its rates then agree).
-      this.sweep = await runPlannedSweep(plan, { ...cfg, firstSeed: 0 }, data, this.inputs.images, this.inputs.lm, alignedRows, this.log);
+      this.sweep = await runPlannedSweep(
+        plan,
+        { ...cfg, firstSeed: 0 },
+        data,
+        this.inputs.images,
+        this.inputs.lm,
+        alignedRows,
+        this.log,
+      );
       this.sweepMs = performance.now() - t;
       await store.putSweep(this.sweep);
-      this.log(`sweep chose ${Object.entries(this.sweep.best).map(([arm, lr]) => `${arm} ${lr}`).join(', ')} (→ ${store.label}/sweep.json)`);
+      this.log(
+        `sweep chose ${Object.entries(this.sweep.best)
+          .map(([arm, lr]) => `${arm} ${lr}`)
+          .join(', ')} (→ ${store.label}/sweep.json)`,
+      );
     }
     cfg.lrByArm = { ...this.sweep.best };
   }
@@ -296,12 +343,21 @@ export class Experiment {
       return;
     }
     const step = run.step;
-    if (await this.store.putCheckpoint(run.arm.name, run.seed, step, saveRun(run, this.prepared!.data.plan, this.inputs.tokenizer.toTokenizerJson()))) this.checkpoints.savedStep.set(runKey(run), step);
+    if (
+      await this.store.putCheckpoint(
+        run.arm.name,
+        run.seed,
+        step,
+        saveRun(run, this.prepared!.data.plan, this.inputs.tokenizer.toTokenizerJson()),
+      )
+    )
+      this.checkpoints.savedStep.set(runKey(run), step);
   }
 
   /** Rounds until no run can step before `end` (cfg.steps by default): the CLI's run, or its --stop-at. */
   async runTo(end = this.cfg.steps, o: Omit<RoundOptions, 'end'> = {}): Promise<void> {
-    while (this.active(end) || (!this.stepZeroDone && this.opts.stepZero !== 'after-first-round')) await this.round({ ...o, end });
+    while (this.active(end) || (!this.stepZeroDone && this.opts.stepZero !== 'after-first-round'))
+      await this.round({ ...o, end });
   }
 
   /**
@@ -310,7 +366,13 @@ export class Experiment {
    * `meta` is what only the driver knows (backend, command …); the sweep's summary goes first. `startedAt` is the
    * performance.now() the experiment began at (the report's seconds).
    */
-  async finish(o: { encodePng: PngEncoder; meta: Record<string, unknown>; startedAt: number; log?: (s: string) => void; onPhase?: (phase: 'finishEvaluation' | 'samples' | 'quality' | 'analysis' | 'report') => void }): Promise<Finished> {
+  async finish(o: {
+    encodePng: PngEncoder;
+    meta: Record<string, unknown>;
+    startedAt: number;
+    log?: (s: string) => void;
+    onPhase?: (phase: 'finishEvaluation' | 'samples' | 'quality' | 'analysis' | 'report') => void;
+  }): Promise<Finished> {
     const runner = this.ready;
     const { cfg, inputs, sweep } = this;
     // A run restored at its last step has no evaluation in memory: evaluate it again for the per-position heatmap
@@ -319,7 +381,19 @@ export class Experiment {
     for (const run of runner.runs) if (!run.stopped && !run.lastEval) await runner.evalRun(run);
     const corpus = await pretrainingCorpus(inputs.readData);
     const meta = { ...(sweep ? { sweep } : {}), ...o.meta };
-    const ctx = { cfg, data: this.prepared!.data, images: inputs.images, lm: inputs.lm, vq: inputs.vq, corpus, encodePng: o.encodePng, log: o.log ?? this.log, startedAt: o.startedAt, sections: sweep ? [sweepSection(sweep)] : [], onPhase: o.onPhase };
+    const ctx = {
+      cfg,
+      data: this.prepared!.data,
+      images: inputs.images,
+      lm: inputs.lm,
+      vq: inputs.vq,
+      corpus,
+      encodePng: o.encodePng,
+      log: o.log ?? this.log,
+      startedAt: o.startedAt,
+      sections: sweep ? [sweepSection(sweep)] : [],
+      onPhase: o.onPhase,
+    };
     const fin = await finishExperiment(runner, ctx, this.records, meta);
     await this.store.putFinished(fin, this.records);
     this.phase = 'finished';

@@ -71,18 +71,34 @@ export interface MemoryEstimate {
 }
 
 /** The estimate for `cfg` fine-tuning an LM of shape `lm` on data of shape `data` (bytes; see the module comment). */
-export function estimateMemory(cfg: Pick<ExperimentConfig, 'arms' | 'seeds' | 'batchSize' | 'captionBudget'>, lm: LmShape, data: DataShape): MemoryEstimate {
+export function estimateMemory(
+  cfg: Pick<ExperimentConfig, 'arms' | 'seeds' | 'batchSize' | 'captionBudget'>,
+  lm: LmShape,
+  data: DataShape,
+): MemoryEstimate {
   const V = lm.vocabSize + MAX_APPENDED_SPECIALS + data.imageCodes;
   const T = cfg.captionBudget + data.imageTokens + 3;
   const params = gptParams(V, lm);
   const runs = cfg.arms.length * cfg.seeds * 3 * params * BYTES_PER_FLOAT;
   const positions = cfg.batchSize * T;
-  const perPosition = lm.nLayer * (LAYER_FLOATS * lm.nEmbd + ATTENTION_FLOATS * lm.nHead * T) + VOCAB_FLOATS * V + EMBED_FLOATS * lm.nEmbd;
+  const perPosition =
+    lm.nLayer * (LAYER_FLOATS * lm.nEmbd + ATTENTION_FLOATS * lm.nHead * T) +
+    VOCAB_FLOATS * V +
+    EMBED_FLOATS * lm.nEmbd;
   const step = (params + positions * perPosition) * BYTES_PER_FLOAT;
   const imageData = (data.trainImages + data.valImages) * data.imageSize * data.imageSize * 3 * BYTES_PER_FLOAT;
   const lmBytes = gptParams(lm.vocabSize, lm) * BYTES_PER_FLOAT;
   const largestTensor = Math.max(positions * V, cfg.batchSize * lm.nHead * T * T) * BYTES_PER_FLOAT;
-  return { total: runs + step + imageData + lmBytes, runs, step, data: imageData, lm: lmBytes, largestTensor, params, sequence: T };
+  return {
+    total: runs + step + imageData + lmBytes,
+    runs,
+    step,
+    data: imageData,
+    lm: lmBytes,
+    largestTensor,
+    params,
+    sequence: T,
+  };
 }
 
 /** What the backend can hold: bytes in all, and (WebGPU) the largest buffer; why, in words. */
@@ -100,31 +116,56 @@ export const WASM_HEAP_MAX = 4294901760;
  * (navigator.deviceMemory, GiB, rounded down by the browser) — a GPU's own memory is not exposed, and on most laptops
  * the GPU shares it — with WebGPU's maxBufferSize for the largest tensor. Null when nothing is known.
  */
-export function memoryLimit(backend: string, deviceMemoryGiB: number | null, maxBufferSize: number | null): MemoryLimit | null {
+export function memoryLimit(
+  backend: string,
+  deviceMemoryGiB: number | null,
+  maxBufferSize: number | null,
+): MemoryLimit | null {
   const device = deviceMemoryGiB && deviceMemoryGiB > 0 ? deviceMemoryGiB * 2 ** 30 : null;
   if (backend === 'wasm') {
     const bytes = device ? Math.min(WASM_HEAP_MAX, device) : WASM_HEAP_MAX;
-    return { bytes, largestTensor: null, why: bytes === WASM_HEAP_MAX ? 'the wasm heap holds at most 4 GB' : `this device reports ${deviceMemoryGiB} GB of memory` };
+    return {
+      bytes,
+      largestTensor: null,
+      why:
+        bytes === WASM_HEAP_MAX
+          ? 'the wasm heap holds at most 4 GB'
+          : `this device reports ${deviceMemoryGiB} GB of memory`,
+    };
   }
   if (!device && !maxBufferSize) return null;
-  return { bytes: device ?? Infinity, largestTensor: backend === 'webgpu' ? maxBufferSize : null, why: device ? `this device reports ${deviceMemoryGiB} GB of memory` : 'the GPU limits single buffers' };
+  return {
+    bytes: device ?? Infinity,
+    largestTensor: backend === 'webgpu' ? maxBufferSize : null,
+    why: device ? `this device reports ${deviceMemoryGiB} GB of memory` : 'the GPU limits single buffers',
+  };
 }
 
-const gb = (b: number) => (b >= 2 ** 30 ? `${(b / 2 ** 30).toFixed(1)} GB` : `${Math.max(1, Math.round(b / 2 ** 20))} MB`);
+const gb = (b: number) =>
+  b >= 2 ** 30 ? `${(b / 2 ** 30).toFixed(1)} GB` : `${Math.max(1, Math.round(b / 2 ** 20))} MB`;
 
 /**
  * Null when the setup fits; else a message with the estimate, the limit and what to lower. `backend` names the
  * backend in the message.
  */
-export function memoryRefusal(e: MemoryEstimate, limit: MemoryLimit | null, backend: string, cfg: Pick<ExperimentConfig, 'arms' | 'seeds' | 'batchSize'>): string | null {
+export function memoryRefusal(
+  e: MemoryEstimate,
+  limit: MemoryLimit | null,
+  backend: string,
+  cfg: Pick<ExperimentConfig, 'arms' | 'seeds' | 'batchSize'>,
+): string | null {
   if (!limit) return null;
   const parts = `${cfg.arms.length * cfg.seeds} runs × ${gb(e.runs / (cfg.arms.length * cfg.seeds))} of weights and optimizer state, ${gb(e.step)} for one training step on a batch of ${cfg.batchSize} × ${e.sequence} ids, ${gb(e.data + e.lm)} of images and the LM`;
-  if (e.total > limit.bytes) return `this setup needs about ${gb(e.total)} (${parts}), but ${backend} can use ${gb(limit.bytes)} (${limit.why}): lower the batch size, the caption budget, the seeds or the arms`;
-  if (limit.largestTensor !== null && e.largestTensor > limit.largestTensor) return `one tensor of this setup (the logits or attention scores of a batch) needs ${gb(e.largestTensor)}, more than the GPU's largest buffer (${gb(limit.largestTensor)}): lower the batch size or the caption budget`;
+  if (e.total > limit.bytes)
+    return `this setup needs about ${gb(e.total)} (${parts}), but ${backend} can use ${gb(limit.bytes)} (${limit.why}): lower the batch size, the caption budget, the seeds or the arms`;
+  if (limit.largestTensor !== null && e.largestTensor > limit.largestTensor)
+    return `one tensor of this setup (the logits or attention scores of a batch) needs ${gb(e.largestTensor)}, more than the GPU's largest buffer (${gb(limit.largestTensor)}): lower the batch size or the caption budget`;
   return null;
 }
 
 /** The estimate in words, for the setup: "about 120 MB of the 4.0 GB wasm can use". */
 export function memoryLine(e: MemoryEstimate, limit: MemoryLimit | null, backend: string): string {
-  return limit && Number.isFinite(limit.bytes) ? `about ${gb(e.total)} of the ${gb(limit.bytes)} ${backend} can use` : `about ${gb(e.total)}`;
+  return limit && Number.isFinite(limit.bytes)
+    ? `about ${gb(e.total)} of the ${gb(limit.bytes)} ${backend} can use`
+    : `about ${gb(e.total)}`;
 }

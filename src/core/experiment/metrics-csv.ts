@@ -18,12 +18,29 @@ export function metricsCsv(records: MetricRecord[]): string {
   const q = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
   const wall = records.some((r) => r.wallTime !== undefined);
   const header = wall ? `${METRICS_CSV_HEADER},${WALL_TIME_COLUMN}` : METRICS_CSV_HEADER;
-  return [header, ...records.map((r) => [q(r.arm), r.seed, r.step, r.tokens, q(r.metric), r.value, ...(wall ? [r.wallTime ?? ''] : [])].join(','))].join('\n') + '\n';
+  return (
+    [
+      header,
+      ...records.map((r) =>
+        [q(r.arm), r.seed, r.step, r.tokens, q(r.metric), r.value, ...(wall ? [r.wallTime ?? ''] : [])].join(','),
+      ),
+    ].join('\n') + '\n'
+  );
 }
 
 /** A decimal number as JS or Python writes it (1, -1.5e-7, .5); NaN, Infinity, -Infinity, nan, inf, -inf as non-finite. */
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-const NON_FINITE: Record<string, number> = { nan: NaN, '+nan': NaN, '-nan': NaN, infinity: Infinity, '+infinity': Infinity, inf: Infinity, '+inf': Infinity, '-infinity': -Infinity, '-inf': -Infinity };
+const NON_FINITE: Record<string, number> = {
+  nan: NaN,
+  '+nan': NaN,
+  '-nan': NaN,
+  infinity: Infinity,
+  '+infinity': Infinity,
+  inf: Infinity,
+  '+inf': Infinity,
+  '-infinity': -Infinity,
+  '-inf': -Infinity,
+};
 
 /** Metrics whose non-finite value is a divergence of training (the losses the optimiser saw). */
 export const isTrainingLoss = (metric: string): boolean => /^train\/.*loss$/.test(metric);
@@ -39,7 +56,10 @@ export function parseMetricsCsv(text: string, file = 'metrics.csv', notes?: stri
   const rows = parseCsv(text);
   const header = rows[0]?.fields.join(',');
   const wall = header === `${METRICS_CSV_HEADER},${WALL_TIME_COLUMN}`;
-  if (header !== METRICS_CSV_HEADER && !wall) throw new Error(`${file}: header is "${header ?? ''}", expected ${METRICS_CSV_HEADER} (optionally followed by ,${WALL_TIME_COLUMN})`);
+  if (header !== METRICS_CSV_HEADER && !wall)
+    throw new Error(
+      `${file}: header is "${header ?? ''}", expected ${METRICS_CSV_HEADER} (optionally followed by ,${WALL_TIME_COLUMN})`,
+    );
   const width = wall ? 7 : 6;
   const seen = new Map<string, { line: number; value: number; raw: string }>();
   const out: MetricRecord[] = [];
@@ -47,21 +67,41 @@ export function parseMetricsCsv(text: string, file = 'metrics.csv', notes?: stri
   let firstRepeat = '';
   for (const r of rows.slice(1)) {
     const at = `${file}, line ${r.line}`;
-    if (r.fields.length !== width) throw new Error(`${at}: ${r.fields.length} fields but the header has ${width} (${header}); quote an arm or metric name that contains a comma`);
+    if (r.fields.length !== width)
+      throw new Error(
+        `${at}: ${r.fields.length} fields but the header has ${width} (${header}); quote an arm or metric name that contains a comma`,
+      );
     const [arm, seed, step, tokens, metric, raw, wallTime] = r.fields;
-    const rec: MetricRecord = { arm, seed: Number(seed), step: Number(step), tokens: Number(tokens), metric, value: NaN };
+    const rec: MetricRecord = {
+      arm,
+      seed: Number(seed),
+      step: Number(step),
+      tokens: Number(tokens),
+      metric,
+      value: NaN,
+    };
     if (wall && wallTime !== '') {
       rec.wallTime = Number(wallTime);
-      if (!NUMBER.test(wallTime.trim()) || rec.wallTime < 0) throw new Error(`${at}: wall_time "${wallTime}" is not seconds since the epoch (a non-negative number, or empty)`);
+      if (!NUMBER.test(wallTime.trim()) || rec.wallTime < 0)
+        throw new Error(
+          `${at}: wall_time "${wallTime}" is not seconds since the epoch (a non-negative number, or empty)`,
+        );
     }
     if (!arm || !metric || [seed, step, tokens].some((s) => !/^\d+$/.test(s.trim())))
-      throw new Error(`${at}: expected ${METRICS_CSV_HEADER} with integer seed, step and tokens, got "${r.fields.join(',')}"`);
+      throw new Error(
+        `${at}: expected ${METRICS_CSV_HEADER} with integer seed, step and tokens, got "${r.fields.join(',')}"`,
+      );
     const v = raw.trim();
     if (NUMBER.test(v)) rec.value = Number(v);
     else if (v.toLowerCase() in NON_FINITE) rec.value = NON_FINITE[v.toLowerCase()];
-    else throw new Error(`${at}: the value of ${metric} is "${raw}", not a number; the file is damaged (write a number, or remove the row)`);
+    else
+      throw new Error(
+        `${at}: the value of ${metric} is "${raw}", not a number; the file is damaged (write a number, or remove the row)`,
+      );
     if (!Number.isFinite(rec.value) && !isTrainingLoss(metric))
-      throw new Error(`${at}: ${metric} is ${raw}; only a training loss may be non-finite (a divergence), so the file is damaged — remove the row or rerun`);
+      throw new Error(
+        `${at}: ${metric} is ${raw}; only a training loss may be non-finite (a divergence), so the file is damaged — remove the row or rerun`,
+      );
     const key = JSON.stringify([arm, rec.seed, rec.step, metric]);
     const first = seen.get(key);
     if (first) {
@@ -77,6 +117,9 @@ export function parseMetricsCsv(text: string, file = 'metrics.csv', notes?: stri
     seen.set(key, { line: r.line, value: rec.value, raw });
     out.push(rec);
   }
-  if (repeats) notes?.push(`${file}: ${repeats} row${repeats === 1 ? '' : 's'} repeated an earlier row with the same value (${firstRepeat}) and ${repeats === 1 ? 'was' : 'were'} read once.`);
+  if (repeats)
+    notes?.push(
+      `${file}: ${repeats} row${repeats === 1 ? '' : 's'} repeated an earlier row with the same value (${firstRepeat}) and ${repeats === 1 ? 'was' : 'were'} read once.`,
+    );
   return out;
 }

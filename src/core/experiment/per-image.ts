@@ -21,14 +21,23 @@ export interface PerImageLosses {
  * The final per-image losses of the runs that finished (stopped runs are left out). `concepts`/`categories` label
  * the validation split's images in order; only the first `losses.length` (the evaluated ones) are kept.
  */
-export function perImageLosses(runs: readonly Run[], concepts: readonly number[], categories: readonly string[] | null): PerImageLosses | null {
+export function perImageLosses(
+  runs: readonly Run[],
+  concepts: readonly number[],
+  categories: readonly string[] | null,
+): PerImageLosses | null {
   const done = runs.filter((r) => !r.stopped && r.lastEval);
   if (!done.length) return null;
   const n = done[0].lastEval!.imageLossByImage.length;
   return {
     concepts: concepts.slice(0, n),
     categories: categories ? categories.slice(0, n) : null,
-    runs: done.map((r) => ({ arm: r.arm.name, seed: r.seed, step: r.step, losses: r.lastEval!.imageLossByImage.map((v) => Math.round(v * 1e4) / 1e4) })),
+    runs: done.map((r) => ({
+      arm: r.arm.name,
+      seed: r.seed,
+      step: r.step,
+      losses: r.lastEval!.imageLossByImage.map((v) => Math.round(v * 1e4) / 1e4),
+    })),
   };
 }
 
@@ -43,15 +52,24 @@ export interface ConceptBootstrap extends BootstrapInterval {
  * loss; then the cluster bootstrap of the mean over images, resampling concepts (2000 replicates, seeded). Null when
  * the report has no per-image losses or no seed has both arms over the same images.
  */
-export function conceptBootstrapA(p: PerImageLosses | null | undefined, a = 'pretrained', b = 'scratch'): ConceptBootstrap | null {
+export function conceptBootstrapA(
+  p: PerImageLosses | null | undefined,
+  a = 'pretrained',
+  b = 'scratch',
+): ConceptBootstrap | null {
   if (!p?.runs?.length) return null;
   const of = (arm: string) => new Map(p.runs.filter((r) => r.arm === arm).map((r) => [r.seed, r.losses]));
   const [ra, rb] = [of(a), of(b)];
-  const seeds = [...ra.keys()].filter((s) => rb.has(s) && rb.get(s)!.length === ra.get(s)!.length).sort((x, y) => x - y);
+  const seeds = [...ra.keys()]
+    .filter((s) => rb.has(s) && rb.get(s)!.length === ra.get(s)!.length)
+    .sort((x, y) => x - y);
   if (!seeds.length) return null;
   const n = ra.get(seeds[0])!.length;
   if (n === 0 || seeds.some((s) => ra.get(s)!.length !== n) || p.concepts.length < n) return null;
-  const diffs = Array.from({ length: n }, (_, i) => seeds.reduce((s, seed) => s + ra.get(seed)![i] - rb.get(seed)![i], 0) / seeds.length);
+  const diffs = Array.from(
+    { length: n },
+    (_, i) => seeds.reduce((s, seed) => s + ra.get(seed)![i] - rb.get(seed)![i], 0) / seeds.length,
+  );
   return { ...clusterBootstrap(diffs, p.concepts.slice(0, n)), seeds, images: n };
 }
 

@@ -7,7 +7,19 @@
  */
 
 /** The phases in the order a run goes through them (a record may hold a subset). */
-export const PHASES = ['preparation', 'sweep', 'train', 'evaluation', 'checkpoint', 'restore', 'finishEvaluation', 'samples', 'quality', 'analysis', 'report'] as const;
+export const PHASES = [
+  'preparation',
+  'sweep',
+  'train',
+  'evaluation',
+  'checkpoint',
+  'restore',
+  'finishEvaluation',
+  'samples',
+  'quality',
+  'analysis',
+  'report',
+] as const;
 export type Phase = (typeof PHASES)[number];
 
 /** Accumulates milliseconds per phase: either one phase at a time (`enter`), or amounts measured elsewhere (`add`). */

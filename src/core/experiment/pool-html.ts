@@ -7,8 +7,14 @@ import type { Pooled } from './pool';
 import { esc } from './svg';
 
 export function poolSection(p: Pooled): string {
-  const rows = p.used.map((u) => `<tr><td>${esc(u.name)}</td><td>${u.seat ?? '—'}</td><td>${u.seeds.join(', ')}</td><td>${u.step}</td><td>${esc(u.engine)} / ${esc(u.backend)}</td></tr>`).join('');
-  const list = (title: string, lines: string[]) => (lines.length ? `<p>${title}:</p><ul>${lines.map((l) => `<li>${esc(l)}</li>`).join('')}</ul>` : '');
+  const rows = p.used
+    .map(
+      (u) =>
+        `<tr><td>${esc(u.name)}</td><td>${u.seat ?? '—'}</td><td>${u.seeds.join(', ')}</td><td>${u.step}</td><td>${esc(u.engine)} / ${esc(u.backend)}</td></tr>`,
+    )
+    .join('');
+  const list = (title: string, lines: string[]) =>
+    lines.length ? `<p>${title}:</p><ul>${lines.map((l) => `<li>${esc(l)}</li>`).join('')}</ul>` : '';
   return `<h2>Pooled cards</h2><p>Setup fingerprint <code>${esc(p.fingerprint ?? 'none')}</code>: ${p.used.length} card${p.used.length === 1 ? '' : 's'}, ${p.seeds.length} seed${p.seeds.length === 1 ? '' : 's'}. A seat stopped early is paired with the others at the budgets it reached (the rules read the curves at equal tokens).</p>
-<table class="num"><tr><th>card</th><th>seat</th><th>seeds</th><th>last step</th><th>engine / backend</th></tr>${rows}</table>${list('Refused', p.refused)}${list('Repeated seeds (the first card\'s kept)', p.duplicates)}`;
+<table class="num"><tr><th>card</th><th>seat</th><th>seeds</th><th>last step</th><th>engine / backend</th></tr>${rows}</table>${list('Refused', p.refused)}${list("Repeated seeds (the first card's kept)", p.duplicates)}`;
 }

@@ -40,28 +40,53 @@ export interface Pooled {
  * already pooled from FIRST; kept FIRST's") and a card left with no new seed is not used.
  */
 export function poolCards(cards: NamedCard[]): Pooled {
-  const out: Pooled = { fingerprint: null, used: [], refused: [], duplicates: [], config: null, records: [], seeds: [], meta: {} };
+  const out: Pooled = {
+    fingerprint: null,
+    used: [],
+    refused: [],
+    duplicates: [],
+    config: null,
+    records: [],
+    seeds: [],
+    meta: {},
+  };
   const owner = new Map<number, string>();
   let first: NamedCard | null = null;
   const stopped: string[] = [];
-  let quality: { classifierValAccuracy: number; samples: number; majorityBaseline?: number; perSeed: Quality['perSeed'] } | null = null;
+  let quality: {
+    classifierValAccuracy: number;
+    samples: number;
+    majorityBaseline?: number;
+    perSeed: Quality['perSeed'];
+  } | null = null;
   for (const nc of cards) {
     const { name, card } = nc;
     if (first && card.fingerprint !== first.card.fingerprint) {
       const diff = identityDiff(cardIdentity(card), cardIdentity(first.card));
-      out.refused.push(`${name}: another setup (fingerprint ${card.fingerprint}, not ${first.card.fingerprint} of ${first.name})${diff.length ? `: ${diff.join('; ')}` : ''}; pool it with the cards of its own setup`);
+      out.refused.push(
+        `${name}: another setup (fingerprint ${card.fingerprint}, not ${first.card.fingerprint} of ${first.name})${diff.length ? `: ${diff.join('; ')}` : ''}; pool it with the cards of its own setup`,
+      );
       continue;
     }
     const fresh = card.seeds.filter((s) => !owner.has(s));
-    for (const s of card.seeds.filter((x) => owner.has(x))) out.duplicates.push(`${name}: seed ${s}${card.seat !== null ? ` (seat ${card.seat})` : ''} is already pooled from ${owner.get(s)}; kept ${owner.get(s)}'s`);
+    for (const s of card.seeds.filter((x) => owner.has(x)))
+      out.duplicates.push(
+        `${name}: seed ${s}${card.seat !== null ? ` (seat ${card.seat})` : ''} is already pooled from ${owner.get(s)}; kept ${owner.get(s)}'s`,
+      );
     if (!fresh.length) continue;
     first ??= nc;
     for (const s of fresh) owner.set(s, name);
     out.records.push(...cardRecords(card).filter((r) => fresh.includes(r.seed)));
     stopped.push(...card.stopped.filter((line) => fresh.some((s) => line.includes(`seed ${s}:`))));
     if (card.quality) {
-      quality ??= { classifierValAccuracy: card.quality.classifierValAccuracy, samples: card.quality.samples, ...(card.quality.majorityBaseline !== undefined ? { majorityBaseline: card.quality.majorityBaseline } : {}), perSeed: {} };
-      for (const [arm, v] of Object.entries(card.quality.perSeed)) (quality.perSeed[arm] ??= []).push(...v.filter((x) => fresh.includes(x.seed)));
+      quality ??= {
+        classifierValAccuracy: card.quality.classifierValAccuracy,
+        samples: card.quality.samples,
+        ...(card.quality.majorityBaseline !== undefined ? { majorityBaseline: card.quality.majorityBaseline } : {}),
+        perSeed: {},
+      };
+      for (const [arm, v] of Object.entries(card.quality.perSeed))
+        (quality.perSeed[arm] ??= []).push(...v.filter((x) => fresh.includes(x.seed)));
     }
     out.used.push({ name, seat: card.seat, seeds: fresh, engine: card.engine, backend: card.backend, step: card.step });
   }
@@ -70,14 +95,32 @@ export function poolCards(cards: NamedCard[]): Pooled {
   out.seeds = [...owner.keys()].sort((a, b) => a - b);
   out.config = { ...first.card.config, seeds: out.seeds.length, firstSeed: out.seeds[0] };
   if (quality) for (const v of Object.values(quality.perSeed)) v.sort((a, b) => a.seed - b.seed);
-  const perArm = quality ? Object.fromEntries(Object.entries(quality.perSeed).map(([arm, v]) => [arm, { accuracy: mean(v.map((x) => x.accuracy)), frechet: mean(v.map((x) => x.frechet)) }])) : {};
+  const perArm = quality
+    ? Object.fromEntries(
+        Object.entries(quality.perSeed).map(([arm, v]) => [
+          arm,
+          { accuracy: mean(v.map((x) => x.accuracy)), frechet: mean(v.map((x) => x.frechet)) },
+        ]),
+      )
+    : {};
   out.meta = {
     pooled: { fingerprint: out.fingerprint, cards: out.used, refused: out.refused, duplicates: out.duplicates },
     lm: first.card.inputs.lm.name,
     dataset: first.card.inputs.dataset.name,
     ...(first.card.valImages !== null ? { valImages: first.card.valImages } : {}),
     stopped,
-    ...(quality ? { quality: { classes: [], classifierValAccuracy: quality.classifierValAccuracy, samples: quality.samples, ...(quality.majorityBaseline !== undefined ? { majorityBaseline: quality.majorityBaseline } : {}), perArm, perSeed: quality.perSeed } satisfies Quality } : {}),
+    ...(quality
+      ? {
+          quality: {
+            classes: [],
+            classifierValAccuracy: quality.classifierValAccuracy,
+            samples: quality.samples,
+            ...(quality.majorityBaseline !== undefined ? { majorityBaseline: quality.majorityBaseline } : {}),
+            perArm,
+            perSeed: quality.perSeed,
+          } satisfies Quality,
+        }
+      : {}),
   };
   return out;
 }
@@ -91,7 +134,11 @@ const mean = (x: number[]) => x.reduce((a, b) => a + b, 0) / x.length;
 export function pooledReport(p: Pooled): Report {
   if (!p.config) throw new Error('no card to pool: every card given was refused');
   const report = buildReport(p.config, p.records, p.meta);
-  report.notes.unshift(`Pooled from ${p.used.length} result card${p.used.length === 1 ? '' : 's'} of setup ${p.fingerprint} (seeds ${p.seeds.join(', ')}).`, ...p.refused.map((r) => `Refused ${r}`), ...p.duplicates.map((d) => `Repeated ${d}`));
+  report.notes.unshift(
+    `Pooled from ${p.used.length} result card${p.used.length === 1 ? '' : 's'} of setup ${p.fingerprint} (seeds ${p.seeds.join(', ')}).`,
+    ...p.refused.map((r) => `Refused ${r}`),
+    ...p.duplicates.map((d) => `Repeated ${d}`),
+  );
   return report;
 }
 
@@ -99,7 +146,12 @@ export function pooledReport(p: Pooled): Report {
  * Each seed's curve of a − b on `metric` (nats per token) at the evaluations both arms logged, by trained tokens of
  * `a`: the teacher view's faint line per seat under the pooled mean (report.effects.image_loss.diffCurve).
  */
-export function seedDiffCurves(records: MetricRecord[], metric: string, a = 'pretrained', b = 'scratch'): { seed: number; points: { tokens: number; value: number }[] }[] {
+export function seedDiffCurves(
+  records: MetricRecord[],
+  metric: string,
+  a = 'pretrained',
+  b = 'scratch',
+): { seed: number; points: { tokens: number; value: number }[] }[] {
   const key = (r: MetricRecord) => `${r.seed}|${r.step}`;
   const other = new Map(records.filter((r) => r.arm === b && r.metric === metric).map((r) => [key(r), r.value]));
   const bySeed = new Map<number, { tokens: number; value: number }[]>();
@@ -109,5 +161,7 @@ export function seedDiffCurves(records: MetricRecord[], metric: string, a = 'pre
     list.push({ tokens: r.tokens, value: r.value - other.get(key(r))! });
     bySeed.set(r.seed, list);
   }
-  return [...bySeed.entries()].sort(([x], [y]) => x - y).map(([seed, points]) => ({ seed, points: points.sort((p, q) => p.tokens - q.tokens) }));
+  return [...bySeed.entries()]
+    .sort(([x], [y]) => x - y)
+    .map(([seed, points]) => ({ seed, points: points.sort((p, q) => p.tokens - q.tokens) }));
 }

@@ -47,7 +47,8 @@ function chiNodes(df: number, upper?: number): { r: Float64Array; w: Float64Arra
   for (let i = 0; i <= INTERVALS; i++) {
     const x = i * h;
     // χ_ν density of w = √V: 2·w^{ν−1}·e^{−w²/2} / (2^{ν/2} Γ(ν/2)); at w = 0 it is 0 for ν > 1 and the constant for ν = 1.
-    const dens = x === 0 ? (df === 1 ? Math.exp(logNorm) : 0) : Math.exp(logNorm + (df - 1) * Math.log(x) - (x * x) / 2);
+    const dens =
+      x === 0 ? (df === 1 ? Math.exp(logNorm) : 0) : Math.exp(logNorm + (df - 1) * Math.log(x) - (x * x) / 2);
     const simpson = i === 0 || i === INTERVALS ? 1 : i % 2 ? 4 : 2;
     r[i] = x / Math.sqrt(df);
     w[i] = (dens * simpson * h) / 3;
@@ -96,7 +97,11 @@ export function tostPower(delta: number, sd: number, n: number, margin: number, 
   const t = tQuantile(1 - alpha, df);
   const k = Math.sqrt(n) / sd;
   // Both bounds inside (−m, m) only while the interval is narrower than the margin: r < k·m/t; past it the integrand is 0.
-  return overChi(df, (r) => Math.max(0, normalCdf(k * (margin - delta) - t * r) - normalCdf(k * (-margin - delta) + t * r)), (k * margin) / t);
+  return overChi(
+    df,
+    (r) => Math.max(0, normalCdf(k * (margin - delta) - t * r) - normalCdf(k * (-margin - delta) + t * r)),
+    (k * margin) / t,
+  );
 }
 
 /** The smallest x ≥ 0 with f(x) ≥ target, for f increasing in x; bisection to 1e-9 relative to the bracket. */
@@ -136,7 +141,13 @@ export interface Detectable {
  * What a run of n seeds at the observed paired sd could tell apart (α = `alpha`, power POWER): from zero, from a
  * bound at level `boundAlpha`, and (margin given) the equivalence zone of TOST against ±margin. Throws on n < 2 or sd ≤ 0.
  */
-export function detectable(sd: number, n: number, margin: number | null, alpha: number, boundAlpha: number): Detectable {
+export function detectable(
+  sd: number,
+  n: number,
+  margin: number | null,
+  alpha: number,
+  boundAlpha: number,
+): Detectable {
   const fromZero = solveUp((d) => twoSidedPower(d, sd, n, alpha), POWER, sd);
   const fromBound = solveUp((d) => oneSidedPower(d, sd, n, boundAlpha), POWER, sd);
   let equivalentWithin: number | null = null;
@@ -180,7 +191,13 @@ export function seedsFor(decides: (n: number) => number): number | null {
  * inside the margin, TOST at `alpha`; outside, the one-sided test beyond the margin at `boundAlpha`. null when the
  * observed mean sits on the margin or MAX_SEEDS do not suffice.
  */
-export function seedsToDecideMargin(mean: number, sd: number, margin: number, alpha: number, boundAlpha: number): number | null {
+export function seedsToDecideMargin(
+  mean: number,
+  sd: number,
+  margin: number,
+  alpha: number,
+  boundAlpha: number,
+): number | null {
   if (Math.abs(mean) < margin) return seedsFor((n) => tostPower(mean, sd, n, margin, alpha));
   const beyond = Math.abs(mean) - margin;
   return beyond > 0 ? seedsFor((n) => oneSidedPower(beyond, sd, n, boundAlpha)) : null;

@@ -60,7 +60,10 @@ export function sameImagesNote(images: Pick<ImageSplits, 'valIsTrain' | 'dataset
  * images in a stratified order (selection.ts: every category in any prefix of 9 or more), capped at cfg.evalImages
  * (0: every validation image).
  */
-export function emojiSplits(ds: EmojiDataset, cfg: Pick<ExperimentConfig, 'trainImages' | 'evalImages' | 'captionLevel'>): ImageSplits {
+export function emojiSplits(
+  ds: EmojiDataset,
+  cfg: Pick<ExperimentConfig, 'trainImages' | 'evalImages' | 'captionLevel'>,
+): ImageSplits {
   const items = ds.captions.items;
   const { train: tr, val: va } = emojiSplitIndices(items, cfg);
   const category = emojiCategory(items);
@@ -88,9 +91,14 @@ const emojiCategory = (items: EmojiItem[]) => (i: number) => captionOf(items[i],
  * validation split in the stratified order (or, `order` 'atlas', in atlas order as runs before it evaluated),
  * capped at cfg.evalImages (0: all).
  */
-export function emojiSplitIndices(items: EmojiItem[], cfg: Pick<ExperimentConfig, 'trainImages' | 'evalImages'>, order: 'stratified' | 'atlas' = 'stratified'): { train: number[]; val: number[] } {
+export function emojiSplitIndices(
+  items: EmojiItem[],
+  cfg: Pick<ExperimentConfig, 'trainImages' | 'evalImages'>,
+  order: 'stratified' | 'atlas' = 'stratified',
+): { train: number[]; val: number[] } {
   let tr = splitIndices(items, 'train');
-  if (cfg.trainImages > 0 && cfg.trainImages < tr.length) tr = tr.filter((_, k) => k % Math.ceil(tr.length / cfg.trainImages) === 0);
+  if (cfg.trainImages > 0 && cfg.trainImages < tr.length)
+    tr = tr.filter((_, k) => k % Math.ceil(tr.length / cfg.trainImages) === 0);
   const allVal = splitIndices(items, 'val');
   const category = emojiCategory(items);
   const ordered = order === 'atlas' ? allVal : stratifiedOrder(allVal.map(category)).map((k) => allVal[k]);
@@ -118,7 +126,20 @@ export function byodSplits(ds: ByodDataset, seed = 1): ImageSplits {
   };
   const train = examples(split.train);
   const val = examples(split.val);
-  return { name: ds.name, size, train: pick(train), trainCount: train.length, val: pick(val), valCount: val.length, trainCaptions: train.map(([, c]) => c), valCaptions: val.map(([, c]) => c), categories: null, indices: { train: train.map(([i]) => i), val: val.map(([i]) => i) }, datasetSize: ds.images.length, valIsTrain: split.val === split.train };
+  return {
+    name: ds.name,
+    size,
+    train: pick(train),
+    trainCount: train.length,
+    val: pick(val),
+    valCount: val.length,
+    trainCaptions: train.map(([, c]) => c),
+    valCaptions: val.map(([, c]) => c),
+    categories: null,
+    indices: { train: train.map(([i]) => i), val: val.map(([i]) => i) },
+    datasetSize: ds.images.length,
+    valIsTrain: split.val === split.train,
+  };
 }
 
 /** Contrastively aligned new rows per seed for each initialisation, aligned to that arm's own text table. */
@@ -140,11 +161,18 @@ export interface Prepared {
  * a cache keeps (bring-your-own data in the page). `progress` counts the images encoded (it may throw to cancel).
  * Throws when the splits leave some image out (thinned emoji).
  */
-export async function encodeCodeTable(vq: VQVAE, images: ImageSplits, progress: PrepareOptions['progress'] = () => {}): Promise<Int32Array> {
+export async function encodeCodeTable(
+  vq: VQVAE,
+  images: ImageSplits,
+  progress: PrepareOptions['progress'] = () => {},
+): Promise<Int32Array> {
   const P = vq.grid * vq.grid;
   const table = new Int32Array(images.datasetSize * P);
   const seen = new Uint8Array(images.datasetSize);
-  for (const [pixels, n, idx, what] of [[images.train, images.trainCount, images.indices.train, 'training images turned into tokens'], [images.val, images.valCount, images.indices.val, 'held-out images turned into tokens']] as const) {
+  for (const [pixels, n, idx, what] of [
+    [images.train, images.trainCount, images.indices.train, 'training images turned into tokens'],
+    [images.val, images.valCount, images.indices.val, 'held-out images turned into tokens'],
+  ] as const) {
     const codes = await encodeDevice(vq, pixels, n, images.size, what, progress);
     idx.forEach((i, k) => {
       table.set(codes.subarray(k * P, (k + 1) * P), i * P);
@@ -152,11 +180,19 @@ export async function encodeCodeTable(vq: VQVAE, images: ImageSplits, progress: 
     });
   }
   const missing = seen.indexOf(0);
-  if (missing >= 0) throw new Error(`${images.name}: image ${missing} is in neither split, so the code table would be incomplete`);
+  if (missing >= 0)
+    throw new Error(`${images.name}: image ${missing} is in neither split, so the code table would be incomplete`);
   return table;
 }
 
-async function encodeDevice(vq: VQVAE, pixels: Float32Array, n: number, size: number, what = 'images turned into tokens', progress: PrepareOptions['progress'] = () => {}): Promise<Int32Array> {
+async function encodeDevice(
+  vq: VQVAE,
+  pixels: Float32Array,
+  n: number,
+  size: number,
+  what = 'images turned into tokens',
+  progress: PrepareOptions['progress'] = () => {},
+): Promise<Int32Array> {
   const imgs = new DeviceImages(pixels, n, size);
   try {
     progress(what, 0, n);
@@ -179,33 +215,81 @@ export interface PrepareOptions {
  * The experiment's data: image codes (from `opts.codes` or encoded with the VQ tokenizer), the captions and English
  * texts through the LM's tokenizer. `data.english.train` is tokenized on first read.
  */
-export async function prepareExperiment(cfg: ExperimentConfig, images: ImageSplits, lm: GPT, tokenizer: TextTokenizer, vq: VQVAE, readData: DataReader, log: (s: string) => void = () => {}, opts: PrepareOptions = {}): Promise<Prepared> {
-  if (images.size !== vq.config.imageSize) throw new Error(`${images.name}: images are ${images.size}×${images.size} but the VQ tokenizer takes ${vq.config.imageSize}×${vq.config.imageSize}`);
+export async function prepareExperiment(
+  cfg: ExperimentConfig,
+  images: ImageSplits,
+  lm: GPT,
+  tokenizer: TextTokenizer,
+  vq: VQVAE,
+  readData: DataReader,
+  log: (s: string) => void = () => {},
+  opts: PrepareOptions = {},
+): Promise<Prepared> {
+  if (images.size !== vq.config.imageSize)
+    throw new Error(
+      `${images.name}: images are ${images.size}×${images.size} but the VQ tokenizer takes ${vq.config.imageSize}×${vq.config.imageSize}`,
+    );
   const P = vq.grid * vq.grid;
   const table = opts.codes ?? null;
-  if (table && table.length !== images.datasetSize * P) throw new Error(`${images.name}: the code table holds ${table.length / P} images but the dataset has ${images.datasetSize}`);
-  const codesOf = (pixels: Float32Array, n: number, idx: number[], what: string) => (table ? Promise.resolve(pickCodes(table, idx, P)) : encodeDevice(vq, pixels, n, images.size, what, opts.progress));
-  const split = async (pixels: Float32Array, n: number, idx: number[], text: string[], what: string, concepts?: number[]): Promise<Split> => ({ codes: await codesOf(pixels, n, idx, what), captions: text.map((t) => tokenizer.encode(t)), text, count: n, ...(concepts ? { concepts } : {}) });
+  if (table && table.length !== images.datasetSize * P)
+    throw new Error(
+      `${images.name}: the code table holds ${table.length / P} images but the dataset has ${images.datasetSize}`,
+    );
+  const codesOf = (pixels: Float32Array, n: number, idx: number[], what: string) =>
+    table ? Promise.resolve(pickCodes(table, idx, P)) : encodeDevice(vq, pixels, n, images.size, what, opts.progress);
+  const split = async (
+    pixels: Float32Array,
+    n: number,
+    idx: number[],
+    text: string[],
+    what: string,
+    concepts?: number[],
+  ): Promise<Split> => ({
+    codes: await codesOf(pixels, n, idx, what),
+    captions: text.map((t) => tokenizer.encode(t)),
+    text,
+    count: n,
+    ...(concepts ? { concepts } : {}),
+  });
   const dec = new TextDecoder();
-  const texts = new Map(await Promise.all(ENGLISH_TEXTS.map(async (s) => [s.id, dec.decode(await readData(s.file))] as const)));
+  const texts = new Map(
+    await Promise.all(ENGLISH_TEXTS.map(async (s) => [s.id, dec.decode(await readData(s.file))] as const)),
+  );
   const heldoutTokens = cfg.englishTokens > 0 ? cfg.englishTokens : Infinity;
   let pretraining: Int32Array | null = null;
   const data: ExperimentData = {
     plan: planVocab(lm.config.vocabSize, tokenizer.special, vq.config.codebookSize),
     imageTokens: P,
-    train: await split(images.train, images.trainCount, images.indices.train, images.trainCaptions, 'training images turned into tokens', images.concepts?.train),
-    val: await split(images.val, images.valCount, images.indices.val, images.valCaptions, 'held-out images turned into tokens', images.concepts?.val),
+    train: await split(
+      images.train,
+      images.trainCount,
+      images.indices.train,
+      images.trainCaptions,
+      'training images turned into tokens',
+      images.concepts?.train,
+    ),
+    val: await split(
+      images.val,
+      images.valCount,
+      images.indices.val,
+      images.valCaptions,
+      'held-out images turned into tokens',
+      images.concepts?.val,
+    ),
     english: {
       // The pre-training books (~1M tokens, seconds of BPE): only the mix arm and the final analysis read them.
       get train(): Int32Array {
-        pretraining ??= concat(AUSTEN_BOOKS.filter((b) => b.role === 'train').map((b) => tokenStream(tokenizer, texts.get(b.id)!)));
+        pretraining ??= concat(
+          AUSTEN_BOOKS.filter((b) => b.role === 'train').map((b) => tokenStream(tokenizer, texts.get(b.id)!)),
+        );
         return pretraining;
       },
       heldout: Array.from(tokenStream(tokenizer, texts.get('persuasion')!, heldoutTokens)),
       ood: Array.from(tokenStream(tokenizer, texts.get('moby-dick')!, heldoutTokens)),
     },
   };
-  const meanCaption = data.train.captions.reduce((s, c) => s + Math.min(c.length, cfg.captionBudget), 0) / data.train.count;
+  const meanCaption =
+    data.train.captions.reduce((s, c) => s + Math.min(c.length, cfg.captionBudget), 0) / data.train.count;
   const alignedRows: AlignedRows = { pretrained: [], scratch: [] };
   if (cfg.rowInit === 'aligned') {
     const d = lm.config.nEmbd;
@@ -215,7 +299,15 @@ export async function prepareExperiment(cfg: ExperimentConfig, images: ImageSpli
         if (!cfg.arms.some((a) => a.includes(init === 'scratch' ? 'scratch' : 'pretrained'))) continue;
         const table = init === 'pretrained' ? lmText : scratchTextRows(lm.config, data.plan, seed);
         const specials = newRows(table, data.plan.textVocab, d, data.plan.appendedSpecials.length, 'random', seed);
-        const { rows, loss } = await alignImageRows(table, d, data.train.captions, data.train.codes, data.imageTokens, data.plan.imageCodes, { ...DEFAULT_ALIGN, seed });
+        const { rows, loss } = await alignImageRows(
+          table,
+          d,
+          data.train.captions,
+          data.train.codes,
+          data.imageTokens,
+          data.plan.imageCodes,
+          { ...DEFAULT_ALIGN, seed },
+        );
         log(`aligned image rows for the ${init} arms, seed ${seed} (contrastive loss ${loss.toFixed(3)})`);
         const all = new Float32Array(specials.length + rows.length);
         all.set(specials);
@@ -240,5 +332,9 @@ function concat(parts: Int32Array[]): Int32Array {
 /** The pre-training text (the Austen training novels), for the analysis of caption simplicity. */
 export async function pretrainingCorpus(readData: DataReader): Promise<string> {
   const dec = new TextDecoder();
-  return (await Promise.all(AUSTEN_BOOKS.filter((b) => b.role === 'train').map(async (b) => dec.decode(await readData(b.file))))).join('\n');
+  return (
+    await Promise.all(
+      AUSTEN_BOOKS.filter((b) => b.role === 'train').map(async (b) => dec.decode(await readData(b.file))),
+    )
+  ).join('\n');
 }

@@ -26,16 +26,22 @@ export interface QualitySummary {
   sentence: string;
 }
 
-const pct = (i: Interval) => `${(100 * i.mean).toFixed(1)}%${i.ci95 ? ` (95% CI ${(100 * i.ci95[0]).toFixed(1)} to ${(100 * i.ci95[1]).toFixed(1)})` : ''}`;
+const pct = (i: Interval) =>
+  `${(100 * i.mean).toFixed(1)}%${i.ci95 ? ` (95% CI ${(100 * i.ci95[0]).toFixed(1)} to ${(100 * i.ci95[1]).toFixed(1)})` : ''}`;
 /** A Fréchet figure: its interval is a percentile bootstrap over seeds, and says so. */
-const num = (i: Interval) => `${i.mean.toFixed(2)}${i.ci95 ? ` (95% bootstrap interval over seeds ${i.ci95[0].toFixed(2)} to ${i.ci95[1].toFixed(2)})` : ''}`;
-const signedPct = (i: Interval) => `${i.mean >= 0 ? '+' : ''}${(100 * i.mean).toFixed(1)} points${i.ci95 ? ` (95% CI ${(100 * i.ci95[0]).toFixed(1)} to ${(100 * i.ci95[1]).toFixed(1)})` : ''}`;
+const num = (i: Interval) =>
+  `${i.mean.toFixed(2)}${i.ci95 ? ` (95% bootstrap interval over seeds ${i.ci95[0].toFixed(2)} to ${i.ci95[1].toFixed(2)})` : ''}`;
+const signedPct = (i: Interval) =>
+  `${i.mean >= 0 ? '+' : ''}${(100 * i.mean).toFixed(1)} points${i.ci95 ? ` (95% CI ${(100 * i.ci95[0]).toFixed(1)} to ${(100 * i.ci95[1]).toFixed(1)})` : ''}`;
 
 /**
  * Summarise the run's quality figure. A figure recorded before per-seed quality existed (no `perSeed`) is read as
  * seed 0's, and a line saying so is pushed to `notes`. Null when the run has no quality figure.
  */
-export function qualitySummary(q: Quality | (Omit<Quality, 'perSeed'> & { perSeed?: Quality['perSeed'] }) | null | undefined, notes: string[]): QualitySummary | null {
+export function qualitySummary(
+  q: Quality | (Omit<Quality, 'perSeed'> & { perSeed?: Quality['perSeed'] }) | null | undefined,
+  notes: string[],
+): QualitySummary | null {
   if (!q) return null;
   let perSeed = q.perSeed && Object.keys(q.perSeed).length ? q.perSeed : undefined;
   if (!perSeed && Object.keys(q.perArm ?? {}).length === 0) return null;
@@ -46,7 +52,11 @@ export function qualitySummary(q: Quality | (Omit<Quality, 'perSeed'> & { perSee
   const byArm: QualitySummary['byArm'] = {};
   for (const [arm, v] of Object.entries(perSeed)) {
     if (!v.length) continue;
-    byArm[arm] = { seeds: v.map((x) => x.seed), accuracy: tInterval(v.map((x) => x.accuracy)), frechet: bootstrapInterval(v.map((x) => x.frechet)) };
+    byArm[arm] = {
+      seeds: v.map((x) => x.seed),
+      accuracy: tInterval(v.map((x) => x.accuracy)),
+      frechet: bootstrapInterval(v.map((x) => x.frechet)),
+    };
   }
   let pretrainedMinusScratch: QualitySummary['pretrainedMinusScratch'] = null;
   const [p, s] = [perSeed.pretrained ?? [], perSeed.scratch ?? []];
@@ -59,9 +69,24 @@ export function qualitySummary(q: Quality | (Omit<Quality, 'perSeed'> & { perSee
       frechet: bootstrapInterval(seeds.map((seed) => pick(p, seed).frechet - pick(s, seed).frechet)),
     };
   }
-  const arms = Object.entries(byArm).map(([arm, v]) => `${arm} recognised ${pct(v.accuracy)}, Fréchet distance ${num(v.frechet)}, ${v.seeds.length} seed${v.seeds.length === 1 ? '' : 's'}`);
-  const diff = pretrainedMinusScratch ? ` Pretrained − scratch: accuracy ${signedPct(pretrainedMinusScratch.accuracy)}, Fréchet distance ${num(pretrainedMinusScratch.frechet)}.` : '';
-  const base = q.majorityBaseline !== undefined ? `; always naming their most common category scores ${(100 * q.majorityBaseline).toFixed(1)}%` : '';
+  const arms = Object.entries(byArm).map(
+    ([arm, v]) =>
+      `${arm} recognised ${pct(v.accuracy)}, Fréchet distance ${num(v.frechet)}, ${v.seeds.length} seed${v.seeds.length === 1 ? '' : 's'}`,
+  );
+  const diff = pretrainedMinusScratch
+    ? ` Pretrained − scratch: accuracy ${signedPct(pretrainedMinusScratch.accuracy)}, Fréchet distance ${num(pretrainedMinusScratch.frechet)}.`
+    : '';
+  const base =
+    q.majorityBaseline !== undefined
+      ? `; always naming their most common category scores ${(100 * q.majorityBaseline).toFixed(1)}%`
+      : '';
   const sentence = `Generated images (${q.samples} validation captions per arm and seed; the classifier recognises ${(100 * q.classifierValAccuracy).toFixed(1)}% of real ones${base}): ${arms.join('; ')}.${diff}`;
-  return { samples: q.samples, classifierValAccuracy: q.classifierValAccuracy, ...(q.majorityBaseline !== undefined ? { majorityBaseline: q.majorityBaseline } : {}), byArm, pretrainedMinusScratch, sentence };
+  return {
+    samples: q.samples,
+    classifierValAccuracy: q.classifierValAccuracy,
+    ...(q.majorityBaseline !== undefined ? { majorityBaseline: q.majorityBaseline } : {}),
+    byArm,
+    pretrainedMinusScratch,
+    sentence,
+  };
 }

@@ -17,17 +17,31 @@ const FEATURES = 32;
 export class CategoryClassifier {
   readonly params = new Map<string, tf.Variable>();
 
-  constructor(readonly classes: number, seed = 0) {
+  constructor(
+    readonly classes: number,
+    seed = 0,
+  ) {
     const shapes: [string, number[], number][] = [
-      ['c1.w', [27, 16], 27], ['c1.b', [16], 0],
-      ['c2.w', [9 * 64, 32], 9 * 64], ['c2.b', [32], 0],
-      ['c3.w', [9 * 128, FEATURES], 9 * 128], ['c3.b', [FEATURES], 0],
-      ['fc.w', [FEATURES, classes], FEATURES], ['fc.b', [classes], 0],
+      ['c1.w', [27, 16], 27],
+      ['c1.b', [16], 0],
+      ['c2.w', [9 * 64, 32], 9 * 64],
+      ['c2.b', [32], 0],
+      ['c3.w', [9 * 128, FEATURES], 9 * 128],
+      ['c3.b', [FEATURES], 0],
+      ['fc.w', [FEATURES, classes], FEATURES],
+      ['fc.b', [classes], 0],
     ];
     for (const [name, shape, fanIn] of shapes) {
       const size = shape.reduce((a, b) => a * b, 1);
-      const v = fanIn ? normalArray(new Rng(deriveSeed(seed, name)), size, Math.sqrt(2 / fanIn)) : new Float32Array(size);
-      this.params.set(name, tf.tidy(() => tf.variable(tf.tensor(v, shape), true, `cls${seed}-${Math.random().toString(36).slice(2, 8)}/${name}`)));
+      const v = fanIn
+        ? normalArray(new Rng(deriveSeed(seed, name)), size, Math.sqrt(2 / fanIn))
+        : new Float32Array(size);
+      this.params.set(
+        name,
+        tf.tidy(() =>
+          tf.variable(tf.tensor(v, shape), true, `cls${seed}-${Math.random().toString(36).slice(2, 8)}/${name}`),
+        ),
+      );
     }
   }
 
@@ -51,14 +65,34 @@ export class CategoryClassifier {
 
   /** Train on labelled images for `steps` steps of batch `batch`. Returns the final batch loss. */
   async train(images: DeviceImages, labels: number[], steps: number, batch = 64, seed = 0): Promise<number> {
-    const opt = new AdamW(this.params, { ...DEFAULT_ADAMW, lr: 3e-3, warmupSteps: 10, totalSteps: steps, weightDecay: 0 });
+    const opt = new AdamW(this.params, {
+      ...DEFAULT_ADAMW,
+      lr: 3e-3,
+      warmupSteps: 10,
+      totalSteps: steps,
+      weightDecay: 0,
+    });
     const order = batchOrder([...labels.keys()], Math.min(batch, labels.length), seed);
     let last = NaN;
     for (let s = 0; s < steps; s++) {
       const idx = order.next().value as number[];
       const x = images.batch(idx);
-      const y = tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(idx.map((i) => labels[i]), 'int32'), this.classes), 'float32'));
-      const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(y, this.logits(x)) as tf.Scalar, opt.variables());
+      const y = tf.tidy(() =>
+        tf.cast(
+          tf.oneHot(
+            tf.tensor1d(
+              idx.map((i) => labels[i]),
+              'int32',
+            ),
+            this.classes,
+          ),
+          'float32',
+        ),
+      );
+      const { value, grads } = tf.variableGrads(
+        () => tf.losses.softmaxCrossEntropy(y, this.logits(x)) as tf.Scalar,
+        opt.variables(),
+      );
       opt.apply(grads).dispose();
       if (s === steps - 1) last = (await value.data())[0];
       tf.dispose([x, y, value, ...Object.values(grads)]);
@@ -107,17 +141,20 @@ export function symmetricEigen(a: Float64Array, n: number): { values: Float64Arr
         const c = 1 / Math.sqrt(t * t + 1);
         const s = t * c;
         for (let k = 0; k < n; k++) {
-          const akp = A[k * n + p], akq = A[k * n + q];
+          const akp = A[k * n + p],
+            akq = A[k * n + q];
           A[k * n + p] = c * akp - s * akq;
           A[k * n + q] = s * akp + c * akq;
         }
         for (let k = 0; k < n; k++) {
-          const apk = A[p * n + k], aqk = A[q * n + k];
+          const apk = A[p * n + k],
+            aqk = A[q * n + k];
           A[p * n + k] = c * apk - s * aqk;
           A[q * n + k] = s * apk + c * aqk;
         }
         for (let k = 0; k < n; k++) {
-          const vkp = V[k * n + p], vkq = V[k * n + q];
+          const vkp = V[k * n + p],
+            vkq = V[k * n + q];
           V[k * n + p] = c * vkp - s * vkq;
           V[k * n + q] = s * vkp + c * vkq;
         }
@@ -130,24 +167,29 @@ function meanCov(x: Float32Array, n: number, d: number): { mu: Float64Array; cov
   const mu = new Float64Array(d);
   for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mu[j] += x[i * d + j] / n;
   const cov = new Float64Array(d * d);
-  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) for (let k = 0; k < d; k++) cov[j * d + k] += ((x[i * d + j] - mu[j]) * (x[i * d + k] - mu[k])) / Math.max(1, n - 1);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < d; j++)
+      for (let k = 0; k < d; k++)
+        cov[j * d + k] += ((x[i * d + j] - mu[j]) * (x[i * d + k] - mu[k])) / Math.max(1, n - 1);
   return { mu, cov };
 }
 
 function sqrtSym(m: Float64Array, d: number): Float64Array {
   const { values, vectors } = symmetricEigen(m, d);
   const out = new Float64Array(d * d);
-  for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) {
-    let s = 0;
-    for (let k = 0; k < d; k++) s += vectors[i * d + k] * Math.sqrt(Math.max(0, values[k])) * vectors[j * d + k];
-    out[i * d + j] = s;
-  }
+  for (let i = 0; i < d; i++)
+    for (let j = 0; j < d; j++) {
+      let s = 0;
+      for (let k = 0; k < d; k++) s += vectors[i * d + k] * Math.sqrt(Math.max(0, values[k])) * vectors[j * d + k];
+      out[i * d + j] = s;
+    }
   return out;
 }
 
 function matmul(a: Float64Array, b: Float64Array, d: number): Float64Array {
   const out = new Float64Array(d * d);
-  for (let i = 0; i < d; i++) for (let k = 0; k < d; k++) for (let j = 0; j < d; j++) out[i * d + j] += a[i * d + k] * b[k * d + j];
+  for (let i = 0; i < d; i++)
+    for (let k = 0; k < d; k++) for (let j = 0; j < d; j++) out[i * d + j] += a[i * d + k] * b[k * d + j];
   return out;
 }
 

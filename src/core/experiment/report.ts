@@ -16,7 +16,16 @@ import { caveats } from './caveats';
 import { conceptBootstrapA, type ConceptBootstrap, type PerImageLosses } from './per-image';
 import { tInterval, type Interval } from './stats';
 import { stopReason } from './stop-reason';
-import { A_FRACTIONS, captionGapEffect, forgettingEffect, imageLossEffect, logRatio, type CaptionGapEffect, type ForgettingEffect, type ImageLossEffect } from './verdict';
+import {
+  A_FRACTIONS,
+  captionGapEffect,
+  forgettingEffect,
+  imageLossEffect,
+  logRatio,
+  type CaptionGapEffect,
+  type ForgettingEffect,
+  type ImageLossEffect,
+} from './verdict';
 
 /** One value of each seed of an arm. */
 export type PerSeed = { seed: number; value: number }[];
@@ -32,12 +41,19 @@ export interface Report {
   margin: number;
   effects: {
     /** tokensSaved: the share of scratch's tokens the pre-trained arm needed to reach its final image loss (tokens-saved.ts). */
-    image_loss: ImageLossEffect & { finalLossByArm: Record<string, PerSeed>; tokensSaved: TokensSaved; diffCurve: DiffPoint[] };
+    image_loss: ImageLossEffect & {
+      finalLossByArm: Record<string, PerSeed>;
+      tokensSaved: TokensSaved;
+      diffCurve: DiffPoint[];
+    };
     caption_gap: CaptionGapEffect & { initialLossByArm: Record<string, PerSeed>; tokensSaved: TokensSaved };
     forgetting: ForgettingEffect;
   };
   /** The same rules on the run's other arms: A for each pre-trained/scratch pair of a kind, C for each other pre-trained arm. */
-  otherArms: { image_loss: Record<string, ImageLossEffect & { tokensSaved?: TokensSaved; diffCurve?: DiffPoint[] }>; forgetting: Record<string, ForgettingEffect> };
+  otherArms: {
+    image_loss: Record<string, ImageLossEffect & { tokensSaved?: TokensSaved; diffCurve?: DiffPoint[] }>;
+    forgetting: Record<string, ForgettingEffect>;
+  };
   quality: QualitySummary | null;
   /** A resampled by concept from the per-image final losses in meta.perImage (per-image.ts); null without them. */
   conceptA: ConceptBootstrap | null;
@@ -60,20 +76,50 @@ const OTHER_PAIRS = ARM_PAIRS.filter(([a, b]) => !(a === 'pretrained' && b === '
 
 const has = (records: MetricRecord[], metric: string) => records.some((r) => r.metric === metric);
 
-function imageLoss(records: MetricRecord[], a: string, b: string, seeds: number[], margin: number, notes: string[], why: (run: string) => string): ImageLossEffect & { tokensSaved: TokensSaved; diffCurve: DiffPoint[] } {
+function imageLoss(
+  records: MetricRecord[],
+  a: string,
+  b: string,
+  seeds: number[],
+  margin: number,
+  notes: string[],
+  why: (run: string) => string,
+): ImageLossEffect & { tokensSaved: TokensSaved; diffCurve: DiffPoint[] } {
   const pairs = seedPairs(records, a, b, METRICS.valImageLoss, seeds);
-  for (const p of pairs) for (const s of p.short) notes.push(`${s} (${why(s)}): image-token loss compared only at the budgets it reached.`);
+  for (const p of pairs)
+    for (const s of p.short) notes.push(`${s} (${why(s)}): image-token loss compared only at the budgets it reached.`);
   const diffCurve = evaluatedFractions(pairs).flatMap((f) => {
     const p = pairedAt(pairs, f);
     return p.diffs.length ? [{ fraction: f, tokens: p.tokens, ...tInterval(p.diffs) }] : [];
   });
-  return { ...imageLossEffect(A_FRACTIONS.map((f) => pairedAt(pairs, f)), pairedArea(pairs), margin), tokensSaved: tokensSaved(pairs, `held-out image tokens (${a} against ${b})`, a === 'pretrained' && b === 'scratch' ? undefined : { a, b: `${b}'s` }), diffCurve };
+  return {
+    ...imageLossEffect(
+      A_FRACTIONS.map((f) => pairedAt(pairs, f)),
+      pairedArea(pairs),
+      margin,
+    ),
+    tokensSaved: tokensSaved(
+      pairs,
+      `held-out image tokens (${a} against ${b})`,
+      a === 'pretrained' && b === 'scratch' ? undefined : { a, b: `${b}'s` },
+    ),
+    diffCurve,
+  };
 }
 
 /** C on one pre-trained arm: English loss at step 0 and at the last step, per seed; a run stopped early is left out. */
-function forgetting(records: MetricRecord[], arm: string, seeds: number[], margin: number, notes: string[], why: (run: string) => string): ForgettingEffect {
+function forgetting(
+  records: MetricRecord[],
+  arm: string,
+  seeds: number[],
+  margin: number,
+  notes: string[],
+  why: (run: string) => string,
+): ForgettingEffect {
   const textIds = has(records, METRICS.valEnglishLossTextIds);
-  const [inKey, oodKey] = textIds ? [METRICS.valEnglishLossTextIds, METRICS.valEnglishOodLossTextIds] : [METRICS.valEnglishLoss, METRICS.valEnglishOodLoss];
+  const [inKey, oodKey] = textIds
+    ? [METRICS.valEnglishLossTextIds, METRICS.valEnglishOodLossTextIds]
+    : [METRICS.valEnglishLoss, METRICS.valEnglishOodLoss];
   const beforeAfter = (metric: string) => {
     const end = lastStep(records, metric);
     const out = { seeds: [] as number[], before: [] as number[], after: [] as number[] };
@@ -81,7 +127,10 @@ function forgetting(records: MetricRecord[], arm: string, seeds: number[], margi
       const c: Point[] = curveOf(records, arm, seed, metric);
       if (c.length < 2 || c[0].step !== 0) continue;
       if (c[c.length - 1].step !== end) {
-        if (metric === inKey) notes.push(`${arm} seed ${seed} stopped at step ${c[c.length - 1].step} (${why(`${arm} seed ${seed}`)}): left out of the forgetting figure.`);
+        if (metric === inKey)
+          notes.push(
+            `${arm} seed ${seed} stopped at step ${c[c.length - 1].step} (${why(`${arm} seed ${seed}`)}): left out of the forgetting figure.`,
+          );
         continue;
       }
       out.seeds.push(seed);
@@ -93,11 +142,25 @@ function forgetting(records: MetricRecord[], arm: string, seeds: number[], margi
   const english = beforeAfter(inKey);
   const full = textIds ? beforeAfter(METRICS.valEnglishLoss) : null;
   const ood = beforeAfter(oodKey);
-  return forgettingEffect(english, textIds ? 'text ids' : 'full softmax', { fullSoftmax: full ? logRatio(full.before, full.after, margin) : null, outOfDomain: logRatio(ood.before, ood.after, margin) }, margin);
+  return forgettingEffect(
+    english,
+    textIds ? 'text ids' : 'full softmax',
+    {
+      fullSoftmax: full ? logRatio(full.before, full.after, margin) : null,
+      outOfDomain: logRatio(ood.before, ood.after, margin),
+    },
+    margin,
+  );
 }
 
 /** Each arm's value of `metric` at its first (`first`) or last evaluation, per seed; runs stopped early are left out of `last`. */
-function byArm(records: MetricRecord[], arms: string[], seeds: number[], metric: string, which: 'first' | 'last'): Record<string, PerSeed> {
+function byArm(
+  records: MetricRecord[],
+  arms: string[],
+  seeds: number[],
+  metric: string,
+  which: 'first' | 'last',
+): Record<string, PerSeed> {
   const end = lastStep(records, metric);
   const out: Record<string, PerSeed> = {};
   for (const arm of arms) {
@@ -118,32 +181,71 @@ function byArm(records: MetricRecord[], arms: string[], seeds: number[], metric:
  * metrics.csv alone) the margin is DEFAULT_MARGIN and the arms are those recorded. Throws, naming what is missing,
  * when the records lack the pretrained and scratch arms' held-out losses.
  */
-export function buildReport(cfg: ExperimentConfig | null, records: MetricRecord[], meta: Record<string, unknown> = {}): Report {
+export function buildReport(
+  cfg: ExperimentConfig | null,
+  records: MetricRecord[],
+  meta: Record<string, unknown> = {},
+): Report {
   const notes: string[] = [];
   const recorded = [...new Set(records.map((r) => r.arm))];
-  const arms = cfg ? [...cfg.arms.filter((a) => recorded.includes(a)), ...recorded.filter((a) => !(cfg.arms as string[]).includes(a))] : recorded;
+  const arms = cfg
+    ? [...cfg.arms.filter((a) => recorded.includes(a)), ...recorded.filter((a) => !(cfg.arms as string[]).includes(a))]
+    : recorded;
   const seeds = [...new Set(records.map((r) => r.seed))].sort((a, b) => a - b);
   const margin = cfg?.margin ?? DEFAULT_MARGIN;
   // A run on under 10 images validated on its training images (prepare.ts): said first, as it changes what every loss means.
   if (typeof meta.validationIsTraining === 'string') notes.push(meta.validationIsTraining);
-  if (!cfg) notes.push(`Rebuilt from metrics.csv alone: no configuration, so the default margin of ${DEFAULT_MARGIN} nats per token.`);
-  else if (cfg.margin === undefined) notes.push(`The configuration predates the margin field: the default margin of ${DEFAULT_MARGIN} nats per token.`);
-  for (const [arm, metric] of [['pretrained', METRICS.valImageLoss], ['scratch', METRICS.valImageLoss], ['pretrained', METRICS.valTextLoss], ['scratch', METRICS.valTextLoss], ['pretrained', METRICS.valEnglishLoss]])
-    if (!records.some((r) => r.arm === arm && r.metric === metric)) throw new Error(`the report needs the pretrained and scratch arms' held-out losses; the records have no ${metric} for the ${arm} arm`);
-  if (!has(records, METRICS.valEnglishLossTextIds)) notes.push(`The records have no ${METRICS.valEnglishLossTextIds} (recorded before it existed): forgetting is judged over the full softmax, which also counts probability moved to the image ids as forgetting.`);
+  if (!cfg)
+    notes.push(
+      `Rebuilt from metrics.csv alone: no configuration, so the default margin of ${DEFAULT_MARGIN} nats per token.`,
+    );
+  else if (cfg.margin === undefined)
+    notes.push(`The configuration predates the margin field: the default margin of ${DEFAULT_MARGIN} nats per token.`);
+  for (const [arm, metric] of [
+    ['pretrained', METRICS.valImageLoss],
+    ['scratch', METRICS.valImageLoss],
+    ['pretrained', METRICS.valTextLoss],
+    ['scratch', METRICS.valTextLoss],
+    ['pretrained', METRICS.valEnglishLoss],
+  ])
+    if (!records.some((r) => r.arm === arm && r.metric === metric))
+      throw new Error(
+        `the report needs the pretrained and scratch arms' held-out losses; the records have no ${metric} for the ${arm} arm`,
+      );
+  if (!has(records, METRICS.valEnglishLossTextIds))
+    notes.push(
+      `The records have no ${METRICS.valEnglishLossTextIds} (recorded before it existed): forgetting is judged over the full softmax, which also counts probability moved to the image ids as forgetting.`,
+    );
 
   const why = stopReason(records, meta.stopped); // never a NaN/Inf the records do not show
   const image = imageLoss(records, 'pretrained', 'scratch', seeds, margin, notes, why);
   const gapPairs = seedPairs(records, 'scratch', 'pretrained', METRICS.valTextLoss, seeds);
-  const gap = captionGapEffect(evaluatedFractions(gapPairs).map((f) => ({ ...pairedAt(gapPairs, f), fraction: f })), margin);
+  const gap = captionGapEffect(
+    evaluatedFractions(gapPairs).map((f) => ({ ...pairedAt(gapPairs, f), fraction: f })),
+    margin,
+  );
   const otherArms: Report['otherArms'] = { image_loss: {}, forgetting: {} };
-  for (const [a, b] of OTHER_PAIRS) if (recorded.includes(a) && recorded.includes(b)) otherArms.image_loss[`${a} vs ${b}`] = imageLoss(records, a, b, seeds, margin, notes, why);
+  for (const [a, b] of OTHER_PAIRS)
+    if (recorded.includes(a) && recorded.includes(b))
+      otherArms.image_loss[`${a} vs ${b}`] = imageLoss(records, a, b, seeds, margin, notes, why);
   // C on every other arm that starts from the pre-trained LM; the shuffled control knows no English to forget.
-  for (const arm of recorded.filter((a) => a !== 'pretrained' && !a.includes('scratch') && a !== 'pretrained-shuffled' && has(records.filter((r) => r.arm === a), METRICS.valEnglishLoss))) otherArms.forgetting[arm] = forgetting(records, arm, seeds, margin, notes, why);
+  for (const arm of recorded.filter(
+    (a) =>
+      a !== 'pretrained' &&
+      !a.includes('scratch') &&
+      a !== 'pretrained-shuffled' &&
+      has(
+        records.filter((r) => r.arm === a),
+        METRICS.valEnglishLoss,
+      ),
+  ))
+    otherArms.forgetting[arm] = forgetting(records, arm, seeds, margin, notes, why);
   const quality = qualitySummary(meta.quality as Quality | null | undefined, notes);
   const forgettingNotes: string[] = [];
   const forgettingMain = forgetting(records, 'pretrained', seeds, margin, forgettingNotes, why);
-  notes.push(settlingNote(lastTenthChanges(records.filter((r) => r.arm === 'pretrained' || r.arm === 'scratch')), margin));
+  notes.push(
+    settlingNote(lastTenthChanges(records.filter((r) => r.arm === 'pretrained' || r.arm === 'scratch')), margin),
+  );
   notes.push(...forgettingNotes); // after the settling note, where they were before the caveats needed C's power first
   return {
     preset: cfg?.preset ?? String(meta.preset ?? 'unknown'),
@@ -153,7 +255,14 @@ export function buildReport(cfg: ExperimentConfig | null, records: MetricRecord[
     margin,
     effects: {
       image_loss: { ...image, finalLossByArm: byArm(records, arms, seeds, METRICS.valImageLoss, 'last') },
-      caption_gap: { ...gap, initialLossByArm: byArm(records, arms, seeds, METRICS.valTextLoss, 'first'), tokensSaved: tokensSaved(seedPairs(records, 'pretrained', 'scratch', METRICS.valTextLoss, seeds), 'held-out caption tokens (pretrained against scratch)') },
+      caption_gap: {
+        ...gap,
+        initialLossByArm: byArm(records, arms, seeds, METRICS.valTextLoss, 'first'),
+        tokensSaved: tokensSaved(
+          seedPairs(records, 'pretrained', 'scratch', METRICS.valTextLoss, seeds),
+          'held-out caption tokens (pretrained against scratch)',
+        ),
+      },
       forgetting: forgettingMain,
     },
     otherArms,

@@ -28,11 +28,15 @@ export interface RunInfo {
  */
 export function saveRunWeights(run: Run, plan: VocabPlan, tokenizerJson?: string): Map<string, Uint8Array> {
   const s = plan.special;
-  return saveGPT2(run.model, {
-    specialTokens: { '<|bos|>': s.bos, '<|boi|>': s.boi, '<|eoi|>': s.eoi, '<|pad|>': s.pad },
-    imageTokens: { offset: plan.imageOffset, count: plan.imageCodes },
-    provenance: { arm: run.arm.name, seed: run.seed, step: run.step, vocab: plan },
-  }, tokenizerJson);
+  return saveGPT2(
+    run.model,
+    {
+      specialTokens: { '<|bos|>': s.bos, '<|boi|>': s.boi, '<|eoi|>': s.eoi, '<|pad|>': s.pad },
+      imageTokens: { offset: plan.imageOffset, count: plan.imageCodes },
+      provenance: { arm: run.arm.name, seed: run.seed, step: run.step, vocab: plan },
+    },
+    tokenizerJson,
+  );
 }
 
 export function saveRun(run: Run, plan: VocabPlan, tokenizerJson?: string): Map<string, Uint8Array> {
@@ -51,7 +55,8 @@ export function saveRun(run: Run, plan: VocabPlan, tokenizerJson?: string): Map<
   return files;
 }
 
-const FIX = 'the checkpoint is damaged or from an interrupted save; delete this run\'s checkpoint folder to redo the run from step 0';
+const FIX =
+  "the checkpoint is damaged or from an interrupted save; delete this run's checkpoint folder to redo the run from step 0";
 
 /** run.json's fields, checked one by one. Throws CheckpointError naming the file and field. */
 export function parseRunInfo(bytes: Uint8Array | undefined, file: string): RunInfo {
@@ -62,10 +67,15 @@ export function parseRunInfo(bytes: Uint8Array | undefined, file: string): RunIn
   } catch (e) {
     throw new CheckpointError(file, `is not valid JSON (${(e as Error).message}); ${FIX}`);
   }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new CheckpointError(file, `is not a JSON object; ${FIX}`);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new CheckpointError(file, `is not a JSON object; ${FIX}`);
   const r = raw as Record<string, unknown>;
   const need = (key: string, ok: (v: unknown) => boolean, what: string) => {
-    if (!ok(r[key])) throw new CheckpointError(file, `field "${key}" ${r[key] === undefined ? 'is missing' : `is ${JSON.stringify(r[key])}`}; it must be ${what}; ${FIX}`);
+    if (!ok(r[key]))
+      throw new CheckpointError(
+        file,
+        `field "${key}" ${r[key] === undefined ? 'is missing' : `is ${JSON.stringify(r[key])}`}; it must be ${what}; ${FIX}`,
+      );
   };
   const count = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 0;
   need('arm', (v) => typeof v === 'string' && v !== '', 'the arm name');
@@ -73,7 +83,13 @@ export function parseRunInfo(bytes: Uint8Array | undefined, file: string): RunIn
   need('step', count, 'a non-negative integer');
   need('tokens', count, 'a non-negative integer');
   need('stopped', (v) => v === null || v === undefined || typeof v === 'string', 'null or the reason the run stopped');
-  return { arm: r.arm as string, seed: r.seed as number, step: r.step as number, tokens: r.tokens as number, stopped: (r.stopped as string | null | undefined) ?? null };
+  return {
+    arm: r.arm as string,
+    seed: r.seed as number,
+    step: r.step as number,
+    tokens: r.tokens as number,
+    stopped: (r.stopped as string | null | undefined) ?? null,
+  };
 }
 
 /**
@@ -81,13 +97,25 @@ export function parseRunInfo(bytes: Uint8Array | undefined, file: string): RunIn
  * the checkpoint (its folder) in messages. Throws CheckpointError, before changing the run, for a missing or
  * malformed file, missing moments, non-finite values, or files whose steps disagree.
  */
-export async function restoreRun(runner: ExperimentRunner, files: Map<string, Uint8Array>, label = 'checkpoint'): Promise<Run> {
+export async function restoreRun(
+  runner: ExperimentRunner,
+  files: Map<string, Uint8Array>,
+  label = 'checkpoint',
+): Promise<Run> {
   const info = parseRunInfo(files.get('run.json'), `${label}/run.json`);
   const run = runner.runs.find((r) => r.arm.name === info.arm && r.seed === info.seed);
-  if (!run) throw new CheckpointError(`${label}/run.json`, `run ${info.arm} seed ${info.seed} is not part of this experiment (arms ${[...new Set(runner.runs.map((r) => r.arm.name))].join(', ')}, seeds ${[...new Set(runner.runs.map((r) => r.seed))].join(', ')})`);
+  if (!run)
+    throw new CheckpointError(
+      `${label}/run.json`,
+      `run ${info.arm} seed ${info.seed} is not part of this experiment (arms ${[...new Set(runner.runs.map((r) => r.arm.name))].join(', ')}, seeds ${[...new Set(runner.runs.map((r) => r.seed))].join(', ')})`,
+    );
   if (run.step !== 0) throw new Error(`${label}: restore into a fresh runner only`);
   const optBytes = files.get('optimizer.safetensors');
-  if (!optBytes) throw new CheckpointError(`${label}/optimizer.safetensors`, `not found: the weights alone cannot continue a run (AdamW's moments are needed); ${FIX}`);
+  if (!optBytes)
+    throw new CheckpointError(
+      `${label}/optimizer.safetensors`,
+      `not found: the weights alone cannot continue a run (AdamW's moments are needed); ${FIX}`,
+    );
   const opt = parseSafetensors(optBytes, `${label}/optimizer.safetensors`);
   const { model, tabula } = await loadGPT2(memorySource(label, files));
   try {
@@ -95,27 +123,54 @@ export async function restoreRun(runner: ExperimentRunner, files: Map<string, Ui
     const steps: [string, unknown][] = [
       ['run.json', info.step],
       ['tabula.json (provenance.step)', (tabula?.provenance as { step?: unknown } | undefined)?.step],
-      ['optimizer.safetensors (metadata step)', opt.metadata.step === undefined ? undefined : Number(opt.metadata.step)],
+      [
+        'optimizer.safetensors (metadata step)',
+        opt.metadata.step === undefined ? undefined : Number(opt.metadata.step),
+      ],
     ];
     const known = steps.filter(([, s]) => s !== undefined);
-    if (known.some(([, s]) => s !== info.step)) throw new CheckpointError(label, `files from different saves: ${known.map(([f, s]) => `${f} says step ${JSON.stringify(s)}`).join(', ')}; ${FIX}`);
+    if (known.some(([, s]) => s !== info.step))
+      throw new CheckpointError(
+        label,
+        `files from different saves: ${known.map(([f, s]) => `${f} says step ${JSON.stringify(s)}`).join(', ')}; ${FIX}`,
+      );
     const t = Number(opt.metadata.t);
-    if (!Number.isInteger(t) || t < 0) throw new CheckpointError(`${label}/optimizer.safetensors`, `metadata "t" is ${JSON.stringify(opt.metadata.t)}; it must be the optimizer's step count; ${FIX}`);
+    if (!Number.isInteger(t) || t < 0)
+      throw new CheckpointError(
+        `${label}/optimizer.safetensors`,
+        `metadata "t" is ${JSON.stringify(opt.metadata.t)}; it must be the optimizer's step count; ${FIX}`,
+      );
     const m = new Map<string, Float32Array>();
     const v = new Map<string, Float32Array>();
     for (const [name, p] of run.model.params) {
-      for (const [kind, into] of [['m', m], ['v', v]] as const) {
+      for (const [kind, into] of [
+        ['m', m],
+        ['v', v],
+      ] as const) {
         const key = `${kind}.${name}`;
         const entry = opt.tensors.get(key);
-        if (!entry) throw new CheckpointError(`${label}/optimizer.safetensors`, `missing (every parameter needs its AdamW moments m and v); ${FIX}`, key);
-        if (entry.shape.join(',') !== p.shape.join(',')) throw new CheckpointError(`${label}/optimizer.safetensors`, `has shape [${entry.shape}] but the parameter is [${p.shape}]; ${FIX}`, key);
+        if (!entry)
+          throw new CheckpointError(
+            `${label}/optimizer.safetensors`,
+            `missing (every parameter needs its AdamW moments m and v); ${FIX}`,
+            key,
+          );
+        if (entry.shape.join(',') !== p.shape.join(','))
+          throw new CheckpointError(
+            `${label}/optimizer.safetensors`,
+            `has shape [${entry.shape}] but the parameter is [${p.shape}]; ${FIX}`,
+            key,
+          );
         const data = opt.getFloat32(key);
         assertFinite(data, entry.shape, `${label}/optimizer.safetensors`, key, FIX);
         into.set(name, data);
       }
     }
     if (model.config.vocabSize !== run.model.config.vocabSize || model.numParams() !== run.model.numParams())
-      throw new CheckpointError(`${label}/config.json`, `describes a model of ${model.numParams()} parameters (vocab ${model.config.vocabSize}); this experiment's ${info.arm} arm has ${run.model.numParams()} (vocab ${run.model.config.vocabSize}); ${FIX}`);
+      throw new CheckpointError(
+        `${label}/config.json`,
+        `describes a model of ${model.numParams()} parameters (vocab ${model.config.vocabSize}); this experiment's ${info.arm} arm has ${run.model.numParams()} (vocab ${run.model.config.vocabSize}); ${FIX}`,
+      );
     for (const [name, p] of model.params) run.model.assign(name, p.dataSync() as Float32Array);
     run.opt.setState({ t, m, v });
   } finally {

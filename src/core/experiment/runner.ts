@@ -13,7 +13,15 @@ import { deriveSeed } from '../nn/init';
 import { batchOrder, WindowSampler } from '../data/corpus';
 import { buildBatch, sequenceLength, type SequenceSpec } from '../data/sequences';
 import { METRICS } from '../metrics';
-import { armSpec, isEvalStep, lrFor, seedsOf, trainableInFrozenArm, type ArmSpec, type ExperimentConfig } from './config';
+import {
+  armSpec,
+  isEvalStep,
+  lrFor,
+  seedsOf,
+  trainableInFrozenArm,
+  type ArmSpec,
+  type ExperimentConfig,
+} from './config';
 import { codesOf, sequenceSpec, type ExperimentData } from './data';
 import { extendPretrained, newRows, scratchModel, shuffledPretrained } from './extend';
 import type { AlignedRows } from './prepare';
@@ -63,7 +71,11 @@ export function weightChange(model: GPT, initial: Map<string, Float32Array>): { 
   for (const [name, v] of model.params) {
     const now = v.dataSync();
     const then = initial.get(name)!;
-    const group = name.startsWith('transformer.h.') ? acc.body : /(wte|wpe)\.|lm_head/.test(name) ? acc.embedding : null;
+    const group = name.startsWith('transformer.h.')
+      ? acc.body
+      : /(wte|wpe)\.|lm_head/.test(name)
+        ? acc.embedding
+        : null;
     if (!group) continue;
     for (let i = 0; i < now.length; i++) {
       group[0] += (now[i] - then[i]) ** 2;
@@ -99,7 +111,10 @@ export class ExperimentRunner {
     alignedRows: AlignedRows = { pretrained: [], scratch: [] },
   ) {
     const T = sequenceLength(sequenceSpec(data, cfg.captionBudget, false));
-    if (T > lm.config.nPositions) throw new Error(`sequences of ${T} ids (caption budget ${cfg.captionBudget} + ${data.imageTokens} image tokens + 3) exceed the LM's context of ${lm.config.nPositions}; lower the caption budget`);
+    if (T > lm.config.nPositions)
+      throw new Error(
+        `sequences of ${T} ids (caption budget ${cfg.captionBudget} + ${data.imageTokens} image tokens + 3) exceed the LM's context of ${lm.config.nPositions}; lower the caption budget`,
+      );
     const d = lm.config.nEmbd;
     const added = data.plan.vocabSize - data.plan.textVocab;
     const lmText = lm.params.get('transformer.wte.weight')!.dataSync() as Float32Array;
@@ -108,7 +123,10 @@ export class ExperimentRunner {
       const rowsFor = (init: 'pretrained' | 'scratch', ownText: Float32Array) => {
         if (cfg.rowInit !== 'aligned') return newRows(ownText, data.plan.textVocab, d, added, cfg.rowInit, seed);
         const rows = alignedRows[init][seed];
-        if (rows?.length !== added * d) throw new Error(`rowInit "aligned" needs ${added}×${d} aligned rows for the ${init} arms, seed ${seed} (prepareExperiment computes them)`);
+        if (rows?.length !== added * d)
+          throw new Error(
+            `rowInit "aligned" needs ${added}×${d} aligned rows for the ${init} arms, seed ${seed} (prepareExperiment computes them)`,
+          );
         return rows;
       };
       for (const name of cfg.arms) {
@@ -120,11 +138,39 @@ export class ExperimentRunner {
             : arm.shuffled
               ? shuffledPretrained(lm, data.plan, rowsFor('pretrained', lmText), seed, scope)
               : extendPretrained(lm, data.plan, rowsFor('pretrained', lmText), scope);
-        const opt = new AdamW(model.params, { ...DEFAULT_ADAMW, lr: lrFor(cfg, name), schedule: cfg.schedule, warmupSteps: cfg.warmupSteps, totalSteps: cfg.steps, weightDecay: cfg.weightDecay, beta2: 0.99 }, arm.frozen ? trainableInFrozenArm : () => true);
+        const opt = new AdamW(
+          model.params,
+          {
+            ...DEFAULT_ADAMW,
+            lr: lrFor(cfg, name),
+            schedule: cfg.schedule,
+            warmupSteps: cfg.warmupSteps,
+            totalSteps: cfg.steps,
+            weightDecay: cfg.weightDecay,
+            beta2: 0.99,
+          },
+          arm.frozen ? trainableInFrozenArm : () => true,
+        );
         const spec = sequenceSpec(data, cfg.captionBudget, arm.imageOnly);
         const trainIdx = [...Array(data.train.count).keys()];
-        const english = arm.mix > 0 ? new WindowSampler(data.english.train, sequenceLength(spec), deriveSeed(seed, 'mix')) : null;
-        this.runs.push({ arm, seed, spec, model, opt, step: 0, tokens: 0, trainMs: 0, stopped: null, order: batchOrder(trainIdx, Math.min(cfg.batchSize, data.train.count), deriveSeed(seed, 'batches')), english, lastEval: null, initial: snapshot(model), nonFinite: null });
+        const english =
+          arm.mix > 0 ? new WindowSampler(data.english.train, sequenceLength(spec), deriveSeed(seed, 'mix')) : null;
+        this.runs.push({
+          arm,
+          seed,
+          spec,
+          model,
+          opt,
+          step: 0,
+          tokens: 0,
+          trainMs: 0,
+          stopped: null,
+          order: batchOrder(trainIdx, Math.min(cfg.batchSize, data.train.count), deriveSeed(seed, 'batches')),
+          english,
+          lastEval: null,
+          initial: snapshot(model),
+          nonFinite: null,
+        });
       }
     }
   }
@@ -133,7 +179,11 @@ export class ExperimentRunner {
   nextBatch(run: Run) {
     const idx = run.order.next().value as number[];
     const P = this.data.imageTokens;
-    const b = buildBatch(run.spec, idx.map((i) => this.data.train.captions[i]), idx.map((i) => codesOf(this.data.train, i, P)));
+    const b = buildBatch(
+      run.spec,
+      idx.map((i) => this.data.train.captions[i]),
+      idx.map((i) => codesOf(this.data.train, i, P)),
+    );
     if (run.english) {
       const nMix = Math.round(run.arm.mix * b.B);
       const windows = run.english.next(nMix);
@@ -155,7 +205,11 @@ export class ExperimentRunner {
     const { batch: b } = this.nextBatch(run);
     const lr = run.opt.currentLr();
     const ids = tf.tensor2d(b.ids, [b.B, b.T], 'int32');
-    const masks = { loss: tf.tensor2d(b.loss, [b.B, b.T - 1]), text: tf.tensor2d(b.text, [b.B, b.T - 1]), image: tf.tensor2d(b.image, [b.B, b.T - 1]) };
+    const masks = {
+      loss: tf.tensor2d(b.loss, [b.B, b.T - 1]),
+      text: tf.tensor2d(b.text, [b.B, b.T - 1]),
+      image: tf.tensor2d(b.image, [b.B, b.T - 1]),
+    };
     let side: tf.Scalar[] = [];
     const { value, grads } = tf.variableGrads(() => {
       const l = stepLosses(run.model, ids, masks);
@@ -172,7 +226,9 @@ export class ExperimentRunner {
     const prev = run.nonFinite;
     run.nonFinite = tf.tidy(() => {
       const bad = tf.cast(tf.logicalNot(tf.isFinite(tf.add(value, gradNorm))), 'float32');
-      return tf.keep(prev ? tf.where(tf.greater(prev, 0), prev, tf.mul(bad, run.step)) : tf.mul(bad, run.step)) as tf.Scalar;
+      return tf.keep(
+        prev ? tf.where(tf.greater(prev, 0), prev, tf.mul(bad, run.step)) : tf.mul(bad, run.step),
+      ) as tf.Scalar;
     });
     prev?.dispose();
     const tensors = [value, gradNorm, ...side];
@@ -181,7 +237,9 @@ export class ExperimentRunner {
       run.trainMs += performance.now() - t0;
       return [];
     }
-    const [loss, norm, text, image, firstBad] = (await Promise.all([...tensors, run.nonFinite].map((t) => t.data()))).map((d) => d[0]);
+    const [loss, norm, text, image, firstBad] = (
+      await Promise.all([...tensors, run.nonFinite].map((t) => t.data()))
+    ).map((d) => d[0]);
     tf.dispose(tensors);
     const ms = performance.now() - t0;
     run.trainMs += ms;
@@ -191,8 +249,24 @@ export class ExperimentRunner {
       return [];
     }
     const mem = tf.memory();
-    const rec = (metric: string, v: number): MetricRecord => ({ arm: run.arm.name, seed: run.seed, step: run.step, tokens: run.tokens, metric, value: v, wallTime: Date.now() / 1000 });
-    const out = [rec(METRICS.trainLoss, loss), rec(METRICS.lr, lr), rec(METRICS.gradNorm, norm), rec(METRICS.stepMs, ms), rec(METRICS.tokensPerSecond, trained / (ms / 1000)), rec(METRICS.numTensors, mem.numTensors), rec(METRICS.numBytes, mem.numBytes)];
+    const rec = (metric: string, v: number): MetricRecord => ({
+      arm: run.arm.name,
+      seed: run.seed,
+      step: run.step,
+      tokens: run.tokens,
+      metric,
+      value: v,
+      wallTime: Date.now() / 1000,
+    });
+    const out = [
+      rec(METRICS.trainLoss, loss),
+      rec(METRICS.lr, lr),
+      rec(METRICS.gradNorm, norm),
+      rec(METRICS.stepMs, ms),
+      rec(METRICS.tokensPerSecond, trained / (ms / 1000)),
+      rec(METRICS.numTensors, mem.numTensors),
+      rec(METRICS.numBytes, mem.numBytes),
+    ];
     if (!run.arm.imageOnly) out.push(rec(METRICS.trainTextLoss, text));
     out.push(rec(METRICS.trainImageLoss, image));
     return out;
@@ -202,9 +276,21 @@ export class ExperimentRunner {
     const r = await evaluateArm(run.model, this.data, run.spec, this.cfg.evalImages, this.cfg.englishTokens);
     run.lastEval = r;
     this.hooks.onEval?.(run, r);
-    const rec = (metric: string, v: number): MetricRecord => ({ arm: run.arm.name, seed: run.seed, step: run.step, tokens: run.tokens, metric, value: v, wallTime: Date.now() / 1000 });
+    const rec = (metric: string, v: number): MetricRecord => ({
+      arm: run.arm.name,
+      seed: run.seed,
+      step: run.step,
+      tokens: run.tokens,
+      metric,
+      value: v,
+      wallTime: Date.now() / 1000,
+    });
     const change = weightChange(run.model, run.initial);
-    return [...evalMetrics(r), [METRICS.diagBodyChange, change.body], [METRICS.diagEmbeddingChange, change.embedding]].map(([metric, v]) => rec(metric as string, v as number));
+    return [
+      ...evalMetrics(r),
+      [METRICS.diagBodyChange, change.body],
+      [METRICS.diagEmbeddingChange, change.embedding],
+    ].map(([metric, v]) => rec(metric as string, v as number));
   }
 
   /** Step 0: evaluate every run that has not stepped yet (the curves' first point). */
@@ -221,7 +307,11 @@ export class ExperimentRunner {
    * (the playground pauses at the next step boundary, and then lets the runs left behind catch up). Returns the
    * records of this round.
    */
-  async stepRound(end = this.cfg.steps, read: (step: number) => boolean = () => true, take: (run: Run) => boolean = () => true): Promise<MetricRecord[]> {
+  async stepRound(
+    end = this.cfg.steps,
+    read: (step: number) => boolean = () => true,
+    take: (run: Run) => boolean = () => true,
+  ): Promise<MetricRecord[]> {
     const out: MetricRecord[] = [];
     for (const run of this.runs) {
       if (run.stopped || run.step >= end || !take(run)) continue;

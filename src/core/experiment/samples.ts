@@ -12,10 +12,23 @@ export interface SampleOptions {
 }
 
 /** Images [n, S, S, 3] in [0, 1] sampled for the given caption ids. */
-export async function sampleImages(model: GPT, vq: VQVAE, spec: SequenceSpec, captions: number[][], opts: SampleOptions): Promise<{ pixels: Float32Array; codes: number[][] }> {
+export async function sampleImages(
+  model: GPT,
+  vq: VQVAE,
+  spec: SequenceSpec,
+  captions: number[][],
+  opts: SampleOptions,
+): Promise<{ pixels: Float32Array; codes: number[][] }> {
   const first = firstImagePosition(spec);
-  const prompts = captions.map((c) => buildSequence(spec, c, new Array<number>(spec.imageTokens).fill(0)).ids.slice(0, first));
-  const out = await model.generate(prompts, spec.imageTokens, { temperature: opts.temperature, topK: opts.topK, seed: opts.seed, allowed: allowedIds(spec, model.config.vocabSize) });
+  const prompts = captions.map((c) =>
+    buildSequence(spec, c, new Array<number>(spec.imageTokens).fill(0)).ids.slice(0, first),
+  );
+  const out = await model.generate(prompts, spec.imageTokens, {
+    temperature: opts.temperature,
+    topK: opts.topK,
+    seed: opts.seed,
+    allowed: allowedIds(spec, model.config.vocabSize),
+  });
   const codes = out.map((s) => s.slice(first, first + spec.imageTokens).map((id) => id - spec.imageOffset));
   const g = Math.round(Math.sqrt(spec.imageTokens));
   const img = tf.tidy(() => vq.decode(tf.tensor3d(codes.flat(), [codes.length, g, g], 'int32')));

@@ -38,8 +38,13 @@ export const SELECTION_SHARE = 0.1;
  * Returns sorted positions: `selection` and the `fit` positions the sweep trains on. Throws on a length mismatch or a
  * share outside (0, 0.5].
  */
-export function selectionSplit(concepts: readonly number[], categories: readonly string[], share = SELECTION_SHARE): { selection: number[]; fit: number[] } {
-  if (concepts.length !== categories.length) throw new Error(`selectionSplit: ${concepts.length} concepts but ${categories.length} categories`);
+export function selectionSplit(
+  concepts: readonly number[],
+  categories: readonly string[],
+  share = SELECTION_SHARE,
+): { selection: number[]; fit: number[] } {
+  if (concepts.length !== categories.length)
+    throw new Error(`selectionSplit: ${concepts.length} concepts but ${categories.length} categories`);
   if (!(share > 0 && share <= 0.5)) throw new Error(`selectionSplit: share must be in (0, 0.5], got ${share}`);
   const stride = Math.ceil(1 / share);
   const conceptsOf = new Map<string, number[]>();
@@ -79,10 +84,22 @@ export function subsetSplit(split: Split, positions: readonly number[], imageTok
  * each image's own index, so an image's captions stay together — and `categories`, one label when null). English
  * and the vocabulary are shared. Throws when either side would be empty or the labels do not match the split.
  */
-export function selectionData(data: ExperimentData, labels: { concepts: readonly number[]; categories: readonly string[] | null }, share = SELECTION_SHARE): ExperimentData {
+export function selectionData(
+  data: ExperimentData,
+  labels: { concepts: readonly number[]; categories: readonly string[] | null },
+  share = SELECTION_SHARE,
+): ExperimentData {
   const n = data.train.count;
-  if (labels.concepts.length !== n) throw new Error(`the selection split: ${labels.concepts.length} concept labels for ${n} training images`);
+  if (labels.concepts.length !== n)
+    throw new Error(`the selection split: ${labels.concepts.length} concept labels for ${n} training images`);
   const { selection, fit } = selectionSplit(labels.concepts, labels.categories ?? Array<string>(n).fill('all'), share);
-  if (!selection.length || !fit.length) throw new Error(`the selection split needs training images of two or more concepts; the ${n} training images give ${selection.length} for selection and ${fit.length} to train on`);
-  return { ...data, train: subsetSplit(data.train, fit, data.imageTokens), val: subsetSplit(data.train, selection, data.imageTokens) };
+  if (!selection.length || !fit.length)
+    throw new Error(
+      `the selection split needs training images of two or more concepts; the ${n} training images give ${selection.length} for selection and ${fit.length} to train on`,
+    );
+  return {
+    ...data,
+    train: subsetSplit(data.train, fit, data.imageTokens),
+    val: subsetSplit(data.train, selection, data.imageTokens),
+  };
 }

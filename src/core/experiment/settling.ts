@@ -17,7 +17,10 @@ export interface Settling {
 }
 
 /** The last-10% change of the held-out image- and caption-token losses of every arm (seeds with ≥ 2 evaluations). */
-export function lastTenthChanges(records: MetricRecord[], metrics: string[] = [METRICS.valImageLoss, METRICS.valTextLoss]): Settling[] {
+export function lastTenthChanges(
+  records: MetricRecord[],
+  metrics: string[] = [METRICS.valImageLoss, METRICS.valTextLoss],
+): Settling[] {
   const out: Settling[] = [];
   const arms = [...new Set(records.map((r) => r.arm))];
   for (const arm of arms)
@@ -31,7 +34,8 @@ export function lastTenthChanges(records: MetricRecord[], metrics: string[] = [M
           return at90 === null ? null : last.value - at90;
         })
         .filter((x): x is number => x !== null);
-      if (changes.length) out.push({ arm, metric, change: changes.reduce((a, b) => a + b, 0) / changes.length, seeds: changes.length });
+      if (changes.length)
+        out.push({ arm, metric, change: changes.reduce((a, b) => a + b, 0) / changes.length, seeds: changes.length });
     }
   return out;
 }

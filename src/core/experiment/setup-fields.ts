@@ -38,17 +38,99 @@ export interface SetupField {
 const SCHEDULE_VALUES: readonly Schedule[] = ['cosine', 'wsd'];
 
 export const SETUP_FIELDS: readonly SetupField[] = [
-  { field: 'preset', label: 'Preset', help: 'the setup the other fields override', kind: { type: 'enum', values: ['smoke', 'cpu', 'classroom', 'replication', 'lesson', 'custom'] }, url: 'preset', cli: { flag: 'preset' } },
-  { field: 'arms', label: 'Arms', help: 'the arms; a pre-trained arm needs its from-scratch twin', kind: { type: 'list', values: ARMS }, url: 'arms', cli: { flag: 'arms' } },
-  { field: 'seeds', label: 'Seeds', help: 'independent repeats of every arm; bands and intervals come from them', kind: { type: 'int', min: 1, max: 10 }, url: 'seeds', cli: { flag: 'seeds', max: 20 }, form: 0 },
-  { field: 'firstSeed', label: 'First seed', help: 'the first seed: the runs are seeds K … K+N−1 (a class seat runs one)', kind: { type: 'int', min: 0, max: 1_000_000 }, cli: { flag: 'first-seed' } },
-  { field: 'captionLevel', label: 'Caption level', help: 'the captions: L0 category … L4 name + keywords', kind: { type: 'enum', values: LEVELS }, url: 'level', cli: { flag: 'caption-level' } },
-  { field: 'captionBudget', label: 'Caption budget', help: 'ids kept per caption (longer ones are cut); sets the sequence length', kind: { type: 'int', min: 4, max: 64 }, url: 'budget', form: 5 },
-  { field: 'steps', label: 'Steps', help: 'training steps per run', kind: { type: 'int', min: 1, max: 100_000 }, url: 'steps', cli: { flag: 'steps', max: 1_000_000 }, form: 1 },
-  { field: 'batchSize', label: 'Batch', help: 'caption–image sequences per step', kind: { type: 'int', min: 1, max: 512 }, url: 'batch', cli: { flag: 'batch', max: 4096 }, form: 2 },
-  { field: 'lr', label: 'Learning rate', help: 'AdamW peak, after warmup, cosine decay to the end', kind: { type: 'number', min: 1e-6, max: 1 }, url: 'lr', cli: { flag: 'lr', value: 'X|arm=X,…' }, form: 3 },
-  { field: 'warmupSteps', label: 'Warmup', help: 'steps of linear warmup', kind: { type: 'int', min: 0, max: 10_000 }, url: 'warmup', cli: { flag: 'warmup', max: 1_000_000 }, form: 4 },
-  { field: 'evalEvery', label: 'Evaluate every', help: 'steps between held-out losses, heatmaps and samples', kind: { type: 'int', min: 1, max: 10_000 }, url: 'eval', cli: { flag: 'eval-every', max: 1_000_000 }, form: 6 },
+  {
+    field: 'preset',
+    label: 'Preset',
+    help: 'the setup the other fields override',
+    kind: { type: 'enum', values: ['smoke', 'cpu', 'classroom', 'replication', 'lesson', 'custom'] },
+    url: 'preset',
+    cli: { flag: 'preset' },
+  },
+  {
+    field: 'arms',
+    label: 'Arms',
+    help: 'the arms; a pre-trained arm needs its from-scratch twin',
+    kind: { type: 'list', values: ARMS },
+    url: 'arms',
+    cli: { flag: 'arms' },
+  },
+  {
+    field: 'seeds',
+    label: 'Seeds',
+    help: 'independent repeats of every arm; bands and intervals come from them',
+    kind: { type: 'int', min: 1, max: 10 },
+    url: 'seeds',
+    cli: { flag: 'seeds', max: 20 },
+    form: 0,
+  },
+  {
+    field: 'firstSeed',
+    label: 'First seed',
+    help: 'the first seed: the runs are seeds K … K+N−1 (a class seat runs one)',
+    kind: { type: 'int', min: 0, max: 1_000_000 },
+    cli: { flag: 'first-seed' },
+  },
+  {
+    field: 'captionLevel',
+    label: 'Caption level',
+    help: 'the captions: L0 category … L4 name + keywords',
+    kind: { type: 'enum', values: LEVELS },
+    url: 'level',
+    cli: { flag: 'caption-level' },
+  },
+  {
+    field: 'captionBudget',
+    label: 'Caption budget',
+    help: 'ids kept per caption (longer ones are cut); sets the sequence length',
+    kind: { type: 'int', min: 4, max: 64 },
+    url: 'budget',
+    form: 5,
+  },
+  {
+    field: 'steps',
+    label: 'Steps',
+    help: 'training steps per run',
+    kind: { type: 'int', min: 1, max: 100_000 },
+    url: 'steps',
+    cli: { flag: 'steps', max: 1_000_000 },
+    form: 1,
+  },
+  {
+    field: 'batchSize',
+    label: 'Batch',
+    help: 'caption–image sequences per step',
+    kind: { type: 'int', min: 1, max: 512 },
+    url: 'batch',
+    cli: { flag: 'batch', max: 4096 },
+    form: 2,
+  },
+  {
+    field: 'lr',
+    label: 'Learning rate',
+    help: 'AdamW peak, after warmup, cosine decay to the end',
+    kind: { type: 'number', min: 1e-6, max: 1 },
+    url: 'lr',
+    cli: { flag: 'lr', value: 'X|arm=X,…' },
+    form: 3,
+  },
+  {
+    field: 'warmupSteps',
+    label: 'Warmup',
+    help: 'steps of linear warmup',
+    kind: { type: 'int', min: 0, max: 10_000 },
+    url: 'warmup',
+    cli: { flag: 'warmup', max: 1_000_000 },
+    form: 4,
+  },
+  {
+    field: 'evalEvery',
+    label: 'Evaluate every',
+    help: 'steps between held-out losses, heatmaps and samples',
+    kind: { type: 'int', min: 1, max: 10_000 },
+    url: 'eval',
+    cli: { flag: 'eval-every', max: 1_000_000 },
+    form: 6,
+  },
   {
     field: 'checkpointEvery',
     label: 'Checkpoint every',
@@ -57,18 +139,54 @@ export const SETUP_FIELDS: readonly SetupField[] = [
     url: 'ckpt',
     form: 7,
   },
-  { field: 'rowInit', label: 'New rows', help: "how the pre-trained LM's new rows (image codes, special tokens) start", kind: { type: 'enum', values: ['random', 'mean', 'aligned'] }, url: 'init', cli: { flag: 'row-init' } },
-  { field: 'mixShare', label: 'English share (mix arm)', help: 'share of each pretrained-mix batch that is Austen text', kind: { type: 'number', min: 0, max: 0.9 }, url: 'mix', form: 8 },
-  { field: 'schedule', label: 'Schedule', help: 'learning-rate schedule after warmup', kind: { type: 'enum', values: SCHEDULE_VALUES }, cli: { flag: 'schedule' } },
-  { field: 'margin', label: 'Margin', help: "the verdicts' equivalence margin in nats per token, declared before the run", kind: { type: 'number', min: 0, max: Infinity }, cli: { flag: 'margin', value: 'M' } },
-  { field: 'evalImages', label: 'Held-out images', help: 'held-out images per evaluation (0: all)', kind: { type: 'int', min: 0, max: 1_000_000 }, cli: { flag: 'eval-images' } },
+  {
+    field: 'rowInit',
+    label: 'New rows',
+    help: "how the pre-trained LM's new rows (image codes, special tokens) start",
+    kind: { type: 'enum', values: ['random', 'mean', 'aligned'] },
+    url: 'init',
+    cli: { flag: 'row-init' },
+  },
+  {
+    field: 'mixShare',
+    label: 'English share (mix arm)',
+    help: 'share of each pretrained-mix batch that is Austen text',
+    kind: { type: 'number', min: 0, max: 0.9 },
+    url: 'mix',
+    form: 8,
+  },
+  {
+    field: 'schedule',
+    label: 'Schedule',
+    help: 'learning-rate schedule after warmup',
+    kind: { type: 'enum', values: SCHEDULE_VALUES },
+    cli: { flag: 'schedule' },
+  },
+  {
+    field: 'margin',
+    label: 'Margin',
+    help: "the verdicts' equivalence margin in nats per token, declared before the run",
+    kind: { type: 'number', min: 0, max: Infinity },
+    cli: { flag: 'margin', value: 'M' },
+  },
+  {
+    field: 'evalImages',
+    label: 'Held-out images',
+    help: 'held-out images per evaluation (0: all)',
+    kind: { type: 'int', min: 0, max: 1_000_000 },
+    cli: { flag: 'eval-images' },
+  },
 ];
 
 /** The fields the page's URL carries, in the URL's order. */
 export const URL_FIELDS = SETUP_FIELDS.filter((f): f is SetupField & { url: string } => f.url !== undefined);
 
 /** The setup form's number fields, in the form's order. */
-export const FORM_FIELDS = SETUP_FIELDS.filter((f): f is SetupField & { form: number } => f.form !== undefined).sort((a, b) => a.form - b.form);
+export const FORM_FIELDS = SETUP_FIELDS.filter((f): f is SetupField & { form: number } => f.form !== undefined).sort(
+  (a, b) => a.form - b.form,
+);
 
 /** The fields the command line sets, in the table's order. */
-export const CLI_FIELDS = SETUP_FIELDS.filter((f): f is SetupField & { cli: NonNullable<SetupField['cli']> } => f.cli !== undefined);
+export const CLI_FIELDS = SETUP_FIELDS.filter(
+  (f): f is SetupField & { cli: NonNullable<SetupField['cli']> } => f.cli !== undefined,
+);

@@ -12,11 +12,15 @@ import type { MetricRecord } from './runner';
  */
 export function stopReason(records: MetricRecord[], stopped: unknown): (run: string) => string {
   const messages = Array.isArray(stopped) ? stopped.filter((s): s is string => typeof s === 'string') : [];
-  const diverged = new Set(records.filter((r) => isTrainingLoss(r.metric) && !Number.isFinite(r.value)).map((r) => `${r.arm}/${r.seed}`));
+  const diverged = new Set(
+    records.filter((r) => isTrainingLoss(r.metric) && !Number.isFinite(r.value)).map((r) => `${r.arm}/${r.seed}`),
+  );
   return (run) => {
     const m = /^(\S+) seed (\d+)/.exec(run);
     if (!m) return 'NaN/Inf';
     const [, arm, seed] = m;
-    return diverged.has(`${arm}/${seed}`) || messages.some((s) => s.startsWith(`arm ${arm}, seed ${seed}:`)) ? 'NaN/Inf' : 'its records end there: the run is incomplete';
+    return diverged.has(`${arm}/${seed}`) || messages.some((s) => s.startsWith(`arm ${arm}, seed ${seed}:`))
+      ? 'NaN/Inf'
+      : 'its records end there: the run is incomplete';
   };
 }

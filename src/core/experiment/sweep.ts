@@ -63,7 +63,8 @@ export function summariseSweep(cells: SweepCell[]): { table: SweepRow[]; best: P
     const vals = group.map((c) => c.valLoss);
     const n = vals.length;
     const mean = vals.reduce((a, b) => a + b, 0) / n;
-    const sd = n > 1 && Number.isFinite(mean) ? Math.sqrt(vals.reduce((a, v) => a + (v - mean) ** 2, 0) / (n - 1)) : null;
+    const sd =
+      n > 1 && Number.isFinite(mean) ? Math.sqrt(vals.reduce((a, v) => a + (v - mean) ** 2, 0) / (n - 1)) : null;
     return { arm: group[0].arm, lr: group[0].lr, mean, sd, n };
   });
   table.sort((a, b) => a.arm.localeCompare(b.arm) || a.lr - b.lr);
@@ -93,8 +94,14 @@ function finalValues(records: MetricRecord[], metric: string): Map<string, numbe
 export type TrainAt = (lr: number) => Promise<SweepCell[]>;
 
 /** Run the sweep over `lrs` with `trainAt`. Throws when an arm diverges at every LR (no LR to choose). */
-export async function sweepLearningRates(lrs: number[], trainAt: TrainAt, meta: { steps: number; seeds: number; schedule: string }, log: (s: string) => void = () => {}): Promise<SweepResult> {
-  if (lrs.length < 2 || lrs.some((lr) => !(lr > 0 && Number.isFinite(lr)))) throw new Error(`the LR sweep needs two or more positive learning rates, got ${lrs.join(', ')}`);
+export async function sweepLearningRates(
+  lrs: number[],
+  trainAt: TrainAt,
+  meta: { steps: number; seeds: number; schedule: string },
+  log: (s: string) => void = () => {},
+): Promise<SweepResult> {
+  if (lrs.length < 2 || lrs.some((lr) => !(lr > 0 && Number.isFinite(lr))))
+    throw new Error(`the LR sweep needs two or more positive learning rates, got ${lrs.join(', ')}`);
   const cells: SweepCell[] = [];
   for (const lr of lrs) {
     const got = await trainAt(lr);
@@ -103,7 +110,10 @@ export async function sweepLearningRates(lrs: number[], trainAt: TrainAt, meta: 
   }
   const { table, best } = summariseSweep(cells);
   const lost = [...new Set(cells.map((c) => c.arm))].filter((a) => best[a] === undefined);
-  if (lost.length) throw new Error(`the LR sweep found no learning rate at which ${lost.join(', ')} trained without diverging; try smaller rates`);
+  if (lost.length)
+    throw new Error(
+      `the LR sweep found no learning rate at which ${lost.join(', ')} trained without diverging; try smaller rates`,
+    );
   return { lrs, ...meta, cells, table, best };
 }
 
@@ -111,15 +121,34 @@ export async function sweepLearningRates(lrs: number[], trainAt: TrainAt, meta: 
  * The experiment's TrainAt: `makeRunner` builds a runner for `cfg` with one LR for every arm, the sweep's `steps`
  * and `seeds` and one evaluation at the end (warmup capped at a fifth of the budget); it is run and disposed.
  */
-export function experimentTrainAt(cfg: ExperimentConfig, budget: { steps: number; seeds: number }, makeRunner: (cfg: ExperimentConfig) => ExperimentRunner): TrainAt {
+export function experimentTrainAt(
+  cfg: ExperimentConfig,
+  budget: { steps: number; seeds: number },
+  makeRunner: (cfg: ExperimentConfig) => ExperimentRunner,
+): TrainAt {
   return async (lr) => {
-    const sweepCfg: ExperimentConfig = { ...cfg, lr, lrByArm: {}, steps: budget.steps, seeds: budget.seeds, evalEvery: budget.steps, checkpointEvery: 0, warmupSteps: Math.min(cfg.warmupSteps, Math.floor(budget.steps / 5)) };
+    const sweepCfg: ExperimentConfig = {
+      ...cfg,
+      lr,
+      lrByArm: {},
+      steps: budget.steps,
+      seeds: budget.seeds,
+      evalEvery: budget.steps,
+      checkpointEvery: 0,
+      warmupSteps: Math.min(cfg.warmupSteps, Math.floor(budget.steps / 5)),
+    };
     const runner = makeRunner(sweepCfg);
     try {
       const records = await runner.runAll();
       const finals = finalValues(records, METRICS.valLoss);
       const images = finalValues(records, METRICS.valImageLoss);
-      return runner.runs.map((run) => ({ arm: run.arm.name, lr, seed: run.seed, valLoss: run.stopped ? Infinity : (finals.get(`${run.arm.name}|${run.seed}`) ?? Infinity), imageLoss: run.stopped ? Infinity : (images.get(`${run.arm.name}|${run.seed}`) ?? Infinity) }));
+      return runner.runs.map((run) => ({
+        arm: run.arm.name,
+        lr,
+        seed: run.seed,
+        valLoss: run.stopped ? Infinity : (finals.get(`${run.arm.name}|${run.seed}`) ?? Infinity),
+        imageLoss: run.stopped ? Infinity : (images.get(`${run.arm.name}|${run.seed}`) ?? Infinity),
+      }));
     } finally {
       runner.dispose();
     }
@@ -146,7 +175,14 @@ export const FAIR_SWEEP = { ratio: Math.SQRT2, points: 6, seeds: 2, maxExtension
 
 /** The fair protocol for a configuration: its steps (full horizon), centred on `centre` (default cfg.lr). */
 export function fairProtocol(cfg: Pick<ExperimentConfig, 'steps' | 'lr'>, centre = cfg.lr): SweepProtocol {
-  return { centre, ratio: FAIR_SWEEP.ratio, points: FAIR_SWEEP.points, steps: cfg.steps, seeds: FAIR_SWEEP.seeds, maxExtensions: FAIR_SWEEP.maxExtensions };
+  return {
+    centre,
+    ratio: FAIR_SWEEP.ratio,
+    points: FAIR_SWEEP.points,
+    steps: cfg.steps,
+    seeds: FAIR_SWEEP.seeds,
+    maxExtensions: FAIR_SWEEP.maxExtensions,
+  };
 }
 
 /** `points` rates `ratio` apart, geometric around `centre` (centre·ratio^(i − (points − 1)/2)), rounded to 4 significant figures. */
@@ -162,10 +198,19 @@ export type TrainArmsAt = (lr: number, arms: ArmName[]) => Promise<SweepCell[]>;
  * sits at, until no arm's best is at an edge or its extensions run out. Throws on a protocol below the minimum (< 6
  * rates, < 2 seeds, ratio ≤ 1) and, like sweepLearningRates, when an arm diverges at every rate.
  */
-export async function fairSweep(p: SweepProtocol, trainAt: TrainArmsAt, arms: ArmName[], schedule: string, log: (s: string) => void = () => {}): Promise<SweepResult> {
+export async function fairSweep(
+  p: SweepProtocol,
+  trainAt: TrainArmsAt,
+  arms: ArmName[],
+  schedule: string,
+  log: (s: string) => void = () => {},
+): Promise<SweepResult> {
   if (p.points < 6) throw new Error(`the fair sweep needs 6 or more rates, got ${p.points}`);
   if (p.seeds < 2) throw new Error(`the fair sweep needs 2 or more seeds per rate, got ${p.seeds}`);
-  if (!(p.ratio > 1) || !(p.centre > 0 && Number.isFinite(p.centre))) throw new Error(`the fair sweep needs a ratio above 1 and a positive centre rate, got ratio ${p.ratio}, centre ${p.centre}`);
+  if (!(p.ratio > 1) || !(p.centre > 0 && Number.isFinite(p.centre)))
+    throw new Error(
+      `the fair sweep needs a ratio above 1 and a positive centre rate, got ratio ${p.ratio}, centre ${p.centre}`,
+    );
   if (arms.length === 0) throw new Error('the fair sweep needs at least one arm');
   const cells: SweepCell[] = [];
   const run = async (lr: number, which: ArmName[]) => {
@@ -206,8 +251,14 @@ export async function fairSweep(p: SweepProtocol, trainAt: TrainArmsAt, arms: Ar
   }
   const { table, best } = summariseSweep(cells);
   const lost = arms.filter((a) => best[a] === undefined);
-  if (lost.length) throw new Error(`the LR sweep found no learning rate at which ${lost.join(', ')} trained without diverging; try smaller rates`);
-  for (const [arm, edge] of Object.entries(unresolved)) log(`${arm}: best rate still at the ${edge} edge after ${p.maxExtensions} extensions; it keeps ${best[arm as ArmName]}`);
+  if (lost.length)
+    throw new Error(
+      `the LR sweep found no learning rate at which ${lost.join(', ')} trained without diverging; try smaller rates`,
+    );
+  for (const [arm, edge] of Object.entries(unresolved))
+    log(
+      `${arm}: best rate still at the ${edge} edge after ${p.maxExtensions} extensions; it keeps ${best[arm as ArmName]}`,
+    );
   const lrs = [...new Set(cells.map((c) => c.lr))].sort((a, b) => a - b);
   return { lrs, steps: p.steps, seeds: p.seeds, schedule, cells, table, best, protocol: p, unresolved };
 }
@@ -216,7 +267,11 @@ export async function fairSweep(p: SweepProtocol, trainAt: TrainArmsAt, arms: Ar
  * The experiment's TrainArmsAt for the fair sweep: like experimentTrainAt at the protocol's steps and seeds (the
  * main run's horizon, so the warmup is the main run's), for only the arms asked for.
  */
-export function experimentArmsTrainAt(cfg: ExperimentConfig, budget: { steps: number; seeds: number }, makeRunner: (cfg: ExperimentConfig) => ExperimentRunner): TrainArmsAt {
+export function experimentArmsTrainAt(
+  cfg: ExperimentConfig,
+  budget: { steps: number; seeds: number },
+  makeRunner: (cfg: ExperimentConfig) => ExperimentRunner,
+): TrainArmsAt {
   return (lr, arms) => experimentTrainAt({ ...cfg, arms }, budget, makeRunner)(lr);
 }
 
@@ -243,10 +298,21 @@ export function neighbourA(sweep: SweepResult, a: ArmName, b: ArmName): Neighbou
   const out: NeighbourA[] = [];
   for (const lrA of near(a))
     for (const lrB of near(b)) {
-      const at = (arm: ArmName, lr: number) => new Map(sweep.cells.filter((c) => c.arm === arm && c.lr === lr && c.imageLoss !== undefined).map((c) => [c.seed, c.imageLoss!]));
+      const at = (arm: ArmName, lr: number) =>
+        new Map(
+          sweep.cells
+            .filter((c) => c.arm === arm && c.lr === lr && c.imageLoss !== undefined)
+            .map((c) => [c.seed, c.imageLoss!]),
+        );
       const [ca, cb] = [at(a, lrA), at(b, lrB)];
       const d = [...ca].filter(([seed]) => cb.has(seed)).map(([seed, v]) => v - cb.get(seed)!);
-      if (d.length) out.push({ lrA, lrB, mean: d.some((x) => !Number.isFinite(x)) ? NaN : d.reduce((s, x) => s + x, 0) / d.length, n: d.length });
+      if (d.length)
+        out.push({
+          lrA,
+          lrB,
+          mean: d.some((x) => !Number.isFinite(x)) ? NaN : d.reduce((s, x) => s + x, 0) / d.length,
+          n: d.length,
+        });
     }
   return out;
 }

@@ -32,14 +32,26 @@ export function tfRecord(data: Uint8Array): Uint8Array {
 }
 
 /** An Event protobuf: wall time (seconds since the epoch), step, and either the file version or scalar values. */
-export function encodeEvent(e: { wallTime: number; step: number; fileVersion?: string; scalars?: [string, number][] }): Uint8Array {
+export function encodeEvent(e: {
+  wallTime: number;
+  step: number;
+  fileVersion?: string;
+  scalars?: [string, number][];
+}): Uint8Array {
   const w = new BinaryWriter();
   w.tag(1, WireType.Bit64).double(e.wallTime);
   if (e.step !== 0) w.tag(2, WireType.Varint).int64(e.step);
   if (e.fileVersion !== undefined) w.tag(3, WireType.LengthDelimited).string(e.fileVersion);
   if (e.scalars?.length) {
     w.tag(5, WireType.LengthDelimited).fork();
-    for (const [tag, value] of e.scalars) w.tag(1, WireType.LengthDelimited).fork().tag(1, WireType.LengthDelimited).string(tag).tag(2, WireType.Bit32).float(value).join();
+    for (const [tag, value] of e.scalars)
+      w.tag(1, WireType.LengthDelimited)
+        .fork()
+        .tag(1, WireType.LengthDelimited)
+        .string(tag)
+        .tag(2, WireType.Bit32)
+        .float(value)
+        .join();
     w.join();
   }
   return w.finish();
@@ -58,17 +70,26 @@ export function eventFileName(wallTime: number): string {
 export function tensorboardFiles(records: MetricRecord[], fallbackWallTime: number): Map<string, Uint8Array> {
   const runs = new Map<string, MetricRecord[]>();
   for (const r of records) {
-    if (!/^[\w.-]+$/.test(r.arm) || /^\.+$/.test(r.arm)) throw new Error(`arm name ${JSON.stringify(r.arm)} cannot name a run folder; use letters, digits, '.', '_' and '-'`);
+    if (!/^[\w.-]+$/.test(r.arm) || /^\.+$/.test(r.arm))
+      throw new Error(
+        `arm name ${JSON.stringify(r.arm)} cannot name a run folder; use letters, digits, '.', '_' and '-'`,
+      );
     const key = `${r.arm}/s${r.seed}`;
     if (!runs.has(key)) runs.set(key, []);
     runs.get(key)!.push(r);
   }
   const files = new Map<string, Uint8Array>();
   for (const [key, recs] of runs) {
-    const sorted = recs.map((r, i) => ({ r, i })).sort((a, b) => a.r.step - b.r.step || a.i - b.i).map((x) => x.r);
+    const sorted = recs
+      .map((r, i) => ({ r, i }))
+      .sort((a, b) => a.r.step - b.r.step || a.i - b.i)
+      .map((x) => x.r);
     const wall = (r: MetricRecord) => r.wallTime ?? fallbackWallTime;
     const first = Math.min(...sorted.map(wall));
-    const chunks = [tfRecord(encodeEvent({ wallTime: first, step: 0, fileVersion: 'brain.Event:2' })), ...sorted.map((r) => tfRecord(encodeEvent({ wallTime: wall(r), step: r.step, scalars: [[r.metric, r.value]] })))];
+    const chunks = [
+      tfRecord(encodeEvent({ wallTime: first, step: 0, fileVersion: 'brain.Event:2' })),
+      ...sorted.map((r) => tfRecord(encodeEvent({ wallTime: wall(r), step: r.step, scalars: [[r.metric, r.value]] }))),
+    ];
     const bytes = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
     let at = 0;
     for (const c of chunks) {

@@ -45,14 +45,23 @@ const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
  * share. Shares are fractions of the budget (0 … 1). `names` words the two arms in the sentence (a as a subject, b
  * as a possessive).
  */
-export function tokensSaved(pairs: SeedPair[], what: string, names: { a: string; b: string } = { a: 'the pre-trained arm', b: "scratch's" }): TokensSaved {
+export function tokensSaved(
+  pairs: SeedPair[],
+  what: string,
+  names: { a: string; b: string } = { a: 'the pre-trained arm', b: "scratch's" },
+): TokensSaved {
   const perSeed: TokensSaved['perSeed'] = [];
   const excluded: number[] = [];
   for (const p of pairs) {
     const end = p.b[p.b.length - 1];
     const aEnd = p.a[p.a.length - 1];
     // No budget (nothing trained) or a curve that gives no finite crossing: this seed says nothing about tokens saved.
-    if (!(p.budget > 0) || p.short.length || Math.abs(end.tokens - p.budget) > 1e-9 * p.budget || Math.abs(aEnd.tokens - p.budget) > 1e-9 * p.budget) {
+    if (
+      !(p.budget > 0) ||
+      p.short.length ||
+      Math.abs(end.tokens - p.budget) > 1e-9 * p.budget ||
+      Math.abs(aEnd.tokens - p.budget) > 1e-9 * p.budget
+    ) {
       excluded.push(p.seed);
       continue;
     }
@@ -66,10 +75,18 @@ export function tokensSaved(pairs: SeedPair[], what: string, names: { a: string;
   const notReached = perSeed.filter((s) => s.share === null).map((s) => s.seed);
   const shares = perSeed.map((s) => s.share).filter((s): s is number => s !== null);
   const share = perSeed.length && notReached.length === 0 ? tInterval(shares) : null;
-  const saved: Interval | null = share ? { mean: 1 - share.mean, ci95: share.ci95 ? [1 - share.ci95[1], 1 - share.ci95[0]] : null, n: share.n, sd: share.sd } : null;
+  const saved: Interval | null = share
+    ? {
+        mean: 1 - share.mean,
+        ci95: share.ci95 ? [1 - share.ci95[1], 1 - share.ci95[0]] : null,
+        n: share.n,
+        sd: share.sd,
+      }
+    : null;
   let sentence: string;
   if (perSeed.length === 0) sentence = `Tokens saved on ${what}: no seed has both runs complete.`;
-  else if (notReached.length) sentence = `Tokens saved on ${what}: none — ${names.a} never reached ${names.b} final loss within the budget in seed${notReached.length === 1 ? '' : 's'} ${notReached.join(', ')}${shares.length ? ` (the other seeds reached it at ${shares.map(pct).join(', ')} of the budget)` : ''}.`;
+  else if (notReached.length)
+    sentence = `Tokens saved on ${what}: none — ${names.a} never reached ${names.b} final loss within the budget in seed${notReached.length === 1 ? '' : 's'} ${notReached.join(', ')}${shares.length ? ` (the other seeds reached it at ${shares.map(pct).join(', ')} of the budget)` : ''}.`;
   else
     sentence = `Tokens saved on ${what}: ${names.a} reached ${names.b} final loss at ${pct(share!.mean)} of the budget${share!.ci95 ? ` (95% CI ${pct(share!.ci95[0])} to ${pct(share!.ci95[1])}, ${share!.n} seeds)` : ` (${share!.n} seed, no interval)`}: it saved ${pct(saved!.mean)} of ${names.b} tokens.`;
   return { what, perSeed, notReached, excluded, share, saved, sentence };

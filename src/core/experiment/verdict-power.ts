@@ -42,19 +42,45 @@ function head(at: string, n: number, sd: number, alpha: number): string {
 
 function decideText(seeds: number | null, inconclusive: boolean, what: string): string {
   if (!inconclusive) return '';
-  return seeds === null ? ` At the observed ${what} and noise, not even ${MAX_SEEDS} seeds would decide it.` : ` At the observed ${what} and noise, about ${seeds} seeds would decide it.`;
+  return seeds === null
+    ? ` At the observed ${what} and noise, not even ${MAX_SEEDS} seeds would decide it.`
+    : ` At the observed ${what} and noise, about ${seeds} seeds would decide it.`;
 }
 
 /** A's power, on the test at the end of the run: from zero, beyond ±m at the Bonferroni level, and TOST's reach. */
-export function imageLossPower(end: MarginTest, margin: number, alpha: number, tests: number, inconclusive: boolean): EffectPower | null {
+export function imageLossPower(
+  end: MarginTest,
+  margin: number,
+  alpha: number,
+  tests: number,
+  inconclusive: boolean,
+): EffectPower | null {
   if (end.n < 2 || !end.sd) return null;
   const boundAlpha = alpha / tests;
   const d = detectable(end.sd, end.n, margin, alpha, boundAlpha);
   const sdEq = maxSdForEquivalence(end.n, margin, alpha);
   const seeds = inconclusive ? seedsToDecideMargin(end.mean, end.sd, margin, alpha, boundAlpha) : null;
-  const eq = d.equivalentWithin !== null ? `TOST would call differences within ±${f3(d.equivalentWithin)} equal` : `it could not show equivalence within ±${margin} even if the arms were identical (TOST at ${end.n} seeds needs sd ≤ ${f3(sdEq)})`;
+  const eq =
+    d.equivalentWithin !== null
+      ? `TOST would call differences within ±${f3(d.equivalentWithin)} equal`
+      : `it could not show equivalence within ±${margin} even if the arms were identical (TOST at ${end.n} seeds needs sd ≤ ${f3(sdEq)})`;
   const sentence = `${head('the difference at the end of the run', end.n, end.sd, alpha)}: this run could tell a difference of ${f3(d.fromZero)} nats from zero, and one ${f3(d.fromBound)} nats beyond ±${margin} (α/${tests}) from the margin, i.e. |difference| ≥ ${f3(margin + d.fromBound)}; ${eq}.${decideText(seeds, inconclusive, `difference of ${f3(end.mean)}`)}`;
-  return { at: 'the difference at the end of the run', n: end.n, sd: end.sd, alpha, power: POWER, fromZero: d.fromZero, bound: margin, boundAlpha, fromBound: d.fromBound, equivalentWithin: d.equivalentWithin, sdForEquivalence: sdEq, seedsToDecide: seeds, method: METHOD, sentence };
+  return {
+    at: 'the difference at the end of the run',
+    n: end.n,
+    sd: end.sd,
+    alpha,
+    power: POWER,
+    fromZero: d.fromZero,
+    bound: margin,
+    boundAlpha,
+    fromBound: d.fromBound,
+    equivalentWithin: d.equivalentWithin,
+    sdForEquivalence: sdEq,
+    seedsToDecide: seeds,
+    method: METHOD,
+    sentence,
+  };
 }
 
 /**
@@ -62,11 +88,39 @@ export function imageLossPower(end: MarginTest, margin: number, alpha: number, t
  * on `main` (the headline estimate); `undecided` are the estimates whose interval still straddles the bound (the
  * seeds to decide are the most any of them needs).
  */
-export function boundPower(at: string, main: MarginTest, bound: number, boundName: string, alpha: number, undecided: MarginTest[], unit = 'nats'): EffectPower | null {
+export function boundPower(
+  at: string,
+  main: MarginTest,
+  bound: number,
+  boundName: string,
+  alpha: number,
+  undecided: MarginTest[],
+  unit = 'nats',
+): EffectPower | null {
   if (main.n < 2 || !main.sd) return null;
   const d = detectable(main.sd, main.n, null, alpha, alpha);
   const per = undecided.filter((u) => u.n >= 2 && u.sd).map((u) => seedsToDecideBound(u.mean, u.sd!, bound, alpha));
-  const seeds = undecided.length === 0 ? null : per.length === undecided.length && per.every((s) => s !== null) ? Math.max(...(per as number[])) : null;
+  const seeds =
+    undecided.length === 0
+      ? null
+      : per.length === undecided.length && per.every((s) => s !== null)
+        ? Math.max(...(per as number[]))
+        : null;
   const sentence = `${head(at, main.n, main.sd, alpha)}: this run could tell a difference of ${f3(d.fromZero)} ${unit} from zero, and a value ${f3(d.fromBound)} ${unit} above or below ${boundName} from it (one-sided α).${decideText(seeds, undecided.length > 0, 'values')}`;
-  return { at, n: main.n, sd: main.sd, alpha, power: POWER, fromZero: d.fromZero, bound, boundAlpha: alpha, fromBound: d.fromBound, equivalentWithin: null, sdForEquivalence: null, seedsToDecide: seeds, method: METHOD, sentence };
+  return {
+    at,
+    n: main.n,
+    sd: main.sd,
+    alpha,
+    power: POWER,
+    fromZero: d.fromZero,
+    bound,
+    boundAlpha: alpha,
+    fromBound: d.fromBound,
+    equivalentWithin: null,
+    sdForEquivalence: null,
+    seedsToDecide: seeds,
+    method: METHOD,
+    sentence,
+  };
 }

@@ -143,17 +143,25 @@ export interface ForgettingEffect extends Effect {
   englishLoss: { seeds: number[]; before: number[]; after: number[] };
 }
 
-const fmt = (x: number) => (!Number.isFinite(x) ? 'n/a' : Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 1 ? x.toFixed(2) : x.toFixed(3));
+const fmt = (x: number) =>
+  !Number.isFinite(x) ? 'n/a' : Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 1 ? x.toFixed(2) : x.toFixed(3);
 const seedsOf = (n: number) => `${n} seed${n === 1 ? '' : 's'}`;
 /** "0.330 (95% CI 0.242 to 0.411, 3 seeds)", or the 90% interval the tests use. */
 export function ci(i: Interval | MarginTest, which: 'ci95' | 'ci90' = 'ci95', unit = ' nats'): string {
   const b = which === 'ci90' ? (i as MarginTest).ci90 : i.ci95;
   if (i.n === 0) return 'n/a (no seed reached this budget)';
-  return b ? `${fmt(i.mean)}${unit} (${which === 'ci90' ? 90 : 95}% CI ${fmt(b[0])} to ${fmt(b[1])}, ${seedsOf(i.n)})` : `${fmt(i.mean)}${unit} (${seedsOf(i.n)}, no interval)`;
+  return b
+    ? `${fmt(i.mean)}${unit} (${which === 'ci90' ? 90 : 95}% CI ${fmt(b[0])} to ${fmt(b[1])}, ${seedsOf(i.n)})`
+    : `${fmt(i.mean)}${unit} (${seedsOf(i.n)}, no interval)`;
 }
-const ratioText = (r: Ratio) => (r.ci95 ? `×${fmt(r.mean)} (95% CI ×${fmt(r.ci95[0])} to ×${fmt(r.ci95[1])} on the log scale, ${seedsOf(r.n)})` : `×${fmt(r.mean)} (${seedsOf(r.n)}, no interval)`);
-const tokensText = (t: number) => (t >= 1e6 ? `${(t / 1e6).toFixed(2)}M` : t >= 1e3 ? `${(t / 1e3).toFixed(0)}k` : t.toFixed(0));
-const list = (xs: string[]) => (xs.length <= 1 ? xs.join('') : `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`);
+const ratioText = (r: Ratio) =>
+  r.ci95
+    ? `×${fmt(r.mean)} (95% CI ×${fmt(r.ci95[0])} to ×${fmt(r.ci95[1])} on the log scale, ${seedsOf(r.n)})`
+    : `×${fmt(r.mean)} (${seedsOf(r.n)}, no interval)`;
+const tokensText = (t: number) =>
+  t >= 1e6 ? `${(t / 1e6).toFixed(2)}M` : t >= 1e3 ? `${(t / 1e3).toFixed(0)}k` : t.toFixed(0);
+const list = (xs: string[]) =>
+  xs.length <= 1 ? xs.join('') : `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`;
 
 /** Margin tests of paired values; with no values (every seed excluded) a test with n = 0 and no numbers. */
 export function testValues(values: number[], margin: number): MarginTest {
@@ -164,21 +172,34 @@ export function testValues(values: number[], margin: number): MarginTest {
 function budgetTest(label: string, fraction: number | null, p: PairedInput, margin: number, k: number): BudgetTest {
   const t = testValues(p.diffs, margin);
   const below = (x: number | null, a: number) => x !== null && x < a;
-  const outcome = below(t.pEquivalent, ALPHA) ? 'equal' : below(t.pAbove, ALPHA / k) ? 'higher' : below(t.pBelow, ALPHA / k) ? 'lower' : 'unclear';
+  const outcome = below(t.pEquivalent, ALPHA)
+    ? 'equal'
+    : below(t.pAbove, ALPHA / k)
+      ? 'higher'
+      : below(t.pBelow, ALPHA / k)
+        ? 'lower'
+        : 'unclear';
   return { ...t, label, fraction, tokens: p.tokens, seeds: p.seeds, excludedSeeds: p.excluded, outcome };
 }
 
 /** A: `budgets` holds the paired pretrained − scratch values at A_FRACTIONS (in order), `area` over the run. */
 export function imageLossEffect(budgets: PairedInput[], area: PairedInput, margin = DEFAULT_MARGIN): ImageLossEffect {
-  if (budgets.length !== A_FRACTIONS.length) throw new Error(`image-loss verdict: expected ${A_FRACTIONS.length} budgets, got ${budgets.length}`);
+  if (budgets.length !== A_FRACTIONS.length)
+    throw new Error(`image-loss verdict: expected ${A_FRACTIONS.length} budgets, got ${budgets.length}`);
   const k = A_FRACTIONS.length + 1;
-  const tests = [...budgets.map((b, i) => budgetTest(`${A_FRACTIONS[i] * 100}% of the tokens`, A_FRACTIONS[i], b, margin, k)), budgetTest('area between the curves', null, area, margin, k)];
+  const tests = [
+    ...budgets.map((b, i) => budgetTest(`${A_FRACTIONS[i] * 100}% of the tokens`, A_FRACTIONS[i], b, margin, k)),
+    budgetTest('area between the curves', null, area, margin, k),
+  ];
   const end = tests[A_FRACTIONS.length - 1];
   const areaTest = tests[tests.length - 1];
   const where = (o: BudgetTest['outcome']) => {
     const hit = tests.filter((t) => t.outcome === o);
     const budgets = hit.filter((t) => t.fraction !== null).map((t) => `${t.fraction! * 100}%`);
-    return [...(budgets.length ? [`at ${list(budgets)} of the tokens`] : []), ...(hit.some((t) => t.fraction === null) ? ['on the area between the curves'] : [])];
+    return [
+      ...(budgets.length ? [`at ${list(budgets)} of the tokens`] : []),
+      ...(hit.some((t) => t.fraction === null) ? ['on the area between the curves'] : []),
+    ];
   };
   const [higher, lower] = [where('higher'), where('lower')];
   let verdict: Outcome = 'inconclusive';
@@ -186,18 +207,25 @@ export function imageLossEffect(budgets: PairedInput[], area: PairedInput, margi
   if (tests.every((t) => t.outcome === 'equal')) verdict = 'reproduced';
   else if (higher.length || lower.length) {
     verdict = 'not reproduced';
-    detail = higher.length && lower.length ? (areaTest.mean < 0 ? 'helped' : 'hurt') : higher.length ? 'hurt' : 'helped';
+    detail =
+      higher.length && lower.length ? (areaTest.mean < 0 ? 'helped' : 'hurt') : higher.length ? 'hurt' : 'helped';
   }
   const final = `at the end of the run the difference is ${ci(end)}`;
   let sentence: string;
-  if (verdict === 'reproduced') sentence = `Reproduced: pre-training did not help on image tokens. At 25, 50, 75 and 100% of the tokens and on the area between the curves the difference lies within ±${margin} nats (TOST, largest p = ${fmt(Math.max(...tests.map((t) => t.pEquivalent!)))}); at the end it is ${ci(end, 'ci90')}.`;
+  if (verdict === 'reproduced')
+    sentence = `Reproduced: pre-training did not help on image tokens. At 25, 50, 75 and 100% of the tokens and on the area between the curves the difference lies within ±${margin} nats (TOST, largest p = ${fmt(Math.max(...tests.map((t) => t.pEquivalent!)))}); at the end it is ${ci(end, 'ci90')}.`;
   else if (verdict === 'not reproduced') {
-    const both = higher.length && lower.length ? ` (it was also lower ${list(lower)}, higher ${list(higher)}; the area decides)` : '';
-    sentence = detail === 'hurt'
-      ? `Not reproduced — pre-training hurt: the pre-trained model's held-out image-token loss is higher by more than ${margin} nats ${list(higher)}${both}; ${final}.`
-      : `Not reproduced — pre-training helped: the pre-trained model's held-out image-token loss is lower by more than ${margin} nats ${list(lower)}${both}; ${final}.`;
+    const both =
+      higher.length && lower.length
+        ? ` (it was also lower ${list(lower)}, higher ${list(higher)}; the area decides)`
+        : '';
+    sentence =
+      detail === 'hurt'
+        ? `Not reproduced — pre-training hurt: the pre-trained model's held-out image-token loss is higher by more than ${margin} nats ${list(higher)}${both}; ${final}.`
+        : `Not reproduced — pre-training helped: the pre-trained model's held-out image-token loss is lower by more than ${margin} nats ${list(lower)}${both}; ${final}.`;
   } else if (end.n < 2) sentence = `Inconclusive: one seed gives no interval; ${final}.`;
-  else sentence = `Inconclusive: the image-token loss difference is neither within ±${margin} nats at every budget nor beyond it at any; ${final}.`;
+  else
+    sentence = `Inconclusive: the image-token loss difference is neither within ±${margin} nats at every budget nor beyond it at any; ${final}.`;
   const power = imageLossPower(end, margin, ALPHA, k, verdict === 'inconclusive');
   if (power) sentence += ` ${power.sentence}`;
   return {
@@ -217,8 +245,16 @@ export function imageLossEffect(budgets: PairedInput[], area: PairedInput, margi
  * starting at 0 — step 0 — and ending at 1). The reference is the gap at step 0 (the first evaluation if the records
  * lack step 0).
  */
-export function captionGapEffect(gaps: (PairedInput & { fraction: number })[], margin = DEFAULT_MARGIN): CaptionGapEffect {
-  const gapCurve: GapPoint[] = gaps.map((g) => ({ ...testValues(g.diffs, margin), fraction: g.fraction, tokens: g.tokens, excludedSeeds: g.excluded }));
+export function captionGapEffect(
+  gaps: (PairedInput & { fraction: number })[],
+  margin = DEFAULT_MARGIN,
+): CaptionGapEffect {
+  const gapCurve: GapPoint[] = gaps.map((g) => ({
+    ...testValues(g.diffs, margin),
+    fraction: g.fraction,
+    tokens: g.tokens,
+    excludedSeeds: g.excluded,
+  }));
   const scored = gapCurve.filter((g) => g.n > 0);
   const start = scored.length ? scored[0] : null;
   const peak = scored.length ? scored.reduce((a, b) => (b.mean > a.mean ? b : a)) : null;
@@ -242,11 +278,21 @@ export function captionGapEffect(gaps: (PairedInput & { fraction: number })[], m
   const shareOf = (ref: GapPoint | null) => (ref && end && ref.mean > margin ? end.mean / ref.mean : null);
   const shareOfStartLeft = shareOf(start);
   const shareOfPeakLeft = shareOf(peak);
-  const at = (g: GapPoint) => (g.tokens === 0 ? 'at step 0 (zero-shot)' : `after ${tokensText(g.tokens)} tokens (the first evaluation; the records have no step 0)`);
+  const at = (g: GapPoint) =>
+    g.tokens === 0
+      ? 'at step 0 (zero-shot)'
+      : `after ${tokensText(g.tokens)} tokens (the first evaluation; the records have no step 0)`;
   const startText = start ? `${ci(start, 'ci90')} ${at(start)}` : 'n/a';
-  const left = end ? `${ci(end, 'ci90')} are left at the end (${tokensText(end.tokens)} tokens${shareOfStartLeft !== null ? `, ${(100 * shareOfStartLeft).toFixed(0)}% of the start` : ''})` : 'the run has no evaluation at its end';
-  const closed = closedAt ? `it falls inside +${margin} nats from ${tokensText(closedAt.tokens)} tokens (${(100 * closedAt.fraction).toFixed(0)}% of the run) on` : `it never falls inside +${margin} nats for good`;
-  const peakNote = peak && start && peak.tokens !== start.tokens ? ` (The largest mean gap, ${fmt(peak.mean)} nats after ${tokensText(peak.tokens)} tokens, is shown for information; the rule reads the start.)` : '';
+  const left = end
+    ? `${ci(end, 'ci90')} are left at the end (${tokensText(end.tokens)} tokens${shareOfStartLeft !== null ? `, ${(100 * shareOfStartLeft).toFixed(0)}% of the start` : ''})`
+    : 'the run has no evaluation at its end';
+  const closed = closedAt
+    ? `it falls inside +${margin} nats from ${tokensText(closedAt.tokens)} tokens (${(100 * closedAt.fraction).toFixed(0)}% of the run) on`
+    : `it never falls inside +${margin} nats for good`;
+  const peakNote =
+    peak && start && peak.tokens !== start.tokens
+      ? ` (The largest mean gap, ${fmt(peak.mean)} nats after ${tokensText(peak.tokens)} tokens, is shown for information; the rule reads the start.)`
+      : '';
   let sentence =
     verdict === 'reproduced'
       ? `Reproduced: the pre-trained model's caption head start, ${startText}, vanishes — ${closed}; ${left}.`
@@ -281,7 +327,8 @@ export function captionGapEffect(gaps: (PairedInput & { fraction: number })[], m
 
 /** A log ratio (after − before per seed) with its margin tests and the ratio on the log scale. */
 export function logRatio(before: number[], after: number[], margin: number): LogRatio | null {
-  if (before.length !== after.length) throw new Error(`log ratio: ${before.length} values before, ${after.length} after`);
+  if (before.length !== after.length)
+    throw new Error(`log ratio: ${before.length} values before, ${after.length} after`);
   if (before.length === 0) return null;
   const d = after.map((a, i) => a - before[i]);
   return { diff: marginTest(d, margin), ratio: ratioFromLogs(d) };
@@ -306,9 +353,24 @@ export function forgettingEffect(
   if (lo >= Math.LN2) verdict = 'reproduced';
   else if (hi < margin) [verdict, detail] = ['not reproduced', 'kept'];
   else if (hi < Math.LN2) [verdict, detail] = ['not reproduced', 'milder'];
-  const power = d.n >= 2 ? boundPower('the log ratio', d, Math.LN2, 'ln 2 (our 2× criterion)', ALPHA, verdict === 'inconclusive' ? [d] : []) : null;
-  const on = basis === 'text ids' ? 'over its text ids' : 'over the full softmax (this metrics.csv predates the text-ids figure, so probability moved to the image ids counts too)';
-  const full = beside.fullSoftmax ? ` Over the full softmax, which also counts probability moved to the image ids: ${ratioText(beside.fullSoftmax.ratio)}.` : '';
+  const power =
+    d.n >= 2
+      ? boundPower(
+          'the log ratio',
+          d,
+          Math.LN2,
+          'ln 2 (our 2× criterion)',
+          ALPHA,
+          verdict === 'inconclusive' ? [d] : [],
+        )
+      : null;
+  const on =
+    basis === 'text ids'
+      ? 'over its text ids'
+      : 'over the full softmax (this metrics.csv predates the text-ids figure, so probability moved to the image ids counts too)';
+  const full = beside.fullSoftmax
+    ? ` Over the full softmax, which also counts probability moved to the image ids: ${ratioText(beside.fullSoftmax.ratio)}.`
+    : '';
   const ood = beside.outOfDomain ? ` Out-of-domain English (Moby-Dick): ${ratioText(beside.outOfDomain.ratio)}.` : '';
   const r90 = d.ci90 ? ` (90% CI ×${fmt(Math.exp(lo))} to ×${fmt(Math.exp(hi))})` : '';
   const sentence =

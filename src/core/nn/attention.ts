@@ -33,11 +33,19 @@ export function causalMask(T: number): tf.Tensor2D {
  * y [B·T, d] from qkv [B·T, 3d] for sequences of length T with H heads; `scale` multiplies q·kᵀ (GPT-2: 1/√hd);
  * `mask` is causalMask(T) (passed in so a forward pass builds it once for all layers).
  */
-export function causalSelfAttention(qkv: tf.Tensor2D, B: number, T: number, H: number, scale: number, mask: tf.Tensor2D): tf.Tensor2D {
+export function causalSelfAttention(
+  qkv: tf.Tensor2D,
+  B: number,
+  T: number,
+  H: number,
+  scale: number,
+  mask: tf.Tensor2D,
+): tf.Tensor2D {
   const d = qkv.shape[1] / 3;
   const hd = d / H;
   const N = B * H;
-  if (!Number.isInteger(hd) || qkv.shape[0] !== B * T) throw new Error(`attention: qkv [${qkv.shape}] does not fit B=${B}, T=${T}, H=${H}`);
+  if (!Number.isInteger(hd) || qkv.shape[0] !== B * T)
+    throw new Error(`attention: qkv [${qkv.shape}] does not fit B=${B}, T=${T}, H=${H}`);
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [x, save] = args as [tf.Tensor2D, tf.GradSaveFunc];
     // [B·T, 3d] → [B, T, 3, H, hd] → [3, B, H, T, hd]: q, k, v as contiguous [N, T, hd] blocks.
@@ -76,7 +84,15 @@ export interface LayerKV {
  * Returns y [B·T, d] and the cache extended by the new keys and values (new tensors; the caller disposes the old).
  * Same arithmetic as causalSelfAttention's forward; no gradient.
  */
-export function cachedAttention(qkv: tf.Tensor2D, B: number, T: number, H: number, scale: number, past: LayerKV | null, mask: tf.Tensor2D | null): { y: tf.Tensor2D; kv: LayerKV } {
+export function cachedAttention(
+  qkv: tf.Tensor2D,
+  B: number,
+  T: number,
+  H: number,
+  scale: number,
+  past: LayerKV | null,
+  mask: tf.Tensor2D | null,
+): { y: tf.Tensor2D; kv: LayerKV } {
   const d = qkv.shape[1] / 3;
   const hd = d / H;
   const N = B * H;
@@ -88,5 +104,8 @@ export function cachedAttention(qkv: tf.Tensor2D, B: number, T: number, H: numbe
   let s = tf.mul(bmm(q, t12(k)), scale); // [N, T, t]
   if (mask) s = tf.add(s, t === T ? mask : tf.concat([tf.zeros([T, t - T]), mask], 1));
   const y = bmm(tf.softmax(s, -1) as tf.Tensor3D, v);
-  return { y: tf.reshape(fastTranspose(tf.reshape(y, [B, H, T, hd]), [0, 2, 1, 3]), [B * T, d]) as tf.Tensor2D, kv: { k, v } };
+  return {
+    y: tf.reshape(fastTranspose(tf.reshape(y, [B, H, T, hd]), [0, 2, 1, 3]), [B * T, d]) as tf.Tensor2D,
+    kv: { k, v },
+  };
 }

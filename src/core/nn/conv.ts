@@ -21,8 +21,21 @@ const conv3x3Core = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => 
     value: tf.conv2d(x, w, 1, 'same'),
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [sx, sw] = saved as [tf.Tensor4D, tf.Tensor4D];
-      const dx = tf.conv2d(dy as tf.Tensor4D, tf.transpose(tf.reverse(sw, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D, 1, 'same');
-      const xp = tf.transpose(tf.pad(sx, [[0, 0], [1, 1], [1, 1], [0, 0]]), [3, 1, 2, 0]) as tf.Tensor4D;
+      const dx = tf.conv2d(
+        dy as tf.Tensor4D,
+        tf.transpose(tf.reverse(sw, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D,
+        1,
+        'same',
+      );
+      const xp = tf.transpose(
+        tf.pad(sx, [
+          [0, 0],
+          [1, 1],
+          [1, 1],
+          [0, 0],
+        ]),
+        [3, 1, 2, 0],
+      ) as tf.Tensor4D;
       const dw = tf.transpose(tf.conv2d(xp, tf.transpose(dy, [1, 2, 0, 3]) as tf.Tensor4D, 1, 'valid'), [1, 2, 0, 3]);
       return [dx, dw];
     },

@@ -95,7 +95,10 @@ export function gptParamSpecs(c: GPTConfig): ParamSpec[] {
       { name: p + 'mlp.c_proj.bias', shape: [d], init: 'zeros' },
     );
   }
-  specs.push({ name: 'transformer.ln_f.weight', shape: [d], init: 'ones' }, { name: 'transformer.ln_f.bias', shape: [d], init: 'zeros' });
+  specs.push(
+    { name: 'transformer.ln_f.weight', shape: [d], init: 'ones' },
+    { name: 'transformer.ln_f.bias', shape: [d], init: 'zeros' },
+  );
   if (!c.tieEmbeddings) specs.push({ name: 'lm_head.weight', shape: [c.vocabSize, d], init: 'normal' });
   return specs;
 }
@@ -105,13 +108,17 @@ export function validateGPTConfig(c: GPTConfig): void {
   const ints: (keyof GPTConfig)[] = ['vocabSize', 'nPositions', 'nEmbd', 'nLayer', 'nHead'];
   for (const k of ints) {
     const v = c[k];
-    if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) throw new Error(`GPT config: ${k} must be a positive integer, got ${String(v)}`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0)
+      throw new Error(`GPT config: ${k} must be a positive integer, got ${String(v)}`);
   }
-  if (c.nEmbd % c.nHead !== 0) throw new Error(`GPT config: nEmbd (${c.nEmbd}) must be divisible by nHead (${c.nHead})`);
+  if (c.nEmbd % c.nHead !== 0)
+    throw new Error(`GPT config: nEmbd (${c.nEmbd}) must be divisible by nHead (${c.nHead})`);
   if (!(c.layerNormEps > 0)) throw new Error(`GPT config: layerNormEps must be > 0, got ${c.layerNormEps}`);
   if (!(c.initStd > 0)) throw new Error(`GPT config: initStd must be > 0, got ${c.initStd}`);
-  if (c.nInner !== undefined && (!Number.isInteger(c.nInner) || c.nInner <= 0)) throw new Error(`GPT config: nInner must be a positive integer, got ${String(c.nInner)}`);
-  if (c.activation !== undefined && !isActivation(c.activation)) throw new Error(`GPT config: activation ${JSON.stringify(c.activation)} is not one of ${ACTIVATIONS.join(', ')}`);
+  if (c.nInner !== undefined && (!Number.isInteger(c.nInner) || c.nInner <= 0))
+    throw new Error(`GPT config: nInner must be a positive integer, got ${String(c.nInner)}`);
+  if (c.activation !== undefined && !isActivation(c.activation))
+    throw new Error(`GPT config: activation ${JSON.stringify(c.activation)} is not one of ${ACTIVATIONS.join(', ')}`);
 }
 
 /** Per-layer keys and values of the ids generated so far, and how many ids that is. */
@@ -144,7 +151,10 @@ export class GPT {
         values = normalArray(new Rng(deriveSeed(seed, spec.name)), size, std);
       }
       // tf.variable keeps its own reference: the initial tensor is freed by the tidy (it would leak otherwise).
-      this.params.set(spec.name, tf.tidy(() => tf.variable(tf.tensor(values, spec.shape, 'float32'), true, `${this.scope}/${spec.name}`)));
+      this.params.set(
+        spec.name,
+        tf.tidy(() => tf.variable(tf.tensor(values, spec.shape, 'float32'), true, `${this.scope}/${spec.name}`)),
+      );
     }
   }
 
@@ -173,7 +183,10 @@ export class GPT {
     const T = ids.shape[1];
     const { nEmbd: d, nPositions } = this.config;
     if (start + T > nPositions) throw new Error(`GPT: sequence length ${start + T} exceeds nPositions ${nPositions}`);
-    const pos = T === nPositions ? this.p('transformer.wpe.weight') : tf.slice(this.p('transformer.wpe.weight'), [start, 0], [T, d]);
+    const pos =
+      T === nPositions
+        ? this.p('transformer.wpe.weight')
+        : tf.slice(this.p('transformer.wpe.weight'), [start, 0], [T, d]);
     return embedding(this.p('transformer.wte.weight') as tf.Tensor2D, pos as tf.Tensor2D, ids);
   }
 
@@ -217,7 +230,15 @@ export class GPT {
     let x = this.embed(ids, cache?.length ?? 0);
     for (let i = 0; i < nLayer; i++) {
       const h = `transformer.h.${i}.`;
-      x = tf.add(x, this.attention(layerNorm(x, this.p(h + 'ln_1.weight'), this.p(h + 'ln_1.bias'), eps) as tf.Tensor3D, i, mask, cache));
+      x = tf.add(
+        x,
+        this.attention(
+          layerNorm(x, this.p(h + 'ln_1.weight'), this.p(h + 'ln_1.bias'), eps) as tf.Tensor3D,
+          i,
+          mask,
+          cache,
+        ),
+      );
       x = tf.add(x, this.mlp(layerNorm(x, this.p(h + 'ln_2.weight'), this.p(h + 'ln_2.bias'), eps) as tf.Tensor3D, i));
     }
     if (cache) cache.length += T;
@@ -234,7 +255,11 @@ export class GPT {
   logits(ids: tf.Tensor2D, lastOnly = false): tf.Tensor3D {
     return tf.tidy(() => {
       const [B, T] = ids.shape;
-      return tf.reshape(matMulBT(this.hidden(ids, lastOnly), this.head()), [B, lastOnly ? 1 : T, this.config.vocabSize]) as tf.Tensor3D;
+      return tf.reshape(matMulBT(this.hidden(ids, lastOnly), this.head()), [
+        B,
+        lastOnly ? 1 : T,
+        this.config.vocabSize,
+      ]) as tf.Tensor3D;
     });
   }
 
@@ -247,7 +272,10 @@ export class GPT {
     return tf.tidy(() => {
       const [B, T] = ids.shape;
       const targets = tf.concat([tf.slice(ids, [0, 1], [B, T - 1]), tf.zeros([B, 1], 'int32')], 1);
-      const nll = crossEntropy(matMulBT(this.hidden(ids, false), this.head()), tf.reshape(targets, [B * T]) as tf.Tensor1D);
+      const nll = crossEntropy(
+        matMulBT(this.hidden(ids, false), this.head()),
+        tf.reshape(targets, [B * T]) as tf.Tensor1D,
+      );
       return tf.slice(tf.reshape(nll, [B, T]), [0, 0], [B, T - 1]) as tf.Tensor2D;
     });
   }
@@ -260,10 +288,20 @@ export class GPT {
    * is cropped to the last nPositions ids when it grows longer (the cache is then rebuilt from the cropped window,
    * which is what the uncached path computes). `onLogits` sees each step's logits [B·V] (tests, diagnostics).
    */
-  async generate(prompts: number[][], maxNewTokens: number, opts: SampleOptions & { seed?: number; allowed?: (pos: number) => Uint8Array | null; cache?: boolean; onLogits?: (step: number, logits: Float32Array) => void }): Promise<number[][]> {
+  async generate(
+    prompts: number[][],
+    maxNewTokens: number,
+    opts: SampleOptions & {
+      seed?: number;
+      allowed?: (pos: number) => Uint8Array | null;
+      cache?: boolean;
+      onLogits?: (step: number, logits: Float32Array) => void;
+    },
+  ): Promise<number[][]> {
     if (prompts.length === 0) return [];
     const L = prompts[0].length;
-    if (L === 0 || prompts.some((p) => p.length !== L)) throw new Error('GPT.generate: prompts must be non-empty and of equal length');
+    if (L === 0 || prompts.some((p) => p.length !== L))
+      throw new Error('GPT.generate: prompts must be non-empty and of equal length');
     const rng = new Rng(opts.seed ?? 0);
     const seqs = prompts.map((p) => p.slice());
     const { vocabSize: V, nPositions } = this.config;
@@ -281,14 +319,18 @@ export class GPT {
         const feed = !useCache || fresh ? seqs.map((s) => s.slice(start)) : seqs.map((s) => s.slice(-1));
         const last = tf.tidy(() => {
           const ids = tf.tensor2d(feed, [feed.length, feed[0].length], 'int32');
-          return tf.reshape(matMulBT(this.hidden(ids, true, (fresh ?? cache) ?? undefined), this.head()), [feed.length, V]);
+          return tf.reshape(matMulBT(this.hidden(ids, true, fresh ?? cache ?? undefined), this.head()), [
+            feed.length,
+            V,
+          ]);
         });
         if (fresh) cache = fresh;
         const values = (await last.data()) as Float32Array;
         last.dispose();
         opts.onLogits?.(step, values);
         const mask = opts.allowed ? opts.allowed(seqs[0].length) : null;
-        for (let b = 0; b < seqs.length; b++) seqs[b].push(sampleToken(values.subarray(b * V, (b + 1) * V), rng, opts, mask));
+        for (let b = 0; b < seqs.length; b++)
+          seqs[b].push(sampleToken(values.subarray(b * V, (b + 1) * V), rng, opts, mask));
       }
     } finally {
       drop();
@@ -299,7 +341,8 @@ export class GPT {
   /** Replace parameter values (shapes must match). */
   assign(name: string, values: Float32Array): void {
     const v = this.p(name);
-    if (values.length !== v.size) throw new Error(`GPT: ${name} expects ${v.size} values (shape [${v.shape}]), got ${values.length}`);
+    if (values.length !== v.size)
+      throw new Error(`GPT: ${name} expects ${v.size} values (shape [${v.shape}]), got ${values.length}`);
     tf.tidy(() => v.assign(tf.tensor(values, v.shape, 'float32')));
   }
 

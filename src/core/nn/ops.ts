@@ -109,7 +109,10 @@ export function layerNorm(x: tf.Tensor, g: tf.Tensor, b: tf.Tensor, eps: number)
       value: tf.add(tf.mul(xhat, gain), bias),
       gradFunc: (dy: tf.Tensor, [sxhat, srstd, sgain]: tf.Tensor[]) => {
         const dxhat = tf.mul(dy, sgain);
-        const inner = tf.sub(tf.sub(dxhat, tf.mean(dxhat, -1, true)), tf.mul(sxhat, tf.mean(tf.mul(dxhat, sxhat), -1, true)));
+        const inner = tf.sub(
+          tf.sub(dxhat, tf.mean(dxhat, -1, true)),
+          tf.mul(sxhat, tf.mean(tf.mul(dxhat, sxhat), -1, true)),
+        );
         return [tf.mul(inner, srstd), sumRows(tf.mul(dy, sxhat)), sumRows(dy)];
       },
     };
@@ -133,7 +136,9 @@ export function crossEntropy(logits: tf.Tensor2D, targets: tf.Tensor1D): tf.Tens
     save([p, targets]); // targets too: the caller's tidy may free them before the backward pass
     return {
       value: tf.sub(lse, tf.gather(tf.reshape(z, [R * V]), flatIdx)),
-      gradFunc: (dy: tf.Tensor, [sp, st]: tf.Tensor[]) => [tf.mul(tf.sub(sp, oneHotF32(st, V)), tf.reshape(dy, [R, 1]))],
+      gradFunc: (dy: tf.Tensor, [sp, st]: tf.Tensor[]) => [
+        tf.mul(tf.sub(sp, oneHotF32(st, V)), tf.reshape(dy, [R, 1])),
+      ],
     };
   }) as (z: tf.Tensor) => tf.Tensor1D;
   return f(logits);
@@ -148,7 +153,10 @@ export const matMulBT = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[])
   save([a, w]);
   return {
     value: tf.matMul(a, transposeLast2(w) as tf.Tensor2D),
-    gradFunc: (dy: tf.Tensor, [sa, sw]: tf.Tensor[]) => [tf.matMul(dy as tf.Tensor2D, sw as tf.Tensor2D), transposeLast2(tf.matMul(transposeLast2(sa) as tf.Tensor2D, dy as tf.Tensor2D))],
+    gradFunc: (dy: tf.Tensor, [sa, sw]: tf.Tensor[]) => [
+      tf.matMul(dy as tf.Tensor2D, sw as tf.Tensor2D),
+      transposeLast2(tf.matMul(transposeLast2(sa) as tf.Tensor2D, dy as tf.Tensor2D)),
+    ],
   };
 }) as (a: tf.Tensor, w: tf.Tensor) => tf.Tensor2D;
 
@@ -163,7 +171,8 @@ export function embedding(table: tf.Tensor2D, positions: tf.Tensor2D, ids: tf.Te
   const [V, d] = table.shape;
   const flat = tf.reshape(ids, [B * T]) as tf.Tensor1D;
   const backend = tf.getBackend();
-  if (backend !== 'wasm' && backend !== 'cpu') return tf.add(tf.reshape(tf.gather(table, flat), [B, T, d]), positions) as tf.Tensor3D;
+  if (backend !== 'wasm' && backend !== 'cpu')
+    return tf.add(tf.reshape(tf.gather(table, flat), [B, T, d]), positions) as tf.Tensor3D;
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [t, pos, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
     save([flat]); // the caller's tidy may free the ids before the backward pass
@@ -193,7 +202,8 @@ export function sumPairwise(xs: tf.Tensor[]): tf.Tensor {
   let level = xs;
   while (level.length > 1) {
     const next: tf.Tensor[] = [];
-    for (let i = 0; i < level.length; i += 2) next.push(i + 1 < level.length ? tf.add(level[i], level[i + 1]) : level[i]);
+    for (let i = 0; i < level.length; i += 2)
+      next.push(i + 1 < level.length ? tf.add(level[i], level[i + 1]) : level[i]);
     level = next;
   }
   return level[0];

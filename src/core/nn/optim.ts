@@ -70,7 +70,9 @@ export function lrAt(step: number, c: AdamWConfig): number {
 
 /** Biases, LayerNorm parameters and embeddings get no weight decay. */
 export function isNoDecay(name: string): boolean {
-  return name.endsWith('.bias') || /(^|\.)ln_[^.]*\./.test(name) || /(^|\.)(wte|wpe)\./.test(name) || name.includes('norm');
+  return (
+    name.endsWith('.bias') || /(^|\.)ln_[^.]*\./.test(name) || /(^|\.)(wte|wpe)\./.test(name) || name.includes('norm')
+  );
 }
 
 /** √(Σ‖g‖²) over all tensors, summed pairwise (never addN on WebGPU). */
@@ -87,12 +89,22 @@ export class AdamW {
   private readonly v = new Map<string, tf.Variable>();
 
   /** `params` by name; `trainable` picks which ones this optimizer updates (default: all). */
-  constructor(params: Map<string, tf.Variable>, config: AdamWConfig, trainable: (name: string) => boolean = () => true) {
+  constructor(
+    params: Map<string, tf.Variable>,
+    config: AdamWConfig,
+    trainable: (name: string) => boolean = () => true,
+  ) {
     this.config = { ...config };
     this.params = new Map([...params].filter(([name]) => trainable(name)));
     for (const [name, p] of this.params) {
-      this.m.set(name, tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
-      this.v.set(name, tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
+      this.m.set(
+        name,
+        tf.tidy(() => tf.variable(tf.zerosLike(p), false)),
+      );
+      this.v.set(
+        name,
+        tf.tidy(() => tf.variable(tf.zerosLike(p), false)),
+      );
     }
   }
 
@@ -124,7 +136,9 @@ export class AdamW {
       }
       if (entries.length === 0) throw new Error('AdamW.apply: no gradient for any trainable parameter');
       const fused = wasmKernelsWork();
-      const norm = fused ? (tf.sqrt(sumSquaresWasm(entries.map((e) => e[2]))) as tf.Scalar) : globalNorm(entries.map((e) => e[2]));
+      const norm = fused
+        ? (tf.sqrt(sumSquaresWasm(entries.map((e) => e[2]))) as tf.Scalar)
+        : globalNorm(entries.map((e) => e[2]));
       const scale = c.clipNorm > 0 ? tf.minimum(1, tf.div(c.clipNorm, tf.add(norm, 1e-6))) : null;
       if (fused) {
         // One pass per parameter on wasm (wasm-kernels.ts), the same arithmetic as below.
@@ -133,7 +147,15 @@ export class AdamW {
           const m = this.m.get(name)!;
           const v = this.v.get(name)!;
           const wd = c.weightDecay > 0 && !isNoDecay(name) ? c.weightDecay : 0;
-          const [np, nm, nv] = adamwWasm(p, g, m, v, clip, { lr, beta1: c.beta1, beta2: c.beta2, eps: c.eps, wd, bc1, bc2 });
+          const [np, nm, nv] = adamwWasm(p, g, m, v, clip, {
+            lr,
+            beta1: c.beta1,
+            beta2: c.beta2,
+            eps: c.eps,
+            wd,
+            bc1,
+            bc2,
+          });
           p.assign(np);
           m.assign(nm);
           v.assign(nv);
@@ -156,7 +178,8 @@ export class AdamW {
 
   /** First and second moments by parameter name (a device sync; for checkpoints and tests). */
   getState(): { t: number; m: Map<string, Float32Array>; v: Map<string, Float32Array> } {
-    const read = (src: Map<string, tf.Variable>) => new Map([...src].map(([k, t]) => [k, t.dataSync() as Float32Array]));
+    const read = (src: Map<string, tf.Variable>) =>
+      new Map([...src].map(([k, t]) => [k, t.dataSync() as Float32Array]));
     return { t: this.t, m: read(this.m), v: read(this.v) };
   }
 
@@ -165,7 +188,8 @@ export class AdamW {
     for (const [name, p] of this.params) {
       const m = state.m.get(name);
       const v = state.v.get(name);
-      if (!m || !v || m.length !== p.size || v.length !== p.size) throw new Error(`AdamW.setState: no saved moments of the right size for ${name}`);
+      if (!m || !v || m.length !== p.size || v.length !== p.size)
+        throw new Error(`AdamW.setState: no saved moments of the right size for ${name}`);
       tf.tidy(() => {
         this.m.get(name)!.assign(tf.tensor(m, p.shape, 'float32'));
         this.v.get(name)!.assign(tf.tensor(v, p.shape, 'float32'));

@@ -12,9 +12,15 @@ export interface SampleOptions {
  * Sample one id from a row of logits. `allowed[i] = 1` marks ids that may be produced (null: all).
  * Throws when the mask allows nothing, since any id returned then would be wrong.
  */
-export function sampleToken(logits: ArrayLike<number>, rng: Rng, opts: SampleOptions, allowed: Uint8Array | null = null): number {
+export function sampleToken(
+  logits: ArrayLike<number>,
+  rng: Rng,
+  opts: SampleOptions,
+  allowed: Uint8Array | null = null,
+): number {
   const V = logits.length;
-  if (allowed && allowed.length !== V) throw new Error(`sampleToken: mask has ${allowed.length} entries for ${V} logits`);
+  if (allowed && allowed.length !== V)
+    throw new Error(`sampleToken: mask has ${allowed.length} entries for ${V} logits`);
   const ids: number[] = [];
   for (let i = 0; i < V; i++) if (!allowed || allowed[i]) ids.push(i);
   if (ids.length === 0) throw new Error('sampleToken: the allowed-id mask allows no token');

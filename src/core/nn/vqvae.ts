@@ -37,12 +37,25 @@ export interface VQVAEConfig {
   deadCodeSteps: number;
 }
 
-export const DEFAULT_VQ_CONFIG: VQVAEConfig = { imageSize: 32, channels: 32, resBlocks: 2, codeDim: 64, codebookSize: 512, beta: 0.25, ema: true, emaDecay: 0.99, deadCodeSteps: 100 };
+export const DEFAULT_VQ_CONFIG: VQVAEConfig = {
+  imageSize: 32,
+  channels: 32,
+  resBlocks: 2,
+  codeDim: 64,
+  codebookSize: 512,
+  beta: 0.25,
+  ema: true,
+  emaDecay: 0.99,
+  deadCodeSteps: 100,
+};
 
 export function validateVQConfig(c: VQVAEConfig): void {
-  if (!Number.isInteger(c.imageSize) || c.imageSize % 4 !== 0 || c.imageSize < 8) throw new Error(`VQ config: imageSize must be a multiple of 4 ≥ 8, got ${c.imageSize}`);
-  if (!Number.isInteger(c.codebookSize) || c.codebookSize < 2 || c.codebookSize > 2048) throw new Error(`VQ config: codebookSize must be in [2, 2048], got ${c.codebookSize}`);
-  for (const k of ['channels', 'codeDim'] as const) if (!Number.isInteger(c[k]) || c[k] < 1) throw new Error(`VQ config: ${k} must be a positive integer, got ${c[k]}`);
+  if (!Number.isInteger(c.imageSize) || c.imageSize % 4 !== 0 || c.imageSize < 8)
+    throw new Error(`VQ config: imageSize must be a multiple of 4 ≥ 8, got ${c.imageSize}`);
+  if (!Number.isInteger(c.codebookSize) || c.codebookSize < 2 || c.codebookSize > 2048)
+    throw new Error(`VQ config: codebookSize must be in [2, 2048], got ${c.codebookSize}`);
+  for (const k of ['channels', 'codeDim'] as const)
+    if (!Number.isInteger(c[k]) || c[k] < 1) throw new Error(`VQ config: ${k} must be a positive integer, got ${c[k]}`);
   if (!(c.beta >= 0)) throw new Error(`VQ config: beta must be ≥ 0, got ${c.beta}`);
 }
 
@@ -52,7 +65,10 @@ export function vqParamSpecs(c: VQVAEConfig): { name: string; shape: number[]; f
   const C2 = 2 * C;
   const s: { name: string; shape: number[]; fanIn: number }[] = [];
   const conv = (name: string, k: number, cin: number, cout: number) => {
-    s.push({ name: `${name}.weight`, shape: [k * k * cin, cout], fanIn: k * k * cin }, { name: `${name}.bias`, shape: [cout], fanIn: 0 });
+    s.push(
+      { name: `${name}.weight`, shape: [k * k * cin, cout], fanIn: k * k * cin },
+      { name: `${name}.bias`, shape: [cout], fanIn: 0 },
+    );
   };
   const res = (prefix: string) => {
     for (let i = 0; i < c.resBlocks; i++) {
@@ -78,7 +94,10 @@ export function vqParamSpecs(c: VQVAEConfig): { name: string; shape: number[]; f
  * Vector quantization of z [N,D] against a codebook [K,D]: nearest codes, the codebook and commitment terms
  * (each a mean over N·D) and the straight-through output z + sg(e − z).
  */
-export function quantize(z2: tf.Tensor2D, codebook: tf.Tensor2D): { ids: tf.Tensor1D; e: tf.Tensor2D; codebook: tf.Scalar; commitment: tf.Scalar; st: tf.Tensor2D } {
+export function quantize(
+  z2: tf.Tensor2D,
+  codebook: tf.Tensor2D,
+): { ids: tf.Tensor1D; e: tf.Tensor2D; codebook: tf.Scalar; commitment: tf.Scalar; st: tf.Tensor2D } {
   return tf.tidy(() => {
     const zs = stopGradient(z2) as tf.Tensor2D;
     // argmin_k ‖z − e_k‖² = argmin_k (‖e_k‖² − 2 z·e_k)
@@ -121,10 +140,16 @@ export class VQVAE {
       // He init for ReLU layers; the last layer of each residual branch and both output layers start 10× smaller, so
       // the first reconstructions are near zero and early gradients do not throw the encoder off its codes.
       const small = /(\.conv2|encoder\.out|decoder\.out)\.weight$/.test(spec.name) ? 0.1 : 1;
-      const values = spec.fanIn === 0 ? new Float32Array(size) : normalArray(rng, size, spec.fanIn > 0 ? small * Math.sqrt(2 / spec.fanIn) : 1 / Math.sqrt(config.codeDim));
+      const values =
+        spec.fanIn === 0
+          ? new Float32Array(size)
+          : normalArray(rng, size, spec.fanIn > 0 ? small * Math.sqrt(2 / spec.fanIn) : 1 / Math.sqrt(config.codeDim));
       // The codebook is trained by the optimizer only without EMA.
       const trainable = spec.name !== 'quantizer.codebook' || !config.ema;
-      this.params.set(spec.name, tf.tidy(() => tf.variable(tf.tensor(values, spec.shape, 'float32'), trainable, `${this.scope}/${spec.name}`)));
+      this.params.set(
+        spec.name,
+        tf.tidy(() => tf.variable(tf.tensor(values, spec.shape, 'float32'), trainable, `${this.scope}/${spec.name}`)),
+      );
     }
     if (config.ema) {
       this.emaN = tf.tidy(() => tf.variable(tf.ones([config.codebookSize]), false, `${this.scope}/ema.n`));
@@ -202,7 +227,12 @@ export class VQVAE {
   decode(ids: tf.Tensor3D): tf.Tensor4D {
     return tf.tidy(() => {
       const [B, g] = ids.shape;
-      const zq = tf.reshape(tf.gather(this.codebook, tf.reshape(ids, [-1])), [B, g, g, this.config.codeDim]) as tf.Tensor4D;
+      const zq = tf.reshape(tf.gather(this.codebook, tf.reshape(ids, [-1])), [
+        B,
+        g,
+        g,
+        this.config.codeDim,
+      ]) as tf.Tensor4D;
       return tf.clipByValue(this.decodeVectors(zq), 0, 1) as tf.Tensor4D;
     });
   }
@@ -222,8 +252,13 @@ export class VQVAE {
       ids = tf.keep(q.ids);
       zFlat = tf.keep(stopGradient(z2) as tf.Tensor2D);
       const { codebook, commitment, st } = q;
-      const recon = tf.mean(tf.square(tf.sub(this.decodeVectors(tf.reshape(st, [B, g, g, D]) as tf.Tensor4D), x))) as tf.Scalar;
-      const total = tf.add(tf.add(recon, this.config.ema ? 0 : codebook), tf.mul(this.config.beta, commitment)) as tf.Scalar;
+      const recon = tf.mean(
+        tf.square(tf.sub(this.decodeVectors(tf.reshape(st, [B, g, g, D]) as tf.Tensor4D), x)),
+      ) as tf.Scalar;
+      const total = tf.add(
+        tf.add(recon, this.config.ema ? 0 : codebook),
+        tf.mul(this.config.beta, commitment),
+      ) as tf.Scalar;
       return { total, recon, codebook, commitment };
     });
     return { ...terms, ids, z: zFlat };
@@ -249,7 +284,8 @@ export class VQVAE {
   /** Overwrite some codes (k-means init, dead-code restart); keeps the EMA statistics consistent. */
   setCodes(indices: number[], vectors: Float32Array): void {
     const D = this.config.codeDim;
-    if (vectors.length !== indices.length * D) throw new Error(`setCodes: ${vectors.length} values for ${indices.length} codes of dim ${D}`);
+    if (vectors.length !== indices.length * D)
+      throw new Error(`setCodes: ${vectors.length} values for ${indices.length} codes of dim ${D}`);
     if (indices.length === 0) return;
     tf.tidy(() => {
       const idx = tf.tensor1d(indices, 'int32');
@@ -268,7 +304,8 @@ export class VQVAE {
   /** Replace a parameter's values (checkpoint loading); the EMA sums follow the codebook. */
   assign(name: string, values: Float32Array): void {
     const v = this.p(name);
-    if (values.length !== v.size) throw new Error(`VQVAE: ${name} expects ${v.size} values (shape [${v.shape}]), got ${values.length}`);
+    if (values.length !== v.size)
+      throw new Error(`VQVAE: ${name} expects ${v.size} values (shape [${v.shape}]), got ${values.length}`);
     tf.tidy(() => v.assign(tf.tensor(values, v.shape, 'float32')));
     if (name === 'quantizer.codebook' && this.emaM && this.emaN) {
       tf.tidy(() => {

@@ -49,7 +49,11 @@ function heapF32(backend: BackendWasmLike): Float32Array {
   return (backend as unknown as { wasm: { HEAPF32: Float32Array } }).wasm.HEAPF32;
 }
 
-function splitLeading(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs: tf.NamedAttrMap }): tf.TensorInfo[] {
+function splitLeading(args: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: unknown;
+  attrs: tf.NamedAttrMap;
+}): tf.TensorInfo[] {
   const backend = args.backend as BackendWasmLike;
   const { x } = args.inputs as { x: tf.TensorInfo };
   const n = args.attrs.n as number;
@@ -59,17 +63,39 @@ function splitLeading(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; a
   const outs = Array.from({ length: n }, () => backend.makeOutput(shape, x.dtype)); // allocate first: a heap growth moves HEAPF32
   const heap = heapF32(backend);
   const src = backend.dataIdMap.get(x.dataId).memoryOffset / 4;
-  outs.forEach((o, i) => heap.copyWithin(backend.dataIdMap.get(o.dataId).memoryOffset / 4, src + i * size, src + (i + 1) * size));
+  outs.forEach((o, i) =>
+    heap.copyWithin(backend.dataIdMap.get(o.dataId).memoryOffset / 4, src + i * size, src + (i + 1) * size),
+  );
   return outs;
 }
 
-type WasmBmm = (aId: number, aShape: Uint8Array, aRank: number, bId: number, bShape: Uint8Array, bRank: number, ta: boolean, tb: boolean, outId: number) => void;
+type WasmBmm = (
+  aId: number,
+  aShape: Uint8Array,
+  aRank: number,
+  bId: number,
+  bShape: Uint8Array,
+  bRank: number,
+  ta: boolean,
+  tb: boolean,
+  outId: number,
+) => void;
 const bmmByModule = new WeakMap<WasmModule, WasmBmm>();
 
 function wasmBmm(backend: BackendWasmLike): WasmBmm {
   let f = bmmByModule.get(backend.wasm);
   if (!f) {
-    f = backend.wasm.cwrap('BatchMatMul', null, ['number', 'array', 'number', 'number', 'array', 'number', 'number', 'number', 'number']) as WasmBmm;
+    f = backend.wasm.cwrap('BatchMatMul', null, [
+      'number',
+      'array',
+      'number',
+      'number',
+      'array',
+      'number',
+      'number',
+      'number',
+      'number',
+    ]) as WasmBmm;
     bmmByModule.set(backend.wasm, f);
   }
   return f;
@@ -82,7 +108,8 @@ function batchMatMulSliced(args: { inputs: tf.NamedTensorInfoMap; backend: unkno
   const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
   const [N, M, K] = a.shape;
   const [Nb, Kb, P] = b.shape;
-  if (a.shape.length !== 3 || b.shape.length !== 3 || N !== Nb || K !== Kb) throw new Error(`${BATCH_MATMUL_KERNEL}: shapes [${a.shape}]·[${b.shape}] do not multiply`);
+  if (a.shape.length !== 3 || b.shape.length !== 3 || N !== Nb || K !== Kb)
+    throw new Error(`${BATCH_MATMUL_KERNEL}: shapes [${a.shape}]·[${b.shape}] do not multiply`);
   if (a.dtype !== 'float32' || b.dtype !== 'float32') throw new Error(`${BATCH_MATMUL_KERNEL}: float32 only`);
   const out = backend.makeOutput([N, M, P], 'float32');
   const aOff = backend.dataIdMap.get(a.dataId).memoryOffset;
@@ -130,7 +157,13 @@ export function simplifyPermutation(shape: number[], perm: number[]): { shape: n
 }
 
 /** Copy-permute within one Float32Array (the wasm heap): out = transpose(src reshaped to shape, perm). False when the pattern is not handled. */
-export function permuteInto(heap: Float32Array, srcOff: number, dstOff: number, shape: number[], perm: number[]): boolean {
+export function permuteInto(
+  heap: Float32Array,
+  srcOff: number,
+  dstOff: number,
+  shape: number[],
+  perm: number[],
+): boolean {
   const src = heap;
   const dst = heap;
   const r = shape.length;
@@ -185,15 +218,29 @@ export function permuteInto(heap: Float32Array, srcOff: number, dstOff: number, 
   return false;
 }
 
-function transposeKernel(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs: tf.NamedAttrMap }): tf.TensorInfo {
+function transposeKernel(args: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: unknown;
+  attrs: tf.NamedAttrMap;
+}): tf.TensorInfo {
   const backend = args.backend as BackendWasmLike;
   const { x } = args.inputs as { x: tf.TensorInfo };
   const perm = args.attrs.perm as number[];
-  const out = backend.makeOutput(perm.map((a) => x.shape[a]), x.dtype);
+  const out = backend.makeOutput(
+    perm.map((a) => x.shape[a]),
+    x.dtype,
+  );
   const heap = heapF32(backend);
   const simple = simplifyPermutation(x.shape, perm);
-  const ok = permuteInto(heap, backend.dataIdMap.get(x.dataId).memoryOffset / 4, backend.dataIdMap.get(out.dataId).memoryOffset / 4, simple.shape, simple.perm);
-  if (!ok) throw new Error(`${TRANSPOSE_KERNEL}: permutation [${perm}] of [${x.shape}] is not handled (use tf.transpose)`);
+  const ok = permuteInto(
+    heap,
+    backend.dataIdMap.get(x.dataId).memoryOffset / 4,
+    backend.dataIdMap.get(out.dataId).memoryOffset / 4,
+    simple.shape,
+    simple.perm,
+  );
+  if (!ok)
+    throw new Error(`${TRANSPOSE_KERNEL}: permutation [${perm}] of [${x.shape}] is not handled (use tf.transpose)`);
   return out;
 }
 
@@ -255,7 +302,11 @@ function sumSquaresKernel(args: { inputs: tf.NamedTensorInfoMap; backend: unknow
  * v ← β2·v + (1−β2)·g²; p ← p·(1 − lr·wd) − (lr/bc1)·m/(√v/√bc2 + eps). Inputs p, g, m, v and the scalar clip;
  * attrs lr, beta1, beta2, eps, wd, bc1, bc2. Returns [p, m, v] as new tensors.
  */
-function adamwKernel(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs: tf.NamedAttrMap }): tf.TensorInfo[] {
+function adamwKernel(args: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: unknown;
+  attrs: tf.NamedAttrMap;
+}): tf.TensorInfo[] {
   const backend = args.backend as BackendWasmLike;
   const { p, g, m, v, clip } = args.inputs as Record<string, tf.TensorInfo>;
   const { lr, beta1, beta2, eps, wd, bc1, bc2 } = args.attrs as Record<string, number>;
@@ -294,14 +345,42 @@ let registered = false;
 export function registerWasmKernels(): void {
   if (registered) return;
   registered = true;
-  tf.registerKernel({ kernelName: BATCH_MATMUL_KERNEL, backendName: 'wasm', kernelFunc: batchMatMulSliced as unknown as tf.KernelFunc });
-  tf.registerKernel({ kernelName: SPLIT_LEADING_KERNEL, backendName: 'wasm', kernelFunc: splitLeading as unknown as tf.KernelFunc });
-  tf.registerKernel({ kernelName: TRANSPOSE_KERNEL, backendName: 'wasm', kernelFunc: transposeKernel as unknown as tf.KernelFunc });
-  tf.registerKernel({ kernelName: SUM_ROWS_KERNEL, backendName: 'wasm', kernelFunc: sumRowsKernel as unknown as tf.KernelFunc });
-  tf.registerKernel({ kernelName: SUM_SQUARES_KERNEL, backendName: 'wasm', kernelFunc: sumSquaresKernel as unknown as tf.KernelFunc });
-  tf.registerKernel({ kernelName: ADAMW_KERNEL, backendName: 'wasm', kernelFunc: adamwKernel as unknown as tf.KernelFunc });
+  tf.registerKernel({
+    kernelName: BATCH_MATMUL_KERNEL,
+    backendName: 'wasm',
+    kernelFunc: batchMatMulSliced as unknown as tf.KernelFunc,
+  });
+  tf.registerKernel({
+    kernelName: SPLIT_LEADING_KERNEL,
+    backendName: 'wasm',
+    kernelFunc: splitLeading as unknown as tf.KernelFunc,
+  });
+  tf.registerKernel({
+    kernelName: TRANSPOSE_KERNEL,
+    backendName: 'wasm',
+    kernelFunc: transposeKernel as unknown as tf.KernelFunc,
+  });
+  tf.registerKernel({
+    kernelName: SUM_ROWS_KERNEL,
+    backendName: 'wasm',
+    kernelFunc: sumRowsKernel as unknown as tf.KernelFunc,
+  });
+  tf.registerKernel({
+    kernelName: SUM_SQUARES_KERNEL,
+    backendName: 'wasm',
+    kernelFunc: sumSquaresKernel as unknown as tf.KernelFunc,
+  });
+  tf.registerKernel({
+    kernelName: ADAMW_KERNEL,
+    backendName: 'wasm',
+    kernelFunc: adamwKernel as unknown as tf.KernelFunc,
+  });
   tf.unregisterKernel('Identity', 'wasm');
-  tf.registerKernel({ kernelName: 'Identity', backendName: 'wasm', kernelFunc: identityShared as unknown as tf.KernelFunc });
+  tf.registerKernel({
+    kernelName: 'Identity',
+    backendName: 'wasm',
+    kernelFunc: identityShared as unknown as tf.KernelFunc,
+  });
 }
 
 let checked: boolean | null = null;
@@ -327,11 +406,18 @@ export function wasmKernelsWork(): boolean {
       const want = tf.matMul(a, b);
       const got = tf.engine().runKernel(BATCH_MATMUL_KERNEL, { a, b }) as tf.Tensor;
       const parts = tf.engine().runKernel(SPLIT_LEADING_KERNEL, { x: a }, { n: 3 }) as unknown as tf.Tensor[];
-      const splitOk = parts.every((p, i) => tf.max(tf.abs(tf.sub(p, tf.slice(a, [i, 0, 0], [1, 5, 4])))).dataSync()[0] === 0);
+      const splitOk = parts.every(
+        (p, i) => tf.max(tf.abs(tf.sub(p, tf.slice(a, [i, 0, 0], [1, 5, 4])))).dataSync()[0] === 0,
+      );
       const close = (x: tf.Tensor, y: tf.Tensor) => tf.max(tf.abs(tf.sub(x, y))).dataSync()[0] < 1e-5;
       const tr = tf.engine().runKernel(TRANSPOSE_KERNEL, { x: a }, { perm: [0, 2, 1] }) as tf.Tensor;
       const rows = tf.engine().runKernel(SUM_ROWS_KERNEL, { x: tf.reshape(a, [15, 4]) }) as tf.Tensor;
-      return splitOk && close(want, got) && close(tr, tf.transpose(a, [0, 2, 1])) && close(rows, tf.sum(tf.reshape(a, [15, 4]), 0));
+      return (
+        splitOk &&
+        close(want, got) &&
+        close(tr, tf.transpose(a, [0, 2, 1])) &&
+        close(rows, tf.sum(tf.reshape(a, [15, 4]), 0))
+      );
     });
   } catch {
     checked = false;
@@ -341,7 +427,8 @@ export function wasmKernelsWork(): boolean {
 
 /** tf.transpose(x, perm), through TabulaTranspose where the backend is wasm and the pattern is handled. */
 export function fastTranspose(x: tf.Tensor, perm: number[]): tf.Tensor {
-  if (x.dtype === 'float32' && wasmKernelsWork() && transposeHandled(x.shape, perm)) return tf.engine().runKernel(TRANSPOSE_KERNEL, { x }, { perm }) as tf.Tensor;
+  if (x.dtype === 'float32' && wasmKernelsWork() && transposeHandled(x.shape, perm))
+    return tf.engine().runKernel(TRANSPOSE_KERNEL, { x }, { perm }) as tf.Tensor;
   return tf.transpose(x, perm);
 }
 
@@ -356,7 +443,14 @@ export function sumSquaresWasm(xs: tf.Tensor[]): tf.Scalar {
 }
 
 /** One AdamW update of p with gradient g (scaled by the scalar `clip`) and moments m, v → new [p, m, v] (wasm only). */
-export function adamwWasm(p: tf.Tensor, g: tf.Tensor, m: tf.Tensor, v: tf.Tensor, clip: tf.Scalar, attrs: { lr: number; beta1: number; beta2: number; eps: number; wd: number; bc1: number; bc2: number }): tf.Tensor[] {
+export function adamwWasm(
+  p: tf.Tensor,
+  g: tf.Tensor,
+  m: tf.Tensor,
+  v: tf.Tensor,
+  clip: tf.Scalar,
+  attrs: { lr: number; beta1: number; beta2: number; eps: number; wd: number; bc1: number; bc2: number },
+): tf.Tensor[] {
   return tf.engine().runKernel(ADAMW_KERNEL, { p, g, m, v, clip }, attrs) as unknown as tf.Tensor[];
 }
 

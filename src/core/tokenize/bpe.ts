@@ -66,7 +66,9 @@ export class BPETokenizer implements TextTokenizer {
     for (const [tok, id] of vocab) this.idToToken[id] = tok;
     for (const [tok, id] of special) this.idToToken[id] = tok;
     merges.forEach(([a, b], i) => this.rank.set(a + ' ' + b, i));
-    const specials = [...special.keys()].sort((a, b) => b.length - a.length).map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+    const specials = [...special.keys()]
+      .sort((a, b) => b.length - a.length)
+      .map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
     this.specialSplit = specials.length ? new RegExp(`(${specials.join('|')})`) : null;
   }
 
@@ -83,7 +85,10 @@ export class BPETokenizer implements TextTokenizer {
   /** Id of a special token; throws when this tokenizer lacks it. */
   specialId(name: string): number {
     const id = this.special.get(name);
-    if (id === undefined) throw new Error(`tokenizer has no special token ${name} (it has: ${[...this.special.keys()].join(', ') || 'none'})`);
+    if (id === undefined)
+      throw new Error(
+        `tokenizer has no special token ${name} (it has: ${[...this.special.keys()].join(', ') || 'none'})`,
+      );
     return id;
   }
 
@@ -114,7 +119,8 @@ export class BPETokenizer implements TextTokenizer {
     }
     const ids = parts.map((p) => {
       const id = this.vocab.get(p);
-      if (id === undefined) throw new Error(`BPE: token ${JSON.stringify(p)} is not in the vocabulary (inconsistent merges)`);
+      if (id === undefined)
+        throw new Error(`BPE: token ${JSON.stringify(p)} is not in the vocabulary (inconsistent merges)`);
       return id;
     });
     if (this.cache.size < 200_000) this.cache.set(word, ids);
@@ -167,12 +173,31 @@ export class BPETokenizer implements TextTokenizer {
       version: '1.0',
       truncation: null,
       padding: null,
-      added_tokens: [...this.special].map(([content, id]) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true })),
+      added_tokens: [...this.special].map(([content, id]) => ({
+        id,
+        content,
+        single_word: false,
+        lstrip: false,
+        rstrip: false,
+        normalized: false,
+        special: true,
+      })),
       normalizer: null,
       pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
       post_processor: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: false, use_regex: true },
       decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
-      model: { type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: '', end_of_word_suffix: '', fuse_unk: false, byte_fallback: false, ignore_merges: false, vocab, merges: this.merges.map(([a, b]) => [a, b]) },
+      model: {
+        type: 'BPE',
+        dropout: null,
+        unk_token: null,
+        continuing_subword_prefix: '',
+        end_of_word_suffix: '',
+        fuse_unk: false,
+        byte_fallback: false,
+        ignore_merges: false,
+        vocab,
+        merges: this.merges.map(([a, b]) => [a, b]),
+      },
     };
     return JSON.stringify(json);
   }

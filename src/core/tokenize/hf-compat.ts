@@ -23,17 +23,33 @@ const SPLIT_BEHAVIOURS = ['Isolated', 'Removed'];
 export function findUnsupported(j: Record<string, unknown>): Unsupported | null {
   const model = j.model as Record<string, unknown>;
   if (model.type !== undefined && !MODEL_TYPES.includes(model.type as string))
-    return { field: 'model.type', message: `is ${JSON.stringify(model.type)}; supported models: ${MODEL_TYPES.join(', ')}` };
+    return {
+      field: 'model.type',
+      message: `is ${JSON.stringify(model.type)}; supported models: ${MODEL_TYPES.join(', ')}`,
+    };
   if (model.type === 'BPE' || (model.type === undefined && 'merges' in model)) {
-    if (typeof model.dropout === 'number' && model.dropout > 0) return { field: 'model.dropout', message: `is ${model.dropout}: BPE dropout makes encoding random; set it to null to use the tokenizer` };
+    if (typeof model.dropout === 'number' && model.dropout > 0)
+      return {
+        field: 'model.dropout',
+        message: `is ${model.dropout}: BPE dropout makes encoding random; set it to null to use the tokenizer`,
+      };
     if (typeof model.continuing_subword_prefix === 'string' && model.continuing_subword_prefix !== '')
-      return { field: 'model.continuing_subword_prefix', message: `is ${JSON.stringify(model.continuing_subword_prefix)}; BPE with a subword prefix is not supported` };
+      return {
+        field: 'model.continuing_subword_prefix',
+        message: `is ${JSON.stringify(model.continuing_subword_prefix)}; BPE with a subword prefix is not supported`,
+      };
   }
   const splits: string[] = [];
   const walk = (node: unknown, path: string) => {
     if (typeof node !== 'object' || node === null) return;
     const n = node as Record<string, unknown>;
-    if (n.type === 'Split' && n.invert !== true && n.behavior !== undefined && !SPLIT_BEHAVIOURS.includes(n.behavior as string)) splits.push(`${path}.behavior is ${JSON.stringify(n.behavior)}; supported: ${SPLIT_BEHAVIOURS.join(', ')}`);
+    if (
+      n.type === 'Split' &&
+      n.invert !== true &&
+      n.behavior !== undefined &&
+      !SPLIT_BEHAVIOURS.includes(n.behavior as string)
+    )
+      splits.push(`${path}.behavior is ${JSON.stringify(n.behavior)}; supported: ${SPLIT_BEHAVIOURS.join(', ')}`);
     if (Array.isArray(n.pretokenizers)) n.pretokenizers.forEach((c, i) => walk(c, `${path}.pretokenizers[${i}]`));
   };
   walk(j.pre_tokenizer, 'pre_tokenizer');
@@ -44,20 +60,32 @@ export function findUnsupported(j: Record<string, unknown>): Unsupported | null 
   // Hugging Face tokenizers gives added tokens their ids itself, in order: a token of the model's vocabulary keeps its
   // id there; any other takes the next id after the vocabulary and the added tokens before it. A file whose ids
   // say otherwise is encoded with Rust's ids by transformers (with a warning), so it is refused here.
-  const vocab = new Map<string, number>(Array.isArray(model.vocab) ? (model.vocab as [string, number][]).map(([piece], i) => [piece, i]) : Object.entries(model.vocab as Record<string, number>));
+  const vocab = new Map<string, number>(
+    Array.isArray(model.vocab)
+      ? (model.vocab as [string, number][]).map(([piece], i) => [piece, i])
+      : Object.entries(model.vocab as Record<string, number>),
+  );
   const vocabSize = Array.isArray(model.vocab) ? model.vocab.length : vocab.size;
   const added = (j.added_tokens ?? []) as { id: number; content: string; single_word?: unknown }[];
   const assigned = new Map<string, number>();
   for (let i = 0; i < added.length; i++) {
     const t = added[i];
-    if (t.single_word === true) return { field: `added_tokens[${i}].single_word`, message: `is true for ${JSON.stringify(t.content)}; single-word added tokens are not supported` };
+    if (t.single_word === true)
+      return {
+        field: `added_tokens[${i}].single_word`,
+        message: `is true for ${JSON.stringify(t.content)}; single-word added tokens are not supported`,
+      };
     let id = assigned.get(t.content) ?? vocab.get(t.content);
     if (id === undefined) {
       const max = assigned.size ? Math.max(...assigned.values()) : undefined;
       id = max === undefined ? vocabSize : max >= vocabSize || vocabSize === 0 ? max + 1 : vocabSize;
     }
     assigned.set(t.content, id);
-    if (id !== t.id) return { field: `added_tokens[${i}].id`, message: `is ${t.id} for ${JSON.stringify(t.content)}, but Hugging Face tokenizers gives it ${id} (a token of model.vocab keeps its id there; others follow the vocabulary in order); make the ids agree` };
+    if (id !== t.id)
+      return {
+        field: `added_tokens[${i}].id`,
+        message: `is ${t.id} for ${JSON.stringify(t.content)}, but Hugging Face tokenizers gives it ${id} (a token of model.vocab keeps its id there; others follow the vocabulary in order); make the ids agree`,
+      };
   }
   return null;
 }
@@ -77,7 +105,8 @@ export function makeRustFaithful(tok: Tokenizer): void {
     if (Array.isArray(children)) children.forEach(visitNormalizer);
   };
   const visitPreTokenizer = (p: unknown) => {
-    if (p instanceof DigitsPreTokenizer) p.pattern = new RegExp(`\\P{N}+|\\p{N}${p.config.individual_digits ? '' : '+'}`, 'gu');
+    if (p instanceof DigitsPreTokenizer)
+      p.pattern = new RegExp(`\\P{N}+|\\p{N}${p.config.individual_digits ? '' : '+'}`, 'gu');
     const children = (p as { tokenizers?: unknown[] } | null)?.tokenizers;
     if (Array.isArray(children)) children.forEach(visitPreTokenizer);
   };

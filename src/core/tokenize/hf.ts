@@ -43,7 +43,10 @@ export class HFTokenizer implements TextTokenizer {
     try {
       this.tok = new Tokenizer(parsed, {});
     } catch (e) {
-      throw new TokenizerError(file, `cannot be loaded (${(e as Error).message.split('\n')[0]}); it should be a tokenizer.json written by Hugging Face tokenizers`);
+      throw new TokenizerError(
+        file,
+        `cannot be loaded (${(e as Error).message.split('\n')[0]}); it should be a tokenizer.json written by Hugging Face tokenizers`,
+      );
     }
     makeRustFaithful(this.tok);
     const vocab = this.tok.get_vocab(true);
@@ -71,19 +74,33 @@ export class HFTokenizer implements TextTokenizer {
     } catch (e) {
       throw new TokenizerError(file, `is not valid JSON (${(e as Error).message})`);
     }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new TokenizerError(file, 'is not a JSON object; it should be a tokenizer.json written by Hugging Face tokenizers');
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      throw new TokenizerError(
+        file,
+        'is not a JSON object; it should be a tokenizer.json written by Hugging Face tokenizers',
+      );
     const j = parsed as Record<string, unknown>;
     const model = j.model as Record<string, unknown> | undefined;
-    if (typeof model !== 'object' || model === null) throw new TokenizerError(file, 'has no "model" object; it should be a tokenizer.json written by Hugging Face tokenizers');
+    if (typeof model !== 'object' || model === null)
+      throw new TokenizerError(
+        file,
+        'has no "model" object; it should be a tokenizer.json written by Hugging Face tokenizers',
+      );
     if (typeof model.vocab !== 'object' || model.vocab === null) throw new TokenizerError(file, 'model has no "vocab"');
     const vocab = model.vocab as Record<string, unknown> | unknown[];
     if (!Array.isArray(vocab)) {
-      for (const [token, id] of Object.entries(vocab)) if (!Number.isInteger(id) || (id as number) < 0) throw new TokenizerError(file, `vocab entry ${JSON.stringify(token)} has id ${JSON.stringify(id)}; ids must be non-negative integers`);
+      for (const [token, id] of Object.entries(vocab))
+        if (!Number.isInteger(id) || (id as number) < 0)
+          throw new TokenizerError(
+            file,
+            `vocab entry ${JSON.stringify(token)} has id ${JSON.stringify(id)}; ids must be non-negative integers`,
+          );
     }
     const added = j.added_tokens ?? [];
     if (!Array.isArray(added)) throw new TokenizerError(file, '"added_tokens" must be a list');
     added.forEach((t: { id?: unknown; content?: unknown }, i) => {
-      if (typeof t?.content !== 'string' || !Number.isInteger(t.id) || (t.id as number) < 0) throw new TokenizerError(file, `added_tokens[${i}] needs a string "content" and a non-negative integer "id"`);
+      if (typeof t?.content !== 'string' || !Number.isInteger(t.id) || (t.id as number) < 0)
+        throw new TokenizerError(file, `added_tokens[${i}] needs a string "content" and a non-negative integer "id"`);
     });
     // The JS implementation expects every component key; tokenizer.json files may leave some out.
     const full = { normalizer: null, pre_tokenizer: null, post_processor: null, decoder: null, added_tokens: [], ...j };
@@ -98,23 +115,43 @@ export class HFTokenizer implements TextTokenizer {
    * `<|bos|>` … `<|pad|>` when the vocabulary has them) as special tokens. merges.txt may have CRLF line ends, a
    * `#version` first line and blank lines; each merge must be two tokens of the vocabulary whose join is in it too.
    */
-  static fromVocabMerges(vocabJson: string, mergesTxt: string, files = { vocab: 'vocab.json', merges: 'merges.txt' }, addPrefixSpace = false): HFTokenizer {
+  static fromVocabMerges(
+    vocabJson: string,
+    mergesTxt: string,
+    files = { vocab: 'vocab.json', merges: 'merges.txt' },
+    addPrefixSpace = false,
+  ): HFTokenizer {
     let vocab: unknown;
     try {
       vocab = JSON.parse(vocabJson);
     } catch (e) {
       throw new TokenizerError(files.vocab, `is not valid JSON (${(e as Error).message})`);
     }
-    if (typeof vocab !== 'object' || vocab === null || Array.isArray(vocab)) throw new TokenizerError(files.vocab, 'must be a JSON object of token → id');
+    if (typeof vocab !== 'object' || vocab === null || Array.isArray(vocab))
+      throw new TokenizerError(files.vocab, 'must be a JSON object of token → id');
     const v = vocab as Record<string, unknown>;
-    for (const [token, id] of Object.entries(v)) if (!Number.isInteger(id) || (id as number) < 0) throw new TokenizerError(files.vocab, `entry ${JSON.stringify(token)} has id ${JSON.stringify(id)}; ids must be non-negative integers`);
+    for (const [token, id] of Object.entries(v))
+      if (!Number.isInteger(id) || (id as number) < 0)
+        throw new TokenizerError(
+          files.vocab,
+          `entry ${JSON.stringify(token)} has id ${JSON.stringify(id)}; ids must be non-negative integers`,
+        );
     const merges: [string, string][] = [];
     mergesTxt.split(/\r?\n/).forEach((line, i) => {
       if (line === '' || (i === 0 && line.startsWith('#version'))) return;
       const parts = line.split(' ');
-      if (parts.length !== 2 || parts[0] === '' || parts[1] === '') throw new TokenizerError(files.merges, `line ${i + 1} (${JSON.stringify(line)}) is not two tokens separated by one space`);
+      if (parts.length !== 2 || parts[0] === '' || parts[1] === '')
+        throw new TokenizerError(
+          files.merges,
+          `line ${i + 1} (${JSON.stringify(line)}) is not two tokens separated by one space`,
+        );
       const [a, b] = parts as [string, string];
-      for (const t of [a, b, a + b]) if (!(t in v)) throw new TokenizerError(files.merges, `line ${i + 1} (${JSON.stringify(line)}) uses ${JSON.stringify(t)}, which is not in ${files.vocab}`);
+      for (const t of [a, b, a + b])
+        if (!(t in v))
+          throw new TokenizerError(
+            files.merges,
+            `line ${i + 1} (${JSON.stringify(line)}) uses ${JSON.stringify(t)}, which is not in ${files.vocab}`,
+          );
       merges.push([a, b]);
     });
     const specials = ['<|endoftext|>', '<|bos|>', '<|boi|>', '<|eoi|>', '<|pad|>'].filter((t) => t in v);
@@ -123,12 +160,31 @@ export class HFTokenizer implements TextTokenizer {
       version: '1.0',
       truncation: null,
       padding: null,
-      added_tokens: specials.map((content) => ({ id: v[content], content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true })),
+      added_tokens: specials.map((content) => ({
+        id: v[content],
+        content,
+        single_word: false,
+        lstrip: false,
+        rstrip: false,
+        normalized: false,
+        special: true,
+      })),
       normalizer: null,
       pre_tokenizer: byteLevel,
       post_processor: { ...byteLevel, trim_offsets: false },
       decoder: byteLevel,
-      model: { type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: '', end_of_word_suffix: '', fuse_unk: false, byte_fallback: false, ignore_merges: false, vocab: v, merges },
+      model: {
+        type: 'BPE',
+        dropout: null,
+        unk_token: null,
+        continuing_subword_prefix: '',
+        end_of_word_suffix: '',
+        fuse_unk: false,
+        byte_fallback: false,
+        ignore_merges: false,
+        vocab: v,
+        merges,
+      },
     };
     return HFTokenizer.fromTokenizerJson(JSON.stringify(json), files.vocab);
   }
@@ -140,20 +196,28 @@ export class HFTokenizer implements TextTokenizer {
     const bad = ids.findIndex((id) => id === undefined || id === null);
     if (bad >= 0) {
       const token = this.tok.tokenize(text, { add_special_tokens: opts.addSpecialTokens ?? false })[bad];
-      throw new TokenizerError(this.file, `has no id for the token ${JSON.stringify(token)} and no unk_token; the tokenizer cannot encode this text`);
+      throw new TokenizerError(
+        this.file,
+        `has no id for the token ${JSON.stringify(token)} and no unk_token; the tokenizer cannot encode this text`,
+      );
     }
     return ids;
   }
 
   decode(ids: number[]): string {
     if (ids.length === 0) return '';
-    for (const id of ids) if (!Number.isInteger(id) || this.idToToken[id] === undefined) throw new Error(`decode: id ${id} is outside the vocabulary [0, ${this.vocabSize})`);
+    for (const id of ids)
+      if (!Number.isInteger(id) || this.idToToken[id] === undefined)
+        throw new Error(`decode: id ${id} is outside the vocabulary [0, ${this.vocabSize})`);
     return this.tok.decode(ids, { skip_special_tokens: false, clean_up_tokenization_spaces: false });
   }
 
   specialId(name: string): number {
     const id = this.special.get(name);
-    if (id === undefined) throw new Error(`tokenizer has no special token ${name} (it has: ${[...this.special.keys()].join(', ') || 'none'})`);
+    if (id === undefined)
+      throw new Error(
+        `tokenizer has no special token ${name} (it has: ${[...this.special.keys()].join(', ') || 'none'})`,
+      );
     return id;
   }
 
@@ -172,9 +236,24 @@ function plainByteLevelBPE(j: Record<string, unknown>, special: ReadonlyMap<stri
   const model = j.model as Record<string, unknown>;
   const plainPre = pre?.type === 'ByteLevel' && pre.add_prefix_space === false && pre.use_regex !== false;
   const plainPost = post === null || post.type === 'ByteLevel';
-  const noOptions = (model.type ?? 'BPE') === 'BPE' && !model.dropout && model.unk_token == null && !model.continuing_subword_prefix && !model.end_of_word_suffix && !model.byte_fallback && !model.ignore_merges;
+  const noOptions =
+    (model.type ?? 'BPE') === 'BPE' &&
+    !model.dropout &&
+    model.unk_token == null &&
+    !model.continuing_subword_prefix &&
+    !model.end_of_word_suffix &&
+    !model.byte_fallback &&
+    !model.ignore_merges;
   const added = j.added_tokens as { lstrip?: boolean; rstrip?: boolean; single_word?: boolean }[];
-  if (!plainPre || !plainPost || j.normalizer !== null || !noOptions || added.some((t) => t.lstrip || t.rstrip || t.single_word) || Array.isArray(model.vocab)) return null;
+  if (
+    !plainPre ||
+    !plainPost ||
+    j.normalizer !== null ||
+    !noOptions ||
+    added.some((t) => t.lstrip || t.rstrip || t.single_word) ||
+    Array.isArray(model.vocab)
+  )
+    return null;
   const vocab = new Map(Object.entries(model.vocab as Record<string, number>).filter(([t]) => !special.has(t)));
   const merges: [string, string][] = [];
   for (const m of (model.merges ?? []) as (string | string[])[]) {

@@ -19,12 +19,15 @@ export interface TrainBPEOptions {
 export function trainBPE(corpus: string | string[], opts: TrainBPEOptions): BPETokenizer {
   const specials = opts.specialTokens ?? SPECIAL_TOKENS;
   if (!Number.isInteger(opts.vocabSize) || opts.vocabSize < 256 + specials.length + 1 || opts.vocabSize > 65_536)
-    throw new Error(`trainBPE: vocabSize must be an integer in [${256 + specials.length + 1}, 65536], got ${opts.vocabSize}`);
+    throw new Error(
+      `trainBPE: vocabSize must be an integer in [${256 + specials.length + 1}, 65536], got ${opts.vocabSize}`,
+    );
   const nMerges = opts.vocabSize - 256 - specials.length;
 
   // Count pre-tokens, each as a list of byte ids.
   const counts = new Map<string, number>();
-  for (const text of Array.isArray(corpus) ? corpus : [corpus]) for (const m of text.matchAll(GPT2_SPLIT)) counts.set(m[0], (counts.get(m[0]) ?? 0) + 1);
+  for (const text of Array.isArray(corpus) ? corpus : [corpus])
+    for (const m of text.matchAll(GPT2_SPLIT)) counts.set(m[0], (counts.get(m[0]) ?? 0) + 1);
   const minFreq = opts.minFrequency ?? 1;
   const words: number[][] = [];
   const freq: number[] = [];
@@ -56,7 +59,8 @@ export function trainBPE(corpus: string | string[], opts: TrainBPEOptions): BPET
   for (let m = 0; m < nMerges; m++) {
     let best = -1;
     let bestCount = 0;
-    for (const [k, c] of pairCount) if (c > bestCount || (c === bestCount && c > 0 && k < best)) [best, bestCount] = [k, c];
+    for (const [k, c] of pairCount)
+      if (c > bestCount || (c === bestCount && c > 0 && k < best)) [best, bestCount] = [k, c];
     if (best < 0 || bestCount <= 0) break; // corpus exhausted: every pre-token is a single token
     const a = Math.floor(best / 65536);
     const b = best % 65536;

@@ -26,10 +26,11 @@ export function kmeansPlusPlus(data: Float32Array, N: number, D: number, k: numb
     }
     let r = rng.next() * total;
     let pick = N - 1;
-    for (let i = 0; i < N; i++) if ((r -= d2[i]) < 0) {
-      pick = i;
-      break;
-    }
+    for (let i = 0; i < N; i++)
+      if ((r -= d2[i]) < 0) {
+        pick = i;
+        break;
+      }
     rows.push(pick);
   }
   return rows;

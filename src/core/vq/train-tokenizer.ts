@@ -41,7 +41,11 @@ export interface TrainTokenizerOptions {
  */
 export function tokenizerSchedule(train: TrainTokenizerOptions['train'], count: number): VQTrainConfig {
   const cfg = { ...DEFAULT_VQ_TRAIN, ...train };
-  return { ...cfg, warmupSteps: Math.min(cfg.warmupSteps, Math.floor(cfg.steps / 10)), kmeansImages: Math.min(cfg.kmeansImages, count) };
+  return {
+    ...cfg,
+    warmupSteps: Math.min(cfg.warmupSteps, Math.floor(cfg.steps / 10)),
+    kmeansImages: Math.min(cfg.kmeansImages, count),
+  };
 }
 
 /**
@@ -53,7 +57,11 @@ export function byodTokenizerSteps(count: number, batchSize = DEFAULT_VQ_TRAIN.b
 }
 
 /** Train a tokenizer of architecture `config` on `images`; returns the model (the caller disposes it) and what happened. */
-export async function trainTokenizer(config: VQVAEConfig, images: DeviceImages, opts: TrainTokenizerOptions): Promise<{ model: VQVAE; steps: number; restarted: number; schedule: VQTrainConfig }> {
+export async function trainTokenizer(
+  config: VQVAEConfig,
+  images: DeviceImages,
+  opts: TrainTokenizerOptions,
+): Promise<{ model: VQVAE; steps: number; restarted: number; schedule: VQTrainConfig }> {
   const schedule = tokenizerSchedule(opts.train, images.count);
   const model = new VQVAE(config, opts.initSeed ?? schedule.seed, opts.scope);
   const trainer = new VQTrainer(model, images, schedule);

@@ -23,7 +23,15 @@ export interface VQTrainConfig {
   kmeansIters: number;
 }
 
-export const DEFAULT_VQ_TRAIN: VQTrainConfig = { steps: 2500, batchSize: 32, lr: 1e-3, warmupSteps: 100, seed: 0, kmeansImages: 512, kmeansIters: 10 };
+export const DEFAULT_VQ_TRAIN: VQTrainConfig = {
+  steps: 2500,
+  batchSize: 32,
+  lr: 1e-3,
+  warmupSteps: 100,
+  seed: 0,
+  kmeansImages: 512,
+  kmeansIters: 10,
+};
 
 export interface VQStepLosses {
   total: number;
@@ -59,7 +67,14 @@ export class VQTrainer {
     readonly train: DeviceImages,
     readonly cfg: VQTrainConfig,
   ) {
-    const opt: AdamWConfig = { ...DEFAULT_ADAMW, lr: cfg.lr, weightDecay: 0, warmupSteps: cfg.warmupSteps, totalSteps: cfg.steps, beta2: 0.99 };
+    const opt: AdamWConfig = {
+      ...DEFAULT_ADAMW,
+      lr: cfg.lr,
+      weightDecay: 0,
+      warmupSteps: cfg.warmupSteps,
+      totalSteps: cfg.steps,
+      beta2: 0.99,
+    };
     this.optimizer = new AdamW(model.params, opt, (name) => model.params.get(name)!.trainable);
     this.usage = new CodeUsage(model.config.codebookSize);
     this.order = batchOrder([...Array(train.count).keys()], Math.min(cfg.batchSize, train.count), cfg.seed);
@@ -84,10 +99,22 @@ export class VQTrainer {
   async trainStep(read: boolean): Promise<VQStepLosses | null> {
     const positions = this.order.next().value as number[];
     const x = this.train.batch(positions);
-    let side: { ids: tf.Tensor1D; z: tf.Tensor2D; recon: tf.Scalar; codebook: tf.Scalar; commitment: tf.Scalar } | null = null;
+    let side: {
+      ids: tf.Tensor1D;
+      z: tf.Tensor2D;
+      recon: tf.Scalar;
+      codebook: tf.Scalar;
+      commitment: tf.Scalar;
+    } | null = null;
     const { value, grads } = tf.variableGrads(() => {
       const r = this.model.losses(x);
-      side = { ids: r.ids, z: r.z, recon: tf.keep(r.recon), codebook: tf.keep(r.codebook), commitment: tf.keep(r.commitment) };
+      side = {
+        ids: r.ids,
+        z: r.z,
+        recon: tf.keep(r.recon),
+        codebook: tf.keep(r.codebook),
+        commitment: tf.keep(r.commitment),
+      };
       return r.total;
     }, this.optimizer.variables());
     this.optimizer.apply(grads).dispose();
@@ -101,7 +128,8 @@ export class VQTrainer {
     this.lastZ = s.z;
     this.step++;
     const every = this.model.config.deadCodeSteps;
-    if (every > 0 && this.step % every === 0) this.restarted += await restartCodes(this.model, await this.usage.unusedAndReset(), this.lastZ, this.rng);
+    if (every > 0 && this.step % every === 0)
+      this.restarted += await restartCodes(this.model, await this.usage.unusedAndReset(), this.lastZ, this.rng);
     let out: VQStepLosses | null = null;
     if (read) {
       const [t, r, c, m] = await Promise.all([value.data(), s.recon.data(), s.codebook.data(), s.commitment.data()]);
@@ -142,5 +170,12 @@ export async function evaluateVQ(model: VQVAE, images: DeviceImages, batch = 256
   const total = hist.reduce((a, b) => a + b, 0);
   let entropy = 0;
   for (const h of hist) if (h > 0) entropy -= (h / total) * Math.log(h / total);
-  return { recon_mse: mse, psnr: 10 * Math.log10(1 / mse), code_usage: hist.filter((h) => h > 0).length / K, perplexity: Math.exp(entropy), images: images.count, histogram: hist };
+  return {
+    recon_mse: mse,
+    psnr: 10 * Math.log10(1 / mse),
+    code_usage: hist.filter((h) => h > 0).length / K,
+    perplexity: Math.exp(entropy),
+    images: images.count,
+    histogram: hist,
+  };
 }

@@ -22,7 +22,12 @@ export interface ExportMeta {
 
 export interface ReadExport {
   meta: ExportMeta;
-  experiment: { config: Record<string, unknown> & { evalImages: number; englishTokens: number; captionBudget: number }; arms: { name: string; imageOnly: boolean; mix: number }[]; margin: number; metrics: Record<string, string> };
+  experiment: {
+    config: Record<string, unknown> & { evalImages: number; englishTokens: number; captionBudget: number };
+    arms: { name: string; imageOnly: boolean; mix: number }[];
+    margin: number;
+    metrics: Record<string, string>;
+  };
   train: { ids: Uint16Array; mask: Uint8Array };
   val: { ids: Uint16Array; mask: Uint8Array };
   order: Uint32Array;
@@ -43,7 +48,11 @@ export function readExport(dir: string): ReadExport {
     val: { ids: u16(f('val.bin')), mask: new Uint8Array(f('val.mask.bin')) },
     order: u32(f('order.bin')),
     mix: meta.batches.mix ? u16(f(meta.batches.mix.file)) : null,
-    english: { train: u16(f('english_train.bin')), heldout: u16(f('english_heldout.bin')), ood: u16(f('english_ood.bin')) },
+    english: {
+      train: u16(f('english_train.bin')),
+      heldout: u16(f('english_heldout.bin')),
+      ood: u16(f('english_ood.bin')),
+    },
   };
 }
 
@@ -64,12 +73,23 @@ export function exportData(ex: ReadExport): ExperimentData {
     }
     return { codes, captions, text: captions.map(() => ''), count: n };
   };
-  const plan: VocabPlan = { textVocab: meta.textVocab, imageOffset: meta.image.offset, imageCodes: meta.image.count, vocabSize: meta.vocabSize, special: meta.special, appendedSpecials: meta.appendedSpecials };
+  const plan: VocabPlan = {
+    textVocab: meta.textVocab,
+    imageOffset: meta.image.offset,
+    imageCodes: meta.image.count,
+    vocabSize: meta.vocabSize,
+    special: meta.special,
+    appendedSpecials: meta.appendedSpecials,
+  };
   return {
     plan,
     imageTokens: P,
     train: split(ex.train),
     val: split(ex.val),
-    english: { train: Int32Array.from(ex.english.train), heldout: Array.from(ex.english.heldout), ood: Array.from(ex.english.ood) },
+    english: {
+      train: Int32Array.from(ex.english.train),
+      heldout: Array.from(ex.english.heldout),
+      ood: Array.from(ex.english.ood),
+    },
   };
 }

@@ -13,7 +13,11 @@ type Raw = { width: number; height: number; data: Uint8Array | Uint8ClampedArray
 export function pattern(w: number, h: number, seed = 0): Raw {
   const data = new Uint8Array(w * h * 4);
   for (let y = 0; y < h; y++)
-    for (let x = 0; x < w; x++) data.set([(x * 255) / Math.max(1, w - 1), (y * 255) / Math.max(1, h - 1), (seed * 97 + x * 13 + y * 29) % 256, 255], (y * w + x) * 4);
+    for (let x = 0; x < w; x++)
+      data.set(
+        [(x * 255) / Math.max(1, w - 1), (y * 255) / Math.max(1, h - 1), (seed * 97 + x * 13 + y * 29) % 256, 255],
+        (y * w + x) * 4,
+      );
   return { width: w, height: h, data };
 }
 
@@ -22,7 +26,10 @@ export function photo(w: number, h: number): Raw {
   const data = new Uint8Array(w * h * 4);
   for (let y = 0; y < h; y++)
     for (let x = 0; x < w; x++)
-      data.set([128 + 120 * Math.sin(x / 5), 128 + 120 * Math.cos(y / 7), 128 + 100 * Math.sin((x + y) / 9), 255], (y * w + x) * 4);
+      data.set(
+        [128 + 120 * Math.sin(x / 5), 128 + 120 * Math.cos(y / 7), 128 + 100 * Math.sin((x + y) / 9), 255],
+        (y * w + x) * 4,
+      );
   return { width: w, height: h, data };
 }
 
@@ -43,7 +50,18 @@ export function concat(...parts: Uint8Array[]): Uint8Array {
 
 /** A big-endian TIFF block with one IFD0 entry: Orientation (0x0112) = o. */
 export function tiffOrientation(o: number): Uint8Array {
-  return concat(ascii('MM'), u16be(42), u32be(8), u16be(1), u16be(0x0112), u16be(3), u32be(1), u16be(o), u16be(0), u32be(0));
+  return concat(
+    ascii('MM'),
+    u16be(42),
+    u32be(8),
+    u16be(1),
+    u16be(0x0112),
+    u16be(3),
+    u32be(1),
+    u16be(o),
+    u16be(0),
+    u32be(0),
+  );
 }
 
 // ---- PNG ----
@@ -56,7 +74,7 @@ export function pngChunk(type: string, data: Uint8Array): Uint8Array {
 /** The chunks of a PNG file, in order. */
 export function pngChunks(file: Uint8Array): { type: string; data: Uint8Array }[] {
   const out: { type: string; data: Uint8Array }[] = [];
-  for (let o = 8; o + 8 <= file.length; ) {
+  for (let o = 8; o + 8 <= file.length;) {
     const len = (file[o] << 24) | (file[o + 1] << 16) | (file[o + 2] << 8) | file[o + 3];
     out.push({ type: String.fromCharCode(...file.subarray(o + 4, o + 8)), data: file.subarray(o + 8, o + 8 + len) });
     o += 12 + len;
@@ -74,14 +92,27 @@ export function encodePng(img: Raw): Uint8Array {
 export function pngWith(img: Raw, before: Uint8Array[]): Uint8Array {
   const chunks = pngChunks(encodePng(img));
   const i = chunks.findIndex((c) => c.type === 'IDAT');
-  return concat(ascii('\x89PNG\r\n\x1a\n'), ...chunks.slice(0, i).map((c) => pngChunk(c.type, c.data)), ...before, ...chunks.slice(i).map((c) => pngChunk(c.type, c.data)));
+  return concat(
+    ascii('\x89PNG\r\n\x1a\n'),
+    ...chunks.slice(0, i).map((c) => pngChunk(c.type, c.data)),
+    ...before,
+    ...chunks.slice(i).map((c) => pngChunk(c.type, c.data)),
+  );
 }
 
 /** An Adam7-interlaced 8-bit RGBA PNG (pngjs writes none), filter type 0 on every row; `idat` replaces its data. */
 export function interlacedPng(img: Raw, idat?: Uint8Array): Uint8Array {
   const { width: w, height: h } = img;
   const rows: number[] = [];
-  for (const [x0, y0, dx, dy] of [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]]) {
+  for (const [x0, y0, dx, dy] of [
+    [0, 0, 8, 8],
+    [4, 0, 8, 8],
+    [0, 4, 4, 8],
+    [2, 0, 4, 4],
+    [0, 2, 2, 4],
+    [1, 0, 2, 2],
+    [0, 1, 1, 2],
+  ]) {
     if (x0 >= w || y0 >= h) continue;
     for (let y = y0; y < h; y += dy) {
       rows.push(0);
@@ -89,7 +120,12 @@ export function interlacedPng(img: Raw, idat?: Uint8Array): Uint8Array {
     }
   }
   const ihdr = concat(u32be(w), u32be(h), Uint8Array.of(8, 6, 0, 0, 1));
-  return concat(ascii('\x89PNG\r\n\x1a\n'), pngChunk('IHDR', ihdr), pngChunk('IDAT', idat ?? new Uint8Array(deflateSync(Uint8Array.from(rows)))), pngChunk('IEND', new Uint8Array(0)));
+  return concat(
+    ascii('\x89PNG\r\n\x1a\n'),
+    pngChunk('IHDR', ihdr),
+    pngChunk('IDAT', idat ?? new Uint8Array(deflateSync(Uint8Array.from(rows)))),
+    pngChunk('IEND', new Uint8Array(0)),
+  );
 }
 
 /** A PNG whose IHDR claims w×h but holds the IDAT of a 1×1 image (the "header bomb"). */
@@ -98,7 +134,11 @@ export function pngClaiming(w: number, h: number): Uint8Array {
   const ihdr = Uint8Array.from(chunks[0].data);
   ihdr.set(u32be(w), 0);
   ihdr.set(u32be(h), 4);
-  return concat(ascii('\x89PNG\r\n\x1a\n'), pngChunk('IHDR', ihdr), ...chunks.slice(1).map((c) => pngChunk(c.type, c.data)));
+  return concat(
+    ascii('\x89PNG\r\n\x1a\n'),
+    pngChunk('IHDR', ihdr),
+    ...chunks.slice(1).map((c) => pngChunk(c.type, c.data)),
+  );
 }
 
 /**
@@ -107,11 +147,24 @@ export function pngClaiming(w: number, h: number): Uint8Array {
  */
 export function apng(frames: Raw[], still?: Raw): Uint8Array {
   const { width: w, height: h } = frames[0];
-  const idat = (img: Raw) => concat(...pngChunks(encodePng(img)).filter((c) => c.type === 'IDAT').map((c) => c.data));
+  const idat = (img: Raw) =>
+    concat(
+      ...pngChunks(encodePng(img))
+        .filter((c) => c.type === 'IDAT')
+        .map((c) => c.data),
+    );
   const ihdr = pngChunks(encodePng(frames[0]))[0];
   let seq = 0;
-  const fctl = () => pngChunk('fcTL', concat(u32be(seq++), u32be(w), u32be(h), u32be(0), u32be(0), u16be(1), u16be(10), Uint8Array.of(0, 0)));
-  const parts: Uint8Array[] = [ascii('\x89PNG\r\n\x1a\n'), pngChunk('IHDR', ihdr.data), pngChunk('acTL', concat(u32be(frames.length), u32be(0)))];
+  const fctl = () =>
+    pngChunk(
+      'fcTL',
+      concat(u32be(seq++), u32be(w), u32be(h), u32be(0), u32be(0), u16be(1), u16be(10), Uint8Array.of(0, 0)),
+    );
+  const parts: Uint8Array[] = [
+    ascii('\x89PNG\r\n\x1a\n'),
+    pngChunk('IHDR', ihdr.data),
+    pngChunk('acTL', concat(u32be(frames.length), u32be(0))),
+  ];
   if (still) parts.push(pngChunk('IDAT', idat(still)));
   frames.forEach((f, k) => {
     parts.push(fctl());
@@ -129,11 +182,21 @@ let jpegEnc: Promise<(img: ImageData, o: Record<string, unknown>) => Promise<Arr
 export async function encodeJpeg(img: Raw, quality = 85, subsample = 2, progressive = false): Promise<Uint8Array> {
   jpegEnc ??= (async () => {
     const mod = await import('@jsquash/jpeg/encode.js');
-    await mod.init(await WebAssembly.compile(readFileSync(require.resolve('@jsquash/jpeg/codec/enc/mozjpeg_enc.wasm'))));
+    await mod.init(
+      await WebAssembly.compile(readFileSync(require.resolve('@jsquash/jpeg/codec/enc/mozjpeg_enc.wasm'))),
+    );
     return mod.default as unknown as (img: ImageData, o: Record<string, unknown>) => Promise<ArrayBuffer>;
   })();
   const data = new Uint8ClampedArray(img.data);
-  const enc = await (await jpegEnc)({ data, width: img.width, height: img.height, colorSpace: 'srgb' } as ImageData, { quality, baseline: true, progressive, auto_subsample: false, chroma_subsample: subsample });
+  const enc = await (
+    await jpegEnc
+  )({ data, width: img.width, height: img.height, colorSpace: 'srgb' } as ImageData, {
+    quality,
+    baseline: true,
+    progressive,
+    auto_subsample: false,
+    chroma_subsample: subsample,
+  });
   return new Uint8Array(enc);
 }
 
@@ -146,7 +209,7 @@ export function jpegWithOrientation(jpeg: Uint8Array, o: number): Uint8Array {
 /** A JPEG whose SOF claims w×h (the scan data is the small image's). */
 export function jpegClaiming(jpeg: Uint8Array, w: number, h: number): Uint8Array {
   const out = Uint8Array.from(jpeg);
-  for (let o = 2; o + 9 < out.length; ) {
+  for (let o = 2; o + 9 < out.length;) {
     const m = out[o + 1];
     const len = (out[o + 2] << 8) | out[o + 3];
     if (m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc) {
@@ -166,11 +229,17 @@ let webpEnc: Promise<(img: ImageData, o: Record<string, unknown>) => Promise<Arr
 export async function encodeWebp(img: Raw): Promise<Uint8Array> {
   webpEnc ??= (async () => {
     const mod = await import('@jsquash/webp/encode.js');
-    await mod.init(await WebAssembly.compile(readFileSync(require.resolve('@jsquash/webp/codec/enc/webp_enc.wasm'))) as never);
+    await mod.init(
+      (await WebAssembly.compile(readFileSync(require.resolve('@jsquash/webp/codec/enc/webp_enc.wasm')))) as never,
+    );
     return mod.default as unknown as (img: ImageData, o: Record<string, unknown>) => Promise<ArrayBuffer>;
   })();
   const data = new Uint8ClampedArray(img.data);
-  return new Uint8Array(await (await webpEnc)({ data, width: img.width, height: img.height, colorSpace: 'srgb' } as ImageData, { lossless: 1, exact: 1 }));
+  return new Uint8Array(
+    await (
+      await webpEnc
+    )({ data, width: img.width, height: img.height, colorSpace: 'srgb' } as ImageData, { lossless: 1, exact: 1 }),
+  );
 }
 
 export function riffChunk(type: string, data: Uint8Array): Uint8Array {
@@ -182,7 +251,8 @@ const riff = (chunks: Uint8Array[]) => {
 };
 /** The image chunk (VP8L or VP8 with its header) of a simple WebP file. */
 const imageChunk = (webp: Uint8Array) => webp.subarray(12);
-const vp8x = (flags: number, w: number, h: number) => riffChunk('VP8X', concat(Uint8Array.of(flags, 0, 0, 0), u24le(w - 1), u24le(h - 1)));
+const vp8x = (flags: number, w: number, h: number) =>
+  riffChunk('VP8X', concat(Uint8Array.of(flags, 0, 0, 0), u24le(w - 1), u24le(h - 1)));
 
 /** An extended WebP with an EXIF chunk (Orientation = o). */
 export function webpWithOrientation(webp: Uint8Array, w: number, h: number, o: number): Uint8Array {
@@ -190,9 +260,29 @@ export function webpWithOrientation(webp: Uint8Array, w: number, h: number, o: n
 }
 
 /** An animated WebP; each frame is { webp (a simple lossless file), x, y, w, h } on a w×h canvas. */
-export function animatedWebp(canvas: { w: number; h: number }, frames: { webp: Uint8Array; x: number; y: number; w: number; h: number }[]): Uint8Array {
-  const anmf = frames.map((f) => riffChunk('ANMF', concat(u24le(f.x / 2), u24le(f.y / 2), u24le(f.w - 1), u24le(f.h - 1), u24le(100), Uint8Array.of(0x02), imageChunk(f.webp))));
-  return riff([vp8x(0x02 | 0x10, canvas.w, canvas.h), riffChunk('ANIM', concat(u32le(0), Uint8Array.of(0, 0))), ...anmf]);
+export function animatedWebp(
+  canvas: { w: number; h: number },
+  frames: { webp: Uint8Array; x: number; y: number; w: number; h: number }[],
+): Uint8Array {
+  const anmf = frames.map((f) =>
+    riffChunk(
+      'ANMF',
+      concat(
+        u24le(f.x / 2),
+        u24le(f.y / 2),
+        u24le(f.w - 1),
+        u24le(f.h - 1),
+        u24le(100),
+        Uint8Array.of(0x02),
+        imageChunk(f.webp),
+      ),
+    ),
+  );
+  return riff([
+    vp8x(0x02 | 0x10, canvas.w, canvas.h),
+    riffChunk('ANIM', concat(u32le(0), Uint8Array.of(0, 0))),
+    ...anmf,
+  ]);
 }
 
 /** A simple lossless WebP whose VP8L header claims w×h (≤ 16384 each). */
@@ -236,15 +326,50 @@ export function rawZip(entries: RawZipEntry[]): Uint8Array {
     const method = e.method ?? 0;
     const crc = crc32(e.crcOf ?? e.data);
     const usize = e.declaredSize ?? e.data.length;
-    const common = concat(u16le(20), u16le(e.flags ?? 0), u16le(method), u16le(0), u16le(0x21), u32le(crc), u32le(e.data.length), u32le(usize), u16le(name.length));
+    const common = concat(
+      u16le(20),
+      u16le(e.flags ?? 0),
+      u16le(method),
+      u16le(0),
+      u16le(0x21),
+      u32le(crc),
+      u32le(e.data.length),
+      u32le(usize),
+      u16le(name.length),
+    );
     const local = concat(u32le(0x04034b50), common, u16le(0), name, e.data);
     const extra = e.extra ?? new Uint8Array(0);
-    central.push(concat(u32le(0x02014b50), u16le(20), common, u16le(extra.length), u16le(0), u16le(0), u16le(0), u32le(0), u32le(offset), name, extra));
+    central.push(
+      concat(
+        u32le(0x02014b50),
+        u16le(20),
+        common,
+        u16le(extra.length),
+        u16le(0),
+        u16le(0),
+        u16le(0),
+        u32le(0),
+        u32le(offset),
+        name,
+        extra,
+      ),
+    );
     locals.push(local);
     offset += local.length;
   }
   const cd = concat(...central);
-  return concat(...locals, cd, u32le(0x06054b50), u16le(0), u16le(0), u16le(entries.length), u16le(entries.length), u32le(cd.length), u32le(offset), u16le(0));
+  return concat(
+    ...locals,
+    cd,
+    u32le(0x06054b50),
+    u16le(0),
+    u16le(0),
+    u16le(entries.length),
+    u16le(entries.length),
+    u32le(cd.length),
+    u32le(offset),
+    u16le(0),
+  );
 }
 
 /** The Info-ZIP Unicode Path extra field (0x7075) for a name stored as `raw`. */

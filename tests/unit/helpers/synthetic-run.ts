@@ -47,7 +47,8 @@ export function syntheticRecords(run: SyntheticRun, noiseSeed = 7): MetricRecord
       for (const step of steps) {
         if (run.stop && run.stop.arm === arm && run.stop.seed === seed && step > run.stop.step) break;
         const x = step / run.steps;
-        const rec = (metric: string, value: number) => out.push({ arm, seed, step, tokens: step * perStep, metric, value: value + run.noise * rng.normal() });
+        const rec = (metric: string, value: number) =>
+          out.push({ arm, seed, step, tokens: step * perStep, metric, value: value + run.noise * rng.normal() });
         rec(METRICS.valImageLoss, c.image(x));
         if (c.caption) rec(METRICS.valTextLoss, c.caption(x));
         const en = c.english(x);

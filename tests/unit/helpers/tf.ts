@@ -8,7 +8,8 @@ import type { Weights } from '../reference/gpt64';
 
 export async function useBackend(name: BackendName): Promise<void> {
   const choice = await initNodeBackend(name);
-  if (choice.backend !== name) throw new Error(`wanted ${name}, got ${choice.backend}: ${JSON.stringify(choice.refusals)}`);
+  if (choice.backend !== name)
+    throw new Error(`wanted ${name}, got ${choice.backend}: ${JSON.stringify(choice.refusals)}`);
 }
 
 /** Max |a−b| / (atol + rtol·|b|) over all entries must be ≤ 1. Returns the largest relative error seen. */
@@ -23,7 +24,10 @@ export function expectAllclose(actual: ArrayLike<number>, expected: ArrayLike<nu
       worstAt = i;
     }
   }
-  if (!(worst <= 1)) throw new Error(`not allclose at ${worstAt}: ${actual[worstAt]} vs ${expected[worstAt]} (rtol ${rtol}, atol ${atol})`);
+  if (!(worst <= 1))
+    throw new Error(
+      `not allclose at ${worstAt}: ${actual[worstAt]} vs ${expected[worstAt]} (rtol ${rtol}, atol ${atol})`,
+    );
   return worst * rtol;
 }
 
@@ -48,7 +52,15 @@ export async function nllOf(model: GPT): Promise<number[]> {
  * reference loss `refLoss` (reading `W`, the model's weights as float64) is evaluated at ±h (central difference)
  * and compared with tfjs's gradient `grads[v.name]` (rtol 1e-3, atol 2e-5). Returns how many entries were checked.
  */
-export function expectGradsMatchFiniteDifferences(model: GPT, grads: tf.NamedTensorMap, W: Weights, refLoss: () => number, rng: { int(n: number): number }, perParam: number, h = 1e-5): number {
+export function expectGradsMatchFiniteDifferences(
+  model: GPT,
+  grads: tf.NamedTensorMap,
+  W: Weights,
+  refLoss: () => number,
+  rng: { int(n: number): number },
+  perParam: number,
+  h = 1e-5,
+): number {
   let checked = 0;
   for (const [name, v] of model.params) {
     const g = grads[v.name].dataSync();

@@ -135,13 +135,16 @@ export function referenceLogits(c: GPTConfig, weights: Weights, ids: number[]): 
         const m = Math.max(...scores);
         const e = scores.map((v) => Math.exp(v - m));
         const z = e.reduce((a, b) => a + b, 0);
-        for (let s = 0; s <= t; s++) for (let j = 0; j < hd; j++) att[t][h * hd + j] += (e[s] / z) * qkv[s][2 * d + h * hd + j];
+        for (let s = 0; s <= t; s++)
+          for (let j = 0; j < hd; j++) att[t][h * hd + j] += (e[s] / z) * qkv[s][2 * d + h * hd + j];
       }
     }
     const proj = linear(att, w(weights, p + 'attn.c_proj.weight'), w(weights, p + 'attn.c_proj.bias'), d, d);
     x = x.map((row, t) => row.map((v, j) => v + proj[t][j]));
     const h2 = layerNorm(x, w(weights, p + 'ln_2.weight'), w(weights, p + 'ln_2.bias'), c.layerNormEps);
-    const fc = linear(h2, w(weights, p + 'mlp.c_fc.weight'), w(weights, p + 'mlp.c_fc.bias'), d, inner).map((r) => r.map((v) => activation64(act, v)));
+    const fc = linear(h2, w(weights, p + 'mlp.c_fc.weight'), w(weights, p + 'mlp.c_fc.bias'), d, inner).map((r) =>
+      r.map((v) => activation64(act, v)),
+    );
     const out = linear(fc, w(weights, p + 'mlp.c_proj.weight'), w(weights, p + 'mlp.c_proj.bias'), inner, d);
     x = x.map((row, t) => row.map((v, j) => v + out[t][j]));
   }
