@@ -7,6 +7,7 @@ configuration (experiment.json), the vocabulary facts (meta.json) and the refere
 """
 from __future__ import annotations
 
+import copy
 import csv
 import hashlib
 import json
@@ -119,6 +120,26 @@ class Export:
     def _split(self, s: dict) -> tuple[np.ndarray, np.ndarray]:
         n = s["sequences"]
         return self._array(s["file"], "<u2", [n, self.T]), self._array(s["mask"], "u1", [n, self.T - 1])
+
+    def sweep_view(self) -> Export | None:
+        """
+        The LR sweep's split (meta.json `sweep`, src/core/experiment/export-sweep.ts) as an Export: its training
+        sequences, the selection images as the held-out ones (every one evaluated) and its own batch order; the
+        English streams, arms, initial weights and configuration otherwise the main export's. None without one.
+        """
+        s = self.meta.get("sweep")
+        if not s:
+            return None
+        v = copy.copy(self)
+        v.train_ids, v.train_mask = self._split(s["train"])
+        v.val_ids, v.val_mask = self._split(s["val"])
+        b = s["batches"]
+        v.order = self._array(b["order"], "<u4", b["shape"])
+        if v.order.size and int(v.order.max()) >= v.train_ids.shape[0]:
+            raise ExportError(f"{os.path.join(self.path, b['order'])}: an index beyond the sweep's {v.train_ids.shape[0]} training sequences")
+        v.mix = self._array(b["mix"]["file"], "<u2", b["mix"]["shape"]) if b.get("mix") else None
+        v.config = {**self.config, "evalImages": 0}
+        return v
 
     def arm(self, name: str) -> Arm:
         for a in self.arms:

@@ -34,7 +34,8 @@ from transformers.utils import logging as hf_logging
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from evaluate import evaluate_arm, weight_change  # noqa: E402
 from export_reader import Arm, Export, ExportError  # noqa: E402
-from records import MetricsWriter, read_metrics, summarise_sweep  # noqa: E402
+import lr_sweep  # noqa: E402
+from records import MetricsWriter, read_metrics  # noqa: E402
 from train_report import finish, finite_or_none  # noqa: E402
 import resume_state  # noqa: E402
 import run_lock  # noqa: E402
@@ -275,21 +276,41 @@ def trained_card(init_card: str, arm: str, seed: int, step: int) -> str:
     return re.sub(r"(## Training\n\n).*?(\nThe full record)", lambda m: m.group(1) + said + m.group(2), init_card, count=1, flags=re.S)
 
 
+# What the report shows of a sweep (sweep.ts SweepResult less its cells).
+SWEEP_KEYS = ("lrs", "steps", "seeds", "schedule", "table", "best", "protocol", "unresolved", "selection")
+
+
 def sweep(tr: Trainer, plan: dict) -> dict:
-    """replicate --lr-sweep: every arm at every rate for the sweep's budget and seeds; each arm keeps its best."""
-    cfg = tr.ex.config
-    cells = []
-    for lr in plan["lrs"]:
+    """
+    replicate --lr-sweep (lr_sweep.py): a fixed grid, or the fair protocol, with each run scored once at its end. With
+    the export's sweep split (export-sweep.ts) the runs train on the training split less the selection concepts and
+    are scored on the selection images, as replicate sweeps; an export without one scores on its evaluation images.
+    """
+    view = tr.ex.sweep_view()
+    st = Trainer(view or tr.ex, tr.out, tr.acc, tr.log_every, None) if view else tr
+    if view:
+        sel = view.meta["sweep"]["selection"]
+        tr.acc.print(f"train.py: LR sweep on the selection split: {sel['images']} images of whole training concepts set apart, the sweep's runs training on the other {sel['trainImages']} (the evaluation images are not used)")
+
+    def train_at(lr: float, arms: list[str]) -> list[dict]:
+        cells = []
         for seed in range(plan["seeds"]):
-            for arm in tr.ex.arms:
-                v = tr.run(arm, seed, lr, plan["steps"], plan["warmupSteps"], plan["steps"], False, 0)
-                cells.append({"arm": arm.name, "lr": lr, "seed": seed, "valLoss": v})
-        tr.acc.print(f"  sweep LR {lr}: " + ", ".join(f"{c['arm']} s{c['seed']} {c['valLoss']:.3f}" for c in cells if c["lr"] == lr))
-    table, best = summarise_sweep(cells)
-    lost = [a.name for a in tr.ex.arms if a.name not in best]
-    if lost:
-        raise ExportError(f"the LR sweep found no learning rate at which {', '.join(lost)} trained without diverging; export again with smaller --lr-sweep rates")
-    return {"lrs": plan["lrs"], "steps": plan["steps"], "seeds": plan["seeds"], "schedule": cfg["schedule"], "cells": cells, "table": table, "best": best}
+            for name in arms:
+                arm = tr.ex.arm(name)
+                v = st.run(arm, seed, lr, plan["steps"], plan["warmupSteps"], plan["steps"], False, 0)
+                image = st.last_eval.get((arm.name, seed), {}).get("image", math.inf) if math.isfinite(v) else math.inf
+                cells.append({"arm": arm.name, "lr": lr, "seed": seed, "valLoss": v, "imageLoss": image})
+        return cells
+
+    arms = [a.name for a in tr.ex.arms]
+    try:
+        if plan.get("protocol"):
+            result = lr_sweep.fair_sweep(plan["protocol"], train_at, arms, tr.ex.config["schedule"], tr.acc.print)
+        else:
+            result = lr_sweep.grid_sweep(plan["lrs"], plan["steps"], plan["seeds"], tr.ex.config["schedule"], train_at, arms, tr.acc.print)
+    except lr_sweep.SweepError as e:
+        raise ExportError(str(e)) from None
+    return {**result, "selection": view.meta["sweep"]["selection"]} if view else result
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -364,15 +385,17 @@ def main(argv: list[str] | None = None) -> int:
         with open(kept_sweep, encoding="utf-8") as f:
             result = json.load(f)
         lrs.update(result["best"])
-        tr.sweep = {k: result[k] for k in ("lrs", "steps", "seeds", "schedule", "table", "best")}
+        tr.sweep = {k: result[k] for k in SWEEP_KEYS if k in result}
         cfg["lrByArm"] = {**cfg.get("lrByArm", {}), **result["best"]}
         acc.print(f"train.py: --resume keeps the recorded sweep's rates ({kept_sweep})")
     elif plan:
         t_sweep, eval_before = time.time(), tr.phases["evaluation"]
-        acc.print(f"train.py: LR sweep over {', '.join(map(str, plan['lrs']))}, {plan['steps']} steps x {plan['seeds']} seed(s)")
+        fair = plan.get("protocol")
+        over = f"fair: {fair['points']} rates {fair['ratio']:.3f}x apart around {fair['centre']}, grown at an edge" if fair else ", ".join(map(str, plan["lrs"]))
+        acc.print(f"train.py: LR sweep ({over}), {plan['steps']} steps x {plan['seeds']} seed(s)")
         result = sweep(tr, plan)
         lrs.update(result["best"])
-        tr.sweep = {k: result[k] for k in ("lrs", "steps", "seeds", "schedule", "table", "best")}
+        tr.sweep = {k: result[k] for k in SWEEP_KEYS if k in result}
         cfg["lrByArm"] = {**cfg.get("lrByArm", {}), **result["best"]}
         if acc.is_main_process:
             with open(os.path.join(a.out, "sweep.json"), "w", encoding="utf-8") as f:

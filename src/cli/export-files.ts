@@ -2,7 +2,7 @@
  * The body of `npm run export`, shared with `npm run replicate -- --engine torch`: load the inputs through a recorder
  * (so every file the export depends on is hashed), prepare the data with the lifecycle's preparation
  * (core/experiment/lifecycle.ts prepareData, aligned rows for the sweep's seeds too), build the export
- * (core/experiment/export.ts) and write it into a folder with meta.json last, holding every other file's SHA-256.
+ * (core/experiment/export.ts, with the LR sweep's own split: export-sweep.ts) and write it into a folder with meta.json last, holding every other file's SHA-256.
  * Returns the loaded inputs and the prepared data, so a caller can go on with them (the torch engine finishes a run
  * with them).
  */
@@ -10,7 +10,11 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { DataReader } from '../core/data/emoji';
+import { sequenceLength } from '../core/data/sequences';
+import { sequenceSpec } from '../core/experiment/data';
 import { buildExport } from '../core/experiment/export';
+import { sweepExport } from '../core/experiment/export-sweep';
+import { sweepData } from '../core/experiment/sweep-plan';
 import { prepareData } from '../core/experiment/lifecycle';
 import { metricsCsv } from '../core/experiment/metrics-csv';
 import type { Prepared } from '../core/experiment/prepare';
@@ -82,6 +86,18 @@ export async function writeExport(
   const tokenizerFiles = new Map<string, Uint8Array>();
   for (const f of ['tokenizer.json', 'vocab.json', 'merges.txt'])
     if (existsSync(join(r.lm, f))) tokenizerFiles.set(f, new Uint8Array(readFileSync(join(r.lm, f))));
+  // The sweep's own split and batch order (export-sweep.ts): scored on the selection images, as replicate sweeps.
+  const sweepFiles = r.setup.sweep
+    ? sweepExport(
+        cfg,
+        r.setup.sweep,
+        sweepData(prepared.data, images),
+        lm,
+        prepared.alignedRows,
+        sequenceSpec(prepared.data, cfg.captionBudget, false),
+        sequenceLength(sequenceSpec(prepared.data, cfg.captionBudget, false)),
+      )
+    : null;
   const { files } = await buildExport(
     cfg,
     prepared.data,
@@ -100,6 +116,7 @@ export async function writeExport(
     },
     metricsCsv,
     r.log,
+    sweepFiles,
   );
   // meta.json last, with the hash of every other file: a reader can check the export is whole.
   const meta = JSON.parse(new TextDecoder().decode(files.get('meta.json')!)) as Record<string, unknown>;

@@ -37,6 +37,7 @@ import type { AlignedRows } from './prepare';
 import { saveRunWeights } from './resume';
 import { ExperimentRunner, type MetricRecord, type Run } from './runner';
 import type { SweepResult } from './sweep';
+import type { ExportSweepPlan, SweepExport } from './export-sweep';
 
 export const EXPORT_FORMAT = 'tabula-scale-export';
 export const EXPORT_VERSION = 1;
@@ -60,11 +61,7 @@ export interface ExportSources {
 }
 
 /** The sweep of `replicate --lr-sweep`, if the setup asks for one (setup-flags.ts). */
-export interface SweepPlan {
-  lrs: number[];
-  steps: number;
-  seeds: number;
-}
+export type SweepPlan = ExportSweepPlan;
 
 function uint16(values: ArrayLike<number>, what: string): Uint8Array {
   const out = new Uint8Array(values.length * 2);
@@ -144,6 +141,42 @@ function firstStepRecords(run: Run, b: SequenceBatch): MetricRecord[] {
   ];
 }
 
+/**
+ * The batch order of `seeds` × `steps` steps as replicate's runner draws it (runner.ts nextBatch): order.bin uint32
+ * [seeds, steps, B] (the training-image indices of each step, shared by every arm of a seed) and, with a
+ * pretrained-mix arm, mix.bin uint16 [seeds, steps, nMix, T] (the English windows replacing its batch's last nMix
+ * rows). `first` hears every run's first batch (step 1), before any later step is drawn. Seeds are 0 … seeds − 1.
+ */
+export function batchFiles(
+  runner: ExperimentRunner,
+  seeds: number,
+  steps: number,
+  B: number,
+  T: number,
+  first: (run: Run, batch: SequenceBatch, seed: number) => void = () => {},
+): { order: Uint8Array; mix: Uint8Array | null; nMix: number } {
+  const mixRun = runner.runs.find((r) => r.arm.mix > 0);
+  const nMix = mixRun ? Math.round(mixRun.arm.mix * B) : 0;
+  const order = new Uint32Array(seeds * steps * B);
+  const mix = new Uint16Array(seeds * steps * nMix * T);
+  for (let seed = 0; seed < seeds; seed++) {
+    const runs = runner.runs.filter((r) => r.seed === seed);
+    const lead = runs[0];
+    const mixer = runs.find((r) => r.arm.mix > 0);
+    for (let step = 0; step < steps; step++) {
+      // Step 1: every run's first batch (its training losses at the initial weights); later: the order alone.
+      const stepRuns = step === 0 ? runs : [lead, ...(mixer && mixer !== lead ? [mixer] : [])];
+      for (const run of stepRuns) {
+        const { idx, batch } = runner.nextBatch(run);
+        if (step === 0) first(run, batch, seed);
+        if (run === lead) order.set(idx, (seed * steps + step) * B);
+        if (run === mixer) mix.set(batch.ids.subarray((B - nMix) * T), (seed * steps + step) * nMix * T);
+      }
+    }
+  }
+  return { order: uint32(order), mix: nMix > 0 ? uint16(mix, 'mix') : null, nMix };
+}
+
 /** The steps at which a run of `cfg` is evaluated, 0 included (config.ts isEvalStep). */
 export function evalSteps(cfg: Pick<ExperimentConfig, 'evalEvery' | 'steps'>): number[] {
   const out = [0];
@@ -175,6 +208,8 @@ export async function buildExport(
   src: ExportSources,
   metricsCsv: (records: MetricRecord[]) => string,
   log: (s: string) => void = () => {},
+  /** The sweep's own files (export-sweep.ts sweepExport), written under sweep/ when `sweep` is set. */
+  sweepFiles: SweepExport | null = null,
 ): Promise<BuiltExport> {
   const { plan } = data;
   if (plan.vocabSize - 1 > UINT16_MAX)
@@ -227,27 +262,13 @@ export async function buildExport(
     log(`reference: evaluating ${runner.runs.length} run(s) at step 0`);
     const reference = await runner.evalFresh();
     const B = Math.min(cfg.batchSize, data.train.count);
-    const mixRun = runner.runs.find((r) => r.arm.mix > 0);
-    const nMix = mixRun ? Math.round(mixRun.arm.mix * B) : 0;
-    const order = new Uint32Array(seeds * steps * B);
-    const mix = new Uint16Array(seeds * steps * nMix * T);
-    for (let seed = 0; seed < seeds; seed++) {
-      const runs = runner.runs.filter((r) => r.seed === seed);
-      const lead = runs[0];
-      const mixer = runs.find((r) => r.arm.mix > 0);
-      for (let step = 0; step < steps; step++) {
-        // Step 1: every run's first batch (its training losses at the initial weights); later: the order alone.
-        const stepRuns = step === 0 ? runs : [lead, ...(mixer && mixer !== lead ? [mixer] : [])];
-        for (const run of stepRuns) {
-          const { idx, batch } = runner.nextBatch(run);
-          if (step === 0 && seed < cfg.seeds) reference.push(...firstStepRecords(run, batch));
-          if (run === lead) order.set(idx, (seed * steps + step) * B);
-          if (run === mixer) mix.set(batch.ids.subarray((B - nMix) * T), (seed * steps + step) * nMix * T);
-        }
-      }
-    }
-    files.set('order.bin', uint32(order));
-    if (nMix > 0) files.set('mix.bin', uint16(mix, 'mix'));
+    const batches = batchFiles(runner, seeds, steps, B, T, (run, batch, seed) => {
+      if (seed < cfg.seeds) reference.push(...firstStepRecords(run, batch));
+    });
+    const nMix = batches.nMix;
+    files.set('order.bin', batches.order);
+    if (sweep && sweepFiles) for (const [name, bytes] of sweepFiles.files) files.set(name, bytes);
+    if (batches.mix) files.set('mix.bin', batches.mix);
     const kept = reference.filter((r) => r.seed < cfg.seeds);
     files.set('reference.csv', enc.encode(metricsCsv(kept)));
 
@@ -292,7 +313,12 @@ export async function buildExport(
         },
         sweep: sweep && {
           ...sweep,
-          warmupSteps: Math.min(cfg.warmupSteps, Math.floor(sweep.steps / 5)),
+          steps: sweepFiles?.steps ?? sweep.steps,
+          warmupSteps: Math.min(cfg.warmupSteps, Math.floor((sweepFiles?.steps ?? sweep.steps) / 5)),
+          /** fair: the protocol scale/lr_sweep.py follows (sweep.ts fairSweep); null for a fixed grid. */
+          protocol: sweepFiles?.protocol ?? null,
+          /** The selection split the rates are scored on (meta.json sweep); absent: the evaluation images. */
+          selection: sweepFiles?.meta.selection ?? null,
           criterion: METRICS.valLoss,
         },
         recordedSweep,
@@ -352,6 +378,8 @@ export async function buildExport(
           shape: [seeds, steps, B],
           mix: nMix > 0 ? { file: 'mix.bin', shape: [seeds, steps, nMix, T] } : null,
         },
+        /** The LR sweep's own sequences and batch order (export-sweep.ts); null without a sweep. */
+        sweep: sweepFiles?.meta ?? null,
         dataset: src.dataset,
         lm: { ...src.lm, config: lm.config },
         vq: src.vq,
