@@ -16,7 +16,7 @@ import type { GPT } from '../nn/gpt';
 import type { SequenceSpec } from '../data/sequences';
 import type { ExperimentConfig } from './config';
 import type { ExperimentData } from './data';
-import { batchFiles, splitFiles } from './export';
+import { batchFiles, splitFiles } from './export-layout';
 import type { AlignedRows } from './prepare';
 import { ExperimentRunner } from './runner';
 import { FAIR_SWEEP, type SweepProtocol } from './sweep';
