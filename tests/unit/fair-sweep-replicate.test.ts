@@ -7,6 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Experiment } from '../../src/core/experiment/lifecycle';
 import { MemoryStore } from '../../src/core/experiment/store';
 import { sweepData } from '../../src/core/experiment/sweep-plan';
+import { sweepExport } from '../../src/core/experiment/export-sweep';
+import { splitFiles } from '../../src/core/experiment/export-layout';
+import { sequenceSpec } from '../../src/core/experiment/data';
+import { sequenceLength } from '../../src/core/data/sequences';
 import { readPublicData } from '../../src/cli/data/public-data';
 import { loadInputs, type LoadedInputs } from '../../src/cli/experiment-inputs';
 import { parseSetup } from '../../src/cli/setup-flags';
@@ -98,6 +102,57 @@ describe('replicate --lr-sweep fair (smoke)', () => {
       expect((fin.report.meta.sweep as { protocol?: unknown }).protocol).toEqual(saved.protocol);
       expect(fin.report.meta.countModel).toMatchObject({ evalImages: 9 });
       expect((fin.report.meta.perImage as { concepts: number[] }).concepts).toHaveLength(9);
+    },
+    TIMEOUT_MS,
+  );
+
+  it(
+    'exports the sweep for the torch engine on its own split: selection images out of the training sequences, none of the evaluation images',
+    async () => {
+      const exp = new Experiment(
+        { ...loaded, cfg: setup.cfg, readData: readPublicData, sweep: undefined },
+        { store: new MemoryStore(), resume: false, log: () => {} },
+      );
+      await exp.prepare();
+      const { data, alignedRows } = exp.prepared!;
+      const spec = sequenceSpec(data, exp.cfg.captionBudget, false);
+      const T = sequenceLength(spec);
+      const sel = sweepData(data, loaded.images);
+      const plan = { lrs: [], steps: 2, seeds: 2, fair: {} };
+      const sx = sweepExport(exp.cfg, plan, sel, loaded.lm, alignedRows, spec, T);
+      // Sequences as byte rows of T uint16 ids, to compare the splits' sets.
+      const rows = (ids: Uint8Array) => {
+        const out: string[] = [];
+        for (let i = 0; i < ids.length; i += 2 * T) out.push(Buffer.from(ids.subarray(i, i + 2 * T)).toString('hex'));
+        return out;
+      };
+      const mainTrain = new Set(rows(splitFiles(spec, data.train, data.imageTokens).ids));
+      const mainVal = new Set(rows(splitFiles(spec, data.val, data.imageTokens).ids));
+      const sweepTrain = rows(sx.files.get('sweep/train.bin')!);
+      const sweepVal = rows(sx.files.get('sweep/val.bin')!);
+      expect(sweepVal.length).toBe(sx.meta.selection.images);
+      expect(sweepTrain.length).toBe(sx.meta.selection.trainImages);
+      expect(sweepVal.length).toBeGreaterThan(0);
+      expect(sweepTrain.length + sweepVal.length).toBe(data.train.count); // the training split, cut in two
+      for (const r of [...sweepTrain, ...sweepVal]) expect(mainTrain.has(r) && !mainVal.has(r)).toBe(true);
+      const heldOut = new Set(sweepVal);
+      expect(sweepTrain.some((r) => heldOut.has(r))).toBe(false);
+      expect(sx.files.get('sweep/val.mask.bin')!.length).toBe(sweepVal.length * (T - 1));
+      // The batch order indexes the sweep's own training sequences, B distinct ones per step, seeds 0 and 1.
+      const [seeds, steps, B] = sx.meta.batches.shape;
+      expect([seeds, steps]).toEqual([2, exp.cfg.steps]);
+      const order = new Uint32Array(new Uint8Array(sx.files.get('sweep/order.bin')!).buffer);
+      expect(order.length).toBe(seeds * steps * B);
+      for (let k = 0; k < seeds * steps; k++) {
+        const batch = order.subarray(k * B, (k + 1) * B);
+        expect(new Set(batch).size).toBe(B);
+        expect(Math.max(...batch)).toBeLessThan(sweepTrain.length);
+      }
+      expect(sx.protocol).toMatchObject({ centre: exp.cfg.lr, points: 6, steps: exp.cfg.steps, seeds: 2 });
+      expect(() => sweepExport({ ...exp.cfg, firstSeed: 3 }, plan, sel, loaded.lm, alignedRows, spec, T)).toThrow(
+        /--first-seed 3 cannot hold its LR sweep/,
+      );
+      exp.dispose();
     },
     TIMEOUT_MS,
   );

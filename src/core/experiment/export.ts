@@ -12,6 +12,7 @@
  *   mix.bin                       uint16 [seeds, steps, nMix, T]  the English windows that replace the last nMix rows of each
  *                                                                 pretrained-mix batch (only with that arm)
  *   init/<arm>-s<seed>/           GPT-2 layout checkpoints (config.json, model.safetensors, tabula.json, the hub files)
+ *   sweep/…                       with --lr-sweep: the sweep's own split and batch order (export-sweep.ts)
  *   reference.csv                 this implementation's step-0 evaluation and step-1 training losses of every run
  *   experiment.json, meta.json, captions.json
  *   data/{train,validation}-*.parquet, README.md, meta.pkl   for datasets.load_dataset and nanoGPT (export-datasets.ts)
