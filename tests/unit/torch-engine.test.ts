@@ -162,4 +162,34 @@ describe('replicate --engine torch', () => {
     ])
       expect(existsSync(join(torch, f)), f).toBe(true);
   }, 900_000);
+
+  it('sweeps as replicate does: --lr-sweep fair on the selection split, the same cells as the tfjs engine', async (ctx) => {
+    if (!hasTorch) ctx.skip(WHY);
+    dir ||= await mkdtemp(join(tmpdir(), 'torch-engine-'));
+    const [tfjs, torch] = [join(dir, 'sweep-tfjs'), join(dir, 'sweep-torch')];
+    const sweep = ['--preset', 'smoke', '--lr-sweep', 'fair', '--sweep-seeds', '2'];
+    const a = await replicate([...sweep, '--out', tfjs, '--stop-at', '1']);
+    expect(a.code, a.out).toBe(0);
+    const b = await replicate([...sweep, '--out', torch, '--stop-at', '1', '--engine', 'torch', '--python', PY]);
+    expect(b.code, b.out).toBe(0);
+    expect(b.out).toMatch(/LR sweep on the selection split: \d+ images/);
+    type Sweep = {
+      lrs: number[];
+      best: Record<string, number>;
+      selection: { images: number; trainImages: number };
+      protocol: { points: number };
+      cells: { arm: string; lr: number; seed: number; valLoss: number; imageLoss: number }[];
+    };
+    const read = async (d: string) => JSON.parse(await readFile(join(d, 'sweep.json'), 'utf8')) as Sweep;
+    const [x, y] = [await read(tfjs), await read(torch)];
+    expect(y.selection).toEqual(x.selection);
+    expect(y.protocol).toEqual(x.protocol);
+    expect(y.lrs).toEqual(x.lrs); // the same extensions, so the same losses to well within a grid step
+    expect(y.best).toEqual(x.best);
+    expect(y.cells.map((c) => [c.arm, c.lr, c.seed])).toEqual(x.cells.map((c) => [c.arm, c.lr, c.seed]));
+    y.cells.forEach((c, i) => {
+      expect(Math.abs(c.valLoss - x.cells[i].valLoss), `${c.arm} ${c.lr} s${c.seed}`).toBeLessThan(1e-3);
+      expect(Math.abs(c.imageLoss - x.cells[i].imageLoss), `${c.arm} ${c.lr} s${c.seed}`).toBeLessThan(1e-3);
+    });
+  }, 900_000);
 });
