@@ -9,11 +9,11 @@ import {
   batchMatMulWasm,
   fastTranspose,
   setFastKernels,
-  simplifyPermutation,
   splitLeadingWasm,
   sumRowsWasm,
   wasmKernelsWork,
 } from '../../src/core/nn/wasm-kernels';
+import { simplifyPermutation } from '../../src/core/nn/permute';
 import { GPT } from '../../src/core/nn/gpt';
 import { AdamW, DEFAULT_ADAMW } from '../../src/core/nn/optim';
 import { Rng } from '../../src/core/nn/init';
