@@ -35,8 +35,6 @@ import type { SweepResult } from './sweep';
 import type { ExportSweepPlan, SweepExport } from './export-sweep';
 import { batchFiles, MASK_BITS, splitFiles, uint16, UINT16_MAX } from './export-layout';
 
-export { MASK_BITS, batchFiles, packMasks, splitFiles } from './export-layout';
-
 export const EXPORT_FORMAT = 'tabula-scale-export';
 export const EXPORT_VERSION = 1;
 /** What the exporter knows only from outside the core (paths, hashes, the command). */
