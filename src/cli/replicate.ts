@@ -10,20 +10,18 @@
  * metrics logged up to it in DIR/metrics.partial.jsonl). A thin driver of the core's lifecycle
  * (core/experiment/lifecycle.ts) over a run folder (run-folder.ts).
  */
-import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { version_core as tfVersion } from '../core/tf';
 import { initNodeBackend } from './backend-node';
 import { Experiment } from '../core/experiment/lifecycle';
 import type { MetricRecord } from '../core/experiment/runner';
 import { METRICS } from '../core/metrics';
-import { UsageError, backendArg, intArg, machineFacts, parseFlags, runCli, writeFileAtomic } from './common';
-import { reportHtml } from '../core/experiment/html';
+import { UsageError, backendArg, intArg, machineFacts, parseFlags, runCli } from './common';
 import { readPublicData } from './data/public-data';
 import { EXPERIMENT_OPTIONS, EXPERIMENT_USAGE, loadInputs } from './experiment-inputs';
 import { checkResume, runFlags } from './resume-args';
 import { sameImagesNote } from '../core/experiment/prepare';
-import { RunFolder } from './run-folder';
+import { RunFolder, writeReportFiles } from './run-folder';
 import { acquireRunLock } from './run-lock';
 import { SETUP_OPTIONS, SETUP_USAGE, parseSetup } from './setup-flags';
 import { ENGINE_OPTIONS, ENGINE_USAGE, engineArgs, replicateTorch } from './torch-engine';
@@ -226,8 +224,7 @@ async function main(): Promise<void> {
   report.meta.phases = clock.seconds();
   // The finish wrote the report before its own phase was timed: write it again with the phases, each file whole
   // (report.json last, as the run folder does), the same as `npm run report` rebuilds it.
-  writeFileAtomic(join(a.out, 'report.html'), reportHtml(report, exp.records, fin.sections));
-  writeFileAtomic(join(a.out, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+  writeReportFiles(a.out, report, exp.records, fin.sections);
   log(
     `replicate: phases (s) ${Object.entries(clock.seconds())
       .map(([k, v]) => `${k} ${v}`)

@@ -9,12 +9,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExperimentConfig } from '../core/experiment/config';
-import { heatmapSection, reportHtml, sweepSection } from '../core/experiment/html';
+import { heatmapSection, sweepSection } from '../core/experiment/html';
 import type { SweepResult } from '../core/experiment/sweep';
 import { parseMetricsCsv } from '../core/experiment/metrics-csv';
 import { buildReport } from '../core/experiment/report';
 import type { MetricRecord } from '../core/experiment/runner';
-import { UsageError, parseFlags, runCli, writeFileAtomic } from './common';
+import { UsageError, parseFlags, runCli } from './common';
+import { writeReportFiles } from './run-folder';
+import { acquireRunLock } from './run-lock';
 import { recordedCountModel } from './report-reference';
 
 async function main(): Promise<void> {
@@ -28,6 +30,16 @@ async function main(): Promise<void> {
   if (positionals.length > 1) throw new UsageError(`one DIR at a time, got ${positionals.length}; ${usage}`);
   const dir = positionals[0];
   if (!dir) throw new UsageError(usage);
+  // One writer per run folder: a replicate still running here writes its own report at its finish, and rewriting
+  // report.json under it would be overwritten (or mix two builds); refused naming the holder, nothing written.
+  if (existsSync(dir))
+    acquireRunLock(
+      dir,
+      `npm run report -- ${dir}`,
+      console.log,
+      false,
+      'it writes its own report when it finishes — run npm run report after that (nothing was written)',
+    );
   const csvPath = join(dir, 'metrics.csv');
   if (!existsSync(csvPath))
     throw new UsageError(
@@ -70,8 +82,7 @@ async function main(): Promise<void> {
     ? [readFileSync(join(dir, 'sections.html'), 'utf8')]
     : [...(sweep ? [sweepSection(sweep)] : []), ...(imageLossByPosition ? [heatmapSection(imageLossByPosition)] : [])];
   // Each file whole or as it was (a kill in between leaves the old report.json beside the new report.html).
-  writeFileAtomic(join(dir, 'report.html'), reportHtml(report, records, sections));
-  writeFileAtomic(jsonPath, JSON.stringify(report, null, 2) + '\n');
+  writeReportFiles(dir, report, records, sections);
   const e = report.effects;
   for (const [name, eff] of [
     ['A', e.image_loss],

@@ -10,7 +10,9 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Finished } from '../core/experiment/finish';
+import { reportHtml } from '../core/experiment/html';
 import { metricsCsv } from '../core/experiment/metrics-csv';
+import type { Report } from '../core/experiment/report';
 import type { MetricRecord } from '../core/experiment/runner';
 import type { ExperimentStore, RunFlags, StoredCheckpoint } from '../core/experiment/store';
 import type { SweepResult } from '../core/experiment/sweep';
@@ -102,8 +104,19 @@ export class RunFolder implements ExperimentStore {
 
   async putFinished(fin: Finished, records: MetricRecord[]): Promise<void> {
     writeFileAtomic(join(this.dir, 'metrics.csv'), metricsCsv(records));
-    writeFileAtomic(join(this.dir, 'sections.html'), fin.sections.join('\n'));
-    writeFileAtomic(join(this.dir, 'report.html'), fin.html);
-    writeFileAtomic(join(this.dir, 'report.json'), JSON.stringify(fin.report, null, 2) + '\n');
+    writeReportFiles(this.dir, fin.report, records, fin.sections);
   }
+}
+
+/**
+ * The one writer of a run folder's report: DIR/sections.html (the sample, quality and analysis sections, joined),
+ * DIR/report.html (reportHtml of the report, the records and those sections) and DIR/report.json, each replaced as a
+ * whole (durable.ts writeFileAtomic) and report.json last, so a report.json is never beside an older report.html.
+ * Used by the run folder's finish, by replicate and the torch engine when they add the phase times after it, and by
+ * npm run report — so the files cannot drift between them.
+ */
+export function writeReportFiles(dir: string, report: Report, records: MetricRecord[], sections: string[]): void {
+  writeFileAtomic(join(dir, 'sections.html'), sections.join('\n'));
+  writeFileAtomic(join(dir, 'report.html'), reportHtml(report, records, sections));
+  writeFileAtomic(join(dir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
 }

@@ -106,13 +106,15 @@ const describe = (h: LockHolder) =>
  * Take `dir`'s run lock (creating `dir`), or throw: RunLocked naming the holder when a live process has it; an Error
  * from diskErrorMessage when the folder cannot be written. `log` is told when a stale lock is taken over. The lock is
  * released at process exit; the returned function releases it sooner. `resumable` false (npm run export): a disk
- * error says to run the command again rather than to continue with --resume.
+ * error says to run the command again rather than to continue with --resume. `advice` ends the refusal (what this
+ * command's user should do while the holder runs; replicate's default: wait or give another --out).
  */
 export function acquireRunLock(
   dir: string,
   command: string,
   log: (s: string) => void = console.log,
   resumable = true,
+  advice = 'wait for it to finish or give another --out',
 ): () => void {
   lockedDir = dir;
   lockedResumes = resumable;
@@ -138,7 +140,7 @@ export function acquireRunLock(
       if (h && h.pid === process.pid && h.host === me.host) break;
       if (h && (h.host !== me.host || alive(h.pid, Date.parse(h.startedAt))))
         throw new RunLocked(
-          `${dir} is in use by another run: ${describe(h)}; wait for it to finish or give another --out${h.host !== me.host ? ` (if that process is gone, delete ${path})` : ''}`,
+          `${dir} is in use by another run: ${describe(h)}; ${advice}${h.host !== me.host ? ` (if that process is gone, delete ${path})` : ''}`,
         );
       log(
         h

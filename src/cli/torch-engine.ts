@@ -10,7 +10,7 @@
  * The report's meta records the engine, its versions, the machine and every phase's wall time (phases.ts).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Experiment, prepareData } from '../core/experiment/lifecycle';
@@ -21,12 +21,12 @@ import type { SweepResult } from '../core/experiment/sweep';
 import type { RunFlags } from '../core/experiment/store';
 import { initNodeBackend } from './backend-node';
 import type { BackendName } from '../core/backend';
-import { UsageError, intArg, machineFacts, writeFileAtomic } from './common';
-import { reportHtml } from '../core/experiment/html';
+import { UsageError, intArg, machineFacts } from './common';
 import { readPublicData } from './data/public-data';
 import { writeExport } from './export-files';
 import { loadInputs } from './experiment-inputs';
-import { RunFolder } from './run-folder';
+import { writeFileAtomic } from './durable';
+import { RunFolder, writeReportFiles } from './run-folder';
 import type { Setup } from './setup-flags';
 
 /** replicate's flags for the engine (parseArgs options). */
@@ -190,7 +190,7 @@ export async function replicateTorch(r: TorchRun): Promise<void> {
   const stop = r.stopAt !== null && r.stopAt < steps ? r.stopAt : null;
   // The record log is shared with the tfjs engine: train.py --resume keeps OUT/metrics.csv up to each checkpoint.
   const partial = await store.readRecords();
-  if (r.resume && partial) writeFileSync(join(r.out, 'metrics.csv'), metricsCsv(partial));
+  if (r.resume && partial) writeFileAtomic(join(r.out, 'metrics.csv'), metricsCsv(partial));
   say(
     `training on PyTorch ${r.engine.versions.torch} (transformers ${r.engine.versions.transformers}, ${r.engine.python}, ${r.engine.threads ?? 'default'} thread(s))`,
   );
@@ -277,8 +277,7 @@ export async function replicateTorch(r: TorchRun): Promise<void> {
     clock.enter(null);
     fin.report.meta.phases = clock.seconds();
     // Written again with the phases, each file whole, report.json last (as replicate's tfjs engine).
-    writeFileAtomic(join(r.out, 'report.html'), reportHtml(fin.report, exp.records, fin.sections));
-    writeFileAtomic(join(r.out, 'report.json'), JSON.stringify(fin.report, null, 2) + '\n');
+    writeReportFiles(r.out, fin.report, exp.records, fin.sections);
     for (const eff of [fin.report.effects.image_loss, fin.report.effects.caption_gap, fin.report.effects.forgetting])
       log(`  ${eff.sentence}`);
     log(

@@ -111,6 +111,28 @@ describe('the run lock (kind 2)', () => {
     }
   });
 
+  it('is taken by npm run report too: refused while a run holds DIR, naming it, with report.json untouched', async () => {
+    const d = fresh();
+    writeFileSync(join(d, 'metrics.csv'), 'arm,seed,step,tokens,metric,value\n');
+    writeFileSync(join(d, 'report.json'), '{"written":"by the running replicate"}\n');
+    const child = spawn('sleep', ['30']);
+    await new Promise((r) => child.once('spawn', r));
+    try {
+      writeFileSync(join(d, LOCK_FILE), holder(child.pid!));
+      const r = spawnSync('node', ['--import', 'tsx', 'src/cli/report.ts', d], { encoding: 'utf8' });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(
+        new RegExp(
+          `^report: ${d} is in use by another run: pid ${child.pid} on .*, started .*\\(npm run replicate -- --out X\\); it writes its own report when it finishes — run npm run report after that \\(nothing was written\\)\n$`,
+        ),
+      );
+      expect(readFileSync(join(d, 'report.json'), 'utf8')).toBe('{"written":"by the running replicate"}\n');
+      expect(existsSync(join(d, 'report.html'))).toBe(false);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
   it('is released when the process exits', () => {
     const d = fresh();
     const code = `import('${join(process.cwd(), 'src/cli/run-lock.ts')}').then((m) => { m.acquireRunLock(process.argv[1], 'child'); console.log(require('fs').existsSync(process.argv[1] + '/${LOCK_FILE}')); })`;

@@ -209,7 +209,16 @@ describe('one rule for empty text, and datasets too small to hold images out (ki
         value: 1,
       })),
     );
-    expect(buildReport(null, recs, { validationIsTraining: note }).notes[0]).toBe(note);
+    const small3 = buildReport(null, recs, { validationIsTraining: note });
+    expect(small3.notes[0]).toBe(note);
+    // The headline sentences (A and B, printed in the log and on the report's first screen) say it too.
+    for (const eff of [small3.effects.image_loss, small3.effects.caption_gap]) {
+      expect(eff.sentence).toMatch(/^Measured on the training images \(too few images to hold any out/);
+      expect(eff.sentence).not.toMatch(/held-out/);
+    }
+    expect(small3.effects.caption_gap.tokensSaved.sentence).not.toMatch(/held-out/);
+    const whole = buildReport(null, recs, {});
+    expect(whole.effects.image_loss.sentence).not.toMatch(/training images/);
     const big: Record<string, Uint8Array> = {
       'captions.csv': strToU8('file,caption\n' + [...Array(10).keys()].map((i) => `${i}.png,shape ${i}`).join('\n')),
     };

@@ -247,6 +247,12 @@ export function buildReport(
     settlingNote(lastTenthChanges(records.filter((r) => r.arm === 'pretrained' || r.arm === 'scratch')), margin),
   );
   notes.push(...forgettingNotes); // after the settling note, where they were before the caveats needed C's power first
+  // Under 10 images A and B are measured on the training images: their headline sentences say so, not "held-out".
+  const sameImages = typeof meta.validationIsTraining === 'string';
+  if (sameImages) {
+    image.sentence = onTrainingImages(image.sentence);
+    gap.sentence = onTrainingImages(gap.sentence);
+  }
   return {
     preset: cfg?.preset ?? String(meta.preset ?? 'unknown'),
     config: cfg,
@@ -260,7 +266,7 @@ export function buildReport(
         initialLossByArm: byArm(records, arms, seeds, METRICS.valTextLoss, 'first'),
         tokensSaved: tokensSaved(
           seedPairs(records, 'pretrained', 'scratch', METRICS.valTextLoss, seeds),
-          'held-out caption tokens (pretrained against scratch)',
+          `${sameImages ? 'training-image (nothing held out)' : 'held-out'} caption tokens (pretrained against scratch)`,
         ),
       },
       forgetting: forgettingMain,
@@ -272,4 +278,13 @@ export function buildReport(
     notes: [...new Set(notes)],
     meta,
   };
+}
+
+/**
+ * An effect's sentence for a run whose validation images are its training images (under MIN_HELD_OUT_IMAGES,
+ * prepare.ts sameImagesNote): prefixed with that fact, and "held-out" said as what it is.
+ */
+export function onTrainingImages(sentence: string): string {
+  const said = sentence.replace(/held-out/g, 'training-image');
+  return `Measured on the training images (too few images to hold any out, so this is memorisation, not generalisation): ${said}`;
 }
