@@ -336,11 +336,14 @@ describe('vocab.json + merges.txt', () => {
     const { t, vocab, merges } = files();
     const lf = HFTokenizer.fromVocabMerges(vocab, merges);
     const crlf = HFTokenizer.fromVocabMerges(vocab, merges.replace(/\n/g, '\r\n'));
+    // Trailing blank lines (an editor's, in LF or CRLF) load as the same tokenizer as the clean file.
+    const trailing = HFTokenizer.fromVocabMerges(vocab, merges.replace(/\n/g, '\r\n') + '\r\n\r\n\n');
     const rust = RustTokenizer.fromString(t.toTokenizerJson());
     for (const text of CORPUS.slice(0, 120)) {
       const want = (await rust.encode(text, null, { addSpecialTokens: false })).getIds();
       expect(lf.encode(text)).toEqual(want);
       expect(crlf.encode(text)).toEqual(want);
+      expect(trailing.encode(text)).toEqual(want);
     }
     expect(crlf.special.get('<|bos|>')).toBe(t.specialId('<|bos|>'));
     // add_prefix_space (tokenizer_config.json) changes the first word as HF does.
