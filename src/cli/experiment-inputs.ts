@@ -19,14 +19,15 @@ import { byodTokenizerSteps, trainTokenizer } from '../core/vq/train-tokenizer';
 import { UsageError, dirSource } from './common';
 import { loadByod } from './data/datasets';
 import { decodePngNode } from './image-decode';
+import { DEFAULT_MODELS } from './resume-args';
 
 /** The non-setup flags of the experiment commands, with their defaults. */
 export const EXPERIMENT_OPTIONS = {
   out: { type: 'string' },
   dataset: { type: 'string' },
   backend: { type: 'string', default: 'wasm' },
-  lm: { type: 'string', default: 'public/models/lm-austen' },
-  vq: { type: 'string', default: 'public/models/vq-twemoji32' },
+  lm: { type: 'string', default: DEFAULT_MODELS.lm },
+  vq: { type: 'string', default: DEFAULT_MODELS.vq },
   'train-vq': { type: 'boolean', default: false },
 } as const;
 

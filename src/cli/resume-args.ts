@@ -9,6 +9,7 @@ import { isAbsolute, join, relative, resolve } from 'node:path';
 import { PRESETS, type ExperimentConfig } from '../core/experiment/config';
 import type { MetricRecord } from '../core/experiment/runner';
 import { UsageError } from './common';
+import { SHIPPED_MODELS } from '../core/shipped';
 
 export const EXPERIMENT_FILE = 'experiment.json';
 
@@ -123,7 +124,10 @@ export function readPartialMetrics(file: string, log: (s: string) => void): Metr
 }
 
 /** replicate's --lm and --vq defaults (run from the project's root). */
-export const DEFAULT_MODELS = { lm: 'public/models/lm-austen', vq: 'public/models/vq-twemoji32' } as const;
+export const DEFAULT_MODELS = {
+  lm: `public/models/${SHIPPED_MODELS.lm}`,
+  vq: `public/models/${SHIPPED_MODELS.vq}`,
+} as const;
 
 /** Flags whose saved value is passed back as `--flag value` when it differs from the preset (in this order). */
 const VALUE_FLAGS: [keyof RunFlags & string, keyof ExperimentConfig | null][] = [

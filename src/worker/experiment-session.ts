@@ -30,6 +30,7 @@ import { armSamples, loadPageInputs } from './session-inputs';
 import { loadPrepared, savePrepared } from '../browser/persist';
 import type { RunPhase, RunStatus, SampleSet, WorkerCommand, WorkerEvent } from './protocol';
 import { SaveQueue } from './save-queue';
+import { SHIPPED_MODELS } from '../core/shipped';
 
 type Start = Extract<WorkerCommand, { type: 'start' }>;
 const LIVE_SAMPLES = 4;
@@ -214,7 +215,7 @@ export class ExperimentSession {
     await exp.prepare();
     // The setup fingerprint of the effective config (docs/class.md): the page shows it and puts it on the result card.
     const names = {
-      lm: cmd.lm.kind === 'shipped' ? 'lm-austen (shipped)' : cmd.lm.name,
+      lm: cmd.lm.kind === 'shipped' ? `${SHIPPED_MODELS.lm} (shipped)` : cmd.lm.name,
       vq: `${loaded.vqKey} (shipped)`,
     };
     this.post({

@@ -18,6 +18,7 @@ import type { TextTokenizer } from '../core/tokenize/hf';
 import { shippedModel, toPictures } from './browser-io';
 import { splitsFor } from './datasets';
 import type { SampleSet, WorkerCommand } from './protocol';
+import { SHIPPED_MODELS } from '../core/shipped';
 
 export interface PageInputs {
   lm: GPT;
@@ -41,13 +42,14 @@ export async function loadPageInputs(
 ): Promise<PageInputs> {
   const cfg = cmd.config;
   stage('loading the pre-trained LM and the VQ tokenizer');
-  const src = cmd.lm.kind === 'shipped' ? shippedModel('lm-austen') : memorySource(cmd.lm.name, new Map(cmd.lm.files));
+  const src =
+    cmd.lm.kind === 'shipped' ? shippedModel(SHIPPED_MODELS.lm) : memorySource(cmd.lm.name, new Map(cmd.lm.files));
   const loaded = await loadGPT2(src, 'playground-lm');
   const lm = loaded.model;
   let vq: VQVAE | null = null;
   try {
     const tokenizer = await checkpointTokenizer(src, loaded.tokenizerJson, lm.config.vocabSize);
-    const v = await loadVQWithKey(shippedModel('vq-twemoji32'), 'playground-vq');
+    const v = await loadVQWithKey(shippedModel(SHIPPED_MODELS.vq), 'playground-vq');
     vq = v.model;
     stage('loading the images');
     const images = await splitsFor(cmd.dataset, cfg);

@@ -16,6 +16,7 @@ import { summarise } from './datasets';
 import { ExperimentSession } from './experiment-session';
 import { VQSession } from './vq-session';
 import type { ErrorScope, LmInfo, LmSpec, WorkerCommand, WorkerEvent } from './protocol';
+import { SHIPPED_MODELS } from '../core/shipped';
 
 const post = (e: WorkerEvent, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(e, transfer);
 const text = (e: unknown) => (e instanceof Error ? e.message : String(e));
@@ -49,14 +50,14 @@ function watchDevice(): void {
 
 /** An LM read as a run would read it (weights, config, tokenizer), then freed: checks a picked folder at once. */
 async function lmInfo(spec: LmSpec): Promise<LmInfo> {
-  const src = spec.kind === 'shipped' ? shippedModel('lm-austen') : memorySource(spec.name, new Map(spec.files));
+  const src = spec.kind === 'shipped' ? shippedModel(SHIPPED_MODELS.lm) : memorySource(spec.name, new Map(spec.files));
   const { model, tokenizerJson } = await loadGPT2(src, `lm-check-${Date.now()}`);
   try {
     const c = model.config;
     await checkpointTokenizer(src, tokenizerJson, c.vocabSize); // refuses a tokenizer with ids beyond the model's rows
     const params = [...model.params.values()].reduce((s, v) => s + v.size, 0);
     return {
-      name: spec.kind === 'shipped' ? 'lm-austen (shipped)' : spec.name,
+      name: spec.kind === 'shipped' ? `${SHIPPED_MODELS.lm} (shipped)` : spec.name,
       shape: {
         vocabSize: c.vocabSize,
         nPositions: c.nPositions,
