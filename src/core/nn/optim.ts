@@ -8,6 +8,7 @@
 import * as tf from '../tf';
 import { sumPairwise } from './ops';
 import { adamwWasm, sumSquaresWasm, wasmKernelsWork } from './wasm-kernels';
+import { adamwWebgpu, webgpuKernelsWork } from './webgpu-adamw';
 
 export interface AdamWConfig {
   /** Peak learning rate, reached at the end of warmup. */
@@ -140,14 +141,17 @@ export class AdamW {
         ? (tf.sqrt(sumSquaresWasm(entries.map((e) => e[2]))) as tf.Scalar)
         : globalNorm(entries.map((e) => e[2]));
       const scale = c.clipNorm > 0 ? tf.minimum(1, tf.div(c.clipNorm, tf.add(norm, 1e-6))) : null;
-      if (fused) {
-        // One pass per parameter on wasm (wasm-kernels.ts), the same arithmetic as below.
+      const gpu = !fused && webgpuKernelsWork();
+      if (fused || gpu) {
+        // One pass per parameter on wasm (wasm-kernels.ts), three dispatches on WebGPU (webgpu-adamw.ts); the same
+        // arithmetic as below.
         const clip = (scale ?? tf.scalar(1)) as tf.Scalar;
+        const update = gpu ? adamwWebgpu : adamwWasm;
         for (const [name, p, g] of entries) {
           const m = this.m.get(name)!;
           const v = this.v.get(name)!;
           const wd = c.weightDecay > 0 && !isNoDecay(name) ? c.weightDecay : 0;
-          const [np, nm, nv] = adamwWasm(p, g, m, v, clip, {
+          const [np, nm, nv] = update(p, g, m, v, clip, {
             lr,
             beta1: c.beta1,
             beta2: c.beta2,
