@@ -67,6 +67,14 @@ describe('WGSL kernels on WebGPU match tfjs ops', () => {
     expect(pageErrors.filter((e) => !/powerPreference|Failed to load resource/.test(e))).toEqual([]);
   });
 
+  it('Σg² (one dispatch) equals tfjs sum(square) and a float64 sum to float32 rounding', async () => {
+    const r = await call('sumSquaresCheck');
+    expect(r.gpu).toBe(true);
+    expect(r.smallest as number).toBeGreaterThan(0.01); // no size summed to ~0 (a kernel writing 0 would pass otherwise)
+    expect(r.vsOps as number).toBeLessThan(1e-5);
+    expect(r.vsF64 as number).toBeLessThan(1e-5);
+  });
+
   it('AdamW.apply on webgpu (WGSL) gives the cpu backend’s weights and clip norms over three steps', async () => {
     const r = await call('adamwStepCheck');
     expect(r.gpu).toBe(true);

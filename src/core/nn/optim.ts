@@ -8,7 +8,7 @@
 import * as tf from '../tf';
 import { sumPairwise } from './ops';
 import { adamwWasm, sumSquaresWasm, wasmKernelsWork } from './wasm-kernels';
-import { adamwWebgpu, webgpuKernelsWork } from './webgpu-adamw';
+import { adamwWebgpu, sumSquaresWebgpu, webgpuKernelsWork } from './webgpu-adamw';
 
 export interface AdamWConfig {
   /** Peak learning rate, reached at the end of warmup. */
@@ -137,11 +137,13 @@ export class AdamW {
       }
       if (entries.length === 0) throw new Error('AdamW.apply: no gradient for any trainable parameter');
       const fused = wasmKernelsWork();
+      const gpu = !fused && webgpuKernelsWork();
       const norm = fused
         ? (tf.sqrt(sumSquaresWasm(entries.map((e) => e[2]))) as tf.Scalar)
-        : globalNorm(entries.map((e) => e[2]));
+        : gpu
+          ? (tf.reshape(tf.sqrt(sumPairwise(entries.map((e) => sumSquaresWebgpu(e[2])))), []) as tf.Scalar)
+          : globalNorm(entries.map((e) => e[2]));
       const scale = c.clipNorm > 0 ? tf.minimum(1, tf.div(c.clipNorm, tf.add(norm, 1e-6))) : null;
-      const gpu = !fused && webgpuKernelsWork();
       if (fused || gpu) {
         // One pass per parameter on wasm (wasm-kernels.ts), three dispatches on WebGPU (webgpu-adamw.ts); the same
         // arithmetic as below.

@@ -1,5 +1,6 @@
 /**
- * The AdamW update as WGSL of our own for tfjs-backend-webgpu: three dispatches per parameter (new m, new v, new
+ * The optimizer step as WGSL of our own for tfjs-backend-webgpu: Σg² of a gradient in one dispatch (for the global
+ * clip norm; tfjs runs square then sum), and the AdamW update as three dispatches per parameter (new m, new v, new
  * weights) instead of the ~13 elementwise kernels optim.ts's tfjs chain runs per parameter. The weights' program
  * recomputes m and v inline from the old moments (a few flops per element) so that no dispatch waits on another's
  * output and nothing is read back. The arithmetic is optim.ts's fallback chain's, in the same order:
@@ -147,4 +148,50 @@ export function adamwWebgpu(
     tf.Tensor,
     tf.Tensor,
   ];
+}
+
+const SUM_LANES = 256;
+
+function sumSquaresProgram(): WgslProgram {
+  return {
+    variableNames: ['X'],
+    outputShape: [1],
+    shaderKey: 'tabula_sum_squares',
+    dispatchLayout: { x: [0] },
+    dispatch: [1, 1, 1],
+    workgroupSize: [SUM_LANES, 1, 1],
+    uniforms: 'n : i32,',
+    getUserCode: () => `
+      var<workgroup> part : array<f32, ${SUM_LANES}>;
+      fn main(index : i32) {
+        let lane = i32(localId.x);
+        var acc = 0.0;
+        for (var k = lane; k < uniforms.n; k = k + ${SUM_LANES}) {
+          let x = X[k];
+          acc = acc + x * x;
+        }
+        part[lane] = acc;
+        workgroupBarrier();
+        for (var s = ${SUM_LANES / 2}; s > 0; s = s >> 1u) {
+          if (lane < s) {
+            part[lane] = part[lane] + part[lane + s];
+          }
+          workgroupBarrier();
+        }
+        if (lane == 0) {
+          result[0] = part[0];
+        }
+      }
+    `,
+  };
+}
+
+/**
+ * Σx² over all elements of `x` (any shape, float32) as a [1] tensor on WebGPU: one workgroup of 256 lanes, each
+ * summing a strided share, then a tree in workgroup memory (one dispatch, no read-back). The order of summation
+ * differs from tfjs's Sum, so results agree to float32 rounding. Throws when the backend is not WebGPU.
+ */
+export function sumSquaresWebgpu(x: tf.Tensor): tf.Tensor {
+  if (!webgpuKernelsWork()) throw new Error('sumSquaresWebgpu: the active tfjs backend is not WebGPU');
+  return runProgram(sumSquaresProgram(), [x], [{ type: 'int32', data: [x.size] }]);
 }

@@ -5,7 +5,7 @@
 import '@tensorflow/tfjs-core';
 import * as tf from '../../../src/core/tf';
 import '@tensorflow/tfjs-backend-webgpu';
-import { adamwWebgpu, webgpuKernelsWork } from '../../../src/core/nn/webgpu-adamw';
+import { adamwWebgpu, sumSquaresWebgpu, webgpuKernelsWork } from '../../../src/core/nn/webgpu-adamw';
 import { AdamW, DEFAULT_ADAMW } from '../../../src/core/nn/optim';
 
 /**
@@ -144,4 +144,27 @@ export async function adamwStepCheck(): Promise<Record<string, number | boolean 
     moved = Math.max(moved, maxDiff(w, init[i].raw));
   });
   return { gpu, weights, moved, norms: maxDiff(gpuRun.norms, cpuRun.norms) };
+}
+
+/**
+ * Σx² by the WGSL reduction against tfjs's sum(square(x)) on webgpu and against a float64 sum of the read-back
+ * values, for sizes below, at and well above the workgroup's 256 lanes. Returns the largest relative differences.
+ */
+export async function sumSquaresCheck(): Promise<Record<string, number | boolean | string>> {
+  await tf.setBackend('webgpu');
+  let vsOps = 0;
+  let vsF64 = 0;
+  let smallest = Infinity;
+  for (const [k, n] of [1, 255, 256, 257, 5000, 70001].entries()) {
+    const { t, raw } = await values([n], 3 + k, 1.5);
+    const fused = await sumSquaresWebgpu(t).data();
+    const ops = await tf.sum(tf.square(t)).data();
+    let f64 = 0;
+    for (const x of raw) f64 += x * x;
+    tf.dispose(t);
+    smallest = Math.min(smallest, f64);
+    vsOps = Math.max(vsOps, Math.abs(fused[0] - ops[0]) / f64);
+    vsF64 = Math.max(vsF64, Math.abs(fused[0] - f64) / f64);
+  }
+  return { gpu: webgpuKernelsWork(), vsOps, vsF64, smallest };
 }
