@@ -9,9 +9,9 @@ import { adamwWebgpu, sumSquaresWebgpu, webgpuKernelsWork } from '../../../src/c
 import { AdamW, DEFAULT_ADAMW } from '../../../src/core/nn/optim';
 
 /**
- * Deterministic values in [-scale, scale] ([0, scale] when positive), made ON the active backend from a range (no
- * upload: SwiftShader's WebGPU in headless Chromium refuses the mapped staging buffers tfjs uploads host data of a
- * few kB through, and reads back zeros), with the values read back (by data(): dataSync reads zeros there too) so the cpu run gets the same numbers.
+ * Deterministic values in [-scale, scale] ([0, scale] when positive), made ON the active backend from a range (on a
+ * page, SwiftShader's WebGPU refused tfjs's mapped upload buffers of a few kB; made on the device, nothing depends
+ * on uploads), read back by data() (dataSync reads zeros there) so the cpu run gets the same numbers.
  */
 async function values(
   shape: number[],

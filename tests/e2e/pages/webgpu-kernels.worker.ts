@@ -1,6 +1,6 @@
 // A module worker that runs one check of webgpu-kernels.ts on request and posts its result back: WebGPU on
-// SwiftShader in Chromium maps upload buffers of a few kB only in a worker (on a page, createBuffer with
-// mappedAtCreation fails as "too large for the implementation" and tfjs reads zeros), and the app trains in a worker.
+// on a page, SwiftShader's WebGPU in Chromium refused tfjs's mapped upload buffers of a few kB (createBuffer with
+// mappedAtCreation: "too large for the implementation"), and the app trains in a worker too.
 import * as checks from './webgpu-kernels';
 
 self.onmessage = async (e: MessageEvent<string>) => {
