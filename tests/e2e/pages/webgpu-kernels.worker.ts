@@ -1,6 +1,6 @@
-// A module worker that runs one check of webgpu-kernels.ts on request and posts its result back: WebGPU on
+// A module worker that runs one check of webgpu-kernels.ts on request and posts its result back (in a worker because,
 // on a page, SwiftShader's WebGPU in Chromium refused tfjs's mapped upload buffers of a few kB (createBuffer with
-// mappedAtCreation: "too large for the implementation"), and the app trains in a worker too.
+// mappedAtCreation: "too large for the implementation"), and the app trains in a worker too).
 import * as checks from './webgpu-kernels';
 
 self.onmessage = async (e: MessageEvent<string>) => {
