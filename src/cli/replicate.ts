@@ -10,6 +10,7 @@
  * metrics logged up to it in DIR/metrics.partial.jsonl). A thin driver of the core's lifecycle
  * (core/experiment/lifecycle.ts) over a run folder (run-folder.ts).
  */
+import { analysisCacheFromEnv } from './analysis-cache-fs';
 import { PNG } from 'pngjs';
 import { version_core as tfVersion } from '../core/tf';
 import { initNodeBackend } from './backend-node';
@@ -218,7 +219,13 @@ async function main(): Promise<void> {
     versions: { tfjs: tfVersion, node: process.version },
     fingerprint: fingerprintOf(identity),
   };
-  const fin = await exp.finish({ encodePng: pngDataUrl, meta, startedAt: t0, onPhase: (p) => clock.enter(p) });
+  const fin = await exp.finish({
+    encodePng: pngDataUrl,
+    meta,
+    startedAt: t0,
+    onPhase: (p) => clock.enter(p),
+    analysisCache: analysisCacheFromEnv() ?? undefined,
+  });
   const { report } = fin;
   clock.enter(null);
   report.meta.phases = clock.seconds();

@@ -9,6 +9,7 @@
  * train.py; the record log (metrics.partial.jsonl) is shared with the tfjs engine, so either engine resumes the other.
  * The report's meta records the engine, its versions, the machine and every phase's wall time (phases.ts).
  */
+import { analysisCacheFromEnv } from './analysis-cache-fs';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -273,7 +274,13 @@ export async function replicateTorch(r: TorchRun): Promise<void> {
       ...(inputs.vqKey ? { vqKey: inputs.vqKey } : {}),
       machine: machineFacts(),
     };
-    const fin = await exp.finish({ encodePng: r.encodePng, meta, startedAt: t0, onPhase: (p) => clock.enter(p) });
+    const fin = await exp.finish({
+      encodePng: r.encodePng,
+      meta,
+      startedAt: t0,
+      onPhase: (p) => clock.enter(p),
+      analysisCache: analysisCacheFromEnv() ?? undefined,
+    });
     clock.enter(null);
     fin.report.meta.phases = clock.seconds();
     // Written again with the phases, each file whole, report.json last (as replicate's tfjs engine).

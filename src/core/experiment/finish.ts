@@ -16,6 +16,7 @@ import type { ExperimentRunner, MetricRecord } from './runner';
 import { sampleImages } from './samples';
 import { countModelReference } from './count-model';
 import { perImageLosses } from './per-image';
+import { analysisKey, type AnalysisCache } from './analysis-cache';
 
 /** An [S, S, 3] image in [0, 1] → a PNG data URL. */
 export type PngEncoder = (pixels: Float32Array, size: number) => Promise<string> | string;
@@ -55,6 +56,8 @@ export async function finishExperiment(
     encodePng: PngEncoder;
     log?: (s: string) => void;
     startedAt: number;
+    /** Where the caption analysis of a setup is kept (analysis-cache.ts); absent: computed every time. */
+    analysisCache?: AnalysisCache;
     /** Sections the caller made (the LR sweep), shown first. */ sections?: string[];
     /** Told each phase as it starts (phases.ts: samples, quality, analysis, report). */ onPhase?: (
       phase: 'samples' | 'quality' | 'analysis' | 'report',
@@ -112,7 +115,7 @@ export async function finishExperiment(
   if (quality) sections.push(qualitySection(quality));
   ctx.log?.('analysing tokens and captions');
   ctx.onPhase?.('analysis');
-  const analysis = await analyse(cfg, data, ctx.lm, ctx.corpus);
+  const analysis = await cachedAnalysis(ctx.analysisCache, cfg, data, ctx.lm, ctx.corpus, ctx.log);
   sections.push(analysisSection(analysis));
   ctx.onPhase?.('report');
   const stopped = runner.runs.filter((r) => r.stopped).map((r) => r.stopped);
@@ -153,4 +156,25 @@ export async function finishExperiment(
     quality,
     analysis,
   };
+}
+
+/** `analyse` through the cache: the stored result for the same inputs (analysisKey), else computed and stored. */
+export async function cachedAnalysis(
+  cache: AnalysisCache | undefined,
+  cfg: ExperimentConfig,
+  data: ExperimentData,
+  lm: GPT,
+  corpus: string,
+  log?: (s: string) => void,
+): Promise<Analysis> {
+  if (!cache) return analyse(cfg, data, lm, corpus);
+  const key = await analysisKey(cfg, data, lm, corpus);
+  const hit = await cache.get(key);
+  if (hit) {
+    log?.(`caption analysis of this setup from the cache (${key.slice(0, 12)})`);
+    return hit;
+  }
+  const analysis = await analyse(cfg, data, lm, corpus);
+  await cache.put(key, analysis);
+  return analysis;
 }

@@ -16,6 +16,7 @@ import type { TextTokenizer } from '../tokenize/hf';
 import { CheckpointSchedule, finiteWeights, runKey } from './checkpoints';
 import { seedsOf, type ExperimentConfig } from './config';
 import { stepsForTokens } from './data';
+import type { AnalysisCache } from './analysis-cache';
 import { finishExperiment, type Finished, type PngEncoder } from './finish';
 import { sweepSection } from './html';
 import { prepareExperiment, pretrainingCorpus, type ImageSplits, type PrepareOptions, type Prepared } from './prepare';
@@ -371,6 +372,8 @@ export class Experiment {
     meta: Record<string, unknown>;
     startedAt: number;
     log?: (s: string) => void;
+    /** The caption analysis's cache (analysis-cache.ts); absent: computed every time. */
+    analysisCache?: AnalysisCache;
     onPhase?: (phase: 'finishEvaluation' | 'samples' | 'quality' | 'analysis' | 'report') => void;
   }): Promise<Finished> {
     const runner = this.ready;
@@ -393,6 +396,7 @@ export class Experiment {
       startedAt: o.startedAt,
       sections: sweep ? [sweepSection(sweep)] : [],
       onPhase: o.onPhase,
+      analysisCache: o.analysisCache,
     };
     const fin = await finishExperiment(runner, ctx, this.records, meta);
     await this.store.putFinished(fin, this.records);
