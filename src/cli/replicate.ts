@@ -10,7 +10,7 @@
  * metrics logged up to it in DIR/metrics.partial.jsonl). A thin driver of the core's lifecycle
  * (core/experiment/lifecycle.ts) over a run folder (run-folder.ts).
  */
-import { analysisCacheFromEnv } from './analysis-cache-fs';
+import { finishCacheFromEnv } from './finish-cache-fs';
 import { PNG } from 'pngjs';
 import { version_core as tfVersion } from '../core/tf';
 import { initNodeBackend } from './backend-node';
@@ -224,7 +224,7 @@ async function main(): Promise<void> {
     meta,
     startedAt: t0,
     onPhase: (p) => clock.enter(p),
-    analysisCache: analysisCacheFromEnv() ?? undefined,
+    finishCache: finishCacheFromEnv() ?? undefined,
   });
   const { report } = fin;
   clock.enter(null);

@@ -9,7 +9,7 @@
  * train.py; the record log (metrics.partial.jsonl) is shared with the tfjs engine, so either engine resumes the other.
  * The report's meta records the engine, its versions, the machine and every phase's wall time (phases.ts).
  */
-import { analysisCacheFromEnv } from './analysis-cache-fs';
+import { finishCacheFromEnv } from './finish-cache-fs';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -279,7 +279,7 @@ export async function replicateTorch(r: TorchRun): Promise<void> {
       meta,
       startedAt: t0,
       onPhase: (p) => clock.enter(p),
-      analysisCache: analysisCacheFromEnv() ?? undefined,
+      finishCache: finishCacheFromEnv() ?? undefined,
     });
     clock.enter(null);
     fin.report.meta.phases = clock.seconds();

@@ -9,7 +9,7 @@
  * (core/experiment/checkpoints.ts); the status line names the one being saved and the ETA counts saving. A NaN/Inf
  * loss stops the experiment with each run's last good checkpoint kept, ready to resume. Saving never stops training.
  */
-import { MemoryAnalysisCache } from '../core/experiment/analysis-cache';
+import { MemoryFinishCache } from '../core/experiment/finish-cache';
 import * as tf from '../core/tf';
 import { cleanText, isEmptyText } from '../core/data/text';
 import type { ExperimentConfig } from '../core/experiment/config';
@@ -47,7 +47,7 @@ const ema = (old: number | null, x: number) => (old === null ? x : (1 - EMA) * o
 const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 /** The caption analysis of each setup, kept for the worker's lifetime: a second run of a setup reuses it. */
-const analysisCache = new MemoryAnalysisCache();
+const finishCache = new MemoryFinishCache();
 export class ExperimentSession {
   private phase: RunPhase = 'idle';
   private message = '';
@@ -403,7 +403,7 @@ export class ExperimentSession {
         meanCaptionTokens: exp.prepared!.meanCaption,
         generator: 'the Tabula Rasa playground',
       };
-      const fin = await exp.finish({ encodePng: pngDataUrlBrowser, meta, startedAt: this.t0, log, analysisCache });
+      const fin = await exp.finish({ encodePng: pngDataUrlBrowser, meta, startedAt: this.t0, log, finishCache });
       this.post({
         type: 'finished',
         id: null,

@@ -3,10 +3,12 @@
  * and Fréchet distance) and the analysis of tokens and captions (token statistics, caption simplicity, caption
  * perplexity of a caption-only scratch LM vs the pre-trained LM).
  */
+import * as tf from '../tf';
 import { DeviceImages } from '../data/images';
 import type { GPT } from '../nn/gpt';
 import { textSimplicity, tokenStats, type TextSimplicity, type TokenStats } from './analysis';
 import { captionNll, trainCaptionLM } from './caption-lm';
+import { classifierKey, type FinishCache, type TrainedClassifier } from './finish-cache';
 import type { ExperimentConfig } from './config';
 import type { ExperimentData } from './data';
 import { CategoryClassifier, frechetDistance } from './quality';
@@ -49,6 +51,8 @@ export async function qualityFigure(
   generated: GeneratedImages[],
   nGen: number,
   steps: number,
+  /** Where the trained classifier of a dataset is kept (finish-cache.ts); absent: trained every time. */
+  cache?: FinishCache,
 ): Promise<Quality | null> {
   const classes = [...new Set(categories.train)].sort();
   if (classes.length < 2 || nGen === 0 || generated.length === 0) return null;
@@ -56,8 +60,21 @@ export async function qualityFigure(
   const trainImgs = new DeviceImages(real.train, real.trainCount, real.size);
   const valImgs = new DeviceImages(real.val, real.valCount, real.size);
   const cls = new CategoryClassifier(classes.length, 0);
-  await cls.train(trainImgs, categories.train.map(label), steps);
-  const onReal = await cls.predict(valImgs);
+  const key = cache ? classifierKey(real, categories.train, steps) : '';
+  const hit = cache ? ((await cache.get(key)) as TrainedClassifier | null) : null;
+  let onReal: { classes: number[]; features: Float32Array };
+  if (hit) {
+    for (const [name, v] of cls.params) v.assign(tf.tensor(Float32Array.from(hit.params[name]), v.shape));
+    onReal = { classes: hit.realClasses, features: Float32Array.from(hit.realFeatures) };
+  } else {
+    await cls.train(trainImgs, categories.train.map(label), steps);
+    onReal = await cls.predict(valImgs);
+    if (cache) {
+      const params: Record<string, number[]> = {};
+      for (const [name, v] of cls.params) params[name] = Array.from((await v.data()) as Float32Array);
+      await cache.put(key, { params, realClasses: onReal.classes, realFeatures: Array.from(onReal.features) });
+    }
+  }
   const acc = (pred: number[], n: number) =>
     pred.slice(0, n).filter((c, i) => c === label(categories.val[i])).length / n;
   const perSeed: Quality['perSeed'] = {};

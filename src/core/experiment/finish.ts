@@ -16,7 +16,7 @@ import type { ExperimentRunner, MetricRecord } from './runner';
 import { sampleImages } from './samples';
 import { countModelReference } from './count-model';
 import { perImageLosses } from './per-image';
-import { analysisKey, type AnalysisCache } from './analysis-cache';
+import { analysisKey, type FinishCache } from './finish-cache';
 
 /** An [S, S, 3] image in [0, 1] → a PNG data URL. */
 export type PngEncoder = (pixels: Float32Array, size: number) => Promise<string> | string;
@@ -57,7 +57,7 @@ export async function finishExperiment(
     log?: (s: string) => void;
     startedAt: number;
     /** Where the caption analysis of a setup is kept (analysis-cache.ts); absent: computed every time. */
-    analysisCache?: AnalysisCache;
+    finishCache?: FinishCache;
     /** Sections the caller made (the LR sweep), shown first. */ sections?: string[];
     /** Told each phase as it starts (phases.ts: samples, quality, analysis, report). */ onPhase?: (
       phase: 'samples' | 'quality' | 'analysis' | 'report',
@@ -110,12 +110,13 @@ export async function finishExperiment(
         generated,
         nGen,
         cfg.classifierSteps,
+        ctx.finishCache,
       )
     : null;
   if (quality) sections.push(qualitySection(quality));
   ctx.log?.('analysing tokens and captions');
   ctx.onPhase?.('analysis');
-  const analysis = await cachedAnalysis(ctx.analysisCache, cfg, data, ctx.lm, ctx.corpus, ctx.log);
+  const analysis = await cachedAnalysis(ctx.finishCache, cfg, data, ctx.lm, ctx.corpus, ctx.log);
   sections.push(analysisSection(analysis));
   ctx.onPhase?.('report');
   const stopped = runner.runs.filter((r) => r.stopped).map((r) => r.stopped);
@@ -160,7 +161,7 @@ export async function finishExperiment(
 
 /** `analyse` through the cache: the stored result for the same inputs (analysisKey), else computed and stored. */
 export async function cachedAnalysis(
-  cache: AnalysisCache | undefined,
+  cache: FinishCache | undefined,
   cfg: ExperimentConfig,
   data: ExperimentData,
   lm: GPT,
@@ -169,7 +170,7 @@ export async function cachedAnalysis(
 ): Promise<Analysis> {
   if (!cache) return analyse(cfg, data, lm, corpus);
   const key = await analysisKey(cfg, data, lm, corpus);
-  const hit = await cache.get(key);
+  const hit = (await cache.get(key)) as Analysis | null;
   if (hit) {
     log?.(`caption analysis of this setup from the cache (${key.slice(0, 12)})`);
     return hit;

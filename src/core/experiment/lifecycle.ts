@@ -16,7 +16,7 @@ import type { TextTokenizer } from '../tokenize/hf';
 import { CheckpointSchedule, finiteWeights, runKey } from './checkpoints';
 import { seedsOf, type ExperimentConfig } from './config';
 import { stepsForTokens } from './data';
-import type { AnalysisCache } from './analysis-cache';
+import type { FinishCache } from './finish-cache';
 import { finishExperiment, type Finished, type PngEncoder } from './finish';
 import { sweepSection } from './html';
 import { prepareExperiment, pretrainingCorpus, type ImageSplits, type PrepareOptions, type Prepared } from './prepare';
@@ -373,7 +373,7 @@ export class Experiment {
     startedAt: number;
     log?: (s: string) => void;
     /** The caption analysis's cache (analysis-cache.ts); absent: computed every time. */
-    analysisCache?: AnalysisCache;
+    finishCache?: FinishCache;
     onPhase?: (phase: 'finishEvaluation' | 'samples' | 'quality' | 'analysis' | 'report') => void;
   }): Promise<Finished> {
     const runner = this.ready;
@@ -396,7 +396,7 @@ export class Experiment {
       startedAt: o.startedAt,
       sections: sweep ? [sweepSection(sweep)] : [],
       onPhase: o.onPhase,
-      analysisCache: o.analysisCache,
+      finishCache: o.finishCache,
     };
     const fin = await finishExperiment(runner, ctx, this.records, meta);
     await this.store.putFinished(fin, this.records);

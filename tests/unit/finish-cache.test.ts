@@ -1,9 +1,9 @@
-// The caption analysis's cache: the cached Analysis equals a fresh one, a second call is served from the cache, and
-// every input analyse() reads changes the key (so a changed setup never gets a stale analysis).
+// The finish cache (caption analysis, quality classifier): a cached result equals a fresh one, a second call is
+// served from the cache, and every input each reads changes its key (a changed setup never gets a stale result).
 import { describe, expect, it } from 'vitest';
-import { analysisKey, MemoryAnalysisCache } from '../../src/core/experiment/analysis-cache';
+import { analysisKey, classifierKey, MemoryFinishCache } from '../../src/core/experiment/finish-cache';
 import type { ExperimentData } from '../../src/core/experiment/data';
-import { analyse } from '../../src/core/experiment/extras';
+import { analyse, qualityFigure } from '../../src/core/experiment/extras';
 import { cachedAnalysis } from '../../src/core/experiment/finish';
 import { GPT, type GPTConfig } from '../../src/core/nn/gpt';
 import * as tf from '../../src/core/tf';
@@ -44,7 +44,7 @@ describe('the caption analysis cache', () => {
     const lm = new GPT(lmCfg, 1, 'cache-lm');
     const data = fakeData();
     const fresh = await analyse({ ...cfg } as never, data, lm, corpus);
-    const cache = new MemoryAnalysisCache();
+    const cache = new MemoryFinishCache();
     let puts = 0;
     const counting = {
       get: (k: string) => cache.get(k),
@@ -94,5 +94,43 @@ describe('the caption analysis cache', () => {
     v.assign(tf.add(v, 1e-3));
     expect(await analysisKey(cfg, fakeData(), lm, corpus), `LM parameter ${name}`).not.toBe(base);
     lm.dispose();
+  });
+});
+
+describe('the quality classifier cache', () => {
+  const S = 32;
+  const img = (n: number, seed: number) =>
+    Float32Array.from({ length: n * S * S * 3 }, (_, i) => ((i * 7 + seed) % 13) / 13);
+  const real = { train: img(4, 1), trainCount: 4, val: img(2, 2), valCount: 2, size: S };
+  const categories = { train: ['a', 'b', 'a', 'b'], val: ['a', 'b'] };
+  const generated = [{ arm: 'scratch', seed: 0, pixels: img(2, 3) }];
+
+  it('gives the same Quality trained afresh, from a cold cache and from a warm one', async () => {
+    await useBackend('cpu');
+    const fresh = await qualityFigure(real, categories, generated, 2, 3);
+    const cache = new MemoryFinishCache();
+    const cold = await qualityFigure(real, categories, generated, 2, 3, cache);
+    const warm = await qualityFigure(real, categories, generated, 2, 3, cache);
+    expect(fresh).not.toBeNull();
+    expect(cold).toEqual(fresh);
+    expect(warm).toEqual(fresh);
+    // A warm hit on changed generated images still judges them afresh.
+    const other = [{ arm: 'scratch', seed: 0, pixels: img(2, 5) }];
+    expect(await qualityFigure(real, categories, other, 2, 3, cache)).toEqual(
+      await qualityFigure(real, categories, other, 2, 3),
+    );
+  });
+
+  it('changes its key with the real images, their labels and the steps', () => {
+    const base = classifierKey(real, categories.train, 3);
+    expect(classifierKey({ ...real }, [...categories.train], 3)).toBe(base);
+    expect(classifierKey(real, categories.train, 4)).not.toBe(base);
+    expect(classifierKey(real, ['a', 'b', 'b', 'b'], 3)).not.toBe(base);
+    const train = real.train.slice();
+    train[10] += 0.01;
+    expect(classifierKey({ ...real, train }, categories.train, 3)).not.toBe(base);
+    const val = real.val.slice();
+    val[3] += 0.01;
+    expect(classifierKey({ ...real, val }, categories.train, 3)).not.toBe(base);
   });
 });

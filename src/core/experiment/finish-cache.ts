@@ -10,17 +10,19 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import type { ExperimentConfig } from './config';
 import type { ExperimentData } from './data';
-import type { Analysis } from './extras';
 import { paramsDigest } from './fingerprint-inputs';
 import * as tf from '../tf';
 
 /** Bump when `analyse` changes what it computes from the same inputs: old entries then miss. */
 export const ANALYSIS_CACHE_VERSION = 1;
 
-/** Where cached analyses live: `get` answers null on a miss (or an unreadable entry), `put` may fail silently. */
-export interface AnalysisCache {
-  get(key: string): Promise<Analysis | null>;
-  put(key: string, value: Analysis): Promise<void>;
+/**
+ * Where the finish's cached results (JSON values: the caption analysis, the trained quality classifier) live, by
+ * key: `get` answers null on a miss (or an unreadable entry), `put` may fail silently (it only costs time).
+ */
+export interface FinishCache {
+  get(key: string): Promise<unknown>;
+  put(key: string, value: unknown): Promise<void>;
 }
 
 const bytes = (a: Int32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
@@ -61,13 +63,54 @@ export async function analysisKey(
 }
 
 /** A cache held in memory (the page's worker keeps one for its lifetime: a second run of the same setup reuses it). */
-export class MemoryAnalysisCache implements AnalysisCache {
+export class MemoryFinishCache implements FinishCache {
   private readonly entries = new Map<string, string>();
-  async get(key: string): Promise<Analysis | null> {
+  async get(key: string): Promise<unknown> {
     const s = this.entries.get(key);
-    return s ? (JSON.parse(s) as Analysis) : null;
+    return s ? JSON.parse(s) : null;
   }
-  async put(key: string, value: Analysis): Promise<void> {
+  async put(key: string, value: unknown): Promise<void> {
     this.entries.set(key, JSON.stringify(value));
   }
+}
+
+/** Bump when the quality classifier or its training changes: old entries then miss. */
+export const CLASSIFIER_CACHE_VERSION = 1;
+
+/** What the trained quality classifier leaves behind: its weights and its predictions on the real validation images. */
+export interface TrainedClassifier {
+  /** Parameter name → float32 values (exact as JSON numbers). */
+  params: Record<string, number[]>;
+  realClasses: number[];
+  realFeatures: number[];
+}
+
+/**
+ * Hex SHA-256 over everything the quality classifier's training and its real-image predictions read: the version,
+ * the backend, the classes, the steps, the image size and counts, the training and validation pixels (float32
+ * bytes) and the training labels. The generated images are not in it: they are judged afresh every run.
+ */
+export function classifierKey(
+  real: { train: Float32Array; trainCount: number; val: Float32Array; valCount: number; size: number },
+  trainLabels: readonly string[],
+  steps: number,
+): string {
+  const h = sha256.create();
+  const f32 = (a: Float32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  h.update(
+    utf8ToBytes(
+      JSON.stringify([
+        CLASSIFIER_CACHE_VERSION,
+        tf.getBackend(),
+        steps,
+        real.size,
+        real.trainCount,
+        real.valCount,
+        trainLabels,
+      ]),
+    ),
+  );
+  h.update(f32(real.train));
+  h.update(f32(real.val));
+  return bytesToHex(h.digest());
 }
