@@ -177,3 +177,35 @@ export function finalTokens(records: MetricRecord[], metric: string): number | n
   const at = records.filter((r) => r.metric === metric && r.step === step);
   return at.length ? at.reduce((s, r) => s + r.tokens, 0) / at.length : null;
 }
+
+type ArmEffect = {
+  verdict?: string;
+  detail?: string | null;
+  diff?: { mean: number; ci95: [number, number] | null; n: number };
+};
+
+/**
+ * The shuffled control in one sentence, when the report has it (issue 26: is any help the LM's English or its weights'
+ * scale?): report.otherArms.image_loss['pretrained vs pretrained-shuffled'] — the pre-trained arm against the same
+ * weights shuffled within each matrix, by the same TOST rule and margin as effect A (reproduced = equivalent within
+ * the margin; not reproduced = beyond it, helped below / hurt above). Null when the report has no shuffled arm or no
+ * difference for it.
+ */
+export function controlSentence(report: Report): string | null {
+  const arms = (report.otherArms as Record<string, Record<string, ArmEffect | undefined>> | undefined)?.image_loss;
+  const e = arms?.['pretrained vs pretrained-shuffled'];
+  const d = e?.diff;
+  if (!e || !d || !Number.isFinite(d.mean)) return null;
+  const seeds = `${d.n} seed${d.n === 1 ? '' : 's'}`;
+  const range = d.ci95
+    ? `${signed(d.mean)}, likely range ${signed(d.ci95[0])} to ${signed(d.ci95[1])}, ${seeds}`
+    : `${signed(d.mean)}, ${seeds}`;
+  const control = 'The same pre-trained weights shuffled within each matrix — their size kept, their English gone —';
+  if (e.verdict === 'reproduced')
+    return `${control} drew as well as the pre-trained model (${range}): what it did on images came from the weights' size, not from what they had read.`;
+  if (e.verdict === 'not reproduced' && e.detail === 'helped')
+    return `${control} drew worse than the pre-trained model (${range}): what the weights had read helped beyond their size.`;
+  if (e.verdict === 'not reproduced' && e.detail === 'hurt')
+    return `${control} drew better than the pre-trained model (${range}): what the weights had read hurt.`;
+  return `${control} cannot yet be told apart from the pre-trained model or shown equal to it (${range}): more seeds would tell whether its English or its size mattered.`;
+}

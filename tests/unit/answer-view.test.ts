@@ -1,6 +1,7 @@
 // The first screen's numbers (src/app/answer-view.ts): per-arm means with 95% t-intervals and the paired difference
 // against hand-computed values and against the recorded report's own difference curve, the budget a run reaches, the
 // fitted y range, and the plain sentence read from a report (the recorded one and one per outcome).
+import { PRESETS } from '../../src/core/experiment/config';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { METRICS } from '../../src/core/metrics';
@@ -12,6 +13,7 @@ import {
   finalTokens,
   fitY,
   plainSentence,
+  controlSentence,
   roundTokens,
   tokensPerStep,
 } from '../../src/app/answer-view';
@@ -122,11 +124,37 @@ describe('the plain sentence', () => {
   it("says the recorded run's numbers: tokens, difference, interval, seeds, the band and the outcome", () => {
     const records = parseMetricsCsv(readFileSync('public/runs/cpu/metrics.csv', 'utf8'), 'metrics.csv');
     const t = finalTokens(records, V)!;
-    expect(t).toBeCloseTo((561081 + 561099 + 561152) / 3, 6);
+    const last = records.filter((r) => r.metric === V && r.step === PRESETS.cpu.steps);
+    expect(last).toHaveLength(PRESETS.cpu.seeds * PRESETS.cpu.arms.length);
+    expect(t).toBeCloseTo(last.reduce((a, r) => a + r.tokens, 0) / last.length, 6);
     const s = plainSentence(recorded, t)!;
     expect(s).toBe(
-      'After 560,000 training tokens, the model that had read English first scored 0.071 lower (better) on the real images than the one that started blank, but its likely range (−0.13 to −0.0073, 3 seeds) reaches into the grey “no real difference” band (±0.05): too close to call — more seeds would tell.',
+      'After 560,000 training tokens, the model that had read English first scored 0.086 lower (better) on the real images than the one that started blank: its likely range (−0.10 to −0.068, 10 seeds) lies below the grey “no real difference” band (±0.05), so reading English first helped.',
     );
+  });
+  it("says what the recorded run's shuffled control shows, and each of its outcomes in its own words", () => {
+    expect(controlSentence(recorded)).toBe(
+      "The same pre-trained weights shuffled within each matrix — their size kept, their English gone — drew as well as the pre-trained model (+0.00067, likely range −0.022 to +0.023, 10 seeds): what it did on images came from the weights' size, not from what they had read.",
+    );
+    const withControl = (verdict: string, detail: string | null, mean: number) =>
+      ({
+        ...recorded,
+        otherArms: {
+          image_loss: {
+            'pretrained vs pretrained-shuffled': {
+              verdict,
+              detail,
+              diff: { mean, ci95: [mean - 0.1, mean + 0.1], n: 4, sd: 0 },
+            },
+          },
+        },
+      }) as unknown as Report;
+    expect(controlSentence(withControl('not reproduced', 'helped', -0.3))).toMatch(
+      /drew worse than the pre-trained model \(−0\.30, likely range −0\.40 to −0\.20, 4 seeds\): what the weights had read helped/,
+    );
+    expect(controlSentence(withControl('not reproduced', 'hurt', 0.3))).toMatch(/drew better .* had read hurt\.$/);
+    expect(controlSentence(withControl('inconclusive', null, 0.05))).toMatch(/cannot yet be told apart/);
+    expect(controlSentence({ ...recorded, otherArms: undefined } as unknown as Report)).toBeNull();
   });
   const withA = (verdict: string, mean: number, ci95: [number, number] | null, n = 3) =>
     ({

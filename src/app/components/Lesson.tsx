@@ -7,7 +7,7 @@
 import { useMemo } from 'react';
 import { METRICS } from '../../core/metrics';
 import { buildReport } from '../../core/experiment/report';
-import { budgetTokens, finalTokens, plainSentence, roundTokens, tokensPerStep } from '../answer-view';
+import { budgetTokens, controlSentence, finalTokens, plainSentence, roundTokens, tokensPerStep } from '../answer-view';
 import { formatDuration } from '../eta';
 import { liveSummary, liveSummaryText } from '../live-summary';
 import { scrollBehavior } from '../media';
@@ -57,6 +57,7 @@ export function Lesson() {
     return { recTokens, xMax: planned ?? recTokens ?? 1 };
   }, [recorded, meta, records]);
   const sentence = report && view ? plainSentence(report, view.recTokens) : null;
+  const control = report ? controlSentence(report) : null;
   // The verdict needs only the curves: once training is over it is shown at once, while the report's extras (samples'
   // quality, caption analysis) are still being made; the finished report replaces it.
   const finishing = useAppStore((s) => s.run.status?.phase === 'finishing');
@@ -77,6 +78,7 @@ export function Lesson() {
         {sentence ? (
           <p className="plain" data-testid="plain-sentence">
             <strong>The answer a recorded run gave:</strong> {sentence}
+            {control && <span data-testid="control-sentence"> {control}</span>}
           </p>
         ) : (
           <p className="muted">Loading the recorded run…</p>
