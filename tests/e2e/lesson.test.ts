@@ -285,6 +285,8 @@ describe('the lesson, before any training', () => {
     await more.waitFor();
     const hrefs = await more.locator('a').evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).href));
     expect(hrefs.map((h) => new URL(h).pathname.replace(/^.*\/runs\//, 'runs/'))).toEqual([
+      'runs/class-lesson/report.html',
+      'runs/cpu-austen/report.html',
       'runs/arms/report.html',
       ...['L0', 'L1', 'L2', 'L3', 'L4'].map((L) => `runs/levels/${L}/report.html`),
     ]);

@@ -32,9 +32,11 @@ describe('setup flags', () => {
   it("reads a sweep's best rates, and --lr-sweep defaults its budget to a quarter of the steps and two seeds", () => {
     const dir = mkdtempSync(join(tmpdir(), 'sweep-'));
     writeFileSync(join(dir, 'sweep.json'), JSON.stringify({ best: { pretrained: 0.006, scratch: 0.003 } }));
+    // The sweep's arms take its rates; an arm it did not sweep (the preset's shuffled control) keeps the preset's.
     expect(parseSetup({ preset: 'cpu', 'lr-from': join(dir, 'sweep.json') }).cfg.lrByArm).toEqual({
       pretrained: 0.006,
       scratch: 0.003,
+      'pretrained-shuffled': 0.01427,
     });
     expect(parseSetup({ preset: 'cpu', steps: '400', 'lr-sweep': '1e-3,3e-3,1e-2' }).sweep).toEqual({
       lrs: [1e-3, 3e-3, 1e-2],

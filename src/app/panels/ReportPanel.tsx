@@ -180,8 +180,11 @@ export function ReportPanel() {
           <code>npm run lm-eval</code> or Hugging Face's GPT-2 classes.
         </p>
         <p className="muted small" data-testid="more-recorded">
-          More recorded runs: <a href={`${import.meta.env.BASE_URL}runs/arms/report.html`}>the other arms</a> (frozen
-          body, image-only, English mix; 3 seeds × 200 steps) · the caption level as an axis, lesson setup at{' '}
+          More recorded runs: <a href={`${import.meta.env.BASE_URL}runs/class-lesson/report.html`}>a class</a> (10 seats
+          of the lesson pooled) · with the earlier Austen-only LM:{' '}
+          <a href={`${import.meta.env.BASE_URL}runs/cpu-austen/report.html`}>the former recorded run</a> (3 seeds) ·{' '}
+          <a href={`${import.meta.env.BASE_URL}runs/arms/report.html`}>the other arms</a> (frozen body, image-only,
+          English mix; 3 seeds × 200 steps) · the caption level as an axis, lesson setup at{' '}
           {LEVELS.map((level, i) => (
             <span key={level}>
               {i ? ' · ' : ''}

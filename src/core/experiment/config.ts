@@ -207,15 +207,16 @@ export const PRESETS: Record<string, ExperimentConfig> = {
     captionLmSteps: 5,
   },
   /**
-   * The recorded run (public/runs/cpu): 3 seeds, pretrained and scratch, each at the peak learning rate its sweep
-   * chose (runs/cpu/sweep.json: 4 rates from 2.5e-3 to 3e-2, 150 steps × 2 seeds, held-out loss), 450 steps of 16.
-   * The recorded run evaluated the first 96 validation images in atlas order (2 of 9 categories); the preset now
-   * evaluates every validation image (421).
+   * The recorded run (public/runs/cpu, issue 26 (a)): 10 paired seeds of pretrained, scratch and the shuffled control,
+   * each at the rate its fair full-horizon sweep chose (runs/cpu/sweep.json: 7 rates √2 apart from 2.5e-3 to 2e-2,
+   * the full 450 steps × 2 seeds, scored on the selection split), 450 steps of 16, every validation image (421), the
+   * lm-english LM. The earlier 3-seed run with the Austen-only LM is public/runs/cpu-austen.
    */
   cpu: {
     ...base,
     preset: 'cpu',
-    seeds: 3,
+    arms: ['pretrained', 'scratch', 'pretrained-shuffled'],
+    seeds: 10,
     steps: 450,
     checkpointEvery: 50,
     batchSize: 16,
@@ -224,7 +225,7 @@ export const PRESETS: Record<string, ExperimentConfig> = {
     englishTokens: 3000,
     warmupSteps: 30,
     lr: 6e-3,
-    lrByArm: { pretrained: 0.015, scratch: 0.006 },
+    lrByArm: { pretrained: 0.01427, scratch: 0.005045, 'pretrained-shuffled': 0.01427 },
   },
   /** ≤ 5 min on a laptop GPU, 1 seed. */
   classroom: {

@@ -38,8 +38,8 @@
  * The margin. DEFAULT_MARGIN = 0.05 nats per token, the same for image, caption and English tokens; declared here
  * before the runs of the next issue ("the decided answer") are made, and not to be tuned to their outcome. (It was
  * 0.02 until after the first recorded run, and was widened then — partly on that run's noise. That history is why
- * it is re-derived below from figures that do not depend on which arm wins.) From the recorded run public/runs/cpu
- * (3 seeds × 450 steps): the held-out image-token loss ends at 3.77 (pretrained) and 3.84 (scratch) nats (uniform
+ * it is re-derived below from figures that do not depend on which arm wins.) From the then recorded run, now
+ * public/runs/cpu-austen (3 seeds × 450 steps): the held-out image-token loss ends at 3.77 (pretrained) and 3.84 (scratch) nats (uniform
  * over 512 codes is ln 512 = 6.24); 0.05 nats is ~1.3% of it — a 5.1% change in per-token perplexity, 3.2 nats
  * (4.6 bits) per 64-token image — and about what the scratch arm's last ~12% of training bought (its held-out image
  * loss fell 0.043 nats over the last 10% of its tokens, 0.10 over the last 20%). A smaller difference is what a
