@@ -15,7 +15,7 @@ import { useEtaBefore } from '../use-eta';
 import { TOKENS_PER_SECOND_HELP } from './DeviceStrip';
 
 const ARM_TEXT: Record<ArmName, string> = {
-  pretrained: 'the Austen-pre-trained GPT, new rows for image tokens',
+  pretrained: 'the GPT pre-trained on English, new rows for image tokens',
   scratch: 'the same GPT from random weights — the blank slate',
   'pretrained-frozen': 'pre-trained body frozen; only embeddings, head and LayerNorms learn',
   'scratch-frozen': 'random body frozen (a control for the frozen arm)',
@@ -28,8 +28,8 @@ const ARM_TEXT: Record<ArmName, string> = {
 
 const PRESET_TEXT: Record<string, string> = {
   smoke: 'seconds: 6 steps, for checking that everything runs',
-  cpu: 'the recorded run: 3 seeds × 450 steps, each arm at its own swept learning rate, ~1 h on a 2-core CPU with wasm',
-  lesson: `the lesson: the recorded run cut to ${PRESETS.lesson.steps} steps, where its verdicts already held — 3 seeds, minutes on a CPU`,
+  cpu: 'the recorded run: 10 seeds × 450 steps, pretrained, scratch and the shuffled control at their swept rates — 2.5 h on a 2-core CPU with PyTorch (replicate --engine torch), several hours in a browser',
+  lesson: `the lesson: the recorded setup cut to ${PRESETS.lesson.steps} steps, 3 seeds, minutes on a CPU — too short for the recorded run's sizes: pre-training's lead this early is several times the long run's`,
   classroom: '1 seed × 600 steps, about 5 min on a laptop GPU',
   replication: '3 seeds × 1,500 steps × all seven arms, about an hour on a laptop GPU',
 };
@@ -165,8 +165,8 @@ export function Setup({ locked }: { locked: boolean }) {
           <span className="label">Pre-trained LM</span>
           <label className="choice">
             <input type="radio" name="lm" checked={lm.kind === 'shipped'} onChange={() => void c.useShippedLm()} />{' '}
-            shipped: 4 layers, width 128, trained on five Austen novels (perplexity 66.8 on held-out <em>Persuasion</em>
-            )
+            shipped: 4 layers, width 128, trained on 4M tokens of public-domain English (perplexity 42.2 on held-out{' '}
+            <em>Persuasion</em>, a Kneser-Ney bigram 74.7)
           </label>
           <label className="choice small">
             or your own GPT-2-layout folder{lm.kind === 'files' ? ` (${lm.name})` : ''}:{' '}

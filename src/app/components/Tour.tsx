@@ -62,14 +62,14 @@ export const TOUR: Step[] = [
     target: '[data-testid="your-run"]',
     title: 'Two students',
     text: (s) =>
-      `Two copies of the same small GPT learn [caption][image tokens]: one pre-trained on five Jane Austen novels, one from random weights — a blank slate (tabula rasa). Same data, same order, same steps. Press Play (${s.preset} setup) to start; Pause and Step act after the step in progress.`,
+      `Two copies of the same small GPT learn [caption][image tokens]: one pre-trained on English (novels, the Bible, speeches, dictionary glosses), one from random weights — a blank slate (tabula rasa). Same data, same order, same steps. Press Play (${s.preset} setup) to start; Pause and Step act after the step in progress.`,
   },
   {
     panel: 'experiment',
     target: '[data-testid="chart-image-loss"]',
     title: 'Watch the image tokens',
     text: () =>
-      `If reading Austen helped, the ${colour('pretrained')} line (pre-trained) would end lower than the ${colour('scratch')} one (scratch). The dotted lines are the recorded run, so you know the shape to expect.`,
+      `If reading English helped, the ${colour('pretrained')} line (pre-trained) would end lower than the ${colour('scratch')} one (scratch). The dotted lines are the recorded run, so you know the shape to expect.`,
   },
   {
     panel: 'experiment',
