@@ -17,6 +17,8 @@ import { ARM_STYLES } from '../../src/core/experiment/palette';
 let browser: Browser;
 const base = () => inject('baseURL');
 const recorded = JSON.parse(readFileSync('public/runs/cpu/report.json', 'utf8')) as {
+  seeds: number;
+  arms: string[];
   effects: Record<
     string,
     {
@@ -66,7 +68,13 @@ describe('the lesson, before any training', () => {
     const sentence = (await l.page.getByTestId('plain-sentence').textContent())!.replace(/−/g, '-');
     for (const v of [Math.abs(a.diff.mean), ...a.diff.ci95])
       expect(sentence).toContain(Number(v.toPrecision(2)).toString());
-    expect(sentence).toMatch(/After 560,000 training tokens, .*3 seeds.*grey “no real difference” band \(±0\.05\)/);
+    expect(sentence).toMatch(
+      new RegExp(
+        `After 560,000 training tokens, .*${recorded.seeds} seeds.*grey “no real difference” band \\(±0\\.05\\)`,
+      ),
+    );
+    // The recorded run has the shuffled control: the sentence says what it shows, inside the same paragraph.
+    expect(await l.page.getByTestId('control-sentence').textContent()).toMatch(/shuffled within each matrix/);
     // Both charts draw the recorded run: a line per arm with its interval, the difference over the grey band.
     await expect
       .poll(() => l.page.locator('[data-testid="answer-loss"] .recharts-line').count(), { timeout: 20_000 })
@@ -99,7 +107,7 @@ describe('the lesson, before any training', () => {
       // Forgetting is shown as the ratio (its diff is the log ratio); the others as their diff.
       for (const bound of (key === 'forgetting' ? e.ratio! : e.diff).ci95)
         expect(interval).toContain(Number(bound.toPrecision(3)).toString());
-      expect(interval).toContain('3 seeds');
+      expect(interval).toContain(`${recorded.seeds} seeds`);
       expect(((await row.textContent()) ?? '').length).toBeGreaterThan(60);
     }
     await l.page.screenshot({ path: join(ARTIFACTS, 'first-screen-statistics-open.png') });
@@ -303,8 +311,8 @@ describe('the lesson, before any training', () => {
     await recordedReady(l.page);
     const grid = l.page.getByTestId('samples-recorded');
     await grid.waitFor();
-    expect(await grid.locator('tbody tr th').allTextContents()).toEqual(['real', 'pretrained', 'scratch']);
-    expect(await grid.locator('img').count()).toBe(3 * 8);
+    expect(await grid.locator('tbody tr th').allTextContents()).toEqual(['real', ...recorded.arms]);
+    expect(await grid.locator('img').count()).toBe((1 + recorded.arms.length) * 8);
     expect(
       await grid
         .locator('img')
