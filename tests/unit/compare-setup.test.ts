@@ -136,7 +136,7 @@ describe("compare's advice for a stopped run works (kind 7)", () => {
       const setup = parseSetup(flags);
       const saved = runFlags(setup.cfg, {
         dataset: what === 'a preset alone' ? undefined : '/data/shapes',
-        lm: what === 'a swept run' ? '/models/my-lm' : 'public/models/lm-austen',
+        lm: what === 'a swept run' ? '/models/my-lm' : DEFAULT_MODELS.lm,
         vq: 'public/models/vq-twemoji32',
         trainVq: false,
         tokens: setup.tokens,

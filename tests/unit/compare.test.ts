@@ -7,7 +7,7 @@ import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { PRESETS } from '../../src/core/experiment/config';
+import { PRESETS, type ArmName } from '../../src/core/experiment/config';
 import { compareMarkdown, compareRuns, differingFields, estimateText } from '../../src/core/experiment/compare';
 import { buildReport } from '../../src/core/experiment/report';
 import { baseCaption, baseImage, syntheticRecords, type SyntheticRun } from './helpers/synthetic-run';
@@ -28,7 +28,14 @@ const run = (a: SyntheticRun['arms']): SyntheticRun => ({
   noise: 0.01,
   arms: a,
 });
-const l0 = buildReport({ ...PRESETS.cpu, captionLevel: 'L0', margin: 0.05 }, syntheticRecords(run(arms)), {
+// A cpu-shaped setup pinned here (3 seeds, two arms, the rates the levels were run at), not read from the preset.
+const cpu3 = {
+  ...PRESETS.cpu,
+  seeds: 3,
+  arms: ['pretrained', 'scratch'] as ArmName[],
+  lrByArm: { pretrained: 0.015, scratch: 0.006 },
+};
+const l0 = buildReport({ ...cpu3, captionLevel: 'L0', margin: 0.05 }, syntheticRecords(run(arms)), {
   seconds: 600,
   meanCaptionTokens: 2.5,
 });
@@ -36,7 +43,7 @@ const worse = { ...arms, pretrained: { ...arms.pretrained, image: (x: number) =>
 const frozen = { 'pretrained-frozen': worse.pretrained, 'scratch-frozen': arms.scratch };
 const l4 = buildReport(
   {
-    ...PRESETS.cpu,
+    ...cpu3,
     arms: ['pretrained', 'scratch', 'pretrained-frozen', 'scratch-frozen'],
     captionLevel: 'L4',
     margin: 0.05,
