@@ -1,32 +1,25 @@
 /**
  * The page's controller: it owns the worker, turns user actions into commands (showing at once what was asked —
- * pausing…, resetting… — until the worker acts at its next step boundary), feeds worker events into the store,
- * creates runs in IndexedDB and reads them back after a reload (the worker writes their metrics and checkpoints),
- * holds a wake lock while training, and falls back to wasm (resuming from the last checkpoints) when the WebGPU
- * device is lost. Components call it; they never talk to the worker themselves.
+ * pausing…, resetting… — until the worker acts at its next step boundary), feeds worker events into the store
+ * (worker-events.ts), creates runs in IndexedDB and reads them back after a reload (the worker writes their metrics
+ * and checkpoints), holds a wake lock while training (wake-lock.ts), saves the run's files (run-downloads.ts), and
+ * falls back to wasm (resuming from the last checkpoints) when the WebGPU device is lost. Components call it; they
+ * never talk to the worker themselves.
  */
-import { metricsCsv } from '../core/experiment/metrics-csv';
-import { tensorboardFiles } from '../core/experiment/tensorboard';
 import type { ExperimentConfig } from '../core/experiment/config';
 import type { CaptionLevel, DatasetChoice, DatasetSpec, LmChoice, LmSpec, WorkerEvent } from '../worker/protocol';
-import {
-  deleteRun,
-  getSpeed,
-  loadCheckpoint,
-  loadCurrent,
-  saveNewRun,
-  setSpeed,
-  type RunMeta,
-} from '../browser/persist';
+import { deleteRun, getSpeed, loadCurrent, saveNewRun, type RunMeta } from '../browser/persist';
 import { download, zipFiles } from './download';
 import { sequenceIds, trainedPerSequence } from './eta';
 import { playButton } from './play-button';
 import { setupProblems } from './setup-check';
-import { loadShown, saveShown } from './shown-state';
+import { downloadMetricsCsv, downloadReport, downloadSavedCheckpoint, downloadTensorBoard } from './run-downloads';
+import { loadShown } from './shown-state';
 import type { Intent } from './status-line';
 import { useAppStore } from './store';
-import { useClassStore } from './class-store';
+import { ScreenWakeLock } from './wake-lock';
 import { WorkerClient } from './worker-client';
+import { applyWorkerEvent } from './worker-events';
 
 /**
  * Sequence positions per second of a 4-layer, width-128 training step on this project's 2-core CPU (npm run bench),
@@ -41,7 +34,7 @@ export class Controller {
   private requested: string | null;
   private datasetZip: Uint8Array | null = null;
   private lmFiles: [string, Uint8Array][] | null = null;
-  private wakeLock: WakeLockSentinel | null = null;
+  private readonly wakeLock = new ScreenWakeLock();
   private ready: Promise<void>;
   /** The shipped LM's shape, read once the backend is up (other device work — the self-test — waits for it). */
   private lmRead: Promise<unknown> = Promise.resolve();
@@ -112,65 +105,8 @@ export class Controller {
     );
   }
 
-  /** Save the heatmap and samples now shown, for a reload (shown-state.ts); a failed save is a notice, training goes on. */
-  private keepShown(): void {
-    const { meta, heatmap, live } = store().run;
-    if (!meta) return;
-    void saveShown(meta.id, { heatmap, live }).catch((err: Error) =>
-      store().runNotice(
-        `Could not save the latest samples and heatmap for a reload (${err.message || err.name}); training goes on.`,
-      ),
-    );
-  }
-
   private onEvent(e: WorkerEvent): void {
-    const s = store();
-    switch (e.type) {
-      case 'status':
-        s.runStatus(e.status);
-        this.holdWakeLock(e.status.phase === 'running' || e.status.phase === 'preparing');
-        if (e.status.phase === 'running' && e.status.tokensPerSecond && s.device.choice) {
-          const backend = s.device.choice.backend;
-          void setSpeed(backend, e.status.tokensPerSecond).catch(() => undefined);
-          s.setSpeed({ tokensPerSecond: e.status.tokensPerSecond, source: `measured here on ${backend}` });
-        }
-        return;
-      case 'identity':
-        useClassStore.getState().setIdentity(e.identity, e.config);
-        return;
-      case 'metrics':
-        s.runMetrics(e.records);
-        return;
-      case 'records':
-        s.runRecords(e.records);
-        return;
-      case 'heatmap':
-        s.runHeatmap(e.step, e.byArm);
-        this.keepShown();
-        return;
-      case 'checkpoint':
-        s.runCheckpoint(e.arm, e.seed, e.step);
-        return;
-      case 'samples':
-        s.runSamples(e.samples);
-        if (!e.samples.custom) this.keepShown();
-        return;
-      case 'finished':
-        s.runFinished(e.finished);
-        return;
-      case 'vq-progress':
-        s.vqProgress(e);
-        return;
-      case 'device-lost':
-        void this.fallback(e.message);
-        return;
-      case 'error':
-        if (e.id !== null) return; // answered through its command's promise
-        if (e.scope === 'tokenizer') s.vqFailed(e.message);
-        else if (e.scope === 'storage') s.runNotice(e.message);
-        else s.runError(e.message);
-        return;
-    }
+    applyWorkerEvent(e, { holdWakeLock: (want) => this.wakeLock.hold(want), fallback: (m) => void this.fallback(m) });
   }
 
   /** The WebGPU device went away: restart the worker on wasm and continue the run from its last checkpoints. */
@@ -187,27 +123,6 @@ export class Controller {
     if (wasRunning && store().run.meta) {
       store().runRestored(store().run.meta!, store().run.records, store().run.checkpoints, null);
       await this.resumeRun();
-    }
-  }
-
-  private holdWakeLock(want: boolean): void {
-    const wl = (navigator as Navigator & { wakeLock?: WakeLock }).wakeLock;
-    if (!wl) return;
-    if (want && !this.wakeLock) {
-      wl.request('screen').then(
-        (lock) => {
-          this.wakeLock = lock;
-          store().setWakeLock(true);
-          lock.addEventListener('release', () => {
-            this.wakeLock = null;
-            store().setWakeLock(false);
-          });
-        },
-        () => store().setWakeLock(false),
-      );
-    } else if (!want && this.wakeLock) {
-      void this.wakeLock.release();
-      this.wakeLock = null;
     }
   }
 
@@ -422,22 +337,16 @@ export class Controller {
   stopTokenizer = () => this.client.send<'ack'>({ type: 'vq-stop' });
 
   exportCsv(): void {
-    download('metrics.csv', new TextEncoder().encode(metricsCsv(store().run.records)), 'text/csv');
+    downloadMetricsCsv(store().run.records);
   }
 
   /** The run's records as TensorBoard event files, one folder per arm and seed (to-tensorboard's layout), zipped. */
   exportTensorBoard(): void {
-    download(
-      'tensorboard.zip',
-      zipFiles([...tensorboardFiles(store().run.records, Date.now() / 1000)]),
-      'application/zip',
-    );
+    downloadTensorBoard(store().run.records);
   }
 
   exportReport(): void {
-    const f = store().run.finished;
-    if (!f) throw new Error('the report is written when the run finishes');
-    download('report.html', new TextEncoder().encode(f.html), 'text/html');
+    downloadReport(store().run.finished);
   }
 
   /** One run's weights (with the LM's tokenizer.json): current ones from the worker while the run is live, else its last saved checkpoint. */
@@ -448,19 +357,11 @@ export class Controller {
       download(`${e.name}.zip`, zipFiles(e.files), 'application/zip');
       return;
     }
-    const runId = store().run.meta?.id;
-    const c = runId ? await loadCheckpoint(runId, arm, seed) : null;
-    if (!c) throw new Error(`no checkpoint of ${arm} seed ${seed} yet`);
-    // The resumable extras (optimizer moments, run.json) stay in the browser; the weights and tokenizer go out.
-    download(
-      `${arm}-s${seed}-step${c.step}.zip`,
-      zipFiles(c.files.filter(([n]) => n !== 'optimizer.safetensors' && n !== 'run.json')),
-      'application/zip',
-    );
+    await downloadSavedCheckpoint(store().run.meta?.id ?? null, arm, seed);
   }
 
   terminate(): void {
-    this.holdWakeLock(false);
+    this.wakeLock.hold(false);
     this.client.terminate();
   }
 }

@@ -1,7 +1,7 @@
 /**
  * The body of `npm run export`, shared with `npm run replicate -- --engine torch`: load the inputs through a recorder
  * (so every file the export depends on is hashed), prepare the data with the lifecycle's preparation
- * (core/experiment/lifecycle.ts prepareData, aligned rows for the sweep's seeds too), build the export
+ * (core/experiment/lifecycle-inputs.ts prepareData, aligned rows for the sweep's seeds too), build the export
  * (core/experiment/export.ts, with the LR sweep's own split: export-sweep.ts) and write it into a folder with meta.json last, holding every other file's SHA-256.
  * Returns the loaded inputs and the prepared data, so a caller can go on with them (the torch engine finishes a run
  * with them).
@@ -15,7 +15,7 @@ import { sequenceSpec } from '../core/experiment/data';
 import { buildExport } from '../core/experiment/export';
 import { sweepExport } from '../core/experiment/export-sweep';
 import { sweepData } from '../core/experiment/sweep-plan';
-import { prepareData } from '../core/experiment/lifecycle';
+import { prepareData } from '../core/experiment/lifecycle-inputs';
 import { metricsCsv } from '../core/experiment/metrics-csv';
 import type { Prepared } from '../core/experiment/prepare';
 import { readFolder } from './data/folder';

@@ -1,53 +1,43 @@
 /**
  * One experiment in the worker: a driver of the core's lifecycle (core/experiment/lifecycle.ts) over IndexedDB
- * (browser-store.ts). It loads the inputs (session-inputs.ts; codes shipped or cached: codes.ts; the prepared data kept
- * so a resume skips preparing), then steps the lifecycle a round at a time while the page lets it, posting batched
- * metrics, status, checkpoints, heatmaps and live samples, and at the end the lifecycle's finish. The step-0
- * evaluation runs after the first round on snapshots taken before it, so it does not hold the first training point.
+ * (browser-store.ts). It prepares (session-prepare.ts: the inputs, session-inputs.ts; codes shipped or cached, codes.ts;
+ * the prepared data kept so a resume skips preparing), then steps the lifecycle a round at a time while the page lets
+ * it, posting batched metrics, status (session-status.ts), checkpoints, heatmaps and live samples (session-samples.ts),
+ * and at the end the lifecycle's finish (session-finish.ts). The step-0 evaluation runs after the first round on
+ * snapshots taken before it, so it does not hold the first training point.
  * Device work is serialised through one lock (a sample or export asked for mid-run waits for the step in flight);
  * pause, step and reset act at the next step boundary. Checkpoints come by step and, one run per round, by time
  * (core/experiment/checkpoints.ts); the status line names the one being saved and the ETA counts saving. A NaN/Inf
  * loss stops the experiment with each run's last good checkpoint kept, ready to resume. Saving never stops training.
  */
-import { MemoryFinishCache } from '../core/experiment/finish-cache';
-import * as tf from '../core/tf';
 import { cleanText, isEmptyText } from '../core/data/text';
 import type { ExperimentConfig } from '../core/experiment/config';
 import { runKey as key } from '../core/experiment/checkpoints';
 import { lossByPosition } from '../core/experiment/finish';
-import { Experiment } from '../core/experiment/lifecycle';
-import { experimentIdentity } from '../core/experiment/fingerprint-inputs';
+import type { Experiment } from '../core/experiment/lifecycle';
 import type { MemoryLimit } from '../core/experiment/memory';
-import type { ImageSplits, Prepared } from '../core/experiment/prepare';
+import type { ImageSplits } from '../core/experiment/prepare';
 import { saveRunWeights } from '../core/experiment/resume';
 import type { MetricRecord, Run } from '../core/experiment/runner';
 import type { GPT } from '../core/nn/gpt';
 import type { VQVAE } from '../core/nn/vqvae';
 import type { TextTokenizer } from '../core/tokenize/hf';
-import { BrowserStore } from './browser-store';
-import { pngDataUrlBrowser, readPublicData } from './browser-io';
-import { codeTableFor } from './codes';
-import { armSamples, loadPageInputs } from './session-inputs';
-import { loadPrepared, savePrepared } from '../browser/persist';
-import type { RunPhase, RunStatus, SampleSet, WorkerCommand, WorkerEvent } from './protocol';
+import type { BrowserStore } from './browser-store';
+import { finishSession } from './session-finish';
+import { prepareSession, type Start } from './session-prepare';
+import { captionSampleSet, liveSampleSet } from './session-samples';
+import { runTotals, SessionSpeed } from './session-status';
+import type { RunPhase, RunStatus, WorkerCommand, WorkerEvent } from './protocol';
 import { SaveQueue } from './save-queue';
-import { SHIPPED_MODELS } from '../core/shipped';
 
-type Start = Extract<WorkerCommand, { type: 'start' }>;
-const LIVE_SAMPLES = 4;
-/** Weight of the newest measurement in the speed figures' moving averages. */
-const EMA = 0.3;
 /** Metrics are posted to the page at most this often (ms) unless forced. */
 const POST_MS = 250;
 
 /** Preparation or finishing was stopped by a reset (not an error to show). */
 class Cancelled extends Error {}
 
-const ema = (old: number | null, x: number) => (old === null ? x : (1 - EMA) * old + EMA * x);
 const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
-/** The caption analysis of each setup, kept for the worker's lifetime: a second run of a setup reuses it. */
-const finishCache = new MemoryFinishCache();
 export class ExperimentSession {
   private phase: RunPhase = 'idle';
   private message = '';
@@ -63,11 +53,7 @@ export class ExperimentSession {
   /** Records kept by the lifecycle and not yet posted to the page. */
   private unposted: MetricRecord[] = [];
   private lastPost = 0;
-  private stepMs: number | null = null;
-  private evalMs: number | null = null;
-  /** Run-steps taken since training started or resumed (the denominator of the checkpoint time per step). */
-  private stepsTaken = 0;
-  private tokensPerSecond: number | null = null;
+  private readonly speed = new SessionSpeed();
   private logEvery = 1;
   private lock: Promise<unknown> = Promise.resolve();
   private loop: Promise<void> | null = null;
@@ -103,27 +89,11 @@ export class ExperimentSession {
   private status(phase: RunPhase = this.phase, message = this.message): void {
     this.phase = phase;
     this.message = message;
-    const mem = tf.memory();
-    const steps = this.exp?.cfg.steps ?? this.cfg?.steps ?? 0;
-    const stepsLeft = this.runs.reduce((s, r) => s + (r.stopped ? 0 : steps - r.step), 0);
-    const savingMs = this.exp?.checkpoints.savingMs ?? 0;
-    const s: RunStatus = {
-      phase,
-      message,
-      progress: this.progress,
-      step: this.exp?.step ?? 0,
-      steps,
-      runs: this.runs.length,
-      stepsLeft,
-      stepMs: this.stepMs,
-      evalMs: this.evalMs,
-      evalEvery: this.cfg?.evalEvery ?? 1,
-      saveMsPerStep: this.stepsTaken ? savingMs / this.stepsTaken : null,
-      tokensPerSecond: this.tokensPerSecond,
-      numTensors: mem.numTensors,
-      numBytes: mem.numBytes,
-    };
-    this.post({ type: 'status', id: null, status: s });
+    this.post({
+      type: 'status',
+      id: null,
+      status: this.speed.status(phase, message, this.progress, this.exp, this.cfg),
+    });
   }
 
   /** Post the records not yet posted to the page (at most every POST_MS unless forced) and queue their write. */
@@ -163,83 +133,28 @@ export class ExperimentSession {
   }
 
   private async prepare(cmd: Start): Promise<void> {
-    const cfg = cmd.config;
-    const stage = (what: string, done = 0, total = 0) => {
-      if (this.want === 'stop') throw new Cancelled('cancelled');
-      this.progress = total ? { what, done, total } : null;
-      this.status('preparing', what);
-    };
-    const loaded = await loadPageInputs(cmd, stage, this.memoryLimit());
-    this.lm = loaded.lm;
-    this.vq = loaded.vq;
-    this.tokenizer = loaded.tokenizer;
-    this.tokenizerJson = loaded.tokenizerJson;
-    this.images = loaded.images;
-    const kept: Prepared | null = cmd.resume ? await loadPrepared(this.runId).catch(() => null) : null;
-    if (kept) stage('prepared data read back from this browser: no need to turn the images into tokens again');
-    const codes = kept
-      ? null
-      : await codeTableFor(
-          cmd.dataset,
-          loaded.images,
-          loaded.vq,
-          loaded.vqKey,
-          (s) => stage(s),
-          (what, done, total) => stage(what, done, total),
-        );
-    const runId = this.runId;
-    const store = new BrowserStore(
-      runId,
-      this.saves,
-      () => this.tokenizerFile(),
-      (arm, seed, step) => this.post({ type: 'checkpoint', id: null, arm, seed, step }),
-    );
-    this.store = store;
-    const inputs = {
-      cfg,
-      images: loaded.images,
-      lm: loaded.lm,
-      tokenizer: loaded.tokenizer,
-      vq: loaded.vq,
-      readData: readPublicData,
-      codes,
-    };
-    const exp = new Experiment(inputs, {
-      store,
-      resume: cmd.resume,
-      prepared: kept,
-      log: (s) => stage(s),
-      progress: (what, done, total) => stage(what, done, total),
-      stepZero: 'after-first-round',
-      timedCheckpoints: true,
+    await prepareSession(cmd, this.runId, {
+      stage: (what, done = 0, total = 0) => {
+        if (this.want === 'stop') throw new Cancelled('cancelled');
+        this.progress = total ? { what, done, total } : null;
+        this.status('preparing', what);
+      },
+      post: this.post,
+      saves: this.saves,
+      memoryLimit: this.memoryLimit(),
+      tokenizerFile: () => this.tokenizerFile(),
       onRecords: (recs) => this.unposted.push(...recs),
+      holdInputs: (loaded) => {
+        this.lm = loaded.lm;
+        this.vq = loaded.vq;
+        this.tokenizer = loaded.tokenizer;
+        this.tokenizerJson = loaded.tokenizerJson;
+        this.images = loaded.images;
+      },
+      holdStore: (store) => (this.store = store),
+      holdExperiment: (exp) => (this.exp = exp),
     });
-    this.exp = exp;
-    await exp.prepare();
-    // The setup fingerprint of the effective config (docs/class.md): the page shows it and puts it on the result card.
-    const names = {
-      lm: cmd.lm.kind === 'shipped' ? `${SHIPPED_MODELS.lm} (shipped)` : cmd.lm.name,
-      vq: `${loaded.vqKey} (shipped)`,
-    };
-    this.post({
-      type: 'identity',
-      id: null,
-      identity: await experimentIdentity(
-        exp.cfg,
-        { ...loaded, tokenizerJson: loaded.tokenizer.toTokenizerJson() },
-        names,
-      ),
-      config: { ...exp.cfg },
-    });
-    if (!kept) {
-      const p = exp.prepared!;
-      void this.saves.write('prepared', 'the prepared data (a resume will prepare again)', () =>
-        savePrepared(runId, p),
-      );
-    }
-    // A resumed experiment keeps each run's records up to its checkpoint; what came after is redone.
-    if (cmd.resume) this.post({ type: 'records', id: null, records: [...exp.records] });
-    this.stepsTaken = 0;
+    this.speed.stepsTaken = 0;
     this.progress = null;
   }
 
@@ -268,13 +183,7 @@ export class ExperimentSession {
       if (this.samplesDue && this.want === null) await timed(() => this.liveSamples());
       const live = runner.runs.filter((r) => !r.stopped && r.step < runner.cfg.steps);
       const lo = Math.min(...live.map((r) => r.step));
-      const sum = () =>
-        runner.runs.reduce((s, r) => ({ ms: s.ms + r.trainMs, tokens: s.tokens + r.tokens, steps: s.steps + r.step }), {
-          ms: 0,
-          tokens: 0,
-          steps: 0,
-        });
-      const before = sum();
+      const before = runTotals(runner.runs);
       const message = this.message;
       let zeroAt = 0;
       const recs = await exp.round({
@@ -290,7 +199,7 @@ export class ExperimentSession {
           this.flush(true);
           this.postHeatmap();
           await this.liveSamples(models, 0);
-          this.evalMs = ema(this.evalMs, performance.now() - zeroAt);
+          this.speed.evaluated(performance.now() - zeroAt);
           this.status(this.phase, this.phase === 'running' ? 'training' : 'paused');
         },
         // A checkpoint is saved behind its step's metrics, which the page gets first.
@@ -300,20 +209,15 @@ export class ExperimentSession {
         },
       });
       const wall = exp.lastStepRoundMs;
-      const after = sum();
-      const trainMs = after.ms - before.ms;
-      const steps = after.steps - before.steps;
-      if (steps > 0 && trainMs > 0)
-        this.tokensPerSecond = ema(this.tokensPerSecond, (after.tokens - before.tokens) / (trainMs / 1000));
-      if (recs.some((r) => r.metric.startsWith('val/') && r.step > 0)) {
+      const trained = this.speed.trained(before, runTotals(runner.runs));
+      const evaluation = recs.some((r) => r.metric.startsWith('val/') && r.step > 0);
+      if (evaluation) {
         this.flush(true);
         this.postHeatmap();
         this.samplesDue = true;
         if (this.want === null) await timed(() => this.liveSamples());
-        this.evalMs = ema(this.evalMs, wall - trainMs + extra);
-        if (steps > 0) this.stepMs = ema(this.stepMs, trainMs / steps);
-      } else if (steps > 0) this.stepMs = ema(this.stepMs, (wall + extra) / steps);
-      this.stepsTaken += Math.max(0, steps);
+      }
+      this.speed.round(trained, wall, extra, evaluation);
       this.flush();
       return runner.active();
     });
@@ -393,71 +297,18 @@ export class ExperimentSession {
     const exp = this.exp!;
     this.flush(true);
     this.status('finishing', 'sampling images, judging quality and writing the report');
-    await this.exclusive(async () => {
-      const log = (s: string) => {
-        if (this.want === 'stop') throw new Cancelled('cancelled');
-        this.status('finishing', s);
-      };
-      const meta = {
-        backend: tf.getBackend(),
-        meanCaptionTokens: exp.prepared!.meanCaption,
-        generator: 'the Tabula Rasa playground',
-      };
-      const fin = await exp.finish({ encodePng: pngDataUrlBrowser, meta, startedAt: this.t0, log, finishCache });
-      this.post({
-        type: 'finished',
-        id: null,
-        finished: {
-          report: fin.report,
-          html: fin.html,
-          analysis: fin.analysis,
-          quality: fin.quality,
-          imageLossByPosition: fin.imageLossByPosition,
-        },
-      });
-    });
+    const log = (s: string) => {
+      if (this.want === 'stop') throw new Cancelled('cancelled');
+      this.status('finishing', s);
+    };
+    await this.exclusive(() => finishSession(exp, this.t0, log, this.post));
     this.status('done', 'the report is ready');
   }
 
-  /** Caption → image for each arm (seed 0), with the real images first when `real`. */
-  private samplesFor(
-    captions: string[],
-    ids: number[][],
-    real: boolean,
-    custom: boolean,
-    temperature: number,
-    seed: number,
-    models?: ReadonlyMap<Run, GPT>,
-    step = this.exp?.step ?? 0,
-  ): Promise<SampleSet> {
-    return armSamples(this.runs, this.vq!, this.images!, {
-      captions,
-      ids,
-      real,
-      custom,
-      temperature,
-      seed,
-      models,
-      step,
-    });
-  }
-
-  private async liveSamples(models?: ReadonlyMap<Run, GPT>, step?: number): Promise<void> {
+  private async liveSamples(models?: ReadonlyMap<Run, GPT>, step = this.exp?.step ?? 0): Promise<void> {
     this.samplesDue = false;
-    const data = this.exp!.prepared!.data;
-    const n = Math.min(LIVE_SAMPLES, data.val.count);
-    if (!n) return;
-    const s = await this.samplesFor(
-      data.val.text.slice(0, n),
-      data.val.captions.slice(0, n),
-      true,
-      false,
-      1,
-      0,
-      models,
-      step,
-    );
-    this.post({ type: 'samples', id: null, samples: s });
+    const s = await liveSampleSet(this.runs, this.vq!, this.images!, this.exp!.prepared!.data, step, models);
+    if (s) this.post({ type: 'samples', id: null, samples: s });
   }
 
   async sample(id: number, caption: string, count: number, temperature: number): Promise<void> {
@@ -467,7 +318,7 @@ export class ExperimentSession {
     const ids = this.tokenizer.encode(text);
     const n = Math.max(1, Math.min(8, count));
     const s = await this.exclusive(() =>
-      this.samplesFor(Array(n).fill(text), Array(n).fill(ids), false, true, temperature, Date.now() % 100000),
+      captionSampleSet(this.runs, this.vq!, this.images!, text, ids, n, temperature, this.exp?.step ?? 0),
     );
     this.post({ type: 'samples', id, samples: s });
   }
@@ -517,7 +368,7 @@ export class ExperimentSession {
     this.exp = this.store = this.lm = this.vq = this.tokenizer = this.images = null;
     this.tokenizerJson = null;
     this.unposted = [];
-    this.stepMs = this.evalMs = this.tokensPerSecond = null;
+    this.speed.clear();
     this.progress = null;
     this.loop = null;
     this.samplesDue = false;

@@ -1,7 +1,7 @@
 /**
- * The worker session's inputs and samples: the LM (shipped or picked), its tokenizer, the shipped VQ tokenizer and
- * the images, with a setup too big for the device refused before anything is allocated for the runs; and caption →
- * image samples of each arm (seed 0) for the page.
+ * The worker session's inputs: the LM (shipped or picked), its tokenizer, the shipped VQ tokenizer and the images,
+ * with a setup too big for the device refused before anything is allocated for the runs. (Its samples for the page:
+ * session-samples.ts.)
  */
 import * as tf from '../core/tf';
 import { loadGPT2 } from '../core/checkpoint/gpt2';
@@ -10,14 +10,12 @@ import { memorySource } from '../core/checkpoint/source';
 import { loadVQWithKey } from '../core/data/codes';
 import { estimateMemory, memoryRefusal, type MemoryLimit } from '../core/experiment/memory';
 import type { ImageSplits } from '../core/experiment/prepare';
-import type { Run } from '../core/experiment/runner';
-import { sampleImages } from '../core/experiment/samples';
 import type { GPT } from '../core/nn/gpt';
 import type { VQVAE } from '../core/nn/vqvae';
 import type { TextTokenizer } from '../core/tokenize/hf';
-import { shippedModel, toPictures } from './browser-io';
+import { shippedModel } from './browser-io';
 import { splitsFor } from './datasets';
-import type { SampleSet, WorkerCommand } from './protocol';
+import type { WorkerCommand } from './protocol';
 import { SHIPPED_MODELS } from '../core/shipped';
 
 export interface PageInputs {
@@ -68,34 +66,4 @@ export async function loadPageInputs(
     vq?.dispose();
     throw e;
   }
-}
-
-/** Caption → image for each arm of seed 0 that makes images (`models` overrides a run's model: the step-0 snapshots). */
-export async function armSamples(
-  runs: Run[],
-  vq: VQVAE,
-  images: ImageSplits,
-  o: {
-    captions: string[];
-    ids: number[][];
-    real: boolean;
-    custom: boolean;
-    temperature: number;
-    seed: number;
-    models?: ReadonlyMap<Run, GPT>;
-    step: number;
-  },
-): Promise<SampleSet> {
-  const size = images.size;
-  const rows: SampleSet['rows'] = [];
-  if (o.real) rows.push({ name: 'real', pictures: toPictures(images.val, size, o.captions.length) });
-  for (const run of runs.filter((r) => r.seed === 0 && !r.arm.imageOnly && !r.stopped)) {
-    const { pixels } = await sampleImages(o.models?.get(run) ?? run.model, vq, run.spec, o.ids, {
-      temperature: o.temperature,
-      topK: 0,
-      seed: o.seed,
-    });
-    rows.push({ name: run.arm.name, pictures: toPictures(pixels, size, o.ids.length) });
-  }
-  return { step: o.step, captions: o.captions, rows, custom: o.custom };
 }

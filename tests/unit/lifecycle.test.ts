@@ -6,7 +6,8 @@
 // turn NaN is never checkpointed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PRESETS, type ExperimentConfig } from '../../src/core/experiment/config';
-import { Experiment, type ExperimentInputs, type LifecycleOptions } from '../../src/core/experiment/lifecycle';
+import { Experiment, type LifecycleOptions } from '../../src/core/experiment/lifecycle';
+import type { ExperimentInputs } from '../../src/core/experiment/lifecycle-inputs';
 import type { MetricRecord } from '../../src/core/experiment/runner';
 import { MemoryStore } from '../../src/core/experiment/store';
 import { readPublicData } from '../../src/cli/data/public-data';

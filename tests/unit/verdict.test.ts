@@ -3,13 +3,8 @@
 // whose answer is known.
 import { describe, expect, it } from 'vitest';
 import { marginTest, ratioFromLogs, tCdf, tInterval, tQuantile } from '../../src/core/experiment/stats';
-import {
-  captionGapEffect,
-  forgettingEffect,
-  imageLossEffect,
-  logRatio,
-  type PairedInput,
-} from '../../src/core/experiment/verdict';
+import { captionGapEffect, imageLossEffect, type PairedInput } from '../../src/core/experiment/verdict';
+import { forgettingEffect, logRatio } from '../../src/core/experiment/verdict-forgetting';
 import { detectable, seedsToDecideBound, seedsToDecideMargin } from '../../src/core/experiment/power';
 
 const cdf1 = (t: number) => 0.5 + Math.atan(t) / Math.PI;

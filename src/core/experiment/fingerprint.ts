@@ -11,7 +11,7 @@ import { lrFor, type ExperimentConfig } from './config';
 import { SETUP_FIELDS } from './setup-fields';
 
 /**
- * The version of the rules that turn records into verdicts (report.ts, verdict.ts, curves.ts). Raise it whenever a
+ * The version of the rules that turn records into verdicts (report.ts, verdict.ts, verdict-forgetting.ts, curves.ts). Raise it whenever a
  * rule changes what a report says from the same records: a card made under a newer version is refused by older code.
  */
 export const RULES_VERSION = 1;

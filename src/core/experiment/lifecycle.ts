@@ -1,6 +1,6 @@
 /**
  * The experiment's one lifecycle, shared by `npm run replicate`, `npm run export` (its preparation) and the page's
- * worker: prepare (data → codes and ids, the --tokens budget), the optional LR sweep, the runs (fresh, or resumed),
+ * worker: prepare (data → codes and ids, the --tokens budget: lifecycle-inputs.ts), the optional LR sweep, the runs (fresh, or resumed),
  * rounds of training with evaluation on schedule, checkpoints, and the finish (samples, quality, analysis, report).
  * It is driven one round at a time, so the page can pause, step or reset at a round's boundary and the CLI can stop
  * at a step; everything that lets a stopped experiment continue goes through an ExperimentStore (store.ts).
@@ -9,17 +9,14 @@
  * checkpoint (replaying its batch order, resume.ts) and the records logged up to that checkpoint; what came after is
  * redone, so a resumed experiment logs exactly the records of an uninterrupted one (tests/unit/lifecycle.test.ts).
  */
-import type { DataReader } from '../data/emoji';
 import type { GPT } from '../nn/gpt';
-import type { VQVAE } from '../nn/vqvae';
-import type { TextTokenizer } from '../tokenize/hf';
 import { CheckpointSchedule, finiteWeights, runKey } from './checkpoints';
-import { seedsOf, type ExperimentConfig } from './config';
-import { stepsForTokens } from './data';
+import type { ExperimentConfig } from './config';
 import type { FinishCache } from './finish-cache';
 import { finishExperiment, type Finished, type PngEncoder } from './finish';
 import { sweepSection } from './html';
-import { prepareExperiment, pretrainingCorpus, type ImageSplits, type PrepareOptions, type Prepared } from './prepare';
+import { applyTokenBudget, prepareData, type ExperimentInputs } from './lifecycle-inputs';
+import { pretrainingCorpus, type PrepareOptions, type Prepared } from './prepare';
 import { restoreRun, saveRun } from './resume';
 import { recordsToResume, restoredSteps } from './resume-records';
 import { ExperimentRunner, type MetricRecord, type Run } from './runner';
@@ -29,68 +26,6 @@ import type { SweepResult } from './sweep';
 import { runPlannedSweep, type SweepPlan } from './sweep-plan';
 
 export type { SweepPlan };
-
-/** What an experiment is made of (loaded by its driver). The lifecycle never disposes the LM or the VQ tokenizer. */
-export interface ExperimentInputs {
-  /** The setup; copied (the --tokens budget and the sweep's rates are written into the copy). */
-  cfg: ExperimentConfig;
-  images: ImageSplits;
-  lm: GPT;
-  tokenizer: TextTokenizer;
-  vq: VQVAE;
-  /** Reads the shipped public data (English texts, the pre-training books). */
-  readData: DataReader;
-  /** Pre-computed codes of every image for this VQ tokenizer (core/data/codes.ts), or null to encode them. */
-  codes?: Int32Array | null;
-  /** --tokens: the budget in trained tokens per run, turned into cfg.steps once the data is known; null: cfg.steps. */
-  tokens?: number | null;
-  /** --lr-sweep, or null. */
-  sweep?: SweepPlan | null;
-  /** --lr-from: the recorded sweep the rates came from (shown in the report), or null. */
-  recordedSweep?: SweepResult | null;
-}
-
-/**
- * The data of an experiment: `prepareExperiment` over enough seeds for the sweep too (aligned rows are per seed),
- * then the --tokens budget as steps, written into `cfg.steps`. Logs through `log`.
- */
-export async function prepareData(
-  inputs: ExperimentInputs,
-  cfg: ExperimentConfig,
-  log: (s: string) => void,
-  opts: PrepareOptions = {},
-): Promise<Prepared> {
-  // The main runs' seeds and the sweep's (which always starts at seed 0, so every class seat sweeps alike).
-  const alignSeeds = [...new Set([...seedsOf(cfg), ...seedsOf({ seeds: inputs.sweep?.seeds ?? 0 })])].sort(
-    (a, b) => a - b,
-  );
-  const prepared = await prepareExperiment(
-    cfg,
-    inputs.images,
-    inputs.lm,
-    inputs.tokenizer,
-    inputs.vq,
-    inputs.readData,
-    log,
-    { codes: inputs.codes ?? null, alignSeeds, ...opts },
-  );
-  applyTokenBudget(cfg, prepared, inputs.tokens ?? null, log);
-  return prepared;
-}
-
-function applyTokenBudget(
-  cfg: ExperimentConfig,
-  prepared: Prepared,
-  tokens: number | null,
-  log: (s: string) => void,
-): void {
-  if (tokens === null) return;
-  const { steps, perSequence } = stepsForTokens(prepared.data, cfg, tokens);
-  cfg.steps = steps;
-  log(
-    `--tokens ${tokens} = ${cfg.steps} steps of ${cfg.batchSize} sequences (${perSequence.toFixed(1)} trained tokens each)`,
-  );
-}
 
 export interface LifecycleOptions {
   store: ExperimentStore;

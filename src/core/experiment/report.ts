@@ -16,16 +16,8 @@ import { caveats } from './caveats';
 import { conceptBootstrapA, type ConceptBootstrap, type PerImageLosses } from './per-image';
 import { tInterval, type Interval } from './stats';
 import { stopReason } from './stop-reason';
-import {
-  A_FRACTIONS,
-  captionGapEffect,
-  forgettingEffect,
-  imageLossEffect,
-  logRatio,
-  type CaptionGapEffect,
-  type ForgettingEffect,
-  type ImageLossEffect,
-} from './verdict';
+import { A_FRACTIONS, captionGapEffect, imageLossEffect, type CaptionGapEffect, type ImageLossEffect } from './verdict';
+import { forgettingEffect, logRatio, type ForgettingEffect } from './verdict-forgetting';
 
 /** One value of each seed of an arm. */
 export type PerSeed = { seed: number; value: number }[];

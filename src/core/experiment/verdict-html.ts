@@ -6,7 +6,8 @@ import type { DiffPoint, Report } from './report';
 import type { Interval, MarginTest } from './stats';
 import { esc, lineChart } from './svg';
 import type { TokensSaved } from './tokens-saved';
-import { A_FRACTIONS, type Effect, type ForgettingEffect, type ImageLossEffect } from './verdict';
+import { A_FRACTIONS, type Effect, type ImageLossEffect } from './verdict';
+import type { ForgettingEffect } from './verdict-forgetting';
 
 const f3 = (x: number | null | undefined) =>
   x === null || x === undefined || !Number.isFinite(x) ? '—' : Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(3);
