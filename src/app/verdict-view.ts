@@ -79,6 +79,43 @@ export function whyUndecided(d: Diff | undefined, steps: number | null, seedsToD
   return `The 95% interval (${num(d.ci95[0])} to ${num(d.ci95[1])}, width ${num(width)}) reaches across the rule’s threshold, so the ${d.n} seeds disagree too much to decide: add seeds or steps to narrow it.${seeds}${short}`;
 }
 
+/** A point of the caption gap's curve as report.json has it: its mean, 90% interval (the rule's) and seeds. */
+interface GapPoint {
+  mean: number;
+  ci90?: [number, number] | null;
+  n: number;
+  tokens?: number;
+  fraction?: number;
+}
+
+/**
+ * Why an undecided caption-gap verdict (B) could not decide. Its rule reads 90% intervals against +margin at two
+ * points — the head start at step 0 and the gap left at the end — not the 95% interval of the end shown as its
+ * number, so the reason names the point whose interval reaches across +margin. Null when neither does (one seed,
+ * or a point not reported): whyUndecided then says why.
+ */
+export function whyCaptionUndecided(
+  start: GapPoint | null | undefined,
+  end: GapPoint | undefined,
+  margin: number,
+  steps: number | null,
+  seedsToDecide: number | null = null,
+): string | null {
+  const across = (g: GapPoint | null | undefined) => !!g?.ci90 && g.ci90[0] <= margin && g.ci90[1] >= margin;
+  const g = across(start) ? start! : across(end) ? end! : null;
+  if (!g || g.n < 2) return null;
+  const what =
+    g === start
+      ? `The head start ${g.tokens ? 'at the first evaluation' : 'at step 0'} (90% CI ${num(g.ci90![0])} to ${num(g.ci90![1])} nats) reaches across +${margin}, so the ${g.n} seeds cannot tell whether there was one`
+      : `The gap left at the end (90% CI ${num(g.ci90![0])} to ${num(g.ci90![1])} nats) reaches across +${margin}, so the ${g.n} seeds cannot tell whether it vanished`;
+  const seeds =
+    seedsToDecide !== null
+      ? ` At the noise this run showed, about ${seedsToDecide} seeds would decide it (80% power).`
+      : '';
+  const short = steps !== null ? ` This run trained ${steps.toLocaleString('en-US')} steps per arm.` : '';
+  return `${what}: add seeds to narrow it.${seeds}${short}`;
+}
+
 export function effectViews(report: Report): EffectView[] {
   const effects = (report.effects ?? {}) as Partial<
     Record<
@@ -90,6 +127,8 @@ export function effectViews(report: Report): EffectView[] {
         ratio?: Diff;
         sentence?: string;
         power?: { seedsToDecide?: number | null } | null;
+        start?: GapPoint | null;
+        gapCurve?: GapPoint[];
       }
     >
   >;
@@ -109,7 +148,18 @@ export function effectViews(report: Report): EffectView[] {
       // The report's sentence without its power paragraph: the page says what power means in `why` (seeds to
       // decide), and the first screen must keep Play in view; report.html keeps the whole sentence.
       sentence: (e?.sentence ?? '').split(' Power (')[0],
-      why: verdict === 'inconclusive' ? whyUndecided(shown, steps, e?.power?.seedsToDecide ?? null) : null,
+      why:
+        verdict !== 'inconclusive'
+          ? null
+          : key === 'caption_gap'
+            ? (whyCaptionUndecided(
+                e?.start,
+                e?.gapCurve?.at(-1)?.fraction === 1 ? e.gapCurve.at(-1) : undefined,
+                report.config?.margin ?? 0.05,
+                steps,
+                e?.power?.seedsToDecide ?? null,
+              ) ?? whyUndecided(shown, steps, e?.power?.seedsToDecide ?? null))
+            : whyUndecided(shown, steps, e?.power?.seedsToDecide ?? null),
     };
   });
 }

@@ -91,4 +91,18 @@ describe('the setup fingerprint', () => {
     expect(identityDiff(a, b)).toEqual(['caption level L4 vs L2', `LM lm (eeeeeeee) vs other-lm (11111111)`]);
     expect(identityDiff(a, a)).toEqual([]);
   });
+
+  it('says a dataset of one name but other contents is that, and why when the caption level differs', () => {
+    const other = { ...inputs, dataset: { name: inputs.dataset.name, digest: '2'.repeat(64) } };
+    const name = inputs.dataset.name;
+    const d = inputs.dataset.digest.slice(0, 8);
+    const l2: ExperimentConfig = { ...base, captionLevel: 'L2' };
+    expect(identityDiff(setupIdentity(l2, inputs), setupIdentity(l2, other))).toEqual([
+      `dataset ${name} with other contents (${d} vs 22222222)`,
+    ]);
+    expect(identityDiff(setupIdentity({ ...base, captionLevel: 'L4' }, inputs), setupIdentity(l2, other))).toEqual([
+      'caption level L4 vs L2',
+      `dataset ${name} with other contents (${d} vs 22222222: its captions are taken at the caption level)`,
+    ]);
+  });
 });

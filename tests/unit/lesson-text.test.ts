@@ -98,6 +98,46 @@ describe('verdict view', () => {
       'The 95% interval (−0.0500 to 0.0700, width 0.120) reaches across the rule’s threshold, so the 3 seeds disagree too much to decide: add seeds or steps to narrow it. At the noise this run showed, about 18 seeds would decide it (80% power).',
     );
   });
+  it('says why an undecided B cannot decide from the 90% interval its rule read, not the end gap shown', () => {
+    // The pooled smoke class of docs/class.md: 1.48 nats left at the end (95% CI far above +0.05), but the head start
+    // at step 0 straddles +0.05 — the end's interval is no reason.
+    const gap = (mean: number, ci90: [number, number], tokens: number, fraction: number) => ({
+      mean,
+      ci90,
+      ci95: [ci90[0] - 0.05, ci90[1] + 0.05],
+      n: 4,
+      tokens,
+      fraction,
+    });
+    const start = gap(0.052, [-0.024, 0.128], 0, 0);
+    const end = gap(1.48, [1.33, 1.64], 1902, 1);
+    const b = (s: unknown, e: unknown) =>
+      effectViews(
+        report(
+          {
+            caption_gap: {
+              verdict: 'inconclusive',
+              diff: { mean: 1.48, ci95: [1.27, 1.69], n: 4 },
+              sentence: 'S.',
+              power: { seedsToDecide: null },
+              start: s,
+              gapCurve: [s, e],
+            },
+          },
+          4,
+          6,
+        ),
+      )[1].why;
+    expect(b(start, end)).toBe(
+      'The head start at step 0 (90% CI −0.0240 to 0.128 nats) reaches across +0.05, so the 4 seeds cannot tell whether there was one: add seeds to narrow it. This run trained 6 steps per arm.',
+    );
+    // A head start, and the end's interval across +0.05: the end is the reason.
+    expect(b(gap(0.5, [0.4, 0.6], 0, 0), gap(0.06, [0.01, 0.11], 1902, 1))).toMatch(
+      /^The gap left at the end \(90% CI 0\.0100 to 0\.110 nats\) reaches across \+0\.05, so the 4 seeds cannot tell whether it vanished/,
+    );
+    // Neither point reported (an older report.json): the interval shown, as for A and C.
+    expect(b(null, undefined)).toMatch(/^The 95% interval \(1\.27 to 1\.69/);
+  });
   it("shows forgetting as the ratio (report.json's diff is its log), not the log as a ratio", () => {
     const [, , c] = effectViews(
       report({

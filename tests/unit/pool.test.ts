@@ -16,7 +16,7 @@ import {
 } from '../../src/core/experiment/card';
 import { PRESETS, type ExperimentConfig } from '../../src/core/experiment/config';
 import { RULES_VERSION, setupIdentity } from '../../src/core/experiment/fingerprint';
-import { poolCards, pooledReport } from '../../src/core/experiment/pool';
+import { classSetup, poolCards, pooledFrom, pooledReport } from '../../src/core/experiment/pool';
 import { poolSection } from '../../src/core/experiment/pool-html';
 import { buildReport } from '../../src/core/experiment/report';
 import type { MetricRecord } from '../../src/core/experiment/runner';
@@ -120,6 +120,30 @@ describe('result cards', () => {
     ]);
     expect(p.seeds).toEqual([0, 2]);
     expect(pooledReport(p).notes).toContain(`Refused ${p.refused[0]}`);
+  });
+
+  it('takes the setup most seeds share, so a stray card handed in first is the one refused', () => {
+    const stray = seatCard(3, { config: { captionLevel: 'L4' } });
+    const cards = [named(stray, 'old.tabula.json'), ...[0, 1].map((s) => named(seatCard(s), `s${s}.tabula.json`))];
+    expect(classSetup(cards)).toBe(seatCard(0).fingerprint);
+    const p = poolCards(cards);
+    expect(p.fingerprint).toBe(seatCard(0).fingerprint);
+    expect(p.seeds).toEqual([0, 1]);
+    expect(p.refused).toEqual([
+      `old.tabula.json: another setup (fingerprint ${stray.fingerprint}, not ${p.fingerprint} of s0.tabula.json): caption level L4 vs L2; pool it with the cards of its own setup`,
+    ]);
+    // A tie goes to the setup that came first; copies of one seed count once.
+    expect(classSetup(cards.slice(0, 2))).toBe(stray.fingerprint);
+    expect(classSetup([cards[0], cards[1], cards[1]])).toBe(stray.fingerprint);
+    expect(classSetup([])).toBeNull();
+  });
+
+  it("says who the seeds came from: seats in the cards' order, then the command line's seeds", () => {
+    const cli = seatCard(3, { seat: null });
+    const p = poolCards([named(seatCard(2)), named(cli), named(seatCard(0))]);
+    expect(pooledFrom(p.used)).toBe('seats 2, 0; command-line seed 3');
+    expect(pooledFrom(poolCards([named(cli)]).used)).toBe('command-line seed 3');
+    expect(pooledFrom([])).toBe('');
   });
 
   it('keeps the first card of a seed given twice and says which', () => {

@@ -1,34 +1,39 @@
 // The teacher view (`?teacher`, docs/class.md): large type for a projector. It takes result cards dropped or picked,
 // any number at a time, adds them as they come, and shows the pooled verdicts — the same buildReport over the union
-// of the seeds as `npm run pool` (core/experiment/pool.ts) — with their intervals, n and the power at this n, the
-// difference curve of every seat (faint) under the pooled mean and its 95% interval (bold), each refused card with
-// why, and "Export the class report" (report.html). Cards are untrusted: parseCard checks them; React escapes text.
+// of the seeds as `npm run pool` (core/experiment/pool.ts), in a student's own verdict table's words and units
+// (verdict-view.ts) — with their intervals, n and the power at this n, the difference curve of every seat (faint)
+// under the pooled mean and its 95% interval (bold), each card left out with why, and "Export the class report"
+// (report.html). Cards are untrusted: parseCard checks them; React escapes text.
 import { useMemo, useState, type DragEvent } from 'react';
 import { Area, CartesianGrid, ComposedChart, Line, ResponsiveContainer, XAxis, YAxis } from 'recharts';
 import { CardError, parseCard } from '../../core/experiment/card';
 import { reportHtml } from '../../core/experiment/html';
-import { poolCards, pooledReport, seedDiffCurves, type NamedCard } from '../../core/experiment/pool';
+import { poolCards, pooledFrom, pooledReport, seedDiffCurves, type NamedCard } from '../../core/experiment/pool';
 import { poolSection } from '../../core/experiment/pool-html';
 import type { Report } from '../../core/experiment/report';
 import { METRICS } from '../../core/metrics';
 import { download } from '../download';
+import { effectViews, type EffectView } from '../verdict-view';
 
-const f3 = (x: number) => x.toFixed(3);
-const ci = (c: [number, number] | null | undefined) => (c ? `${f3(c[0])} to ${f3(c[1])}` : 'no interval');
-
-type Effect = Report['effects']['image_loss'] | Report['effects']['caption_gap'] | Report['effects']['forgetting'];
-
-function VerdictRow({ name, e }: { name: string; e: Effect }) {
+/**
+ * One effect's row, in the words and units of a student's own verdict table (verdict-view.ts): the verdict, its
+ * number with the 95% interval (B as the nats left, C as the perplexity ratio ×), and the report's sentence, which
+ * says what the rule read (B reads the head start at step 0, not the gap left at the end).
+ */
+function VerdictRow({ e }: { e: EffectView }) {
   return (
-    <tr data-testid={`class-verdict-${name[0]}`}>
-      <th>{name}</th>
+    <tr data-testid={`class-verdict-${e.name[0]}`}>
+      <th>{e.name}</th>
       <td className={`v ${e.verdict.replace(/ /g, '-')}`} data-testid="class-verdict-label">
         {e.verdict}
         {e.detail ? ` — ${e.detail}` : ''}
       </td>
       <td>
-        {f3(e.diff.mean)} (95% CI {ci(e.diff.ci95)}), n = {e.diff.n}
-        <div className="small muted">{e.power?.sentence ?? ''}</div>
+        <span data-testid="class-verdict-interval">{e.interval}</span>
+        <div className="small muted">
+          {e.sentence}
+          {e.why ? ` ${e.why}` : ''}
+        </div>
       </td>
     </tr>
   );
@@ -112,6 +117,7 @@ export function TeacherView() {
       new TextEncoder().encode(reportHtml(report, pooled.records, [poolSection(pooled)])),
       'text/html',
     );
+  const left = [...unread, ...pooled.refused, ...pooled.duplicates];
   const power = report?.caveats.find((c) => c.startsWith('Power')) ?? null;
   return (
     <div className="page teacher" data-testid="teacher-view">
@@ -139,28 +145,31 @@ export function TeacherView() {
         {pooled.fingerprint ? (
           <>
             Setup <code>{pooled.fingerprint}</code>: n = <b>{pooled.seeds.length}</b> seed
-            {pooled.seeds.length === 1 ? '' : 's'} from {pooled.used.length} card{pooled.used.length === 1 ? '' : 's'}{' '}
-            (seats {pooled.used.map((u) => u.seat ?? '—').join(', ')}).
+            {pooled.seeds.length === 1 ? '' : 's'} from {pooled.used.length} card{pooled.used.length === 1 ? '' : 's'} (
+            {pooledFrom(pooled.used)}).
           </>
         ) : (
           'No cards yet.'
         )}
       </p>
-      {[...unread, ...pooled.refused, ...pooled.duplicates].length > 0 && (
-        <ul className="refused" data-testid="class-refused">
-          {[...unread, ...pooled.refused, ...pooled.duplicates].map((m, i) => (
-            <li key={i}>{m}</li>
-          ))}
-        </ul>
+      {left.length > 0 && (
+        <div className="refused">
+          <p>Left out:</p>
+          <ul data-testid="class-refused">
+            {left.map((m, i) => (
+              <li key={i}>{m}</li>
+            ))}
+          </ul>
+        </div>
       )}
       {problem && <p className="error">{problem}</p>}
       {report && (
         <>
           <table className="class-verdicts">
             <tbody>
-              <VerdictRow name="A. image-token loss" e={report.effects.image_loss} />
-              <VerdictRow name="B. caption head start" e={report.effects.caption_gap} />
-              <VerdictRow name="C. forgetting English" e={report.effects.forgetting} />
+              {effectViews(report).map((e) => (
+                <VerdictRow key={e.key} e={e} />
+              ))}
             </tbody>
           </table>
           {power && <p data-testid="class-power">{power}</p>}

@@ -120,7 +120,8 @@ const show = (v: unknown) =>
 
 /**
  * What differs between two identities, one phrase each, `a`'s value first: e.g. "caption level L4 vs L2",
- * "LM lm-a (3f2a…) vs lm-b (9c01…)", "rules version 2 vs 1". Empty when they fingerprint alike.
+ * "LM lm-a (3f2a…) vs lm-b (9c01…)", "dataset emoji with other contents (e119… vs ae92…)", "rules version 2 vs 1".
+ * Empty when they fingerprint alike.
  */
 export function identityDiff(a: SetupIdentity, b: SetupIdentity): string[] {
   const out: string[] = [];
@@ -137,7 +138,10 @@ export function identityDiff(a: SetupIdentity, b: SetupIdentity): string[] {
   ] as const)
     if (a[key].digest !== b[key].digest)
       out.push(
-        `${label} ${a[key].name} (${a[key].digest.slice(0, 8)}) vs ${b[key].name} (${b[key].digest.slice(0, 8)})`,
+        a[key].name === b[key].name
+          ? // One name, other bytes: say so, and why when the caption level (whose captions the digest reads) differs.
+            `${label} ${a[key].name} with other contents (${a[key].digest.slice(0, 8)} vs ${b[key].digest.slice(0, 8)}${key === 'dataset' && a.config.captionLevel !== b.config.captionLevel ? ': its captions are taken at the caption level' : ''})`
+          : `${label} ${a[key].name} (${a[key].digest.slice(0, 8)}) vs ${b[key].name} (${b[key].digest.slice(0, 8)})`,
       );
   return out;
 }

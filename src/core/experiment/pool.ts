@@ -1,8 +1,10 @@
 /**
  * Pooling a class's result cards (issue 21, docs/class.md) into one report: the union of their seeds judged by the
  * same rules (report.ts buildReport), so pooling single-seed cards gives the numbers of one run over the same seeds.
- * The first card accepted sets the setup; a card of another fingerprint is refused saying what differs, and a seed
- * already pooled is kept from the first card that brought it. Pure: `npm run pool` and the page's teacher view share it.
+ * The class's setup is the fingerprint that brings the most seeds (on a tie, the one that came first), so one stray
+ * card handed in first cannot get the whole class refused; a card of another fingerprint is refused saying what
+ * differs, and a seed already pooled is kept from the first card that brought it. Pure: `npm run pool` and the page's
+ * teacher view share it.
  */
 import { cardIdentity, cardRecords, type ResultCard } from './card';
 import type { ExperimentConfig } from './config';
@@ -35,9 +37,25 @@ export interface Pooled {
 }
 
 /**
- * Pool cards in order: each card's fingerprint must equal the first accepted card's (else it is refused: "NAME: another
- * setup (fingerprint a, not b): caption level L4 vs L2"); a seed a card repeats is dropped from it ("NAME: seed 3 is
- * already pooled from FIRST; kept FIRST's") and a card left with no new seed is not used.
+ * The class's setup among `cards`: the fingerprint whose cards bring the most distinct seeds; on a tie, the one whose
+ * first card comes first. Null for no cards.
+ */
+export function classSetup(cards: NamedCard[]): string | null {
+  const seeds = new Map<string, Set<number>>(); // insertion order = order of each fingerprint's first card
+  for (const { card } of cards) {
+    const s = seeds.get(card.fingerprint) ?? new Set<number>();
+    for (const x of card.seeds) s.add(x);
+    seeds.set(card.fingerprint, s);
+  }
+  let best: string | null = null;
+  for (const [fp, s] of seeds) if (best === null || s.size > seeds.get(best)!.size) best = fp;
+  return best;
+}
+
+/**
+ * Pool cards in order: each card's fingerprint must be the class's setup (classSetup; else it is refused: "NAME:
+ * another setup (fingerprint a, not b of FIRST): caption level L4 vs L2"); a seed a card repeats is dropped from it
+ * ("NAME: seed 3 is already pooled from FIRST; kept FIRST's") and a card left with no new seed is not used.
  */
 export function poolCards(cards: NamedCard[]): Pooled {
   const out: Pooled = {
@@ -59,12 +77,15 @@ export function poolCards(cards: NamedCard[]): Pooled {
     majorityBaseline?: number;
     perSeed: Quality['perSeed'];
   } | null = null;
+  const setup = classSetup(cards);
+  // The first card of the class's setup: every refusal compares with it.
+  const ref = cards.find((c) => c.card.fingerprint === setup);
   for (const nc of cards) {
     const { name, card } = nc;
-    if (first && card.fingerprint !== first.card.fingerprint) {
-      const diff = identityDiff(cardIdentity(card), cardIdentity(first.card));
+    if (ref && card.fingerprint !== setup) {
+      const diff = identityDiff(cardIdentity(card), cardIdentity(ref.card));
       out.refused.push(
-        `${name}: another setup (fingerprint ${card.fingerprint}, not ${first.card.fingerprint} of ${first.name})${diff.length ? `: ${diff.join('; ')}` : ''}; pool it with the cards of its own setup`,
+        `${name}: another setup (fingerprint ${card.fingerprint}, not ${setup} of ${ref.name})${diff.length ? `: ${diff.join('; ')}` : ''}; pool it with the cards of its own setup`,
       );
       continue;
     }
@@ -123,6 +144,18 @@ export function poolCards(cards: NamedCard[]): Pooled {
       : {}),
   };
   return out;
+}
+
+/**
+ * Who the pooled seeds came from, for the teacher view's line: "seats 2, 0, 1" in the order the cards came, then the
+ * command line's cards (no seat) by their seeds, "command-line seeds 3, 4". Empty for no cards.
+ */
+export function pooledFrom(used: Pooled['used']): string {
+  const seats = used.flatMap((u) => (u.seat === null ? [] : [u.seat]));
+  const cli = used.flatMap((u) => (u.seat === null ? u.seeds : []));
+  const part = (what: string, xs: number[]) =>
+    xs.length ? `${what}${xs.length === 1 ? '' : 's'} ${xs.join(', ')}` : '';
+  return [part('seat', seats), part('command-line seed', cli)].filter(Boolean).join('; ');
 }
 
 const mean = (x: number[]) => x.reduce((a, b) => a + b, 0) / x.length;
