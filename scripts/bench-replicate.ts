@@ -11,6 +11,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HelpRequest, UsageError, parseFlags } from '../src/cli/common';
+import { PRESETS } from '../src/core/experiment/config';
 
 const { values: a } = flags(() =>
   parseFlags(
@@ -78,6 +79,8 @@ function replicate(name: string, extra: string[]): Timed {
   const r = spawnSync('npx', ['tsx', 'src/cli/replicate.ts', ...base, '--out', out, ...extra], {
     encoding: 'utf8',
     maxBuffer: 256 * 2 ** 20,
+    // Every run pays its whole finish: a warm finish cache (finish-cache.ts) would favour whichever engine runs second.
+    env: { ...process.env, TABULA_CACHE: 'off' },
   });
   const wall = (performance.now() - t) / 1000;
   if (r.status !== 0) {
@@ -95,7 +98,7 @@ function replicate(name: string, extra: string[]): Timed {
 
 const rows: Timed[][] = [];
 console.log(
-  `bench:replicate: cpu preset, ${a.seeds} seed(s) × ${a.steps} steps × arms pretrained, scratch; tfjs (one process, wasm) vs torch at ${threads.join(', ')} thread(s); ${a.repeats} interleaved repeat(s) in ${root}`,
+  `bench:replicate: cpu preset, ${a.seeds} seed(s) × ${a.steps} steps × arms ${PRESETS.cpu.arms.join(', ')}; finish cache off; tfjs (one process, wasm) vs torch at ${threads.join(', ')} thread(s); ${a.repeats} interleaved repeat(s) in ${root}`,
 );
 for (let rep = 0; rep < Number(a.repeats); rep++) {
   const row = [replicate(`tfjs-${rep}`, [])];
