@@ -160,6 +160,8 @@ class Trainer:
             last_loss = evaluate(0)
         model.train()
         t_run = time.perf_counter()
+        # Evaluations and checkpoint saves inside the loop are timed in their own phases: not counted again as training.
+        inner_before = self.phases["evaluation"] + self.phases["checkpoint"]
         for step in range(start + 1, stop + 1):
             t0 = time.perf_counter()
             b = ex.batch(arm, seed, step)
@@ -215,7 +217,8 @@ class Trainer:
                 self.save(acc.unwrap_model(ddp), arm, seed, step, opt, tokens)
                 self.phases["checkpoint"] += time.perf_counter() - t_save
         if record:  # the rest of the run's time is its training steps
-            self.phases["train"] += time.perf_counter() - t_run
+            inner = self.phases["evaluation"] + self.phases["checkpoint"] - inner_before
+            self.phases["train"] += time.perf_counter() - t_run - inner
         if tracking:
             self.finish_trackers()
         acc.free_memory()

@@ -153,6 +153,11 @@ describe('replicate --engine torch', () => {
       expect(typeof (ra.meta.phases as Record<string, number>)[k], `tfjs ${k}`).toBe('number');
       expect(typeof (rb.meta.phases as Record<string, number>)[k], `torch ${k}`).toBe('number');
     }
+    // The phases do not overlap (the torch engine once counted its evaluations inside train too): on each engine they
+    // sum to no more than the process's wall time.
+    const total = (r: typeof ra) => Object.values(r.meta.phases as Record<string, number>).reduce((s, v) => s + v, 0);
+    expect(total(ra)).toBeLessThanOrEqual((ra.meta.seconds as number) + 1);
+    expect(total(rb)).toBeLessThanOrEqual((rb.meta.seconds as number) + 1);
     expect((rb.meta.parity as { ok: boolean }).ok).toBe(true);
     for (const f of [
       'report.html',
