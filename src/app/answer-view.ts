@@ -133,19 +133,20 @@ const n3 = (x: number) => {
 };
 const signed = (x: number) => `${x < 0 ? '−' : '+'}${n3(x)}`;
 
+/** An effect as the sentences read it from report.json: verdict, detail and the difference at the end. */
+type ArmEffect = {
+  verdict?: string;
+  detail?: string | null;
+  diff?: { mean: number; ci95: [number, number] | null; n: number };
+};
+
 /**
  * The answer in one sentence a 16-year-old reads, from a report's effect A (the verdict, the difference at the end with
  * its 95% interval and seeds, the margin) and the tokens trained on: what the difference was, where its interval lies
  * against the grey ±margin band, and what that means. Null when the report has no effect A difference.
  */
 export function plainSentence(report: Report, tokens: number | null): string | null {
-  const e = (
-    report.effects as Record<
-      string,
-      | { verdict?: string; detail?: string | null; diff?: { mean: number; ci95: [number, number] | null; n: number } }
-      | undefined
-    >
-  ).image_loss;
+  const e = (report.effects as Record<string, ArmEffect | undefined>).image_loss;
   const d = e?.diff;
   if (!d || !Number.isFinite(d.mean)) return null;
   const m = typeof report.margin === 'number' ? report.margin : (report.config?.margin ?? 0.05);
@@ -177,12 +178,6 @@ export function finalTokens(records: MetricRecord[], metric: string): number | n
   const at = records.filter((r) => r.metric === metric && r.step === step);
   return at.length ? at.reduce((s, r) => s + r.tokens, 0) / at.length : null;
 }
-
-type ArmEffect = {
-  verdict?: string;
-  detail?: string | null;
-  diff?: { mean: number; ci95: [number, number] | null; n: number };
-};
 
 /**
  * The shuffled control in one sentence, when the report has it (issue 26: is any help the LM's English or its weights'
