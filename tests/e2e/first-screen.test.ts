@@ -7,6 +7,12 @@ import type { Browser } from 'playwright-core';
 import { problems, screenshot } from './browser';
 import { launch } from './browser';
 import { playgroundPage, rectOf, waitPhase } from './playground-helpers';
+import { readFileSync } from 'node:fs';
+
+/** The recorded run the first screen compares with: its A verdict word is what the page quotes. */
+const RECORDED = JSON.parse(readFileSync('public/runs/cpu/report.json', 'utf8')) as {
+  effects: { image_loss: { verdict: string } };
+};
 
 let browser: Browser;
 const base = () => inject('baseURL');
@@ -70,7 +76,9 @@ describe('the first screen during a run', () => {
       /^The answer a recorded run gave: After 560,000 training tokens/,
     );
     expect(await page.getByTestId('your-verdict-line').textContent()).toMatch(
-      /^Your run's verdict on image tokens: (reproduced|not reproduced|inconclusive) \(the recorded run: inconclusive\)/,
+      new RegExp(
+        `^Your run's verdict on image tokens: (reproduced|not reproduced|inconclusive) \\(the recorded run: ${RECORDED.effects.image_loss.verdict}\\)`,
+      ),
     );
     expect(inView(await rectOf(page, '[data-testid="your-sentence"]'))).toBe(true);
     await page.locator('[data-testid="recorded-details"] summary').click();

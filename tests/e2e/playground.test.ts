@@ -190,7 +190,7 @@ describe('the playground', () => {
     await page.getByTestId('tab-report').click();
     await page.getByTestId('verdict-mine').waitFor();
     expect(await page.getByTestId('verdict-recorded').textContent()).toMatch(
-      new RegExp(`The recorded run — preset cpu, 3 seeds × ${PRESETS.cpu.steps} steps`),
+      new RegExp(`The recorded run — preset cpu, ${PRESETS.cpu.seeds} seeds × ${PRESETS.cpu.steps} steps`),
     );
     expect(await page.getByTestId('verdict-yours').textContent()).toMatch(/Your run — preset smoke, 1 seed × 24 steps/);
     const mine = page.locator('[data-testid="verdict-mine"] tr');
