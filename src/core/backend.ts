@@ -21,7 +21,9 @@ export type RefusalReason =
   | 'software-adapter' // WebGPU adapter is a CPU fallback (isFallbackAdapter)
   | 'software-renderer' // WebGL runs on a software rasteriser
   | 'init-failed' // tfjs could not initialise the backend
-  | 'not-in-environment'; // the caller's environment does not offer it (e.g. webgl in Node)
+  | 'not-in-environment' // the caller's environment does not offer it (e.g. webgl in Node)
+  | 'probe-failed' // the probe's train step failed or gave a non-finite loss (worker/backend-probe.ts)
+  | 'slower-here'; // the probe measured a slower train step than the chosen backend's
 
 export interface Refusal {
   backend: BackendName;
@@ -50,6 +52,21 @@ export interface BackendChoice {
   webglRenderer?: string;
   /** wasm only: the threads it runs on (after any fall-back to one) and why that many. */
   threads?: WasmThreads;
+  /** `auto` in the page: the measured train-step times the choice was made on (worker/backend-probe.ts). */
+  probe?: BackendProbe;
+}
+
+/** One backend's probe: the median wall time of a timed train step (ms, after one warm-up step) or why it has none. */
+export type ProbeFigure =
+  { backend: BackendName; ok: true; stepMs: number; loss: number } | { backend: BackendName; ok: false; why: string };
+
+/** The probe behind an automatic choice: the shape it timed, every backend's figure, the usable ones fastest first. */
+export interface BackendProbe {
+  /** Rows and ids per row of the timed step. */
+  batch: number;
+  context: number;
+  figures: ProbeFigure[];
+  ranked: { backend: BackendName; stepMs: number }[];
 }
 
 /** How many threads the wasm backend runs, and why that many (one sentence, shown in the banner). */

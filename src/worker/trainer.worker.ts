@@ -10,6 +10,7 @@ import { checkpointTokenizer } from '../core/checkpoint/tokenizer';
 import { memorySource } from '../core/checkpoint/source';
 import { memoryLimit } from '../core/experiment/memory';
 import { workerBackendEnv } from './backend-env';
+import { probeBackends } from './backend-probe';
 import { shippedModel } from './browser-io';
 import { runSelfTest } from './self-test';
 import { summarise } from './datasets';
@@ -82,7 +83,10 @@ async function handle(cmd: WorkerCommand): Promise<void> {
   switch (cmd.type) {
     case 'init': {
       const t0 = performance.now();
-      const choice = await selectBackend(parseBackendRequest(cmd.backend), workerBackendEnv());
+      const request = parseBackendRequest(cmd.backend);
+      // auto: each backend times a train step and the fastest runs; a requested backend is started as asked.
+      const choice =
+        request === 'auto' ? await probeBackends(workerBackendEnv()) : await selectBackend(request, workerBackendEnv());
       initialised = true;
       if (choice.backend === 'webgpu') watchDevice();
       post({ type: 'ready', id: cmd.id, choice, initMs: performance.now() - t0, memory: limit() });

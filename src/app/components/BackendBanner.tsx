@@ -14,6 +14,8 @@ const SHORT: Record<RefusalReason, string> = {
   'software-renderer': 'software only here',
   'init-failed': 'failed to start',
   'not-in-environment': 'not available',
+  'probe-failed': 'failed its train step',
+  'slower-here': 'slower here',
 };
 
 function forceLink(name: string): string {
@@ -75,6 +77,26 @@ export function BackendBanner() {
               {choice.reason}
               {device.initMs !== null && <span className="muted"> Started in {Math.round(device.initMs)} ms.</span>}
             </p>
+          )}
+          {choice?.probe && (
+            <div data-testid="probe" data-chosen={choice.backend}>
+              <p className="muted">
+                One train step of the session&apos;s model ({choice.probe.batch} rows × {choice.probe.context} ids),
+                timed on each backend:
+              </p>
+              <ul className="probe-figures">
+                {choice.probe.figures.map((f) => (
+                  <li
+                    key={f.backend}
+                    data-testid={`probe-${f.backend}`}
+                    data-ms={f.ok && Number.isFinite(f.loss) ? f.stepMs : undefined}
+                  >
+                    <code>{f.backend}</code> {f.ok ? `${Math.round(f.stepMs)} ms` : `skipped: ${f.why}`}
+                    {f.backend === choice.backend ? ' (chosen)' : ''}
+                  </li>
+                ))}
+              </ul>
+            </div>
           )}
           {choice?.threads && (
             <p className="muted" data-testid="wasm-threads" data-threads={choice.threads.count}>
