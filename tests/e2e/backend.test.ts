@@ -42,13 +42,6 @@ describe('backend selection in the browser', () => {
     // The probe starts every backend and times a step on each: on this busy 2-core machine about 90 s, most of it
     // SwiftShader WebGPU's first step (shader compilation).
     const chosen = await backendOf(l.page, 270_000);
-    const hasGpu = await l.page.evaluate(async () => {
-      const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
-      const a = gpu ? await gpu.requestAdapter() : null;
-      return a
-        ? { fallback: Boolean((a as GPUAdapter & { info?: { isFallbackAdapter?: boolean } }).info?.isFallbackAdapter) }
-        : null;
-    });
     const banner = l.page.getByTestId('backend-banner');
     await expect(banner.textContent()).resolves.toMatch(new RegExp(`Running on ${chosen}`));
     await l.page.getByTestId('backend-why').click();
@@ -69,7 +62,6 @@ describe('backend selection in the browser', () => {
     expect(figures[chosen]).toBeGreaterThan(0);
     const fastest = Math.min(...Object.values(figures));
     expect(figures[chosen]).toBeLessThanOrEqual(fastest * 1.05);
-    if (hasGpu && figures.webgpu === undefined) throw new Error('WebGPU has an adapter here but no probe figure');
     for (const name of Object.keys(figures))
       if (name !== chosen)
         await expect(l.page.getByTestId(`refusal-${name}`).getAttribute('data-reason')).resolves.toBe('slower-here');
