@@ -67,6 +67,14 @@ export interface BackendProbe {
   context: number;
   figures: ProbeFigure[];
   ranked: { backend: BackendName; stepMs: number }[];
+  /** The probe's wall time (ms): every backend's start and steps, the workers' loading included. */
+  ms: number;
+  /** When it ran (ms since the epoch); earlier than this visit when the figures came from the cache. */
+  at: number;
+  /** Whether the figures came from the cache (a probe on an earlier visit) rather than this visit. */
+  cached: boolean;
+  /** Set when the backend that runs is not the probe's choice (a run was already on the page), saying so. */
+  note?: string;
 }
 
 /** How many threads the wasm backend runs, and why that many (one sentence, shown in the banner). */
@@ -239,14 +247,42 @@ function describeAdapter(a: AdapterInfo): string {
 }
 
 /**
- * Initialise the best backend for `request`. `auto` tries webgpu → webgl → wasm → cpu, refusing software GPUs.
- * A forced name skips the software checks; if it cannot start, the rest of the chain is tried and the refusal says why.
+ * What the platform offers, read without starting a backend: the WebGPU adapter (or why there is none), the WebGL2
+ * renderer, wasm's threads. The page's backend probe keys its cache on these (core/backend-probe.ts).
  */
-export async function selectBackend(request: BackendRequest, env: BackendEnv): Promise<BackendChoice> {
+export async function backendFacts(env: BackendEnv): Promise<{
+  adapter: AdapterInfo | null;
+  adapterWhy: string | null;
+  webglRenderer: string | null;
+  wasmThreads: number;
+}> {
+  const a = await probeAdapter(env);
+  return {
+    adapter: 'reason' in a ? null : a,
+    adapterWhy: 'reason' in a ? a.detail : null,
+    webglRenderer: env.webglRenderer?.() ?? null,
+    wasmThreads: env.wasmThreads?.count ?? 1,
+  };
+}
+
+/**
+ * Initialise the best backend for `request`. `auto` tries webgpu → webgl → wasm → cpu, refusing software GPUs.
+ * A forced name skips the software checks; if it cannot start, the rest of the chain is tried and the refusal says
+ * why — unless `only` (the backend probe, timing one backend at a time), when it throws with that reason instead.
+ */
+export async function selectBackend(
+  request: BackendRequest,
+  env: BackendEnv,
+  { only = false }: { only?: boolean } = {},
+): Promise<BackendChoice> {
   const refusals: Refusal[] = [];
   const choice: Partial<BackendChoice> = { requested: request };
   const forced = request === 'auto' ? null : request;
-  const order: BackendName[] = forced ? [forced, ...BACKENDS.filter((b) => b !== forced)] : [...BACKENDS];
+  const order: BackendName[] = forced
+    ? only
+      ? [forced]
+      : [forced, ...BACKENDS.filter((b) => b !== forced)]
+    : [...BACKENDS];
   for (const name of order) {
     const isForced = name === forced;
     if (name === 'webgpu') {
