@@ -20,6 +20,9 @@ import { useAppStore } from './store';
 import { ScreenWakeLock } from './wake-lock';
 import { WorkerClient } from './worker-client';
 import { applyWorkerEvent } from './worker-events';
+import type { ProbeRun } from './backend-probe';
+import { applyProbeFigures, autoStart, probeInBackground, startedChoice, type AutoStart } from './auto-backend';
+import { PROBE_ORDER } from '../core/backend-probe';
 
 /**
  * Sequence positions per second of a 4-layer, width-128 training step on this project's 2-core CPU (npm run bench),
@@ -39,6 +42,10 @@ export class Controller {
   /** The shipped LM's shape, read once the backend is up (other device work — the self-test — waits for it). */
   private lmRead: Promise<unknown> = Promise.resolve();
   private restoring = false;
+  /** The automatic start's facts and cache key (null when a backend was requested by name). */
+  private auto: AutoStart | null = null;
+  /** The backend probe while it runs. */
+  private probe: ProbeRun | null = null;
 
   constructor(requested: string | null) {
     this.requested = requested;
@@ -48,9 +55,12 @@ export class Controller {
 
   private async init(): Promise<void> {
     store().deviceStarting(this.requested);
+    const auto = !(PROBE_ORDER as readonly (string | null)[]).includes(this.requested);
     try {
-      const e = await this.client.send<'ready'>({ type: 'init', backend: this.requested });
-      store().deviceReady(e.choice, e.initMs, e.memory);
+      // auto: start on the probe's cached choice at once, or on wasm while the probe runs (after the LM read).
+      this.auto = auto ? await autoStart(this.client) : null;
+      const e = await this.client.send<'ready'>({ type: 'init', backend: this.auto?.start ?? this.requested });
+      store().deviceReady(this.auto ? startedChoice(e.choice, this.auto) : e.choice, e.initMs, e.memory);
       const measured = await getSpeed(e.choice.backend).catch(() => null);
       const cfg = store().config;
       if (measured) store().setSpeed({ tokensPerSecond: measured, source: `measured here on ${e.choice.backend}` });
@@ -60,6 +70,7 @@ export class Controller {
           source: `a first guess from npm run bench on a 2-core CPU (${e.choice.backend})`,
         });
       else store().setSpeed(null);
+      if (this.auto?.cached) applyProbeFigures(e.choice.backend, this.auto.cached);
     } catch (err) {
       store().deviceFailed((err as Error).message);
       throw err;
@@ -70,6 +81,28 @@ export class Controller {
         (r) => store().lm.kind === 'shipped' && store().setLmInfo(r.info),
         () => undefined,
       );
+    if (this.auto && !this.auto.cached) void this.lmRead.then(() => this.startProbe());
+  }
+
+  /** Time each backend in the background (auto-backend.ts) and act on the figures; Play stops it. */
+  private startProbe(): void {
+    if (!this.auto || this.probe || ['running', 'preparing'].includes(store().run.status?.phase ?? '')) return;
+    this.probe = probeInBackground(
+      this.auto,
+      async () => {
+        // Nothing on the page yet: restart the trainer worker, which now starts on the cached choice.
+        this.client.terminate();
+        this.client = new WorkerClient((e) => this.onEvent(e));
+        this.ready = this.init();
+        await this.ready.catch(() => undefined);
+      },
+      () => (this.probe = null),
+    );
+  }
+
+  /** Stop the backend probe, if it runs (a run needs the CPU, and the probe's figures would be skewed by it). */
+  private stopProbe(why: string): void {
+    this.probe?.cancel(why);
   }
 
   /** Put back the run saved in IndexedDB (after a reload); a failure to read it is said, not taken for "no saved run". */
@@ -137,6 +170,7 @@ export class Controller {
   }
 
   async selfTest(): Promise<void> {
+    this.stopProbe('the self-test started');
     await this.ready;
     await this.lmRead; // its tensors must be freed before the self-test counts them
     store().selfTestStarted();
@@ -243,6 +277,7 @@ export class Controller {
    * run cannot be resumed (its dataset or LM files are no longer in memory).
    */
   async pressPlay(): Promise<void> {
+    this.stopProbe('Play was pressed');
     const { choice } = playButton(store().run);
     if (choice === 'continue') await this.play();
     else if (choice === 'resume') await this.resumeRun();
@@ -361,6 +396,7 @@ export class Controller {
   }
 
   terminate(): void {
+    this.stopProbe('the page was closed');
     this.wakeLock.hold(false);
     this.client.terminate();
   }

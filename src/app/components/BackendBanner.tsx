@@ -4,6 +4,7 @@
 import { useState } from 'react';
 import type { RefusalReason } from '../../worker/protocol';
 import { useAppStore } from '../store';
+import { forgetProbes } from '../backend-probe';
 
 const NAMES = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'] as const;
 
@@ -58,6 +59,12 @@ export function BackendBanner() {
               </span>
             )}
           </>
+        )}
+        {device.probing && (
+          <span className="muted" data-testid="probing" data-backend={device.probing}>
+            {' '}
+            · timing {device.probing}…
+          </span>
         )}{' '}
         <button
           type="button"
@@ -79,10 +86,16 @@ export function BackendBanner() {
             </p>
           )}
           {choice?.probe && (
-            <div data-testid="probe" data-chosen={choice.backend}>
+            <div
+              data-testid="probe"
+              data-chosen={choice.backend}
+              data-probe-ms={Math.round(choice.probe.ms)}
+              data-cached={String(choice.probe.cached)}
+            >
               <p className="muted">
                 One train step of the session&apos;s model ({choice.probe.batch} rows × {choice.probe.context} ids),
-                timed on each backend:
+                timed on each backend {choice.probe.cached ? 'on an earlier visit' : 'in the background'} (the probe
+                took {(choice.probe.ms / 1000).toFixed(1)} s):
               </p>
               <ul className="probe-figures">
                 {choice.probe.figures.map((f) => (
@@ -96,6 +109,17 @@ export function BackendBanner() {
                   </li>
                 ))}
               </ul>
+              <button
+                type="button"
+                className="link"
+                data-testid="probe-again"
+                onClick={() => {
+                  forgetProbes();
+                  window.location.reload();
+                }}
+              >
+                Measure again
+              </button>
             </div>
           )}
           {choice?.threads && (
