@@ -1,8 +1,9 @@
 /**
- * The right default for the device (issue 22 item 4): from the train-step time the backend probe measured on the
- * chosen backend, the biggest preset whose whole run (etaBefore, the app's one ETA model) fits in about 15 minutes
- * here — the lesson on a CPU, more seeds and steps where the device is fast — and one sentence saying so for the
- * setup line. Pure: no DOM, no tfjs. A user's explicit preset (URL or form) is the caller's to honour over this.
+ * The right default for the device (issue 22 item 4): from the training speed measured here — the backend probe's
+ * train step on the chosen backend (src/app/backend-probe.ts), or a run's own speed where this browser has one — the
+ * biggest preset whose whole run (etaBefore, the app's one ETA model) reaches its verdict in about 15 minutes: the
+ * lesson on a CPU, more seeds and steps where the device is fast; and one sentence saying so for the setup line.
+ * Pure: no DOM, no tfjs. The controller applies it only where the user has chosen no preset and the link no setup.
  */
 import { PRESETS, type ExperimentConfig } from '../core/experiment/config';
 import { etaBefore, formatDuration, trainedPerSequence } from './eta';
@@ -14,25 +15,33 @@ export const DEVICE_PRESETS = ['lesson', 'cpu', 'replication'] as const;
 
 export interface DeviceDefault {
   preset: (typeof DEVICE_PRESETS)[number];
-  /** etaBefore of that preset at the probed speed (s). */
+  /** etaBefore of that preset at the measured speed (s). */
   seconds: number;
-  /** For the setup line, e.g. "Lesson preset: one train step takes 180 ms here, so …". */
+  /** For the setup line: what was chosen and why. */
   sentence: string;
 }
 
+const LABEL: Record<DeviceDefault['preset'], string> = {
+  lesson: 'the lesson',
+  cpu: "the recorded run's setup",
+  replication: 'the replication',
+};
+
+/** The probe's step (ms for `rows` sequences) as trained tokens per second of the lesson's sequences. */
+export function probeTokensPerSecond(stepMs: number, rows: number, cfg: ExperimentConfig = PRESETS.lesson): number {
+  if (!(Number.isFinite(stepMs) && stepMs > 0)) throw new Error(`step time must be > 0 ms, got ${stepMs}`);
+  if (!(Number.isInteger(rows) && rows > 0)) throw new Error(`rows must be a positive integer, got ${rows}`);
+  return (rows * trainedPerSequence(cfg)) / (stepMs / 1000);
+}
+
 /**
- * `stepMs`: the probe's median train-step time (ms) for `rows` sequences of the session's shape on the chosen
- * backend. Speed is taken as trained tokens per second (rows × trained ids per sequence / step time), so a preset
- * with a larger batch is costed at proportionally longer steps. Errors: throws on a non-positive or non-finite stepMs
- * or rows.
+ * `tokensPerSecond`: trained tokens per second measured here; `source` says where from (e.g. "wasm, the backend
+ * probe"). Returns the largest of DEVICE_PRESETS whose etaBefore fits TARGET_SECONDS, else the lesson (the smallest
+ * setup with a verdict), with the sentence. Errors: throws on a non-positive or non-finite speed.
  */
-export function deviceDefault(stepMs: number, rows: number, presets = PRESETS): DeviceDefault {
-  if (!(Number.isFinite(stepMs) && stepMs > 0))
-    throw new Error(`deviceDefault: step time must be > 0 ms, got ${stepMs}`);
-  if (!(Number.isInteger(rows) && rows > 0))
-    throw new Error(`deviceDefault: rows must be a positive integer, got ${rows}`);
-  const lesson = presets.lesson;
-  const tokensPerSecond = (rows * trainedPerSequence(lesson)) / (stepMs / 1000);
+export function deviceDefault(tokensPerSecond: number, source: string, presets = PRESETS): DeviceDefault {
+  if (!(Number.isFinite(tokensPerSecond) && tokensPerSecond > 0))
+    throw new Error(`deviceDefault: the speed must be > 0 tokens/s, got ${tokensPerSecond}`);
   const costed = DEVICE_PRESETS.map((name) => ({
     name,
     cfg: presets[name],
@@ -40,15 +49,16 @@ export function deviceDefault(stepMs: number, rows: number, presets = PRESETS): 
   }));
   const fits = costed.filter((c) => c.s <= TARGET_SECONDS);
   const pick = fits.length > 0 ? fits[fits.length - 1] : costed[0];
-  const stepAtBatch = (stepMs * pick.cfg.batchSize) / rows;
-  const runs = (c: ExperimentConfig) => c.arms.length * c.seeds;
-  const label = pick.name === 'cpu' ? 'Recorded-run' : pick.name[0].toUpperCase() + pick.name.slice(1);
-  const sentence =
-    `${label} preset: one train step of ${pick.cfg.batchSize} takes about ${Math.round(stepAtBatch)} ms here, so its ` +
-    `${runs(pick.cfg)} runs of ${pick.cfg.steps} steps finish in about ${formatDuration(pick.s)}` +
-    (fits.length === 0
-      ? ` (longer than ${TARGET_SECONDS / 60} min, but the lesson is the smallest setup with a verdict)`
-      : '') +
-    '.';
-  return { preset: pick.name, seconds: pick.s, sentence };
+  const next = costed[costed.indexOf(pick) + 1];
+  const stepMs = ((pick.cfg.batchSize * trainedPerSequence(pick.cfg)) / tokensPerSecond) * 1000;
+  const step = `one train step of ${pick.cfg.batchSize} sequences takes about ${formatMs(stepMs)} here (${source})`;
+  const minutes = `${TARGET_SECONDS / 60} min`;
+  const why =
+    fits.length === 0
+      ? `so even ${LABEL.lesson}, the smallest setup with a verdict, takes longer than ${minutes}`
+      : `so ${LABEL[pick.name]} is the largest setup that reaches its verdict in about ${minutes}` +
+        (next ? `; ${LABEL[next.name]} would take ${formatDuration(next.s)}` : '');
+  return { preset: pick.name, seconds: pick.s, sentence: `Chosen for this device: ${step}, ${why}.` };
 }
+
+const formatMs = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`);
