@@ -112,7 +112,7 @@ export function runProbe(
     for (const name of PROBE_ORDER) {
       const skip = probeSkip(name, facts, figures);
       if (skip !== null) {
-        figures.push({ backend: name, ok: false, why: skip });
+        figures.push({ backend: name, ok: false, why: skip, kind: 'not-timed' });
         continue;
       }
       onProgress(name);
@@ -151,7 +151,9 @@ export function runProbe(
         figures.push({
           backend: name,
           ok: false,
-          why: r === 'late' ? cutReason(deadline, best) : `its probe worker failed (${r.message})`,
+          ...(r === 'late'
+            ? { why: cutReason(deadline, best), kind: 'cut' as const }
+            : { why: `its probe worker failed (${r.message})` }),
         });
         continue;
       }

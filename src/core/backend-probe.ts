@@ -19,7 +19,7 @@ export interface ProbeDecision {
   /** Usable figures, fastest first (ties kept in probe order). */
   ranked: { backend: BackendName; stepMs: number }[];
   /** Backends skipped and why (failed to start, non-finite loss, non-positive or non-finite time). */
-  skipped: { backend: BackendName; why: string }[];
+  skipped: { backend: BackendName; why: string; kind?: 'cut' | 'not-timed' }[];
 }
 
 /** Relative difference within which two step times count as a tie; the earlier backend in probe order then wins. */
@@ -39,7 +39,7 @@ export function decideBackend(figures: readonly ProbeFigure[]): ProbeDecision {
   const skipped: ProbeDecision['skipped'] = [];
   const usable: { backend: BackendName; stepMs: number; order: number }[] = [];
   figures.forEach((f, order) => {
-    if (!f.ok) skipped.push({ backend: f.backend, why: f.why });
+    if (!f.ok) skipped.push({ backend: f.backend, why: f.why, ...(f.kind ? { kind: f.kind } : {}) });
     else if (!Number.isFinite(f.loss))
       skipped.push({ backend: f.backend, why: `its train step gave a loss of ${f.loss}` });
     else if (!(Number.isFinite(f.stepMs) && f.stepMs > 0))
@@ -155,7 +155,7 @@ export function probeSkip(name: BackendName, facts: ProbeFacts, figures: readonl
   if (name === 'webgpu' && facts.adapter === null) return facts.adapterWhy ?? 'no WebGPU adapter';
   if (name === 'webgl' && facts.webglRenderer === null) return 'no WebGL2 context could be made';
   if (name === 'cpu' && figures.some((f) => f.backend === 'wasm' && f.ok && Number.isFinite(f.loss)))
-    return 'not timed: it runs on the same CPU as wasm, in plain JavaScript, and wasm ran';
+    return 'it runs on the same CPU as wasm, in plain JavaScript, and wasm ran';
   return null;
 }
 
@@ -194,7 +194,10 @@ function validFigure(f: unknown): ProbeFigure | null {
   const backend = x.backend as BackendName;
   if (x.ok === true && typeof x.stepMs === 'number')
     return { backend, ok: true, stepMs: x.stepMs, loss: typeof x.loss === 'number' ? x.loss : NaN };
-  if (x.ok === false && typeof x.why === 'string') return { backend, ok: false, why: x.why };
+  if (x.ok === false && typeof x.why === 'string')
+    return x.kind === 'cut' || x.kind === 'not-timed'
+      ? { backend, ok: false, why: x.why, kind: x.kind }
+      : { backend, ok: false, why: x.why };
   return null;
 }
 
@@ -234,7 +237,12 @@ export function cacheStore(raw: string | null, key: string, entry: CachedProbe |
 export function probeRefusals(decision: ProbeDecision): Refusal[] {
   const out: Refusal[] = decision.skipped.map((s) => ({
     backend: s.backend,
-    reason: 'probe-failed' as const,
+    reason:
+      s.kind === 'cut'
+        ? ('probe-cut' as const)
+        : s.kind === 'not-timed'
+          ? ('not-probed' as const)
+          : ('probe-failed' as const),
     detail: `${s.backend}: ${s.why}.`,
   }));
   for (const r of decision.ranked)

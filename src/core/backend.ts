@@ -2,6 +2,7 @@
  * Backend selection: try webgpu → webgl → wasm → cpu and record, with a typed reason, why each better one was
  * refused. Software GPUs (a WebGPU fallback adapter such as SwiftShader, a software WebGL renderer) are refused in
  * auto mode because they are much slower than wasm on the same CPU (docs/tfjs-notes.md); forcing a backend bypasses that.
+ * That rule is the Node CLIs' auto: the page's auto names the backend its probe measured fastest (backend-probe.ts).
  *
  * The environment (navigator.gpu, a WebGL probe, wasm file locations) is passed in by the caller — the worker or
  * Node (src/cli/backend-node.ts) — so this module touches no globals of its own and can be tested with fakes. The
@@ -23,6 +24,8 @@ export type RefusalReason =
   | 'init-failed' // tfjs could not initialise the backend
   | 'not-in-environment' // the caller's environment does not offer it (e.g. webgl in Node)
   | 'probe-failed' // the probe's train step failed or gave a non-finite loss (worker/backend-probe.ts)
+  | 'probe-cut' // the probe stopped it at its deadline (core/backend-probe.ts)
+  | 'not-probed' // the probe did not time it (no adapter or context; cpu once wasm ran)
   | 'slower-here'; // the probe measured a slower train step than the chosen backend's
 
 export interface Refusal {
@@ -56,9 +59,13 @@ export interface BackendChoice {
   probe?: BackendProbe;
 }
 
-/** One backend's probe: the median wall time of a timed train step (ms, after one warm-up step) or why it has none. */
+/**
+ * One backend's probe: the median wall time of a timed train step (ms, after one warm-up step) or why it has none —
+ * `kind` 'cut' when stopped at its deadline, 'not-timed' when never started, absent when it failed.
+ */
 export type ProbeFigure =
-  { backend: BackendName; ok: true; stepMs: number; loss: number } | { backend: BackendName; ok: false; why: string };
+  | { backend: BackendName; ok: true; stepMs: number; loss: number }
+  | { backend: BackendName; ok: false; why: string; kind?: 'cut' | 'not-timed' };
 
 /** The probe behind an automatic choice: the shape it timed, every backend's figure, the usable ones fastest first. */
 export interface BackendProbe {

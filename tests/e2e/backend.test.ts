@@ -57,9 +57,14 @@ describe('backend selection in the browser', () => {
       await expect(row.count()).resolves.toBe(1);
       const ms = await row.getAttribute('data-ms');
       if (ms !== null) figures[name] = Number(ms);
-      else why[name] = (await row.textContent())!.replace(/^\S+ skipped: /, '');
+      else why[name] = (await row.textContent())!.replace(/^\S+ (stopped|not timed|failed): /, '');
     }
-    for (const w of Object.values(why)) expect(w).toMatch(/\S/);
+    for (const [name, w] of Object.entries(why)) {
+      expect(w).toMatch(/\S/);
+      await expect(l.page.getByTestId(`probe-${name}`).getAttribute('data-reason')).resolves.toMatch(
+        /^(probe-cut|not-probed|probe-failed)$/,
+      );
+    }
     const probeMs = Number(await probe.getAttribute('data-probe-ms'));
     console.log(
       `[probe] ${(probeMs / 1000).toFixed(1)} s in all (page started on ${first}); one train step, ms: ${JSON.stringify(figures)}; skipped: ${JSON.stringify(why)}; chosen ${chosen}`,
@@ -68,7 +73,7 @@ describe('backend selection in the browser', () => {
     expect(figures[chosen]).toBeLessThanOrEqual(Math.min(...Object.values(figures)) * 1.05);
     for (const name of Object.keys(figures))
       if (name !== chosen)
-        await expect(l.page.getByTestId(`refusal-${name}`).getAttribute('data-reason')).resolves.toBe('slower-here');
+        await expect(l.page.getByTestId(`probe-${name}`).getAttribute('data-reason')).resolves.toBe('slower-here');
     // The device's default setup follows from the chosen backend's step time, and the setup line says so.
     const byDevice = l.page.getByTestId('device-default');
     await byDevice.waitFor({ timeout: 30_000 });

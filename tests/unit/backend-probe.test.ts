@@ -173,8 +173,9 @@ describe('the probe: order, deadline, skips, cache', () => {
     const probe = {
       figures: [
         { backend: 'wasm', ok: true, stepMs: 300, loss: 5 },
-        { backend: 'webgpu', ok: false, why: 'it had not finished' },
+        { backend: 'webgpu', ok: false, why: 'it had not finished', kind: 'cut' },
         { backend: 'webgl', ok: true, stepMs: 700, loss: 5 },
+        { backend: 'cpu', ok: false, why: 'wasm ran', kind: 'not-timed' },
       ] as ProbeFigure[],
       at: Date.UTC(2026, 11, 5),
       ms: 5000,
@@ -183,9 +184,12 @@ describe('the probe: order, deadline, skips, cache', () => {
     expect(c.requested).toBe('auto');
     expect(c.reason).toMatch(/wasm ran one train step fastest.*earlier visit, 2026-12-05/);
     expect(c.refusals.map((r) => [r.backend, r.reason])).toEqual([
-      ['webgpu', 'probe-failed'],
+      ['webgpu', 'probe-cut'],
+      ['cpu', 'not-probed'],
       ['webgl', 'slower-here'],
     ]);
+    // The kinds survive the cache.
+    expect(cacheLookup(cacheStore(null, 'k', probe), 'k')!.figures).toEqual(probe.figures);
     expect(c.probe).toMatchObject({ batch: 4, context: 96, cached: true, ms: 5000 });
     const kept = probedChoice({ ...started, backend: 'webgl' }, probe, false, 'This run stays on webgl.');
     expect(kept.reason).toMatch(/This run stays on webgl\.$/);

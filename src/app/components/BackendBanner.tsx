@@ -16,6 +16,8 @@ const SHORT: Record<RefusalReason, string> = {
   'init-failed': 'failed to start',
   'not-in-environment': 'not available',
   'probe-failed': 'failed its train step',
+  'probe-cut': 'too slow here',
+  'not-probed': 'not timed',
   'slower-here': 'slower here',
 };
 
@@ -103,8 +105,12 @@ export function BackendBanner() {
                     key={f.backend}
                     data-testid={`probe-${f.backend}`}
                     data-ms={f.ok && Number.isFinite(f.loss) ? f.stepMs : undefined}
+                    data-reason={choice.refusals.find((r) => r.backend === f.backend)?.reason}
                   >
-                    <code>{f.backend}</code> {f.ok ? `${Math.round(f.stepMs)} ms` : `skipped: ${f.why}`}
+                    <code>{f.backend}</code>{' '}
+                    {f.ok
+                      ? `${Math.round(f.stepMs)} ms`
+                      : `${f.kind === 'cut' ? 'stopped' : f.kind === 'not-timed' ? 'not timed' : 'failed'}: ${f.why}`}
                     {f.backend === choice.backend ? ' (chosen)' : ''}
                   </li>
                 ))}
@@ -136,7 +142,7 @@ export function BackendBanner() {
               {choice.adapter.isFallbackAdapter ? ' (software fallback)' : ''}
             </p>
           )}
-          {choice && choice.refusals.length > 0 && (
+          {choice && !choice.probe && choice.refusals.length > 0 && (
             <ul className="refusals">
               {choice.refusals.map((r) => (
                 <li key={r.backend} data-testid={`refusal-${r.backend}`} data-reason={r.reason}>
