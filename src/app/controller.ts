@@ -10,7 +10,8 @@ import type { ExperimentConfig } from '../core/experiment/config';
 import type { CaptionLevel, DatasetChoice, DatasetSpec, LmChoice, LmSpec, WorkerEvent } from '../worker/protocol';
 import { deleteRun, getSpeed, loadCurrent, saveNewRun, type RunMeta } from '../browser/persist';
 import { download, zipFiles } from './download';
-import { sequenceIds, trainedPerSequence } from './eta';
+import { speedEstimate } from './eta';
+import { byodRefusal } from './byod-refusal';
 import { playButton } from './play-button';
 import { setupProblems } from './setup-check';
 import { downloadMetricsCsv, downloadReport, downloadSavedCheckpoint, downloadTensorBoard } from './run-downloads';
@@ -23,12 +24,6 @@ import { applyWorkerEvent } from './worker-events';
 import type { ProbeRun } from './backend-probe';
 import { applyProbeFigures, autoStart, probeInBackground, startedChoice, type AutoStart } from './auto-backend';
 import { PROBE_ORDER } from '../core/backend-probe';
-
-/**
- * Sequence positions per second of a 4-layer, width-128 training step on this project's 2-core CPU (npm run bench),
- * turned into trained tokens per second for the setup at hand: a first guess before this device has a figure.
- */
-const BENCH_POSITIONS: Record<string, number> = { wasm: 1127, cpu: 51 };
 
 const store = () => useAppStore.getState();
 
@@ -62,14 +57,7 @@ export class Controller {
       const e = await this.client.send<'ready'>({ type: 'init', backend: this.auto?.start ?? this.requested });
       store().deviceReady(this.auto ? startedChoice(e.choice, this.auto) : e.choice, e.initMs, e.memory);
       const measured = await getSpeed(e.choice.backend).catch(() => null);
-      const cfg = store().config;
-      if (measured) store().setSpeed({ tokensPerSecond: measured, source: `measured here on ${e.choice.backend}` });
-      else if (BENCH_POSITIONS[e.choice.backend])
-        store().setSpeed({
-          tokensPerSecond: (BENCH_POSITIONS[e.choice.backend] * trainedPerSequence(cfg)) / sequenceIds(cfg),
-          source: `a first guess from npm run bench on a 2-core CPU (${e.choice.backend})`,
-        });
-      else store().setSpeed(null);
+      store().setSpeed(speedEstimate(e.choice.backend, measured, store().config));
       if (this.auto?.cached) applyProbeFigures(e.choice.backend, this.auto.cached);
     } catch (err) {
       store().deviceFailed((err as Error).message);
@@ -222,17 +210,7 @@ export class Controller {
     const summary = (
       await this.client.send<'data'>({ type: 'load-data', dataset: { kind: 'byod', name, zip }, level, preview: 48 })
     ).summary;
-    if (summary.refused || summary.images === 0)
-      throw new Error(
-        `${name}: ${summary.refused ?? 'no usable image'}${
-          summary.problems.length
-            ? ` (${summary.problems.length} problem${summary.problems.length === 1 ? '' : 's'}: ${summary.problems
-                .slice(0, 3)
-                .map((p) => `${p.file}${p.row !== undefined ? `, row ${p.row}` : ''}: ${p.message}`)
-                .join('; ')})`
-            : ''
-        }.`,
-      );
+    if (summary.refused || summary.images === 0) throw new Error(byodRefusal(name, summary));
     this.datasetZip = zip;
     store().setDataset({ kind: 'byod', name });
     return summary;
