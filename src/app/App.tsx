@@ -134,11 +134,16 @@ function PanelTabs({ panel, onSelect }: { panel: Panel; onSelect: (p: Panel) => 
 function useUrlState(): void {
   useEffect(() => {
     const s = useAppStore.getState();
-    const { config, basePreset, dataset, ignored } = setupFromQuery(window.location.search);
+    const { config, basePreset, dataset, ignored, chosen } = setupFromQuery(window.location.search);
     // A class link's seat runs one seed of the link's setup (docs/class.md).
     const seat = seatFromQuery(window.location.search);
     useClassStore.getState().setSeat(seat);
-    s.loadConfig(seat === null ? config : { ...config, seeds: 1, firstSeed: seedOfSeat(seat) }, basePreset, ignored);
+    s.loadConfig(
+      seat === null ? config : { ...config, seeds: 1, firstSeed: seedOfSeat(seat) },
+      basePreset,
+      ignored,
+      chosen || seat !== null,
+    );
     s.setDataset(dataset);
     const fromHash = () => {
       const hash = window.location.hash.slice(1) as Panel;
@@ -152,16 +157,23 @@ function useUrlState(): void {
         st.ui.panel === prev.ui.panel &&
         st.basePreset === prev.basePreset &&
         st.dataset === prev.dataset &&
-        st.lm === prev.lm
+        st.lm === prev.lm &&
+        st.setupChosen === prev.setupChosen
       )
         return;
       const backend = new URLSearchParams(window.location.search).get('backend');
       const seat = useClassStore.getState().seat;
-      const q =
-        setupQuery(st.config, st.basePreset, st.dataset, st.lm) +
-        (backend ? `&backend=${encodeURIComponent(backend)}` : '') +
-        (seat !== null ? `&seat=${seat}` : '');
-      window.history.replaceState(null, '', `${window.location.pathname}?${q}#${st.ui.panel}`);
+      // An unchosen setup (the device's default) stays out of the link, so a reload decides it afresh.
+      const setup = new URLSearchParams(setupQuery(st.config, st.basePreset, st.dataset, st.lm));
+      if (!st.setupChosen) setup.delete('preset');
+      const q = [
+        setup.toString(),
+        backend ? `backend=${encodeURIComponent(backend)}` : '',
+        seat !== null ? `seat=${seat}` : '',
+      ]
+        .filter(Boolean)
+        .join('&');
+      window.history.replaceState(null, '', `${window.location.pathname}${q ? `?${q}` : ''}#${st.ui.panel}`);
     });
     return () => {
       window.removeEventListener('hashchange', fromHash);

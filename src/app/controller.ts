@@ -10,7 +10,8 @@ import type { ExperimentConfig } from '../core/experiment/config';
 import type { CaptionLevel, DatasetChoice, DatasetSpec, LmChoice, LmSpec, WorkerEvent } from '../worker/protocol';
 import { deleteRun, getSpeed, loadCurrent, saveNewRun, type RunMeta } from '../browser/persist';
 import { download, zipFiles } from './download';
-import { sequenceIds, trainedPerSequence } from './eta';
+import { speedEstimate } from './eta';
+import { byodRefusal } from './byod-refusal';
 import { playButton } from './play-button';
 import { setupProblems } from './setup-check';
 import { downloadMetricsCsv, downloadReport, downloadSavedCheckpoint, downloadTensorBoard } from './run-downloads';
@@ -20,12 +21,9 @@ import { useAppStore } from './store';
 import { ScreenWakeLock } from './wake-lock';
 import { WorkerClient } from './worker-client';
 import { applyWorkerEvent } from './worker-events';
-
-/**
- * Sequence positions per second of a 4-layer, width-128 training step on this project's 2-core CPU (npm run bench),
- * turned into trained tokens per second for the setup at hand: a first guess before this device has a figure.
- */
-const BENCH_POSITIONS: Record<string, number> = { wasm: 1127, cpu: 51 };
+import type { ProbeRun } from './backend-probe';
+import { applyProbeFigures, autoStart, probeInBackground, startedChoice, type AutoStart } from './auto-backend';
+import { PROBE_ORDER } from '../core/backend-probe';
 
 const store = () => useAppStore.getState();
 
@@ -39,6 +37,10 @@ export class Controller {
   /** The shipped LM's shape, read once the backend is up (other device work — the self-test — waits for it). */
   private lmRead: Promise<unknown> = Promise.resolve();
   private restoring = false;
+  /** The automatic start's facts and cache key (null when a backend was requested by name). */
+  private auto: AutoStart | null = null;
+  /** The backend probe while it runs. */
+  private probe: ProbeRun | null = null;
 
   constructor(requested: string | null) {
     this.requested = requested;
@@ -48,18 +50,15 @@ export class Controller {
 
   private async init(): Promise<void> {
     store().deviceStarting(this.requested);
+    const auto = !(PROBE_ORDER as readonly (string | null)[]).includes(this.requested);
     try {
-      const e = await this.client.send<'ready'>({ type: 'init', backend: this.requested });
-      store().deviceReady(e.choice, e.initMs, e.memory);
+      // auto: start on the probe's cached choice at once, or on wasm while the probe runs (after the LM read).
+      this.auto = auto ? await autoStart(this.client) : null;
+      const e = await this.client.send<'ready'>({ type: 'init', backend: this.auto?.start ?? this.requested });
+      store().deviceReady(this.auto ? startedChoice(e.choice, this.auto) : e.choice, e.initMs, e.memory);
       const measured = await getSpeed(e.choice.backend).catch(() => null);
-      const cfg = store().config;
-      if (measured) store().setSpeed({ tokensPerSecond: measured, source: `measured here on ${e.choice.backend}` });
-      else if (BENCH_POSITIONS[e.choice.backend])
-        store().setSpeed({
-          tokensPerSecond: (BENCH_POSITIONS[e.choice.backend] * trainedPerSequence(cfg)) / sequenceIds(cfg),
-          source: `a first guess from npm run bench on a 2-core CPU (${e.choice.backend})`,
-        });
-      else store().setSpeed(null);
+      store().setSpeed(speedEstimate(e.choice.backend, measured, store().config));
+      if (this.auto?.cached) applyProbeFigures(e.choice.backend, this.auto.cached);
     } catch (err) {
       store().deviceFailed((err as Error).message);
       throw err;
@@ -70,6 +69,28 @@ export class Controller {
         (r) => store().lm.kind === 'shipped' && store().setLmInfo(r.info),
         () => undefined,
       );
+    if (this.auto && !this.auto.cached) void this.lmRead.then(() => this.startProbe());
+  }
+
+  /** Time each backend in the background (auto-backend.ts) and act on the figures; Play stops it. */
+  private startProbe(): void {
+    if (!this.auto || this.probe || ['running', 'preparing'].includes(store().run.status?.phase ?? '')) return;
+    this.probe = probeInBackground(
+      this.auto,
+      async () => {
+        // Nothing on the page yet: restart the trainer worker, which now starts on the cached choice.
+        this.client.terminate();
+        this.client = new WorkerClient((e) => this.onEvent(e));
+        this.ready = this.init();
+        await this.ready.catch(() => undefined);
+      },
+      () => (this.probe = null),
+    );
+  }
+
+  /** Stop the backend probe, if it runs (a run needs the CPU, and the probe's figures would be skewed by it). */
+  private stopProbe(why: string): void {
+    this.probe?.cancel(why);
   }
 
   /** Put back the run saved in IndexedDB (after a reload); a failure to read it is said, not taken for "no saved run". */
@@ -137,6 +158,7 @@ export class Controller {
   }
 
   async selfTest(): Promise<void> {
+    this.stopProbe('the self-test started');
     await this.ready;
     await this.lmRead; // its tensors must be freed before the self-test counts them
     store().selfTestStarted();
@@ -188,17 +210,7 @@ export class Controller {
     const summary = (
       await this.client.send<'data'>({ type: 'load-data', dataset: { kind: 'byod', name, zip }, level, preview: 48 })
     ).summary;
-    if (summary.refused || summary.images === 0)
-      throw new Error(
-        `${name}: ${summary.refused ?? 'no usable image'}${
-          summary.problems.length
-            ? ` (${summary.problems.length} problem${summary.problems.length === 1 ? '' : 's'}: ${summary.problems
-                .slice(0, 3)
-                .map((p) => `${p.file}${p.row !== undefined ? `, row ${p.row}` : ''}: ${p.message}`)
-                .join('; ')})`
-            : ''
-        }.`,
-      );
+    if (summary.refused || summary.images === 0) throw new Error(byodRefusal(name, summary));
     this.datasetZip = zip;
     store().setDataset({ kind: 'byod', name });
     return summary;
@@ -243,6 +255,7 @@ export class Controller {
    * run cannot be resumed (its dataset or LM files are no longer in memory).
    */
   async pressPlay(): Promise<void> {
+    this.stopProbe('Play was pressed');
     const { choice } = playButton(store().run);
     if (choice === 'continue') await this.play();
     else if (choice === 'resume') await this.resumeRun();
@@ -361,6 +374,7 @@ export class Controller {
   }
 
   terminate(): void {
+    this.stopProbe('the page was closed');
     this.wakeLock.hold(false);
     this.client.terminate();
   }

@@ -68,3 +68,26 @@ export function formatDuration(seconds: number | null): string {
   if (seconds < 3600) return `${Math.round(seconds / 60)} min`;
   return `${(seconds / 3600).toFixed(1)} h`;
 }
+
+/**
+ * Sequence positions per second of a 4-layer, width-128 training step on this project's 2-core CPU (npm run bench),
+ * turned into trained tokens per second for the setup at hand: a first guess before this device has a figure.
+ */
+const BENCH_POSITIONS: Record<string, number> = { wasm: 1127, cpu: 51 };
+
+/**
+ * The speed the ETA starts from on `backend`: this device's measured trained tokens per second when a run saved one,
+ * else the bench's first guess for the setup `cfg` (wasm and cpu only), else null (no estimate).
+ */
+export function speedEstimate(
+  backend: string,
+  measured: number | null,
+  cfg: Pick<ExperimentConfig, 'captionBudget'>,
+): { tokensPerSecond: number; source: string } | null {
+  if (measured) return { tokensPerSecond: measured, source: `measured here on ${backend}` };
+  if (!BENCH_POSITIONS[backend]) return null;
+  return {
+    tokensPerSecond: (BENCH_POSITIONS[backend] * trainedPerSequence(cfg)) / sequenceIds(cfg),
+    source: `a first guess from npm run bench on a 2-core CPU (${backend})`,
+  };
+}

@@ -18,6 +18,7 @@ import {
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { killPoint } from './kill-points';
+import { processState } from './run-lock';
 
 const bytesOf = (data: Uint8Array | string) => (typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
 
@@ -104,14 +105,18 @@ export function completeCheckpointDir(dir: string): string | null {
   return null;
 }
 
-/** True when no process `pid` runs on this machine (ESRCH); a process of another user counts as running. */
+/**
+ * True when no process `pid` runs on this machine (ESRCH), or it is a killed process its parent has not reaped (a
+ * zombie, as run-lock.ts counts it: it writes nothing more); a process of another user counts as running.
+ */
 function gone(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return false;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'ESRCH';
   }
+  const state = processState(pid);
+  return state === 'Z' || state === 'X';
 }
 
 /**

@@ -69,7 +69,7 @@ function alive(pid: number, since: number): boolean {
 }
 
 /** The state letter of `pid` in Linux's /proc/<pid>/stat (R, S, D, Z for a zombie …); null elsewhere. */
-function processState(pid: number): string | null {
+export function processState(pid: number): string | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0] ?? null;

@@ -2,6 +2,7 @@
  * Backend selection: try webgpu → webgl → wasm → cpu and record, with a typed reason, why each better one was
  * refused. Software GPUs (a WebGPU fallback adapter such as SwiftShader, a software WebGL renderer) are refused in
  * auto mode because they are much slower than wasm on the same CPU (docs/tfjs-notes.md); forcing a backend bypasses that.
+ * That rule is the Node CLIs' auto: the page's auto names the backend its probe measured fastest (backend-probe.ts).
  *
  * The environment (navigator.gpu, a WebGL probe, wasm file locations) is passed in by the caller — the worker or
  * Node (src/cli/backend-node.ts) — so this module touches no globals of its own and can be tested with fakes. The
@@ -21,7 +22,11 @@ export type RefusalReason =
   | 'software-adapter' // WebGPU adapter is a CPU fallback (isFallbackAdapter)
   | 'software-renderer' // WebGL runs on a software rasteriser
   | 'init-failed' // tfjs could not initialise the backend
-  | 'not-in-environment'; // the caller's environment does not offer it (e.g. webgl in Node)
+  | 'not-in-environment' // the caller's environment does not offer it (e.g. webgl in Node)
+  | 'probe-failed' // the probe's train step failed or gave a non-finite loss (worker/backend-probe.ts)
+  | 'probe-cut' // the probe stopped it at its deadline (core/backend-probe.ts)
+  | 'not-probed' // the probe did not time it (no adapter or context; cpu once wasm ran)
+  | 'slower-here'; // the probe measured a slower train step than the chosen backend's
 
 export interface Refusal {
   backend: BackendName;
@@ -50,6 +55,33 @@ export interface BackendChoice {
   webglRenderer?: string;
   /** wasm only: the threads it runs on (after any fall-back to one) and why that many. */
   threads?: WasmThreads;
+  /** `auto` in the page: the measured train-step times the choice was made on (worker/backend-probe.ts). */
+  probe?: BackendProbe;
+}
+
+/**
+ * One backend's probe: the median wall time of a timed train step (ms, after one warm-up step) or why it has none —
+ * `kind` 'cut' when stopped at its deadline, 'not-timed' when never started, absent when it failed.
+ */
+export type ProbeFigure =
+  | { backend: BackendName; ok: true; stepMs: number; loss: number }
+  | { backend: BackendName; ok: false; why: string; kind?: 'cut' | 'not-timed' };
+
+/** The probe behind an automatic choice: the shape it timed, every backend's figure, the usable ones fastest first. */
+export interface BackendProbe {
+  /** Rows and ids per row of the timed step. */
+  batch: number;
+  context: number;
+  figures: ProbeFigure[];
+  ranked: { backend: BackendName; stepMs: number }[];
+  /** The probe's wall time (ms): every backend's start and steps, the workers' loading included. */
+  ms: number;
+  /** When it ran (ms since the epoch); earlier than this visit when the figures came from the cache. */
+  at: number;
+  /** Whether the figures came from the cache (a probe on an earlier visit) rather than this visit. */
+  cached: boolean;
+  /** Set when the backend that runs is not the probe's choice (a run was already on the page), saying so. */
+  note?: string;
 }
 
 /** How many threads the wasm backend runs, and why that many (one sentence, shown in the banner). */
@@ -222,14 +254,42 @@ function describeAdapter(a: AdapterInfo): string {
 }
 
 /**
- * Initialise the best backend for `request`. `auto` tries webgpu → webgl → wasm → cpu, refusing software GPUs.
- * A forced name skips the software checks; if it cannot start, the rest of the chain is tried and the refusal says why.
+ * What the platform offers, read without starting a backend: the WebGPU adapter (or why there is none), the WebGL2
+ * renderer, wasm's threads. The page's backend probe keys its cache on these (core/backend-probe.ts).
  */
-export async function selectBackend(request: BackendRequest, env: BackendEnv): Promise<BackendChoice> {
+export async function backendFacts(env: BackendEnv): Promise<{
+  adapter: AdapterInfo | null;
+  adapterWhy: string | null;
+  webglRenderer: string | null;
+  wasmThreads: number;
+}> {
+  const a = await probeAdapter(env);
+  return {
+    adapter: 'reason' in a ? null : a,
+    adapterWhy: 'reason' in a ? a.detail : null,
+    webglRenderer: env.webglRenderer?.() ?? null,
+    wasmThreads: env.wasmThreads?.count ?? 1,
+  };
+}
+
+/**
+ * Initialise the best backend for `request`. `auto` tries webgpu → webgl → wasm → cpu, refusing software GPUs.
+ * A forced name skips the software checks; if it cannot start, the rest of the chain is tried and the refusal says
+ * why — unless `only` (the backend probe, timing one backend at a time), when it throws with that reason instead.
+ */
+export async function selectBackend(
+  request: BackendRequest,
+  env: BackendEnv,
+  { only = false }: { only?: boolean } = {},
+): Promise<BackendChoice> {
   const refusals: Refusal[] = [];
   const choice: Partial<BackendChoice> = { requested: request };
   const forced = request === 'auto' ? null : request;
-  const order: BackendName[] = forced ? [forced, ...BACKENDS.filter((b) => b !== forced)] : [...BACKENDS];
+  const order: BackendName[] = forced
+    ? only
+      ? [forced]
+      : [forced, ...BACKENDS.filter((b) => b !== forced)]
+    : [...BACKENDS];
   for (const name of order) {
     const isForced = name === forced;
     if (name === 'webgpu') {

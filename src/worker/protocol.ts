@@ -4,7 +4,8 @@
  * tokenizer training) answers at once and then streams events with `id: null`: batched `metrics`, `status`,
  * `checkpoint`, `samples`, `report`. Nothing here is a value, so the app bundle pulls in no tfjs.
  */
-import type { BackendChoice } from '../core/backend';
+import type { AdapterInfo, BackendChoice, BackendName } from '../core/backend';
+import type { ProbeFacts, ProbeFigure, ProbeShape } from '../core/backend-probe';
 import type { ExperimentConfig } from '../core/experiment/config';
 import type { MetricRecord } from '../core/experiment/runner';
 import type { Report } from '../core/experiment/report';
@@ -29,9 +30,16 @@ export type DatasetSpec =
 export type LmSpec =
   Extract<LmChoice, { kind: 'shipped' }> | (Extract<LmChoice, { kind: 'files' }> & { files: [string, Uint8Array][] });
 
+/** To the backend probe's worker (probe.worker.ts): time one backend on the probe's model shape. */
+export type ProbeCommand = { type: 'probe'; backend: BackendName; shape: ProbeShape };
+/** From it: its modules are loaded (the deadline starts), then one figure per command. */
+export type ProbeEvent = { type: 'loaded' } | { type: 'figure'; figure: ProbeFigure };
+
 export type WorkerCommand =
   /** Pick and start a backend. `backend` is the raw `?backend=` value (null or unknown: auto). */
   | { type: 'init'; id: number; backend: string | null }
+  /** What the platform offers (adapter, WebGL renderer, wasm threads), read before init: the probe cache's key. */
+  | { type: 'facts'; id: number }
   /** Train a small seeded GPT for `steps` steps on a fixed batch and report every loss: a correctness and speed probe. */
   | { type: 'self-test'; id: number; steps: number; seed: number }
   /** Load a dataset and answer with its summary, problems and a preview grid at a caption level. */
@@ -160,6 +168,7 @@ export interface Finished {
 export type WorkerEvent =
   /** The backend started; `memory` is what it can hold (null: unknown), for refusing setups too big before a run. */
   | { type: 'ready'; id: number; choice: BackendChoice; initMs: number; memory: MemoryLimit | null }
+  | { type: 'facts'; id: number; facts: ProbeFacts; adapter: AdapterInfo | null }
   | { type: 'lm'; id: number; info: LmInfo }
   | { type: 'self-test'; id: number; result: SelfTestResult }
   | { type: 'ack'; id: number }

@@ -4,7 +4,7 @@
  * (start, vq-train) answer with `ack` once accepted and then stream. The page never touches tfjs.
  */
 import * as tf from '../core/tf';
-import { parseBackendRequest, selectBackend } from '../core/backend';
+import { backendFacts, parseBackendRequest, selectBackend } from '../core/backend';
 import { loadGPT2 } from '../core/checkpoint/gpt2';
 import { checkpointTokenizer } from '../core/checkpoint/tokenizer';
 import { memorySource } from '../core/checkpoint/source';
@@ -82,10 +82,25 @@ async function handle(cmd: WorkerCommand): Promise<void> {
   switch (cmd.type) {
     case 'init': {
       const t0 = performance.now();
+      // The page's auto mode names the backend its probe chose (or wasm while it probes): see src/app/backend-probe.ts.
       const choice = await selectBackend(parseBackendRequest(cmd.backend), workerBackendEnv());
       initialised = true;
       if (choice.backend === 'webgpu') watchDevice();
       post({ type: 'ready', id: cmd.id, choice, initMs: performance.now() - t0, memory: limit() });
+      return;
+    }
+    case 'facts': {
+      const f = await backendFacts(workerBackendEnv());
+      const a = f.adapter;
+      const adapter = a
+        ? [a.vendor, a.architecture, a.description].join('|') + (a.isFallbackAdapter ? ' (fallback)' : '')
+        : null;
+      post({
+        type: 'facts',
+        id: cmd.id,
+        facts: { ...f, adapter, userAgent: navigator.userAgent },
+        adapter: a,
+      });
       return;
     }
     case 'self-test':

@@ -9,6 +9,7 @@ import {
   evaluationsAfter,
   formatDuration,
   sequenceIds,
+  speedEstimate,
   trainedPerSequence,
 } from '../../src/app/eta';
 
@@ -55,5 +56,16 @@ describe('eta', () => {
       formatDuration(600),
       formatDuration(5400),
     ]).toEqual(['—', '1 s', '42 s', '10 min', '1.5 h']);
+  });
+});
+
+describe('the speed an ETA starts from', () => {
+  it('is the measured figure when there is one, else the bench guess for wasm/cpu, else none', () => {
+    const cfg = { captionBudget: 29 };
+    expect(speedEstimate('wasm', 812, cfg)).toEqual({ tokensPerSecond: 812, source: 'measured here on wasm' });
+    // By hand: 1127 positions/s × (29 + 64 + 2) trained of (29 + 64 + 3) ids per sequence = 1127 × 95 / 96.
+    expect(speedEstimate('wasm', null, cfg)?.tokensPerSecond).toBeCloseTo((1127 * 95) / 96, 9);
+    expect(speedEstimate('cpu', null, cfg)?.source).toMatch(/first guess from npm run bench.*\(cpu\)/);
+    expect(speedEstimate('webgpu', null, cfg)).toBeNull();
   });
 });

@@ -2,7 +2,17 @@
 // checkpoints/<arm>-s<seed>/ replaced as a whole (an interrupted swap read back from <dir>.old, with a note),
 // checkpoints/experiment.json, metrics.partial.jsonl (appended, one record a line; none yet: null), sweep.json.
 import { afterAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MetricRecord } from '../../src/core/experiment/runner';
@@ -92,5 +102,35 @@ describe('RunFolder', () => {
     await store.putSweep(sweep);
     expect(existsSync(join(dir, 'c', 'sweep.json'))).toBe(true);
     expect(await store.getSweep()).toEqual(sweep);
+  });
+  it("deletes a killed writer's temporary file when opened, also one whose process is an unreaped zombie", async () => {
+    // A writer killed with its process group (kill -9 -PGID, as fault-kill-mid-save does) whose parent never reaps it
+    // stays a zombie; it writes nothing more, so its temporary file is as dead as that of a reaped one.
+    const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const zombie = Number(await new Promise<string>((r) => parent.stdout.once('data', (b) => r(String(b)))));
+    const live = spawn('sleep', ['30']);
+    await new Promise((r) => live.once('spawn', r));
+    const stat = () => {
+      try {
+        return readFileSync(`/proc/${zombie}/stat`, 'utf8');
+      } catch {
+        return '';
+      }
+    };
+    try {
+      for (let i = 0; i < 3000 && !/\) Z /.test(stat()); i++) await new Promise((r) => setTimeout(r, 10));
+      if (!existsSync('/proc/self/stat')) return; // no /proc: zombies cannot be told apart here
+      expect(stat()).toMatch(/\) Z /);
+      const d = join(dir, 'd');
+      mkdirSync(d, { recursive: true });
+      writeFileSync(join(d, 'metrics.partial.jsonl'), '');
+      writeFileSync(join(d, `.metrics.partial.jsonl.tmp-${zombie}`), '{"arm":');
+      writeFileSync(join(d, `.sweep.json.tmp-${live.pid}`), '{'); // a live process's: not ours to delete
+      new RunFolder(d);
+      expect(readdirSync(d).sort()).toEqual([`.sweep.json.tmp-${live.pid}`, 'metrics.partial.jsonl']);
+    } finally {
+      parent.kill('SIGKILL');
+      live.kill('SIGKILL');
+    }
   });
 });

@@ -112,6 +112,7 @@ describe('config slice', () => {
       dataset: { kind: 'emoji', style: 'twemoji' },
       lm: { kind: 'shipped' },
       ignored: [],
+      chosen: true,
     });
     expect(setupFromQuery('?preset=smoke&steps=40&eval=10').config).toMatchObject({
       preset: 'smoke',
@@ -120,6 +121,29 @@ describe('config slice', () => {
       batchSize: 4,
     });
     expect(setupFromQuery('?preset=huge').ignored[0]).toMatch(/^preset=huge/);
+  });
+  it("the device's default replaces the setup only while it is unchosen, and a link names a setup only with setup keys", () => {
+    expect(setupFromQuery('').chosen).toBe(false);
+    expect(setupFromQuery('?backend=wasm&data=noto').chosen).toBe(false);
+    expect(setupFromQuery('?steps=40').chosen).toBe(true);
+    const d = { preset: 'cpu' as const, seconds: 600, sentence: 'Chosen for this device: …' };
+    const s = createAppStore();
+    expect(s.getState().setupChosen).toBe(false);
+    s.getState().applyDeviceDefault(d);
+    expect(s.getState().config).toMatchObject({ preset: 'cpu', seeds: PRESETS.cpu.seeds });
+    expect(s.getState()).toMatchObject({ setupChosen: false, deviceDefault: d, basePreset: 'cpu' });
+    s.getState().setPreset('lesson');
+    expect(s.getState().setupChosen).toBe(true);
+    s.getState().applyDeviceDefault({ ...d, preset: 'replication' });
+    expect(s.getState().config.preset).toBe('lesson'); // the user's choice stands
+    const linked = createAppStore();
+    linked.getState().loadConfig(PRESETS.smoke, 'smoke', [], true);
+    linked.getState().applyDeviceDefault(d);
+    expect(linked.getState().config.preset).toBe('smoke');
+    const fieldChanged = createAppStore();
+    fieldChanged.getState().setField('steps', 40);
+    fieldChanged.getState().applyDeviceDefault(d);
+    expect(fieldChanged.getState().config.steps).toBe(40);
   });
   it('puts the dataset, the caption level and a picked LM in the link; your own files are named, not carried', () => {
     const s = createAppStore();

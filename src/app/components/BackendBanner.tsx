@@ -4,6 +4,7 @@
 import { useState } from 'react';
 import type { RefusalReason } from '../../worker/protocol';
 import { useAppStore } from '../store';
+import { forgetProbes } from '../backend-probe';
 
 const NAMES = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'] as const;
 
@@ -14,6 +15,10 @@ const SHORT: Record<RefusalReason, string> = {
   'software-renderer': 'software only here',
   'init-failed': 'failed to start',
   'not-in-environment': 'not available',
+  'probe-failed': 'failed its train step',
+  'probe-cut': 'too slow here',
+  'not-probed': 'not timed',
+  'slower-here': 'slower here',
 };
 
 function forceLink(name: string): string {
@@ -56,6 +61,12 @@ export function BackendBanner() {
               </span>
             )}
           </>
+        )}
+        {device.probing && (
+          <span className="muted" data-testid="probing" data-backend={device.probing}>
+            {' '}
+            · timing {device.probing}…
+          </span>
         )}{' '}
         <button
           type="button"
@@ -76,6 +87,47 @@ export function BackendBanner() {
               {device.initMs !== null && <span className="muted"> Started in {Math.round(device.initMs)} ms.</span>}
             </p>
           )}
+          {choice?.probe && (
+            <div
+              data-testid="probe"
+              data-chosen={choice.backend}
+              data-probe-ms={Math.round(choice.probe.ms)}
+              data-cached={String(choice.probe.cached)}
+            >
+              <p className="muted">
+                One train step of the session&apos;s model ({choice.probe.batch} rows × {choice.probe.context} ids),
+                timed on each backend {choice.probe.cached ? 'on an earlier visit' : 'in the background'} (the probe
+                took {(choice.probe.ms / 1000).toFixed(1)} s):
+              </p>
+              <ul className="probe-figures">
+                {choice.probe.figures.map((f) => (
+                  <li
+                    key={f.backend}
+                    data-testid={`probe-${f.backend}`}
+                    data-ms={f.ok && Number.isFinite(f.loss) ? f.stepMs : undefined}
+                    data-reason={choice.refusals.find((r) => r.backend === f.backend)?.reason}
+                  >
+                    <code>{f.backend}</code>{' '}
+                    {f.ok
+                      ? `${Math.round(f.stepMs)} ms`
+                      : `${f.kind === 'cut' ? 'stopped' : f.kind === 'not-timed' ? 'not timed' : 'failed'}: ${f.why}`}
+                    {f.backend === choice.backend ? ' (chosen)' : ''}
+                  </li>
+                ))}
+              </ul>
+              <button
+                type="button"
+                className="link"
+                data-testid="probe-again"
+                onClick={() => {
+                  forgetProbes();
+                  window.location.reload();
+                }}
+              >
+                Measure again
+              </button>
+            </div>
+          )}
           {choice?.threads && (
             <p className="muted" data-testid="wasm-threads" data-threads={choice.threads.count}>
               wasm on {choice.threads.detail}
@@ -90,7 +142,7 @@ export function BackendBanner() {
               {choice.adapter.isFallbackAdapter ? ' (software fallback)' : ''}
             </p>
           )}
-          {choice && choice.refusals.length > 0 && (
+          {choice && !choice.probe && choice.refusals.length > 0 && (
             <ul className="refusals">
               {choice.refusals.map((r) => (
                 <li key={r.backend} data-testid={`refusal-${r.backend}`} data-reason={r.reason}>

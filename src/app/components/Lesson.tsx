@@ -32,6 +32,9 @@ export function Lesson() {
   const finished = useAppStore((s) => s.run.finished);
   const dataset = useAppStore((s) => s.run.meta?.dataset ?? s.dataset);
   const { setPanel } = useAppStore.getState();
+  const byDevice = useAppStore((s) =>
+    !s.setupChosen && s.deviceDefault?.preset === s.config.preset ? s.deviceDefault : null,
+  );
   const { seconds, finishing: finishingSeconds } = useEtaBefore();
   // Your run's records, once a second at most (the charts and the summary follow them).
   const records = useThrottled(
@@ -135,6 +138,11 @@ export function Lesson() {
           {finishingSeconds !== null
             ? `, the last ${formatDuration(finishingSeconds)} of it writing the report`
             : ''}.{' '}
+          {byDevice && !meta && (
+            <span data-testid="device-default" data-preset={byDevice.preset}>
+              {byDevice.sentence}{' '}
+            </span>
+          )}
           <a
             href="#setup"
             onClick={(e) => {

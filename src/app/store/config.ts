@@ -2,8 +2,9 @@
 // shape once read, and the number fields whose typed value was refused (Play waits until they are fixed).
 import type { StateCreator } from 'zustand';
 import { PRESETS, type ArmName, type ExperimentConfig } from '../../core/experiment/config';
-import { configFromQuery, configToQuery } from './url-config';
+import { configFromQuery, configToQuery, URL_PARAMS } from './url-config';
 import { presetChanges } from '../setup-check';
+import type { DeviceDefault } from '../device-default';
 
 import type { DatasetChoice, LmChoice, LmInfo } from '../../worker/protocol';
 
@@ -21,6 +22,15 @@ export interface ConfigSlice {
   fieldErrors: Record<string, string>;
   /** URL parameters that were ignored, with why. */
   ignoredParams: string[];
+  /**
+   * Whether the setup was chosen — by the link (any setup parameter, a class seat) or in the page (a preset, a
+   * field). Until it is, the device's default may replace it, and the link leaves the setup out (a reload re-decides).
+   */
+  setupChosen: boolean;
+  /** The device's default (device-default.ts) when it set the setup, with the setup line's sentence. */
+  deviceDefault: DeviceDefault | null;
+  /** Put the device's default in place, unless the setup was chosen; the setup stays unchosen. */
+  applyDeviceDefault: (d: DeviceDefault) => void;
   setPreset: (preset: string) => void;
   /** Change one field; the preset becomes 'custom' when the setup differs from it, and itself again when it no longer does. */
   setField: <K extends keyof ExperimentConfig>(field: K, value: ExperimentConfig[K]) => void;
@@ -29,7 +39,8 @@ export interface ConfigSlice {
   setLm: (lm: LmChoice, info?: LmInfo | null) => void;
   setLmInfo: (info: LmInfo | null) => void;
   setFieldError: (field: string, message: string | null) => void;
-  loadConfig: (config: ExperimentConfig, basePreset: string, ignored?: string[]) => void;
+  /** `chosen`: whether the link named a setup (default true). */
+  loadConfig: (config: ExperimentConfig, basePreset: string, ignored?: string[], chosen?: boolean) => void;
   setIgnored: (ignored: string[]) => void;
 }
 
@@ -79,8 +90,11 @@ export function setupFromQuery(query: string): {
   dataset: DatasetChoice;
   lm: LmChoice;
   ignored: string[];
+  /** Whether the link names a setup at all (a preset, `from` or any setup field). */
+  chosen: boolean;
 } {
   const q = new URLSearchParams(query);
+  const chosen = ['preset', 'from', ...URL_PARAMS.map((p) => p.key)].some((k) => q.has(k));
   const named = q.get('preset');
   const basePreset = [named, q.get('from')].find((p) => p && PRESETS[p]) ?? DEFAULT_PRESET;
   const r = configFromQuery(query, { ...PRESETS[basePreset] });
@@ -99,7 +113,7 @@ export function setupFromQuery(query: string): {
       `lm=${lmParam} (your own LM “${lmParam.slice(4)}” is not in the link: pick its folder in the setup; the shipped LM meanwhile)`,
     );
   else if (lmParam !== null) ignored.push(`lm=${lmParam} (expected own:<name>, or no lm for the shipped one)`);
-  return { config: r.config, basePreset, dataset, lm: { kind: 'shipped' }, ignored };
+  return { config: r.config, basePreset, dataset, lm: { kind: 'shipped' }, ignored, chosen };
 }
 
 export const createConfigSlice: StateCreator<ConfigSlice, [], [], ConfigSlice> = (set) => ({
@@ -110,10 +124,18 @@ export const createConfigSlice: StateCreator<ConfigSlice, [], [], ConfigSlice> =
   lmInfo: null,
   fieldErrors: {},
   ignoredParams: [],
+  setupChosen: false,
+  deviceDefault: null,
+  applyDeviceDefault: (d) =>
+    set((s) => {
+      if (s.setupChosen) return s;
+      const p = PRESETS[d.preset];
+      return { config: { ...p, arms: [...p.arms] }, basePreset: d.preset, fieldErrors: {}, deviceDefault: d };
+    }),
   setPreset: (preset) => {
     const p = PRESETS[preset];
     if (!p) throw new Error(`unknown preset ${preset} (use ${Object.keys(PRESETS).join(', ')})`);
-    set({ config: { ...p, arms: [...p.arms] }, basePreset: preset, fieldErrors: {} });
+    set({ config: { ...p, arms: [...p.arms] }, basePreset: preset, fieldErrors: {}, setupChosen: true });
   },
   setField: (field, value) =>
     set((s) => {
@@ -121,13 +143,19 @@ export const createConfigSlice: StateCreator<ConfigSlice, [], [], ConfigSlice> =
       // A typed learning rate applies to every arm: a preset's per-arm rates (from its sweep) give way to it.
       const lrByArm = field === 'lr' ? {} : s.config.lrByArm;
       const next = { ...s.config, [field]: value, lrByArm };
-      return { config: { ...next, preset: field === 'preset' ? String(value) : presetOf(next, s.basePreset) } };
+      return {
+        config: { ...next, preset: field === 'preset' ? String(value) : presetOf(next, s.basePreset) },
+        setupChosen: true,
+      };
     }),
   toggleArm: (arm) =>
     set((s) => {
       const has = s.config.arms.includes(arm);
       const arms = has ? s.config.arms.filter((a) => a !== arm) : [...s.config.arms, arm];
-      return { config: { ...s.config, arms, preset: presetOf({ ...s.config, arms }, s.basePreset) } };
+      return {
+        config: { ...s.config, arms, preset: presetOf({ ...s.config, arms }, s.basePreset) },
+        setupChosen: true,
+      };
     }),
   setDataset: (dataset) => set({ dataset }),
   setLm: (lm, info = null) => set({ lm, lmInfo: info }),
@@ -140,7 +168,7 @@ export const createConfigSlice: StateCreator<ConfigSlice, [], [], ConfigSlice> =
       else fieldErrors[field] = message;
       return { fieldErrors };
     }),
-  loadConfig: (config, basePreset, ignored = []) =>
-    set({ config: { ...config, arms: [...config.arms] }, basePreset, ignoredParams: ignored }),
+  loadConfig: (config, basePreset, ignored = [], chosen = true) =>
+    set({ config: { ...config, arms: [...config.arms] }, basePreset, ignoredParams: ignored, setupChosen: chosen }),
   setIgnored: (ignoredParams) => set({ ignoredParams }),
 });

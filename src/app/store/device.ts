@@ -23,6 +23,8 @@ export interface DeviceSlice {
     wakeLock: boolean;
     /** Trained (loss-masked) tokens per second of training time last measured on this backend (the ETA before a run), and where it came from. */
     speed: { tokensPerSecond: number; source: string } | null;
+    /** The backend the probe is timing now (null: no probe running). */
+    probing: string | null;
   };
   deviceStarting: (requested: string | null) => void;
   deviceReady: (choice: BackendChoice, initMs: number, memory?: MemoryLimit | null) => void;
@@ -32,6 +34,7 @@ export interface DeviceSlice {
   deviceNotice: (message: string | null) => void;
   setWakeLock: (held: boolean) => void;
   setSpeed: (speed: { tokensPerSecond: number; source: string } | null) => void;
+  setProbing: (backend: string | null) => void;
 }
 
 export const createDeviceSlice: StateCreator<DeviceSlice, [], [], DeviceSlice> = (set) => ({
@@ -47,6 +50,7 @@ export const createDeviceSlice: StateCreator<DeviceSlice, [], [], DeviceSlice> =
     notice: null,
     wakeLock: false,
     speed: null,
+    probing: null,
   },
   deviceStarting: (requested) => set((s) => ({ device: { ...s.device, status: 'starting', requested, error: null } })),
   deviceReady: (choice, initMs, memory = null) =>
@@ -61,4 +65,5 @@ export const createDeviceSlice: StateCreator<DeviceSlice, [], [], DeviceSlice> =
   deviceNotice: (notice) => set((s) => ({ device: { ...s.device, notice } })),
   setWakeLock: (wakeLock) => set((s) => ({ device: { ...s.device, wakeLock } })),
   setSpeed: (speed) => set((s) => ({ device: { ...s.device, speed } })),
+  setProbing: (probing) => set((s) => ({ device: { ...s.device, probing } })),
 });
