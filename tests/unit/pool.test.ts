@@ -10,80 +10,17 @@ import {
   cardFileName,
   cardRecords,
   checksumOf,
-  makeCard,
   parseCard,
   type ResultCard,
 } from '../../src/core/experiment/card';
-import { PRESETS, type ExperimentConfig } from '../../src/core/experiment/config';
-import { RULES_VERSION, setupIdentity } from '../../src/core/experiment/fingerprint';
+import { RULES_VERSION } from '../../src/core/experiment/fingerprint';
 import { leftOutList, unreadCard } from '../../src/core/experiment/left-out';
 import { classSetup, effectLine, poolCards, pooledFrom, pooledReport } from '../../src/core/experiment/pool';
 import { poolSection } from '../../src/core/experiment/pool-html';
 import { buildReport } from '../../src/core/experiment/report';
 import type { MetricRecord } from '../../src/core/experiment/runner';
-import { baseCaption, baseImage, syntheticRecords } from './helpers/synthetic-run';
+import { all, cfg, quality, seatCard } from './helpers/class-cards';
 
-const cfg: ExperimentConfig = { ...PRESETS.lesson, seeds: 4, steps: 120, evalEvery: 15 };
-const inputs = {
-  dataset: { name: 'twemoji', digest: 'a'.repeat(64) },
-  lm: { name: 'lm-austen', digest: 'b'.repeat(64) },
-  vq: { name: 'vq', digest: 'c'.repeat(64) },
-};
-const all = syntheticRecords({
-  seeds: 4,
-  steps: 120,
-  evalEvery: 15,
-  tokensPerStep: 1200,
-  noise: 0.05,
-  arms: {
-    pretrained: {
-      image: baseImage,
-      caption: (x) => baseCaption(x) - 1.2 * Math.exp(-15 * x),
-      english: (x) => 4.2 + 0.3 * x,
-    },
-    scratch: { image: (x) => baseImage(x) + 0.02, caption: baseCaption, english: (x) => 7 - x },
-  },
-});
-// A train record too: cards keep only the held-out and diagnostic ones.
-all.push({ arm: 'pretrained', seed: 0, step: 1, tokens: 1200, metric: 'train/loss', value: 9 });
-const quality = {
-  classes: ['a'],
-  classifierValAccuracy: 0.8,
-  samples: 4,
-  perArm: {},
-  perSeed: {
-    pretrained: [0, 1, 2, 3].map((seed) => ({ seed, accuracy: 0.1 * seed, frechet: 1 + seed })),
-    scratch: [0, 1, 2, 3].map((seed) => ({ seed, accuracy: 0.05 * seed, frechet: 2 + seed })),
-  },
-};
-
-function seatCard(
-  seed: number,
-  over: {
-    config?: Partial<ExperimentConfig>;
-    seat?: number | null;
-    engine?: string;
-    origin?: 'page' | 'cli';
-    made?: string;
-    records?: MetricRecord[];
-  } = {},
-): ResultCard {
-  const config = { ...cfg, seeds: 1, firstSeed: seed, ...over.config };
-  const records = over.records ?? all.filter((r) => r.seed === seed);
-  return makeCard({
-    identity: setupIdentity(config, inputs),
-    config,
-    seat: over.seat === undefined ? seed : over.seat,
-    records,
-    engine: over.engine ?? 'tfjs',
-    backend: 'wasm',
-    origin: over.origin ?? 'page',
-    valImages: 96,
-    stopped: [],
-    quality,
-    made: over.made ?? '2026-01-01T00:00:00.000Z',
-  });
-}
 const text = (c: unknown) => JSON.stringify(c);
 const named = (c: ResultCard, name = cardFileName(c)) => ({ name, card: parseCard(text(c), name) });
 
@@ -229,6 +166,23 @@ describe('result cards', () => {
       poolCards([named(seatCard(0))], [unreadCard('notes.txt', 'notes.txt: not a Tabula result card')]).refused[0]
         .replacedBy,
     ).toBeUndefined();
+  });
+
+  it('pools a card shared before its run finished: its losses count, the quality figure covers the other seeds only', () => {
+    const mid = seatCard(0, { unfinished: true, records: all.filter((r) => r.seed === 0 && r.step <= 60) });
+    expect([mid.quality, mid.valImages, mid.step]).toEqual([null, null, 60]);
+    const p = poolCards([named(mid, 'mid'), named(seatCard(1), 'ben'), named(seatCard(2), 'cy')]);
+    expect(p.seeds).toEqual([0, 1, 2]);
+    expect(p.noQuality).toEqual(['mid']);
+    const report = pooledReport(p);
+    expect(report.meta.valImages).toBe(96); // from the first card that has it, not the first card
+    expect(report.quality!.byArm.pretrained.seeds).toEqual([1, 2]);
+    expect(report.notes).toContain(
+      '1 pooled card was shared before its run finished (mid): its held-out losses count in the verdicts up to the step it reached, but it holds no quality figure, so the quality figure covers only the seeds of the other 2 cards.',
+    );
+    const none = pooledReport(poolCards([named(mid, 'mid')]));
+    expect(none.quality).toBeNull();
+    expect(none.notes.join(' ')).toContain('so the report has no quality figure');
   });
 
   it("reads an unread card's seat or seeds from its file name, else from its text, and nothing else", () => {
