@@ -41,6 +41,8 @@ export interface Pooled {
   refused: LeftOut[];
   /** Seeds a later card repeated, each line naming both cards (their first copy is pooled). */
   duplicates: string[];
+  /** Pooled cards without a quality figure (shared before their run finished: `quality` null), by name. */
+  noQuality: string[];
   /** The pooled configuration: the first card's, over the pooled seeds. */
   config: ExperimentConfig | null;
   records: MetricRecord[];
@@ -78,6 +80,7 @@ export function poolCards(cards: NamedCard[], unread: LeftOut[] = []): Pooled {
     used: [],
     refused: unread.map((r) => ({ ...r, replacedBy: undefined })),
     duplicates: [],
+    noQuality: [],
     config: null,
     records: [],
     seeds: [],
@@ -87,6 +90,7 @@ export function poolCards(cards: NamedCard[], unread: LeftOut[] = []): Pooled {
   const ownerCard = new Map<number, ResultCard>();
   let first: NamedCard | null = null;
   const stopped: string[] = [];
+  let valImages: number | null = null; // the first pooled card's that has it (a card shared mid-run has none)
   let quality: {
     classifierValAccuracy: number;
     samples: number;
@@ -143,6 +147,8 @@ export function poolCards(cards: NamedCard[], unread: LeftOut[] = []): Pooled {
       for (const [arm, v] of Object.entries(card.quality.perSeed))
         (quality.perSeed[arm] ??= []).push(...v.filter((x) => fresh.includes(x.seed)));
     }
+    valImages ??= card.valImages;
+    if (!card.quality) out.noQuality.push(name);
     out.used.push({ name, seat: card.seat, seeds: fresh, engine: card.engine, backend: card.backend, step: card.step });
   }
   markReplaced(out.refused, owner, seedOfSeat);
@@ -169,7 +175,7 @@ export function poolCards(cards: NamedCard[], unread: LeftOut[] = []): Pooled {
     },
     lm: first.card.inputs.lm.name,
     dataset: first.card.inputs.dataset.name,
-    ...(first.card.valImages !== null ? { valImages: first.card.valImages } : {}),
+    ...(valImages !== null ? { valImages } : {}),
     stopped,
     ...(quality
       ? {
@@ -212,8 +218,22 @@ export function pooledReport(p: Pooled): Report {
     `Pooled from ${p.used.length} result card${p.used.length === 1 ? '' : 's'} of setup ${p.fingerprint} (seeds ${p.seeds.join(', ')}).`,
     ...p.refused.map((r) => `Refused ${leftOutLine(r)}`),
     ...p.duplicates.map((d) => `Repeated ${d}`),
+    ...noQualityNote(p),
   );
   return report;
+}
+
+/** The note on pooled cards shared before their run finished (no quality figure), or none. */
+function noQualityNote(p: Pooled): string[] {
+  const k = p.noQuality.length;
+  if (!k) return [];
+  const what =
+    k === p.used.length
+      ? 'so the report has no quality figure'
+      : `so the quality figure covers only the seeds of the other ${p.used.length - k} card${p.used.length - k === 1 ? '' : 's'}`;
+  return [
+    `${k} pooled card${k === 1 ? ' was' : 's were'} shared before ${k === 1 ? 'its run' : 'their runs'} finished (${p.noQuality.join(', ')}): ${k === 1 ? 'its' : 'their'} held-out losses count in the verdicts up to the step ${k === 1 ? 'it' : 'each'} reached, but ${k === 1 ? 'it holds' : 'they hold'} no quality figure, ${what}.`,
+  ];
 }
 
 /**
