@@ -14,6 +14,7 @@ import {
   type CardInput,
   type ResultCard,
 } from '../core/experiment/card';
+import { unreadCard, type LeftOut } from '../core/experiment/left-out';
 import type { NamedCard } from '../core/experiment/pool';
 
 export const CARD_SUFFIX = '.tabula.json';
@@ -37,13 +38,19 @@ export function readCardFile(file: string): ResultCard {
 }
 
 /**
- * The cards named by `paths`, in order: a file is read as a card; a folder gives its `*.tabula.json` (a run folder
- * holds one). Throws CardError naming the first path that is missing, holds no card, or holds a card refused.
+ * The cards named by `paths`, in order, and every one that could not be read: a file is read as a card; a folder
+ * gives its `*.tabula.json` (a run folder holds one). A path that is missing or holds no card, and a card parseCard
+ * refuses, each become an unread LeftOut naming it (its seat from its file name or its text, left-out.ts). Throws
+ * only what is not a CardError (a folder that cannot be listed).
  */
-export function readCards(paths: string[]): NamedCard[] {
-  const out: NamedCard[] = [];
+export function collectCards(paths: string[]): { cards: NamedCard[]; unread: LeftOut[] } {
+  const cards: NamedCard[] = [];
+  const unread: LeftOut[] = [];
   for (const p of paths) {
-    if (!existsSync(p)) throw new CardError(`${p}: no such file or folder`);
+    if (!existsSync(p)) {
+      unread.push(unreadCard(p, `${p}: no such file or folder`));
+      continue;
+    }
     const files = statSync(p).isDirectory()
       ? readdirSync(p)
           .filter((f) => f.endsWith(CARD_SUFFIX))
@@ -51,10 +58,28 @@ export function readCards(paths: string[]): NamedCard[] {
           .map((f) => join(p, f))
       : [p];
     if (!files.length)
-      throw new CardError(
-        `${p}: holds no result card (*${CARD_SUFFIX}); a run folder gets one when npm run replicate finishes`,
+      unread.push(
+        unreadCard(
+          p,
+          `${p}: holds no result card (*${CARD_SUFFIX}); a run folder gets one when npm run replicate finishes`,
+        ),
       );
-    for (const f of files) out.push({ name: f, card: readCardFile(f) });
+    for (const f of files) {
+      try {
+        cards.push({ name: f, card: readCardFile(f) });
+      } catch (e) {
+        if (!(e instanceof CardError)) throw e;
+        const size = statSync(f).size;
+        unread.push(unreadCard(f, e.message, size <= MAX_CARD_BYTES ? readFileSync(f, 'utf8') : undefined));
+      }
+    }
   }
-  return out;
+  return { cards, unread };
+}
+
+/** The cards named by `paths` (collectCards), all of them readable: else a CardError listing every one that is not. */
+export function readCards(paths: string[]): NamedCard[] {
+  const { cards, unread } = collectCards(paths);
+  if (unread.length) throw new CardError(unread.map((r) => r.message).join('; '));
+  return cards;
 }

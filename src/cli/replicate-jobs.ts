@@ -137,7 +137,7 @@ export async function runJobs(
   if (failed) throw failed.reason;
   if (!finishing) return [];
   const pooled = poolCards(readCards(plan.map((j) => jobDir(out, j))));
-  if (pooled.refused.length) throw new Error(pooled.refused[0]);
+  if (pooled.refused.length) throw new Error(pooled.refused.map((r) => r.message).join('; '));
   const report = pooledReport(pooled);
   writeFileSync(join(out, 'report.json'), JSON.stringify(report, null, 2) + '\n');
   writeFileSync(join(out, 'metrics.csv'), metricsCsv(pooled.records));
@@ -151,6 +151,7 @@ export async function runJobs(
     records: pooled.records,
     engine: firstCard.engine,
     backend: firstCard.backend,
+    origin: 'cli',
     valImages: firstCard.valImages,
     stopped: meta.stopped ?? [],
     quality: meta.quality ?? null,

@@ -244,6 +244,7 @@ async function main(): Promise<void> {
     records: exp.records,
     engine: 'tfjs',
     backend: choice.backend,
+    origin: 'cli',
     valImages: data.val.count,
     stopped: (report.meta.stopped as string[] | undefined) ?? [],
     quality: fin.quality,

@@ -1,16 +1,20 @@
 // A class run end to end (issue 21, docs/class.md): three pages run seats 0, 1 and 2 of the smoke setup — each shows
 // its seat and the one setup fingerprint — and download their result cards with "Share my run"; the teacher view
 // (`?teacher`) pools the three cards and shows the same verdicts and differences as `npm run pool` on the same cards,
-// and exports the class report. Screenshots of a seat and of the teacher view go to test-results/e2e.
+// and exports the class report. On hand-made cards (no run): a refused card leaves the "Left out" list once a good card
+// for its seat comes in and is named as replaced, and the exported report carries the Left out list. Screenshots of a
+// seat and of the teacher view go to test-results/e2e.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { effectViews } from '../../src/app/verdict-view';
-import { launch, problems, screenshot } from './browser';
+import { cardFileName } from '../../src/core/experiment/card';
+import { seatCard } from '../unit/helpers/class-cards';
+import { launch, openPage, problems, screenshot } from './browser';
 import { playgroundPage, waitPhase } from './playground-helpers';
 
 let browser: Browser;
@@ -98,4 +102,48 @@ describe('a class run', () => {
     expect(html).toContain(seats[0].fingerprint);
     await ctx.close();
   }, 2_400_000);
+
+  it('drops a refusal from Left out once a good card for its seat is pooled, and exports the Left out list', async () => {
+    const file = (c: unknown, name: string, cut = false) => {
+      const f = join(dir, name);
+      writeFileSync(f, cut ? JSON.stringify(c).slice(0, 2000) : JSON.stringify(c));
+      return f;
+    };
+    const good = [0, 1, 2, 3].map((k) => file(seatCard(k), cardFileName(seatCard(k))));
+    const l4 = seatCard(2, { config: { captionLevel: 'L4' } });
+    const other = cardFileName(l4); // another setup's seat 2
+    const cut = `cut-${cardFileName(seatCard(3))}`; // seat 3, cut short
+    const l = await openPage(browser, `${base()}/?teacher`, { width: 1600, height: 1000 });
+    const { page } = l;
+    await page
+      .getByTestId('teacher-files')
+      .setInputFiles([good[0], good[1], file(l4, other), file(seatCard(3), cut, true)]);
+    await expect.poll(() => page.getByTestId('class-n').textContent(), { timeout: 60_000 }).toMatch(/n = 2 seeds/);
+    const refused = page.getByTestId('class-refused');
+    expect(await refused.locator('li').allTextContents()).toEqual([
+      expect.stringMatching(new RegExp(`^${cut}: damaged or cut short`)),
+      expect.stringMatching(
+        new RegExp(`^${other} \\(a page card, seat 2, tfjs/wasm\\): another setup .*caption level L4 vs L2`),
+      ),
+    ]);
+    expect(await page.getByTestId('class-replaced').count()).toBe(0);
+    // The students re-share seats 2 and 3 from the right setup: both refusals go, each named as replaced.
+    await page.getByTestId('teacher-files').setInputFiles([good[2], good[3]]);
+    await expect.poll(() => page.getByTestId('class-n').textContent(), { timeout: 60_000 }).toMatch(/n = 4 seeds/);
+    expect(await refused.count()).toBe(0);
+    expect(await page.getByTestId('class-replaced').textContent()).toBe(
+      `Replaced: ${cut} (seat 3) by ${cardFileName(seatCard(3))}; ${other} (seat 2) by ${cardFileName(seatCard(2))}.`,
+    );
+    const [dl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('class-export').click()]);
+    const html = readFileSync(await dl.path(), 'utf8');
+    expect(html).toContain('<h3>Left out</h3>');
+    expect(html).toMatch(
+      new RegExp(`<li>Refused ${cut}: damaged or cut short[^<]* — replaced by ${cardFileName(seatCard(3))}</li>`),
+    );
+    expect(html).toMatch(
+      new RegExp(`<li>Refused ${other} \\(a page card[^<]* — replaced by ${cardFileName(seatCard(2))}</li>`),
+    );
+    expect(problems(l)).toEqual([]);
+    await page.close();
+  });
 });

@@ -1,8 +1,9 @@
 // `replicate --jobs` and `npm run pool` end to end on the smoke preset: `--seeds 3 --jobs 3` runs three
 // `--seeds 1 --first-seed k` children (each its own run folder with its card) and pools them into the same report
 // numbers as `--seeds 3 --jobs 1`; `npm run pool` on the three children's folders gives those numbers too; and a card
-// changed after it was made, or of another setup, is refused naming it (exit 1). The job planning and the memory
-// check are tested without processes.
+// changed after it was made, or of another setup, is refused naming it (exit 1). On hand-made cards: every refused
+// card is listed and nothing written (exit 1), `--leave-out-refused` pools the rest with the refused ones under "Left
+// out", and each effect is printed once. The job planning and the memory check are tested without processes.
 import { afterAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -10,11 +11,12 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { cardIdentity, checksumOf, type ResultCard } from '../../src/core/experiment/card';
+import { cardFileName, cardIdentity, checksumOf, type ResultCard } from '../../src/core/experiment/card';
 import { PRESETS } from '../../src/core/experiment/config';
 import { estimateMemory } from '../../src/core/experiment/memory';
 import { fingerprintOf } from '../../src/core/experiment/fingerprint';
 import { PROCESS_BYTES, chooseJobs, jobArgs, planJobs } from '../../src/cli/replicate-jobs';
+import { seatCard } from './helpers/class-cards';
 
 const run = promisify(execFile);
 // Two smoke experiments of three seeds in child processes: a harness limit for a busy 2-core machine, not a speed claim.
@@ -87,15 +89,16 @@ describe('replicate --jobs and npm run pool on smoke', () => {
       expect(numbers(JSON.parse(await readFile(join(pooled, 'report.json'), 'utf8')))).toEqual(want);
       expect(await readFile(join(pooled, 'report.html'), 'utf8')).toMatch(/<h2>Pooled cards<\/h2>/);
 
-      // Refusals through the command line: exit 1, one line naming the card.
+      // Refusals through the command line: exit 1, a line naming each card refused.
       const cardPath = join(children[1], cards[1][0]);
       const card = JSON.parse(await readFile(cardPath, 'utf8')) as ResultCard;
+      expect(card.origin).toBe('cli');
       const changed = join(dir, 'changed.tabula.json');
       await writeFile(changed, JSON.stringify({ ...card, step: card.step + 1 }));
       let e = await failing('pool.ts', [children[0], changed, '--out', join(dir, 'x')]);
       expect(e.code).toBe(1);
-      expect(e.stderr.trim()).toBe(
-        `pool: ${changed}: its checksum fails — the card was changed or damaged after it was made; share it again from the run`,
+      expect(e.stderr.trim().split('\n')[0]).toBe(
+        `pool: refused ${changed}: its checksum fails — the card was changed or damaged after it was made; share it again from the run`,
       );
       const l4 = { ...card, config: { ...card.config, captionLevel: 'L4' as const } };
       const other = { ...l4, fingerprint: fingerprintOf(cardIdentity(l4)) };
@@ -105,11 +108,69 @@ describe('replicate --jobs and npm run pool on smoke', () => {
       expect(e.code).toBe(1);
       expect(e.stderr).toMatch(
         new RegExp(
-          `^pool: ${otherPath}: another setup \\(fingerprint ${other.fingerprint}, not ${fp} of .*\\): caption level L4 vs L2;`,
+          `^pool: refused ${otherPath} \\(a command-line card, tfjs/wasm\\): another setup \\(fingerprint ${other.fingerprint}, not ${fp} of .* \\(a command-line card, tfjs/wasm\\)\\): caption level L4 vs L2;`,
         ),
       );
       const dup = await cli('pool.ts', [children[0], children[1], cardPath, '--out', join(dir, 'dup')]);
-      expect(dup.stdout).toContain(`pool: ${cardPath}: seed 1 is already pooled from ${cardPath}; kept ${cardPath}'s`);
+      expect(dup.stdout).toContain(
+        `pool: ${cardPath}: seed 1 is already pooled from ${cardPath}, an identical copy (made ${card.made}, last step ${card.step}, checksum ${card.checksum.slice(0, 8)}); kept ${cardPath}'s`,
+      );
+    },
+    CLI_TIMEOUT_MS,
+  );
+});
+
+describe('npm run pool on hand-made cards', () => {
+  let cards = '';
+  afterAll(() => (cards ? rm(cards, { recursive: true, force: true }) : undefined));
+
+  it(
+    'lists every refused card and writes nothing; --leave-out-refused pools the rest and lists them under Left out',
+    async () => {
+      cards = await mkdtemp(join(tmpdir(), 'pool-cards-'));
+      const write = async (c: unknown, name: string, cut = false) => {
+        const file = join(cards, name);
+        await writeFile(file, cut ? JSON.stringify(c).slice(0, 2000) : JSON.stringify(c));
+        return file;
+      };
+      const good = await Promise.all([0, 1, 2].map((k) => write(seatCard(k), cardFileName(seatCard(k)))));
+      const l4 = seatCard(3, { config: { captionLevel: 'L4' } });
+      const other = await write(l4, cardFileName(l4));
+      const cut = await write(seatCard(3), cardFileName(seatCard(3)), true);
+      const changed = await write({ ...seatCard(2), step: 1 }, 'changed.tabula.json');
+      const out = join(cards, 'out');
+      const e = await failing('pool.ts', [...good, other, cut, changed, '--out', out]);
+      expect(e.code).toBe(1);
+      const lines = e.stderr.trim().split('\n');
+      expect(lines, e.stderr).toHaveLength(4);
+      expect(lines[0]).toMatch(new RegExp(`^pool: refused ${cut}: damaged or cut short, not a whole card`));
+      expect(lines[1]).toMatch(new RegExp(`^pool: refused ${changed}: its checksum fails`));
+      expect(lines[2]).toMatch(
+        new RegExp(
+          `^pool: refused ${other} \\(a page card, seat 3, tfjs/wasm\\): another setup .*caption level L4 vs L2`,
+        ),
+      );
+      expect(lines[3]).toBe(
+        'pool: 3 cards refused (listed above); nothing written. Fix or remove them, or pool the rest with --leave-out-refused (the report then lists them under "Left out")',
+      );
+      expect(readdirSync(cards)).not.toContain('out');
+
+      const ok = await cli('pool.ts', [...good, other, cut, changed, '--out', out, '--leave-out-refused']);
+      expect(ok.stderr.trim().split('\n')).toEqual(lines.slice(0, 3));
+      expect(ok.stdout).toMatch(/3 card\(s\) of setup [0-9a-f]{12}, 3 seed\(s\) \(0, 1, 2\)/);
+      const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8'));
+      const leftOut = report.meta.pooled.leftOut as string[];
+      expect(leftOut).toEqual(lines.slice(0, 3).map((l) => l.replace(/^pool: refused /, 'Refused ')));
+      const html = await readFile(join(out, 'report.html'), 'utf8');
+      expect(html).toContain('<h3>Left out</h3>');
+      for (const f of [cut, changed, other]) expect(html).toContain(`<li>Refused ${f}`);
+      // Each effect once: its sentence, which opens with the verdict ("Not reproduced — …"), not the verdict twice.
+      const effects = [report.effects.image_loss, report.effects.caption_gap, report.effects.forgetting];
+      for (const [i, eff] of effects.entries()) {
+        expect(eff.sentence.toLowerCase().startsWith(eff.verdict)).toBe(true);
+        expect(ok.stdout).toContain(`\n${'ABC'[i]}. ${eff.sentence}\n`);
+      }
+      expect(ok.stdout).not.toMatch(/^[ABC]\. (reproduced|not reproduced|inconclusive)/m);
     },
     CLI_TIMEOUT_MS,
   );

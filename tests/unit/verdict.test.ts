@@ -3,7 +3,7 @@
 // whose answer is known.
 import { describe, expect, it } from 'vitest';
 import { marginTest, ratioFromLogs, tCdf, tInterval, tQuantile } from '../../src/core/experiment/stats';
-import { captionGapEffect, imageLossEffect, type PairedInput } from '../../src/core/experiment/verdict';
+import { captionGapEffect, imageLossEffect, shareText, type PairedInput } from '../../src/core/experiment/verdict';
 import { forgettingEffect, logRatio } from '../../src/core/experiment/verdict-forgetting';
 import { detectable, seedsToDecideBound, seedsToDecideMargin } from '../../src/core/experiment/power';
 
@@ -208,7 +208,28 @@ describe('B: caption head start', () => {
       0.05,
     );
     expect(kept.shareOfStartLeft).toBeCloseTo(1.1233333 / 1.4, 6);
+    expect(kept.sentence).toContain(', 80% of the start)'); // 1.1233 / 1.4 = 0.8024
     expect(kept.rule).toMatch(/at step 0 \(zero-shot\)/);
+  });
+
+  it('says a gap that grew as a ratio of the start, not a percentage over 100', () => {
+    // Start 0.09, 0.10, 0.11 (mean 0.10); end 2.86, 2.87, 2.88 (mean 2.87): 2.87 / 0.10 = 28.7, once "2870% of the start".
+    const grew = captionGapEffect(
+      gapCurve([
+        [0.09, 0.1, 0.11],
+        [1.5, 1.6, 1.7],
+        [2.86, 2.87, 2.88],
+      ]),
+      0.05,
+    );
+    expect([grew.verdict, grew.detail]).toEqual(['not reproduced', 'persists']);
+    expect(grew.shareOfStartLeft).toBeCloseTo(28.7, 9);
+    expect(grew.sentence).toContain('tokens, 28.7× the start)');
+    expect(grew.sentence).not.toMatch(/\d% of the start/);
+    expect(shareText(28.7)).toBe('28.7× the start');
+    expect(shareText(1)).toBe('100% of the start');
+    expect(shareText(0.5)).toBe('50% of the start');
+    expect(shareText(123.45)).toBe('123× the start');
   });
 
   it('carries its power on the end gap, and for an undecided end the seeds that would decide it', () => {

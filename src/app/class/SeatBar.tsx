@@ -24,6 +24,7 @@ export function SeatBar() {
       records,
       engine: 'tfjs',
       backend,
+      origin: 'page',
       valImages: typeof meta.valImages === 'number' ? meta.valImages : null,
       stopped: Array.isArray(meta.stopped) ? (meta.stopped as string[]) : [],
       quality: finished?.quality ?? null,

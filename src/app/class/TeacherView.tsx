@@ -2,12 +2,14 @@
 // any number at a time, adds them as they come, and shows the pooled verdicts — the same buildReport over the union
 // of the seeds as `npm run pool` (core/experiment/pool.ts), in a student's own verdict table's words and units
 // (verdict-view.ts) — with their intervals, n and the power at this n, the difference curve of every seat (faint)
-// under the pooled mean and its 95% interval (bold), each card left out with why, and "Export the class report"
-// (report.html). Cards are untrusted: parseCard checks them; React escapes text.
+// under the pooled mean and its 95% interval (bold), each card left out with why — a refused card goes from that list
+// once a good card for its seat is pooled, and is named as replaced — and "Export the class report" (report.html, with
+// the same "Left out" list). Cards are untrusted: parseCard checks them; React escapes text.
 import { useMemo, useState, type DragEvent } from 'react';
 import { Area, CartesianGrid, ComposedChart, Line, ResponsiveContainer, XAxis, YAxis } from 'recharts';
-import { CardError, parseCard } from '../../core/experiment/card';
+import { CardError, MAX_CARD_BYTES, parseCard } from '../../core/experiment/card';
 import { reportHtml } from '../../core/experiment/html';
+import { unreadCard, type LeftOut } from '../../core/experiment/left-out';
 import { poolCards, pooledFrom, pooledReport, seedDiffCurves, type NamedCard } from '../../core/experiment/pool';
 import { poolSection } from '../../core/experiment/pool-html';
 import type { Report } from '../../core/experiment/report';
@@ -78,25 +80,27 @@ function Curves({ report, records }: { report: Report; records: ReturnType<typeo
 
 export function TeacherView() {
   const [cards, setCards] = useState<NamedCard[]>([]);
-  const [unread, setUnread] = useState<string[]>([]);
+  const [unread, setUnread] = useState<LeftOut[]>([]);
   const [over, setOver] = useState(false);
   const add = async (files: FileList | null) => {
     if (!files) return;
     const got: NamedCard[] = [];
-    const bad: string[] = [];
+    const bad: LeftOut[] = [];
     for (const f of Array.from(files)) {
+      let text: string | undefined;
       try {
-        if (f.size > 1_000_000)
+        if (f.size > MAX_CARD_BYTES)
           throw new CardError(`${f.name}: ${(f.size / 1e6).toFixed(1)} MB, over the 1 MB a result card may be`);
-        got.push({ name: f.name, card: parseCard(await f.text(), f.name) });
+        text = await f.text();
+        got.push({ name: f.name, card: parseCard(text, f.name) });
       } catch (e) {
-        bad.push(e instanceof CardError ? e.message : `${f.name}: ${(e as Error).message}`);
+        bad.push(unreadCard(f.name, e instanceof CardError ? e.message : `${f.name}: ${(e as Error).message}`, text));
       }
     }
     setCards((c) => [...c, ...got]);
     setUnread((u) => [...u, ...bad]);
   };
-  const pooled = useMemo(() => poolCards(cards), [cards]);
+  const pooled = useMemo(() => poolCards(cards, unread), [cards, unread]);
   const { report, problem } = useMemo(() => {
     if (!pooled.config) return { report: null, problem: null };
     try {
@@ -117,7 +121,9 @@ export function TeacherView() {
       new TextEncoder().encode(reportHtml(report, pooled.records, [poolSection(pooled)])),
       'text/html',
     );
-  const left = [...unread, ...pooled.refused, ...pooled.duplicates];
+  // A refusal whose seat a pooled card now brings is no longer left out: it is named as replaced instead.
+  const left = [...pooled.refused.filter((r) => !r.replacedBy).map((r) => r.message), ...pooled.duplicates];
+  const replaced = pooled.refused.filter((r) => r.replacedBy);
   const power = report?.caveats.find((c) => c.startsWith('Power')) ?? null;
   return (
     <div className="page teacher" data-testid="teacher-view">
@@ -161,6 +167,12 @@ export function TeacherView() {
             ))}
           </ul>
         </div>
+      )}
+      {replaced.length > 0 && (
+        <p className="small muted" data-testid="class-replaced">
+          Replaced:{' '}
+          {replaced.map((r) => `${r.name}${r.seat !== null ? ` (seat ${r.seat})` : ''} by ${r.replacedBy}`).join('; ')}.
+        </p>
       )}
       {problem && <p className="error">{problem}</p>}
       {report && (

@@ -22,8 +22,13 @@ import {
 import type { MetricRecord } from './runner';
 
 export const CARD_FORMAT = 'tabula-result-card';
-/** The card layout's version (this module); the rules' version is the identity's. */
-export const CARD_VERSION = 1;
+/**
+ * The card layout's version (this module); the rules' version is the identity's. 2 added `origin` (a version-1 card,
+ * which lacks it, is still read).
+ */
+export const CARD_VERSION = 2;
+/** Where a card was made: the page (Share my run) or the command line (npm run replicate). */
+export type CardOrigin = 'page' | 'cli';
 /** A card is refused above this size, before it is parsed. */
 export const MAX_CARD_BYTES = 1_000_000;
 /** The record columns of a card: arm index, seed, step, tokens, metric index, value. */
@@ -47,7 +52,9 @@ export interface ResultCard {
   /** Where it ran: 'tfjs' and its backend (wasm, webgpu, cpu …). */
   engine: string;
   backend: string;
-  /** Validation images each held-out loss used (the report's caveat). */
+  /** Where it was made; absent from a version-1 card. */
+  origin?: CardOrigin;
+  /** Validation images each held-out loss used (the report's caveat); null on a card shared before the finish. */
   valImages: number | null;
   /** Runs stopped by NaN/Inf, in the runner's words. */
   stopped: string[];
@@ -75,6 +82,7 @@ export interface CardInput {
   records: MetricRecord[];
   engine: string;
   backend: string;
+  origin: CardOrigin;
   valImages: number | null;
   stopped: string[];
   quality: Quality | null;
@@ -106,6 +114,7 @@ export function makeCard(o: CardInput): ResultCard {
     inputs: { dataset: o.identity.dataset, lm: o.identity.lm, vq: o.identity.vq },
     engine: o.engine,
     backend: o.backend,
+    origin: o.origin,
     valImages: o.valImages,
     stopped: o.stopped,
     quality: o.quality
@@ -298,6 +307,7 @@ const CARD = obj({
   inputs: obj({ dataset: input, lm: input, vq: input }),
   engine: str(40),
   backend: str(40),
+  origin: (v, at) => (v === undefined ? undefined : oneOf(['page', 'cli'])(v, at)),
   valImages: nullable(num(0, 1e9, true)),
   stopped: arr(str(400), 1000),
   quality: nullable(

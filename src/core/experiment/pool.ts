@@ -3,13 +3,25 @@
  * same rules (report.ts buildReport), so pooling single-seed cards gives the numbers of one run over the same seeds.
  * The class's setup is the fingerprint that brings the most seeds (on a tie, the one that came first), so one stray
  * card handed in first cannot get the whole class refused; a card of another fingerprint is refused saying what
- * differs, and a seed already pooled is kept from the first card that brought it. Pure: `npm run pool` and the page's
- * teacher view share it.
+ * differs and where each card was made, and a seed already pooled is kept from the first card that brought it, each
+ * copy named with what tells it apart. Cards that could not be read come in as refusals too, so the report's "Left
+ * out" list is whole; a refusal whose seat a pooled card brings is marked replaced (left-out.ts). Pure: `npm run
+ * pool` and the page's teacher view share it.
  */
-import { cardIdentity, cardRecords, type ResultCard } from './card';
+import { cardIdentity, cardRecords, seedOfSeat, type ResultCard } from './card';
 import type { ExperimentConfig } from './config';
 import type { Quality } from './extras';
 import { identityDiff } from './fingerprint';
+import {
+  cardOrigin,
+  copyTag,
+  leftOutLine,
+  leftOutList,
+  markReplaced,
+  originOf,
+  refusedCard,
+  type LeftOut,
+} from './left-out';
 import { buildReport, type Report } from './report';
 import type { MetricRecord } from './runner';
 
@@ -24,10 +36,13 @@ export interface Pooled {
   fingerprint: string | null;
   /** The cards whose seeds were pooled, in the order given, with the seeds each brought. */
   used: { name: string; seat: number | null; seeds: number[]; engine: string; backend: string; step: number }[];
-  /** Cards left out, each message naming the card and why. */
-  refused: string[];
+  /** Cards left out (the unread ones given to poolCards first), each naming the card and why; `replacedBy` set
+   * when a pooled card brings the seat's seeds. */
+  refused: LeftOut[];
   /** Seeds a later card repeated, each line naming both cards (their first copy is pooled). */
   duplicates: string[];
+  /** Pooled cards without a quality figure (shared before their run finished: `quality` null), by name. */
+  noQuality: string[];
   /** The pooled configuration: the first card's, over the pooled seeds. */
   config: ExperimentConfig | null;
   records: MetricRecord[];
@@ -53,24 +68,29 @@ export function classSetup(cards: NamedCard[]): string | null {
 }
 
 /**
- * Pool cards in order: each card's fingerprint must be the class's setup (classSetup; else it is refused: "NAME:
- * another setup (fingerprint a, not b of FIRST): caption level L4 vs L2"); a seed a card repeats is dropped from it
- * ("NAME: seed 3 is already pooled from FIRST; kept FIRST's") and a card left with no new seed is not used.
+ * Pool cards in order: each card's fingerprint must be the class's setup (classSetup; else it is refused: "NAME (a
+ * page card, seat 1, tfjs/webgpu): another setup (fingerprint a, not b of FIRST (…)): caption level L4 vs L2; …");
+ * a seed a card repeats is dropped from it ("NAME (made …, last step 90, checksum 1a2b3c4d): seed 3 is already pooled
+ * from FIRST (made …); kept FIRST's") and a card left with no new seed is not used. `unread`: the cards that could not
+ * be read (unreadCard), listed first among the refusals.
  */
-export function poolCards(cards: NamedCard[]): Pooled {
+export function poolCards(cards: NamedCard[], unread: LeftOut[] = []): Pooled {
   const out: Pooled = {
     fingerprint: null,
     used: [],
-    refused: [],
+    refused: unread.map((r) => ({ ...r, replacedBy: undefined })),
     duplicates: [],
+    noQuality: [],
     config: null,
     records: [],
     seeds: [],
     meta: {},
   };
   const owner = new Map<number, string>();
+  const ownerCard = new Map<number, ResultCard>();
   let first: NamedCard | null = null;
   const stopped: string[] = [];
+  let valImages: number | null = null; // the first pooled card's that has it (a card shared mid-run has none)
   let quality: {
     classifierValAccuracy: number;
     samples: number;
@@ -84,19 +104,37 @@ export function poolCards(cards: NamedCard[]): Pooled {
     const { name, card } = nc;
     if (ref && card.fingerprint !== setup) {
       const diff = identityDiff(cardIdentity(card), cardIdentity(ref.card));
+      const [mine, theirs] = [cardOrigin(card), cardOrigin(ref.card)];
+      const [o, oRef] = [originOf(card), originOf(ref.card)];
+      const mixed =
+        o && oRef && o !== oRef
+          ? ' (the page and the command line give one setup different fingerprints: pool page cards with page cards, docs/class.md)'
+          : '';
       out.refused.push(
-        `${name}: another setup (fingerprint ${card.fingerprint}, not ${setup} of ${ref.name})${diff.length ? `: ${diff.join('; ')}` : ''}; pool it with the cards of its own setup`,
+        refusedCard(
+          name,
+          card,
+          `${name} (${mine}): another setup (fingerprint ${card.fingerprint}, not ${setup} of ${ref.name} (${theirs}))${diff.length ? `: ${diff.join('; ')}` : ''}; pool it with the cards of its own setup${mixed}`,
+        ),
       );
       continue;
     }
     const fresh = card.seeds.filter((s) => !owner.has(s));
-    for (const s of card.seeds.filter((x) => owner.has(x)))
+    for (const s of card.seeds.filter((x) => owner.has(x))) {
+      const [kept, keptCard] = [owner.get(s)!, ownerCard.get(s)!];
+      const same = keptCard.checksum === card.checksum;
       out.duplicates.push(
-        `${name}: seed ${s}${card.seat !== null ? ` (seat ${card.seat})` : ''} is already pooled from ${owner.get(s)}; kept ${owner.get(s)}'s`,
+        same
+          ? `${name}: seed ${s}${card.seat !== null ? ` (seat ${card.seat})` : ''} is already pooled from ${kept}, an identical copy (${copyTag(card)}); kept ${kept}'s`
+          : `${name} (${copyTag(card)}): seed ${s}${card.seat !== null ? ` (seat ${card.seat})` : ''} is already pooled from ${kept} (${copyTag(keptCard)}); kept ${kept}'s`,
       );
+    }
     if (!fresh.length) continue;
     first ??= nc;
-    for (const s of fresh) owner.set(s, name);
+    for (const s of fresh) {
+      owner.set(s, name);
+      ownerCard.set(s, card);
+    }
     out.records.push(...cardRecords(card).filter((r) => fresh.includes(r.seed)));
     stopped.push(...card.stopped.filter((line) => fresh.some((s) => line.includes(`seed ${s}:`))));
     if (card.quality) {
@@ -109,8 +147,11 @@ export function poolCards(cards: NamedCard[]): Pooled {
       for (const [arm, v] of Object.entries(card.quality.perSeed))
         (quality.perSeed[arm] ??= []).push(...v.filter((x) => fresh.includes(x.seed)));
     }
+    valImages ??= card.valImages;
+    if (!card.quality) out.noQuality.push(name);
     out.used.push({ name, seat: card.seat, seeds: fresh, engine: card.engine, backend: card.backend, step: card.step });
   }
+  markReplaced(out.refused, owner, seedOfSeat);
   if (!first) return out;
   out.fingerprint = first.card.fingerprint;
   out.seeds = [...owner.keys()].sort((a, b) => a - b);
@@ -125,10 +166,16 @@ export function poolCards(cards: NamedCard[]): Pooled {
       )
     : {};
   out.meta = {
-    pooled: { fingerprint: out.fingerprint, cards: out.used, refused: out.refused, duplicates: out.duplicates },
+    pooled: {
+      fingerprint: out.fingerprint,
+      cards: out.used,
+      refused: out.refused.map(leftOutLine),
+      duplicates: out.duplicates,
+      leftOut: leftOutList(out),
+    },
     lm: first.card.inputs.lm.name,
     dataset: first.card.inputs.dataset.name,
-    ...(first.card.valImages !== null ? { valImages: first.card.valImages } : {}),
+    ...(valImages !== null ? { valImages } : {}),
     stopped,
     ...(quality
       ? {
@@ -169,10 +216,24 @@ export function pooledReport(p: Pooled): Report {
   const report = buildReport(p.config, p.records, p.meta);
   report.notes.unshift(
     `Pooled from ${p.used.length} result card${p.used.length === 1 ? '' : 's'} of setup ${p.fingerprint} (seeds ${p.seeds.join(', ')}).`,
-    ...p.refused.map((r) => `Refused ${r}`),
+    ...p.refused.map((r) => `Refused ${leftOutLine(r)}`),
     ...p.duplicates.map((d) => `Repeated ${d}`),
+    ...noQualityNote(p),
   );
   return report;
+}
+
+/** The note on pooled cards shared before their run finished (no quality figure), or none. */
+function noQualityNote(p: Pooled): string[] {
+  const k = p.noQuality.length;
+  if (!k) return [];
+  const what =
+    k === p.used.length
+      ? 'so the report has no quality figure'
+      : `so the quality figure covers only the seeds of the other ${p.used.length - k} card${p.used.length - k === 1 ? '' : 's'}`;
+  return [
+    `${k} pooled card${k === 1 ? ' was' : 's were'} shared before ${k === 1 ? 'its run' : 'their runs'} finished (${p.noQuality.join(', ')}): ${k === 1 ? 'its' : 'their'} held-out losses count in the verdicts up to the step ${k === 1 ? 'it' : 'each'} reached, but ${k === 1 ? 'it holds' : 'they hold'} no quality figure, ${what}.`,
+  ];
 }
 
 /**
@@ -197,4 +258,14 @@ export function seedDiffCurves(
   return [...bySeed.entries()]
     .sort(([x], [y]) => x - y)
     .map(([seed, points]) => ({ seed, points: points.sort((p, q) => p.tokens - q.tokens) }));
+}
+
+/**
+ * An effect's line for `npm run pool`'s output: its sentence, which opens with the verdict and its detail ("Not
+ * reproduced — pre-training hurt: …"), so they are not printed twice; a sentence that does not open with the verdict
+ * gets it in front.
+ */
+export function effectLine(eff: { verdict: string; detail: string | null; sentence: string }): string {
+  if (eff.sentence.toLowerCase().startsWith(eff.verdict)) return eff.sentence;
+  return `${eff.verdict}${eff.detail ? ` — ${eff.detail}` : ''}: ${eff.sentence}`;
 }

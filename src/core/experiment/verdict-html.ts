@@ -6,7 +6,7 @@ import type { DiffPoint, Report } from './report';
 import type { Interval, MarginTest } from './stats';
 import { esc, lineChart } from './svg';
 import type { TokensSaved } from './tokens-saved';
-import { A_FRACTIONS, type Effect, type ImageLossEffect } from './verdict';
+import { A_FRACTIONS, shareText, type Effect, type ImageLossEffect } from './verdict';
 import type { ForgettingEffect } from './verdict-forgetting';
 
 const f3 = (x: number | null | undefined) =>
@@ -97,7 +97,7 @@ function gapDetails(r: Report): string {
     e.start
       ? `${e.start.tokens === 0 ? 'zero-shot gap at step 0' : `first evaluated gap (${kTok(e.start.tokens)} tokens)`} ${f3(e.start.mean)} nats (the rule's reference)`
       : 'no start',
-    `left at the end ${f3(e.diff.mean)} nats${typeof e.shareOfStartLeft === 'number' ? ` (${(100 * e.shareOfStartLeft).toFixed(0)}% of the start)` : ''}`,
+    `left at the end ${f3(e.diff.mean)} nats${typeof e.shareOfStartLeft === 'number' ? ` (${shareText(e.shareOfStartLeft)})` : ''}`,
     ...(e.peak && e.peak.tokens !== e.start?.tokens
       ? [`largest gap ${f3(e.peak.mean)} nats at ${kTok(e.peak.tokens)} tokens (for information)`]
       : []),

@@ -127,6 +127,12 @@ export interface CaptionGapEffect extends Effect {
 /** A number in the sentences: 3 decimals below 1, 2 below 100, else none; 'n/a' when not finite. */
 export const fmt = (x: number) =>
   !Number.isFinite(x) ? 'n/a' : Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 1 ? x.toFixed(2) : x.toFixed(3);
+/**
+ * What is left at the end as a share of a reference gap: "80% of the start" up to 100%, and above it the ratio, "28.7×
+ * the start" (three significant digits), since "2870% of the start" reads badly. `share`: end ÷ reference, > 0.
+ */
+export const shareText = (share: number, of = 'the start') =>
+  share > 1 ? `${Number(share.toPrecision(3))}× ${of}` : `${(100 * share).toFixed(0)}% of ${of}`;
 /** "1 seed", "3 seeds". */
 export const seedsOf = (n: number) => `${n} seed${n === 1 ? '' : 's'}`;
 /** "0.330 (95% CI 0.242 to 0.411, 3 seeds)", or the 90% interval the tests use. */
@@ -263,7 +269,7 @@ export function captionGapEffect(
       : `after ${tokensText(g.tokens)} tokens (the first evaluation; the records have no step 0)`;
   const startText = start ? `${ci(start, 'ci90')} ${at(start)}` : 'n/a';
   const left = end
-    ? `${ci(end, 'ci90')} are left at the end (${tokensText(end.tokens)} tokens${shareOfStartLeft !== null ? `, ${(100 * shareOfStartLeft).toFixed(0)}% of the start` : ''})`
+    ? `${ci(end, 'ci90')} are left at the end (${tokensText(end.tokens)} tokens${shareOfStartLeft !== null ? `, ${shareText(shareOfStartLeft)}` : ''})`
     : 'the run has no evaluation at its end';
   const closed = closedAt
     ? `it falls inside +${margin} nats from ${tokensText(closedAt.tokens)} tokens (${(100 * closedAt.fraction).toFixed(0)}% of the run) on`
