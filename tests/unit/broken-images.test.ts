@@ -45,7 +45,9 @@ describe('truncated and damaged images (kind 4)', async () => {
       for (const frac of [0.05, 0.2, 0.35, 0.5, 0.55, 0.7, 0.85, 0.95]) {
         const p = check(b.subarray(0, Math.max(16, Math.floor(b.length * frac))));
         expect(p?.message, `${name} cut at ${frac}`).toMatch(/^cannot be decoded \(truncated: /);
-        expect(p?.fix).toBe('re-save the image: the file ends early — download or export it again');
+        expect(p?.fix).toBe(
+          'download or export the image again (the file ends early), or re-save it from a copy that opens',
+        );
       }
       expect(check(b.subarray(0, b.length - 1))?.message, `${name} less its last byte`).toMatch(
         /^cannot be decoded \(truncated: /,
@@ -96,7 +98,7 @@ describe('truncated and damaged images (kind 4)', async () => {
     expect(ds.images.map((i) => i.file)).toEqual(['ok.png']);
     expect(ds.problems.map(formatProblem)).toEqual([
       expect.stringMatching(
-        /^d\.zip:captions\.csv, row 3: cut\.jpg cannot be decoded \(truncated: its image data stops at byte \d+ with no end-of-image marker\) — re-save the image: the file ends early — download or export it again$/,
+        /^d\.zip:captions\.csv, row 3: cut\.jpg cannot be decoded \(truncated: its image data stops at byte \d+ with no end-of-image marker\) — download or export the image again \(the file ends early\), or re-save it from a copy that opens$/,
       ),
       "d.zip:captions.csv, row 4: arith.jpg is an arithmetic-coded (extended sequential) JPEG, which the browser's decoder does not read (only 8-bit baseline, extended and progressive Huffman JPEGs are read); it was skipped — re-save it as an 8-bit baseline JPEG (or as PNG)",
     ]);

@@ -82,7 +82,7 @@ describe('bring your own data', () => {
       'mine.zip:data/captions.csv, row 4: ok.png is listed twice (first at row 2); this row was skipped — keep one row per image',
       'mine.zip:data/captions.csv, row 5: the caption of long.png has 40 characters, over the limit of 30 — shorten the caption',
       expect.stringMatching(
-        /^mine\.zip:data\/captions\.csv, row 6: broken\.png cannot be decoded \(.+\) — re-save the image/,
+        /^mine\.zip:data\/captions\.csv, row 6: broken\.png cannot be decoded \(.+\) — (re-save the image|download or export the image again)/,
       ),
       'mine.zip:data/captions.csv, row 7: text.png is not a PNG, JPEG or WebP image — convert it to PNG, JPEG or WebP',
       'mine.zip:data/extra.png: image not listed in the caption file; it was ignored — add a row "extra.png,<caption>" to use it',

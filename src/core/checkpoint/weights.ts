@@ -37,15 +37,15 @@ export function unravelIndex(flat: number, shape: number[]): number[] {
 
 /**
  * Throw a CheckpointError when `data` holds a NaN or ±Inf, naming the file, the tensor, the first bad flat index and
- * its per-axis index within `shape`. Weights that are not finite come from a run that diverged; nothing computed
- * from them means anything, so they are refused instead of producing NaN losses later.
+ * its per-axis index within `shape`. Weights that are not finite come from a run that diverged, or from a damaged or
+ * edited file; nothing computed from them means anything, so they are refused instead of producing NaN losses later.
  */
 export function assertFinite(
   data: Float32Array,
   shape: number[],
   fileName: string,
   tensor: string,
-  fix = 'the run that saved it diverged; use an earlier checkpoint or retrain',
+  fix = 'a run that diverges saves such weights, and so does a damaged or hand-edited file: use an earlier checkpoint, copy the file again, or retrain',
 ): void {
   for (let i = 0; i < data.length; i++) {
     const v = data[i];

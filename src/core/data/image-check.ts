@@ -20,8 +20,8 @@ export interface ImageFileProblem {
   fix: string;
 }
 
-const CUT_FIX = 're-save the image: the file ends early — download or export it again';
-const DAMAGED_FIX = 're-save the image: the file is damaged — download or export it again';
+const CUT_FIX = 'download or export the image again (the file ends early), or re-save it from a copy that opens';
+const DAMAGED_FIX = 'download or export the image again, or re-save it from a copy that opens';
 const JPEG_FIX = 're-save it as an 8-bit baseline JPEG (or as PNG)';
 
 const cut = (why: string): ImageFileProblem => ({ kind: 'truncated', message: `cannot be decoded (truncated: ${why})`, fix: CUT_FIX });
