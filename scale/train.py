@@ -12,7 +12,8 @@ whole batch's token count, so any number of processes computes the single-device
 config.ts isEvalStep. Writes RUN/metrics.csv (arm,seed,step,tokens,metric,value,wall_time; the keys of src/core/metrics.ts;
 with --report-to tensorboard|wandb also through accelerate's trackers, one run per arm x seed),
 RUN/report.json (config and meta for `npm run report`), RUN/checkpoints/<arm>-s<seed>/ (GPT-2 layout + tabula.json,
-loadable by the page and `npm run lm-eval`), RUN/sweep.json with a sweep, and RUN/parity.json: this run's step-0
+loadable by the page and `npm run lm-eval`), RUN/sweep.json with a sweep (its finished runs in RUN/sweep-cells.jsonl, read back when a killed sweep starts
+again: sweep_run.py), and RUN/parity.json: this run's step-0
 losses against the browser implementation's (reference.csv).
 """
 from __future__ import annotations
@@ -29,12 +30,13 @@ import time
 import torch
 from accelerate import Accelerator
 from transformers import GPT2LMHeadModel
+from transformers import __version__ as transformers_version
 from transformers.utils import logging as hf_logging
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from evaluate import evaluate_arm, weight_change  # noqa: E402
 from export_reader import Arm, Export, ExportError  # noqa: E402
-import lr_sweep  # noqa: E402
+from sweep_run import SWEEP_KEYS, sweep  # noqa: E402
 from records import MetricsWriter, read_metrics  # noqa: E402
 from train_report import finish, finite_or_none  # noqa: E402
 import resume_state  # noqa: E402
@@ -279,43 +281,6 @@ def trained_card(init_card: str, arm: str, seed: int, step: int) -> str:
     return re.sub(r"(## Training\n\n).*?(\nThe full record)", lambda m: m.group(1) + said + m.group(2), init_card, count=1, flags=re.S)
 
 
-# What the report shows of a sweep (sweep.ts SweepResult less its cells).
-SWEEP_KEYS = ("lrs", "steps", "seeds", "schedule", "table", "best", "protocol", "unresolved", "selection")
-
-
-def sweep(tr: Trainer, plan: dict) -> dict:
-    """
-    replicate --lr-sweep (lr_sweep.py): a fixed grid, or the fair protocol, with each run scored once at its end. With
-    the export's sweep split (export-sweep.ts) the runs train on the training split less the selection concepts and
-    are scored on the selection images, as replicate sweeps; an export without one scores on its evaluation images.
-    """
-    view = tr.ex.sweep_view()
-    st = Trainer(view or tr.ex, tr.out, tr.acc, tr.log_every, None) if view else tr
-    if view:
-        sel = view.meta["sweep"]["selection"]
-        tr.acc.print(f"train.py: LR sweep on the selection split: {sel['images']} images of whole training concepts set apart, the sweep's runs training on the other {sel['trainImages']} (the evaluation images are not used)")
-
-    def train_at(lr: float, arms: list[str]) -> list[dict]:
-        cells = []
-        for seed in range(plan["seeds"]):
-            for name in arms:
-                arm = tr.ex.arm(name)
-                v = st.run(arm, seed, lr, plan["steps"], plan["warmupSteps"], plan["steps"], False, 0)
-                image = st.last_eval.get((arm.name, seed), {}).get("image", math.inf) if math.isfinite(v) else math.inf
-                cells.append({"arm": arm.name, "lr": lr, "seed": seed, "valLoss": v, "imageLoss": image})
-        return cells
-
-    arms = [a.name for a in tr.ex.arms]
-    try:
-        if plan.get("protocol"):
-            result = lr_sweep.fair_sweep(plan["protocol"], train_at, arms, tr.ex.config["schedule"], tr.acc.print)
-        else:
-            result = lr_sweep.grid_sweep(plan["lrs"], plan["steps"], plan["seeds"], tr.ex.config["schedule"], train_at, arms, tr.acc.print)
-    except lr_sweep.SweepError as e:
-        raise ExportError(str(e)) from None
-    return {**result, "selection": view.meta["sweep"]["selection"]} if view else result
-
-
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description="Train an exported Tabula Rasa experiment (npm run export) with transformers + accelerate.")
     p.add_argument("--export", required=True, help="the folder written by npm run export -- --out DIR")
@@ -396,7 +361,7 @@ def main(argv: list[str] | None = None) -> int:
         fair = plan.get("protocol")
         over = f"fair: {fair['points']} rates {fair['ratio']:.3f}x apart around {fair['centre']}, grown at an edge" if fair else ", ".join(map(str, plan["lrs"]))
         acc.print(f"train.py: LR sweep ({over}), {plan['steps']} steps x {plan['seeds']} seed(s)")
-        result = sweep(tr, plan)
+        result = sweep(tr, plan, {"torch": torch.__version__, "transformers": transformers_version})
         lrs.update(result["best"])
         tr.sweep = {k: result[k] for k in SWEEP_KEYS if k in result}
         cfg["lrByArm"] = {**cfg.get("lrByArm", {}), **result["best"]}

@@ -6,7 +6,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { execFile, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -196,5 +196,54 @@ describe('replicate --engine torch', () => {
       expect(Math.abs(c.valLoss - x.cells[i].valLoss), `${c.arm} ${c.lr} s${c.seed}`).toBeLessThan(1e-3);
       expect(Math.abs(c.imageLoss - x.cells[i].imageLoss), `${c.arm} ${c.lr} s${c.seed}`).toBeLessThan(1e-3);
     });
-  }, 900_000);
+
+    // The sweep resumes (scale/sweep_run.py): killed while its last run was written (that line cut short), it reads
+    // the others back, trains the last again, and chooses as the uninterrupted sweep did.
+    const cellsFile = join(torch, 'sweep-cells.jsonl');
+    const lines = (await readFile(cellsFile, 'utf8')).trim().split('\n');
+    expect(lines.length).toBe(y.cells.length + 1); // the header, then one line per run
+    const last = lines.length - 1;
+    await writeFile(cellsFile, `${lines.slice(0, last).join('\n')}\n${lines[last].slice(0, 20)}`);
+    await rm(join(torch, 'sweep.json'));
+    const again = await replicate([
+      ...sweep,
+      '--out',
+      torch,
+      '--stop-at',
+      '1',
+      '--engine',
+      'torch',
+      '--python',
+      PY,
+      '--resume',
+    ]);
+    expect(again.code, again.out).toBe(0);
+    expect(again.out).toContain(`line ${last + 1}: cut short (a kill while writing it); that run is trained again`);
+    expect(again.out).toContain(`${last - 1} finished sweep run(s) read back`);
+    const z = await read(torch);
+    expect(z.best).toEqual(y.best);
+    expect(z.cells.map((c) => [c.arm, c.lr, c.seed])).toEqual(y.cells.map((c) => [c.arm, c.lr, c.seed]));
+    z.cells.forEach((c, i) => expect(Math.abs(c.valLoss - y.cells[i].valLoss), `${c.arm} ${c.lr}`).toBeLessThan(1e-6));
+    expect((await readFile(cellsFile, 'utf8')).trim().split('\n').length).toBe(y.cells.length + 1);
+    // A cells file of another sweep (here: another schedule length) is refused, naming the file and what differs.
+    const header = JSON.parse(lines[0]) as { sweep: string; identity: { run: { steps: number } } };
+    header.sweep = 'another';
+    header.identity.run.steps += 1;
+    await writeFile(cellsFile, `${JSON.stringify(header)}\n`);
+    await rm(join(torch, 'sweep.json'));
+    const other = await replicate([
+      ...sweep,
+      '--out',
+      torch,
+      '--stop-at',
+      '1',
+      '--engine',
+      'torch',
+      '--python',
+      PY,
+      '--resume',
+    ]);
+    expect(other.code).not.toBe(0);
+    expect(other.out).toContain(`${cellsFile}: the finished runs of another sweep (differs in run)`);
+  }, 1_800_000);
 });
