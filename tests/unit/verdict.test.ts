@@ -90,6 +90,21 @@ describe('A: image-token loss', () => {
     expect([helped.verdict, helped.detail]).toEqual(['not reproduced', 'helped']);
   });
 
+  it('another pair of arms is named in its sentence, not said to be pre-training helping, by the same rule', () => {
+    const pair = { a: 'pretrained', b: 'pretrained-shuffled' };
+    const same = imageLossEffect(allBudgets([0.004, -0.006, 0.001]), paired([0.002, -0.003, 0.001]), 0.05, pair);
+    expect(same.verdict).toBe('reproduced');
+    expect(same.sentence).toMatch(
+      /^Equivalent: pretrained and pretrained-shuffled reach the same held-out image-token loss\. .* the difference pretrained − pretrained-shuffled lies within ±0\.05 nats/,
+    );
+    expect(same.sentence).not.toMatch(/pre-training/);
+    const worse = imageLossEffect(allBudgets([0.48, 0.52, 0.5]), paired([0.5, 0.49, 0.51]), 0.05, pair);
+    expect([worse.verdict, worse.detail]).toEqual(['not reproduced', 'hurt']);
+    expect(worse.sentence).toMatch(
+      /^Not equivalent — pretrained-shuffled is better: the held-out image-token loss of pretrained is higher than pretrained-shuffled's by more than 0\.05 nats at 25%, 50%, 75% and 100% of the tokens/,
+    );
+  });
+
   it('equal at the end but worse early is not "no help": hurt, naming the budget', () => {
     const e = imageLossEffect(
       [paired([0.4, 0.45, 0.5]), ...[0.5, 0.75, 1].map(() => paired([0.004, -0.006, 0.001]))],

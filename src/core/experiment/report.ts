@@ -89,6 +89,7 @@ function imageLoss(
       A_FRACTIONS.map((f) => pairedAt(pairs, f)),
       pairedArea(pairs),
       margin,
+      a === 'pretrained' && b === 'scratch' ? undefined : { a, b },
     ),
     tokensSaved: tokensSaved(
       pairs,

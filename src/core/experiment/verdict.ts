@@ -167,8 +167,17 @@ function budgetTest(label: string, fraction: number | null, p: PairedInput, marg
   return { ...t, label, fraction, tokens: p.tokens, seeds: p.seeds, excludedSeeds: p.excluded, outcome };
 }
 
-/** A: `budgets` holds the paired pretrained − scratch values at A_FRACTIONS (in order), `area` over the run. */
-export function imageLossEffect(budgets: PairedInput[], area: PairedInput, margin = DEFAULT_MARGIN): ImageLossEffect {
+/**
+ * A: `budgets` holds the paired pretrained − scratch values at A_FRACTIONS (in order), `area` over the run. With
+ * `pair` (another arm pair's A, e.g. pretrained vs pretrained-shuffled) the sentence names the two arms instead of
+ * saying "pre-training helped/hurt", which is what only pretrained − scratch measures; the rule is the same.
+ */
+export function imageLossEffect(
+  budgets: PairedInput[],
+  area: PairedInput,
+  margin = DEFAULT_MARGIN,
+  pair?: { a: string; b: string },
+): ImageLossEffect {
   if (budgets.length !== A_FRACTIONS.length)
     throw new Error(`image-loss verdict: expected ${A_FRACTIONS.length} budgets, got ${budgets.length}`);
   const k = A_FRACTIONS.length + 1;
@@ -197,7 +206,8 @@ export function imageLossEffect(budgets: PairedInput[], area: PairedInput, margi
   }
   const final = `at the end of the run the difference is ${ci(end)}`;
   let sentence: string;
-  if (verdict === 'reproduced')
+  if (pair) sentence = pairSentence(pair, verdict, detail, margin, tests, higher, lower, end, final);
+  else if (verdict === 'reproduced')
     sentence = `Reproduced: pre-training did not help on image tokens. At 25, 50, 75 and 100% of the tokens and on the area between the curves the difference lies within ±${margin} nats (TOST, largest p = ${fmt(Math.max(...tests.map((t) => t.pEquivalent!)))}); at the end it is ${ci(end, 'ci90')}.`;
   else if (verdict === 'not reproduced') {
     const both =
@@ -223,6 +233,29 @@ export function imageLossEffect(budgets: PairedInput[], area: PairedInput, margi
     power,
     tests,
   };
+}
+
+/** A's sentence for another pair of arms (`a` − `b`): the same verdict words, the arms named. */
+function pairSentence(
+  { a, b }: { a: string; b: string },
+  verdict: Outcome,
+  detail: Detail | null,
+  margin: number,
+  tests: BudgetTest[],
+  higher: string[],
+  lower: string[],
+  end: BudgetTest,
+  final: string,
+): string {
+  if (verdict === 'reproduced')
+    return `Equivalent: ${a} and ${b} reach the same held-out image-token loss. At 25, 50, 75 and 100% of the tokens and on the area between the curves the difference ${a} − ${b} lies within ±${margin} nats (TOST, largest p = ${fmt(Math.max(...tests.map((t) => t.pEquivalent!)))}); at the end it is ${ci(end, 'ci90')}.`;
+  if (verdict === 'not reproduced') {
+    const lowerArm = detail === 'helped' ? a : b;
+    const where = list(detail === 'helped' ? lower : higher);
+    return `Not equivalent — ${lowerArm} is better: the held-out image-token loss of ${a} is ${detail === 'helped' ? 'lower' : 'higher'} than ${b}'s by more than ${margin} nats ${where}; ${final}.`;
+  }
+  if (end.n < 2) return `Inconclusive: one seed gives no interval; ${final}.`;
+  return `Inconclusive: the difference ${a} − ${b} is neither within ±${margin} nats at every budget nor beyond it at any; ${final}.`;
 }
 
 /**
