@@ -20,6 +20,7 @@ import { UsageError, dirSource } from './common';
 import { loadByod } from './data/datasets';
 import { decodePngNode } from './image-decode';
 import { DEFAULT_MODELS } from './resume-args';
+import { lmHeldoutFromProvenance, type LmHeldout } from '../core/experiment/lm-strength';
 
 /** The non-setup flags of the experiment commands, with their defaults. */
 export const EXPERIMENT_OPTIONS = {
@@ -42,6 +43,8 @@ export interface LoadedInputs {
   codes: Int32Array | null;
   /** The VQ tokenizer's key (SHA-256 of its weights and architecture), or null when it was trained here (--train-vq). */
   vqKey: string | null;
+  /** The LM's held-out figures from its tabula.json (lm-strength.ts), for the report's meta.lmHeldout; null when none. */
+  lmHeldout: LmHeldout | null;
 }
 
 /**
@@ -59,7 +62,7 @@ export async function loadInputs(
       `${a.lm}: no pre-trained LM there; run npm run pretrain (or pass --lm DIR with a GPT-2-layout checkpoint)`,
     );
   });
-  const { model: lm } = await loadGPT2(lmSrc, `${o.name}-lm`);
+  const { model: lm, tabula } = await loadGPT2(lmSrc, `${o.name}-lm`);
   const tokenizer = await checkpointTokenizer(lmSrc, undefined, lm.config.vocabSize);
   const loaded = await loadVQWithKey(await dirSource(a.vq));
   let vq = loaded.model;
@@ -91,5 +94,6 @@ export async function loadInputs(
       else o.log(`encoding every image: ${shipped.why}`);
     }
   }
-  return { lm, tokenizer, vq, images, codes, vqKey: a.trainVq ? null : loaded.key };
+  const lmHeldout = lmHeldoutFromProvenance(tabula?.provenance);
+  return { lm, tokenizer, vq, images, codes, vqKey: a.trainVq ? null : loaded.key, lmHeldout };
 }

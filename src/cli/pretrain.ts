@@ -3,9 +3,10 @@
  * Pre-trains the "pre-trained LM" arm: a byte-level BPE (src/core/tokenize/train-bpe.ts) and a GPT on the corpus —
  * `austen`, the five pre-training Austen novels (public/models/lm-austen), or `english`, those five and the broader
  * English of corpus.ts BROAD_ENGLISH (public/models/lm-english) — then measures the held-out mean NLL on Persuasion
- * (in-domain) and Moby-Dick (out-of-domain) against an interpolated Kneser-Ney bigram trained on the five Austen
- * training novels with the same tokenizer, and writes a GPT-2-layout checkpoint (config.json, model.safetensors,
- * tokenizer.json, tabula.json with the command, corpus, steps, tokens seen and both figures for both texts).
+ * (in-domain) and Moby-Dick (out-of-domain) against two interpolated Kneser-Ney bigrams with the same tokenizer —
+ * one on the five Austen training novels, one on the LM's own whole training corpus (src/cli/pretrain-data.ts) — and
+ * writes a GPT-2-layout checkpoint (config.json, model.safetensors, tokenizer.json, tabula.json with the command,
+ * corpus, steps, tokens seen and the LM's and both bigrams' figures for both texts).
  * `--engine tfjs` trains here (--backend); `--engine torch` hands the encoded corpora to scale/pretrain.py
  * (transformers' GPT2LMHeadModel, one thread; --python) and checks that this side reads its checkpoint with the
  * same NLL. The held-out LM figure is by sliding windows (stride half the context) with torch, by windows that
@@ -14,16 +15,26 @@
 import { join } from 'node:path';
 import * as tf from '../core/tf';
 import { initNodeBackend } from './backend-node';
-import { AUSTEN_BOOKS, ENGLISH_TEXTS, PRETRAIN_CORPUS, WindowSampler, tokenStream } from '../core/data/corpus';
+import { WindowSampler } from '../core/data/corpus';
 import { trainBPE } from '../core/tokenize/train-bpe';
 import { GPT, type GPTConfig } from '../core/nn/gpt';
 import { AdamW, DEFAULT_ADAMW } from '../core/nn/optim';
 import { readStep, trainStep } from '../core/nn/train';
 import { meanNll } from '../core/nn/eval';
-import { KneserNeyBigram } from '../core/experiment/bigram';
 import { saveGPT2 } from '../core/checkpoint/gpt2';
 import { HFTokenizer, type TextTokenizer } from '../core/tokenize/hf';
-import { readPublicData } from './data/public-data';
+import {
+  AUSTEN_TRAIN,
+  bigramBaselines,
+  concat,
+  heldoutEval,
+  heldoutLine,
+  heldoutStreams,
+  pretrainCorpus,
+  readPretrainTexts,
+  trainStreams,
+  type HeldoutEval,
+} from './pretrain-data';
 import {
   UsageError,
   backendArg,
@@ -121,15 +132,9 @@ async function main(): Promise<void> {
   if (a.engine === 'torch' && a.init) throw new UsageError('--init continues a checkpoint with --engine tfjs only');
   const austenShare = numberArg(a['austen-share'], 'austen-share', 0, 1);
   const choice = await initNodeBackend(backendArg(a.backend));
-  const dec = new TextDecoder();
-  const corpus = a.corpus === 'english' ? PRETRAIN_CORPUS : AUSTEN_BOOKS.filter((b) => b.role === 'train');
-  const texts = new Map(
-    await Promise.all(
-      [...ENGLISH_TEXTS, ...corpus].map(async (s) => [s.id, dec.decode(await readPublicData(s.file))] as const),
-    ),
-  );
+  const corpus = pretrainCorpus(a.corpus);
+  const texts = await readPretrainTexts(corpus);
   const trainTexts = corpus.map((b) => texts.get(b.id)!);
-  const austenIds = new Set(AUSTEN_BOOKS.map((b) => b.id));
   const t0 = performance.now();
   // --init continues training a checkpoint (its tokenizer and weights); otherwise a tokenizer is trained first.
   const init = a.init ? await dirSource(a.init) : null;
@@ -143,19 +148,12 @@ async function main(): Promise<void> {
       );
   if (!init)
     console.log(`pretrain: BPE with ${tok.vocabSize} ids trained in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  const streams = corpus.map((b, i) => ({
-    id: b.id,
-    title: b.title,
-    austen: austenIds.has(b.id),
-    ids: tokenStream(tok, trainTexts[i]),
-  }));
+  const streams = trainStreams(tok, corpus, texts);
   const trainIds = concat(streams.map((s) => s.ids));
-  const heldout = ENGLISH_TEXTS.filter((s) => s.role !== 'train').map((s) => ({
-    ...s,
-    ids: Array.from(tokenStream(tok, texts.get(s.id)!)),
-  }));
-  // The baseline: a Kneser-Ney bigram on the five Austen training novels, whatever the LM's corpus.
-  const bigram = new KneserNeyBigram(tok.vocabSize, concat(streams.filter((s) => s.austen).map((s) => s.ids)));
+  const heldout = heldoutStreams(tok, texts);
+  // The baselines: a Kneser-Ney bigram on the five Austen training novels, whatever the LM's corpus (the one recorded
+  // since the first checkpoint), and one on the LM's whole training corpus, so a margin measures the model, not its data.
+  const bigrams = bigramBaselines(tok.vocabSize, streams);
   const config: GPTConfig = prior
     ? prior.config
     : {
@@ -281,23 +279,10 @@ async function main(): Promise<void> {
     model.dispose();
   }
 
-  const evals: Record<
-    string,
-    { tokens: number; nll: number; ppl: number; bigram_nll: number; bigram_ppl: number; margin: number }
-  > = {};
+  const evals: Record<string, HeldoutEval> = {};
   for (const h of heldout) {
-    const b = bigram.meanNll(h.ids);
-    evals[h.id] = {
-      tokens: h.ids.length,
-      nll: lmNll[h.id],
-      ppl: Math.exp(lmNll[h.id]),
-      bigram_nll: b,
-      bigram_ppl: Math.exp(b),
-      margin: b - lmNll[h.id],
-    };
-    console.log(
-      `  ${h.title} (${h.role}, ${h.ids.length.toLocaleString('en')} tokens): LM ${lmNll[h.id].toFixed(3)} nats/token (perplexity ${Math.exp(lmNll[h.id]).toFixed(1)}), Kneser-Ney bigram ${b.toFixed(3)} (${Math.exp(b).toFixed(1)}): LM better by ${(b - lmNll[h.id]).toFixed(3)} nats/token`,
-    );
+    evals[h.id] = heldoutEval(h.ids, lmNll[h.id], bigrams);
+    console.log(heldoutLine(h.title, h.role, evals[h.id]));
   }
   const before = (prior?.tabula?.provenance ?? null) as { tokensSeen?: number } | null;
   const provenance = {
@@ -316,8 +301,14 @@ async function main(): Promise<void> {
     ...engine,
     bigram: {
       kind: 'interpolated Kneser-Ney',
-      discount: bigram.discount,
-      data: AUSTEN_BOOKS.filter((b) => b.role === 'train').map((b) => b.title),
+      discount: bigrams.austen.discount,
+      data: AUSTEN_TRAIN.map((b) => b.title),
+    },
+    bigramSameData: {
+      kind: 'interpolated Kneser-Ney',
+      discount: bigrams.sameData.discount,
+      data: corpus.map((b) => b.title),
+      tokens: trainIds.length,
     },
     heldout: evals,
   };
@@ -326,16 +317,6 @@ async function main(): Promise<void> {
     JSON.stringify({ format: 'tabula-gpt2', version: 1, specialTokens, provenance }, null, 2) + '\n',
   );
   console.log(`pretrain: wrote ${a.out} (${(trainSeconds / 60).toFixed(1)} min of training)`);
-}
-
-function concat(parts: Int32Array[]): Int32Array {
-  const out = new Int32Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 runCli('pretrain', main);

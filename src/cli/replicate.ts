@@ -209,6 +209,7 @@ async function main(): Promise<void> {
   const meta = {
     backend: choice.backend,
     lm: a.lm,
+    ...(inputs.lmHeldout ? { lmHeldout: inputs.lmHeldout } : {}),
     vq: a['train-vq'] ? `trained on the dataset (--train-vq, from ${a.vq})` : a.vq,
     ...(inputs.vqKey ? { vqKey: inputs.vqKey } : {}),
     dataset: a.dataset ?? inputs.images.name,

@@ -267,6 +267,7 @@ export async function replicateTorch(r: TorchRun): Promise<void> {
       threads: stub.meta.threads,
       parity: stub.meta.parity,
       lm: r.lm,
+      ...(inputs.lmHeldout ? { lmHeldout: inputs.lmHeldout } : {}),
       vq: r.vq,
       dataset: r.dataset ?? inputs.images.name,
       meanCaptionTokens: prepared.meanCaption,

@@ -1,12 +1,13 @@
 /**
  * The caveats of a report, stated in the verdict table beside the verdicts (issue 20, item 7): what the run's
  * seeds could resolve (the power of each effect, verdict-power.ts), which images the held-out losses were measured
- * on, what the pre-trained LM is and whether its strength is on record, and how the learning rates were chosen.
+ * on, what the pre-trained LM is and its held-out strength against a bigram when on record (lm-strength.ts), and how the learning rates were chosen.
  * Each is one plain sentence built from the report's own figures; none is a verdict.
  */
 import type { ExperimentConfig } from './config';
 import type { SweepResult } from './sweep';
 import type { EffectPower } from './verdict-power';
+import { lmStrengthSentence } from './lm-strength';
 
 const f3 = (x: number) => x.toFixed(3);
 
@@ -54,8 +55,13 @@ export function caveats({ config, meta, margin, power }: CaveatInput): string[] 
   const lm = typeof meta.lm === 'string' ? meta.lm : null;
   const params = (meta.analysis as { captionPerplexity?: { pretrainedLMParams?: number } } | undefined)
     ?.captionPerplexity?.pretrainedLMParams;
+  const strength = lmStrengthSentence(meta.lmHeldout);
   out.push(
-    `Pre-trained LM: ${lm ?? 'not recorded'}${params ? `, ${(params / 1e6).toFixed(2)}M parameters` : ''}; this report holds no measure of its strength against an n-gram model of the same text, so a null result here says little about pre-trained LMs in general.`,
+    `Pre-trained LM: ${lm ?? 'not recorded'}${params ? `, ${(params / 1e6).toFixed(2)}M parameters` : ''}; ${
+      strength
+        ? `${strength}. It is one small LM, so a null result here says little about pre-trained LMs in general.`
+        : 'this report holds no measure of its strength against an n-gram model of the same text, so a null result here says little about pre-trained LMs in general.'
+    }`,
   );
   const sweep = meta.sweep as SweepResult | undefined;
   const steps = config?.steps;

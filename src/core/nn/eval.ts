@@ -24,3 +24,52 @@ export async function meanNll(model: GPT, ids: number[]): Promise<{ meanNll: num
   }
   return { meanNll: total / count, predictions: count };
 }
+
+/**
+ * Mean NLL (natural log) of `ids` by sliding windows of the model's context T with stride ⌊T/2⌋, as
+ * scale/pretrain.py's sliding_nll (the `lmEval` of torch-trained checkpoints): the first window scores all its
+ * predictions, each later one only the ids not yet scored, so every id after the first is scored once with up to
+ * T−1 ids of context; a last window ends at the last id. `batch` windows run at once.
+ * @throws for fewer than 2 ids or an id outside the vocabulary
+ */
+export async function slidingNll(
+  model: GPT,
+  ids: ArrayLike<number>,
+  batch = 32,
+): Promise<{ meanNll: number; predictions: number }> {
+  const n = ids.length;
+  if (n < 2) throw new Error(`need at least 2 ids to predict one, got ${n}`);
+  const V = model.config.vocabSize;
+  for (let i = 0; i < n; i++)
+    if (!Number.isInteger(ids[i]) || ids[i] < 0 || ids[i] >= V)
+      throw new Error(`id ${ids[i]} at position ${i} is outside the vocabulary [0, ${V})`);
+  const T = Math.min(model.config.nPositions, n);
+  const stride = Math.max(1, Math.floor(T / 2));
+  const starts: number[] = [];
+  for (let s = 0; s + T <= n; s += stride) starts.push(s);
+  if (starts[starts.length - 1] + T < n) starts.push(n - T);
+  let total = 0;
+  let count = 0;
+  let scoredTo = 1; // ids [1, scoredTo) are scored
+  for (let i = 0; i < starts.length; i += batch) {
+    const chunk = starts.slice(i, i + batch);
+    const x = new Int32Array(chunk.length * T);
+    chunk.forEach((s, r) => {
+      for (let j = 0; j < T; j++) x[r * T + j] = ids[s + j];
+    });
+    const nll = tf.tidy(() => model.nll(tf.tensor2d(x, [chunk.length, T], 'int32')));
+    const v = await nll.data();
+    nll.dispose();
+    chunk.forEach((s, r) => {
+      const first = Math.max(scoredTo, s + 1);
+      const last = s + T;
+      for (let t = first; t < last; t++) total += v[r * (T - 1) + (t - s - 1)];
+      if (first < last) {
+        count += last - first;
+        scoredTo = last;
+      }
+    });
+  }
+  if (count !== n - 1) throw new Error(`slidingNll: scored ${count} predictions of ${n - 1}`);
+  return { meanNll: total / count, predictions: count };
+}
