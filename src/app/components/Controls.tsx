@@ -36,7 +36,9 @@ export function Controls() {
   const failure = phase === 'failed' && status?.message ? status.message : null;
   const errors = [...new Set([error, run.error].filter((x): x is string => Boolean(x) && x !== failure))];
   // A finished run (its verdict, perhaps 40 minutes of training) is not thrown away on one click: Reset asks.
-  const finished = phase === 'done' || (run.restored && Boolean(run.finished));
+  // Also while it is Finishing: training is over and its verdict already shows (a teacher once lost one that way).
+  const finishing = phase === 'finishing';
+  const finished = phase === 'done' || finishing || (run.restored && Boolean(run.finished));
   const [asking, setAsking] = useState(false);
   const reset = c.reset.bind(c);
   return (
@@ -84,28 +86,33 @@ export function Controls() {
         <div
           className="confirm small"
           role="alertdialog"
-          aria-label="Reset the finished run?"
+          aria-label={finishing ? 'Reset the run that is finishing?' : 'Reset the finished run?'}
           data-testid="reset-confirm"
         >
           <p>
-            This run is finished and has its verdict. Reset forgets it in this browser, curves and report included.
-            Download it first to keep it.
+            {finishing
+              ? 'Training is over and this run has its verdict; its report is being written. Reset forgets it in this browser, curves included. Download its metrics first to keep them.'
+              : 'This run is finished and has its verdict. Reset forgets it in this browser, curves and report included. Download it first to keep it.'}
           </p>
-          <button
-            type="button"
-            className="secondary"
-            onClick={act(async () => c.exportReport())}
-            data-testid="reset-export"
-          >
-            Download the report first
-          </button>{' '}
+          {!finishing && (
+            <>
+              <button
+                type="button"
+                className="secondary"
+                onClick={act(async () => c.exportReport())}
+                data-testid="reset-export"
+              >
+                Download the report first
+              </button>{' '}
+            </>
+          )}
           <button
             type="button"
             className="secondary"
             onClick={act(async () => c.exportCsv())}
             data-testid="reset-export-csv"
           >
-            and the metrics CSV
+            {finishing ? 'Download the metrics CSV first' : 'and the metrics CSV'}
           </button>{' '}
           <button
             type="button"
