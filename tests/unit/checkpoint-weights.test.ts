@@ -80,7 +80,9 @@ describe('non-finite weights', () => {
         /^ckpt\/model\.safetensors: tensor "transformer\.h\.1\.attn\.c_proj\.weight": /,
       );
       expect((err as Error).message).toMatch(message);
-      expect((err as Error).message).toMatch(/a run that diverges saves such weights, and so does a damaged or hand-edited file: use an earlier checkpoint/);
+      expect((err as Error).message).toMatch(
+        /a run that diverges saves such weights, and so does a damaged or hand-edited file: use an earlier checkpoint/,
+      );
       expect(tf.memory().numTensors).toBe(before); // refused before any variable is made
       model.dispose();
     },
