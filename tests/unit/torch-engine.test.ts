@@ -205,18 +205,10 @@ describe('replicate --engine torch', () => {
     const last = lines.length - 1;
     await writeFile(cellsFile, `${lines.slice(0, last).join('\n')}\n${lines[last].slice(0, 20)}`);
     await rm(join(torch, 'sweep.json'));
-    const again = await replicate([
-      ...sweep,
-      '--out',
-      torch,
-      '--stop-at',
-      '1',
-      '--engine',
-      'torch',
-      '--python',
-      PY,
-      '--resume',
-    ]);
+    // The sweep again in the same folder, as after a kill: --resume without a sweep.json.
+    const resumeSweep = () =>
+      replicate([...sweep, '--out', torch, '--stop-at', '1', '--engine', 'torch', '--python', PY, '--resume']);
+    const again = await resumeSweep();
     expect(again.code, again.out).toBe(0);
     expect(again.out).toContain(`line ${last + 1}: cut short (a kill while writing it); that run is trained again`);
     expect(again.out).toContain(`${last - 1} finished sweep run(s) read back`);
@@ -231,18 +223,7 @@ describe('replicate --engine torch', () => {
     header.identity.run.steps += 1;
     await writeFile(cellsFile, `${JSON.stringify(header)}\n`);
     await rm(join(torch, 'sweep.json'));
-    const other = await replicate([
-      ...sweep,
-      '--out',
-      torch,
-      '--stop-at',
-      '1',
-      '--engine',
-      'torch',
-      '--python',
-      PY,
-      '--resume',
-    ]);
+    const other = await resumeSweep();
     expect(other.code).not.toBe(0);
     expect(other.out).toContain(`${cellsFile}: the finished runs of another sweep (differs in run)`);
   }, 1_800_000);
