@@ -9,9 +9,16 @@
  * scale/pretrain.py; or with --lm-nll recorded read from tabula.json), both bigrams' NLL and perplexity and both
  * margins. It checks (a) against tabula.json's bigram_nll (or ln bigram_ppl) and the token counts against the
  * recorded ones, and exits 1 naming the text when one differs by more than 1e-6.
+ *
+ * `--write` (with `--lm-nll recorded`) adds the same-data bigram to a checkpoint pretrained before pretrain recorded
+ * it: tabula.json's provenance gains `bigramSameData` and, per held-out text, `bigram_same_data_nll`,
+ * `bigram_same_data_ppl` and `margin_same_data` (against the recorded LM NLL), as pretrain writes them, and
+ * `bigramSameDataAddedBy` naming this command. Nothing else in the file changes; the LM's parameters and tokenizer
+ * (what the setup fingerprint hashes) are untouched. Refused when the check above fails.
  */
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../src/cli/durable';
 import { UsageError, backendArg, dirSource, parseFlags, runCli } from '../src/cli/common';
 import { initNodeBackend } from '../src/cli/backend-node';
 import { TABULA_FILE, loadGPT2 } from '../src/core/checkpoint/gpt2';
@@ -31,7 +38,7 @@ import {
 } from '../src/cli/pretrain-data';
 
 const USAGE =
-  'usage: npx tsx scripts/lm-baselines.ts --lm DIR [--json] [--lm-nll compute|recorded] [--backend wasm|cpu]';
+  'usage: npx tsx scripts/lm-baselines.ts --lm DIR [--json] [--lm-nll compute|recorded] [--write] [--backend wasm|cpu]';
 
 interface Recorded {
   corpus?: string;
@@ -64,6 +71,11 @@ async function main(): Promise<void> {
         value: 'compute|recorded',
         description: "the LM's held-out NLL: by sliding windows here, or tabula.json's figure",
       },
+      write: {
+        type: 'boolean',
+        default: false,
+        description: "add the same-data bigram's figures to tabula.json (needs --lm-nll recorded)",
+      },
       backend: { type: 'string', default: 'wasm' },
     },
     USAGE,
@@ -73,10 +85,16 @@ async function main(): Promise<void> {
   if (!a.lm) throw new UsageError(`--lm is required; ${USAGE}`);
   if (a['lm-nll'] !== 'compute' && a['lm-nll'] !== 'recorded')
     throw new UsageError(`--lm-nll must be compute or recorded, got ${a['lm-nll']}; ${USAGE}`);
+  if (a.write && a['lm-nll'] !== 'recorded')
+    throw new UsageError(
+      `--write adds figures beside the recorded LM NLL, so it needs --lm-nll recorded (the LM here is computed by another engine); ${USAGE}`,
+    );
   const tabulaFile = join(a.lm, TABULA_FILE);
+  let file: { provenance?: Recorded } & Record<string, unknown>;
   let p: Recorded;
   try {
-    p = (JSON.parse(readFileSync(tabulaFile, 'utf8')) as { provenance?: Recorded }).provenance ?? {};
+    file = JSON.parse(readFileSync(tabulaFile, 'utf8')) as { provenance?: Recorded };
+    p = file.provenance ?? {};
   } catch (e) {
     throw new UsageError(`${tabulaFile}: cannot be read as JSON (${(e as Error).message})`);
   }
@@ -136,7 +154,29 @@ async function main(): Promise<void> {
     for (const r of rows) console.log(heldoutLine(r.title, r.role, r));
     console.log(`check: ${Array.isArray(out.check) ? out.check.join('; ') : out.check}`);
   }
-  if (problems.length) process.exitCode = 1;
+  // Thrown, not process.exitCode: runCli exits 0 once main resolves.
+  if (problems.length)
+    throw new Error(
+      `${tabulaFile} disagrees with the figures refitted here (${problems.join('; ')})${a.write ? '; not written' : ''}`,
+    );
+  if (a.write) {
+    const prov = file.provenance as Recorded & Record<string, unknown>;
+    prov.bigramSameData = {
+      kind: 'interpolated Kneser-Ney',
+      discount: bigrams.sameData.discount,
+      data: corpus.map((b) => b.title),
+      tokens: trainingTokens,
+    };
+    for (const r of rows)
+      Object.assign(prov.heldout![r.id], {
+        bigram_same_data_nll: r.bigram_same_data_nll,
+        bigram_same_data_ppl: r.bigram_same_data_ppl,
+        margin_same_data: r.margin_same_data,
+      });
+    prov.bigramSameDataAddedBy = `npx tsx scripts/lm-baselines.ts --lm ${a.lm} --lm-nll recorded --write`;
+    writeFileAtomic(tabulaFile, JSON.stringify(file, null, 2) + '\n');
+    console.log(`lm-baselines: added the same-data bigram's figures to ${tabulaFile}`);
+  }
 }
 
 runCli('lm-baselines', main);
