@@ -30,10 +30,44 @@ CELLS_FORMAT = "tabula-rasa-sweep-cells"
 _NOT_IDENTITY = {"seeds", "firstSeed", "arms", "lr", "lrByArm"}
 
 
+# The files of a model folder that a run's numbers depend on (the export's meta lists every file's SHA-256). Left out:
+# the model card (README.md) and what training the model left behind (metrics.jsonl, usage.json, reconstructions.png,
+# generation_config.json), so documenting a model does not orphan a sweep's finished runs.
+_LM_FILES = ("config.json", "model.safetensors", "tokenizer.json", "tabula.json")
+_VQ_FILES = ("config.json", "model.safetensors")
+TABULA_LESS_PROVENANCE = "tabula.json less provenance"
+
+
+def tabula_digest(text: str) -> str:
+    """SHA-256 of a tabula.json less its `provenance` (how the model was made and measured, which changes no number
+    a run computes; the special tokens' ids stay in), over its canonical JSON (sorted keys)."""
+    d = json.loads(text)
+    d.pop("provenance", None)
+    return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()
+
+
+def model_identity(entry: dict | None, keep: tuple[str, ...]) -> dict | None:
+    """A model folder's part of a sweep's identity: the SHA-256 of each of `keep` as the export recorded it, but
+    tabula.json as tabula_digest of the file read from the folder (`entry["path"]`, relative to the working
+    directory). When that file cannot be read, its whole-file hash stays (a sweep with another file is refused)."""
+    if not entry:
+        return None
+    files = entry.get("files") or {}
+    out = {k: files[k] for k in keep if k in files}
+    if "tabula.json" in out and entry.get("path"):
+        try:
+            with open(os.path.join(entry["path"], "tabula.json"), encoding="utf-8") as f:
+                out[TABULA_LESS_PROVENANCE] = tabula_digest(f.read())
+            del out["tabula.json"]
+        except (OSError, ValueError):
+            pass
+    return out
+
+
 def sweep_identity(ex: Export, plan: dict, versions: dict) -> dict:
     """
     What a sweep cell's number depends on, as a dict: the configuration less the fields that only pick runs, the
-    dataset, LM and tokenizer files (SHA-256 as the export records them), the selection split and its files' SHA-256,
+    dataset, LM and tokenizer files that change numbers (SHA-256 as the export records them; model_identity), the selection split and its files' SHA-256,
     each run's steps, warm-up and schedule, and the engine's versions (`versions`: torch, transformers).
     """
     m = ex.meta
@@ -52,8 +86,8 @@ def sweep_identity(ex: Export, plan: dict, versions: dict) -> dict:
     return {
         "config": {k: v for k, v in sorted(ex.config.items()) if k not in _NOT_IDENTITY},
         "dataset": m.get("dataset"),
-        "lm": m.get("lm", {}).get("files"),
-        "vq": m.get("vq", {}).get("files"),
+        "lm": model_identity(m.get("lm"), _LM_FILES),
+        "vq": model_identity(m.get("vq"), _VQ_FILES),
         "selection": {"split": split, "files": sorted(hashes(split))},
         "run": {"steps": plan["steps"], "warmupSteps": plan["warmupSteps"], "schedule": ex.config.get("schedule")},
         "engine": {"name": "torch", **versions},
