@@ -202,9 +202,14 @@ export function App({ controller }: { controller: Controller }) {
         <header>
           <div className="title-row">
             <h1>Tabula Rasa</h1>
-            <button type="button" className="secondary" onClick={() => setTour(0)} data-testid="tour-start">
-              Take the tour
-            </button>
+            <div className="title-actions">
+              {/* The seat line sits beside the tour, not in a row of its own: a row here pushed the lesson's
+                  pictures below the fold at 1440×900 while a run was under way (a teacher's trial). */}
+              <SeatBar />
+              <button type="button" className="secondary" onClick={() => setTour(0)} data-testid="tour-start">
+                Take the tour
+              </button>
+            </div>
           </div>
           <p className="question" data-testid="question">
             Does a language model pre-trained on ordinary English help a transformer learn to draw from captions — or is
@@ -214,7 +219,6 @@ export function App({ controller }: { controller: Controller }) {
         </header>
         <BackendBanner />
         <DeviceStrip />
-        <SeatBar />
         <Lesson />
         <PanelTabs panel={panel} onSelect={setPanel} />
         <main>

@@ -1,7 +1,7 @@
-// A class seat's line under the device strip (docs/class.md): "Seat 7 of this class's setup", the setup fingerprint
-// the teacher reads off each screen, and "Share my run", which downloads this run's result card — at the end of the
-// run or on demand mid-run (the card then holds the steps reached so far). Shown for a `?seat=` link, and for any
-// run once its setup is prepared.
+// A class seat's line beside the tour button in the title row (docs/class.md): "Seat 7 of this class's setup", the
+// setup fingerprint the teacher reads off each screen, and "Share my run", which downloads this run's result card — at
+// the end of the run or on demand mid-run (the card then holds the steps reached so far). Shown for a `?seat=` link,
+// and for any run once its setup is prepared.
 import { cardFileName, makeCard } from '../../core/experiment/card';
 import { fingerprintOf } from '../../core/experiment/fingerprint';
 import { useClassStore } from '../class-store';
