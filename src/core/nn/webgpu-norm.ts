@@ -209,9 +209,14 @@ function columnSumProgram(kind: 'dg' | 'db', cols: number): WgslProgram {
       let col = i32(workgroupId.x) * 16 + lx;
       var acc = 0.0;
       if (col < uniforms.cols) {
-        for (var r = ly; r < uniforms.rows; r += 16) {
-          let i = r * uniforms.cols + col;
-          acc += ${term};
+        // Blocked: 64 rows into a partial, partials into acc, so rounding grows with 64 + R/1024 terms, not R/16.
+        for (var r0 = ly; r0 < uniforms.rows; r0 += 1024) {
+          var blockSum = 0.0;
+          for (var r = r0; r < min(r0 + 1024, uniforms.rows); r += 16) {
+            let i = r * uniforms.cols + col;
+            blockSum += ${term};
+          }
+          acc += blockSum;
         }
       }
       part[ly * 16 + lx] = acc;

@@ -129,12 +129,13 @@ async function check(cases: Case[]): Promise<Result> {
   return { ...r, counting, gpu: webgpuKernelsWork(), backend: tf.getBackend() };
 }
 
-/** LayerNorm [R, C] (rows not a multiple of 16, C 48 / 128 / 32, a rank-3 input): y, dx, dgain, dbias. */
+/** LayerNorm [R, C] (rows not a multiple of 16, C 48 / 128 / 32 / 20, a rank-3 input): y, dx, dgain, dbias. */
 export function layerNormCheck(): Promise<Result> {
   const cases = [
     [37, 48],
     [70, 128],
     [5, 32],
+    [1100, 20], // more than the column sums' 1024-row blocks
   ].map(([R, C]): Case => ({
     inputs: [
       { shape: [R, C], scale: 2 },
@@ -173,13 +174,14 @@ export function geluCheck(): Promise<Result> {
   );
 }
 
-/** Cross-entropy on [R, V] = [37, 64], [70, 1024] and [5, 64] with logits up to ±40: NLL and dlogits. */
+/** Cross-entropy on [R, V] = [37, 64], [70, 1024], [5, 64] with logits up to ±40, and [66000, 3]: NLL and dlogits. */
 export function crossEntropyCheck(): Promise<Result> {
   return check(
     [
       [37, 64, 6],
       [70, 1024, 6],
       [5, 64, 40],
+      [66000, 3, 2], // more rows than one dispatch dimension holds (65535): the backend folds them into y
     ].map(([R, V, scale]) => ({
       inputs: [{ shape: [R, V], scale }],
       // Targets (7·i mod V), made on the device on webgpu like the floats; small enough to upload on cpu.
