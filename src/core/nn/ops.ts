@@ -5,6 +5,8 @@
  */
 import * as tf from '../tf';
 import { batchMatMulWasm, fastTranspose, sumRowsWasm, wasmKernelsWork } from './wasm-kernels';
+import { webgpuKernelsWork } from './webgpu-adamw';
+import { crossEntropyWebgpu, geluWebgpu, layerNormWebgpu } from './webgpu-norm';
 
 /** Swap the last two axes of a rank-2+ tensor. */
 export function transposeLast2(x: tf.Tensor): tf.Tensor {
@@ -77,8 +79,13 @@ const GELU_A = 0.044715;
  * GELU, tanh approximation (GPT-2's "gelu_new"): 0.5·x·(1 + tanh(u)), u = √(2/π)·(x + 0.044715·x³), any shape —
  * computed as x·σ(2u), the same function (0.5·(1 + tanh(u)) = σ(2u)), because tfjs-wasm's sigmoid is vectorised
  * (XNNPACK) and its tanh is scalar. Gradient in closed form, s = σ(2u): s + x·s·(1 − s)·2√(2/π)·(1 + 3·0.044715·x²).
+ * On WebGPU, one WGSL dispatch each way (webgpu-norm.ts); elsewhere the tfjs chain below.
  */
-export const gelu = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+export function gelu(x: tf.Tensor): tf.Tensor {
+  return webgpuKernelsWork() ? geluWebgpu(x) : geluOps(x);
+}
+
+const geluOps = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
   const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
   const s = tf.sigmoid(tf.mul(x, tf.add(2 * GELU_C, tf.mul(2 * GELU_C * GELU_A, tf.square(x)))));
   save([x, s]);
@@ -94,11 +101,17 @@ export const gelu = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => 
 /**
  * LayerNorm over the last axis with biased variance, as PyTorch: (x − μ)/√(σ² + eps)·g + b. x [..., C], g and b [C].
  * Closed-form gradient (one tape node): with x̂ the normalised input and r = 1/√(σ² + eps),
- * dx = r·(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)), dx̂ = dy·g; dg = Σ dy·x̂, db = Σ dy over all rows.
+ * dx = r·(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)), dx̂ = dy·g; dg = Σ dy·x̂, db = Σ dy over all rows. On WebGPU, WGSL
+ * kernels (webgpu-norm.ts: one dispatch forward, four backward); elsewhere the tfjs chain below.
  */
 export function layerNorm(x: tf.Tensor, g: tf.Tensor, b: tf.Tensor, eps: number): tf.Tensor {
   const C = x.shape[x.rank - 1];
   const shape = x.shape;
+  if (webgpuKernelsWork())
+    return tf.reshape(
+      layerNormWebgpu(tf.reshape(x, [-1, C]) as tf.Tensor2D, g as tf.Tensor1D, b as tf.Tensor1D, eps),
+      shape,
+    );
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [x2, gain, bias, save] = args as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D, tf.GradSaveFunc];
     const xc = tf.sub(x2, tf.mean(x2, -1, true));
@@ -124,9 +137,11 @@ export function layerNorm(x: tf.Tensor, g: tf.Tensor, b: tf.Tensor, eps: number)
  * Per-row cross-entropy −log softmax(logits)[target]: logits [R, V], int32 targets [R] → NLL [R] (nats). The
  * forward runs tf.softmax (vectorised on wasm, unlike tf.exp) and recovers log-sum-exp exactly from it:
  * p_max = exp(max z − lse) ≥ 1/V never underflows, so lse = max z − log p_max and NLL = lse − z_target.
- * Gradient (p − one-hot)·dNLL in closed form, one tape node.
+ * Gradient (p − one-hot)·dNLL in closed form, one tape node. On WebGPU, one WGSL dispatch each way
+ * (webgpu-norm.ts); elsewhere the tfjs chain below.
  */
 export function crossEntropy(logits: tf.Tensor2D, targets: tf.Tensor1D): tf.Tensor1D {
+  if (webgpuKernelsWork()) return crossEntropyWebgpu(logits, targets);
   const [R, V] = logits.shape;
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [z, save] = args as [tf.Tensor2D, tf.GradSaveFunc];
