@@ -75,6 +75,16 @@ describe('WGSL kernels on WebGPU match tfjs ops', () => {
     expect(r.vsF64 as number).toBeLessThan(1e-5);
   });
 
+  it('Σg² over many tensors (six or seven a dispatch) and the clip scale equal float64 sums', async () => {
+    const r = await call('sumSquaresManyCheck');
+    expect(r.gpu).toBe(true);
+    expect(r.counting).toBe(true);
+    expect(r.smallest as number).toBeGreaterThan(0.01);
+    expect(r.vsF64 as number).toBeLessThan(1e-5);
+    expect(r.scaleVsF64 as number).toBeLessThan(1e-6);
+    expect(r.wrongCounts).toBe(0);
+  });
+
   it('AdamW.apply on webgpu (WGSL) gives the cpu backend’s weights and clip norms over three steps', async () => {
     const r = await call('adamwStepCheck');
     expect(r.gpu).toBe(true);

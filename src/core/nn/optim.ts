@@ -8,7 +8,7 @@
 import * as tf from '../tf';
 import { sumPairwise } from './ops';
 import { adamwWasm, sumSquaresWasm, wasmKernelsWork } from './wasm-kernels';
-import { adamwWebgpu, sumSquaresWebgpu, webgpuKernelsWork } from './webgpu-adamw';
+import { adamwWebgpu, clipScaleWebgpu, sumSquaresManyWebgpu, webgpuKernelsWork } from './webgpu-adamw';
 
 export interface AdamWConfig {
   /** Peak learning rate, reached at the end of warmup. */
@@ -138,12 +138,19 @@ export class AdamW {
       if (entries.length === 0) throw new Error('AdamW.apply: no gradient for any trainable parameter');
       const fused = wasmKernelsWork();
       const gpu = !fused && webgpuKernelsWork();
+      // On WebGPU Σg² is a chain of a few dispatches and the clip scale one more (webgpu-adamw.ts).
+      const sumSq = gpu ? sumSquaresManyWebgpu(entries.map((e) => e[2])) : null;
       const norm = fused
         ? (tf.sqrt(sumSquaresWasm(entries.map((e) => e[2]))) as tf.Scalar)
-        : gpu
-          ? (tf.reshape(tf.sqrt(sumPairwise(entries.map((e) => sumSquaresWebgpu(e[2])))), []) as tf.Scalar)
+        : sumSq
+          ? (tf.reshape(tf.sqrt(sumSq), []) as tf.Scalar)
           : globalNorm(entries.map((e) => e[2]));
-      const scale = c.clipNorm > 0 ? tf.minimum(1, tf.div(c.clipNorm, tf.add(norm, 1e-6))) : null;
+      const scale =
+        c.clipNorm > 0
+          ? sumSq
+            ? clipScaleWebgpu(sumSq, c.clipNorm)
+            : tf.minimum(1, tf.div(c.clipNorm, tf.add(norm, 1e-6)))
+          : null;
       if (fused || gpu) {
         // One pass per parameter on wasm (wasm-kernels.ts), three dispatches on WebGPU (webgpu-adamw.ts); the same
         // arithmetic as below.

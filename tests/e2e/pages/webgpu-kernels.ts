@@ -5,7 +5,14 @@
 import '@tensorflow/tfjs-core';
 import * as tf from '../../../src/core/tf';
 import '@tensorflow/tfjs-backend-webgpu';
-import { adamwWebgpu, sumSquaresWebgpu, webgpuKernelsWork } from '../../../src/core/nn/webgpu-adamw';
+import {
+  adamwWebgpu,
+  clipScaleWebgpu,
+  sumSquaresManyWebgpu,
+  sumSquaresWebgpu,
+  webgpuKernelsWork,
+} from '../../../src/core/nn/webgpu-adamw';
+import { gpuCountsNow, gpuCountsSince, installGpuCounters } from '../../../src/core/gpu-counts';
 import { AdamW, DEFAULT_ADAMW } from '../../../src/core/nn/optim';
 
 /**
@@ -167,4 +174,40 @@ export async function sumSquaresCheck(): Promise<Record<string, number | boolean
     vsF64 = Math.max(vsF64, Math.abs(fused[0] - f64) / f64);
   }
   return { gpu: webgpuKernelsWork(), vsOps, vsF64, smallest };
+}
+
+/**
+ * Σx² over many tensors by the chained WGSL reduction (seven, then six plus the running total, per dispatch) against
+ * a float64 sum of the read-back values, for 1, 7, 8, 13, 14 and 28 tensors of odd sizes; the dispatches each took
+ * against ⌈(n − 1)/6⌉; and the clip scale program against min(1, c/(√Σ + 1e-6)) in float64.
+ */
+export async function sumSquaresManyCheck(): Promise<Record<string, number | boolean | string>> {
+  await tf.setBackend('webgpu');
+  const counting = installGpuCounters();
+  let vsF64 = 0;
+  let scaleVsF64 = 0;
+  let smallest = Infinity;
+  let wrongCounts = 0;
+  for (const count of [1, 7, 8, 13, 14, 28]) {
+    const made = await Promise.all(
+      Array.from({ length: count }, (_, k) => values([5 + ((37 * k + count) % 300)], k + count, 0.5 + 0.05 * k)),
+    );
+    let f64 = 0;
+    for (const { raw } of made) for (const x of raw) f64 += x * x;
+    const at = gpuCountsNow();
+    const total = sumSquaresManyWebgpu(made.map((x) => x.t));
+    const got = (await total.data())[0];
+    if (gpuCountsSince(at).dispatches !== Math.max(1, Math.ceil((count - 1) / 6))) wrongCounts += 1;
+    // A clip threshold on each side of the norm: one scale below 1, one clamped to 1.
+    for (const maxNorm of [0.5 * Math.sqrt(f64), 2 * Math.sqrt(f64)]) {
+      const scale = clipScaleWebgpu(total, maxNorm);
+      const want = Math.min(1, maxNorm / (Math.sqrt(f64) + 1e-6));
+      scaleVsF64 = Math.max(scaleVsF64, Math.abs((await scale.data())[0] - want));
+      scale.dispose();
+    }
+    tf.dispose([total, ...made.map((x) => x.t)]);
+    smallest = Math.min(smallest, f64);
+    vsF64 = Math.max(vsF64, Math.abs(got - f64) / f64);
+  }
+  return { gpu: webgpuKernelsWork(), counting, vsF64, scaleVsF64, smallest, wrongCounts };
 }
