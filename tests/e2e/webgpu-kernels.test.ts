@@ -85,11 +85,13 @@ describe('WGSL kernels on WebGPU match tfjs ops', () => {
     expect(r.wrongCounts).toBe(0);
   });
 
-  it('AdamW.apply on webgpu (WGSL) gives the cpu backend’s weights and clip norms over three steps', async () => {
+  it('AdamW.apply on webgpu (WGSL, packed moments) gives the cpu backend’s weights and clip norms over three steps', async () => {
     const r = await call('adamwStepCheck');
     expect(r.gpu).toBe(true);
     expect(r.moved as number).toBeGreaterThan(1e-3);
     expect(r.weights as number).toBeLessThan(2e-6);
     expect(r.norms as number).toBeLessThan(1e-5);
+    // Seven parameters, clip on: Σg² (1 dispatch), √ (1), the clip scale (1), two moment groups, seven weights.
+    expect(r.dispatches).toBe(12);
   });
 });

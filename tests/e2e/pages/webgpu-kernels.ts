@@ -104,11 +104,21 @@ export async function adamwCheck(): Promise<Record<string, number | boolean | st
 }
 
 /**
- * Three AdamW.apply steps (clipping on, decay and no-decay groups) on webgpu, which takes the WGSL path, and on cpu,
- * which takes the tfjs chain; returns the largest weight and pre-clip norm differences.
+ * Three AdamW.apply steps (clipping on, decay and no-decay groups, a parameter without gradient in one step) on
+ * webgpu, which takes the WGSL path, and on cpu, which takes the tfjs chain; returns the largest weight and pre-clip
+ * norm differences, and the dispatches of webgpu's last update.
  */
 export async function adamwStepCheck(): Promise<Record<string, number | boolean | string>> {
-  const shapes: Record<string, number[]> = { 'h.0.attn.weight': [24, 72], 'h.0.attn.bias': [72], 'ln_f.weight': [24] };
+  // Seven parameters: two of WebGPU's packed moment groups (webgpu-adamw-packed.ts, five a group).
+  const shapes: Record<string, number[]> = {
+    'h.0.attn.weight': [24, 72],
+    'h.0.attn.bias': [72],
+    'ln_f.weight': [24],
+    'h.1.mlp.weight': [24, 10],
+    'h.1.mlp.bias': [10],
+    'wte.weight': [13, 24],
+    'h.1.ln_1.bias': [24],
+  };
   // Initial weights and three steps' gradients, made on webgpu (see values) and read back for the cpu run.
   await tf.setBackend('webgpu');
   const list = Object.values(shapes);
@@ -127,20 +137,27 @@ export async function adamwStepCheck(): Promise<Record<string, number | boolean 
       params.set(name, tf.variable(await tensor(backend, shape, 5 + k, 1, init[k].raw), true, `${backend}-${name}`));
     const opt = new AdamW(params, { ...DEFAULT_ADAMW, lr: 1e-2, warmupSteps: 2, clipNorm: 0.5 });
     const norms: number[] = [];
+    let dispatches = 0;
     for (let step = 0; step < 3; step++) {
       const grads: tf.NamedTensorMap = {};
-      for (const [k, [name, shape]] of Object.entries(shapes).entries())
+      for (const [k, [name, shape]] of Object.entries(shapes).entries()) {
+        // No gradient for one parameter of each group in the middle step: AdamW skips it (moments and weights kept).
+        if (step === 1 && (name === 'ln_f.weight' || name === 'h.1.ln_1.bias')) continue;
         grads[name] = await tensor(backend, shape, 10 * step + k, 2, gradsRaw[step][k].raw);
+      }
+      const at = gpuCountsNow();
       const norm = opt.apply(grads);
       norms.push((await norm.data())[0]);
+      dispatches = gpuCountsSince(at).dispatches;
       tf.dispose([norm, ...Object.values(grads)]);
     }
     // Read by data(): dataSync (and so AdamW.getState) reads zeros from SwiftShader's WebGPU here.
     const weights = await Promise.all([...params.values()].map(async (p) => (await p.data()).slice()));
     opt.dispose();
     tf.dispose([...params.values()]);
-    return { norms, weights };
+    return { norms, weights, dispatches };
   };
+  installGpuCounters();
   const gpuRun = await run('webgpu');
   const gpu = webgpuKernelsWork();
   const cpuRun = await run('cpu');
@@ -150,7 +167,7 @@ export async function adamwStepCheck(): Promise<Record<string, number | boolean 
     weights = Math.max(weights, maxDiff(w, cpuRun.weights[i]));
     moved = Math.max(moved, maxDiff(w, init[i].raw));
   });
-  return { gpu, weights, moved, norms: maxDiff(gpuRun.norms, cpuRun.norms) };
+  return { gpu, weights, moved, norms: maxDiff(gpuRun.norms, cpuRun.norms), dispatches: gpuRun.dispatches };
 }
 
 /**
