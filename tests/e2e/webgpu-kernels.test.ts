@@ -93,5 +93,7 @@ describe('WGSL kernels on WebGPU match tfjs ops', () => {
     expect(r.norms as number).toBeLessThan(1e-5);
     // Seven parameters, clip on: Σg² (1 dispatch), √ (1), the clip scale (1), two moment groups, seven weights.
     expect(r.dispatches).toBe(12);
+    // The optimizer's packed moments and every step's temporaries are freed (tensor count back where it began).
+    expect(r.leaked).toBe(0);
   });
 });

@@ -117,7 +117,12 @@ export class PackedMoments {
         offsets.push(total);
         total += params.get(name)!.size;
       }
-      this.groups.push({ names: members, offsets, total, mv: tf.variable(tf.zeros([2 * total]), false) });
+      this.groups.push({
+        names: members,
+        offsets,
+        total,
+        mv: tf.tidy(() => tf.variable(tf.zeros([2 * total]), false)),
+      });
     }
   }
 

@@ -132,9 +132,13 @@ export async function adamwStepCheck(): Promise<Record<string, number | boolean 
     backend === 'webgpu' ? (await values(shape, seed, scale)).t : tf.tensor(raw, shape);
   const run = async (backend: string) => {
     await tf.setBackend(backend);
+    const tensorsBefore = tf.memory().numTensors;
     const params = new Map<string, tf.Variable>();
-    for (const [k, [name, shape]] of Object.entries(shapes).entries())
-      params.set(name, tf.variable(await tensor(backend, shape, 5 + k, 1, init[k].raw), true, `${backend}-${name}`));
+    for (const [k, [name, shape]] of Object.entries(shapes).entries()) {
+      const t = await tensor(backend, shape, 5 + k, 1, init[k].raw);
+      params.set(name, tf.variable(t, true, `${backend}-${name}`));
+      t.dispose();
+    }
     const opt = new AdamW(params, { ...DEFAULT_ADAMW, lr: 1e-2, warmupSteps: 2, clipNorm: 0.5 });
     const norms: number[] = [];
     let dispatches = 0;
@@ -155,7 +159,7 @@ export async function adamwStepCheck(): Promise<Record<string, number | boolean 
     const weights = await Promise.all([...params.values()].map(async (p) => (await p.data()).slice()));
     opt.dispose();
     tf.dispose([...params.values()]);
-    return { norms, weights, dispatches };
+    return { norms, weights, dispatches, leaked: tf.memory().numTensors - tensorsBefore };
   };
   installGpuCounters();
   const gpuRun = await run('webgpu');
@@ -167,7 +171,14 @@ export async function adamwStepCheck(): Promise<Record<string, number | boolean 
     weights = Math.max(weights, maxDiff(w, cpuRun.weights[i]));
     moved = Math.max(moved, maxDiff(w, init[i].raw));
   });
-  return { gpu, weights, moved, norms: maxDiff(gpuRun.norms, cpuRun.norms), dispatches: gpuRun.dispatches };
+  return {
+    gpu,
+    weights,
+    moved,
+    norms: maxDiff(gpuRun.norms, cpuRun.norms),
+    dispatches: gpuRun.dispatches,
+    leaked: gpuRun.leaked,
+  };
 }
 
 /**
