@@ -1,10 +1,12 @@
 /**
  * The optimizer step as WGSL of our own for tfjs-backend-webgpu: Σg² of up to seven gradients in one dispatch, chained
  * over all of them (for the global clip norm; tfjs runs square then sum per gradient, then the adds), the clip scale
- * in one more, and the AdamW update as three dispatches per parameter (new m, new v, new
- * weights) instead of the ~13 elementwise kernels optim.ts's tfjs chain runs per parameter. The weights' program
- * recomputes m and v inline from the old moments (a few flops per element) so that no dispatch waits on another's
- * output and nothing is read back. The arithmetic is optim.ts's fallback chain's, in the same order:
+ * in one more, and the AdamW update of one parameter as three dispatches (new m, new v, new weights) instead of the
+ * ~13 elementwise kernels optim.ts's tfjs chain runs per parameter. The weights' program recomputes m and v inline
+ * from the old moments (a few flops per element) so that no dispatch waits on another's output and nothing is read
+ * back. optim.ts now runs webgpu-adamw-packed.ts's update (moments packed by groups, ~1.2 dispatches a parameter);
+ * the per-parameter programs here and the one-tensor Σg² stay as the checked building blocks and for callers with
+ * their own moments. The arithmetic is optim.ts's fallback chain's, in the same order:
  *
  *   g' = g·s (s: the clip scale, a [1] or scalar tensor on the device)
  *   m' = β1·m + (1−β1)·g'
