@@ -75,11 +75,25 @@ describe('WGSL kernels on WebGPU match tfjs ops', () => {
     expect(r.vsF64 as number).toBeLessThan(1e-5);
   });
 
-  it('AdamW.apply on webgpu (WGSL) gives the cpu backend’s weights and clip norms over three steps', async () => {
+  it('Σg² over many tensors (six or seven a dispatch) and the clip scale equal float64 sums', async () => {
+    const r = await call('sumSquaresManyCheck');
+    expect(r.gpu).toBe(true);
+    expect(r.counting).toBe(true);
+    expect(r.smallest as number).toBeGreaterThan(0.01);
+    expect(r.vsF64 as number).toBeLessThan(1e-5);
+    expect(r.scaleVsF64 as number).toBeLessThan(1e-6);
+    expect(r.wrongCounts).toBe(0);
+  });
+
+  it('AdamW.apply on webgpu (WGSL, packed moments) gives the cpu backend’s weights and clip norms over three steps', async () => {
     const r = await call('adamwStepCheck');
     expect(r.gpu).toBe(true);
     expect(r.moved as number).toBeGreaterThan(1e-3);
     expect(r.weights as number).toBeLessThan(2e-6);
     expect(r.norms as number).toBeLessThan(1e-5);
+    // Seven parameters, clip on: Σg² (1 dispatch), √ (1), the clip scale (1), two moment groups, seven weights.
+    expect(r.dispatches).toBe(12);
+    // The optimizer's packed moments and every step's temporaries are freed (tensor count back where it began).
+    expect(r.leaked).toBe(0);
   });
 });

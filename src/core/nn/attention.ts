@@ -8,9 +8,13 @@
  * batched matMul there is a scalar loop, and attention was half the train step's time on wasm (docs/speed.md).
  *   forward:  S = scale·Q·Kᵀ + M,  P = softmax(S),  Y = P·V
  *   backward: dP = dY·Vᵀ,  dV = Pᵀ·dY,  dS = P ⊙ (dP − rowsum(dP ⊙ P)),  dQ = scale·dS·K,  dK = scale·dSᵀ·Q
+ * On WebGPU the same arithmetic runs as three WGSL dispatches of our own (webgpu-attention.ts), reading qkv and
+ * writing y and dqkv in place.
  */
 import * as tf from '../tf';
 import { batchMatMulWasm, fastTranspose, splitLeadingWasm, wasmKernelsWork } from './wasm-kernels';
+import { webgpuKernelsWork } from './webgpu-adamw';
+import { MAX_T, attentionBackwardWebgpu, attentionForwardWebgpu } from './webgpu-attention';
 
 /** Batched a·b, [N, M, K]·[N, K, P] → [N, M, P]. */
 export function bmm(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D {
@@ -46,6 +50,20 @@ export function causalSelfAttention(
   const N = B * H;
   if (!Number.isInteger(hd) || qkv.shape[0] !== B * T)
     throw new Error(`attention: qkv [${qkv.shape}] does not fit B=${B}, T=${T}, H=${H}`);
+  if (webgpuKernelsWork() && T <= MAX_T) {
+    // WGSL of our own (webgpu-attention.ts): one dispatch forward, two backward; the mask is built into the kernels.
+    const g = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+      const [x, save] = args as [tf.Tensor2D, tf.GradSaveFunc];
+      save([x]);
+      return {
+        value: attentionForwardWebgpu(x, B, T, H, scale),
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [
+          attentionBackwardWebgpu(saved[0] as tf.Tensor2D, dy, B, T, H, scale),
+        ],
+      };
+    }) as (x: tf.Tensor) => tf.Tensor2D;
+    return g(qkv);
+  }
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [x, save] = args as [tf.Tensor2D, tf.GradSaveFunc];
     // [B·T, 3d] → [B, T, 3, H, hd] → [3, B, H, T, hd]: q, k, v as contiguous [N, T, hd] blocks.

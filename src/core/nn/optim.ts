@@ -8,7 +8,8 @@
 import * as tf from '../tf';
 import { sumPairwise } from './ops';
 import { adamwWasm, sumSquaresWasm, wasmKernelsWork } from './wasm-kernels';
-import { adamwWebgpu, sumSquaresWebgpu, webgpuKernelsWork } from './webgpu-adamw';
+import { clipScaleWebgpu, sumSquaresManyWebgpu, webgpuKernelsWork } from './webgpu-adamw';
+import { PackedMoments } from './webgpu-adamw-packed';
 
 export interface AdamWConfig {
   /** Peak learning rate, reached at the end of warmup. */
@@ -88,6 +89,7 @@ export class AdamW {
   private readonly params: Map<string, tf.Variable>;
   private readonly m = new Map<string, tf.Variable>();
   private readonly v = new Map<string, tf.Variable>();
+  private readonly packed: PackedMoments | null;
 
   /** `params` by name; `trainable` picks which ones this optimizer updates (default: all). */
   constructor(
@@ -97,6 +99,9 @@ export class AdamW {
   ) {
     this.config = { ...config };
     this.params = new Map([...params].filter(([name]) => trainable(name)));
+    // On WebGPU the moments live packed by groups (webgpu-adamw-packed.ts): ~1.2 dispatches a parameter per update.
+    this.packed = webgpuKernelsWork() && this.params.size > 0 ? new PackedMoments(this.params) : null;
+    if (this.packed) return;
     for (const [name, p] of this.params) {
       this.m.set(
         name,
@@ -136,24 +141,36 @@ export class AdamW {
         if (g) entries.push([name, p, g]);
       }
       if (entries.length === 0) throw new Error('AdamW.apply: no gradient for any trainable parameter');
-      const fused = wasmKernelsWork();
-      const gpu = !fused && webgpuKernelsWork();
+      const fused = !this.packed && wasmKernelsWork();
+      const gpu = this.packed !== null;
+      // On WebGPU Σg² is a chain of a few dispatches and the clip scale one more (webgpu-adamw.ts).
+      const sumSq = gpu ? sumSquaresManyWebgpu(entries.map((e) => e[2])) : null;
       const norm = fused
         ? (tf.sqrt(sumSquaresWasm(entries.map((e) => e[2]))) as tf.Scalar)
-        : gpu
-          ? (tf.reshape(tf.sqrt(sumPairwise(entries.map((e) => sumSquaresWebgpu(e[2])))), []) as tf.Scalar)
+        : sumSq
+          ? (tf.reshape(tf.sqrt(sumSq), []) as tf.Scalar)
           : globalNorm(entries.map((e) => e[2]));
-      const scale = c.clipNorm > 0 ? tf.minimum(1, tf.div(c.clipNorm, tf.add(norm, 1e-6))) : null;
-      if (fused || gpu) {
-        // One pass per parameter on wasm (wasm-kernels.ts), three dispatches on WebGPU (webgpu-adamw.ts); the same
-        // arithmetic as below.
+      const scale =
+        c.clipNorm > 0
+          ? sumSq
+            ? clipScaleWebgpu(sumSq, c.clipNorm)
+            : tf.minimum(1, tf.div(c.clipNorm, tf.add(norm, 1e-6)))
+          : null;
+      const wdOf = (name: string) => (c.weightDecay > 0 && !isNoDecay(name) ? c.weightDecay : 0);
+      if (this.packed) {
+        // One dispatch per group of moments and one per parameter (webgpu-adamw-packed.ts); the arithmetic below.
+        const step = { lr, beta1: c.beta1, beta2: c.beta2, eps: c.eps, bc1, bc2 };
+        this.packed.update(new Map(entries.map(([name, , g]) => [name, g])), scale ?? tf.ones([1]), step, wdOf);
+        return tf.keep(norm);
+      }
+      if (fused) {
+        // One pass per parameter on wasm (wasm-kernels.ts); the same arithmetic as below.
         const clip = (scale ?? tf.scalar(1)) as tf.Scalar;
-        const update = gpu ? adamwWebgpu : adamwWasm;
         for (const [name, p, g] of entries) {
           const m = this.m.get(name)!;
           const v = this.v.get(name)!;
-          const wd = c.weightDecay > 0 && !isNoDecay(name) ? c.weightDecay : 0;
-          const [np, nm, nv] = update(p, g, m, v, clip, {
+          const wd = wdOf(name);
+          const [np, nm, nv] = adamwWasm(p, g, m, v, clip, {
             lr,
             beta1: c.beta1,
             beta2: c.beta2,
@@ -184,6 +201,7 @@ export class AdamW {
 
   /** First and second moments by parameter name (a device sync; for checkpoints and tests). */
   getState(): { t: number; m: Map<string, Float32Array>; v: Map<string, Float32Array> } {
+    if (this.packed) return { t: this.t, ...this.packed.getState() };
     const read = (src: Map<string, tf.Variable>) =>
       new Map([...src].map(([k, t]) => [k, t.dataSync() as Float32Array]));
     return { t: this.t, m: read(this.m), v: read(this.v) };
@@ -191,6 +209,11 @@ export class AdamW {
 
   /** Restore moments and step count saved by getState (resuming a run). */
   setState(state: { t: number; m: Map<string, Float32Array>; v: Map<string, Float32Array> }): void {
+    if (this.packed) {
+      this.packed.setState(state);
+      this.t = state.t;
+      return;
+    }
     for (const [name, p] of this.params) {
       const m = state.m.get(name);
       const v = state.v.get(name);
@@ -205,6 +228,7 @@ export class AdamW {
   }
 
   dispose(): void {
+    this.packed?.dispose();
     for (const t of [...this.m.values(), ...this.v.values()]) t.dispose();
     this.m.clear();
     this.v.clear();

@@ -1,9 +1,12 @@
 /**
- * The optimizer step as WGSL of our own for tfjs-backend-webgpu: Σg² of a gradient in one dispatch (for the global
- * clip norm; tfjs runs square then sum), and the AdamW update as three dispatches per parameter (new m, new v, new
- * weights) instead of the ~13 elementwise kernels optim.ts's tfjs chain runs per parameter. The weights' program
- * recomputes m and v inline from the old moments (a few flops per element) so that no dispatch waits on another's
- * output and nothing is read back. The arithmetic is optim.ts's fallback chain's, in the same order:
+ * The optimizer step as WGSL of our own for tfjs-backend-webgpu: Σg² of up to seven gradients in one dispatch, chained
+ * over all of them (for the global clip norm; tfjs runs square then sum per gradient, then the adds), the clip scale
+ * in one more, and the AdamW update of one parameter as three dispatches (new m, new v, new weights) instead of the
+ * ~13 elementwise kernels optim.ts's tfjs chain runs per parameter. The weights' program recomputes m and v inline
+ * from the old moments (a few flops per element) so that no dispatch waits on another's output and nothing is read
+ * back. optim.ts now runs webgpu-adamw-packed.ts's update (moments packed by groups, ~1.2 dispatches a parameter);
+ * the per-parameter programs here and the one-tensor Σg² stay as the checked building blocks and for callers with
+ * their own moments. The arithmetic is optim.ts's fallback chain's, in the same order:
  *
  *   g' = g·s (s: the clip scale, a [1] or scalar tensor on the device)
  *   m' = β1·m + (1−β1)·g'
@@ -194,4 +197,98 @@ function sumSquaresProgram(): WgslProgram {
 export function sumSquaresWebgpu(x: tf.Tensor): tf.Tensor {
   if (!webgpuKernelsWork()) throw new Error('sumSquaresWebgpu: the active tfjs backend is not WebGPU');
   return runProgram(sumSquaresProgram(), [x], [{ type: 'int32', data: [x.size] }]);
+}
+
+/** Storage buffers one program may bind (WebGPU's default maxStorageBuffersPerShaderStage), the output among them. */
+const MAX_STORAGE = 8;
+
+function sumSquaresChainProgram(count: number, carry: boolean): WgslProgram {
+  const names = Array.from({ length: count }, (_, k) => `G${k}`);
+  const loops = names
+    .map(
+      (g, k) => `
+        for (var i = lane; i < uniforms.n${k}; i = i + ${SUM_LANES}) {
+          let x = ${g}[i];
+          acc = acc + x * x;
+        }`,
+    )
+    .join('');
+  return {
+    variableNames: carry ? ['ACC', ...names] : names,
+    outputShape: [1],
+    shaderKey: `tabula_sum_squares_chain_${count}_${carry}`,
+    dispatchLayout: { x: [0] },
+    dispatch: [1, 1, 1],
+    workgroupSize: [SUM_LANES, 1, 1],
+    uniforms: names.map((_, k) => `n${k} : i32,`).join(' '),
+    getUserCode: () => `
+      var<workgroup> part : array<f32, ${SUM_LANES}>;
+      fn main(index : i32) {
+        let lane = i32(localId.x);
+        var acc = 0.0;${loops}
+        part[lane] = acc;
+        workgroupBarrier();
+        for (var s = ${SUM_LANES / 2}; s > 0; s = s >> 1u) {
+          if (lane < s) {
+            part[lane] = part[lane] + part[lane + s];
+          }
+          workgroupBarrier();
+        }
+        if (lane == 0) {
+          result[0] = part[0]${carry ? ' + ACC[0]' : ''};
+        }
+      }
+    `,
+  };
+}
+
+/**
+ * Σx² over all elements of all `xs` (any shapes, float32) as a [1] tensor on WebGPU, in ⌈(n − 1)/6⌉ dispatches for
+ * n tensors: the first sums seven, each next one six plus the running total (seven inputs and the output fill the
+ * eight storage buffers a shader stage may bind by default). Nothing is read back. Throws when the backend is not
+ * WebGPU or `xs` is empty.
+ */
+export function sumSquaresManyWebgpu(xs: tf.Tensor[]): tf.Tensor {
+  if (!webgpuKernelsWork()) throw new Error('sumSquaresManyWebgpu: the active tfjs backend is not WebGPU');
+  if (xs.length === 0) throw new Error('sumSquaresManyWebgpu: no tensors to sum');
+  let total: tf.Tensor | null = null;
+  for (let at = 0; at < xs.length;) {
+    const room = total ? MAX_STORAGE - 2 : MAX_STORAGE - 1;
+    const batch = xs.slice(at, at + room);
+    at += batch.length;
+    const uniforms: Uniform[] = batch.map((x) => ({ type: 'int32', data: [x.size] }));
+    const next = runProgram(
+      sumSquaresChainProgram(batch.length, total !== null),
+      total ? [total, ...batch] : batch,
+      uniforms,
+    );
+    total?.dispose();
+    total = next;
+  }
+  return total!;
+}
+
+/**
+ * The global-norm clip scale min(1, maxNorm / (√Σ + 1e-6)) (torch.nn.utils.clip_grad_norm_, optim.ts's arithmetic)
+ * as a [1] tensor from Σg² [1], in one dispatch.
+ */
+export function clipScaleWebgpu(sumSquares: tf.Tensor, maxNorm: number): tf.Tensor {
+  if (!webgpuKernelsWork()) throw new Error('clipScaleWebgpu: the active tfjs backend is not WebGPU');
+  const program: WgslProgram = {
+    variableNames: ['S'],
+    outputShape: [1],
+    shaderKey: 'tabula_clip_scale',
+    dispatchLayout: { x: [0] },
+    dispatch: [1, 1, 1],
+    workgroupSize: [1, 1, 1],
+    uniforms: 'maxNorm : f32,',
+    getUserCode: () => `
+      fn main(index : i32) {
+        if (index == 0) {
+          result[0] = min(1.0, uniforms.maxNorm / (sqrt(S[0]) + 1e-6));
+        }
+      }
+    `,
+  };
+  return runProgram(program, [tf.reshape(sumSquares, [1])], [{ type: 'float32', data: [maxNorm] }]);
 }

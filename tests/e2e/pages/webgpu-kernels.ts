@@ -5,7 +5,14 @@
 import '@tensorflow/tfjs-core';
 import * as tf from '../../../src/core/tf';
 import '@tensorflow/tfjs-backend-webgpu';
-import { adamwWebgpu, sumSquaresWebgpu, webgpuKernelsWork } from '../../../src/core/nn/webgpu-adamw';
+import {
+  adamwWebgpu,
+  clipScaleWebgpu,
+  sumSquaresManyWebgpu,
+  sumSquaresWebgpu,
+  webgpuKernelsWork,
+} from '../../../src/core/nn/webgpu-adamw';
+import { gpuCountsNow, gpuCountsSince, installGpuCounters } from '../../../src/core/gpu-counts';
 import { AdamW, DEFAULT_ADAMW } from '../../../src/core/nn/optim';
 
 /**
@@ -97,11 +104,21 @@ export async function adamwCheck(): Promise<Record<string, number | boolean | st
 }
 
 /**
- * Three AdamW.apply steps (clipping on, decay and no-decay groups) on webgpu, which takes the WGSL path, and on cpu,
- * which takes the tfjs chain; returns the largest weight and pre-clip norm differences.
+ * Three AdamW.apply steps (clipping on, decay and no-decay groups, a parameter without gradient in one step) on
+ * webgpu, which takes the WGSL path, and on cpu, which takes the tfjs chain; returns the largest weight and pre-clip
+ * norm differences, and the dispatches of webgpu's last update.
  */
 export async function adamwStepCheck(): Promise<Record<string, number | boolean | string>> {
-  const shapes: Record<string, number[]> = { 'h.0.attn.weight': [24, 72], 'h.0.attn.bias': [72], 'ln_f.weight': [24] };
+  // Seven parameters: two of WebGPU's packed moment groups (webgpu-adamw-packed.ts, five a group).
+  const shapes: Record<string, number[]> = {
+    'h.0.attn.weight': [24, 72],
+    'h.0.attn.bias': [72],
+    'ln_f.weight': [24],
+    'h.1.mlp.weight': [24, 10],
+    'h.1.mlp.bias': [10],
+    'wte.weight': [13, 24],
+    'h.1.ln_1.bias': [24],
+  };
   // Initial weights and three steps' gradients, made on webgpu (see values) and read back for the cpu run.
   await tf.setBackend('webgpu');
   const list = Object.values(shapes);
@@ -115,25 +132,36 @@ export async function adamwStepCheck(): Promise<Record<string, number | boolean 
     backend === 'webgpu' ? (await values(shape, seed, scale)).t : tf.tensor(raw, shape);
   const run = async (backend: string) => {
     await tf.setBackend(backend);
+    const tensorsBefore = tf.memory().numTensors;
     const params = new Map<string, tf.Variable>();
-    for (const [k, [name, shape]] of Object.entries(shapes).entries())
-      params.set(name, tf.variable(await tensor(backend, shape, 5 + k, 1, init[k].raw), true, `${backend}-${name}`));
+    for (const [k, [name, shape]] of Object.entries(shapes).entries()) {
+      const t = await tensor(backend, shape, 5 + k, 1, init[k].raw);
+      params.set(name, tf.variable(t, true, `${backend}-${name}`));
+      t.dispose();
+    }
     const opt = new AdamW(params, { ...DEFAULT_ADAMW, lr: 1e-2, warmupSteps: 2, clipNorm: 0.5 });
     const norms: number[] = [];
+    let dispatches = 0;
     for (let step = 0; step < 3; step++) {
       const grads: tf.NamedTensorMap = {};
-      for (const [k, [name, shape]] of Object.entries(shapes).entries())
+      for (const [k, [name, shape]] of Object.entries(shapes).entries()) {
+        // No gradient for one parameter of each group in the middle step: AdamW skips it (moments and weights kept).
+        if (step === 1 && (name === 'ln_f.weight' || name === 'h.1.ln_1.bias')) continue;
         grads[name] = await tensor(backend, shape, 10 * step + k, 2, gradsRaw[step][k].raw);
+      }
+      const at = gpuCountsNow();
       const norm = opt.apply(grads);
       norms.push((await norm.data())[0]);
+      dispatches = gpuCountsSince(at).dispatches;
       tf.dispose([norm, ...Object.values(grads)]);
     }
     // Read by data(): dataSync (and so AdamW.getState) reads zeros from SwiftShader's WebGPU here.
     const weights = await Promise.all([...params.values()].map(async (p) => (await p.data()).slice()));
     opt.dispose();
     tf.dispose([...params.values()]);
-    return { norms, weights };
+    return { norms, weights, dispatches, leaked: tf.memory().numTensors - tensorsBefore };
   };
+  installGpuCounters();
   const gpuRun = await run('webgpu');
   const gpu = webgpuKernelsWork();
   const cpuRun = await run('cpu');
@@ -143,7 +171,14 @@ export async function adamwStepCheck(): Promise<Record<string, number | boolean 
     weights = Math.max(weights, maxDiff(w, cpuRun.weights[i]));
     moved = Math.max(moved, maxDiff(w, init[i].raw));
   });
-  return { gpu, weights, moved, norms: maxDiff(gpuRun.norms, cpuRun.norms) };
+  return {
+    gpu,
+    weights,
+    moved,
+    norms: maxDiff(gpuRun.norms, cpuRun.norms),
+    dispatches: gpuRun.dispatches,
+    leaked: gpuRun.leaked,
+  };
 }
 
 /**
@@ -167,4 +202,40 @@ export async function sumSquaresCheck(): Promise<Record<string, number | boolean
     vsF64 = Math.max(vsF64, Math.abs(fused[0] - f64) / f64);
   }
   return { gpu: webgpuKernelsWork(), vsOps, vsF64, smallest };
+}
+
+/**
+ * Σx² over many tensors by the chained WGSL reduction (seven, then six plus the running total, per dispatch) against
+ * a float64 sum of the read-back values, for 1, 7, 8, 13, 14 and 28 tensors of odd sizes; the dispatches each took
+ * against ⌈(n − 1)/6⌉; and the clip scale program against min(1, c/(√Σ + 1e-6)) in float64.
+ */
+export async function sumSquaresManyCheck(): Promise<Record<string, number | boolean | string>> {
+  await tf.setBackend('webgpu');
+  const counting = installGpuCounters();
+  let vsF64 = 0;
+  let scaleVsF64 = 0;
+  let smallest = Infinity;
+  let wrongCounts = 0;
+  for (const count of [1, 7, 8, 13, 14, 28]) {
+    const made = await Promise.all(
+      Array.from({ length: count }, (_, k) => values([5 + ((37 * k + count) % 300)], k + count, 0.5 + 0.05 * k)),
+    );
+    let f64 = 0;
+    for (const { raw } of made) for (const x of raw) f64 += x * x;
+    const at = gpuCountsNow();
+    const total = sumSquaresManyWebgpu(made.map((x) => x.t));
+    const got = (await total.data())[0];
+    if (gpuCountsSince(at).dispatches !== Math.max(1, Math.ceil((count - 1) / 6))) wrongCounts += 1;
+    // A clip threshold on each side of the norm: one scale below 1, one clamped to 1.
+    for (const maxNorm of [0.5 * Math.sqrt(f64), 2 * Math.sqrt(f64)]) {
+      const scale = clipScaleWebgpu(total, maxNorm);
+      const want = Math.min(1, maxNorm / (Math.sqrt(f64) + 1e-6));
+      scaleVsF64 = Math.max(scaleVsF64, Math.abs((await scale.data())[0] - want));
+      scale.dispose();
+    }
+    tf.dispose([total, ...made.map((x) => x.t)]);
+    smallest = Math.min(smallest, f64);
+    vsF64 = Math.max(vsF64, Math.abs(got - f64) / f64);
+  }
+  return { gpu: webgpuKernelsWork(), counting, vsF64, scaleVsF64, smallest, wrongCounts };
 }
