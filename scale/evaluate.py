@@ -3,6 +3,7 @@
   text / image / loss   mean NLL over the held-out caption, image, and every trained position (val/*);
   leak                  mean -log P(any image id) at image positions; within = image - leak (diag/*);
   by position           mean image NLL at each of the image positions (the 8x8 heatmap);
+  by image              mean image NLL of each evaluated validation image, in the split's order (per-image.ts);
   english, english_ood  mean next-token NLL over Persuasion / Moby-Dick, cut into windows of the model's context
                         that overlap by one id, so each id after the first is predicted once (evals.ts englishLoss),
                         over the full softmax and with the softmax restricted to the text ids [0, textVocab).
@@ -39,6 +40,7 @@ def evaluate_arm(model: torch.nn.Module, ex: Export, arm: Arm, device: torch.dev
     # sums: text, text count, image, image count, loss, loss count, leak
     sums = torch.zeros(7, dtype=torch.float64, device=device)
     by_pos = torch.zeros(P, dtype=torch.float64, device=device)
+    by_image = torch.zeros(n, dtype=torch.float64, device=device)  # each process fills its own batches' rows
     for k, start in enumerate(range(0, n, batch)):
         if k % world != rank:
             continue
@@ -50,8 +52,10 @@ def evaluate_arm(model: torch.nn.Module, ex: Export, arm: Arm, device: torch.dev
         image_nll = nll * image
         sums += torch.stack([(nll * text).sum(), text.sum(), image_nll.sum(), image.sum(), (nll * loss).sum(), loss.sum(), (leak * image).sum()]).double()
         by_pos += image_nll[:, first - 1 : first - 1 + P].sum(0).double()
+        by_image[start : start + ids.shape[0]] = image_nll.sum(1).double() / image.sum(1).double()
     sums = reduce(sums)
     by_pos = reduce(by_pos)
+    by_image = reduce(by_image)
     t, tn, i, iN, l, ln, lk = sums.tolist()
     cut = cfg["englishTokens"]
     english = {k: english_loss(model, v[:cut] if cut > 0 else v, ex.text_vocab, device, rank, world, reduce) for k, v in ex.english.items()}
@@ -61,6 +65,7 @@ def evaluate_arm(model: torch.nn.Module, ex: Export, arm: Arm, device: torch.dev
         "loss": l / ln,
         "leak": lk / iN,
         "by_position": (by_pos / n).tolist(),
+        "by_image": by_image.tolist(),
         "english": english["heldout"][0],
         "english_ood": english["ood"][0],
         "english_text_ids": english["heldout"][1],

@@ -85,6 +85,7 @@ class Trainer:
         self.keys = ex.experiment["metrics"]
         self.reduce = (lambda t: acc.reduce(t, reduction="sum")) if self.world > 1 else (lambda t: t)
         self.last_eval: dict[tuple[str, int], dict] = {}
+        self.main_eval: dict[tuple[str, int], dict] = {}  # the same, of the recorded (main) runs only: last-eval.json
         self.stopped: list[str] = []
         self.sweep: dict | None = None
         self.report_to = "none"  # --report-to: tensorboard, wandb or none
@@ -155,7 +156,9 @@ class Trainer:
                 rec(key, step, v)
             if r["text"] is not None:
                 rec("valTextLoss", step, r["text"])
-            self.last_eval[(arm.name, seed)] = r
+            self.last_eval[(arm.name, seed)] = {**r, "step": step}
+            if record:
+                self.main_eval[(arm.name, seed)] = self.last_eval[(arm.name, seed)]
             return r["loss"]
 
         if record and start == 0:

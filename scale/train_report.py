@@ -27,6 +27,24 @@ def finite_or_none(x):
     return x
 
 
+def write_last_evals(tr, out: str) -> None:
+    """
+    OUT/last-eval.json: each main run's last evaluation in this process (its step; the fields of evals.ts EvalResult), so
+    `replicate --engine torch` finishes without evaluating the runs again in tfjs for the heatmap and the per-image
+    losses (torch-engine.ts). A run not evaluated in this process (finished by an earlier --resume) is absent.
+    """
+    runs = {}
+    for (arm, seed), r in tr.main_eval.items():
+        runs[f"{arm} s{seed}"] = {
+            "step": r["step"], "textLoss": r["text"], "imageLoss": r["image"], "loss": r["loss"], "imageLeak": r["leak"],
+            "imageLossByPosition": r["by_position"], "imageLossByImage": r["by_image"],
+            "englishLoss": r["english"], "englishOodLoss": r["english_ood"],
+            "englishLossTextIds": r["english_text_ids"], "englishOodLossTextIds": r["english_ood_text_ids"],
+        }
+    with open(os.path.join(out, "last-eval.json"), "w", encoding="utf-8") as f:
+        json.dump(finite_or_none({"format": "tabula-rasa-last-eval", "version": 1, "runs": runs}), f)
+
+
 def finish(tr, a: argparse.Namespace, cfg: dict, t0: float) -> int:
     """parity.json (this run's step-0/1 losses against the browser's) and the report.json stub for npm run report."""
     acc, ex = tr.acc, tr.ex
@@ -46,6 +64,7 @@ def finish(tr, a: argparse.Namespace, cfg: dict, t0: float) -> int:
         evals = [tr.last_eval[(arm.name, s)]["by_position"] for s in range(cfg["seeds"]) if (arm.name, s) in tr.last_eval]
         if evals:
             by_pos[arm.name] = [sum(e[p] for e in evals) / len(evals) for p in range(len(evals[0]))]
+    write_last_evals(tr, a.out)
     import accelerate
     import transformers
 

@@ -20,6 +20,8 @@ import { version_core as tfVersion } from '../core/tf';
 import { metricsCsv, parseMetricsCsv } from '../core/experiment/metrics-csv';
 import { PhaseClock, type Phase } from '../core/experiment/phases';
 import type { SweepResult } from '../core/experiment/sweep';
+import type { EvalResult } from '../core/experiment/evals';
+import type { Run } from '../core/experiment/runner';
 import type { RunFlags } from '../core/experiment/store';
 import { initNodeBackend } from './backend-node';
 import type { BackendName } from '../core/backend';
@@ -155,6 +157,47 @@ function runTrainer(r: TorchRun, exportDir: string, stop: number | null): number
   return performance.now() - t;
 }
 
+/**
+ * Give each run train.py evaluated at its current step (OUT/last-eval.json, scale/train_report.py) that evaluation as
+ * its `lastEval`, so the finish does not evaluate it again in tfjs for the per-position heatmap and the per-image
+ * losses. An entry at another step, of a stopped run, or of other lengths (positions, images) is left out: that run
+ * is evaluated as before. Returns how many runs took one; 0 when the file is absent or unreadable.
+ */
+export function takeTorchLastEvals(path: string, runs: Run[], positions: number, images: number): number {
+  if (!existsSync(path)) return 0;
+  let file: { format?: string; runs?: Record<string, (EvalResult & { step: number }) | undefined> };
+  try {
+    file = JSON.parse(readFileSync(path, 'utf8'));
+  } catch {
+    return 0;
+  }
+  if (file.format !== 'tabula-rasa-last-eval' || !file.runs) return 0;
+  let n = 0;
+  for (const run of runs) {
+    const e = file.runs[`${run.arm.name} s${run.seed}`];
+    if (!e || run.stopped || run.lastEval || e.step !== run.step) continue;
+    const numbers = [
+      e.imageLoss,
+      e.loss,
+      e.imageLeak,
+      e.englishLoss,
+      e.englishOodLoss,
+      e.englishLossTextIds,
+      e.englishOodLossTextIds,
+    ];
+    if (
+      !numbers.every((v) => typeof v === 'number') ||
+      e.imageLossByPosition?.length !== positions ||
+      e.imageLossByImage?.length !== images
+    )
+      continue;
+    const { step: _step, ...result } = e;
+    run.lastEval = { ...result, textLoss: e.textLoss ?? null };
+    n++;
+  }
+  return n;
+}
+
 /** The replicate run of `r` on the torch engine: export, train.py, the finish in this process. */
 export async function replicateTorch(r: TorchRun): Promise<void> {
   const log = (s: string) => console.log(s);
@@ -255,6 +298,10 @@ export async function replicateTorch(r: TorchRun): Promise<void> {
   };
   try {
     await exp.prepare();
+    const { val, imageTokens } = prepared.data;
+    const evaluated = cfg.evalImages > 0 ? Math.min(cfg.evalImages, val.count) : val.count;
+    const reused = takeTorchLastEvals(join(r.out, 'last-eval.json'), exp.runner!.runs, imageTokens, evaluated);
+    if (reused) say(`${reused} run(s) keep train.py's last evaluation (no evaluation again for the heatmap)`);
     const short = exp.runner!.runs.filter((run) => !run.stopped && run.step < steps);
     if (short.length)
       throw new Error(

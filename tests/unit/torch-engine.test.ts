@@ -2,7 +2,8 @@
 // lacks torch, torch flags without the engine) leave nothing behind; and, where SCALE_PYTHON (default python3) imports
 // torch, transformers and accelerate, the smoke setup on the torch engine — stopped at step 3 and resumed — gives
 // the tfjs engine's step-0 losses (parity), its records through the run, and a report of the same structure, with
-// the engine, versions, machine and phases in meta. Also PhaseClock (phases.ts) on a made-up clock.
+// the engine, versions, machine and phases in meta. Also PhaseClock (phases.ts) on a made-up clock, and which of
+// train.py's last evaluations (last-eval.json) the finish takes.
 import { afterAll, describe, expect, it } from 'vitest';
 import { execFile, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -12,7 +13,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseMetricsCsv } from '../../src/core/experiment/metrics-csv';
 import { PhaseClock } from '../../src/core/experiment/phases';
-import type { MetricRecord } from '../../src/core/experiment/runner';
+import type { MetricRecord, Run } from '../../src/core/experiment/runner';
+import { takeTorchLastEvals } from '../../src/cli/torch-engine';
 
 const run = promisify(execFile);
 const PY = process.env.SCALE_PYTHON ?? 'python3';
@@ -68,6 +70,61 @@ describe('PhaseClock', () => {
       'samples',
       'quality',
     ]);
+  });
+});
+
+describe('takeTorchLastEvals', () => {
+  const evalAt = (step: number, positions = 4, images = 3) => ({
+    step,
+    textLoss: null,
+    imageLoss: 5.5,
+    loss: 5.25,
+    imageLeak: 0.25,
+    imageLossByPosition: Array.from({ length: positions }, (_, p) => 5 + p / 10),
+    imageLossByImage: Array.from({ length: images }, (_, k) => 5 + k / 100),
+    englishLoss: 4,
+    englishOodLoss: 4.5,
+    englishLossTextIds: 3.9,
+    englishOodLossTextIds: 4.4,
+  });
+  const runOf = (arm: string, seed: number, step: number, stopped = false) =>
+    ({ arm: { name: arm }, seed, step, stopped, lastEval: null }) as unknown as Run;
+
+  it('gives a run the evaluation at its own step, of the expected lengths; leaves the others to be evaluated again', async () => {
+    dir ||= await mkdtemp(join(tmpdir(), 'torch-engine-'));
+    const path = join(dir, 'last-eval.json');
+    await writeFile(
+      path,
+      JSON.stringify({
+        format: 'tabula-rasa-last-eval',
+        version: 1,
+        runs: {
+          'pretrained s0': evalAt(60),
+          'pretrained s1': evalAt(30), // evaluated at the --stop-at step, not the run's last
+          'scratch s0': evalAt(60, 5), // another heatmap size
+          'scratch s1': evalAt(60, 4, 2), // another number of images
+          'scratch s2': evalAt(60),
+        },
+      }),
+    );
+    const runs = [
+      runOf('pretrained', 0, 60),
+      runOf('pretrained', 1, 60),
+      runOf('scratch', 0, 60),
+      runOf('scratch', 1, 60),
+      runOf('scratch', 2, 60, true), // stopped (diverged): not finished with
+      runOf('scratch', 3, 60), // absent from the file
+    ];
+    expect(takeTorchLastEvals(path, runs, 4, 3)).toBe(1);
+    const { step: _s, ...want } = evalAt(60);
+    expect(runs[0].lastEval).toEqual(want);
+    expect(runs.slice(1).map((r) => r.lastEval)).toEqual([null, null, null, null, null]);
+    // Absent, unreadable or of another format: nothing taken.
+    expect(takeTorchLastEvals(join(dir, 'none.json'), [runOf('pretrained', 0, 60)], 4, 3)).toBe(0);
+    await writeFile(path, '{"format": "tabula-rasa-last-eval", "runs": {');
+    expect(takeTorchLastEvals(path, [runOf('pretrained', 0, 60)], 4, 3)).toBe(0);
+    await writeFile(path, JSON.stringify({ format: 'other', runs: { 'pretrained s0': evalAt(60) } }));
+    expect(takeTorchLastEvals(path, [runOf('pretrained', 0, 60)], 4, 3)).toBe(0);
   });
 });
 
@@ -159,6 +216,24 @@ describe('replicate --engine torch', () => {
     expect(total(ra)).toBeLessThanOrEqual((ra.meta.seconds as number) + 1);
     expect(total(rb)).toBeLessThanOrEqual((rb.meta.seconds as number) + 1);
     expect((rb.meta.parity as { ok: boolean }).ok).toBe(true);
+    // The finish takes train.py's last evaluations (last-eval.json) instead of evaluating again in tfjs: the heatmap
+    // and the per-image losses agree with the tfjs engine's own to the records' tolerance.
+    const heat = (r: typeof ra) => r.meta.imageLossByPosition as Record<string, number[]>;
+    expect(Object.keys(heat(rb)).sort()).toEqual(Object.keys(heat(ra)).sort());
+    for (const [arm, cells] of Object.entries(heat(ra))) {
+      expect(heat(rb)[arm].length).toBe(cells.length);
+      cells.forEach((v, p) => expect(Math.abs(heat(rb)[arm][p] - v), `${arm} position ${p}`).toBeLessThan(2e-3));
+    }
+    type PerImage = { runs: { arm: string; seed: number; step: number; losses: number[] }[] };
+    const [pa, pb] = [ra.meta.perImage as PerImage, rb.meta.perImage as PerImage];
+    expect(pb.runs.map((r) => [r.arm, r.seed, r.step])).toEqual(pa.runs.map((r) => [r.arm, r.seed, r.step]));
+    expect(resumed.out).toContain(`${pb.runs.length} run(s) keep train.py's last evaluation`);
+    pa.runs.forEach((r, i) => {
+      expect(pb.runs[i].losses.length).toBe(r.losses.length);
+      r.losses.forEach((v, k) =>
+        expect(Math.abs(pb.runs[i].losses[k] - v), `${r.arm} s${r.seed} image ${k}`).toBeLessThan(2e-3),
+      );
+    });
     for (const f of [
       'report.html',
       'sections.html',
