@@ -21,7 +21,7 @@ import lr_sweep
 from export_reader import Export, ExportError
 
 # What the report shows of a sweep (sweep.ts SweepResult less its cells).
-SWEEP_KEYS = ("lrs", "steps", "seeds", "schedule", "table", "best", "protocol", "unresolved", "selection")
+SWEEP_KEYS = ("lrs", "steps", "seeds", "schedule", "cells", "table", "best", "protocol", "unresolved", "selection")
 
 CELLS_FILE = "sweep-cells.jsonl"
 CELLS_FORMAT = "tabula-rasa-sweep-cells"

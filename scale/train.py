@@ -350,7 +350,7 @@ def main(argv: list[str] | None = None) -> int:
     lrs = {arm.name: arm.lr for arm in ex.arms}
     plan = ex.experiment.get("sweep")
     recorded = ex.experiment.get("recordedSweep")  # --lr-from: the sweep the rates came from, shown in the report
-    tr.sweep = {k: recorded[k] for k in ("lrs", "steps", "seeds", "schedule", "table", "best")} if recorded else None
+    tr.sweep = {k: recorded[k] for k in SWEEP_KEYS if k in recorded} if recorded else None
     kept_sweep = os.path.join(a.out, "sweep.json")
     if plan and a.resume and os.path.exists(kept_sweep):
         with open(kept_sweep, encoding="utf-8") as f:

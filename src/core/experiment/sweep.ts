@@ -287,11 +287,11 @@ export interface NeighbourA {
 /**
  * How sensitive A is to the rate choice: a − b's final held-out image loss at each arm's chosen rate and the tried
  * rates next to it (up to 3 × 3 cells), paired by seed. Empty when the sweep lacks either arm or the image losses
- * (sweeps recorded before imageLoss existed).
+ * (sweeps recorded before imageLoss existed), or its cells (report.json stubs scale/train.py wrote before it kept them).
  */
 export function neighbourA(sweep: SweepResult, a: ArmName, b: ArmName): NeighbourA[] {
   const near = (arm: ArmName) => {
-    const tried = [...new Set(sweep.cells.filter((c) => c.arm === arm).map((c) => c.lr))].sort((x, y) => x - y);
+    const tried = [...new Set((sweep.cells ?? []).filter((c) => c.arm === arm).map((c) => c.lr))].sort((x, y) => x - y);
     const i = tried.indexOf(sweep.best[arm] ?? NaN);
     return i < 0 ? [] : tried.slice(Math.max(0, i - 1), i + 2);
   };
@@ -300,7 +300,7 @@ export function neighbourA(sweep: SweepResult, a: ArmName, b: ArmName): Neighbou
     for (const lrB of near(b)) {
       const at = (arm: ArmName, lr: number) =>
         new Map(
-          sweep.cells
+          (sweep.cells ?? [])
             .filter((c) => c.arm === arm && c.lr === lr && c.imageLoss !== undefined)
             .map((c) => [c.seed, c.imageLoss!]),
         );
