@@ -192,7 +192,16 @@ describe('scale/train.py against npm run replicate on the same export', () => {
       expect(scale.find((x) => key(x) === key(r))!.tokens, key(r)).toBe(r.tokens);
     const parity = JSON.parse(await readFile(join(out.scale, 'parity.json'), 'utf8'));
     expect(parity.ok).toBe(true);
-    expect(parity.rows.length).toBeGreaterThan(5 * 10);
+    // Step 0's reference is one run of each sequence layout; step 1's is every run (export.ts).
+    const runsAt = (step: number) =>
+      [
+        ...new Set(
+          parity.rows.filter((r: MetricRecord) => r.step === step).map((r: MetricRecord) => `${r.arm} s${r.seed}`),
+        ),
+      ].sort();
+    expect(runsAt(0)).toEqual(['image-only-scratch s0', 'pretrained s0']);
+    expect(runsAt(1).length).toBe(5);
+    expect(parity.rows.filter((r: MetricRecord) => r.step === 0).length).toBeGreaterThan(2 * 10);
   });
 
   it("--report-to tensorboard logs every metric.csv value through accelerate's tracker, one run per arm and seed", async (ctx) => {

@@ -13,9 +13,9 @@
  *                                                                 pretrained-mix batch (only with that arm)
  *   init/<arm>-s<seed>/           GPT-2 layout checkpoints (config.json, model.safetensors, tabula.json, the hub files)
  *   sweep/…                       with --lr-sweep: the sweep's own split and batch order (export-sweep.ts)
- *   reference.csv                 this implementation's step-0 evaluation of each arm's seed 0 and step-1 training
- *                                 losses of every run (an arm's other seeds differ only in their initial weights and
- *                                 batches, which step 1 checks: one evaluation an arm, however many seeds)
+ *   reference.csv                 this implementation's step-0 evaluation of one run of each sequence layout (the
+ *                                 first arm's seed 0; the first image-only arm's seed 0) and step-1 training losses
+ *                                 of every run (runs differ only in initial weights and batches, which step 1 checks)
  *   experiment.json, meta.json, captions.json
  *   data/{train,validation}-*.parquet, README.md, meta.pkl   for datasets.load_dataset and nanoGPT (export-datasets.ts)
  * The image-only arms read the same files: their sequence is the captioned one without the caption (ids[0] then
@@ -172,10 +172,17 @@ export async function buildExport(
   const steps = Math.max(cfg.steps, sweep?.steps ?? 0);
   const runner = new ExperimentRunner({ ...cfg, seeds }, data, lm, {}, alignedRows);
   try {
-    // Step 0 is evaluated for seed 0 of each arm (every code path), step 1's training losses for every run: the
-    // evaluation over every held-out image and both English streams costs as much per run as an evaluation round.
-    const firstSeeds = runner.runs.filter((run) => run.seed === 0);
-    log(`reference: evaluating ${firstSeeds.length} run(s) at step 0 (seed 0 of each arm)`);
+    // Step 0 is evaluated for one run of each sequence layout (the captioned one, and the image-only arms' when the
+    // setup has one): the evaluation's code path differs between arms only by the layout, and every run's initial
+    // weights and batches are checked by its step-1 training losses. An evaluation over every held-out image and
+    // both English streams costs as much as a training round of its run, so this keeps the reference one or two
+    // evaluations however many arms and seeds.
+    const firstSeeds = [false, true]
+      .map((imageOnly) => runner.runs.find((run) => run.seed === 0 && run.arm.imageOnly === imageOnly))
+      .filter((run) => run !== undefined);
+    log(
+      `reference: evaluating ${firstSeeds.map((run) => `${run.arm.name} s0`).join(' and ')} at step 0 (one run of each sequence layout)`,
+    );
     const reference: MetricRecord[] = [];
     for (const run of firstSeeds) reference.push(...(await runner.evalRun(run)));
     const B = Math.min(cfg.batchSize, data.train.count);
