@@ -64,7 +64,9 @@ describe('the playground', () => {
     await page.getByTestId('prep-progress').waitFor({ timeout: 180_000 });
     expect(await statusText(page)).toMatch(/^Preparing: training images turned into tokens \([\d,]+ \/ 1,350\)$/);
     expect(await page.getByTestId('reset').textContent()).toBe('Cancel');
-    await page.getByTestId('reset').click();
+    // At once (force: no wait for the button to hold still): Playwright's actionability wait could outlast the
+    // preparation, and the click then landed on Reset during training (seen on this machine, 2026-12-05).
+    await page.getByTestId('reset').click({ force: true });
     await waitPhase(page, ['idle'], 180_000);
     // A cancel that lands after the last image was encoded still cancels: nothing trains afterwards (the worker
     // once went on to train on what the reset was freeing, and failed on it).
