@@ -20,7 +20,7 @@ from typing import Callable
 import lr_sweep
 from export_reader import Export, ExportError
 
-# What the report shows of a sweep (sweep.ts SweepResult less its cells).
+# What the report shows of a sweep (sweep.ts SweepResult; its cells feed the neighbouring-rate table).
 SWEEP_KEYS = ("lrs", "steps", "seeds", "schedule", "cells", "table", "best", "protocol", "unresolved", "selection")
 
 CELLS_FILE = "sweep-cells.jsonl"

@@ -290,8 +290,9 @@ export interface NeighbourA {
  * (sweeps recorded before imageLoss existed), or its cells (report.json stubs scale/train.py wrote before it kept them).
  */
 export function neighbourA(sweep: SweepResult, a: ArmName, b: ArmName): NeighbourA[] {
+  const cells = sweep.cells ?? [];
   const near = (arm: ArmName) => {
-    const tried = [...new Set((sweep.cells ?? []).filter((c) => c.arm === arm).map((c) => c.lr))].sort((x, y) => x - y);
+    const tried = [...new Set(cells.filter((c) => c.arm === arm).map((c) => c.lr))].sort((x, y) => x - y);
     const i = tried.indexOf(sweep.best[arm] ?? NaN);
     return i < 0 ? [] : tried.slice(Math.max(0, i - 1), i + 2);
   };
@@ -300,7 +301,7 @@ export function neighbourA(sweep: SweepResult, a: ArmName, b: ArmName): Neighbou
     for (const lrB of near(b)) {
       const at = (arm: ArmName, lr: number) =>
         new Map(
-          (sweep.cells ?? [])
+          cells
             .filter((c) => c.arm === arm && c.lr === lr && c.imageLoss !== undefined)
             .map((c) => [c.seed, c.imageLoss!]),
         );
