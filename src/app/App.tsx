@@ -1,8 +1,8 @@
 // The app shell. The first screen answers the question: the question itself, the recorded run's verdict on the three
 // effects and the controls to run it yourself; the backend in one line (its details behind "why?") and the device
 // strip; then the six panels as WAI-ARIA tabs, the tour and the self-test. It gets the Controller (which owns the worker),
-// restores the last run from IndexedDB, loads the recorded cpu run (report, metrics, samples), and keeps the whole
-// setup — dataset and LM included — in the URL.
+// restores the last run from IndexedDB, loads the recorded cpu run (report, metrics, samples) and the longer run's
+// report, and keeps the whole setup — dataset and LM included — in the URL.
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { parseMetricsCsv } from '../core/experiment/metrics-csv';
 import type { Analysis, Quality, Report } from '../worker/protocol';
@@ -29,6 +29,8 @@ import { parseRecordedSamples } from './recorded-samples';
 import { PANELS, type Panel } from './store/ui';
 
 const RECORDED = `${import.meta.env.BASE_URL}runs/cpu/`;
+/** The same setup at 4× the steps (issue 26 b), shown beside the recorded answer when it loads. */
+const LONGER = `${import.meta.env.BASE_URL}runs/budget/report.json`;
 
 const TITLES: Record<Panel, string> = {
   data: 'Data',
@@ -54,6 +56,11 @@ async function loadRecorded(): Promise<void> {
       () => '',
     ),
   ]);
+  // The longer run is an addition: without it (a fork that removed it, a failed fetch) the first screen is the same.
+  const longer = await fetchOk(LONGER).then(
+    (r) => r.json() as Promise<Report>,
+    () => null,
+  );
   const meta = report.meta as { analysis: Analysis; quality: Quality | null };
   const steps = report.config?.steps;
   useAppStore.getState().setRecorded({
@@ -61,6 +68,7 @@ async function loadRecorded(): Promise<void> {
     records: parseMetricsCsv(csv, 'runs/cpu/metrics.csv'),
     finished: { report, analysis: meta.analysis, quality: meta.quality, imageLossByPosition: {} },
     samples: parseRecordedSamples(sections),
+    longer,
   });
 }
 

@@ -158,17 +158,33 @@ export function plainSentence(report: Report, tokens: number | null): string | n
     return `${after}${diff}; with ${seeds} there is no range of likely differences, so this run cannot say whether reading English helped.`;
   const [lo, hi] = d.ci95;
   const range = `its likely range (${signed(lo)} to ${signed(hi)}, ${seeds})`;
-  const inside = lo > -m && hi < m;
-  const below = hi < -m;
-  const above = lo > m;
-  const verdict = e?.verdict ?? '';
-  if (verdict === 'reproduced' || (verdict === '' && inside))
-    return `${after}${diff}: ${range} stays inside the grey “no real difference” band (±${m}), so reading English first did not help it draw.`;
-  if (below)
-    return `${after}${diff}: ${range} lies below the grey “no real difference” band (±${m}), so reading English first helped${verdict === 'inconclusive' ? ' here, though not at every point of the run' : ''}.`;
-  if (above)
-    return `${after}${diff}: ${range} lies above the grey “no real difference” band (±${m}), so reading English first made it worse${verdict === 'inconclusive' ? ' here, though not at every point of the run' : ''}.`;
-  return `${after}${diff}, but ${range} reaches into the grey “no real difference” band (±${m}): too close to call — more seeds would tell.`;
+  const band = `the grey “no real difference” band (±${m})`;
+  const partly = e?.verdict === 'inconclusive' ? ' here, though not at every point of the run' : '';
+  switch (outcome(e!, m)) {
+    case 'equivalent':
+      return `${after}${diff}: ${range} stays inside ${band}, so reading English first did not help it draw.`;
+    case 'helped':
+      return `${after}${diff}: ${range} lies below ${band}, so reading English first helped${partly}.`;
+    case 'hurt':
+      return `${after}${diff}: ${range} lies above ${band}, so reading English first made it worse${partly}.`;
+    default:
+      return `${after}${diff}, but ${range} reaches into ${band}: too close to call — more seeds would tell.`;
+  }
+}
+
+/**
+ * Where effect A's 95% interval lies against the ±m band, as the sentences say it: 'equivalent' (the verdict is
+ * reproduced, or with no verdict the interval is inside the band), 'helped' (wholly below it), 'hurt' (wholly above
+ * it), 'unsure' (it reaches into the band, or there is no interval).
+ */
+function outcome(e: ArmEffect, m: number): 'equivalent' | 'helped' | 'hurt' | 'unsure' {
+  const ci = e.diff?.ci95;
+  if (!ci) return 'unsure';
+  const [lo, hi] = ci;
+  if (e.verdict === 'reproduced' || (!e.verdict && lo > -m && hi < m)) return 'equivalent';
+  if (hi < -m) return 'helped';
+  if (lo > m) return 'hurt';
+  return 'unsure';
 }
 
 /** The mean training tokens at a report's last evaluation of `metric` in `records` (for the sentence), or null. */
@@ -203,4 +219,43 @@ export function controlSentence(report: Report): string | null {
   if (e.verdict === 'not reproduced' && e.detail === 'hurt')
     return `${control} drew better than the pre-trained model (${range}): what the weights had read hurt.`;
   return `${control} cannot yet be told apart from the pre-trained model or shown equal to it (${range}): more seeds would tell whether its English or its size mattered.`;
+}
+
+/**
+ * The longer recorded run (the budget axis, issue 26 b) beside the recorded answer, in one short sentence: how many
+ * times the training tokens of `main` it had (its effect A's last checkpoint against main's; the steps × batch ratio
+ * when a report lacks them), whether its answer on image tokens is the same (verdict and direction), its difference at
+ * the end with the 95% interval and seeds, and what that means, in plainSentence's words. Null when `longer` has no
+ * effect A difference or trained no longer than `main`.
+ */
+export function longerSentence(main: Report, longer: Report): string | null {
+  const atEnd = (r: Report): number | null =>
+    (
+      r.effects as Record<string, { tests?: { fraction: number | null; tokens: number }[] } | undefined>
+    ).image_loss?.tests?.find((t) => t.fraction === 1)?.tokens ?? null;
+  const steps = (r: Report): number | null => (r.config ? r.config.steps * r.config.batchSize : null);
+  const tokens = [atEnd(main), atEnd(longer)];
+  const [a, b] = tokens[0] && tokens[1] ? tokens : [steps(main), steps(longer)];
+  const effect = (r: Report) => (r.effects as Record<string, ArmEffect | undefined>).image_loss;
+  const e = effect(longer);
+  const d = e?.diff;
+  if (!a || !b || !(b > a * 1.05) || !e || !d || !Number.isFinite(d.mean)) return null;
+  const m = typeof longer.margin === 'number' ? longer.margin : (longer.config?.margin ?? 0.05);
+  const times = b / a >= 1.95 ? `${Math.round(b / a)}×` : `${(b / a).toFixed(1)}×`;
+  const same = effect(main)?.verdict === e.verdict && effect(main)?.detail === e.detail;
+  const swept = (longer.meta as { sweep?: { best?: object } } | undefined)?.sweep?.best
+    ? ', each arm at its own swept rate'
+    : '';
+  const how = longer.config ? ` (${longer.config.steps.toLocaleString('en-US')} steps${swept})` : '';
+  const seeds = `${d.n} seed${d.n === 1 ? '' : 's'}`;
+  const diff = d.ci95
+    ? `${signed(d.mean)} (${signed(d.ci95[0])} to ${signed(d.ci95[1])}, ${seeds})`
+    : `${signed(d.mean)} (${seeds})`;
+  const means = {
+    equivalent: 'reading English first did not help',
+    helped: 'reading English first helped',
+    hurt: 'reading English first made it worse',
+    unsure: 'too close to call',
+  }[outcome(e, m)];
+  return `With ${times} the training${how}, another recorded run gave ${same ? 'the same answer' : 'a different answer'}: ${diff} — ${means}.`;
 }

@@ -75,6 +75,16 @@ describe('the lesson, before any training', () => {
     );
     // The recorded run has the shuffled control: the sentence says what it shows, inside the same paragraph.
     expect(await l.page.getByTestId('control-sentence').textContent()).toMatch(/shuffled within each matrix/);
+    // Below it, the same setup at 4× the steps (public/runs/budget): its own numbers, and a link to its report.
+    const longer = JSON.parse(readFileSync('public/runs/budget/report.json', 'utf8')) as typeof recorded;
+    const more = (await l.page.getByTestId('longer-sentence').textContent())!.replace(/−/g, '-');
+    expect(more).toMatch(
+      /^With 4× the training \(1,800 steps, each arm at its own swept rate\), another recorded run gave/,
+    );
+    for (const v of [Math.abs(longer.effects.image_loss.diff.mean), ...longer.effects.image_loss.diff.ci95])
+      expect(more).toContain(Number(v.toPrecision(2)).toString());
+    const longerHref = await l.page.getByTestId('longer-sentence').locator('a').getAttribute('href');
+    expect((await l.page.request.get(new URL(longerHref!, l.page.url()).href)).status()).toBe(200);
     // Both charts draw the recorded run: a line per arm with its interval, the difference over the grey band.
     await expect
       .poll(() => l.page.locator('[data-testid="answer-loss"] .recharts-line').count(), { timeout: 20_000 })
@@ -293,6 +303,7 @@ describe('the lesson, before any training', () => {
     await more.waitFor();
     const hrefs = await more.locator('a').evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).href));
     expect(hrefs.map((h) => new URL(h).pathname.replace(/^.*\/runs\//, 'runs/'))).toEqual([
+      'runs/budget/report.html',
       'runs/class-lesson/report.html',
       'runs/cpu-austen/report.html',
       'runs/arms/report.html',

@@ -1,6 +1,7 @@
 // The first screen's numbers (src/app/answer-view.ts): per-arm means with 95% t-intervals and the paired difference
 // against hand-computed values and against the recorded report's own difference curve, the budget a run reaches, the
-// fitted y range, and the plain sentence read from a report (the recorded one and one per outcome).
+// fitted y range, and the plain sentence read from a report (the recorded one and one per outcome), and the longer
+// run's sentence beside it (the recorded budget axis, and hand-made reports).
 import { PRESETS } from '../../src/core/experiment/config';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -14,6 +15,7 @@ import {
   fitY,
   plainSentence,
   controlSentence,
+  longerSentence,
   roundTokens,
   tokensPerStep,
 } from '../../src/app/answer-view';
@@ -187,5 +189,43 @@ describe('the plain sentence', () => {
         null,
       ),
     ).toBeNull();
+  });
+});
+
+describe("the longer run's sentence", () => {
+  const main = JSON.parse(readFileSync('public/runs/cpu/report.json', 'utf8')) as Report;
+  const longer = JSON.parse(readFileSync('public/runs/budget/report.json', 'utf8')) as Report;
+  it('says how many times the training the recorded budget run had, that its answer differs, its numbers and meaning', () => {
+    // 2,242,913 image-loss tokens at its end against the cpu run's 560,7xx: 4.0×; A hurt there, helped here.
+    expect(longerSentence(main, longer)).toBe(
+      'With 4× the training (1,800 steps, each arm at its own swept rate), another recorded run gave a different answer: +0.30 (+0.25 to +0.35, 5 seeds) — reading English first made it worse.',
+    );
+  });
+  it('says "the same answer" when verdict and direction agree, falls back to steps × batch, and is null when not longer', () => {
+    const like = (r: Report, steps: number, verdict: string, detail: string | null, keepTests: boolean) =>
+      ({
+        ...r,
+        config: { ...r.config!, steps },
+        meta: { ...r.meta, sweep: undefined },
+        effects: {
+          ...r.effects,
+          image_loss: {
+            ...r.effects.image_loss,
+            verdict,
+            detail,
+            tests: keepTests ? (r.effects.image_loss as { tests: unknown }).tests : undefined,
+          },
+        },
+      }) as unknown as Report;
+    const a = like(main, 450, 'not reproduced', 'hurt', false);
+    // No checkpoint tokens: 900 steps × 16 against 450 × 16 = 2×, and the sentence has no token count.
+    expect(longerSentence(a, like(longer, 900, 'not reproduced', 'hurt', false))).toMatch(
+      /^With 2× the training \(900 steps\), another recorded run gave the same answer: \+0\.30 \(\+0\.25 to \+0\.35, 5 seeds\) — reading English first made it worse\.$/,
+    );
+    expect(longerSentence(a, like(longer, 600, 'reproduced', null, false))).toMatch(
+      /^With 1\.3× the training \(600 steps\), another recorded run gave a different answer: .* — reading English first did not help\.$/,
+    );
+    expect(longerSentence(a, like(longer, 450, 'not reproduced', 'hurt', false))).toBeNull();
+    expect(longerSentence(longer, main)).toBeNull();
   });
 });

@@ -1,13 +1,22 @@
 // The first screen's answer, as pictures: one plain sentence built from the recorded report's numbers, the held-out
 // image-token loss of both arms along tokens and their difference over the grey "no real difference" band
 // (AnswerCharts), and what each arm draws for the same captions beside the real image (FirstSamples); the statistics
-// (the verdict table on all three effects) one click away. After Play your run draws over the recorded one on axes
+// (the verdict table on all three effects) one click away, and below the sentence what the same setup trained 4× longer
+// said (the budget axis). After Play your run draws over the recorded one on axes
 // fitted to your run, its samples replace the recorded ones at each evaluation, and its verdict joins the recorded one.
 // Beside it, the controls with the setup in one line and your run's three quantities so far.
 import { useMemo } from 'react';
 import { METRICS } from '../../core/metrics';
 import { buildReport } from '../../core/experiment/report';
-import { budgetTokens, controlSentence, finalTokens, plainSentence, roundTokens, tokensPerStep } from '../answer-view';
+import {
+  budgetTokens,
+  controlSentence,
+  finalTokens,
+  longerSentence,
+  plainSentence,
+  roundTokens,
+  tokensPerStep,
+} from '../answer-view';
 import { formatDuration } from '../eta';
 import { liveSummary, liveSummaryText } from '../live-summary';
 import { scrollBehavior } from '../media';
@@ -21,6 +30,7 @@ import { FirstSamples } from './FirstSamples';
 import { VerdictTable } from './VerdictTable';
 
 const RECORDED_REPORT = `${import.meta.env.BASE_URL}runs/cpu/report.html`;
+const LONGER_REPORT = `${import.meta.env.BASE_URL}runs/budget/report.html`;
 /** The recorded run trained on Twemoji: its curves are drawn behind a run on the same images only. */
 const sameImages = (d: DatasetChoice) => d.kind === 'emoji' && d.style === 'twemoji';
 
@@ -61,6 +71,7 @@ export function Lesson() {
   }, [recorded, meta, records]);
   const sentence = report && view ? plainSentence(report, view.recTokens) : null;
   const control = report ? controlSentence(report) : null;
+  const longer = report && recorded?.longer ? longerSentence(report, recorded.longer) : null;
   // The verdict needs only the curves: once training is over it is shown at once, while the report's extras (samples'
   // quality, caption analysis) are still being made; the finished report replaces it.
   const finishing = useAppStore((s) => s.run.status?.phase === 'finishing');
@@ -85,6 +96,11 @@ export function Lesson() {
           </p>
         ) : (
           <p className="muted">Loading the recorded run…</p>
+        )}
+        {sentence && longer && (
+          <p className="plain small" data-testid="longer-sentence">
+            {longer} <a href={LONGER_REPORT}>Its report</a>.
+          </p>
         )}
         {yours && (
           <p className="plain yours" data-testid="your-sentence">

@@ -180,8 +180,10 @@ export function ReportPanel() {
           <code>npm run lm-eval</code> or Hugging Face's GPT-2 classes.
         </p>
         <p className="muted small" data-testid="more-recorded">
-          More recorded runs: <a href={`${import.meta.env.BASE_URL}runs/class-lesson/report.html`}>a class</a> (10 seats
-          of the lesson pooled) · with the earlier Austen-only LM:{' '}
+          More recorded runs: <a href={`${import.meta.env.BASE_URL}runs/budget/report.html`}>the budget axis</a> (the
+          cpu setup at 4× the steps, 5 seeds) ·{' '}
+          <a href={`${import.meta.env.BASE_URL}runs/class-lesson/report.html`}>a class</a> (10 seats of the lesson
+          pooled) · with the earlier Austen-only LM:{' '}
           <a href={`${import.meta.env.BASE_URL}runs/cpu-austen/report.html`}>the former recorded run</a> (3 seeds) ·{' '}
           <a href={`${import.meta.env.BASE_URL}runs/arms/report.html`}>the other arms</a> (frozen body, image-only,
           English mix; 3 seeds × 200 steps) · the caption level as an axis, lesson setup at{' '}

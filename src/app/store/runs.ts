@@ -4,7 +4,7 @@
 import type { StateCreator } from 'zustand';
 import { recordsToResume } from '../../core/experiment/resume-records';
 import type { RunMeta } from '../../browser/persist';
-import type { Finished, MetricRecord, Picture, RunStatus, SampleSet, WorkerEvent } from '../../worker/protocol';
+import type { Finished, MetricRecord, Picture, Report, RunStatus, SampleSet, WorkerEvent } from '../../worker/protocol';
 import type { RecordedSamples } from '../recorded-samples';
 import type { Intent } from '../status-line';
 
@@ -16,6 +16,11 @@ export interface RecordedRun {
   finished: Pick<Finished, 'report' | 'analysis' | 'quality' | 'imageLossByPosition'> | null;
   /** Its caption → image samples (from its sections.html), when it has them. */
   samples: RecordedSamples | null;
+  /**
+   * The same setup recorded with more training (public/runs/budget/report.json: the budget axis), shown beside it on
+   * the first screen; null when it is absent or could not be read.
+   */
+  longer: Report | null;
 }
 
 /** A tokenizer trained in the page: its curve and the latest reconstructions. */
