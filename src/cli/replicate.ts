@@ -27,6 +27,7 @@ import { acquireRunLock } from './run-lock';
 import { SETUP_OPTIONS, SETUP_USAGE, parseSetup } from './setup-flags';
 import { ENGINE_OPTIONS, ENGINE_USAGE, engineArgs, replicateTorch } from './torch-engine';
 import { PhaseClock } from '../core/experiment/phases';
+import { addSession, finishWallTime, priorWallTime, saveWallTime } from './wall-time';
 import { experimentIdentity } from '../core/experiment/fingerprint-inputs';
 import { fingerprintOf } from '../core/experiment/fingerprint';
 import { writeCard } from './card-file';
@@ -96,6 +97,8 @@ async function main(): Promise<void> {
     console.log(`replicate: ${s}`),
   ); // one writer per --out
   checkResume(a.out, flags, a.resume!);
+  // The earlier sessions' time (--resume): the report's meta.seconds and meta.phases are the whole run's (wall-time.ts).
+  const prior = priorWallTime(a.out, a.resume!, (s) => console.log(`replicate: WARNING: ${s}`));
   const command = `npm run replicate -- ${process.argv.slice(2).join(' ')}`;
   if (torch)
     return replicateTorch({
@@ -108,6 +111,7 @@ async function main(): Promise<void> {
       flags,
       stopAt,
       resume: a.resume!,
+      prior,
       backend,
       command,
       encodePng: pngDataUrl,
@@ -200,6 +204,8 @@ async function main(): Promise<void> {
     exp.checkpoints.savingMs,
   );
   if (stopAt !== null && stopAt < c.steps) {
+    clock.enter(null);
+    saveWallTime(a.out, addSession(prior, (performance.now() - t0) / 1000, clock.seconds()));
     log(`replicate: stopped at step ${stopAt} of ${c.steps} as asked; continue with --resume`);
     free();
     return;
@@ -229,7 +235,8 @@ async function main(): Promise<void> {
   });
   const { report } = fin;
   clock.enter(null);
-  report.meta.phases = clock.seconds();
+  // The whole run's time, over every session (wall-time.ts): meta.seconds, meta.phases and meta.sessions.
+  Object.assign(report.meta, finishWallTime(a.out, prior, (performance.now() - t0) / 1000, clock.seconds()));
   // The finish wrote the report before its own phase was timed: write it again with the phases, each file whole
   // (report.json last, as the run folder does), the same as `npm run report` rebuilds it.
   writeReportFiles(a.out, report, exp.records, fin.sections);

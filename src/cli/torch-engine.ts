@@ -32,6 +32,7 @@ import { loadInputs } from './experiment-inputs';
 import { writeFileAtomic } from './durable';
 import { RunFolder, writeReportFiles } from './run-folder';
 import type { Setup } from './setup-flags';
+import { addSession, finishWallTime, saveWallTime, type WallTime } from './wall-time';
 
 /** replicate's flags for the engine (parseArgs options). */
 export const ENGINE_OPTIONS = {
@@ -132,6 +133,8 @@ export interface TorchRun {
   flags: RunFlags;
   stopAt: number | null;
   resume: boolean;
+  /** The earlier sessions' wall time of this folder (wall-time.ts; none without --resume). */
+  prior: WallTime;
   backend: BackendName;
   command: string;
   /** The PNG encoder of the report's samples. */
@@ -257,6 +260,8 @@ export async function replicateTorch(r: TorchRun): Promise<void> {
   }
   clock.add('preparation', trainerMs - inPython); // starting Python and importing torch
   if (stop !== null) {
+    clock.enter(null);
+    saveWallTime(r.out, addSession(r.prior, (performance.now() - t0) / 1000, clock.seconds()));
     rmSync(join(r.out, 'report.json'));
     say(`stopped at step ${stop} of ${steps} as asked; continue with --resume (either engine)`);
     ready?.inputs.lm.dispose();
@@ -331,7 +336,8 @@ export async function replicateTorch(r: TorchRun): Promise<void> {
       finishCache: finishCacheFromEnv() ?? undefined,
     });
     clock.enter(null);
-    fin.report.meta.phases = clock.seconds();
+    // The whole run's time, over every session (wall-time.ts): meta.seconds, meta.phases and meta.sessions.
+    Object.assign(fin.report.meta, finishWallTime(r.out, r.prior, (performance.now() - t0) / 1000, clock.seconds()));
     // Written again with the phases, each file whole, report.json last (as replicate's tfjs engine).
     writeReportFiles(r.out, fin.report, exp.records, fin.sections);
     for (const eff of [fin.report.effects.image_loss, fin.report.effects.caption_gap, fin.report.effects.forgetting])

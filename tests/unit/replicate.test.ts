@@ -95,7 +95,7 @@ describe('npm run replicate -- --preset smoke', () => {
   );
 
   it(
-    'stops at a step and resumes to the same numbers as the uninterrupted run',
+    "stops at a step and resumes to the same numbers as the uninterrupted run, its report counting both sessions' time",
     async () => {
       const out = join(dir, 'parts');
       const cli = (...extra: string[]) =>
@@ -104,7 +104,16 @@ describe('npm run replicate -- --preset smoke', () => {
         });
       expect((await cli('--stop-at', '3')).stdout).toMatch(/stopped at step 3 of 6/);
       expect(existsSync(join(out, 'report.json'))).toBe(false);
+      const first = JSON.parse(await readFile(join(out, 'wall-time.json'), 'utf8'));
+      expect(first).toMatchObject({ sessions: 1 });
+      expect(first.phases.train).toBeGreaterThan(0);
       expect((await cli('--resume')).stdout).toMatch(/resumed pretrained seed 0 at step 3/);
+      // The report's time is both sessions' (wall-time.ts): the first one's phases are inside its sums.
+      const meta = JSON.parse(await readFile(join(out, 'report.json'), 'utf8')).meta;
+      expect(meta.sessions).toBe(2);
+      expect(meta.seconds).toBeGreaterThanOrEqual(Math.round(first.seconds));
+      for (const [phase, sec] of Object.entries(first.phases as Record<string, number>))
+        expect(meta.phases[phase], phase).toBeGreaterThanOrEqual(sec);
       // The rows without their wall_time (when each value was computed differs between the two runs).
       const pick = async (d: string) =>
         (await readFile(join(d, 'metrics.csv'), 'utf8'))

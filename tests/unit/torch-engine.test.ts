@@ -174,8 +174,15 @@ describe('replicate --engine torch', () => {
     expect(stopped.code, stopped.out).toBe(0);
     expect(stopped.out).toContain('stopped at step 3 of 6 as asked');
     expect(existsSync(join(torch, 'report.json'))).toBe(false);
+    const first = JSON.parse(await readFile(join(torch, 'wall-time.json'), 'utf8'));
+    expect(first.sessions).toBe(1);
     const resumed = await replicate(['--preset', 'smoke', '--out', torch, ...engine, '--resume']);
     expect(resumed.code, resumed.out).toBe(0);
+    // The report's time is both sessions' (wall-time.ts), as on the tfjs engine.
+    const meta = JSON.parse(await readFile(join(torch, 'report.json'), 'utf8')).meta;
+    expect(meta.sessions).toBe(2);
+    for (const [phase, sec] of Object.entries(first.phases as Record<string, number>))
+      expect(meta.phases[phase], phase).toBeGreaterThanOrEqual(sec);
     expect(resumed.out).toContain('train.py: resumed pretrained seed 0 at step 3');
     expect(resumed.out).toMatch(/parity with the browser implementation .* \(within 0\.001\)/);
 
