@@ -3,7 +3,7 @@
 // after the LR sweep, mid-training at several steps and before finishing, resumed each time from the store, logs
 // exactly the records (in the same order) and gives exactly the report numbers of the uninterrupted run; a pause that
 // leaves the runs at different steps, with the page's step-0 timing, resumes to the same records; a run whose weights
-// turn NaN is never checkpointed.
+// turn NaN is never checkpointed; a store of 300k records resumes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PRESETS, type ExperimentConfig } from '../../src/core/experiment/config';
 import { Experiment, type LifecycleOptions } from '../../src/core/experiment/lifecycle';
@@ -178,6 +178,28 @@ describe('experiment lifecycle (smoke, in memory)', () => {
       ).toBe(true);
       expect(restored.files.has('optimizer.safetensors')).toBe(true);
       again.dispose();
+    },
+    TIMEOUT_MS,
+  );
+  it(
+    "resumes a store of hundreds of thousands of records (past the engine's argument limit for a spread)",
+    async () => {
+      // A finished 10 runs × 1,800 steps keeps ~300k records; restoring them with push(...records) threw "Maximum call
+      // stack size exceeded". The whole run's store (checkpoints at step 6) with 300k more records at step 1.
+      const many: MetricRecord[] = Array.from({ length: 300_000 }, (_, i) => ({
+        arm: 'pretrained',
+        seed: 0,
+        step: 1,
+        tokens: 0,
+        metric: 'speed/tokens_per_s',
+        value: i,
+      }));
+      await whole.store.replaceRecords([...whole.records, ...many]);
+      const exp = start(whole.store, true);
+      await exp.prepare();
+      exp.dispose();
+      expect(exp.records.length).toBe(whole.records.length + many.length);
+      expect(exp.records[exp.records.length - 1]).toEqual(many[many.length - 1]);
     },
     TIMEOUT_MS,
   );
