@@ -1,7 +1,8 @@
 // The documentation's links hold: every relative link and image in README.md, docs/*.md, public/runs/README.md and
 // scale/README.md points at a file that exists, and every #anchor at a heading of its target, slugged as GitHub does
 // (github-slugger, duplicates numbered). The README stays a front door (≤ 160 lines) whose recorded answer quotes
-// public/runs/cpu/report.json, and every docs/*.md a source comment cites exists.
+// public/runs/cpu/report.json (and the budget axis, public/runs/budget/report.json), and every docs/*.md a source
+// comment cites exists.
 import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -156,5 +157,19 @@ describe('the README is a front door', () => {
     expect(readme).toContain(
       `${times(c.diff.mean)} (95% CI ${times(c.diff.ci95[0])} to ${times(c.diff.ci95[1])}): *${c.verdict}*`,
     );
+  });
+
+  it('quotes the budget axis as public/runs/budget/report.json has it', () => {
+    type Effect = { verdict: string; detail: string | null; diff: { mean: number; ci95: [number, number] } };
+    const report = JSON.parse(readFileSync(join(ROOT, 'public/runs/budget/report.json'), 'utf8')) as {
+      effects: Record<string, Effect>;
+    };
+    const { image_loss: a, caption_gap: b, forgetting: c } = report.effects;
+    const signed = (x: number) => `${x < 0 ? '−' : '+'}${Math.abs(x).toFixed(3)}`;
+    const plain = (x: number) => x.toFixed(3).replace('-', '−');
+    expect(readme).toContain(`${signed(a.diff.mean)} (95% CI ${plain(a.diff.ci95[0])} to ${plain(a.diff.ci95[1])})`);
+    expect(readme).toContain(`pre-training *${a.detail}*`);
+    expect(readme).toContain(`B ${b.verdict}`);
+    expect(readme).toContain(`C ×${Math.round(Math.exp(c.diff.mean)).toLocaleString('en-US')}`);
   });
 });
