@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import math
+import os
 import time
 from typing import IO, Iterable
 
@@ -21,6 +22,7 @@ class MetricsWriter:
         self._f: IO[str] = open(path, "w", encoding="utf-8", newline="")
         self._w = csv.writer(self._f, lineterminator="\n")
         self._w.writerow(HEADER + [WALL_TIME])
+        self._f.flush()  # a kill before the first step's records still leaves a file with its header
         self.records: list[dict] = []
 
     def add(self, arm: str, seed: int, step: int, tokens: int, metric: str, value: float) -> None:
@@ -39,6 +41,14 @@ class MetricsWriter:
 
     def close(self) -> None:
         self._f.close()
+
+
+def read_kept(path: str) -> list[dict]:
+    """The records a resumed run keeps from its metrics.csv: none when the file is absent or empty (a run killed before
+    its writer's header reached the disk, e.g. during the LR sweep, which logs no records); otherwise read_metrics."""
+    if not os.path.exists(path) or os.path.getsize(path) == 0:
+        return []
+    return read_metrics(path)
 
 
 def read_metrics(path: str) -> list[dict]:

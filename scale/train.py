@@ -37,7 +37,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from evaluate import evaluate_arm, weight_change  # noqa: E402
 from export_reader import Arm, Export, ExportError  # noqa: E402
 from sweep_run import SWEEP_KEYS, sweep  # noqa: E402
-from records import MetricsWriter, read_metrics  # noqa: E402
+from records import MetricsWriter, read_kept  # noqa: E402
 from train_report import finish, finite_or_none  # noqa: E402
 import resume_state  # noqa: E402
 import run_lock  # noqa: E402
@@ -333,7 +333,7 @@ def main(argv: list[str] | None = None) -> int:
     acc.wait_for_everyone()
     t0 = time.time()
     metrics_path = os.path.join(a.out, "metrics.csv")
-    kept = read_metrics(metrics_path) if a.resume and os.path.exists(metrics_path) else []
+    kept = read_kept(metrics_path) if a.resume else []
     writer = MetricsWriter(metrics_path) if acc.is_main_process else None
     tr = Trainer(ex, a.out, acc, max(1, a.log_every), writer)
     tr.report_to = a.report_to
