@@ -5,6 +5,7 @@
  * early, files recorded before a metric existed). Reading and writing metrics.csv is metrics-csv.ts's job.
  */
 import { lastTenthChanges, settlingNote } from './settling';
+import { fitGaps, fitNote } from './overfitting';
 import { METRICS } from '../metrics';
 import { curveOf, evaluatedFractions, lastStep, pairedArea, pairedAt, seedPairs, type Point } from './curves';
 import type { Quality } from './extras';
@@ -239,6 +240,13 @@ export function buildReport(
   notes.push(
     settlingNote(lastTenthChanges(records.filter((r) => r.arm === 'pretrained' || r.arm === 'scratch')), margin),
   );
+  const trainImages = typeof meta.trainImages === 'number' && meta.trainImages > 0 ? meta.trainImages : null;
+  const fit = fitNote(
+    fitGaps(records, ['pretrained', 'scratch']),
+    cfg && trainImages ? (cfg.steps * cfg.batchSize) / trainImages : null,
+    margin,
+  );
+  if (fit) notes.push(fit);
   notes.push(...forgettingNotes); // after the settling note, where they were before the caveats needed C's power first
   // Under 10 images A and B are measured on the training images: their headline sentences say so, not "held-out".
   const sameImages = typeof meta.validationIsTraining === 'string';
