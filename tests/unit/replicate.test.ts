@@ -1,7 +1,7 @@
 // `npm run replicate -- --preset smoke` end to end on wasm with the shipped LM and VQ tokenizer: all three files,
 // both arms, finite numbers, the CSV header of the contract, the report's headline numbers read back from the CSV, and
 // `npm run report` rebuilding the same report.
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -16,12 +16,15 @@ const CLI_TIMEOUT_MS = 400_000;
 let dir = '';
 
 describe('npm run replicate -- --preset smoke', () => {
+  // Made before any test, so one test run alone (-t) writes under the temporary folder too, not the working tree.
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'replicate-'));
+  });
   afterAll(() => (dir ? rm(dir, { recursive: true, force: true }) : undefined));
 
   it(
     'writes report.json, metrics.csv and report.html with both arms and finite numbers',
     async () => {
-      dir = await mkdtemp(join(tmpdir(), 'replicate-'));
       const out = join(dir, 'smoke');
       const r = await run(
         'node',
