@@ -4,6 +4,7 @@
  * a y range fitted to the part of the run that matters, and the one plain sentence that says the answer — every number
  * read from the records and report.json given (never written in). Pure, no React: plain arrays in and out.
  */
+import { overfits } from '../core/experiment/overfitting';
 import { tInterval } from '../core/experiment/stats';
 import type { MetricRecord, Report } from '../worker/protocol';
 
@@ -225,7 +226,8 @@ export function controlSentence(report: Report): string | null {
  * The longer recorded run (the budget axis, issue 26 b) beside the recorded answer, in one short sentence: how many
  * times the training tokens of `main` it had (its effect A's last checkpoint against main's; the steps × batch ratio
  * when a report lacks them), whether its answer on image tokens is the same (verdict and direction), its difference at
- * the end with the 95% interval and seeds, and what that means, in plainSentence's words. Null when `longer` has no
+ * the end with the 95% interval and seeds, and what that means, in plainSentence's words; with the report's over-fitting
+ * figures (overfitting.ts), the passes over the training images and whether the pre-trained arm over-fit. Null when `longer` has no
  * effect A difference or trained no longer than `main`.
  */
 export function longerSentence(main: Report, longer: Report): string | null {
@@ -246,7 +248,11 @@ export function longerSentence(main: Report, longer: Report): string | null {
   const swept = (longer.meta as { sweep?: { best?: object } } | undefined)?.sweep?.best
     ? ', each arm at its own swept rate'
     : '';
-  const how = longer.config ? ` (${longer.config.steps.toLocaleString('en-US')} steps${swept})` : '';
+  const epochs = longer.fit?.epochs;
+  const passes = epochs ? `; ${epochs.toFixed(1)} passes over the same training images` : '';
+  const how = longer.config ? ` (${longer.config.steps.toLocaleString('en-US')} steps${swept}${passes})` : '';
+  const pre = longer.fit?.gaps.find((g) => g.arm === 'pretrained');
+  const overfit = pre && overfits(pre, m) ? ', the pre-trained model over-fitting them' : '';
   const seeds = `${d.n} seed${d.n === 1 ? '' : 's'}`;
   const diff = d.ci95
     ? `${signed(d.mean)} (${signed(d.ci95[0])} to ${signed(d.ci95[1])}, ${seeds})`
@@ -257,5 +263,5 @@ export function longerSentence(main: Report, longer: Report): string | null {
     hurt: 'reading English first made it worse',
     unsure: 'too close to call',
   }[outcome(e, m)];
-  return `With ${times} the training${how}, another recorded run gave ${same ? 'the same answer' : 'a different answer'}: ${diff} — ${means}.`;
+  return `With ${times} the training${how}, another recorded run gave ${same ? 'the same answer' : 'a different answer'}: ${diff} — ${means}${overfit}.`;
 }

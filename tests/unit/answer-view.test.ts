@@ -198,7 +198,7 @@ describe("the longer run's sentence", () => {
   it('says how many times the training the recorded budget run had, that its answer differs, its numbers and meaning', () => {
     // 2,242,913 image-loss tokens at its end against the cpu run's 560,7xx: 4.0×; A hurt there, helped here.
     expect(longerSentence(main, longer)).toBe(
-      'With 4× the training (1,800 steps, each arm at its own swept rate), another recorded run gave a different answer: +0.30 (+0.25 to +0.35, 5 seeds) — reading English first made it worse.',
+      'With 4× the training (1,800 steps, each arm at its own swept rate; 8.6 passes over the same training images), another recorded run gave a different answer: +0.30 (+0.25 to +0.35, 5 seeds) — reading English first made it worse, the pre-trained model over-fitting them.',
     );
   });
   it('says "the same answer" when verdict and direction agree, falls back to steps × batch, and is null when not longer', () => {
@@ -207,6 +207,7 @@ describe("the longer run's sentence", () => {
         ...r,
         config: { ...r.config!, steps },
         meta: { ...r.meta, sweep: undefined },
+        fit: undefined,
         effects: {
           ...r.effects,
           image_loss: {
@@ -226,6 +227,14 @@ describe("the longer run's sentence", () => {
       /^With 1\.3× the training \(600 steps\), another recorded run gave a different answer: .* — reading English first did not help\.$/,
     );
     expect(longerSentence(a, like(longer, 450, 'not reproduced', 'hurt', false))).toBeNull();
+    // Passes over the images said from the report's fit; "over-fitting" only when the pre-trained arm's gap rule holds.
+    const calm = {
+      ...like(longer, 900, 'not reproduced', 'hurt', false),
+      fit: { epochs: 4.25, gaps: [{ ...longer.fit!.gaps[0], heldOutChange: 0.01 }] },
+    } as Report;
+    expect(longerSentence(a, calm)).toMatch(
+      /^With 2× the training \(900 steps; 4\.3 passes over the same training images\), .* made it worse\.$/,
+    );
     expect(longerSentence(longer, main)).toBeNull();
   });
 });

@@ -65,6 +65,9 @@ export function fitGaps(records: MetricRecord[], arms: readonly string[]): FitGa
   return out;
 }
 
+/** The rule: held-out image loss rose by more than `margin` over the last tenth while the training loss fell. */
+export const overfits = (g: FitGap, margin: number): boolean => g.heldOutChange > margin && g.trainChange < 0;
+
 const f3 = (x: number) => x.toFixed(3);
 const signed = (x: number) => `${x >= 0 ? '+' : '−'}${f3(Math.abs(x))}`;
 
@@ -75,7 +78,7 @@ const signed = (x: number) => `${x >= 0 ? '+' : '−'}${f3(Math.abs(x))}`;
 export function fitNote(gaps: FitGap[], epochs: number | null, margin: number): string | null {
   if (!gaps.length) return null;
   const parts = gaps.map((g) => `${g.arm} ${signed(g.heldOut - g.train)} (${f3(g.heldOut)} against ${f3(g.train)})`);
-  const over = gaps.filter((g) => g.heldOutChange > margin && g.trainChange < 0);
+  const over = gaps.filter((g) => overfits(g, margin));
   const passes = epochs !== null ? `The run passed over its training images ${epochs.toFixed(1)} times. ` : '';
   return `${passes}Held-out − training image-token loss at the end (training: the mean over the last 10% of the steps; mean over seeds): ${parts.join(', ')}. ${
     over.length

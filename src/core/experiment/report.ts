@@ -5,7 +5,7 @@
  * early, files recorded before a metric existed). Reading and writing metrics.csv is metrics-csv.ts's job.
  */
 import { lastTenthChanges, settlingNote } from './settling';
-import { fitGaps, fitNote } from './overfitting';
+import { fitGaps, fitNote, type FitGap } from './overfitting';
 import { METRICS } from '../metrics';
 import { curveOf, evaluatedFractions, lastStep, pairedArea, pairedAt, seedPairs, type Point } from './curves';
 import type { Quality } from './extras';
@@ -54,6 +54,11 @@ export interface Report {
   caveats: string[];
   /** What the report worked around, in plain words. */
   notes: string[];
+  /**
+   * Over-fitting (overfitting.ts): passes over the training images (null without their count) and pretrained's and
+   * scratch's held-out − training image loss; absent from reports built before it.
+   */
+  fit?: { epochs: number | null; gaps: FitGap[] };
   /** Extra facts: timing, data sizes, the LM, the tokenizer, the quality figure, the analysis. */
   meta: Record<string, unknown>;
 }
@@ -241,12 +246,12 @@ export function buildReport(
     settlingNote(lastTenthChanges(records.filter((r) => r.arm === 'pretrained' || r.arm === 'scratch')), margin),
   );
   const trainImages = typeof meta.trainImages === 'number' && meta.trainImages > 0 ? meta.trainImages : null;
-  const fit = fitNote(
-    fitGaps(records, ['pretrained', 'scratch']),
-    cfg && trainImages ? (cfg.steps * cfg.batchSize) / trainImages : null,
-    margin,
-  );
-  if (fit) notes.push(fit);
+  const fit = {
+    epochs: cfg && trainImages ? (cfg.steps * cfg.batchSize) / trainImages : null,
+    gaps: fitGaps(records, ['pretrained', 'scratch']),
+  };
+  const fitSaid = fitNote(fit.gaps, fit.epochs, margin);
+  if (fitSaid) notes.push(fitSaid);
   notes.push(...forgettingNotes); // after the settling note, where they were before the caveats needed C's power first
   // Under 10 images A and B are measured on the training images: their headline sentences say so, not "held-out".
   const sameImages = typeof meta.validationIsTraining === 'string';
@@ -277,6 +282,7 @@ export function buildReport(
     conceptA: conceptBootstrapA(meta.perImage as PerImageLosses | undefined),
     caveats: caveats({ config: cfg, meta, margin, power: { A: image.power, B: gap.power, C: forgettingMain.power } }),
     notes: [...new Set(notes)],
+    fit,
     meta,
   };
 }
