@@ -79,7 +79,7 @@ describe('the lesson, before any training', () => {
     const longer = JSON.parse(readFileSync('public/runs/budget/report.json', 'utf8')) as typeof recorded;
     const more = (await l.page.getByTestId('longer-sentence').textContent())!.replace(/−/g, '-');
     expect(more).toMatch(
-      /^With 4× the training \(1,800 steps, each arm at its own swept rate\), another recorded run gave/,
+      /^With 4× the training \(1,800 steps, each arm at its own swept rate; 8\.6 passes over the same training images\), another recorded run gave .* the pre-trained model over-fitting them\./,
     );
     for (const v of [Math.abs(longer.effects.image_loss.diff.mean), ...longer.effects.image_loss.diff.ci95])
       expect(more).toContain(Number(v.toPrecision(2)).toString());
@@ -304,6 +304,9 @@ describe('the lesson, before any training', () => {
     const hrefs = await more.locator('a').evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).href));
     expect(hrefs.map((h) => new URL(h).pathname.replace(/^.*\/runs\//, 'runs/'))).toEqual([
       'runs/budget/report.html',
+      ...['levels-cpu/L0', 'levels-cpu/L1', 'cpu', 'levels-cpu/L3', 'levels-cpu/L4'].map(
+        (d) => `runs/${d}/report.html`,
+      ),
       'runs/class-lesson/report.html',
       'runs/cpu-austen/report.html',
       'runs/arms/report.html',

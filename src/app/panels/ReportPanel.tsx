@@ -181,8 +181,18 @@ export function ReportPanel() {
         </p>
         <p className="muted small" data-testid="more-recorded">
           More recorded runs: <a href={`${import.meta.env.BASE_URL}runs/budget/report.html`}>the budget axis</a> (the
-          cpu setup at 4× the steps, 5 seeds) ·{' '}
-          <a href={`${import.meta.env.BASE_URL}runs/class-lesson/report.html`}>a class</a> (10 seats of the lesson
+          cpu setup at 4× the steps, 5 seeds) · the caption level as an axis, cpu setup, 5 seeds (L2: the recorded run's
+          10) at{' '}
+          {LEVELS.map((level, i) => (
+            <span key={level}>
+              {i ? ' · ' : ''}
+              {/* L2 is the recorded run itself (10 seeds). */}
+              <a href={`${import.meta.env.BASE_URL}runs/${level === 'L2' ? 'cpu' : `levels-cpu/${level}`}/report.html`}>
+                {level}
+              </a>
+            </span>
+          ))}{' '}
+          · <a href={`${import.meta.env.BASE_URL}runs/class-lesson/report.html`}>a class</a> (10 seats of the lesson
           pooled) · with the earlier Austen-only LM:{' '}
           <a href={`${import.meta.env.BASE_URL}runs/cpu-austen/report.html`}>the former recorded run</a> (3 seeds) ·{' '}
           <a href={`${import.meta.env.BASE_URL}runs/arms/report.html`}>the other arms</a> (frozen body, image-only,
