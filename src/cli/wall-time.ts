@@ -23,7 +23,8 @@ export const NO_WALL_TIME: WallTime = { sessions: 0, seconds: 0, phases: {} };
 /**
  * The time DIR's earlier sessions spent: DIR/wall-time.json with `resume`; without it the file is removed (a fresh
  * run) and the time is none. A file that cannot be read counts as none, and `warn` says so with the file's name (the
- * run goes on: its report then understates the time, and says how many sessions it counted).
+ * run goes on: its report then understates the time, and says how many sessions it counted); so does a missing file
+ * in a folder that has trained before (checkpoints/ or sweep-cells.jsonl).
  */
 export function priorWallTime(dir: string, resume: boolean, warn: (s: string) => void): WallTime {
   const file = join(dir, WALL_TIME_FILE);
@@ -31,7 +32,14 @@ export function priorWallTime(dir: string, resume: boolean, warn: (s: string) =>
     rmSync(file, { force: true });
     return NO_WALL_TIME;
   }
-  if (!existsSync(file)) return NO_WALL_TIME;
+  if (!existsSync(file)) {
+    // Resuming a folder that has trained before, without the file: those sessions' time is not known here.
+    if (existsSync(join(dir, 'checkpoints')) || existsSync(join(dir, 'sweep-cells.jsonl')))
+      warn(
+        `${file}: absent, so the earlier sessions of this run were not timed (made before replicate kept this file, or ended by a kill); the report counts this session's time and later ones only`,
+      );
+    return NO_WALL_TIME;
+  }
   try {
     const w = JSON.parse(readFileSync(file, 'utf8')) as Partial<WallTime> & { format?: string };
     const ok =

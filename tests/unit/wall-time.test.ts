@@ -1,6 +1,6 @@
 // A run folder's wall time over its sessions (src/cli/wall-time.ts): sums by hand, the file written and read back, a
 // fresh start forgetting it, a damaged file counted as none with a warning naming it.
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -41,6 +41,11 @@ describe('wall time over sessions', () => {
     expect(priorWallTime(dir, false, (s) => warn.push(s))).toEqual(NO_WALL_TIME);
     expect(existsSync(join(dir, WALL_TIME_FILE))).toBe(false);
     expect(warn).toEqual([]);
+    // Resuming a folder that trained before the file existed (or whose sessions were all killed): said, counted as none.
+    mkdirSync(join(dir, 'checkpoints'));
+    expect(priorWallTime(dir, true, (s) => warn.push(s))).toEqual(NO_WALL_TIME);
+    expect(warn).toHaveLength(1);
+    expect(warn[0]).toMatch(/wall-time\.json: absent, so the earlier sessions of this run were not timed/);
   });
 
   it('counts a damaged or foreign file as none and says which file', () => {
