@@ -2,14 +2,15 @@
  * Does a run over-fit its training images? For each arm, per seed: the held-out image-token loss at the last
  * evaluation against the training image-token loss there — the mean of `train/image_loss` (the loss of each step's
  * training batch, before its update) over the steps in the last 10% of the run — and how each moved over that last
- * tenth (held-out: last evaluation minus the curve at 90% of the tokens, as settling.ts; training: the mean over the last
- * tenth of the steps minus the mean over the tenth before). Means over seeds, nats per image token. With the passes
+ * tenth (held-out: last evaluation minus the curve at 90% of the tokens, settling.ts's lastTenthChange; training:
+ * the mean over the last tenth of the steps minus the mean over the tenth before). Means over seeds, nats per image token. With the passes
  * over the training images (steps × batch ÷ training images), the report's note says how far the held-out loss sits
  * above the training loss, and names an arm whose held-out loss rose by more than the margin over the last tenth while
  * its training loss fell: the textbook sign of over-fitting (not a verdict).
  */
 import { METRICS } from '../metrics';
-import { curveOf, valueAt } from './curves';
+import { curveOf } from './curves';
+import { lastTenthChange } from './settling';
 import type { MetricRecord } from './runner';
 
 /** One arm's generalisation gap at the end of the run (means over `seeds`, nats per image token). */
@@ -38,19 +39,14 @@ export function fitGaps(records: MetricRecord[], arms: readonly string[]): FitGa
     const perSeed: Omit<FitGap, 'arm' | 'seeds'>[] = [];
     for (const seed of [...new Set(records.filter((r) => r.arm === arm).map((r) => r.seed))]) {
       const held = curveOf(records, arm, seed, METRICS.valImageLoss);
-      if (held.length < 2) continue;
+      const heldOutChange = lastTenthChange(held);
+      if (heldOutChange === null) continue;
       const last = held[held.length - 1];
-      const at90 = valueAt(held, 0.9 * last.tokens);
       const train = curveOf(records, arm, seed, METRICS.trainImageLoss).filter((p) => p.step <= last.step);
       const tail = train.filter((p) => p.step > 0.9 * last.step).map((p) => p.value);
       const before = train.filter((p) => p.step > 0.8 * last.step && p.step <= 0.9 * last.step).map((p) => p.value);
-      if (at90 === null || !tail.length || !before.length) continue;
-      perSeed.push({
-        heldOut: last.value,
-        train: mean(tail),
-        heldOutChange: last.value - at90,
-        trainChange: mean(tail) - mean(before),
-      });
+      if (!tail.length || !before.length) continue;
+      perSeed.push({ heldOut: last.value, train: mean(tail), heldOutChange, trainChange: mean(tail) - mean(before) });
     }
     if (perSeed.length)
       out.push({

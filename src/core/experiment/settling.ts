@@ -5,7 +5,7 @@
  * its last tenth has not settled, and the report says so.
  */
 import { METRICS } from '../metrics';
-import { curveOf, valueAt } from './curves';
+import { curveOf, valueAt, type Point } from './curves';
 import type { MetricRecord } from './runner';
 
 /** One curve's change over its last 10% of tokens, nats per token (negative: still falling), mean over seeds. */
@@ -14,6 +14,17 @@ export interface Settling {
   metric: string;
   change: number;
   seeds: number;
+}
+
+/**
+ * One seed's curve's change over its last 10% of tokens: the value at the last point minus the curve at 90% of its
+ * tokens (linear between points), nats per token; null with fewer than 2 points or none that early.
+ */
+export function lastTenthChange(c: Point[]): number | null {
+  if (c.length < 2) return null;
+  const last = c[c.length - 1];
+  const at90 = valueAt(c, 0.9 * last.tokens);
+  return at90 === null ? null : last.value - at90;
 }
 
 /** The last-10% change of the held-out image- and caption-token losses of every arm (seeds with ≥ 2 evaluations). */
@@ -26,13 +37,7 @@ export function lastTenthChanges(
   for (const arm of arms)
     for (const metric of metrics) {
       const changes = [...new Set(records.map((r) => r.seed))]
-        .map((seed) => curveOf(records, arm, seed, metric))
-        .filter((c) => c.length >= 2)
-        .map((c) => {
-          const last = c[c.length - 1];
-          const at90 = valueAt(c, 0.9 * last.tokens);
-          return at90 === null ? null : last.value - at90;
-        })
+        .map((seed) => lastTenthChange(curveOf(records, arm, seed, metric)))
         .filter((x): x is number => x !== null);
       if (changes.length)
         out.push({ arm, metric, change: changes.reduce((a, b) => a + b, 0) / changes.length, seeds: changes.length });
