@@ -27,7 +27,7 @@ import { acquireRunLock } from './run-lock';
 import { SETUP_OPTIONS, SETUP_USAGE, parseSetup } from './setup-flags';
 import { ENGINE_OPTIONS, ENGINE_USAGE, engineArgs, replicateTorch } from './torch-engine';
 import { PhaseClock } from '../core/experiment/phases';
-import { addSession, finishWallTime, priorWallTime, saveWallTime } from './wall-time';
+import { endSession, priorWallTime } from './wall-time';
 import { experimentIdentity } from '../core/experiment/fingerprint-inputs';
 import { fingerprintOf } from '../core/experiment/fingerprint';
 import { writeCard } from './card-file';
@@ -205,7 +205,7 @@ async function main(): Promise<void> {
   );
   if (stopAt !== null && stopAt < c.steps) {
     clock.enter(null);
-    saveWallTime(a.out, addSession(prior, (performance.now() - t0) / 1000, clock.seconds()));
+    endSession(a.out, prior, (performance.now() - t0) / 1000, clock.seconds());
     log(`replicate: stopped at step ${stopAt} of ${c.steps} as asked; continue with --resume`);
     free();
     return;
@@ -236,7 +236,7 @@ async function main(): Promise<void> {
   const { report } = fin;
   clock.enter(null);
   // The whole run's time, over every session (wall-time.ts): meta.seconds, meta.phases and meta.sessions.
-  Object.assign(report.meta, finishWallTime(a.out, prior, (performance.now() - t0) / 1000, clock.seconds()));
+  Object.assign(report.meta, endSession(a.out, prior, (performance.now() - t0) / 1000, clock.seconds()));
   // The finish wrote the report before its own phase was timed: write it again with the phases, each file whole
   // (report.json last, as the run folder does), the same as `npm run report` rebuilds it.
   writeReportFiles(a.out, report, exp.records, fin.sections);

@@ -32,7 +32,7 @@ import { loadInputs } from './experiment-inputs';
 import { writeFileAtomic } from './durable';
 import { RunFolder, writeReportFiles } from './run-folder';
 import type { Setup } from './setup-flags';
-import { addSession, finishWallTime, saveWallTime, type WallTime } from './wall-time';
+import { endSession, type WallTime } from './wall-time';
 
 /** replicate's flags for the engine (parseArgs options). */
 export const ENGINE_OPTIONS = {
@@ -261,7 +261,7 @@ export async function replicateTorch(r: TorchRun): Promise<void> {
   clock.add('preparation', trainerMs - inPython); // starting Python and importing torch
   if (stop !== null) {
     clock.enter(null);
-    saveWallTime(r.out, addSession(r.prior, (performance.now() - t0) / 1000, clock.seconds()));
+    endSession(r.out, r.prior, (performance.now() - t0) / 1000, clock.seconds());
     rmSync(join(r.out, 'report.json'));
     say(`stopped at step ${stop} of ${steps} as asked; continue with --resume (either engine)`);
     ready?.inputs.lm.dispose();
@@ -337,7 +337,7 @@ export async function replicateTorch(r: TorchRun): Promise<void> {
     });
     clock.enter(null);
     // The whole run's time, over every session (wall-time.ts): meta.seconds, meta.phases and meta.sessions.
-    Object.assign(fin.report.meta, finishWallTime(r.out, r.prior, (performance.now() - t0) / 1000, clock.seconds()));
+    Object.assign(fin.report.meta, endSession(r.out, r.prior, (performance.now() - t0) / 1000, clock.seconds()));
     // Written again with the phases, each file whole, report.json last (as replicate's tfjs engine).
     writeReportFiles(r.out, fin.report, exp.records, fin.sections);
     for (const eff of [fin.report.effects.image_loss, fin.report.effects.caption_gap, fin.report.effects.forgetting])

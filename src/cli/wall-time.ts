@@ -75,10 +75,11 @@ export function saveWallTime(dir: string, w: WallTime): void {
 }
 
 /**
- * The report's meta with the whole run's time: `seconds` (whole seconds, as finish.ts writes them) and `phases` over
- * every session, and `sessions` — the total written to DIR/wall-time.json too.
+ * End a session (stopped as asked, or finished): `prior` plus this session's `seconds` and `phases`, written to
+ * DIR/wall-time.json, and returned as the report's meta fields — `seconds` (whole seconds, as finish.ts writes them)
+ * and `phases` over every session, and `sessions`.
  */
-export function finishWallTime(
+export function endSession(
   dir: string,
   prior: WallTime,
   seconds: number,

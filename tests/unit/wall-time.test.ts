@@ -8,7 +8,7 @@ import {
   NO_WALL_TIME,
   WALL_TIME_FILE,
   addSession,
-  finishWallTime,
+  endSession,
   priorWallTime,
   saveWallTime,
 } from '../../src/cli/wall-time';
@@ -32,7 +32,7 @@ describe('wall time over sessions', () => {
     saveWallTime(dir, addSession(NO_WALL_TIME, 600, { sweep: 500, train: 90 }));
     const prior = priorWallTime(dir, true, (s) => warn.push(s));
     expect(prior).toEqual({ sessions: 1, seconds: 600, phases: { sweep: 500, train: 90 } });
-    const meta = finishWallTime(dir, prior, 59.6, { train: 30, report: 1 });
+    const meta = endSession(dir, prior, 59.6, { train: 30, report: 1 });
     expect(meta).toEqual({ sessions: 2, seconds: 660, phases: { sweep: 500, train: 120, report: 1 } });
     expect(JSON.parse(readFileSync(join(dir, WALL_TIME_FILE), 'utf8'))).toMatchObject({
       sessions: 2,
