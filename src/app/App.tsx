@@ -48,19 +48,19 @@ async function fetchOk(url: string): Promise<Response> {
 }
 
 async function loadRecorded(): Promise<void> {
-  const [csv, report, sections] = await Promise.all([
+  const [csv, report, sections, longer] = await Promise.all([
     fetchOk(`${RECORDED}metrics.csv`).then((r) => r.text()),
     fetchOk(`${RECORDED}report.json`).then((r) => r.json() as Promise<Report>),
     fetchOk(`${RECORDED}sections.html`).then(
       (r) => r.text(),
       () => '',
     ),
+    // The longer run is an addition: without it (a fork that removed it, a failed fetch) the first screen is the same.
+    fetchOk(LONGER).then(
+      (r) => r.json() as Promise<Report>,
+      () => null,
+    ),
   ]);
-  // The longer run is an addition: without it (a fork that removed it, a failed fetch) the first screen is the same.
-  const longer = await fetchOk(LONGER).then(
-    (r) => r.json() as Promise<Report>,
-    () => null,
-  );
   const meta = report.meta as { analysis: Analysis; quality: Quality | null };
   const steps = report.config?.steps;
   useAppStore.getState().setRecorded({

@@ -134,6 +134,10 @@ const n3 = (x: number) => {
 };
 const signed = (x: number) => `${x < 0 ? '−' : '+'}${n3(x)}`;
 
+/** A report's equivalence margin, nats per token: its own, else its config's, else the default 0.05. */
+const marginOf = (r: Report): number => (typeof r.margin === 'number' ? r.margin : (r.config?.margin ?? 0.05));
+const seedCount = (n: number) => `${n} seed${n === 1 ? '' : 's'}`;
+
 /** An effect as the sentences read it from report.json: verdict, detail and the difference at the end. */
 type ArmEffect = {
   verdict?: string;
@@ -150,11 +154,11 @@ export function plainSentence(report: Report, tokens: number | null): string | n
   const e = (report.effects as Record<string, ArmEffect | undefined>).image_loss;
   const d = e?.diff;
   if (!d || !Number.isFinite(d.mean)) return null;
-  const m = typeof report.margin === 'number' ? report.margin : (report.config?.margin ?? 0.05);
+  const m = marginOf(report);
   const after = tokens ? `After ${roundTokens(tokens)} training tokens, ` : 'At the end, ';
   const who = 'the model that had read English first';
   const diff = `${who} scored ${n3(d.mean)} ${d.mean < 0 ? 'lower (better)' : 'higher (worse)'} on the real images than the one that started blank`;
-  const seeds = `${d.n} seed${d.n === 1 ? '' : 's'}`;
+  const seeds = seedCount(d.n);
   if (!d.ci95)
     return `${after}${diff}; with ${seeds} there is no range of likely differences, so this run cannot say whether reading English helped.`;
   const [lo, hi] = d.ci95;
@@ -208,7 +212,7 @@ export function controlSentence(report: Report): string | null {
   const e = arms?.['pretrained vs pretrained-shuffled'];
   const d = e?.diff;
   if (!e || !d || !Number.isFinite(d.mean)) return null;
-  const seeds = `${d.n} seed${d.n === 1 ? '' : 's'}`;
+  const seeds = seedCount(d.n);
   const range = d.ci95
     ? `${signed(d.mean)}, likely range ${signed(d.ci95[0])} to ${signed(d.ci95[1])}, ${seeds}`
     : `${signed(d.mean)}, ${seeds}`;
@@ -242,7 +246,7 @@ export function longerSentence(main: Report, longer: Report): string | null {
   const e = effect(longer);
   const d = e?.diff;
   if (!a || !b || !(b > a * 1.05) || !e || !d || !Number.isFinite(d.mean)) return null;
-  const m = typeof longer.margin === 'number' ? longer.margin : (longer.config?.margin ?? 0.05);
+  const m = marginOf(longer);
   const times = b / a >= 1.95 ? `${Math.round(b / a)}×` : `${(b / a).toFixed(1)}×`;
   const same = effect(main)?.verdict === e.verdict && effect(main)?.detail === e.detail;
   const swept = (longer.meta as { sweep?: { best?: object } } | undefined)?.sweep?.best
@@ -253,7 +257,7 @@ export function longerSentence(main: Report, longer: Report): string | null {
   const how = longer.config ? ` (${longer.config.steps.toLocaleString('en-US')} steps${swept}${passes})` : '';
   const pre = longer.fit?.gaps.find((g) => g.arm === 'pretrained');
   const overfit = pre && overfits(pre, m) ? ', the pre-trained model over-fitting them' : '';
-  const seeds = `${d.n} seed${d.n === 1 ? '' : 's'}`;
+  const seeds = seedCount(d.n);
   const diff = d.ci95
     ? `${signed(d.mean)} (${signed(d.ci95[0])} to ${signed(d.ci95[1])}, ${seeds})`
     : `${signed(d.mean)} (${seeds})`;
