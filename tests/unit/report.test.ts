@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { PRESETS } from '../../src/core/experiment/config';
 import { pairedArea, pairedAt, seedPairs, valueAt } from '../../src/core/experiment/curves';
 import { metricsCsv } from '../../src/core/experiment/metrics-csv';
-import { buildReport } from '../../src/core/experiment/report';
+import { buildReport, missingForReport } from '../../src/core/experiment/report';
 import { reportHtml } from '../../src/core/experiment/html';
 import { METRICS } from '../../src/core/metrics';
 import { baseCaption, baseImage, syntheticRecords, type SyntheticRun } from './helpers/synthetic-run';
@@ -249,9 +249,16 @@ describe('verdicts on synthetic runs whose truth is known', () => {
     expect(r.effects.image_loss.verdict).toBe('reproduced'); // the main pair is unaffected
   });
 
-  it('refuses records without the scratch arm, naming what is missing', () => {
-    const recs = syntheticRecords(run()).filter((q) => q.arm !== 'scratch');
+  it('refuses records without the scratch arm, naming what is missing; missingForReport says the same without throwing', () => {
+    const all = syntheticRecords(run());
+    const recs = all.filter((q) => q.arm !== 'scratch');
     expect(() => buildReport(cfg, recs)).toThrow(/no val\/image_loss for the scratch arm/);
+    expect(missingForReport(recs)).toMatch(/no val\/image_loss for the scratch arm$/);
+    // A run whose English evaluation has not come in yet (the page asks before judging a run early).
+    expect(missingForReport(all.filter((q) => q.metric !== METRICS.valEnglishLoss))).toMatch(
+      /no val\/english_loss for the pretrained arm$/,
+    );
+    expect(missingForReport(all)).toBeNull();
   });
 });
 

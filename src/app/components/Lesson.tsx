@@ -7,7 +7,7 @@
 // Beside it, the controls with the setup in one line and your run's three quantities so far.
 import { useMemo } from 'react';
 import { METRICS } from '../../core/metrics';
-import { buildReport } from '../../core/experiment/report';
+import { buildReport, missingForReport } from '../../core/experiment/report';
 import {
   budgetTokens,
   controlSentence,
@@ -76,7 +76,9 @@ export function Lesson() {
   // quality, caption analysis) are still being made; the finished report replaces it.
   const finishing = useAppStore((s) => s.run.status?.phase === 'finishing');
   const early = useMemo(
-    () => (finishing && !finished && meta ? buildReport(meta.config, records) : null),
+    // The phase can say 'finishing' a render before the last held-out records have come in: no early verdict until
+    // they have (buildReport would throw, and a throw in render is an error React must recover from).
+    () => (finishing && !finished && meta && !missingForReport(records) ? buildReport(meta.config, records) : null),
     [finishing, finished, meta, records],
   );
   const yourReport = finished?.report ?? early;

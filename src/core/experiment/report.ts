@@ -176,6 +176,24 @@ function byArm(
 }
 
 /**
+ * What the records lack for a report — the pretrained and scratch arms' held-out image and caption losses and the
+ * pretrained arm's held-out English loss — as the sentence buildReport throws, or null when nothing is missing. A
+ * run's records arrive while it runs, so a page asks this before judging a run early instead of catching the throw.
+ */
+export function missingForReport(records: MetricRecord[]): string | null {
+  for (const [arm, metric] of [
+    ['pretrained', METRICS.valImageLoss],
+    ['scratch', METRICS.valImageLoss],
+    ['pretrained', METRICS.valTextLoss],
+    ['scratch', METRICS.valTextLoss],
+    ['pretrained', METRICS.valEnglishLoss],
+  ])
+    if (!records.some((r) => r.arm === arm && r.metric === metric))
+      return `the report needs the pretrained and scratch arms' held-out losses; the records have no ${metric} for the ${arm} arm`;
+  return null;
+}
+
+/**
  * Judge a run from its metric records. `cfg` gives the margin, the preset and the arm order; without it (a
  * metrics.csv alone) the margin is DEFAULT_MARGIN and the arms are those recorded. Throws, naming what is missing,
  * when the records lack the pretrained and scratch arms' held-out losses.
@@ -200,17 +218,8 @@ export function buildReport(
     );
   else if (cfg.margin === undefined)
     notes.push(`The configuration predates the margin field: the default margin of ${DEFAULT_MARGIN} nats per token.`);
-  for (const [arm, metric] of [
-    ['pretrained', METRICS.valImageLoss],
-    ['scratch', METRICS.valImageLoss],
-    ['pretrained', METRICS.valTextLoss],
-    ['scratch', METRICS.valTextLoss],
-    ['pretrained', METRICS.valEnglishLoss],
-  ])
-    if (!records.some((r) => r.arm === arm && r.metric === metric))
-      throw new Error(
-        `the report needs the pretrained and scratch arms' held-out losses; the records have no ${metric} for the ${arm} arm`,
-      );
+  const missing = missingForReport(records);
+  if (missing) throw new Error(missing);
   if (!has(records, METRICS.valEnglishLossTextIds))
     notes.push(
       `The records have no ${METRICS.valEnglishLossTextIds} (recorded before it existed): forgetting is judged over the full softmax, which also counts probability moved to the image ids as forgetting.`,
