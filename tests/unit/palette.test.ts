@@ -1,5 +1,5 @@
-// The arm palette (palette.ts) under a deuteranopia simulation: every two arms stay apart in CIELAB (ΔE*76), on the
-// light and the dark background's colours; frozen arms, and only they, are dashed; the report's SVG uses the table.
+// The arm palette (palette.ts) under a deuteranopia simulation: every two arms drawn alike (both solid or both dashed)
+// stay apart in CIELAB (ΔE*76), on the light and the dark background's colours; frozen arms, and only they, are dashed; the report's SVG uses the table.
 // Simulation: Machado, Oliveira & Fernandes (2009), severity 1.0, applied to linear sRGB; Lab with D65 white.
 import { describe, expect, it } from 'vitest';
 import { ARMS } from '../../src/core/experiment/config';
@@ -62,12 +62,16 @@ describe('arm palette', () => {
     expect(closestPair(before).d).toBeLessThan(5);
   });
 
-  it('every two arms stay at least ΔE 15 apart under deuteranopia, on the light and the dark scheme', () => {
-    for (const key of ['colour', 'dark'] as const) {
-      const colours = Object.fromEntries(ARMS.map((a) => [a, ARM_STYLES[a][key]]));
-      const { d, pair } = closestPair(colours);
-      expect(d, `${key}: ${pair}`).toBeGreaterThanOrEqual(15);
-    }
+  it('every two arms drawn alike (both solid, or both dashed) stay at least ΔE 15 apart under deuteranopia, on the light and the dark scheme', () => {
+    for (const key of ['colour', 'dark'] as const)
+      for (const dashed of [false, true]) {
+        const same = ARMS.filter((a) => (ARM_STYLES[a].dash !== '') === dashed);
+        const colours = Object.fromEntries(same.map((a) => [a, ARM_STYLES[a][key]]));
+        const { d, pair } = closestPair(colours);
+        expect(d, `${key}, ${dashed ? 'dashed' : 'solid'}: ${pair}`).toBeGreaterThanOrEqual(15);
+      }
+    // Nine arms, eight Okabe–Ito colours: the one shared colour is the shuffled control's, told apart by its dash.
+    expect(ARM_STYLES['pretrained-shuffled-frozen'].colour).toBe(ARM_STYLES['pretrained-shuffled'].colour);
   });
 
   it('has one entry per arm, Okabe–Ito colours only, and dashes exactly the frozen arms', () => {

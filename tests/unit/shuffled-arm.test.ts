@@ -1,11 +1,19 @@
 // The weight-scale control arm, pretrained-shuffled (extend.ts shuffledPretrained): every tensor of the LM keeps its
 // multiset of values under a seeded permutation that is not the identity, the new rows are the pre-trained arm's,
 // the LM is left untouched, and the arm trains beside pretrained and scratch in the smoke setup with the report
-// judging it against both.
+// judging it against both; and its frozen twin, pretrained-shuffled-frozen (issue 26 (c): is a frozen pre-trained body's
+// help knowledge or scale?), starts from the same shuffled weights, trains only what a frozen arm trains, and is
+// judged against scratch-frozen and pretrained-frozen.
 import { describe, expect, it } from 'vitest';
 import { GPT } from '../../src/core/nn/gpt';
 import { Rng } from '../../src/core/nn/init';
-import { ARM_PAIRS, PRESETS, armSpec, type ExperimentConfig } from '../../src/core/experiment/config';
+import {
+  ARM_PAIRS,
+  PRESETS,
+  armSpec,
+  trainableInFrozenArm,
+  type ExperimentConfig,
+} from '../../src/core/experiment/config';
 import {
   extendPretrained,
   newRows,
@@ -139,6 +147,60 @@ describe('pretrained-shuffled', () => {
       'pretrained vs pretrained-shuffled',
     ]);
     expect(report.otherArms.forgetting['pretrained-shuffled']).toBeUndefined(); // it knows no English to forget
+    runner.dispose();
+    lm.dispose();
+  });
+  it('pretrained-shuffled-frozen: the shuffled weights of its seed, only the frozen arm’s parameters move, judged against scratch-frozen and pretrained-frozen', async () => {
+    await useBackend('cpu');
+    expect(armSpec('pretrained-shuffled-frozen', 0.25)).toEqual({
+      name: 'pretrained-shuffled-frozen',
+      init: 'pretrained',
+      frozen: true,
+      imageOnly: false,
+      mix: 0,
+      shuffled: true,
+    });
+    expect(ARM_PAIRS).toContainEqual(['pretrained-shuffled-frozen', 'scratch-frozen']);
+    expect(ARM_PAIRS).toContainEqual(['pretrained-frozen', 'pretrained-shuffled-frozen']);
+    const lm = new GPT(lmConfig, 5, 'sh-lm3');
+    const cfg: ExperimentConfig = {
+      ...PRESETS.smoke,
+      seeds: 1,
+      arms: [
+        'pretrained',
+        'scratch',
+        'pretrained-frozen',
+        'scratch-frozen',
+        'pretrained-shuffled',
+        'pretrained-shuffled-frozen',
+      ],
+      captionBudget: 4,
+      batchSize: 4,
+      evalImages: 6,
+      englishTokens: 40,
+    };
+    const runner = new ExperimentRunner(cfg, syntheticData(), lm);
+    const records = await runner.runAll();
+    const run = (arm: string) => runner.runs.find((r) => r.arm.name === arm)!;
+    const [shuf, frozen] = [run('pretrained-shuffled'), run('pretrained-shuffled-frozen')];
+    let moved = 0;
+    for (const [name, v] of frozen.model.params) {
+      // Both start from the same permutation of the LM (same seed, same new rows).
+      expect(Array.from(frozen.initial.get(name)!), name).toEqual(Array.from(shuf.initial.get(name)!));
+      const changed = Array.from(v.dataSync()).some((x, i) => x !== frozen.initial.get(name)![i]);
+      if (!trainableInFrozenArm(name)) expect(changed, name).toBe(false);
+      else if (changed) moved++;
+    }
+    expect(moved).toBeGreaterThan(0);
+    const report = buildReport(cfg, records);
+    expect(Object.keys(report.otherArms.image_loss)).toEqual(
+      expect.arrayContaining([
+        'pretrained-shuffled-frozen vs scratch-frozen',
+        'pretrained-frozen vs pretrained-shuffled-frozen',
+      ]),
+    );
+    expect(report.otherArms.forgetting['pretrained-shuffled-frozen']).toBeUndefined();
+    expect(report.otherArms.forgetting['pretrained-frozen']).toBeDefined();
     runner.dispose();
     lm.dispose();
   });

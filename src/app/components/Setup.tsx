@@ -24,6 +24,7 @@ const ARM_TEXT: Record<ArmName, string> = {
   'pretrained-mix': 'pre-trained, a quarter of each batch is English (against forgetting)',
   'pretrained-shuffled':
     'pre-trained weights shuffled within each matrix: their scale without their knowledge (a control)',
+  'pretrained-shuffled-frozen': 'the shuffled weights, body frozen: the same control for the frozen arm',
 };
 
 const PRESET_TEXT: Record<string, string> = {

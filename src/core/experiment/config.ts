@@ -21,6 +21,7 @@ export const ARMS = [
   'image-only-scratch',
   'pretrained-mix',
   'pretrained-shuffled',
+  'pretrained-shuffled-frozen',
 ] as const;
 export type ArmName = (typeof ARMS)[number];
 
@@ -34,7 +35,10 @@ export interface ArmSpec {
   imageOnly: boolean;
   /** Share of each batch replaced by ordinary English windows (0 for all but pretrained-mix). */
   mix: number;
-  /** The pre-trained weights permuted within each tensor (pretrained-shuffled, the weight-scale control: extend.ts). */
+  /**
+   * The pre-trained weights permuted within each tensor (the weight-scale control: extend.ts) — pretrained-shuffled,
+   * and pretrained-shuffled-frozen, the same control for the frozen body.
+   */
   shuffled: boolean;
 }
 
@@ -45,14 +49,15 @@ export function armSpec(name: ArmName, mixShare: number): ArmSpec {
     frozen: name.endsWith('-frozen'),
     imageOnly: name.startsWith('image-only'),
     mix: name === 'pretrained-mix' ? mixShare : 0,
-    shuffled: name === 'pretrained-shuffled',
+    shuffled: name.startsWith('pretrained-shuffled'),
   };
 }
 
 /**
  * The comparisons the report makes, first arm − second: each pre-trained arm and its from-scratch twin (A, A'' frozen,
  * A' image-only), and the weight-scale control both ways — pretrained-shuffled against scratch (does the scale alone
- * help?) and pretrained against pretrained-shuffled (does the knowledge help beyond the scale?).
+ * help?) and pretrained against pretrained-shuffled (does the knowledge help beyond the scale?) — and the same two for
+ * the frozen body (pretrained-shuffled-frozen against scratch-frozen, and pretrained-frozen against it).
  */
 export const ARM_PAIRS: readonly (readonly [ArmName, ArmName])[] = [
   ['pretrained', 'scratch'],
@@ -60,6 +65,8 @@ export const ARM_PAIRS: readonly (readonly [ArmName, ArmName])[] = [
   ['image-only-pretrained', 'image-only-scratch'],
   ['pretrained-shuffled', 'scratch'],
   ['pretrained', 'pretrained-shuffled'],
+  ['pretrained-shuffled-frozen', 'scratch-frozen'],
+  ['pretrained-frozen', 'pretrained-shuffled-frozen'],
 ];
 
 /**

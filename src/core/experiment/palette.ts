@@ -1,7 +1,7 @@
 // The one table of arm styles, shared by the page's charts and legends and report.html's SVG: the Okabe–Ito
 // colour-blind-safe palette (Okabe & Ito 2008, "Color Universal Design"), one colour per arm, each pre-trained arm in
-// a warm colour and its from-scratch twin in a cool one, and a dash for the two frozen-body arms so they differ by
-// shape as well as colour. Okabe–Ito's black is drawn near-white on a dark background.
+// a warm colour and its from-scratch twin in a cool one, and a dash for the frozen-body arms so they differ by
+// shape as well as colour (the frozen shuffled control is its unfrozen twin's yellow, dashed: Okabe–Ito has 8 colours). Okabe–Ito's black is drawn near-white on a dark background.
 import type { ArmName } from './config';
 
 export interface ArmStyle {
@@ -28,6 +28,7 @@ export const ARM_STYLES: Record<ArmName, ArmStyle> = {
   'pretrained-mix': { colour: '#000000', dark: '#F0F0F0', dash: '', name: 'black' },
   // The weight-scale control: Okabe–Ito's eighth colour, yellow (pale on white: a line, never text).
   'pretrained-shuffled': { colour: '#F0E442', dark: '#F0E442', dash: '', name: 'yellow' },
+  'pretrained-shuffled-frozen': { colour: '#F0E442', dark: '#F0E442', dash: FROZEN_DASH, name: 'dashed yellow' },
 };
 
 const UNKNOWN: ArmStyle = { colour: '#6B7280', dark: '#9CA3AF', dash: '', name: 'grey' };

@@ -236,12 +236,12 @@ export function buildReport(
   for (const [a, b] of OTHER_PAIRS)
     if (recorded.includes(a) && recorded.includes(b))
       otherArms.image_loss[`${a} vs ${b}`] = imageLoss(records, a, b, seeds, margin, notes, why);
-  // C on every other arm that starts from the pre-trained LM; the shuffled control knows no English to forget.
+  // C on every other arm that starts from the pre-trained LM; the shuffled controls know no English to forget.
   for (const arm of recorded.filter(
     (a) =>
       a !== 'pretrained' &&
       !a.includes('scratch') &&
-      a !== 'pretrained-shuffled' &&
+      !a.startsWith('pretrained-shuffled') &&
       has(
         records.filter((r) => r.arm === a),
         METRICS.valEnglishLoss,
