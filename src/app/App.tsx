@@ -1,8 +1,8 @@
 // The app shell. The first screen answers the question: the question itself, the recorded run's verdict on the three
 // effects and the controls to run it yourself; the backend in one line (its details behind "why?") and the device
 // strip; then the six panels as WAI-ARIA tabs, the tour and the self-test. It gets the Controller (which owns the worker),
-// restores the last run from IndexedDB, loads the recorded cpu run (report, metrics, samples) and the longer run's
-// report, and keeps the whole setup — dataset and LM included — in the URL.
+// restores the last run from IndexedDB, loads the recorded cpu run (report, metrics, samples) and the longer and frozen runs'
+// reports, and keeps the whole setup — dataset and LM included — in the URL.
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { parseMetricsCsv } from '../core/experiment/metrics-csv';
 import type { Analysis, Quality, Report } from '../worker/protocol';
@@ -31,6 +31,7 @@ import { PANELS, type Panel } from './store/ui';
 const RECORDED = `${import.meta.env.BASE_URL}runs/cpu/`;
 /** The same setup at 4× the steps (issue 26 b), shown beside the recorded answer when it loads. */
 const LONGER = `${import.meta.env.BASE_URL}runs/budget/report.json`;
+const FROZEN = `${import.meta.env.BASE_URL}runs/frozen/report.json`;
 
 const TITLES: Record<Panel, string> = {
   data: 'Data',
@@ -48,17 +49,20 @@ async function fetchOk(url: string): Promise<Response> {
 }
 
 async function loadRecorded(): Promise<void> {
-  const [csv, report, sections, longer] = await Promise.all([
+  const [csv, report, sections, longer, frozen] = await Promise.all([
     fetchOk(`${RECORDED}metrics.csv`).then((r) => r.text()),
     fetchOk(`${RECORDED}report.json`).then((r) => r.json() as Promise<Report>),
     fetchOk(`${RECORDED}sections.html`).then(
       (r) => r.text(),
       () => '',
     ),
-    // The longer run is an addition: without it (a fork that removed it, a failed fetch) the first screen is the same.
-    fetchOk(LONGER).then(
-      (r) => r.json() as Promise<Report>,
-      () => null,
+    // The longer and frozen runs are additions: without them (a fork that removed them, a failed fetch) the first
+    // screen is the same.
+    ...[LONGER, FROZEN].map((url) =>
+      fetchOk(url).then(
+        (r) => r.json() as Promise<Report>,
+        () => null,
+      ),
     ),
   ]);
   const meta = report.meta as { analysis: Analysis; quality: Quality | null };
@@ -69,6 +73,7 @@ async function loadRecorded(): Promise<void> {
     finished: { report, analysis: meta.analysis, quality: meta.quality, imageLossByPosition: {} },
     samples: parseRecordedSamples(sections),
     longer,
+    frozen,
   });
 }
 

@@ -200,6 +200,16 @@ export function finalTokens(records: MetricRecord[], metric: string): number | n
   return at.length ? at.reduce((s, r) => s + r.tokens, 0) / at.length : null;
 }
 
+/** A difference as the control sentences say it: "−0.35, likely range −0.37 to −0.34, 5 seeds". */
+const rangeOf = (d: NonNullable<ArmEffect['diff']>) =>
+  d.ci95
+    ? `${signed(d.mean)}, likely range ${signed(d.ci95[0])} to ${signed(d.ci95[1])}, ${seedCount(d.n)}`
+    : `${signed(d.mean)}, ${seedCount(d.n)}`;
+
+/** report.otherArms.image_loss by pair name ("a vs b"); empty when the report has none. */
+const otherImage = (report: Report): Record<string, ArmEffect | undefined> =>
+  (report.otherArms as Record<string, Record<string, ArmEffect | undefined>> | undefined)?.image_loss ?? {};
+
 /**
  * The shuffled control in one sentence, when the report has it (issue 26: is any help the LM's English or its weights'
  * scale?): report.otherArms.image_loss['pretrained vs pretrained-shuffled'] — the pre-trained arm against the same
@@ -208,14 +218,10 @@ export function finalTokens(records: MetricRecord[], metric: string): number | n
  * difference for it.
  */
 export function controlSentence(report: Report): string | null {
-  const arms = (report.otherArms as Record<string, Record<string, ArmEffect | undefined>> | undefined)?.image_loss;
-  const e = arms?.['pretrained vs pretrained-shuffled'];
+  const e = otherImage(report)['pretrained vs pretrained-shuffled'];
   const d = e?.diff;
   if (!e || !d || !Number.isFinite(d.mean)) return null;
-  const seeds = seedCount(d.n);
-  const range = d.ci95
-    ? `${signed(d.mean)}, likely range ${signed(d.ci95[0])} to ${signed(d.ci95[1])}, ${seeds}`
-    : `${signed(d.mean)}, ${seeds}`;
+  const range = rangeOf(d);
   const control = 'The same pre-trained weights shuffled within each matrix — their size kept, their English gone —';
   if (e.verdict === 'reproduced')
     return `${control} drew as well as the pre-trained model (${range}): what it did on images came from the weights' size, not from what they had read.`;
@@ -268,4 +274,36 @@ export function longerSentence(main: Report, longer: Report): string | null {
     unsure: 'too close to call',
   }[outcome(e, m)];
   return `With ${times} the training${how}, another recorded run gave ${same ? 'the same answer' : 'a different answer'}: ${diff} — ${means}${overfit}.`;
+}
+
+/**
+ * The frozen-body run (issue 26 (c): public/runs/frozen/report.json) beside the recorded answer, in one sentence:
+ * otherArms.image_loss['pretrained-frozen vs scratch-frozen'] — a frozen pre-trained body against a frozen random one,
+ * only the embeddings, head and LayerNorms learning — and, when the report has it, ['pretrained-frozen vs
+ * pretrained-shuffled-frozen'] — against the same weights shuffled within each matrix, frozen too: whether what a frozen
+ * pre-trained body gives is what it read or its weights' size. Each said by where its 95% interval lies against the
+ * report's margin (outcome()). Null when the report has no frozen pair.
+ */
+export function frozenSentence(report: Report): string | null {
+  const arms = otherImage(report);
+  const pair = arms['pretrained-frozen vs scratch-frozen'];
+  if (!pair?.diff || !Number.isFinite(pair.diff.mean)) return null;
+  const m = marginOf(report);
+  const against = {
+    helped: 'drew better than a frozen random one',
+    hurt: 'drew worse than a frozen random one',
+    equivalent: 'drew as well as a frozen random one',
+    unsure: 'could not yet be told apart from a frozen random one',
+  }[outcome(pair, m)];
+  const lead = `With the model's body frozen — only its embeddings, output layer and LayerNorms learning — the pre-trained body ${against} (${rangeOf(pair.diff)})`;
+  const ctl = arms['pretrained-frozen vs pretrained-shuffled-frozen'];
+  if (!ctl?.diff || !Number.isFinite(ctl.diff.mean)) return `${lead}.`;
+  const r = rangeOf(ctl.diff);
+  const control = {
+    helped: `, and better than the same weights shuffled (${r}): frozen, what the weights had read helped beyond their size`,
+    hurt: `, but worse than the same weights shuffled (${r}): frozen, what the weights had read hurt`,
+    equivalent: `, and the same weights shuffled drew as well (${r}): frozen too, the help came from the weights' size, not from what they had read`,
+    unsure: `; the same weights shuffled could not yet be told apart from it (${r}): more seeds would tell whether its English or its size mattered`,
+  }[outcome(ctl, m)];
+  return `${lead}${control}.`;
 }

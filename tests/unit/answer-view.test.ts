@@ -1,7 +1,8 @@
 // The first screen's numbers (src/app/answer-view.ts): per-arm means with 95% t-intervals and the paired difference
 // against hand-computed values and against the recorded report's own difference curve, the budget a run reaches, the
 // fitted y range, and the plain sentence read from a report (the recorded one and one per outcome), and the longer
-// run's sentence beside it (the recorded budget axis, and hand-made reports).
+// run's sentence beside it (the recorded budget axis, and hand-made reports), and the frozen runs' sentence (hand-made
+// reports for each outcome).
 import { PRESETS } from '../../src/core/experiment/config';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -16,6 +17,7 @@ import {
   plainSentence,
   controlSentence,
   longerSentence,
+  frozenSentence,
   roundTokens,
   tokensPerStep,
 } from '../../src/app/answer-view';
@@ -236,5 +238,45 @@ describe("the longer run's sentence", () => {
       /^With 2× the training \(900 steps; 4\.3 passes over the same training images\), .* made it worse\.$/,
     );
     expect(longerSentence(longer, main)).toBeNull();
+  });
+});
+
+describe("the frozen runs' sentence", () => {
+  const effect = (verdict: string, detail: string | null, mean: number, half = 0.02, n = 5) => ({
+    verdict,
+    detail,
+    diff: { mean, ci95: [mean - half, mean + half], n, sd: 0 },
+  });
+  const report = (pairs: Record<string, unknown>) =>
+    ({ margin: 0.05, effects: {}, otherArms: { image_loss: pairs } }) as unknown as Report;
+  const body = effect('not reproduced', 'helped', -0.354, 0.016);
+  it('says the frozen pair and, with the shuffled frozen control, whether the help is what the weights read or their size', () => {
+    expect(frozenSentence(report({ 'pretrained-frozen vs scratch-frozen': body }))).toBe(
+      "With the model's body frozen — only its embeddings, output layer and LayerNorms learning — the pre-trained body drew better than a frozen random one (−0.35, likely range −0.37 to −0.34, 5 seeds).",
+    );
+    const withControl = (e: unknown) =>
+      frozenSentence(
+        report({ 'pretrained-frozen vs scratch-frozen': body, 'pretrained-frozen vs pretrained-shuffled-frozen': e }),
+      );
+    expect(withControl(effect('not reproduced', 'helped', -0.2))).toMatch(
+      /drew better than a frozen random one \(.*\), and better than the same weights shuffled \(−0\.20, likely range −0\.22 to −0\.18, 5 seeds\): frozen, what the weights had read helped beyond their size\.$/,
+    );
+    expect(withControl(effect('not reproduced', 'hurt', 0.2))).toMatch(
+      /, but worse than the same weights shuffled .* hurt\.$/,
+    );
+    expect(withControl(effect('reproduced', null, 0.01))).toMatch(
+      /the same weights shuffled drew as well \(\+0\.010, .*\): frozen too, the help came from the weights' size/,
+    );
+    // An interval reaching into the ±0.05 band is too close to call, whatever the verdict's label.
+    expect(withControl(effect('inconclusive', null, -0.06))).toMatch(
+      /could not yet be told apart from it .* more seeds/,
+    );
+  });
+  it('says a frozen random body that does better, and is null without the frozen pair', () => {
+    expect(
+      frozenSentence(report({ 'pretrained-frozen vs scratch-frozen': effect('not reproduced', 'hurt', 0.2) })),
+    ).toMatch(/the pre-trained body drew worse than a frozen random one \(\+0\.20/);
+    expect(frozenSentence(report({ 'pretrained vs pretrained-shuffled': body }))).toBeNull();
+    expect(frozenSentence({ margin: 0.05, effects: {} } as unknown as Report)).toBeNull();
   });
 });

@@ -2,7 +2,7 @@
 // image-token loss of both arms along tokens and their difference over the grey "no real difference" band
 // (AnswerCharts), and what each arm draws for the same captions beside the real image (FirstSamples); the statistics
 // (the verdict table on all three effects) one click away, and below the sentence what the same setup trained 4× longer
-// said (the budget axis). After Play your run draws over the recorded one on axes
+// said (the budget axis) and what a frozen body did (the frozen runs). After Play your run draws over the recorded one on axes
 // fitted to your run, its samples replace the recorded ones at each evaluation, and its verdict joins the recorded one.
 // Beside it, the controls with the setup in one line and your run's three quantities so far.
 import { useMemo } from 'react';
@@ -13,6 +13,7 @@ import {
   controlSentence,
   finalTokens,
   longerSentence,
+  frozenSentence,
   plainSentence,
   roundTokens,
   tokensPerStep,
@@ -31,6 +32,7 @@ import { VerdictTable } from './VerdictTable';
 
 const RECORDED_REPORT = `${import.meta.env.BASE_URL}runs/cpu/report.html`;
 const LONGER_REPORT = `${import.meta.env.BASE_URL}runs/budget/report.html`;
+const FROZEN_REPORT = `${import.meta.env.BASE_URL}runs/frozen/report.html`;
 /** The recorded run trained on Twemoji: its curves are drawn behind a run on the same images only. */
 const sameImages = (d: DatasetChoice) => d.kind === 'emoji' && d.style === 'twemoji';
 
@@ -72,6 +74,7 @@ export function Lesson() {
   const sentence = report && view ? plainSentence(report, view.recTokens) : null;
   const control = report ? controlSentence(report) : null;
   const longer = report && recorded?.longer ? longerSentence(report, recorded.longer) : null;
+  const frozen = recorded?.frozen ? frozenSentence(recorded.frozen) : null;
   // The verdict needs only the curves: once training is over it is shown at once, while the report's extras (samples'
   // quality, caption analysis) are still being made; the finished report replaces it.
   const finishing = useAppStore((s) => s.run.status?.phase === 'finishing');
@@ -102,6 +105,11 @@ export function Lesson() {
         {sentence && longer && (
           <p className="plain small" data-testid="longer-sentence">
             {longer} <a href={LONGER_REPORT}>Its report</a>.
+          </p>
+        )}
+        {sentence && frozen && (
+          <p className="plain small" data-testid="frozen-sentence">
+            {frozen} <a href={FROZEN_REPORT}>Its report</a>.
           </p>
         )}
         {yours && (

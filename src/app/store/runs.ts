@@ -21,6 +21,11 @@ export interface RecordedRun {
    * the first screen; null when it is absent or could not be read.
    */
   longer: Report | null;
+  /**
+   * The frozen-body runs (public/runs/frozen/report.json: a frozen pre-trained body against a frozen random one and
+   * against its shuffled copy), said in one sentence beside it; null when absent or unreadable.
+   */
+  frozen: Report | null;
 }
 
 /** A tokenizer trained in the page: its curve and the latest reconstructions. */
