@@ -143,6 +143,8 @@ type ArmEffect = {
   verdict?: string;
   detail?: string | null;
   diff?: { mean: number; ci95: [number, number] | null; n: number };
+  /** The TOST at each budget fraction (verdict.ts): 'lower' / 'higher' = beyond the margin there. */
+  tests?: { outcome?: string; label?: string; mean: number }[];
 };
 
 /**
@@ -281,8 +283,9 @@ export function longerSentence(main: Report, longer: Report): string | null {
  * otherArms.image_loss['pretrained-frozen vs scratch-frozen'] — a frozen pre-trained body against a frozen random one,
  * only the embeddings, head and LayerNorms learning — and, when the report has it, ['pretrained-frozen vs
  * pretrained-shuffled-frozen'] — against the same weights shuffled within each matrix, frozen too: whether what a frozen
- * pre-trained body gives is what it read or its weights' size. Each said by where its 95% interval lies against the
- * report's margin (outcome()). Null when the report has no frozen pair.
+ * pre-trained body gives is what it read or its weights' size. Each said by where its 95% interval at the end lies
+ * against the report's margin (outcome()); a control beyond the margin at some budget (its first such test) but inside
+ * it at the end is said as a head start that did not last. Null when the report has no frozen pair.
  */
 export function frozenSentence(report: Report): string | null {
   const arms = otherImage(report);
@@ -299,6 +302,11 @@ export function frozenSentence(report: Report): string | null {
   const ctl = arms['pretrained-frozen vs pretrained-shuffled-frozen'];
   if (!ctl?.diff || !Number.isFinite(ctl.diff.mean)) return `${lead}.`;
   const r = rangeOf(ctl.diff);
+  // Beyond the margin early in the run but inside it at the end: a head start from what the weights read, then size.
+  const early = ctl.tests?.find((t) => t.outcome === 'lower' || t.outcome === 'higher');
+  const [lo, hi] = ctl.diff.ci95 ?? [NaN, NaN];
+  if (early?.label && lo > -m && hi < m)
+    return `${lead}, and the same weights shuffled drew ${early.outcome === 'lower' ? 'worse' : 'better'} early on (${signed(early.mean)} at ${early.label}) but as well by the end (${r}): frozen, what the weights had read gave a head start, and the lasting help came from their size.`;
   const control = {
     helped: `, and better than the same weights shuffled (${r}): frozen, what the weights had read helped beyond their size`,
     hurt: `, but worse than the same weights shuffled (${r}): frozen, what the weights had read hurt`,

@@ -267,9 +267,27 @@ describe("the frozen runs' sentence", () => {
     expect(withControl(effect('reproduced', null, 0.01))).toMatch(
       /the same weights shuffled drew as well \(\+0\.010, .*\): frozen too, the help came from the weights' size/,
     );
+    // Beyond the margin at a quarter of the tokens, inside it at the end: a head start that did not last.
+    expect(
+      withControl({
+        ...effect('not reproduced', 'helped', -0.009, 0.015),
+        tests: [
+          { outcome: 'lower', label: '25% of the tokens', mean: -0.084 },
+          { outcome: 'equal', label: '100% of the tokens', mean: -0.009 },
+        ],
+      }),
+    ).toMatch(
+      /, and the same weights shuffled drew worse early on \(−0\.084 at 25% of the tokens\) but as well by the end \(−0\.0090, likely range −0\.024 to \+0\.0060, 5 seeds\): frozen, what the weights had read gave a head start, and the lasting help came from their size\.$/,
+    );
     // An interval reaching into the ±0.05 band is too close to call, whatever the verdict's label.
     expect(withControl(effect('inconclusive', null, -0.06))).toMatch(
       /could not yet be told apart from it .* more seeds/,
+    );
+  });
+  it('says what the recorded frozen runs (public/runs/frozen) show', () => {
+    const frozen = JSON.parse(readFileSync('public/runs/frozen/report.json', 'utf8')) as Report;
+    expect(frozenSentence(frozen)).toBe(
+      "With the model's body frozen — only its embeddings, output layer and LayerNorms learning — the pre-trained body drew better than a frozen random one (−0.35, likely range −0.37 to −0.34, 5 seeds), and the same weights shuffled drew worse early on (−0.084 at 25% of the tokens) but as well by the end (−0.0085, likely range −0.023 to +0.0061, 5 seeds): frozen, what the weights had read gave a head start, and the lasting help came from their size.",
     );
   });
   it('says a frozen random body that does better, and is null without the frozen pair', () => {

@@ -172,4 +172,20 @@ describe('the README is a front door', () => {
     expect(readme).toContain(`B ${b.verdict}`);
     expect(readme).toContain(`C ×${Math.round(Math.exp(c.diff.mean)).toLocaleString('en-US')}`);
   });
+
+  it('quotes the frozen runs as public/runs/frozen/report.json has them', () => {
+    type Effect = { diff: { mean: number; ci95: [number, number] } };
+    const report = JSON.parse(readFileSync(join(ROOT, 'public/runs/frozen/report.json'), 'utf8')) as {
+      otherArms: { image_loss: Record<string, Effect> };
+    };
+    const flat = readme.replace(/\s+/g, ' '); // the README wraps its lines anywhere
+    const plain = (x: number) => x.toFixed(3).replace('-', '−');
+    const quoted = (pair: string) => {
+      const { mean, ci95 } = report.otherArms.image_loss[pair].diff;
+      return `${plain(mean)} (95% CI ${plain(ci95[0])} to ${plain(ci95[1])})`;
+    };
+    expect(flat).toContain(`a frozen random one on image tokens by ${quoted('pretrained-frozen vs scratch-frozen')}`);
+    expect(flat).toContain(`frozen, by ${quoted('pretrained-shuffled-frozen vs scratch-frozen')}`);
+    expect(flat).toContain(`at the end ${quoted('pretrained-frozen vs pretrained-shuffled-frozen')}`);
+  });
 });
