@@ -181,8 +181,9 @@ export function ReportPanel() {
         </p>
         <p className="muted small" data-testid="more-recorded">
           More recorded runs: <a href={`${import.meta.env.BASE_URL}runs/budget/report.html`}>the budget axis</a> (the
-          cpu setup at 4× the steps, 5 seeds) · the caption level as an axis, cpu setup, 5 seeds (L2: the recorded run's
-          10) at{' '}
+          cpu setup at 4× the steps, 5 seeds) ·{' '}
+          <a href={`${import.meta.env.BASE_URL}runs/frozen/report.html`}>the frozen body</a> (and its shuffled control,
+          5 seeds) · the caption level as an axis, cpu setup, 5 seeds (L2: the recorded run's 10) at{' '}
           {LEVELS.map((level, i) => (
             <span key={level}>
               {i ? ' · ' : ''}
