@@ -93,8 +93,10 @@ describe('memory limits and refusals', () => {
     ).toBeNull();
     const big = { ...PRESETS.replication, batchSize: 512 };
     const msg = memoryRefusal(estimateMemory(big, shipped, emoji), limit, 'wasm', big)!;
+    const runs = big.arms.length * big.seeds; // every arm × its seeds
+    expect(msg).toContain(`(${runs} runs × `);
     expect(msg).toMatch(
-      /^this setup needs about \d+\.\d GB \(24 runs × \d+ MB of weights and optimizer state, \d+\.\d GB for one training step on a batch of 512 × 95 ids, \d+ MB of images and the LM\), but wasm can use 4\.0 GB \(the wasm heap holds at most 4 GB\): lower the batch size/,
+      /^this setup needs about \d+\.\d GB \(\d+ runs × \d+ MB of weights and optimizer state, \d+\.\d GB for one training step on a batch of 512 × 95 ids, \d+ MB of images and the LM\), but wasm can use 4\.0 GB \(the wasm heap holds at most 4 GB\): lower the batch size/,
     );
     const gpu = memoryLimit('webgpu', 64, 128 * 2 ** 20);
     expect(memoryRefusal(estimateMemory(big, shipped, emoji), gpu, 'webgpu', big)).toMatch(
