@@ -85,6 +85,17 @@ describe('the lesson, before any training', () => {
       expect(more).toContain(Number(v.toPrecision(2)).toString());
     const longerHref = await l.page.getByTestId('longer-sentence').locator('a').getAttribute('href');
     expect((await l.page.request.get(new URL(longerHref!, l.page.url()).href)).status()).toBe(200);
+    // The frozen runs (public/runs/frozen) behind one inline button, closed so the pictures stay on the first screen.
+    expect(await l.page.getByTestId('frozen-sentence').count()).toBe(0);
+    await l.page.getByTestId('frozen-toggle').click();
+    await expect(l.page.getByTestId('frozen-toggle').getAttribute('aria-expanded')).resolves.toBe('true');
+    expect(await l.page.getByTestId('frozen-sentence').textContent()).toMatch(
+      /^ With the model's body frozen .* the same weights shuffled .* Its report\.$/,
+    );
+    const frozenHref = await l.page.getByTestId('frozen-sentence').locator('a').getAttribute('href');
+    expect((await l.page.request.get(new URL(frozenHref!, l.page.url()).href)).status()).toBe(200);
+    await l.page.getByTestId('frozen-toggle').click();
+    expect(await l.page.getByTestId('frozen-sentence').count()).toBe(0);
     // Both charts draw the recorded run: a line per arm with its interval, the difference over the grey band.
     await expect
       .poll(() => l.page.locator('[data-testid="answer-loss"] .recharts-line').count(), { timeout: 20_000 })
@@ -224,7 +235,7 @@ describe('the lesson, before any training', () => {
         { timeout: 60_000 },
       )
       .toMatch(
-        /^This setup needs about \d+(\.\d)? GB \(24 runs × .* batch of 512 × 95 ids.*\), but wasm can use 4\.0 GB .*: lower the batch size/,
+        /^This setup needs about \d+(\.\d)? GB \(27 runs × .* batch of 512 × 95 ids.*\), but wasm can use 4\.0 GB .*: lower the batch size/,
       );
     expect(await l.page.getByTestId('play').isDisabled()).toBe(true);
     await expect(l.page.getByTestId('memory-estimate').textContent()).resolves.toMatch(
@@ -304,6 +315,7 @@ describe('the lesson, before any training', () => {
     const hrefs = await more.locator('a').evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).href));
     expect(hrefs.map((h) => new URL(h).pathname.replace(/^.*\/runs\//, 'runs/'))).toEqual([
       'runs/budget/report.html',
+      'runs/frozen/report.html',
       ...['levels-cpu/L0', 'levels-cpu/L1', 'cpu', 'levels-cpu/L3', 'levels-cpu/L4'].map(
         (d) => `runs/${d}/report.html`,
       ),

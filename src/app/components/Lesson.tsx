@@ -5,7 +5,7 @@
 // said (the budget axis) and what a frozen body did (the frozen runs). After Play your run draws over the recorded one on axes
 // fitted to your run, its samples replace the recorded ones at each evaluation, and its verdict joins the recorded one.
 // Beside it, the controls with the setup in one line and your run's three quantities so far.
-import { useMemo } from 'react';
+import { useMemo, useState } from 'react';
 import { METRICS } from '../../core/metrics';
 import { buildReport, missingForReport } from '../../core/experiment/report';
 import {
@@ -75,6 +75,7 @@ export function Lesson() {
   const control = report ? controlSentence(report) : null;
   const longer = report && recorded?.longer ? longerSentence(report, recorded.longer) : null;
   const frozen = recorded?.frozen ? frozenSentence(recorded.frozen) : null;
+  const [frozenOpen, setFrozenOpen] = useState(false);
   // The verdict needs only the curves: once training is over it is shown at once, while the report's extras (samples'
   // quality, caption analysis) are still being made; the finished report replaces it.
   const finishing = useAppStore((s) => s.run.status?.phase === 'finishing');
@@ -102,14 +103,34 @@ export function Lesson() {
         ) : (
           <p className="muted">Loading the recorded run…</p>
         )}
-        {sentence && longer && (
+        {sentence && (longer || frozen) && (
           <p className="plain small" data-testid="longer-sentence">
-            {longer} <a href={LONGER_REPORT}>Its report</a>.
-          </p>
-        )}
-        {sentence && frozen && (
-          <p className="plain small" data-testid="frozen-sentence">
-            {frozen} <a href={FROZEN_REPORT}>Its report</a>.
+            {longer && (
+              <>
+                {longer} <a href={LONGER_REPORT}>Its report</a>.
+              </>
+            )}
+            {/* The frozen runs behind one inline button, so the pictures below stay on the first screen. */}
+            {frozen && (
+              <>
+                {' '}
+                <button
+                  type="button"
+                  className="link"
+                  aria-expanded={frozenOpen}
+                  data-testid="frozen-toggle"
+                  onClick={() => setFrozenOpen(!frozenOpen)}
+                >
+                  And with the body frozen?
+                </button>
+                {frozenOpen && (
+                  <span data-testid="frozen-sentence">
+                    {' '}
+                    {frozen} <a href={FROZEN_REPORT}>Its report</a>.
+                  </span>
+                )}
+              </>
+            )}
           </p>
         )}
         {yours && (
