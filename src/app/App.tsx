@@ -1,7 +1,7 @@
 // The app shell. The first screen answers the question: the question itself, the recorded run's verdict on the three
 // effects and the controls to run it yourself; the backend in one line (its details behind "why?") and the device
 // strip; then the six panels as WAI-ARIA tabs, the tour and the self-test. It gets the Controller (which owns the worker),
-// restores the last run from IndexedDB, loads the recorded cpu run (report, metrics, samples) and the longer and frozen runs'
+// restores the last run from IndexedDB, loads the recorded cpu run (report, metrics, samples) and the longer, frozen and other arms' runs'
 // reports, and keeps the whole setup — dataset and LM included — in the URL.
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { parseMetricsCsv } from '../core/experiment/metrics-csv';
@@ -32,6 +32,8 @@ const RECORDED = `${import.meta.env.BASE_URL}runs/cpu/`;
 /** The same setup at 4× the steps (issue 26 b), shown beside the recorded answer when it loads. */
 const LONGER = `${import.meta.env.BASE_URL}runs/budget/report.json`;
 const FROZEN = `${import.meta.env.BASE_URL}runs/frozen/report.json`;
+/** The image-only pair and the English mix (issue 26 c). */
+const OTHERS = `${import.meta.env.BASE_URL}runs/other-arms/report.json`;
 
 const TITLES: Record<Panel, string> = {
   data: 'Data',
@@ -49,16 +51,16 @@ async function fetchOk(url: string): Promise<Response> {
 }
 
 async function loadRecorded(): Promise<void> {
-  const [csv, report, sections, longer, frozen] = await Promise.all([
+  const [csv, report, sections, longer, frozen, others] = await Promise.all([
     fetchOk(`${RECORDED}metrics.csv`).then((r) => r.text()),
     fetchOk(`${RECORDED}report.json`).then((r) => r.json() as Promise<Report>),
     fetchOk(`${RECORDED}sections.html`).then(
       (r) => r.text(),
       () => '',
     ),
-    // The longer and frozen runs are additions: without them (a fork that removed them, a failed fetch) the first
-    // screen is the same.
-    ...[LONGER, FROZEN].map((url) =>
+    // The longer, frozen and other arms' runs are additions: without them (a fork that removed them, a failed fetch)
+    // the first screen is the same.
+    ...[LONGER, FROZEN, OTHERS].map((url) =>
       fetchOk(url).then(
         (r) => r.json() as Promise<Report>,
         () => null,
@@ -74,6 +76,7 @@ async function loadRecorded(): Promise<void> {
     samples: parseRecordedSamples(sections),
     longer,
     frozen,
+    others,
   });
 }
 

@@ -315,3 +315,57 @@ export function frozenSentence(report: Report): string | null {
   }[outcome(ctl, m)];
   return `${lead}${control}.`;
 }
+
+/**
+ * The image-only pair (issue 26 (c); the paper's finding 3, A′ in docs/paper.md) in one sentence:
+ * otherArms.image_loss['image-only-pretrained vs image-only-scratch'] — the same two starts trained on image tokens
+ * alone, no captions — by where its 95% interval at the end lies against the report's margin (outcome()), said
+ * against the paper's "pre-training again gives no benefit". Null when the report has no image-only pair.
+ */
+export function imageOnlySentence(report: Report): string | null {
+  const pair = otherImage(report)['image-only-pretrained vs image-only-scratch'];
+  if (!pair?.diff || !Number.isFinite(pair.diff.mean)) return null;
+  const said = {
+    helped: 'drew better than one that started blank',
+    hurt: 'drew worse than one that started blank',
+    equivalent: 'drew as well as one that started blank, as the paper found',
+    unsure: 'could not yet be told apart from one that started blank',
+  }[outcome(pair, marginOf(report))];
+  return `Trained on the images alone, with no captions at all, the model that had read English first ${said} (${rangeOf(pair.diff)}).`;
+}
+
+/** A perplexity ratio as the sentences say it: "×1.9 (likely range ×1.7 to ×2.1)". */
+const timesOf = (r: { mean: number; ci95: [number, number] | null }) => {
+  const x = (v: number) => `×${v >= 10 ? Math.round(v) : v.toPrecision(2)}`;
+  return r.ci95 ? `${x(r.mean)} (likely range ${x(r.ci95[0])} to ${x(r.ci95[1])})` : x(r.mean);
+};
+
+type Forgot = { ratio?: { mean: number; ci95: [number, number] | null; n: number } };
+
+/**
+ * The English mix (issue 26 (c)) against forgetting in one sentence: otherArms.forgetting['pretrained-mix'].ratio —
+ * the pre-trained model fine-tuned with a share (config.mixShare) of each batch ordinary English — beside
+ * effects.forgetting.ratio, the pre-trained arm without it: each the factor its English perplexity grew by over
+ * fine-tuning (geometric mean over seeds, 95% interval on the log scale; verdict-forgetting.ts); "less" or "more"
+ * only when the two intervals do not overlap. Null when the report has no mix arm or either ratio is missing.
+ */
+export function mixSentence(report: Report): string | null {
+  const mix = ((report.otherArms as { forgetting?: Record<string, Forgot | undefined> } | undefined)?.forgetting ?? {})[
+    'pretrained-mix'
+  ]?.ratio;
+  const plain = (report.effects as { forgetting?: Forgot } | undefined)?.forgetting?.ratio;
+  if (!mix || !plain || !Number.isFinite(mix.mean) || !Number.isFinite(plain.mean)) return null;
+  const share = report.config?.mixShare;
+  const part =
+    typeof share === 'number' && share > 0 ? `${Math.round(share * 100)}% ordinary English` : 'ordinary English';
+  // Said as less or more only when the two 95% intervals do not overlap (a conservative reading of two ratios).
+  const [mLo, mHi] = mix.ci95 ?? [mix.mean, mix.mean];
+  const [pLo, pHi] = plain.ci95 ?? [plain.mean, plain.mean];
+  const how =
+    mix.ci95 && plain.ci95 && mHi < pLo
+      ? 'it forgot less English'
+      : mix.ci95 && plain.ci95 && mLo > pHi
+        ? 'it forgot more English'
+        : 'it could not yet be told to forget less English or more';
+  return `Fine-tuned with ${part} mixed into every batch, ${how}: its perplexity on English grew ${timesOf(mix)}, against ${timesOf(plain)} without the mix (${seedCount(mix.n)}).`;
+}

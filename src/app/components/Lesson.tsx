@@ -2,7 +2,8 @@
 // image-token loss of both arms along tokens and their difference over the grey "no real difference" band
 // (AnswerCharts), and what each arm draws for the same captions beside the real image (FirstSamples); the statistics
 // (the verdict table on all three effects) one click away, and below the sentence what the same setup trained 4× longer
-// said (the budget axis) and what a frozen body did (the frozen runs). After Play your run draws over the recorded one on axes
+// said (the budget axis) and, behind inline buttons, what a frozen body did (the frozen runs) and what images alone and
+// an English mix did (the other arms). After Play your run draws over the recorded one on axes
 // fitted to your run, its samples replace the recorded ones at each evaluation, and its verdict joins the recorded one.
 // Beside it, the controls with the setup in one line and your run's three quantities so far.
 import { useMemo, useState } from 'react';
@@ -14,6 +15,8 @@ import {
   finalTokens,
   longerSentence,
   frozenSentence,
+  imageOnlySentence,
+  mixSentence,
   plainSentence,
   roundTokens,
   tokensPerStep,
@@ -33,6 +36,7 @@ import { VerdictTable } from './VerdictTable';
 const RECORDED_REPORT = `${import.meta.env.BASE_URL}runs/cpu/report.html`;
 const LONGER_REPORT = `${import.meta.env.BASE_URL}runs/budget/report.html`;
 const FROZEN_REPORT = `${import.meta.env.BASE_URL}runs/frozen/report.html`;
+const OTHERS_REPORT = `${import.meta.env.BASE_URL}runs/other-arms/report.html`;
 /** The recorded run trained on Twemoji: its curves are drawn behind a run on the same images only. */
 const sameImages = (d: DatasetChoice) => d.kind === 'emoji' && d.style === 'twemoji';
 
@@ -75,7 +79,9 @@ export function Lesson() {
   const control = report ? controlSentence(report) : null;
   const longer = report && recorded?.longer ? longerSentence(report, recorded.longer) : null;
   const frozen = recorded?.frozen ? frozenSentence(recorded.frozen) : null;
-  const [frozenOpen, setFrozenOpen] = useState(false);
+  const others = recorded?.others
+    ? [imageOnlySentence(recorded.others), mixSentence(recorded.others)].filter(Boolean).join(' ') || null
+    : null;
   // The verdict needs only the curves: once training is over it is shown at once, while the report's extras (samples'
   // quality, caption analysis) are still being made; the finished report replaces it.
   const finishing = useAppStore((s) => s.run.status?.phase === 'finishing');
@@ -103,33 +109,22 @@ export function Lesson() {
         ) : (
           <p className="muted">Loading the recorded run…</p>
         )}
-        {sentence && (longer || frozen) && (
+        {sentence && (longer || frozen || others) && (
           <p className="plain small" data-testid="longer-sentence">
             {longer && (
               <>
                 {longer} <a href={LONGER_REPORT}>Its report</a>.
               </>
             )}
-            {/* The frozen runs behind one inline button, so the pictures below stay on the first screen. */}
-            {frozen && (
-              <>
-                {' '}
-                <button
-                  type="button"
-                  className="link"
-                  aria-expanded={frozenOpen}
-                  data-testid="frozen-toggle"
-                  onClick={() => setFrozenOpen(!frozenOpen)}
-                >
-                  And with the body frozen?
-                </button>
-                {frozenOpen && (
-                  <span data-testid="frozen-sentence">
-                    {' '}
-                    {frozen} <a href={FROZEN_REPORT}>Its report</a>.
-                  </span>
-                )}
-              </>
+            {/* The frozen and other arms' runs behind inline buttons, so the pictures below stay on the first screen. */}
+            {frozen && <More label="And with the body frozen?" id="frozen" sentence={frozen} href={FROZEN_REPORT} />}
+            {others && (
+              <More
+                label="And with no captions, or English mixed in?"
+                id="others"
+                sentence={others}
+                href={OTHERS_REPORT}
+              />
             )}
           </p>
         )}
@@ -235,5 +230,30 @@ export function Lesson() {
         <FirstSamples live={liveSamples} recorded={comparable ? (recorded?.samples ?? null) : null} />
       </div>
     </section>
+  );
+}
+
+/** One more recorded run said behind an inline button (closed at first): `${id}-toggle` opens `${id}-sentence`. */
+function More({ label, id, sentence, href }: { label: string; id: string; sentence: string; href: string }) {
+  const [open, setOpen] = useState(false);
+  return (
+    <>
+      {' '}
+      <button
+        type="button"
+        className="link"
+        aria-expanded={open}
+        data-testid={`${id}-toggle`}
+        onClick={() => setOpen(!open)}
+      >
+        {label}
+      </button>
+      {open && (
+        <span data-testid={`${id}-sentence`}>
+          {' '}
+          {sentence} <a href={href}>Its report</a>.
+        </span>
+      )}
+    </>
   );
 }

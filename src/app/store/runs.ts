@@ -26,6 +26,11 @@ export interface RecordedRun {
    * against its shuffled copy), said in one sentence beside it; null when absent or unreadable.
    */
   frozen: Report | null;
+  /**
+   * The image-only pair and the English mix (public/runs/other-arms/report.json), said in two sentences beside it;
+   * null when absent or unreadable.
+   */
+  others: Report | null;
 }
 
 /** A tokenizer trained in the page: its curve and the latest reconstructions. */
