@@ -60,11 +60,11 @@ async function loadRecorded(): Promise<void> {
     ),
     // The longer, frozen and other arms' runs are additions: without them (a fork that removed them, a failed fetch)
     // the first screen is the same.
+    // A dev server answers a missing file with index.html (200), so an unreadable body counts as absent too.
     ...[LONGER, FROZEN, OTHERS].map((url) =>
-      fetchOk(url).then(
-        (r) => r.json() as Promise<Report>,
-        () => null,
-      ),
+      fetchOk(url)
+        .then((r) => r.json() as Promise<Report>)
+        .catch(() => null),
     ),
   ]);
   const meta = report.meta as { analysis: Analysis; quality: Quality | null };
