@@ -42,7 +42,15 @@ export function caveats({ config, meta, margin, power }: CaveatInput): string[] 
   if (lines.length) out.push(`Power (paired t, α 0.05): ${lines.join('. ')}.`);
   const evalImages = config?.evalImages;
   const valImages = typeof meta.valImages === 'number' ? meta.valImages : null;
+  // A dataset with fewer validation images than asked for evaluates them all (and under 10 they are the training images).
+  const all = valImages !== null && evalImages !== undefined && evalImages > 0 && valImages < evalImages;
+  const same = typeof meta.validationIsTraining === 'string' ? ', which are the training images themselves' : '';
+  const count = (n: number) => `${n} image${n === 1 ? '' : 's'}`;
   if (evalImages === undefined) out.push('Evaluation set: not recorded (no configuration).');
+  else if (all)
+    out.push(
+      `Evaluation set: every validation image (${count(valImages)}, fewer than the ${evalImages} asked for${same}).`,
+    );
   else if (evalImages > 0 && meta.evalOrder === 'stratified')
     out.push(
       `Evaluation set: held-out losses on a stratified ${evalImages} of the validation images, every category in proportion (selection.ts), not all of them${valImages !== null ? ` (${valImages} images evaluated)` : ''}.`,
@@ -51,7 +59,7 @@ export function caveats({ config, meta, margin, power }: CaveatInput): string[] 
     out.push(
       `Evaluation set: held-out losses on the first ${evalImages} validation images in the split's order — not a sample over every category${valImages !== null ? ` (${valImages} images evaluated)` : ''}.`,
     );
-  else out.push(`Evaluation set: every validation image${valImages !== null ? ` (${valImages})` : ''}.`);
+  else out.push(`Evaluation set: every validation image${valImages !== null ? ` (${valImages}${same})` : ''}.`);
   const lm = typeof meta.lm === 'string' ? meta.lm : null;
   const params = (meta.analysis as { captionPerplexity?: { pretrainedLMParams?: number } } | undefined)
     ?.captionPerplexity?.pretrainedLMParams;
