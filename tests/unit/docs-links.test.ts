@@ -8,6 +8,8 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import GithubSlugger from 'github-slugger';
 import { Lexer, type Token, type Tokens } from 'marked';
+import { armDiff } from '../../scripts/arm-diff';
+import { parseMetricsCsv } from '../../src/core/experiment/metrics-csv';
 
 const ROOT = resolve(__dirname, '../..');
 const DOCS = [
@@ -187,5 +189,32 @@ describe('the README is a front door', () => {
     expect(flat).toContain(`a frozen random one on image tokens by ${quoted('pretrained-frozen vs scratch-frozen')}`);
     expect(flat).toContain(`frozen, by ${quoted('pretrained-shuffled-frozen vs scratch-frozen')}`);
     expect(flat).toContain(`at the end ${quoted('pretrained-frozen vs pretrained-shuffled-frozen')}`);
+  });
+
+  it('quotes the image-only pair and the English mix as public/runs/other-arms has them', () => {
+    type Diff = { mean: number; ci95: [number, number] };
+    const dir = join(ROOT, 'public/runs/other-arms');
+    const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as {
+      effects: { forgetting: { ratio: Diff } };
+      otherArms: { image_loss: Record<string, { diff: Diff }>; forgetting: Record<string, { ratio: Diff }> };
+    };
+    const flat = readme.replace(/\s+/g, ' ');
+    const nats = (x: number) => (x < 0 ? '−' : '+') + Math.abs(x).toFixed(3);
+    const pair = report.otherArms.image_loss['image-only-pretrained vs image-only-scratch'].diff;
+    expect(flat).toContain(
+      `beats a random one by ${nats(pair.mean)} (95% CI ${nats(pair.ci95[0])} to ${nats(pair.ci95[1])})`,
+    );
+    const mix = report.otherArms.forgetting['pretrained-mix'].ratio;
+    const x = (v: number) => `×${v.toFixed(2)}`;
+    expect(flat).toContain(`${x(mix.mean)} (95% CI ${x(mix.ci95[0])} to ${x(mix.ci95[1])})`);
+    expect(flat).toContain(`instead of ×${Math.round(report.effects.forgetting.ratio.mean)}`);
+    // The mix's cost is scripts/arm-diff.ts's paired difference on the same metrics.csv.
+    const cost = armDiff(
+      parseMetricsCsv(readFileSync(join(dir, 'metrics.csv'), 'utf8')),
+      'pretrained-mix',
+      'pretrained',
+      'val/image_loss',
+    );
+    expect(flat).toContain(`${nats(cost.mean)} (95% CI ${nats(cost.ci95![0])} to ${nats(cost.ci95![1])})`);
   });
 });
