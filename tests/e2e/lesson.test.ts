@@ -96,6 +96,15 @@ describe('the lesson, before any training', () => {
     expect((await l.page.request.get(new URL(frozenHref!, l.page.url()).href)).status()).toBe(200);
     await l.page.getByTestId('frozen-toggle').click();
     expect(await l.page.getByTestId('frozen-sentence').count()).toBe(0);
+    // The image-only pair and the English mix (public/runs/other-arms) behind a second one.
+    expect(await l.page.getByTestId('others-sentence').count()).toBe(0);
+    await l.page.getByTestId('others-toggle').click();
+    expect(await l.page.getByTestId('others-sentence').textContent()).toMatch(
+      /^ Trained on the images alone, with no captions at all, .* Fine-tuned with 25% ordinary English mixed into every batch, .* Its report\.$/,
+    );
+    const othersHref = await l.page.getByTestId('others-sentence').locator('a').getAttribute('href');
+    expect((await l.page.request.get(new URL(othersHref!, l.page.url()).href)).status()).toBe(200);
+    await l.page.getByTestId('others-toggle').click();
     // Both charts draw the recorded run: a line per arm with its interval, the difference over the grey band.
     await expect
       .poll(() => l.page.locator('[data-testid="answer-loss"] .recharts-line').count(), { timeout: 20_000 })
@@ -316,6 +325,7 @@ describe('the lesson, before any training', () => {
     expect(hrefs.map((h) => new URL(h).pathname.replace(/^.*\/runs\//, 'runs/'))).toEqual([
       'runs/budget/report.html',
       'runs/frozen/report.html',
+      'runs/other-arms/report.html',
       ...['levels-cpu/L0', 'levels-cpu/L1', 'cpu', 'levels-cpu/L3', 'levels-cpu/L4'].map(
         (d) => `runs/${d}/report.html`,
       ),

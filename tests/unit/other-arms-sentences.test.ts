@@ -1,6 +1,7 @@
 // The first screen's sentences on the image-only pair and the English mix (src/app/answer-view.ts: imageOnlySentence,
 // mixSentence), read from hand-made reports for each outcome — the numbers in them hand-written here — and null when
-// a report lacks the arms.
+// a report lacks the arms; and the recorded run's exact sentences.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { imageOnlySentence, mixSentence } from '../../src/app/answer-view';
 import type { Report } from '../../src/worker/protocol';
@@ -48,7 +49,7 @@ describe('the English mix sentence', () => {
   const main = ratio(89, 70, 112);
   it('says less forgetting when the intervals do not overlap, with the share and both ratios', () => {
     expect(mixSentence(report({ main, forgetting: { 'pretrained-mix': ratio(1.91, 1.71, 2.14) } }))).toBe(
-      'Fine-tuned with 25% ordinary English mixed into every batch, it forgot less English: its perplexity on English grew ×1.9 (likely range ×1.7 to ×2.1), against ×89 (likely range ×70 to ×112) without the mix (5 seeds).',
+      'Fine-tuned with 25% ordinary English mixed into every batch, it forgot less English: its perplexity on English grew ×1.91 (likely range ×1.71 to ×2.14), against ×89 (likely range ×70 to ×112) without the mix (5 seeds).',
     );
   });
   it('says more forgetting, or too close to call when the intervals overlap', () => {
@@ -62,5 +63,17 @@ describe('the English mix sentence', () => {
   it('is null without the mix arm or the main ratio', () => {
     expect(mixSentence(report({ main }))).toBeNull();
     expect(mixSentence(report({ forgetting: { 'pretrained-mix': ratio(2, 1.5, 2.5) } }))).toBeNull();
+  });
+});
+
+describe('the recorded other arms (public/runs/other-arms)', () => {
+  it('says what the image-only pair and the English mix show', () => {
+    const recorded = JSON.parse(readFileSync('public/runs/other-arms/report.json', 'utf8')) as Report;
+    expect(imageOnlySentence(recorded)).toBe(
+      'Trained on the images alone, with no captions at all, the model that had read English first drew better than one that started blank (−0.15, likely range −0.19 to −0.11, 5 seeds).',
+    );
+    expect(mixSentence(recorded)).toBe(
+      'Fine-tuned with 25% ordinary English mixed into every batch, it forgot less English: its perplexity on English grew ×2.04 (likely range ×1.96 to ×2.12), against ×89 (likely range ×70 to ×112) without the mix (5 seeds).',
+    );
   });
 });

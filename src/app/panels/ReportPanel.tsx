@@ -183,7 +183,10 @@ export function ReportPanel() {
           More recorded runs: <a href={`${import.meta.env.BASE_URL}runs/budget/report.html`}>the budget axis</a> (the
           cpu setup at 4× the steps, 5 seeds) ·{' '}
           <a href={`${import.meta.env.BASE_URL}runs/frozen/report.html`}>the frozen body</a> (and its shuffled control,
-          5 seeds) · the caption level as an axis, cpu setup, 5 seeds (L2: the recorded run's 10) at{' '}
+          5 seeds) ·{' '}
+          <a href={`${import.meta.env.BASE_URL}runs/other-arms/report.html`}>no captions and an English mix</a> (the
+          image-only pair and pretrained-mix, 5 seeds) · the caption level as an axis, cpu setup, 5 seeds (L2: the
+          recorded run's 10) at{' '}
           {LEVELS.map((level, i) => (
             <span key={level}>
               {i ? ' · ' : ''}
