@@ -32,7 +32,7 @@ const PRESET_TEXT: Record<string, string> = {
   cpu: 'the recorded run: 10 seeds × 450 steps, pretrained, scratch and the shuffled control at their swept rates — 2.5 h on a 2-core CPU with PyTorch (replicate --engine torch), several hours in a browser',
   lesson: `the lesson: the recorded setup cut to ${PRESETS.lesson.steps} steps, 3 seeds, minutes on a CPU — too short for the recorded run's sizes: pre-training's lead this early is several times the long run's`,
   classroom: '1 seed × 600 steps, about 5 min on a laptop GPU',
-  replication: '3 seeds × 1,500 steps × all seven arms, about an hour on a laptop GPU',
+  replication: '3 seeds × 1,500 steps × all nine arms, about an hour on a laptop GPU',
 };
 
 /** A setup field: its refusal is kept in the store, so Play waits until it is fixed. */
