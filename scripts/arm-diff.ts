@@ -7,31 +7,30 @@
  * that made them. Exits 2 naming the arm when an arm has no value of the metric, or no seed has both.
  */
 import { readFileSync } from 'node:fs';
+import { curveOf, lastStep } from '../src/core/experiment/curves';
 import { parseMetricsCsv } from '../src/core/experiment/metrics-csv';
 import { tInterval, type Interval } from '../src/core/experiment/stats';
 import type { MetricRecord } from '../src/worker/protocol';
 
-/** A − B at the last step both arms have `metric` for, paired by seed; throws naming what is missing. */
+/**
+ * A − B at the last step A was evaluated, paired by seed (each arm's curve read as the report reads it: curves.ts).
+ * Paired by step, not at equal tokens as the report's pairs are: an arm whose batches hold other tokens (the mix's
+ * English) counts another number of tokens per step, so equal-token pairing finds no common budget at the end.
+ * Throws naming what is missing.
+ */
 export function armDiff(
   records: MetricRecord[],
   a: string,
   b: string,
   metric: string,
 ): Interval & { step: number; perSeed: number[] } {
-  const at = new Map<string, number>();
-  let last = -1;
-  for (const r of records)
-    if (r.metric === metric && (r.arm === a || r.arm === b) && Number.isFinite(r.value)) {
-      at.set(`${r.arm}/${r.seed}/${r.step}`, r.value);
-      if (r.arm === a) last = Math.max(last, r.step);
-    }
+  const ofA = records.filter((r) => r.arm === a);
+  const last = lastStep(ofA, metric);
   if (last < 0) throw new Error(`no ${metric} for arm ${a}`);
-  const seeds = [...new Set(records.filter((r) => r.arm === a && r.step === last).map((r) => r.seed))].sort(
-    (x, y) => x - y,
-  );
+  const seeds = [...new Set(ofA.filter((r) => r.step === last).map((r) => r.seed))].sort((x, y) => x - y);
+  const at = (arm: string, seed: number) => curveOf(records, arm, seed, metric).find((p) => p.step === last)?.value;
   const perSeed = seeds.flatMap((s) => {
-    const va = at.get(`${a}/${s}/${last}`);
-    const vb = at.get(`${b}/${s}/${last}`);
+    const [va, vb] = [at(a, s), at(b, s)];
     return va === undefined || vb === undefined ? [] : [va - vb];
   });
   if (perSeed.length === 0) throw new Error(`no seed has ${metric} for both ${a} and ${b} at step ${last}`);

@@ -11,7 +11,7 @@ import { curveOf, evaluatedFractions, lastStep, pairedArea, pairedAt, seedPairs,
 import type { Quality } from './extras';
 import { qualitySummary, type QualitySummary } from './quality-summary';
 import type { MetricRecord } from './runner';
-import { ARM_PAIRS, DEFAULT_MARGIN, type ExperimentConfig } from './config';
+import { ARM_PAIRS, armSpec, DEFAULT_MARGIN, type ArmName, type ExperimentConfig } from './config';
 import { tokensSaved, type TokensSaved } from './tokens-saved';
 import { caveats } from './caveats';
 import { conceptBootstrapA, type ConceptBootstrap, type PerImageLosses } from './per-image';
@@ -240,8 +240,8 @@ export function buildReport(
   for (const arm of recorded.filter(
     (a) =>
       a !== 'pretrained' &&
-      !a.includes('scratch') &&
-      !a.startsWith('pretrained-shuffled') &&
+      armSpec(a as ArmName, 0).init === 'pretrained' &&
+      !armSpec(a as ArmName, 0).shuffled &&
       has(
         records.filter((r) => r.arm === a),
         METRICS.valEnglishLoss,
